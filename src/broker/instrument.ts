@@ -1,0 +1,50 @@
+/**
+ * Lot steps: quantities are integers of a step that fits the instrument, whole shares for
+ * equities and a fraction for crypto (Binance's BTC step is 1e-5), so a BTCUSDT run with modest
+ * cash still trades.
+ */
+import { divCeil, divFloor } from '../domain/money.ts';
+
+export interface Instrument {
+  readonly symbol: string;
+  /** Decimals of the lot step: 0 for 1, 5 for 0.00001. */
+  readonly lotDecimals: number;
+  readonly lotStep: string;
+  /** 10^lotDecimals. */
+  readonly lotDiv: bigint;
+}
+
+// Quote assets of crypto pairs: a symbol ending in one of these trades in fractional lots by default.
+const CRYPTO_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY', 'BRL'];
+export const CRYPTO_DEFAULT_STEP = '0.00001';
+
+export function defaultLotStep(symbol: string): string {
+  return CRYPTO_QUOTES.some((q) => symbol.length > q.length && symbol.endsWith(q)) ? CRYPTO_DEFAULT_STEP : '1';
+}
+
+/** A lot step must be a power of ten from 1 down to 1e-8; returns null otherwise. */
+export function makeInstrument(symbol: string, step: string): Instrument | null {
+  const m = /^(?:1|0\.(0{0,7})1)$/.exec(step.trim());
+  if (!m) return null;
+  const lotDecimals = step.trim() === '1' ? 0 : m[1]!.length + 1;
+  return { symbol, lotDecimals, lotStep: step.trim(), lotDiv: 10n ** BigInt(lotDecimals) };
+}
+
+/** Lots as a decimal quantity in asset units ("0.0012", "-3"). */
+export function formatLots(lots: number, inst: Instrument): string {
+  if (inst.lotDecimals === 0 || lots === 0) return String(lots);
+  const negative = lots < 0;
+  const text = String(Math.abs(lots)).padStart(inst.lotDecimals + 1, '0');
+  const whole = text.slice(0, text.length - inst.lotDecimals);
+  const frac = text.slice(text.length - inst.lotDecimals).replace(/0+$/, '');
+  return `${negative ? '-' : ''}${whole}${frac ? '.' + frac : ''}`;
+}
+
+/** price (ticks) × lots → money (1e-8 units), rounded up (cost) or down (proceeds, marks). */
+export function notionalUp(price: number, lots: number, inst: Instrument): bigint {
+  return divCeil(BigInt(price) * BigInt(lots), inst.lotDiv);
+}
+
+export function notionalDown(price: number, lots: number, inst: Instrument): bigint {
+  return divFloor(BigInt(price) * BigInt(lots), inst.lotDiv);
+}

@@ -1,0 +1,189 @@
+/**
+ * The paper broker: fills, cash, positions and marks, all integer. No code path here or anywhere
+ * else sends an order off the machine.
+ *
+ * Accounting identity, exact after any sequence of fills:
+ *   equity = cash + Σ marketValue = startCash − fees + realized + Σ (marketValue − basis)
+ * because each fill books realized = cashFlow + Δbasis, whatever rounding the basis split used.
+ */
+import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
+import type { Bar, Fill, Order, Side } from '../domain/types.ts';
+import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
+
+export interface BrokerConfig {
+  readonly cash: bigint;
+  /** Fee and slippage in 1e-4 bps (see parseBps). */
+  readonly feeBpsE4: bigint;
+  readonly slippageBpsE4: bigint;
+  readonly instruments: ReadonlyMap<string, Instrument>;
+}
+
+interface Book {
+  qty: number;
+  basis: bigint;
+  mark: number;
+  marketValue: bigint;
+}
+
+export class PaperBroker {
+  readonly startCash: bigint;
+  cash: bigint;
+  fees = 0n;
+  realized = 0n;
+  /** Round trips closed: a position returning to flat or flipping side. */
+  trades = 0;
+  private marketValueTotal = 0n;
+  private readonly books = new Map<string, Book>();
+  private readonly resting = new Map<string, Order[]>();
+  private readonly config: BrokerConfig;
+
+  constructor(config: BrokerConfig) {
+    this.config = config;
+    this.startCash = config.cash;
+    this.cash = config.cash;
+  }
+
+  instrument(symbol: string): Instrument {
+    const inst = this.config.instruments.get(symbol);
+    if (!inst) throw new Error(`no instrument for ${symbol}`); // a bug: the CLI builds one per symbol
+    return inst;
+  }
+
+  private book(symbol: string): Book {
+    let b = this.books.get(symbol);
+    if (!b) {
+      b = { qty: 0, basis: 0n, mark: 0, marketValue: 0n };
+      this.books.set(symbol, b);
+    }
+    return b;
+  }
+
+  position(symbol: string): number {
+    return this.books.get(symbol)?.qty ?? 0;
+  }
+
+  basis(symbol: string): bigint {
+    return this.books.get(symbol)?.basis ?? 0n;
+  }
+
+  symbols(): string[] {
+    return [...this.books.keys()];
+  }
+
+  equity(): bigint {
+    return this.cash + this.marketValueTotal;
+  }
+
+  marketValue(symbol: string): bigint {
+    return this.books.get(symbol)?.marketValue ?? 0n;
+  }
+
+  /** Σ |marketValue| over symbols other than `except`: the rest of the gross exposure. */
+  grossExcept(except: string): bigint {
+    let gross = 0n;
+    for (const [symbol, b] of this.books) {
+      if (symbol !== except) gross += b.marketValue < 0n ? -b.marketValue : b.marketValue;
+    }
+    return gross;
+  }
+
+  unrealized(): bigint {
+    let u = 0n;
+    for (const b of this.books.values()) u += b.marketValue - b.basis;
+    return u;
+  }
+
+  lastMark(symbol: string): number {
+    return this.books.get(symbol)?.mark ?? 0;
+  }
+
+  /** Marks a symbol at a price (its bar's close). Longs round down, shorts up: against the trader. */
+  mark(symbol: string, price: number): void {
+    const b = this.book(symbol);
+    b.mark = price;
+    if (b.qty === 0 && b.marketValue === 0n) return;
+    const mv = divFloor(BigInt(b.qty) * BigInt(price), this.instrument(symbol).lotDiv);
+    this.marketValueTotal += mv - b.marketValue;
+    b.marketValue = mv;
+  }
+
+  /** The price a market order fills at: the close moved against the order by the slippage. */
+  marketPrice(side: Side, close: number): number {
+    const s = this.config.slippageBpsE4;
+    if (s === 0n) return close;
+    return side === 'buy'
+      ? Number(divCeil(BigInt(close) * (BPS_E4_ONE + s), BPS_E4_ONE))
+      : Number(divFloor(BigInt(close) * (BPS_E4_ONE - s), BPS_E4_ONE));
+  }
+
+  feeOn(notional: bigint): bigint {
+    return divCeil(notional * this.config.feeBpsE4, BPS_E4_ONE);
+  }
+
+  /** What a buy of `lots` at `price` costs, fee included. */
+  costOf(price: number, lots: number, symbol: string): bigint {
+    const n = notionalUp(price, lots, this.instrument(symbol));
+    return n + this.feeOn(n);
+  }
+
+  /** Executes an order at a price, books it, and re-marks the symbol at its last mark. */
+  execute(order: Order, price: number): Fill {
+    const inst = this.instrument(order.symbol);
+    const b = this.book(order.symbol);
+    const buy = order.side === 'buy';
+    const notional = buy ? notionalUp(price, order.qty, inst) : notionalDown(price, order.qty, inst);
+    const fee = this.feeOn(notional);
+    const q = buy ? order.qty : -order.qty;
+    const signedN = buy ? notional : -notional;
+    const cashFlow = -signedN;
+    const old = b.qty;
+    const next = old + q;
+    let basis: bigint;
+    if (old === 0 || (old > 0) === (q > 0)) basis = b.basis + signedN;
+    else if (Math.abs(q) <= Math.abs(old)) basis = (b.basis * BigInt(next)) / BigInt(old);
+    else basis = (signedN * BigInt(next)) / BigInt(q);
+    const realized = cashFlow + (basis - b.basis);
+    if (old !== 0 && (next === 0 || (next > 0) !== (old > 0))) this.trades++;
+    b.qty = next;
+    b.basis = basis;
+    this.cash += cashFlow - fee;
+    this.fees += fee;
+    this.realized += realized;
+    this.mark(order.symbol, b.mark === 0 ? price : b.mark);
+    return { orderId: order.orderId, symbol: order.symbol, side: order.side, qty: order.qty, price, fee, cashFlow, realized };
+  }
+
+  /** Accepts a limit order to rest until a later bar trades through it. */
+  rest(order: Order): void {
+    let list = this.resting.get(order.symbol);
+    if (!list) {
+      list = [];
+      this.resting.set(order.symbol, list);
+    }
+    list.push(order);
+  }
+
+  restingOrders(symbol: string): readonly Order[] {
+    return this.resting.get(symbol) ?? [];
+  }
+
+  /**
+   * Matches this symbol's resting limits against a new bar, oldest first: a buy fills when the
+   * bar's low is below the limit, at min(limit, open); a sell when the high is above it, at
+   * max(limit, open).
+   */
+  matchResting(bar: Bar): Fill[] {
+    const list = this.resting.get(bar.symbol);
+    if (!list || list.length === 0) return [];
+    const fills: Fill[] = [];
+    const keep: Order[] = [];
+    for (const order of list) {
+      const limit = order.limitPrice!;
+      if (order.side === 'buy' && bar.low < limit) fills.push(this.execute(order, Math.min(limit, bar.open)));
+      else if (order.side === 'sell' && bar.high > limit) fills.push(this.execute(order, Math.max(limit, bar.open)));
+      else keep.push(order);
+    }
+    this.resting.set(bar.symbol, keep);
+    return fills;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The tradeloop command line. Exit codes: 0 done; 1 a fatal data or strategy error (after the
+ * events so far, run_end and summary.json are written); 2 a usage, flag or configuration refusal.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { FlagError, readFlags, type Flags } from '../config/flags.ts';
+import { loadStrategy, StrategyLoadError } from '../strategy/load-strategy.ts';
+import { StrategyParamError } from '../strategy/strategy.ts';
+import { parseRunOptions, RUN_USAGE } from './run-options.ts';
+import { runStatic, type CliIo } from './static-run.ts';
+import { sha256File } from './run-id.ts';
+import { UsageError } from './usage-error.ts';
+
+const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever leaves this machine.
+
+Commands:
+  tradeloop run --source csv [options]        replay CSV bars through the loop (deterministic)
+  tradeloop run --source realtime [options]   paper-trade live Binance klines (needs FLAG_REALTIME=1)
+  tradeloop replay-server --data DIR ...      serve CSV bars over the Binance market-data protocol
+  tradeloop help [command]
+
+Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
+`;
+
+export type CommandHandler = (argv: readonly string[], flags: Flags, io: CliIo) => Promise<number>;
+
+/** Commands other modules add (replay-server); kept as a table so main stays a dispatcher. */
+export const EXTRA_COMMANDS = new Map<string, { usage: string; load: () => Promise<CommandHandler> }>();
+
+async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Promise<number> {
+  const opts = parseRunOptions(argv);
+  if (opts === 'help') {
+    io.stdout(RUN_USAGE);
+    return 0;
+  }
+  if (opts.source === 'realtime' && !flags.realtime) {
+    throw new UsageError('realtime mode is off. It is gated by FLAG_REALTIME (default off); enable it for this command with\n' +
+      `  FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols ${opts.symbols.join(',')}`);
+  }
+  const strategy = await loadStrategy(opts.strategy, opts.params);
+  const strategyPath = resolve(process.cwd(), opts.strategy);
+  const strategyHash = existsSync(strategyPath) ? await sha256File(strategyPath) : null;
+  if (opts.source === 'realtime') throw new UsageError('--source realtime: the realtime feed is not part of this build yet.');
+  const result = await runStatic(opts, flags, strategy, strategyHash, io);
+  return result.exitCode;
+}
+
+export async function main(argv: readonly string[], io: CliIo, env: Readonly<Record<string, string | undefined>> = process.env): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      const topic = rest[0];
+      if (topic === 'run') io.stdout(RUN_USAGE);
+      else if (topic && EXTRA_COMMANDS.has(topic)) io.stdout(EXTRA_COMMANDS.get(topic)!.usage);
+      else io.stdout(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    const flags = readFlags(env);
+    if (command === 'run') return await runCommand(rest, flags, io);
+    const extra = EXTRA_COMMANDS.get(command);
+    if (extra) return await (await extra.load())(rest, flags, io);
+    throw new UsageError(`unknown command ${JSON.stringify(command)}. Commands: run, replay-server, help.`);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof FlagError || err instanceof StrategyLoadError || err instanceof StrategyParamError) {
+      io.stderr(`tradeloop: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+  process.exitCode = code;
+}

@@ -1,0 +1,278 @@
+/**
+ * `tradeloop run` options: parsed with util.parseArgs, checked, and turned into one typed value.
+ * Every refusal names the flag and the value and says what to use instead.
+ */
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { isInterval, INTERVALS, nominalIntervalMs } from '../domain/interval.ts';
+import { parseMoney } from '../domain/price.ts';
+import { parseBps } from '../domain/money.ts';
+import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts';
+import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
+import { UsageError } from './usage-error.ts';
+
+export type SourceKind = 'csv' | 'realtime';
+export type Network = 'production' | 'testnet';
+
+export interface RunOptions {
+  readonly source: SourceKind;
+  readonly symbols: readonly string[];
+  readonly interval: string;
+  readonly minutes: number | null;
+  readonly dataDir: string;
+  readonly files: ReadonlyMap<string, readonly string[]>;
+  readonly from: number | null;
+  readonly fromText: string | null;
+  readonly tz: string | null;
+  readonly barLabel: 'start' | 'end';
+  readonly strategy: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly cash: bigint;
+  readonly cashText: string;
+  readonly feeBpsE4: bigint;
+  readonly feeBps: number;
+  readonly slippageBpsE4: bigint;
+  readonly slippageBps: number;
+  readonly maxPositionNotional: bigint;
+  readonly maxGrossExposure: bigint;
+  readonly instruments: ReadonlyMap<string, Instrument>;
+  readonly onBadRow: 'fail' | 'skip';
+  readonly out: string | null;
+  readonly quiet: boolean;
+  // Realtime only.
+  readonly network: Network;
+  readonly wsUrl: string;
+  readonly restUrl: string;
+  readonly staleAfterMs: number;
+  readonly staleAlertAfterMs: number;
+  readonly latencyAlertMs: number;
+  readonly sliceGraceMs: number;
+  readonly queueSize: number;
+  readonly pingIntervalMs: number;
+}
+
+export const NETWORKS: Readonly<Record<Network, { ws: string; rest: string }>> = {
+  production: { ws: 'wss://stream.binance.com:9443', rest: 'https://data-api.binance.vision' },
+  // The origin's testnet host (testnet.binance.vision/ws) was retired in 2025 and answers 404.
+  testnet: { ws: 'wss://stream.testnet.binance.vision', rest: 'https://testnet.binance.vision' },
+};
+
+export const RUN_USAGE = `Usage: tradeloop run --source csv|realtime [options]
+
+Data (csv):
+  --symbols A,B            symbols, in tie-break order (csv default SPY,QQQ; realtime BTCUSDT,ETHUSDT)
+  --data DIR               folder holding <SYMBOL>.csv files (default data/sample)
+  --file SYMBOL=PATH       a file for a symbol; repeatable, several files of one symbol merge in time order
+  --from ISO               start of the run window; earlier bars only warm up the strategy
+  --minutes N              run N minutes of bar time (csv) or of wall-clock time (realtime)
+  --tz ZONE                zone of timestamps written without one (default UTC), e.g. America/New_York
+  --bar-label start|end    whether timestamps label the bar's start (default) or its end
+  --interval I             bar interval (default 1m): ${INTERVALS.join(' ')}
+  --on-bad-row fail|skip   stop at a malformed row (default) or skip it with a skip event
+Strategy and broker:
+  --strategy NAME|PATH     sma-cross (default), hold, or a module path such as ./my-strategy.ts
+  --param k=v              strategy parameter; repeatable (sma-cross: fast, slow, pct, short)
+  --cash N                 starting cash (default 100000)
+  --fee-bps N              fee in basis points of notional (default 1)
+  --slippage-bps N         market orders fill this far past the close, against the order (default 1)
+  --max-position-notional N  per-symbol limit on |position| x price (default: half of --cash)
+  --max-gross-exposure N   limit on the sum over symbols (default: --cash)
+  --lot SYMBOL=STEP        lot step, a power of ten (default 1 for shares, 0.00001 for crypto pairs)
+Output:
+  --out DIR                artifacts folder (default runs/<run-id>)
+  --quiet                  no summary on stdout
+Realtime (needs FLAG_REALTIME=1):
+  --network production|testnet   Binance endpoints (default production; market data only, no keys)
+  --ws-url URL --rest-url URL    any other server, e.g. a tradeloop replay-server
+  --stale-after S          no message for S seconds: feed stale, trading halted (default 5)
+  --stale-alert-after S    stale this long: alert (default 10)
+  --latency-alert-ms N     total latency above N ms: alert (default 1000)
+  --slice-grace-ms N       wait this long for the other symbols' bars of a minute (default 1500)
+  --queue-size N           closed bars held for the loop before the socket is paused (default 10000)
+  --ping-interval S        client ping period in seconds (default 20)
+`;
+
+function usage(message: string): UsageError {
+  return new UsageError(`${message}\nRun 'tradeloop run --help' for the options.`);
+}
+
+function positiveNumber(flag: string, raw: string | undefined, fallback: number, unit: string): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw usage(`${flag} ${raw}: expected a positive number of ${unit}.`);
+  return value;
+}
+
+function pairs(flag: string, values: readonly string[]): Array<[string, string]> {
+  return values.map((raw) => {
+    const at = raw.indexOf('=');
+    if (at <= 0 || at === raw.length - 1) throw usage(`${flag} ${raw}: expected KEY=VALUE, e.g. ${flag} ${flag === '--file' ? 'SPY=./spy.csv' : flag === '--lot' ? 'BTCUSDT=0.001' : 'fast=5'}.`);
+    return [raw.slice(0, at).trim(), raw.slice(at + 1).trim()];
+  });
+}
+
+export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: false,
+      strict: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        source: { type: 'string' },
+        symbols: { type: 'string' },
+        minutes: { type: 'string' },
+        data: { type: 'string' },
+        file: { type: 'string', multiple: true },
+        from: { type: 'string' },
+        tz: { type: 'string' },
+        'bar-label': { type: 'string' },
+        interval: { type: 'string' },
+        strategy: { type: 'string' },
+        param: { type: 'string', multiple: true },
+        cash: { type: 'string' },
+        'fee-bps': { type: 'string' },
+        'slippage-bps': { type: 'string' },
+        'max-position-notional': { type: 'string' },
+        'max-gross-exposure': { type: 'string' },
+        lot: { type: 'string', multiple: true },
+        'on-bad-row': { type: 'string' },
+        out: { type: 'string' },
+        quiet: { type: 'boolean' },
+        network: { type: 'string' },
+        'ws-url': { type: 'string' },
+        'rest-url': { type: 'string' },
+        'stale-after': { type: 'string' },
+        'stale-alert-after': { type: 'string' },
+        'latency-alert-ms': { type: 'string' },
+        'slice-grace-ms': { type: 'string' },
+        'queue-size': { type: 'string' },
+        'ping-interval': { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return 'help';
+
+  const source = (v.source ?? 'csv') as SourceKind;
+  if (source !== 'csv' && source !== 'realtime') throw usage(`--source ${v.source}: expected csv or realtime.`);
+
+  const symbolsText = v.symbols ?? (source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
+  const symbols = symbolsText.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
+  if (symbols.length === 0) throw usage(`--symbols ${JSON.stringify(symbolsText)}: name at least one symbol, e.g. --symbols SPY,QQQ.`);
+  const dupSymbol = symbols.find((s, i) => symbols.indexOf(s) !== i);
+  if (dupSymbol) throw usage(`--symbols: ${dupSymbol} is listed twice.`);
+  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw usage(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
+
+  const interval = v.interval ?? '1m';
+  if (!isInterval(interval)) throw usage(`--interval ${interval}: expected one of ${INTERVALS.join(' ')} (1m is a minute, 1M a month).`);
+
+  let minutes: number | null = null;
+  if (v.minutes !== undefined) {
+    minutes = Number(v.minutes);
+    if (!/^\d+$/.test(v.minutes.trim()) || minutes <= 0) throw usage(`--minutes ${v.minutes}: expected a whole number of minutes above 0.`);
+  }
+
+  const tz = v.tz ?? null;
+  if (tz !== null && !isValidTimeZone(tz)) throw usage(`--tz ${tz}: not a time zone. Use an IANA name such as America/New_York or UTC.`);
+  const zone = tz !== null && tz !== 'UTC' ? new ZoneOffsets(tz) : null;
+
+  let from: number | null = null;
+  if (v.from !== undefined) {
+    from = parseTimestamp(v.from.trim(), zone);
+    if (Number.isNaN(from)) throw usage(`--from ${v.from}: expected an ISO-8601 time such as 2026-03-12T14:00:00Z (a time without a zone is read in --tz, default UTC).`);
+  }
+
+  const barLabel = (v['bar-label'] ?? 'start') as 'start' | 'end';
+  if (barLabel !== 'start' && barLabel !== 'end') throw usage(`--bar-label ${v['bar-label']}: expected start or end.`);
+
+  const onBadRow = (v['on-bad-row'] ?? 'fail') as 'fail' | 'skip';
+  if (onBadRow !== 'fail' && onBadRow !== 'skip') throw usage(`--on-bad-row ${v['on-bad-row']}: expected fail or skip.`);
+
+  const dataDir = v.data ?? join('data', 'sample');
+  const files = new Map<string, string[]>();
+  for (const [symbol, path] of pairs('--file', v.file ?? [])) {
+    const key = symbol.toUpperCase();
+    if (!symbols.includes(key)) throw usage(`--file ${symbol}=${path}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    files.set(key, [...(files.get(key) ?? []), path]);
+  }
+  for (const s of symbols) if (!files.has(s)) files.set(s, [join(dataDir, `${s}.csv`)]);
+
+  const params: Record<string, string> = {};
+  for (const [k, val] of pairs('--param', v.param ?? [])) {
+    if (k in params) throw usage(`--param ${k} is given twice.`);
+    params[k] = val;
+  }
+
+  const cashText = v.cash ?? '100000';
+  const cash = parseMoney(cashText);
+  if (cash === null || cash <= 0n) throw usage(`--cash ${cashText}: expected a positive amount such as 100000 or 2500.50 (up to 8 decimals).`);
+  const money = (flag: string, raw: string | undefined, fallback: bigint): bigint => {
+    if (raw === undefined) return fallback;
+    const m = parseMoney(raw);
+    if (m === null || m <= 0n) throw usage(`${flag} ${raw}: expected a positive amount such as 50000.`);
+    return m;
+  };
+  const bps = (flag: string, raw: string | undefined, fallback: string): bigint => {
+    const b = parseBps(raw ?? fallback);
+    if (b === null) throw usage(`${flag} ${raw}: expected basis points from 0 with up to 4 decimals, e.g. 7.5.`);
+    if (b >= 100_000_000n) throw usage(`${flag} ${raw}: must be below 10000 bps (100%).`);
+    return b;
+  };
+  const feeBpsE4 = bps('--fee-bps', v['fee-bps'], '1');
+  const slippageBpsE4 = bps('--slippage-bps', v['slippage-bps'], '1');
+
+  const lotSteps = new Map<string, string>();
+  for (const [symbol, step] of pairs('--lot', v.lot ?? [])) {
+    const key = symbol.toUpperCase();
+    if (!symbols.includes(key)) throw usage(`--lot ${symbol}=${step}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    lotSteps.set(key, step);
+  }
+  const instruments = new Map<string, Instrument>();
+  for (const s of symbols) {
+    const step = lotSteps.get(s) ?? defaultLotStep(s);
+    const inst = makeInstrument(s, step);
+    if (!inst) throw usage(`--lot ${s}=${step}: the lot step must be a power of ten from 1 down to 0.00000001, e.g. 0.001.`);
+    instruments.set(s, inst);
+  }
+
+  const network = (v.network ?? 'production') as Network;
+  if (network !== 'production' && network !== 'testnet') throw usage(`--network ${v.network}: expected production or testnet.`);
+  const url = (flag: string, raw: string | undefined, fallback: string, schemes: string[]): string => {
+    const text = raw ?? fallback;
+    let parsedUrl: URL;
+    try {
+      parsedUrl = new URL(text);
+    } catch {
+      throw usage(`${flag} ${text}: not a URL, e.g. ${schemes[0]}//127.0.0.1:9443.`);
+    }
+    if (!schemes.includes(parsedUrl.protocol)) throw usage(`${flag} ${text}: expected a ${schemes.join(' or ')} URL.`);
+    return text.replace(/\/+$/, '');
+  };
+  const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
+  const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
+  const staleAfterMs = positiveNumber('--stale-after', v['stale-after'], 5, 'seconds') * 1000;
+  const staleAlertAfterMs = positiveNumber('--stale-alert-after', v['stale-alert-after'], 10, 'seconds') * 1000;
+  if (staleAlertAfterMs < staleAfterMs) throw usage(`--stale-alert-after ${staleAlertAfterMs / 1000}: must not be shorter than --stale-after ${staleAfterMs / 1000}.`);
+  const latencyAlertMs = positiveNumber('--latency-alert-ms', v['latency-alert-ms'], 1000, 'milliseconds');
+  const sliceGraceMs = positiveNumber('--slice-grace-ms', v['slice-grace-ms'], 1500, 'milliseconds');
+  const queueSize = positiveNumber('--queue-size', v['queue-size'], 10_000, 'bars');
+  if (!Number.isInteger(queueSize)) throw usage(`--queue-size ${v['queue-size']}: expected a whole number.`);
+  const pingIntervalMs = positiveNumber('--ping-interval', v['ping-interval'], 20, 'seconds') * 1000;
+  if (source === 'realtime' && sliceGraceMs >= nominalIntervalMs(interval)) {
+    throw usage(`--slice-grace-ms ${sliceGraceMs}: must be shorter than one ${interval} bar.`);
+  }
+
+  return {
+    source, symbols, interval, minutes, dataDir, files, from, fromText: v.from ?? null, tz, barLabel,
+    strategy: v.strategy ?? 'sma-cross', params, cash, cashText,
+    feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
+    maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
+    maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
+    instruments, onBadRow, out: v.out ?? null, quiet: v.quiet ?? false,
+    network, wsUrl, restUrl, staleAfterMs, staleAlertAfterMs, latencyAlertMs, sliceGraceMs, queueSize, pingIntervalMs,
+  };
+}

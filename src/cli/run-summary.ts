@@ -1,0 +1,82 @@
+/** The run's summary: built from the engine's state and the event counts, and printed for people. */
+import { formatMoney } from '../domain/price.ts';
+import { formatLots } from '../broker/instrument.ts';
+import type { PaperBroker } from '../broker/paper-broker.ts';
+import type { EventCounter } from '../events/event-bus.ts';
+import type { RunSummary } from '../events/types.ts';
+import type { Engine } from '../engine/engine.ts';
+import { round } from '../engine/run-stats.ts';
+
+export interface SummaryInput {
+  readonly runId: string;
+  readonly symbols: readonly string[];
+  readonly broker: PaperBroker;
+  readonly engine: Engine;
+  readonly counter: EventCounter;
+  readonly barsBySymbol: Readonly<Record<string, number>>;
+  readonly warmupBars: Readonly<Record<string, number>>;
+  readonly error?: string;
+  readonly extra?: Pick<RunSummary, 'latency' | 'feed'>;
+}
+
+export function buildSummary(input: SummaryInput): RunSummary {
+  const { broker, engine, counter } = input;
+  const start = broker.startCash;
+  const equity = broker.equity();
+  const positions: Record<string, string> = {};
+  for (const s of input.symbols) positions[s] = formatLots(broker.position(s), broker.instrument(s));
+  const barsBySymbol: Record<string, number> = {};
+  const warmupBars: Record<string, number> = {};
+  for (const s of input.symbols) {
+    barsBySymbol[s] = input.barsBySymbol[s] ?? 0;
+    warmupBars[s] = input.warmupBars[s] ?? 0;
+  }
+  return {
+    runId: input.runId,
+    status: input.error === undefined ? 'ok' : 'error',
+    ...(input.error === undefined ? {} : { error: input.error }),
+    bars: counter.of('bar'),
+    decisions: counter.of('decision'),
+    orders: counter.of('order'),
+    fills: counter.of('fill'),
+    rejects: counter.of('reject'),
+    skips: counter.of('skip'),
+    trades: broker.trades,
+    startEquity: formatMoney(start),
+    finalEquity: formatMoney(equity),
+    cash: formatMoney(broker.cash),
+    realizedPnl: formatMoney(broker.realized),
+    fees: formatMoney(broker.fees),
+    returnPct: round((Number(equity - start) / Number(start)) * 100, 6),
+    maxDrawdownPct: engine.stats.maxDrawdownPct,
+    sharpe: engine.stats.sharpe,
+    barsBySymbol,
+    warmupBars,
+    positions,
+    ...(input.extra ?? {}),
+  };
+}
+
+export function formatSummary(s: RunSummary, header: string, outDir: string): string {
+  // For people only: two decimals are enough, and the exact figures are in summary.json.
+  const money = (d: string): string => Number(d).toFixed(2);
+  const bySymbol = Object.entries(s.barsBySymbol).map(([k, v]) => `${k} ${v}`).join(', ');
+  const lines = [
+    header,
+    `  bars          ${s.bars}  (${bySymbol})`,
+    `  decisions     ${s.decisions}`,
+    `  orders        ${s.orders}   fills ${s.fills}   rejects ${s.rejects}   skips ${s.skips}`,
+    `  trades        ${s.trades}`,
+    `  equity        ${money(s.startEquity)} -> ${money(s.finalEquity)}   return ${s.returnPct >= 0 ? '+' : ''}${s.returnPct.toFixed(4)}%`,
+    `  max drawdown  ${s.maxDrawdownPct.toFixed(4)}%   sharpe ${s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)}`,
+    `  fees          ${money(s.fees)}   realized PnL ${money(s.realizedPnl)}`,
+  ];
+  if (s.latency) {
+    for (const [segment, p] of Object.entries(s.latency)) {
+      lines.push(`  latency ${segment.padEnd(8)} p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (n=${p.count})`);
+    }
+  }
+  if (s.error) lines.push(`  ERROR         ${s.error}`);
+  lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,110 @@
+/**
+ * `run --source csv`: wires the CSV source, the engine, the gate and the paper broker, and writes
+ * events.ndjson and summary.json. Nothing written depends on the wall clock, the machine or the
+ * working directory: two runs on the same inputs and options give byte-identical files.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { PaperBroker } from '../broker/paper-broker.ts';
+import { Engine, StrategyRuntimeError } from '../engine/engine.ts';
+import { EventBus, EventCounter } from '../events/event-bus.ts';
+import { NdjsonWriter } from '../events/ndjson-writer.ts';
+import type { InputFile } from '../events/types.ts';
+import { formatMoney } from '../domain/price.ts';
+import { ZoneOffsets } from '../domain/time.ts';
+import { nominalIntervalMs } from '../domain/interval.ts';
+import { CsvBarSource } from '../feed/csv/csv-source.ts';
+import { DataError } from '../feed/data-error.ts';
+import { HaltSet } from '../risk/halt-set.ts';
+import { RiskGate } from '../risk/risk-gate.ts';
+import type { Strategy } from '../strategy/strategy.ts';
+import type { Flags } from '../config/flags.ts';
+import type { RunOptions } from './run-options.ts';
+import { buildSummary, formatSummary } from './run-summary.ts';
+import { runIdOf, sha256File } from './run-id.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+export interface StaticRunResult {
+  readonly exitCode: 0 | 1;
+  readonly outDir: string;
+  readonly runId: string;
+}
+
+export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo): Promise<StaticRunResult> {
+  const inputs: InputFile[] = [];
+  for (const symbol of opts.symbols) {
+    for (const path of opts.files.get(symbol) ?? []) {
+      let sha256: string;
+      try {
+        sha256 = await sha256File(path);
+      } catch {
+        throw new UsageError(`no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`);
+      }
+      inputs.push({ symbol, file: basename(path), sha256 });
+    }
+  }
+  const lotSizes: Record<string, string> = {};
+  for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
+  const runId = runIdOf({
+    v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from,
+    tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
+    cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
+    maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
+  });
+  const outDir = opts.out ?? join('runs', runId);
+  mkdirSync(outDir, { recursive: true });
+
+  const counter = new EventCounter();
+  const writer = new NdjsonWriter(join(outDir, 'events.ndjson'));
+  const bus = new EventBus([writer, counter]);
+  const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
+  const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());
+  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: 'throw' });
+
+  bus.emit({
+    type: 'run_start', runId, mode: 'static', source: 'csv', symbols: opts.symbols, interval: opts.interval,
+    strategy: strategy.name, params: opts.params, cash: formatMoney(opts.cash), feeBps: opts.feeBps, slippageBps: opts.slippageBps,
+    maxPositionNotional: formatMoney(opts.maxPositionNotional), maxGrossExposure: formatMoney(opts.maxGrossExposure),
+    lotSizes, inputs, warmup: strategy.warmup,
+  });
+  if (flags.tradingHalted) engine.raiseHalt('flag', 'flag', 'FLAG_TRADING_HALTED is on: every new order is rejected');
+
+  const barsBySymbol: Record<string, number> = {};
+  let warmupBars: Record<string, number> = {};
+  let error: string | undefined;
+  const source = new CsvBarSource({
+    symbols: opts.symbols, files: opts.files, interval: opts.interval,
+    zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
+    labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
+    onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+  });
+  try {
+    await source.open();
+    const result = await source.run({
+      warmup: (bar) => engine.warmup(bar),
+      bar: (bar) => {
+        barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
+        engine.cycle(bar);
+        bus.endCycle();
+      },
+      skip: (event) => engine.skip(event),
+    });
+    warmupBars = { ...result.warmupBars };
+  } catch (err) {
+    if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) throw err;
+    error = err.message;
+  }
+  engine.finish();
+  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, ...(error === undefined ? {} : { error }) });
+  bus.emit({ type: 'run_end', summary });
+  bus.close();
+  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
+  if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
+  return { exitCode: error === undefined ? 0 : 1, outDir, runId };
+}

@@ -1,0 +1,135 @@
+/**
+ * Fixed-point prices and money. One parser for csv, WebSocket and REST, so one bar gives the same
+ * integers in every mode. Text is never passed through parseFloat: yfinance files hold float32
+ * artefacts (670.6300048828125) and Binance sends 8-decimal strings.
+ */
+
+export const PRICE_DECIMALS = 8;
+export const PRICE_SCALE = 100_000_000;
+const SCALE_BIG = 100_000_000n;
+/** Prices above this many whole units would not stay exact as a JS number of ticks. */
+const MAX_WHOLE_UNITS = 90_000_000;
+
+/**
+ * Parses a decimal price ("670.63", "46692.06000000", "1e-5") into integer ticks of 1e-8.
+ * Digits past the 8th decimal are rounded half away from zero.
+ * Returns NaN for anything that is not a finite decimal number within range, so that the caller
+ * can name the field: the parser itself knows no file or line.
+ */
+export function parsePrice(text: string): number {
+  return parsePriceRange(text, 0, text.length);
+}
+
+/** parsePrice on text[start, end), so that a CSV row is parsed without slicing each field. */
+export function parsePriceRange(text: string, start: number, stop: number): number {
+  let i = start;
+  let negative = false;
+  // Leading and trailing spaces are tolerated (some CSV writers pad); anything else is not.
+  while (i < stop && text.charCodeAt(i) === 32) i++;
+  let end = stop;
+  while (end > i && text.charCodeAt(end - 1) === 32) end--;
+  if (i < end && (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43)) {
+    negative = text.charCodeAt(i) === 45;
+    i++;
+  }
+  let whole = 0;
+  let frac = 0;
+  let fracDigits = 0;
+  let roundUp = false;
+  let digits = 0;
+  let c = 0;
+  for (; i < end; i++) {
+    c = text.charCodeAt(i);
+    if (c < 48 || c > 57) break;
+    whole = whole * 10 + (c - 48);
+    digits++;
+  }
+  if (i < end && c === 46) {
+    i++;
+    for (; i < end; i++) {
+      c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      digits++;
+      if (fracDigits < PRICE_DECIMALS) {
+        frac = frac * 10 + (c - 48);
+        fracDigits++;
+      } else if (fracDigits === PRICE_DECIMALS) {
+        roundUp = c >= 53;
+        fracDigits++;
+      }
+    }
+  }
+  if (digits === 0) return NaN;
+  if (i < end) {
+    // Only an exponent may follow ("1e-05" from some exporters); it goes the slow, exact way.
+    if (c === 101 || c === 69) return parseExponent(text.slice(start, end).trim());
+    return NaN;
+  }
+  if (whole > MAX_WHOLE_UNITS) return NaN;
+  for (let k = Math.min(fracDigits, PRICE_DECIMALS); k < PRICE_DECIMALS; k++) frac *= 10;
+  const ticks = whole * PRICE_SCALE + frac + (roundUp ? 1 : 0);
+  return negative ? -ticks : ticks;
+}
+
+function parseExponent(text: string): number {
+  const m = /^([+-]?)(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(text);
+  if (!m) return NaN;
+  const digits = (m[2] ?? '') + (m[3] ?? '');
+  const exp = Number(m[4]) - (m[3] ?? '').length + PRICE_DECIMALS;
+  let value: bigint;
+  if (exp >= 0) value = BigInt(digits) * 10n ** BigInt(exp);
+  else {
+    const div = 10n ** BigInt(-exp);
+    const big = BigInt(digits);
+    value = big / div + ((big % div) * 2n >= div ? 1n : 0n);
+  }
+  if (value > BigInt(MAX_WHOLE_UNITS) * SCALE_BIG) return NaN;
+  const ticks = Number(value);
+  return m[1] === '-' ? -ticks : ticks;
+}
+
+/** Formats integer ticks as the shortest exact decimal ("670.63", "3", "-0.00000001"). */
+export function formatPrice(ticks: number): string {
+  if (ticks % PRICE_SCALE === 0) return String(ticks / PRICE_SCALE);
+  const negative = ticks < 0;
+  const abs = negative ? -ticks : ticks;
+  const whole = Math.floor(abs / PRICE_SCALE);
+  let frac = String(abs - whole * PRICE_SCALE).padStart(PRICE_DECIMALS, '0');
+  let cut = frac.length;
+  while (frac.charCodeAt(cut - 1) === 48) cut--;
+  frac = frac.slice(0, cut);
+  return `${negative ? '-' : ''}${whole}.${frac}`;
+}
+
+/** Formats money (bigint of 1e-8 quote units) as the shortest exact decimal. */
+export function formatMoney(units: bigint): string {
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const whole = abs / SCALE_BIG;
+  const rest = abs % SCALE_BIG;
+  if (rest === 0n) return `${negative ? '-' : ''}${whole}`;
+  let frac = rest.toString().padStart(PRICE_DECIMALS, '0');
+  let cut = frac.length;
+  while (frac.charCodeAt(cut - 1) === 48) cut--;
+  frac = frac.slice(0, cut);
+  return `${negative ? '-' : ''}${whole}.${frac}`;
+}
+
+/** Money with a fixed number of decimals, for people (the stdout summary). Rounds half up. */
+export function formatMoneyFixed(units: bigint, decimals: number): string {
+  const step = 10n ** BigInt(PRICE_DECIMALS - decimals);
+  const negative = units < 0n;
+  const abs = negative ? -units : units;
+  const rounded = (abs + step / 2n) / step;
+  const unit = 10n ** BigInt(decimals);
+  const whole = rounded / unit;
+  const frac = (rounded % unit).toString().padStart(decimals, '0');
+  return `${negative && rounded !== 0n ? '-' : ''}${whole}${decimals > 0 ? '.' + frac : ''}`;
+}
+
+/** Parses a money amount given by a person (--cash 100000.50) into units; NaN-free: null if bad. */
+export function parseMoney(text: string): bigint | null {
+  if (!/^\s*\d+(\.\d{1,8})?\s*$/.test(text)) return null;
+  const [whole = '0', frac = ''] = text.trim().split('.');
+  return BigInt(whole) * SCALE_BIG + BigInt(frac.padEnd(PRICE_DECIMALS, '0'));
+}

@@ -1,0 +1,94 @@
+/**
+ * The wire schema of events.ndjson: for each event type, its fields in the order they are written
+ * and the JSON kind of each. One table drives the generic serializer and the validator, so the
+ * contract the tests check is the contract the writer follows.
+ */
+import type { EventType } from './types.ts';
+
+/** str: string; int: integer; num: finite number; dec: exact decimal written as a JSON number;
+ *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
+export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'json' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
+
+export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [string, FieldKind]>>> = {
+  run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
+    ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
+    ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int']],
+  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['closeTime', 'int'], ['open', 'dec'],
+    ['high', 'dec'], ['low', 'dec'], ['close', 'dec'], ['volume', 'num'], ['source', 'str']],
+  decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],
+    ['position', 'dec'], ['equity', 'dec']],
+  order: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['orderType', 'str'],
+    ['qty', 'dec'], ['limitPrice', 'dec?']],
+  fill: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['qty', 'dec'], ['price', 'dec'],
+    ['fee', 'dec'], ['realizedPnl', 'dec'], ['cash', 'dec'], ['position', 'dec']],
+  reject: [['symbol', 'str'], ['openTime', 'int'], ['reason', 'str'], ['orderId', 'str?'], ['side', 'str'],
+    ['qty', 'dec'], ['detail', 'str']],
+  skip: [['symbol', 'str|null'], ['openTime', 'int|null'], ['reason', 'str'], ['origin', 'str'], ['line', 'int?'],
+    ['field', 'str?'], ['message', 'str']],
+  halt: [['reason', 'str'], ['source', 'str'], ['detail', 'str'], ['at', 'int?']],
+  resume: [['reason', 'str'], ['source', 'str'], ['at', 'int?']],
+  feed: [['state', 'str'], ['detail', 'str?'], ['at', 'int?']],
+  alert: [['kind', 'str'], ['message', 'str'], ['at', 'int?']],
+  latency: [['symbol', 'str'], ['openTime', 'int'], ['source', 'str'], ['eventTime', 'int'], ['closeTime', 'int'],
+    ['recvTime', 'int'], ['modelTime', 'int'], ['brokerTime', 'int'], ['networkMs', 'num'], ['clockOffsetMs', 'num'],
+    ['queueMs', 'num'], ['modelMs', 'num'], ['brokerMs', 'num'], ['totalMs', 'num']],
+  run_end: [['summary', 'json']],
+};
+
+/** Allowed values of the enumerated fields, checked by validateEventLine. */
+export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
+  'bar.source': ['csv', 'ws', 'rest-backfill'],
+  'decision.action': ['buy', 'sell', 'hold'],
+  'order.side': ['buy', 'sell'],
+  'order.orderType': ['market', 'limit'],
+  'fill.side': ['buy', 'sell'],
+  'reject.side': ['buy', 'sell'],
+  'reject.reason': ['trading_halted', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash', 'invalid_qty', 'invalid_limit_price', 'invalid_order'],
+  'skip.reason': ['malformed', 'duplicate', 'out_of_order', 'late_slice'],
+  'halt.reason': ['flag', 'operator', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error'],
+  'halt.source': ['flag', 'auto', 'operator'],
+  'resume.source': ['flag', 'auto', 'operator'],
+  'feed.state': ['connecting', 'live', 'stale', 'disconnected', 'backfilling', 'stopped'],
+  'run_start.mode': ['static', 'realtime'],
+};
+
+function kindMatches(kind: FieldKind, value: unknown): boolean {
+  switch (kind) {
+    case 'str': return typeof value === 'string';
+    case 'int': return Number.isInteger(value);
+    case 'num': case 'dec': return typeof value === 'number' && Number.isFinite(value);
+    case 'json': return value !== undefined;
+    case 'str?': return value === undefined || typeof value === 'string';
+    case 'int?': return value === undefined || Number.isInteger(value);
+    case 'dec?': return value === undefined || (typeof value === 'number' && Number.isFinite(value));
+    case 'str|null': return value === null || typeof value === 'string';
+    case 'int|null': return value === null || Number.isInteger(value);
+    case 'num|null': return value === null || (typeof value === 'number' && Number.isFinite(value));
+  }
+}
+
+/** Checks one line of events.ndjson against the schema; returns the problems found (none: []). */
+export function validateEventLine(line: string): string[] {
+  let obj: Record<string, unknown>;
+  try {
+    obj = JSON.parse(line) as Record<string, unknown>;
+  } catch (err) {
+    return [`not JSON: ${(err as Error).message}`];
+  }
+  const problems: string[] = [];
+  if (!Number.isInteger(obj.seq) || (obj.seq as number) < 1) problems.push('seq must be a positive integer');
+  const type = obj.type as EventType;
+  const fields = EVENT_SCHEMA[type];
+  if (!fields) return [...problems, `unknown type ${JSON.stringify(obj.type)}`];
+  const known = new Set(['seq', 'type']);
+  for (const [name, kind] of fields) {
+    known.add(name);
+    if (!kindMatches(kind, obj[name])) problems.push(`${type}.${name}: expected ${kind}, got ${JSON.stringify(obj[name])}`);
+    const allowed = EVENT_ENUMS[`${type}.${name}`];
+    if (allowed && obj[name] !== undefined && !allowed.includes(obj[name] as string)) {
+      problems.push(`${type}.${name}: ${JSON.stringify(obj[name])} is not one of ${allowed.join(', ')}`);
+    }
+  }
+  for (const key of Object.keys(obj)) if (!known.has(key)) problems.push(`${type}: unknown field ${key}`);
+  return problems;
+}

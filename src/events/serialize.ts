@@ -1,0 +1,51 @@
+/**
+ * Turns events into NDJSON lines. The generic path follows EVENT_SCHEMA; bar and decision, which
+ * are written once per bar, have hand-written templates (JSON.stringify of a bar+decision pair costs
+ * about 1.1 µs against ~0.3 µs for a template; see DECISIONS "Speed"). A test checks that each
+ * template writes exactly what the generic path writes.
+ */
+import { EVENT_SCHEMA } from './schema.ts';
+import type { BarEvent, DecisionEvent, TradeEvent } from './types.ts';
+
+const quoted = new Map<string, string>();
+/** JSON string literal for a value that repeats on every line (symbols, intervals). */
+function q(text: string): string {
+  let hit = quoted.get(text);
+  if (hit === undefined) {
+    hit = JSON.stringify(text);
+    if (quoted.size < 100_000) quoted.set(text, hit);
+  }
+  return hit;
+}
+
+export function serializeGeneric(seq: number, event: TradeEvent): string {
+  const record = event as unknown as Record<string, unknown>;
+  let out = `{"seq":${seq},"type":"${event.type}"`;
+  for (const [name, kind] of EVENT_SCHEMA[event.type]) {
+    const value = record[name];
+    if (value === undefined) {
+      if (kind.endsWith('?')) continue;
+      throw new Error(`event ${event.type} is missing ${name}`);
+    }
+    let text: string;
+    if (value === null) text = 'null';
+    else if (kind.startsWith('dec')) text = value as string;
+    else text = JSON.stringify(value);
+    out += `,"${name}":${text}`;
+  }
+  return out + '}';
+}
+
+export function serializeBar(seq: number, e: BarEvent): string {
+  return `{"seq":${seq},"type":"bar","symbol":${q(e.symbol)},"interval":${q(e.interval)},"openTime":${e.openTime},"closeTime":${e.closeTime},"open":${e.open},"high":${e.high},"low":${e.low},"close":${e.close},"volume":${e.volume},"source":"${e.source}"}`;
+}
+
+export function serializeDecision(seq: number, e: DecisionEvent): string {
+  return `{"seq":${seq},"type":"decision","symbol":${q(e.symbol)},"openTime":${e.openTime},"action":"${e.action}","qty":${e.qty},"intents":${e.intents},"position":${e.position},"equity":${e.equity}}`;
+}
+
+export function serializeEvent(seq: number, event: TradeEvent): string {
+  if (event.type === 'bar') return serializeBar(seq, event);
+  if (event.type === 'decision') return serializeDecision(seq, event);
+  return serializeGeneric(seq, event);
+}

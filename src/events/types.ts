@@ -1,0 +1,180 @@
+/**
+ * The events.ndjson contract. `type` names the event; an order's kind is `orderType`.
+ * Later issues add fields, never rename these.
+ *
+ * Decimal fields (prices, money, quantities) are held as `Dec`: the exact decimal text, written to
+ * the log as a JSON number. Converting through a float would lose exactness on large values.
+ */
+
+export type Dec = string;
+
+export type HaltReason =
+  | 'flag' | 'operator' | 'feed_stale' | 'feed_disconnected' | 'gap' | 'strategy_error';
+export type HaltSource = 'flag' | 'auto' | 'operator';
+export type RejectReason =
+  | 'trading_halted' | 'max_position_notional' | 'max_gross_exposure' | 'insufficient_cash'
+  | 'invalid_qty' | 'invalid_limit_price' | 'invalid_order';
+export type SkipReason = 'malformed' | 'duplicate' | 'out_of_order' | 'late_slice';
+export type FeedState = 'connecting' | 'live' | 'stale' | 'disconnected' | 'backfilling' | 'stopped';
+export type AlertKind = 'stale' | 'latency' | 'disconnect' | 'halt' | 'backfill' | 'queue_full' | 'strategy_error' | 'malformed';
+
+export interface InputFile { readonly symbol: string; readonly file: string; readonly sha256: string }
+
+export interface RunStartEvent {
+  readonly type: 'run_start';
+  readonly runId: string;
+  readonly mode: 'static' | 'realtime';
+  readonly source: 'csv' | 'realtime';
+  readonly symbols: readonly string[];
+  readonly interval: string;
+  readonly strategy: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly cash: Dec;
+  readonly feeBps: number;
+  readonly slippageBps: number;
+  readonly maxPositionNotional: Dec;
+  readonly maxGrossExposure: Dec;
+  readonly lotSizes: Readonly<Record<string, Dec>>;
+  readonly inputs: readonly InputFile[];
+  /** Bars of history the strategy asked for per symbol before its first decision. */
+  readonly warmup: number;
+}
+
+export interface BarEvent {
+  readonly type: 'bar';
+  readonly symbol: string;
+  readonly interval: string;
+  readonly openTime: number;
+  readonly closeTime: number;
+  readonly open: Dec;
+  readonly high: Dec;
+  readonly low: Dec;
+  readonly close: Dec;
+  readonly volume: number;
+  readonly source: 'csv' | 'ws' | 'rest-backfill';
+}
+
+export interface DecisionEvent {
+  readonly type: 'decision';
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly action: 'buy' | 'sell' | 'hold';
+  /** Net quantity the strategy asked for, in asset units (0 for hold). */
+  readonly qty: Dec;
+  /** How many order intents the decision carried. */
+  readonly intents: number;
+  /** Signed position after the cycle, in asset units. */
+  readonly position: Dec;
+  /** Account equity marked at this bar's close, after the cycle's fills. */
+  readonly equity: Dec;
+}
+
+export interface OrderEvent {
+  readonly type: 'order';
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly side: 'buy' | 'sell';
+  readonly orderType: 'market' | 'limit';
+  readonly qty: Dec;
+  readonly limitPrice?: Dec;
+}
+
+export interface FillEvent {
+  readonly type: 'fill';
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly side: 'buy' | 'sell';
+  readonly qty: Dec;
+  readonly price: Dec;
+  readonly fee: Dec;
+  readonly realizedPnl: Dec;
+  readonly cash: Dec;
+  readonly position: Dec;
+}
+
+export interface RejectEvent {
+  readonly type: 'reject';
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly reason: RejectReason;
+  readonly orderId?: string;
+  readonly side: 'buy' | 'sell';
+  readonly qty: Dec;
+  readonly detail: string;
+}
+
+export interface SkipEvent {
+  readonly type: 'skip';
+  readonly symbol: string | null;
+  readonly openTime: number | null;
+  readonly reason: SkipReason;
+  /** Where the input came from: a file base name (csv) or a stream name (realtime). */
+  readonly origin: string;
+  readonly line?: number;
+  readonly field?: string;
+  readonly message: string;
+}
+
+export interface HaltEvent { readonly type: 'halt'; readonly reason: HaltReason; readonly source: HaltSource; readonly detail: string; readonly at?: number }
+export interface ResumeEvent { readonly type: 'resume'; readonly reason: HaltReason; readonly source: HaltSource; readonly at?: number }
+export interface FeedEvent { readonly type: 'feed'; readonly state: FeedState; readonly detail?: string; readonly at?: number }
+export interface AlertEvent { readonly type: 'alert'; readonly kind: AlertKind; readonly message: string; readonly at?: number }
+
+export interface LatencyEvent {
+  readonly type: 'latency';
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly source: 'ws' | 'rest-backfill';
+  /** Exchange event time E and kline close time T (ms, exchange clock). */
+  readonly eventTime: number;
+  readonly closeTime: number;
+  /** Local wall clock at receipt (ms). */
+  readonly recvTime: number;
+  readonly modelTime: number;
+  readonly brokerTime: number;
+  /** recvTime - eventTime + clock offset estimate (ms): the network segment. */
+  readonly networkMs: number;
+  readonly clockOffsetMs: number;
+  /** Monotonic in-process segments (ms, fractional). */
+  readonly queueMs: number;
+  readonly modelMs: number;
+  readonly brokerMs: number;
+  readonly totalMs: number;
+}
+
+export interface RunEndEvent { readonly type: 'run_end'; readonly summary: RunSummary }
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly status: 'ok' | 'error';
+  readonly error?: string;
+  readonly bars: number;
+  readonly decisions: number;
+  readonly orders: number;
+  readonly fills: number;
+  readonly rejects: number;
+  readonly skips: number;
+  readonly trades: number;
+  readonly startEquity: Dec;
+  readonly finalEquity: Dec;
+  readonly cash: Dec;
+  readonly realizedPnl: Dec;
+  readonly fees: Dec;
+  readonly returnPct: number;
+  readonly maxDrawdownPct: number;
+  readonly sharpe: number | null;
+  readonly barsBySymbol: Readonly<Record<string, number>>;
+  /** History bars loaded before the run window per symbol (csv --from, realtime REST warm-up). */
+  readonly warmupBars: Readonly<Record<string, number>>;
+  readonly positions: Readonly<Record<string, Dec>>;
+  readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;
+  readonly feed?: Readonly<Record<string, number>>;
+}
+
+export type TradeEvent =
+  | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | RejectEvent | SkipEvent
+  | HaltEvent | ResumeEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent;
+
+export type EventType = TradeEvent['type'];

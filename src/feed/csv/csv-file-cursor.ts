@@ -1,0 +1,136 @@
+/**
+ * One CSV file as a cursor of parsed rows, refilled a chunk at a time. On open it reads the first
+ * lines to learn the layout and the order: a newest-first file is then read backward, so it is
+ * replayed oldest-first without being loaded.
+ */
+import { basename } from 'node:path';
+import { access } from 'node:fs/promises';
+import type { Bar } from '../../domain/types.ts';
+import type { SkipEvent } from '../../events/types.ts';
+import { DataError } from '../data-error.ts';
+import { detectLayout, type CsvLayout } from './csv-layout.ts';
+import { isRowProblem, parseRow, type RowContext } from './csv-row.ts';
+import { countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
+import type { ZoneOffsets } from '../../domain/time.ts';
+
+export type BadRowPolicy = 'fail' | 'skip';
+
+export interface CursorOptions {
+  readonly interval: string;
+  readonly zone: ZoneOffsets | null;
+  readonly labelShiftMs: number;
+  readonly onBadRow: BadRowPolicy;
+  readonly chunkBytes?: number;
+}
+
+export class CsvFileCursor {
+  readonly symbol: string;
+  readonly path: string;
+  readonly file: string;
+  /** Rank of the symbol in --symbols, then of the file among the symbol's files: merge tie-breaks. */
+  readonly rank: number;
+  layout: CsvLayout | null = null;
+  descending = false;
+  /** Parsed rows not yet taken, with their line numbers. A SkipEvent marks a malformed row. */
+  items: Array<Bar | SkipEvent> = [];
+  lines: number[] = [];
+  pos = 0;
+  done = false;
+  private chunks: AsyncGenerator<LineChunk> | null = null;
+  private pending: LineChunk | null = null;
+  private ctx: RowContext | null = null;
+  private readonly options: CursorOptions;
+  /** Lines up to and including the header are not rows. */
+  private headerLine = 0;
+
+  constructor(symbol: string, path: string, rank: number, options: CursorOptions) {
+    this.symbol = symbol;
+    this.path = path;
+    this.file = basename(path);
+    this.rank = rank;
+    this.options = options;
+  }
+
+  async open(): Promise<void> {
+    try {
+      await access(this.path);
+    } catch {
+      throw new DataError(`file not found: ${this.path} (for symbol ${this.symbol}). Check --data, or name the file with --file ${this.symbol}=PATH.`);
+    }
+    const forward = readLinesForward(this.path, this.options.chunkBytes);
+    const first = await forward.next();
+    const lines = first.done ? [] : first.value.lines;
+    const headerAt = lines.findIndex((l) => l.trim().length > 0);
+    if (headerAt < 0) {
+      await forward.return(undefined);
+      throw new DataError(`${this.file}: the file is empty (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
+    }
+    const layout = detectLayout(lines[headerAt]!, this.file);
+    this.layout = layout;
+    this.headerLine = layout.hasHeader ? first.value!.firstLine + headerAt : 0;
+    this.ctx = { symbol: this.symbol, interval: this.options.interval, layout, zone: this.options.zone, labelShiftMs: this.options.labelShiftMs };
+    // Order: compare the first two rows that parse. One row, or none, reads as ascending.
+    const stamps: number[] = [];
+    for (let i = headerAt + (layout.hasHeader ? 1 : 0); i < lines.length && stamps.length < 2; i++) {
+      if (lines[i]!.trim().length === 0) continue;
+      const row = parseRow(lines[i]!, this.ctx);
+      if (!isRowProblem(row)) stamps.push(row.openTime);
+    }
+    this.descending = stamps.length === 2 && stamps[1]! < stamps[0]!;
+    if (this.descending) {
+      await forward.return(undefined);
+      this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes), this.options.chunkBytes);
+    } else {
+      this.chunks = forward;
+      this.pending = first.done ? null : first.value;
+    }
+  }
+
+  /** Parses the next chunk. Resolves with items present, or with done set. */
+  async refill(): Promise<void> {
+    this.items = [];
+    this.lines = [];
+    this.pos = 0;
+    while (this.items.length === 0 && !this.done) {
+      let chunk: LineChunk | null = this.pending;
+      this.pending = null;
+      if (chunk === null) {
+        const next = await this.chunks!.next();
+        if (next.done) {
+          this.done = true;
+          return;
+        }
+        chunk = next.value;
+      }
+      this.parseChunk(chunk);
+    }
+  }
+
+  private parseChunk(chunk: LineChunk): void {
+    const ctx = this.ctx!;
+    const step = this.descending ? -1 : 1;
+    const headerLine = this.headerLine;
+    let lineNo = chunk.firstLine;
+    for (const text of chunk.lines) {
+      const at = lineNo;
+      lineNo += step;
+      if (at <= headerLine || text.length === 0) continue;
+      const row = parseRow(text, ctx);
+      if (!isRowProblem(row)) {
+        this.items.push(row);
+        this.lines.push(at);
+        continue;
+      }
+      if (text.trim().length === 0) continue;
+      if (this.options.onBadRow === 'fail') {
+        throw new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
+          'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).');
+      }
+      this.items.push({
+        type: 'skip', symbol: this.symbol, openTime: row.openTime, reason: 'malformed', origin: this.file,
+        line: at, field: row.field, message: row.message,
+      });
+      this.lines.push(at);
+    }
+  }
+}

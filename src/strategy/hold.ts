@@ -1,0 +1,7 @@
+/** hold: never trades. The baseline for parity checks and for measuring the loop itself. */
+import { checkKnownParams, type StrategyFactory } from './strategy.ts';
+
+export const createHold: StrategyFactory = (params) => {
+  checkKnownParams(params, [], 'hold');
+  return { name: 'hold', warmup: 0, onBar: () => [] };
+};

@@ -1,0 +1,58 @@
+/**
+ * The strategy contract. A strategy is deterministic: the same bars give the same intents, in
+ * backtest and in the paper session alike. It returns intents; the risk gate and the paper broker
+ * decide what becomes of them.
+ */
+import type { Bar, OrderIntent } from '../domain/types.ts';
+import type { BarWindow } from './bar-window.ts';
+
+export interface StrategyContext {
+  /** This symbol's bounded history, newest first via get(0) (the bar being decided). */
+  readonly history: BarWindow;
+  /** Signed position in lots (> 0 long, < 0 short). */
+  readonly position: number;
+  /** Free cash and marked equity, bigint of 1e-8 quote units. */
+  readonly cash: bigint;
+  readonly equity: bigint;
+  /** The instrument's lot step as a decimal string ("1" for shares, "0.00001" for BTC). */
+  readonly lotStep: string;
+  /** Whole lots that `money` (1e-8 units) buys at `price` (ticks), rounded down. */
+  lotsFor(money: bigint, price: number): number;
+  /** Converts a decimal price text into ticks, for limit prices. */
+  price(text: string): number;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /** Bars of history needed before the first meaningful decision (the warm-up). */
+  readonly warmup: number;
+  onBar(bar: Bar, ctx: StrategyContext): readonly OrderIntent[];
+}
+
+export type StrategyParams = Readonly<Record<string, string>>;
+
+/** What a strategy module exports as default. Throw a StrategyParamError for a bad parameter. */
+export type StrategyFactory = (params: StrategyParams) => Strategy;
+
+export class StrategyParamError extends Error {
+  override readonly name = 'StrategyParamError';
+}
+
+/** Reads an integer parameter within bounds, naming it in the refusal. */
+export function intParam(params: StrategyParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = params[name];
+  if (raw === undefined) return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new StrategyParamError(`--param ${name}=${raw}: expected an integer from ${min} to ${max}`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new StrategyParamError(`--param ${name}=${raw}: expected an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** Refuses parameters the strategy does not know, so a typo is not silently ignored. */
+export function checkKnownParams(params: StrategyParams, known: readonly string[], strategy: string): void {
+  for (const key of Object.keys(params)) {
+    if (!known.includes(key)) {
+      throw new StrategyParamError(`--param ${key}: ${strategy} has no such parameter (it takes: ${known.join(', ') || 'none'})`);
+    }
+  }
+}
