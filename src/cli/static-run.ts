@@ -102,7 +102,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   engine.finish();
   const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });
-  bus.close();
+  await bus.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
   if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));

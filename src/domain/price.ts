@@ -88,21 +88,46 @@ function parseExponent(text: string): number {
   return m[1] === '-' ? -ticks : ticks;
 }
 
-/** Formats integer ticks as the shortest exact decimal ("670.63", "3", "-0.00000001"). */
+const CACHE_SIZE = 1024;
+const cacheKeys = new Float64Array(CACHE_SIZE).fill(NaN);
+const cacheTexts: string[] = new Array<string>(CACHE_SIZE).fill('');
+
+/**
+ * Formats integer ticks as the shortest exact decimal ("670.63", "3", "-0.00000001"). A bar's
+ * prices repeat (an open is usually the last close), so a small direct-mapped cache pays off.
+ */
 export function formatPrice(ticks: number): string {
-  if (ticks % PRICE_SCALE === 0) return String(ticks / PRICE_SCALE);
+  const slot = ticks & (CACHE_SIZE - 1);
+  if (cacheKeys[slot] === ticks) return cacheTexts[slot]!;
+  const text = formatTicks(ticks);
+  cacheKeys[slot] = ticks;
+  cacheTexts[slot] = text;
+  return text;
+}
+
+function formatTicks(ticks: number): string {
   const negative = ticks < 0;
   const abs = negative ? -ticks : ticks;
   const whole = Math.floor(abs / PRICE_SCALE);
-  let frac = String(abs - whole * PRICE_SCALE).padStart(PRICE_DECIMALS, '0');
-  let cut = frac.length;
-  while (frac.charCodeAt(cut - 1) === 48) cut--;
-  frac = frac.slice(0, cut);
-  return `${negative ? '-' : ''}${whole}.${frac}`;
+  let frac = abs - whole * PRICE_SCALE;
+  if (frac === 0) return negative ? `-${whole}` : `${whole}`;
+  // Strip trailing zeros arithmetically: cheaper than building and trimming a padded string.
+  let digits = PRICE_DECIMALS;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  const text = `${frac}`;
+  const fracText = text.length === digits ? text : '00000000'.slice(0, digits - text.length) + text;
+  return negative ? `-${whole}.${fracText}` : `${whole}.${fracText}`;
 }
+
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Formats money (bigint of 1e-8 quote units) as the shortest exact decimal. */
 export function formatMoney(units: bigint): string {
+  // Most amounts fit a double exactly; the number path avoids bigint division on every bar.
+  if (units <= MAX_SAFE_BIG && units >= -MAX_SAFE_BIG) return formatPrice(Number(units));
   const negative = units < 0n;
   const abs = negative ? -units : units;
   const whole = abs / SCALE_BIG;

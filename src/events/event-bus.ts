@@ -9,7 +9,7 @@ import type { TradeEvent } from './types.ts';
 export interface EventSink {
   write(seq: number, event: TradeEvent, line: string): void;
   endCycle?(): void;
-  close?(): void;
+  close?(): void | Promise<void>;
 }
 
 export class EventBus {
@@ -34,20 +34,27 @@ export class EventBus {
     for (const sink of this.sinks) sink.endCycle?.();
   }
 
-  close(): void {
-    for (const sink of this.sinks) sink.close?.();
+  async close(): Promise<void> {
+    for (const sink of this.sinks) await sink.close?.();
   }
 }
 
 /** Counts events by type: the summary's bars, decisions, orders, fills, rejects and skips. */
 export class EventCounter implements EventSink {
-  readonly counts: Record<string, number> = {};
+  private bars = 0;
+  private decisions = 0;
+  private readonly others = new Map<string, number>();
 
   write(_seq: number, event: TradeEvent): void {
-    this.counts[event.type] = (this.counts[event.type] ?? 0) + 1;
+    // Two events a bar: counted without a map lookup.
+    if (event.type === 'bar') this.bars++;
+    else if (event.type === 'decision') this.decisions++;
+    else this.others.set(event.type, (this.others.get(event.type) ?? 0) + 1);
   }
 
   of(type: TradeEvent['type']): number {
-    return this.counts[type] ?? 0;
+    if (type === 'bar') return this.bars;
+    if (type === 'decision') return this.decisions;
+    return this.others.get(type) ?? 0;
   }
 }

@@ -13,7 +13,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
   run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
     ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
     ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int']],
-  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['closeTime', 'int'], ['open', 'dec'],
+  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'dec'],
     ['high', 'dec'], ['low', 'dec'], ['close', 'dec'], ['volume', 'num'], ['source', 'str']],
   decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],
     ['position', 'dec'], ['equity', 'dec']],

@@ -45,7 +45,6 @@ export interface BarEvent {
   readonly symbol: string;
   readonly interval: string;
   readonly openTime: number;
-  readonly closeTime: number;
   readonly open: Dec;
   readonly high: Dec;
   readonly low: Dec;
