@@ -41,7 +41,10 @@ async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Pro
   const strategy = await loadStrategy(opts.strategy, opts.params);
   const strategyPath = resolve(process.cwd(), opts.strategy);
   const strategyHash = existsSync(strategyPath) ? await sha256File(strategyPath) : null;
-  if (opts.source === 'realtime') throw new UsageError('--source realtime: the realtime feed is not part of this build yet.');
+  if (opts.source === 'realtime') {
+    const { runRealtime } = await import('./realtime-run.ts');
+    return runRealtime(opts, flags, strategy, io);
+  }
   const result = await runStatic(opts, flags, strategy, strategyHash, io);
   return result.exitCode;
 }

@@ -44,7 +44,7 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'fill.side': ['buy', 'sell'],
   'reject.side': ['buy', 'sell'],
   'reject.reason': ['trading_halted', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash', 'invalid_qty', 'invalid_limit_price', 'invalid_order'],
-  'skip.reason': ['malformed', 'duplicate', 'out_of_order', 'late_slice'],
+  'skip.reason': ['malformed', 'duplicate', 'out_of_order'],
   'halt.reason': ['flag', 'operator', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error'],
   'halt.source': ['flag', 'auto', 'operator'],
   'resume.source': ['flag', 'auto', 'operator'],

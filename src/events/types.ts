@@ -14,7 +14,7 @@ export type HaltSource = 'flag' | 'auto' | 'operator';
 export type RejectReason =
   | 'trading_halted' | 'max_position_notional' | 'max_gross_exposure' | 'insufficient_cash'
   | 'invalid_qty' | 'invalid_limit_price' | 'invalid_order';
-export type SkipReason = 'malformed' | 'duplicate' | 'out_of_order' | 'late_slice';
+export type SkipReason = 'malformed' | 'duplicate' | 'out_of_order';
 export type FeedState = 'connecting' | 'live' | 'stale' | 'disconnected' | 'backfilling' | 'stopped';
 export type AlertKind = 'stale' | 'latency' | 'disconnect' | 'halt' | 'backfill' | 'queue_full' | 'strategy_error' | 'malformed';
 

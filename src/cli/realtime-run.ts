@@ -1,0 +1,170 @@
+/**
+ * `run --source realtime`: the same engine, gate and paper broker as a static run, fed by Binance
+ * kline streams. Start-up checks every symbol with REST klines (Binance answers -1121 for an
+ * unknown one: a typo is refused by name instead of looking like a stale feed forever) and loads
+ * the strategy's warm-up history. Runs --minutes of wall-clock time, or until SIGINT/SIGTERM;
+ * shutdown drains the queue, closes the sockets, writes the summary, and exits 0.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PaperBroker } from '../broker/paper-broker.ts';
+import { Engine } from '../engine/engine.ts';
+import { RealtimeLoop } from '../engine/realtime-loop.ts';
+import { EventBus, EventCounter } from '../events/event-bus.ts';
+import { NdjsonWriter } from '../events/ndjson-writer.ts';
+import { formatMoney } from '../domain/price.ts';
+import { BinanceFeed } from '../feed/binance/binance-feed.ts';
+import { RestClient } from '../feed/binance/rest-client.ts';
+import { HaltSet } from '../risk/halt-set.ts';
+import { RiskGate } from '../risk/risk-gate.ts';
+import type { Strategy } from '../strategy/strategy.ts';
+import type { Flags } from '../config/flags.ts';
+import { systemClock, type Clock } from '../telemetry/clock.ts';
+import { ClockOffset } from '../telemetry/latency.ts';
+import type { Bar } from '../domain/types.ts';
+import type { RunOptions } from './run-options.ts';
+import { buildSummary, formatSummary } from './run-summary.ts';
+import { runIdOf } from './run-id.ts';
+import type { CliIo } from './static-run.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface RealtimeHooks {
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Resolves when the run should stop (tests); by default SIGINT/SIGTERM or --minutes. */
+  readonly stopSignal?: Promise<void>;
+  /** Called once the feed is running: the artifacts folder, and the engine for operator actions. */
+  readonly onStarted?: (info: { outDir: string; runId: string; engine: Engine }) => void;
+  readonly lifetimeMs?: number;
+}
+
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
+
+interface History {
+  /** Warm-up bars per symbol (the strategy's warmup, at most). */
+  readonly bars: Map<string, Bar[]>;
+  /** The newest closed bar per symbol at start: the first live bar is checked for a gap against it. */
+  readonly lastClosed: Map<string, number>;
+}
+
+async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
+  const sentAt = clock.now();
+  const time = await rest.serverTime();
+  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${opts.restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
+  clockOffset.sample(time.value, sentAt, clock.now());
+  const bars = new Map<string, Bar[]>();
+  const lastClosed = new Map<string, number>();
+  for (const symbol of opts.symbols) {
+    // One request checks the symbol and loads its warm-up; the newest row may still be forming.
+    const r = await rest.klines({ symbol, interval: opts.interval, limit: Math.min(1000, warmup + 1) }, time.value);
+    if (!r.ok) {
+      if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+      throw new StartupError(`cannot load ${symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
+    }
+    bars.set(symbol, warmup > 0 ? r.value.slice(-warmup) : []);
+    const last = r.value[r.value.length - 1];
+    if (last) lastClosed.set(symbol, last.openTime);
+  }
+  return { bars, lastClosed };
+}
+
+export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {
+  const clock = hooks.clock ?? systemClock;
+  const rest = new RestClient(opts.restUrl);
+  const clockOffset = new ClockOffset();
+  let history: History;
+  try {
+    history = await loadHistory(rest, opts, strategy.warmup, clockOffset, clock);
+  } catch (err) {
+    if (err instanceof StartupError) {
+      io.stderr(`tradeloop: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+
+  const startedAt = clock.now();
+  const lotSizes: Record<string, string> = {};
+  for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
+  const runId = `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null, cash: String(opts.cash), feeBpsE4: String(opts.feeBpsE4), slippageBpsE4: String(opts.slippageBpsE4), maxPositionNotional: String(opts.maxPositionNotional), maxGrossExposure: String(opts.maxGrossExposure) }, startedAt }).slice(0, 8)}`;
+  const outDir = opts.out ?? join('runs', runId);
+  mkdirSync(outDir, { recursive: true });
+
+  const counter = new EventCounter();
+  const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { flushEachCycle: true }), counter]);
+  const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
+  const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());
+  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: 'halt', monotonic: () => clock.monotonic() });
+
+  bus.emit({
+    type: 'run_start', runId, mode: 'realtime', source: 'realtime', symbols: opts.symbols, interval: opts.interval,
+    strategy: strategy.name, params: opts.params, cash: formatMoney(opts.cash), feeBps: opts.feeBps, slippageBps: opts.slippageBps,
+    maxPositionNotional: formatMoney(opts.maxPositionNotional), maxGrossExposure: formatMoney(opts.maxGrossExposure),
+    lotSizes, inputs: [], warmup: strategy.warmup,
+  });
+  if (flags.tradingHalted) engine.raiseHalt('flag', 'flag', 'FLAG_TRADING_HALTED is on: every new order is rejected', clock.now());
+  const warmupBars: Record<string, number> = {};
+  for (const [symbol, bars] of history.bars) {
+    for (const bar of bars) engine.warmup(bar);
+    warmupBars[symbol] = bars.length;
+  }
+  bus.endCycle();
+
+  let feed: BinanceFeed | null = null;
+  const loop = new RealtimeLoop({
+    engine, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
+    latencyAlertMs: opts.latencyAlertMs, clockOffset,
+    isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
+    onDrained: () => feed?.resumeReading(),
+  });
+  feed = new BinanceFeed({
+    symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
+    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs,
+    ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
+  }, loop);
+  for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, openTime);
+
+  // Refresh the clock-offset estimate now and then: clocks drift over a long session.
+  const refreshOffset = (): void => {
+    const sentAt = clock.now();
+    void rest.serverTime().then((t) => t.ok && clockOffset.sample(t.value, sentAt, clock.now()));
+    offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
+  };
+  let offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
+
+  const stop = hooks.stopSignal ?? new Promise<void>((resolve) => {
+    const onSignal = (): void => resolve();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    if (opts.minutes !== null) clock.setTimer(resolve, opts.minutes * 60_000);
+  });
+  feed.start();
+  if (!opts.quiet) io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${opts.wsUrl} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
+  hooks.onStarted?.({ outDir, runId, engine });
+  await stop;
+
+  clock.clearTimer(offsetTimer);
+  await feed.stop();
+  loop.drainAll();
+  engine.finish();
+  const p = feed.pipeline.stats;
+  const summary = buildSummary({
+    runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
+    extra: {
+      latency: loop.latency.summary(),
+      feed: {
+        messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
+        outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
+        lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
+        pauses: feed.stats.pauses, alerts: loop.alerts,
+      },
+    },
+  });
+  bus.emit({ type: 'run_end', summary });
+  await bus.close();
+  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));
+  return 0;
+}

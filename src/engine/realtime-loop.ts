@@ -1,0 +1,158 @@
+/**
+ * The realtime side of the loop: the single consumer of the bar queue. Socket callbacks only
+ * enqueue; this drains the queue on its own turn of the event loop, assembles slices, runs one
+ * engine cycle per closed bar, and records its latency. It is also the FeedOutput through which
+ * the feed reports state, raises and lifts its own halts, and alerts.
+ */
+import type { EventBus } from '../events/event-bus.ts';
+import type { AlertKind, FeedState } from '../events/types.ts';
+import type { FeedBar, FeedHaltReason, FeedItem, FeedOutput } from '../feed/binance/feed-types.ts';
+import { BarQueue } from '../feed/realtime/bar-queue.ts';
+import { SliceAssembler } from '../feed/realtime/slice-assembler.ts';
+import type { Clock } from '../telemetry/clock.ts';
+import { LatencyStats, type ClockOffset } from '../telemetry/latency.ts';
+import type { Engine } from './engine.ts';
+
+export interface RealtimeLoopOptions {
+  readonly engine: Engine;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly symbols: readonly string[];
+  readonly sliceGraceMs: number;
+  readonly queueSize: number;
+  readonly latencyAlertMs: number;
+  readonly clockOffset: ClockOffset;
+  /** Set once the feed exists: whether a symbol's bars are held for a backfill. */
+  isBackfilling: (symbol: string) => boolean;
+  /** The queue drained below half after being full. */
+  onDrained: () => void;
+}
+
+const LATENCY_ALERT_EVERY_MS = 60_000;
+
+export class RealtimeLoop implements FeedOutput {
+  readonly latency = new LatencyStats();
+  readonly barsBySymbol: Record<string, number> = {};
+  alerts = 0;
+  private readonly queue: BarQueue<FeedItem>;
+  private readonly assembler: SliceAssembler;
+  private readonly options: RealtimeLoopOptions;
+  private scheduled = false;
+  private wasFull = false;
+  private lastLatencyAlert = -Infinity;
+
+  constructor(options: RealtimeLoopOptions) {
+    this.options = options;
+    this.queue = new BarQueue(options.queueSize);
+    this.assembler = new SliceAssembler({
+      symbols: options.symbols, graceMs: options.sliceGraceMs, clock: options.clock,
+      isBackfilling: (s) => options.isBackfilling(s),
+      release: (item) => this.runCycle(item),
+    });
+  }
+
+  get lateBars(): number {
+    return this.assembler.lateBars;
+  }
+
+  push(item: FeedItem): boolean {
+    const ok = this.queue.push(item);
+    if (!ok) this.wasFull = true;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+    return ok;
+  }
+
+  /** Processes what is queued; yields to I/O every few hundred items so sockets keep being read. */
+  drain(budget = 512): void {
+    this.scheduled = false;
+    let n = 0;
+    for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
+      if (item.kind === 'skip') {
+        this.options.engine.skip(item.event);
+        this.options.bus.endCycle();
+      } else this.assembler.add(item);
+      if (++n >= budget && this.queue.length > 0) {
+        this.scheduled = true;
+        setImmediate(() => this.drain());
+        break;
+      }
+    }
+    if (this.wasFull && this.queue.length < this.queue.capacity / 2) {
+      this.wasFull = false;
+      this.options.onDrained();
+    }
+  }
+
+  private runCycle(item: FeedBar): void {
+    const { engine, bus, clock, clockOffset } = this.options;
+    const { bar } = item;
+    this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
+    engine.cycle(bar);
+    const t = engine.timing;
+    const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
+    const queueMs = t.start - item.recvMono;
+    const modelMs = t.modelDone - t.start;
+    const brokerMs = t.brokerDone - t.modelDone;
+    const totalMs = networkMs + (t.brokerDone - item.recvMono);
+    const source = bar.source === 'rest-backfill' ? 'rest-backfill' : 'ws';
+    bus.emit({
+      type: 'latency', symbol: bar.symbol, openTime: bar.openTime, source, eventTime: item.eventTime, closeTime: bar.closeTime,
+      recvTime: item.recvWall, modelTime: Math.round(item.recvWall + (t.modelDone - item.recvMono)),
+      brokerTime: Math.round(item.recvWall + (t.brokerDone - item.recvMono)),
+      networkMs: round3(networkMs), clockOffsetMs: round3(clockOffset.offsetMs), queueMs: round3(queueMs),
+      modelMs: round3(modelMs), brokerMs: round3(brokerMs), totalMs: round3(totalMs),
+    });
+    if (source === 'ws') {
+      this.latency.record('network', Math.max(0, networkMs));
+      this.latency.record('queue', queueMs);
+      this.latency.record('model', modelMs);
+      this.latency.record('broker', brokerMs);
+      this.latency.record('total', Math.max(0, totalMs));
+      const now = clock.monotonic();
+      if (totalMs > this.options.latencyAlertMs && now - this.lastLatencyAlert >= LATENCY_ALERT_EVERY_MS) {
+        this.lastLatencyAlert = now;
+        this.emitAlert('latency', `${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: total latency ${totalMs.toFixed(1)} ms is above ${this.options.latencyAlertMs} ms (network ${networkMs.toFixed(1)}, queue ${queueMs.toFixed(1)}, model ${modelMs.toFixed(1)}, broker ${brokerMs.toFixed(1)})`);
+      }
+    }
+    bus.endCycle();
+  }
+
+  private emitAlert(kind: AlertKind, message: string): void {
+    this.alerts++;
+    this.options.bus.emit({ type: 'alert', kind, message, at: this.options.clock.now() });
+  }
+
+  feedState(state: FeedState, detail: string): void {
+    this.options.bus.emit({ type: 'feed', state, detail, at: this.options.clock.now() });
+    this.options.bus.endCycle();
+  }
+
+  raiseHalt(reason: FeedHaltReason, detail: string): void {
+    if (this.options.engine.raiseHalt(reason, 'auto', detail, this.options.clock.now())) {
+      this.emitAlert('halt', `trading halted (${reason}): ${detail}`);
+    }
+    this.options.bus.endCycle();
+  }
+
+  liftHalt(reason: FeedHaltReason): void {
+    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) this.options.bus.endCycle();
+  }
+
+  alert(kind: AlertKind, message: string): void {
+    this.emitAlert(kind, message);
+    this.options.bus.endCycle();
+  }
+
+  /** Shutdown: everything queued and every held slice is decided before the summary. */
+  drainAll(): void {
+    this.drain(Infinity);
+    this.assembler.flush();
+  }
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}

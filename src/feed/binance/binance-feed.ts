@@ -1,0 +1,341 @@
+/**
+ * The Binance kline feed: one or more combined-stream connections, kept healthy.
+ *
+ * - Stale: no message on a connection for staleAfterMs → feed stale, halt feed_stale (lifted by
+ *   this feed only, when every connection is fresh again). Stale for staleAlertAfterMs → alert,
+ *   and the connection is recycled: a socket that answers pings but sends no data is a known
+ *   Binance failure (binance-connector-java#139), and only a new connection cures it.
+ * - Disconnected: close frame, error, failed pong or silent death → halt feed_disconnected, alert,
+ *   reconnect with full-jitter backoff inside the connection budget; gaps are backfilled.
+ * - Planned reconnects (ahead of the 24 h cut, on serverShutdown) open the new connection first
+ *   and retire the old one when the new one delivers: no halt, and duplicates are deduplicated.
+ */
+import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import type { FeedState } from '../../events/types.ts';
+import { Backoff, ConnectBudget } from './backoff.ts';
+import type { FeedBar, FeedOutput } from './feed-types.ts';
+import { parseStreamMessage } from './kline-message.ts';
+import type { RestClient } from './rest-client.ts';
+import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
+import { SymbolPipeline } from './symbol-pipeline.ts';
+import { WsConnection, type ConnectionHandlers } from './ws-connection.ts';
+
+export interface BinanceFeedOptions {
+  readonly symbols: readonly string[];
+  readonly interval: string;
+  readonly wsUrl: string;
+  readonly rest: RestClient;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly staleAfterMs: number;
+  readonly staleAlertAfterMs: number;
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs?: number;
+  /** Rotate each connection after this long (Binance cuts at 24 h). */
+  readonly lifetimeMs?: number;
+  readonly connectTimeoutMs?: number;
+  readonly closeGraceMs?: number;
+  readonly backoffBaseMs?: number;
+  readonly backoffCapMs?: number;
+  /** A connection open this long resets the backoff. */
+  readonly healthyResetMs?: number;
+}
+
+export interface FeedStats {
+  messages: number;
+  malformed: number;
+  connects: number;
+  disconnects: number;
+  rotations: number;
+  pauses: number;
+}
+
+interface Slot {
+  readonly plan: ConnectionPlan;
+  active: WsConnection | null;
+  /** Connections being replaced in a planned rotation; closed once the new one delivers. */
+  retiring: WsConnection[];
+  backoff: Backoff;
+  reconnectTimer: TimerHandle | null;
+  lifetimeTimer: TimerHandle | null;
+  /** The active connection has delivered a message since it opened. */
+  delivered: boolean;
+}
+
+export class BinanceFeed {
+  readonly stats: FeedStats = { messages: 0, malformed: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
+  readonly pipeline: SymbolPipeline;
+  private readonly options: BinanceFeedOptions;
+  private readonly output: FeedOutput;
+  private readonly streams = new Map<string, { symbol: string; interval: string }>();
+  private readonly slots: Slot[];
+  private readonly budget = new ConnectBudget();
+  private readonly abort = new AbortController();
+  private readonly handlers: ConnectionHandlers;
+  private watchdog: TimerHandle | null = null;
+  private state: FeedState | null = null;
+  private stopped = false;
+  private paused = false;
+  private readonly closing = new Set<WsConnection>();
+  private allClosed: (() => void) | null = null;
+
+  constructor(options: BinanceFeedOptions, output: FeedOutput) {
+    this.options = options;
+    this.output = output;
+    for (const symbol of options.symbols) this.streams.set(streamName(symbol, options.interval), { symbol, interval: options.interval });
+    this.slots = planConnections([...this.streams.keys()]).map((plan) => ({
+      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null, delivered: false,
+      backoff: new Backoff({ baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000, random: options.random }),
+    }));
+    this.pipeline = new SymbolPipeline({
+      interval: options.interval, clock: options.clock, rest: options.rest, random: options.random, signal: this.abort.signal,
+      // Explicit delegation: `output` is a class instance, whose methods a spread would not copy.
+      output: {
+        push: (item) => this.push(item),
+        feedState: (s, d) => this.setState(s, d),
+        raiseHalt: (r, d) => output.raiseHalt(r, d),
+        liftHalt: (r) => output.liftHalt(r),
+        alert: (k, m) => output.alert(k, m),
+      },
+    });
+    this.handlers = {
+      onOpen: (conn) => this.onOpen(conn),
+      onMessage: (conn, text) => this.onMessage(conn, text),
+      onClose: (conn, code, reason) => this.onClose(conn, code, reason),
+      onControlError: (_conn, message) => output.alert('malformed', message),
+    };
+  }
+
+  get connections(): number {
+    return this.slots.length;
+  }
+
+  start(): void {
+    for (let i = 0; i < this.slots.length; i++) this.connect(i);
+    const tick = Math.max(10, Math.min(250, this.options.staleAfterMs / 4));
+    const loop = (): void => {
+      this.checkStaleness();
+      if (!this.stopped) this.watchdog = this.options.clock.setTimer(loop, tick);
+    };
+    this.watchdog = this.options.clock.setTimer(loop, tick);
+  }
+
+  private newConnection(index: number): WsConnection {
+    const o = this.options;
+    const slot = this.slots[index]!;
+    this.budget.record(o.clock.now());
+    this.stats.connects++;
+    return new WsConnection(index, {
+      url: combinedUrl(o.wsUrl, slot.plan.urlStreams), subscribeBatches: slot.plan.subscribeBatches, clock: o.clock,
+      pingIntervalMs: o.pingIntervalMs, pongTimeoutMs: o.pongTimeoutMs ?? Math.min(10_000, o.pingIntervalMs),
+      connectTimeoutMs: o.connectTimeoutMs ?? 10_000, closeGraceMs: o.closeGraceMs ?? 1000, subscribeGapMs: 250,
+    }, this.handlers);
+  }
+
+  private connect(index: number): void {
+    if (this.stopped) return;
+    const slot = this.slots[index]!;
+    slot.reconnectTimer = null;
+    const conn = this.newConnection(index);
+    slot.active = conn;
+    slot.delivered = false;
+    this.refreshHealth(`connection ${conn.id} connecting`);
+    conn.open();
+  }
+
+  private scheduleReconnect(index: number): void {
+    const slot = this.slots[index]!;
+    if (this.stopped || slot.reconnectTimer) return;
+    const { clock } = this.options;
+    const delay = Math.max(slot.backoff.next(), this.budget.waitBefore(clock.now()));
+    slot.reconnectTimer = clock.setTimer(() => this.connect(index), delay);
+  }
+
+  /** Overlap-first: the new connection opens while the old one keeps delivering. */
+  rotate(index: number, why: string): void {
+    const slot = this.slots[index]!;
+    if (this.stopped || !slot.active || slot.active.state !== 'open' || slot.retiring.length > 0) return;
+    this.stats.rotations++;
+    slot.retiring.push(slot.active);
+    this.options.clock.clearTimer(slot.lifetimeTimer);
+    slot.lifetimeTimer = null;
+    const conn = this.newConnection(index);
+    slot.active = conn;
+    slot.delivered = false;
+    this.output.feedState(this.state ?? 'live', `rotating connection ${slot.retiring[0]!.id} → ${conn.id}: ${why}`);
+    conn.open();
+  }
+
+  private onOpen(conn: WsConnection): void {
+    const slot = this.slots[conn.slot]!;
+    if (slot.active !== conn) return;
+    const lifetime = this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000;
+    this.options.clock.clearTimer(slot.lifetimeTimer);
+    slot.lifetimeTimer = this.options.clock.setTimer(() => this.rotate(conn.slot, 'connection lifetime (Binance cuts at 24 h)'), lifetime);
+    if (this.paused) conn.pause();
+  }
+
+  private onMessage(conn: WsConnection, text: string): void {
+    const { clock } = this.options;
+    const recvWall = clock.now();
+    const recvMono = clock.monotonic();
+    this.stats.messages++;
+    const slot = this.slots[conn.slot]!;
+    if (slot.active === conn && !slot.delivered) {
+      slot.delivered = true;
+      for (const old of slot.retiring.splice(0)) {
+        old.planned = true;
+        this.closeConnection(old);
+      }
+    }
+    if (conn.stale) {
+      conn.stale = false;
+      conn.staleAlerted = false;
+    }
+    if (slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
+    const msg = parseStreamMessage(text, this.streams);
+    switch (msg.kind) {
+      case 'kline':
+        if (msg.closed) {
+          const item: FeedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
+          this.pipeline.closed(item, msg.stream);
+        }
+        return;
+      case 'shutdown':
+        this.rotate(conn.slot, 'serverShutdown');
+        return;
+      case 'control':
+        return;
+      case 'malformed':
+        this.stats.malformed++;
+        this.push({ kind: 'skip', event: { type: 'skip', symbol: msg.symbol, openTime: msg.openTime, reason: 'malformed', origin: `connection ${conn.id}`, message: msg.message } });
+    }
+  }
+
+  private onClose(conn: WsConnection, code: number, reason: string): void {
+    const { clock } = this.options;
+    if (this.closing.delete(conn) && this.closing.size === 0) this.allClosed?.();
+    const slot = this.slots[conn.slot]!;
+    const retiringAt = slot.retiring.indexOf(conn);
+    if (retiringAt >= 0) slot.retiring.splice(retiringAt, 1);
+    if (this.stopped || conn.planned || slot.active !== conn) return;
+    // The replacement in a rotation failed: the old connection is still good, keep it.
+    const fallback = slot.retiring.find((c) => c.state === 'open');
+    if (fallback) {
+      slot.retiring.splice(slot.retiring.indexOf(fallback), 1);
+      slot.active = fallback;
+      slot.delivered = true;
+      return;
+    }
+    this.stats.disconnects++;
+    if (conn.openedAt > 0 && clock.monotonic() - conn.openedAt >= (this.options.healthyResetMs ?? 60_000)) slot.backoff.reset();
+    clock.clearTimer(slot.lifetimeTimer);
+    slot.lifetimeTimer = null;
+    slot.active = null;
+    const detail = `connection ${conn.id} closed (code ${code}${reason ? `, ${reason}` : ''})`;
+    if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
+    this.output.raiseHalt('feed_disconnected', detail);
+    this.refreshHealth(detail);
+    this.scheduleReconnect(conn.slot);
+  }
+
+  private checkStaleness(): void {
+    if (this.paused) return;
+    const now = this.options.clock.monotonic();
+    const { staleAfterMs, staleAlertAfterMs } = this.options;
+    for (const slot of this.slots) {
+      const conn = slot.active;
+      if (!conn || conn.state !== 'open') continue;
+      const silent = now - conn.lastMessageAt;
+      if (silent >= staleAfterMs && !conn.stale) {
+        conn.stale = true;
+        const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
+        this.output.raiseHalt('feed_stale', detail);
+        this.refreshHealth(detail);
+      }
+      if (silent >= staleAlertAfterMs && !conn.staleAlerted) {
+        conn.staleAlerted = true;
+        this.output.alert('stale', `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
+        conn.terminate();
+      }
+    }
+  }
+
+  /** One place decides the feed's state and lifts the halts this feed raised, when they no longer hold. */
+  private refreshHealth(detail: string): void {
+    let down = false;
+    let connecting = false;
+    let stale = false;
+    for (const slot of this.slots) {
+      const c = slot.active;
+      if (!c || c.state !== 'open' || !slot.delivered) {
+        down = true;
+        if (c && (c.state === 'connecting' || c.state === 'open')) connecting = true;
+      } else if (c.stale) stale = true;
+    }
+    const anyStale = this.slots.some((s) => s.active?.stale === true);
+    if (!anyStale) this.output.liftHalt('feed_stale');
+    if (!down) this.output.liftHalt('feed_disconnected');
+    const state: FeedState = down ? (connecting ? 'connecting' : 'disconnected') : stale ? 'stale' : this.pipeline.anyBackfilling ? 'backfilling' : 'live';
+    this.setState(state, detail);
+  }
+
+  private setState(state: FeedState, detail: string): void {
+    if (state === this.state) return;
+    this.state = state;
+    this.output.feedState(state, detail);
+  }
+
+  private push(item: Parameters<FeedOutput['push']>[0]): boolean {
+    const ok = this.output.push(item);
+    if (!ok && !this.paused) {
+      this.paused = true;
+      this.stats.pauses++;
+      for (const slot of this.slots) slot.active?.pause();
+      this.output.alert('queue_full', 'the bar queue is full: reading from the socket is paused until the loop catches up (no closed bar is dropped)');
+    }
+    if (item.kind === 'bar' && item.bar.source === 'rest-backfill' && !this.pipeline.anyBackfilling) this.refreshHealth('backfill done');
+    return ok;
+  }
+
+  /** The loop drained the queue: read again. Silence while paused was ours, not the feed's. */
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    const now = this.options.clock.monotonic();
+    for (const slot of this.slots) {
+      if (slot.active) {
+        slot.active.lastMessageAt = Math.max(slot.active.lastMessageAt, now);
+        slot.active.resume();
+      }
+    }
+  }
+
+  isBackfilling(symbol: string): boolean {
+    return this.pipeline.isBackfilling(symbol);
+  }
+
+  /** Closes every connection (close frame, then terminate after the grace) and aborts requests. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const { clock } = this.options;
+    clock.clearTimer(this.watchdog);
+    this.pipeline.stop();
+    this.abort.abort();
+    const done = new Promise<void>((resolve) => (this.allClosed = resolve));
+    for (const slot of this.slots) {
+      clock.clearTimer(slot.reconnectTimer);
+      clock.clearTimer(slot.lifetimeTimer);
+      for (const c of [slot.active, ...slot.retiring]) if (c) this.closeConnection(c);
+    }
+    if (this.closing.size > 0) await done;
+    this.setState('stopped', 'feed stopped');
+  }
+
+  private closeConnection(conn: WsConnection): void {
+    if (conn.state === 'closed' || conn.state === 'idle') return;
+    this.closing.add(conn);
+    conn.close();
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Per-symbol ordering between the socket and the loop. Closed bars pass the sequencer (a repeat is
+ * a duplicate, an older one out of order), wait in `pending`, and go out only when they follow the
+ * last delivered bar. A gap starts a REST backfill of [expected openTime, first live openTime);
+ * live bars wait while it is in flight. An empty answer is success (no klines exist while a market
+ * is suspended); only a failed request is retried with backoff, and it halts trading (gap) until
+ * the gap is filled.
+ */
+import { nextOpenTime } from '../../domain/interval.ts';
+import { isoUtc } from '../../domain/time.ts';
+import type { Bar } from '../../domain/types.ts';
+import type { Clock } from '../../telemetry/clock.ts';
+import { BarSequencer } from '../bar-sequencer.ts';
+import { Backoff } from './backoff.ts';
+import type { FeedBar, FeedOutput } from './feed-types.ts';
+import type { RestClient } from './rest-client.ts';
+
+interface SymbolState {
+  /** openTime of the last bar handed to the loop. */
+  lastDelivered: number | undefined;
+  /** Gaps up to here were backfilled (possibly with no bars): not to be asked again. */
+  coveredUntil: number;
+  pending: FeedBar[];
+  backfilling: boolean;
+}
+
+export interface PipelineStats {
+  closedBars: number;
+  duplicates: number;
+  outOfOrder: number;
+  backfills: number;
+  backfilledBars: number;
+  backfillFailures: number;
+}
+
+export interface PipelineOptions {
+  readonly interval: string;
+  readonly clock: Clock;
+  readonly rest: RestClient;
+  readonly output: FeedOutput;
+  readonly random: () => number;
+  readonly signal: AbortSignal;
+  /** Backfill requests in flight at once across symbols. */
+  readonly maxConcurrentBackfills?: number;
+}
+
+export class SymbolPipeline {
+  readonly stats: PipelineStats = { closedBars: 0, duplicates: 0, outOfOrder: 0, backfills: 0, backfilledBars: 0, backfillFailures: 0 };
+  private readonly sequencer = new BarSequencer();
+  private readonly states = new Map<string, SymbolState>();
+  private readonly failing = new Set<string>();
+  private readonly options: PipelineOptions;
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private stopped = false;
+  /** Retry waits, cleared on stop so that a failing backfill never keeps the process alive. */
+  private readonly retries = new Set<{ handle: object; resolve: () => void }>();
+
+  constructor(options: PipelineOptions) {
+    this.options = options;
+  }
+
+  private state(symbol: string): SymbolState {
+    let s = this.states.get(symbol);
+    if (!s) {
+      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false };
+      this.states.set(symbol, s);
+    }
+    return s;
+  }
+
+  /** History loaded at start (warm-up): the first live bar is checked for a gap against it. */
+  seed(symbol: string, lastOpenTime: number): void {
+    this.state(symbol).lastDelivered = lastOpenTime;
+    this.sequencer.check(symbol, lastOpenTime);
+  }
+
+  /** True while a symbol has bars held back for a backfill: the slice assembler waits for it. */
+  isBackfilling(symbol: string): boolean {
+    const s = this.states.get(symbol);
+    return s !== undefined && (s.backfilling || s.pending.length > 0);
+  }
+
+  get anyBackfilling(): boolean {
+    for (const s of this.states.values()) if (s.backfilling) return true;
+    return false;
+  }
+
+  /** A closed kline from the socket. */
+  closed(item: FeedBar, origin: string): void {
+    const { bar } = item;
+    const verdict = this.sequencer.check(bar.symbol, bar.openTime);
+    if (verdict !== 'ok') {
+      if (verdict === 'duplicate') this.stats.duplicates++;
+      else this.stats.outOfOrder++;
+      this.options.output.push({
+        kind: 'skip',
+        event: {
+          type: 'skip', symbol: bar.symbol, openTime: bar.openTime, reason: verdict, origin,
+          message: verdict === 'duplicate' ? 'a closed bar with this openTime was already accepted' : 'earlier than the last accepted bar',
+        },
+      });
+      return;
+    }
+    this.stats.closedBars++;
+    this.state(bar.symbol).pending.push(item);
+    this.pump(bar.symbol);
+  }
+
+  private pump(symbol: string): void {
+    const s = this.state(symbol);
+    if (s.backfilling) return;
+    while (s.pending.length > 0) {
+      const item = s.pending[0]!;
+      if (s.lastDelivered !== undefined) {
+        const expected = Math.max(nextOpenTime(this.options.interval, s.lastDelivered), s.coveredUntil + 1);
+        if (item.bar.openTime > expected) {
+          void this.backfill(symbol, expected, item.bar.openTime - 1);
+          return;
+        }
+      }
+      s.pending.shift();
+      s.lastDelivered = item.bar.openTime;
+      this.options.output.push(item);
+    }
+  }
+
+  private async slot(): Promise<void> {
+    const max = this.options.maxConcurrentBackfills ?? 8;
+    if (this.inFlight < max) {
+      this.inFlight++;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+  }
+
+  private release(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
+  }
+
+  private async backfill(symbol: string, from: number, to: number): Promise<void> {
+    const { rest, clock, output, interval, signal } = this.options;
+    const s = this.state(symbol);
+    s.backfilling = true;
+    this.stats.backfills++;
+    output.feedState('backfilling', `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`);
+    const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
+    for (;;) {
+      await this.slot();
+      const result = await rest.klines({ symbol, interval, startTime: from, endTime: to }, to, signal);
+      this.release();
+      if (this.stopped) return;
+      if (result.ok) {
+        for (const bar of result.value) this.deliverBackfilled(bar, s);
+        s.coveredUntil = Math.max(s.coveredUntil, to);
+        s.backfilling = false;
+        if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
+        this.pump(symbol);
+        return;
+      }
+      this.stats.backfillFailures++;
+      if (!this.failing.has(symbol)) {
+        this.failing.add(symbol);
+        const detail = `backfill of ${symbol} ${isoUtc(from)} .. ${isoUtc(to)} failed: ${result.failure.message}`;
+        output.alert('backfill', detail);
+        output.raiseHalt('gap', detail);
+      }
+      const delay = result.failure.kind === 'rate_limited' ? result.failure.retryAfterMs : backoff.next();
+      await new Promise<void>((resolve) => {
+        const entry = { handle: {}, resolve };
+        entry.handle = clock.setTimer(() => {
+          this.retries.delete(entry);
+          resolve();
+        }, delay);
+        this.retries.add(entry);
+      });
+      if (this.stopped) return;
+    }
+  }
+
+  private deliverBackfilled(bar: Bar, s: SymbolState): void {
+    if (s.lastDelivered !== undefined && bar.openTime <= s.lastDelivered) return;
+    const { clock } = this.options;
+    this.stats.backfilledBars++;
+    s.lastDelivered = bar.openTime;
+    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic() });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+    for (const entry of this.retries) {
+      this.options.clock.clearTimer(entry.handle);
+      entry.resolve();
+    }
+    this.retries.clear();
+  }
+}

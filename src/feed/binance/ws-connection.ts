@@ -1,0 +1,204 @@
+/**
+ * One WebSocket connection as an explicit state machine:
+ *
+ *   idle → connecting → open → closing → closed
+ *                 ↘──────────────↗ (error, close frame, silent death: terminate)
+ *
+ * Every timer is named and cleared on every transition. A connection never reconnects itself:
+ * the feed decides what follows a close (backoff, rotation), so one record holds one socket's life.
+ */
+import WebSocket from 'ws';
+import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+
+export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
+
+export interface ConnectionHandlers {
+  onOpen(conn: WsConnection): void;
+  /** Called in the socket callback: parse, validate, enqueue; never run strategy code here. */
+  onMessage(conn: WsConnection, text: string): void;
+  onClose(conn: WsConnection, code: number, reason: string): void;
+  onControlError(conn: WsConnection, message: string): void;
+}
+
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly subscribeBatches: ReadonlyArray<readonly string[]>;
+  readonly clock: Clock;
+  /** Send our own ping this often; terminate if its pong is not back within pongTimeoutMs. */
+  readonly pingIntervalMs: number;
+  readonly pongTimeoutMs: number;
+  /** Give up on a handshake after this long. */
+  readonly connectTimeoutMs: number;
+  /** Close frames get this long before terminate(). */
+  readonly closeGraceMs: number;
+  /** Pause between SUBSCRIBE messages: Binance allows 5 incoming messages/s, pings included. */
+  readonly subscribeGapMs: number;
+}
+
+let nextConnectionId = 1;
+
+export class WsConnection {
+  /** Which connection this is, for feed events and tests. */
+  readonly id = nextConnectionId++;
+  /** Index of the plan (stream group) this connection serves. */
+  readonly slot: number;
+  state: ConnectionState = 'idle';
+  /** Monotonic time of the last data message (or of the open, before the first). */
+  lastMessageAt = 0;
+  openedAt = 0;
+  messages = 0;
+  /** Set by the feed when it closes the connection on purpose (rotation, shutdown). */
+  planned = false;
+  /** The feed's view of this connection's freshness. */
+  stale = false;
+  staleAlerted = false;
+
+  private ws: WebSocket | null = null;
+  private readonly options: ConnectionOptions;
+  private readonly handlers: ConnectionHandlers;
+  // Named timers, all cleared by clearTimers() on every transition.
+  private connectTimer: TimerHandle | null = null;
+  private pingTimer: TimerHandle | null = null;
+  private pongTimer: TimerHandle | null = null;
+  private closeTimer: TimerHandle | null = null;
+  private subscribeTimer: TimerHandle | null = null;
+  private nextRequestId = 1;
+  private readonly pendingRequests = new Map<number, string>();
+
+  constructor(slot: number, options: ConnectionOptions, handlers: ConnectionHandlers) {
+    this.slot = slot;
+    this.options = options;
+    this.handlers = handlers;
+  }
+
+  private clearTimers(): void {
+    const c = this.options.clock;
+    c.clearTimer(this.connectTimer);
+    c.clearTimer(this.pingTimer);
+    c.clearTimer(this.pongTimer);
+    c.clearTimer(this.closeTimer);
+    c.clearTimer(this.subscribeTimer);
+    this.connectTimer = this.pingTimer = this.pongTimer = this.closeTimer = this.subscribeTimer = null;
+  }
+
+  open(): void {
+    if (this.state !== 'idle') return;
+    const { clock } = this.options;
+    this.state = 'connecting';
+    const ws = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs, perMessageDeflate: false });
+    this.ws = ws;
+    this.connectTimer = clock.setTimer(() => this.terminate(), this.options.connectTimeoutMs);
+    ws.on('open', () => {
+      if (this.state !== 'connecting') return;
+      this.clearTimers();
+      this.state = 'open';
+      this.openedAt = this.lastMessageAt = clock.monotonic();
+      this.schedulePing();
+      this.subscribeNext(0);
+      this.handlers.onOpen(this);
+    });
+    ws.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
+      if (this.state !== 'open' && this.state !== 'closing') return;
+      this.lastMessageAt = clock.monotonic();
+      this.messages++;
+      const text = isBinary ? '' : typeof data === 'string' ? data : data.toString();
+      if (this.pendingRequests.size > 0 && this.routeReply(text)) return;
+      this.handlers.onMessage(this, text);
+    });
+    ws.on('pong', () => {
+      this.options.clock.clearTimer(this.pongTimer);
+      this.pongTimer = null;
+    });
+    // ws answers server pings itself (autoPong); nothing to do but let them show the link is alive.
+    ws.on('error', () => {
+      // A 'close' always follows an 'error' in ws; the close is where the state changes.
+    });
+    ws.on('close', (code: number, reason: Buffer) => {
+      const was = this.state;
+      this.clearTimers();
+      this.state = 'closed';
+      this.ws = null;
+      if (was !== 'closed') this.handlers.onClose(this, code, reason.toString());
+    });
+  }
+
+  private schedulePing(): void {
+    const { clock, pingIntervalMs, pongTimeoutMs } = this.options;
+    this.pingTimer = clock.setTimer(() => {
+      if (this.state !== 'open' || !this.ws) return;
+      try {
+        this.ws.ping();
+      } catch {
+        return this.terminate();
+      }
+      // A half-open TCP link is invisible without a ping: no pong in time means the socket is dead.
+      this.pongTimer = clock.setTimer(() => this.terminate(), pongTimeoutMs);
+      this.schedulePing();
+    }, pingIntervalMs);
+  }
+
+  private subscribeNext(index: number): void {
+    const batches = this.options.subscribeBatches;
+    if (index >= batches.length) return;
+    const send = (): void => {
+      if (this.state !== 'open' || !this.ws) return;
+      const id = this.nextRequestId++;
+      this.pendingRequests.set(id, 'SUBSCRIBE');
+      this.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: batches[index], id }));
+      this.subscribeNext(index + 1);
+    };
+    if (index === 0) send();
+    else this.subscribeTimer = this.options.clock.setTimer(send, this.options.subscribeGapMs);
+  }
+
+  /** Replies to our own requests are taken here; true if the text was one. */
+  private routeReply(text: string): boolean {
+    if (!text.includes('"id"')) return false;
+    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; msg?: unknown } };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return false;
+    }
+    if (typeof msg.id !== 'number' || !this.pendingRequests.has(msg.id)) return false;
+    const method = this.pendingRequests.get(msg.id)!;
+    this.pendingRequests.delete(msg.id);
+    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${String(msg.error.code)} ${String(msg.error.msg)}`);
+    return true;
+  }
+
+  pause(): void {
+    this.ws?.pause();
+  }
+
+  resume(): void {
+    this.ws?.resume();
+  }
+
+  /** Closes with a close frame; terminate() if the peer does not answer within the grace. */
+  close(): void {
+    if (this.state === 'closed' || this.state === 'closing') return;
+    if (!this.ws || this.state === 'idle') {
+      this.state = 'closed';
+      return;
+    }
+    this.clearTimers();
+    this.state = 'closing';
+    try {
+      this.ws.close(1000, 'client closing');
+    } catch {
+      return this.terminate();
+    }
+    this.closeTimer = this.options.clock.setTimer(() => this.terminate(), this.options.closeGraceMs);
+  }
+
+  /** Destroys the socket at once (no close handshake); 'close' follows with code 1006. */
+  terminate(): void {
+    if (this.state === 'closed') return;
+    if (!this.ws) {
+      this.state = 'closed';
+      return;
+    }
+    this.ws.terminate();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * Time slices in realtime: the bars of all symbols that share one openTime, released in --symbols
+ * order — what the csv merge gives for free. Bars of one minute arrive in any order, and with one
+ * cash account and binding limits that order would change fills and rejects; slices are what make
+ * a paper session decide exactly as the backtest did.
+ *
+ * A slice leaves when every symbol has delivered its bar for that openTime (or a later one), or
+ * when a grace after the slice's first bar expires — unless a missing symbol is being backfilled,
+ * whose bars are on their way. A bar that comes after its slice left is processed on its own and
+ * counted as late.
+ */
+import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import type { FeedBar } from '../binance/feed-types.ts';
+
+interface OpenSlice {
+  readonly openTime: number;
+  readonly bars: Map<string, FeedBar>;
+  timer: TimerHandle | null;
+}
+
+export interface SliceAssemblerOptions {
+  readonly symbols: readonly string[];
+  readonly graceMs: number;
+  readonly clock: Clock;
+  readonly isBackfilling: (symbol: string) => boolean;
+  readonly release: (item: FeedBar) => void;
+}
+
+export class SliceAssembler {
+  lateBars = 0;
+  private readonly open = new Map<number, OpenSlice>();
+  private readonly latest = new Map<string, number>();
+  private lastReleased = -Infinity;
+  private readonly options: SliceAssemblerOptions;
+
+  constructor(options: SliceAssemblerOptions) {
+    this.options = options;
+  }
+
+  add(item: FeedBar): void {
+    const { bar } = item;
+    if (bar.openTime <= this.lastReleased) {
+      this.lateBars++;
+      this.options.release(item);
+      return;
+    }
+    const prev = this.latest.get(bar.symbol);
+    if (prev === undefined || bar.openTime > prev) this.latest.set(bar.symbol, bar.openTime);
+    let slice = this.open.get(bar.openTime);
+    if (!slice) {
+      slice = { openTime: bar.openTime, bars: new Map(), timer: null };
+      this.open.set(bar.openTime, slice);
+      this.arm(slice);
+    }
+    slice.bars.set(bar.symbol, item);
+    this.releaseComplete();
+  }
+
+  private arm(slice: OpenSlice): void {
+    slice.timer = this.options.clock.setTimer(() => {
+      slice.timer = null;
+      const waitingOnBackfill = this.options.symbols.some((s) => !slice.bars.has(s) && this.options.isBackfilling(s));
+      if (waitingOnBackfill) this.arm(slice);
+      else this.releaseThrough(slice.openTime);
+    }, this.options.graceMs);
+  }
+
+  private complete(openTime: number): boolean {
+    for (const s of this.options.symbols) {
+      const t = this.latest.get(s);
+      if (t === undefined || t < openTime) return false;
+    }
+    return true;
+  }
+
+  private releaseComplete(): void {
+    for (const t of this.sortedTimes()) {
+      if (!this.complete(t)) return;
+      this.releaseSlice(t);
+    }
+  }
+
+  private sortedTimes(): number[] {
+    return [...this.open.keys()].sort((a, b) => a - b);
+  }
+
+  /** Releases every open slice up to and including openTime, oldest first. */
+  releaseThrough(openTime: number): void {
+    for (const t of this.sortedTimes()) {
+      if (t > openTime) return;
+      this.releaseSlice(t);
+    }
+  }
+
+  private releaseSlice(openTime: number): void {
+    const slice = this.open.get(openTime)!;
+    this.open.delete(openTime);
+    this.options.clock.clearTimer(slice.timer);
+    this.lastReleased = Math.max(this.lastReleased, openTime);
+    for (const s of this.options.symbols) {
+      const item = slice.bars.get(s);
+      if (item) this.options.release(item);
+    }
+  }
+
+  /** Shutdown: everything still held goes out, in order. */
+  flush(): void {
+    this.releaseThrough(Infinity);
+  }
+
+  get pending(): number {
+    let n = 0;
+    for (const s of this.open.values()) n += s.bars.size;
+    return n;
+  }
+}

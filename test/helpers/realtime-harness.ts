@@ -1,0 +1,66 @@
+/** Runs realtime mode in-process against a fake server, on a virtual clock, for tests. */
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
+import { runRealtime } from '../../src/cli/realtime-run.ts';
+import type { Engine } from '../../src/engine/engine.ts';
+import { loadStrategy } from '../../src/strategy/load-strategy.ts';
+import type { Strategy } from '../../src/strategy/strategy.ts';
+import { VirtualClock } from '../../src/telemetry/clock.ts';
+import { until } from './fake-binance.ts';
+
+export interface RealtimeRun {
+  readonly clock: VirtualClock;
+  readonly outDir: string;
+  readonly engine: Engine;
+  readonly stdout: string[];
+  events(): Array<Record<string, unknown>>;
+  of(type: string): Array<Record<string, unknown>>;
+  waitFor(what: string, cond: (r: RealtimeRun) => boolean, timeoutMs?: number): Promise<void>;
+  stop(): Promise<number>;
+}
+
+export interface HarnessOptions {
+  readonly wsUrl: string;
+  readonly restUrl: string;
+  readonly args?: readonly string[];
+  readonly strategy?: Strategy;
+  readonly tradingHalted?: boolean;
+  readonly lifetimeMs?: number;
+}
+
+export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
+  const outDir = mkdtempSync(join(tmpdir(), 'tradeloop-rt-'));
+  const opts = parseRunOptions(['--source', 'realtime', '--ws-url', o.wsUrl, '--rest-url', o.restUrl, '--out', outDir, ...(o.args ?? [])]) as RunOptions;
+  const strategy = o.strategy ?? (await loadStrategy('hold', {}));
+  // Wall time starts at the real now: the fake server stamps E with Date.now().
+  const clock = new VirtualClock(Date.now());
+  const stdout: string[] = [];
+  let stopRun!: () => void;
+  const stopSignal = new Promise<void>((resolve) => (stopRun = resolve));
+  let engine: Engine | null = null;
+  const done = runRealtime(opts, { realtime: true, tradingHalted: o.tradingHalted ?? false }, strategy,
+    { stdout: (t) => stdout.push(t), stderr: (t) => stdout.push(t) },
+    { clock, random: () => 0.5, stopSignal, onStarted: (info) => (engine = info.engine), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) });
+  await until(() => engine !== null, 'realtime run started');
+  const run: RealtimeRun = {
+    clock, outDir, engine: engine!, stdout,
+    events() {
+      const path = join(outDir, 'events.ndjson');
+      if (!existsSync(path)) return [];
+      return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    of(type) {
+      return run.events().filter((e) => e.type === type);
+    },
+    async waitFor(what, cond, timeoutMs = 5000) {
+      await until(() => cond(run), what, timeoutMs);
+    },
+    async stop() {
+      stopRun();
+      return done;
+    },
+  };
+  return run;
+}

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bar, combined, FakeBinance } from '../helpers/fake-binance.ts';
+import { startRealtime } from '../helpers/realtime-harness.ts';
+import { validateEventLine } from '../../src/events/schema.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
+
+test('normal flow: one decision per closed bar, slices in --symbols order, x:false never decides', async () => {
+  const fake = await FakeBinance.start(SYMBOLS);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  try {
+    const conn = await fake.waitForConnections(1);
+    assert.deepEqual(conn.streams, ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
+    for (let m = 0; m < 3; m++) {
+      const b = bar('BTCUSDT', m, 100 + m);
+      const e = bar('ETHUSDT', m, 50 + m);
+      fake.sendKline(b, false);
+      fake.sendKline(e, false);
+      // ETH closes first: the slice still goes out in --symbols order.
+      fake.sendKline(e, true);
+      fake.sendKline(b, true);
+    }
+    await run.waitFor('6 decisions', (r) => r.of('decision').length === 6);
+    const decisions = run.of('decision').map((d) => `${d.symbol}@${d.openTime}`);
+    const base = Date.UTC(2026, 0, 5);
+    assert.deepEqual(decisions, [0, 1, 2].flatMap((m) => [`BTCUSDT@${base + m * 60_000}`, `ETHUSDT@${base + m * 60_000}`]));
+    const bars = run.of('bar');
+    assert.equal(bars.length, 6);
+    assert.ok(bars.every((b) => b.source === 'ws'));
+    assert.equal(run.of('latency').length, 6);
+  } finally {
+    assert.equal(await run.stop(), 0);
+    await fake.close();
+  }
+  const lines = readFileSync(join(run.outDir, 'events.ndjson'), 'utf8').trim().split('\n');
+  for (const line of lines) assert.deepEqual(validateEventLine(line), [], line);
+  const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
+  assert.equal(summary.bars, 6);
+  assert.equal(summary.decisions, 6);
+  assert.equal(summary.latency.total.count, 6);
+  assert.ok(summary.latency.model.p99 >= 0);
+});
+
+test('duplicates and out-of-order closed bars are skipped, never decided twice', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  try {
+    await fake.waitForConnections(1);
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    fake.sendKline(bar('BTCUSDT', 1, 101), true);
+    fake.sendKline(bar('BTCUSDT', 1, 101), true); // repeat
+    fake.sendKline(bar('BTCUSDT', 0, 100), true); // older
+    fake.sendKline(bar('BTCUSDT', 2, 102), true);
+    await run.waitFor('3 decisions and 2 skips', (r) => r.of('decision').length === 3 && r.of('skip').length === 2);
+    assert.deepEqual(run.of('skip').map((s) => s.reason), ['duplicate', 'out_of_order']);
+    assert.equal(run.of('bar').length, 3);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});
+
+test('every kind of malformed message is counted and skipped; the feed keeps going', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  try {
+    await fake.waitForConnections(1);
+    const good = JSON.parse(combined(bar('BTCUSDT', 0, 100), true, Date.now())) as { stream: string; data: { k: Record<string, unknown> } & Record<string, unknown> };
+    const variant = (mutate: (m: typeof good) => void): string => {
+      const m = structuredClone(good);
+      mutate(m);
+      return JSON.stringify(m);
+    };
+    const bad = [
+      '{not json',
+      variant((m) => delete m.data.k.c), // missing field
+      variant((m) => (m.data.k.o = 'abc')), // non-numeric price
+      variant((m) => ((m.data.k.h = '90.00'), (m.data.k.l = '110.00'))), // high < low
+      variant((m) => ((m.stream = 'dogeusdt@kline_1m'), (m.data.s = 'DOGEUSDT'), (m.data.k.s = 'DOGEUSDT'))), // unknown stream
+      '[1,2,3]',
+    ];
+    for (const text of bad) fake.send(text);
+    // Control replies and serverShutdown are routed before validation: not malformed.
+    fake.send(JSON.stringify({ result: null, id: 99 }));
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    await run.waitFor('one decision after the garbage', (r) => r.of('decision').length === 1);
+    const skips = run.of('skip');
+    assert.equal(skips.length, bad.length);
+    assert.ok(skips.every((s) => s.reason === 'malformed'));
+    assert.match(String(skips[1]!.message), /k\.c/);
+    assert.match(String(skips[2]!.message), /k\.o/);
+    assert.match(String(skips[3]!.message), /below low/);
+    assert.match(String(skips[4]!.message), /unknown stream/);
+    assert.equal(skips[4]!.symbol, 'DOGEUSDT');
+    assert.equal(skips[0]!.symbol, null);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+  const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
+  assert.equal(summary.feed.malformed, 6);
+});
