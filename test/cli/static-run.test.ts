@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const SAMPLE = join(ROOT, 'data', 'sample');
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'tradeloop-cli-'));
+
+async function run(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) }, env);
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+test('two runs on the same inputs are byte-identical, from another folder, another path and another TZ', () => {
+  const a = tmp();
+  const b = tmp();
+  const copy = join(tmp(), 'elsewhere');
+  cpSync(SAMPLE, copy, { recursive: true });
+  const node = process.execPath;
+  const cli = join(ROOT, 'src', 'cli', 'main.ts');
+  const r1 = spawnSync(node, [cli, 'run', '--data', SAMPLE, '--minutes', '240', '--out', a], { cwd: ROOT, env: { ...process.env, TZ: 'UTC' }, encoding: 'utf8' });
+  const r2 = spawnSync(node, [cli, 'run', '--data', copy, '--minutes', '240', '--out', b], { cwd: tmpdir(), env: { ...process.env, TZ: 'Asia/Kolkata' }, encoding: 'utf8' });
+  assert.equal(r1.status, 0, r1.stderr);
+  assert.equal(r2.status, 0, r2.stderr);
+  for (const f of ['events.ndjson', 'summary.json']) assert.equal(readFileSync(join(a, f), 'utf8'), readFileSync(join(b, f), 'utf8'), f);
+  const text = readFileSync(join(a, 'events.ndjson'), 'utf8');
+  assert.ok(!text.includes(ROOT) && !text.includes(tmpdir()), 'no machine paths in the log');
+});
+
+test('the run id hashes options and input contents; the default folder is runs/<run-id>', async () => {
+  const a = await run(['run', '--data', SAMPLE, '--minutes', '30', '--out', tmp()]);
+  const b = await run(['run', '--data', SAMPLE, '--minutes', '31', '--out', tmp()]);
+  const id = (s: string) => /tradeloop run (\S+)/.exec(s)![1];
+  assert.notEqual(id(a.stdout), id(b.stdout));
+  assert.match(a.stdout, /bars\s+60 \(SPY 30, QQQ 30\)|bars\s+60\s+\(SPY 30, QQQ 30\)/);
+});
+
+test('--minutes keeps bars with openTime in [from, from + N min); --from warms up on the bars before it', async () => {
+  const out = tmp();
+  const r = await run(['run', '--data', SAMPLE, '--from', '2026-03-10T14:00:00Z', '--minutes', '15', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const events = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const bars = events.filter((e) => e.type === 'bar');
+  assert.equal(bars.length, 30);
+  assert.equal(bars[0].openTime, Date.UTC(2026, 2, 10, 14, 0));
+  assert.equal(bars.at(-1).openTime, Date.UTC(2026, 2, 10, 14, 14));
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.deepEqual(summary.warmupBars, { SPY: 390 + 30, QQQ: 390 + 30 });
+});
+
+test('FLAG_TRADING_HALTED=1 blocks every new order: decisions still made and logged, each order a trading_halted reject', async () => {
+  const free = tmp();
+  const halted = tmp();
+  await run(['run', '--data', SAMPLE, '--out', free]);
+  const r = await run(['run', '--data', SAMPLE, '--out', halted], { FLAG_TRADING_HALTED: ' Yes ' });
+  assert.equal(r.code, 0);
+  const read = (d: string) => readFileSync(join(d, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const a = read(free);
+  const b = read(halted);
+  const intents = a.filter((e) => e.type === 'decision').reduce((n, d) => n + d.intents, 0);
+  assert.ok(intents > 0);
+  assert.equal(b.filter((e) => e.type === 'decision').length, a.filter((e) => e.type === 'decision').length);
+  assert.equal(b.filter((e) => e.type === 'order' || e.type === 'fill').length, 0);
+  const rejects = b.filter((e) => e.type === 'reject');
+  assert.ok(rejects.length > 0 && rejects.every((x) => x.reason === 'trading_halted'));
+  assert.deepEqual(b.filter((e) => e.type === 'halt').map((h) => [h.reason, h.source]), [['flag', 'flag']]);
+});
+
+test('--source realtime without FLAG_REALTIME=1 exits 2 and says how to enable it', async () => {
+  const r = await run(['run', '--source', 'realtime']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /FLAG_REALTIME=1/);
+  const bad = await run(['run'], { FLAG_REALTIME: 'sometimes' });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /FLAG_REALTIME="sometimes" is not a valid value/);
+});
+
+test('usage refusals name the flag and exit 2', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['run', '--source', 'parquet'], /--source parquet: expected csv or realtime/],
+    [['run', '--minutes', 'ten'], /--minutes ten/],
+    [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['run', '--from', 'yesterday'], /--from yesterday/],
+    [['run', '--tz', 'Mars/Olympus'], /--tz Mars\/Olympus: not a time zone/],
+    [['run', '--cash', '-5'], /--cash/],
+    [['run', '--cash', '0'], /--cash 0: expected a positive amount/],
+    [['run', '--fee-bps', 'lots'], /--fee-bps lots/],
+    [['run', '--param', 'fast'], /--param fast: expected KEY=VALUE/],
+    [['run', '--param', 'fast=50'], /fast=50 must be less than slow=20/],
+    [['run', '--strategy', 'moonshot'], /--strategy moonshot: no built-in strategy/],
+    [['run', '--strategy', './nope.ts'], /--strategy \.\/nope\.ts: file not found/],
+    [['run', '--file', 'TSLA=x.csv'], /--file TSLA=x.csv: TSLA is not in --symbols/],
+    [['run', '--lot', 'SPY=0.3'], /--lot SPY=0.3: the lot step must be a power of ten/],
+    [['run', '--symbols', 'SPY,NOPE', '--data', SAMPLE], /no data for NOPE: file not found/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run([...args, ...(args[0] === 'run' ? ['--out', tmp()] : [])]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message, args.join(' '));
+  }
+});
+
+test('a user strategy loads from a file with parameters; a throwing one ends the run with exit 1, naming it', async () => {
+  const dir = tmp();
+  const file = join(dir, 'every-nth.ts');
+  writeFileSync(file, `
+    export default (params: Record<string, string>) => {
+      const n = Number(params.n ?? 10);
+      let seen = 0;
+      return {
+        name: 'every-nth', warmup: 0,
+        onBar(bar: { close: number }, ctx: { position: number }) {
+          seen++;
+          if (params.explode && seen === 5) throw new Error('boom at five');
+          if (seen % n !== 0) return [];
+          return [{ side: ctx.position > 0 ? 'sell' : 'buy', qty: 1 }];
+        },
+      };
+    };`);
+  const out = tmp();
+  const ok = await run(['run', '--data', SAMPLE, '--minutes', '60', '--strategy', file, '--param', 'n=20', '--out', out]);
+  assert.equal(ok.code, 0, ok.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.orders, 6); // 120 bars, every 20th
+  const boomOut = tmp();
+  const boom = await run(['run', '--data', SAMPLE, '--strategy', file, '--param', 'explode=1', '--out', boomOut]);
+  assert.equal(boom.code, 1);
+  assert.match(boom.stderr, /strategy every-nth threw .* boom at five/);
+  const s = JSON.parse(readFileSync(join(boomOut, 'summary.json'), 'utf8'));
+  assert.equal(s.status, 'error');
+  assert.equal(s.decisions, 4, 'decisions before the throw are kept');
+  assert.ok(existsSync(join(boomOut, 'events.ndjson')));
+  assert.match(readFileSync(join(boomOut, 'events.ndjson'), 'utf8').trim().split('\n').at(-1)!, /"type":"run_end"/);
+});
+
+test('npx tradeloop works through the package bin', () => {
+  const r = spawnSync('npx', ['--no-install', 'tradeloop', 'help'], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /tradeloop: a paper-trading runtime/);
+});

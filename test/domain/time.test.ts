@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { epochToMs, parseTimestamp, ZoneOffsets } from '../../src/domain/time.ts';
+import { closeTimeOf, nextOpenTime } from '../../src/domain/interval.ts';
+
+test('epoch units are decided per value by magnitude', () => {
+  assert.equal(epochToMs(1_735_689_600), 1_735_689_600_000);
+  assert.equal(epochToMs(1_735_689_600_000), 1_735_689_600_000);
+  assert.equal(epochToMs(1_735_689_600_000_000), 1_735_689_600_000);
+  assert.equal(epochToMs(1_735_689_600_000_000_000), 1_735_689_600_000);
+});
+
+test('zone-less times are UTC, or the named zone, whatever the machine TZ', () => {
+  assert.equal(parseTimestamp('2025-01-01 03:00:00', null), Date.UTC(2025, 0, 1, 3));
+  const ny = new ZoneOffsets('America/New_York');
+  assert.equal(parseTimestamp('2019-02-11 09:31:00', ny), Date.UTC(2019, 1, 11, 14, 31));
+  assert.equal(parseTimestamp('2026-03-12 09:30:00', ny), Date.UTC(2026, 2, 12, 13, 30)); // EDT
+  assert.equal(parseTimestamp('2026-03-12 13:30:00+00:00', ny), Date.UTC(2026, 2, 12, 13, 30)); // explicit offset wins
+  assert.equal(parseTimestamp('2026-03-12T09:30:00-04:00', null), Date.UTC(2026, 2, 12, 13, 30));
+  assert.equal(parseTimestamp('2026-03-12T13:30:00.250Z', null), Date.UTC(2026, 2, 12, 13, 30, 0, 250));
+  assert.equal(parseTimestamp('2024-02-29', null), Date.UTC(2024, 1, 29));
+});
+
+test('DST edges in a zone: the gap and the overlap resolve to the earlier offset', () => {
+  const ny = new ZoneOffsets('America/New_York');
+  // 2026-03-08 02:30 does not exist in New York; 2026-11-01 01:30 happens twice.
+  assert.equal(parseTimestamp('2026-03-08 01:59:00', ny), Date.UTC(2026, 2, 8, 6, 59));
+  assert.equal(parseTimestamp('2026-03-08 03:00:00', ny), Date.UTC(2026, 2, 8, 7, 0));
+  assert.equal(parseTimestamp('2026-11-01 01:30:00', ny), Date.UTC(2026, 10, 1, 5, 30));
+});
+
+test('bad timestamps are NaN', () => {
+  for (const bad of ['2025-02-30 00:00:00', '2025-13-01', '2025-01-01 24:00:00', 'yesterday', '2025-01-01X00:00', '2025-01-01T00:00:00+5']) {
+    assert.ok(Number.isNaN(parseTimestamp(bad, null)), bad);
+  }
+});
+
+test('closeTime is next openTime - 1; months have no fixed length', () => {
+  assert.equal(closeTimeOf('1m', 0), 59_999);
+  assert.equal(nextOpenTime('1M', Date.UTC(2024, 1, 1)), Date.UTC(2024, 2, 1));
+  assert.equal(nextOpenTime('1M', Date.UTC(2025, 1, 1)), Date.UTC(2025, 2, 1));
+});

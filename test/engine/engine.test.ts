@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Engine, StrategyRuntimeError } from '../../src/engine/engine.ts';
+import { EventBus, type EventSink } from '../../src/events/event-bus.ts';
+import type { TradeEvent } from '../../src/events/types.ts';
+import { PaperBroker } from '../../src/broker/paper-broker.ts';
+import { makeInstrument } from '../../src/broker/instrument.ts';
+import { RiskGate } from '../../src/risk/risk-gate.ts';
+import { HaltSet } from '../../src/risk/halt-set.ts';
+import type { Strategy } from '../../src/strategy/strategy.ts';
+import type { Bar, OrderIntent } from '../../src/domain/types.ts';
+import { createSmaCross } from '../../src/strategy/sma-cross.ts';
+
+const T = 100_000_000;
+class Recorder implements EventSink {
+  events: TradeEvent[] = [];
+  cycles = 0;
+  write(_s: number, e: TradeEvent): void {
+    this.events.push(e);
+  }
+  endCycle(): void {
+    this.cycles++;
+  }
+  types(): string[] {
+    return this.events.map((e) => e.type);
+  }
+}
+
+function setup(strategy: Strategy, policy: 'throw' | 'halt' = 'throw') {
+  const rec = new Recorder();
+  const bus = new EventBus([rec]);
+  const broker = new PaperBroker({ cash: 10_000n * BigInt(T), feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]) });
+  const gate = new RiskGate({ maxPositionNotional: 5_000n * BigInt(T), maxGrossExposure: 10_000n * BigInt(T) }, new HaltSet());
+  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: policy });
+  return { rec, bus, broker, gate, engine };
+}
+
+const bar = (i: number, close: number, low = close - 1): Bar => ({ symbol: 'SPY', interval: '1m', openTime: i * 60_000, closeTime: i * 60_000 + 59_999, open: close * T, high: (close + 1) * T, low: low * T, close: close * T, volume: 1, source: 'csv' });
+const scripted = (plan: Record<number, OrderIntent[]>): Strategy => ({ name: 'scripted', warmup: 0, onBar: (b) => plan[b.openTime / 60_000] ?? [] });
+
+test('one cycle, in order: limits matched, equity marked, strategy, gate, market fill; one decision per bar', () => {
+  const { rec, engine, broker } = setup(scripted({ 0: [{ side: 'buy', qty: 10 }, { side: 'buy', qty: 5, orderType: 'limit', limitPrice: 98 * T }], 1: [] }));
+  engine.cycle(bar(0, 100));
+  engine.cycle(bar(1, 100, 97));
+  assert.deepEqual(rec.types(), ['bar', 'decision', 'order', 'fill', 'order', 'bar', 'fill', 'decision']);
+  const ids = rec.events.filter((e) => e.type === 'order').map((e) => (e as { orderId: string }).orderId);
+  assert.deepEqual(ids, ['SPY-0-0', 'SPY-0-1'], 'ids come from symbol, openTime and intent index');
+  assert.equal(broker.position('SPY'), 15);
+  const d = rec.events.filter((e) => e.type === 'decision') as Array<{ action: string; qty: string; intents: number; position: string }>;
+  assert.deepEqual(d.map((x) => [x.action, x.qty, x.intents, x.position]), [['buy', '15', 2, '0'], ['hold', '0', 0, '15']]);
+});
+
+test('refusals are typed events, never exceptions', () => {
+  const { rec, engine } = setup(scripted({ 0: [{ side: 'buy', qty: 100 }, { side: 'hodl' as 'buy', qty: 1 }, { side: 'buy', qty: -1 }] }));
+  engine.cycle(bar(0, 100));
+  const rejects = rec.events.filter((e) => e.type === 'reject') as Array<{ reason: string; orderId: string }>;
+  assert.deepEqual(rejects.map((r) => r.reason), ['max_position_notional', 'invalid_order', 'invalid_qty']);
+  assert.deepEqual(rejects.map((r) => r.orderId), ['SPY-0-0', 'SPY-0-1', 'SPY-0-2']);
+});
+
+test('a throwing strategy ends a static run naming it; in realtime it halts (strategy_error) and the loop goes on', () => {
+  const boom: Strategy = { name: 'boom', warmup: 0, onBar: () => { throw new Error('kaput'); } };
+  const s = setup(boom, 'throw');
+  assert.throws(() => s.engine.cycle(bar(0, 100)), (e: unknown) => e instanceof StrategyRuntimeError && /strategy boom threw/.test(e.message) && /kaput/.test(e.message));
+  const r = setup(boom, 'halt');
+  r.engine.cycle(bar(0, 100));
+  r.engine.cycle(bar(1, 100));
+  assert.deepEqual(r.rec.types(), ['bar', 'halt', 'alert', 'decision', 'bar', 'decision']);
+  assert.equal(r.gate.halts.has('strategy_error'), true);
+});
+
+test('warm-up bars feed history only: no event, but the first decision can trade', () => {
+  const { rec, engine } = setup(createSmaCross({ fast: '2', slow: '3' }));
+  const closes = [10, 10, 10, 9, 12];
+  closes.slice(0, 4).forEach((c, i) => engine.warmup(bar(i, c)));
+  assert.equal(rec.events.length, 0);
+  engine.cycle(bar(4, closes[4]!));
+  assert.deepEqual(rec.types(), ['bar', 'decision', 'order', 'fill']);
+});
+
+test('sma-cross refuses bad parameters by name', () => {
+  assert.throws(() => createSmaCross({ fast: '20', slow: '5' }), /fast=20 must be less than slow=5/);
+  assert.throws(() => createSmaCross({ fast: 'x' }), /--param fast=x/);
+  assert.throws(() => createSmaCross({ fsat: '3' }), /--param fsat: sma-cross has no such parameter/);
+});
