@@ -145,3 +145,15 @@ test('npx tradeloop works through the package bin', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /tradeloop: a paper-trading runtime/);
 });
+
+test('the README example strategy runs and trades on the bundled data', async () => {
+  const out = tmp();
+  const r = await run(['run', '--data', SAMPLE, '--strategy', join(ROOT, 'examples', 'breakout.ts'), '--param', 'lookback=30', '--out', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(summary.decisions, summary.bars);
+  assert.ok(summary.fills > 0);
+  const typo = await run(['run', '--data', SAMPLE, '--strategy', join(ROOT, 'examples', 'breakout.ts'), '--param', 'lokback=30', '--out', tmp()]);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /--param lokback: breakout has no such parameter/);
+});
