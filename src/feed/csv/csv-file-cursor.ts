@@ -15,6 +15,9 @@ import type { ZoneOffsets } from '../../domain/time.ts';
 
 export type BadRowPolicy = 'fail' | 'skip';
 
+/** open() reads at most this many lines ahead to find the header and the first two rows. */
+const ORDER_PROBE_LINES = 1000;
+
 export interface CursorOptions {
   readonly interval: string;
   readonly zone: ZoneOffsets | null;
@@ -37,7 +40,10 @@ export class CsvFileCursor {
   pos = 0;
   done = false;
   private chunks: AsyncGenerator<LineChunk> | null = null;
-  private pending: LineChunk | null = null;
+  /** Chunks read ahead by open() to learn the layout and the order, replayed first. */
+  private pending: LineChunk[] = [];
+  /** A bad row under --on-bad-row fail: thrown once the rows before it have been taken. */
+  private failure: DataError | null = null;
   private ctx: RowContext | null = null;
   private readonly options: CursorOptions;
   /** Lines up to and including the header are not rows. */
@@ -58,23 +64,41 @@ export class CsvFileCursor {
       throw new DataError(`file not found: ${this.path} (for symbol ${this.symbol}). Check --data, or name the file with --file ${this.symbol}=PATH.`);
     }
     const forward = readLinesForward(this.path, this.options.chunkBytes);
-    const first = await forward.next();
-    const lines = first.done ? [] : first.value.lines;
-    const headerAt = lines.findIndex((l) => l.trim().length > 0);
-    if (headerAt < 0) {
+    // Order: compare the first two rows that parse and differ in time. One row, or none, reads as
+    // ascending. A chunk may hold a single line (long lines, small chunkBytes), so read on until the
+    // header and two rows are seen; the look-ahead is bounded so a file of bad rows is not buffered whole.
+    const buffered: LineChunk[] = [];
+    const stamps: number[] = [];
+    let examined = 0;
+    while (stamps.length < 2 && examined < ORDER_PROBE_LINES) {
+      const next = await forward.next();
+      if (next.done) break;
+      const chunk = next.value;
+      buffered.push(chunk);
+      for (let k = 0; k < chunk.lines.length && stamps.length < 2; k++, examined++) {
+        const text = chunk.lines[k]!;
+        if (text.trim().length === 0) continue;
+        if (this.ctx === null) {
+          let layout: CsvLayout;
+          try {
+            layout = detectLayout(text, this.file);
+          } catch (err) {
+            await forward.return(undefined);
+            throw err;
+          }
+          this.layout = layout;
+          this.headerLine = layout.hasHeader ? chunk.firstLine + k : 0;
+          this.ctx = { symbol: this.symbol, interval: this.options.interval, layout, zone: this.options.zone, labelShiftMs: this.options.labelShiftMs };
+          if (layout.hasHeader) continue;
+        }
+        const row = parseRow(text, this.ctx);
+        // Equal stamps (a duplicated first row) say nothing about the order: wait for a different one.
+        if (!isRowProblem(row) && row.openTime !== stamps[0]) stamps.push(row.openTime);
+      }
+    }
+    if (this.ctx === null) {
       await forward.return(undefined);
       throw new DataError(`${this.file}: the file is empty (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
-    }
-    const layout = detectLayout(lines[headerAt]!, this.file);
-    this.layout = layout;
-    this.headerLine = layout.hasHeader ? first.value!.firstLine + headerAt : 0;
-    this.ctx = { symbol: this.symbol, interval: this.options.interval, layout, zone: this.options.zone, labelShiftMs: this.options.labelShiftMs };
-    // Order: compare the first two rows that parse. One row, or none, reads as ascending.
-    const stamps: number[] = [];
-    for (let i = headerAt + (layout.hasHeader ? 1 : 0); i < lines.length && stamps.length < 2; i++) {
-      if (lines[i]!.trim().length === 0) continue;
-      const row = parseRow(lines[i]!, this.ctx);
-      if (!isRowProblem(row)) stamps.push(row.openTime);
     }
     this.descending = stamps.length === 2 && stamps[1]! < stamps[0]!;
     if (this.descending) {
@@ -82,8 +106,17 @@ export class CsvFileCursor {
       this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes), this.options.chunkBytes);
     } else {
       this.chunks = forward;
-      this.pending = first.done ? null : first.value;
+      this.pending = buffered;
     }
+  }
+
+  /** Releases the file handle; the run may stop before the file ends (--minutes, a bad row). */
+  async close(): Promise<void> {
+    this.done = true;
+    const chunks = this.chunks;
+    this.chunks = null;
+    this.pending = [];
+    if (chunks !== null) await chunks.return(undefined);
   }
 
   /** Parses the next chunk. Resolves with items present, or with done set. */
@@ -91,10 +124,13 @@ export class CsvFileCursor {
     this.items = [];
     this.lines = [];
     this.pos = 0;
+    if (this.failure !== null) {
+      await this.close();
+      throw this.failure;
+    }
     while (this.items.length === 0 && !this.done) {
-      let chunk: LineChunk | null = this.pending;
-      this.pending = null;
-      if (chunk === null) {
+      let chunk: LineChunk | undefined = this.pending.shift();
+      if (chunk === undefined) {
         const next = await this.chunks!.next();
         if (next.done) {
           this.done = true;
@@ -103,6 +139,8 @@ export class CsvFileCursor {
         chunk = next.value;
       }
       this.parseChunk(chunk);
+      // The rows before a fatal bad row still go out (their decisions are not lost); refill throws next.
+      if (this.failure !== null && this.items.length === 0) return this.refill();
     }
   }
 
@@ -123,8 +161,9 @@ export class CsvFileCursor {
       }
       if (text.trim().length === 0) continue;
       if (this.options.onBadRow === 'fail') {
-        throw new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
+        this.failure = new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
           'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).');
+        return;
       }
       this.items.push({
         type: 'skip', symbol: this.symbol, openTime: row.openTime, reason: 'malformed', origin: this.file,

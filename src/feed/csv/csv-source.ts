@@ -41,11 +41,29 @@ export class CsvBarSource {
 
   /** Opens every file (layout, order); throws DataError naming the first bad one. */
   async open(): Promise<void> {
-    for (const cursor of this.cursors) await cursor.open();
+    try {
+      for (const cursor of this.cursors) await cursor.open();
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+  }
+
+  /** Releases every file handle. run() does this itself, whether it ends, stops early or throws. */
+  async close(): Promise<void> {
+    for (const cursor of this.cursors) await cursor.close();
   }
 
   /** Delivers everything to the sink; `yieldEvery` lets the caller flush between batches. */
   async run(sink: BarSink, afterBatch?: () => void | Promise<void>): Promise<CsvSourceResult> {
+    try {
+      return await this.merge(sink, afterBatch);
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async merge(sink: BarSink, afterBatch?: () => void | Promise<void>): Promise<CsvSourceResult> {
     const { from, windowMs } = this.options;
     const sequencer = new BarSequencer();
     const warmupBars: Record<string, number> = {};
