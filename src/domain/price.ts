@@ -88,7 +88,7 @@ function parseExponent(text: string): number {
   return m[1] === '-' ? -ticks : ticks;
 }
 
-const CACHE_SIZE = 1024;
+const CACHE_SIZE = 1021; // prime: cent prices are multiples of 10^6 ticks, a power-of-two mask would waste most slots
 const cacheKeys = new Float64Array(CACHE_SIZE).fill(NaN);
 const cacheTexts: string[] = new Array<string>(CACHE_SIZE).fill('');
 
@@ -97,7 +97,7 @@ const cacheTexts: string[] = new Array<string>(CACHE_SIZE).fill('');
  * prices repeat (an open is usually the last close), so a small direct-mapped cache pays off.
  */
 export function formatPrice(ticks: number): string {
-  const slot = ticks & (CACHE_SIZE - 1);
+  const slot = (ticks < 0 ? -ticks : ticks) % CACHE_SIZE;
   if (cacheKeys[slot] === ticks) return cacheTexts[slot]!;
   const text = formatTicks(ticks);
   cacheKeys[slot] = ticks;

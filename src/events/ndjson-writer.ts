@@ -11,6 +11,19 @@
  */
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import type { EventSink } from './event-bus.ts';
+import type { TradeEvent } from './types.ts';
+
+const asciiSymbols = new Map<string, boolean>();
+/** Bar and decision lines are ASCII but for the symbol (Binance testnet has 这是测试币456). */
+function isAsciiLine(event: TradeEvent): boolean {
+  if (event.type !== 'bar' && event.type !== 'decision') return false;
+  let ascii = asciiSymbols.get(event.symbol);
+  if (ascii === undefined) {
+    ascii = /^[\x20-\x7e]*$/.test(event.symbol);
+    if (asciiSymbols.size < 100_000) asciiSymbols.set(event.symbol, ascii);
+  }
+  return ascii;
+}
 
 export interface NdjsonWriterOptions {
   /** Bytes per buffer (default 1 MiB). */
@@ -44,7 +57,7 @@ export class NdjsonWriter implements EventSink {
     this.buffer = Buffer.allocUnsafe(this.batchBytes + 4096);
   }
 
-  write(_seq: number, _event: unknown, line: string): void {
+  write(_seq: number, event: TradeEvent, line: string): void {
     // A UTF-16 unit takes at most 3 bytes in UTF-8.
     if (this.used + line.length * 3 + 1 > this.buffer.length) {
       this.flush();
@@ -53,7 +66,8 @@ export class NdjsonWriter implements EventSink {
         return;
       }
     }
-    this.used += this.buffer.write(line, this.used);
+    // Latin-1 writing of an ASCII line is a plain copy, cheaper than UTF-8 encoding: two lines a bar.
+    this.used += isAsciiLine(event) ? this.buffer.write(line, this.used, 'latin1') : this.buffer.write(line, this.used);
     this.buffer[this.used++] = 10;
     if (this.used >= this.batchBytes) this.flush();
   }
