@@ -75,7 +75,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   if (flags.tradingHalted) engine.raiseHalt('flag', 'flag', 'FLAG_TRADING_HALTED is on: every new order is rejected');
 
   const barsBySymbol: Record<string, number> = {};
-  let warmupBars: Record<string, number> = {};
+  // Counted here, not taken from the source's result: a data error must not lose them.
+  const warmupBars: Record<string, number> = {};
   let error: string | undefined;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
@@ -85,8 +86,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   });
   try {
     await source.open();
-    const result = await source.run({
-      warmup: (bar) => engine.warmup(bar),
+    await source.run({
+      warmup: (bar) => {
+        warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
+        engine.warmup(bar);
+      },
       bar: (bar) => {
         barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
         engine.cycle(bar);
@@ -94,7 +98,6 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       },
       skip: (event) => engine.skip(event),
     });
-    warmupBars = { ...result.warmupBars };
   } catch (err) {
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) throw err;
     error = err.message;

@@ -5,6 +5,8 @@
  */
 
 const MS_PER_HOUR = 3_600_000;
+/** Zone offsets change on quarter hours at the finest (Australia/Adelaide switches at 16:30Z). */
+const OFFSET_STEP_MS = 900_000;
 
 /** Epoch number → ms, deciding s/ms/µs/ns per value by magnitude (dumps cross the 2025 ms→µs switch). */
 export function epochToMs(value: number): number {
@@ -41,26 +43,36 @@ export class ZoneOffsets {
   }
 
   offsetAt(utcMs: number): number {
-    // Offsets change on hour boundaries in every zone that matters here; cache per UTC hour.
-    const hour = Math.floor(utcMs / MS_PER_HOUR);
-    const hit = this.cache.get(hour);
+    const step = Math.floor(utcMs / OFFSET_STEP_MS);
+    const hit = this.cache.get(step);
     if (hit !== undefined) return hit;
     const parts: Record<string, number> = {};
-    for (const p of this.format.formatToParts(new Date(hour * MS_PER_HOUR))) {
+    for (const p of this.format.formatToParts(new Date(step * OFFSET_STEP_MS))) {
       if (p.type !== 'literal') parts[p.type] = Number(p.value);
     }
     const asUtc = Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!, parts.second!);
-    const offset = asUtc - hour * MS_PER_HOUR;
+    const offset = asUtc - step * OFFSET_STEP_MS;
     if (this.cache.size > 100_000) this.cache.clear();
-    this.cache.set(hour, offset);
+    this.cache.set(step, offset);
     return offset;
   }
 
-  /** Wall-clock fields in this zone → UTC ms. In a DST gap or overlap the earlier offset wins. */
+  /**
+   * Wall-clock fields in this zone → UTC ms. A wall time that happens twice (autumn overlap) is
+   * the earlier instant; one that never happens (spring gap) is shifted forward by the gap, as
+   * java.time and most libraries do: New York 02:30 on the spring-forward day is 03:30 EDT.
+   */
   localToUtc(wallAsUtcMs: number): number {
-    const first = wallAsUtcMs - this.offsetAt(wallAsUtcMs);
-    const second = wallAsUtcMs - this.offsetAt(first);
-    return Math.min(first, second);
+    const before = this.offsetAt(wallAsUtcMs - 86_400_000);
+    const after = this.offsetAt(wallAsUtcMs + 86_400_000);
+    const a = wallAsUtcMs - before;
+    const b = wallAsUtcMs - after;
+    const aValid = this.offsetAt(a) === before;
+    const bValid = this.offsetAt(b) === after;
+    if (aValid && bValid) return Math.min(a, b);
+    if (aValid) return a;
+    if (bValid) return b;
+    return wallAsUtcMs - before; // in the gap: the offset from before the change
   }
 }
 

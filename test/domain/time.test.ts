@@ -21,12 +21,20 @@ test('zone-less times are UTC, or the named zone, whatever the machine TZ', () =
   assert.equal(parseTimestamp('2024-02-29', null), Date.UTC(2024, 1, 29));
 });
 
-test('DST edges in a zone: the gap and the overlap resolve to the earlier offset', () => {
+test('DST edges: a repeated wall time is the earlier instant, a missing one shifts forward by the gap', () => {
   const ny = new ZoneOffsets('America/New_York');
   // 2026-03-08 02:30 does not exist in New York; 2026-11-01 01:30 happens twice.
   assert.equal(parseTimestamp('2026-03-08 01:59:00', ny), Date.UTC(2026, 2, 8, 6, 59));
+  assert.equal(parseTimestamp('2026-03-08 02:30:00', ny), Date.UTC(2026, 2, 8, 7, 30));
   assert.equal(parseTimestamp('2026-03-08 03:00:00', ny), Date.UTC(2026, 2, 8, 7, 0));
   assert.equal(parseTimestamp('2026-11-01 01:30:00', ny), Date.UTC(2026, 10, 1, 5, 30));
+  assert.equal(parseTimestamp('2026-11-01 02:30:00', ny), Date.UTC(2026, 10, 1, 7, 30));
+  // Adelaide leaves daylight time on 2026-04-05 at 03:00 local (16:30Z the day before): a half-hour boundary.
+  const adl = new ZoneOffsets('Australia/Adelaide');
+  assert.equal(parseTimestamp('2026-04-05 02:45:00', adl), Date.UTC(2026, 3, 4, 16, 15));
+  assert.equal(parseTimestamp('2026-04-05 03:15:00', adl), Date.UTC(2026, 3, 4, 17, 45));
+  assert.equal(adl.offsetAt(Date.UTC(2026, 3, 4, 16, 29)), 10.5 * 3_600_000);
+  assert.equal(adl.offsetAt(Date.UTC(2026, 3, 4, 16, 30)), 9.5 * 3_600_000);
 });
 
 test('bad timestamps are NaN', () => {

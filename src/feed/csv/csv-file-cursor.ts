@@ -100,7 +100,12 @@ export class CsvFileCursor {
       await forward.return(undefined);
       throw new DataError(`${this.file}: the file is empty (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
     }
-    this.descending = stamps.length === 2 && stamps[1]! < stamps[0]!;
+    // The file's order is read from its first and last rows: one swapped pair at the top must not
+    // turn a whole ascending file around. The first two rows decide only if the tail cannot be read.
+    if (stamps.length === 2) {
+      const last = await this.lastRowTime();
+      this.descending = last !== null && last !== stamps[0]! ? last < stamps[0]! : stamps[1]! < stamps[0]!;
+    }
     if (this.descending) {
       await forward.return(undefined);
       this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes), this.options.chunkBytes);
@@ -108,6 +113,25 @@ export class CsvFileCursor {
       this.chunks = forward;
       this.pending = buffered;
     }
+  }
+
+  /** openTime of the last row that parses, reading back at most ORDER_PROBE_LINES lines. */
+  private async lastRowTime(): Promise<number | null> {
+    const tail = readLinesBackward(this.path, 0, Math.min(this.options.chunkBytes ?? 65_536, 65_536));
+    let seen = 0;
+    try {
+      for await (const chunk of tail) {
+        for (const text of chunk.lines) {
+          if (++seen > ORDER_PROBE_LINES) return null;
+          if (text.trim().length === 0) continue;
+          const row = parseRow(text, this.ctx!);
+          if (!isRowProblem(row)) return row.openTime;
+        }
+      }
+    } finally {
+      await tail.return(undefined);
+    }
+    return null;
   }
 
   /** Releases the file handle; the run may stop before the file ends (--minutes, a bad row). */

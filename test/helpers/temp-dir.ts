@@ -1,0 +1,23 @@
+/** Temporary folders for fixtures and run outputs: one per test, removed after it. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+
+export async function tempDir(t: TestContext, prefix = 'tradeloop-feed-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Writes text to dir/name and returns the path. */
+export async function fixture(dir: string, name: string, text: string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, text);
+  return path;
+}
+
+/** ISO minute text "YYYY-MM-DD HH:MM:00" of a UTC instant, for building fixtures. */
+export function isoMinute(ms: number, sep = ' '): string {
+  return new Date(ms).toISOString().slice(0, 19).replace('T', sep);
+}
