@@ -3,7 +3,7 @@
  * events.ndjson and summary.json. Nothing written depends on the wall clock, the machine or the
  * working directory: two runs on the same inputs and options give byte-identical files.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { PaperBroker } from '../broker/paper-broker.ts';
 import { Engine, StrategyRuntimeError } from '../engine/engine.ts';
@@ -41,8 +41,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     for (const path of opts.files.get(symbol) ?? []) {
       let sha256: string;
       try {
+        if (statSync(path).isDirectory()) throw new UsageError(`${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`);
         sha256 = await sha256File(path);
-      } catch {
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
         throw new UsageError(`no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`);
       }
       inputs.push({ symbol, file: basename(path), sha256 });

@@ -209,10 +209,10 @@ test('a headerless file with fewer than 6 columns → a clear error, not a silen
   assert.match(String(got.error?.message), /short\.csv:1: a headerless file needs at least 6 columns .* found 5/);
 });
 
-test('a header-only file is no error: zero bars', async (t) => {
+test('a header-only file is an error naming the file, not an empty run', async (t) => {
   const dir = await tempDir(t);
   const path = await fixture(dir, 'head.csv', HEADER + '\n');
   const got = await collect(oneFile('X', path));
-  assert.equal(got.error, null);
+  assert.match(String(got.error), /head\.csv: the file has a header but no rows/);
   assert.equal(got.bars.length, 0);
 });

@@ -100,6 +100,11 @@ export class CsvFileCursor {
       await forward.return(undefined);
       throw new DataError(`${this.file}: the file is empty (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
     }
+    const rowsSeen = buffered.some((c) => c.lines.some((l, k) => c.firstLine + k > this.headerLine && l.trim().length > 0));
+    if (!rowsSeen) {
+      await forward.return(undefined);
+      throw new DataError(`${this.file}: the file has a header but no rows (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
+    }
     // The file's order is read from its first and last rows: one swapped pair at the top must not
     // turn a whole ascending file around. The first two rows decide only if the tail cannot be read.
     if (stamps.length === 2) {

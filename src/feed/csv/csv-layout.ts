@@ -4,6 +4,7 @@
  * headerless kline dump (12 columns, open time first). A first field that is a number means no header.
  */
 import { DataError } from '../data-error.ts';
+import { parseTimestamp } from '../../domain/time.ts';
 
 export interface CsvLayout {
   readonly hasHeader: boolean;
@@ -43,7 +44,8 @@ export function splitSimple(line: string): string[] {
 export function detectLayout(firstLine: string, file: string): CsvLayout {
   const fields = splitSimple(firstLine);
   const first = (fields[0] ?? '').trim();
-  if (/^-?\d+(\.\d+)?$/.test(first)) {
+  // A first field that is a number or a time means the line is data: no header.
+  if (/^-?\d+(\.\d+)?$/.test(first) || !Number.isNaN(parseTimestamp(first, null))) {
     if (fields.length < 6) {
       throw new DataError(`${file}:1: a headerless file needs at least 6 columns (open time, open, high, low, close, volume); found ${fields.length}. Add a header line naming the columns.`);
     }

@@ -1,0 +1,180 @@
+/**
+ * The tape: one clock for every client, started by the first subscription. Like Binance, it does
+ * not wait for anyone and replays nothing: a client that connects later misses what went before.
+ *
+ * Timing. Each slice lasts barWallMs = interval / speed of wall time, whatever the gap to the next
+ * slice in data time: nights, weekends and maintenance are jumped, not slept through. A slice's
+ * time is cut into `updates` equal ticks; tick p sends every bar of the slice as it stands after
+ * p/updates of it (x:false), and the tick after the last one sends the final bars (x:true) then the
+ * next slice's first update. Ticks sit on one grid anchored at the start, so timer lateness never
+ * accumulates into drift.
+ */
+import { performance } from 'node:perf_hooks';
+import { nominalIntervalMs } from '../domain/interval.ts';
+import type { ReplayBars } from './replay-bars.ts';
+
+/** Bar time per wall time (60: a 1m bar lasts 1 s), or 'max': as fast as the clients read. */
+export type ReplaySpeed = number | 'max';
+
+/** Binance pushes a kline every 2 s; no stream of ours is ever quieter than that. */
+export const MAX_QUIET_MS = 2000;
+
+export interface TapeOptions {
+  readonly speed: ReplaySpeed;
+  /** A floor: raised so that ticks are at most MAX_QUIET_MS apart. Default 2. */
+  readonly updatesPerBar?: number;
+  /** Slices before this openTime are history, closed before the tape starts. null: none. */
+  readonly startAt: number | null;
+  /** Monotonic ms for pacing (default performance.now); E stamps use the server's wall clock. */
+  readonly clock?: () => number;
+}
+
+export interface TapeOutput {
+  /** Every bar of slice `slice` as it stands after `fraction` of it; 1 = final (x:true). */
+  slice(slice: number, fraction: number): void;
+  /** At speed 'max', the tape waits while this is true (a client's send buffer is full). */
+  congested(): boolean;
+}
+
+export type TapeState = 'waiting' | 'running' | 'done' | 'stopped';
+
+/** Updates per bar for a speed: at least `floor` (default 2), and no tick longer than MAX_QUIET_MS. */
+export function updatesPerBar(interval: string, speed: ReplaySpeed, floor = 2): number {
+  if (speed === 'max') return floor;
+  return Math.max(floor, Math.ceil(nominalIntervalMs(interval) / speed / MAX_QUIET_MS));
+}
+
+/** How often, at speed 'max', the tape lets sockets and REST requests in. */
+const MAX_SPEED_BATCH_MS = 10;
+/** How long the tape waits at speed 'max' before checking a congested client again. */
+const CONGESTION_RETRY_MS = 5;
+
+export class ReplayTape {
+  readonly updates: number;
+  /** Wall ms per tick (0 at speed 'max'). */
+  readonly tickMs: number;
+  /** The first slice the tape sends; earlier ones are history. */
+  readonly firstSlice: number;
+  private readonly bars: ReplayBars;
+  private readonly out: TapeOutput;
+  private readonly clock: () => number;
+  private readonly max: boolean;
+  /** Per symbol: bars [0, closed[s]) are closed and may be served over REST. */
+  private readonly closed: number[];
+  private stateValue: TapeState = 'waiting';
+  private startedAt = 0;
+  /** Ticks run so far, counted from the first slice. */
+  private tick = 0;
+  private slicesClosedValue = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+
+  constructor(bars: ReplayBars, options: TapeOptions, out: TapeOutput) {
+    const floor = options.updatesPerBar ?? 2;
+    if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`updatesPerBar ${floor}: expected a whole number of at least 1.`);
+    const speed = options.speed;
+    if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed}: expected a positive number or 'max'.`);
+    this.bars = bars;
+    this.out = out;
+    this.clock = options.clock ?? (() => performance.now());
+    this.max = speed === 'max';
+    this.updates = updatesPerBar(bars.interval, speed, floor);
+    this.tickMs = speed === 'max' ? 0 : nominalIntervalMs(bars.interval) / speed / this.updates;
+    const startAt = options.startAt;
+    const slices = bars.slices;
+    let first = 0;
+    if (startAt !== null) while (first < slices.count && slices.openTime[first]! < startAt) first++;
+    this.firstSlice = first;
+    this.closed = bars.series.map((s) => (startAt === null ? 0 : s.lowerBound(startAt)));
+  }
+
+  get state(): TapeState {
+    return this.stateValue;
+  }
+
+  get slicesClosed(): number {
+    return this.slicesClosedValue;
+  }
+
+  /** openTime of the slice being sent, or null before the start and after the end. */
+  get currentOpenTime(): number | null {
+    if (this.stateValue !== 'running') return null;
+    return this.bars.slices.openTime[this.firstSlice + Math.floor(this.tick / this.updates)] ?? null;
+  }
+
+  closedCount(symbol: number): number {
+    return this.closed[symbol]!;
+  }
+
+  /** Starts the clock; later calls do nothing. */
+  start(): void {
+    if (this.stateValue !== 'waiting') return;
+    this.stateValue = 'running';
+    this.startedAt = this.clock();
+    if (this.firstSlice >= this.bars.slices.count) {
+      this.stateValue = 'done';
+      return;
+    }
+    if (this.max) this.immediate = setImmediate(this.runMax);
+    else this.timer = setTimeout(this.runPaced, 0);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    if (this.stateValue === 'running' || this.stateValue === 'waiting') this.stateValue = 'stopped';
+  }
+
+  private readonly runPaced = (): void => {
+    this.timer = null;
+    const due = Math.floor((this.clock() - this.startedAt) / this.tickMs);
+    // Ticks that came due while the loop was held up all go out now, so every bar keeps its updates.
+    while (this.tick <= due && this.stateValue === 'running') {
+      this.step();
+      this.tick++;
+    }
+    if (this.stateValue !== 'running') return;
+    const wait = this.startedAt + this.tick * this.tickMs - this.clock();
+    this.timer = setTimeout(this.runPaced, Math.max(0, wait));
+  };
+
+  private readonly runMax = (): void => {
+    this.immediate = null;
+    this.timer = null;
+    const until = this.clock() + MAX_SPEED_BATCH_MS;
+    while (this.stateValue === 'running') {
+      if (this.out.congested()) {
+        this.timer = setTimeout(this.runMax, CONGESTION_RETRY_MS);
+        return;
+      }
+      this.step();
+      this.tick++;
+      if (this.clock() >= until) {
+        this.immediate = setImmediate(this.runMax);
+        return;
+      }
+    }
+  };
+
+  private step(): void {
+    const slices = this.bars.slices;
+    const slice = this.firstSlice + Math.floor(this.tick / this.updates);
+    const phase = this.tick % this.updates;
+    if (phase === 0 && slice > this.firstSlice) this.close(slice - 1);
+    if (slice >= slices.count) {
+      this.stateValue = 'done';
+      return;
+    }
+    this.out.slice(slice, phase / this.updates);
+  }
+
+  private close(slice: number): void {
+    const slices = this.bars.slices;
+    // Closed for REST before the x:true goes out: a client that asks on receipt finds the bar.
+    for (let e = slices.start[slice]!; e < slices.start[slice + 1]!; e++) this.closed[slices.symbol[e]!] = slices.bar[e]! + 1;
+    this.slicesClosedValue++;
+    this.out.slice(slice, 1);
+  }
+}
