@@ -56,18 +56,25 @@ async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, c
   clockOffset.sample(time.value, sentAt, clock.now());
   const bars = new Map<string, Bar[]>();
   const lastClosed = new Map<string, number>();
-  for (const symbol of opts.symbols) {
-    // One request checks the symbol and loads its warm-up; the newest row may still be forming.
-    const r = await rest.klines({ symbol, interval: opts.interval, limit: Math.min(1000, warmup + 1) }, time.value);
-    if (!r.ok) {
-      if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
-      throw new StartupError(`cannot load ${symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
+  // A few requests at a time: 1000 symbols one by one would take most of a minute.
+  const queue = [...opts.symbols];
+  const worker = async (): Promise<void> => {
+    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
+      // One request checks the symbol and loads its warm-up; the newest row may still be forming.
+      const r = await rest.klines({ symbol, interval: opts.interval, limit: Math.min(1000, warmup + 1) }, time.value);
+      if (!r.ok) {
+        queue.length = 0;
+        if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+        throw new StartupError(`cannot load ${symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
+      }
+      bars.set(symbol, warmup > 0 ? r.value.slice(-warmup) : []);
+      const last = r.value[r.value.length - 1];
+      if (last) lastClosed.set(symbol, last.openTime);
     }
-    bars.set(symbol, warmup > 0 ? r.value.slice(-warmup) : []);
-    const last = r.value[r.value.length - 1];
-    if (last) lastClosed.set(symbol, last.openTime);
-  }
-  return { bars, lastClosed };
+  };
+  await Promise.all(Array.from({ length: Math.min(8, opts.symbols.length) }, worker));
+  // Warm-up goes to the engine in --symbols order whatever order the answers came in.
+  return { bars: new Map(opts.symbols.map((s) => [s, bars.get(s) ?? []])), lastClosed };
 }
 
 export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {

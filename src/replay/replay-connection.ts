@@ -4,6 +4,7 @@
  * when no pong answers within pongTimeoutMs, a cap of 5 inbound messages per second (close 1008),
  * and a lifetime cut. Every timer is cleared when the socket closes.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ControlState } from './replay-control.ts';
 import type { StreamPath } from './replay-streams.ts';
@@ -36,6 +37,13 @@ export class ReplayConnection implements ControlState {
   stalled = false;
   /** Set once a close was started; later messages are not answered. */
   closing = false;
+  /**
+   * The TCP socket under ws (an internal field: ws has no public cork). Corked for the rest of a
+   * tick, a burst of frames leaves in one write instead of one syscall each, which was 2/3 of
+   * the server's time at speed max.
+   */
+  private readonly socket: Duplex | undefined;
+  private corked = false;
   private readonly rules: ConnectionRules;
   private readonly hooks: ConnectionHooks;
   /** Arrival times of the last inbound messages, oldest first. */
@@ -57,6 +65,7 @@ export class ReplayConnection implements ControlState {
     this.combined = path.combined;
     this.rules = rules;
     this.hooks = hooks;
+    this.socket = (ws as unknown as { _socket?: Duplex })._socket;
     ws.on('message', (data) => {
       // The server keeps ws's default binaryType ('nodebuffer'): every message is one Buffer.
       if (this.admit()) this.hooks.message(this, (data as Buffer).toString());
@@ -87,8 +96,19 @@ export class ReplayConnection implements ControlState {
   }
 
   send(text: string): void {
-    if (!this.stalled && this.open) this.ws.send(text);
+    if (this.stalled || !this.open) return;
+    if (!this.corked && this.socket) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(this.uncork);
+    }
+    this.ws.send(text);
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
 
   stall(on: boolean): void {
     if (this.stalled === on) return;

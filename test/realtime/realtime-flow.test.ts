@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bar, combined, FakeBinance } from '../helpers/fake-binance.ts';
+import { bar, combined, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import { validateEventLine } from '../../src/events/schema.ts';
 import { readFileSync } from 'node:fs';
@@ -102,4 +102,46 @@ test('every kind of malformed message is counted and skipped; the feed keeps goi
   }
   const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
   assert.equal(summary.feed.malformed, 6);
+});
+
+test('a full queue pauses reading with an alert; no closed bar is dropped', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--queue-size', '4'] });
+  try {
+    const conn = await fake.waitForConnections(1);
+    // One burst: the frames arrive in a few TCP reads, faster than the consumer's turn.
+    const burst = Array.from({ length: 60 }, (_, m) => combined(bar('BTCUSDT', m, 100 + (m % 7)), true, Date.now())).join('\u0000');
+    for (const text of burst.split('\u0000')) conn.ws.send(text);
+    await run.waitFor('60 decisions', (r) => r.of('decision').length === 60);
+    assert.ok(run.of('alert').some((a) => a.kind === 'queue_full'));
+    assert.equal(run.of('skip').length, 0);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+  const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
+  assert.ok(summary.feed.pauses >= 1);
+  assert.equal(summary.feed.closedBars, 60);
+});
+
+test('past the URL limit, streams are SUBSCRIBEd in paced batches on the same connection', async () => {
+  const symbols = Array.from({ length: 700 }, (_, i) => `S${String(i).padStart(4, '0')}USDT`);
+  const fake = await FakeBinance.start(symbols);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', symbols.join(',')] });
+  try {
+    const conn = await fake.waitForConnections(1);
+    const inUrl = conn.streams.length;
+    assert.ok(inUrl > 400 && inUrl < 500, `${inUrl} streams in the URL`);
+    // The first batch of 200 goes at once; the next waits 250 ms (at most 4 messages a second).
+    await until(() => conn.streams.length === inUrl + 200, 'first SUBSCRIBE batch');
+    run.clock.advance(249);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(conn.streams.length, inUrl + 200, 'the second batch waits for its turn');
+    run.clock.advance(1);
+    await until(() => conn.streams.length === 700, 'all streams subscribed');
+    assert.equal(new Set(conn.streams).size, 700);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
 });
