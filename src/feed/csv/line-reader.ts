@@ -11,7 +11,9 @@ export interface LineChunk {
   readonly firstLine: number;
 }
 
-const DEFAULT_CHUNK = 1 << 20;
+// 128 KiB: large enough that reads are cheap; small enough that a parsed chunk dies young (1 MiB
+// chunks over ten files pushed peak RSS to ~480 MiB of GC headroom, with no gain in speed).
+const DEFAULT_CHUNK = 1 << 17;
 
 function trimCr(line: string): string {
   return line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
