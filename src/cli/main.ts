@@ -27,6 +27,11 @@ export type CommandHandler = (argv: readonly string[], flags: Flags, io: CliIo) 
 
 /** Commands other modules add (replay-server); kept as a table so main stays a dispatcher. */
 export const EXTRA_COMMANDS = new Map<string, { usage: string; load: () => Promise<CommandHandler> }>();
+EXTRA_COMMANDS.set('replay-server', {
+  // A short copy, so that help does not load the server; `replay-server --help` prints the full text.
+  usage: 'Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun \'tradeloop replay-server --help\' for every option.\n',
+  load: async () => (await import('../replay/replay-command.ts')).replayServerCommand,
+});
 
 async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Promise<number> {
   const opts = parseRunOptions(argv);

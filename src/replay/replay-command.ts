@@ -165,7 +165,8 @@ export async function replayServerCommand(argv: readonly string[], _flags: unkno
     const s = server.stats;
     io.stderr(`replay-server: ${options.symbols.join(',')} ${options.interval}, ${s.slicesOnTape} slices on the tape` +
       (options.startAt !== null && options.startAt !== undefined ? ` from ${isoUtc(options.startAt)}` : '') +
-      `, speed ${options.speed}, ${s.updatesPerBar} updates per bar; the tape starts at the first subscription. Ctrl-C stops.\n`);
+      `, speed ${options.speed}, ${s.updatesPerBar} updates per bar` + (s.skippedRows > 0 ? `, ${s.skippedRows} rows skipped` : '') +
+      '; the tape starts at the first subscription. Ctrl-C stops.\n');
     if (!stopRequested) await new Promise<void>((resolve) => (signalled = resolve));
     await server.close();
     return 0;

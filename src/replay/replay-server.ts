@@ -127,8 +127,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const now = options.now ?? Date.now;
 
   const bars = await loadReplayBars({ symbols, files: resolveFiles(options), interval, onBadRow: options.onBadRow ?? 'fail' });
-  const streamOf = new Map<string, number>(symbols.map((s, i) => [klineStreamName(s, interval), i]));
   const streamNames = symbols.map((s) => klineStreamName(s, interval));
+  const served = new Set(streamNames);
   const streamJson = streamNames.map((s) => JSON.stringify(s));
   const symbolJson = symbols.map((s) => JSON.stringify(s));
   const intervalJson = JSON.stringify(interval);
@@ -167,7 +167,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
 
   /** The tape starts at the first subscription to a stream it serves, whoever makes it. */
   const subscribed = (names: Iterable<string>): void => {
-    for (const name of names) if (streamOf.has(name)) return tape.start();
+    for (const name of names) if (served.has(name)) return tape.start();
   };
 
   /** Resolvers waiting for the last connection to go (close()). */
@@ -200,6 +200,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   });
 
   const accept = (ws: WebSocket, path: StreamPath): void => {
+    if (closing) return ws.terminate();
     const c = new ReplayConnection(++connectionsOpened, ws, path, rules, hooks);
     connections.add(c);
     if (stalled) c.stall(true);

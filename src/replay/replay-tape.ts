@@ -44,8 +44,8 @@ export function updatesPerBar(interval: string, speed: ReplaySpeed, floor = 2): 
   return Math.max(floor, Math.ceil(nominalIntervalMs(interval) / speed / MAX_QUIET_MS));
 }
 
-/** How often, at speed 'max', the tape lets sockets and REST requests in. */
-const MAX_SPEED_BATCH_MS = 10;
+/** How long the tape sends before it lets sockets and REST requests in (speed 'max', or catching up). */
+const SEND_BATCH_MS = 10;
 /** How long the tape waits at speed 'max' before checking a congested client again. */
 const CONGESTION_RETRY_MS = 5;
 
@@ -130,10 +130,13 @@ export class ReplayTape {
   private readonly runPaced = (): void => {
     this.timer = null;
     const due = Math.floor((this.clock() - this.startedAt) / this.tickMs);
-    // Ticks that came due while the loop was held up all go out now, so every bar keeps its updates.
+    // Ticks that came due while the loop was held up all go out now, so every bar keeps its updates;
+    // in batches, so that at a huge speed sockets and REST still get their turn.
+    const until = this.clock() + SEND_BATCH_MS;
     while (this.tick <= due && this.stateValue === 'running') {
       this.step();
       this.tick++;
+      if (this.clock() >= until) break;
     }
     if (this.stateValue !== 'running') return;
     const wait = this.startedAt + this.tick * this.tickMs - this.clock();
@@ -143,7 +146,7 @@ export class ReplayTape {
   private readonly runMax = (): void => {
     this.immediate = null;
     this.timer = null;
-    const until = this.clock() + MAX_SPEED_BATCH_MS;
+    const until = this.clock() + SEND_BATCH_MS;
     while (this.stateValue === 'running') {
       if (this.out.congested()) {
         this.timer = setTimeout(this.runMax, CONGESTION_RETRY_MS);

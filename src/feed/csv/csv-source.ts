@@ -54,7 +54,7 @@ export class CsvBarSource {
     for (const cursor of this.cursors) await cursor.close();
   }
 
-  /** Delivers everything to the sink; `yieldEvery` lets the caller flush between batches. */
+  /** Delivers everything to the sink; `afterBatch` runs between chunks (a place to flush or yield). */
   async run(sink: BarSink, afterBatch?: () => void | Promise<void>): Promise<CsvSourceResult> {
     try {
       return await this.merge(sink, afterBatch);
