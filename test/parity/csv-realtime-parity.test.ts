@@ -1,0 +1,57 @@
+/**
+ * The project's strongest trust claim: the paper session is the backtest. The bundled data through
+ * --source csv, and through --source realtime against the replay server, must give identical
+ * decision, order, fill and reject sequences (timing fields aside: there are none in these types).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import { startReplayServer } from '../../src/replay/replay-server.ts';
+import { startRealtime } from '../helpers/realtime-harness.ts';
+import { loadStrategy } from '../../src/strategy/load-strategy.ts';
+
+const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
+const TRADING = new Set(['decision', 'order', 'fill', 'reject']);
+
+function trading(path: string): string[] {
+  return readFileSync(path, 'utf8').trim().split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => TRADING.has(String(e.type)))
+    .map(({ seq: _seq, ...rest }) => JSON.stringify(rest));
+}
+
+test('csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
+  // Tight limits make the gate bind, so rejects are part of what must match.
+  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
+  const csvOut = mkdtempSync(join(tmpdir(), 'tl-parity-csv-'));
+  const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: (t) => process.stderr.write(t) }, {});
+  assert.equal(code, 0);
+  const expected = trading(join(csvOut, 'events.ndjson'));
+  const decisions = expected.filter((e) => e.includes('"type":"decision"')).length;
+  assert.equal(decisions, 3900);
+  assert.ok(expected.some((e) => e.includes('"type":"reject"')), 'the limits bind at least once');
+  assert.ok(expected.some((e) => e.includes('"type":"fill"')));
+
+  const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: SAMPLE, speed: 'max' });
+  const run = await startRealtime({
+    wsUrl: server.wsUrl, restUrl: server.restUrl, args: common,
+    strategy: await loadStrategy('sma-cross', { pct: '30' }),
+  });
+  try {
+    await run.waitFor('every bar decided', (r) => r.of('decision').length === decisions, 60_000);
+  } finally {
+    await run.stop();
+    await server.close();
+  }
+  const actual = trading(join(run.outDir, 'events.ndjson'));
+  const first = actual.findIndex((line, i) => line !== expected[i]);
+  assert.equal(first, -1, `first difference at trading event ${first}:\n  csv      ${expected[first]}\n  realtime ${actual[first]}`);
+  assert.equal(actual.length, expected.length);
+  const bars = run.of('bar');
+  assert.equal(bars.length, 3900);
+  assert.ok(bars.every((b) => b.source === 'ws'), 'every bar came over the socket');
+  assert.equal(run.of('skip').length, 0);
+});
