@@ -120,7 +120,7 @@ export class Engine {
     }
     bus.emit({
       type: 'bar', symbol: bar.symbol, interval: bar.interval, openTime: bar.openTime,
-      open: formatPrice(bar.open), high: formatPrice(bar.high), low: formatPrice(bar.low), close: formatPrice(bar.close),
+      open: bar.open, high: bar.high, low: bar.low, close: bar.close,
       volume: bar.volume, source: bar.source,
     });
     const inst = broker.instrument(bar.symbol);
@@ -157,7 +157,7 @@ export class Engine {
       type: 'decision', symbol: bar.symbol, openTime: bar.openTime,
       action: intents.length === 0 || net === 0 ? 'hold' : net > 0 ? 'buy' : 'sell',
       qty: formatLots(Math.abs(net), inst), intents: intents.length,
-      position: ctx.position === 0 ? '0' : formatLots(ctx.position, inst), equity: this.equityText(ctx.equity),
+      position: ctx.position === 0 ? '0' : formatLots(ctx.position, inst), equity: ctx.equity,
     });
     for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst);
     if (monotonic) t.brokerDone = monotonic();
@@ -199,17 +199,6 @@ export class Engine {
       price: formatPrice(fill.price), fee: formatMoney(fill.fee), realizedPnl: formatMoney(fill.realized),
       cash: formatMoney(broker.cash), position: formatLots(broker.position(fill.symbol), inst),
     });
-  }
-
-  private lastEquity = -1n;
-  private lastEquityText = '';
-  /** Equity repeats bar after bar while the book is flat: format it once. */
-  private equityText(equity: bigint): string {
-    if (equity !== this.lastEquity) {
-      this.lastEquity = equity;
-      this.lastEquityText = formatMoney(equity);
-    }
-    return this.lastEquityText;
   }
 
   /** Takes the last equity sample; call once when the bars end. */

@@ -1,13 +1,13 @@
 /**
- * Numbers events, serialises each once, and hands it to every sink (the NDJSON log today, the
- * journal and metrics later). endCycle marks the end of one decision cycle: everything emitted
- * since the previous endCycle is one unit a journal can commit in one transaction.
+ * Numbers events and hands each to every sink (the NDJSON log today, the journal and metrics
+ * later); a sink that needs text serialises it itself (serializeEvent), the way that suits it.
+ * endCycle marks the end of one decision cycle: everything emitted since the previous endCycle is
+ * one unit a journal can commit in one transaction.
  */
-import { serializeEvent } from './serialize.ts';
 import type { TradeEvent } from './types.ts';
 
 export interface EventSink {
-  write(seq: number, event: TradeEvent, line: string): void;
+  write(seq: number, event: TradeEvent): void;
   endCycle?(): void;
   close?(): void | Promise<void>;
 }
@@ -26,8 +26,7 @@ export class EventBus {
 
   emit(event: TradeEvent): void {
     const seq = ++this.seq;
-    const line = serializeEvent(seq, event);
-    for (const sink of this.sinks) sink.write(seq, event, line);
+    for (const sink of this.sinks) sink.write(seq, event);
   }
 
   endCycle(): void {

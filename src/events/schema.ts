@@ -5,18 +5,19 @@
  */
 import type { EventType } from './types.ts';
 
-/** str: string; int: integer; num: finite number; dec: exact decimal written as a JSON number;
+/** str: string; int: integer; num: finite number; dec: exact decimal text written as a JSON number;
+ *  ticks / money: integer prices (1e-8) / bigint money, written as exact decimals (JSON numbers);
  *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
-export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'json' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
+export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'ticks' | 'money' | 'json' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
 
 export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [string, FieldKind]>>> = {
   run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
     ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
     ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int']],
-  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'dec'],
-    ['high', 'dec'], ['low', 'dec'], ['close', 'dec'], ['volume', 'num'], ['source', 'str']],
+  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'ticks'],
+    ['high', 'ticks'], ['low', 'ticks'], ['close', 'ticks'], ['volume', 'num'], ['source', 'str']],
   decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],
-    ['position', 'dec'], ['equity', 'dec']],
+    ['position', 'dec'], ['equity', 'money']],
   order: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['orderType', 'str'],
     ['qty', 'dec'], ['limitPrice', 'dec?']],
   fill: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['qty', 'dec'], ['price', 'dec'],
@@ -56,7 +57,7 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
   switch (kind) {
     case 'str': return typeof value === 'string';
     case 'int': return Number.isInteger(value);
-    case 'num': case 'dec': return typeof value === 'number' && Number.isFinite(value);
+    case 'num': case 'dec': case 'ticks': case 'money': return typeof value === 'number' && Number.isFinite(value);
     case 'json': return value !== undefined;
     case 'str?': return value === undefined || typeof value === 'string';
     case 'int?': return value === undefined || Number.isInteger(value);

@@ -4,6 +4,7 @@
  * about 1.1 µs against ~0.3 µs for a template; see DECISIONS "Speed"). A test checks that each
  * template writes exactly what the generic path writes.
  */
+import { formatMoney, formatPrice } from '../domain/price.ts';
 import { EVENT_SCHEMA } from './schema.ts';
 import type { BarEvent, DecisionEvent, TradeEvent } from './types.ts';
 
@@ -42,6 +43,8 @@ export function serializeGeneric(seq: number, event: TradeEvent): string {
     let text: string;
     if (value === null) text = 'null';
     else if (kind.startsWith('dec')) text = value as string;
+    else if (kind === 'ticks') text = formatPrice(value as number);
+    else if (kind === 'money') text = formatMoney(value as bigint);
     else text = JSON.stringify(value);
     out += `,"${name}":${text}`;
   }
@@ -49,11 +52,11 @@ export function serializeGeneric(seq: number, event: TradeEvent): string {
 }
 
 export function serializeBar(seq: number, e: BarEvent): string {
-  return `{"seq":${seq}${barHead(e.symbol, e.interval)}${e.openTime},"open":${e.open},"high":${e.high},"low":${e.low},"close":${e.close},"volume":${e.volume},"source":"${e.source}"}`;
+  return `{"seq":${seq}${barHead(e.symbol, e.interval)}${e.openTime},"open":${formatPrice(e.open)},"high":${formatPrice(e.high)},"low":${formatPrice(e.low)},"close":${formatPrice(e.close)},"volume":${e.volume},"source":"${e.source}"}`;
 }
 
 export function serializeDecision(seq: number, e: DecisionEvent): string {
-  return `{"seq":${seq},"type":"decision","symbol":${q(e.symbol)},"openTime":${e.openTime},"action":"${e.action}","qty":${e.qty},"intents":${e.intents},"position":${e.position},"equity":${e.equity}}`;
+  return `{"seq":${seq},"type":"decision","symbol":${q(e.symbol)},"openTime":${e.openTime},"action":"${e.action}","qty":${e.qty},"intents":${e.intents},"position":${e.position},"equity":${formatMoney(e.equity)}}`;
 }
 
 export function serializeEvent(seq: number, event: TradeEvent): string {

@@ -7,6 +7,10 @@
  */
 
 export type Dec = string;
+/** A price in integer ticks of 1e-8, written to the log as its exact decimal. */
+export type Ticks = number;
+/** Money in bigint 1e-8 units, written to the log as its exact decimal. */
+export type Money = bigint;
 
 export type HaltReason =
   | 'flag' | 'operator' | 'feed_stale' | 'feed_disconnected' | 'gap' | 'strategy_error';
@@ -45,10 +49,10 @@ export interface BarEvent {
   readonly symbol: string;
   readonly interval: string;
   readonly openTime: number;
-  readonly open: Dec;
-  readonly high: Dec;
-  readonly low: Dec;
-  readonly close: Dec;
+  readonly open: Ticks;
+  readonly high: Ticks;
+  readonly low: Ticks;
+  readonly close: Ticks;
   readonly volume: number;
   readonly source: 'csv' | 'ws' | 'rest-backfill';
 }
@@ -64,8 +68,8 @@ export interface DecisionEvent {
   readonly intents: number;
   /** Signed position after the cycle, in asset units. */
   readonly position: Dec;
-  /** Account equity marked at this bar's close, after the cycle's fills. */
-  readonly equity: Dec;
+  /** Account equity marked at this bar's close, before this cycle's orders. */
+  readonly equity: Money;
 }
 
 export interface OrderEvent {

@@ -4,8 +4,8 @@ import { serializeBar, serializeDecision, serializeEvent, serializeGeneric } fro
 import { EVENT_SCHEMA, validateEventLine } from '../../src/events/schema.ts';
 import type { BarEvent, DecisionEvent, TradeEvent } from '../../src/events/types.ts';
 
-const bar: BarEvent = { type: 'bar', symbol: 'BTCUSDT', interval: '1m', openTime: 1_735_689_600_000, open: '94098.9', high: '94098.91', low: '94049.47', close: '94049.47', volume: 7.50148, source: 'csv' };
-const decision: DecisionEvent = { type: 'decision', symbol: '这是测试币456', openTime: 1, action: 'buy', qty: '0.00123', intents: 1, position: '-3', equity: '100000.12345678' };
+const bar: BarEvent = { type: 'bar', symbol: 'BTCUSDT', interval: '1m', openTime: 1_735_689_600_000, open: 9_409_890_000_000, high: 9_409_891_000_000, low: 9_404_947_000_000, close: 9_404_947_000_000, volume: 7.50148, source: 'csv' };
+const decision: DecisionEvent = { type: 'decision', symbol: '这是测试币456', openTime: 1, action: 'buy', qty: '0.00123', intents: 1, position: '-3', equity: 10_000_012_345_678n };
 
 test('the hand-written bar and decision templates write exactly what the schema-driven serializer writes', () => {
   assert.equal(serializeBar(7, bar), serializeGeneric(7, bar));
