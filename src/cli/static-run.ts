@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { PaperBroker } from '../broker/paper-broker.ts';
 import { Engine, StrategyRuntimeError } from '../engine/engine.ts';
 import { EventBus, EventCounter } from '../events/event-bus.ts';
-import { NdjsonWriter } from '../events/ndjson-writer.ts';
+import { ThreadedNdjsonWriter } from '../events/threaded-ndjson-writer.ts';
 import type { InputFile } from '../events/types.ts';
 import { formatMoney } from '../domain/price.ts';
 import { ZoneOffsets } from '../domain/time.ts';
@@ -62,7 +62,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   mkdirSync(outDir, { recursive: true });
 
   const counter = new EventCounter();
-  const writer = new NdjsonWriter(join(outDir, 'events.ndjson'));
+  const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
   const bus = new EventBus([writer, counter]);
   const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
   const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());

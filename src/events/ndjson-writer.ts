@@ -59,7 +59,15 @@ export class NdjsonWriter implements EventSink {
   }
 
   write(seq: number, event: TradeEvent): void {
-    const line = serializeEvent(seq, event);
+    this.append(serializeEvent(seq, event), isAsciiLine(event));
+  }
+
+  /** A finished line (serialised elsewhere, e.g. by the loop's thread). */
+  writeLine(line: string): void {
+    this.append(line, false);
+  }
+
+  private append(line: string, ascii: boolean): void {
     // A UTF-16 unit takes at most 3 bytes in UTF-8.
     if (this.used + line.length * 3 + 1 > this.buffer.length) {
       this.flush();
@@ -69,7 +77,7 @@ export class NdjsonWriter implements EventSink {
       }
     }
     // Latin-1 writing of an ASCII line is a plain copy, cheaper than UTF-8 encoding: two lines a bar.
-    this.used += isAsciiLine(event) ? this.buffer.write(line, this.used, 'latin1') : this.buffer.write(line, this.used);
+    this.used += ascii ? this.buffer.write(line, this.used, 'latin1') : this.buffer.write(line, this.used);
     this.buffer[this.used++] = 10;
     if (this.used >= this.batchBytes) this.flush();
   }

@@ -24,8 +24,14 @@ export const createSmaCross: StrategyFactory = (params) => {
       if (h.length < slow + 1) return NONE;
       // fast·sumSlow against slow·sumFast: no division. Sums of integer ticks are exact below 2^53 and
       // deterministic above it, so csv and realtime runs decide alike either way.
-      const nowDiff = h.sumCloses(fast) * slow - h.sumCloses(slow) * fast;
-      const prevDiff = h.sumCloses(fast, 1) * slow - h.sumCloses(slow, 1) * fast;
+      const sumFast = h.sumCloses(fast);
+      const sumSlow = h.sumCloses(slow);
+      // The previous bar's sums follow from these: drop this bar, add the one that fell out.
+      const now = h.get(0)!.close;
+      const prevFast = sumFast - now + h.get(fast)!.close;
+      const prevSlow = sumSlow - now + h.get(slow)!.close;
+      const nowDiff = sumFast * slow - sumSlow * fast;
+      const prevDiff = prevFast * slow - prevSlow * fast;
       const pos = ctx.position;
       if (prevDiff <= 0 && nowDiff > 0 && pos <= 0) {
         const lots = ctx.lotsFor((ctx.equity * pctBig) / 100n, h.get(0)!.close);
