@@ -5,7 +5,7 @@
  * the strategy's warm-up history. Runs --minutes of wall-clock time, or until SIGINT/SIGTERM;
  * shutdown drains the queue, closes the sockets, writes the summary, and exits 0.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaperBroker } from '../broker/paper-broker.ts';
 import { Engine } from '../engine/engine.ts';
@@ -25,7 +25,7 @@ import type { Bar } from '../domain/types.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
 import { runIdOf } from './run-id.ts';
-import type { CliIo } from './static-run.ts';
+import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface RealtimeHooks {
@@ -97,7 +97,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
   const runId = `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null, cash: String(opts.cash), feeBpsE4: String(opts.feeBpsE4), slippageBpsE4: String(opts.slippageBpsE4), maxPositionNotional: String(opts.maxPositionNotional), maxGrossExposure: String(opts.maxGrossExposure) }, startedAt }).slice(0, 8)}`;
   const outDir = opts.out ?? join('runs', runId);
-  mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
 
   const counter = new EventCounter();
   const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { flushEachCycle: true }), counter]);

@@ -35,6 +35,15 @@ export interface StaticRunResult {
   readonly runId: string;
 }
 
+/** Creates the artifacts folder, or refuses with the flag named. */
+export function makeOutDir(outDir: string): void {
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (err) {
+    throw new UsageError(`--out ${outDir}: cannot create the artifacts folder (${(err as Error).message}). Choose a writable folder.`);
+  }
+}
+
 export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo): Promise<StaticRunResult> {
   const inputs: InputFile[] = [];
   for (const symbol of opts.symbols) {
@@ -59,7 +68,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
   });
   const outDir = opts.out ?? join('runs', runId);
-  mkdirSync(outDir, { recursive: true });
+  makeOutDir(outDir);
 
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));

@@ -99,9 +99,10 @@ test('usage refusals name the flag and exit 2', async () => {
     [['run', '--lot', 'SPY=0.3'], /--lot SPY=0.3: the lot step must be a power of ten/],
     [['run', '--symbols', 'SPY,NOPE', '--data', SAMPLE], /no data for NOPE: file not found/],
     [['frobnicate'], /unknown command "frobnicate"/],
+    [['run', '--data', SAMPLE, '--out', join(ROOT, 'README.md', 'runs')], /README\.md\/runs: cannot create the artifacts folder/],
   ];
   for (const [args, message] of cases) {
-    const r = await run([...args, ...(args[0] === 'run' ? ['--out', tmp()] : [])]);
+    const r = await run([...args, ...(args[0] === 'run' && !args.includes('--out') ? ['--out', tmp()] : [])]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message, args.join(' '));
   }
