@@ -150,7 +150,7 @@ export class PaperBroker {
     this.fees += fee;
     this.realized += realized;
     this.mark(order.symbol, b.mark === 0 ? price : b.mark);
-    return { orderId: order.orderId, symbol: order.symbol, side: order.side, qty: order.qty, price, fee, cashFlow, realized };
+    return { orderId: order.orderId, symbol: order.symbol, side: order.side, qty: order.qty, price, fee, cashFlow, realized, cashAfter: this.cash, positionAfter: next };
   }
 
   /** Accepts a limit order to rest until a later bar trades through it. */
@@ -167,23 +167,50 @@ export class PaperBroker {
     return this.resting.get(symbol) ?? [];
   }
 
+  /** Lots resting on one side of a symbol: what could still fill without a new decision. */
+  restingQty(symbol: string, side: Side): number {
+    let qty = 0;
+    for (const o of this.resting.get(symbol) ?? []) if (o.side === side) qty += o.qty;
+    return qty;
+  }
+
+  /** Cash the resting buy limits of every symbol would spend at their limits, fees included. */
+  restingBuyCost(): bigint {
+    let cost = 0n;
+    for (const list of this.resting.values()) {
+      for (const o of list) if (o.side === 'buy') cost += this.costOf(o.limitPrice!, o.qty, o.symbol);
+    }
+    return cost;
+  }
+
+  /** Removes a resting order; returns it, or undefined if no such order rests. */
+  cancel(symbol: string, orderId: string): Order | undefined {
+    const list = this.resting.get(symbol);
+    const at = list?.findIndex((o) => o.orderId === orderId) ?? -1;
+    if (!list || at < 0) return undefined;
+    return list.splice(at, 1)[0];
+  }
+
   /**
    * Matches this symbol's resting limits against a new bar, oldest first: a buy fills when the
    * bar's low is below the limit, at min(limit, open); a sell when the high is above it, at
-   * max(limit, open).
+   * max(limit, open). Each order is taken off the book first and then offered to `admit` (the
+   * risk gate): cash and exposure may have changed since it was placed.
    */
-  matchResting(bar: Bar): Fill[] {
+  matchResting(bar: Bar, admit: (order: Order, price: number) => { reason: string } | null): Array<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
     const list = this.resting.get(bar.symbol);
     if (!list || list.length === 0) return [];
-    const fills: Fill[] = [];
-    const keep: Order[] = [];
-    for (const order of list) {
+    const out: Array<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> = [];
+    for (const order of list.slice()) {
       const limit = order.limitPrice!;
-      if (order.side === 'buy' && bar.low < limit) fills.push(this.execute(order, Math.min(limit, bar.open)));
-      else if (order.side === 'sell' && bar.high > limit) fills.push(this.execute(order, Math.max(limit, bar.open)));
-      else keep.push(order);
+      let price: number | null = null;
+      if (order.side === 'buy' && bar.low < limit) price = Math.min(limit, bar.open);
+      else if (order.side === 'sell' && bar.high > limit) price = Math.max(limit, bar.open);
+      if (price === null) continue;
+      this.cancel(bar.symbol, order.orderId);
+      const refusal = admit(order, price);
+      out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price) });
     }
-    this.resting.set(bar.symbol, keep);
-    return fills;
+    return out;
   }
 }

@@ -50,10 +50,17 @@ interface History {
 }
 
 async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
-  const sentAt = clock.now();
-  const time = await rest.serverTime();
+  // The first request pays for connection set-up, which skews its round trip: it only warms up.
+  // Then a few samples, of which ClockOffset trusts the one with the shortest round trip.
+  let time = await rest.serverTime();
   if (!time.ok) throw new StartupError(`cannot reach the REST API at ${opts.restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
-  clockOffset.sample(time.value, sentAt, clock.now());
+  for (let i = 0; i < 5; i++) {
+    const sentAt = clock.now();
+    const sample = await rest.serverTime();
+    if (!sample.ok) break;
+    clockOffset.sample(sample.value, sentAt, clock.now());
+    time = sample;
+  }
   const bars = new Map<string, Bar[]>();
   const lastClosed = new Map<string, number>();
   // A few requests at a time: 1000 symbols one by one would take most of a minute.
@@ -141,17 +148,25 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   };
   let offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
 
+  // Stop on a signal or at the end of --minutes, whichever comes first; then clear the other, or
+  // the process would linger until the timer fired.
+  let onSignal: (() => void) | null = null;
+  let minutesTimer: object | null = null;
   const stop = hooks.stopSignal ?? new Promise<void>((resolve) => {
-    const onSignal = (): void => resolve();
+    onSignal = () => resolve();
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    if (opts.minutes !== null) clock.setTimer(resolve, opts.minutes * 60_000);
+    if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
   });
   feed.start();
   if (!opts.quiet) io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${opts.wsUrl} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
   hooks.onStarted?.({ outDir, runId, engine });
   await stop;
-
+  clock.clearTimer(minutesTimer);
+  if (onSignal) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   clock.clearTimer(offsetTimer);
   await feed.stop();
   loop.drainAll();

@@ -252,6 +252,12 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     if (!schemes.includes(parsedUrl.protocol)) throw usage(`${flag} ${text}: expected a ${schemes.join(' or ')} URL.`);
     return text.replace(/\/+$/, '');
   };
+  // One without the other would mix sources: bars from one server, backfill and warm-up from Binance.
+  if ((v['ws-url'] === undefined) !== (v['rest-url'] === undefined)) {
+    const given = v['ws-url'] !== undefined ? `--ws-url ${v['ws-url']}` : `--rest-url ${v['rest-url']}`;
+    const hint = v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${v['ws-url'].replace(/^ws/, 'http')})` : '';
+    throw usage(`${given} needs its pair: pass --ws-url and --rest-url together${hint}.`);
+  }
   const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
   const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
   const staleAfterMs = positiveNumber('--stale-after', v['stale-after'], 5, 'seconds') * 1000;

@@ -27,6 +27,13 @@ export type Side = 'buy' | 'sell';
 export type OrderType = 'market' | 'limit';
 
 /** What a strategy asks for; the gate and the broker decide what becomes of it. */
+export type Intent = OrderIntent | CancelIntent;
+
+/** Cancels one of the symbol's resting limit orders (see StrategyContext.openOrders). */
+export interface CancelIntent {
+  readonly cancel: string;
+}
+
 export interface OrderIntent {
   readonly side: Side;
   /** Positive integer number of lots. */
@@ -59,6 +66,9 @@ export interface Fill {
   readonly cashFlow: bigint;
   /** Realized PnL this fill booked (fee excluded). */
   readonly realized: bigint;
+  /** Cash and the symbol's position right after this fill (several may fill in one bar). */
+  readonly cashAfter: bigint;
+  readonly positionAfter: number;
 }
 
 export interface Position {

@@ -5,7 +5,7 @@
  * Every bar gives exactly one decision event, hold included. Ids derive from content and
  * position (symbol, openTime, intent index), never from arrival order or the wall clock.
  */
-import type { Bar, Fill, Order, OrderIntent } from '../domain/types.ts';
+import type { Bar, CancelIntent, Fill, Intent, Order, OrderIntent } from '../domain/types.ts';
 import { formatMoney, formatPrice, parsePrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
@@ -41,11 +41,16 @@ export class StrategyRuntimeError extends Error {
   override readonly name = 'StrategyRuntimeError';
 }
 
-const NO_INTENTS: readonly OrderIntent[] = [];
+const NO_INTENTS: readonly Intent[] = [];
+
+function isCancel(intent: Intent): intent is CancelIntent {
+  return typeof (intent as { cancel?: unknown })?.cancel === 'string';
+}
 
 class CycleContext implements StrategyContext {
   history!: BarWindow;
   position = 0;
+  openOrders: readonly Order[] = [];
   cash = 0n;
   equity = 0n;
   lotStep = '1';
@@ -124,7 +129,17 @@ export class Engine {
       volume: bar.volume, source: bar.source,
     });
     const inst = broker.instrument(bar.symbol);
-    for (const fill of broker.matchResting(bar)) this.emitFill(fill, bar.openTime, inst);
+    const admit = (order: Order, price: number) =>
+      this.options.gate.check({ symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price }, broker, inst, true);
+    for (const outcome of broker.matchResting(bar, admit)) {
+      if ('fill' in outcome) this.emitFill(outcome.fill, bar.openTime, inst);
+      else {
+        bus.emit({
+          type: 'cancel', orderId: outcome.cancelled.orderId, symbol: bar.symbol, openTime: bar.openTime,
+          reason: outcome.refusal.reason as 'insufficient_cash', detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
+        });
+      }
+    }
     broker.mark(bar.symbol, bar.close);
     const history = this.window(bar.symbol);
     history.push(bar);
@@ -134,15 +149,21 @@ export class Engine {
     ctx.inst = inst;
     ctx.lotStep = inst.lotStep;
     ctx.position = broker.position(bar.symbol);
+    ctx.openOrders = broker.restingOrders(bar.symbol);
     ctx.cash = broker.cash;
     ctx.equity = broker.equity();
-    let intents: readonly OrderIntent[];
+    let intents: readonly Intent[];
     try {
       intents = strategy.onBar(bar, ctx) ?? NO_INTENTS;
-      if (!Array.isArray(intents)) throw new TypeError(`onBar must return an array of intents, got ${typeof intents}`);
+      if (!Array.isArray(intents)) {
+        throw new TypeError(typeof (intents as { then?: unknown }).then === 'function'
+          ? 'onBar must be synchronous: it returned a Promise (decisions cannot wait)'
+          : `onBar must return an array of intents, got ${typeof intents}`);
+      }
     } catch (err) {
       intents = NO_INTENTS;
-      const message = `strategy ${strategy.name} threw on ${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: ${(err as Error)?.message ?? String(err)}`;
+      const where = /\((?:file:\/\/)?([^()]+:\d+:\d+)\)/.exec((err as Error)?.stack?.split('\n')[1] ?? '')?.[1];
+      const message = `strategy ${strategy.name} threw on ${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: ${(err as Error)?.message ?? String(err)}${where ? ` (at ${where})` : ''}`;
       if (this.options.onStrategyError === 'throw') throw new StrategyRuntimeError(message);
       if (this.raiseHalt('strategy_error', 'auto', message)) bus.emit({ type: 'alert', kind: 'strategy_error', message });
     }
@@ -150,6 +171,7 @@ export class Engine {
 
     let net = 0;
     for (const intent of intents) {
+      if (isCancel(intent)) continue;
       const q = Number.isSafeInteger(intent?.qty) ? intent.qty : 0;
       net += intent?.side === 'sell' ? -q : intent?.side === 'buy' ? q : 0;
     }
@@ -163,12 +185,24 @@ export class Engine {
     if (monotonic) t.brokerDone = monotonic();
   }
 
-  private submit(intent: OrderIntent, index: number, bar: Bar, inst: Instrument): void {
+  private submit(intent: Intent, index: number, bar: Bar, inst: Instrument): void {
+    const { broker, bus } = this.options;
+    if (isCancel(intent)) {
+      const cancelled = broker.cancel(bar.symbol, intent.cancel);
+      if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol: bar.symbol, openTime: bar.openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
+      else bus.emit({ type: 'reject', symbol: bar.symbol, openTime: bar.openTime, reason: 'invalid_order', orderId: intent.cancel, side: 'buy', qty: '0', detail: `cancel: no resting ${bar.symbol} order ${JSON.stringify(intent.cancel)}` });
+      return;
+    }
+    this.place(intent, index, bar, inst);
+  }
+
+  private place(intent: OrderIntent, index: number, bar: Bar, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
     const orderId = `${bar.symbol}-${bar.openTime}-${index}`;
     const side = intent?.side;
     const orderType = intent?.orderType ?? 'market';
-    const qtyText = Number.isSafeInteger(intent?.qty) ? formatLots(intent.qty, inst) : '0';
+    // An invalid quantity is logged as given (in lots), not as a made-up zero.
+    const qtyText = Number.isSafeInteger(intent?.qty) ? formatLots(intent.qty, inst) : Number.isFinite(intent?.qty) ? String(intent.qty) : '0';
     if ((side !== 'buy' && side !== 'sell') || (orderType !== 'market' && orderType !== 'limit')) {
       bus.emit({
         type: 'reject', symbol: bar.symbol, openTime: bar.openTime, reason: 'invalid_order', orderId, side: side === 'sell' ? 'sell' : 'buy',
@@ -197,7 +231,7 @@ export class Engine {
     bus.emit({
       type: 'fill', orderId: fill.orderId, symbol: fill.symbol, openTime, side: fill.side, qty: formatLots(fill.qty, inst),
       price: formatPrice(fill.price), fee: formatMoney(fill.fee), realizedPnl: formatMoney(fill.realized),
-      cash: formatMoney(broker.cash), position: formatLots(broker.position(fill.symbol), inst),
+      cash: formatMoney(fill.cashAfter), position: formatLots(fill.positionAfter, inst),
     });
   }
 

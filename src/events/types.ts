@@ -97,6 +97,16 @@ export interface FillEvent {
   readonly position: Dec;
 }
 
+/** A resting limit order taken off the book: by the strategy, or by the gate when it would fill. */
+export interface CancelEvent {
+  readonly type: 'cancel';
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly openTime: number;
+  readonly reason: 'strategy' | 'max_position_notional' | 'max_gross_exposure' | 'insufficient_cash';
+  readonly detail: string;
+}
+
 export interface RejectEvent {
   readonly type: 'reject';
   readonly symbol: string;
@@ -177,7 +187,7 @@ export interface RunSummary {
 }
 
 export type TradeEvent =
-  | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | RejectEvent | SkipEvent
+  | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | CancelEvent | RejectEvent | SkipEvent
   | HaltEvent | ResumeEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent;
 
 export type EventType = TradeEvent['type'];

@@ -40,8 +40,12 @@ export class RiskGate {
     this.halts = halts;
   }
 
-  check(req: GateRequest, broker: PaperBroker, inst: Instrument): Refusal | null {
-    if (this.halts.halted) {
+  /**
+   * `atFill`: a resting limit about to fill is checked again (cash and exposure may have moved
+   * since it was accepted); it is no new order, so halts do not apply to it.
+   */
+  check(req: GateRequest, broker: PaperBroker, inst: Instrument, atFill = false): Refusal | null {
+    if (!atFill && this.halts.halted) {
       return { reason: 'trading_halted', detail: `halted by ${this.halts.list().map((h) => `${h.reason} (${h.source})`).join(', ')}` };
     }
     if (!Number.isSafeInteger(req.qty) || req.qty <= 0) {
@@ -51,9 +55,12 @@ export class RiskGate {
       return { reason: 'invalid_limit_price', detail: `a limit order needs a positive integer limitPrice in ticks, got ${String(req.limitPrice)}` };
     }
     const pos = broker.position(req.symbol);
-    const next = pos + (req.side === 'buy' ? req.qty : -req.qty);
+    const buy = req.side === 'buy';
+    // Worst case: every resting order on this side fills as well as this one.
+    const pending = broker.restingQty(req.symbol, req.side);
+    const next = pos + (buy ? pending + req.qty : -(pending + req.qty));
     // Orders that only reduce exposure always pass the limits: they are how a position gets smaller.
-    if (Math.abs(next) <= Math.abs(pos) && (next === 0 || (next > 0) === (pos > 0))) return null;
+    if (buy ? next <= 0 : next >= 0) return null;
     const exposure = notionalUp(req.refPrice, Math.abs(next), inst);
     if (exposure > this.limits.maxPositionNotional) {
       return { reason: 'max_position_notional', detail: `position would be ${formatMoney(exposure)}, limit ${formatMoney(this.limits.maxPositionNotional)}` };
@@ -62,10 +69,12 @@ export class RiskGate {
     if (gross > this.limits.maxGrossExposure) {
       return { reason: 'max_gross_exposure', detail: `gross exposure would be ${formatMoney(gross)}, limit ${formatMoney(this.limits.maxGrossExposure)}` };
     }
-    if (req.side === 'buy' && next > 0) {
+    if (buy) {
+      // Cash already promised to resting buy limits is not free (at fill time the order is off the book).
       const cost = broker.costOf(req.refPrice, Math.min(req.qty, next), req.symbol);
-      if (cost > broker.cash) {
-        return { reason: 'insufficient_cash', detail: `costs ${formatMoney(cost)} with fees, cash is ${formatMoney(broker.cash)}` };
+      const reserved = atFill ? 0n : broker.restingBuyCost();
+      if (cost + reserved > broker.cash) {
+        return { reason: 'insufficient_cash', detail: `costs ${formatMoney(cost)} with fees${reserved > 0n ? ` plus ${formatMoney(reserved)} held for resting buys` : ''}, cash is ${formatMoney(broker.cash)}` };
       }
     }
     return null;

@@ -3,7 +3,7 @@
  * backtest and in the paper session alike. It returns intents; the risk gate and the paper broker
  * decide what becomes of them.
  */
-import type { Bar, OrderIntent } from '../domain/types.ts';
+import type { Bar, Intent, Order } from '../domain/types.ts';
 import type { BarWindow } from './bar-window.ts';
 
 export interface StrategyContext {
@@ -11,6 +11,8 @@ export interface StrategyContext {
   readonly history: BarWindow;
   /** Signed position in lots (> 0 long, < 0 short). */
   readonly position: number;
+  /** This symbol's resting limit orders (good till cancelled): return { cancel: orderId } to cancel one. */
+  readonly openOrders: readonly Order[];
   /** Free cash and marked equity, bigint of 1e-8 quote units. */
   readonly cash: bigint;
   readonly equity: bigint;
@@ -26,7 +28,7 @@ export interface Strategy {
   readonly name: string;
   /** Bars of history needed before the first meaningful decision (the warm-up). */
   readonly warmup: number;
-  onBar(bar: Bar, ctx: StrategyContext): readonly OrderIntent[];
+  onBar(bar: Bar, ctx: StrategyContext): readonly Intent[];
 }
 
 export type StrategyParams = Readonly<Record<string, string>>;

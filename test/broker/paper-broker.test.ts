@@ -81,10 +81,13 @@ test('limit orders rest and fill when a later bar trades through: strictly, at m
   const bar = (o: string, h: string, l: string, c: string): Bar => ({ symbol: 'SPY', interval: '1m', openTime: 0, closeTime: 59_999, open: P(o), high: P(h), low: P(l), close: P(c), volume: 1, source: 'csv' });
   b.rest(order('SPY', 'buy', 2, { orderId: 'b1', orderType: 'limit', limitPrice: P('99') }));
   b.rest(order('SPY', 'sell', 1, { orderId: 's1', orderType: 'limit', limitPrice: P('103') }));
-  assert.deepEqual(b.matchResting(bar('100', '101', '99', '100')), [], 'a low equal to the limit does not fill');
-  const fills = b.matchResting(bar('98.5', '101', '98', '100'));
-  assert.deepEqual(fills.map((f) => [f.orderId, f.price]), [['b1', P('98.5')]], 'gapped through: fills at the open');
-  const sells = b.matchResting(bar('102', '104', '101', '103'));
-  assert.deepEqual(sells.map((f) => [f.orderId, f.price]), [['s1', P('103')]]);
+  const admitAll = () => null;
+  const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) => outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : ['cancelled', o.cancelled.orderId]));
+  assert.deepEqual(b.matchResting(bar('100', '101', '99', '100'), admitAll), [], 'a low equal to the limit does not fill');
+  assert.deepEqual(fills(b.matchResting(bar('98.5', '101', '98', '100'), admitAll)), [['b1', P('98.5')]], 'gapped through: fills at the open');
+  assert.equal(b.restingQty('SPY', 'sell'), 1);
+  // The gate may refuse a fill whose cash or exposure no longer fits: the order is cancelled, not filled.
+  assert.deepEqual(fills(b.matchResting(bar('102', '104', '101', '103'), () => ({ reason: 'max_position_notional' }))), [['cancelled', 's1']]);
   assert.equal(b.restingOrders('SPY').length, 0);
+  assert.equal(b.position('SPY'), 2);
 });

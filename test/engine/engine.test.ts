@@ -83,3 +83,48 @@ test('sma-cross refuses bad parameters by name', () => {
   assert.throws(() => createSmaCross({ fast: 'x' }), /--param fast=x/);
   assert.throws(() => createSmaCross({ fsat: '3' }), /--param fsat: sma-cross has no such parameter/);
 });
+
+test('resting limits count against limits and cash: a strategy stacking limit orders cannot overspend', () => {
+  // Every bar, while flat, another buy limit below the close: the reviewer's mean-reversion case.
+  const stacker: Strategy = { name: 'stacker', warmup: 0, onBar: (b, ctx) => (ctx.position === 0 ? [{ side: 'buy', qty: 10, orderType: 'limit', limitPrice: b.close - T }] : []) };
+  const { rec, engine, broker } = setup(stacker);
+  for (let i = 0; i < 30; i++) engine.cycle(bar(i, 100));
+  const crash = bar(30, 100, 90); // trades through every resting limit at once
+  engine.cycle(crash);
+  const rejects = rec.events.filter((e) => e.type === 'reject') as Array<{ reason: string }>;
+  assert.ok(rejects.length > 0, 'later limits are refused while earlier ones rest');
+  assert.ok(rejects.every((r) => r.reason === 'max_position_notional' || r.reason === 'insufficient_cash'));
+  assert.ok(broker.position('SPY') * 100 <= 5_000, `position ${broker.position('SPY')} within the 5000 limit`);
+  assert.ok(broker.cash >= 0n, 'cash never goes negative');
+});
+
+test('several fills in one bar each carry their own cash and position; strategies see and cancel open orders', () => {
+  let seen = -1;
+  const plan: Strategy = {
+    name: 'plan', warmup: 0,
+    onBar: (b, ctx) => {
+      const m = b.openTime / 60_000;
+      if (m === 0) return [1, 2, 3].map((k) => ({ side: 'buy' as const, qty: 5, orderType: 'limit' as const, limitPrice: (100 - k) * T }));
+      if (m === 1) {
+        seen = ctx.openOrders.length;
+        return [{ cancel: ctx.openOrders[2]!.orderId }, { cancel: 'nope' }];
+      }
+      return [];
+    },
+  };
+  const { rec, engine } = setup(plan);
+  engine.cycle(bar(0, 100));
+  engine.cycle(bar(1, 100, 99.5));
+  engine.cycle(bar(2, 100, 90));
+  assert.equal(seen, 3);
+  const fills = rec.events.filter((e) => e.type === 'fill') as Array<{ orderId: string; position: string; cash: string }>;
+  assert.deepEqual(fills.map((f) => [f.orderId, f.position]), [['SPY-0-0', '5'], ['SPY-0-1', '10']]);
+  assert.notEqual(fills[0]!.cash, fills[1]!.cash);
+  const cancels = rec.events.filter((e) => e.type === 'cancel') as Array<{ orderId: string; reason: string }>;
+  assert.deepEqual(cancels.map((c) => [c.orderId, c.reason]), [['SPY-0-2', 'strategy']]);
+  const reject = rec.events.find((e) => e.type === 'reject') as { reason: string; detail: string };
+  assert.equal(reject.reason, 'invalid_order');
+  assert.match(reject.detail, /no resting SPY order "nope"/);
+  const decision = rec.events.filter((e) => e.type === 'decision')[1] as { action: string; intents: number };
+  assert.deepEqual([decision.action, decision.intents], ['hold', 2]);
+});

@@ -20,6 +20,7 @@ test('every event type serialises to a line the validator accepts; order kind is
     { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: '1', limitPrice: '9.5' },
     { type: 'order', orderId: 'A-1-1', symbol: 'A', openTime: 1, side: 'sell', orderType: 'market', qty: '1' },
     { type: 'fill', orderId: 'A-1-0', symbol: 'A', openTime: 2, side: 'buy', qty: '1', price: '9.5', fee: '0.01', realizedPnl: '0', cash: '90.49', position: '1' },
+    { type: 'cancel', orderId: 'A-1-0', symbol: 'A', openTime: 3, reason: 'insufficient_cash', detail: 'would fill but: costs 10' },
     { type: 'reject', symbol: 'A', openTime: 1, reason: 'trading_halted', orderId: 'A-1-2', side: 'buy', qty: '1', detail: 'halted by flag (flag)' },
     { type: 'skip', symbol: null, openTime: null, reason: 'malformed', origin: 'connection 1', message: 'not JSON: "{"' },
     { type: 'skip', symbol: 'A', openTime: 5, reason: 'duplicate', origin: 'A.csv', line: 9, message: 'dup' },

@@ -38,6 +38,11 @@ test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed,
     const last = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').at(-1)!;
     assert.match(last, /"type":"run_end"/);
     assert.match(p.out(), /decisions\s+2/);
+    // On loopback the exchange clock is ours: the offset estimate must be near zero, or every
+    // network figure and latency alert would carry its error.
+    const latency = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'latency');
+    assert.equal(latency.length, 2);
+    for (const l of latency) assert.ok(Math.abs(l.clockOffsetMs) < 5, `clock offset ${l.clockOffsetMs} ms`);
   } finally {
     p.child.kill('SIGKILL');
     await fake.close();
@@ -63,4 +68,27 @@ test('an unreachable REST server stops the start with exit 1 and says where it l
   const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', mkdtempSync(join(tmpdir(), 'tl-'))], { FLAG_REALTIME: '1' });
   assert.equal(await p.exited, 1);
   assert.match(p.err(), new RegExp(`cannot reach the REST API at ${url.replace(/[.]/g, '\\.')}`));
+});
+
+test('SIGINT before the end of --minutes stops at once (the minutes timer does not keep the process)', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const out = mkdtempSync(join(tmpdir(), 'tradeloop-sigint-'));
+  const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--minutes', '5', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out], { FLAG_REALTIME: '1' });
+  try {
+    await fake.waitForConnections(1, 15_000);
+    await until(() => p.out().includes('tradeloop realtime run'), 'start line', 15_000);
+    const sent = Date.now();
+    p.child.kill('SIGINT');
+    assert.equal(await p.exited, 0, p.err());
+    assert.ok(Date.now() - sent < 5_000, `exited ${Date.now() - sent} ms after SIGINT`);
+  } finally {
+    p.child.kill('SIGKILL');
+    await fake.close();
+  }
+});
+
+test('--ws-url without --rest-url is refused: bars and backfill must come from the same place', async () => {
+  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9'], { FLAG_REALTIME: '1' });
+  assert.equal(await p.exited, 2);
+  assert.match(p.err(), /--ws-url ws:\/\/127\.0\.0\.1:9 needs its pair: pass --ws-url and --rest-url together \(a tradeloop replay-server serves both on one port: --rest-url http:\/\/127\.0\.0\.1:9\)/);
 });

@@ -31,6 +31,7 @@ test('normal flow: one decision per closed bar, slices in --symbols order, x:fal
     assert.equal(bars.length, 6);
     assert.ok(bars.every((b) => b.source === 'ws'));
     assert.equal(run.of('latency').length, 6);
+    assert.deepEqual(run.of('feed').map((f) => f.state).slice(0, 2), ['connecting', 'live']);
   } finally {
     assert.equal(await run.stop(), 0);
     await fake.close();

@@ -139,8 +139,8 @@ export class BinanceFeed {
     const conn = this.newConnection(index);
     slot.active = conn;
     slot.delivered = false;
-    this.refreshHealth(`connection ${conn.id} connecting`);
     conn.open();
+    this.refreshHealth(`connection ${conn.id} connecting to ${this.options.wsUrl}`);
   }
 
   private scheduleReconnect(index: number): void {
