@@ -61,6 +61,7 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
       const topic = rest[0];
       if (topic === 'run') io.stdout(RUN_USAGE);
       else if (topic && EXTRA_COMMANDS.has(topic)) io.stdout(EXTRA_COMMANDS.get(topic)!.usage);
+      else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, replay-server.`);
       else io.stdout(USAGE);
       return command === undefined ? 2 : 0;
     }

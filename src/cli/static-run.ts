@@ -113,6 +113,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) throw err;
     error = err.message;
   }
+  if (error === undefined && counter.of('bar') === 0) {
+    error = `no bar in the run window${opts.fromText ? ` (from ${opts.fromText}${opts.minutes !== null ? `, ${opts.minutes} min` : ''})` : ''}: the data has none there. Check --from and --minutes against the files' dates.`;
+  }
   engine.finish();
   const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });

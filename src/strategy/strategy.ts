@@ -50,6 +50,17 @@ export function intParam(params: StrategyParams, name: string, fallback: number,
   return value;
 }
 
+/** Reads a decimal parameter (a z-score threshold, a fraction) within bounds, naming it in the refusal. */
+export function numParam(params: StrategyParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = params[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new StrategyParamError(`--param ${name}=${raw}: expected a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
 /** Refuses parameters the strategy does not know, so a typo is not silently ignored. */
 export function checkKnownParams(params: StrategyParams, known: readonly string[], strategy: string): void {
   for (const key of Object.keys(params)) {

@@ -158,3 +158,22 @@ test('the README example strategy runs and trades on the bundled data', async ()
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /--param lokback: breakout has no such parameter/);
 });
+
+test('an empty run window is an error, not a silent empty run; an unknown help topic is refused', async () => {
+  const out = tmp();
+  const r = await run(['run', '--data', SAMPLE, '--from', '2030-01-01T00:00:00Z', '--out', out]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /no bar in the run window \(from 2030-01-01T00:00:00Z\)/);
+  assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).status, 'error');
+  const h = await run(['help', 'runn']);
+  assert.equal(h.code, 2);
+  assert.match(h.stderr, /help runn: no such command/);
+});
+
+test('bin/tradeloop.js on an old Node says how to run it instead of failing on a .ts import', () => {
+  const r = spawnSync('/usr/bin/env', ['node', join(ROOT, 'bin', 'tradeloop.js'), 'help'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' } });
+  const system = spawnSync('/usr/bin/env', ['node', '--version'], { encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } }).stdout.trim();
+  if (Number(system.slice(1).split('.')[0]) >= 24) return; // nothing older here to try
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /tradeloop needs Node 24 .*"npx tradeloop/);
+});

@@ -36,3 +36,13 @@ test('a folder given as --file is named as a folder', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /is a folder, not a file/);
 });
+
+test('bars closer together than --interval stop the run naming the file, line and flag', async () => {
+  const d = dir();
+  writeFileSync(join(d, 'X.csv'), 'timestamp,open,high,low,close,volume\n2026-01-05T00:00:00Z,1,1,1,1,1\n2026-01-05T00:05:00Z,1,1,1,1,1\n2026-01-05T00:06:00Z,1,1,1,1,1\n');
+  const r = await run(['run', '--symbols', 'X', '--data', d, '--interval', '5m', '--out', dir()]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /X\.csv:4: bars 60 s apart are closer than --interval 5m/);
+  const ok = await run(['run', '--symbols', 'X', '--data', d, '--interval', '1m', '--out', dir()]);
+  assert.equal(ok.code, 0, 'gaps wider than the interval are fine');
+});

@@ -6,6 +6,8 @@
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { BarSequencer } from '../bar-sequencer.ts';
+import { DataError } from '../data-error.ts';
+import { nextOpenTime } from '../../domain/interval.ts';
 import type { BarSink } from '../bar-sink.ts';
 import { CsvFileCursor, type CursorOptions } from './csv-file-cursor.ts';
 
@@ -101,6 +103,12 @@ export class CsvBarSource {
         if (isSkip(item)) sink.skip(item);
         else {
           if (item.openTime >= end) break outer; // merged in time order: nothing later is in the window
+          const prev = sequencer.lastOpenTime(item.symbol);
+          // Bars closer together than the interval: the file is finer than --interval says, and
+          // every bar would be mislabelled (and shifted wrongly by --bar-label end).
+          if (prev !== undefined && item.openTime > prev && item.openTime < nextOpenTime(item.interval, prev)) {
+            throw new DataError(`${c.file}:${line}: bars ${(item.openTime - prev) / 1000} s apart are closer than --interval ${item.interval}. Pass the file's own interval with --interval (e.g. --interval 1m).`);
+          }
           const verdict = sequencer.check(item.symbol, item.openTime);
           if (verdict !== 'ok') {
             sink.skip({
