@@ -107,7 +107,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   makeOutDir(outDir);
 
   const counter = new EventCounter();
-  const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { flushEachCycle: true }), counter]);
+  const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true }), counter]);
   const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
   const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());
   const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: 'halt', monotonic: () => clock.monotonic() });
@@ -125,6 +125,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     warmupBars[symbol] = bars.length;
   }
   bus.endCycle();
+  bus.flush();
 
   let feed: BinanceFeed | null = null;
   const loop = new RealtimeLoop({

@@ -38,6 +38,8 @@ export class RealtimeLoop implements FeedOutput {
   private readonly assembler: SliceAssembler;
   private readonly options: RealtimeLoopOptions;
   private scheduled = false;
+  /** Inside drain(): cycles are flushed at the end of the turn, not one by one. */
+  private draining = false;
   private wasFull = false;
   private lastLatencyAlert = -Infinity;
 
@@ -65,21 +67,33 @@ export class RealtimeLoop implements FeedOutput {
     return ok;
   }
 
-  /** Processes what is queued; yields to I/O every few hundred items so sockets keep being read. */
+  /**
+   * Processes what is queued; yields to I/O every few hundred items so sockets keep being read.
+   * The log is flushed once per turn, not once per cycle: a write call per bar was a large part
+   * of a bar's cost at 1000 symbols, and a crash can only lose this turn, whose decisions went
+   * nowhere (paper only).
+   */
   drain(budget = 512): void {
     this.scheduled = false;
+    this.draining = true;
     let n = 0;
+    const now = this.options.clock.monotonic();
     for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
       if (item.kind === 'skip') {
         this.options.engine.skip(item.event);
         this.options.bus.endCycle();
-      } else this.assembler.add(item);
+      } else {
+        item.dequeuedMono = now;
+        this.assembler.add(item);
+      }
       if (++n >= budget && this.queue.length > 0) {
         this.scheduled = true;
         setImmediate(() => this.drain());
         break;
       }
     }
+    this.draining = false;
+    this.options.bus.flush();
     if (this.wasFull && this.queue.length < this.queue.capacity / 2) {
       this.wasFull = false;
       this.options.onDrained();
@@ -93,7 +107,11 @@ export class RealtimeLoop implements FeedOutput {
     engine.cycle(bar);
     const t = engine.timing;
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
-    const queueMs = t.start - item.recvMono;
+    // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other
+    // symbols of its minute, then behind the bars before it in --symbols order).
+    const dequeued = item.dequeuedMono ?? t.start;
+    const queueMs = dequeued - item.recvMono;
+    const sliceMs = t.start - dequeued;
     const modelMs = t.modelDone - t.start;
     const brokerMs = t.brokerDone - t.modelDone;
     const totalMs = networkMs + (t.brokerDone - item.recvMono);
@@ -102,12 +120,14 @@ export class RealtimeLoop implements FeedOutput {
       type: 'latency', symbol: bar.symbol, openTime: bar.openTime, source, eventTime: item.eventTime, closeTime: bar.closeTime,
       recvTime: item.recvWall, modelTime: Math.round(item.recvWall + (t.modelDone - item.recvMono)),
       brokerTime: Math.round(item.recvWall + (t.brokerDone - item.recvMono)),
-      networkMs: round3(networkMs), clockOffsetMs: round3(clockOffset.offsetMs), queueMs: round3(queueMs),
+      networkMs: round3(networkMs), clockOffsetMs: round3(clockOffset.offsetMs), queueMs: round3(queueMs), sliceMs: round3(sliceMs),
       modelMs: round3(modelMs), brokerMs: round3(brokerMs), totalMs: round3(totalMs),
     });
     if (source === 'ws') {
       this.latency.record('network', Math.max(0, networkMs));
       this.latency.record('queue', queueMs);
+      this.latency.record('slice', sliceMs);
+      this.latency.record('pipeline', queueMs + modelMs + brokerMs);
       this.latency.record('model', modelMs);
       this.latency.record('broker', brokerMs);
       this.latency.record('total', Math.max(0, totalMs));
@@ -118,6 +138,8 @@ export class RealtimeLoop implements FeedOutput {
       }
     }
     bus.endCycle();
+    // A slice released by its grace timer runs outside drain(): flush it now.
+    if (!this.draining) bus.flush();
   }
 
   private emitAlert(kind: AlertKind, message: string): void {
@@ -128,6 +150,7 @@ export class RealtimeLoop implements FeedOutput {
   feedState(state: FeedState, detail: string): void {
     this.options.bus.emit({ type: 'feed', state, detail, at: this.options.clock.now() });
     this.options.bus.endCycle();
+    this.options.bus.flush();
   }
 
   raiseHalt(reason: FeedHaltReason, detail: string): void {
@@ -135,21 +158,27 @@ export class RealtimeLoop implements FeedOutput {
       this.emitAlert('halt', `trading halted (${reason}): ${detail}`);
     }
     this.options.bus.endCycle();
+    this.options.bus.flush();
   }
 
   liftHalt(reason: FeedHaltReason): void {
-    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) this.options.bus.endCycle();
+    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) {
+      this.options.bus.endCycle();
+      this.options.bus.flush();
+    }
   }
 
   alert(kind: AlertKind, message: string): void {
     this.emitAlert(kind, message);
     this.options.bus.endCycle();
+    this.options.bus.flush();
   }
 
   /** Shutdown: everything queued and every held slice is decided before the summary. */
   drainAll(): void {
     this.drain(Infinity);
     this.assembler.flush();
+    this.options.bus.flush();
   }
 }
 

@@ -9,6 +9,8 @@ import type { TradeEvent } from './types.ts';
 export interface EventSink {
   write(seq: number, event: TradeEvent): void;
   endCycle?(): void;
+  /** Make everything written so far durable enough to survive a crash of the process. */
+  flush?(): void;
   close?(): void | Promise<void>;
 }
 
@@ -31,6 +33,10 @@ export class EventBus {
 
   endCycle(): void {
     for (const sink of this.sinks) sink.endCycle?.();
+  }
+
+  flush(): void {
+    for (const sink of this.sinks) sink.flush?.();
   }
 
   async close(): Promise<void> {

@@ -3,11 +3,12 @@
  * concatenated string made V8 flatten and re-encode it, a third of a static run).
  *
  * Two modes:
- * - flushEachCycle (realtime): a synchronous write at the end of every cycle, so whatever was
- *   decided is in the OS before the next bar, and survives a crash of the process.
- * - batched (static): full buffers go to libuv as positional writes while the loop goes on, from a
- *   small fixed pool; when every buffer is in flight the write is synchronous. That bound is the
- *   backpressure: memory stays flat however fast bars come.
+ * - durable (realtime): flush() writes synchronously, and the loop calls it after every turn of
+ *   cycles, so whatever was decided is in the OS before the next turn and survives a crash of the
+ *   process; close() also fsyncs.
+ * - batched: full buffers go to libuv as positional writes from a small fixed pool; when every
+ *   buffer is in flight the write is synchronous. That bound is the backpressure: memory stays
+ *   flat however fast bars come.
  */
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import type { EventSink } from './event-bus.ts';
@@ -29,8 +30,8 @@ function isAsciiLine(event: TradeEvent): boolean {
 export interface NdjsonWriterOptions {
   /** Bytes per buffer (default 1 MiB). */
   readonly batchBytes?: number;
-  /** Write at the end of every cycle. */
-  readonly flushEachCycle?: boolean;
+  /** Synchronous flushes, and an fsync on close (realtime). */
+  readonly durable?: boolean;
   /** Buffers that may be in flight at once in batched mode (default 3). */
   readonly poolSize?: number;
 }
@@ -38,7 +39,7 @@ export interface NdjsonWriterOptions {
 export class NdjsonWriter implements EventSink {
   private readonly fd: number;
   private readonly batchBytes: number;
-  private readonly flushEachCycle: boolean;
+  private readonly durable: boolean;
   private buffer: Buffer;
   private used = 0;
   /** File offset of the next buffer: positional writes may complete in any order. */
@@ -52,8 +53,8 @@ export class NdjsonWriter implements EventSink {
   constructor(path: string, options: NdjsonWriterOptions = {}) {
     this.fd = openSync(path, 'w');
     this.batchBytes = options.batchBytes ?? 1 << 20;
-    this.flushEachCycle = options.flushEachCycle ?? false;
-    const pool = this.flushEachCycle ? 0 : (options.poolSize ?? 3);
+    this.durable = options.durable ?? false;
+    const pool = this.durable ? 0 : (options.poolSize ?? 3);
     for (let i = 0; i < pool; i++) this.free.push(Buffer.allocUnsafe(this.batchBytes + 4096));
     this.buffer = Buffer.allocUnsafe(this.batchBytes + 4096);
   }
@@ -80,10 +81,6 @@ export class NdjsonWriter implements EventSink {
     this.used += ascii ? this.buffer.write(line, this.used, 'latin1') : this.buffer.write(line, this.used);
     this.buffer[this.used++] = 10;
     if (this.used >= this.batchBytes) this.flush();
-  }
-
-  endCycle(): void {
-    if (this.flushEachCycle) this.flush();
   }
 
   flush(): void {
@@ -129,7 +126,7 @@ export class NdjsonWriter implements EventSink {
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     if (this.failure) throw this.failure;
     // Realtime logs are synced: they are the record of a session. A static run is reproducible.
-    if (this.flushEachCycle) fsyncSync(this.fd);
+    if (this.durable) fsyncSync(this.fd);
     closeSync(this.fd);
     this.closed = true;
   }

@@ -33,7 +33,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
   alert: [['kind', 'str'], ['message', 'str'], ['at', 'int?']],
   latency: [['symbol', 'str'], ['openTime', 'int'], ['source', 'str'], ['eventTime', 'int'], ['closeTime', 'int'],
     ['recvTime', 'int'], ['modelTime', 'int'], ['brokerTime', 'int'], ['networkMs', 'num'], ['clockOffsetMs', 'num'],
-    ['queueMs', 'num'], ['modelMs', 'num'], ['brokerMs', 'num'], ['totalMs', 'num']],
+    ['queueMs', 'num'], ['sliceMs', 'num'], ['modelMs', 'num'], ['brokerMs', 'num'], ['totalMs', 'num']],
   run_end: [['summary', 'json']],
 };
 

@@ -6,7 +6,7 @@
  */
 import { formatMoney, formatPrice } from '../domain/price.ts';
 import { EVENT_SCHEMA } from './schema.ts';
-import type { BarEvent, DecisionEvent, TradeEvent } from './types.ts';
+import type { BarEvent, DecisionEvent, LatencyEvent, TradeEvent } from './types.ts';
 
 const quoted = new Map<string, string>();
 /** JSON string literal for a value that repeats on every line (symbols). */
@@ -59,8 +59,14 @@ export function serializeDecision(seq: number, e: DecisionEvent): string {
   return `{"seq":${seq},"type":"decision","symbol":${q(e.symbol)},"openTime":${e.openTime},"action":"${e.action}","qty":${e.qty},"intents":${e.intents},"position":${e.position},"equity":${formatMoney(e.equity)}}`;
 }
 
+/** One a bar in realtime. */
+export function serializeLatency(seq: number, e: LatencyEvent): string {
+  return `{"seq":${seq},"type":"latency","symbol":${q(e.symbol)},"openTime":${e.openTime},"source":"${e.source}","eventTime":${e.eventTime},"closeTime":${e.closeTime},"recvTime":${e.recvTime},"modelTime":${e.modelTime},"brokerTime":${e.brokerTime},"networkMs":${e.networkMs},"clockOffsetMs":${e.clockOffsetMs},"queueMs":${e.queueMs},"sliceMs":${e.sliceMs},"modelMs":${e.modelMs},"brokerMs":${e.brokerMs},"totalMs":${e.totalMs}}`;
+}
+
 export function serializeEvent(seq: number, event: TradeEvent): string {
   if (event.type === 'bar') return serializeBar(seq, event);
   if (event.type === 'decision') return serializeDecision(seq, event);
+  if (event.type === 'latency') return serializeLatency(seq, event);
   return serializeGeneric(seq, event);
 }

@@ -150,8 +150,9 @@ export interface LatencyEvent {
   /** recvTime - eventTime + clock offset estimate (ms): the network segment. */
   readonly networkMs: number;
   readonly clockOffsetMs: number;
-  /** Monotonic in-process segments (ms, fractional). */
+  /** Monotonic in-process segments (ms, fractional): receipt → dequeued → cycle start (slice) → model → broker. */
   readonly queueMs: number;
+  readonly sliceMs: number;
   readonly modelMs: number;
   readonly brokerMs: number;
   readonly totalMs: number;

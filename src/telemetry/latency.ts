@@ -7,7 +7,12 @@
  */
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 
-export const SEGMENTS = ['network', 'queue', 'model', 'broker', 'total'] as const;
+/**
+ * network: exchange event → receipt; queue: receipt → taken by the loop; slice: waiting for the
+ * rest of the slice and for the bars ahead of it; model, broker: the cycle itself; pipeline: queue
+ * + model + broker (receipt → broker done, the slice wait excepted); total: network + everything.
+ */
+export const SEGMENTS = ['network', 'queue', 'slice', 'model', 'broker', 'pipeline', 'total'] as const;
 export type Segment = (typeof SEGMENTS)[number];
 
 export class LatencyStats {

@@ -24,15 +24,15 @@ test('batched writes from a small pool keep every line, in order, across many bu
   });
 });
 
-test('flushEachCycle puts each cycle in the file before the next one starts', async () => {
+test('a durable writer has everything in the file after flush, before the next event', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'tl-w-')), 'events.ndjson');
-  const bus = new EventBus([new NdjsonWriter(path, { flushEachCycle: true })]);
+  const bus = new EventBus([new NdjsonWriter(path, { durable: true })]);
   bus.emit(bar('ETHUSDT', 1));
-  assert.equal(readFileSync(path, 'utf8'), '', 'nothing before the cycle ends');
-  bus.endCycle();
+  assert.equal(readFileSync(path, 'utf8'), '', 'nothing before the flush');
+  bus.flush();
   assert.equal(readFileSync(path, 'utf8').split('\n').length, 2);
   bus.emit({ type: 'alert', kind: 'stale', message: 'line with "quotes" and ünïcode', at: 5 });
-  bus.endCycle();
+  bus.flush();
   const last = JSON.parse(readFileSync(path, 'utf8').trim().split('\n')[1]!);
   assert.equal(last.message, 'line with "quotes" and ünïcode');
   await bus.close();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serializeBar, serializeDecision, serializeEvent, serializeGeneric } from '../../src/events/serialize.ts';
+import { serializeBar, serializeDecision, serializeEvent, serializeGeneric, serializeLatency } from '../../src/events/serialize.ts';
 import { EVENT_SCHEMA, validateEventLine } from '../../src/events/schema.ts';
 import type { BarEvent, DecisionEvent, TradeEvent } from '../../src/events/types.ts';
 
@@ -10,6 +10,8 @@ const decision: DecisionEvent = { type: 'decision', symbol: '这是测试币456'
 test('the hand-written bar and decision templates write exactly what the schema-driven serializer writes', () => {
   assert.equal(serializeBar(7, bar), serializeGeneric(7, bar));
   assert.equal(serializeDecision(8, decision), serializeGeneric(8, decision));
+  const latency = { type: 'latency', symbol: 'ETHUSDT', openTime: 1, source: 'rest-backfill', eventTime: 2, closeTime: 3, recvTime: 4, modelTime: 5, brokerTime: 6, networkMs: -1.5, clockOffsetMs: 0.25, queueMs: 0.001, sliceMs: 12.5, modelMs: 0.02, brokerMs: 0.03, totalMs: 14 } as const;
+  assert.equal(serializeLatency(9, latency), serializeGeneric(9, latency));
   assert.deepEqual(JSON.parse(serializeBar(7, bar)), { seq: 7, ...bar, open: 94098.9, high: 94098.91, low: 94049.47, close: 94049.47 });
 });
 
@@ -28,7 +30,7 @@ test('every event type serialises to a line the validator accepts; order kind is
     { type: 'resume', reason: 'feed_stale', source: 'auto', at: 6 },
     { type: 'feed', state: 'live', detail: 'ok', at: 7 },
     { type: 'alert', kind: 'latency', message: 'slow', at: 8 },
-    { type: 'latency', symbol: 'A', openTime: 1, source: 'ws', eventTime: 2, closeTime: 3, recvTime: 4, modelTime: 5, brokerTime: 6, networkMs: 1.5, clockOffsetMs: -0.2, queueMs: 0.01, modelMs: 0.02, brokerMs: 0.03, totalMs: 1.56 },
+    { type: 'latency', symbol: 'A', openTime: 1, source: 'ws', eventTime: 2, closeTime: 3, recvTime: 4, modelTime: 5, brokerTime: 6, networkMs: 1.5, clockOffsetMs: -0.2, queueMs: 0.01, sliceMs: 0.5, modelMs: 0.02, brokerMs: 0.03, totalMs: 1.56 },
   ];
   const covered = new Set(samples.map((s) => s.type));
   for (const type of Object.keys(EVENT_SCHEMA)) if (type !== 'run_end') assert.ok(covered.has(type as TradeEvent['type']), `a sample for ${type}`);

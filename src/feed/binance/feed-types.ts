@@ -10,6 +10,8 @@ export interface FeedBar {
   /** Local wall clock and monotonic clock at receipt. */
   readonly recvWall: number;
   readonly recvMono: number;
+  /** Set by the loop when it takes the bar off the queue: the queue and slice segments split here. */
+  dequeuedMono?: number;
 }
 
 export interface FeedSkip {

@@ -51,6 +51,8 @@ export class SymbolPipeline {
   private readonly failing = new Set<string>();
   private readonly options: PipelineOptions;
   private inFlight = 0;
+  /** Symbols with a backfill under way: asked on every message, so kept as a count, not a scan. */
+  private backfillingCount = 0;
   private readonly waiting: Array<() => void> = [];
   private stopped = false;
   /** Retry waits, cleared on stop so that a failing backfill never keeps the process alive. */
@@ -82,8 +84,7 @@ export class SymbolPipeline {
   }
 
   get anyBackfilling(): boolean {
-    for (const s of this.states.values()) if (s.backfilling) return true;
-    return false;
+    return this.backfillingCount > 0;
   }
 
   /** A closed kline from the socket. */
@@ -144,6 +145,7 @@ export class SymbolPipeline {
     const { rest, clock, output, interval, signal } = this.options;
     const s = this.state(symbol);
     s.backfilling = true;
+    this.backfillingCount++;
     this.stats.backfills++;
     output.feedState('backfilling', `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`);
     const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
@@ -156,6 +158,7 @@ export class SymbolPipeline {
         for (const bar of result.value) this.deliverBackfilled(bar, s);
         s.coveredUntil = Math.max(s.coveredUntil, to);
         s.backfilling = false;
+        this.backfillingCount--;
         if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
         this.pump(symbol);
         return;

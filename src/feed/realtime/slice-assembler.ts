@@ -15,6 +15,8 @@ import type { FeedBar } from '../binance/feed-types.ts';
 interface OpenSlice {
   readonly openTime: number;
   readonly bars: Map<string, FeedBar>;
+  /** Symbols whose latest bar is at or past this openTime: the slice is complete at symbols.length. */
+  reached: number;
   timer: TimerHandle | null;
 }
 
@@ -44,15 +46,21 @@ export class SliceAssembler {
       this.options.release(item);
       return;
     }
-    const prev = this.latest.get(bar.symbol);
-    if (prev === undefined || bar.openTime > prev) this.latest.set(bar.symbol, bar.openTime);
     let slice = this.open.get(bar.openTime);
     if (!slice) {
-      slice = { openTime: bar.openTime, bars: new Map(), timer: null };
+      // Counted once per slice; after that each bar updates the counts in O(open slices).
+      let reached = 0;
+      for (const t of this.latest.values()) if (t >= bar.openTime) reached++;
+      slice = { openTime: bar.openTime, bars: new Map(), reached, timer: null };
       this.open.set(bar.openTime, slice);
       this.arm(slice);
     }
     slice.bars.set(bar.symbol, item);
+    const prev = this.latest.get(bar.symbol) ?? -Infinity;
+    if (bar.openTime > prev) {
+      this.latest.set(bar.symbol, bar.openTime);
+      for (const open of this.open.values()) if (open.openTime > prev && open.openTime <= bar.openTime) open.reached++;
+    }
     this.releaseComplete();
   }
 
@@ -65,23 +73,16 @@ export class SliceAssembler {
     }, this.options.graceMs);
   }
 
-  private complete(openTime: number): boolean {
-    for (const s of this.options.symbols) {
-      const t = this.latest.get(s);
-      if (t === undefined || t < openTime) return false;
-    }
-    return true;
-  }
-
   private releaseComplete(): void {
+    const need = this.options.symbols.length;
     for (const t of this.sortedTimes()) {
-      if (!this.complete(t)) return;
+      if (this.open.get(t)!.reached < need) return;
       this.releaseSlice(t);
     }
   }
 
   private sortedTimes(): number[] {
-    return [...this.open.keys()].sort((a, b) => a - b);
+    return this.open.size === 1 ? [...this.open.keys()] : [...this.open.keys()].sort((a, b) => a - b);
   }
 
   /** Releases every open slice up to and including openTime, oldest first. */
