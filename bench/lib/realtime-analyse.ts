@@ -26,6 +26,8 @@ export interface RunAnalysis {
   /** Live bars in the figures below: those from `measureFrom` on. */
   readonly measuredBars: number;
   readonly receiveToBroker: Spread;
+  /** Receipt → broker done without the slice wait: the queue and the cycle. */
+  readonly pipeline: Spread;
   /** Receive→broker over every live bar, the warm-up ones included. */
   readonly receiveToBrokerAll: Spread;
   /** The parts: before the engine starts on the bar, and the engine's own cycle. */
@@ -113,6 +115,8 @@ interface LatencyLine {
   readonly recvTime: number;
   readonly clockOffsetMs: number;
   readonly queueMs: number;
+  /** Waiting for the rest of the slice and the bars ahead of it (split out of queueMs since). */
+  readonly sliceMs?: number;
   readonly modelMs: number;
   readonly brokerMs: number;
 }
@@ -124,6 +128,7 @@ interface DecisionLine {
 
 export async function analyseRun(outDir: string, expect: Expectation): Promise<RunAnalysis> {
   const r2b = new Column();
+  const pipeline = new Column();
   const r2bAll = new Column();
   const queue = new Column();
   const cycle = new Column();
@@ -148,15 +153,18 @@ export async function analyseRun(outDir: string, expect: Expectation): Promise<R
         backfillBars++;
         continue;
       }
-      r2bAll.push(e.queueMs + e.modelMs + e.brokerMs);
+      // Everything from receipt to the cycle's start: the queue, then the slice wait.
+      const waited = e.queueMs + (e.sliceMs ?? 0);
+      r2bAll.push(waited + e.modelMs + e.brokerMs);
       clockOffsetMs = e.clockOffsetMs;
       if (e.openTime < expect.measureFrom) continue;
-      r2b.push(e.queueMs + e.modelMs + e.brokerMs);
-      queue.push(e.queueMs);
+      r2b.push(waited + e.modelMs + e.brokerMs);
+      pipeline.push(e.queueMs + e.modelMs + e.brokerMs);
+      queue.push(waited);
       cycle.push(e.modelMs + e.brokerMs);
       network.push(e.recvTime - e.eventTime);
       openTimes.push(e.openTime);
-      starts.push(e.recvTime + e.queueMs);
+      starts.push(e.recvTime + waited);
     } else if (line.startsWith('decision"', typeAt)) {
       const e = JSON.parse(line) as DecisionLine;
       decisions++;
@@ -176,7 +184,7 @@ export async function analyseRun(outDir: string, expect: Expectation): Promise<R
   for (const v of seen) if (v === 0) missing++;
   return {
     wsBars: r2bAll.length, backfillBars, measuredBars: r2b.length,
-    receiveToBroker: spread(r2b.values()), receiveToBrokerAll: spread(r2bAll.values()),
+    receiveToBroker: spread(r2b.values()), receiveToBrokerAll: spread(r2bAll.values()), pipeline: spread(pipeline.values()),
     queue: spread(queue.values()), cycle: spread(cycle.values()), network: spread(network.values()), clockOffsetMs,
     toRelease, behindInSlice, decisions, repeated, unexpected, missing,
   };

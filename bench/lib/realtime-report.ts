@@ -248,7 +248,8 @@ export function markdownSection(input: RealtimeBenchInput): string {
           `${sec(goal.client.result.startupMs)} and subscribing ${sec(goal.client.subscribeMs)} before that):`,
         '',
         ...mdTable(['', 'p50 ms', 'p99 ms', 'max ms'], [
-          ['**Receive→broker** (queue + model + broker)', ...triple(a.receiveToBroker)],
+          ['**Receive→broker** (queue + slice wait + model + broker)', ...triple(a.receiveToBroker)],
+          ['… without the slice wait (queue + model + broker: the pipeline itself)', ...triple(a.pipeline)],
           ['… receipt → slice released (bar queue, the rest of the slice)', ...triple(a.toRelease)],
           ['… slice released → cycle starts (the bars ahead in `--symbols` order)', ...triple(a.behindInSlice)],
           ['… the cycle itself (model + broker)', ...triple(a.cycle)],
@@ -280,8 +281,8 @@ export function markdownSection(input: RealtimeBenchInput): string {
       'Start-up (a REST klines check of every symbol, 8 at a time) and subscribing (with 1000 symbols the URL names ~420 streams and the ' +
       'rest are SUBSCRIBEd in batches 250 ms apart) come before the window.',
     '- **The tape starts once the client has subscribed every stream.** The replay server starts its tape at the first subscription, ' +
-      'as Binance never waits; at speed max the symbols of the later SUBSCRIBE batches would miss the first slices. The bench\'s server ' +
-      'runner (`bench/lib/realtime-server.ts`) holds `ReplayTape.start` until the client\'s last subscription; nothing on the per-message path changes.',
+      'as Binance never waits; at speed max the symbols of the later SUBSCRIBE batches would miss the first slices. The bench starts the ' +
+      'server with `startAfterStreams` = every symbol, so the tape waits for the client\'s last subscription; nothing on the per-message path changes.',
     '- **Floor**: a bare `ws` client on a fresh server with the same streams (same URL and SUBSCRIBE batches) that JSON-parses each ' +
       'message and counts closed klines, nothing else. On 2 cores with the server sending, it is the server\'s pace as much as the socket\'s: ' +
       'what this machine can deliver to any client.',

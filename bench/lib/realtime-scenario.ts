@@ -6,7 +6,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planConnections, streamName } from '../../src/feed/binance/stream-names.ts';
 import type { ReplaySpeed } from '../../src/replay/replay-tape.ts';
 import { analyseRun, readSummary, type RunAnalysis, type Summary } from './realtime-analyse.ts';
 import type { ClientResult, ClientSpec } from './realtime-client.ts';
@@ -31,16 +30,10 @@ export interface RunPlan {
   readonly timeoutMs: number;
 }
 
-/** Subscriptions that name served streams, as the feed plans them: one per URL, one per SUBSCRIBE batch. */
-export function subscriptionsFor(symbols: readonly string[]): number {
-  return planConnections(symbols.map((s) => streamName(s, INTERVAL)))
-    .reduce((n, p) => n + (p.urlStreams.length > 0 ? 1 : 0) + p.subscribeBatches.length, 0);
-}
-
 function startServer(plan: RunPlan): Promise<ServerProcess> {
   return startServerProcess({
     symbols: plan.symbols, dataDir: plan.dataDir, speed: plan.speed, updatesPerBar: plan.updatesPerBar,
-    startAt: plan.startAt, startAfter: subscriptionsFor(plan.symbols),
+    startAt: plan.startAt,
   });
 }
 

@@ -12,14 +12,13 @@
  * for anyone. A 1000-symbol client names ~420 streams in its URL and SUBSCRIBEs the rest in batches
  * 250 ms apart: at speed max the tape would be hundreds of slices ahead before the last batch, and
  * those symbols would miss them. The bench wants the steady state, every stream subscribed, so this
- * runner holds the tape's start until the client's last subscription: ReplayTape.start is called
- * once per subscription that names a served stream (a URL, or a SUBSCRIBE batch), and only the
- * `startAfter`-th call goes through. Nothing on the per-message path is touched.
+ * runner asks the server to start its tape only once every symbol's stream is subscribed
+ * (startAfterStreams). Nothing on the per-message path changes.
  */
 import { createInterface } from 'node:readline';
 import { writeSync } from 'node:fs';
 import { startReplayServer, type ReplayServer } from '../../src/replay/replay-server.ts';
-import { ReplayTape, type ReplaySpeed } from '../../src/replay/replay-tape.ts';
+import type { ReplaySpeed } from '../../src/replay/replay-tape.ts';
 
 export interface ServerSpec {
   readonly symbols: readonly string[];
@@ -28,8 +27,6 @@ export interface ServerSpec {
   readonly updatesPerBar: number;
   /** openTime of the first live bar: earlier bars are history, closed before the tape starts. */
   readonly startAt: number;
-  /** Subscriptions (URL plus SUBSCRIBE batches) to wait for before the tape starts. */
-  readonly startAfter: number;
 }
 
 export interface ServerStats {
@@ -64,17 +61,14 @@ function send(message: ServerMessage): void {
 
 async function serve(spec: ServerSpec): Promise<void> {
   let tapeStartedAt: number | null = null;
-  let calls = 0;
-  const realStart = ReplayTape.prototype.start;
-  ReplayTape.prototype.start = function heldStart(this: ReplayTape): void {
-    if (++calls !== spec.startAfter) return;
-    tapeStartedAt = wallNow();
-    realStart.call(this);
-    send({ type: 'tape', at: tapeStartedAt });
-  };
-
+  // The tape waits for every symbol's stream: the client SUBSCRIBEs most of 1000 in paced batches.
   const server: ReplayServer = await startReplayServer({
     symbols: spec.symbols, dataDir: spec.dataDir, speed: spec.speed, updatesPerBar: spec.updatesPerBar, startAt: spec.startAt,
+    startAfterStreams: spec.symbols.length,
+    onTapeStart: () => {
+      tapeStartedAt = wallNow();
+      send({ type: 'tape', at: tapeStartedAt });
+    },
   });
   const stats = (): ServerStats => {
     const s = server.stats;

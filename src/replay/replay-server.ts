@@ -32,6 +32,14 @@ export interface ReplayServerOptions {
   readonly port?: number;
   /** Bar time per wall time (60: a 1m bar lasts 1 s), or 'max'. Default 1, Binance's own pace. */
   readonly speed?: ReplaySpeed;
+  /**
+   * The tape starts once this many of the served streams are subscribed (default 1: at the first,
+   * as Binance's stream is simply there). A client that SUBSCRIBEs in paced batches can ask for all
+   * of them first, so that its later symbols miss nothing (benchmarks).
+   */
+  readonly startAfterStreams?: number;
+  /** Called when the tape starts. */
+  readonly onTapeStart?: () => void;
   /** Bars before this openTime are history: closed (and served over REST) before the tape starts. */
   readonly startAt?: number | null;
   /** Default 20000 (Binance since 2025-02). */
@@ -165,9 +173,18 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     },
   });
 
-  /** The tape starts at the first subscription to a stream it serves, whoever makes it. */
+  /** The tape starts once enough served streams are subscribed (by anyone): by default, the first. */
+  const wanted = Math.max(1, options.startAfterStreams ?? 1);
+  const seenStreams = new Set<string>();
+  let started = false;
   const subscribed = (names: Iterable<string>): void => {
-    for (const name of names) if (served.has(name)) return tape.start();
+    if (started) return;
+    for (const name of names) if (served.has(name)) seenStreams.add(name);
+    if (seenStreams.size >= wanted) {
+      started = true;
+      tape.start();
+      options.onTapeStart?.();
+    }
   };
 
   /** Resolvers waiting for the last connection to go (close()). */

@@ -48,6 +48,19 @@ describe('replay server streams', () => {
     await data.remove();
   });
 
+  it('with startAfterStreams, the tape waits until that many served streams are subscribed', async () => {
+    let startedAt = 0;
+    const server = await start({ startAfterStreams: 2, onTapeStart: () => (startedAt = performance.now()) });
+    const first = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
+    await quietWindow(100);
+    assert.equal(startedAt, 0, 'one stream of two: the tape has not started');
+    assert.equal(first.messages.length, 0);
+    const second = await connect(`${server.wsUrl}/ws/ethusdt@kline_1m`);
+    await second.finalsReach(eth.length);
+    assert.ok(startedAt > 0);
+    await first.finalsReach(btc.length);
+  });
+
   it('sends every bar as x:false updates then one x:true with the full OHLCV, on the combined stream', async () => {
     const server = await start();
     const client = await connect(`${server.wsUrl}/stream?streams=${STREAMS}`);
