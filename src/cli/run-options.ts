@@ -2,14 +2,14 @@
  * `tradeloop run` options: parsed with util.parseArgs, checked, and turned into one typed value.
  * Every refusal names the flag and the value and says what to use instead.
  */
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { isInterval, INTERVALS, nominalIntervalMs } from '../domain/interval.ts';
+import { INTERVALS, nominalIntervalMs } from '../domain/interval.ts';
 import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
 import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts';
 import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
 import { UsageError } from './usage-error.ts';
+import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
 
 export type SourceKind = 'csv' | 'realtime';
 export type Network = 'production' | 'testnet';
@@ -103,22 +103,8 @@ function positiveNumber(flag: string, raw: string | undefined, fallback: number,
   return value;
 }
 
-function pairs(flag: string, values: readonly string[]): Array<[string, string]> {
-  return values.map((raw) => {
-    const at = raw.indexOf('=');
-    if (at <= 0 || at === raw.length - 1) throw usage(`${flag} ${raw}: expected KEY=VALUE, e.g. ${flag} ${flag === '--file' ? 'SPY=./spy.csv' : flag === '--lot' ? 'BTCUSDT=0.001' : 'fast=5'}.`);
-    return [raw.slice(0, at).trim(), raw.slice(at + 1).trim()];
-  });
-}
-
 export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      strict: true,
-      options: {
+  const parsed = parseFlags(argv, {
         help: { type: 'boolean', short: 'h' },
         source: { type: 'string' },
         symbols: { type: 'string' },
@@ -149,11 +135,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         'slice-grace-ms': { type: 'string' },
         'queue-size': { type: 'string' },
         'ping-interval': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+  }, usage);
   const v = parsed.values;
   if (v.help) return 'help';
 
@@ -161,14 +143,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (source !== 'csv' && source !== 'realtime') throw usage(`--source ${v.source}: expected csv or realtime.`);
 
   const symbolsText = v.symbols ?? (source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
-  const symbols = symbolsText.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
+  const symbols = parseSymbols(symbolsText, usage);
   if (symbols.length === 0) throw usage(`--symbols ${JSON.stringify(symbolsText)}: name at least one symbol, e.g. --symbols SPY,QQQ.`);
-  const dupSymbol = symbols.find((s, i) => symbols.indexOf(s) !== i);
-  if (dupSymbol) throw usage(`--symbols: ${dupSymbol} is listed twice.`);
-  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw usage(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
-
-  const interval = v.interval ?? '1m';
-  if (!isInterval(interval)) throw usage(`--interval ${interval}: expected one of ${INTERVALS.join(' ')} (1m is a minute, 1M a month).`);
+  const interval = parseInterval(v.interval, usage);
 
   let minutes: number | null = null;
   if (v.minutes !== undefined) {
@@ -193,16 +170,11 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (onBadRow !== 'fail' && onBadRow !== 'skip') throw usage(`--on-bad-row ${v['on-bad-row']}: expected fail or skip.`);
 
   const dataDir = v.data ?? join('data', 'sample');
-  const files = new Map<string, string[]>();
-  for (const [symbol, path] of pairs('--file', v.file ?? [])) {
-    const key = symbol.toUpperCase();
-    if (!symbols.includes(key)) throw usage(`--file ${symbol}=${path}: ${key} is not in --symbols (${symbols.join(',')}).`);
-    files.set(key, [...(files.get(key) ?? []), path]);
-  }
+  const files = parseFiles(v.file ?? [], symbols, usage);
   for (const s of symbols) if (!files.has(s)) files.set(s, [join(dataDir, `${s}.csv`)]);
 
   const params: Record<string, string> = {};
-  for (const [k, val] of pairs('--param', v.param ?? [])) {
+  for (const [k, val] of keyValues('--param', v.param ?? [], 'fast=5', usage)) {
     if (k in params) throw usage(`--param ${k} is given twice.`);
     params[k] = val;
   }
@@ -226,7 +198,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   const slippageBpsE4 = bps('--slippage-bps', v['slippage-bps'], '1');
 
   const lotSteps = new Map<string, string>();
-  for (const [symbol, step] of pairs('--lot', v.lot ?? [])) {
+  for (const [symbol, step] of keyValues('--lot', v.lot ?? [], 'BTCUSDT=0.001', usage)) {
     const key = symbol.toUpperCase();
     if (!symbols.includes(key)) throw usage(`--lot ${symbol}=${step}: ${key} is not in --symbols (${symbols.join(',')}).`);
     lotSteps.set(key, step);

@@ -13,10 +13,14 @@ export const REC_DECISION = 2;
 export const RECORD_SIZE = 11;
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
+/** Interned strings (positions, quantities) are dropped on both sides past this many. */
+const MAX_INTERNED = 4096;
 
 export interface RecordBatch {
   readonly nums: Float64Array;
   readonly count: number;
+  /** The reader starts a new table before adding newStrings (the intern table is bounded). */
+  readonly reset: boolean;
   /** Strings interned since the previous batch, appended to the reader's table in order. */
   readonly newStrings: string[];
   /** Finished lines of the other events, in order. */
@@ -30,6 +34,7 @@ export class RecordPacker {
   private lines: string[] = [];
   private readonly ids = new Map<string, number>();
   private readonly capacity: number;
+  private reset = false;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -92,11 +97,15 @@ export class RecordPacker {
 
   /** Hands the filled batch over and starts a new one. */
   take(): RecordBatch {
-    const batch: RecordBatch = { nums: this.nums, count: this.count, newStrings: this.newStrings, lines: this.lines };
+    const batch: RecordBatch = { nums: this.nums, count: this.count, reset: this.reset, newStrings: this.newStrings, lines: this.lines };
     this.nums = new Float64Array(this.capacity * RECORD_SIZE);
     this.count = 0;
     this.newStrings = [];
     this.lines = [];
+    // Every position a run passes through is a distinct string: start over at a batch boundary
+    // rather than hold them all for the length of a run.
+    this.reset = this.ids.size > MAX_INTERNED;
+    if (this.reset) this.ids.clear();
     return batch;
   }
 }
@@ -106,6 +115,7 @@ export class RecordReader {
   private readonly strings: string[] = [];
 
   add(batch: RecordBatch): void {
+    if (batch.reset) this.strings.length = 0;
     for (const s of batch.newStrings) this.strings.push(s);
   }
 

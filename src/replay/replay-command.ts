@@ -2,10 +2,10 @@
  * `tradeloop replay-server`: flags → startReplayServer, the URLs on stdout's first line (so a
  * script or a test can read where to connect), then serve until SIGINT or SIGTERM.
  */
-import { parseArgs } from 'node:util';
-import { isInterval, INTERVALS } from '../domain/interval.ts';
+import { INTERVALS } from '../domain/interval.ts';
 import { isoUtc, parseTimestamp } from '../domain/time.ts';
 import { UsageError } from '../cli/usage-error.ts';
+import { parseFiles, parseFlags, parseInterval, parseSymbols } from '../cli/common-flags.ts';
 import { DataError } from '../feed/data-error.ts';
 import { parseDuration } from './duration.ts';
 import { startReplayServer, type ReplayServerOptions } from './replay-server.ts';
@@ -44,13 +44,7 @@ function duration(flag: string, raw: string | undefined): number | undefined {
 
 /** Flags → server options, or 'help'. Throws UsageError naming the flag and the fix. */
 export function parseReplayOptions(argv: readonly string[]): ReplayServerOptions | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: false,
-      strict: true,
-      options: {
+  const parsed = parseFlags(argv, {
         help: { type: 'boolean', short: 'h' },
         data: { type: 'string' },
         symbols: { type: 'string' },
@@ -64,37 +58,20 @@ export function parseReplayOptions(argv: readonly string[]): ReplayServerOptions
         lifetime: { type: 'string' },
         'updates-per-bar': { type: 'string' },
         'on-bad-row': { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
+  }, usage);
   const v = parsed.values;
   if (v.help) return 'help';
 
-  const symbolsText = v.symbols?.trim() ?? '';
-  const symbols = symbolsText.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
+  const symbols = parseSymbols(v.symbols ?? '', usage);
   if (symbols.length === 0) throw usage('--symbols is required: name the symbols to serve, e.g. --symbols BTCUSDT,ETHUSDT.');
-  const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
-  if (dup) throw usage(`--symbols: ${dup} is listed twice.`);
-  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw usage(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
-
-  const files = new Map<string, string[]>();
-  for (const raw of v.file ?? []) {
-    const at = raw.indexOf('=');
-    if (at <= 0 || at === raw.length - 1) throw usage(`--file ${raw}: expected SYMBOL=PATH, e.g. --file BTCUSDT=./btcusdt.csv.`);
-    const symbol = raw.slice(0, at).trim().toUpperCase();
-    if (!symbols.includes(symbol)) throw usage(`--file ${raw}: ${symbol} is not in --symbols (${symbols.join(',')}).`);
-    files.set(symbol, [...(files.get(symbol) ?? []), raw.slice(at + 1).trim()]);
-  }
+  const files = parseFiles(v.file ?? [], symbols, usage);
   const dataDir = v.data?.trim() || undefined;
   const missing = symbols.filter((s) => !files.has(s));
   if (dataDir === undefined && missing.length > 0) {
     throw usage(`no data for ${missing.join(',')}: give --data DIR (holding ${missing[0]}.csv) or --file ${missing[0]}=PATH.`);
   }
 
-  const interval = v.interval?.trim() || '1m';
-  if (!isInterval(interval)) throw usage(`--interval ${interval}: expected one of ${INTERVALS.join(' ')} (1m is a minute, 1M a month).`);
+  const interval = parseInterval(v.interval, usage);
 
   let port = 0;
   if (v.port !== undefined && v.port.trim() !== '') {

@@ -39,3 +39,17 @@ test('a failure in the writer thread surfaces at close, not silently', async () 
   bus.emit({ type: 'alert', kind: 'stale', message: 'x' });
   await assert.rejects(bus.close(), /ENOENT/);
 });
+
+test('the intern table is bounded: a run through many distinct positions stays exact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tl-tw-'));
+  const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
+  const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
+  for (let i = 0; i < 60_000; i++) {
+    const e: TradeEvent = { type: 'decision', symbol: 'X', openTime: i, action: 'hold', qty: '0', intents: 0, position: String(i), equity: BigInt(i) };
+    a.emit(e);
+    b.emit(e);
+  }
+  await a.close();
+  await b.close();
+  assert.equal(readFileSync(join(dir, 'threaded.ndjson'), 'utf8'), readFileSync(join(dir, 'plain.ndjson'), 'utf8'));
+});

@@ -1,0 +1,53 @@
+/**
+ * Flags that `run` and `replay-server` share, parsed one way: the symbol list, --file pairs, the
+ * interval, and util.parseArgs with its refusals turned into UsageErrors. Each command passes its
+ * own `refuse`, which adds where to find its help.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isInterval, INTERVALS } from '../domain/interval.ts';
+import type { UsageError } from './usage-error.ts';
+
+export type Refuse = (message: string) => UsageError;
+
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, refuse: Refuse) {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: false, strict: true, options });
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+}
+
+/** "btcusdt, ETHUSDT" → ['BTCUSDT', 'ETHUSDT']; repeats and non-symbols are refused. May be empty. */
+export function parseSymbols(text: string, refuse: Refuse): string[] {
+  const symbols = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
+  const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
+  if (dup) throw refuse(`--symbols: ${dup} is listed twice.`);
+  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
+  return symbols;
+}
+
+/** Repeated KEY=VALUE flags, split at the first '='. */
+export function keyValues(flag: string, values: readonly string[], example: string, refuse: Refuse): Array<[string, string]> {
+  return values.map((raw) => {
+    const at = raw.indexOf('=');
+    if (at <= 0 || at === raw.length - 1) throw refuse(`${flag} ${raw}: expected KEY=VALUE, e.g. ${flag} ${example}.`);
+    return [raw.slice(0, at).trim(), raw.slice(at + 1).trim()];
+  });
+}
+
+/** --file SYMBOL=PATH, repeatable: a symbol's files in the order given. */
+export function parseFiles(values: readonly string[], symbols: readonly string[], refuse: Refuse): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  for (const [symbol, path] of keyValues('--file', values, 'SPY=./spy.csv', refuse)) {
+    const key = symbol.toUpperCase();
+    if (!symbols.includes(key)) throw refuse(`--file ${symbol}=${path}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    files.set(key, [...(files.get(key) ?? []), path]);
+  }
+  return files;
+}
+
+export function parseInterval(text: string | undefined, refuse: Refuse): string {
+  const interval = text?.trim() || '1m';
+  if (!isInterval(interval)) throw refuse(`--interval ${interval}: expected one of ${INTERVALS.join(' ')} (1m is a minute, 1M a month).`);
+  return interval;
+}
