@@ -271,11 +271,12 @@ export function markdownSection(input: RealtimeBenchInput): string {
   lines.push(
     '### What is measured',
     '',
-    '- **Receive→broker**: per closed bar, `queueMs + modelMs + brokerMs` of its `latency` event (live bars only; backfilled bars ' +
-      'would be left out, and there were none): from the socket callback that read the closed kline to the paper broker done with the bar. ' +
-      '`queueMs` includes the bar queue and the wait for the bar\'s time slice. Exact nearest-rank percentiles over every bar, read from ' +
-      '`events.ndjson`, not the summary\'s bucketed histograms. The split of `queueMs` at the slice\'s release uses the whole-ms `recvTime`, ' +
-      'so each part is good to about 1 ms.',
+    '- **Receive→broker**: per closed bar, `queueMs + sliceMs + modelMs + brokerMs` of its `latency` event (live bars only; backfilled ' +
+      'bars would be left out, and there were none): from the socket callback that read the closed kline to the paper broker done with the ' +
+      'bar. `queueMs` is receipt → taken off the bar queue (in a burst of closing klines, the parsing of the messages before it); `sliceMs` ' +
+      'the wait for the rest of its time slice and for the bars ahead of it. "Without the slice wait" leaves `sliceMs` out. Exact ' +
+      'nearest-rank percentiles over every bar, read from `events.ndjson`, not the summary\'s bucketed histograms. The split at the ' +
+      'slice\'s release uses the whole-ms `recvTime`, so each part is good to about 1 ms.',
     '- **Messages/s, closed bars/s**: the client\'s `feed.messages` (kline messages read) and the bars it decided, over the window from ' +
       'the tape\'s start to the last expected bar decided (wall clock, `performance.timeOrigin + performance.now()` in both processes). ' +
       'Start-up (a REST klines check of every symbol, 8 at a time) and subscribing (with 1000 symbols the URL names ~420 streams and the ' +
