@@ -69,11 +69,13 @@ test('--minutes N without --from starts at the first bar of any symbol', async (
   assert.deepEqual(run.summary!.warmupBars, { A: 0, B: 0 });
 });
 
-test('--from after the last bar: everything warms up, no bar event, status ok', async (t) => {
+test('--from after the last bar: everything warms up, no bar event, and the empty window is an error', async (t) => {
   const dir = await tempDir(t);
   const run = await runCli(t, [...await twoSymbols(dir), '--from', '2025-01-02T00:00:00Z']);
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.code, 1);
+  assert.match(run.stderr, /no bar in the run window \(from 2025-01-02T00:00:00Z\)/);
   assert.equal(ofType(run, 'bar').length, 0);
+  assert.equal(run.summary!.status, 'error');
   assert.deepEqual(run.summary!.warmupBars, { A: 60, B: 50 });
 });
 
