@@ -181,8 +181,12 @@ export class BinanceFeed {
     const recvMono = clock.monotonic();
     this.stats.messages++;
     const slot = this.slots[conn.slot]!;
+    // Health changes only on a connection's first message or when a stale one speaks again:
+    // everything else is the hot path (1000 symbols: two messages each a second).
+    let changed = false;
     if (slot.active === conn && !slot.delivered) {
       slot.delivered = true;
+      changed = true;
       for (const old of slot.retiring.splice(0)) {
         old.planned = true;
         this.closeConnection(old);
@@ -191,8 +195,9 @@ export class BinanceFeed {
     if (conn.stale) {
       conn.stale = false;
       conn.staleAlerted = false;
+      changed = true;
     }
-    if (slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
+    if (changed && slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
     const msg = parseStreamMessage(text, this.streams);
     switch (msg.kind) {
       case 'kline':
