@@ -5,11 +5,9 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT, runnerPath as runner } from './json-process.ts';
 import type { ServerMessage, ServerSpec, ServerStats } from './realtime-server.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const runner = (name: string): string => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 export interface ServerProcess {
   readonly wsUrl: string;
@@ -72,25 +70,5 @@ export function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       },
     };
-  });
-}
-
-/** Runs a runner script that prints one JSON line when done, and returns it parsed. */
-export function runJsonProcess<T>(script: 'realtime-client.ts' | 'realtime-floor.ts', spec: unknown): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runner(script), JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !last.startsWith('{')) {
-        reject(new Error(`${script} failed: exit ${code ?? signal}\n${stderr.trim() || stdout.trim()}`));
-        return;
-      }
-      resolve(JSON.parse(last) as T);
-    });
   });
 }

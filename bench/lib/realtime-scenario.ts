@@ -10,7 +10,8 @@ import type { ReplaySpeed } from '../../src/replay/replay-tape.ts';
 import { analyseRun, readSummary, type RunAnalysis, type Summary } from './realtime-analyse.ts';
 import type { ClientResult, ClientSpec } from './realtime-client.ts';
 import type { FloorResult, FloorSpec } from './realtime-floor.ts';
-import { runJsonProcess, startServerProcess, type ServerProcess } from './realtime-procs.ts';
+import { startServerProcess, type ServerProcess } from './realtime-procs.ts';
+import { runJsonProcess } from './json-process.ts';
 import type { ServerStats } from './realtime-server.ts';
 
 export const INTERVAL = '1m';

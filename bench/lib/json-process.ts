@@ -1,0 +1,34 @@
+/**
+ * Every measured run happens in a Node process of its own, so that its peak RSS and its heap are
+ * its own: a runner script in bench/lib gets its spec as JSON in argv and prints one JSON line
+ * when done. This starts one and returns that line, parsed.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A runner script in bench/lib, by file name. */
+export function runnerPath(name: string): string {
+  return fileURLToPath(new URL(`./${name}`, import.meta.url));
+}
+
+export function runJsonProcess<T>(script: string, spec: unknown, label = script): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // process.execPath: the Node that runs the bench (the pinned Node 24), not whatever is on PATH.
+    const child = spawn(process.execPath, [runnerPath(script), JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{')) {
+        reject(new Error(`${label} failed: exit ${code ?? signal}\n${stderr.trim() || stdout.trim()}`));
+        return;
+      }
+      resolve(JSON.parse(last) as T);
+    });
+  });
+}
