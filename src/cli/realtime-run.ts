@@ -7,16 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PaperBroker } from '../broker/paper-broker.ts';
-import { Engine } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
 import { RealtimeLoop } from '../engine/realtime-loop.ts';
 import { EventBus, EventCounter } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../events/ndjson-writer.ts';
-import { formatMoney } from '../domain/price.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
-import { HaltSet } from '../risk/halt-set.ts';
-import { RiskGate } from '../risk/risk-gate.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
@@ -24,6 +20,7 @@ import { ClockOffset } from '../telemetry/latency.ts';
 import type { Bar } from '../domain/types.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
+import { buildLoop, raiseFlagHalt, runStartEvent } from './run-parts.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -100,25 +97,16 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   }
 
   const startedAt = clock.now();
-  const lotSizes: Record<string, string> = {};
-  for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
   const runId = `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null, cash: String(opts.cash), feeBpsE4: String(opts.feeBpsE4), slippageBpsE4: String(opts.slippageBpsE4), maxPositionNotional: String(opts.maxPositionNotional), maxGrossExposure: String(opts.maxGrossExposure) }, startedAt }).slice(0, 8)}`;
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
 
   const counter = new EventCounter();
   const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true }), counter]);
-  const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
-  const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());
-  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: 'halt', monotonic: () => clock.monotonic() });
+  const { broker, engine } = buildLoop(opts, strategy, bus, 'halt', () => clock.monotonic());
 
-  bus.emit({
-    type: 'run_start', runId, mode: 'realtime', source: 'realtime', symbols: opts.symbols, interval: opts.interval,
-    strategy: strategy.name, params: opts.params, cash: formatMoney(opts.cash), feeBps: opts.feeBps, slippageBps: opts.slippageBps,
-    maxPositionNotional: formatMoney(opts.maxPositionNotional), maxGrossExposure: formatMoney(opts.maxGrossExposure),
-    lotSizes, inputs: [], warmup: strategy.warmup,
-  });
-  if (flags.tradingHalted) engine.raiseHalt('flag', 'flag', 'FLAG_TRADING_HALTED is on: every new order is rejected', clock.now());
+  bus.emit(runStartEvent(opts, runId, strategy, []));
+  raiseFlagHalt(engine, flags, clock.now());
   const warmupBars: Record<string, number> = {};
   for (const [symbol, bars] of history.bars) {
     for (const bar of bars) engine.warmup(bar);

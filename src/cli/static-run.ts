@@ -5,22 +5,19 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { PaperBroker } from '../broker/paper-broker.ts';
-import { Engine, StrategyRuntimeError } from '../engine/engine.ts';
+import { StrategyRuntimeError } from '../engine/engine.ts';
 import { EventBus, EventCounter } from '../events/event-bus.ts';
 import { ThreadedNdjsonWriter } from '../events/threaded-ndjson-writer.ts';
 import type { InputFile } from '../events/types.ts';
-import { formatMoney } from '../domain/price.ts';
 import { ZoneOffsets } from '../domain/time.ts';
 import { nominalIntervalMs } from '../domain/interval.ts';
 import { CsvBarSource } from '../feed/csv/csv-source.ts';
 import { DataError } from '../feed/data-error.ts';
-import { HaltSet } from '../risk/halt-set.ts';
-import { RiskGate } from '../risk/risk-gate.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
+import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from './run-parts.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -59,8 +56,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       inputs.push({ symbol, file: basename(path), sha256 });
     }
   }
-  const lotSizes: Record<string, string> = {};
-  for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
+  const lotSizes = lotSizesOf(opts);
   const runId = runIdOf({
     v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from,
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
@@ -73,17 +69,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
   const bus = new EventBus([writer, counter]);
-  const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
-  const gate = new RiskGate({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure }, new HaltSet());
-  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: 'throw' });
+  const { broker, engine } = buildLoop(opts, strategy, bus, 'throw');
 
-  bus.emit({
-    type: 'run_start', runId, mode: 'static', source: 'csv', symbols: opts.symbols, interval: opts.interval,
-    strategy: strategy.name, params: opts.params, cash: formatMoney(opts.cash), feeBps: opts.feeBps, slippageBps: opts.slippageBps,
-    maxPositionNotional: formatMoney(opts.maxPositionNotional), maxGrossExposure: formatMoney(opts.maxGrossExposure),
-    lotSizes, inputs, warmup: strategy.warmup,
-  });
-  if (flags.tradingHalted) engine.raiseHalt('flag', 'flag', 'FLAG_TRADING_HALTED is on: every new order is rejected');
+  bus.emit(runStartEvent(opts, runId, strategy, inputs));
+  raiseFlagHalt(engine, flags);
 
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
