@@ -91,6 +91,12 @@ export class Engine {
     return w;
   }
 
+  /** The gate's second look at a resting limit about to fill; bound once, not built every bar. */
+  private readonly admitResting = (order: Order, price: number) => {
+    const { gate, broker } = this.options;
+    return gate.check({ symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price }, broker, broker.instrument(order.symbol), true);
+  };
+
   /** A history-only bar: no event, no decision. */
   warmup(bar: Bar): void {
     this.window(bar.symbol).push(bar);
@@ -129,9 +135,7 @@ export class Engine {
       volume: bar.volume, source: bar.source,
     });
     const inst = broker.instrument(bar.symbol);
-    const admit = (order: Order, price: number) =>
-      this.options.gate.check({ symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price }, broker, inst, true);
-    for (const outcome of broker.matchResting(bar, admit)) {
+    for (const outcome of broker.matchResting(bar, this.admitResting)) {
       if ('fill' in outcome) this.emitFill(outcome.fill, bar.openTime, inst);
       else {
         bus.emit({

@@ -147,31 +147,31 @@ export class RealtimeLoop implements FeedOutput {
     this.options.bus.emit({ type: 'alert', kind, message, at: this.options.clock.now() });
   }
 
-  feedState(state: FeedState, detail: string): void {
-    this.options.bus.emit({ type: 'feed', state, detail, at: this.options.clock.now() });
+  /** Events raised outside any cycle (feed state, halts, alerts) are their own unit, written at once. */
+  private commitAlone(): void {
     this.options.bus.endCycle();
     this.options.bus.flush();
+  }
+
+  feedState(state: FeedState, detail: string): void {
+    this.options.bus.emit({ type: 'feed', state, detail, at: this.options.clock.now() });
+    this.commitAlone();
   }
 
   raiseHalt(reason: FeedHaltReason, detail: string): void {
     if (this.options.engine.raiseHalt(reason, 'auto', detail, this.options.clock.now())) {
       this.emitAlert('halt', `trading halted (${reason}): ${detail}`);
     }
-    this.options.bus.endCycle();
-    this.options.bus.flush();
+    this.commitAlone();
   }
 
   liftHalt(reason: FeedHaltReason): void {
-    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) {
-      this.options.bus.endCycle();
-      this.options.bus.flush();
-    }
+    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) this.commitAlone();
   }
 
   alert(kind: AlertKind, message: string): void {
     this.emitAlert(kind, message);
-    this.options.bus.endCycle();
-    this.options.bus.flush();
+    this.commitAlone();
   }
 
   /** Shutdown: everything queued and every held slice is decided before the summary. */
