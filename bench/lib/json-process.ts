@@ -4,6 +4,7 @@
  * when done. This starts one and returns that line, parsed.
  */
 import { spawn } from 'node:child_process';
+import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,4 +32,19 @@ export function runJsonProcess<T>(script: string, spec: unknown, label = script)
       resolve(JSON.parse(last) as T);
     });
   });
+}
+
+/**
+ * The runner's side: reads the spec from argv, runs, prints the result as one JSON line, exits.
+ * `example` shows the spec's shape in the usage line.
+ */
+export async function runnerMain<S, R>(script: string, example: string, run: (spec: S) => Promise<R>): Promise<void> {
+  const raw = process.argv[2];
+  if (raw === undefined) {
+    process.stderr.write(`usage: node bench/lib/${script} '${example}'\n`);
+    process.exit(2);
+  }
+  const result = await run(JSON.parse(raw) as S);
+  writeSync(1, JSON.stringify(result) + '\n');
+  process.exit(0);
 }

@@ -8,8 +8,8 @@
  * wrapping Engine.cycle, one increment after the cycle's broker mark, so the count costs nothing
  * inside the measured segments. A timeout stops it anyway, and says so.
  */
-import { writeSync } from 'node:fs';
 import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
+import { runnerMain } from './json-process.ts';
 import { runRealtime } from '../../src/cli/realtime-run.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import type { Bar } from '../../src/domain/types.ts';
@@ -97,13 +97,4 @@ async function runClient(spec: ClientSpec): Promise<ClientResult> {
   };
 }
 
-if (import.meta.main) {
-  const raw = process.argv[2];
-  if (raw === undefined) {
-    process.stderr.write('usage: node bench/lib/realtime-client.ts \'{"wsUrl":"ws://...","restUrl":"http://...","symbols":[...],...}\'\n');
-    process.exit(2);
-  }
-  const result = await runClient(JSON.parse(raw) as ClientSpec);
-  writeSync(1, JSON.stringify(result) + '\n');
-  process.exit(0);
-}
+if (import.meta.main) await runnerMain<ClientSpec, unknown>('realtime-client.ts', '{"wsUrl":"ws://...","restUrl":"http://...","symbols":[...],...}', runClient);

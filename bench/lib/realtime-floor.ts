@@ -5,8 +5,8 @@
  * socket faster than this on this machine. Spawned by bench/lib/realtime-procs.ts with a JSON
  * FloorSpec; prints one JSON line (FloorResult) when `expectedBars` closed klines have arrived.
  */
-import { writeSync } from 'node:fs';
 import WebSocket from 'ws';
+import { runnerMain } from './json-process.ts';
 import { combinedUrl, planConnections, streamName } from '../../src/feed/binance/stream-names.ts';
 
 export interface FloorSpec {
@@ -76,13 +76,4 @@ function runFloor(spec: FloorSpec): Promise<FloorResult> {
   });
 }
 
-if (import.meta.main) {
-  const raw = process.argv[2];
-  if (raw === undefined) {
-    process.stderr.write('usage: node bench/lib/realtime-floor.ts \'{"wsUrl":"ws://...","symbols":[...],"interval":"1m",...}\'\n');
-    process.exit(2);
-  }
-  const result = await runFloor(JSON.parse(raw) as FloorSpec);
-  writeSync(1, JSON.stringify(result) + '\n');
-  process.exit(0);
-}
+if (import.meta.main) await runnerMain<FloorSpec, unknown>('realtime-floor.ts', '{"wsUrl":"ws://...","symbols":[...],"interval":"1m",...}', runFloor);
