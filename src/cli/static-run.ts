@@ -51,7 +51,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         sha256 = await sha256File(path);
       } catch (err) {
         if (err instanceof UsageError) throw err;
-        throw new UsageError(`no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`);
+        // The advice depends on where the path came from: --data's <SYMBOL>.csv, or the user's own --file.
+        const fromData = path === join(opts.dataDir, `${symbol}.csv`);
+        throw new UsageError(fromData
+          ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`
+          : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`);
       }
       inputs.push({ symbol, file: basename(path), sha256 });
     }

@@ -98,6 +98,7 @@ test('usage refusals name the flag and exit 2', async () => {
     [['run', '--file', 'TSLA=x.csv'], /--file TSLA=x.csv: TSLA is not in --symbols/],
     [['run', '--lot', 'SPY=0.3'], /--lot SPY=0.3: the lot step must be a power of ten/],
     [['run', '--symbols', 'SPY,NOPE', '--data', SAMPLE], /no data for NOPE: file not found/],
+    [['run', '--symbols', 'SPY', '--file', 'SPY=/nope/spy.csv'], /--file SPY=\/nope\/spy.csv: file not found\. Check the path/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['run', '--data', SAMPLE, '--out', join(ROOT, 'README.md', 'runs')], /README\.md\/runs: cannot create the artifacts folder/],
   ];
