@@ -30,7 +30,7 @@ export const EXTRA_COMMANDS = new Map<string, { usage: string; load: () => Promi
 EXTRA_COMMANDS.set('replay-server', {
   // A short copy, so that help does not load the server; `replay-server --help` prints the full text.
   usage: 'Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun \'tradeloop replay-server --help\' for every option.\n',
-  load: async () => (await import('../replay/replay-command.ts')).replayServerCommand,
+  load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
 });
 
 async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Promise<number> {

@@ -2,7 +2,7 @@
 import { formatMoney } from '../domain/price.ts';
 import { formatLots } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
-import type { EventCounter } from '../events/event-bus.ts';
+import type { EventCounter } from '../sinks/event-counter.ts';
 import type { RunSummary } from '../events/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { round } from '../engine/run-stats.ts';

@@ -6,8 +6,9 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
-import { EventBus, EventCounter } from '../events/event-bus.ts';
-import { ThreadedNdjsonWriter } from '../events/threaded-ndjson-writer.ts';
+import { EventBus } from '../events/event-bus.ts';
+import { EventCounter } from '../sinks/event-counter.ts';
+import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import type { InputFile } from '../events/types.ts';
 import { ZoneOffsets } from '../domain/time.ts';
 import { nominalIntervalMs } from '../domain/interval.ts';

@@ -1,14 +1,14 @@
 /**
  * The realtime side of the loop: the single consumer of the bar queue. Socket callbacks only
  * enqueue; this drains the queue on its own turn of the event loop, assembles slices, runs one
- * engine cycle per closed bar, and records its latency. It is also the FeedOutput through which
+ * engine cycle per closed bar, and records its latency. It is also the FeedPort through which
  * the feed reports state, raises and lifts its own halts, and alerts.
  */
 import type { EventBus } from '../events/event-bus.ts';
 import type { AlertKind, FeedState } from '../events/types.ts';
-import type { FeedBar, FeedHaltReason, FeedItem, FeedOutput } from '../feed/binance/feed-types.ts';
-import { BarQueue } from '../feed/realtime/bar-queue.ts';
-import { SliceAssembler } from '../feed/realtime/slice-assembler.ts';
+import type { ReceivedBar, FeedHaltReason, FeedItem, FeedPort } from './feed-port.ts';
+import { BarQueue } from './bar-queue.ts';
+import { SliceAssembler } from './slice-assembler.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { LatencyStats, type ClockOffset } from '../telemetry/latency.ts';
 import type { Engine } from './engine.ts';
@@ -30,12 +30,19 @@ export interface RealtimeLoopOptions {
 
 const LATENCY_ALERT_EVERY_MS = 60_000;
 
-export class RealtimeLoop implements FeedOutput {
+/** A bar held by the loop: as received, plus when the loop took it off the queue. */
+interface Taken {
+  readonly bar: ReceivedBar['bar'];
+  readonly item: ReceivedBar;
+  readonly dequeuedMono: number;
+}
+
+export class RealtimeLoop implements FeedPort {
   readonly latency = new LatencyStats();
   readonly barsBySymbol: Record<string, number> = {};
   alerts = 0;
   private readonly queue: BarQueue<FeedItem>;
-  private readonly assembler: SliceAssembler;
+  private readonly assembler: SliceAssembler<Taken>;
   private readonly options: RealtimeLoopOptions;
   private scheduled = false;
   /** Inside drain(): cycles are flushed at the end of the turn, not one by one. */
@@ -83,8 +90,7 @@ export class RealtimeLoop implements FeedOutput {
         this.options.engine.skip(item.event);
         this.options.bus.endCycle();
       } else {
-        item.dequeuedMono = now;
-        this.assembler.add(item);
+        this.assembler.add({ bar: item.bar, item, dequeuedMono: now });
       }
       if (++n >= budget && this.queue.length > 0) {
         this.scheduled = true;
@@ -100,16 +106,16 @@ export class RealtimeLoop implements FeedOutput {
     }
   }
 
-  private runCycle(item: FeedBar): void {
+  private runCycle(taken: Taken): void {
     const { engine, bus, clock, clockOffset } = this.options;
-    const { bar } = item;
+    const { bar, item } = taken;
     this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
     engine.cycle(bar);
     const t = engine.timing;
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
     // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other
     // symbols of its minute, then behind the bars before it in --symbols order).
-    const dequeued = item.dequeuedMono ?? t.start;
+    const dequeued = taken.dequeuedMono;
     const queueMs = dequeued - item.recvMono;
     const sliceMs = t.start - dequeued;
     const modelMs = t.modelDone - t.start;
@@ -172,6 +178,20 @@ export class RealtimeLoop implements FeedOutput {
   alert(kind: AlertKind, message: string): void {
     this.emitAlert(kind, message);
     this.commitAlone();
+  }
+
+  readonly quotes = new Map<string, { price: number; eventTime: number }>();
+  quote(symbol: string, price: number, eventTime: number): void {
+    const q = this.quotes.get(symbol);
+    if (q) {
+      q.price = price;
+      q.eventTime = eventTime;
+    } else this.quotes.set(symbol, { price, eventTime });
+  }
+
+  readonly newest = new Map<string, number>();
+  newestClosed(symbol: string, openTime: number): void {
+    this.newest.set(symbol, openTime);
   }
 
   /** Shutdown: everything queued and every held slice is decided before the summary. */

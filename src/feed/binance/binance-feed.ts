@@ -13,7 +13,7 @@
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
 import type { FeedState } from '../../events/types.ts';
 import { Backoff, ConnectBudget } from './backoff.ts';
-import type { FeedBar, FeedOutput } from './feed-types.ts';
+import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import { parseStreamMessage } from './kline-message.ts';
 import type { RestClient } from './rest-client.ts';
 import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
@@ -66,7 +66,7 @@ export class BinanceFeed {
   readonly stats: FeedStats = { messages: 0, malformed: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
   readonly pipeline: SymbolPipeline;
   private readonly options: BinanceFeedOptions;
-  private readonly output: FeedOutput;
+  private readonly output: FeedPort;
   private readonly streams = new Map<string, { symbol: string; interval: string }>();
   private readonly slots: Slot[];
   private readonly budget = new ConnectBudget();
@@ -79,7 +79,7 @@ export class BinanceFeed {
   private readonly closing = new Set<WsConnection>();
   private allClosed: (() => void) | null = null;
 
-  constructor(options: BinanceFeedOptions, output: FeedOutput) {
+  constructor(options: BinanceFeedOptions, output: FeedPort) {
     this.options = options;
     this.output = output;
     for (const symbol of options.symbols) this.streams.set(streamName(symbol, options.interval), { symbol, interval: options.interval });
@@ -96,6 +96,8 @@ export class BinanceFeed {
         raiseHalt: (r, d) => output.raiseHalt(r, d),
         liftHalt: (r) => output.liftHalt(r),
         alert: (k, m) => output.alert(k, m),
+        quote: (s, p, t) => output.quote(s, p, t),
+        newestClosed: (s, t) => output.newestClosed(s, t),
       },
     });
     this.handlers = {
@@ -201,8 +203,9 @@ export class BinanceFeed {
     const msg = parseStreamMessage(text, this.streams);
     switch (msg.kind) {
       case 'kline':
+        this.output.quote(msg.bar.symbol, msg.bar.close, msg.eventTime);
         if (msg.closed) {
-          const item: FeedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
+          const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
           this.pipeline.closed(item, msg.stream);
         }
         return;
@@ -291,7 +294,7 @@ export class BinanceFeed {
     this.output.feedState(state, detail);
   }
 
-  private push(item: Parameters<FeedOutput['push']>[0]): boolean {
+  private push(item: Parameters<FeedPort['push']>[0]): boolean {
     const ok = this.output.push(item);
     if (!ok && !this.paused) {
       this.paused = true;

@@ -12,7 +12,7 @@ import type { Bar } from '../../domain/types.ts';
 import type { Clock } from '../../telemetry/clock.ts';
 import { BarSequencer } from '../bar-sequencer.ts';
 import { Backoff } from './backoff.ts';
-import type { FeedBar, FeedOutput } from './feed-types.ts';
+import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import type { RestClient } from './rest-client.ts';
 
 interface SymbolState {
@@ -20,7 +20,7 @@ interface SymbolState {
   lastDelivered: number | undefined;
   /** Gaps up to here were backfilled (possibly with no bars): not to be asked again. */
   coveredUntil: number;
-  pending: FeedBar[];
+  pending: ReceivedBar[];
   backfilling: boolean;
 }
 
@@ -37,7 +37,7 @@ export interface PipelineOptions {
   readonly interval: string;
   readonly clock: Clock;
   readonly rest: RestClient;
-  readonly output: FeedOutput;
+  readonly output: FeedPort;
   readonly random: () => number;
   readonly signal: AbortSignal;
   /** Backfill requests in flight at once across symbols. */
@@ -88,7 +88,7 @@ export class SymbolPipeline {
   }
 
   /** A closed kline from the socket. */
-  closed(item: FeedBar, origin: string): void {
+  closed(item: ReceivedBar, origin: string): void {
     const { bar } = item;
     const verdict = this.sequencer.check(bar.symbol, bar.openTime);
     if (verdict !== 'ok') {
@@ -104,6 +104,7 @@ export class SymbolPipeline {
       return;
     }
     this.stats.closedBars++;
+    this.options.output.newestClosed(bar.symbol, bar.openTime);
     this.state(bar.symbol).pending.push(item);
     this.pump(bar.symbol);
   }

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Backoff, ConnectBudget } from '../../../src/feed/binance/backoff.ts';
 import { combinedUrl, MAX_URL_STREAM_CHARS, planConnections, streamName } from '../../../src/feed/binance/stream-names.ts';
-import { SliceAssembler } from '../../../src/feed/realtime/slice-assembler.ts';
-import { BarQueue } from '../../../src/feed/realtime/bar-queue.ts';
+import { SliceAssembler } from '../../../src/engine/slice-assembler.ts';
+import { BarQueue } from '../../../src/engine/bar-queue.ts';
 import { VirtualClock } from '../../../src/telemetry/clock.ts';
-import type { FeedBar } from '../../../src/feed/binance/feed-types.ts';
+import type { ReceivedBar } from '../../../src/engine/feed-port.ts';
 
 test('backoff: full jitter under an exponential ceiling, first retry within 1 s, capped at 30 s, reset', () => {
   const seen: number[] = [];
@@ -47,7 +47,7 @@ test('streams: 1024 per connection; the URL carries at most ~8 KB of names, the 
   assert.equal(streamName('BTCUSDT', '1M'), 'btcusdt@kline_1M', 'the interval keeps its case: 1M is a month');
 });
 
-const fb = (symbol: string, minute: number): FeedBar => ({
+const fb = (symbol: string, minute: number): ReceivedBar => ({
   kind: 'bar', eventTime: 0, recvWall: 0, recvMono: 0,
   bar: { symbol, interval: '1m', openTime: minute * 60_000, closeTime: minute * 60_000 + 59_999, open: 1, high: 1, low: 1, close: 1, volume: 0, source: 'ws' },
 });

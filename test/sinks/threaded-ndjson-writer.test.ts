@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ThreadedNdjsonWriter } from '../../src/events/threaded-ndjson-writer.ts';
-import { NdjsonWriter } from '../../src/events/ndjson-writer.ts';
+import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
+import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 

@@ -4,12 +4,12 @@
  */
 import { INTERVALS } from '../domain/interval.ts';
 import { isoUtc, parseTimestamp } from '../domain/time.ts';
-import { UsageError } from '../cli/usage-error.ts';
-import { parseFiles, parseFlags, parseInterval, parseSymbols } from '../cli/common-flags.ts';
+import { UsageError } from './usage-error.ts';
+import { parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
 import { DataError } from '../feed/data-error.ts';
-import { parseDuration } from './duration.ts';
-import { startReplayServer, type ReplayServerOptions } from './replay-server.ts';
-import type { ReplaySpeed } from './replay-tape.ts';
+import { parseDuration } from '../replay/duration.ts';
+import { startReplayServer, type ReplayServerOptions } from '../replay/replay-server.ts';
+import type { ReplaySpeed } from '../replay/replay-tape.ts';
 
 export const REPLAY_SERVER_USAGE = `Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [options]
 

@@ -11,9 +11,9 @@
  *   flat however fast bars come.
  */
 import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
-import type { EventSink } from './event-bus.ts';
-import { serializeEvent } from './serialize.ts';
-import type { TradeEvent } from './types.ts';
+import type { EventSink } from '../events/event-bus.ts';
+import { serializeEvent } from '../events/serialize.ts';
+import type { TradeEvent } from '../events/types.ts';
 
 const asciiSymbols = new Map<string, boolean>();
 /** Bar and decision lines are ASCII but for the symbol (Binance testnet has 这是测试币456). */

@@ -5,8 +5,8 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from '../../src/cli/usage-error.ts';
 import { parseDuration } from '../../src/replay/duration.ts';
-import { parseReplayOptions, replayServerCommand } from '../../src/replay/replay-command.ts';
-import { dataDir, minuteBars, T0, TestClient, type DataDir } from './replay-helpers.ts';
+import { parseReplayOptions, replayServerCommand } from '../../src/cli/replay-server-command.ts';
+import { dataDir, minuteBars, T0, TestClient, type DataDir } from '../replay/replay-helpers.ts';
 
 describe('replay-server command line', () => {
   let data: DataDir;
@@ -82,7 +82,7 @@ describe('replay-server command line', () => {
   });
 
   it('prints its URLs first, serves, and exits 0 on SIGTERM', async () => {
-    const command = pathToFileURL(resolve('src/replay/replay-command.ts')).href;
+    const command = pathToFileURL(resolve('src/cli/replay-server-command.ts')).href;
     const script = `import { replayServerCommand } from ${JSON.stringify(command)};
 process.exitCode = await replayServerCommand(process.argv.slice(1), {}, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });`;
     const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--data', data.dir, '--symbols', 'BTCUSDT,ETHUSDT', '--speed', '600', '--file', `BTCUSDT=${join(data.dir, 'BTCUSDT.csv')}`], {

@@ -9,37 +9,42 @@
  * whose bars are on their way. A bar that comes after its slice left is processed on its own and
  * counted as late.
  */
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
-import type { FeedBar } from '../binance/feed-types.ts';
+import type { Clock, TimerHandle } from '../telemetry/clock.ts';
+import type { Bar } from '../domain/types.ts';
 
-interface OpenSlice {
+/** Whatever the loop holds per bar while its slice waits: the bar, and its own stamps. */
+export interface Slotted {
+  readonly bar: Bar;
+}
+
+interface OpenSlice<T extends Slotted> {
   readonly openTime: number;
-  readonly bars: Map<string, FeedBar>;
+  readonly bars: Map<string, T>;
   /** Symbols whose latest bar is at or past this openTime: the slice is complete at symbols.length. */
   reached: number;
   timer: TimerHandle | null;
 }
 
-export interface SliceAssemblerOptions {
+export interface SliceAssemblerOptions<T extends Slotted> {
   readonly symbols: readonly string[];
   readonly graceMs: number;
   readonly clock: Clock;
   readonly isBackfilling: (symbol: string) => boolean;
-  readonly release: (item: FeedBar) => void;
+  readonly release: (item: T) => void;
 }
 
-export class SliceAssembler {
+export class SliceAssembler<T extends Slotted> {
   lateBars = 0;
-  private readonly open = new Map<number, OpenSlice>();
+  private readonly open = new Map<number, OpenSlice<T>>();
   private readonly latest = new Map<string, number>();
   private lastReleased = -Infinity;
-  private readonly options: SliceAssemblerOptions;
+  private readonly options: SliceAssemblerOptions<T>;
 
-  constructor(options: SliceAssemblerOptions) {
+  constructor(options: SliceAssemblerOptions<T>) {
     this.options = options;
   }
 
-  add(item: FeedBar): void {
+  add(item: T): void {
     const { bar } = item;
     if (bar.openTime <= this.lastReleased) {
       this.lateBars++;
@@ -64,7 +69,7 @@ export class SliceAssembler {
     this.releaseComplete();
   }
 
-  private arm(slice: OpenSlice): void {
+  private arm(slice: OpenSlice<T>): void {
     slice.timer = this.options.clock.setTimer(() => {
       slice.timer = null;
       const waitingOnBackfill = this.options.symbols.some((s) => !slice.bars.has(s) && this.options.isBackfilling(s));

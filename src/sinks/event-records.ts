@@ -4,7 +4,7 @@
  * their strings interned once; any other event travels as its finished line. Both threads use
  * this one module, so the layout cannot drift between packer and unpacker.
  */
-import type { BarEvent, DecisionEvent, TradeEvent } from './types.ts';
+import type { BarEvent, DecisionEvent, TradeEvent } from '../events/types.ts';
 
 export const REC_LINE = 0;
 export const REC_BAR = 1;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NdjsonWriter } from '../../src/events/ndjson-writer.ts';
+import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { BarEvent } from '../../src/events/types.ts';
 

@@ -6,10 +6,10 @@
  * up, so memory stays flat and no event is ever dropped.
  */
 import { Worker } from 'node:worker_threads';
-import type { EventSink } from './event-bus.ts';
+import type { EventSink } from '../events/event-bus.ts';
 import { RecordPacker } from './event-records.ts';
-import { serializeEvent } from './serialize.ts';
-import type { TradeEvent } from './types.ts';
+import { serializeEvent } from '../events/serialize.ts';
+import type { TradeEvent } from '../events/types.ts';
 
 const RECORDS_PER_BATCH = 8192;
 const MAX_IN_FLIGHT = 4;
