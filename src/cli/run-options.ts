@@ -10,11 +10,12 @@ import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts'
 import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
 import { UsageError } from './usage-error.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
+import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE, type SessionOptions } from './session-options.ts';
 
 export type SourceKind = 'csv' | 'realtime';
 export type Network = 'production' | 'testnet';
 
-export interface RunOptions {
+export interface RunOptions extends SessionOptions {
   readonly source: SourceKind;
   readonly symbols: readonly string[];
   readonly interval: string;
@@ -90,7 +91,7 @@ Realtime (needs FLAG_REALTIME=1):
   --slice-grace-ms N       wait this long for the other symbols' bars of a minute (default 1500)
   --queue-size N           closed bars held for the loop before the socket is paused (default 10000)
   --ping-interval S        client ping period in seconds (default 20)
-`;
+${SESSION_USAGE}`;
 
 function usage(message: string): UsageError {
   return new UsageError(`${message}\nRun 'tradeloop run --help' for the options.`);
@@ -135,6 +136,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         'slice-grace-ms': { type: 'string' },
         'queue-size': { type: 'string' },
         'ping-interval': { type: 'string' },
+        ...SESSION_FLAGS,
   }, usage);
   const v = parsed.values;
   if (v.help) return 'help';
@@ -252,5 +254,6 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
     instruments, onBadRow, out: v.out ?? null, quiet: v.quiet ?? false,
     network, wsUrl, restUrl, staleAfterMs, staleAlertAfterMs, latencyAlertMs, sliceGraceMs, queueSize, pingIntervalMs,
+    ...parseSessionOptions(v, usage),
   };
 }

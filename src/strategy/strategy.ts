@@ -4,14 +4,14 @@
  * decide what becomes of them.
  */
 import type { Bar, Intent, Order } from '../domain/types.ts';
-import type { BarWindow } from './bar-window.ts';
+import type { BarHistory } from './bar-window.ts';
 
 export interface StrategyContext {
   /** This symbol's bounded history, newest first via get(0) (the bar being decided). */
-  readonly history: BarWindow;
+  readonly history: BarHistory;
   /** Signed position in lots (> 0 long, < 0 short). */
   readonly position: number;
-  /** This symbol's resting limit orders (good till cancelled): return { cancel: orderId } to cancel one. */
+  /** This symbol's resting limit orders (good till cancelled), frozen copies: return { cancel: orderId } to cancel one. */
   readonly openOrders: readonly Order[];
   /** Free cash and marked equity, bigint of 1e-8 quote units. */
   readonly cash: bigint;

@@ -27,7 +27,7 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
     await run.waitFor('stale halt', (r) => r.of('halt').length === 1);
     assert.deepEqual(run.of('halt').map((h) => [h.reason, h.source]), [['feed_stale', 'auto']]);
     assert.ok(run.of('feed').some((f) => f.state === 'stale'));
-    assert.ok(run.of('alert').some((a) => a.kind === 'halt'));
+    assert.ok(run.of('alert').some((a) => a.kind === 'trading_state'));
     // A closed bar arriving now is fresh data: the stale halt lifts before it is decided.
     fake.sendKline(bar('BTCUSDT', 1, 101), true, Date.now(), conn);
     await run.waitFor('resume and second fill', (r) => r.of('resume').length === 1 && r.of('fill').length === 2);
@@ -113,7 +113,7 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5'], strategy: buyer, tradingHalted: true });
   try {
     await fake.waitForConnections(1);
-    run.engine.raiseHalt('operator', 'operator', 'halted by hand');
+    await run.session.submit({ kind: 'halt', detail: 'halted by hand', reducing: false });
     await goLive(fake, run);
     run.clock.advance(5_500);
     await run.waitFor('stale halt', (r) => r.of('halt').some((h) => h.reason === 'feed_stale'));
@@ -123,7 +123,7 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
     assert.deepEqual(run.of('halt').map((h) => h.reason), ['flag', 'operator', 'feed_stale']);
     await run.waitFor('the order rejected', (r) => r.of('reject').length === 1);
     assert.equal(run.of('reject')[0]!.reason, 'trading_halted');
-    assert.match(String(run.of('reject')[0]!.detail), /operator/);
+    assert.match(String(run.of('reject')[0]!.detail), /HALTED/);
     assert.equal(run.of('fill').length, 0);
   } finally {
     await run.stop();

@@ -97,7 +97,6 @@ export class BinanceFeed {
         liftHalt: (r) => output.liftHalt(r),
         alert: (k, m) => output.alert(k, m),
         quote: (s, p, t) => output.quote(s, p, t),
-        newestClosed: (s, t) => output.newestClosed(s, t),
       },
     });
     this.handlers = {
@@ -205,7 +204,7 @@ export class BinanceFeed {
       case 'kline':
         this.output.quote(msg.bar.symbol, msg.bar.close, msg.eventTime);
         if (msg.closed) {
-          const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
+          const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono, newestOpenTime: msg.bar.openTime };
           this.pipeline.closed(item, msg.stream);
         }
         return;

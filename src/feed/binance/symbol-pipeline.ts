@@ -104,7 +104,6 @@ export class SymbolPipeline {
       return;
     }
     this.stats.closedBars++;
-    this.options.output.newestClosed(bar.symbol, bar.openTime);
     this.state(bar.symbol).pending.push(item);
     this.pump(bar.symbol);
   }
@@ -123,7 +122,9 @@ export class SymbolPipeline {
       }
       s.pending.shift();
       s.lastDelivered = item.bar.openTime;
-      this.options.output.push(item);
+      // Held back behind a backfill, newer bars may have come meanwhile: say so, for the gate's bar age.
+      const newest = this.sequencer.lastOpenTime(symbol) ?? item.bar.openTime;
+      this.options.output.push(newest === item.newestOpenTime ? item : { ...item, newestOpenTime: newest });
     }
   }
 
@@ -189,7 +190,7 @@ export class SymbolPipeline {
     const { clock } = this.options;
     this.stats.backfilledBars++;
     s.lastDelivered = bar.openTime;
-    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic() });
+    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic(), newestOpenTime: this.sequencer.lastOpenTime(bar.symbol) ?? bar.openTime });
   }
 
   stop(): void {
