@@ -23,7 +23,7 @@ import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
 import { buildLoop, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import type { Session } from '../session/session.ts';
-import { openSession, type OpenedSession } from './session-wiring.ts';
+import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -90,10 +90,13 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const clock = hooks.clock ?? systemClock;
   const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
+  // The state folder is locked first: a second session on it is refused before any request.
+  const stateDir = openStateDir(opts.stateDir ?? (opts.out ?? null));
   let history: History;
   try {
     history = await loadHistory(rest, opts, strategy.warmup, clockOffset, clock);
   } catch (err) {
+    stateDir?.release();
     if (err instanceof StartupError) {
       io.stderr(`tradeloop: ${err.message}\n`);
       return 1;
@@ -109,7 +112,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const counter = new EventCounter();
   const writer = new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true });
   // A realtime run always has a state folder: its own --state, or its artifacts folder.
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: opts.stateDir ?? outDir, counter, io, sinks: [writer, ...(hooks.sinks ?? [])], clock });
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, ...(hooks.sinks ?? [])], clock });
   const { bus } = opened;
   const newest = new Map<string, number>();
   const parts = buildLoop(opts, strategy, bus, {
@@ -136,6 +139,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
       return close > 0 ? { price: close, source: 'last_close', time: engine.barTime(s) } : null;
     },
     latencyP99: () => loop.latency.p99(),
+    receivedAt: (s) => loop.receivedAt.get(s),
   });
 
   bus.emit(runStartEvent(opts, runId, strategy, [], opened.persisted));

@@ -24,7 +24,8 @@ export interface OpenSessionInput {
   readonly opts: RunOptions;
   readonly runId: string;
   readonly mode: 'static' | 'realtime';
-  readonly stateDir: string | null;
+  /** Opened (and locked) by the caller first thing, so that a second process is refused before any work. */
+  readonly stateDir: StateDir | null;
   readonly counter: EventCounter;
   readonly io: CliIo;
   /** The run's own sinks (its events.ndjson writer), first on the bus. */
@@ -39,7 +40,7 @@ export interface OpenedSession {
   /** Halts an earlier session persisted, for run_start; raised by session.restore(). */
   readonly persisted: RunStartEvent['restoredHalts'];
   readonly onHaltChange: (change: HaltChange) => void;
-  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99'>>): Session;
+  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt'>>): Session;
   /** Starts the control endpoint when there is a state folder; prints where it listens (realtime). */
   startControl(): Promise<ControlEndpoint | null>;
   webhookStats(): WebhookStats | null;
@@ -49,19 +50,27 @@ export interface OpenedSession {
   close(): Promise<void>;
 }
 
+/** Opens and locks the state folder, or refuses by name (exit 2): another session's pid, an unusable path. */
+export function openStateDir(path: string | null): StateDir | null {
+  if (path === null) return null;
+  try {
+    return StateDir.open(path);
+  } catch (err) {
+    if (err instanceof StateDirError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 export function openSession(input: OpenSessionInput): OpenedSession {
   const clock = input.clock ?? systemClock;
-  let stateDir: StateDir | null = null;
+  const stateDir = input.stateDir;
   let persisted: PersistedHalt[] = [];
-  if (input.stateDir !== null) {
-    try {
-      stateDir = StateDir.open(input.stateDir);
-      persisted = stateDir.loadHalts();
-    } catch (err) {
-      stateDir?.release();
-      if (err instanceof StateDirError) throw new UsageError(err.message);
-      throw err;
-    }
+  try {
+    persisted = stateDir?.loadHalts() ?? [];
+  } catch (err) {
+    stateDir?.release();
+    if (err instanceof StateDirError) throw new UsageError(err.message);
+    throw err;
   }
   const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;

@@ -18,7 +18,7 @@ import type { Flags } from '../config/flags.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
-import { openSession, type OpenedSession } from './session-wiring.ts';
+import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -70,10 +70,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
+  const stateDir = openStateDir(opts.stateDir);
 
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir: opts.stateDir, counter, io, sinks: [writer] });
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer] });
   const { bus } = opened;
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
   const session = opened.attach(parts, {});

@@ -46,6 +46,8 @@ interface Taken {
 export class RealtimeLoop implements FeedPort {
   readonly latency = new LatencyStats();
   readonly barsBySymbol: Record<string, number> = {};
+  /** When each symbol's newest decided bar was received (wall ms), for status. */
+  readonly receivedAt = new Map<string, number>();
   alerts = 0;
   private readonly queue: BarQueue<FeedItem>;
   private readonly assembler: SliceAssembler<Taken>;
@@ -118,6 +120,7 @@ export class RealtimeLoop implements FeedPort {
     this.options.beforeCycle?.();
     this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
     this.options.newest.set(bar.symbol, item.newestOpenTime);
+    this.receivedAt.set(bar.symbol, item.recvWall);
     const t = engine.cycle(bar)!;
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
     // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other

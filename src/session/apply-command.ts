@@ -45,8 +45,7 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
     case 'resume': {
       const reason: HaltReason = cmd.halt ?? 'operator';
       if (!trading.has(reason)) {
-        const others = trading.list().map((h) => `${h.reason} (${howLifted(h.reason)})`).join(', ');
-        return result(ctx, true, false, `no change: no ${reason} halt is held; trading is ${trading.state}${others ? `; still held: ${others}` : ''}`);
+        return result(ctx, true, false, `no change: no ${reason} halt is held; trading is ${trading.state}`);
       }
       if (reason !== 'operator' && !isLatched(reason)) {
         return result(ctx, false, false, `refused: ${reason} cannot be lifted by an operator: ${howLifted(reason)}`);
@@ -54,8 +53,7 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       control.lift(reason, 'operator');
       // A resumed drawdown is measured afresh from here, or it would trip again on the next bar.
       if (reason === 'drawdown') loss?.resetPeak(broker.equity());
-      const others = trading.list().map((h) => `${h.reason} (${howLifted(h.reason)})`).join(', ');
-      return result(ctx, true, true, `${reason} lifted: trading is ${trading.state}${others ? `; still held: ${others}` : ''}`);
+      return result(ctx, true, true, `${reason} lifted: trading is ${trading.state}`);
     }
     case 'flatten': {
       const symbols = cmd.symbols ?? ctx.symbols.filter((s) => broker.position(s) !== 0 || broker.restingOrders(s).length > 0);

@@ -35,6 +35,8 @@ export interface SessionOptions {
   readonly priceOf?: (symbol: string) => FlattenPrice | null;
   readonly feedStatus?: () => FeedStatus;
   readonly latencyP99?: () => Record<string, number> | null;
+  /** Realtime: when each symbol's newest decided bar was received (wall ms). */
+  readonly receivedAt?: (symbol: string) => number | undefined;
 }
 
 interface Pending {
@@ -140,7 +142,8 @@ export class Session {
     const lastBar: SessionStatus['lastBar'] = {};
     for (const s of symbols) {
       const t = engine.barTime(s);
-      lastBar[s] = t === 0 ? null : { openTime: new Date(t).toISOString(), ...(this.options.mode === 'realtime' ? { ageSeconds: Math.round((now - t) / 1000) } : {}) };
+      const received = this.options.receivedAt?.(s);
+      lastBar[s] = t === 0 ? null : { openTime: new Date(t).toISOString(), ...(received !== undefined ? { receivedSecondsAgo: Math.round((now - received) / 1000) } : {}) };
     }
     return {
       runId: this.options.runId, mode: this.options.mode, pid: process.pid, startedAt: new Date(this.startedAt).toISOString(),

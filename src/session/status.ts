@@ -32,8 +32,8 @@ export interface SessionStatus {
   readonly positions: ReadonlyArray<{ symbol: string; qty: string; lastPrice: string; marketValue: string; unrealizedPnl: string }>;
   readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: string; limitPrice: string }>;
   readonly counts: Readonly<Record<string, number>>;
-  /** Each symbol's newest processed bar (and its age in realtime); null before any. */
-  readonly lastBar: Record<string, { openTime: string; ageSeconds?: number } | null>;
+  /** Each symbol's newest decided bar (and, in realtime, how long ago it was received); null before any. */
+  readonly lastBar: Record<string, { openTime: string; receivedSecondsAgo?: number } | null>;
   readonly feed: FeedStatus | null;
   readonly latencyP99Ms: Record<string, number> | null;
   readonly haltFile: string | null;
