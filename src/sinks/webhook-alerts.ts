@@ -62,8 +62,8 @@ export interface WebhookAlertsOptions {
   readonly urls: readonly string[];
   readonly runId: string;
   readonly clock: Clock;
-  /** Wall time of an alert without `at` (static runs): the alert's own bar time is not known here. */
-  readonly fetch?: typeof fetch;
+  /** Payloads held per URL before the oldest is dropped (default 256). */
+  readonly queueMax?: number;
 }
 
 export class WebhookAlerts implements EventSink {
@@ -119,7 +119,7 @@ export class WebhookAlerts implements EventSink {
       kind, message, runId: this.options.runId, state: this.state, time, ...(suppressed > 0 ? { suppressed } : {}), text: line, content: line.slice(0, 2000),
     };
     for (const t of this.targets) {
-      if (t.queue.length >= QUEUE_MAX) {
+      if (t.queue.length >= (this.options.queueMax ?? QUEUE_MAX)) {
         t.queue.shift();
         this.stats.dropped++;
       }
@@ -167,7 +167,7 @@ export class WebhookAlerts implements EventSink {
     const abort = new AbortController();
     const timer = this.later(() => abort.abort(), WEBHOOK_TIMEOUT_MS);
     try {
-      const res = await (this.options.fetch ?? fetch)(url, {
+      const res = await fetch(url, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
@@ -188,7 +188,7 @@ export class WebhookAlerts implements EventSink {
   async close(graceMs = 3000): Promise<void> {
     for (const kind of [...this.folds.keys()]) this.flushFold(kind);
     this.closed = true;
-    if (this.targets.some((t) => t.busy)) {
+    if (graceMs > 0 && this.targets.some((t) => t.busy)) {
       await new Promise<void>((resolve) => {
         this.idle = resolve;
         this.later(resolve, graceMs);
