@@ -173,9 +173,11 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   const files = parseFiles(v.file ?? [], symbols, usage);
   for (const s of symbols) if (!files.has(s)) files.set(s, [join(dataDir, `${s}.csv`)]);
 
-  const params: Record<string, string> = {};
+  // No prototype: a key is the user's text, and on a plain object `constructor` is already "in" it
+  // and `__proto__=5` would vanish instead of reaching the strategy's own check of its names.
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, val] of keyValues('--param', v.param ?? [], 'fast=5', usage)) {
-    if (k in params) throw usage(`--param ${k} is given twice.`);
+    if (Object.hasOwn(params, k)) throw usage(`--param ${k} is given twice.`);
     params[k] = val;
   }
 

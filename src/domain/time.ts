@@ -7,6 +7,10 @@
 const MS_PER_HOUR = 3_600_000;
 /** Zone offsets change on quarter hours at the finest (Australia/Adelaide switches at 16:30Z). */
 const OFFSET_STEP_MS = 900_000;
+/** The widest zone offset in use, either way: UTC+14:00 (Line Islands). */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** The range a Date can hold (±100,000,000 days): an epoch beyond it is not a time. */
+const MAX_DATE_MS = 8.64e15;
 
 /** Epoch number → ms, deciding s/ms/µs/ns per value by magnitude (dumps cross the 2025 ms→µs switch). */
 export function epochToMs(value: number): number {
@@ -98,7 +102,9 @@ export function parseTimestamp(text: string, zone: ZoneOffsets | null): number {
   if (n >= 5 && text.charCodeAt(4) === 45 /* - */) return parseIso(text, zone);
   if ((c0 >= 48 && c0 <= 57) || c0 === 45) {
     if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
-    return epochToMs(Number(text));
+    // Whole ms, as ISO text gives: a fractional openTime would break every "next bar" comparison.
+    const ms = Math.floor(epochToMs(Number(text)));
+    return ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? ms : NaN;
   }
   return NaN;
 }
@@ -162,7 +168,10 @@ function parseIso(text: string, zone: ZoneOffsets | null): number {
     const rest = text.slice(i + 1);
     const m = /^(\d{2}):?(\d{2})$/.exec(rest);
     if (!m) return NaN;
-    const off = (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+    const minutes = Number(m[1]) * 60 + Number(m[2]);
+    // Real offsets run from -12:00 to +14:00 (Kiribati); anything past ±14:00 or with 60+ minutes is a typo.
+    if (Number(m[2]) >= 60 || minutes > MAX_OFFSET_MINUTES) return NaN;
+    const off = minutes * 60_000;
     return z === 43 ? ms - off : ms + off;
   }
   return NaN;

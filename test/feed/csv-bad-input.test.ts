@@ -34,6 +34,11 @@ const MALFORMED: ReadonlyArray<{ readonly what: string; readonly row: string; re
   { what: 'garbage timestamp', row: 'yesterday,103,104,102,103.5,13', field: 'timestamp' },
   { what: 'hour 24', row: '2025-01-01 24:00:00,103,104,102,103.5,13', field: 'timestamp' },
   { what: 'close above high', row: `${isoMinute(T0 + 3 * MIN)},103,104,102,104.5,13`, field: 'close' },
+  { what: 'price with a huge exponent', row: `${isoMinute(T0 + 3 * MIN)},1e2000000000,104,102,103.5,13`, field: 'open' },
+  { what: 'price with a costly exponent', row: `${isoMinute(T0 + 3 * MIN)},103,1e50000000,102,103.5,13`, field: 'high' },
+  { what: 'price above the largest supported', row: `${isoMinute(T0 + 3 * MIN)},103,123456789,102,103.5,13`, field: 'high' },
+  ...['0x1F', '0b11', ' ', '1_000', 'Infinity', '1e999', '+-1', '1e'].map((v) => (
+    { what: `volume ${JSON.stringify(v)}`, row: `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${v}`, field: 'volume' })),
 ];
 
 function badFile(row: string): string {
@@ -215,4 +220,47 @@ test('a header-only file is an error naming the file, not an empty run', async (
   const got = await collect(oneFile('X', path));
   assert.match(String(got.error), /head\.csv: the file has a header but no rows/);
   assert.equal(got.bars.length, 0);
+});
+
+test('a price above the largest supported one is refused with that reason, told apart from "not a number"', async (t) => {
+  const dir = await tempDir(t);
+  const path = await fixture(dir, 'big.csv', [HEADER, good(0), `${isoMinute(T0 + MIN)},abc,104,102,103.5,13`, `${isoMinute(T0 + 2 * MIN)},103,123456789,102,103.5,13`, good(3)].join('\n') + '\n');
+  const got = await collect(oneFile('X', path, { onBadRow: 'skip' }));
+  assert.equal(got.error, null);
+  assert.deepEqual(got.skips.map((s) => [s.line, s.field]), [[3, 'open'], [4, 'high']]);
+  const [nan, big] = got.skips.map((s) => s.message);
+  assert.notEqual(nan!.replace('"abc"', ''), big!.replace('"123456789"', ''), 'a different reason, not just a different value');
+  assert.ok(big!.includes('90000000'), `names the largest supported price: ${big}`);
+  assert.ok(!nan!.includes('90000000'));
+  const fail = await collect(oneFile('X', path));
+  assert.equal(fail.error?.name, 'DataError');
+  const again = await fixture(dir, 'big2.csv', [HEADER, good(0), `${isoMinute(T0 + MIN)},103,123456789,102,103.5,13`].join('\n') + '\n');
+  const failBig = await collect(oneFile('X', again));
+  assert.match(String(failBig.error?.message), /big2\.csv:3\b/);
+  assert.ok(String(failBig.error?.message).includes('"high"') && String(failBig.error?.message).includes('90000000'));
+});
+
+test('refusals quote at most a short prefix of a bad value (stderr, summary.json, skip events), never the whole field', async (t) => {
+  const dir = await tempDir(t);
+  const long = 'x'.repeat(50_000);
+  for (const [what, row, field] of [
+    ['price', `${isoMinute(T0 + 3 * MIN)},${long},104,102,103.5,13`, 'open'],
+    ['volume', `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${long}`, 'volume'],
+    ['timestamp', `2025-01-01 03:03:00${long},103,104,102,103.5,13`, 'timestamp'],
+    ['negative price', `${isoMinute(T0 + 3 * MIN)},103,104,-${'1'.repeat(5000)},103.5,13`, 'low'],
+  ] as const) {
+    const path = await fixture(dir, `long-${what.replace(' ', '-')}.csv`, badFile(row));
+    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
+    assert.equal(run.code, 1, what);
+    assert.ok(run.stderr.includes(`"${field}"`) && /\.csv:5\b/.test(run.stderr), `${what}: ${run.stderr.slice(0, 300)}`);
+    assert.ok(run.stderr.length < 600, `${what}: stderr is ${run.stderr.length} chars`);
+    assert.ok(String(run.summary?.error).length < 600, `${what}: summary.error is short`);
+    const skipped = await collect(oneFile('X', path, { onBadRow: 'skip' }));
+    assert.equal(skipped.skips.length, 1, what);
+    assert.ok(skipped.skips[0]!.message.length < 200, `${what}: skip message is ${skipped.skips[0]!.message.length} chars`);
+  }
+  const header = await fixture(dir, 'header.csv', `time,open,high,low,${'price'.repeat(10_000)}\n2025-01-01 03:00:00,1,2,0.5,1\n`);
+  const got = await collect(oneFile('X', header));
+  assert.match(String(got.error?.message), /^header\.csv:1\b/);
+  assert.ok(String(got.error?.message).length < 600);
 });

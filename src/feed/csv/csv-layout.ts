@@ -5,6 +5,7 @@
  */
 import { DataError } from '../data-error.ts';
 import { parseTimestamp } from '../../domain/time.ts';
+import { quoteValue } from '../quote-value.ts';
 
 export interface CsvLayout {
   readonly hasHeader: boolean;
@@ -66,7 +67,7 @@ export function detectLayout(firstLine: string, file: string): CsvLayout {
   const at = { time: find('time'), open: find('open'), high: find('high'), low: find('low'), close: find('close'), volume: find('volume') };
   const missing = Object.entries(at).filter(([, i]) => i < 0).map(([k]) => k);
   if (missing.length > 0) {
-    throw new DataError(`${file}:1: header ${JSON.stringify(firstLine.slice(0, 200))} has no column for ${missing.join(', ')}. ` +
+    throw new DataError(`${file}:1: header ${quoteValue(firstLine)} has no column for ${missing.join(', ')}. ` +
       'A header file needs timestamp, open, high, low, close and volume columns (any order); a Binance kline dump has no header.');
   }
   return {

@@ -2,7 +2,9 @@
  * One CSV row → one Bar, or the problem with it (named by field). Hot path: fields are located by
  * comma positions and parsed in place, without splitting the line into strings.
  */
-import { parsePriceRange, formatPrice } from '../../domain/price.ts';
+import { formatPrice, isPriceOutOfRange, MAX_PRICE_TEXT, parsePriceRange } from '../../domain/price.ts';
+import { parseVolumeRange } from '../../domain/volume.ts';
+import { clipValue, quoteValue } from '../quote-value.ts';
 import { parseTimestamp, type ZoneOffsets } from '../../domain/time.ts';
 import { closeTimeOf } from '../../domain/interval.ts';
 import type { Bar } from '../../domain/types.ts';
@@ -54,21 +56,25 @@ export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
   const ti = layout.time;
   const timeText = line.slice(starts[ti]!, ends[ti]!).trim();
   const stamp = parseTimestamp(timeText, ctx.zone);
-  if (Number.isNaN(stamp)) return problem(names[ti]!, `not a timestamp: ${JSON.stringify(timeText)}`, null);
+  if (Number.isNaN(stamp)) return problem(names[ti]!, `not a timestamp: ${quoteValue(timeText)}`, null);
   const openTime = stamp - ctx.labelShiftMs;
   const open = parsePriceRange(line, starts[layout.open]!, ends[layout.open]!);
   const high = parsePriceRange(line, starts[layout.high]!, ends[layout.high]!);
   const low = parsePriceRange(line, starts[layout.low]!, ends[layout.low]!);
   const close = parsePriceRange(line, starts[layout.close]!, ends[layout.close]!);
-  const volText = line.slice(starts[layout.volume]!, ends[layout.volume]!);
-  const volume = volText.length === 0 ? NaN : Number(volText);
-  if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0 && volume !== Infinity)) {
+  const volume = parseVolumeRange(line, starts[layout.volume]!, ends[layout.volume]!);
+  if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0)) {
     const checks: Array<[number, number]> = [[layout.open, open], [layout.high, high], [layout.low, low], [layout.close, close], [layout.volume, volume]];
     for (const [col, value] of checks) {
       const text = line.slice(starts[col]!, ends[col]!);
-      if (!Number.isFinite(value)) return problem(names[col]!, `not a number: ${JSON.stringify(text)}`, openTime);
-      if (value < 0) return problem(names[col]!, `negative value ${text}`, openTime);
-      if (value === 0 && col !== layout.volume) return problem(names[col]!, `price must be positive, found ${text}`, openTime);
+      if (Number.isNaN(value)) {
+        if (col !== layout.volume && isPriceOutOfRange(text)) {
+          return problem(names[col]!, `${quoteValue(text.trim())} is above the largest supported price, ${MAX_PRICE_TEXT}`, openTime);
+        }
+        return problem(names[col]!, `not a number: ${quoteValue(text)}`, openTime);
+      }
+      if (value < 0) return problem(names[col]!, `negative value ${clipValue(text.trim())}`, openTime);
+      if (value === 0 && col !== layout.volume) return problem(names[col]!, `price must be positive, found ${clipValue(text.trim())}`, openTime);
     }
   }
   if (high < low) return problem(names[layout.high]!, `high ${formatPrice(high)} is below low ${formatPrice(low)}`, openTime);
