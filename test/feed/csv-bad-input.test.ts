@@ -264,3 +264,13 @@ test('refusals quote at most a short prefix of a bad value (stderr, summary.json
   assert.match(String(got.error?.message), /^header\.csv:1\b/);
   assert.ok(String(got.error?.message).length < 600);
 });
+
+test('a header with more columns than a row can be parsed with is refused naming file:1, whichever column holds the data', async (t) => {
+  const dir = await tempDir(t);
+  const filler = Array.from({ length: 5000 }, (_, i) => `x${i}`);
+  const path = await fixture(dir, 'wide.csv', `${[...filler, ...HEADER.split(',')].join(',')}\n${[...filler.map(() => '0'), '2025-01-01 03:00:00', '1', '2', '0.5', '1', '3'].join(',')}\n`);
+  const got = await collect(oneFile('X', path));
+  assert.equal(got.error?.name, 'DataError');
+  assert.match(String(got.error?.message), /^wide\.csv:1\b/);
+  assert.ok(String(got.error?.message).length < 600);
+});

@@ -6,6 +6,7 @@
 import { DataError } from '../data-error.ts';
 import { parseTimestamp } from '../../domain/time.ts';
 import { quoteValue } from '../quote-value.ts';
+import { MAX_COLUMNS } from './csv-row.ts';
 
 export interface CsvLayout {
   readonly hasHeader: boolean;
@@ -44,6 +45,9 @@ export function splitSimple(line: string): string[] {
 
 export function detectLayout(firstLine: string, file: string): CsvLayout {
   const fields = splitSimple(firstLine);
+  if (fields.length > MAX_COLUMNS) {
+    throw new DataError(`${file}:1: the first line has ${fields.length} columns; tradeloop reads at most ${MAX_COLUMNS}. A file of bars needs a time, open, high, low, close and volume column.`);
+  }
   const first = (fields[0] ?? '').trim();
   // A first field that is a number or a time means the line is data: no header.
   if (/^-?\d+(\.\d+)?$/.test(first) || !Number.isNaN(parseTimestamp(first, null))) {

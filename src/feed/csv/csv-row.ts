@@ -27,8 +27,10 @@ export interface RowContext {
   readonly labelShiftMs: number;
 }
 
-const starts = new Int32Array(4096);
-const ends = new Int32Array(4096);
+/** The most columns a row is parsed with (the field positions live in fixed arrays); a layout refuses more. */
+export const MAX_COLUMNS = 4096;
+const starts = new Int32Array(MAX_COLUMNS);
+const ends = new Int32Array(MAX_COLUMNS);
 
 function problem(field: string, message: string, openTime: number | null): RowProblem {
   return { problem: true, field, message, openTime };
@@ -41,7 +43,7 @@ export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
   let from = 0;
   for (;;) {
     const comma = line.indexOf(',', from);
-    if (count < 4096) {
+    if (count < MAX_COLUMNS) {
       starts[count] = from;
       ends[count] = comma < 0 ? line.length : comma;
     }
