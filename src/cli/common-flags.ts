@@ -50,7 +50,8 @@ export function parseSymbols(text: string, refuse: Refuse): string[] {
   const symbols = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
   const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
   if (dup) throw refuse(`--symbols: ${dup} is listed twice.`);
-  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
+  // '/' for pairs as Kraken and many vendors write them (BTC/USD); such a symbol's file comes with --file.
+  for (const s of symbols) if (!/^[A-Z0-9._\-/\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - / only).`);
   return symbols;
 }
 

@@ -21,6 +21,7 @@ import { buildSummary, formatSummary } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from './run-parts.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { csvReadingKey } from './csv-run-checks.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -67,6 +68,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
+    ...csvReadingKey(opts),
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
@@ -88,6 +90,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+    dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
   });
   try {
     await source.open();

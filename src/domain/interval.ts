@@ -33,3 +33,12 @@ export function closeTimeOf(interval: string, openTime: number): number {
 export function nextOpenTime(interval: string, openTime: number): number {
   return closeTimeOf(interval, openTime) + 1;
 }
+
+/**
+ * The interval whose bars are `ms` apart: an exact fixed interval, or 1M for 28 to 31 days;
+ * null for any other spacing.
+ */
+export function intervalOfSpacing(ms: number): string | null {
+  for (const [name, length] of FIXED) if (length === ms) return name;
+  return ms >= 28 * 86_400_000 && ms <= 31 * 86_400_000 ? '1M' : null;
+}

@@ -5,7 +5,7 @@
 import { formatPrice, isPriceOutOfRange, MAX_PRICE_TEXT, parsePriceRange } from '../../domain/price.ts';
 import { parseVolumeRange } from '../../domain/volume.ts';
 import { clipValue, quoteValue } from '../quote-value.ts';
-import { parseTimestamp, type ZoneOffsets } from '../../domain/time.ts';
+import { parseTimestamp, type DateOrder, type ZoneOffsets } from '../../domain/time.ts';
 import { closeTimeOf } from '../../domain/interval.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { CsvLayout } from './csv-layout.ts';
@@ -25,6 +25,8 @@ export interface RowContext {
   readonly zone: ZoneOffsets | null;
   /** Subtracted from every timestamp: the interval for files labelled by bar end, else 0. */
   readonly labelShiftMs: number;
+  /** How day/month-first dates read (--date-format); null: they are not times. */
+  readonly dateOrder: DateOrder | null;
 }
 
 /** The most columns a row is parsed with (the field positions live in fixed arrays); a layout refuses more. */
@@ -34,6 +36,21 @@ const ends = new Int32Array(MAX_COLUMNS);
 
 function problem(field: string, message: string, openTime: number | null): RowProblem {
   return { problem: true, field, message, openTime };
+}
+
+/** A date column and a time-of-day column as one timestamp text ("2026-03-09" + "9:30" → "2026-03-09 09:30"). */
+function joinDateTime(date: string, time: string): string {
+  return `${date} ${time.charCodeAt(1) === 58 /* : */ ? `0${time}` : time}`;
+}
+
+/** The timestamp text of a row as parseRow reads it, or null when the row is too short to have one. */
+export function rowTimeText(rawLine: string, layout: CsvLayout): string | null {
+  const fields = (rawLine.includes('"') ? rawLine.replaceAll('"', '') : rawLine).split(',');
+  const date = fields[layout.time];
+  if (date === undefined) return null;
+  if (layout.timeOfDay < 0) return date.trim();
+  const time = fields[layout.timeOfDay];
+  return time === undefined ? null : joinDateTime(date.trim(), time.trim());
 }
 
 export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
@@ -56,8 +73,10 @@ export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
   }
   const names = layout.names;
   const ti = layout.time;
-  const timeText = line.slice(starts[ti]!, ends[ti]!).trim();
-  const stamp = parseTimestamp(timeText, ctx.zone);
+  let timeText = line.slice(starts[ti]!, ends[ti]!).trim();
+  const tod = layout.timeOfDay;
+  if (tod >= 0) timeText = joinDateTime(timeText, line.slice(starts[tod]!, ends[tod]!).trim());
+  const stamp = parseTimestamp(timeText, ctx.zone, ctx.dateOrder);
   if (Number.isNaN(stamp)) return problem(names[ti]!, `not a timestamp: ${quoteValue(timeText)}`, null);
   const openTime = stamp - ctx.labelShiftMs;
   const open = parsePriceRange(line, starts[layout.open]!, ends[layout.open]!);

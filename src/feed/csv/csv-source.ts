@@ -19,6 +19,8 @@ export interface CsvSourceOptions extends CursorOptions {
   readonly from: number | null;
   /** Run length in ms of bar time from the start (--minutes), or null for all the data. */
   readonly windowMs: number | null;
+  /** A file whose skipped rows are more than this fraction of its rows stops the run; absent: no limit. */
+  readonly maxSkipRatio?: number;
 }
 
 export interface CsvSourceResult {
