@@ -21,7 +21,7 @@ import { buildSummary, formatSummary } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from './run-parts.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
-import { csvReadingKey } from './csv-run-checks.ts';
+import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -84,6 +84,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
   const warmupBars: Record<string, number> = {};
+  const skipReasons = new SkipReasons();
   let error: string | undefined;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
@@ -104,14 +105,17 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         engine.cycle(bar);
         bus.endCycle();
       },
-      skip: (event) => engine.skip(event),
+      skip: (event) => {
+        skipReasons.add(event);
+        engine.skip(event);
+      },
     });
   } catch (err) {
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) throw err;
     error = err.message;
   }
   if (error === undefined && counter.of('bar') === 0) {
-    error = `no bar in the run window${opts.fromText ? ` (from ${opts.fromText}${opts.minutes !== null ? `, ${opts.minutes} min` : ''})` : ''}: the data has none there. Check --from and --minutes against the files' dates.`;
+    error = emptyWindowMessage(opts, skipReasons);
   }
   engine.finish();
   const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, ...(error === undefined ? {} : { error }) });

@@ -69,7 +69,8 @@ for (const { what, row, field } of MALFORMED) {
   test(`bad row (${what}) with --on-bad-row skip: one skip event (malformed, line 5, field "${field}") and the run goes on`, async (t) => {
     const dir = await tempDir(t);
     const path = await fixture(dir, 'bad.csv', badFile(row));
-    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--on-bad-row', 'skip']);
+    // One skip in six rows is far above the default --max-skip-ratio (0.01): raised for this tiny file.
+    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--on-bad-row', 'skip', '--max-skip-ratio', '0.5']);
     assert.equal(run.code, 0, run.stderr);
     const skips = ofType(run, 'skip');
     assert.equal(skips.length, 1);
@@ -118,7 +119,7 @@ test('duplicate openTime → skip reason duplicate; earlier openTime → out_of_
   const path = await fixture(dir, 'seq.csv', [
     HEADER, good(0), good(1), dupRow, good(2), good(3), good(1), good(4),
   ].join('\n') + '\n');
-  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
+  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--max-skip-ratio', '0.5']);
   assert.equal(run.code, 0, run.stderr);
   const skips = ofType(run, 'skip');
   assert.deepEqual(skips.map((s) => [s.reason, s.line, s.openTime, s.symbol, s.origin]), [

@@ -12,6 +12,7 @@ import type { CsvLayout } from './csv-layout.ts';
 import { isRowProblem, parseRow, type RowContext } from './csv-row.ts';
 import { PROBE_LINES, probeStart, refuseCoarserSpacing, type StartProbe } from './csv-probe.ts';
 import { checkTextFile } from './file-encoding.ts';
+import { FileTally } from './skip-budget.ts';
 import { countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
 import type { DateOrder, ZoneOffsets } from '../../domain/time.ts';
 
@@ -40,6 +41,8 @@ export class CsvFileCursor {
   items: Array<Bar | SkipEvent> = [];
   lines: number[] = [];
   pos = 0;
+  /** Rows taken from this file and the skips among them, counted by the merge. */
+  readonly tally = new FileTally();
   done = false;
   private chunks: AsyncGenerator<LineChunk> | null = null;
   /** Chunks read ahead by open() to learn the layout and the order, replayed first. */
