@@ -70,6 +70,8 @@ export function parseFiles(values: readonly string[], symbols: readonly string[]
   for (const [symbol, path] of keyValues('--file', values, 'SPY=./spy.csv', refuse)) {
     const key = symbol.toUpperCase();
     if (!symbols.includes(key)) throw refuse(`--file ${symbol}=${path}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    // The same file twice would make every row of the second copy a duplicate skip.
+    if (files.get(key)?.includes(path)) throw refuse(`--file ${symbol}=${path}: this file is already given for ${key}.`);
     files.set(key, [...(files.get(key) ?? []), path]);
   }
   return files;

@@ -235,6 +235,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   for (const [symbol, step] of keyValues('--lot', v.lot ?? [], 'BTCUSDT=0.001', usage)) {
     const key = symbol.toUpperCase();
     if (!symbols.includes(key)) throw usage(`--lot ${symbol}=${step}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    if (lotSteps.has(key)) throw usage(`--lot ${symbol}=${step}: ${key} already has --lot ${key}=${lotSteps.get(key)}; give one lot step per symbol.`);
     lotSteps.set(key, step);
   }
   const instruments = new Map<string, Instrument>();

@@ -39,6 +39,9 @@ export function parseVolume(text: string): number {
   return parseVolumeRange(text, 0, text.length);
 }
 
+/** The same rule for any float a person or a file gives (a strategy's decimal parameter). */
+export const parsePlainNumber = parseVolume;
+
 /** parseVolume on text[start, end). */
 export function parseVolumeRange(text: string, start: number, end: number): number {
   if (!isDecimalText(text, start, end)) return NaN;

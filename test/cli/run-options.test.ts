@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { runCli } from '../helpers/run-cli.ts';
 import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
 import { UsageError } from '../../src/cli/usage-error.ts';
+import { numParam } from '../../src/strategy/strategy.ts';
 
 test('names from Object.prototype are not intervals, strategies or duplicate params', async (t) => {
   for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
@@ -146,4 +147,42 @@ test('--max-skip-ratio takes one form, a fraction from 0 to 1; --date-format tak
   for (const f of ['dmy', 'mdy', 'ymd'] as const) assert.equal(accepted(['--date-format', f]).dateFormat, f);
   const err = refusal(['--date-format', 'dd/mm/yyyy']);
   assert.ok(err.message.includes('--date-format dd/mm/yyyy'), err.message);
+});
+
+test('a repeated --lot for one symbol, or one file given twice for a symbol, is refused by name instead of the last or both silently winning', () => {
+  const lot = refusal(['--symbols', 'SPY', '--lot', 'SPY=1', '--lot', 'spy=0.1']);
+  assert.ok(lot.message.includes('--lot') && lot.message.includes('SPY'), lot.message);
+  const file = refusal(['--symbols', 'SPY', '--file', 'SPY=a.csv', '--file', 'spy=a.csv']);
+  assert.ok(file.message.includes('--file') && file.message.includes('a.csv'), file.message);
+  assert.deepEqual(accepted(['--symbols', 'SPY', '--file', 'SPY=a.csv', '--file', 'SPY=b.csv']).files.get('SPY'), ['a.csv', 'b.csv']);
+});
+
+test('numParam takes plain decimal text only, as every other number a user types', () => {
+  for (const bad of ['0x10', ' ', '', 'Infinity', '1_0', '0b1']) {
+    assert.throws(() => numParam({ z: bad }, 'z', 1, -100, 100), (e: Error) => e.name === 'StrategyParamError' && e.message.includes('--param z='), bad);
+  }
+  assert.equal(numParam({ z: '-1.5' }, 'z', 1, -100, 100), -1.5);
+  assert.equal(numParam({ z: '2e1' }, 'z', 1, -100, 100), 20);
+  assert.equal(numParam({}, 'z', 1, -100, 100), 1);
+});
+
+test('through the CLI, each new flag refusal exits 2 naming the flag, before any file is read', async (t) => {
+  const cases: ReadonlyArray<readonly [readonly string[], string]> = [
+    [['--minutes', '-3'], '--minutes -3'],
+    [['--minutes', '99999999999'], '--minutes'],
+    [['--ws-url', 'ws://127.0.0.1:1'], '--ws-url'],
+    [['--queue-size', '5'], '--queue-size'],
+    [['--source', 'realtime', '--tz', 'UTC'], '--tz'],
+    [['--source', 'realtime', '--ping-interval', '100000'], '--ping-interval'],
+    [['--source', 'realtime', '--stale-after', '20', '--stale-alert-after', '10'], '--stale-alert-after'],
+    [['--max-skip-ratio', '2%'], '--max-skip-ratio'],
+    [['--date-format', 'european'], '--date-format'],
+    [['--interval', 'constructor'], '--interval constructor'],
+  ];
+  for (const [argv, named] of cases) {
+    const run = await runCli(t, argv);
+    assert.equal(run.code, 2, `${argv.join(' ')}: ${run.stderr}`);
+    assert.ok(run.stderr.includes(named), `${argv.join(' ')}: ${run.stderr}`);
+    assert.equal(run.eventsText, null, 'nothing was run');
+  }
 });

@@ -35,3 +35,14 @@ test('the REST and WebSocket kline parsers refuse the same volumes', () => {
     assert.equal(parseStreamMessage(message(bad), streams).kind, 'malformed', `WS ${JSON.stringify(bad)}`);
   }
 });
+
+test('a price with a huge exponent is malformed on the WebSocket and REST paths too, never a thrown RangeError', () => {
+  const streams = new Map([['btcusdt@kline_1m', { symbol: 'BTCUSDT', interval: '1m' }]]);
+  for (const price of ['1e2000000000', '1e50000000', '123456789']) {
+    const text = JSON.stringify({ stream: 'btcusdt@kline_1m', data: {
+      e: 'kline', E: 60_001, s: 'BTCUSDT', k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: price, l: '1', c: '1', v: '1', x: true },
+    } });
+    assert.equal(parseStreamMessage(text, streams).kind, 'malformed', price);
+    assert.equal(klineRowToBar([0, '1', price, '1', '1', '1', 59_999], 'BTCUSDT', '1m'), null, price);
+  }
+});
