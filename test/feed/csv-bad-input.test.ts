@@ -37,7 +37,8 @@ const MALFORMED: ReadonlyArray<{ readonly what: string; readonly row: string; re
   { what: 'price with a huge exponent', row: `${isoMinute(T0 + 3 * MIN)},1e2000000000,104,102,103.5,13`, field: 'open' },
   { what: 'price with a costly exponent', row: `${isoMinute(T0 + 3 * MIN)},103,1e50000000,102,103.5,13`, field: 'high' },
   { what: 'price above the largest supported', row: `${isoMinute(T0 + 3 * MIN)},103,123456789,102,103.5,13`, field: 'high' },
-  ...['0x1F', '0b11', ' ', '1_000', 'Infinity', '1e999', '+-1', '1e'].map((v) => (
+  // More spellings that Number() would take are in test/domain/volume.test.ts.
+  ...['0x1F', ' ', 'Infinity', '1e999'].map((v) => (
     { what: `volume ${JSON.stringify(v)}`, row: `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${v}`, field: 'volume' })),
 ];
 

@@ -7,7 +7,7 @@
  */
 import { DataError } from '../data-error.ts';
 import { isDayMonthFirst, parseTimestamp } from '../../domain/time.ts';
-import { quoteValue } from '../quote-value.ts';
+import { clipValue, quoteValue } from '../quote-value.ts';
 import { MAX_COLUMNS } from './csv-row.ts';
 
 export interface CsvLayout {
@@ -122,6 +122,6 @@ export function detectLayout(firstLine: string, file: string): CsvLayout {
   return {
     hasHeader: true, columns: fields.length, ...at, timeOfDay,
     names: fields.map((f) => f.trim()),
-    description: `header CSV (${fields.map((f) => f.trim()).join(',')})`,
+    description: `header CSV (${clipValue(fields.map((f) => f.trim()).join(','))})`,
   };
 }
