@@ -21,6 +21,7 @@ import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -67,6 +68,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
+    ...csvReadingKey(opts),
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
@@ -88,12 +90,14 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
   const warmupBars: Record<string, number> = {};
+  const skipReasons = new SkipReasons();
   let error: string | undefined;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+    dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
   });
   try {
     await source.open();
@@ -108,7 +112,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         engine.cycle(bar);
         bus.endCycle();
       },
-      skip: (event) => engine.skip(event),
+      skip: (event) => {
+        skipReasons.add(event);
+        engine.skip(event);
+      },
     });
   } catch (err) {
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
@@ -118,7 +125,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     error = err.message;
   }
   if (error === undefined && counter.of('bar') === 0) {
-    error = `no bar in the run window${opts.fromText ? ` (from ${opts.fromText}${opts.minutes !== null ? `, ${opts.minutes} min` : ''})` : ''}: the data has none there. Check --from and --minutes against the files' dates.`;
+    error = emptyWindowMessage(opts, skipReasons);
   }
   await opened.finish();
   engine.finish();

@@ -5,6 +5,7 @@
  */
 import type { Bar, Intent, Order } from '../domain/types.ts';
 import type { BarHistory } from './bar-window.ts';
+import { parsePlainNumber } from '../domain/volume.ts';
 
 export interface StrategyContext {
   /** This symbol's bounded history, newest first via get(0) (the bar being decided). */
@@ -54,8 +55,8 @@ export function intParam(params: StrategyParams, name: string, fallback: number,
 export function numParam(params: StrategyParams, name: string, fallback: number, min: number, max: number): number {
   const raw = params[name];
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+  const value = parsePlainNumber(raw.trim()); // not Number(): it reads "0x10" and " " (as 0)
+  if (!(value >= min && value <= max)) {
     throw new StrategyParamError(`--param ${name}=${raw}: expected a number from ${min} to ${max}`);
   }
   return value;

@@ -5,6 +5,7 @@
  * field with the same price parser as csv and REST, so one bar gives the same integers everywhere.
  */
 import { parsePrice } from '../../domain/price.ts';
+import { parseVolume } from '../../domain/volume.ts';
 import type { Bar } from '../../domain/types.ts';
 
 export interface KlineMessage {
@@ -91,7 +92,7 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
     if (!(p > 0)) return malformed(`k.${f} is not a positive decimal string: ${JSON.stringify(v)}`, symbol, openTime);
     prices[f] = p;
   }
-  const volume = typeof k.v === 'string' && k.v.trim() !== '' ? Number(k.v) : NaN;
+  const volume = typeof k.v === 'string' ? parseVolume(k.v) : NaN;
   if (!(volume >= 0 && volume !== Infinity)) return malformed(`k.v is not a non-negative number: ${JSON.stringify(k.v)}`, symbol, openTime);
   if (prices.h < prices.l) return malformed(`high ${String(k.h)} is below low ${String(k.l)}`, symbol, openTime);
   if (prices.o > prices.h || prices.o < prices.l || prices.c > prices.h || prices.c < prices.l) {

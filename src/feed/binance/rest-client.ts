@@ -4,6 +4,7 @@
  * decides whether one is a refusal (-1121 Invalid symbol), a wait (429 Retry-After) or a retry.
  */
 import { parsePrice } from '../../domain/price.ts';
+import { parseVolume } from '../../domain/volume.ts';
 import type { Bar } from '../../domain/types.ts';
 
 export type RestFailure =
@@ -52,7 +53,7 @@ export function klineRowToBar(row: unknown, symbol: string, interval: string): B
   const high = typeof h === 'string' ? parsePrice(h) : NaN;
   const low = typeof l === 'string' ? parsePrice(l) : NaN;
   const close = typeof c === 'string' ? parsePrice(c) : NaN;
-  const volume = typeof v === 'string' ? Number(v) : NaN;
+  const volume = typeof v === 'string' ? parseVolume(v) : NaN;
   if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0 && volume !== Infinity)) return null;
   if (high < low || open > high || open < low || close > high || close < low) return null;
   return { symbol, interval, openTime: t as number, closeTime: T as number, open, high, low, close, volume, source: 'rest-backfill' };
