@@ -19,7 +19,7 @@ import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
-import { runIdOf, sha256File } from './run-id.ts';
+import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 
@@ -68,7 +68,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
-    ...csvReadingKey(opts),
+    ...csvReadingKey(opts), ...limitsKey(opts),
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);

@@ -98,3 +98,14 @@ test('--max-drawdown-pct: a latched drawdown halt, persisted in the state folder
   assert.ok(ofType(again, 'reject').every((r) => r.reason === 'trading_halted'));
   assert.equal(ofType(again, 'fill').length, 0);
 });
+
+test('a limit changes what a run means, so it changes the run id; a run without limits keeps its id', async (t) => {
+  const dir = await tempDir(t);
+  const file = await fixture(dir, 'x.csv', csv(FALLING.slice(0, 20)));
+  const base = ['--symbols', 'X', '--file', `X=${file}`, '--strategy', 'hold'];
+  const id = async (extra: string[]) => String((await runCli(t, [...base, ...extra])).events[0]!.runId);
+  const plain = await id([]);
+  assert.equal(await id([]), plain);
+  assert.notEqual(await id(['--max-drawdown-pct', '5']), plain);
+  assert.notEqual(await id(['--max-orders-per-minute', '5']), plain);
+});

@@ -47,7 +47,10 @@ export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   const done = runRealtime(opts, { realtime: true, tradingHalted: o.tradingHalted ?? false }, strategy,
     { stdout: (t) => stdout.push(t), stderr: (t) => stdout.push(t) },
     { clock, random: () => 0.5, stopSignal, onStarted: (info) => (started = info), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) });
-  await until(() => started !== null, 'realtime run started');
+  // A run that fails to start must fail the test, not leave it waiting.
+  await Promise.race([until(() => started !== null, 'realtime run started'), done.then((code) => {
+    if (started === null) throw new Error(`the realtime run ended before it started (exit ${code}): ${stdout.join('')}`);
+  })]);
   const s = started!;
   const run: RealtimeRun = {
     clock, outDir, engine: s.engine, session: s.session, controlUrl: s.controlUrl, token: s.token, stdout,

@@ -1,7 +1,8 @@
 /**
  * The project's strongest trust claim: the paper session is the backtest. The bundled data through
  * --source csv, and through --source realtime against the replay server, must give identical
- * decision, order, fill and reject sequences (timing fields aside: there are none in these types).
+ * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
+ * limit trips (timing fields aside: `at` exists only in realtime).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,20 +15,20 @@ import { startRealtime } from '../helpers/realtime-harness.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
-const TRADING = new Set(['decision', 'order', 'fill', 'reject']);
+const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
   return readFileSync(path, 'utf8').trim().split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((e) => TRADING.has(String(e.type)))
-    .map(({ seq: _seq, ...rest }) => JSON.stringify(rest));
+    .map(({ seq: _seq, at: _at, ...rest }) => JSON.stringify(rest));
 }
 
-test('csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
+async function compare(extra: readonly string[]): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
-  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
+  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000', ...extra];
   const csvOut = mkdtempSync(join(tmpdir(), 'tl-parity-csv-'));
-  const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: (t) => process.stderr.write(t) }, {});
+  const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {});
   assert.equal(code, 0);
   const expected = trading(join(csvOut, 'events.ndjson'));
   const decisions = expected.filter((e) => e.includes('"type":"decision"')).length;
@@ -57,4 +58,17 @@ test('csv and realtime (replay server) give identical decisions, orders, fills a
   assert.equal(bars.length, 3900);
   assert.ok(bars.every((b) => b.source === 'ws'), 'every bar came over the socket');
   assert.equal(run.of('skip').length, 0);
+  return expected;
+}
+
+test('csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
+  await compare([]);
+});
+
+test('with a loss limit that trips, both modes halt on the same bar and cancel and refuse the same orders', async () => {
+  const events = await compare(['--max-drawdown-pct', '0.3', '--max-daily-loss', '900', '--on-loss-limit', 'reducing']);
+  const types = events.map((e) => (JSON.parse(e) as { type: string; reason?: string }));
+  assert.ok(types.some((e) => e.type === 'halt' && e.reason === 'drawdown'), 'the drawdown limit trips');
+  assert.ok(types.some((e) => e.type === 'trading_state'));
+  assert.ok(types.some((e) => e.type === 'reject' && e.reason === 'reduce_only'), 'and refuses growing orders afterwards');
 });
