@@ -26,14 +26,14 @@ export interface StreamPath {
 
 /**
  * Reads a WebSocket request URL. null: not a stream path (the caller answers 404). A string: why
- * the path is refused (the caller answers 400).
+ * the request is refused (the caller answers 400).
  */
 export function parseStreamPath(url: string): StreamPath | string | null {
   let parsed: URL;
   try {
     parsed = new URL(url, 'http://127.0.0.1');
   } catch {
-    return null;
+    return 'the request URL does not parse';
   }
   const path = parsed.pathname;
   let names: string[];
