@@ -32,6 +32,20 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
+/** A data-time span as days, hours and minutes (seconds when shorter than a minute): 4d 6h 30m. */
+function span(ms: number): string {
+  if (ms < 60_000) return `${ms / 1000}s`;
+  const minutes = Math.round(ms / 60_000);
+  const parts: string[] = [];
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) parts.push(`${d}d`);
+  if (h > 0) parts.push(`${h}h`);
+  if (m > 0) parts.push(`${m}m`);
+  return parts.join(' ');
+}
+
 function repeated(n: number): string {
   return n > 0 ? ` (and ${n} more like it since the last line)` : '';
 }
@@ -51,7 +65,7 @@ export function describeLogEvent(e: ReplayLogEvent): string {
     case 'tape_start':
       return `${who(e.client)} started: ${e.slices} slices to play`;
     case 'tape_loop':
-      return `${who(e.client)} looped: pass ${e.pass + 1} starts from the first bar, bar times shifted ${e.pass} × ${e.shiftMs / 1000} s forward`;
+      return `${who(e.client)} looped: play ${e.pass + 1} starts from the first bar, its bar times ${span(e.pass * e.shiftMs)} later than the file's`;
     case 'tape_end':
       return `${who(e.client)} ended after ${e.bars} bars (${e.slices} slices); ${e.client === null ? 'clients' : 'the client'} will see no more klines; ` +
         'restart, or use --loop';

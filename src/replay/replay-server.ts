@@ -166,7 +166,7 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   };
   const maxConnections = positiveInt('maxConnections', options.maxConnections, 256);
   const maxSendWaitMs = positiveMs('maxSendWaitMs', options.maxSendWaitMs, 30_000);
-  const closeGraceMs = options.closeGraceMs ?? 1000;
+  const closeGraceMs = positiveMs('closeGraceMs', options.closeGraceMs, 1000);
   const now = options.now ?? Date.now;
   const sink = options.log ?? ((): void => {});
   const throttle = new LogThrottle();
@@ -196,7 +196,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
 
   const ctx: ChannelContext = {
     timeline, speed, updatesPerBar: options.updatesPerBar, streamNames, served: new Set(streamNames),
-    startAfterStreams: Math.max(1, options.startAfterStreams ?? 1), sendHighWaterBytes: SEND_HIGH_WATER_BYTES, maxSendWaitMs,
+    // More than the server serves could never be reached: the tape would wait for ever, silently.
+    startAfterStreams: Math.min(streamNames.length, Math.max(1, options.startAfterStreams ?? 1)), sendHighWaterBytes: SEND_HIGH_WATER_BYTES, maxSendWaitMs,
     now, clock, log,
     counted: (n) => (klineMessagesSent += n),
     onTapeStart: () => {
