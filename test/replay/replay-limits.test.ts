@@ -8,6 +8,8 @@ import { dataDir, minuteBars, T0, TestClient, type DataDir } from './replay-help
 import { rawWebSocket } from './raw-client.ts';
 
 const BARS = 25_000;
+/** ETH trades once every SPARSE minutes: a reader of ETH alone keeps up at any speed, while BTC fills a stuck client's buffers. */
+const SPARSE = 50;
 
 /** No client can hold more than its share: connections are capped, and a client that does not read is dropped. */
 describe('replay server limits', () => {
@@ -16,7 +18,7 @@ describe('replay server limits', () => {
   const clients: TestClient[] = [];
   const sockets: Socket[] = [];
   const start = async (extra: Partial<ReplayServerOptions>, log?: ReplayLogEvent[]): Promise<ReplayServer> => {
-    const s = await startReplayServer({ symbols: ['BTCUSDT'], dataDir: data.dir, speed: 1200, log: log ? (e) => log.push(e) : undefined, ...extra });
+    const s = await startReplayServer({ symbols: ['BTCUSDT', 'ETHUSDT'], dataDir: data.dir, speed: 1200, log: log ? (e) => log.push(e) : undefined, ...extra });
     servers.push(s);
     return s;
   };
@@ -29,7 +31,8 @@ describe('replay server limits', () => {
     log.find((e) => e.kind === 'disconnect' && e.client === client && e.by === 'server');
 
   before(async () => {
-    data = await dataDir({ BTCUSDT: minuteBars(T0, BARS, 100) });
+    const eth = minuteBars(T0, BARS / SPARSE, 10).map((b, i) => ({ ...b, t: T0 + i * SPARSE * 60_000 }));
+    data = await dataDir({ BTCUSDT: minuteBars(T0, BARS, 100), ETHUSDT: eth });
   });
   after(async () => {
     for (const c of clients) c.terminate();
@@ -85,9 +88,10 @@ describe('replay server limits', () => {
 
   it('drops a client that stops reading once its send buffer passes maxSendBufferBytes; the others go on', async () => {
     const log: ReplayLogEvent[] = [];
-    const server = await start({ speed: 100_000, maxSendBufferBytes: 256 * 1024 }, log);
-    const reader = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
-    const stuck = await rawWebSocket(server.port, '/ws/btcusdt@kline_1m', true);
+    // The tape waits for both streams: the stuck client's BTC subscription starts it.
+    const server = await start({ speed: 1_000_000, maxSendBufferBytes: 256 * 1024, startAfterStreams: 2 }, log);
+    const reader = await connect(`${server.wsUrl}/ws/ethusdt@kline_1m`);
+    const stuck = await rawWebSocket(server.port, '/ws/btcusdt@kline_1m/ethusdt@kline_1m', true);
     sockets.push(stuck);
     const drop = await reader.until(() => serverDrops(log, 2), 20_000, 'the server to drop the client that does not read');
     assert.equal(drop.kind === 'disconnect' && drop.code, 1006);
@@ -98,11 +102,11 @@ describe('replay server limits', () => {
 
   it('at speed max, waits for a slow reader at most maxSendWaitMs, then drops it and plays on', async () => {
     const log: ReplayLogEvent[] = [];
-    const server = await start({ speed: 'max', maxSendWaitMs: 300 }, log);
-    const reader = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
-    const stuck = await rawWebSocket(server.port, '/ws/btcusdt@kline_1m', true);
+    const server = await start({ speed: 'max', maxSendWaitMs: 300, startAfterStreams: 2 }, log);
+    const reader = await connect(`${server.wsUrl}/ws/ethusdt@kline_1m`);
+    const stuck = await rawWebSocket(server.port, '/ws/btcusdt@kline_1m/ethusdt@kline_1m', true);
     sockets.push(stuck);
-    await reader.finalsReach(BARS, 30_000);
+    await reader.finalsReach(BARS / SPARSE, 30_000);
     assert.ok(serverDrops(log, 2), 'the client that never read was dropped');
     assert.equal(server.stats.tape, 'done');
   });

@@ -5,7 +5,7 @@ import type { ReplayLogEvent } from '../../src/replay/replay-log.ts';
 import { dataDir, MINUTE, minuteBars, T0, TestClient, type DataDir, type KlineMessage } from './replay-helpers.ts';
 
 type Row = [number, ...unknown[]];
-const COUNT = 40;
+const COUNT = 20;
 
 describe('replay server --tape per-client', () => {
   let data: DataDir;
