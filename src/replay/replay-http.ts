@@ -43,13 +43,14 @@ export function remoteOf(socket: { remoteAddress?: string | undefined; remotePor
 }
 
 /** A raw HTTP answer on a socket that is not (or no longer) an HTTP exchange Node manages; then closed. */
-export function answerRaw(socket: Duplex, status: number, body: string, contentType = 'application/json;charset=UTF-8', extraHeaders = ''): void {
+export function answerRaw(socket: Duplex, status: number, body: string, contentType = 'application/json;charset=UTF-8'): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  socket.end(`HTTP/1.1 ${status} ${REASON[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n${extraHeaders}` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  // Destroyed once the answer is flushed: end() alone would hold the socket until the peer closes its side, which it may never do.
+  socket.end(`HTTP/1.1 ${status} ${REASON[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n` +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
 }
 
 /** The error body Binance's REST uses, {"code","msg"}; -1 for refusals Binance has no code for. */

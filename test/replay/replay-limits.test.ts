@@ -86,6 +86,27 @@ describe('replay server limits', () => {
     }
   });
 
+  it('frees the socket of a refused request even when the client never closes its side', async () => {
+    const server = await start({ maxConnections: 1 });
+    // 65 sockets fill the cap; each sends garbage, reads the 400, and keeps its own side open.
+    const halfOpen = await Promise.all(Array.from({ length: 65 }, () => new Promise<Socket>((resolve) => {
+      const socket = tcpConnect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+      sockets.push(socket);
+      socket.on('error', () => {});
+      socket.on('data', () => {});
+      socket.once('end', () => resolve(socket));
+      socket.write('garbage\r\n\r\n');
+    })));
+    assert.equal(halfOpen.length, 65);
+    const deadline = performance.now() + 3000;
+    for (;;) {
+      const status = await fetch(`${server.restUrl}/api/v3/ping`).then((r) => r.status, () => null);
+      if (status === 200) break;
+      assert.ok(performance.now() < deadline, 'the refused sockets were let go');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  });
+
   it('drops a client that stops reading once its send buffer passes maxSendBufferBytes; the others go on', async () => {
     const log: ReplayLogEvent[] = [];
     // The tape waits for both streams: the stuck client's BTC subscription starts it.
