@@ -34,6 +34,11 @@ export class BarSeries {
     return this.openTime.length;
   }
 
+  /** Trades over all bars: how far a looped pass moves the trade ids on. */
+  get totalTrades(): number {
+    return this.nextTradeId - 1;
+  }
+
   push(bar: Bar): void {
     this.openTime.push(bar.openTime);
     this.closeTime.push(bar.closeTime);

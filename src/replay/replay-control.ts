@@ -60,8 +60,11 @@ export function applyControl(text: string, state: ControlState): ControlOutcome 
     const at = /position (\d+)/.exec((err as Error).message);
     return error(3, `Invalid JSON: expected value at ${lineColumn(text, at ? Number(at[1]) : 0)}`, undefined);
   }
+  // Well-formed JSON that is not a request object is a request error (code 2), as a missing field is;
+  // code 3 is for text that does not parse. There is no id to echo either way.
   if (typeof request !== 'object' || request === null || Array.isArray(request)) {
-    return error(3, `Invalid JSON: expected an object at ${lineColumn(text, 0)}`, undefined);
+    const kind = request === null ? 'null' : Array.isArray(request) ? 'sequence' : typeof request;
+    return error(2, `Invalid request: invalid type: ${kind}, expected a request object at ${lineColumn(text, 0)}`, undefined);
   }
   const { method, params, id } = request as { method?: unknown; params?: unknown; id?: unknown };
   if (method === undefined) return error(2, `Invalid request: missing field \`method\` at ${lineColumn(text, text.length)}`, isId(id) ? id : null);
@@ -79,13 +82,17 @@ export function applyControl(text: string, state: ControlState): ControlOutcome 
   switch (method) {
     case 'SUBSCRIBE':
     case 'UNSUBSCRIBE': {
+      // More names than a connection may hold cannot be a valid request; refused before any work on them.
+      if (list.length > MAX_STREAMS_PER_CONNECTION) {
+        return error(2, `Invalid request: too many streams (at most ${MAX_STREAMS_PER_CONNECTION} per connection)`, id);
+      }
       for (const name of list) if (!isWellFormedStream(name)) return error(2, 'Invalid request: invalid stream', id);
       const names = list as string[];
       if (method === 'UNSUBSCRIBE') {
         for (const name of names) state.streams.delete(name);
         return result(null, id);
       }
-      const added = names.filter((n, i) => !state.streams.has(n) && names.indexOf(n) === i);
+      const added = [...new Set(names)].filter((n) => !state.streams.has(n));
       if (state.streams.size + added.length > MAX_STREAMS_PER_CONNECTION) {
         return error(2, `Invalid request: too many streams (at most ${MAX_STREAMS_PER_CONNECTION} per connection)`, id);
       }

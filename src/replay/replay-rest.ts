@@ -7,16 +7,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isInterval } from '../domain/interval.ts';
 import { klineRow } from './kline-format.ts';
-import type { BarSeries } from './replay-bars.ts';
+import type { KlineSource } from './replay-timeline.ts';
 
 export const KLINES_DEFAULT_LIMIT = 500;
 export const KLINES_MAX_LIMIT = 1000;
 
+export interface ServedKlines {
+  readonly source: KlineSource;
+  /** Bars [0, closed) of the symbol are closed and may be served. */
+  readonly closed: number;
+}
+
 export interface RestContext {
   readonly interval: string;
-  readonly series: ReadonlyMap<string, BarSeries>;
-  /** Bars [0, n) of a symbol are closed. */
-  readonly closedCount: (series: BarSeries) => number;
+  /** An uppercase symbol's klines, or null when the server does not hold it. */
+  readonly klinesOf: (symbol: string) => ServedKlines | null;
   readonly now: () => number;
 }
 
@@ -46,8 +51,9 @@ export function klines(params: URLSearchParams, ctx: RestContext): Answer {
   if (symbolText === null || symbolText === '') return mandatory('symbol');
   const intervalText = params.get('interval');
   if (intervalText === null || intervalText === '') return mandatory('interval');
-  const series = ctx.series.get(symbolText.toUpperCase());
-  if (!series) return fail(400, -1121, 'Invalid symbol.');
+  const served = ctx.klinesOf(symbolText.toUpperCase());
+  if (!served) return fail(400, -1121, 'Invalid symbol.');
+  const series = served.source;
   // Binance would serve any interval; this server holds one, and an empty answer would hide the mistake.
   if (!isInterval(intervalText) || intervalText !== ctx.interval) return fail(400, -1120, 'Invalid interval.');
   const start = readTime(params, 'startTime');
@@ -63,7 +69,7 @@ export function klines(params: URLSearchParams, ctx: RestContext): Answer {
     if (limit < 1) return fail(400, -1130, "Data sent for parameter 'limit' is not valid.");
     limit = Math.min(limit, KLINES_MAX_LIMIT);
   }
-  const closed = ctx.closedCount(series);
+  const closed = served.closed;
   // Windowing as rest-api.md "General API Information": from startTime forward when given,
   // otherwise the newest up to endTime (or up to now).
   const hi = end === null ? closed : Math.min(closed, series.lowerBound(end + 1));
@@ -81,15 +87,29 @@ export function klines(params: URLSearchParams, ctx: RestContext): Answer {
   return { status: 200, body: `[${rows.join(',')}]` };
 }
 
+/** The request target as a URL, or null when it does not parse (an absolute form with a bad host or port). */
+export function parseTarget(target: string | undefined): URL | null {
+  try {
+    return new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return null;
+  }
+}
+
 /** Answers one request; the caller has already routed WebSocket upgrades away. */
 export function handleRest(req: IncomingMessage, res: ServerResponse, ctx: RestContext): void {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const url = parseTarget(req.url);
+  const readOnly = req.method === 'GET' || req.method === 'HEAD';
   let answer: Answer;
-  if (req.method !== 'GET' && req.method !== 'HEAD') answer = fail(405, -1, `Method ${req.method} is not allowed; the replay server is read-only.`);
+  if (url === null) answer = fail(400, -1100, 'Illegal characters found in the request URL; it does not parse.');
+  else if (!readOnly) answer = fail(405, -1, `Method ${req.method} is not allowed; the replay server is read-only.`);
   else if (url.pathname === '/api/v3/klines') answer = klines(url.searchParams, ctx);
   else if (url.pathname === '/api/v3/time') answer = { status: 200, body: `{"serverTime":${ctx.now()}}` };
   else if (url.pathname === '/api/v3/ping') answer = { status: 200, body: '{}' };
   else answer = fail(404, -1, `Not found: ${url.pathname}. The replay server serves /api/v3/klines, /api/v3/time, /api/v3/ping, /ws/<streams> and /stream?streams=.`);
-  res.writeHead(answer.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(answer.body) });
+  // A body we will not read is not worth keeping the socket for: close after the answer.
+  const headers: Record<string, string | number> = { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(answer.body) };
+  if (!readOnly || url === null) headers.connection = 'close';
+  res.writeHead(answer.status, headers);
   res.end(req.method === 'HEAD' ? undefined : answer.body);
 }

@@ -3,102 +3,50 @@
  * files, so realtime mode runs offline and tests can drive it. One HTTP server on one port takes
  * both the WebSocket upgrades (/ws/..., /stream?streams=...) and REST (/api/v3/...).
  *
- * What it reproduces is binance-protocol.md §6.4; how the tape paces bars is in replay-tape.ts.
- * Test controls (stall, dropAll, sendServerShutdown, sendRaw) fake the failures users report.
+ * What it reproduces is binance-protocol.md §6.4; how the tape paces bars is in replay-tape.ts,
+ * how a looped tape moves on in time in replay-timeline.ts. Every client is bounded: connections
+ * are capped, a client that stops reading is dropped, and malformed input is answered, never
+ * thrown (replay-http.ts, replay-connection.ts). Test controls (stall, dropAll,
+ * sendServerShutdown, sendRaw) fake the failures users report.
  */
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isInterval, INTERVALS } from '../domain/interval.ts';
-import { combinedPayload, klinePayload } from './kline-format.ts';
-import { loadReplayBars, type BarSeries } from './replay-bars.ts';
+import { combinedPayload } from './kline-format.ts';
+import { loadReplayBars } from './replay-bars.ts';
+import { TapeChannel, type ChannelContext } from './replay-channel.ts';
 import { ReplayConnection, type ConnectionHooks } from './replay-connection.ts';
 import { applyControl } from './replay-control.ts';
+import { answerRaw, createReplayHttp, remoteOf } from './replay-http.ts';
+import { LogThrottle, type ReplayLogEvent } from './replay-log.ts';
 import { handleRest, type RestContext } from './replay-rest.ts';
 import { klineStreamName, parseStreamPath, type StreamPath } from './replay-streams.ts';
-import { ReplayTape, type ReplaySpeed, type TapeState } from './replay-tape.ts';
+import { checkTapeOptions, updatesPerBar } from './replay-tape.ts';
+import { TapeTimeline } from './replay-timeline.ts';
+import type { ReplayServer, ReplayServerOptions, ReplayStats } from './replay-options.ts';
 
-export interface ReplayServerOptions {
-  /** Uppercase, in slice order (--symbols order). */
-  readonly symbols: readonly string[];
-  /** Files per symbol, merged in time order; a symbol without an entry reads <dataDir>/<SYMBOL>.csv. */
-  readonly files?: ReadonlyMap<string, readonly string[]>;
-  readonly dataDir?: string;
-  /** Default '1m'. */
-  readonly interval?: string;
-  /** Default 0: an ephemeral port. The server binds 127.0.0.1 only. */
-  readonly port?: number;
-  /** Bar time per wall time (60: a 1m bar lasts 1 s), or 'max'. Default 1, Binance's own pace. */
-  readonly speed?: ReplaySpeed;
-  /**
-   * The tape starts once this many of the served streams are subscribed (default 1: at the first,
-   * as Binance's stream is simply there). A client that SUBSCRIBEs in paced batches can ask for all
-   * of them first, so that its later symbols miss nothing (benchmarks).
-   */
-  readonly startAfterStreams?: number;
-  /** Called when the tape starts. */
-  readonly onTapeStart?: () => void;
-  /** Bars before this openTime are history: closed (and served over REST) before the tape starts. */
-  readonly startAt?: number | null;
-  /** Default 20000 (Binance since 2025-02). */
-  readonly pingIntervalMs?: number;
-  /** Default 60000. */
-  readonly pongTimeoutMs?: number;
-  /** Default 24 h. */
-  readonly connectionLifetimeMs?: number;
-  /** x:false updates per bar, a floor: raised so that one goes out at least every 2 s. Default 2. */
-  readonly updatesPerBar?: number;
-  /** Wall clock for E and serverTime (default Date.now). Pacing runs on real timers. */
-  readonly now?: () => number;
-  /** A malformed CSV row stops the start (default) or is skipped and counted. */
-  readonly onBadRow?: 'fail' | 'skip';
-  /** How long close() waits for clients to answer the close frame. Default 1000. */
-  readonly closeGraceMs?: number;
-}
-
-export interface ReplayStats {
-  readonly tape: TapeState;
-  /** openTime of the slice being sent; null before the start and after the end. */
-  readonly tapeOpenTime: number | null;
-  readonly slicesClosed: number;
-  readonly slicesOnTape: number;
-  readonly klineMessagesSent: number;
-  readonly connectionsOpened: number;
-  readonly skippedRows: number;
-  readonly updatesPerBar: number;
-}
-
-export interface ReplayServer {
-  /** ws://127.0.0.1:PORT, without a path. */
-  readonly wsUrl: string;
-  /** http://127.0.0.1:PORT, without a path. */
-  readonly restUrl: string;
-  readonly port: number;
-  /** Close frames to every client, a grace, then terminate; the tape stops. */
-  close(): Promise<void>;
-  /** On: every connection, open or opened later, goes silent (no data, no pings, no pongs, no reads) without closing. */
-  stall(on: boolean): void;
-  /** Destroys every client socket without a close frame (the client sees 1006). */
-  dropAll(): void;
-  /** Binance's serverShutdown event to every client; with closeAfterMs, the connections then close (1001). */
-  sendServerShutdown(closeAfterMs?: number): void;
-  /** Text sent as is to every client (for malformed-message tests). */
-  sendRaw(text: string): void;
-  readonly connections: number;
-  readonly stats: ReplayStats;
-}
+export type { ReplayServer, ReplayServerOptions, ReplayStats, TapeMode } from './replay-options.ts';
 
 const DAY_MS = 86_400_000;
-/** Node timers hold at most this many ms. */
+/** Node timers hold at most this many ms; a longer one fires at once. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** At speed 'max', the tape waits while a client has more than this much unsent. */
 const SEND_HIGH_WATER_BYTES = 1 << 20;
+/** Sockets beyond --max-connections for REST and handshakes in progress. */
+const REST_SOCKETS = 64;
 
 function positiveMs(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!(Number.isFinite(v) && v > 0 && v <= MAX_TIMER_MS)) throw new RangeError(`${name} ${v}: expected milliseconds above 0 and at most ${MAX_TIMER_MS}.`);
+  return v;
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isSafeInteger(v) && v > 0)) throw new RangeError(`${name} ${v}: expected a whole number above 0.`);
   return v;
 }
 
@@ -113,10 +61,6 @@ function resolveFiles(options: ReplayServerOptions): Map<string, readonly string
   return files;
 }
 
-function refuseUpgrade(socket: Duplex, status: number, reason: string, body: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-}
-
 export async function startReplayServer(options: ReplayServerOptions): Promise<ReplayServer> {
   const symbols = options.symbols;
   if (symbols.length === 0) throw new RangeError('symbols: name at least one symbol.');
@@ -125,67 +69,62 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   if (!isInterval(interval)) throw new RangeError(`interval ${interval}: expected one of ${INTERVALS.join(' ')}.`);
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port ${port}: expected 0 (any free port) to 65535.`);
+  const mode = options.tape ?? 'shared';
+  if (mode !== 'shared' && mode !== 'per-client') throw new RangeError(`tape ${String(mode)}: expected shared or per-client.`);
+  const clock = (): number => performance.now();
   const rules = {
     pingIntervalMs: positiveMs('pingIntervalMs', options.pingIntervalMs, 20_000),
     pongTimeoutMs: positiveMs('pongTimeoutMs', options.pongTimeoutMs, 60_000),
     lifetimeMs: positiveMs('connectionLifetimeMs', options.connectionLifetimeMs, DAY_MS),
-    clock: () => performance.now(),
+    maxSendBufferBytes: positiveInt('maxSendBufferBytes', options.maxSendBufferBytes, 16 << 20),
+    clock,
   };
-  const closeGraceMs = options.closeGraceMs ?? 1000;
+  const maxConnections = positiveInt('maxConnections', options.maxConnections, 256);
+  const maxSendWaitMs = positiveMs('maxSendWaitMs', options.maxSendWaitMs, 30_000);
+  const closeGraceMs = positiveMs('closeGraceMs', options.closeGraceMs, 1000);
   const now = options.now ?? Date.now;
+  const sink = options.log ?? ((): void => {});
+  const throttle = new LogThrottle();
+  const log = (event: ReplayLogEvent): void => {
+    if (event.kind === 'refused' || event.kind === 'bad_request') {
+      const repeats = throttle.admit(event.kind, clock());
+      if (repeats === null) return;
+      sink({ ...event, repeats });
+    } else sink(event);
+  };
+
+  const speed = options.speed ?? 1;
+  checkTapeOptions(speed, options.updatesPerBar);
 
   const bars = await loadReplayBars({ symbols, files: resolveFiles(options), interval, onBadRow: options.onBadRow ?? 'fail' });
+  const timeline = new TapeTimeline(bars, options.startAt ?? null, options.loop ?? false);
   const streamNames = symbols.map((s) => klineStreamName(s, interval));
-  const served = new Set(streamNames);
-  const streamJson = streamNames.map((s) => JSON.stringify(s));
-  const symbolJson = symbols.map((s) => JSON.stringify(s));
-  const intervalJson = JSON.stringify(interval);
 
   const connections = new Set<ReplayConnection>();
   let stalled = false;
   let closing = false;
   let klineMessagesSent = 0;
   let connectionsOpened = 0;
+  let connectionsRefused = 0;
+  let tapeStarted = false;
   const shutdownTimers = new Set<NodeJS.Timeout>();
 
-  const tape = new ReplayTape(bars, { speed: options.speed ?? 1, updatesPerBar: options.updatesPerBar, startAt: options.startAt ?? null }, {
-    slice(slice, fraction) {
-      const s = bars.slices;
-      const eventTime = now();
-      for (let e = s.start[slice]!; e < s.start[slice + 1]!; e++) {
-        const sym = s.symbol[e]!;
-        const stream = streamNames[sym]!;
-        let raw: string | null = null;
-        let wrapped: string | null = null;
-        for (const c of connections) {
-          if (c.stalled || !c.streams.has(stream)) continue;
-          // Built once per bar and only if someone listens: the same text goes to every client.
-          raw ??= klinePayload(symbolJson[sym]!, intervalJson, bars.series[sym]!.kline(s.bar[e]!, fraction), eventTime, fraction >= 1);
-          if (c.combined) c.send((wrapped ??= combinedPayload(streamJson[sym]!, raw)));
-          else c.send(raw);
-          klineMessagesSent++;
-        }
-      }
-    },
-    congested() {
-      for (const c of connections) if (!c.stalled && c.ws.bufferedAmount > SEND_HIGH_WATER_BYTES) return true;
-      return false;
-    },
-  });
-
-  /** The tape starts once enough served streams are subscribed (by anyone): by default, the first. */
-  const wanted = Math.max(1, options.startAfterStreams ?? 1);
-  const seenStreams = new Set<string>();
-  let started = false;
-  const subscribed = (names: Iterable<string>): void => {
-    if (started) return;
-    for (const name of names) if (served.has(name)) seenStreams.add(name);
-    if (seenStreams.size >= wanted) {
-      started = true;
-      tape.start();
+  const ctx: ChannelContext = {
+    timeline, speed, updatesPerBar: options.updatesPerBar, streamNames, served: new Set(streamNames),
+    // More than the server serves could never be reached: the tape would wait for ever, silently.
+    startAfterStreams: Math.min(streamNames.length, Math.max(1, options.startAfterStreams ?? 1)), sendHighWaterBytes: SEND_HIGH_WATER_BYTES, maxSendWaitMs,
+    now, clock, log,
+    counted: (n) => (klineMessagesSent += n),
+    onTapeStart: () => {
+      if (tapeStarted) return;
+      tapeStarted = true;
       options.onTapeStart?.();
-    }
+    },
   };
+  /** The shared tape plays to every connection; per client, each connection's own channel is here while it is open. */
+  const shared = mode === 'shared' ? new TapeChannel(ctx, connections, null) : null;
+  const ownChannel = new Map<ReplayConnection, TapeChannel>();
+  const channelOf = (c: ReplayConnection): TapeChannel => shared ?? ownChannel.get(c)!;
 
   /** Resolvers waiting for the last connection to go (close()). */
   const emptied: Array<() => void> = [];
@@ -193,35 +132,82 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     message(c, text) {
       const outcome = applyControl(text, c);
       c.send(outcome.reply);
-      subscribed(outcome.added);
+      channelOf(c).subscribed(outcome.added);
     },
-    closed(c) {
+    failed(c, err) {
+      log({ kind: 'bad_request', at: now(), remote: c.remote, reason: `client #${c.id}: a message could not be handled (${(err as Error).message})`, repeats: 0 });
+    },
+    closed(c, by, code, reason) {
       connections.delete(c);
+      ownChannel.get(c)?.stop();
+      ownChannel.delete(c);
+      log({
+        kind: 'disconnect', at: now(), client: c.id, remote: c.remote, code, reason, by,
+        durationMs: Math.round(clock() - c.openedAt), messagesSent: c.messagesSent,
+      });
       if (connections.size === 0) for (const resolve of emptied.splice(0)) resolve();
     },
   };
 
-  const seriesBySymbol = new Map<string, BarSeries>(bars.series.map((s) => [s.symbol, s]));
-  const symbolIndex = new Map<BarSeries, number>(bars.series.map((s, i) => [s, i]));
-  const rest: RestContext = { interval, series: seriesBySymbol, closedCount: (s) => tape.closedCount(symbolIndex.get(s)!), now };
+  /**
+   * REST cannot tell which tape asks. Per client it serves what the most advanced open tape has
+   * closed (at least the history): every client's backfill lies within what its own tape closed.
+   */
+  const closedCount = (s: number): number => {
+    if (shared) return shared.tape.closedCount(s);
+    let most = timeline.history(s);
+    for (const ch of ownChannel.values()) most = Math.max(most, ch.tape.closedCount(s));
+    return most;
+  };
+  const symbolIndex = new Map(symbols.map((s, i) => [s, i] as const));
+  const rest: RestContext = {
+    interval, now,
+    klinesOf: (symbol) => {
+      const i = symbolIndex.get(symbol);
+      return i === undefined ? null : { source: timeline.sources[i]!, closed: closedCount(i) };
+    },
+  };
 
   const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: false, maxPayload: 64 * 1024 });
-  const http = createServer((req, res) => handleRest(req, res, rest));
-  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {});
-    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable', 'the replay server is shutting down');
-    const path = parseStreamPath(req.url ?? '/');
-    if (path === null) return refuseUpgrade(socket, 404, 'Not Found', `no stream endpoint at ${req.url}; use /ws/<stream> or /stream?streams=<a>/<b>`);
-    if (typeof path === 'string') return refuseUpgrade(socket, 400, 'Bad Request', path);
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, path));
-  });
+  const refuse = (req: IncomingMessage, socket: Duplex, status: number, reason: string): void => {
+    log({ kind: 'refused', at: now(), remote: remoteOf(req.socket), path: req.url ?? '', status, reason, repeats: 0 });
+    answerRaw(socket, status, reason, 'text/plain');
+  };
+  const http = createReplayHttp({
+    request: (req, res) => handleRest(req, res, rest),
+    upgrade(req, socket, head) {
+      if (closing) return refuse(req, socket, 503, 'the replay server is shutting down');
+      if (connections.size >= maxConnections) {
+        connectionsRefused++;
+        return refuse(req, socket, 503, `${maxConnections} connections are open, the most this server takes (--max-connections); try again later`);
+      }
+      const path = parseStreamPath(req.url ?? '/');
+      if (path === null) return refuse(req, socket, 404, `no stream endpoint at ${req.url}; use /ws/<stream> or /stream?streams=<a>/<b>`);
+      if (typeof path === 'string') return refuse(req, socket, 400, path);
+      // ws answers a bad handshake (method, key, version) itself; without verifyClient it calls back synchronously.
+      let accepted = false;
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        accepted = true;
+        accept(ws, req, path);
+      });
+      if (!accepted) {
+        log({ kind: 'refused', at: now(), remote: remoteOf(req.socket), path: req.url ?? '', status: req.method === 'GET' ? 400 : 405,
+          reason: 'not a valid WebSocket handshake (method, Upgrade, Sec-WebSocket-Key or Sec-WebSocket-Version)', repeats: 0 });
+      }
+    },
+    badRequest: (remote, reason) => log({ kind: 'bad_request', at: now(), remote, reason, repeats: 0 }),
+    refused: (remote, path, status, reason) => log({ kind: 'refused', at: now(), remote, path, status, reason, repeats: 0 }),
+  }, { maxSockets: maxConnections + REST_SOCKETS });
 
-  const accept = (ws: WebSocket, path: StreamPath): void => {
+  const accept = (ws: WebSocket, req: IncomingMessage, path: StreamPath): void => {
+    ws.on('error', () => {});
     if (closing) return ws.terminate();
-    const c = new ReplayConnection(++connectionsOpened, ws, path, rules, hooks);
+    const c = new ReplayConnection(++connectionsOpened, ws, remoteOf(req.socket), req.url ?? '/', path, rules, hooks);
     connections.add(c);
+    if (!shared) ownChannel.set(c, new TapeChannel(ctx, new Set([c]), c.id));
+    log({ kind: 'connect', at: now(), client: c.id, remote: c.remote, path: c.path, connections: connections.size });
     if (stalled) c.stall(true);
-    subscribed(path.streams);
+    channelOf(c).subscribed(path.streams);
   };
 
   await new Promise<void>((resolve, reject) => {
@@ -238,7 +224,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const close = (): Promise<void> => {
     closed ??= (async () => {
       closing = true;
-      tape.stop();
+      shared?.stop();
+      for (const ch of ownChannel.values()) ch.stop();
       for (const t of shutdownTimers) clearTimeout(t);
       shutdownTimers.clear();
       if (connections.size > 0) {
@@ -259,6 +246,14 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       });
     })();
     return closed;
+  };
+
+  /** The tape stats describe: the shared one, or per client the most advanced open one. */
+  const reported = (): TapeChannel | null => {
+    if (shared) return shared;
+    let best: TapeChannel | null = null;
+    for (const ch of ownChannel.values()) if (best === null || ch.tape.slicesClosed > best.tape.slicesClosed) best = ch;
+    return best;
   };
 
   return {
@@ -293,10 +288,11 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       return connections.size;
     },
     get stats(): ReplayStats {
+      const tape = reported()?.tape;
       return {
-        tape: tape.state, tapeOpenTime: tape.currentOpenTime, slicesClosed: tape.slicesClosed,
-        slicesOnTape: bars.slices.count - tape.firstSlice, klineMessagesSent, connectionsOpened,
-        skippedRows: bars.skippedRows, updatesPerBar: tape.updates,
+        tape: tape?.state ?? 'waiting', tapeOpenTime: tape?.currentOpenTime ?? null, slicesClosed: tape?.slicesClosed ?? 0,
+        slicesOnTape: timeline.slicesPerPass, klineMessagesSent, connectionsOpened, connectionsRefused,
+        skippedRows: bars.skippedRows, updatesPerBar: updatesPerBar(interval, speed, options.updatesPerBar),
       };
     },
   };

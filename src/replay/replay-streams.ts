@@ -26,14 +26,14 @@ export interface StreamPath {
 
 /**
  * Reads a WebSocket request URL. null: not a stream path (the caller answers 404). A string: why
- * the path is refused (the caller answers 400).
+ * the request is refused (the caller answers 400).
  */
 export function parseStreamPath(url: string): StreamPath | string | null {
   let parsed: URL;
   try {
     parsed = new URL(url, 'http://127.0.0.1');
   } catch {
-    return null;
+    return 'the request URL does not parse';
   }
   const path = parsed.pathname;
   let names: string[];
@@ -45,7 +45,7 @@ export function parseStreamPath(url: string): StreamPath | string | null {
     names = (parsed.searchParams.get('streams') ?? '').split('/');
     combined = true;
   } else return null;
-  const streams: string[] = [];
+  const streams = new Set<string>();
   for (const raw of names) {
     if (raw === '') continue;
     let name: string;
@@ -55,8 +55,8 @@ export function parseStreamPath(url: string): StreamPath | string | null {
       return `invalid stream name ${JSON.stringify(raw)}`;
     }
     if (!isWellFormedStream(name)) return `invalid stream name ${JSON.stringify(name)}`;
-    if (!streams.includes(name)) streams.push(name);
+    streams.add(name);
   }
-  if (streams.length > MAX_STREAMS_PER_CONNECTION) return `${streams.length} streams: at most ${MAX_STREAMS_PER_CONNECTION} per connection`;
-  return { streams, combined };
+  if (streams.size > MAX_STREAMS_PER_CONNECTION) return `${streams.size} streams: at most ${MAX_STREAMS_PER_CONNECTION} per connection`;
+  return { streams: [...streams], combined };
 }

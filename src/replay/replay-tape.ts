@@ -1,17 +1,18 @@
 /**
- * The tape: one clock for every client, started by the first subscription. Like Binance, it does
- * not wait for anyone and replays nothing: a client that connects later misses what went before.
+ * The tape: a clock that plays the slices to its output, started by a subscription. Like Binance,
+ * it does not wait for anyone and replays nothing: a client that joins a running tape misses what
+ * went before. The server runs one tape for every client (--tape shared) or one per client.
  *
  * Timing. Each slice lasts barWallMs = interval / speed of wall time, whatever the gap to the next
  * slice in data time: nights, weekends and maintenance are jumped, not slept through. A slice's
  * time is cut into `updates` equal ticks; tick p sends every bar of the slice as it stands after
  * p/updates of it (x:false), and the tick after the last one sends the final bars (x:true) then the
  * next slice's first update. Ticks sit on one grid anchored at the start, so timer lateness never
- * accumulates into drift.
+ * accumulates into drift. With a loop the grid runs on through pass after pass (replay-timeline.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { nominalIntervalMs } from '../domain/interval.ts';
-import type { ReplayBars } from './replay-bars.ts';
+import type { TapeTimeline } from './replay-timeline.ts';
 
 /** Bar time per wall time (60: a 1m bar lasts 1 s), or 'max': as fast as the clients read. */
 export type ReplaySpeed = number | 'max';
@@ -23,17 +24,19 @@ export interface TapeOptions {
   readonly speed: ReplaySpeed;
   /** A floor: raised so that ticks are at most MAX_QUIET_MS apart. Default 2. */
   readonly updatesPerBar?: number;
-  /** Slices before this openTime are history, closed before the tape starts. null: none. */
-  readonly startAt: number | null;
   /** Monotonic ms for pacing (default performance.now); E stamps use the server's wall clock. */
   readonly clock?: () => number;
 }
 
 export interface TapeOutput {
-  /** Every bar of slice `slice` as it stands after `fraction` of it; 1 = final (x:true). */
-  slice(slice: number, fraction: number): void;
+  /** Every bar of slice `slice` of pass `pass` as it stands after `fraction` of it; 1 = final (x:true). */
+  slice(slice: number, fraction: number, pass: number): void;
   /** At speed 'max', the tape waits while this is true (a client's send buffer is full). */
   congested(): boolean;
+  /** A looped tape starts pass `pass` (1, 2, ...) from its first slice. */
+  looped?(pass: number): void;
+  /** The last slice closed and there is no loop: nothing more will be sent. */
+  ended?(): void;
 }
 
 export type TapeState = 'waiting' | 'running' | 'done' | 'stopped';
@@ -42,6 +45,14 @@ export type TapeState = 'waiting' | 'running' | 'done' | 'stopped';
 export function updatesPerBar(interval: string, speed: ReplaySpeed, floor = 2): number {
   if (speed === 'max') return floor;
   return Math.max(floor, Math.ceil(nominalIntervalMs(interval) / speed / MAX_QUIET_MS));
+}
+
+/** Throws RangeError for a speed or update floor no tape can run at; returns the floor. */
+export function checkTapeOptions(speed: ReplaySpeed, updatesFloor: number | undefined): number {
+  const floor = updatesFloor ?? 2;
+  if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`updatesPerBar ${floor}: expected a whole number of at least 1.`);
+  if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed}: expected a positive number or 'max'.`);
+  return floor;
 }
 
 /** How long the tape sends before it lets sockets and REST requests in (speed 'max', or catching up). */
@@ -53,14 +64,14 @@ export class ReplayTape {
   readonly updates: number;
   /** Wall ms per tick (0 at speed 'max'). */
   readonly tickMs: number;
-  /** The first slice the tape sends; earlier ones are history. */
-  readonly firstSlice: number;
-  private readonly bars: ReplayBars;
+  readonly timeline: TapeTimeline;
   private readonly out: TapeOutput;
   private readonly clock: () => number;
   private readonly max: boolean;
-  /** Per symbol: bars [0, closed[s]) are closed and may be served over REST. */
+  /** Per symbol: virtual bars [0, closed[s]) are closed and may be served over REST. */
   private readonly closed: number[];
+  /** Slices per pass. */
+  private readonly length: number;
   private stateValue: TapeState = 'waiting';
   private startedAt = 0;
   /** Ticks run so far, counted from the first slice. */
@@ -69,23 +80,18 @@ export class ReplayTape {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
 
-  constructor(bars: ReplayBars, options: TapeOptions, out: TapeOutput) {
-    const floor = options.updatesPerBar ?? 2;
-    if (!Number.isInteger(floor) || floor < 1) throw new RangeError(`updatesPerBar ${floor}: expected a whole number of at least 1.`);
+  constructor(timeline: TapeTimeline, options: TapeOptions, out: TapeOutput) {
     const speed = options.speed;
-    if (speed !== 'max' && !(Number.isFinite(speed) && speed > 0)) throw new RangeError(`speed ${speed}: expected a positive number or 'max'.`);
-    this.bars = bars;
+    const floor = checkTapeOptions(speed, options.updatesPerBar);
+    const interval = timeline.bars.interval;
+    this.timeline = timeline;
     this.out = out;
     this.clock = options.clock ?? (() => performance.now());
     this.max = speed === 'max';
-    this.updates = updatesPerBar(bars.interval, speed, floor);
-    this.tickMs = speed === 'max' ? 0 : nominalIntervalMs(bars.interval) / speed / this.updates;
-    const startAt = options.startAt;
-    const slices = bars.slices;
-    let first = 0;
-    if (startAt !== null) while (first < slices.count && slices.openTime[first]! < startAt) first++;
-    this.firstSlice = first;
-    this.closed = bars.series.map((s) => (startAt === null ? 0 : s.lowerBound(startAt)));
+    this.updates = updatesPerBar(interval, speed, floor);
+    this.tickMs = speed === 'max' ? 0 : nominalIntervalMs(interval) / speed / this.updates;
+    this.length = timeline.slicesPerPass;
+    this.closed = timeline.bars.series.map((_, i) => timeline.history(i));
   }
 
   get state(): TapeState {
@@ -96,10 +102,12 @@ export class ReplayTape {
     return this.slicesClosedValue;
   }
 
-  /** openTime of the slice being sent, or null before the start and after the end. */
+  /** openTime of the slice being sent (shifted by its pass), or null before the start and after the end. */
   get currentOpenTime(): number | null {
-    if (this.stateValue !== 'running') return null;
-    return this.bars.slices.openTime[this.firstSlice + Math.floor(this.tick / this.updates)] ?? null;
+    if (this.stateValue !== 'running' || this.length === 0) return null;
+    const at = Math.floor(this.tick / this.updates);
+    const t = this.timeline.bars.slices.openTime[this.timeline.firstSlice + (at % this.length)];
+    return t === undefined ? null : t + Math.floor(at / this.length) * this.timeline.shiftMs;
   }
 
   closedCount(symbol: number): number {
@@ -111,8 +119,9 @@ export class ReplayTape {
     if (this.stateValue !== 'waiting') return;
     this.stateValue = 'running';
     this.startedAt = this.clock();
-    if (this.firstSlice >= this.bars.slices.count) {
+    if (this.length === 0) {
       this.stateValue = 'done';
+      this.out.ended?.();
       return;
     }
     if (this.max) this.immediate = setImmediate(this.runMax);
@@ -162,22 +171,32 @@ export class ReplayTape {
   };
 
   private step(): void {
-    const slices = this.bars.slices;
-    const slice = this.firstSlice + Math.floor(this.tick / this.updates);
+    // `at` counts slices from the start across passes; a pass is `length` slices.
+    const at = Math.floor(this.tick / this.updates);
     const phase = this.tick % this.updates;
-    if (phase === 0 && slice > this.firstSlice) this.close(slice - 1);
-    if (slice >= slices.count) {
+    if (phase === 0 && at > 0) this.close(at - 1);
+    const pass = Math.floor(at / this.length);
+    if (pass > 0 && !this.timeline.loop) {
       this.stateValue = 'done';
+      this.out.ended?.();
       return;
     }
-    this.out.slice(slice, phase / this.updates);
+    const slice = this.timeline.firstSlice + (at % this.length);
+    if (phase === 0 && pass > 0 && slice === this.timeline.firstSlice) this.out.looped?.(pass);
+    this.out.slice(slice, phase / this.updates, pass);
   }
 
-  private close(slice: number): void {
-    const slices = this.bars.slices;
+  private close(at: number): void {
+    const timeline = this.timeline;
+    const slices = timeline.bars.slices;
+    const slice = timeline.firstSlice + (at % this.length);
+    const pass = Math.floor(at / this.length);
     // Closed for REST before the x:true goes out: a client that asks on receipt finds the bar.
-    for (let e = slices.start[slice]!; e < slices.start[slice + 1]!; e++) this.closed[slices.symbol[e]!] = slices.bar[e]! + 1;
+    for (let e = slices.start[slice]!; e < slices.start[slice + 1]!; e++) {
+      const s = slices.symbol[e]!;
+      this.closed[s] = timeline.index(s, slices.bar[e]!, pass) + 1;
+    }
     this.slicesClosedValue++;
-    this.out.slice(slice, 1);
+    this.out.slice(slice, 1, pass);
   }
 }

@@ -61,6 +61,12 @@ describe('replay server streams', () => {
     await first.finalsReach(btc.length);
   });
 
+  it('with startAfterStreams above the streams served, the tape starts once all of them are subscribed', async () => {
+    const server = await start({ startAfterStreams: 5 });
+    const client = await connect(`${server.wsUrl}/stream?streams=${STREAMS}`);
+    await client.finalsReach(btc.length + eth.length);
+  });
+
   it('sends every bar as x:false updates then one x:true with the full OHLCV, on the combined stream', async () => {
     const server = await start();
     const client = await connect(`${server.wsUrl}/stream?streams=${STREAMS}`);
