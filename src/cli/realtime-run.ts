@@ -14,6 +14,8 @@ import { EventCounter } from '../sinks/event-counter.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
+import { refreshClockOffset, syncClock } from '../feed/binance/clock-sync.ts';
+import { loadWarmup } from '../feed/binance/warmup.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
@@ -41,45 +43,18 @@ export class StartupError extends Error {
 }
 
 interface History {
-  /** Warm-up bars per symbol (the strategy's warmup, at most). */
   readonly bars: Map<string, Bar[]>;
-  /** The newest closed bar per symbol at start: the first live bar is checked for a gap against it. */
   readonly lastClosed: Map<string, number>;
 }
 
+/** Clock offset, then the warm-up history (feed/binance/warmup.ts), refused by name where it fails. */
 async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
-  // The first request pays for connection set-up, which skews its round trip: it only warms up.
-  // Then a few samples, of which ClockOffset trusts the one with the shortest round trip.
-  let time = await rest.serverTime();
+  const time = await syncClock(rest, clock, clockOffset);
   if (!time.ok) throw new StartupError(`cannot reach the REST API at ${opts.restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
-  for (let i = 0; i < 5; i++) {
-    const sentAt = clock.now();
-    const sample = await rest.serverTime();
-    if (!sample.ok) break;
-    clockOffset.sample(sample.value, sentAt, clock.now());
-    time = sample;
-  }
-  const bars = new Map<string, Bar[]>();
-  const lastClosed = new Map<string, number>();
-  // A few requests at a time: 1000 symbols one by one would take most of a minute.
-  const queue = [...opts.symbols];
-  const worker = async (): Promise<void> => {
-    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
-      // One request checks the symbol and loads its warm-up; the newest row may still be forming.
-      const r = await rest.klines({ symbol, interval: opts.interval, limit: Math.min(1000, warmup + 1) }, time.value);
-      if (!r.ok) {
-        queue.length = 0;
-        if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
-        throw new StartupError(`cannot load ${symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
-      }
-      bars.set(symbol, warmup > 0 ? r.value.slice(-warmup) : []);
-      const last = r.value[r.value.length - 1];
-      if (last) lastClosed.set(symbol, last.openTime);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, opts.symbols.length) }, worker));
-  // Warm-up goes to the engine in --symbols order whatever order the answers came in.
-  return { bars: new Map(opts.symbols.map((s) => [s, bars.get(s) ?? []])), lastClosed };
+  const r = await loadWarmup(rest, { symbols: opts.symbols, interval: opts.interval, warmup, closedBy: time.value });
+  if (r.ok) return r.value;
+  if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+  throw new StartupError(`cannot load ${r.symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
 }
 
 export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {
@@ -130,13 +105,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   }, loop);
   for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, openTime);
 
-  // Refresh the clock-offset estimate now and then: clocks drift over a long session.
-  const refreshOffset = (): void => {
-    const sentAt = clock.now();
-    void rest.serverTime().then((t) => t.ok && clockOffset.sample(t.value, sentAt, clock.now()));
-    offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
-  };
-  let offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
+  const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
 
   // Stop on a signal or at the end of --minutes, whichever comes first; then clear the other, or
   // the process would linger until the timer fired.
@@ -157,7 +126,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  clock.clearTimer(offsetTimer);
+  stopOffsetRefresh();
   await feed.stop();
   loop.drainAll();
   engine.finish();
