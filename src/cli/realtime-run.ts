@@ -100,7 +100,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   });
   feed = new BinanceFeed({
     symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
-    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs,
+    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset,
     ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
   }, loop);
   for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, openTime);

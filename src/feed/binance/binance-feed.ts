@@ -18,6 +18,7 @@ import { parseStreamMessage } from './kline-message.ts';
 import type { RestClient } from './rest-client.ts';
 import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
 import { SymbolPipeline } from './symbol-pipeline.ts';
+import { SymbolWatch } from './symbol-watch.ts';
 import { WsConnection, type ConnectionHandlers } from './ws-connection.ts';
 
 export interface BinanceFeedOptions {
@@ -39,6 +40,8 @@ export interface BinanceFeedOptions {
   readonly backoffCapMs?: number;
   /** A connection open this long resets the backoff. */
   readonly healthyResetMs?: number;
+  /** Offset of the exchange's clock from ours (the estimate is refreshed elsewhere): no event can come from its future. */
+  readonly clockOffset?: { readonly offsetMs: number };
 }
 
 export interface FeedStats {
@@ -65,6 +68,7 @@ interface Slot {
 export class BinanceFeed {
   readonly stats: FeedStats = { messages: 0, malformed: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
   readonly pipeline: SymbolPipeline;
+  private readonly watch: SymbolWatch;
   private readonly options: BinanceFeedOptions;
   private readonly output: FeedPort;
   private readonly streams = new Map<string, { symbol: string; interval: string }>();
@@ -100,6 +104,7 @@ export class BinanceFeed {
         newestClosed: (s, t) => output.newestClosed(s, t),
       },
     });
+    this.watch = new SymbolWatch({ symbols: options.symbols, interval: options.interval, clock: options.clock, alert: (m) => output.alert('malformed', m) });
     this.handlers = {
       onOpen: (conn) => this.onOpen(conn),
       onMessage: (conn, text) => this.onMessage(conn, text),
@@ -200,15 +205,20 @@ export class BinanceFeed {
       changed = true;
     }
     if (changed && slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
-    const msg = parseStreamMessage(text, this.streams);
+    const msg = parseStreamMessage(text, this.streams, recvWall + (this.options.clockOffset?.offsetMs ?? 0));
     switch (msg.kind) {
-      case 'kline':
-        this.output.quote(msg.bar.symbol, msg.bar.close, msg.eventTime);
+      case 'kline': {
+        const symbol = msg.bar.symbol;
+        this.output.quote(symbol, msg.bar.close, msg.eventTime);
+        this.watch.seen(symbol);
         if (msg.closed) {
           const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
-          this.pipeline.closed(item, msg.stream);
+          const verdict = this.pipeline.closed(item, msg.stream);
+          if (verdict === 'ok') this.watch.accepted(symbol);
+          else this.watch.skipped(symbol, verdict);
         }
         return;
+      }
       case 'shutdown':
         this.rotate(conn.slot, 'serverShutdown');
         return;
@@ -216,6 +226,10 @@ export class BinanceFeed {
         return;
       case 'malformed':
         this.stats.malformed++;
+        if (msg.symbol !== null) {
+          this.watch.seen(msg.symbol);
+          this.watch.skipped(msg.symbol, `malformed: ${msg.message}`);
+        }
         this.push({ kind: 'skip', event: { type: 'skip', symbol: msg.symbol, openTime: msg.openTime, reason: 'malformed', origin: `connection ${conn.id}`, message: msg.message } });
     }
   }

@@ -10,7 +10,7 @@ import { nextOpenTime } from '../../domain/interval.ts';
 import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { Clock } from '../../telemetry/clock.ts';
-import { BarSequencer } from '../bar-sequencer.ts';
+import { BarSequencer, type SequenceVerdict } from '../bar-sequencer.ts';
 import { Backoff } from './backoff.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import type { RestClient } from './rest-client.ts';
@@ -87,8 +87,8 @@ export class SymbolPipeline {
     return this.backfillingCount > 0;
   }
 
-  /** A closed kline from the socket. */
-  closed(item: ReceivedBar, origin: string): void {
+  /** A closed kline from the socket; the sequencer's verdict (anything but ok was a skip). */
+  closed(item: ReceivedBar, origin: string): SequenceVerdict {
     const { bar } = item;
     const verdict = this.sequencer.check(bar.symbol, bar.openTime);
     if (verdict !== 'ok') {
@@ -101,12 +101,13 @@ export class SymbolPipeline {
           message: verdict === 'duplicate' ? 'a closed bar with this openTime was already accepted' : 'earlier than the last accepted bar',
         },
       });
-      return;
+      return verdict;
     }
     this.stats.closedBars++;
     this.options.output.newestClosed(bar.symbol, bar.openTime);
     this.state(bar.symbol).pending.push(item);
     this.pump(bar.symbol);
+    return verdict;
   }
 
   private pump(symbol: string): void {
