@@ -9,6 +9,14 @@
  *   reconnect with full-jitter backoff inside the connection budget; gaps are backfilled.
  * - Planned reconnects (ahead of the 24 h cut, on serverShutdown) open the new connection first
  *   and retire the old one when the new one delivers: no halt, and duplicates are deduplicated.
+ *   A replacement that is refused or never delivers is dropped, the old connection kept, and the
+ *   rotation tried again after a backoff.
+ *
+ * Health (the feed state and the lifting of this feed's halts) is derived in one place,
+ * refreshHealth(), from the connections' real state, after every transition: open, first message,
+ * stale, fresh again, close, rotation start and end, backfill start and end. A slot (one stream
+ * group) is fresh while any of its open connections, the active one or one being retired, has
+ * delivered and is not stale.
  */
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
 import type { FeedState } from '../../events/types.ts';
@@ -60,9 +68,8 @@ interface Slot {
   retiring: WsConnection[];
   backoff: Backoff;
   reconnectTimer: TimerHandle | null;
+  /** The next planned rotation: the lifetime cut, or the retry of a rotation that failed. */
   lifetimeTimer: TimerHandle | null;
-  /** The active connection has delivered a message since it opened. */
-  delivered: boolean;
 }
 
 export class BinanceFeed {
@@ -88,12 +95,13 @@ export class BinanceFeed {
     this.output = output;
     for (const symbol of options.symbols) this.streams.set(streamName(symbol, options.interval), { symbol, interval: options.interval });
     this.slots = planConnections([...this.streams.keys()]).map((plan) => ({
-      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null, delivered: false,
+      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null,
       backoff: new Backoff({ baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000, random: options.random }),
     }));
     this.pipeline = new SymbolPipeline({
       interval: options.interval, clock: options.clock, rest: options.rest, random: options.random, signal: this.abort.signal,
       // Explicit delegation: `output` is a class instance, whose methods a spread would not copy.
+      onBackfillChange: (detail) => this.refreshHealth(detail),
       output: {
         push: (item) => this.push(item),
         feedState: (s, d) => this.setState(s, d),
@@ -145,7 +153,6 @@ export class BinanceFeed {
     slot.reconnectTimer = null;
     const conn = this.newConnection(index);
     slot.active = conn;
-    slot.delivered = false;
     conn.open();
     this.refreshHealth(`connection ${conn.id} connecting to ${this.options.wsUrl}`);
   }
@@ -168,18 +175,37 @@ export class BinanceFeed {
     slot.lifetimeTimer = null;
     const conn = this.newConnection(index);
     slot.active = conn;
-    slot.delivered = false;
     this.output.feedState(this.state ?? 'live', `rotating connection ${slot.retiring[0]!.id} → ${conn.id}: ${why}`);
     conn.open();
+    this.refreshHealth(`rotating to connection ${conn.id}`);
+  }
+
+  private scheduleRotation(index: number, delayMs: number, why: string): void {
+    const slot = this.slots[index]!;
+    const { clock } = this.options;
+    clock.clearTimer(slot.lifetimeTimer);
+    slot.lifetimeTimer = clock.setTimer(() => this.rotate(index, why), delayMs);
   }
 
   private onOpen(conn: WsConnection): void {
     const slot = this.slots[conn.slot]!;
     if (slot.active !== conn) return;
-    const lifetime = this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000;
-    this.options.clock.clearTimer(slot.lifetimeTimer);
-    slot.lifetimeTimer = this.options.clock.setTimer(() => this.rotate(conn.slot, 'connection lifetime (Binance cuts at 24 h)'), lifetime);
+    // A replacement in a rotation inherits nothing: its own lifetime starts when it takes over.
+    if (slot.retiring.length === 0) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
     if (this.paused) conn.pause();
+    this.refreshHealth(`connection ${conn.id} open`);
+  }
+
+  /**
+   * The active connection delivered its first message: a rotation's old connections go, and a
+   * replacement's lifetime starts now (also when the old one died before it delivered).
+   */
+  private tookOver(slot: Slot, conn: WsConnection): void {
+    for (const old of slot.retiring.splice(0)) {
+      old.planned = true;
+      this.closeConnection(old);
+    }
+    if (slot.lifetimeTimer === null) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
   }
 
   private onMessage(conn: WsConnection, text: string): void {
@@ -191,20 +217,17 @@ export class BinanceFeed {
     // Health changes only on a connection's first message or when a stale one speaks again:
     // everything else is the hot path (1000 symbols: two messages each a second).
     let changed = false;
-    if (slot.active === conn && !slot.delivered) {
-      slot.delivered = true;
+    if (!conn.delivered) {
+      conn.delivered = true;
       changed = true;
-      for (const old of slot.retiring.splice(0)) {
-        old.planned = true;
-        this.closeConnection(old);
-      }
+      if (slot.active === conn) this.tookOver(slot, conn);
     }
     if (conn.stale) {
       conn.stale = false;
       conn.staleAlerted = false;
       changed = true;
     }
-    if (changed && slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
+    if (changed) this.refreshHealth(`connection ${conn.id} delivering`);
     const msg = parseStreamMessage(text, this.streams, recvWall + (this.options.clockOffset?.offsetMs ?? 0));
     switch (msg.kind) {
       case 'kline': {
@@ -240,25 +263,52 @@ export class BinanceFeed {
     const slot = this.slots[conn.slot]!;
     const retiringAt = slot.retiring.indexOf(conn);
     if (retiringAt >= 0) slot.retiring.splice(retiringAt, 1);
-    if (this.stopped || conn.planned || slot.active !== conn) return;
-    // The replacement in a rotation failed: the old connection is still good, keep it.
-    const fallback = slot.retiring.find((c) => c.state === 'open');
-    if (fallback) {
-      slot.retiring.splice(slot.retiring.indexOf(fallback), 1);
-      slot.active = fallback;
-      slot.delivered = true;
-      return;
+    if (this.stopped || conn.planned) return;
+    const detail = `connection ${conn.id} closed (code ${code}${reason ? `, ${reason.slice(0, 120)}` : ''})`;
+    if (slot.active === conn) {
+      // The replacement in a rotation failed (refused, or silent): the old connection is still
+      // good. Keep it, and try the rotation again after a backoff: it must still happen.
+      const fallback = slot.retiring.find((c) => c.state === 'open');
+      if (fallback) {
+        slot.retiring.splice(slot.retiring.indexOf(fallback), 1);
+        slot.active = fallback;
+        const delay = Math.max(slot.backoff.next(), this.budget.waitBefore(clock.now()));
+        this.scheduleRotation(conn.slot, delay, `retry of a rotation that failed: ${detail}`);
+        this.refreshHealth(`rotation to connection ${conn.id} failed (${detail}): connection ${fallback.id} kept`);
+        return;
+      }
+      if (conn.openedAt > 0 && clock.monotonic() - conn.openedAt >= (this.options.healthyResetMs ?? 60_000)) slot.backoff.reset();
+      clock.clearTimer(slot.lifetimeTimer);
+      slot.lifetimeTimer = null;
+      slot.active = null;
+      this.scheduleReconnect(conn.slot);
     }
-    this.stats.disconnects++;
-    if (conn.openedAt > 0 && clock.monotonic() - conn.openedAt >= (this.options.healthyResetMs ?? 60_000)) slot.backoff.reset();
-    clock.clearTimer(slot.lifetimeTimer);
-    slot.lifetimeTimer = null;
-    slot.active = null;
-    const detail = `connection ${conn.id} closed (code ${code}${reason ? `, ${reason}` : ''})`;
-    if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
-    this.output.raiseHalt('feed_disconnected', detail);
+    // Data stopped for this slot (its active connection, or the old one of a rotation whose
+    // replacement has not delivered yet, is gone): a disconnect.
+    if (!this.delivering(slot)) {
+      this.stats.disconnects++;
+      if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
+      this.output.raiseHalt('feed_disconnected', detail);
+    }
     this.refreshHealth(detail);
-    this.scheduleReconnect(conn.slot);
+  }
+
+  /** The open connections of a slot: the active one and those being retired. */
+  private open(slot: Slot): WsConnection[] {
+    const out: WsConnection[] = [];
+    if (slot.active?.state === 'open') out.push(slot.active);
+    for (const c of slot.retiring) if (c.state === 'open') out.push(c);
+    return out;
+  }
+
+  /** Some open connection of the slot has delivered: data can flow. */
+  private delivering(slot: Slot): boolean {
+    return this.open(slot).some((c) => c.delivered);
+  }
+
+  /** Some open connection of the slot has delivered and is not stale. */
+  private fresh(slot: Slot): boolean {
+    return this.open(slot).some((c) => c.delivered && !c.stale);
   }
 
   private checkStaleness(): void {
@@ -266,19 +316,23 @@ export class BinanceFeed {
     const now = this.options.clock.monotonic();
     const { staleAfterMs, staleAlertAfterMs } = this.options;
     for (const slot of this.slots) {
-      const conn = slot.active;
-      if (!conn || conn.state !== 'open') continue;
-      const silent = now - conn.lastMessageAt;
-      if (silent >= staleAfterMs && !conn.stale) {
-        conn.stale = true;
-        const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
-        this.output.raiseHalt('feed_stale', detail);
-        this.refreshHealth(detail);
-      }
-      if (silent >= staleAlertAfterMs && !conn.staleAlerted) {
-        conn.staleAlerted = true;
-        this.output.alert('stale', `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
-        conn.terminate();
+      for (const conn of this.open(slot)) {
+        const silent = now - conn.lastMessageAt;
+        if (silent >= staleAfterMs && !conn.stale) {
+          conn.stale = true;
+          const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
+          // A silent replacement while the old connection delivers is not a stale feed.
+          if (!this.fresh(slot)) this.output.raiseHalt('feed_stale', detail);
+          this.refreshHealth(detail);
+        }
+        if (silent >= staleAlertAfterMs && !conn.staleAlerted) {
+          conn.staleAlerted = true;
+          const replacing = slot.active === conn && slot.retiring.length > 0;
+          this.output.alert('stale', replacing
+            ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
+            : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
+          conn.terminate();
+        }
       }
     }
   }
@@ -289,13 +343,14 @@ export class BinanceFeed {
     let connecting = false;
     let stale = false;
     for (const slot of this.slots) {
-      const c = slot.active;
-      if (!c || c.state !== 'open' || !slot.delivered) {
+      if (!this.delivering(slot)) {
         down = true;
+        const c = slot.active;
         if (c && (c.state === 'connecting' || c.state === 'open')) connecting = true;
-      } else if (c.stale) stale = true;
+      } else if (!this.fresh(slot)) stale = true;
     }
-    const anyStale = this.slots.some((s) => s.active?.stale === true);
+    // feed_stale holds while some slot's open connections are all stale (delivered or not).
+    const anyStale = this.slots.some((slot) => !this.fresh(slot) && this.open(slot).some((c) => c.stale));
     if (!anyStale) this.output.liftHalt('feed_stale');
     if (!down) this.output.liftHalt('feed_disconnected');
     const state: FeedState = down ? (connecting ? 'connecting' : 'disconnected') : stale ? 'stale' : this.pipeline.anyBackfilling ? 'backfilling' : 'live';
@@ -316,7 +371,6 @@ export class BinanceFeed {
       for (const slot of this.slots) slot.active?.pause();
       this.output.alert('queue_full', 'the bar queue is full: reading from the socket is paused until the loop catches up (no closed bar is dropped)');
     }
-    if (item.kind === 'bar' && item.bar.source === 'rest-backfill' && !this.pipeline.anyBackfilling) this.refreshHealth('backfill done');
     return ok;
   }
 

@@ -42,6 +42,8 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   /** Backfill requests in flight at once across symbols. */
   readonly maxConcurrentBackfills?: number;
+  /** A backfill started or ended: the feed derives its state again (anyBackfilling changed). */
+  readonly onBackfillChange: (detail: string) => void;
 }
 
 export class SymbolPipeline {
@@ -149,7 +151,8 @@ export class SymbolPipeline {
     s.backfilling = true;
     this.backfillingCount++;
     this.stats.backfills++;
-    output.feedState('backfilling', `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`);
+    const window = `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`;
+    this.options.onBackfillChange(`backfilling ${window}`);
     const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
     for (;;) {
       await this.slot();
@@ -163,12 +166,13 @@ export class SymbolPipeline {
         this.backfillingCount--;
         if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
         this.pump(symbol);
+        this.options.onBackfillChange(`backfilled ${window}: ${result.value.length} bars`);
         return;
       }
       this.stats.backfillFailures++;
       if (!this.failing.has(symbol)) {
         this.failing.add(symbol);
-        const detail = `backfill of ${symbol} ${isoUtc(from)} .. ${isoUtc(to)} failed: ${result.failure.message}`;
+        const detail = `backfill of ${window} failed: ${result.failure.message}`;
         output.alert('backfill', detail);
         output.raiseHalt('gap', detail);
       }

@@ -49,6 +49,8 @@ export class WsConnection {
   messages = 0;
   /** Set by the feed when it closes the connection on purpose (rotation, shutdown). */
   planned = false;
+  /** The feed's view: this connection has delivered a message since it opened. */
+  delivered = false;
   /** The feed's view of this connection's freshness. */
   stale = false;
   staleAlerted = false;
