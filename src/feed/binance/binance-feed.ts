@@ -27,7 +27,7 @@ import type { RestClient } from './rest-client.ts';
 import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
 import { SymbolPipeline } from './symbol-pipeline.ts';
 import { SymbolWatch } from './symbol-watch.ts';
-import { WsConnection, type ConnectionHandlers } from './ws-connection.ts';
+import { afterPendingIo, WsConnection, type ConnectionHandlers } from './ws-connection.ts';
 
 export interface BinanceFeedOptions {
   readonly symbols: readonly string[];
@@ -84,6 +84,8 @@ export class BinanceFeed {
   private readonly abort = new AbortController();
   private readonly handlers: ConnectionHandlers;
   private watchdog: TimerHandle | null = null;
+  /** A staleness verdict waits for pending I/O to be read (see ws-connection.ts). */
+  private verdictPending = false;
   private state: FeedState | null = null;
   private stopped = false;
   private paused = false;
@@ -311,8 +313,28 @@ export class BinanceFeed {
     return this.open(slot).some((c) => c.delivered && !c.stale);
   }
 
+  /**
+   * The watchdog's tick: when some connection looks silent past a threshold, the verdict waits
+   * until the socket buffers have been read. After a blocked turn, timers run before sockets are
+   * read: the messages that prove a connection fresh may be waiting unread.
+   */
   private checkStaleness(): void {
-    if (this.paused) return;
+    if (this.paused || this.verdictPending) return;
+    const now = this.options.clock.monotonic();
+    const { staleAfterMs, staleAlertAfterMs } = this.options;
+    const due = this.slots.some((slot) => this.open(slot).some((c) => {
+      const silent = now - c.lastMessageAt;
+      return (silent >= staleAfterMs && !c.stale) || (silent >= staleAlertAfterMs && !c.staleAlerted);
+    }));
+    if (!due) return;
+    this.verdictPending = true;
+    afterPendingIo(() => {
+      this.verdictPending = false;
+      if (!this.stopped && !this.paused) this.judgeStaleness();
+    });
+  }
+
+  private judgeStaleness(): void {
     const now = this.options.clock.monotonic();
     const { staleAfterMs, staleAlertAfterMs } = this.options;
     for (const slot of this.slots) {
