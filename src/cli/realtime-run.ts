@@ -16,6 +16,7 @@ import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
 import { refreshClockOffset, syncClock } from '../feed/binance/clock-sync.ts';
 import { loadWarmup } from '../feed/binance/warmup.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
@@ -49,12 +50,13 @@ interface History {
 
 /** Clock offset, then the warm-up history (feed/binance/warmup.ts), refused by name where it fails. */
 async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
+  const restUrl = redactUrl(opts.restUrl);
   const time = await syncClock(rest, clock, clockOffset);
-  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${opts.restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
+  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
   const r = await loadWarmup(rest, { symbols: opts.symbols, interval: opts.interval, warmup, closedBy: time.value });
   if (r.ok) return r.value;
-  if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
-  throw new StartupError(`cannot load ${r.symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
+  if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+  throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
 }
 
 export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {
@@ -118,7 +120,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
   });
   feed.start();
-  if (!opts.quiet) io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${opts.wsUrl} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
+  if (!opts.quiet) io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
   hooks.onStarted?.({ outDir, runId, engine });
   await stop;
   clock.clearTimer(minutesTimer);

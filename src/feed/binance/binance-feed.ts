@@ -21,6 +21,7 @@
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
 import type { FeedState } from '../../events/types.ts';
 import { Backoff, ConnectBudget } from './backoff.ts';
+import { redactUrl } from '../../config/redact-url.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import { parseStreamMessage } from './kline-message.ts';
 import type { RestClient } from './rest-client.ts';
@@ -156,7 +157,7 @@ export class BinanceFeed {
     const conn = this.newConnection(index);
     slot.active = conn;
     conn.open();
-    this.refreshHealth(`connection ${conn.id} connecting to ${this.options.wsUrl}`);
+    this.refreshHealth(`connection ${conn.id} connecting to ${redactUrl(this.options.wsUrl)}`);
   }
 
   private scheduleReconnect(index: number): void {

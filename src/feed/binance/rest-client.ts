@@ -13,6 +13,8 @@ import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import { checkKline, shown, type FieldNames } from './kline-fields.ts';
 import { getJson, type RestResult } from './rest-http.ts';
+import { joinUrl, restRequest } from './endpoint.ts';
+import { redactUrl, secretScrubber } from '../../config/redact-url.ts';
 
 export type { RestFailure, RestResult } from './rest-http.ts';
 
@@ -52,16 +54,20 @@ export interface WindowQuery {
 export class RestClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly scrub: (text: string) => string;
 
+  /** `baseUrl` may carry credentials (sent as Basic auth) and a query string (kept on every request). */
   constructor(baseUrl: string, timeoutMs = 10_000) {
     this.baseUrl = baseUrl;
     this.timeoutMs = timeoutMs;
+    this.scrub = secretScrubber([baseUrl]);
   }
 
   private get(path: string, params: URLSearchParams | null, maxBytes: number, signal: AbortSignal | undefined): Promise<RestResult<unknown>> {
-    const query = params ? `?${params}` : '';
-    return getJson(`${this.baseUrl}${path}${query}`, {
-      signal, timeoutMs: this.timeoutMs, maxBytes, shownUrl: `${this.baseUrl}${path}${query}`, scrub: (t) => t,
+    const url = joinUrl(this.baseUrl, path, params ? String(params) : '');
+    const request = restRequest(url);
+    return getJson(request.url, {
+      signal, timeoutMs: this.timeoutMs, maxBytes, headers: request.headers, shownUrl: redactUrl(url), scrub: this.scrub,
     });
   }
 
