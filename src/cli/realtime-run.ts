@@ -133,7 +133,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   loop.drainAll();
   engine.finish();
   const p = feed.pipeline.stats;
-  const summary = buildSummary({
+  // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
+  const undelivered = feed.pipeline.undelivered();
+  const built = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
     extra: {
       latency: loop.latency.summary(),
@@ -141,10 +143,14 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
         messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
         outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
         lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
-        pauses: feed.stats.pauses, alerts: loop.alerts,
+        pauses: feed.stats.pauses, alerts: loop.alerts, undelivered: undelivered.count,
       },
     },
   });
+  const summary = undelivered.count === 0 ? built : {
+    ...built, status: 'incomplete' as const,
+    incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}`,
+  };
   bus.emit({ type: 'run_end', summary });
   await bus.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

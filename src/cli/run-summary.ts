@@ -77,6 +77,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
     }
   }
   if (s.error) lines.push(`  ERROR         ${s.error}`);
+  if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);
   return lines.join('\n') + '\n';
 }

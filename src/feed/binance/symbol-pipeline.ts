@@ -22,6 +22,17 @@ interface SymbolState {
   coveredUntil: number;
   pending: ReceivedBar[];
   backfilling: boolean;
+  /** The window of the backfill under way, and why its last attempt failed (null: none failed). */
+  window: string | null;
+  lastFailure: string | null;
+}
+
+/** Closed bars the feed accepted but never handed to the loop (they wait behind a backfill). */
+export interface Undelivered {
+  readonly count: number;
+  readonly bySymbol: Readonly<Record<string, number>>;
+  /** One line per symbol: how many, and what they wait for. */
+  readonly reasons: readonly string[];
 }
 
 export interface PipelineStats {
@@ -67,7 +78,7 @@ export class SymbolPipeline {
   private state(symbol: string): SymbolState {
     let s = this.states.get(symbol);
     if (!s) {
-      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false };
+      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null };
       this.states.set(symbol, s);
     }
     return s;
@@ -152,6 +163,7 @@ export class SymbolPipeline {
     this.backfillingCount++;
     this.stats.backfills++;
     const window = `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`;
+    s.window = window;
     this.options.onBackfillChange(`backfilling ${window}`);
     const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
     for (;;) {
@@ -163,6 +175,8 @@ export class SymbolPipeline {
         for (const bar of result.value) this.deliverBackfilled(bar, s);
         s.coveredUntil = Math.max(s.coveredUntil, to);
         s.backfilling = false;
+        s.window = null;
+        s.lastFailure = null;
         this.backfillingCount--;
         if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
         this.pump(symbol);
@@ -170,6 +184,7 @@ export class SymbolPipeline {
         return;
       }
       this.stats.backfillFailures++;
+      s.lastFailure = result.failure.message;
       if (!this.failing.has(symbol)) {
         this.failing.add(symbol);
         const detail = `backfill of ${window} failed: ${result.failure.message}`;
@@ -195,6 +210,23 @@ export class SymbolPipeline {
     this.stats.backfilledBars++;
     s.lastDelivered = bar.openTime;
     this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic() });
+  }
+
+  /** What is still held at shutdown: bars accepted, never delivered, and why. */
+  undelivered(): Undelivered {
+    let count = 0;
+    const bySymbol: Record<string, number> = {};
+    const reasons: string[] = [];
+    for (const [symbol, s] of this.states) {
+      if (s.pending.length === 0) continue;
+      count += s.pending.length;
+      bySymbol[symbol] = s.pending.length;
+      const why = s.lastFailure !== null
+        ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
+        : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`;
+      reasons.push(`${symbol} ${s.pending.length} (${why})`);
+    }
+    return { count, bySymbol, reasons };
   }
 
   stop(): void {
