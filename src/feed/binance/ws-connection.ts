@@ -15,6 +15,7 @@
  */
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import { shown } from './kline-fields.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
@@ -42,6 +43,12 @@ export interface ConnectionOptions {
 }
 
 let nextConnectionId = 1;
+
+/**
+ * Largest frame we accept (ws's default is 100 MiB, buffered whole before we see it). A kline
+ * message is ~500 bytes and a SUBSCRIBE reply smaller; past this, ws closes with 1009.
+ */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
 /**
  * Runs fn after the event loop has polled for I/O at least once: the first immediate may run
@@ -111,7 +118,17 @@ export class WsConnection {
     const { clock } = this.options;
     this.state = 'connecting';
     // No handshakeTimeout of ws's own: it would judge across a blocked loop; connectTimer does not.
-    const ws = new WebSocket(this.options.url, { perMessageDeflate: false });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.options.url, { perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
+    } catch (err) {
+      // A URL ws cannot use: a close like any failed attempt (on the next turn, as ws would),
+      // its message without the URL, which may hold credentials.
+      this.state = 'closed';
+      const why = (err as Error).name;
+      setImmediate(() => this.handlers.onClose(this, 1006, `cannot open: ${why}`));
+      return;
+    }
     this.ws = ws;
     this.connectTimer = clock.setTimer(() => afterPendingIo(() => {
       if (this.state === 'connecting') this.terminate();
@@ -224,7 +241,7 @@ export class WsConnection {
     if (typeof msg.id !== 'number' || !this.pendingRequests.has(msg.id)) return false;
     const method = this.pendingRequests.get(msg.id)!;
     this.pendingRequests.delete(msg.id);
-    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${String(msg.error.code)} ${String(msg.error.msg)}`);
+    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${shown(msg.error.code)} ${shown(msg.error.msg, 200)}`);
     return true;
   }
 
