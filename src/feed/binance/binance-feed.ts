@@ -18,17 +18,19 @@
  * group) is fresh while any of its open connections, the active one or one being retired, has
  * delivered and is not stale.
  */
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import type { Clock } from '../../telemetry/clock.ts';
 import type { FeedState } from '../../events/types.ts';
 import { Backoff, ConnectBudget } from './backoff.ts';
 import { redactUrl } from '../../config/redact-url.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import { parseStreamMessage } from './kline-message.ts';
 import type { RestClient } from './rest-client.ts';
-import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
+import { combinedUrl, planConnections, streamName } from './stream-names.ts';
 import { SymbolPipeline } from './symbol-pipeline.ts';
 import { SymbolWatch } from './symbol-watch.ts';
-import { afterPendingIo, WsConnection, type ConnectionHandlers } from './ws-connection.ts';
+import { allConnections, delivering, feedHealth, fresh, type Slot } from './slot-health.ts';
+import { WsConnection, type ConnectionHandlers } from './ws-connection.ts';
+import { StaleWatchdog } from './stale-watchdog.ts';
 
 export interface BinanceFeedOptions {
   readonly symbols: readonly string[];
@@ -62,17 +64,6 @@ export interface FeedStats {
   pauses: number;
 }
 
-interface Slot {
-  readonly plan: ConnectionPlan;
-  active: WsConnection | null;
-  /** Connections being replaced in a planned rotation; closed once the new one delivers. */
-  retiring: WsConnection[];
-  backoff: Backoff;
-  reconnectTimer: TimerHandle | null;
-  /** The next planned rotation: the lifetime cut, or the retry of a rotation that failed. */
-  lifetimeTimer: TimerHandle | null;
-}
-
 export class BinanceFeed {
   readonly stats: FeedStats = { messages: 0, malformed: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
   readonly pipeline: SymbolPipeline;
@@ -84,9 +75,7 @@ export class BinanceFeed {
   private readonly budget = new ConnectBudget();
   private readonly abort = new AbortController();
   private readonly handlers: ConnectionHandlers;
-  private watchdog: TimerHandle | null = null;
-  /** A staleness verdict waits for pending I/O to be read (see ws-connection.ts). */
-  private verdictPending = false;
+  private readonly watchdog: StaleWatchdog;
   private state: FeedState | null = null;
   private stopped = false;
   private paused = false;
@@ -107,7 +96,8 @@ export class BinanceFeed {
       onBackfillChange: (detail) => this.refreshHealth(detail),
       output: {
         push: (item) => this.push(item),
-        feedState: (s, d) => this.setState(s, d),
+        // The state is derived here, never set from outside: a backfill's news only asks for it.
+        feedState: (_s, d) => this.refreshHealth(d),
         raiseHalt: (r, d) => output.raiseHalt(r, d),
         liftHalt: (r) => output.liftHalt(r),
         alert: (k, m) => output.alert(k, m),
@@ -116,6 +106,12 @@ export class BinanceFeed {
       },
     });
     this.watch = new SymbolWatch({ symbols: options.symbols, interval: options.interval, clock: options.clock, alert: (m) => output.alert('malformed', m) });
+    this.watchdog = new StaleWatchdog({
+      clock: options.clock, slots: this.slots, staleAfterMs: options.staleAfterMs, staleAlertAfterMs: options.staleAlertAfterMs,
+      paused: () => this.paused,
+      onStale: (slot, conn, silent) => this.onStale(slot, conn, silent),
+      onSilentTooLong: (slot, conn, silent) => this.onSilentTooLong(slot, conn, silent),
+    });
     this.handlers = {
       onOpen: (conn) => this.onOpen(conn),
       onMessage: (conn, text) => this.onMessage(conn, text),
@@ -130,12 +126,7 @@ export class BinanceFeed {
 
   start(): void {
     for (let i = 0; i < this.slots.length; i++) this.connect(i);
-    const tick = Math.max(10, Math.min(250, this.options.staleAfterMs / 4));
-    const loop = (): void => {
-      this.checkStaleness();
-      if (!this.stopped) this.watchdog = this.options.clock.setTimer(loop, tick);
-    };
-    this.watchdog = this.options.clock.setTimer(loop, tick);
+    this.watchdog.start();
   }
 
   private newConnection(index: number): WsConnection {
@@ -288,7 +279,7 @@ export class BinanceFeed {
     }
     // Data stopped for this slot (its active connection, or the old one of a rotation whose
     // replacement has not delivered yet, is gone): a disconnect.
-    if (!this.delivering(slot)) {
+    if (!delivering(slot)) {
       this.stats.disconnects++;
       if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
       this.output.raiseHalt('feed_disconnected', detail);
@@ -296,88 +287,27 @@ export class BinanceFeed {
     this.refreshHealth(detail);
   }
 
-  /** The open connections of a slot: the active one and those being retired. */
-  private open(slot: Slot): WsConnection[] {
-    const out: WsConnection[] = [];
-    if (slot.active?.state === 'open') out.push(slot.active);
-    for (const c of slot.retiring) if (c.state === 'open') out.push(c);
-    return out;
+  private onStale(slot: Slot, conn: WsConnection, silent: number): void {
+    const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
+    // A silent replacement while the old connection delivers is not a stale feed.
+    if (!fresh(slot)) this.output.raiseHalt('feed_stale', detail);
+    this.refreshHealth(detail);
   }
 
-  /** Some open connection of the slot has delivered: data can flow. */
-  private delivering(slot: Slot): boolean {
-    return this.open(slot).some((c) => c.delivered);
-  }
-
-  /** Some open connection of the slot has delivered and is not stale. */
-  private fresh(slot: Slot): boolean {
-    return this.open(slot).some((c) => c.delivered && !c.stale);
-  }
-
-  /**
-   * The watchdog's tick: when some connection looks silent past a threshold, the verdict waits
-   * until the socket buffers have been read. After a blocked turn, timers run before sockets are
-   * read: the messages that prove a connection fresh may be waiting unread.
-   */
-  private checkStaleness(): void {
-    if (this.paused || this.verdictPending) return;
-    const now = this.options.clock.monotonic();
-    const { staleAfterMs, staleAlertAfterMs } = this.options;
-    const due = this.slots.some((slot) => this.open(slot).some((c) => {
-      const silent = now - c.lastMessageAt;
-      return (silent >= staleAfterMs && !c.stale) || (silent >= staleAlertAfterMs && !c.staleAlerted);
-    }));
-    if (!due) return;
-    this.verdictPending = true;
-    afterPendingIo(() => {
-      this.verdictPending = false;
-      if (!this.stopped && !this.paused) this.judgeStaleness();
-    });
-  }
-
-  private judgeStaleness(): void {
-    const now = this.options.clock.monotonic();
-    const { staleAfterMs, staleAlertAfterMs } = this.options;
-    for (const slot of this.slots) {
-      for (const conn of this.open(slot)) {
-        const silent = now - conn.lastMessageAt;
-        if (silent >= staleAfterMs && !conn.stale) {
-          conn.stale = true;
-          const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
-          // A silent replacement while the old connection delivers is not a stale feed.
-          if (!this.fresh(slot)) this.output.raiseHalt('feed_stale', detail);
-          this.refreshHealth(detail);
-        }
-        if (silent >= staleAlertAfterMs && !conn.staleAlerted) {
-          conn.staleAlerted = true;
-          const replacing = slot.active === conn && slot.retiring.length > 0;
-          this.output.alert('stale', replacing
-            ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
-            : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
-          conn.terminate();
-        }
-      }
-    }
+  private onSilentTooLong(slot: Slot, conn: WsConnection, silent: number): void {
+    const replacing = slot.active === conn && slot.retiring.length > 0;
+    this.output.alert('stale', replacing
+      ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
+      : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
+    conn.terminate();
   }
 
   /** One place decides the feed's state and lifts the halts this feed raised, when they no longer hold. */
   private refreshHealth(detail: string): void {
-    let down = false;
-    let connecting = false;
-    let stale = false;
-    for (const slot of this.slots) {
-      if (!this.delivering(slot)) {
-        down = true;
-        const c = slot.active;
-        if (c && (c.state === 'connecting' || c.state === 'open')) connecting = true;
-      } else if (!this.fresh(slot)) stale = true;
-    }
-    // feed_stale holds while some slot's open connections are all stale (delivered or not).
-    const anyStale = this.slots.some((slot) => !this.fresh(slot) && this.open(slot).some((c) => c.stale));
-    if (!anyStale) this.output.liftHalt('feed_stale');
-    if (!down) this.output.liftHalt('feed_disconnected');
-    const state: FeedState = down ? (connecting ? 'connecting' : 'disconnected') : stale ? 'stale' : this.pipeline.anyBackfilling ? 'backfilling' : 'live';
-    this.setState(state, detail);
+    const health = feedHealth(this.slots, this.pipeline.anyBackfilling);
+    if (!health.stale) this.output.liftHalt('feed_stale');
+    if (!health.down) this.output.liftHalt('feed_disconnected');
+    this.setState(health.state, detail);
   }
 
   private setState(state: FeedState, detail: string): void {
@@ -391,7 +321,7 @@ export class BinanceFeed {
     if (!ok && !this.paused) {
       this.paused = true;
       this.stats.pauses++;
-      for (const slot of this.slots) slot.active?.pause();
+      for (const slot of this.slots) for (const c of allConnections(slot)) c.pause();
       this.output.alert('queue_full', 'the bar queue is full: reading from the socket is paused until the loop catches up (no closed bar is dropped)');
     }
     return ok;
@@ -403,9 +333,9 @@ export class BinanceFeed {
     this.paused = false;
     const now = this.options.clock.monotonic();
     for (const slot of this.slots) {
-      if (slot.active) {
-        slot.active.lastMessageAt = Math.max(slot.active.lastMessageAt, now);
-        slot.active.resume();
+      for (const c of allConnections(slot)) {
+        c.lastMessageAt = Math.max(c.lastMessageAt, now);
+        c.resume();
       }
     }
   }
@@ -419,14 +349,14 @@ export class BinanceFeed {
     if (this.stopped) return;
     this.stopped = true;
     const { clock } = this.options;
-    clock.clearTimer(this.watchdog);
+    this.watchdog.stop();
     this.pipeline.stop();
     this.abort.abort();
     const done = new Promise<void>((resolve) => (this.allClosed = resolve));
     for (const slot of this.slots) {
       clock.clearTimer(slot.reconnectTimer);
       clock.clearTimer(slot.lifetimeTimer);
-      for (const c of [slot.active, ...slot.retiring]) if (c) this.closeConnection(c);
+      for (const c of allConnections(slot)) this.closeConnection(c);
     }
     if (this.closing.size > 0) await done;
     this.setState('stopped', 'feed stopped');
@@ -435,6 +365,8 @@ export class BinanceFeed {
   private closeConnection(conn: WsConnection): void {
     if (conn.state === 'closed' || conn.state === 'idle') return;
     this.closing.add(conn);
+    // A paused socket would not read the peer's close frame: only the grace's terminate would end it.
+    conn.resume();
     conn.close();
   }
 }
