@@ -12,7 +12,6 @@ import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
 import { runnerMain } from './json-process.ts';
 import { runRealtime } from '../../src/cli/realtime-run.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
-import type { Bar } from '../../src/domain/types.ts';
 
 export interface ClientSpec {
   readonly wsUrl: string;
@@ -69,12 +68,10 @@ async function runClient(spec: ClientSpec): Promise<ClientResult> {
     { stdout: () => {}, stderr: (t) => { stderr += t; } },
     {
       stopSignal,
-      onStarted: ({ engine }) => {
-        startupMs = performance.now() - began;
-        feedStartedAt = wallNow();
-        const cycle = engine.cycle.bind(engine);
-        engine.cycle = (bar: Bar): void => {
-          cycle(bar);
+      // Counts decisions as a sink: the loop is measured as it runs, not patched.
+      sinks: [{
+        write: (_seq, event) => {
+          if (event.type !== 'decision') return;
           cycles++;
           if (cycles === 1) firstCycleAt = wallNow();
           if (cycles === spec.expectedBars) {
@@ -82,7 +79,11 @@ async function runClient(spec: ClientSpec): Promise<ClientResult> {
             clearTimeout(timeout);
             stop();
           }
-        };
+        },
+      }],
+      onStarted: () => {
+        startupMs = performance.now() - began;
+        feedStartedAt = wallNow();
         timeout = setTimeout(() => {
           timedOut = true;
           stop();

@@ -14,12 +14,21 @@ export interface Instrument {
   readonly lotDiv: bigint;
 }
 
-// Quote assets of crypto pairs: a symbol ending in one of these trades in fractional lots by default.
-const CRYPTO_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'BTC', 'ETH', 'BNB', 'EUR', 'TRY', 'BRL'];
+// Quote assets of crypto pairs: coins and stablecoins, and the fiat currencies exchanges quote coins in.
+const CRYPTO_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'BTC', 'XBT', 'ETH', 'BNB',
+  'USD', 'EUR', 'GBP', 'JPY', 'TRY', 'BRL'];
 export const CRYPTO_DEFAULT_STEP = '0.00001';
 
+/**
+ * A pair is BASE + QUOTE, written together (BTCUSDT, XBTUSD) or with - / _ between (BTC-USD,
+ * BTC/USD, BTC_USDT), with a quote from the list. Written together, the base needs two letters
+ * at least: share tickers that end in a coin's or a currency's name have one (GBTC, FBTC, SETH),
+ * and a dash followed by a share class (BRK-B, BF-B) is no quote.
+ */
 export function defaultLotStep(symbol: string): string {
-  return CRYPTO_QUOTES.some((q) => symbol.length > q.length && symbol.endsWith(q)) ? CRYPTO_DEFAULT_STEP : '1';
+  const sep = /^([A-Z0-9]+)[-/_]([A-Z0-9]+)$/.exec(symbol);
+  if (sep) return CRYPTO_QUOTES.includes(sep[2]!) ? CRYPTO_DEFAULT_STEP : '1';
+  return CRYPTO_QUOTES.some((q) => symbol.length >= q.length + 2 && symbol.endsWith(q) && /^[A-Z0-9]+$/.test(symbol)) ? CRYPTO_DEFAULT_STEP : '1';
 }
 
 /** A lot step must be a power of ten from 1 down to 1e-8; returns null otherwise. */

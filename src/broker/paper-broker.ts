@@ -8,6 +8,7 @@
  */
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
 import type { Bar, Fill, Order, Side } from '../domain/types.ts';
+import type { AccountView } from '../risk/account-view.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 
 export interface BrokerConfig {
@@ -25,7 +26,7 @@ interface Book {
   marketValue: bigint;
 }
 
-export class PaperBroker {
+export class PaperBroker implements AccountView {
   readonly startCash: bigint;
   cash: bigint;
   fees = 0n;
@@ -35,6 +36,8 @@ export class PaperBroker {
   private marketValueTotal = 0n;
   private readonly books = new Map<string, Book>();
   private readonly resting = new Map<string, Order[]>();
+  /** Frozen copies of each symbol's resting orders for strategies, rebuilt only when the book changes. */
+  private readonly views = new Map<string, readonly Order[]>();
   private readonly config: BrokerConfig;
 
   constructor(config: BrokerConfig) {
@@ -140,8 +143,10 @@ export class PaperBroker {
     const next = old + q;
     let basis: bigint;
     if (old === 0 || (old > 0) === (q > 0)) basis = b.basis + signedN;
-    else if (Math.abs(q) <= Math.abs(old)) basis = (b.basis * BigInt(next)) / BigInt(old);
-    else basis = (signedN * BigInt(next)) / BigInt(q);
+    // Floor, not truncation: the basis left (or taken by a flip) rounds down, so the realized
+    // PnL booked now rounds against the trader for shorts as well as longs.
+    else if (Math.abs(q) <= Math.abs(old)) basis = divFloor(b.basis * BigInt(next), BigInt(old));
+    else basis = divFloor(signedN * BigInt(next), BigInt(q));
     const realized = cashFlow + (basis - b.basis);
     if (old !== 0 && (next === 0 || (next > 0) !== (old > 0))) this.trades++;
     b.qty = next;
@@ -160,11 +165,34 @@ export class PaperBroker {
       list = [];
       this.resting.set(order.symbol, list);
     }
-    list.push(order);
+    list.push(Object.isFrozen(order) ? order : Object.freeze({ ...order }));
+    this.views.delete(order.symbol);
   }
 
+  /**
+   * This symbol's resting orders as a frozen array of frozen orders: what a strategy sees. It can
+   * neither enlarge an order nor slip one onto the book (the book is the broker's own array).
+   */
   restingOrders(symbol: string): readonly Order[] {
-    return this.resting.get(symbol) ?? [];
+    let view = this.views.get(symbol);
+    if (view === undefined) {
+      view = Object.freeze((this.resting.get(symbol) ?? []).slice());
+      this.views.set(symbol, view);
+    }
+    return view;
+  }
+
+  /** Symbols that have resting orders, in the order they first rested (deterministic in every mode). */
+  restingSymbols(): string[] {
+    const out: string[] = [];
+    for (const [symbol, list] of this.resting) if (list.length > 0) out.push(symbol);
+    return out;
+  }
+
+  get restingCount(): number {
+    let n = 0;
+    for (const list of this.resting.values()) n += list.length;
+    return n;
   }
 
   /** Lots resting on one side of a symbol: what could still fill without a new decision. */
@@ -188,6 +216,7 @@ export class PaperBroker {
     const list = this.resting.get(symbol);
     const at = list?.findIndex((o) => o.orderId === orderId) ?? -1;
     if (!list || at < 0) return undefined;
+    this.views.delete(symbol);
     return list.splice(at, 1)[0];
   }
 

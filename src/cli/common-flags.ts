@@ -11,10 +11,38 @@ export type Refuse = (message: string) => UsageError;
 
 export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, refuse: Refuse) {
   try {
-    return parseArgs({ args: [...argv], allowPositionals: false, strict: true, options });
+    return parseArgs({ args: attachDashValues(argv, options, refuse), allowPositionals: false, strict: true, options });
   } catch (err) {
     throw refuse((err as Error).message);
   }
+}
+
+/**
+ * util.parseArgs takes `--cash -5` for an option followed by another ("argument is ambiguous"), so
+ * the flag's own check, which names the expected value, never ran. A value-taking flag followed by
+ * anything that is not an option (`-5`, `-.5`, `-runs`) takes it as its value, as `--cash=-5` does;
+ * one followed by an option or by nothing is refused here by name.
+ */
+function attachDashValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>, refuse: Refuse): string[] {
+  const shorts = new Set(Object.values(options).map((o) => o.short).filter((s) => s !== undefined).map((s) => `-${s}`));
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : null;
+    if (name === null || !Object.hasOwn(options, name) || options[name]!.type !== 'string') {
+      args.push(arg);
+      continue;
+    }
+    const next = argv[i + 1];
+    if (next === undefined || next.startsWith('--') || shorts.has(next)) {
+      throw refuse(`${arg} needs a value${next === undefined ? ' (it is the last argument)' : `, but is followed by ${next}`}.`);
+    }
+    if (next.startsWith('-')) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else args.push(arg);
+  }
+  return args;
 }
 
 /** "btcusdt, ETHUSDT" → ['BTCUSDT', 'ETHUSDT']; repeats and non-symbols are refused. May be empty. */
@@ -22,7 +50,8 @@ export function parseSymbols(text: string, refuse: Refuse): string[] {
   const symbols = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
   const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
   if (dup) throw refuse(`--symbols: ${dup} is listed twice.`);
-  for (const s of symbols) if (!/^[A-Z0-9._\-\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - only).`);
+  // '/' for pairs as Kraken and many vendors write them (BTC/USD); such a symbol's file comes with --file.
+  for (const s of symbols) if (!/^[A-Z0-9._\-/\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - / only).`);
   return symbols;
 }
 
@@ -41,6 +70,8 @@ export function parseFiles(values: readonly string[], symbols: readonly string[]
   for (const [symbol, path] of keyValues('--file', values, 'SPY=./spy.csv', refuse)) {
     const key = symbol.toUpperCase();
     if (!symbols.includes(key)) throw refuse(`--file ${symbol}=${path}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    // The same file twice would make every row of the second copy a duplicate skip.
+    if (files.get(key)?.includes(path)) throw refuse(`--file ${symbol}=${path}: this file is already given for ${key}.`);
     files.set(key, [...(files.get(key) ?? []), path]);
   }
   return files;

@@ -11,6 +11,7 @@ import { parseRunOptions, RUN_USAGE } from './run-options.ts';
 import { runStatic, type CliIo } from './static-run.ts';
 import { sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { CONTROL_USAGE, controlCommand } from './control-commands.ts';
 
 const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever leaves this machine.
 
@@ -18,9 +19,14 @@ Commands:
   tradeloop run --source csv [options]        replay CSV bars through the loop (deterministic)
   tradeloop run --source realtime [options]   paper-trade live Binance klines (needs FLAG_REALTIME=1)
   tradeloop replay-server --data DIR ...      serve CSV bars over the Binance market-data protocol
+  tradeloop status --state DIR [--json]       a running session's state, halts, positions, feed, latency
+  tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
+  tradeloop resume --state DIR [--halt R]     lift the operator halt (or a latched one: drawdown, strategy_error)
+  tradeloop flatten --state DIR [--symbols]   cancel resting orders and close positions, even while halted
   tradeloop help [command]
 
 Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
+Exit codes: 0 done; 1 a fatal data or strategy error (run) or a refused command; 2 a usage refusal; 3 no session at --state.
 `;
 
 export type CommandHandler = (argv: readonly string[], flags: Flags, io: CliIo) => Promise<number>;
@@ -32,6 +38,12 @@ EXTRA_COMMANDS.set('replay-server', {
   usage: 'Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun \'tradeloop replay-server --help\' for every option.\n',
   load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
 });
+for (const name of ['status', 'halt', 'resume', 'flatten']) {
+  EXTRA_COMMANDS.set(name, {
+    usage: CONTROL_USAGE[name]!,
+    load: async () => (argv, _flags, io) => controlCommand(name, argv, io),
+  });
+}
 
 async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Promise<number> {
   const opts = parseRunOptions(argv);
@@ -61,7 +73,7 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
       const topic = rest[0];
       if (topic === 'run') io.stdout(RUN_USAGE);
       else if (topic && EXTRA_COMMANDS.has(topic)) io.stdout(EXTRA_COMMANDS.get(topic)!.usage);
-      else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, replay-server.`);
+      else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, replay-server, status, halt, resume, flatten.`);
       else io.stdout(USAGE);
       return command === undefined ? 2 : 0;
     }
@@ -69,7 +81,7 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
     if (command === 'run') return await runCommand(rest, flags, io);
     const extra = EXTRA_COMMANDS.get(command);
     if (extra) return await (await extra.load())(rest, flags, io);
-    throw new UsageError(`unknown command ${JSON.stringify(command)}. Commands: run, replay-server, help.`);
+    throw new UsageError(`unknown command ${JSON.stringify(command).slice(0, 40)}. Commands: run, replay-server, status, halt, resume, flatten, help.`);
   } catch (err) {
     if (err instanceof UsageError || err instanceof FlagError || err instanceof StrategyLoadError || err instanceof StrategyParamError) {
       io.stderr(`tradeloop: ${err.message}\n`);

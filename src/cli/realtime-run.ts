@@ -9,8 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import { RealtimeLoop } from '../engine/realtime-loop.ts';
-import { EventBus } from '../events/event-bus.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
+import type { EventSink } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
@@ -24,7 +24,9 @@ import { ClockOffset } from '../telemetry/latency.ts';
 import type { Bar } from '../domain/types.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
-import { buildLoop, raiseFlagHalt, runStartEvent } from './run-parts.ts';
+import { buildLoop, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
+import type { Session } from '../session/session.ts';
+import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -34,9 +36,11 @@ export interface RealtimeHooks {
   readonly random?: () => number;
   /** Resolves when the run should stop (tests); by default SIGINT/SIGTERM or --minutes. */
   readonly stopSignal?: Promise<void>;
-  /** Called once the feed is running: the artifacts folder, and the engine for operator actions. */
-  readonly onStarted?: (info: { outDir: string; runId: string; engine: Engine }) => void;
+  /** Called once the feed is running: the artifacts folder, the engine and the session (tests drive operator commands through it). */
+  readonly onStarted?: (info: { outDir: string; runId: string; engine: Engine; session: Session; controlUrl?: string; token?: string }) => void;
   readonly lifetimeMs?: number;
+  /** More sinks on the bus (the benchmark counts decisions with one). */
+  readonly sinks?: EventSink[];
 }
 
 export class StartupError extends Error {
@@ -63,10 +67,13 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const clock = hooks.clock ?? systemClock;
   const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
+  // The state folder is locked first: a second session on it is refused before any request.
+  const stateDir = openStateDir(opts.stateDir ?? (opts.out ?? null));
   let history: History;
   try {
     history = await loadHistory(rest, opts, strategy.warmup, clockOffset, clock);
   } catch (err) {
+    stateDir?.release();
     if (err instanceof StartupError) {
       io.stderr(`tradeloop: ${err.message}\n`);
       return 1;
@@ -80,11 +87,41 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   makeOutDir(outDir);
 
   const counter = new EventCounter();
-  const bus = new EventBus([new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true }), counter]);
-  const { broker, engine } = buildLoop(opts, strategy, bus, 'halt', () => clock.monotonic());
+  const writer = new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true });
+  // A realtime run always has a state folder: its own --state, or its artifacts folder.
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, ...(hooks.sinks ?? [])], clock });
+  const { bus } = opened;
+  const newest = new Map<string, number>();
+  const parts = buildLoop(opts, strategy, bus, {
+    onStrategyError: 'halt', now: () => clock.now(), monotonic: () => clock.monotonic(),
+    newestClosed: (s) => newest.get(s), onHaltChange: opened.onHaltChange,
+  });
+  const { broker, engine } = parts;
 
-  bus.emit(runStartEvent(opts, runId, strategy, []));
-  raiseFlagHalt(engine, flags, clock.now());
+  let feed: BinanceFeed | null = null;
+  let session: Session | null = null;
+  const loop = new RealtimeLoop({
+    engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
+    latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
+    beforeCycle: () => session?.applyPending(),
+    isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
+    onDrained: () => feed?.resumeReading(),
+  });
+  session = opened.attach(parts, {
+    // In realtime a flatten fills at the newest price the feed has seen (any kline update), else the last close.
+    priceOf: (s) => {
+      const q = loop.quotes.get(s);
+      if (q) return { price: q.price, source: 'last_update', time: q.eventTime };
+      const close = broker.lastMark(s);
+      return close > 0 ? { price: close, source: 'last_close', time: engine.barTime(s) } : null;
+    },
+    latencyP99: () => loop.latency.p99(),
+    receivedAt: (s) => loop.receivedAt.get(s),
+  });
+
+  bus.emit(runStartEvent(opts, runId, strategy, [], opened.persisted));
+  session.restore();
+  raiseFlagHalt(parts.control, flags);
   const warmupBars: Record<string, number> = {};
   for (const [symbol, bars] of history.bars) {
     for (const bar of bars) engine.warmup(bar);
@@ -92,14 +129,8 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   }
   bus.endCycle();
   bus.flush();
+  const endpoint = await opened.startControl();
 
-  let feed: BinanceFeed | null = null;
-  const loop = new RealtimeLoop({
-    engine, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
-    latencyAlertMs: opts.latencyAlertMs, clockOffset,
-    isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
-    onDrained: () => feed?.resumeReading(),
-  });
   feed = new BinanceFeed({
     symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
     staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset,
@@ -120,8 +151,11 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
   });
   feed.start();
-  if (!opts.quiet) io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
-  hooks.onStarted?.({ outDir, runId, engine });
+  if (!opts.quiet) {
+    io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
+    if (endpoint && opened.stateDir) io.stdout(`  control: ${endpoint.url} (token in ${opened.stateDir.controlPath}); tradeloop status --state ${opened.stateDir.path}\n`);
+  }
+  hooks.onStarted?.({ outDir, runId, engine, session, ...(endpoint ? { controlUrl: endpoint.url, token: endpoint.token } : {}) });
   await stop;
   clock.clearTimer(minutesTimer);
   if (onSignal) {
@@ -131,19 +165,21 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   stopOffsetRefresh();
   await feed.stop();
   loop.drainAll();
+  await opened.finish();
   engine.finish();
   const p = feed.pipeline.stats;
   // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
   const undelivered = feed.pipeline.undelivered();
   const built = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
+    trading: parts.trading, webhooks: opened.webhookStats(),
     extra: {
       latency: loop.latency.summary(),
       feed: {
         messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
         outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
         lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
-        pauses: feed.stats.pauses, alerts: loop.alerts, undelivered: undelivered.count,
+        pauses: feed.stats.pauses, alerts: counter.of('alert'), undelivered: undelivered.count,
       },
     },
   });
@@ -152,7 +188,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}`,
   };
   bus.emit({ type: 'run_end', summary });
-  await bus.close();
+  await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));
   return 0;

@@ -11,11 +11,23 @@ import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instr
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
+import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE, type SessionOptions } from './session-options.ts';
+import { numberFlag } from './flag-numbers.ts';
 
 export type SourceKind = 'csv' | 'realtime';
 export type Network = 'production' | 'testnet';
+export type DateFormat = 'dmy' | 'mdy' | 'ymd';
 
-export interface RunOptions {
+/** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
+// --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
+const CSV_ONLY = ['from', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
+const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-alert-after', 'latency-alert-ms', 'slice-grace-ms', 'queue-size', 'ping-interval', 'max-bar-age'] as const;
+
+/** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */
+const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;
+export const DEFAULT_MAX_SKIP_RATIO = 0.01;
+
+export interface RunOptions extends SessionOptions {
   readonly source: SourceKind;
   readonly symbols: readonly string[];
   readonly interval: string;
@@ -38,6 +50,10 @@ export interface RunOptions {
   readonly maxGrossExposure: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;
   readonly onBadRow: 'fail' | 'skip';
+  /** A file whose skipped rows are more than this fraction of its rows stops the run (csv). */
+  readonly maxSkipRatio: number;
+  /** How to read day/month-first dates ("03/09/2026"); null: such dates are refused as ambiguous. */
+  readonly dateFormat: DateFormat | null;
   readonly out: string | null;
   readonly quiet: boolean;
   // Realtime only.
@@ -65,11 +81,13 @@ Data (csv):
   --data DIR               folder holding <SYMBOL>.csv files (default data/sample)
   --file SYMBOL=PATH       a file for a symbol; repeatable, several files of one symbol merge in time order
   --from ISO               start of the run window; earlier bars only warm up the strategy
-  --minutes N              run N minutes of bar time (csv) or of wall-clock time (realtime)
+  --minutes N              run N minutes of bar time (csv, up to 52560000) or of wall-clock time (realtime, up to 525600)
   --tz ZONE                zone of timestamps written without one (default UTC), e.g. America/New_York
   --bar-label start|end    whether timestamps label the bar's start (default) or its end
   --interval I             bar interval (default 1m): ${INTERVALS.join(' ')}
   --on-bad-row fail|skip   stop at a malformed row (default) or skip it with a skip event
+  --max-skip-ratio R       stop when a file's skipped rows are more than this fraction of its rows (default 0.01 = 1%)
+  --date-format dmy|mdy|ymd  how to read day/month-first dates such as 03/09/2026 (refused as ambiguous without it)
 Strategy and broker:
   --strategy NAME|PATH     sma-cross (default), hold, or a module path such as ./my-strategy.ts
   --param k=v              strategy parameter; repeatable (sma-cross: fast, slow, pct, short)
@@ -85,22 +103,28 @@ Output:
 Realtime (needs FLAG_REALTIME=1):
   --network production|testnet   Binance endpoints (default production; market data only, no keys)
   --ws-url URL --rest-url URL    any other server, e.g. a tradeloop replay-server
-  --stale-after S          no message for S seconds: feed stale, trading halted (default 5)
-  --stale-alert-after S    stale this long: alert (default 10)
-  --latency-alert-ms N     total latency above N ms: alert (default 1000)
-  --slice-grace-ms N       wait this long for the other symbols' bars of a minute (default 1500)
-  --queue-size N           closed bars held for the loop before the socket is paused (default 10000)
-  --ping-interval S        client ping period in seconds (default 20)
-`;
+  --stale-after S          no message for S seconds (1-3600): feed stale, trading halted (default 5)
+  --stale-alert-after S    stale this long (1-86400 s): alert (default 10, or 2 x --stale-after if higher)
+  --latency-alert-ms N     total latency above N ms (1-600000): alert (default 1000)
+  --slice-grace-ms N       wait this long (1-600000 ms) for the other symbols' bars of a minute (default 1500)
+  --queue-size N           closed bars held for the loop before the socket is paused (1-1000000, default 10000)
+  --ping-interval S        client ping period in seconds (1-3600, default 20)
+${SESSION_USAGE}`;
 
 function usage(message: string): UsageError {
   return new UsageError(`${message}\nRun 'tradeloop run --help' for the options.`);
 }
 
-function positiveNumber(flag: string, raw: string | undefined, fallback: number, unit: string): number {
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw usage(`${flag} ${raw}: expected a positive number of ${unit}.`);
+/** --max-skip-ratio: one form only, a fraction; "1%" and "5" are refused with the fraction they meant. */
+function parseSkipRatio(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_MAX_SKIP_RATIO;
+  const text = raw.trim();
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent) throw usage(`--max-skip-ratio ${raw}: give a fraction, not a percentage: --max-skip-ratio ${Number(percent[1]) / 100} is ${percent[1]}%.`);
+  const value = Number(text);
+  if (!/^\d+(?:\.\d+)?$/.test(text) || value > 1) {
+    throw usage(`--max-skip-ratio ${raw}: expected a fraction of a file's rows from 0 to 1, e.g. 0.05 for 5% (default ${DEFAULT_MAX_SKIP_RATIO}).`);
+  }
   return value;
 }
 
@@ -125,6 +149,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         'max-gross-exposure': { type: 'string' },
         lot: { type: 'string', multiple: true },
         'on-bad-row': { type: 'string' },
+        'max-skip-ratio': { type: 'string' },
+        'date-format': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
         network: { type: 'string' },
@@ -136,23 +162,27 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         'slice-grace-ms': { type: 'string' },
         'queue-size': { type: 'string' },
         'ping-interval': { type: 'string' },
+        ...SESSION_FLAGS,
   }, usage);
   const v = parsed.values;
   if (v.help) return 'help';
 
   const source = (v.source ?? 'csv') as SourceKind;
   if (source !== 'csv' && source !== 'realtime') throw usage(`--source ${v.source}: expected csv or realtime.`);
+  const foreign = (source === 'csv' ? REALTIME_ONLY : CSV_ONLY).filter((flag) => v[flag] !== undefined).map((flag) => `--${flag}`);
+  if (foreign.length > 0) {
+    throw usage(source === 'csv'
+      ? `${foreign.join(', ')}: only for --source realtime, and this run reads csv (the default --source). Drop ${foreign.length > 1 ? 'them' : 'it'}, or pass --source realtime.`
+      : `${foreign.join(', ')}: only for --source csv, and this run is --source realtime. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`);
+  }
 
   const symbolsText = v.symbols ?? (source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
   const symbols = parseSymbols(symbolsText, usage);
   if (symbols.length === 0) throw usage(`--symbols ${JSON.stringify(symbolsText)}: name at least one symbol, e.g. --symbols SPY,QQQ.`);
   const interval = parseInterval(v.interval, usage);
 
-  let minutes: number | null = null;
-  if (v.minutes !== undefined) {
-    minutes = Number(v.minutes);
-    if (!/^\d+$/.test(v.minutes.trim()) || minutes <= 0) throw usage(`--minutes ${v.minutes}: expected a whole number of minutes above 0.`);
-  }
+  const minutes = v.minutes === undefined ? null
+    : numberFlag('--minutes', v.minutes, 0, { min: 1, max: MAX_MINUTES[source], unit: `minutes${source === 'realtime' ? ' (one year at most)' : ''}`, integer: true }, usage);
 
   const tz = v.tz ?? null;
   if (tz !== null && !isValidTimeZone(tz)) throw usage(`--tz ${tz}: not a time zone. Use an IANA name such as America/New_York or UTC.`);
@@ -169,14 +199,21 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
 
   const onBadRow = (v['on-bad-row'] ?? 'fail') as 'fail' | 'skip';
   if (onBadRow !== 'fail' && onBadRow !== 'skip') throw usage(`--on-bad-row ${v['on-bad-row']}: expected fail or skip.`);
+  const maxSkipRatio = parseSkipRatio(v['max-skip-ratio']);
+  const dateFormat = (v['date-format'] ?? null) as DateFormat | null;
+  if (dateFormat !== null && dateFormat !== 'dmy' && dateFormat !== 'mdy' && dateFormat !== 'ymd') {
+    throw usage(`--date-format ${v['date-format']}: expected dmy (03/09/2026 is 3 September), mdy (March 9) or ymd.`);
+  }
 
   const dataDir = v.data ?? join('data', 'sample');
   const files = parseFiles(v.file ?? [], symbols, usage);
   for (const s of symbols) if (!files.has(s)) files.set(s, [join(dataDir, `${s}.csv`)]);
 
-  const params: Record<string, string> = {};
+  // No prototype: a key is the user's text, and on a plain object `constructor` is already "in" it
+  // and `__proto__=5` would vanish instead of reaching the strategy's own check of its names.
+  const params: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [k, val] of keyValues('--param', v.param ?? [], 'fast=5', usage)) {
-    if (k in params) throw usage(`--param ${k} is given twice.`);
+    if (Object.hasOwn(params, k)) throw usage(`--param ${k} is given twice.`);
     params[k] = val;
   }
 
@@ -202,6 +239,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   for (const [symbol, step] of keyValues('--lot', v.lot ?? [], 'BTCUSDT=0.001', usage)) {
     const key = symbol.toUpperCase();
     if (!symbols.includes(key)) throw usage(`--lot ${symbol}=${step}: ${key} is not in --symbols (${symbols.join(',')}).`);
+    if (lotSteps.has(key)) throw usage(`--lot ${symbol}=${step}: ${key} already has --lot ${key}=${lotSteps.get(key)}; give one lot step per symbol.`);
     lotSteps.set(key, step);
   }
   const instruments = new Map<string, Instrument>();
@@ -233,14 +271,16 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   }
   const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
   const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
-  const staleAfterMs = positiveNumber('--stale-after', v['stale-after'], 5, 'seconds') * 1000;
-  const staleAlertAfterMs = positiveNumber('--stale-alert-after', v['stale-alert-after'], 10, 'seconds') * 1000;
+  const seconds = (max: number) => ({ min: 1, max, unit: 'seconds', integer: false });
+  const staleAfterMs = numberFlag('--stale-after', v['stale-after'], 5, seconds(3600), usage) * 1000;
+  // Raising --stale-after alone raises the alert with it: refusing a default the user never set helps no one.
+  const staleAlertAfterMs = numberFlag('--stale-alert-after', v['stale-alert-after'], Math.max(10, 2 * staleAfterMs / 1000), seconds(86_400), usage) * 1000;
   if (staleAlertAfterMs < staleAfterMs) throw usage(`--stale-alert-after ${staleAlertAfterMs / 1000}: must not be shorter than --stale-after ${staleAfterMs / 1000}.`);
-  const latencyAlertMs = positiveNumber('--latency-alert-ms', v['latency-alert-ms'], 1000, 'milliseconds');
-  const sliceGraceMs = positiveNumber('--slice-grace-ms', v['slice-grace-ms'], 1500, 'milliseconds');
-  const queueSize = positiveNumber('--queue-size', v['queue-size'], 10_000, 'bars');
-  if (!Number.isInteger(queueSize)) throw usage(`--queue-size ${v['queue-size']}: expected a whole number.`);
-  const pingIntervalMs = positiveNumber('--ping-interval', v['ping-interval'], 20, 'seconds') * 1000;
+  const ms = { min: 1, max: 600_000, unit: 'milliseconds', integer: true };
+  const latencyAlertMs = numberFlag('--latency-alert-ms', v['latency-alert-ms'], 1000, ms, usage);
+  const sliceGraceMs = numberFlag('--slice-grace-ms', v['slice-grace-ms'], 1500, ms, usage);
+  const queueSize = numberFlag('--queue-size', v['queue-size'], 10_000, { min: 1, max: 1_000_000, unit: 'bars', integer: true }, usage);
+  const pingIntervalMs = numberFlag('--ping-interval', v['ping-interval'], 20, seconds(3600), usage) * 1000;
   if (source === 'realtime' && sliceGraceMs >= nominalIntervalMs(interval)) {
     throw usage(`--slice-grace-ms ${sliceGraceMs}: must be shorter than one ${interval} bar.`);
   }
@@ -251,7 +291,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
-    instruments, onBadRow, out: v.out ?? null, quiet: v.quiet ?? false,
+    instruments, onBadRow, maxSkipRatio, dateFormat, out: v.out ?? null, quiet: v.quiet ?? false,
     network, wsUrl, restUrl, staleAfterMs, staleAlertAfterMs, latencyAlertMs, sliceGraceMs, queueSize, pingIntervalMs,
+    ...parseSessionOptions(v, usage),
   };
 }

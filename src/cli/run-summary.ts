@@ -6,6 +6,8 @@ import type { EventCounter } from '../sinks/event-counter.ts';
 import type { RunSummary } from '../events/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { round } from '../engine/run-stats.ts';
+import type { TradingState } from '../risk/trading-state.ts';
+import type { WebhookStats } from '../sinks/webhook-alerts.ts';
 
 export interface SummaryInput {
   readonly runId: string;
@@ -16,6 +18,8 @@ export interface SummaryInput {
   readonly barsBySymbol: Readonly<Record<string, number>>;
   readonly warmupBars: Readonly<Record<string, number>>;
   readonly error?: string;
+  readonly trading?: TradingState;
+  readonly webhooks?: WebhookStats | null;
   readonly extra?: Pick<RunSummary, 'latency' | 'feed'>;
 }
 
@@ -53,6 +57,13 @@ export function buildSummary(input: SummaryInput): RunSummary {
     barsBySymbol,
     warmupBars,
     positions,
+    ...(input.trading && (counter.of('halt') > 0 || input.trading.state !== 'ACTIVE') ? {
+      trading: {
+        state: input.trading.state, held: input.trading.reasons(), halts: counter.byReason('halt'),
+        alerts: counter.byReason('alert'), rejects: counter.byReason('reject'), cancels: counter.byReason('cancel'),
+      },
+    } : {}),
+    ...(input.webhooks ? { webhooks: { ...input.webhooks } } : {}),
     ...(input.extra ?? {}),
   };
 }
@@ -76,6 +87,10 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
       lines.push(`  latency ${segment.padEnd(8)} p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (n=${p.count})`);
     }
   }
+  if (s.trading) {
+    lines.push(`  trading       ${s.trading.state}${s.trading.held.length > 0 ? ` (held: ${s.trading.held.join(', ')})` : ''}   halts ${Object.entries(s.trading.halts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  }
+  if (s.webhooks) lines.push(`  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`);
   if (s.error) lines.push(`  ERROR         ${s.error}`);
   if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);

@@ -6,7 +6,6 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
-import { EventBus } from '../events/event-bus.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import type { InputFile } from '../events/types.ts';
@@ -18,9 +17,11 @@ import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary } from './run-summary.ts';
-import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from './run-parts.ts';
+import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
+import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -67,27 +68,36 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
+    ...csvReadingKey(opts),
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
+  const stateDir = openStateDir(opts.stateDir);
 
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
-  const bus = new EventBus([writer, counter]);
-  const { broker, engine } = buildLoop(opts, strategy, bus, 'throw');
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer] });
+  const { bus } = opened;
+  const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
+  const session = opened.attach(parts, {});
+  const { broker, engine } = parts;
 
-  bus.emit(runStartEvent(opts, runId, strategy, inputs));
-  raiseFlagHalt(engine, flags);
+  bus.emit(runStartEvent(opts, runId, strategy, inputs, opened.persisted));
+  session.restore();
+  raiseFlagHalt(parts.control, flags);
+  await opened.startControl();
 
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
   const warmupBars: Record<string, number> = {};
+  const skipReasons = new SkipReasons();
   let error: string | undefined;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+    dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
   });
   try {
     await source.open();
@@ -97,23 +107,31 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         engine.warmup(bar);
       },
       bar: (bar) => {
+        session.applyPending();
         barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
         engine.cycle(bar);
         bus.endCycle();
       },
-      skip: (event) => engine.skip(event),
+      skip: (event) => {
+        skipReasons.add(event);
+        engine.skip(event);
+      },
     });
   } catch (err) {
-    if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) throw err;
+    if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
+      await opened.close();
+      throw err;
+    }
     error = err.message;
   }
   if (error === undefined && counter.of('bar') === 0) {
-    error = `no bar in the run window${opts.fromText ? ` (from ${opts.fromText}${opts.minutes !== null ? `, ${opts.minutes} min` : ''})` : ''}: the data has none there. Check --from and --minutes against the files' dates.`;
+    error = emptyWindowMessage(opts, skipReasons);
   }
+  await opened.finish();
   engine.finish();
-  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, ...(error === undefined ? {} : { error }) });
+  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });
-  await bus.close();
+  await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
   if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));

@@ -3,27 +3,28 @@
  * weeks have no fixed length for every purpose, and 1M is calendar months.
  */
 
-const FIXED: Readonly<Record<string, number>> = {
-  '1s': 1_000,
-  '1m': 60_000, '3m': 180_000, '5m': 300_000, '15m': 900_000, '30m': 1_800_000,
-  '1h': 3_600_000, '2h': 7_200_000, '4h': 14_400_000, '6h': 21_600_000, '8h': 28_800_000, '12h': 43_200_000,
-  '1d': 86_400_000, '3d': 259_200_000, '1w': 604_800_000,
-};
+// A Map, not an object literal: `'constructor' in {...}` is true, and an interval name comes from the user.
+const FIXED: ReadonlyMap<string, number> = new Map([
+  ['1s', 1_000],
+  ['1m', 60_000], ['3m', 180_000], ['5m', 300_000], ['15m', 900_000], ['30m', 1_800_000],
+  ['1h', 3_600_000], ['2h', 7_200_000], ['4h', 14_400_000], ['6h', 21_600_000], ['8h', 28_800_000], ['12h', 43_200_000],
+  ['1d', 86_400_000], ['3d', 259_200_000], ['1w', 604_800_000],
+]);
 
-export const INTERVALS: readonly string[] = [...Object.keys(FIXED), '1M'];
+export const INTERVALS: readonly string[] = [...FIXED.keys(), '1M'];
 
 export function isInterval(text: string): boolean {
-  return text === '1M' || text in FIXED;
+  return text === '1M' || FIXED.has(text);
 }
 
 /** Length of an interval in ms, or the typical length (30 days) for 1M: for budgets, not for math. */
 export function nominalIntervalMs(interval: string): number {
-  return FIXED[interval] ?? 30 * 86_400_000;
+  return FIXED.get(interval) ?? 30 * 86_400_000;
 }
 
 /** The last ms of the bar that opens at openTime. */
 export function closeTimeOf(interval: string, openTime: number): number {
-  const fixed = FIXED[interval];
+  const fixed = FIXED.get(interval);
   if (fixed !== undefined) return openTime + fixed - 1;
   const d = new Date(openTime);
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) - 1;
@@ -31,6 +32,15 @@ export function closeTimeOf(interval: string, openTime: number): number {
 
 export function nextOpenTime(interval: string, openTime: number): number {
   return closeTimeOf(interval, openTime) + 1;
+}
+
+/**
+ * The interval whose bars are `ms` apart: an exact fixed interval, or 1M for 28 to 31 days;
+ * null for any other spacing.
+ */
+export function intervalOfSpacing(ms: number): string | null {
+  for (const [name, length] of FIXED) if (length === ms) return name;
+  return ms >= 28 * 86_400_000 && ms <= 31 * 86_400_000 ? '1M' : null;
 }
 
 const DAY_MS = 86_400_000;
@@ -50,7 +60,7 @@ export function isOnGrid(interval: string, openTime: number): boolean {
   }
   if (interval === '1w') return mod(openTime - FIRST_MONDAY_MS, 7 * DAY_MS) === 0;
   if (interval === '3d') return mod(openTime, DAY_MS) === 0;
-  const fixed = FIXED[interval];
+  const fixed = FIXED.get(interval);
   return fixed !== undefined && mod(openTime, fixed) === 0;
 }
 

@@ -7,14 +7,20 @@
 export const PRICE_DECIMALS = 8;
 export const PRICE_SCALE = 100_000_000;
 const SCALE_BIG = 100_000_000n;
-/** Prices above this many whole units would not stay exact as a JS number of ticks. */
+/**
+ * Prices above this many whole units would not stay exact as a JS number of ticks: 90,000,000 units
+ * of 1e-8 is 9e15 ticks, just under 2^53 (9.007e15). Above it a price is refused, not rounded.
+ */
 const MAX_WHOLE_UNITS = 90_000_000;
+/** The largest supported price, as refusals name it. */
+export const MAX_PRICE_TEXT = String(MAX_WHOLE_UNITS);
 
 /**
  * Parses a decimal price ("670.63", "46692.06000000", "1e-5") into integer ticks of 1e-8.
  * Digits past the 8th decimal are rounded half away from zero.
  * Returns NaN for anything that is not a finite decimal number within range, so that the caller
- * can name the field: the parser itself knows no file or line.
+ * can name the field: the parser itself knows no file or line. isPriceOutOfRange tells the two
+ * apart, off the hot path.
  */
 export function parsePrice(text: string): number {
   return parsePriceRange(text, 0, text.length);
@@ -28,6 +34,7 @@ export function parsePriceRange(text: string, start: number, stop: number): numb
   while (i < stop && text.charCodeAt(i) === 32) i++;
   let end = stop;
   while (end > i && text.charCodeAt(end - 1) === 32) end--;
+  const from = i;
   if (i < end && (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43)) {
     negative = text.charCodeAt(i) === 45;
     i++;
@@ -61,8 +68,8 @@ export function parsePriceRange(text: string, start: number, stop: number): numb
   }
   if (digits === 0) return NaN;
   if (i < end) {
-    // Only an exponent may follow ("1e-05" from some exporters); it goes the slow, exact way.
-    if (c === 101 || c === 69) return parseExponent(text.slice(start, end).trim());
+    // Only an exponent may follow ("1e-05" from some exporters): it is rewritten as plain decimal text.
+    if (c === 101 || c === 69) return parseExponent(text.slice(from, end));
     return NaN;
   }
   if (whole > MAX_WHOLE_UNITS) return NaN;
@@ -71,21 +78,47 @@ export function parsePriceRange(text: string, start: number, stop: number): numb
   return negative ? -ticks : ticks;
 }
 
+const EXPONENT_FORM = /^([+-]?)(\d*)(?:\.(\d*))?[eE]([+-]?\d+)$/;
+
+/**
+ * Mantissa and exponent → the same number as plain decimal text, parsed by the fast path (one
+ * rounding rule). The work is bounded before it is done: a first significant digit at 10^8 or
+ * above cannot be a price in range (NaN), one below 10^-9 rounds to zero ticks, so no exponent,
+ * however long, costs more than the text it came in.
+ */
 function parseExponent(text: string): number {
-  const m = /^([+-]?)(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/.exec(text);
+  const m = EXPONENT_FORM.exec(text);
   if (!m) return NaN;
-  const digits = (m[2] ?? '') + (m[3] ?? '');
-  const exp = Number(m[4]) - (m[3] ?? '').length + PRICE_DECIMALS;
-  let value: bigint;
-  if (exp >= 0) value = BigInt(digits) * 10n ** BigInt(exp);
-  else {
-    const div = 10n ** BigInt(-exp);
-    const big = BigInt(digits);
-    value = big / div + ((big % div) * 2n >= div ? 1n : 0n);
-  }
-  if (value > BigInt(MAX_WHOLE_UNITS) * SCALE_BIG) return NaN;
-  const ticks = Number(value);
-  return m[1] === '-' ? -ticks : ticks;
+  const intPart = m[2] ?? '';
+  const fracPart = m[3] ?? '';
+  if (intPart.length + fracPart.length === 0) return NaN;
+  const digits = intPart + fracPart;
+  let first = 0;
+  while (first < digits.length && digits.charCodeAt(first) === 48) first++;
+  if (first === digits.length) return 0;
+  // Power of ten of the first significant digit; Number() of a long exponent is ±Infinity, which compares as it should.
+  const power = intPart.length - 1 - first + Number(m[4]);
+  if (power >= 8) return NaN;
+  const sign = m[1] === '-' ? '-' : '';
+  if (power < -9) return sign === '-' ? -0 : 0;
+  const significant = digits.slice(first);
+  const point = power + 1; // digits of `significant` before the decimal point, -8..8
+  let plain: string;
+  if (point <= 0) plain = `0.${'0'.repeat(-point)}${significant}`;
+  else if (point >= significant.length) plain = significant + '0'.repeat(point - significant.length);
+  else plain = `${significant.slice(0, point)}.${significant.slice(point)}`;
+  return parsePriceRange(sign + plain, 0, sign.length + plain.length);
+}
+
+const DECIMAL_FORM = /^ *[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)? *$/;
+
+/**
+ * Whether text[start, end) is a well-formed decimal that parsePrice refused only for its size
+ * (above MAX_PRICE_TEXT). For messages, after a NaN: the hot path never calls it.
+ */
+export function isPriceOutOfRange(text: string, start = 0, end = text.length): boolean {
+  const field = start === 0 && end === text.length ? text : text.slice(start, end);
+  return DECIMAL_FORM.test(field) && Number.isNaN(parsePrice(field));
 }
 
 const CACHE_SIZE = 1021; // prime: cent prices are multiples of 10^6 ticks, a power-of-two mask would waste most slots

@@ -7,6 +7,10 @@
 const MS_PER_HOUR = 3_600_000;
 /** Zone offsets change on quarter hours at the finest (Australia/Adelaide switches at 16:30Z). */
 const OFFSET_STEP_MS = 900_000;
+/** The widest zone offset in use, either way: UTC+14:00 (Line Islands). */
+const MAX_OFFSET_MINUTES = 14 * 60;
+/** The range a Date can hold (±100,000,000 days): an epoch beyond it is not a time. */
+const MAX_DATE_MS = 8.64e15;
 
 /** Epoch number → ms, deciding s/ms/µs/ns per value by magnitude (dumps cross the 2025 ms→µs switch). */
 export function epochToMs(value: number): number {
@@ -86,21 +90,74 @@ function digitsAt(text: string, start: number, count: number): number {
   return v;
 }
 
+/** How a day/month-first date ("03/09/2026") is read: 3 September (dmy) or March 9 (mdy). ymd reads none. */
+export type DateOrder = 'dmy' | 'mdy' | 'ymd';
+
+/** "03/09/2026", "3.9.2026 9:30", "03-09-2026 09:30:00.250", "3/9/2026 9:30:00 PM": the year last, no zone. */
+const DAY_MONTH_FIRST = /^(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?: ?([AaPp])[Mm])?)?$/;
+
+/** Whether the text is a date written day or month first, which only --date-format can read. */
+export function isDayMonthFirst(text: string): boolean {
+  return DAY_MONTH_FIRST.test(text);
+}
+
+/** The two numbers before the year in a day/month-first date: one above 12 shows which is the day. */
+export function leadingDateFields(text: string): readonly [number, number] | null {
+  const m = DAY_MONTH_FIRST.exec(text);
+  return m ? [Number(m[1]), Number(m[3])] : null;
+}
+
 /**
- * Parses a timestamp field: an epoch number (s, ms, µs or ns by magnitude) or ISO-8601
- * ("2026-03-12 13:30:00+00:00", "2025-01-01T03:00:00Z", "2019-02-15 16:00:00", "2024-02-01").
- * A zone-less time is read in `zone` (UTC when null). Returns NaN when the text is not a time.
+ * Parses a timestamp field: an epoch number (s, ms, µs or ns by magnitude), ISO-8601
+ * ("2026-03-12 13:30:00+00:00", "2025-01-01T03:00:00Z", "2019-02-15 16:00:00", "2024-02-01"), the
+ * same with / or . between year, month and day (MetaTrader writes 2026.03.09), or, when `order`
+ * says how, a day/month-first date. A zone-less time is read in `zone` (UTC when null). Returns
+ * NaN when the text is not a time.
  */
-export function parseTimestamp(text: string, zone: ZoneOffsets | null): number {
+export function parseTimestamp(text: string, zone: ZoneOffsets | null, order: DateOrder | null = null): number {
   const n = text.length;
   if (n === 0) return NaN;
   const c0 = text.charCodeAt(0);
-  if (n >= 5 && text.charCodeAt(4) === 45 /* - */) return parseIso(text, zone);
+  const c4 = n >= 5 ? text.charCodeAt(4) : 0;
+  if (c4 === 45 /* - */ || ((c4 === 47 /* / */ || c4 === 46 /* . */) && n >= 10 && text.charCodeAt(7) === c4)) return parseIso(text, zone);
+  const c1 = n >= 2 ? text.charCodeAt(1) : 0;
+  const c2 = n >= 3 ? text.charCodeAt(2) : 0;
+  if (isDateSeparator(c1) || isDateSeparator(c2)) {
+    return order === 'dmy' || order === 'mdy' ? parseDayMonth(text, zone, order) : NaN;
+  }
   if ((c0 >= 48 && c0 <= 57) || c0 === 45) {
     if (!/^-?\d+(\.\d+)?$/.test(text)) return NaN;
-    return epochToMs(Number(text));
+    // Whole ms, as ISO text gives: a fractional openTime would break every "next bar" comparison.
+    const ms = Math.floor(epochToMs(Number(text)));
+    return ms >= -MAX_DATE_MS && ms <= MAX_DATE_MS ? ms : NaN;
   }
   return NaN;
+}
+
+function isDateSeparator(c: number): boolean {
+  return c === 47 || c === 46 || c === 45;
+}
+
+function parseDayMonth(text: string, zone: ZoneOffsets | null, order: 'dmy' | 'mdy'): number {
+  const m = DAY_MONTH_FIRST.exec(text);
+  if (!m) return NaN;
+  const d = Number(order === 'dmy' ? m[1] : m[3]);
+  const mo = Number(order === 'dmy' ? m[3] : m[1]);
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return NaN;
+  const dayMs = Date.UTC(Number(m[4]), mo - 1, d);
+  if (new Date(dayMs).getUTCDate() !== d) return NaN; // 31/02
+  let h = m[5] === undefined ? 0 : Number(m[5]);
+  if (m[9] !== undefined) {
+    // 12-hour clock: 12:05 AM is 00:05, 12:05 PM is 12:05.
+    if (h < 1 || h > 12) return NaN;
+    h = (h % 12) + (m[9] === 'p' || m[9] === 'P' ? 12 : 0);
+  }
+  const mi = m[6] === undefined ? 0 : Number(m[6]);
+  const sec = m[7] === undefined ? 0 : Number(m[7]);
+  if (h > 23 || mi > 59 || sec > 59) return NaN;
+  const frac = m[8] === undefined ? 0 : Number(m[8].slice(0, 3).padEnd(3, '0'));
+  const ms = dayMs + h * MS_PER_HOUR + mi * 60_000 + sec * 1000 + frac;
+  return zone === null ? ms : zone.localToUtc(ms);
 }
 
 let lastPrefix = '';
@@ -116,7 +173,7 @@ function parseIso(text: string, zone: ZoneOffsets | null): number {
     const y = digitsAt(text, 0, 4);
     const mo = digitsAt(text, 5, 2);
     const d = digitsAt(text, 8, 2);
-    if (n < 10 || text.charCodeAt(7) !== 45 || !(mo >= 1 && mo <= 12) || !(d >= 1 && d <= 31)) return NaN;
+    if (n < 10 || text.charCodeAt(7) !== text.charCodeAt(4) || !(mo >= 1 && mo <= 12) || !(d >= 1 && d <= 31)) return NaN;
     dayMs = Date.UTC(y, mo - 1, d);
     if (new Date(dayMs).getUTCDate() !== d) return NaN; // 2025-02-30
     lastPrefix = prefix;
@@ -162,7 +219,10 @@ function parseIso(text: string, zone: ZoneOffsets | null): number {
     const rest = text.slice(i + 1);
     const m = /^(\d{2}):?(\d{2})$/.exec(rest);
     if (!m) return NaN;
-    const off = (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+    const minutes = Number(m[1]) * 60 + Number(m[2]);
+    // Real offsets run from -12:00 to +14:00 (Kiribati); anything past ±14:00 or with 60+ minutes is a typo.
+    if (Number(m[2]) >= 60 || minutes > MAX_OFFSET_MINUTES) return NaN;
+    const off = minutes * 60_000;
     return z === 43 ? ms - off : ms + off;
   }
   return NaN;

@@ -6,7 +6,9 @@
  * bigint of 1e-8 quote units. Volume stays a float: it is never used in accounting.
  */
 
-export type BarSource = 'csv' | 'ws' | 'rest-backfill';
+/** Where a bar came from: a csv file, the WebSocket, or a REST backfill of a gap. */
+export const BAR_ORIGINS = ['csv', 'ws', 'rest-backfill'] as const;
+export type BarOrigin = (typeof BAR_ORIGINS)[number];
 
 export interface Bar {
   readonly symbol: string;
@@ -20,7 +22,7 @@ export interface Bar {
   readonly low: number;
   readonly close: number;
   readonly volume: number;
-  readonly source: BarSource;
+  readonly source: BarOrigin;
 }
 
 export type Side = 'buy' | 'sell';

@@ -1,20 +1,28 @@
 /**
  * The trading loop's cycle, the same in every mode. For each accepted closed bar, in this order:
- * resting limit orders are matched against the bar, equity is marked, the strategy sees the bar,
- * each intent passes the one risk/halt gate, market orders fill at the close moved by slippage.
- * Every bar gives exactly one decision event, hold included. Ids derive from content and
- * position (symbol, openTime, intent index), never from arrival order or the wall clock.
+ * a new trading day is noted (a daily-loss halt may lift), resting limit orders are matched against
+ * the bar (each looked at again by the gate), equity is marked, loss limits are checked, the
+ * strategy sees the bar, each intent passes the one risk gate, market orders fill at the close
+ * moved by slippage. Every bar gives exactly one decision event, hold included. Ids derive from
+ * content and position (symbol, openTime, intent index), never from arrival order or the wall clock.
+ *
+ * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
+ * does after it returns can change what the gate checked or the broker filled.
  */
-import type { Bar, CancelIntent, Fill, Intent, Order, OrderIntent } from '../domain/types.ts';
-import { formatMoney, formatPrice, parsePrice } from '../domain/price.ts';
+import type { Bar, Fill, Order, Side } from '../domain/types.ts';
+import { formatMoney, formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
-import type { RiskGate } from '../risk/risk-gate.ts';
+import type { GateRequest, RiskGate } from '../risk/risk-gate.ts';
+import type { TradingControl } from '../risk/trading-control.ts';
+import type { LossLimits } from '../risk/loss-limits.ts';
 import type { EventBus } from '../events/event-bus.ts';
-import type { HaltReason, HaltSource, SkipEvent } from '../events/types.ts';
-import { BarWindow } from '../strategy/bar-window.ts';
-import type { Strategy, StrategyContext } from '../strategy/strategy.ts';
+import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
+import type { SkipEvent } from '../events/types.ts';
+import type { Strategy } from '../strategy/strategy.ts';
 import { RunStats } from './run-stats.ts';
+import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
+import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 
 export type StrategyErrorPolicy = 'throw' | 'halt';
 
@@ -22,6 +30,11 @@ export interface EngineOptions {
   readonly strategy: Strategy;
   readonly broker: PaperBroker;
   readonly gate: RiskGate;
+  readonly control: TradingControl;
+  /** Daily loss and drawdown; null when neither is set. */
+  readonly loss: LossLimits | null;
+  /** The severity a loss-limit halt takes (--on-loss-limit). */
+  readonly lossSeverity: HaltSeverity;
   readonly bus: EventBus;
   /** Static runs stop on a throwing strategy; realtime halts trading and keeps the feed. */
   readonly onStrategyError: StrategyErrorPolicy;
@@ -29,11 +42,11 @@ export interface EngineOptions {
   readonly monotonic?: () => number;
 }
 
-/** Monotonic marks of the last cycle, for latency telemetry. */
+/** Monotonic marks of one cycle, for latency telemetry (realtime only). */
 export interface CycleTiming {
-  start: number;
-  modelDone: number;
-  brokerDone: number;
+  readonly start: number;
+  readonly modelDone: number;
+  readonly brokerDone: number;
 }
 
 /** Thrown in static mode when the strategy throws: the run ends with exit 1, naming the strategy. */
@@ -41,202 +54,245 @@ export class StrategyRuntimeError extends Error {
   override readonly name = 'StrategyRuntimeError';
 }
 
-const NO_INTENTS: readonly Intent[] = [];
-
-function isCancel(intent: Intent): intent is CancelIntent {
-  return typeof (intent as { cancel?: unknown })?.cancel === 'string';
+/** The price an operator's flatten fills at, and where it came from. */
+export interface FlattenPrice {
+  readonly price: number;
+  readonly source: PriceSource;
+  readonly time: number;
 }
 
-class CycleContext implements StrategyContext {
-  history!: BarWindow;
-  position = 0;
-  openOrders: readonly Order[] = [];
-  cash = 0n;
-  equity = 0n;
-  lotStep = '1';
-  inst!: Instrument;
+export interface FlattenOutcome {
+  readonly symbol: string;
+  readonly cancelled: number;
+  /** Lots closed (signed: what the position was), 0 when flat. */
+  readonly closed: string;
+  readonly price: string | null;
+  readonly refused?: string;
+}
 
-  lotsFor(money: bigint, price: number): number {
-    if (price <= 0 || money <= 0n) return 0;
-    const lots = (money * this.inst.lotDiv) / BigInt(price);
-    return lots > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lots);
-  }
-
-  price(text: string): number {
-    return parsePrice(text);
-  }
+/** A resting order the gate refuses at fill time leaves the book for the reason the gate gave. */
+function cancelReasonOf(reason: string): CancelReason {
+  return reason === 'reduce_only' ? 'reducing' : (reason as CancelReason);
 }
 
 export class Engine {
   readonly stats: RunStats;
-  readonly timing: CycleTiming = { start: 0, modelDone: 0, brokerDone: 0 };
-  private readonly windows = new Map<string, BarWindow>();
+  /** Times the strategy threw (realtime goes on halted; the summary counts them). */
+  strategyErrors = 0;
   private readonly ctx = new CycleContext();
   private readonly options: EngineOptions;
   private sliceTime: number | null = null;
-  private readonly historySize: number;
+  /** Each symbol's newest processed bar (openTime): what out-of-cycle cancels and flattens are stamped with. */
+  private readonly lastBar = new Map<string, number>();
 
   constructor(options: EngineOptions) {
     this.options = options;
     this.stats = new RunStats(options.broker.equity());
-    this.historySize = Math.max(1, options.strategy.warmup);
+    this.ctx.historySize = Math.max(1, options.strategy.warmup);
   }
 
-  private window(symbol: string): BarWindow {
-    let w = this.windows.get(symbol);
-    if (!w) {
-      w = new BarWindow(this.historySize);
-      this.windows.set(symbol, w);
-    }
-    return w;
+  /** The bar time of a symbol's newest processed bar (0 before any). */
+  barTime(symbol: string): number {
+    return this.lastBar.get(symbol) ?? 0;
   }
 
   /** The gate's second look at a resting limit about to fill; bound once, not built every bar. */
   private readonly admitResting = (order: Order, price: number) => {
     const { gate, broker } = this.options;
-    return gate.check({ symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price }, broker, broker.instrument(order.symbol), true);
+    return gate.check({
+      symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price,
+      inst: broker.instrument(order.symbol), at: order.createdAt, sentBy: 'strategy', phase: 'fill',
+    }, broker);
   };
 
   /** A history-only bar: no event, no decision. */
   warmup(bar: Bar): void {
-    this.window(bar.symbol).push(bar);
+    Object.freeze(bar);
+    this.ctx.window(bar.symbol).push(bar);
     this.options.broker.mark(bar.symbol, bar.close);
+    this.lastBar.set(bar.symbol, bar.openTime);
   }
 
   skip(event: SkipEvent): void {
     this.options.bus.emit(event);
   }
 
-  /** Raises a halt; emits the halt event only when it is new. */
-  raiseHalt(reason: HaltReason, source: HaltSource, detail: string, at?: number): boolean {
-    if (!this.options.gate.halts.raise(reason, source, detail)) return false;
-    this.options.bus.emit(at === undefined ? { type: 'halt', reason, source, detail } : { type: 'halt', reason, source, detail, at });
-    return true;
-  }
-
-  /** Lifts a halt if `source` raised it; emits the resume event only when something was lifted. */
-  liftHalt(reason: HaltReason, source: HaltSource, at?: number): boolean {
-    if (!this.options.gate.halts.lift(reason, source)) return false;
-    this.options.bus.emit(at === undefined ? { type: 'resume', reason, source } : { type: 'resume', reason, source, at });
-    return true;
-  }
-
-  cycle(bar: Bar): void {
-    const { broker, bus, strategy, monotonic } = this.options;
-    const t = this.timing;
-    if (monotonic) t.start = monotonic();
-    if (this.sliceTime !== bar.openTime) {
+  /** One cycle. Returns its timing in realtime (a monotonic clock was given), else null. */
+  cycle(bar: Bar): CycleTiming | null {
+    const { broker, bus, strategy, monotonic, control, loss } = this.options;
+    const start = monotonic ? monotonic() : 0;
+    // Frozen before anyone sees it, and read into locals: the strategy cannot move the close a market order fills at.
+    Object.freeze(bar);
+    const { symbol, openTime, close } = bar;
+    if (this.sliceTime !== openTime) {
       if (this.sliceTime !== null) this.stats.sample(broker.equity(), this.sliceTime);
-      this.sliceTime = bar.openTime;
+      this.sliceTime = openTime;
     }
+    this.lastBar.set(symbol, openTime);
     bus.emit({
-      type: 'bar', symbol: bar.symbol, interval: bar.interval, openTime: bar.openTime,
-      open: bar.open, high: bar.high, low: bar.low, close: bar.close,
+      type: 'bar', symbol, interval: bar.interval, openTime,
+      open: bar.open, high: bar.high, low: bar.low, close,
       volume: bar.volume, source: bar.source,
     });
-    const inst = broker.instrument(bar.symbol);
+    if (loss !== null && loss.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
+    const inst = broker.instrument(symbol);
     for (const outcome of broker.matchResting(bar, this.admitResting)) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, bar.openTime, inst);
+      if ('fill' in outcome) this.emitFill(outcome.fill, openTime, inst);
       else {
         bus.emit({
-          type: 'cancel', orderId: outcome.cancelled.orderId, symbol: bar.symbol, openTime: bar.openTime,
-          reason: outcome.refusal.reason as 'insufficient_cash', detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
+          type: 'cancel', orderId: outcome.cancelled.orderId, symbol, openTime,
+          reason: cancelReasonOf(outcome.refusal.reason),
+          detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
         });
       }
     }
-    broker.mark(bar.symbol, bar.close);
-    const history = this.window(bar.symbol);
-    history.push(bar);
+    broker.mark(symbol, close);
+    if (loss !== null) this.checkLossLimits(loss);
 
     const ctx = this.ctx;
-    ctx.history = history;
-    ctx.inst = inst;
-    ctx.lotStep = inst.lotStep;
-    ctx.position = broker.position(bar.symbol);
-    ctx.openOrders = broker.restingOrders(bar.symbol);
-    ctx.cash = broker.cash;
-    ctx.equity = broker.equity();
-    let intents: readonly Intent[];
+    const position = broker.position(symbol);
+    const equity = broker.equity();
+    ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity);
+    let intents: readonly IntentRecord[];
     try {
-      intents = strategy.onBar(bar, ctx) ?? NO_INTENTS;
-      if (!Array.isArray(intents)) {
-        throw new TypeError(typeof (intents as { then?: unknown }).then === 'function'
-          ? 'onBar must be synchronous: it returned a Promise (decisions cannot wait)'
-          : `onBar must return an array of intents, got ${typeof intents}`);
-      }
+      intents = readIntents(strategy.onBar(bar, ctx));
     } catch (err) {
       intents = NO_INTENTS;
-      const where = /\((?:file:\/\/)?([^()]+:\d+:\d+)\)/.exec((err as Error)?.stack?.split('\n')[1] ?? '')?.[1];
-      const message = `strategy ${strategy.name} threw on ${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: ${(err as Error)?.message ?? String(err)}${where ? ` (at ${where})` : ''}`;
+      this.strategyErrors++;
+      const message = strategyErrorMessage(strategy.name, bar, err);
       if (this.options.onStrategyError === 'throw') throw new StrategyRuntimeError(message);
-      if (this.raiseHalt('strategy_error', 'auto', message)) bus.emit({ type: 'alert', kind: 'strategy_error', message });
+      if (control.raise('strategy_error', 'auto', 'halted', message)) bus.emit({ type: 'alert', kind: 'strategy_error', message, ...this.atNow() });
     }
-    if (monotonic) t.modelDone = monotonic();
+    const modelDone = monotonic ? monotonic() : 0;
 
     let net = 0;
     for (const intent of intents) {
-      if (isCancel(intent)) continue;
-      const q = Number.isSafeInteger(intent?.qty) ? intent.qty : 0;
-      net += intent?.side === 'sell' ? -q : intent?.side === 'buy' ? q : 0;
+      if (intent.kind !== 'order' || !Number.isSafeInteger(intent.qty)) continue;
+      const q = intent.qty as number;
+      net += intent.side === 'sell' ? -q : intent.side === 'buy' ? q : 0;
     }
     bus.emit({
-      type: 'decision', symbol: bar.symbol, openTime: bar.openTime,
+      type: 'decision', symbol, openTime,
       action: intents.length === 0 || net === 0 ? 'hold' : net > 0 ? 'buy' : 'sell',
       qty: formatLots(Math.abs(net), inst), intents: intents.length,
-      position: ctx.position === 0 ? '0' : formatLots(ctx.position, inst), equity: ctx.equity,
+      position: position === 0 ? '0' : formatLots(position, inst), equity,
     });
-    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst);
-    if (monotonic) t.brokerDone = monotonic();
+    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
+    return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
   }
 
-  private submit(intent: Intent, index: number, bar: Bar, inst: Instrument): void {
+  /** The wall clock for alert `at` fields, through the control's clock (absent in static runs). */
+  private atNow(): { at: number } | Record<string, never> {
+    const now = this.options.control.now;
+    return now ? { at: now() } : {};
+  }
+
+  private checkLossLimits(loss: LossLimits): void {
+    const { control, broker, bus, lossSeverity } = this.options;
+    for (const breach of loss.breaches(broker.equity())) {
+      if (control.trading.has(breach.reason)) continue;
+      if (control.raise(breach.reason, 'auto', lossSeverity, breach.detail)) {
+        bus.emit({ type: 'alert', kind: 'loss_limit', message: `${breach.reason}: ${breach.detail}. ${breach.reason === 'drawdown' ? 'Latched until tradeloop resume --halt drawdown' : 'Lifts at the next trading day'}`, ...this.atNow() });
+      }
+    }
+  }
+
+  private submit(intent: IntentRecord, index: number, symbol: string, openTime: number, close: number, inst: Instrument): void {
     const { broker, bus } = this.options;
-    if (isCancel(intent)) {
-      const cancelled = broker.cancel(bar.symbol, intent.cancel);
-      if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol: bar.symbol, openTime: bar.openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
-      else bus.emit({ type: 'reject', symbol: bar.symbol, openTime: bar.openTime, reason: 'invalid_order', orderId: intent.cancel, side: 'buy', qty: '0', detail: `cancel: no resting ${bar.symbol} order ${JSON.stringify(intent.cancel)}` });
+    if (intent.kind === 'cancel') {
+      const cancelled = broker.cancel(symbol, intent.orderId);
+      if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol, openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
+      else bus.emit({ type: 'reject', symbol, openTime, reason: 'invalid_order', orderId: intent.orderId, side: 'buy', qty: '0', detail: `cancel: no resting ${symbol} order ${JSON.stringify(intent.orderId.slice(0, 80))}` });
       return;
     }
-    this.place(intent, index, bar, inst);
+    this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst);
   }
 
-  private place(intent: OrderIntent, index: number, bar: Bar, inst: Instrument): void {
+  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
-    const orderId = `${bar.symbol}-${bar.openTime}-${index}`;
-    const side = intent?.side;
-    const orderType = intent?.orderType ?? 'market';
+    const { side, orderType, qty, limitPrice } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero.
-    const qtyText = Number.isSafeInteger(intent?.qty) ? formatLots(intent.qty, inst) : Number.isFinite(intent?.qty) ? String(intent.qty) : '0';
+    const qtyText = Number.isSafeInteger(qty) ? formatLots(qty as number, inst) : Number.isFinite(qty) ? String(qty) : '0';
     if ((side !== 'buy' && side !== 'sell') || (orderType !== 'market' && orderType !== 'limit')) {
       bus.emit({
-        type: 'reject', symbol: bar.symbol, openTime: bar.openTime, reason: 'invalid_order', orderId, side: side === 'sell' ? 'sell' : 'buy',
-        qty: qtyText, detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(side)}/${JSON.stringify(orderType)}`,
+        type: 'reject', symbol, openTime, reason: 'invalid_order', orderId, side: side === 'sell' ? 'sell' : 'buy',
+        qty: qtyText, detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
       });
       return;
     }
-    const refPrice = orderType === 'market' ? broker.marketPrice(side, bar.close) : (intent.limitPrice ?? 0);
-    const refusal = gate.check({ symbol: bar.symbol, side, orderType, qty: intent.qty, limitPrice: intent.limitPrice, refPrice }, broker, inst);
+    const limit = typeof limitPrice === 'number' ? limitPrice : undefined;
+    const refPrice = orderType === 'market' ? broker.marketPrice(side, close) : (limit ?? 0);
+    const req: GateRequest = { symbol, side, orderType, qty: qty as number, limitPrice: limit, refPrice, inst, at: openTime, sentBy: 'strategy', phase: 'new' };
+    const refusal = gate.check(req, broker);
     if (refusal) {
-      bus.emit({ type: 'reject', symbol: bar.symbol, openTime: bar.openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: refusal.detail });
+      bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: refusal.detail });
       return;
     }
-    const order: Order = orderType === 'limit'
-      ? { orderId, symbol: bar.symbol, side, orderType, qty: intent.qty, limitPrice: intent.limitPrice!, createdAt: bar.openTime }
-      : { orderId, symbol: bar.symbol, side, orderType, qty: intent.qty, createdAt: bar.openTime };
-    bus.emit(orderType === 'limit'
-      ? { type: 'order', orderId, symbol: bar.symbol, openTime: bar.openTime, side, orderType, qty: qtyText, limitPrice: formatPrice(intent.limitPrice!) }
-      : { type: 'order', orderId, symbol: bar.symbol, openTime: bar.openTime, side, orderType, qty: qtyText });
-    if (orderType === 'limit') broker.rest(order);
-    else this.emitFill(broker.execute(order, refPrice), bar.openTime, inst);
+    gate.accepted(req);
+    const lots = qty as number;
+    if (orderType === 'limit') {
+      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText, limitPrice: formatPrice(limit!) });
+      broker.rest(Object.freeze({ orderId, symbol, side, orderType, qty: lots, limitPrice: limit!, createdAt: openTime }));
+      return;
+    }
+    bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText });
+    this.emitFill(broker.execute({ orderId, symbol, side, orderType, qty: lots, createdAt: openTime }, refPrice), openTime, inst);
   }
 
-  private emitFill(fill: Fill, openTime: number, inst: Instrument): void {
-    const { broker, bus } = this.options;
-    bus.emit({
+  private emitFill(fill: Fill, openTime: number, inst: Instrument, priced?: FlattenPrice): void {
+    this.options.bus.emit({
       type: 'fill', orderId: fill.orderId, symbol: fill.symbol, openTime, side: fill.side, qty: formatLots(fill.qty, inst),
       price: formatPrice(fill.price), fee: formatMoney(fill.fee), realizedPnl: formatMoney(fill.realized),
       cash: formatMoney(fill.cashAfter), position: formatLots(fill.positionAfter, inst),
+      ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
+  }
+
+  /**
+   * An operator's flatten, between cycles: each named symbol's resting orders are cancelled, then
+   * its position is closed by a market order through the reduce-only path, which HALTED does not
+   * block. `op` numbers the operator's commands, so the order ids stay unique and deterministic.
+   */
+  flatten(symbols: readonly string[], op: number, priceOf: (symbol: string) => FlattenPrice | null): FlattenOutcome[] {
+    const { broker, bus, gate } = this.options;
+    const out: FlattenOutcome[] = [];
+    for (const symbol of symbols) {
+      const inst = broker.instrument(symbol);
+      const openTime = this.barTime(symbol);
+      let cancelled = 0;
+      for (const order of broker.restingOrders(symbol)) {
+        broker.cancel(symbol, order.orderId);
+        bus.emit({ type: 'cancel', orderId: order.orderId, symbol, openTime, reason: 'operator', detail: 'flatten by an operator' });
+        cancelled++;
+      }
+      const pos = broker.position(symbol);
+      if (pos === 0) {
+        out.push({ symbol, cancelled, closed: '0', price: null });
+        continue;
+      }
+      const priced = priceOf(symbol);
+      if (priced === null) {
+        out.push({ symbol, cancelled, closed: '0', price: null, refused: `no price seen for ${symbol} yet` });
+        continue;
+      }
+      const side: Side = pos > 0 ? 'sell' : 'buy';
+      const qty = Math.abs(pos);
+      const orderId = `${symbol}-${openTime}-op${op}`;
+      const refPrice = broker.marketPrice(side, priced.price);
+      const req: GateRequest = { symbol, side, orderType: 'market', qty, limitPrice: undefined, refPrice, inst, at: openTime, sentBy: 'operator', phase: 'new' };
+      const qtyText = formatLots(qty, inst);
+      const refusal = gate.check(req, broker);
+      if (refusal) {
+        bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: `flatten: ${refusal.detail}` });
+        out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
+        continue;
+      }
+      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty: qtyText, sentBy: 'operator' });
+      const fill = broker.execute({ orderId, symbol, side, orderType: 'market', qty, createdAt: openTime }, refPrice);
+      this.emitFill(fill, openTime, inst, priced);
+      out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
+    }
+    return out;
   }
 
   /** Takes the last equity sample; call once when the bars end. */

@@ -15,6 +15,13 @@ export interface ReceivedBar {
   /** Local wall clock and monotonic clock at receipt. */
   readonly recvWall: number;
   readonly recvMono: number;
+  /**
+   * The newest closed bar (openTime) the feed had accepted for this symbol when it delivered this
+   * one: the bar itself when it went straight through, a later one when it was held back behind a
+   * backfill or came from one. The gate measures a bar's age (stale_bar) against it, so a queue
+   * that is merely behind (a replay at full speed) does not make bars stale, an outage does.
+   */
+  readonly newestOpenTime: number;
 }
 
 export interface ReceivedSkip {
@@ -38,6 +45,4 @@ export interface FeedPort {
    * exchange time it was seen at: what an operator's flatten fills at in realtime. Hot path: a store.
    */
   quote(symbol: string, price: number, eventTime: number): void;
-  /** The newest closed bar the feed accepted for a symbol, delivered or still waiting behind a backfill. */
-  newestClosed(symbol: string, openTime: number): void;
 }

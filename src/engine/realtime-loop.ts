@@ -11,10 +11,14 @@ import { BarQueue } from './bar-queue.ts';
 import { SliceAssembler } from './slice-assembler.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { LatencyStats, type ClockOffset } from '../telemetry/latency.ts';
+import type { TradingControl } from '../risk/trading-control.ts';
 import type { Engine } from './engine.ts';
 
 export interface RealtimeLoopOptions {
   readonly engine: Engine;
+  readonly control: TradingControl;
+  /** Runs before every cycle: operator commands queued meanwhile apply here, between two cycles. */
+  readonly beforeCycle?: () => void;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly symbols: readonly string[];
@@ -22,6 +26,8 @@ export interface RealtimeLoopOptions {
   readonly queueSize: number;
   readonly latencyAlertMs: number;
   readonly clockOffset: ClockOffset;
+  /** Set before each cycle from the bar's stamp: the newest closed bar per symbol, which the gate reads for stale_bar. */
+  readonly newest: Map<string, number>;
   /** Set once the feed exists: whether a symbol's bars are held for a backfill. */
   isBackfilling: (symbol: string) => boolean;
   /** The queue drained below half after being full. */
@@ -40,6 +46,8 @@ interface Taken {
 export class RealtimeLoop implements FeedPort {
   readonly latency = new LatencyStats();
   readonly barsBySymbol: Record<string, number> = {};
+  /** When each symbol's newest decided bar was received (wall ms), for status. */
+  readonly receivedAt = new Map<string, number>();
   alerts = 0;
   private readonly queue: BarQueue<FeedItem>;
   private readonly assembler: SliceAssembler<Taken>;
@@ -109,9 +117,11 @@ export class RealtimeLoop implements FeedPort {
   private runCycle(taken: Taken): void {
     const { engine, bus, clock, clockOffset } = this.options;
     const { bar, item } = taken;
+    this.options.beforeCycle?.();
     this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
-    engine.cycle(bar);
-    const t = engine.timing;
+    this.options.newest.set(bar.symbol, item.newestOpenTime);
+    this.receivedAt.set(bar.symbol, item.recvWall);
+    const t = engine.cycle(bar)!;
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
     // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other
     // symbols of its minute, then behind the bars before it in --symbols order).
@@ -154,7 +164,7 @@ export class RealtimeLoop implements FeedPort {
   }
 
   /** Events raised outside any cycle (feed state, halts, alerts) are their own unit, written at once. */
-  private commitAlone(): void {
+  commitAlone(): void {
     this.options.bus.endCycle();
     this.options.bus.flush();
   }
@@ -165,14 +175,11 @@ export class RealtimeLoop implements FeedPort {
   }
 
   raiseHalt(reason: FeedHaltReason, detail: string): void {
-    if (this.options.engine.raiseHalt(reason, 'auto', detail, this.options.clock.now())) {
-      this.emitAlert('halt', `trading halted (${reason}): ${detail}`);
-    }
-    this.commitAlone();
+    if (this.options.control.raise(reason, 'auto', 'halted', detail)) this.commitAlone();
   }
 
   liftHalt(reason: FeedHaltReason): void {
-    if (this.options.engine.liftHalt(reason, 'auto', this.options.clock.now())) this.commitAlone();
+    if (this.options.control.lift(reason, 'auto')) this.commitAlone();
   }
 
   alert(kind: AlertKind, message: string): void {
@@ -180,6 +187,7 @@ export class RealtimeLoop implements FeedPort {
     this.commitAlone();
   }
 
+  /** The newest price the feed has seen per symbol: where an operator's flatten fills in realtime. */
   readonly quotes = new Map<string, { price: number; eventTime: number }>();
   quote(symbol: string, price: number, eventTime: number): void {
     const q = this.quotes.get(symbol);
@@ -189,10 +197,7 @@ export class RealtimeLoop implements FeedPort {
     } else this.quotes.set(symbol, { price, eventTime });
   }
 
-  readonly newest = new Map<string, number>();
-  newestClosed(symbol: string, openTime: number): void {
-    this.newest.set(symbol, openTime);
-  }
+
 
   /** Shutdown: everything queued and every held slice is decided before the summary. */
   drainAll(): void {

@@ -3,32 +3,39 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
+import { BAR_ORIGINS } from '../domain/types.ts';
+import {
+  ALERT_KINDS, CANCEL_REASONS, FEED_STATES, HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, ORDER_SENDERS, PRICE_SOURCES, REJECT_REASONS,
+  SKIP_REASONS, TRADING_STATES,
+} from './reasons.ts';
 import type { EventType } from './types.ts';
 
 /** str: string; int: integer; num: finite number; dec: exact decimal text written as a JSON number;
  *  ticks / money: integer prices (1e-8) / bigint money, written as exact decimals (JSON numbers);
  *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
-export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'ticks' | 'money' | 'json' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
+export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'ticks' | 'money' | 'json' | 'json?' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
 
 export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [string, FieldKind]>>> = {
   run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
     ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
-    ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int']],
+    ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int'],
+    ['limits', 'json?'], ['restoredHalts', 'json?']],
   bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'ticks'],
     ['high', 'ticks'], ['low', 'ticks'], ['close', 'ticks'], ['volume', 'num'], ['source', 'str']],
   decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],
     ['position', 'dec'], ['equity', 'money']],
   order: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['orderType', 'str'],
-    ['qty', 'dec'], ['limitPrice', 'dec?']],
+    ['qty', 'dec'], ['limitPrice', 'dec?'], ['sentBy', 'str?']],
   fill: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['qty', 'dec'], ['price', 'dec'],
-    ['fee', 'dec'], ['realizedPnl', 'dec'], ['cash', 'dec'], ['position', 'dec']],
+    ['fee', 'dec'], ['realizedPnl', 'dec'], ['cash', 'dec'], ['position', 'dec'], ['priceSource', 'str?'], ['priceTime', 'int?']],
   cancel: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['reason', 'str'], ['detail', 'str']],
   reject: [['symbol', 'str'], ['openTime', 'int'], ['reason', 'str'], ['orderId', 'str?'], ['side', 'str'],
     ['qty', 'dec'], ['detail', 'str']],
   skip: [['symbol', 'str|null'], ['openTime', 'int|null'], ['reason', 'str'], ['origin', 'str'], ['line', 'int?'],
     ['field', 'str?'], ['message', 'str']],
-  halt: [['reason', 'str'], ['source', 'str'], ['detail', 'str'], ['at', 'int?']],
-  resume: [['reason', 'str'], ['source', 'str'], ['at', 'int?']],
+  halt: [['reason', 'str'], ['source', 'str'], ['severity', 'str'], ['detail', 'str'], ['state', 'str'], ['at', 'int?']],
+  resume: [['reason', 'str'], ['source', 'str'], ['state', 'str'], ['at', 'int?']],
+  trading_state: [['from', 'str'], ['to', 'str'], ['halts', 'json'], ['source', 'str'], ['at', 'int?']],
   feed: [['state', 'str'], ['detail', 'str?'], ['at', 'int?']],
   alert: [['kind', 'str'], ['message', 'str'], ['at', 'int?']],
   latency: [['symbol', 'str'], ['openTime', 'int'], ['source', 'str'], ['eventTime', 'int'], ['closeTime', 'int'],
@@ -39,19 +46,29 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
 
 /** Allowed values of the enumerated fields, checked by validateEventLine. */
 export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
-  'bar.source': ['csv', 'ws', 'rest-backfill'],
+  'bar.source': BAR_ORIGINS,
   'decision.action': ['buy', 'sell', 'hold'],
   'order.side': ['buy', 'sell'],
   'order.orderType': ['market', 'limit'],
+  'order.sentBy': ORDER_SENDERS,
   'fill.side': ['buy', 'sell'],
+  'fill.priceSource': PRICE_SOURCES,
   'reject.side': ['buy', 'sell'],
-  'cancel.reason': ['strategy', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash'],
-  'reject.reason': ['trading_halted', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash', 'invalid_qty', 'invalid_limit_price', 'invalid_order'],
-  'skip.reason': ['malformed', 'duplicate', 'out_of_order'],
-  'halt.reason': ['flag', 'operator', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error'],
-  'halt.source': ['flag', 'auto', 'operator'],
-  'resume.source': ['flag', 'auto', 'operator'],
-  'feed.state': ['connecting', 'live', 'stale', 'disconnected', 'backfilling', 'stopped'],
+  'cancel.reason': CANCEL_REASONS,
+  'reject.reason': REJECT_REASONS,
+  'skip.reason': SKIP_REASONS,
+  'halt.reason': HALT_REASONS,
+  'halt.source': HALT_SOURCES,
+  'halt.severity': HALT_SEVERITIES,
+  'halt.state': TRADING_STATES,
+  'resume.reason': HALT_REASONS,
+  'resume.source': HALT_SOURCES,
+  'resume.state': TRADING_STATES,
+  'trading_state.from': TRADING_STATES,
+  'trading_state.to': TRADING_STATES,
+  'trading_state.source': HALT_SOURCES,
+  'feed.state': FEED_STATES,
+  'alert.kind': ALERT_KINDS,
   'run_start.mode': ['static', 'realtime'],
 };
 
@@ -61,6 +78,7 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
     case 'int': return Number.isInteger(value);
     case 'num': case 'dec': case 'ticks': case 'money': return typeof value === 'number' && Number.isFinite(value);
     case 'json': return value !== undefined;
+    case 'json?': return true;
     case 'str?': return value === undefined || typeof value === 'string';
     case 'int?': return value === undefined || Number.isInteger(value);
     case 'dec?': return value === undefined || (typeof value === 'number' && Number.isFinite(value));

@@ -12,15 +12,16 @@ export type Ticks = number;
 /** Money in bigint 1e-8 units, written to the log as its exact decimal. */
 export type Money = bigint;
 
-export type HaltReason =
-  | 'flag' | 'operator' | 'feed_stale' | 'feed_disconnected' | 'gap' | 'strategy_error';
-export type HaltSource = 'flag' | 'auto' | 'operator';
-export type RejectReason =
-  | 'trading_halted' | 'max_position_notional' | 'max_gross_exposure' | 'insufficient_cash'
-  | 'invalid_qty' | 'invalid_limit_price' | 'invalid_order';
-export type SkipReason = 'malformed' | 'duplicate' | 'out_of_order';
-export type FeedState = 'connecting' | 'live' | 'stale' | 'disconnected' | 'backfilling' | 'stopped';
-export type AlertKind = 'stale' | 'latency' | 'disconnect' | 'halt' | 'backfill' | 'queue_full' | 'strategy_error' | 'malformed';
+import type { BarOrigin } from '../domain/types.ts';
+import type {
+  AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
+  TradingStateName,
+} from './reasons.ts';
+
+export type {
+  AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
+  TradingStateName,
+} from './reasons.ts';
 
 export interface InputFile { readonly symbol: string; readonly file: string; readonly sha256: string }
 
@@ -42,6 +43,10 @@ export interface RunStartEvent {
   readonly inputs: readonly InputFile[];
   /** Bars of history the strategy asked for per symbol before its first decision. */
   readonly warmup: number;
+  /** The optional risk limits that are set (written only when one is). */
+  readonly limits?: Readonly<Record<string, string | number>>;
+  /** Halts restored from the session's state folder before the first bar (written only when there are some). */
+  readonly restoredHalts?: ReadonlyArray<{ readonly reason: HaltReason; readonly source: HaltSource; readonly severity: HaltSeverity; readonly detail: string }>;
 }
 
 export interface BarEvent {
@@ -54,7 +59,7 @@ export interface BarEvent {
   readonly low: Ticks;
   readonly close: Ticks;
   readonly volume: number;
-  readonly source: 'csv' | 'ws' | 'rest-backfill';
+  readonly source: BarOrigin;
 }
 
 export interface DecisionEvent {
@@ -66,7 +71,7 @@ export interface DecisionEvent {
   readonly qty: Dec;
   /** How many order intents the decision carried. */
   readonly intents: number;
-  /** Signed position after the cycle, in asset units. */
+  /** Signed position before this cycle's orders, in asset units. */
   readonly position: Dec;
   /** Account equity marked at this bar's close, before this cycle's orders. */
   readonly equity: Money;
@@ -81,6 +86,8 @@ export interface OrderEvent {
   readonly orderType: 'market' | 'limit';
   readonly qty: Dec;
   readonly limitPrice?: Dec;
+  /** Written only for an operator's order (a flatten); a strategy's order has none. */
+  readonly sentBy?: OrderSender;
 }
 
 export interface FillEvent {
@@ -95,15 +102,18 @@ export interface FillEvent {
   readonly realizedPnl: Dec;
   readonly cash: Dec;
   readonly position: Dec;
+  /** An operator's flatten: where the fill price came from, and the time of that price (ms). */
+  readonly priceSource?: PriceSource;
+  readonly priceTime?: number;
 }
 
-/** A resting limit order taken off the book: by the strategy, or by the gate when it would fill. */
+/** A resting limit order taken off the book: by the strategy, by a change of trading state, by a flatten, or by the gate when it would fill. */
 export interface CancelEvent {
   readonly type: 'cancel';
   readonly orderId: string;
   readonly symbol: string;
   readonly openTime: number;
-  readonly reason: 'strategy' | 'max_position_notional' | 'max_gross_exposure' | 'insufficient_cash';
+  readonly reason: CancelReason;
   readonly detail: string;
 }
 
@@ -130,8 +140,18 @@ export interface SkipEvent {
   readonly message: string;
 }
 
-export interface HaltEvent { readonly type: 'halt'; readonly reason: HaltReason; readonly source: HaltSource; readonly detail: string; readonly at?: number }
-export interface ResumeEvent { readonly type: 'resume'; readonly reason: HaltReason; readonly source: HaltSource; readonly at?: number }
+/** A halt raised (or its severity or detail changed); `state` is the trading state after it. */
+export interface HaltEvent {
+  readonly type: 'halt'; readonly reason: HaltReason; readonly source: HaltSource; readonly severity: HaltSeverity;
+  readonly detail: string; readonly state: TradingStateName; readonly at?: number;
+}
+/** A halt lifted; `source` is who lifted it, `state` the trading state after it. */
+export interface ResumeEvent { readonly type: 'resume'; readonly reason: HaltReason; readonly source: HaltSource; readonly state: TradingStateName; readonly at?: number }
+/** The session's trading state changed: ACTIVE, REDUCING or HALTED, derived from the halts held. */
+export interface TradingStateEvent {
+  readonly type: 'trading_state'; readonly from: TradingStateName; readonly to: TradingStateName;
+  readonly halts: readonly HaltReason[]; readonly source: HaltSource; readonly at?: number;
+}
 export interface FeedEvent { readonly type: 'feed'; readonly state: FeedState; readonly detail?: string; readonly at?: number }
 export interface AlertEvent { readonly type: 'alert'; readonly kind: AlertKind; readonly message: string; readonly at?: number }
 
@@ -185,12 +205,23 @@ export interface RunSummary {
   /** History bars loaded before the run window per symbol (csv --from, realtime REST warm-up). */
   readonly warmupBars: Readonly<Record<string, number>>;
   readonly positions: Readonly<Record<string, Dec>>;
+  /** Present when trading was ever halted: the state at the end, the halts still held, and counts by reason. */
+  readonly trading?: {
+    readonly state: TradingStateName;
+    readonly held: readonly HaltReason[];
+    readonly halts: Readonly<Record<string, number>>;
+    readonly alerts: Readonly<Record<string, number>>;
+    readonly rejects: Readonly<Record<string, number>>;
+    readonly cancels: Readonly<Record<string, number>>;
+  };
+  /** Alert webhook deliveries (present when --alert-webhook is given). */
+  readonly webhooks?: Readonly<Record<'delivered' | 'retried' | 'dropped' | 'failed' | 'suppressed', number>>;
   readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;
   readonly feed?: Readonly<Record<string, number>>;
 }
 
 export type TradeEvent =
   | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | CancelEvent | RejectEvent | SkipEvent
-  | HaltEvent | ResumeEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent;
+  | HaltEvent | ResumeEvent | TradingStateEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent;
 
 export type EventType = TradeEvent['type'];

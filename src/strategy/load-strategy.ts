@@ -23,7 +23,8 @@ function looksLikePath(spec: string): boolean {
 }
 
 export async function loadStrategy(spec: string, params: StrategyParams): Promise<Strategy> {
-  let factory = BUILTIN_STRATEGIES[spec];
+  // Own properties only: BUILTIN_STRATEGIES['toString'] is Object.prototype's, not a strategy.
+  let factory = Object.hasOwn(BUILTIN_STRATEGIES, spec) ? BUILTIN_STRATEGIES[spec] : undefined;
   if (!factory) {
     if (!looksLikePath(spec)) {
       throw new StrategyLoadError(`--strategy ${spec}: no built-in strategy of that name (built-ins: ${Object.keys(BUILTIN_STRATEGIES).join(', ')}). For your own, pass a file path such as ./my-strategy.ts.`);

@@ -4,14 +4,15 @@
  * decide what becomes of them.
  */
 import type { Bar, Intent, Order } from '../domain/types.ts';
-import type { BarWindow } from './bar-window.ts';
+import type { BarHistory } from './bar-window.ts';
+import { parsePlainNumber } from '../domain/volume.ts';
 
 export interface StrategyContext {
   /** This symbol's bounded history, newest first via get(0) (the bar being decided). */
-  readonly history: BarWindow;
+  readonly history: BarHistory;
   /** Signed position in lots (> 0 long, < 0 short). */
   readonly position: number;
-  /** This symbol's resting limit orders (good till cancelled): return { cancel: orderId } to cancel one. */
+  /** This symbol's resting limit orders (good till cancelled), frozen copies: return { cancel: orderId } to cancel one. */
   readonly openOrders: readonly Order[];
   /** Free cash and marked equity, bigint of 1e-8 quote units. */
   readonly cash: bigint;
@@ -54,8 +55,8 @@ export function intParam(params: StrategyParams, name: string, fallback: number,
 export function numParam(params: StrategyParams, name: string, fallback: number, min: number, max: number): number {
   const raw = params[name];
   if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+  const value = parsePlainNumber(raw.trim()); // not Number(): it reads "0x10" and " " (as 0)
+  if (!(value >= min && value <= max)) {
     throw new StrategyParamError(`--param ${name}=${raw}: expected a number from ${min} to ${max}`);
   }
   return value;

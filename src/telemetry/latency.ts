@@ -27,6 +27,14 @@ export class LatencyStats {
     this.histograms.get(segment)!.record(Math.max(1, Math.round(ms * 1000)));
   }
 
+  /** p99 per segment in ms, for status lines; null before any bar. */
+  p99(): Record<string, number> | null {
+    if (this.histograms.get('total')!.count === 0) return null;
+    const out: Record<string, number> = {};
+    for (const s of SEGMENTS) out[s] = this.histograms.get(s)!.percentile(99) / 1000;
+    return out;
+  }
+
   summary(): Record<string, { p50: number; p99: number; max: number; count: number }> {
     const out: Record<string, { p50: number; p99: number; max: number; count: number }> = {};
     for (const s of SEGMENTS) {

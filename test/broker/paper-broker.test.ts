@@ -91,3 +91,22 @@ test('limit orders rest and fill when a later bar trades through: strictly, at m
   assert.equal(b.restingOrders('SPY').length, 0);
   assert.equal(b.position('SPY'), 2);
 });
+
+test('partly covering a short rounds the realized PnL against the trader, as for a long', () => {
+  const b = broker();
+  b.mark('SPY', P('100'));
+  b.execute(order('SPY', 'sell', 1, { orderId: 's1' }), P('100'));
+  b.execute(order('SPY', 'sell', 1, { orderId: 's2' }), P('100') + 1); // average 100.000000005
+  const before = b.realized;
+  b.execute(order('SPY', 'buy', 1, { orderId: 'b1' }), P('100'));
+  // The true gain is half a tick: booked as 0, never as 1.
+  assert.equal(b.realized - before, 0n);
+  assert.equal(b.equity(), b.startCash - b.fees + b.realized + b.unrealized());
+  // And the long side, for symmetry: average 100.000000005, sell one at 100 loses half a tick: booked as 1.
+  const l = broker();
+  l.mark('SPY', P('100'));
+  l.execute(order('SPY', 'buy', 1, { orderId: 'l1' }), P('100'));
+  l.execute(order('SPY', 'buy', 1, { orderId: 'l2' }), P('100') + 1);
+  l.execute(order('SPY', 'sell', 1, { orderId: 'l3' }), P('100'));
+  assert.equal(l.realized, -1n);
+});

@@ -48,3 +48,24 @@ test('closeTime is next openTime - 1; months have no fixed length', () => {
   assert.equal(nextOpenTime('1M', Date.UTC(2024, 1, 1)), Date.UTC(2024, 2, 1));
   assert.equal(nextOpenTime('1M', Date.UTC(2025, 1, 1)), Date.UTC(2025, 2, 1));
 });
+
+test('a zone offset must be a real one: within ±14:00, minutes below 60', () => {
+  const at = Date.UTC(2026, 2, 12, 13, 30);
+  assert.equal(parseTimestamp('2026-03-12T13:30:00+14:00', null), at - 14 * 3_600_000);
+  assert.equal(parseTimestamp('2026-03-12T13:30:00-12:00', null), at + 12 * 3_600_000);
+  assert.equal(parseTimestamp('2026-03-12T13:30:00+05:45', null), at - (5 * 60 + 45) * 60_000);
+  assert.equal(parseTimestamp('2026-03-12T13:30:00-0930', null), at + (9 * 60 + 30) * 60_000);
+  assert.equal(parseTimestamp('2026-03-12T13:30:00-14:00', null), at + 14 * 3_600_000);
+  for (const bad of ['+99:99', '+14:01', '+14:30', '-15:00', '+05:60', '+0099', '-2400', '+00:75']) {
+    assert.ok(Number.isNaN(parseTimestamp(`2026-03-12T13:30:00${bad}`, null)), bad);
+  }
+});
+
+test('an epoch number is a whole-ms instant that a Date can hold, or not a time at all', () => {
+  assert.equal(parseTimestamp('1735689600.5', null), 1_735_689_600_500);
+  assert.equal(parseTimestamp('1735689600000.75', null), 1_735_689_600_000, 'sub-ms digits are cut, as in ISO text');
+  assert.ok(Number.isInteger(parseTimestamp('1735689600123.999', null)));
+  for (const bad of ['9'.repeat(30), '9'.repeat(400), `1${'0'.repeat(25)}`, `-${'9'.repeat(30)}`]) {
+    assert.ok(Number.isNaN(parseTimestamp(bad, null)), bad);
+  }
+});

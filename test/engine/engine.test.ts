@@ -1,41 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Engine, StrategyRuntimeError } from '../../src/engine/engine.ts';
-import { EventBus, type EventSink } from '../../src/events/event-bus.ts';
-import type { TradeEvent } from '../../src/events/types.ts';
-import { PaperBroker } from '../../src/broker/paper-broker.ts';
-import { makeInstrument } from '../../src/broker/instrument.ts';
-import { RiskGate } from '../../src/risk/risk-gate.ts';
-import { HaltSet } from '../../src/risk/halt-set.ts';
+import { StrategyRuntimeError } from '../../src/engine/engine.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import type { Bar, OrderIntent } from '../../src/domain/types.ts';
+import type { OrderIntent } from '../../src/domain/types.ts';
 import { createSmaCross } from '../../src/strategy/sma-cross.ts';
-
-const T = 100_000_000;
-class Recorder implements EventSink {
-  events: TradeEvent[] = [];
-  cycles = 0;
-  write(_s: number, e: TradeEvent): void {
-    this.events.push(e);
-  }
-  endCycle(): void {
-    this.cycles++;
-  }
-  types(): string[] {
-    return this.events.map((e) => e.type);
-  }
-}
+import { bar, makeLoop, T } from '../helpers/loop.ts';
 
 function setup(strategy: Strategy, policy: 'throw' | 'halt' = 'throw') {
-  const rec = new Recorder();
-  const bus = new EventBus([rec]);
-  const broker = new PaperBroker({ cash: 10_000n * BigInt(T), feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]) });
-  const gate = new RiskGate({ maxPositionNotional: 5_000n * BigInt(T), maxGrossExposure: 10_000n * BigInt(T) }, new HaltSet());
-  const engine = new Engine({ strategy, broker, gate, bus, onStrategyError: policy });
-  return { rec, bus, broker, gate, engine };
+  return makeLoop(strategy, { policy });
 }
-
-const bar = (i: number, close: number, low = close - 1): Bar => ({ symbol: 'SPY', interval: '1m', openTime: i * 60_000, closeTime: i * 60_000 + 59_999, open: close * T, high: (close + 1) * T, low: low * T, close: close * T, volume: 1, source: 'csv' });
 const scripted = (plan: Record<number, OrderIntent[]>): Strategy => ({ name: 'scripted', warmup: 0, onBar: (b) => plan[b.openTime / 60_000] ?? [] });
 
 test('one cycle, in order: limits matched, equity marked, strategy, gate, market fill; one decision per bar', () => {
@@ -65,8 +38,10 @@ test('a throwing strategy ends a static run naming it; in realtime it halts (str
   const r = setup(boom, 'halt');
   r.engine.cycle(bar(0, 100));
   r.engine.cycle(bar(1, 100));
-  assert.deepEqual(r.rec.types(), ['bar', 'halt', 'alert', 'decision', 'bar', 'decision']);
-  assert.equal(r.gate.halts.has('strategy_error'), true);
+  assert.deepEqual(r.rec.types(), ['bar', 'halt', 'trading_state', 'alert', 'alert', 'decision', 'bar', 'decision']);
+  assert.deepEqual(r.rec.of('alert').map((a) => a.kind), ['trading_state', 'strategy_error']);
+  assert.equal(r.trading.has('strategy_error'), true);
+  assert.equal(r.trading.state, 'HALTED');
 });
 
 test('warm-up bars feed history only: no event, but the first decision can trade', () => {

@@ -34,6 +34,12 @@ const MALFORMED: ReadonlyArray<{ readonly what: string; readonly row: string; re
   { what: 'garbage timestamp', row: 'yesterday,103,104,102,103.5,13', field: 'timestamp' },
   { what: 'hour 24', row: '2025-01-01 24:00:00,103,104,102,103.5,13', field: 'timestamp' },
   { what: 'close above high', row: `${isoMinute(T0 + 3 * MIN)},103,104,102,104.5,13`, field: 'close' },
+  { what: 'price with a huge exponent', row: `${isoMinute(T0 + 3 * MIN)},1e2000000000,104,102,103.5,13`, field: 'open' },
+  { what: 'price with a costly exponent', row: `${isoMinute(T0 + 3 * MIN)},103,1e50000000,102,103.5,13`, field: 'high' },
+  { what: 'price above the largest supported', row: `${isoMinute(T0 + 3 * MIN)},103,123456789,102,103.5,13`, field: 'high' },
+  // More spellings that Number() would take are in test/domain/volume.test.ts.
+  ...['0x1F', ' ', 'Infinity', '1e999'].map((v) => (
+    { what: `volume ${JSON.stringify(v)}`, row: `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${v}`, field: 'volume' })),
 ];
 
 function badFile(row: string): string {
@@ -64,7 +70,8 @@ for (const { what, row, field } of MALFORMED) {
   test(`bad row (${what}) with --on-bad-row skip: one skip event (malformed, line 5, field "${field}") and the run goes on`, async (t) => {
     const dir = await tempDir(t);
     const path = await fixture(dir, 'bad.csv', badFile(row));
-    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--on-bad-row', 'skip']);
+    // One skip in six rows is far above the default --max-skip-ratio (0.01): raised for this tiny file.
+    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--on-bad-row', 'skip', '--max-skip-ratio', '0.5']);
     assert.equal(run.code, 0, run.stderr);
     const skips = ofType(run, 'skip');
     assert.equal(skips.length, 1);
@@ -113,7 +120,7 @@ test('duplicate openTime → skip reason duplicate; earlier openTime → out_of_
   const path = await fixture(dir, 'seq.csv', [
     HEADER, good(0), good(1), dupRow, good(2), good(3), good(1), good(4),
   ].join('\n') + '\n');
-  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
+  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--max-skip-ratio', '0.5']);
   assert.equal(run.code, 0, run.stderr);
   const skips = ofType(run, 'skip');
   assert.deepEqual(skips.map((s) => [s.reason, s.line, s.openTime, s.symbol, s.origin]), [
@@ -215,4 +222,57 @@ test('a header-only file is an error naming the file, not an empty run', async (
   const got = await collect(oneFile('X', path));
   assert.match(String(got.error), /head\.csv: the file has a header but no rows/);
   assert.equal(got.bars.length, 0);
+});
+
+test('a price above the largest supported one is refused with that reason, told apart from "not a number"', async (t) => {
+  const dir = await tempDir(t);
+  const path = await fixture(dir, 'big.csv', [HEADER, good(0), `${isoMinute(T0 + MIN)},abc,104,102,103.5,13`, `${isoMinute(T0 + 2 * MIN)},103,123456789,102,103.5,13`, good(3)].join('\n') + '\n');
+  const got = await collect(oneFile('X', path, { onBadRow: 'skip' }));
+  assert.equal(got.error, null);
+  assert.deepEqual(got.skips.map((s) => [s.line, s.field]), [[3, 'open'], [4, 'high']]);
+  const [nan, big] = got.skips.map((s) => s.message);
+  assert.notEqual(nan!.replace('"abc"', ''), big!.replace('"123456789"', ''), 'a different reason, not just a different value');
+  assert.ok(big!.includes('90000000'), `names the largest supported price: ${big}`);
+  assert.ok(!nan!.includes('90000000'));
+  const fail = await collect(oneFile('X', path));
+  assert.equal(fail.error?.name, 'DataError');
+  const again = await fixture(dir, 'big2.csv', [HEADER, good(0), `${isoMinute(T0 + MIN)},103,123456789,102,103.5,13`].join('\n') + '\n');
+  const failBig = await collect(oneFile('X', again));
+  assert.match(String(failBig.error?.message), /big2\.csv:3\b/);
+  assert.ok(String(failBig.error?.message).includes('"high"') && String(failBig.error?.message).includes('90000000'));
+});
+
+test('refusals quote at most a short prefix of a bad value (stderr, summary.json, skip events), never the whole field', async (t) => {
+  const dir = await tempDir(t);
+  const long = 'x'.repeat(50_000);
+  for (const [what, row, field] of [
+    ['price', `${isoMinute(T0 + 3 * MIN)},${long},104,102,103.5,13`, 'open'],
+    ['volume', `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${long}`, 'volume'],
+    ['timestamp', `2025-01-01 03:03:00${long},103,104,102,103.5,13`, 'timestamp'],
+    ['negative price', `${isoMinute(T0 + 3 * MIN)},103,104,-${'1'.repeat(5000)},103.5,13`, 'low'],
+  ] as const) {
+    const path = await fixture(dir, `long-${what.replace(' ', '-')}.csv`, badFile(row));
+    const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
+    assert.equal(run.code, 1, what);
+    assert.ok(run.stderr.includes(`"${field}"`) && /\.csv:5\b/.test(run.stderr), `${what}: ${run.stderr.slice(0, 300)}`);
+    assert.ok(run.stderr.length < 600, `${what}: stderr is ${run.stderr.length} chars`);
+    assert.ok(String(run.summary?.error).length < 600, `${what}: summary.error is short`);
+    const skipped = await collect(oneFile('X', path, { onBadRow: 'skip' }));
+    assert.equal(skipped.skips.length, 1, what);
+    assert.ok(skipped.skips[0]!.message.length < 200, `${what}: skip message is ${skipped.skips[0]!.message.length} chars`);
+  }
+  const header = await fixture(dir, 'header.csv', `time,open,high,low,${'price'.repeat(10_000)}\n2025-01-01 03:00:00,1,2,0.5,1\n`);
+  const got = await collect(oneFile('X', header));
+  assert.match(String(got.error?.message), /^header\.csv:1\b/);
+  assert.ok(String(got.error?.message).length < 600);
+});
+
+test('a header with more columns than a row can be parsed with is refused naming file:1, whichever column holds the data', async (t) => {
+  const dir = await tempDir(t);
+  const filler = Array.from({ length: 5000 }, (_, i) => `x${i}`);
+  const path = await fixture(dir, 'wide.csv', `${[...filler, ...HEADER.split(',')].join(',')}\n${[...filler.map(() => '0'), '2025-01-01 03:00:00', '1', '2', '0.5', '1', '3'].join(',')}\n`);
+  const got = await collect(oneFile('X', path));
+  assert.equal(got.error?.name, 'DataError');
+  assert.match(String(got.error?.message), /^wide\.csv:1\b/);
+  assert.ok(String(got.error?.message).length < 600);
 });

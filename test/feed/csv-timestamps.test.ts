@@ -154,7 +154,7 @@ test('the same runs under TZ=UTC, America/New_York, Asia/Kolkata and Pacific/Cha
   ].join('\n'));
   const epoch = await fixture(dir, 'epoch.csv', [kline('1735689540000', '1735689599999', '3'), kline('1735689600000000', '1735689659999999', '3')].join('\n'));
   const runs: Array<readonly string[]> = [
-    ['--symbols', 'BTC', '--file', `BTC=${naive}`, '--from', '2025-01-01 02:00:00', '--strategy', 'hold'],
+    ['--symbols', 'BTC', '--file', `BTC=${naive}`, '--from', '2025-01-01 02:00:00', '--interval', '1h', '--strategy', 'hold'],
     ['--symbols', 'SPY', '--file', `SPY=${eastern}`, '--tz', 'America/New_York', '--bar-label', 'end', '--from', '2025-03-07 09:31:00', '--strategy', 'hold'],
     ['--symbols', 'ETH', '--file', `ETH=${epoch}`, '--strategy', 'hold'],
   ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
 import { runRealtime } from '../../src/cli/realtime-run.ts';
 import type { Engine } from '../../src/engine/engine.ts';
+import type { Session } from '../../src/session/session.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { VirtualClock } from '../../src/telemetry/clock.ts';
@@ -14,6 +15,9 @@ export interface RealtimeRun {
   readonly clock: VirtualClock;
   readonly outDir: string;
   readonly engine: Engine;
+  readonly session: Session;
+  readonly controlUrl: string | undefined;
+  readonly token: string | undefined;
   readonly stdout: string[];
   events(): Array<Record<string, unknown>>;
   of(type: string): Array<Record<string, unknown>>;
@@ -42,13 +46,14 @@ export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   const stdout: string[] = [];
   let stopRun!: () => void;
   const stopSignal = new Promise<void>((resolve) => (stopRun = resolve));
-  let engine: Engine | null = null;
+  let started: { engine: Engine; session: Session; controlUrl?: string; token?: string } | null = null;
   const done = runRealtime(opts, { realtime: true, tradingHalted: o.tradingHalted ?? false }, strategy,
     { stdout: (t) => stdout.push(t), stderr: (t) => stdout.push(t) },
-    { clock, random: () => 0.5, stopSignal, onStarted: (info) => (engine = info.engine), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) });
-  await until(() => engine !== null, 'realtime run started');
+    { clock, random: () => 0.5, stopSignal, onStarted: (info) => (started = info), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) });
+  await until(() => started !== null, 'realtime run started');
+  const s = started!;
   const run: RealtimeRun = {
-    clock, outDir, engine: engine!, stdout,
+    clock, outDir, engine: s.engine, session: s.session, controlUrl: s.controlUrl, token: s.token, stdout,
     events() {
       const path = join(outDir, 'events.ndjson');
       if (!existsSync(path)) return [];

@@ -1,56 +1,122 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HaltSet } from '../../src/risk/halt-set.ts';
-import { RiskGate } from '../../src/risk/risk-gate.ts';
+import { RiskGate, type GateRequest, type RiskLimits } from '../../src/risk/risk-gate.ts';
+import { TradingState } from '../../src/risk/trading-state.ts';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
 
 const U = 100_000_000n;
-const inst = makeInstrument('SPY', '1')!;
+const T = 100_000_000;
+const spy = makeInstrument('SPY', '1')!;
 const qqq = makeInstrument('QQQ', '1')!;
-const setup = () => {
-  const broker = new PaperBroker({ cash: 10_000n * U, feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', inst], ['QQQ', qqq]]) });
-  const halts = new HaltSet();
-  const gate = new RiskGate({ maxPositionNotional: 5_000n * U, maxGrossExposure: 8_000n * U }, halts);
-  return { broker, halts, gate };
-};
-const req = (side: 'buy' | 'sell', qty: number, price = 100, symbol = 'SPY') =>
-  ({ symbol, side, orderType: 'market' as const, qty, limitPrice: undefined, refPrice: price * 100_000_000 });
 
-test('halts are held as a set; each is lifted only by the source that raised it', () => {
-  const h = new HaltSet();
-  assert.equal(h.raise('feed_stale', 'auto', 'x'), true);
-  assert.equal(h.raise('feed_stale', 'auto', 'again'), false);
-  assert.equal(h.raise('operator', 'operator', 'by hand'), true);
-  assert.equal(h.lift('operator', 'auto'), false, 'the feed cannot lift an operator halt');
-  assert.equal(h.lift('feed_stale', 'auto'), true);
-  assert.equal(h.halted, true);
-  assert.equal(h.lift('operator', 'operator'), true);
-  assert.equal(h.halted, false);
+function setup(limits: Partial<RiskLimits> = {}, newest?: (s: string) => number | undefined) {
+  const broker = new PaperBroker({ cash: 10_000n * U, feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', spy], ['QQQ', qqq]]) });
+  const trading = new TradingState();
+  const gate = new RiskGate({
+    limits: { maxPositionNotional: 5_000n * U, maxGrossExposure: 8_000n * U, maxOrdersPerMinute: null, priceBandPctE4: null, maxBarAge: 2, ...limits },
+    trading, intervalMs: 60_000, ...(newest ? { newestClosed: newest } : {}),
+  });
+  return { broker, trading, gate };
+}
+
+const req = (side: 'buy' | 'sell', qty: number, price = 100, symbol = 'SPY', extra: Partial<GateRequest> = {}): GateRequest => ({
+  symbol, side, orderType: 'market', qty, limitPrice: undefined, refPrice: price * T, inst: symbol === 'SPY' ? spy : qqq,
+  at: 0, sentBy: 'strategy', phase: 'new', ...extra,
+});
+const halt = (reason: 'flag' | 'operator', severity: 'halted' | 'reducing') => ({ reason, source: reason, severity, detail: 'x', since: null } as const);
+
+test('HALTED rejects every new strategy order, reducing ones included; an operator flatten still passes', () => {
+  const { broker, trading, gate } = setup();
+  broker.mark('SPY', 100 * T);
+  broker.execute({ orderId: 'a', symbol: 'SPY', side: 'buy', orderType: 'market', qty: 10, createdAt: 0 }, 100 * T);
+  trading.raise(halt('flag', 'halted'));
+  assert.equal(gate.check(req('buy', 1), broker)?.reason, 'trading_halted');
+  assert.equal(gate.check(req('sell', 10), broker)?.reason, 'trading_halted');
+  assert.equal(gate.check(req('sell', 10, 100, 'SPY', { sentBy: 'operator' }), broker), null, 'the emergency exit is never blocked');
+  assert.equal(gate.check(req('sell', 11, 100, 'SPY', { sentBy: 'operator' }), broker)?.reason, 'reduce_only', 'an operator order may only reduce');
 });
 
-test('a halted gate rejects every new order, reducing ones included', () => {
-  const { broker, halts, gate } = setup();
-  halts.raise('flag', 'flag', 'FLAG_TRADING_HALTED');
-  assert.equal(gate.check(req('buy', 1), broker, inst)?.reason, 'trading_halted');
-  assert.equal(gate.check(req('sell', 1), broker, inst)?.reason, 'trading_halted');
+test('REDUCING passes only orders that shrink |position| without flipping it, resting orders counted', () => {
+  const { broker, trading, gate } = setup();
+  broker.mark('SPY', 100 * T);
+  broker.execute({ orderId: 'a', symbol: 'SPY', side: 'buy', orderType: 'market', qty: 10, createdAt: 0 }, 100 * T);
+  trading.raise(halt('operator', 'reducing'));
+  assert.equal(trading.state, 'REDUCING');
+  assert.equal(gate.check(req('sell', 4), broker), null);
+  assert.equal(gate.check(req('sell', 10), broker), null, 'to flat is reducing');
+  assert.equal(gate.check(req('sell', 11), broker)?.reason, 'reduce_only', 'a flip is not');
+  assert.equal(gate.check(req('buy', 1), broker)?.reason, 'reduce_only', 'growing is not');
+  assert.equal(gate.check(req('buy', 1, 100, 'QQQ'), broker)?.reason, 'reduce_only', 'opening from flat is not');
+  broker.rest({ orderId: 'r', symbol: 'SPY', side: 'sell', orderType: 'limit', qty: 8, limitPrice: 101 * T, createdAt: 0 });
+  assert.equal(gate.check(req('sell', 3), broker)?.reason, 'reduce_only', 'with 8 resting, 3 more would flip');
+  assert.equal(gate.check(req('sell', 2), broker), null);
 });
 
 test('position, gross exposure and cash limits; reducing orders always pass', () => {
   const { broker, gate } = setup();
-  assert.equal(gate.check(req('buy', 50), broker, inst), null);
-  assert.equal(gate.check(req('buy', 51), broker, inst)?.reason, 'max_position_notional');
-  assert.equal(gate.check(req('sell', 51), broker, inst)?.reason, 'max_position_notional', 'shorts count too');
-  broker.mark('SPY', 100 * 100_000_000);
-  broker.execute({ orderId: 'a', symbol: 'SPY', side: 'buy', orderType: 'market', qty: 50, createdAt: 0 }, 100 * 100_000_000);
-  broker.mark('QQQ', 100 * 100_000_000);
-  assert.equal(gate.check(req('buy', 31, 100, 'QQQ'), broker, qqq)?.reason, 'max_gross_exposure');
-  assert.equal(gate.check(req('buy', 30, 100, 'QQQ'), broker, qqq), null);
-  assert.equal(gate.check(req('sell', 50), broker, inst), null, 'closing passes');
-  assert.equal(gate.check(req('buy', 0), broker, inst)?.reason, 'invalid_qty');
-  assert.equal(gate.check(req('buy', 1.5), broker, inst)?.reason, 'invalid_qty');
-  assert.equal(gate.check({ ...req('buy', 1), orderType: 'limit' }, broker, inst)?.reason, 'invalid_limit_price');
+  assert.equal(gate.check(req('buy', 50), broker), null);
+  assert.equal(gate.check(req('buy', 51), broker)?.reason, 'max_position_notional');
+  assert.equal(gate.check(req('sell', 51), broker)?.reason, 'max_position_notional', 'shorts count too');
+  broker.mark('SPY', 100 * T);
+  broker.execute({ orderId: 'a', symbol: 'SPY', side: 'buy', orderType: 'market', qty: 50, createdAt: 0 }, 100 * T);
+  broker.mark('QQQ', 100 * T);
+  assert.equal(gate.check(req('buy', 31, 100, 'QQQ'), broker)?.reason, 'max_gross_exposure');
+  assert.equal(gate.check(req('buy', 30, 100, 'QQQ'), broker), null);
+  assert.equal(gate.check(req('sell', 50), broker), null, 'closing passes');
+  assert.equal(gate.check(req('buy', 0), broker)?.reason, 'invalid_qty');
+  assert.equal(gate.check(req('buy', 1.5), broker)?.reason, 'invalid_qty');
+  assert.equal(gate.check({ ...req('buy', 1), orderType: 'limit' }, broker)?.reason, 'invalid_limit_price');
   // 5000 spent of 10000 cash: a 6000 buy of QQQ fails on cash before gross (raise the gross limit)
-  const rich = new RiskGate({ maxPositionNotional: 100_000n * U, maxGrossExposure: 100_000n * U }, new HaltSet());
-  assert.equal(rich.check(req('buy', 60, 100, 'QQQ'), broker, qqq)?.reason, 'insufficient_cash');
+  const rich = setup({ maxPositionNotional: 100_000n * U, maxGrossExposure: 100_000n * U });
+  rich.broker.mark('SPY', 100 * T);
+  rich.broker.execute({ orderId: 'a', symbol: 'SPY', side: 'buy', orderType: 'market', qty: 50, createdAt: 0 }, 100 * T);
+  assert.equal(rich.gate.check(req('buy', 60, 100, 'QQQ'), rich.broker)?.reason, 'insufficient_cash');
+});
+
+test('a buy that flips a short into a long pays for the whole order, not only its long leg', () => {
+  const { broker, gate } = setup({ maxPositionNotional: 100_000n * U, maxGrossExposure: 100_000n * U });
+  broker.mark('SPY', 100 * T);
+  // Short 90 at 100: cash 10000 + 9000 = 19000. Buying 180 costs 18000 (fits); 200 costs 20000 (does not).
+  broker.execute({ orderId: 's', symbol: 'SPY', side: 'sell', orderType: 'market', qty: 90, createdAt: 0 }, 100 * T);
+  assert.equal(broker.cash, 19_000n * U);
+  assert.equal(gate.check(req('buy', 180), broker), null);
+  const refusal = gate.check(req('buy', 200), broker);
+  assert.equal(refusal?.reason, 'insufficient_cash', 'the long leg alone (110 = 11000) would have fitted the cash');
+});
+
+test('a quantity that would take a position past 2^53 lots is refused, not silently rounded', () => {
+  const { broker, gate } = setup({ maxPositionNotional: 10n ** 30n, maxGrossExposure: 10n ** 30n });
+  broker.rest({ orderId: 'r', symbol: 'SPY', side: 'buy', orderType: 'limit', qty: Number.MAX_SAFE_INTEGER - 5, limitPrice: 1, createdAt: 0 });
+  assert.equal(gate.check(req('buy', 10, 0.00000001), broker)?.reason, 'invalid_qty');
+});
+
+test('order rate: at most N accepted orders per 60 s of bar time; operators are not counted', () => {
+  const { broker, gate } = setup({ maxOrdersPerMinute: 2, maxPositionNotional: 10n ** 20n, maxGrossExposure: 10n ** 20n });
+  for (const at of [0, 30_000]) {
+    const r = req('buy', 1, 1, 'SPY', { at });
+    assert.equal(gate.check(r, broker), null);
+    gate.accepted(r);
+  }
+  assert.equal(gate.check(req('buy', 1, 1, 'SPY', { at: 59_999 }), broker)?.reason, 'order_rate');
+  assert.equal(gate.check(req('buy', 1, 1, 'SPY', { at: 59_999, sentBy: 'operator', side: 'sell' }), broker)?.reason, 'reduce_only', 'not order_rate');
+  assert.equal(gate.check(req('buy', 1, 1, 'SPY', { at: 60_000 }), broker), null, 'the order at 0 has left the window');
+});
+
+test('price band: a limit more than P % from the last close is refused', () => {
+  const { broker, gate } = setup({ priceBandPctE4: 50_000n }); // 5 %
+  broker.mark('SPY', 100 * T);
+  const limit = (p: number) => req('buy', 1, p, 'SPY', { orderType: 'limit', limitPrice: p * T });
+  assert.equal(gate.check(limit(95), broker), null, 'exactly 5 % is inside');
+  assert.equal(gate.check(limit(94.99), broker)?.reason, 'price_band');
+  assert.equal(gate.check(limit(105.01), broker)?.reason, 'price_band');
+  assert.equal(gate.check(req('buy', 1, 200), broker), null, 'market orders are not banded');
+});
+
+test('stale bar: orders from a bar older than --max-bar-age intervals behind the newest the feed delivered are refused', () => {
+  const newest = new Map([['SPY', 10 * 60_000]]);
+  const { broker, gate } = setup({}, (s) => newest.get(s));
+  assert.equal(gate.check(req('buy', 1, 100, 'SPY', { at: 8 * 60_000 }), broker), null, 'two intervals behind is still fresh');
+  assert.equal(gate.check(req('buy', 1, 100, 'SPY', { at: 7 * 60_000 }), broker)?.reason, 'stale_bar');
+  assert.equal(gate.check(req('buy', 1, 100, 'QQQ', { at: 0 }), broker), null, 'no feed for this symbol (csv): unaffected');
 });

@@ -102,7 +102,6 @@ export class BinanceFeed {
         liftHalt: (r) => output.liftHalt(r),
         alert: (k, m) => output.alert(k, m),
         quote: (s, p, t) => output.quote(s, p, t),
-        newestClosed: (s, t) => output.newestClosed(s, t),
       },
     });
     this.watch = new SymbolWatch({ symbols: options.symbols, interval: options.interval, clock: options.clock, alert: (m) => output.alert('malformed', m) });
@@ -229,7 +228,7 @@ export class BinanceFeed {
         this.output.quote(symbol, msg.bar.close, msg.eventTime);
         this.watch.seen(symbol);
         if (msg.closed) {
-          const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono };
+          const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono, newestOpenTime: msg.bar.openTime };
           const verdict = this.pipeline.closed(item, msg.stream);
           if (verdict === 'ok') this.watch.accepted(symbol);
           else this.watch.skipped(symbol, verdict);

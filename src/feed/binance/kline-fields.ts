@@ -7,6 +7,7 @@
 import { closeTimeOf, isOnGrid } from '../../domain/interval.ts';
 import { parsePrice } from '../../domain/price.ts';
 import { isoUtc } from '../../domain/time.ts';
+import { parseVolume } from '../../domain/volume.ts';
 
 export interface KlineValues {
   readonly openTime: number;
@@ -34,15 +35,6 @@ export function shown(value: unknown, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
-const DECIMAL = /^\+?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/** Volume is a float (no money depends on it) but must be written as a decimal: no '', hex or Infinity. */
-function parseVolume(v: unknown): number {
-  if (typeof v !== 'string' || v.length > 64 || !DECIMAL.test(v)) return NaN;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : NaN;
-}
-
 export function timesProblem(interval: string, openTime: number, closeTime: number, names: FieldNames): string | null {
   if (!isOnGrid(interval, openTime)) return `${names.t} ${openTime} (${isoUtc(openTime)}) is not on the ${interval} grid`;
   const expected = closeTimeOf(interval, openTime);
@@ -65,7 +57,7 @@ export function checkKline(interval: string, f: Readonly<Record<'t' | 'T' | 'o' 
     if (!(p > 0)) return bad(`${names[k]} is not a positive decimal string: ${shown(v)}`);
     prices[k] = p;
   }
-  const volume = parseVolume(f.v);
+  const volume = typeof f.v === 'string' && f.v.length <= 64 ? parseVolume(f.v) : NaN;
   if (!(volume >= 0)) return bad(`${names.v} is not a non-negative decimal string: ${shown(f.v)}`);
   if (prices.h < prices.l) return bad(`high ${shown(f.h)} is below low ${shown(f.l)}`);
   if (prices.o > prices.h || prices.o < prices.l || prices.c > prices.h || prices.c < prices.l) {

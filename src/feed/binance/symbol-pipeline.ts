@@ -129,7 +129,6 @@ export class SymbolPipeline {
       return verdict;
     }
     this.stats.closedBars++;
-    this.options.output.newestClosed(bar.symbol, bar.openTime);
     const s = this.state(bar.symbol);
     s.pending.push(item);
     if (s.backfilling && s.pending.length > (this.options.maxPendingPerSymbol ?? 1000)) {
@@ -155,7 +154,9 @@ export class SymbolPipeline {
       }
       s.pending.shift();
       s.lastDelivered = item.bar.openTime;
-      this.options.output.push(item);
+      // Held back behind a backfill, newer bars may have come meanwhile: say so, for the gate's bar age.
+      const newest = this.sequencer.lastOpenTime(symbol) ?? item.bar.openTime;
+      this.options.output.push(newest === item.newestOpenTime ? item : { ...item, newestOpenTime: newest });
     }
   }
 
@@ -241,7 +242,7 @@ export class SymbolPipeline {
     const { clock } = this.options;
     this.stats.backfilledBars++;
     s.lastDelivered = bar.openTime;
-    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic() });
+    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic(), newestOpenTime: this.sequencer.lastOpenTime(bar.symbol) ?? bar.openTime });
     return true;
   }
 

@@ -8,21 +8,24 @@ import { access } from 'node:fs/promises';
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { DataError } from '../data-error.ts';
-import { detectLayout, type CsvLayout } from './csv-layout.ts';
+import type { CsvLayout } from './csv-layout.ts';
 import { isRowProblem, parseRow, type RowContext } from './csv-row.ts';
+import { PROBE_LINES, probeStart, refuseCoarserSpacing, type StartProbe } from './csv-probe.ts';
+import { checkTextFile } from './file-encoding.ts';
+import { FileTally } from './skip-budget.ts';
 import { countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
-import type { ZoneOffsets } from '../../domain/time.ts';
+import type { DateOrder, ZoneOffsets } from '../../domain/time.ts';
 
 export type BadRowPolicy = 'fail' | 'skip';
 
-/** open() reads at most this many lines ahead to find the header and the first two rows. */
-const ORDER_PROBE_LINES = 1000;
 
 export interface CursorOptions {
   readonly interval: string;
   readonly zone: ZoneOffsets | null;
   readonly labelShiftMs: number;
   readonly onBadRow: BadRowPolicy;
+  /** How day/month-first dates read (--date-format); absent or null: they are refused as ambiguous. */
+  readonly dateOrder?: DateOrder | null;
   readonly chunkBytes?: number;
 }
 
@@ -38,6 +41,8 @@ export class CsvFileCursor {
   items: Array<Bar | SkipEvent> = [];
   lines: number[] = [];
   pos = 0;
+  /** Rows taken from this file and the skips among them, counted by the merge. */
+  readonly tally = new FileTally();
   done = false;
   private chunks: AsyncGenerator<LineChunk> | null = null;
   /** Chunks read ahead by open() to learn the layout and the order, replayed first. */
@@ -63,76 +68,57 @@ export class CsvFileCursor {
     } catch {
       throw new DataError(`file not found: ${this.path} (for symbol ${this.symbol}). Check --data, or name the file with --file ${this.symbol}=PATH.`);
     }
+    await checkTextFile(this.path, this.file);
     const forward = readLinesForward(this.path, this.options.chunkBytes);
-    // Order: compare the first two rows that parse and differ in time. One row, or none, reads as
-    // ascending. A chunk may hold a single line (long lines, small chunkBytes), so read on until the
-    // header and two rows are seen; the look-ahead is bounded so a file of bad rows is not buffered whole.
-    const buffered: LineChunk[] = [];
-    const stamps: number[] = [];
-    let examined = 0;
-    while (stamps.length < 2 && examined < ORDER_PROBE_LINES) {
-      const next = await forward.next();
-      if (next.done) break;
-      const chunk = next.value;
-      buffered.push(chunk);
-      for (let k = 0; k < chunk.lines.length && stamps.length < 2; k++, examined++) {
-        const text = chunk.lines[k]!;
-        if (text.trim().length === 0) continue;
-        if (this.ctx === null) {
-          let layout: CsvLayout;
-          try {
-            layout = detectLayout(text, this.file);
-          } catch (err) {
-            await forward.return(undefined);
-            throw err;
-          }
-          this.layout = layout;
-          this.headerLine = layout.hasHeader ? chunk.firstLine + k : 0;
-          this.ctx = { symbol: this.symbol, interval: this.options.interval, layout, zone: this.options.zone, labelShiftMs: this.options.labelShiftMs };
-          if (layout.hasHeader) continue;
-        }
-        const row = parseRow(text, this.ctx);
-        // Equal stamps (a duplicated first row) say nothing about the order: wait for a different one.
-        if (!isRowProblem(row) && row.openTime !== stamps[0]) stamps.push(row.openTime);
-      }
-    }
-    if (this.ctx === null) {
+    let probe: StartProbe;
+    try {
+      probe = await probeStart(forward, {
+        symbol: this.symbol, file: this.file, interval: this.options.interval, zone: this.options.zone,
+        labelShiftMs: this.options.labelShiftMs, dateOrder: this.options.dateOrder ?? null,
+      });
+      refuseCoarserSpacing(probe.stamps, this.options.interval, this.file, probe.firstRowLine);
+    } catch (err) {
       await forward.return(undefined);
-      throw new DataError(`${this.file}: the file is empty (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
+      throw err;
     }
-    const rowsSeen = buffered.some((c) => c.lines.some((l, k) => c.firstLine + k > this.headerLine && l.trim().length > 0));
-    if (!rowsSeen) {
-      await forward.return(undefined);
-      throw new DataError(`${this.file}: the file has a header but no rows (symbol ${this.symbol}). Point --data or --file at a file with bars.`);
-    }
+    this.ctx = probe.ctx;
+    this.layout = probe.ctx.layout;
+    this.headerLine = probe.headerLine;
     // The file's order is read from its first and last rows: one swapped pair at the top must not
-    // turn a whole ascending file around. The first two rows decide only if the tail cannot be read.
-    if (stamps.length === 2) {
+    // turn a whole ascending file around. The first two rows that differ in time decide only if
+    // the tail cannot be read. One row, or none, reads as ascending.
+    const first = probe.stamps[0];
+    const second = probe.stamps.find((t) => t !== first);
+    if (first !== undefined && second !== undefined) {
       const last = await this.lastRowTime();
-      this.descending = last !== null && last !== stamps[0]! ? last < stamps[0]! : stamps[1]! < stamps[0]!;
+      this.descending = last !== null && last !== first ? last < first : second < first;
     }
     if (this.descending) {
       await forward.return(undefined);
       this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes), this.options.chunkBytes);
     } else {
       this.chunks = forward;
-      this.pending = buffered;
+      this.pending = probe.buffered;
     }
   }
 
-  /** openTime of the last row that parses, reading back at most ORDER_PROBE_LINES lines. */
+  /** openTime of the last row that parses, reading back at most PROBE_LINES lines. */
   private async lastRowTime(): Promise<number | null> {
     const tail = readLinesBackward(this.path, 0, Math.min(this.options.chunkBytes ?? 65_536, 65_536));
     let seen = 0;
     try {
       for await (const chunk of tail) {
         for (const text of chunk.lines) {
-          if (++seen > ORDER_PROBE_LINES) return null;
+          if (++seen > PROBE_LINES) return null;
           if (text.trim().length === 0) continue;
           const row = parseRow(text, this.ctx!);
           if (!isRowProblem(row)) return row.openTime;
         }
       }
+    } catch (err) {
+      // A line too long to read: the tail says nothing, and the full pass refuses it by its number.
+      if (err instanceof DataError) return null;
+      throw err;
     } finally {
       await tail.return(undefined);
     }

@@ -1,16 +1,22 @@
 /**
  * Which column holds what, detected from a file's first line: (a) a header CSV with timestamp,
- * open, high, low, close, volume in any order (yfinance writes Close before Open), or (b) Binance's
- * headerless kline dump (12 columns, open time first). A first field that is a number means no header.
+ * open, high, low, close, volume in any order (yfinance writes Close before Open), possibly with
+ * the date and the time of day in two columns (MetaTrader, Kibot, many brokers), or (b) a
+ * headerless file: Binance's kline dump (12 columns, open time first), or date, time, OHLCV as
+ * MetaTrader 4 writes its history. A first field that is a number or a date means no header.
  */
 import { DataError } from '../data-error.ts';
-import { parseTimestamp } from '../../domain/time.ts';
+import { isDayMonthFirst, parseTimestamp } from '../../domain/time.ts';
+import { clipValue, quoteValue } from '../quote-value.ts';
+import { MAX_COLUMNS } from './csv-row.ts';
 
 export interface CsvLayout {
   readonly hasHeader: boolean;
   /** Columns every row must have. */
   readonly columns: number;
   readonly time: number;
+  /** The time-of-day column when the date and the time are written apart, else -1. */
+  readonly timeOfDay: number;
   readonly open: number;
   readonly high: number;
   readonly low: number;
@@ -22,7 +28,7 @@ export interface CsvLayout {
 }
 
 const ALIASES: Readonly<Record<'time' | 'open' | 'high' | 'low' | 'close' | 'volume', readonly string[]>> = {
-  time: ['timestamp', 'datetime', 'date', 'time', 'opentime', 'ts', 'starttime', 'timeutc'],
+  time: ['timestamp', 'datetime', 'date', 'time', 'opentime', 'ts', 'starttime', 'timeutc', 'gmttime', 'localtime'],
   open: ['open', 'o'],
   high: ['high', 'h'],
   low: ['low', 'l'],
@@ -32,26 +38,68 @@ const ALIASES: Readonly<Record<'time' | 'open' | 'high' | 'low' | 'close' | 'vol
 
 const KLINE_NAMES = ['open_time', 'open', 'high', 'low', 'close', 'volume', 'close_time', 'quote_volume',
   'count', 'taker_buy_volume', 'taker_buy_quote_volume', 'ignore'];
+const DATE_TIME_NAMES = ['date', 'time', 'open', 'high', 'low', 'close', 'volume'];
+
+/** A time of day on its own: "09:30", "9:30", "09:30:00", "09:30:00.000". */
+export const TIME_OF_DAY = /^\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 
 function normalise(name: string): string {
-  return name.trim().replace(/^"|"$/g, '').toLowerCase().replace(/[\s_\-]/g, '');
+  // MetaTrader exports name columns <DATE>, <TIME>, <OPEN>...
+  return name.trim().replace(/^"|"$/g, '').replace(/^<(.*)>$/, '$1').toLowerCase().replace(/[\s_\-]/g, '');
 }
 
 export function splitSimple(line: string): string[] {
   return (line.includes('"') ? line.replaceAll('"', '') : line).split(',');
 }
 
+function count(line: string, char: string): number {
+  let n = 0;
+  for (let at = line.indexOf(char); at >= 0; at = line.indexOf(char, at + 1)) n++;
+  return n;
+}
+
+/**
+ * Files from European spreadsheets are often semicolon-separated (with decimal commas), and some
+ * exports use tabs: split on commas, such a line would read as one column or as nonsense.
+ */
+function refuseOtherSeparator(firstLine: string, file: string): void {
+  const commas = count(firstLine, ',');
+  for (const [char, name] of [[';', 'semicolon'], ['\t', 'tab'], ['|', 'pipe']] as const) {
+    const n = count(firstLine, char);
+    if (n >= 2 && n > commas) {
+      throw new DataError(`${file}:1: the first line looks ${name}-separated (${n} ${name}s, ${commas} commas); tradeloop reads comma-separated files. ` +
+        "Convert it to commas, with '.' as the decimal point (a spreadsheet's \"save as CSV\" does both).");
+    }
+  }
+}
+
+function looksLikeData(field: string): boolean {
+  return /^-?\d+(\.\d+)?$/.test(field) || !Number.isNaN(parseTimestamp(field, null)) || isDayMonthFirst(field);
+}
+
 export function detectLayout(firstLine: string, file: string): CsvLayout {
+  refuseOtherSeparator(firstLine, file);
   const fields = splitSimple(firstLine);
+  if (fields.length > MAX_COLUMNS) {
+    throw new DataError(`${file}:1: the first line has ${fields.length} columns; tradeloop reads at most ${MAX_COLUMNS}. A file of bars needs a time, open, high, low, close and volume column.`);
+  }
   const first = (fields[0] ?? '').trim();
   // A first field that is a number or a time means the line is data: no header.
-  if (/^-?\d+(\.\d+)?$/.test(first) || !Number.isNaN(parseTimestamp(first, null))) {
-    if (fields.length < 6) {
-      throw new DataError(`${file}:1: a headerless file needs at least 6 columns (open time, open, high, low, close, volume); found ${fields.length}. Add a header line naming the columns.`);
+  if (looksLikeData(first)) {
+    const split = TIME_OF_DAY.test((fields[1] ?? '').trim());
+    const needed = split ? 7 : 6;
+    if (fields.length < needed) {
+      throw new DataError(`${file}:1: a headerless file needs at least ${needed} columns (${split ? 'date, time' : 'open time'}, open, high, low, close, volume); found ${fields.length}. Add a header line naming the columns.`);
+    }
+    if (split) {
+      return {
+        hasHeader: false, columns: fields.length, time: 0, timeOfDay: 1, open: 2, high: 3, low: 4, close: 5, volume: 6,
+        names: fields.map((_, i) => DATE_TIME_NAMES[i] ?? `column${i + 1}`), description: `headerless date, time, OHLCV (${fields.length} columns)`,
+      };
     }
     const names = fields.map((_, i) => KLINE_NAMES[i] ?? `column${i + 1}`);
     return {
-      hasHeader: false, columns: fields.length, time: 0, open: 1, high: 2, low: 3, close: 4, volume: 5, names,
+      hasHeader: false, columns: fields.length, time: 0, timeOfDay: -1, open: 1, high: 2, low: 3, close: 4, volume: 5, names,
       description: fields.length === 12 ? 'Binance kline dump (no header)' : `headerless OHLCV (${fields.length} columns)`,
     };
   }
@@ -66,12 +114,14 @@ export function detectLayout(firstLine: string, file: string): CsvLayout {
   const at = { time: find('time'), open: find('open'), high: find('high'), low: find('low'), close: find('close'), volume: find('volume') };
   const missing = Object.entries(at).filter(([, i]) => i < 0).map(([k]) => k);
   if (missing.length > 0) {
-    throw new DataError(`${file}:1: header ${JSON.stringify(firstLine.slice(0, 200))} has no column for ${missing.join(', ')}. ` +
+    throw new DataError(`${file}:1: header ${quoteValue(firstLine)} has no column for ${missing.join(', ')}. ` +
       'A header file needs timestamp, open, high, low, close and volume columns (any order); a Binance kline dump has no header.');
   }
+  // Date and Time apart: read alone, the date gives one bar a day and the day's other rows are duplicates.
+  const timeOfDay = normalised[at.time] === 'date' ? normalised.indexOf('time') : -1;
   return {
-    hasHeader: true, columns: fields.length, ...at,
+    hasHeader: true, columns: fields.length, ...at, timeOfDay,
     names: fields.map((f) => f.trim()),
-    description: `header CSV (${fields.map((f) => f.trim()).join(',')})`,
+    description: `header CSV (${clipValue(fields.map((f) => f.trim()).join(','))})`,
   };
 }

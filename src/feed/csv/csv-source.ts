@@ -7,9 +7,10 @@ import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { BarSequencer } from '../bar-sequencer.ts';
 import { DataError } from '../data-error.ts';
-import { nextOpenTime } from '../../domain/interval.ts';
+import { intervalOfSpacing, nextOpenTime } from '../../domain/interval.ts';
 import type { BarSink } from '../bar-sink.ts';
 import { CsvFileCursor, type CursorOptions } from './csv-file-cursor.ts';
+import { SkipBudget } from './skip-budget.ts';
 
 export interface CsvSourceOptions extends CursorOptions {
   readonly symbols: readonly string[];
@@ -19,6 +20,8 @@ export interface CsvSourceOptions extends CursorOptions {
   readonly from: number | null;
   /** Run length in ms of bar time from the start (--minutes), or null for all the data. */
   readonly windowMs: number | null;
+  /** A file whose skipped rows are more than this fraction of its rows stops the run; absent: no limit. */
+  readonly maxSkipRatio?: number;
 }
 
 export interface CsvSourceResult {
@@ -71,13 +74,17 @@ export class CsvBarSource {
     const warmupBars: Record<string, number> = {};
     let start = from;
     let end = start !== null && windowMs !== null ? start + windowMs : Infinity;
+    const budget = new SkipBudget(this.options.maxSkipRatio ?? null);
     const live = this.cursors.slice();
     outer: for (;;) {
       for (let i = live.length - 1; i >= 0; i--) {
         const c = live[i]!;
         if (c.pos >= c.items.length) {
           if (!c.done) await c.refill();
-          if (c.done && c.pos >= c.items.length) live.splice(i, 1);
+          if (c.done && c.pos >= c.items.length) {
+            live.splice(i, 1);
+            budget.finish(c);
+          }
         }
       }
       if (live.length === 0) break;
@@ -100,14 +107,20 @@ export class CsvBarSource {
         const item = c.items[c.pos]!;
         const line = c.lines[c.pos]!;
         c.pos++;
-        if (isSkip(item)) sink.skip(item);
-        else {
+        if (isSkip(item)) {
+          c.tally.rows++;
+          sink.skip(item);
+          budget.skip(c, item.reason, line);
+        } else {
           if (item.openTime >= end) break outer; // merged in time order: nothing later is in the window
+          c.tally.rows++;
           const prev = sequencer.lastOpenTime(item.symbol);
           // Bars closer together than the interval: the file is finer than --interval says, and
           // every bar would be mislabelled (and shifted wrongly by --bar-label end).
           if (prev !== undefined && item.openTime > prev && item.openTime < nextOpenTime(item.interval, prev)) {
-            throw new DataError(`${c.file}:${line}: bars ${(item.openTime - prev) / 1000} s apart are closer than --interval ${item.interval}. Pass the file's own interval with --interval (e.g. --interval 1m).`);
+            const own = intervalOfSpacing(item.openTime - prev);
+            throw new DataError(`${c.file}:${line}: bars ${(item.openTime - prev) / 1000} s apart are closer than --interval ${item.interval}. ` +
+              `Pass the file's own interval with --interval (${own !== null ? `--interval ${own}` : 'e.g. --interval 1m'}).`);
           }
           const verdict = sequencer.check(item.symbol, item.openTime);
           if (verdict !== 'ok') {
@@ -115,6 +128,7 @@ export class CsvBarSource {
               type: 'skip', symbol: item.symbol, openTime: item.openTime, reason: verdict, origin: c.file, line,
               message: verdict === 'duplicate' ? 'a bar with this openTime was already accepted' : 'earlier than the last accepted bar',
             });
+            budget.skip(c, verdict, line);
           } else if (start !== null && item.openTime < start) {
             sink.warmup(item);
             warmupBars[item.symbol] = (warmupBars[item.symbol] ?? 0) + 1;
@@ -131,6 +145,8 @@ export class CsvBarSource {
       }
       if (afterBatch) await afterBatch();
     }
+    // Files the window cut short are judged on the rows read.
+    for (const c of this.cursors) budget.finish(c);
     return { warmupBars };
   }
 }

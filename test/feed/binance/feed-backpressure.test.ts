@@ -17,7 +17,7 @@ test('a full queue during a rotation pauses the old connection as well; resuming
   let full = false;
   const port: FeedPort = {
     push: (item) => (items.push(item), !full),
-    feedState: () => {}, raiseHalt: () => {}, liftHalt: () => {}, alert: () => {}, quote: () => {}, newestClosed: () => {},
+    feedState: () => {}, raiseHalt: () => {}, liftHalt: () => {}, alert: () => {}, quote: () => {},
   };
   const feed = new BinanceFeed({
     symbols: ['BTCUSDT'], interval: '1m', wsUrl: fake.wsUrl, rest: new RestClient(fake.restUrl), clock, random: () => 0.5,

@@ -48,7 +48,7 @@ test('streams: 1024 per connection; the URL carries at most ~8 KB of names, the 
 });
 
 const fb = (symbol: string, minute: number): ReceivedBar => ({
-  kind: 'bar', eventTime: 0, recvWall: 0, recvMono: 0,
+  kind: 'bar', eventTime: 0, recvWall: 0, recvMono: 0, newestOpenTime: minute * 60_000,
   bar: { symbol, interval: '1m', openTime: minute * 60_000, closeTime: minute * 60_000 + 59_999, open: 1, high: 1, low: 1, close: 1, volume: 0, source: 'ws' },
 });
 

@@ -21,7 +21,6 @@ function port(items: FeedItem[], halts: string[]): FeedPort {
     liftHalt: (r) => halts.push(`-${r}`),
     alert: () => {},
     quote: () => {},
-    newestClosed: () => {},
   };
 }
 
@@ -41,7 +40,7 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
       const b = bar('BTCUSDT', m, 100 + m);
       const price = parsePrice(b.close);
       return {
-        kind: 'bar' as const, eventTime: 0, recvWall: 0, recvMono: 0,
+        kind: 'bar' as const, eventTime: 0, recvWall: 0, recvMono: 0, newestOpenTime: b.openTime,
         bar: { symbol: 'BTCUSDT', interval: '1m', openTime: b.openTime, closeTime: b.openTime + 59_999, open: price, high: parsePrice(b.high), low: parsePrice(b.low), close: price, volume: 1, source: 'ws' as const },
       };
     };

@@ -1,0 +1,104 @@
+/**
+ * The run options of the kill switch and the session: the state folder, the halt file, the
+ * control port, the optional risk limits and the alert webhooks. Parsed here, one refusal per bad
+ * value naming the flag, and merged into RunOptions by parseRunOptions.
+ */
+import { parseMoney } from '../domain/price.ts';
+import { parseBps } from '../domain/money.ts';
+import type { HaltSeverity } from '../events/reasons.ts';
+import type { Refuse } from './common-flags.ts';
+
+export interface SessionOptions {
+  /** The session's state folder; null: none (a realtime run then uses its out folder). */
+  readonly stateDir: string | null;
+  /** The halt file; null: DIR/HALT when there is a state folder, else none. */
+  readonly haltFile: string | null;
+  /** 0: an ephemeral port. */
+  readonly controlPort: number;
+  readonly maxOrdersPerMinute: number | null;
+  readonly priceBandPctE4: bigint | null;
+  readonly maxDailyLoss: bigint | null;
+  readonly maxDrawdownPctE4: bigint | null;
+  readonly onLossLimit: HaltSeverity;
+  /** Intervals a bar may lag the newest closed bar the feed delivered before its orders are refused. */
+  readonly maxBarAge: number;
+  readonly alertWebhooks: readonly string[];
+}
+
+export const SESSION_FLAGS = {
+  state: { type: 'string' },
+  'halt-file': { type: 'string' },
+  'control-port': { type: 'string' },
+  'max-orders-per-minute': { type: 'string' },
+  'price-band-pct': { type: 'string' },
+  'max-daily-loss': { type: 'string' },
+  'max-drawdown-pct': { type: 'string' },
+  'on-loss-limit': { type: 'string' },
+  'max-bar-age': { type: 'string' },
+  'alert-webhook': { type: 'string', multiple: true },
+} as const;
+
+type Values = { [K in keyof typeof SESSION_FLAGS]?: (typeof SESSION_FLAGS)[K] extends { multiple: true } ? string[] : string };
+
+function wholeNumber(flag: string, raw: string, min: number, max: number, refuse: Refuse): number {
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || n < min || n > max) throw refuse(`${flag} ${raw}: expected a whole number from ${min} to ${max}.`);
+  return n;
+}
+
+/** A percentage such as 5 or 2.5 → 1e-4 percent; above 0 and at most 100. */
+function percent(flag: string, raw: string, refuse: Refuse): bigint {
+  const p = parseBps(raw);
+  if (p === null || p <= 0n || p > 1_000_000n) throw refuse(`${flag} ${raw}: expected a percentage above 0 and at most 100, with up to 4 decimals, e.g. 5 or 2.5.`);
+  return p;
+}
+
+export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
+  const money = (flag: string, raw: string): bigint => {
+    const m = parseMoney(raw);
+    if (m === null || m <= 0n) throw refuse(`${flag} ${raw}: expected a positive amount such as 2500.`);
+    return m;
+  };
+  const onLoss = v['on-loss-limit'] ?? 'reducing';
+  if (onLoss !== 'reducing' && onLoss !== 'halted') throw refuse(`--on-loss-limit ${onLoss}: expected reducing (only orders that shrink a position pass) or halted (no order passes).`);
+  const hooks = (v['alert-webhook'] ?? []).map((raw) => {
+    let u: URL;
+    try {
+      u = new URL(raw);
+    } catch {
+      throw refuse(`--alert-webhook: not a URL (give the full https://... address of the incoming webhook).`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refuse(`--alert-webhook ${u.protocol}//${u.host}: expected an http or https URL.`);
+    return raw;
+  });
+  const state = v.state?.trim();
+  if (state === '') throw refuse('--state: name a folder for the session\'s state, e.g. --state ./session.');
+  const haltFile = v['halt-file']?.trim();
+  if (haltFile === '') throw refuse('--halt-file: name a file, e.g. --halt-file ./HALT.');
+  return {
+    stateDir: state ?? null,
+    haltFile: haltFile ?? null,
+    controlPort: v['control-port'] === undefined ? 0 : wholeNumber('--control-port', v['control-port'], 1, 65_535, refuse),
+    maxOrdersPerMinute: v['max-orders-per-minute'] === undefined ? null : wholeNumber('--max-orders-per-minute', v['max-orders-per-minute'], 1, 1_000_000, refuse),
+    priceBandPctE4: v['price-band-pct'] === undefined ? null : percent('--price-band-pct', v['price-band-pct'], refuse),
+    maxDailyLoss: v['max-daily-loss'] === undefined ? null : money('--max-daily-loss', v['max-daily-loss']),
+    maxDrawdownPctE4: v['max-drawdown-pct'] === undefined ? null : percent('--max-drawdown-pct', v['max-drawdown-pct'], refuse),
+    onLossLimit: onLoss,
+    maxBarAge: v['max-bar-age'] === undefined ? 2 : wholeNumber('--max-bar-age', v['max-bar-age'], 1, 1_000_000, refuse),
+    alertWebhooks: hooks,
+  };
+}
+
+export const SESSION_USAGE = `Session and kill switch:
+  --state DIR              the session's state folder (created, mode 0700): persisted halts, control.json, the halt file
+                           (realtime without --state uses its --out folder)
+  --halt-file PATH         present: trading HALTED (REDUCING if its first line is "reducing"); removed: lifted (default DIR/HALT)
+  --control-port N         the control endpoint's port on 127.0.0.1 (default: any free port, written to DIR/control.json)
+  --max-orders-per-minute N  at most N orders per 60 s of bar time (reject order_rate)
+  --price-band-pct P       refuse limit orders priced more than P % from the last close (reject price_band)
+  --max-daily-loss N       halt when equity is N below the day's opening equity (days in --tz)
+  --max-drawdown-pct P     halt when equity is P % below the session's peak (latched: tradeloop resume --halt drawdown)
+  --on-loss-limit reducing|halted   severity of a loss-limit halt (default reducing)
+  --max-bar-age N          realtime: refuse orders from a bar more than N intervals older than the newest the feed delivered (default 2)
+  --alert-webhook URL      POST each alert as JSON (Slack and Discord accept it as is); repeatable
+`;

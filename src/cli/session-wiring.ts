@@ -1,0 +1,120 @@
+/**
+ * How a run, static or realtime, is put around its session: the state folder (locked, its persisted
+ * halts read before run_start), the halt file, the sinks every run has (the console lines an
+ * operator sees, the counter, the alert webhooks), the control endpoint, and the order things are
+ * closed in so that the summary can report the webhooks' final figures.
+ */
+import type { EventSink } from '../events/event-bus.ts';
+import { EventBus } from '../events/event-bus.ts';
+import type { RunStartEvent } from '../events/types.ts';
+import { startControlEndpoint, type ControlEndpoint } from '../server/control-endpoint.ts';
+import { Session, type SessionOptions } from '../session/session.ts';
+import type { LoopParts } from '../session/loop-parts.ts';
+import { StateDir, StateDirError, type PersistedHalt } from '../session/state-dir.ts';
+import type { HaltChange } from '../risk/trading-state.ts';
+import { ConsoleLines } from '../sinks/console-lines.ts';
+import type { EventCounter } from '../sinks/event-counter.ts';
+import { WebhookAlerts, type WebhookStats } from '../sinks/webhook-alerts.ts';
+import { systemClock, type Clock } from '../telemetry/clock.ts';
+import type { RunOptions } from './run-options.ts';
+import type { CliIo } from './static-run.ts';
+import { UsageError } from './usage-error.ts';
+
+export interface OpenSessionInput {
+  readonly opts: RunOptions;
+  readonly runId: string;
+  readonly mode: 'static' | 'realtime';
+  /** Opened (and locked) by the caller first thing, so that a second process is refused before any work. */
+  readonly stateDir: StateDir | null;
+  readonly counter: EventCounter;
+  readonly io: CliIo;
+  /** The run's own sinks (its events.ndjson writer), first on the bus. */
+  readonly sinks: EventSink[];
+  readonly clock?: Clock;
+}
+
+export interface OpenedSession {
+  readonly bus: EventBus;
+  readonly stateDir: StateDir | null;
+  readonly haltFile: string | null;
+  /** Halts an earlier session persisted, for run_start; raised by session.restore(). */
+  readonly persisted: RunStartEvent['restoredHalts'];
+  readonly onHaltChange: (change: HaltChange) => void;
+  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt'>>): Session;
+  /** Starts the control endpoint when there is a state folder; prints where it listens (realtime). */
+  startControl(): Promise<ControlEndpoint | null>;
+  webhookStats(): WebhookStats | null;
+  /** Before the summary: queued commands applied, the halt file and the endpoint stopped, webhooks drained (bounded). */
+  finish(): Promise<void>;
+  /** After run_end: the log closed, the state folder released. */
+  close(): Promise<void>;
+}
+
+/** Opens and locks the state folder, or refuses by name (exit 2): another session's pid, an unusable path. */
+export function openStateDir(path: string | null): StateDir | null {
+  if (path === null) return null;
+  try {
+    return StateDir.open(path);
+  } catch (err) {
+    if (err instanceof StateDirError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function openSession(input: OpenSessionInput): OpenedSession {
+  const clock = input.clock ?? systemClock;
+  const stateDir = input.stateDir;
+  let persisted: PersistedHalt[] = [];
+  try {
+    persisted = stateDir?.loadHalts() ?? [];
+  } catch (err) {
+    stateDir?.release();
+    if (err instanceof StateDirError) throw new UsageError(err.message);
+    throw err;
+  }
+  const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
+  const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
+  const sinks: EventSink[] = [...input.sinks, input.counter, new ConsoleLines((line) => input.io.stderr(line))];
+  if (webhooks) sinks.push(webhooks);
+  const bus = new EventBus(sinks);
+  let session: Session | null = null;
+  let endpoint: ControlEndpoint | null = null;
+  let finished = false;
+  const finish = async (): Promise<void> => {
+    if (finished) return;
+    finished = true;
+    session?.close();
+    await endpoint?.close();
+    await webhooks?.close();
+  };
+  return {
+    bus, stateDir, haltFile,
+    persisted: persisted.map(({ reason, source, severity, detail }) => ({ reason, source, severity, detail })),
+    onHaltChange: (change) => session?.onHaltChange(change),
+    attach(parts, extra) {
+      session = new Session({
+        runId: input.runId, mode: input.mode, symbols: input.opts.symbols, parts, counter: input.counter, clock,
+        stateDir, haltFile, ...extra,
+      });
+      return session;
+    },
+    async startControl() {
+      if (stateDir === null || session === null) return null;
+      try {
+        endpoint = await startControlEndpoint(session, stateDir, input.opts.controlPort, clock);
+      } catch (err) {
+        await finish();
+        stateDir.release();
+        throw new UsageError(`--control-port ${input.opts.controlPort}: cannot listen on 127.0.0.1 (${(err as Error).message}). Choose another port, or leave --control-port out for any free one.`);
+      }
+      return endpoint;
+    },
+    webhookStats: () => webhooks?.stats ?? null,
+    finish,
+    async close() {
+      await finish();
+      await bus.close();
+      stateDir?.release();
+    },
+  };
+}

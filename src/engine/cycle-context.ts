@@ -1,0 +1,66 @@
+/**
+ * What the strategy is handed each cycle: one reused context object (no allocation per bar) whose
+ * fields are set before onBar. History is a read-only view of the engine's window, resting orders
+ * are the broker's frozen copies, and the bar itself is frozen by the engine.
+ */
+import { parsePrice } from '../domain/price.ts';
+import type { Bar, Order } from '../domain/types.ts';
+import type { Instrument } from '../broker/instrument.ts';
+import { BarWindow, HistoryView } from '../strategy/bar-window.ts';
+import type { StrategyContext } from '../strategy/strategy.ts';
+
+export class CycleContext implements StrategyContext {
+  history!: HistoryView;
+  position = 0;
+  openOrders: readonly Order[] = [];
+  cash = 0n;
+  equity = 0n;
+  lotStep = '1';
+  historySize = 1;
+  private inst!: Instrument;
+  private readonly windows = new Map<string, { window: BarWindow; view: HistoryView }>();
+
+  window(symbol: string): BarWindow {
+    return this.entry(symbol).window;
+  }
+
+  private entry(symbol: string): { window: BarWindow; view: HistoryView } {
+    let e = this.windows.get(symbol);
+    if (!e) {
+      const window = new BarWindow(this.historySize);
+      e = { window, view: new HistoryView(window) };
+      this.windows.set(symbol, e);
+    }
+    return e;
+  }
+
+  /** Pushes the bar into its symbol's history and sets every field the strategy reads. */
+  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly Order[], cash: bigint, equity: bigint): void {
+    const e = this.entry(bar.symbol);
+    e.window.push(bar);
+    this.history = e.view;
+    this.inst = inst;
+    this.lotStep = inst.lotStep;
+    this.position = position;
+    this.openOrders = openOrders;
+    this.cash = cash;
+    this.equity = equity;
+  }
+
+  lotsFor(money: bigint, price: number): number {
+    if (price <= 0 || money <= 0n) return 0;
+    const lots = (money * this.inst.lotDiv) / BigInt(price);
+    return lots > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lots);
+  }
+
+  price(text: string): number {
+    return parsePrice(text);
+  }
+}
+
+/** "strategy X threw on SYMBOL bar TIME: message (at file:line:col)": names the strategy, the bar and the line. */
+export function strategyErrorMessage(name: string, bar: Bar, err: unknown): string {
+  const where = /\((?:file:\/\/)?([^()]+:\d+:\d+)\)/.exec((err as Error)?.stack?.split('\n')[1] ?? '')?.[1];
+  const text = String((err as Error)?.message ?? err).slice(0, 300);
+  return `strategy ${name} threw on ${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: ${text}${where ? ` (at ${where})` : ''}`;
+}

@@ -1,0 +1,16 @@
+/**
+ * A bar that closed long before the newest one the feed has delivered (bars backfilled after an
+ * outage) is still decided, so the strategy's state stays right, but its orders are refused:
+ * trading at an old close would be a free option on the outage. Bar time, so a replay server's
+ * historical bars are not all stale; csv runs have no feed and are unaffected.
+ */
+import type { Check } from './check.ts';
+
+export const barAge: Check = (req, _account, gate) => {
+  if (req.sentBy === 'operator') return null;
+  const newest = gate.newestClosed(req.symbol);
+  if (newest === undefined) return null;
+  const age = (newest - req.at) / gate.intervalMs;
+  if (age <= gate.limits.maxBarAge) return null;
+  return { reason: 'stale_bar', detail: `this bar closed ${age} intervals before the newest ${req.symbol} bar the feed delivered (limit --max-bar-age ${gate.limits.maxBarAge})` };
+};

@@ -1,0 +1,69 @@
+/**
+ * The shape every risk check has: a small pure function of the order, the account and what the
+ * gate knows (state, limits, bar time), answering a typed refusal or null. The gate runs them in a
+ * fixed order, so the reason a reject names is always the first that applies.
+ */
+import type { Instrument } from '../../broker/instrument.ts';
+import type { OrderType, Side } from '../../domain/types.ts';
+import type { OrderSender, RejectReason, TradingStateName } from '../../events/reasons.ts';
+import type { AccountView } from '../account-view.ts';
+
+export interface GateRequest {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly orderType: OrderType;
+  readonly qty: number;
+  readonly limitPrice: number | undefined;
+  /** The price the order is expected to fill at (market: close with slippage; limit: the limit). */
+  readonly refPrice: number;
+  readonly inst: Instrument;
+  /** Bar time of the decision (the bar's openTime): order-rate windows and bar age are in bar time. */
+  readonly at: number;
+  readonly sentBy: OrderSender;
+  /** 'new': an order being placed; 'fill': a resting limit about to fill (no new order: rate, band and age do not apply). */
+  readonly phase: 'new' | 'fill';
+}
+
+export interface Refusal {
+  readonly reason: RejectReason;
+  readonly detail: string;
+}
+
+export interface RiskLimits {
+  /** Largest |position| × price per symbol, 1e-8 units. */
+  readonly maxPositionNotional: bigint;
+  /** Largest Σ |position| × price over all symbols. */
+  readonly maxGrossExposure: bigint;
+  /** Accepted orders per 60 s of bar time; null: no limit. */
+  readonly maxOrdersPerMinute: number | null;
+  /** A limit price at most this far from the last close, in 1e-4 percent; null: no band. */
+  readonly priceBandPctE4: bigint | null;
+  /** Orders from a bar more than this many intervals older than the newest closed bar the feed delivered are refused. */
+  readonly maxBarAge: number;
+}
+
+/** What the gate knows beyond the account. */
+export interface GateView {
+  readonly state: TradingStateName;
+  readonly limits: RiskLimits;
+  readonly intervalMs: number;
+  /** The newest closed bar's openTime the feed has delivered for a symbol (realtime); undefined in csv. */
+  newestClosed(symbol: string): number | undefined;
+  /** Accepted strategy orders with bar time in (at − 60 s, at]. */
+  ordersInMinute(at: number): number;
+}
+
+export type Check = (req: GateRequest, account: AccountView, gate: GateView) => Refusal | null;
+
+/** The position after this order and every resting order on its side fill: the worst case. */
+export function worstNext(req: GateRequest, account: AccountView): { pos: number; next: number } {
+  const pos = account.position(req.symbol);
+  const pending = req.phase === 'new' ? account.restingQty(req.symbol, req.side) : 0;
+  const move = pending + req.qty;
+  return { pos, next: req.side === 'buy' ? pos + move : pos - move };
+}
+
+/** Whether going from pos to next only shrinks |position|, never flipping its sign. */
+export function onlyReduces(pos: number, next: number): boolean {
+  return pos > 0 ? next >= 0 && next < pos : pos < 0 ? next <= 0 && next > pos : false;
+}

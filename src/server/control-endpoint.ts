@@ -1,0 +1,47 @@
+/**
+ * Starts the session's control endpoint: a bearer token made at start, the HTTP server on
+ * 127.0.0.1, and DIR/control.json (mode 0600) with the URL, the token and the pid, which the
+ * CLI's status/halt/resume/flatten read. Refused requests raise a control_auth alert at most once
+ * a minute, with the count since the last one.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Session } from '../session/session.ts';
+import type { StateDir } from '../session/state-dir.ts';
+import type { Clock } from '../telemetry/clock.ts';
+import { handleControl } from './control-routes.ts';
+import { startHttpServer, type RunningServer } from './control-server.ts';
+
+const AUTH_ALERT_EVERY_MS = 60_000;
+
+export interface ControlEndpoint extends RunningServer {
+  readonly token: string;
+  /** Requests refused for their token so far. */
+  readonly refused: () => number;
+}
+
+export async function startControlEndpoint(session: Session, stateDir: StateDir, port: number, clock: Clock): Promise<ControlEndpoint> {
+  const token = randomBytes(32).toString('base64url');
+  let refused = 0;
+  let unreported = 0;
+  let lastAlert = -Infinity;
+  const auth = {
+    token,
+    onRefused(remote: string): void {
+      refused++;
+      unreported++;
+      const now = clock.monotonic();
+      if (now - lastAlert < AUTH_ALERT_EVERY_MS) return;
+      lastAlert = now;
+      const n = unreported;
+      unreported = 0;
+      session.outOfCycle(() => session.parts.bus.emit({
+        type: 'alert', kind: 'control_auth',
+        message: `${n} control request(s) with a missing or wrong token (latest from ${remote}); the token is in ${stateDir.controlPath}`,
+        ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
+      }));
+    },
+  };
+  const server = await startHttpServer(port, (req, remote) => handleControl(req, session, auth, remote));
+  stateDir.writeControl({ url: server.url, token, pid: process.pid, runId: session.options.runId, mode: session.options.mode, startedAt: new Date(session.startedAt).toISOString() });
+  return { ...server, token, refused: () => refused };
+}

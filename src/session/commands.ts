@@ -1,0 +1,34 @@
+/**
+ * Operator commands and what each does to the session. They enter through the session's inbox and
+ * apply between two cycles, never inside one; each is committed as its own unit. A command that
+ * changes nothing (halting what is already halted) is a no-op that says so, not a new event pair.
+ */
+import type { FlattenOutcome } from '../engine/engine.ts';
+import type { HaltReason, HaltSeverity, HaltSource, TradingStateName } from '../events/reasons.ts';
+
+export type Command =
+  | { readonly kind: 'halt'; readonly detail: string | null; readonly reducing: boolean }
+  | { readonly kind: 'resume'; readonly halt: HaltReason | null }
+  | { readonly kind: 'flatten'; readonly symbols: readonly string[] | null }
+  /** The halt file appeared, changed (present, its first line) or was removed. */
+  | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string };
+
+export interface HaltStatus {
+  readonly reason: HaltReason;
+  readonly source: HaltSource;
+  readonly severity: HaltSeverity;
+  readonly detail: string;
+  /** ISO time it was raised, where the session has a wall clock. */
+  readonly since: string | null;
+  readonly lifted: string;
+}
+
+export interface CommandResult {
+  /** false: the session refused (e.g. resume of a halt only its own source may lift). */
+  readonly ok: boolean;
+  readonly changed: boolean;
+  readonly message: string;
+  readonly state: TradingStateName;
+  readonly halts: readonly HaltStatus[];
+  readonly flatten?: readonly FlattenOutcome[];
+}

@@ -1,0 +1,178 @@
+/**
+ * The session: the layer between the command line and the loop. It owns the loop's parts for one
+ * run, the inbox through which operator commands reach the loop (applied between two cycles, each
+ * committed as its own unit), the state folder (persisted halts, lock, control.json), the halt
+ * file, and a typed status() that the CLI's `status`, the HTTP /status and the summary all read.
+ */
+import type { FlattenPrice } from '../engine/engine.ts';
+import { formatMoney, formatPrice } from '../domain/price.ts';
+import { formatLots } from '../broker/instrument.ts';
+import type { HaltReason } from '../events/reasons.ts';
+import type { EventCounter } from '../sinks/event-counter.ts';
+import type { HaltChange } from '../risk/trading-state.ts';
+import type { Clock } from '../telemetry/clock.ts';
+import { applyCommand, haltStatuses, type CommandContext } from './apply-command.ts';
+import type { Command, CommandResult } from './commands.ts';
+import { HaltFileWatcher } from './halt-file.ts';
+import type { LoopParts } from './loop-parts.ts';
+import type { PersistedHalt, StateDir } from './state-dir.ts';
+import type { SessionStatus, FeedStatus } from './status.ts';
+
+/** Halts that must survive a restart: an operator's, and the latched loss limit. */
+const PERSISTED: ReadonlySet<HaltReason> = new Set(['operator', 'drawdown']);
+
+export interface SessionOptions {
+  readonly runId: string;
+  readonly mode: 'static' | 'realtime';
+  readonly symbols: readonly string[];
+  readonly parts: LoopParts;
+  readonly counter: EventCounter;
+  /** Timers for the halt file and the inbox; the wall clock for status. */
+  readonly clock: Clock;
+  readonly stateDir: StateDir | null;
+  readonly haltFile: string | null;
+  /** Where a flatten fills: realtime's newest feed price, else the last close. */
+  readonly priceOf?: (symbol: string) => FlattenPrice | null;
+  readonly feedStatus?: () => FeedStatus;
+  readonly latencyP99?: () => Record<string, number> | null;
+  /** Realtime: when each symbol's newest decided bar was received (wall ms). */
+  readonly receivedAt?: (symbol: string) => number | undefined;
+}
+
+interface Pending {
+  readonly command: Command;
+  readonly resolve: (result: CommandResult) => void;
+}
+
+export class Session {
+  readonly options: SessionOptions;
+  readonly startedAt: number;
+  private readonly inbox: Pending[] = [];
+  private scheduled = false;
+  private watcher: HaltFileWatcher | null = null;
+  private ops = 0;
+  private readonly context: CommandContext;
+  private closed = false;
+
+  constructor(options: SessionOptions) {
+    this.options = options;
+    this.startedAt = options.clock.now();
+    const { parts } = options;
+    this.context = {
+      parts, symbols: options.symbols, haltFile: options.haltFile,
+      nextOp: () => ++this.ops,
+      priceOf: options.priceOf ?? ((s) => lastClose(parts, s)),
+    };
+  }
+
+  get parts(): LoopParts {
+    return this.options.parts;
+  }
+
+  /**
+   * Before the first bar: halts persisted by an earlier session are raised again, and the halt
+   * file is looked at. Returns the restored halts for run_start.
+   */
+  restore(): PersistedHalt[] {
+    const restored = this.options.stateDir?.loadHalts() ?? [];
+    for (const h of restored) this.parts.control.raise(h.reason, h.source, h.severity, h.detail);
+    if (this.options.haltFile !== null) {
+      this.watcher = new HaltFileWatcher(this.options.haltFile, this.options.clock, (state) => {
+        void this.submit({ kind: 'halt_file', present: state.present, line: state.line });
+      });
+      // The first look is synchronous and applied now: a session started under a halt file is halted before its first bar.
+      this.watcher.start();
+      this.applyPending();
+    }
+    return restored;
+  }
+
+  /** Persists the halts that must survive a restart; called on every halt change, before a command is acknowledged. */
+  onHaltChange = (change: HaltChange): void => {
+    if (!PERSISTED.has(change.halt.reason) || this.options.stateDir === null) return;
+    const keep = this.parts.trading.list().filter((h) => PERSISTED.has(h.reason));
+    this.options.stateDir.saveHalts(keep);
+  };
+
+  /** Queues a command for the loop; it applies between two cycles. */
+  submit(command: Command): Promise<CommandResult> {
+    return new Promise<CommandResult>((resolve) => {
+      this.inbox.push({ command, resolve });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.applyPending());
+      }
+    });
+  }
+
+  /** Applies every queued command, each committed as its own unit. Called before each cycle and when idle. */
+  applyPending(): void {
+    this.scheduled = false;
+    if (this.inbox.length === 0) return;
+    const { bus } = this.parts;
+    for (let p = this.inbox.shift(); p !== undefined; p = this.inbox.shift()) {
+      const result = applyCommand(this.context, p.command);
+      bus.endCycle();
+      bus.flush();
+      p.resolve(result);
+    }
+  }
+
+  /** Emits events that belong to no cycle (an alert from the control server) as their own unit. */
+  outOfCycle(emit: () => void): void {
+    emit();
+    this.parts.bus.endCycle();
+    this.parts.bus.flush();
+  }
+
+  status(): SessionStatus {
+    const { parts, counter, clock, symbols } = this.options;
+    const { broker, engine } = parts;
+    const now = clock.now();
+    let gross = 0n;
+    const positions = symbols.filter((s) => broker.position(s) !== 0).map((s) => {
+      const inst = broker.instrument(s);
+      const mv = broker.marketValue(s);
+      gross += mv < 0n ? -mv : mv;
+      return { symbol: s, qty: formatLots(broker.position(s), inst), lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)) };
+    });
+    const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => ({
+      orderId: o.orderId, symbol: s, side: o.side, qty: formatLots(o.qty, broker.instrument(s)), limitPrice: formatPrice(o.limitPrice!),
+    })));
+    const lastBar: SessionStatus['lastBar'] = {};
+    for (const s of symbols) {
+      const t = engine.barTime(s);
+      const received = this.options.receivedAt?.(s);
+      lastBar[s] = t === 0 ? null : { openTime: new Date(t).toISOString(), ...(received !== undefined ? { receivedSecondsAgo: Math.round((now - received) / 1000) } : {}) };
+    }
+    return {
+      runId: this.options.runId, mode: this.options.mode, pid: process.pid, startedAt: new Date(this.startedAt).toISOString(),
+      state: parts.trading.state, halts: haltStatuses(parts),
+      cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), startEquity: formatMoney(broker.startCash),
+      grossExposure: formatMoney(gross), positions, restingOrders,
+      counts: {
+        bars: counter.of('bar'), decisions: counter.of('decision'), orders: counter.of('order'), fills: counter.of('fill'),
+        rejects: counter.of('reject'), cancels: counter.of('cancel'), skips: counter.of('skip'), alerts: counter.of('alert'),
+      },
+      lastBar,
+      feed: this.options.feedStatus?.() ?? null,
+      latencyP99Ms: this.options.latencyP99?.() ?? null,
+      haltFile: this.options.haltFile,
+      stateDir: this.options.stateDir?.path ?? null,
+    };
+  }
+
+  /** Stops watching the halt file and lets go of the state folder (control.json, lock). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher?.stop();
+    this.applyPending();
+    this.options.stateDir?.release();
+  }
+}
+
+function lastClose(parts: LoopParts, symbol: string): FlattenPrice | null {
+  const price = parts.broker.lastMark(symbol);
+  return price > 0 ? { price, source: 'last_close', time: parts.engine.barTime(symbol) } : null;
+}

@@ -1,0 +1,41 @@
+/**
+ * The session's status, one typed value for everything that shows it: `tradeloop status`, the
+ * HTTP /status, the dashboard. Money and quantities are exact decimal strings.
+ */
+import type { FeedState, TradingStateName } from '../events/reasons.ts';
+import type { HaltStatus } from './commands.ts';
+
+export interface ConnectionStatus {
+  readonly id: number;
+  readonly state: string;
+  readonly stale: boolean;
+  /** Seconds since the connection's last message; null before it opened. */
+  readonly lastMessageAgoSeconds: number | null;
+}
+
+export interface FeedStatus {
+  readonly state: FeedState | null;
+  readonly connections: readonly ConnectionStatus[];
+}
+
+export interface SessionStatus {
+  readonly runId: string;
+  readonly mode: 'static' | 'realtime';
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly state: TradingStateName;
+  readonly halts: readonly HaltStatus[];
+  readonly cash: string;
+  readonly equity: string;
+  readonly startEquity: string;
+  readonly grossExposure: string;
+  readonly positions: ReadonlyArray<{ symbol: string; qty: string; lastPrice: string; marketValue: string; unrealizedPnl: string }>;
+  readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: string; limitPrice: string }>;
+  readonly counts: Readonly<Record<string, number>>;
+  /** Each symbol's newest decided bar (and, in realtime, how long ago it was received); null before any. */
+  readonly lastBar: Record<string, { openTime: string; receivedSecondsAgo?: number } | null>;
+  readonly feed: FeedStatus | null;
+  readonly latencyP99Ms: Record<string, number> | null;
+  readonly haltFile: string | null;
+  readonly stateDir: string | null;
+}

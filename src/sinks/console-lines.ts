@@ -1,0 +1,44 @@
+/**
+ * What an operator must see as it happens: every halt, resume and alert as one readable line on
+ * stderr (time, kind, what, and how it is lifted or what to do), in realtime and static runs alike.
+ * Static runs carry no wall clock: their lines are stamped with the bar time of the cycle.
+ */
+import type { EventSink } from '../events/event-bus.ts';
+import type { TradeEvent } from '../events/types.ts';
+
+export class ConsoleLines implements EventSink {
+  private readonly write_: (line: string) => void;
+  private barTime = 0;
+  lines = 0;
+
+  constructor(write: (line: string) => void) {
+    this.write_ = write;
+  }
+
+  private stamp(at: number | undefined): string {
+    if (at !== undefined) return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return this.barTime === 0 ? 'start' : `bar ${new Date(this.barTime).toISOString().replace(/:00\.000Z$/, 'Z')}`;
+  }
+
+  write(_seq: number, e: TradeEvent): void {
+    let text: string;
+    switch (e.type) {
+      case 'bar':
+        this.barTime = e.openTime;
+        return;
+      case 'halt':
+        text = `HALT    ${e.reason} (${e.source}, ${e.severity}): ${e.detail} -> trading ${e.state}`;
+        break;
+      case 'resume':
+        text = `RESUME  ${e.reason} lifted (${e.source}) -> trading ${e.state}`;
+        break;
+      case 'alert':
+        text = `ALERT   ${e.kind}: ${e.message}`;
+        break;
+      default:
+        return;
+    }
+    this.lines++;
+    this.write_(`tradeloop ${this.stamp('at' in e ? e.at : undefined)} ${text}\n`);
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * A static run with --state: the halt file present at start halts it before its first bar; the
+ * state folder is locked (a second process is refused by pid); damaged persisted halts are refused,
+ * not ignored; FLAG_TRADING_HALTED stays a flag halt nothing lifts.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { ofType, runCli } from '../helpers/run-cli.ts';
+
+const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
+const BASE = ['--data', SAMPLE, '--minutes', '120'];
+
+test('a halt file present at start: HALTED before the first bar, every order rejected; its first line "reducing" means REDUCING', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  mkdirSync(state);
+  writeFileSync(join(state, 'HALT'), 'maintenance window\n');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 0, run.stderr);
+  const firstBar = run.events.findIndex((e) => e.type === 'bar');
+  const halt = run.events.findIndex((e) => e.type === 'halt');
+  assert.ok(halt > 0 && halt < firstBar, 'halted before the first bar');
+  assert.deepEqual([run.events[halt]!.reason, run.events[halt]!.source, run.events[halt]!.state], ['halt_file', 'file', 'HALTED']);
+  assert.match(String(run.events[halt]!.detail), /maintenance window/);
+  assert.ok(ofType(run, 'reject').length > 0);
+  assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
+  assert.equal(ofType(run, 'fill').length, 0);
+
+  writeFileSync(join(state, 'HALT'), 'reducing\n');
+  const reducing = await runCli(t, [...BASE, '--state', state]);
+  assert.deepEqual(ofType(reducing, 'halt').map((h) => [h.severity, h.state]), [['reducing', 'REDUCING']]);
+  assert.ok(ofType(reducing, 'reject').length > 0 && ofType(reducing, 'reject').every((r) => r.reason === 'reduce_only'), 'sma-cross entries are refused as growing');
+});
+
+test('the state folder is created private (0700)', async (t) => {
+  const state = join(await tempDir(t), 'new-state');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(statSync(state).mode & 0o777, 0o700);
+});
+
+test('--halt-file names another file; without --state nothing is watched unless it is given', async (t) => {
+  const dir = await tempDir(t);
+  const halt = join(dir, 'STOP');
+  writeFileSync(halt, '');
+  const run = await runCli(t, [...BASE, '--halt-file', halt]);
+  assert.deepEqual(ofType(run, 'halt').map((h) => h.reason), ['halt_file']);
+  const plain = await runCli(t, BASE);
+  assert.equal(ofType(plain, 'halt').length, 0);
+});
+
+test('two processes on one --state: the second is refused, naming the pid of the first', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  mkdirSync(state);
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => holder.kill('SIGKILL'));
+  writeFileSync(join(state, 'lock'), JSON.stringify({ pid: holder.pid }) + '\n');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, new RegExp(`pid ${holder.pid}`));
+  assert.equal(run.eventsText, null, 'refused before anything was written');
+});
+
+test('a lock left by a process that died is taken over', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  mkdirSync(state);
+  writeFileSync(join(state, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345 }) + '\n');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 0, run.stderr);
+});
+
+test('damaged persisted halts are refused by name, not silently dropped', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  mkdirSync(state);
+  writeFileSync(join(state, 'halts.json'), '{"halts": [{"reason": "operator"');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /halts\.json/);
+});
+
+test('FLAG_TRADING_HALTED is a flag halt: every order rejected, and the summary says trading ended HALTED', async (t) => {
+  const run = await runCli(t, BASE, { FLAG_TRADING_HALTED: '1' });
+  assert.deepEqual(ofType(run, 'halt').map((h) => [h.reason, h.source, h.state]), [['flag', 'flag', 'HALTED']]);
+  assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
+  const trading = (run.summary as { trading?: { state: string; held: string[] } }).trading;
+  assert.deepEqual([trading?.state, trading?.held], ['HALTED', ['flag']]);
+});
