@@ -14,6 +14,9 @@ import type { EventSink } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
+import { refreshClockOffset, syncClock } from '../feed/binance/clock-sync.ts';
+import { loadWarmup } from '../feed/binance/warmup.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
@@ -45,45 +48,19 @@ export class StartupError extends Error {
 }
 
 interface History {
-  /** Warm-up bars per symbol (the strategy's warmup, at most). */
   readonly bars: Map<string, Bar[]>;
-  /** The newest closed bar per symbol at start: the first live bar is checked for a gap against it. */
   readonly lastClosed: Map<string, number>;
 }
 
+/** Clock offset, then the warm-up history (feed/binance/warmup.ts), refused by name where it fails. */
 async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
-  // The first request pays for connection set-up, which skews its round trip: it only warms up.
-  // Then a few samples, of which ClockOffset trusts the one with the shortest round trip.
-  let time = await rest.serverTime();
-  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${opts.restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
-  for (let i = 0; i < 5; i++) {
-    const sentAt = clock.now();
-    const sample = await rest.serverTime();
-    if (!sample.ok) break;
-    clockOffset.sample(sample.value, sentAt, clock.now());
-    time = sample;
-  }
-  const bars = new Map<string, Bar[]>();
-  const lastClosed = new Map<string, number>();
-  // A few requests at a time: 1000 symbols one by one would take most of a minute.
-  const queue = [...opts.symbols];
-  const worker = async (): Promise<void> => {
-    for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
-      // One request checks the symbol and loads its warm-up; the newest row may still be forming.
-      const r = await rest.klines({ symbol, interval: opts.interval, limit: Math.min(1000, warmup + 1) }, time.value);
-      if (!r.ok) {
-        queue.length = 0;
-        if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${symbol} is not a symbol on ${opts.restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
-        throw new StartupError(`cannot load ${symbol} klines from ${opts.restUrl}: ${r.failure.message}`);
-      }
-      bars.set(symbol, warmup > 0 ? r.value.slice(-warmup) : []);
-      const last = r.value[r.value.length - 1];
-      if (last) lastClosed.set(symbol, last.openTime);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, opts.symbols.length) }, worker));
-  // Warm-up goes to the engine in --symbols order whatever order the answers came in.
-  return { bars: new Map(opts.symbols.map((s) => [s, bars.get(s) ?? []])), lastClosed };
+  const restUrl = redactUrl(opts.restUrl);
+  const time = await syncClock(rest, clock, clockOffset);
+  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
+  const r = await loadWarmup(rest, { symbols: opts.symbols, interval: opts.interval, warmup, closedBy: time.value });
+  if (r.ok) return r.value;
+  if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+  throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
 }
 
 export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {
@@ -156,18 +133,12 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   feed = new BinanceFeed({
     symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
-    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs,
+    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset,
     ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
   }, loop);
   for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, openTime);
 
-  // Refresh the clock-offset estimate now and then: clocks drift over a long session.
-  const refreshOffset = (): void => {
-    const sentAt = clock.now();
-    void rest.serverTime().then((t) => t.ok && clockOffset.sample(t.value, sentAt, clock.now()));
-    offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
-  };
-  let offsetTimer = clock.setTimer(refreshOffset, 5 * 60_000);
+  const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
 
   // Stop on a signal or at the end of --minutes, whichever comes first; then clear the other, or
   // the process would linger until the timer fired.
@@ -181,7 +152,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   });
   feed.start();
   if (!opts.quiet) {
-    io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${opts.wsUrl} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
+    io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
     if (endpoint && opened.stateDir) io.stdout(`  control: ${endpoint.url} (token in ${opened.stateDir.controlPath}); tradeloop status --state ${opened.stateDir.path}\n`);
   }
   hooks.onStarted?.({ outDir, runId, engine, session, ...(endpoint ? { controlUrl: endpoint.url, token: endpoint.token } : {}) });
@@ -191,13 +162,15 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  clock.clearTimer(offsetTimer);
+  stopOffsetRefresh();
   await feed.stop();
   loop.drainAll();
   await opened.finish();
   engine.finish();
   const p = feed.pipeline.stats;
-  const summary = buildSummary({
+  // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
+  const undelivered = feed.pipeline.undelivered();
+  const built = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
     trading: parts.trading, webhooks: opened.webhookStats(),
     extra: {
@@ -206,10 +179,14 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
         messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
         outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
         lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
-        pauses: feed.stats.pauses, alerts: counter.of('alert'),
+        pauses: feed.stats.pauses, alerts: counter.of('alert'), undelivered: undelivered.count,
       },
     },
   });
+  const summary = undelivered.count === 0 ? built : {
+    ...built, status: 'incomplete' as const,
+    incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}`,
+  };
   bus.emit({ type: 'run_end', summary });
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

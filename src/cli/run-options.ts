@@ -9,6 +9,7 @@ import { parseBps } from '../domain/money.ts';
 import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts';
 import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
 import { UsageError } from './usage-error.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
 import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE, type SessionOptions } from './session-options.ts';
 import { numberFlag } from './flag-numbers.ts';
@@ -257,15 +258,15 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     try {
       parsedUrl = new URL(text);
     } catch {
-      throw usage(`${flag} ${text}: not a URL, e.g. ${schemes[0]}//127.0.0.1:9443.`);
+      throw usage(`${flag} ${redactUrl(text)}: not a URL, e.g. ${schemes[0]}//127.0.0.1:9443.`);
     }
-    if (!schemes.includes(parsedUrl.protocol)) throw usage(`${flag} ${text}: expected a ${schemes.join(' or ')} URL.`);
+    if (!schemes.includes(parsedUrl.protocol)) throw usage(`${flag} ${redactUrl(text)}: expected a ${schemes.join(' or ')} URL.`);
     return text.replace(/\/+$/, '');
   };
   // One without the other would mix sources: bars from one server, backfill and warm-up from Binance.
   if ((v['ws-url'] === undefined) !== (v['rest-url'] === undefined)) {
-    const given = v['ws-url'] !== undefined ? `--ws-url ${v['ws-url']}` : `--rest-url ${v['rest-url']}`;
-    const hint = v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${v['ws-url'].replace(/^ws/, 'http')})` : '';
+    const given = v['ws-url'] !== undefined ? `--ws-url ${redactUrl(v['ws-url'])}` : `--rest-url ${redactUrl(v['rest-url']!)}`;
+    const hint = v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${redactUrl(v['ws-url'].replace(/^ws/, 'http'))})` : '';
     throw usage(`${given} needs its pair: pass --ws-url and --rest-url together${hint}.`);
   }
   const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);

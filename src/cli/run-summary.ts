@@ -92,6 +92,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   }
   if (s.webhooks) lines.push(`  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`);
   if (s.error) lines.push(`  ERROR         ${s.error}`);
+  if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);
   return lines.join('\n') + '\n';
 }

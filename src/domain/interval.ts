@@ -42,3 +42,39 @@ export function intervalOfSpacing(ms: number): string | null {
   for (const [name, length] of FIXED) if (length === ms) return name;
   return ms >= 28 * 86_400_000 && ms <= 31 * 86_400_000 ? '1M' : null;
 }
+
+const DAY_MS = 86_400_000;
+/** 1970-01-05, the first Monday of the epoch: Binance's weekly bars open on Mondays, 00:00 UTC. */
+const FIRST_MONDAY_MS = 4 * DAY_MS;
+
+/**
+ * Whether a bar of this interval can open at openTime. Intervals that divide a day open on
+ * multiples of their length from UTC midnight; 1w on Mondays; 1M on the first of a month. The
+ * phase of 3d bars is not documented, so only whole UTC days are required of them.
+ */
+export function isOnGrid(interval: string, openTime: number): boolean {
+  if (!Number.isSafeInteger(openTime)) return false;
+  if (interval === '1M') {
+    const d = new Date(openTime);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) === openTime;
+  }
+  if (interval === '1w') return mod(openTime - FIRST_MONDAY_MS, 7 * DAY_MS) === 0;
+  if (interval === '3d') return mod(openTime, DAY_MS) === 0;
+  const fixed = FIXED.get(interval);
+  return fixed !== undefined && mod(openTime, fixed) === 0;
+}
+
+function mod(a: number, b: number): number {
+  return ((a % b) + b) % b;
+}
+
+/** At most how many bars of this interval open in [from, to] (both inclusive): a bound for paging. */
+export function maxBarsIn(interval: string, from: number, to: number): number {
+  if (!(to >= from)) return 0;
+  if (interval === '1M') {
+    const a = new Date(from);
+    const b = new Date(to);
+    return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + (b.getUTCMonth() - a.getUTCMonth()) + 1;
+  }
+  return Math.floor((to - from) / nominalIntervalMs(interval)) + 1;
+}

@@ -182,8 +182,10 @@ export interface RunEndEvent { readonly type: 'run_end'; readonly summary: RunSu
 
 export interface RunSummary {
   readonly runId: string;
-  readonly status: 'ok' | 'error';
+  /** incomplete: the run ended with closed bars accepted but never decided (see `incomplete`). */
+  readonly status: 'ok' | 'error' | 'incomplete';
   readonly error?: string;
+  readonly incomplete?: string;
   readonly bars: number;
   readonly decisions: number;
   readonly orders: number;

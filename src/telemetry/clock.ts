@@ -15,12 +15,47 @@ export interface Clock {
   clearTimer(handle: TimerHandle | null): void;
 }
 
+/** Node's longest timer: a setTimeout past it fires after 1 ms (with a TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Every clock reads a delay the same way: NaN and negative mean now (as Node does), Infinity
+ * means never. Delays can come from a server (Retry-After) or a flag: none may fire early.
+ */
+export function timerDelay(ms: number): number {
+  return Number.isNaN(ms) ? 0 : Math.max(0, ms);
+}
+
+/** A system timer handle: the current link of a chain of Node timers, for delays past MAX_TIMER_MS. */
+interface SystemTimer {
+  current: NodeJS.Timeout | null;
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
+  setTimer(fn, ms) {
+    const timer: SystemTimer = { current: null };
+    // Past Node's limit, wait in links of at most MAX_TIMER_MS, measured on the monotonic clock.
+    const due = performance.now() + timerDelay(ms);
+    const arm = (): void => {
+      const left = due - performance.now();
+      if (left > MAX_TIMER_MS) {
+        timer.current = setTimeout(arm, MAX_TIMER_MS);
+      } else {
+        timer.current = setTimeout(() => {
+          timer.current = null;
+          fn();
+        }, Math.max(0, left));
+      }
+    };
+    arm();
+    return timer;
+  },
   clearTimer(handle) {
-    if (handle) clearTimeout(handle as NodeJS.Timeout);
+    const timer = handle as SystemTimer | null;
+    if (timer?.current) clearTimeout(timer.current);
+    if (timer) timer.current = null;
   },
 };
 
@@ -45,12 +80,17 @@ export class VirtualClock implements Clock {
 
   setTimer(fn: () => void, ms: number): TimerHandle {
     const id = this.nextId++;
-    this.timers.set(id, { at: this.mono + Math.max(0, ms), fn });
+    this.timers.set(id, { at: this.mono + timerDelay(ms), fn });
     return { id };
   }
 
   clearTimer(handle: TimerHandle | null): void {
     if (handle) this.timers.delete((handle as { id: number }).id);
+  }
+
+  /** A wall-clock step (NTP, an operator): the wall moves, the monotonic clock and timers do not. */
+  stepWall(ms: number): void {
+    this.wall += ms;
   }
 
   /** Moves time forward by ms, running every timer due on the way (timers set meanwhile included). */

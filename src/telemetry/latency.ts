@@ -48,18 +48,41 @@ export class LatencyStats {
   }
 }
 
+/** Round trips longer than this say nothing useful about the offset (and the request timed out long ago). */
+export const MAX_SAMPLE_RTT_MS = 30_000;
+/** The wall clock moved this far against the monotonic one between samples: it was stepped. */
+export const WALL_STEP_MS = 1_000;
+/** Clocks this far apart mean a broken answer, not an offset to correct by. */
+export const MAX_OFFSET_MS = 24 * 3_600_000;
+
 /**
- * Offset of the exchange clock from ours (server − local), NTP-style: from /api/v3/time samples,
- * trusting the one with the shortest round trip among the recent ones.
+ * Offset of the exchange clock from ours (server − local wall), NTP-style: from /api/v3/time
+ * samples, trusting the one with the shortest round trip among the recent ones. Round trips are
+ * timed on the monotonic clock: on the wall clock a step during a request gave a negative round
+ * trip, which then won as "shortest" for the next eight samples (40 minutes). A sample whose round
+ * trip is impossible (negative) or useless (past MAX_SAMPLE_RTT_MS) is discarded, and a wall-clock
+ * step between samples discards the ones before it: they measured the offset of the old wall.
  */
 export class ClockOffset {
-  private samples: Array<{ offset: number; rtt: number }> = [];
+  private samples: Array<{ offset: number; rtt: number; wallMinusMono: number }> = [];
   offsetMs = 0;
 
-  sample(serverTime: number, sentAt: number, receivedAt: number): void {
-    const rtt = receivedAt - sentAt;
-    this.samples.push({ offset: serverTime - (sentAt + receivedAt) / 2, rtt });
+  /** Returns whether the sample was kept. */
+  sample(serverTime: number, sentWall: number, sentMono: number, recvMono: number): boolean {
+    const rtt = recvMono - sentMono;
+    if (!Number.isFinite(serverTime) || !Number.isFinite(sentWall) || !(rtt >= 0) || rtt > MAX_SAMPLE_RTT_MS) return false;
+    const offset = serverTime - (sentWall + rtt / 2);
+    if (!(Math.abs(offset) <= MAX_OFFSET_MS)) return false;
+    const wallMinusMono = sentWall - sentMono;
+    const last = this.samples[this.samples.length - 1];
+    if (last && Math.abs(wallMinusMono - last.wallMinusMono) > WALL_STEP_MS) this.samples = [];
+    this.samples.push({ offset, rtt, wallMinusMono });
     if (this.samples.length > 8) this.samples.shift();
     this.offsetMs = this.samples.reduce((best, s) => (s.rtt < best.rtt ? s : best)).offset;
+    return true;
+  }
+
+  get sampleCount(): number {
+    return this.samples.length;
   }
 }

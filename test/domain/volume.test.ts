@@ -27,11 +27,13 @@ test('the REST and WebSocket kline parsers refuse the same volumes', () => {
     e: 'kline', E: 60_001, s: 'BTCUSDT', k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: '1', l: '1', c: '1', v, x: true },
   } });
   const row = (v: string): unknown[] => [0, '1', '1', '1', '1', v, 59_999];
-  assert.equal(klineRowToBar(row('12.5'), 'BTCUSDT', '1m')?.volume, 12.5);
+  const good = klineRowToBar(row('12.5'), 'BTCUSDT', '1m');
+  assert.equal(typeof good === 'string' ? good : good.volume, 12.5);
   const ok = parseStreamMessage(message('12.5'), streams);
   assert.equal(ok.kind === 'kline' ? ok.bar.volume : null, 12.5);
   for (const bad of [...NOT_VOLUMES, '-1']) {
-    assert.equal(klineRowToBar(row(bad), 'BTCUSDT', '1m'), null, `REST ${JSON.stringify(bad)}`);
+    // A refused row is the reason it was refused (a string), never a bar.
+    assert.equal(typeof klineRowToBar(row(bad), 'BTCUSDT', '1m'), 'string', `REST ${JSON.stringify(bad)}`);
     assert.equal(parseStreamMessage(message(bad), streams).kind, 'malformed', `WS ${JSON.stringify(bad)}`);
   }
 });
@@ -43,6 +45,6 @@ test('a price with a huge exponent is malformed on the WebSocket and REST paths 
       e: 'kline', E: 60_001, s: 'BTCUSDT', k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: price, l: '1', c: '1', v: '1', x: true },
     } });
     assert.equal(parseStreamMessage(text, streams).kind, 'malformed', price);
-    assert.equal(klineRowToBar([0, '1', price, '1', '1', '1', 59_999], 'BTCUSDT', '1m'), null, price);
+    assert.equal(typeof klineRowToBar([0, '1', price, '1', '1', '1', 59_999], 'BTCUSDT', '1m'), 'string', price);
   }
 });

@@ -44,11 +44,29 @@ export class FakeBinance {
   /** Bars REST klines serves, per symbol. */
   readonly restBars = new Map<string, FakeBar[]>();
   readonly restRequests: URL[] = [];
+  /** Every REST request's headers, in order (klines and time). */
+  readonly restHeaders: IncomingMessage['headers'][] = [];
+  /** Every WebSocket upgrade request, refused ones included. */
+  readonly upgradeRequests: Array<{ url: URL; headers: IncomingMessage['headers'] }> = [];
   /** The next n klines requests fail with HTTP 500. */
   failKlines = 0;
   /** The next n klines requests answer 429 with this Retry-After (s). */
   rateLimitKlines = 0;
-  retryAfterSeconds = 1;
+  retryAfterSeconds: number | string = 1;
+  /**
+   * A REST misbehaviour: called for every klines request with the rows an honest server would
+   * send; return true when it answered itself (any status, headers or body, streamed or not).
+   */
+  onKlines: ((url: URL, res: ServerResponse, honest: unknown[][]) => boolean) | null = null;
+  /**
+   * Called before /api/v3/time answers (a test can step a clock in the middle of the request);
+   * a value other than undefined is sent as the body instead of the honest one.
+   */
+  onTime: (() => unknown) | null = null;
+  /** The next n WebSocket upgrades are refused with HTTP 503. */
+  refuseUpgrades = 0;
+  /** Pings each connection received from the client. */
+  readonly pingsReceived = new Map<FakeConnection, number>();
   private server!: Server;
   private wss!: WebSocketServer;
   private readonly sockets = new Set<Socket>();
@@ -79,9 +97,20 @@ export class FakeBinance {
     });
     this.server.on('upgrade', (req, socket, head) => {
       const url = new URL(req.url ?? '/', 'http://x');
+      this.upgradeRequests.push({ url, headers: req.headers });
+      if (this.refuseUpgrades > 0) {
+        this.refuseUpgrades--;
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+        this.notify();
+        return;
+      }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         const conn: FakeConnection = { ws, streams: (url.searchParams.get('streams') ?? '').split('/').filter(Boolean), stalled: false };
         this.connections.push(conn);
+        ws.on('ping', () => {
+          this.pingsReceived.set(conn, (this.pingsReceived.get(conn) ?? 0) + 1);
+          this.notify();
+        });
         ws.on('message', (data) => {
           if (conn.stalled) return;
           const msg = JSON.parse(String(data)) as { method: string; params?: string[]; id: number };
@@ -93,6 +122,14 @@ export class FakeBinance {
     });
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Resolves at the fake's next event (connection, upgrade, ping), or after 20 ms. */
+  nextEvent(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      setTimeout(resolve, 20);
+    });
   }
 
   private notify(): void {
@@ -147,7 +184,11 @@ export class FakeBinance {
       res.writeHead(status, { 'content-type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
-    if (url.pathname === '/api/v3/time') return json(200, { serverTime: Date.now() });
+    this.restHeaders.push(req.headers);
+    if (url.pathname === '/api/v3/time') {
+      const body = this.onTime?.();
+      return json(200, body !== undefined ? body : { serverTime: Date.now() });
+    }
     if (url.pathname !== '/api/v3/klines') return json(404, { code: -1, msg: 'not found' });
     this.restRequests.push(url);
     const symbol = url.searchParams.get('symbol') ?? '';
@@ -166,7 +207,9 @@ export class FakeBinance {
     const limit = Number(url.searchParams.get('limit') ?? 500);
     let rows = bars.filter((b) => b.openTime >= start && b.openTime <= end);
     rows = url.searchParams.has('startTime') ? rows.slice(0, limit) : rows.slice(-limit);
-    json(200, rows.map((b) => [b.openTime, b.open, b.high, b.low, b.close, b.volume ?? '1.00000000', b.openTime + 59_999, '1.0', 2, '0.5', '0.5', '0']));
+    const honest = rows.map((b) => restRow(b));
+    if (this.onKlines?.(url, res, honest)) return;
+    json(200, honest);
   }
 
   async close(): Promise<void> {
@@ -174,6 +217,20 @@ export class FakeBinance {
     for (const s of this.sockets) s.destroy();
     this.wss.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A bar as a GET /api/v3/klines row (1m). */
+export function restRow(b: FakeBar): unknown[] {
+  return [b.openTime, b.open, b.high, b.low, b.close, b.volume ?? '1.00000000', b.openTime + 59_999, '1.0', 2, '0.5', '0.5', '0'];
+}
+
+/** Waits (on the event loop, real time) for a condition the fake's own events can signal. */
+export async function untilFake(fake: FakeBinance, cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await fake.nextEvent();
   }
 }
 

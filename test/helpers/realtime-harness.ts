@@ -32,6 +32,8 @@ export interface HarnessOptions {
   readonly strategy?: Strategy;
   readonly tradingHalted?: boolean;
   readonly lifetimeMs?: number;
+  /** Sees the run's virtual clock before the run starts (e.g. to step its wall clock later). */
+  readonly onClock?: (clock: VirtualClock) => void;
 }
 
 export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
@@ -40,6 +42,7 @@ export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   const strategy = o.strategy ?? (await loadStrategy('hold', {}));
   // Wall time starts at the real now: the fake server stamps E with Date.now().
   const clock = new VirtualClock(Date.now());
+  o.onClock?.(clock);
   const stdout: string[] = [];
   let stopRun!: () => void;
   const stopSignal = new Promise<void>((resolve) => (stopRun = resolve));

@@ -9,16 +9,28 @@
  *   reconnect with full-jitter backoff inside the connection budget; gaps are backfilled.
  * - Planned reconnects (ahead of the 24 h cut, on serverShutdown) open the new connection first
  *   and retire the old one when the new one delivers: no halt, and duplicates are deduplicated.
+ *   A replacement that is refused or never delivers is dropped, the old connection kept, and the
+ *   rotation tried again after a backoff.
+ *
+ * Health (the feed state and the lifting of this feed's halts) is derived in one place,
+ * refreshHealth(), from the connections' real state, after every transition: open, first message,
+ * stale, fresh again, close, rotation start and end, backfill start and end. A slot (one stream
+ * group) is fresh while any of its open connections, the active one or one being retired, has
+ * delivered and is not stale.
  */
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import type { Clock } from '../../telemetry/clock.ts';
 import type { FeedState } from '../../events/types.ts';
 import { Backoff, ConnectBudget } from './backoff.ts';
+import { redactUrl } from '../../config/redact-url.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import { parseStreamMessage } from './kline-message.ts';
 import type { RestClient } from './rest-client.ts';
-import { combinedUrl, planConnections, streamName, type ConnectionPlan } from './stream-names.ts';
+import { combinedUrl, planConnections, streamName } from './stream-names.ts';
 import { SymbolPipeline } from './symbol-pipeline.ts';
+import { SymbolWatch } from './symbol-watch.ts';
+import { allConnections, delivering, feedHealth, fresh, type Slot } from './slot-health.ts';
 import { WsConnection, type ConnectionHandlers } from './ws-connection.ts';
+import { StaleWatchdog } from './stale-watchdog.ts';
 
 export interface BinanceFeedOptions {
   readonly symbols: readonly string[];
@@ -39,6 +51,8 @@ export interface BinanceFeedOptions {
   readonly backoffCapMs?: number;
   /** A connection open this long resets the backoff. */
   readonly healthyResetMs?: number;
+  /** Offset of the exchange's clock from ours (the estimate is refreshed elsewhere): no event can come from its future. */
+  readonly clockOffset?: { readonly offsetMs: number };
 }
 
 export interface FeedStats {
@@ -50,21 +64,10 @@ export interface FeedStats {
   pauses: number;
 }
 
-interface Slot {
-  readonly plan: ConnectionPlan;
-  active: WsConnection | null;
-  /** Connections being replaced in a planned rotation; closed once the new one delivers. */
-  retiring: WsConnection[];
-  backoff: Backoff;
-  reconnectTimer: TimerHandle | null;
-  lifetimeTimer: TimerHandle | null;
-  /** The active connection has delivered a message since it opened. */
-  delivered: boolean;
-}
-
 export class BinanceFeed {
   readonly stats: FeedStats = { messages: 0, malformed: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
   readonly pipeline: SymbolPipeline;
+  private readonly watch: SymbolWatch;
   private readonly options: BinanceFeedOptions;
   private readonly output: FeedPort;
   private readonly streams = new Map<string, { symbol: string; interval: string }>();
@@ -72,7 +75,7 @@ export class BinanceFeed {
   private readonly budget = new ConnectBudget();
   private readonly abort = new AbortController();
   private readonly handlers: ConnectionHandlers;
-  private watchdog: TimerHandle | null = null;
+  private readonly watchdog: StaleWatchdog;
   private state: FeedState | null = null;
   private stopped = false;
   private paused = false;
@@ -84,20 +87,29 @@ export class BinanceFeed {
     this.output = output;
     for (const symbol of options.symbols) this.streams.set(streamName(symbol, options.interval), { symbol, interval: options.interval });
     this.slots = planConnections([...this.streams.keys()]).map((plan) => ({
-      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null, delivered: false,
+      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null,
       backoff: new Backoff({ baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000, random: options.random }),
     }));
     this.pipeline = new SymbolPipeline({
       interval: options.interval, clock: options.clock, rest: options.rest, random: options.random, signal: this.abort.signal,
       // Explicit delegation: `output` is a class instance, whose methods a spread would not copy.
+      onBackfillChange: (detail) => this.refreshHealth(detail),
       output: {
         push: (item) => this.push(item),
-        feedState: (s, d) => this.setState(s, d),
+        // The state is derived here, never set from outside: a backfill's news only asks for it.
+        feedState: (_s, d) => this.refreshHealth(d),
         raiseHalt: (r, d) => output.raiseHalt(r, d),
         liftHalt: (r) => output.liftHalt(r),
         alert: (k, m) => output.alert(k, m),
         quote: (s, p, t) => output.quote(s, p, t),
       },
+    });
+    this.watch = new SymbolWatch({ symbols: options.symbols, interval: options.interval, clock: options.clock, alert: (m) => output.alert('malformed', m) });
+    this.watchdog = new StaleWatchdog({
+      clock: options.clock, slots: this.slots, staleAfterMs: options.staleAfterMs, staleAlertAfterMs: options.staleAlertAfterMs,
+      paused: () => this.paused,
+      onStale: (slot, conn, silent) => this.onStale(slot, conn, silent),
+      onSilentTooLong: (slot, conn, silent) => this.onSilentTooLong(slot, conn, silent),
     });
     this.handlers = {
       onOpen: (conn) => this.onOpen(conn),
@@ -113,12 +125,7 @@ export class BinanceFeed {
 
   start(): void {
     for (let i = 0; i < this.slots.length; i++) this.connect(i);
-    const tick = Math.max(10, Math.min(250, this.options.staleAfterMs / 4));
-    const loop = (): void => {
-      this.checkStaleness();
-      if (!this.stopped) this.watchdog = this.options.clock.setTimer(loop, tick);
-    };
-    this.watchdog = this.options.clock.setTimer(loop, tick);
+    this.watchdog.start();
   }
 
   private newConnection(index: number): WsConnection {
@@ -139,9 +146,8 @@ export class BinanceFeed {
     slot.reconnectTimer = null;
     const conn = this.newConnection(index);
     slot.active = conn;
-    slot.delivered = false;
     conn.open();
-    this.refreshHealth(`connection ${conn.id} connecting to ${this.options.wsUrl}`);
+    this.refreshHealth(`connection ${conn.id} connecting to ${redactUrl(this.options.wsUrl)}`);
   }
 
   private scheduleReconnect(index: number): void {
@@ -162,18 +168,37 @@ export class BinanceFeed {
     slot.lifetimeTimer = null;
     const conn = this.newConnection(index);
     slot.active = conn;
-    slot.delivered = false;
     this.output.feedState(this.state ?? 'live', `rotating connection ${slot.retiring[0]!.id} → ${conn.id}: ${why}`);
     conn.open();
+    this.refreshHealth(`rotating to connection ${conn.id}`);
+  }
+
+  private scheduleRotation(index: number, delayMs: number, why: string): void {
+    const slot = this.slots[index]!;
+    const { clock } = this.options;
+    clock.clearTimer(slot.lifetimeTimer);
+    slot.lifetimeTimer = clock.setTimer(() => this.rotate(index, why), delayMs);
   }
 
   private onOpen(conn: WsConnection): void {
     const slot = this.slots[conn.slot]!;
     if (slot.active !== conn) return;
-    const lifetime = this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000;
-    this.options.clock.clearTimer(slot.lifetimeTimer);
-    slot.lifetimeTimer = this.options.clock.setTimer(() => this.rotate(conn.slot, 'connection lifetime (Binance cuts at 24 h)'), lifetime);
+    // A replacement in a rotation inherits nothing: its own lifetime starts when it takes over.
+    if (slot.retiring.length === 0) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
     if (this.paused) conn.pause();
+    this.refreshHealth(`connection ${conn.id} open`);
+  }
+
+  /**
+   * The active connection delivered its first message: a rotation's old connections go, and a
+   * replacement's lifetime starts now (also when the old one died before it delivered).
+   */
+  private tookOver(slot: Slot, conn: WsConnection): void {
+    for (const old of slot.retiring.splice(0)) {
+      old.planned = true;
+      this.closeConnection(old);
+    }
+    if (slot.lifetimeTimer === null) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
   }
 
   private onMessage(conn: WsConnection, text: string): void {
@@ -185,29 +210,31 @@ export class BinanceFeed {
     // Health changes only on a connection's first message or when a stale one speaks again:
     // everything else is the hot path (1000 symbols: two messages each a second).
     let changed = false;
-    if (slot.active === conn && !slot.delivered) {
-      slot.delivered = true;
+    if (!conn.delivered) {
+      conn.delivered = true;
       changed = true;
-      for (const old of slot.retiring.splice(0)) {
-        old.planned = true;
-        this.closeConnection(old);
-      }
+      if (slot.active === conn) this.tookOver(slot, conn);
     }
     if (conn.stale) {
       conn.stale = false;
       conn.staleAlerted = false;
       changed = true;
     }
-    if (changed && slot.active === conn) this.refreshHealth(`connection ${conn.id} delivering`);
-    const msg = parseStreamMessage(text, this.streams);
+    if (changed) this.refreshHealth(`connection ${conn.id} delivering`);
+    const msg = parseStreamMessage(text, this.streams, recvWall + (this.options.clockOffset?.offsetMs ?? 0));
     switch (msg.kind) {
-      case 'kline':
-        this.output.quote(msg.bar.symbol, msg.bar.close, msg.eventTime);
+      case 'kline': {
+        const symbol = msg.bar.symbol;
+        this.output.quote(symbol, msg.bar.close, msg.eventTime);
+        this.watch.seen(symbol);
         if (msg.closed) {
           const item: ReceivedBar = { kind: 'bar', bar: msg.bar, eventTime: msg.eventTime, recvWall, recvMono, newestOpenTime: msg.bar.openTime };
-          this.pipeline.closed(item, msg.stream);
+          const verdict = this.pipeline.closed(item, msg.stream);
+          if (verdict === 'ok') this.watch.accepted(symbol);
+          else this.watch.skipped(symbol, verdict);
         }
         return;
+      }
       case 'shutdown':
         this.rotate(conn.slot, 'serverShutdown');
         return;
@@ -215,6 +242,10 @@ export class BinanceFeed {
         return;
       case 'malformed':
         this.stats.malformed++;
+        if (msg.symbol !== null) {
+          this.watch.seen(msg.symbol);
+          this.watch.skipped(msg.symbol, `malformed: ${msg.message}`);
+        }
         this.push({ kind: 'skip', event: { type: 'skip', symbol: msg.symbol, openTime: msg.openTime, reason: 'malformed', origin: `connection ${conn.id}`, message: msg.message } });
     }
   }
@@ -225,66 +256,57 @@ export class BinanceFeed {
     const slot = this.slots[conn.slot]!;
     const retiringAt = slot.retiring.indexOf(conn);
     if (retiringAt >= 0) slot.retiring.splice(retiringAt, 1);
-    if (this.stopped || conn.planned || slot.active !== conn) return;
-    // The replacement in a rotation failed: the old connection is still good, keep it.
-    const fallback = slot.retiring.find((c) => c.state === 'open');
-    if (fallback) {
-      slot.retiring.splice(slot.retiring.indexOf(fallback), 1);
-      slot.active = fallback;
-      slot.delivered = true;
-      return;
+    if (this.stopped || conn.planned) return;
+    const detail = `connection ${conn.id} closed (code ${code}${reason ? `, ${reason.slice(0, 120)}` : ''})`;
+    if (slot.active === conn) {
+      // The replacement in a rotation failed (refused, or silent): the old connection is still
+      // good. Keep it, and try the rotation again after a backoff: it must still happen.
+      const fallback = slot.retiring.find((c) => c.state === 'open');
+      if (fallback) {
+        slot.retiring.splice(slot.retiring.indexOf(fallback), 1);
+        slot.active = fallback;
+        const delay = Math.max(slot.backoff.next(), this.budget.waitBefore(clock.now()));
+        this.scheduleRotation(conn.slot, delay, `retry of a rotation that failed: ${detail}`);
+        this.refreshHealth(`rotation to connection ${conn.id} failed (${detail}): connection ${fallback.id} kept`);
+        return;
+      }
+      if (conn.openedAt > 0 && clock.monotonic() - conn.openedAt >= (this.options.healthyResetMs ?? 60_000)) slot.backoff.reset();
+      clock.clearTimer(slot.lifetimeTimer);
+      slot.lifetimeTimer = null;
+      slot.active = null;
+      this.scheduleReconnect(conn.slot);
     }
-    this.stats.disconnects++;
-    if (conn.openedAt > 0 && clock.monotonic() - conn.openedAt >= (this.options.healthyResetMs ?? 60_000)) slot.backoff.reset();
-    clock.clearTimer(slot.lifetimeTimer);
-    slot.lifetimeTimer = null;
-    slot.active = null;
-    const detail = `connection ${conn.id} closed (code ${code}${reason ? `, ${reason}` : ''})`;
-    if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
-    this.output.raiseHalt('feed_disconnected', detail);
+    // Data stopped for this slot (its active connection, or the old one of a rotation whose
+    // replacement has not delivered yet, is gone): a disconnect.
+    if (!delivering(slot)) {
+      this.stats.disconnects++;
+      if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
+      this.output.raiseHalt('feed_disconnected', detail);
+    }
     this.refreshHealth(detail);
-    this.scheduleReconnect(conn.slot);
   }
 
-  private checkStaleness(): void {
-    if (this.paused) return;
-    const now = this.options.clock.monotonic();
-    const { staleAfterMs, staleAlertAfterMs } = this.options;
-    for (const slot of this.slots) {
-      const conn = slot.active;
-      if (!conn || conn.state !== 'open') continue;
-      const silent = now - conn.lastMessageAt;
-      if (silent >= staleAfterMs && !conn.stale) {
-        conn.stale = true;
-        const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
-        this.output.raiseHalt('feed_stale', detail);
-        this.refreshHealth(detail);
-      }
-      if (silent >= staleAlertAfterMs && !conn.staleAlerted) {
-        conn.staleAlerted = true;
-        this.output.alert('stale', `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
-        conn.terminate();
-      }
-    }
+  private onStale(slot: Slot, conn: WsConnection, silent: number): void {
+    const detail = `no message on connection ${conn.id} for ${Math.round(silent)} ms`;
+    // A silent replacement while the old connection delivers is not a stale feed.
+    if (!fresh(slot)) this.output.raiseHalt('feed_stale', detail);
+    this.refreshHealth(detail);
+  }
+
+  private onSilentTooLong(slot: Slot, conn: WsConnection, silent: number): void {
+    const replacing = slot.active === conn && slot.retiring.length > 0;
+    this.output.alert('stale', replacing
+      ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
+      : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
+    conn.terminate();
   }
 
   /** One place decides the feed's state and lifts the halts this feed raised, when they no longer hold. */
   private refreshHealth(detail: string): void {
-    let down = false;
-    let connecting = false;
-    let stale = false;
-    for (const slot of this.slots) {
-      const c = slot.active;
-      if (!c || c.state !== 'open' || !slot.delivered) {
-        down = true;
-        if (c && (c.state === 'connecting' || c.state === 'open')) connecting = true;
-      } else if (c.stale) stale = true;
-    }
-    const anyStale = this.slots.some((s) => s.active?.stale === true);
-    if (!anyStale) this.output.liftHalt('feed_stale');
-    if (!down) this.output.liftHalt('feed_disconnected');
-    const state: FeedState = down ? (connecting ? 'connecting' : 'disconnected') : stale ? 'stale' : this.pipeline.anyBackfilling ? 'backfilling' : 'live';
-    this.setState(state, detail);
+    const health = feedHealth(this.slots, this.pipeline.anyBackfilling);
+    if (!health.stale) this.output.liftHalt('feed_stale');
+    if (!health.down) this.output.liftHalt('feed_disconnected');
+    this.setState(health.state, detail);
   }
 
   private setState(state: FeedState, detail: string): void {
@@ -298,10 +320,9 @@ export class BinanceFeed {
     if (!ok && !this.paused) {
       this.paused = true;
       this.stats.pauses++;
-      for (const slot of this.slots) slot.active?.pause();
+      for (const slot of this.slots) for (const c of allConnections(slot)) c.pause();
       this.output.alert('queue_full', 'the bar queue is full: reading from the socket is paused until the loop catches up (no closed bar is dropped)');
     }
-    if (item.kind === 'bar' && item.bar.source === 'rest-backfill' && !this.pipeline.anyBackfilling) this.refreshHealth('backfill done');
     return ok;
   }
 
@@ -311,9 +332,9 @@ export class BinanceFeed {
     this.paused = false;
     const now = this.options.clock.monotonic();
     for (const slot of this.slots) {
-      if (slot.active) {
-        slot.active.lastMessageAt = Math.max(slot.active.lastMessageAt, now);
-        slot.active.resume();
+      for (const c of allConnections(slot)) {
+        c.lastMessageAt = Math.max(c.lastMessageAt, now);
+        c.resume();
       }
     }
   }
@@ -327,14 +348,14 @@ export class BinanceFeed {
     if (this.stopped) return;
     this.stopped = true;
     const { clock } = this.options;
-    clock.clearTimer(this.watchdog);
+    this.watchdog.stop();
     this.pipeline.stop();
     this.abort.abort();
     const done = new Promise<void>((resolve) => (this.allClosed = resolve));
     for (const slot of this.slots) {
       clock.clearTimer(slot.reconnectTimer);
       clock.clearTimer(slot.lifetimeTimer);
-      for (const c of [slot.active, ...slot.retiring]) if (c) this.closeConnection(c);
+      for (const c of allConnections(slot)) this.closeConnection(c);
     }
     if (this.closing.size > 0) await done;
     this.setState('stopped', 'feed stopped');
@@ -343,6 +364,8 @@ export class BinanceFeed {
   private closeConnection(conn: WsConnection): void {
     if (conn.state === 'closed' || conn.state === 'idle') return;
     this.closing.add(conn);
+    // A paused socket would not read the peer's close frame: only the grace's terminate would end it.
+    conn.resume();
     conn.close();
   }
 }

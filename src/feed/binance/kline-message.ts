@@ -2,11 +2,31 @@
  * One WebSocket message → what it is. Routing comes before validation: control replies
  * (result/error with an id) and serverShutdown (combined name !serverShutdown, never subscribed)
  * are recognised first, so neither is counted as malformed. Then a kline is validated field by
- * field with the same price parser as csv and REST, so one bar gives the same integers everywhere.
+ * field with the same checks as REST rows (kline-fields.ts), and its times against each other and
+ * against our clock: one closed kline stamped years ahead, once accepted, made every later real
+ * bar of its symbol an out_of_order skip for the rest of the session.
+ *
+ * Times from the past are legitimate (a replay server sends historical t/T with E = its wall
+ * clock at sending); only the future is impossible: a bar that opens after the event reporting
+ * it, a closed bar whose close is after the event, an event ahead of the exchange's clock.
  */
-import { parsePrice } from '../../domain/price.ts';
-import { parseVolume } from '../../domain/volume.ts';
+import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
+import { checkKline, shown, type FieldNames } from './kline-fields.ts';
+
+/** t and T against E, both from the exchange's clock: only rounding-sized slack. */
+export const EVENT_TOLERANCE_MS = 1_000;
+/**
+ * E against our clock corrected by the offset estimate: what that estimate, refreshed every five
+ * minutes, can be off by after a local clock step. A bar at most this far ahead costs one bar.
+ */
+export const MAX_EVENT_AHEAD_MS = 60_000;
+/** A kline message is ~500 bytes; text far past that is not one, and is not parsed. */
+export const MAX_MESSAGE_CHARS = 64 * 1024;
+/** Binance symbols are short; a longer one from the network is not echoed into skip events. */
+const MAX_SYMBOL_CHARS = 32;
+
+const K_FIELDS: FieldNames = { t: 'k.t', T: 'k.T', o: 'k.o', h: 'k.h', l: 'k.l', c: 'k.c', v: 'k.v' };
 
 export interface KlineMessage {
   readonly kind: 'kline';
@@ -48,14 +68,16 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Parses a message. `streams` maps each subscribed stream name to its symbol (uppercase) and
- * interval; a kline for any other stream is malformed (we did not ask for it).
+ * interval; a kline for any other stream is malformed (we did not ask for it). `exchangeNow` is our
+ * clock corrected by the offset estimate: an event time far past it is impossible.
  */
-export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { symbol: string; interval: string }>): StreamMessage {
+export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { symbol: string; interval: string }>, exchangeNow?: number): StreamMessage {
+  if (text.length > MAX_MESSAGE_CHARS) return malformed(`a ${text.length}-character message, not a kline (at most ${MAX_MESSAGE_CHARS})`);
   let msg: unknown;
   try {
     msg = JSON.parse(text);
   } catch {
-    return malformed(`not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    return malformed(`not JSON: ${shown(text, 80)}`);
   }
   if (!isObject(msg)) return malformed('not a JSON object');
   if ('id' in msg && ('result' in msg || 'error' in msg)) {
@@ -67,9 +89,9 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
     stream = msg.stream;
     data = msg.data;
   }
-  if (!isObject(data)) return malformed(`stream ${stream ?? '?'}: data is not an object`);
+  if (!isObject(data)) return malformed(`stream ${stream === null ? '?' : shown(stream)}: data is not an object`);
   if (data.e === 'serverShutdown') return { kind: 'shutdown', eventTime: typeof data.E === 'number' ? data.E : null };
-  if (data.e !== 'kline') return malformed(`unexpected event type ${JSON.stringify(data.e)}`);
+  if (data.e !== 'kline') return malformed(`unexpected event type ${shown(data.e)}`);
   const k = data.k;
   if (!isObject(k)) return malformed('kline without k');
   const symbolText = typeof data.s === 'string' ? data.s : typeof k.s === 'string' ? k.s : null;
@@ -78,31 +100,29 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
   if (symbolText === null) return malformed('kline without a symbol', null, openTime);
   const name = stream ?? `${symbolText.toLowerCase()}@kline_${String(k.i)}`;
   const sub = streams.get(name);
-  if (!sub) return malformed(`unknown stream ${JSON.stringify(name)}`, symbolText.toUpperCase(), openTime);
-  const symbol = sub.symbol;
-  if (openTime === null) return malformed('k.t (open time) is missing or not an integer', symbol);
-  if (k.i !== sub.interval) return malformed(`k.i ${JSON.stringify(k.i)} does not match the stream's interval ${sub.interval}`, symbol, openTime);
-  if (!Number.isSafeInteger(k.T) || (k.T as number) <= openTime) return malformed('k.T (close time) is missing or not after k.t', symbol, openTime);
-  if (!Number.isSafeInteger(data.E)) return malformed('E (event time) is missing or not an integer', symbol, openTime);
-  if (typeof k.x !== 'boolean') return malformed('k.x (closed) is missing or not a boolean', symbol, openTime);
-  const prices: Record<'o' | 'h' | 'l' | 'c', number> = { o: 0, h: 0, l: 0, c: 0 };
-  for (const f of ['o', 'h', 'l', 'c'] as const) {
-    const v = k[f];
-    const p = typeof v === 'string' ? parsePrice(v) : NaN;
-    if (!(p > 0)) return malformed(`k.${f} is not a positive decimal string: ${JSON.stringify(v)}`, symbol, openTime);
-    prices[f] = p;
+  if (!sub) {
+    const echoed = symbolText.length <= MAX_SYMBOL_CHARS ? symbolText.toUpperCase() : null;
+    return malformed(`unknown stream ${shown(name)}`, echoed, openTime);
   }
-  const volume = typeof k.v === 'string' ? parseVolume(k.v) : NaN;
-  if (!(volume >= 0 && volume !== Infinity)) return malformed(`k.v is not a non-negative number: ${JSON.stringify(k.v)}`, symbol, openTime);
-  if (prices.h < prices.l) return malformed(`high ${String(k.h)} is below low ${String(k.l)}`, symbol, openTime);
-  if (prices.o > prices.h || prices.o < prices.l || prices.c > prices.h || prices.c < prices.l) {
-    return malformed('open or close is outside [low, high]', symbol, openTime);
+  const symbol = sub.symbol;
+  if (k.i !== sub.interval) return malformed(`k.i ${shown(k.i)} does not match the stream's interval ${sub.interval}`, symbol, openTime);
+  if (!Number.isSafeInteger(data.E)) return malformed(`E (event time) is missing or not an integer: ${shown(data.E)}`, symbol, openTime);
+  if (typeof k.x !== 'boolean') return malformed('k.x (closed) is missing or not a boolean', symbol, openTime);
+  const checked = checkKline(sub.interval, { t: k.t, T: k.T, o: k.o, h: k.h, l: k.l, c: k.c, v: k.v }, K_FIELDS);
+  if (!checked.ok) return malformed(checked.message, symbol, openTime);
+  const v = checked.value;
+  const eventTime = data.E as number;
+  if (exchangeNow !== undefined && eventTime > exchangeNow + MAX_EVENT_AHEAD_MS) {
+    return malformed(`E ${isoUtc(eventTime)} is ${Math.round((eventTime - exchangeNow) / 1000)} s ahead of the exchange's clock as estimated here`, symbol, v.openTime);
+  }
+  if (v.openTime > eventTime + EVENT_TOLERANCE_MS) {
+    return malformed(`k.t ${isoUtc(v.openTime)} is after the event time E ${isoUtc(eventTime)}: the bar has not opened yet`, symbol, v.openTime);
+  }
+  if (k.x && v.closeTime > eventTime + EVENT_TOLERANCE_MS) {
+    return malformed(`a closed kline's k.T ${isoUtc(v.closeTime)} is after the event time E ${isoUtc(eventTime)}: the bar cannot have closed yet`, symbol, v.openTime);
   }
   return {
-    kind: 'kline', stream: name, eventTime: data.E as number, closed: k.x,
-    bar: {
-      symbol, interval: sub.interval, openTime, closeTime: k.T as number,
-      open: prices.o, high: prices.h, low: prices.l, close: prices.c, volume, source: 'ws',
-    },
+    kind: 'kline', stream: name, eventTime, closed: k.x,
+    bar: { symbol, interval: sub.interval, ...v, source: 'ws' },
   };
 }

@@ -2,118 +2,136 @@
  * REST market data: GET /api/v3/klines for warm-up, symbol checks and gap backfill, and
  * GET /api/v3/time for the clock-offset estimate. Failures are values, not exceptions: the feed
  * decides whether one is a refusal (-1121 Invalid symbol), a wait (429 Retry-After) or a retry.
+ *
+ * Nothing the server sends is trusted: every row is checked (inside the window asked for, on the
+ * interval's grid, close time consistent, increasing, valid prices), paging must progress and is
+ * bounded by what the window can hold, and bodies are size-capped. A server that ignored startTime
+ * once made the client loop thousands of times and grow by hundreds of MB in seconds.
  */
-import { parsePrice } from '../../domain/price.ts';
-import { parseVolume } from '../../domain/volume.ts';
+import { maxBarsIn, nextOpenTime } from '../../domain/interval.ts';
+import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
+import { checkKline, shown, type FieldNames } from './kline-fields.ts';
+import { getJson, type RestResult } from './rest-http.ts';
+import { joinUrl, restRequest } from './endpoint.ts';
+import { redactUrl, secretScrubber } from '../../config/redact-url.ts';
 
-export type RestFailure =
-  | { readonly kind: 'invalid_symbol'; readonly message: string }
-  | { readonly kind: 'rate_limited'; readonly retryAfterMs: number; readonly message: string }
-  | { readonly kind: 'unavailable'; readonly message: string };
+export type { RestFailure, RestResult } from './rest-http.ts';
 
-export type RestResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: RestFailure };
+/** Binance's largest klines page. */
+export const PAGE = 1000;
+/** A full page of rows is ~200 KB; anything far past that is not a klines answer. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-const PAGE = 1000;
+const ROW_FIELDS: FieldNames = { t: 'open time [0]', T: 'close time [6]', o: 'open [1]', h: 'high [2]', l: 'low [3]', c: 'close [4]', v: 'volume [5]' };
 
-async function getJson(url: string, signal: AbortSignal | undefined, timeoutMs: number): Promise<RestResult<unknown>> {
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: combined, headers: { accept: 'application/json' } });
-  } catch (err) {
-    return { ok: false, failure: { kind: 'unavailable', message: `GET ${url}: ${(err as Error).message}` } };
-  }
-  let body: unknown = null;
-  try {
-    body = await res.json();
-  } catch {
-    body = null;
-  }
-  if (res.status === 429 || res.status === 418) {
-    const retry = Number(res.headers.get('retry-after'));
-    return { ok: false, failure: { kind: 'rate_limited', retryAfterMs: Number.isFinite(retry) && retry > 0 ? retry * 1000 : 60_000, message: `GET ${url}: HTTP ${res.status}` } };
-  }
-  if (!res.ok) {
-    const code = (body as { code?: unknown } | null)?.code;
-    const msg = (body as { msg?: unknown } | null)?.msg;
-    if (code === -1121) return { ok: false, failure: { kind: 'invalid_symbol', message: String(msg ?? 'Invalid symbol.') } };
-    return { ok: false, failure: { kind: 'unavailable', message: `GET ${url}: HTTP ${res.status}${msg ? ` ${String(msg)}` : ''}` } };
-  }
-  return { ok: true, value: body };
-}
-
-/** One REST kline row → a Bar, with the validation the WebSocket path applies. null if bad. */
-export function klineRowToBar(row: unknown, symbol: string, interval: string): Bar | null {
-  if (!Array.isArray(row) || row.length < 7) return null;
+/** One REST kline row → a Bar, with the validation the WebSocket path applies; a message if bad. */
+export function klineRowToBar(row: unknown, symbol: string, interval: string): Bar | string {
+  if (!Array.isArray(row) || row.length < 7) return `not an array of at least 7 fields: ${shown(row)}`;
   const [t, o, h, l, c, v, T] = row as unknown[];
-  if (!Number.isSafeInteger(t) || !Number.isSafeInteger(T)) return null;
-  const open = typeof o === 'string' ? parsePrice(o) : NaN;
-  const high = typeof h === 'string' ? parsePrice(h) : NaN;
-  const low = typeof l === 'string' ? parsePrice(l) : NaN;
-  const close = typeof c === 'string' ? parsePrice(c) : NaN;
-  const volume = typeof v === 'string' ? parseVolume(v) : NaN;
-  if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0 && volume !== Infinity)) return null;
-  if (high < low || open > high || open < low || close > high || close < low) return null;
-  return { symbol, interval, openTime: t as number, closeTime: T as number, open, high, low, close, volume, source: 'rest-backfill' };
+  const r = checkKline(interval, { t, T, o, h, l, c, v }, ROW_FIELDS);
+  if (!r.ok) return r.message;
+  return { symbol, interval, ...r.value, source: 'rest-backfill' };
 }
 
-export interface KlineQuery {
+export interface PageQuery {
   readonly symbol: string;
   readonly interval: string;
   readonly startTime?: number;
   /** Inclusive, as Binance reads it. */
   readonly endTime?: number;
-  /** Without startTime: the most recent `limit` klines. */
-  readonly limit?: number;
+  readonly limit: number;
+}
+
+export interface WindowQuery {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly startTime: number;
+  /** Inclusive, as Binance reads it. */
+  readonly endTime: number;
 }
 
 export class RestClient {
   readonly baseUrl: string;
   private readonly timeoutMs: number;
+  private readonly scrub: (text: string) => string;
 
+  /** `baseUrl` may carry credentials (sent as Basic auth) and a query string (kept on every request). */
   constructor(baseUrl: string, timeoutMs = 10_000) {
     this.baseUrl = baseUrl;
     this.timeoutMs = timeoutMs;
+    this.scrub = secretScrubber([baseUrl]);
+  }
+
+  private get(path: string, params: URLSearchParams | null, maxBytes: number, signal: AbortSignal | undefined): Promise<RestResult<unknown>> {
+    const url = joinUrl(this.baseUrl, path, params ? String(params) : '');
+    const request = restRequest(url);
+    return getJson(request.url, {
+      signal, timeoutMs: this.timeoutMs, maxBytes, headers: request.headers, shownUrl: redactUrl(url), scrub: this.scrub,
+    });
   }
 
   async serverTime(signal?: AbortSignal): Promise<RestResult<number>> {
-    const r = await getJson(`${this.baseUrl}/api/v3/time`, signal, this.timeoutMs);
+    const r = await this.get('/api/v3/time', null, 64 * 1024, signal);
     if (!r.ok) return r;
     const t = (r.value as { serverTime?: unknown } | null)?.serverTime;
-    if (!Number.isSafeInteger(t)) return { ok: false, failure: { kind: 'unavailable', message: 'GET /api/v3/time: no serverTime in the answer' } };
+    if (!Number.isSafeInteger(t) || (t as number) <= 0) {
+      return { ok: false, failure: { kind: 'invalid_answer', message: `GET /api/v3/time: no usable serverTime in the answer (${shown(t)})` } };
+    }
     return { ok: true, value: t as number };
   }
 
   /**
-   * Closed klines for a query, paged by 1000. Rows still open at `closedBy` (server time) are
-   * dropped: the last row of an answer may be the forming candle. An empty answer is success:
-   * Binance makes no klines while a market is suspended.
+   * One page of klines, every row checked: inside [startTime, endTime] where given, on the grid,
+   * close time consistent, strictly increasing, at most `limit` rows.
    */
-  async klines(q: KlineQuery, closedBy: number, signal?: AbortSignal): Promise<RestResult<Bar[]>> {
-    const out: Bar[] = [];
-    let start = q.startTime;
-    for (;;) {
-      const params = new URLSearchParams({ symbol: q.symbol, interval: q.interval });
-      if (start !== undefined) params.set('startTime', String(start));
-      if (q.endTime !== undefined) params.set('endTime', String(q.endTime));
-      const limit = q.limit !== undefined ? Math.min(q.limit, PAGE) : PAGE;
-      params.set('limit', String(limit));
-      const r = await getJson(`${this.baseUrl}/api/v3/klines?${params}`, signal, this.timeoutMs);
-      if (!r.ok) return r;
-      if (!Array.isArray(r.value)) return { ok: false, failure: { kind: 'unavailable', message: 'GET /api/v3/klines: the answer is not an array' } };
-      let last: number | null = null;
-      for (const row of r.value) {
-        const bar = klineRowToBar(row, q.symbol, q.interval);
-        if (!bar) return { ok: false, failure: { kind: 'unavailable', message: `GET /api/v3/klines: a malformed row ${JSON.stringify(row).slice(0, 120)}` } };
-        last = bar.openTime;
-        if (bar.closeTime <= closedBy && (q.endTime === undefined || bar.openTime <= q.endTime)) out.push(bar);
+  async klinePage(q: PageQuery, signal?: AbortSignal): Promise<RestResult<Bar[]>> {
+    const params = new URLSearchParams({ symbol: q.symbol, interval: q.interval });
+    if (q.startTime !== undefined) params.set('startTime', String(q.startTime));
+    if (q.endTime !== undefined) params.set('endTime', String(q.endTime));
+    params.set('limit', String(q.limit));
+    const r = await this.get('/api/v3/klines', params, MAX_BODY_BYTES, signal);
+    if (!r.ok) return r;
+    const where = `GET /api/v3/klines ${q.symbol} ${q.interval}${q.startTime !== undefined ? ` from ${isoUtc(q.startTime)}` : ''}${q.endTime !== undefined ? ` to ${isoUtc(q.endTime)}` : ''}`;
+    const invalid = (message: string): RestResult<Bar[]> => ({ ok: false, failure: { kind: 'invalid_answer', message: `${where}: ${message}` } });
+    if (!Array.isArray(r.value)) return invalid('the answer is not an array');
+    if (r.value.length > q.limit) return invalid(`${r.value.length} rows for limit ${q.limit}`);
+    const bars: Bar[] = [];
+    let previous = -Infinity;
+    for (let i = 0; i < r.value.length; i++) {
+      const bar = klineRowToBar(r.value[i], q.symbol, q.interval);
+      if (typeof bar === 'string') return invalid(`row ${i}: ${bar}`);
+      if ((q.startTime !== undefined && bar.openTime < q.startTime) || (q.endTime !== undefined && bar.openTime > q.endTime)) {
+        return invalid(`row ${i}: open time ${isoUtc(bar.openTime)} is outside the window asked for`);
       }
-      if (q.startTime === undefined || r.value.length < limit || last === null) break;
-      if (q.limit !== undefined && out.length >= q.limit) break;
-      start = last + 1;
-      if (q.endTime !== undefined && start > q.endTime) break;
+      if (bar.openTime <= previous) return invalid(`row ${i}: open time ${isoUtc(bar.openTime)} is not after the row before it`);
+      previous = bar.openTime;
+      bars.push(bar);
+    }
+    return { ok: true, value: bars };
+  }
+
+  /**
+   * Closed klines opening in [startTime, endTime], paged by 1000 from startTime forward. Rows still
+   * open at `closedBy` (server time) are dropped: the last row of an answer may be the forming
+   * candle. An empty answer is success: Binance makes no klines while a market is suspended.
+   * A window needs at most ceil(bars it can hold / 1000) pages; one more is allowed, never more.
+   */
+  async klines(q: WindowQuery, closedBy: number, signal?: AbortSignal): Promise<RestResult<Bar[]>> {
+    const out: Bar[] = [];
+    const maxPages = Math.ceil(maxBarsIn(q.interval, q.startTime, q.endTime) / PAGE) + 1;
+    let from = q.startTime;
+    for (let page = 0; from <= q.endTime; page++) {
+      if (page >= maxPages) {
+        return { ok: false, failure: { kind: 'invalid_answer', message: `GET /api/v3/klines ${q.symbol}: more than ${maxPages} pages for ${isoUtc(q.startTime)} .. ${isoUtc(q.endTime)}, which cannot hold that many` } };
+      }
+      const r = await this.klinePage({ symbol: q.symbol, interval: q.interval, startTime: from, endTime: q.endTime, limit: PAGE }, signal);
+      if (!r.ok) return r;
+      for (const bar of r.value) if (bar.closeTime <= closedBy) out.push(bar);
+      const last = r.value[r.value.length - 1];
+      if (r.value.length < PAGE || !last) break;
+      // Rows start at or after `from` (checked), so this moves strictly forward.
+      from = nextOpenTime(q.interval, last.openTime);
     }
     return { ok: true, value: out };
   }

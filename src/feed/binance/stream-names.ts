@@ -4,6 +4,8 @@
  * server answers 431 past 16 KB of URL plus headers); the rest is SUBSCRIBEd in paced batches.
  */
 
+import { joinUrl } from './endpoint.ts';
+
 export const MAX_STREAMS_PER_CONNECTION = 1024;
 export const MAX_URL_STREAM_CHARS = 8000;
 export const SUBSCRIBE_BATCH = 200;
@@ -40,6 +42,7 @@ export function planConnections(streams: readonly string[]): ConnectionPlan[] {
   return plans;
 }
 
+/** The combined-stream URL; a query string on the base (a token) is kept, before `streams`. */
 export function combinedUrl(base: string, streams: readonly string[]): string {
-  return `${base}/stream?streams=${streams.join('/')}`;
+  return joinUrl(base, '/stream', `streams=${streams.join('/')}`);
 }

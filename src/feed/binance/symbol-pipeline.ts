@@ -6,11 +6,11 @@
  * is suspended); only a failed request is retried with backoff, and it halts trading (gap) until
  * the gap is filled.
  */
-import { nextOpenTime } from '../../domain/interval.ts';
+import { closeTimeOf, nextOpenTime } from '../../domain/interval.ts';
 import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { Clock } from '../../telemetry/clock.ts';
-import { BarSequencer } from '../bar-sequencer.ts';
+import { BarSequencer, type SequenceVerdict } from '../bar-sequencer.ts';
 import { Backoff } from './backoff.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import type { RestClient } from './rest-client.ts';
@@ -22,6 +22,23 @@ interface SymbolState {
   coveredUntil: number;
   pending: ReceivedBar[];
   backfilling: boolean;
+  /** The window of the backfill under way, and why its last attempt failed (null: none failed). */
+  window: string | null;
+  lastFailure: string | null;
+  /**
+   * Held bars let go while a backfill kept failing (pending is bounded): the backfill fetches
+   * them again, up to refetchUntil (an openTime). `released` counts them until it succeeds.
+   */
+  refetchUntil: number;
+  released: number;
+}
+
+/** Closed bars the feed accepted but never handed to the loop (they wait behind a backfill). */
+export interface Undelivered {
+  readonly count: number;
+  readonly bySymbol: Readonly<Record<string, number>>;
+  /** One line per symbol: how many, and what they wait for. */
+  readonly reasons: readonly string[];
 }
 
 export interface PipelineStats {
@@ -42,6 +59,14 @@ export interface PipelineOptions {
   readonly signal: AbortSignal;
   /** Backfill requests in flight at once across symbols. */
   readonly maxConcurrentBackfills?: number;
+  /**
+   * Closed bars held per symbol behind a backfill. Past it, the oldest are let go and fetched
+   * again by the backfill: a REST outage (a 418 ban lasts up to days) must not grow memory
+   * with every bar of every symbol while the socket keeps delivering.
+   */
+  readonly maxPendingPerSymbol?: number;
+  /** A backfill started or ended: the feed derives its state again (anyBackfilling changed). */
+  readonly onBackfillChange: (detail: string) => void;
 }
 
 export class SymbolPipeline {
@@ -65,7 +90,7 @@ export class SymbolPipeline {
   private state(symbol: string): SymbolState {
     let s = this.states.get(symbol);
     if (!s) {
-      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false };
+      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null, refetchUntil: -Infinity, released: 0 };
       this.states.set(symbol, s);
     }
     return s;
@@ -87,8 +112,8 @@ export class SymbolPipeline {
     return this.backfillingCount > 0;
   }
 
-  /** A closed kline from the socket. */
-  closed(item: ReceivedBar, origin: string): void {
+  /** A closed kline from the socket; the sequencer's verdict (anything but ok was a skip). */
+  closed(item: ReceivedBar, origin: string): SequenceVerdict {
     const { bar } = item;
     const verdict = this.sequencer.check(bar.symbol, bar.openTime);
     if (verdict !== 'ok') {
@@ -101,11 +126,18 @@ export class SymbolPipeline {
           message: verdict === 'duplicate' ? 'a closed bar with this openTime was already accepted' : 'earlier than the last accepted bar',
         },
       });
-      return;
+      return verdict;
     }
     this.stats.closedBars++;
-    this.state(bar.symbol).pending.push(item);
+    const s = this.state(bar.symbol);
+    s.pending.push(item);
+    if (s.backfilling && s.pending.length > (this.options.maxPendingPerSymbol ?? 1000)) {
+      const oldest = s.pending.shift()!;
+      s.refetchUntil = Math.max(s.refetchUntil, oldest.bar.openTime);
+      s.released++;
+    }
     this.pump(bar.symbol);
+    return verdict;
   }
 
   private pump(symbol: string): void {
@@ -149,26 +181,46 @@ export class SymbolPipeline {
     s.backfilling = true;
     this.backfillingCount++;
     this.stats.backfills++;
-    output.feedState('backfilling', `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`);
+    let window = `${symbol} ${isoUtc(from)} .. ${isoUtc(to)}`;
+    s.window = window;
+    this.options.onBackfillChange(`backfilling ${window}`);
     const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
+    let delivered = 0;
     for (;;) {
+      // Bars let go meanwhile (pending is bounded) are fetched too: the window reaches them.
+      const until = s.refetchUntil === -Infinity ? to : Math.max(to, closeTimeOf(interval, s.refetchUntil));
+      window = `${symbol} ${isoUtc(from)} .. ${isoUtc(until)}`;
+      s.window = window;
+      const released = s.released;
       await this.slot();
-      const result = await rest.klines({ symbol, interval, startTime: from, endTime: to }, to, signal);
+      const result = await rest.klines({ symbol, interval, startTime: from, endTime: until }, until, signal);
       this.release();
       if (this.stopped) return;
       if (result.ok) {
-        for (const bar of result.value) this.deliverBackfilled(bar, s);
-        s.coveredUntil = Math.max(s.coveredUntil, to);
+        for (const bar of result.value) delivered += this.deliverBackfilled(bar, s) ? 1 : 0;
+        s.coveredUntil = Math.max(s.coveredUntil, until);
+        s.released -= released;
+        // Let go while this request was in flight: one more round for them.
+        if (s.refetchUntil > until) {
+          from = nextOpenTime(interval, until);
+          to = until;
+          continue;
+        }
         s.backfilling = false;
+        s.window = null;
+        s.lastFailure = null;
+        s.refetchUntil = -Infinity;
         this.backfillingCount--;
         if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
         this.pump(symbol);
+        this.options.onBackfillChange(`backfilled ${window}: ${delivered} bars`);
         return;
       }
       this.stats.backfillFailures++;
+      s.lastFailure = result.failure.message;
       if (!this.failing.has(symbol)) {
         this.failing.add(symbol);
-        const detail = `backfill of ${symbol} ${isoUtc(from)} .. ${isoUtc(to)} failed: ${result.failure.message}`;
+        const detail = `backfill of ${window} failed: ${result.failure.message}`;
         output.alert('backfill', detail);
         output.raiseHalt('gap', detail);
       }
@@ -185,12 +237,38 @@ export class SymbolPipeline {
     }
   }
 
-  private deliverBackfilled(bar: Bar, s: SymbolState): void {
-    if (s.lastDelivered !== undefined && bar.openTime <= s.lastDelivered) return;
+  private deliverBackfilled(bar: Bar, s: SymbolState): boolean {
+    if (s.lastDelivered !== undefined && bar.openTime <= s.lastDelivered) return false;
     const { clock } = this.options;
     this.stats.backfilledBars++;
     s.lastDelivered = bar.openTime;
     this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic(), newestOpenTime: this.sequencer.lastOpenTime(bar.symbol) ?? bar.openTime });
+    return true;
+  }
+
+  /** Closed bars held in memory behind backfills (bounded per symbol). */
+  get heldBars(): number {
+    let n = 0;
+    for (const s of this.states.values()) n += s.pending.length;
+    return n;
+  }
+
+  /** What is still held at shutdown: bars accepted, never delivered, and why. */
+  undelivered(): Undelivered {
+    let count = 0;
+    const bySymbol: Record<string, number> = {};
+    const reasons: string[] = [];
+    for (const [symbol, s] of this.states) {
+      const n = s.pending.length + s.released;
+      if (n === 0) continue;
+      count += n;
+      bySymbol[symbol] = n;
+      const why = s.lastFailure !== null
+        ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
+        : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`;
+      reasons.push(`${symbol} ${n} (${why})`);
+    }
+    return { count, bySymbol, reasons };
   }
 
   stop(): void {

@@ -6,9 +6,16 @@
  *
  * Every timer is named and cleared on every transition. A connection never reconnects itself:
  * the feed decides what follows a close (backoff, rotation), so one record holds one socket's life.
+ *
+ * Liveness is judged from what the socket did, not from how long the loop was busy. After a slow
+ * turn (a strategy busy for seconds), Node runs due timers before it reads the sockets: a pong
+ * deadline would fire with the pong waiting unread in the buffer, and the client would drop its
+ * own healthy connection. So a deadline's verdict waits until pending I/O has been read
+ * (afterPendingIo), then asks whether anything (a pong, a ping, a message) was heard since.
  */
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import { shown } from './kline-fields.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
@@ -37,6 +44,20 @@ export interface ConnectionOptions {
 
 let nextConnectionId = 1;
 
+/**
+ * Largest frame we accept (ws's default is 100 MiB, buffered whole before we see it). A kline
+ * message is ~500 bytes and a SUBSCRIBE reply smaller; past this, ws closes with 1009.
+ */
+export const MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/**
+ * Runs fn after the event loop has polled for I/O at least once: the first immediate may run
+ * before the next poll (when scheduled from a poll callback), the second cannot.
+ */
+export function afterPendingIo(fn: () => void): void {
+  setImmediate(() => setImmediate(fn));
+}
+
 export class WsConnection {
   /** Which connection this is, for feed events and tests. */
   readonly id = nextConnectionId++;
@@ -47,8 +68,12 @@ export class WsConnection {
   lastMessageAt = 0;
   openedAt = 0;
   messages = 0;
+  /** Frames heard from the server (messages, pings, pongs): proof of life for a pong deadline. */
+  heard = 0;
   /** Set by the feed when it closes the connection on purpose (rotation, shutdown). */
   planned = false;
+  /** The feed's view: this connection has delivered a message since it opened. */
+  delivered = false;
   /** The feed's view of this connection's freshness. */
   stale = false;
   staleAlerted = false;
@@ -62,6 +87,13 @@ export class WsConnection {
   private pongTimer: TimerHandle | null = null;
   private closeTimer: TimerHandle | null = null;
   private subscribeTimer: TimerHandle | null = null;
+  /** `heard` when the outstanding ping went out. */
+  private heardAtPing = 0;
+  /** A ping is out whose answer (or any frame) has not been heard yet, or whose verdict is pending. */
+  private awaitingPong = false;
+  private paused = false;
+  /** A pong deadline passed while we were not reading (paused): judged again after resume. */
+  private pongOverdue = false;
   private nextRequestId = 1;
   private readonly pendingRequests = new Map<number, string>();
 
@@ -85,9 +117,22 @@ export class WsConnection {
     if (this.state !== 'idle') return;
     const { clock } = this.options;
     this.state = 'connecting';
-    const ws = new WebSocket(this.options.url, { handshakeTimeout: this.options.connectTimeoutMs, perMessageDeflate: false });
+    // No handshakeTimeout of ws's own: it would judge across a blocked loop; connectTimer does not.
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.options.url, { perMessageDeflate: false, maxPayload: MAX_PAYLOAD_BYTES });
+    } catch (err) {
+      // A URL ws cannot use: a close like any failed attempt (on the next turn, as ws would),
+      // its message without the URL, which may hold credentials.
+      this.state = 'closed';
+      const why = (err as Error).name;
+      setImmediate(() => this.handlers.onClose(this, 1006, `cannot open: ${why}`));
+      return;
+    }
     this.ws = ws;
-    this.connectTimer = clock.setTimer(() => this.terminate(), this.options.connectTimeoutMs);
+    this.connectTimer = clock.setTimer(() => afterPendingIo(() => {
+      if (this.state === 'connecting') this.terminate();
+    }), this.options.connectTimeoutMs);
     ws.on('open', () => {
       if (this.state !== 'connecting') return;
       this.clearTimers();
@@ -101,15 +146,24 @@ export class WsConnection {
       if (this.state !== 'open' && this.state !== 'closing') return;
       this.lastMessageAt = clock.monotonic();
       this.messages++;
+      this.heard++;
       const text = isBinary ? '' : typeof data === 'string' ? data : data.toString();
       if (this.pendingRequests.size > 0 && this.routeReply(text)) return;
       this.handlers.onMessage(this, text);
     });
     ws.on('pong', () => {
-      this.options.clock.clearTimer(this.pongTimer);
-      this.pongTimer = null;
+      this.heard++;
+      // A verdict already pending sees `heard` moved and keeps the connection.
+      if (this.pongTimer !== null) {
+        this.options.clock.clearTimer(this.pongTimer);
+        this.pongTimer = null;
+        this.awaitingPong = false;
+      }
     });
-    // ws answers server pings itself (autoPong); nothing to do but let them show the link is alive.
+    // ws answers server pings itself (autoPong); they show the link is alive.
+    ws.on('ping', () => {
+      this.heard++;
+    });
     ws.on('error', () => {
       // A 'close' always follows an 'error' in ws; the close is where the state changes.
     });
@@ -123,7 +177,7 @@ export class WsConnection {
   }
 
   private schedulePing(): void {
-    const { clock, pingIntervalMs, pongTimeoutMs } = this.options;
+    const { clock, pingIntervalMs } = this.options;
     this.pingTimer = clock.setTimer(() => {
       if (this.state !== 'open' || !this.ws) return;
       try {
@@ -131,10 +185,34 @@ export class WsConnection {
       } catch {
         return this.terminate();
       }
-      // A half-open TCP link is invisible without a ping: no pong in time means the socket is dead.
-      this.pongTimer = clock.setTimer(() => this.terminate(), pongTimeoutMs);
+      // A half-open TCP link is invisible without a ping: nothing heard in time means it is dead.
+      // One deadline at a time: pings sent while one is out (or judged) are answered by any frame.
+      if (!this.awaitingPong) this.armPongDeadline();
       this.schedulePing();
     }, pingIntervalMs);
+  }
+
+  private armPongDeadline(): void {
+    this.awaitingPong = true;
+    this.heardAtPing = this.heard;
+    this.pongTimer = this.options.clock.setTimer(() => {
+      this.pongTimer = null;
+      afterPendingIo(() => this.judgePong());
+    }, this.options.pongTimeoutMs);
+  }
+
+  private judgePong(): void {
+    if (this.state !== 'open' || !this.awaitingPong) return;
+    if (this.heard !== this.heardAtPing) {
+      this.awaitingPong = false;
+      return;
+    }
+    // Paused by us (backpressure), the socket is not read: silence proves nothing yet.
+    if (this.paused) {
+      this.pongOverdue = true;
+      return;
+    }
+    this.terminate();
   }
 
   private subscribeNext(index: number): void {
@@ -163,16 +241,22 @@ export class WsConnection {
     if (typeof msg.id !== 'number' || !this.pendingRequests.has(msg.id)) return false;
     const method = this.pendingRequests.get(msg.id)!;
     this.pendingRequests.delete(msg.id);
-    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${String(msg.error.code)} ${String(msg.error.msg)}`);
+    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${shown(msg.error.code)} ${shown(msg.error.msg, 200)}`);
     return true;
   }
 
   pause(): void {
+    this.paused = true;
     this.ws?.pause();
   }
 
   resume(): void {
+    this.paused = false;
     this.ws?.resume();
+    if (this.pongOverdue && this.state === 'open') {
+      this.pongOverdue = false;
+      this.armPongDeadline();
+    }
   }
 
   /** Closes with a close frame; terminate() if the peer does not answer within the grace. */
