@@ -116,6 +116,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
       return close > 0 ? { price: close, source: 'last_close', time: engine.barTime(s) } : null;
     },
     latencyP99: () => loop.latency.p99(),
+    feedStatus: () => feed?.status() ?? { state: null, connections: [] },
     receivedAt: (s) => loop.receivedAt.get(s),
   });
 

@@ -189,9 +189,13 @@ export class WebhookAlerts implements EventSink {
     for (const kind of [...this.folds.keys()]) this.flushFold(kind);
     this.closed = true;
     if (graceMs > 0 && this.targets.some((t) => t.busy)) {
+      // Real time, not the session's clock: this bounds how long the process takes to exit.
       await new Promise<void>((resolve) => {
-        this.idle = resolve;
-        this.later(resolve, graceMs);
+        const timer = setTimeout(resolve, graceMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
     for (const t of this.targets) {

@@ -123,6 +123,21 @@ export class BinanceFeed {
     return this.slots.length;
   }
 
+  /** The feed's state and each active connection's, for the session's status (and metrics). */
+  status(): { state: FeedState | null; connections: Array<{ id: number; state: string; stale: boolean; lastMessageAgoSeconds: number | null }> } {
+    const now = this.options.clock.monotonic();
+    const connections = [];
+    for (const slot of this.slots) {
+      const c = slot.active;
+      if (!c) continue;
+      connections.push({
+        id: c.id, state: c.state, stale: c.stale,
+        lastMessageAgoSeconds: c.state === 'open' || c.state === 'closing' ? Math.round((now - c.lastMessageAt) / 100) / 10 : null,
+      });
+    }
+    return { state: this.state, connections };
+  }
+
   start(): void {
     for (let i = 0; i < this.slots.length; i++) this.connect(i);
     this.watchdog.start();

@@ -1,0 +1,205 @@
+/**
+ * Driving a running realtime session without a restart: the CLI's status, halt, flatten and
+ * resume through control.json; the token; the halt file; a restart that restores an operator halt.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import { bar, FakeBinance } from '../helpers/fake-binance.ts';
+import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
+import type { Strategy } from '../../src/strategy/strategy.ts';
+
+const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+/** Buys one lot on every bar: each decision tests the gate. */
+const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) }, {});
+  return { code, out, err };
+}
+
+async function decide(fake: FakeBinance, run: RealtimeRun, minute: number, close: number): Promise<void> {
+  const n = run.of('decision').length;
+  fake.sendKline(bar('BTCUSDT', minute, close), true);
+  await run.waitFor(`decision ${minute}`, (r) => r.of('decision').length === n + 1);
+}
+
+test('status, halt, flatten and resume through the CLI on a running session; every change is an event and a stderr line', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const dir = run.outDir;
+  try {
+    await fake.waitForConnections(1);
+    await decide(fake, run, 0, 100);
+    assert.equal(run.of('fill').length, 1);
+    const info = JSON.parse(readFileSync(join(dir, 'control.json'), 'utf8')) as { url: string; token: string; pid: number };
+    assert.equal(statSync(join(dir, 'control.json')).mode & 0o777, 0o600);
+    assert.equal(info.pid, process.pid);
+    assert.match(info.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const status = await cli('status', '--state', dir, '--json');
+    assert.equal(status.code, 0, status.err);
+    const s = JSON.parse(status.out) as { state: string; positions: Array<{ symbol: string; qty: string }>; counts: { fills: number } };
+    assert.deepEqual([s.state, s.positions.map((p) => [p.symbol, p.qty]), s.counts.fills], ['ACTIVE', [['BTCUSDT', '0.001']], 1]);
+
+    const halt = await cli('halt', '--state', dir, '--reason', 'checking the feed');
+    assert.equal(halt.code, 0, halt.err);
+    assert.match(halt.out, /HALTED/);
+    assert.deepEqual(run.of('halt').map((h) => [h.reason, h.source, h.state, h.detail]), [['operator', 'operator', 'HALTED', 'checking the feed']]);
+    assert.deepEqual(run.of('trading_state').map((e) => [e.from, e.to]), [['ACTIVE', 'HALTED']]);
+    const again = await cli('halt', '--state', dir);
+    assert.equal(again.code, 0);
+    assert.match(again.out, /no change/);
+    assert.equal(run.of('halt').length, 1, 'halting what is halted is a no-op, not a new event pair');
+
+    await decide(fake, run, 1, 101);
+    assert.equal(run.of('reject').at(-1)!.reason, 'trading_halted');
+
+    // The newest price the feed has seen (an x:false update) is where a flatten fills in realtime.
+    fake.sendKline(bar('BTCUSDT', 2, 110), false);
+    await run.waitFor('the update is seen', () => run.session.status().counts.bars === 2);
+    await new Promise((r) => setTimeout(r, 50));
+    const flat = await cli('flatten', '--state', dir);
+    assert.equal(flat.code, 0, flat.err);
+    const fill = run.of('fill').at(-1)!;
+    const order = run.of('order').at(-1)!;
+    assert.deepEqual([order.sentBy, fill.priceSource, fill.position], ['operator', 'last_update', 0]);
+    assert.equal(fill.price, 109.989, 'the newest update (110) moved by 1 bp of slippage against the sell');
+
+    const resumeFeed = await cli('resume', '--state', dir, '--halt', 'feed_stale');
+    assert.equal(resumeFeed.code, 0, 'nothing of that kind is held');
+    assert.match(resumeFeed.out, /no change/);
+    const resume = await cli('resume', '--state', dir);
+    assert.equal(resume.code, 0, resume.err);
+    assert.match(resume.out, /ACTIVE/);
+    assert.deepEqual(run.of('trading_state').map((e) => e.to), ['HALTED', 'ACTIVE']);
+    await decide(fake, run, 3, 111);
+    assert.equal(run.of('fill').at(-1)!.openTime, bar('BTCUSDT', 3, 111).openTime, 'trading again');
+    assert.ok(run.stdout.some((l) => /HALT +operator \(operator, halted\): checking the feed/.test(l)), 'the halt is a stderr line');
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+  assert.equal(existsSync(join(dir, 'control.json')), false, 'control.json is removed at shutdown');
+  const gone = await cli('status', '--state', dir);
+  assert.equal(gone.code, 3);
+});
+
+test('a missing or wrong token gets 401 and nothing else; it is counted and alerted once a minute; /status needs none', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  try {
+    const url = run.controlUrl!;
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${run.token}x` }]) {
+      const res = await fetch(`${url}/control/halt`, { method: 'POST', headers, body: '{}' });
+      assert.equal(res.status, 401);
+      assert.deepEqual(await res.json(), { error: 'unauthorized' });
+    }
+    assert.equal(run.session.status().state, 'ACTIVE');
+    await run.waitFor('control_auth alert', (r) => r.of('alert').some((a) => a.kind === 'control_auth'));
+    assert.equal(run.of('alert').filter((a) => a.kind === 'control_auth').length, 1, 'rate-limited: one alert for the burst');
+    assert.equal(JSON.stringify(run.events()).includes(run.token!), false, 'the token is never logged');
+    const status = await fetch(`${url}/status`);
+    assert.equal(status.status, 200);
+    // fetch will not send another Host: a raw request does, as a rebound DNS name would.
+    const spoofed = await new Promise<number>((resolve, reject) => {
+      get(`${url}/status`, { headers: { host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    assert.equal(spoofed, 421, 'a request for another host (DNS rebinding) is refused');
+    const ok = await fetch(`${url}/control/halt`, { method: 'POST', headers: { authorization: `Bearer ${run.token}` }, body: '{"reducing": true}' });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { state: string }).state, 'REDUCING');
+    const bad = await fetch(`${url}/control/resume`, { method: 'POST', headers: { authorization: `Bearer ${run.token}` }, body: '{"halt": "nonsense"}' });
+    assert.equal(bad.status, 400);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});
+
+test('the halt file halts a running session at the next poll; its removal lifts it; an operator halt is held apart', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const file = join(run.outDir, 'HALT');
+  try {
+    await fake.waitForConnections(1);
+    writeFileSync(file, 'reducing\n');
+    run.clock.advance(30);
+    await run.waitFor('halt_file halt', (r) => r.of('halt').some((h) => h.reason === 'halt_file'));
+    assert.equal(run.session.status().state, 'REDUCING');
+    await cli('halt', '--state', run.outDir);
+    assert.equal(run.session.status().state, 'HALTED');
+    rmSync(file);
+    run.clock.advance(30);
+    await run.waitFor('halt file lifted', (r) => r.of('resume').some((e) => e.reason === 'halt_file'));
+    assert.equal(run.session.status().state, 'HALTED', 'removing the file does not lift the operator halt');
+    assert.deepEqual(run.session.status().halts.map((h) => h.reason), ['operator']);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});
+
+test('a restart with the same --state is halted before its first bar by the operator halt it left; resume lifts it', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  try {
+    const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
+    assert.equal((await cli('halt', '--state', state, '--reason', 'overnight')).code, 0);
+    await first.stop();
+    const second = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
+    try {
+      const events = second.events();
+      assert.deepEqual((events[0] as { restoredHalts?: unknown[] }).restoredHalts, [{ reason: 'operator', source: 'operator', severity: 'halted', detail: 'overnight' }]);
+      assert.equal(events[1]!.type, 'halt');
+      assert.equal(second.session.status().state, 'HALTED');
+      await fake.waitForConnections(2);
+      await decide(fake, second, 0, 100);
+      assert.equal(second.of('reject')[0]!.reason, 'trading_halted');
+      const resume = await cli('resume', '--state', state);
+      assert.equal(resume.code, 0, resume.err);
+      const persisted = JSON.parse(readFileSync(join(state, 'halts.json'), 'utf8')) as { halts: unknown[] };
+      assert.deepEqual(persisted.halts, [], 'the lift is persisted before it is acknowledged');
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    await fake.close();
+  }
+});
+
+test('resume cannot lift the flag halt and says how it is lifted; status says so too', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer, tradingHalted: true });
+  try {
+    const r = await cli('resume', '--state', run.outDir, '--halt', 'flag');
+    assert.equal(r.code, 1);
+    assert.match(r.err, /restart without FLAG_TRADING_HALTED/);
+    const s = await cli('status', '--state', run.outDir);
+    assert.match(s.out, /flag \(flag, halted.*\n.*lifted by: restart without FLAG_TRADING_HALTED/);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});
+
+test('control commands: exit 3 when no session runs there, 2 on usage errors', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'tl-none-'));
+  assert.equal((await cli('halt', '--state', empty)).code, 3);
+  writeFileSync(join(empty, 'control.json'), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 2 ** 22 + 7 }));
+  const dead = await cli('status', '--state', empty);
+  assert.equal(dead.code, 3);
+  assert.match(dead.err, /not running/);
+  assert.equal((await cli('halt')).code, 2);
+  assert.equal((await cli('resume', '--state', empty, '--halt', 'bogus')).code, 2);
+  assert.equal((await cli('status', '--state', empty, '--reducing')).code, 2);
+});

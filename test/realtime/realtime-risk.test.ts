@@ -1,0 +1,85 @@
+/**
+ * The realtime side of the risk rails: bars that closed during an outage are decided but not
+ * traded (stale_bar), and alert webhooks that hang or fail never hold up a cycle.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bar, FakeBinance } from '../helpers/fake-binance.ts';
+import { startRealtime } from '../helpers/realtime-harness.ts';
+import type { Strategy } from '../../src/strategy/strategy.ts';
+
+const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
+const minute = (t: unknown) => (Number(t) - Date.UTC(2026, 0, 5)) / 60_000;
+
+test('after an outage, backfilled bars older than --max-bar-age intervals are decided but their orders are stale_bar rejects', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  try {
+    const first = await fake.waitForConnections(1);
+    for (const m of [0, 1]) fake.sendKline(bar('BTCUSDT', m, 100), true);
+    await run.waitFor('2 decisions', (r) => r.of('decision').length === 2);
+    fake.drop(first);
+    await run.waitFor('disconnected', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    for (const m of [2, 3, 4, 5, 6]) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 90 - m));
+    run.clock.advance(1_000);
+    const second = await fake.waitForConnections(2);
+    fake.sendKline(bar('BTCUSDT', 7, 120), true, Date.now(), second);
+    await run.waitFor('8 decisions', (r) => r.of('decision').length === 8);
+    assert.deepEqual(run.of('decision').map((d) => minute(d.openTime)), [0, 1, 2, 3, 4, 5, 6, 7], 'every bar decided, once');
+    const stale = run.of('reject').filter((r) => r.reason === 'stale_bar').map((r) => minute(r.openTime));
+    assert.deepEqual(stale, [2, 3, 4], 'more than 2 intervals before minute 7');
+    assert.deepEqual(run.of('fill').map((f) => minute(f.openTime)), [0, 1, 5, 6, 7]);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});
+
+test('webhooks that hang or answer 500 never hold up a cycle; the summary says what was delivered, retried, dropped', async () => {
+  const held: ServerResponse[] = [];
+  let failed = 0;
+  const hang = createServer((req, res) => {
+    req.resume();
+    held.push(res); // never answered
+  });
+  const error = createServer((req, res) => {
+    req.resume();
+    failed++;
+    res.writeHead(500).end();
+  });
+  await Promise.all([hang, error].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+  const url = (s: typeof hang) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`;
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--alert-webhook', url(hang), '--alert-webhook', url(error)], strategy: buyer });
+  try {
+    await fake.waitForConnections(1);
+    await run.session.submit({ kind: 'halt', detail: 'drill', reducing: true });
+    await run.waitFor('both webhooks asked', () => held.length === 1 && failed >= 1);
+    // The hanging request is still open: the loop decides on regardless, and its cycles wait on nothing.
+    for (const m of [0, 1, 2]) fake.sendKline(bar('BTCUSDT', m, 100), true);
+    await run.waitFor('3 decisions', (r) => r.of('decision').length === 3);
+    assert.equal(held.length, 1);
+    assert.ok(held[0]!.writableEnded === false, 'still unanswered');
+    for (const l of run.of('latency')) assert.equal(Number(l.queueMs) + Number(l.sliceMs) + Number(l.modelMs) + Number(l.brokerMs), 0, 'no cycle waited on the clock');
+    // The hung POST times out after 2 s of the session's clock and is retried after a backoff:
+    // step the clock until the second attempt arrives (each step lets the sockets move).
+    for (let i = 0; i < 100 && held.length < 2; i++) {
+      run.clock.advance(100);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.equal(held.length, 2, 'timed out and retried on the clock');
+  } finally {
+    const code = await run.stop();
+    assert.equal(code, 0);
+    for (const r of held) r.destroy();
+    await fake.close();
+    await Promise.all([hang, error].map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+  }
+  const summary = JSON.parse((await import('node:fs')).readFileSync(`${run.outDir}/summary.json`, 'utf8')) as { webhooks?: Record<string, number> };
+  assert.ok(summary.webhooks, 'the summary reports the webhooks');
+  assert.equal(summary.webhooks!.delivered, 0);
+  assert.ok(summary.webhooks!.retried >= 1);
+});
