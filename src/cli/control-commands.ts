@@ -9,7 +9,7 @@ import type { CommandResult } from '../session/commands.ts';
 import { pidAlive, readControlInfo, type ControlInfo } from '../session/state-dir.ts';
 import type { SessionStatus } from '../session/status.ts';
 import { parseFlags, parseSymbols } from './common-flags.ts';
-import type { CliIo } from './static-run.ts';
+import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 
 export const NO_SESSION_EXIT = 3;

@@ -17,7 +17,7 @@ import type { EventCounter } from '../sinks/event-counter.ts';
 import { WebhookAlerts, type WebhookStats } from '../sinks/webhook-alerts.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
 import type { RunOptions } from './run-options.ts';
-import type { CliIo } from './static-run.ts';
+import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface OpenSessionInput {

@@ -21,12 +21,11 @@ import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import type { CliIo } from './cli-io.ts';
+
+export type { CliIo } from './cli-io.ts';
 import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
 
 export interface StaticRunResult {
   readonly exitCode: 0 | 1;

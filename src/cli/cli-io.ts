@@ -1,0 +1,5 @@
+/** Where a command writes for people: injected, so tests capture it and nothing writes to the process directly. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
