@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import { RealtimeLoop } from '../engine/realtime-loop.ts';
+import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
@@ -100,10 +101,14 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   let feed: BinanceFeed | null = null;
   let session: Session | null = null;
+  const watchdog = opts.cycleTimeoutMs > 0
+    ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: writer.shared(), logPath: join(outDir, 'events.ndjson') })
+    : null;
   const loop = new RealtimeLoop({
     engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
     latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
     beforeCycle: () => session?.applyPending(),
+    watchdog,
     isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
     onDrained: () => feed?.resumeReading(),
   });
@@ -167,6 +172,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   await feed.stop();
   loop.drainAll();
   await opened.finish();
+  await watchdog?.stop();
   engine.finish();
   const p = feed.pipeline.stats;
   // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.

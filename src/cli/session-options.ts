@@ -23,6 +23,8 @@ export interface SessionOptions {
   /** Intervals a bar may lag the newest closed bar the feed delivered before its orders are refused. */
   readonly maxBarAge: number;
   readonly alertWebhooks: readonly string[];
+  /** A cycle running longer than this ends the process (the cycle watchdog); 0: no watchdog. */
+  readonly cycleTimeoutMs: number;
 }
 
 export const SESSION_FLAGS = {
@@ -36,6 +38,7 @@ export const SESSION_FLAGS = {
   'on-loss-limit': { type: 'string' },
   'max-bar-age': { type: 'string' },
   'alert-webhook': { type: 'string', multiple: true },
+  'cycle-timeout': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof SESSION_FLAGS]?: (typeof SESSION_FLAGS)[K] extends { multiple: true } ? string[] : string };
@@ -86,6 +89,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     onLossLimit: onLoss,
     maxBarAge: v['max-bar-age'] === undefined ? 2 : wholeNumber('--max-bar-age', v['max-bar-age'], 1, 1_000_000, refuse),
     alertWebhooks: hooks,
+    cycleTimeoutMs: v['cycle-timeout'] === undefined ? 30_000 : wholeNumber('--cycle-timeout', v['cycle-timeout'], 0, 86_400, refuse) * 1000,
   };
 }
 
@@ -101,4 +105,6 @@ export const SESSION_USAGE = `Session and kill switch:
   --on-loss-limit reducing|halted   severity of a loss-limit halt (default reducing)
   --max-bar-age N          realtime: refuse orders from a bar more than N intervals older than the newest the feed delivered (default 2)
   --alert-webhook URL      POST each alert as JSON (Slack and Discord accept it as is); repeatable
+  --cycle-timeout S        a cycle (the strategy's onBar) running longer than S seconds ends the process with exit
+                           status 140, naming the strategy, symbol and bar (default 30; 0: off)
 `;

@@ -6,6 +6,7 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
+import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import type { InputFile } from '../events/types.ts';
@@ -86,6 +87,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   raiseFlagHalt(parts.control, flags);
   await opened.startControl();
 
+  // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.
+  const watchdog = opts.cycleTimeoutMs > 0
+    ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: null, logPath: join(outDir, 'events.ndjson') })
+    : null;
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
   const warmupBars: Record<string, number> = {};
@@ -108,7 +113,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       bar: (bar) => {
         session.applyPending();
         barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
+        watchdog?.begin(bar.symbol, bar.openTime);
         engine.cycle(bar);
+        watchdog?.end();
         bus.endCycle();
       },
       skip: (event) => {
@@ -127,6 +134,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     error = emptyWindowMessage(opts, skipReasons);
   }
   await opened.finish();
+  await watchdog?.stop();
   engine.finish();
   const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });

@@ -19,6 +19,8 @@ export interface RealtimeLoopOptions {
   readonly control: TradingControl;
   /** Runs before every cycle: operator commands queued meanwhile apply here, between two cycles. */
   readonly beforeCycle?: () => void;
+  /** Marks each cycle for the watchdog thread, which ends a process whose strategy never returns. */
+  readonly watchdog?: { begin(symbol: string, openTime: number): void; end(): void } | null;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly symbols: readonly string[];
@@ -121,7 +123,10 @@ export class RealtimeLoop implements FeedPort {
     this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
     this.options.newest.set(bar.symbol, item.newestOpenTime);
     this.receivedAt.set(bar.symbol, item.recvWall);
+    const watchdog = this.options.watchdog;
+    watchdog?.begin(bar.symbol, bar.openTime);
     const t = engine.cycle(bar)!;
+    watchdog?.end();
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
     // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other
     // symbols of its minute, then behind the bars before it in --symbols order).

@@ -49,6 +49,8 @@ export class NdjsonWriter implements EventSink {
   private failure: Error | null = null;
   private drained: (() => void) | null = null;
   private closed = false;
+  /** Durable mode: [used, committed, position] shared with the cycle watchdog (see shared()). */
+  private readonly state: Float64Array | null = null;
 
   constructor(path: string, options: NdjsonWriterOptions = {}) {
     this.fd = openSync(path, 'w');
@@ -56,7 +58,23 @@ export class NdjsonWriter implements EventSink {
     this.durable = options.durable ?? false;
     const pool = this.durable ? 0 : (options.poolSize ?? 3);
     for (let i = 0; i < pool; i++) this.free.push(Buffer.allocUnsafe(this.batchBytes + 4096));
-    this.buffer = Buffer.allocUnsafe(this.batchBytes + 4096);
+    if (this.durable) {
+      // One buffer, in shared memory: if a strategy ever hangs the loop's thread, the watchdog's
+      // thread can still write the cycles committed before it (engine/cycle-watchdog.ts).
+      this.buffer = Buffer.from(new SharedArrayBuffer(this.batchBytes + 4096));
+      this.state = new Float64Array(new SharedArrayBuffer(3 * 8));
+    } else this.buffer = Buffer.allocUnsafe(this.batchBytes + 4096);
+  }
+
+  /** Durable mode: the file and the buffer as the watchdog thread may see them; null otherwise. */
+  shared(): { fd: number; buffer: SharedArrayBuffer; state: SharedArrayBuffer } | null {
+    if (this.state === null) return null;
+    return { fd: this.fd, buffer: this.buffer.buffer as SharedArrayBuffer, state: this.state.buffer as SharedArrayBuffer };
+  }
+
+  /** Everything up to here is whole cycles: what the watchdog keeps if the next one never ends. */
+  endCycle(): void {
+    if (this.state !== null) this.state[1] = this.used;
   }
 
   write(seq: number, event: TradeEvent): void {
@@ -74,6 +92,7 @@ export class NdjsonWriter implements EventSink {
       this.flush();
       if (line.length * 3 + 1 > this.buffer.length) {
         this.writeAllSync(Buffer.from(line + '\n'), -1);
+        if (this.state !== null) this.state[2] = this.position;
         return;
       }
     }
@@ -93,6 +112,10 @@ export class NdjsonWriter implements EventSink {
     if (next === undefined) {
       this.writeAllSync(this.buffer, length, at);
       this.used = 0;
+      if (this.state !== null) {
+        this.state[1] = 0;
+        this.state[2] = this.position;
+      }
       return;
     }
     const full = this.buffer;
