@@ -27,6 +27,7 @@ import { openSession, openStateDir, type OpenedSession } from './session-wiring.
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
+import { RunStatistics } from '../stats/run-statistics.ts';
 
 export interface RealtimeHooks {
   readonly clock?: Clock;
@@ -111,8 +112,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   const counter = new EventCounter();
   const writer = new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true });
+  const statistics = new RunStatistics(outDir);
   // A realtime run always has a state folder: its own --state, or its artifacts folder.
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, ...(hooks.sinks ?? [])], clock });
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, statistics, ...(hooks.sinks ?? [])], clock });
   const { bus } = opened;
   const newest = new Map<string, number>();
   const parts = buildLoop(opts, strategy, bus, {
@@ -120,6 +122,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     newestClosed: (s) => newest.get(s), onHaltChange: opened.onHaltChange,
   });
   const { broker, engine } = parts;
+  statistics.attach(engine.stats);
 
   let feed: BinanceFeed | null = null;
   let session: Session | null = null;
@@ -196,10 +199,11 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   loop.drainAll();
   await opened.finish();
   engine.finish();
+  const stats = statistics.finish(broker);
   const p = feed.pipeline.stats;
   const summary = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
-    trading: parts.trading, webhooks: opened.webhookStats(),
+    trading: parts.trading, webhooks: opened.webhookStats(), stats,
     extra: {
       latency: loop.latency.summary(),
       feed: {

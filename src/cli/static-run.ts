@@ -22,6 +22,7 @@ import { openSession, openStateDir, type OpenedSession } from './session-wiring.
 import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
+import { RunStatistics } from '../stats/run-statistics.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -76,11 +77,13 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
 
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer] });
+  const statistics = new RunStatistics(outDir);
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer, statistics] });
   const { bus } = opened;
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
   const session = opened.attach(parts, {});
   const { broker, engine } = parts;
+  statistics.attach(engine.stats);
 
   bus.emit(runStartEvent(opts, runId, strategy, inputs, opened.persisted));
   session.restore();
@@ -129,7 +132,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   }
   await opened.finish();
   engine.finish();
-  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), ...(error === undefined ? {} : { error }) });
+  const stats = statistics.finish(broker);
+  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), stats, ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
