@@ -126,6 +126,16 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   let feed: BinanceFeed | null = null;
   let session: Session | null = null;
+  // The summary's feed counters; /metrics reads the same while the session runs.
+  const feedCounters = (f: BinanceFeed): Record<string, number> => {
+    const p = f.pipeline.stats;
+    return {
+      messages: f.stats.messages, malformed: f.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
+      outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
+      lateBars: loop.lateBars, connects: f.stats.connects, disconnects: f.stats.disconnects, rotations: f.stats.rotations,
+      pauses: f.stats.pauses, alerts: counter.of('alert'),
+    };
+  };
   const loop = new RealtimeLoop({
     engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
     latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
@@ -143,6 +153,8 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     },
     latencyP99: () => loop.latency.p99(),
     receivedAt: (s) => loop.receivedAt.get(s),
+    feedCounters: () => (feed ? { ...feedCounters(feed), connections: feed.connections } : {}),
+    queueDepth: () => loop.queued,
   });
 
   bus.emit(runStartEvent(opts, runId, strategy, [], opened.persisted));
@@ -200,18 +212,12 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   await opened.finish();
   engine.finish();
   const stats = statistics.finish(broker);
-  const p = feed.pipeline.stats;
   const summary = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
     trading: parts.trading, webhooks: opened.webhookStats(), stats,
     extra: {
       latency: loop.latency.summary(),
-      feed: {
-        messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
-        outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
-        lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
-        pauses: feed.stats.pauses, alerts: counter.of('alert'),
-      },
+      feed: feedCounters(feed),
     },
   });
   bus.emit({ type: 'run_end', summary });
