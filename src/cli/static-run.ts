@@ -23,10 +23,14 @@ import { runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
+import { ProgressBar } from '../report/progress.ts';
+import { systemClock } from '../telemetry/clock.ts';
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** stderr is a terminal: long static runs draw a progress bar there. */
+  readonly stderrTTY?: boolean;
 }
 
 export interface StaticRunResult {
@@ -102,6 +106,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
     dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
   });
+  const progress = io.stderrTTY ? new ProgressBar([...opts.files.values()].flat(), {
+    rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0), bars: () => counter.of('bar'),
+  }, io.stderr, systemClock) : null;
   try {
     await source.open();
     await source.run({
@@ -119,7 +126,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         skipReasons.add(event);
         engine.skip(event);
       },
-    });
+    }, progress ? () => progress.update() : undefined);
   } catch (err) {
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
       await opened.close();
@@ -127,6 +134,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     }
     error = err.message;
   }
+  progress?.finish();
   if (error === undefined && counter.of('bar') === 0) {
     error = emptyWindowMessage(opts, skipReasons);
   }
