@@ -47,6 +47,13 @@ EXTRA_COMMANDS.set('report', {
     return (argv, _flags, io) => reportCommand(argv, io);
   },
 });
+EXTRA_COMMANDS.set('dashboard', {
+  usage: 'Usage: tradeloop dashboard --state DIR [--open]\n  Prints (and with --open opens) the URL of the running session\'s live dashboard.\n',
+  load: async () => {
+    const { dashboardCommand } = await import('../server/dashboard-command.ts');
+    return (argv, _flags, io) => dashboardCommand(argv, io);
+  },
+});
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {
     usage: CONTROL_USAGE[name]!,

@@ -11,6 +11,7 @@ import type { Clock } from '../telemetry/clock.ts';
 import { SessionMetrics } from '../telemetry/metrics.ts';
 import { HealthMonitor } from './health.ts';
 import { LiveState } from './live-state.ts';
+import { DashboardStream } from './dashboard-stream.ts';
 
 export interface ObserversOptions {
   readonly runId: string;
@@ -25,6 +26,7 @@ export class SessionObservers {
   readonly live: LiveState;
   readonly metrics: SessionMetrics;
   readonly health: HealthMonitor;
+  readonly stream: DashboardStream;
   private session: Session | null = null;
   private readonly closers: Array<() => void> = [];
 
@@ -46,6 +48,7 @@ export class SessionObservers {
       mode: options.mode, status: () => session().status(), feedState: () => this.live.feedState, decided: () => counter.of('bar'),
       queueDepth: () => this.session?.options.queueDepth?.() ?? null,
     }, clock);
+    this.stream = new DashboardStream(this.live, () => this.session, clock);
   }
 
   get sinks(): EventSink[] {
@@ -60,7 +63,8 @@ export class SessionObservers {
   start(session: Session): void {
     this.session = session;
     this.health.start();
-    this.closers.push(() => this.health.stop());
+    this.stream.start();
+    this.closers.push(() => this.health.stop(), () => this.stream.close());
   }
 
   /** Something to stop before the server closes (dashboard streams, timers). */

@@ -11,7 +11,7 @@ test('the Grafana dashboard reads only metrics the session exports', async () =>
     status: () => ({ state: 'ACTIVE', halts: [], equity: '1', cash: '1', grossExposure: '0', feed: null } as never),
     counts: { of: () => 0, byReason: () => ({}) }, feedState: () => 'live', drawdown: () => 0,
   }, { runId: 'x', mode: 'realtime' });
-  const exported = new Set((await metrics.registry.getMetricsAsJSON()).flatMap((m) => m.type === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name]));
+  const exported = new Set((await metrics.registry.getMetricsAsJSON()).flatMap((m) => String(m.type) === 'histogram' ? [`${m.name}_bucket`, `${m.name}_count`, `${m.name}_sum`] : [m.name]));
   const used = dash.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\btradeloop_[a-z_]+/g)].map((m) => m[0])));
   assert.ok(used.length > 10);
   for (const name of used) assert.ok(exported.has(name), `${name} is not exported`);

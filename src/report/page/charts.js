@@ -18,18 +18,18 @@
     return out;
   }
 
-  /** Axis numbers in a few characters: 101.2k, 1.25M, 0.35. */
-  function compact(v) {
+  /** Axis numbers with as many decimals as the tick step needs (101,250.5), in k or M when the step is that coarse. */
+  function compact(v, incr) {
     if (v == null) return '';
-    const a = Math.abs(v);
-    if (a >= 1e6) return (v / 1e6).toFixed(a >= 1e7 ? 1 : 2) + 'M';
-    if (a >= 1e4) return (v / 1e3).toFixed(a >= 1e5 ? 1 : 2) + 'k';
-    if (a >= 100) return v.toFixed(0);
-    return String(Math.round(v * 1e4) / 1e4);
+    const step = Math.abs(incr || 0) || Math.abs(v) || 1;
+    if (step >= 1e6) return (v / 1e6).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1e6)))) + 'M';
+    if (step >= 1e3) return (v / 1e3).toFixed(Math.max(0, -Math.floor(Math.log10(step / 1e3)))) + 'k';
+    const d = Math.min(8, Math.max(0, -Math.floor(Math.log10(step))));
+    return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   }
 
   function widthOf(el) {
-    return Math.max(280, Math.floor(el.getBoundingClientRect().width || el.clientWidth || 600));
+    return Math.max(240, Math.floor(el.getBoundingClientRect().width || el.clientWidth || 600));
   }
 
   /**
@@ -51,7 +51,7 @@
     const u = new uPlot({
       width: widthOf(el), height: opts.height || 240, series: s,
       scales: { x: opts.logX ? { time: false, distr: 3 } : { time: opts.time !== false } },
-      axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: 64, values: (u, vals) => vals.map(opts.axisFormat || compact) }],
+      axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: (u, vals) => 14 + 7 * Math.max(4, ...(vals || []).map((v) => String(v).length)), values: (u, vals, axis, space, incr) => vals.map((v) => (opts.axisFormat || compact)(v, incr)) }],
       legend: { show: true },
       // Bar times are UTC everywhere in tradeloop: the axes say so too, whatever the browser's zone.
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
