@@ -211,7 +211,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   loop.drainAll();
   await opened.finish();
   engine.finish();
-  const stats = statistics.finish(broker);
+  const stats = await statistics.finish(broker);
   const summary = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
     trading: parts.trading, webhooks: opened.webhookStats(), stats,

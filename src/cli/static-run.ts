@@ -140,7 +140,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   }
   await opened.finish();
   engine.finish();
-  const stats = statistics.finish(broker);
+  const stats = await statistics.finish(broker);
   const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), stats, ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });
   await opened.close();

@@ -1,45 +1,32 @@
 /**
- * A CSV file written as the run goes (trades.csv, equity.csv): rows collect in a string until
- * 64 KiB, then go out in one synchronous write, so memory stays flat on long runs and nothing
- * waits on a promise in the loop. flush() writes what is held (realtime calls it every turn).
+ * A CSV file written as the run goes (trades.csv, equity.csv), through the event log's own line
+ * writer: rows are encoded into a reusable buffer and full buffers go out as asynchronous
+ * positional writes from a small pool, so the loop neither holds the file in memory nor waits on
+ * the disk (a synchronous write here sat behind the event log's writes on the same disk).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
-
-const BATCH_CHARS = 64 * 1024;
+import { NdjsonWriter } from './ndjson-writer.ts';
 
 export class CsvFile {
-  private readonly path: string;
-  /** Opened at the first write: a run refused before its first bar leaves no file handle behind. */
-  private fd = -1;
-  private held = '';
-  private closed = false;
+  private readonly out: NdjsonWriter;
   rows = 0;
 
   constructor(path: string, header: string) {
-    this.path = path;
-    this.held = header + '\n';
+    this.out = new NdjsonWriter(path, { batchBytes: 256 * 1024, poolSize: 2 });
+    this.out.writeLine(header);
   }
 
   row(line: string): void {
-    this.held += line + '\n';
+    this.out.writeLine(line);
     this.rows++;
-    if (this.held.length >= BATCH_CHARS) this.flush();
   }
 
+  /** Hands what is held to the OS (realtime: every turn). */
   flush(): void {
-    if (this.held.length === 0 || this.closed) return;
-    if (this.fd < 0) this.fd = openSync(this.path, 'w');
-    const buf = Buffer.from(this.held, 'utf8');
-    this.held = '';
-    let done = 0;
-    while (done < buf.length) done += writeSync(this.fd, buf, done, buf.length - done);
+    this.out.flush();
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.flush();
-    if (this.fd >= 0) closeSync(this.fd);
-    this.closed = true;
+  close(): Promise<void> {
+    return this.out.close();
   }
 }
 

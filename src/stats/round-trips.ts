@@ -45,7 +45,6 @@ interface OpenTrip {
 }
 
 interface SymbolBook {
-  bars: number;
   /** Signed position, 1e-8 asset units. */
   position: bigint;
   trip: OpenTrip | null;
@@ -62,28 +61,27 @@ export interface OpenMark {
 export class TripBook {
   private readonly books = new Map<string, SymbolBook>();
   private readonly onClose: (trip: Trip) => void;
+  /** The symbol's accepted bars so far (bars held count these); asked only at fills, never per bar. */
+  private readonly barsOf: (symbol: string) => number;
   closed = 0;
 
-  constructor(onClose: (trip: Trip) => void) {
+  constructor(onClose: (trip: Trip) => void, barsOf: (symbol: string) => number) {
     this.onClose = onClose;
+    this.barsOf = barsOf;
   }
 
   private book(symbol: string): SymbolBook {
     let b = this.books.get(symbol);
     if (b === undefined) {
-      b = { bars: 0, position: 0n, trip: null };
+      b = { position: 0n, trip: null };
       this.books.set(symbol, b);
     }
     return b;
   }
 
-  /** One accepted bar of a symbol: bars held count these. */
-  bar(symbol: string): void {
-    this.book(symbol).bars++;
-  }
-
   fill(f: FillEvent): void {
     const b = this.book(f.symbol);
+    const bars = this.barsOf(f.symbol);
     const qty = toUnits(f.qty);
     const price = toUnits(f.price);
     const fee = toUnits(f.fee);
@@ -93,7 +91,7 @@ export class TripBook {
     b.position = old + q;
     const trip = b.trip;
     if (trip === null || old === 0n) {
-      b.trip = this.start(q, qty, price, fee, f.openTime, b.bars);
+      b.trip = this.start(q, qty, price, fee, f.openTime, bars);
       b.trip.realized += realized;
       return;
     }
@@ -113,8 +111,8 @@ export class TripBook {
     const feeClose = closing === qty ? fee : (fee * closing) / qty;
     trip.fees += feeClose;
     if (b.position === 0n || qty > held) {
-      this.finish(f.symbol, trip, b.bars);
-      b.trip = qty > held ? this.start(q, qty - held, price, fee - feeClose, f.openTime, b.bars) : null;
+      this.finish(f.symbol, trip, bars);
+      b.trip = qty > held ? this.start(q, qty - held, price, fee - feeClose, f.openTime, bars) : null;
     }
   }
 
@@ -145,7 +143,7 @@ export class TripBook {
       out.push({
         symbol, side: t.side, entryTime: t.entryTime, exitTime: null,
         entryPrice: divRound(t.entryNotional, t.entered), exitPrice: m.price,
-        qty: t.entered, pnl: t.realized - t.fees + m.unrealized, fees: t.fees, barsHeld: b.bars - t.entryBar, open: true,
+        qty: t.entered, pnl: t.realized - t.fees + m.unrealized, fees: t.fees, barsHeld: this.barsOf(symbol) - t.entryBar, open: true,
       });
     }
     return out;

@@ -66,7 +66,7 @@ export class RunStatistics implements EventSink {
   constructor(outDir: string) {
     this.tradesCsv = new CsvFile(join(outDir, 'trades.csv'), TRADES_HEADER);
     this.equityCsv = new CsvFile(join(outDir, 'equity.csv'), EQUITY_HEADER);
-    this.trips = new TripBook((trip) => this.closed(trip));
+    this.trips = new TripBook((trip) => this.closed(trip), (symbol) => this.bars.barsOf(symbol));
   }
 
   /** The engine's equity sampler: each sample becomes a row of equity.csv. */
@@ -79,7 +79,6 @@ export class RunStatistics implements EventSink {
   write(_seq: number, e: TradeEvent): void {
     switch (e.type) {
       case 'bar':
-        this.trips.bar(e.symbol);
         this.bars.bar(e.symbol, e.openTime, e.close);
         return;
       case 'decision':
@@ -118,22 +117,22 @@ export class RunStatistics implements EventSink {
     this.equityCsv.flush();
   }
 
-  close(): void {
-    this.tradesCsv.close();
-    this.equityCsv.close();
+  async close(): Promise<void> {
+    await this.tradesCsv.close();
+    await this.equityCsv.close();
   }
 
   /**
    * After the engine's last sample: the open trips are valued at the broker's marks and written
    * last (status open), the files closed, and the summary's `stats` returned.
    */
-  finish(account: FinalAccount): StatsSummary {
+  async finish(account: FinalAccount): Promise<StatsSummary> {
     this.bars.finish();
     const open = this.trips.openTrips(this.symbols, (symbol): OpenMark => ({
       unrealized: account.marketValue(symbol) - account.basis(symbol), price: BigInt(account.lastMark(symbol)),
     }));
     for (const t of open) this.tradesCsv.row(tripRow(t));
-    this.close();
+    await this.close();
     return this.summary(open);
   }
 

@@ -124,3 +124,23 @@ test('a static run draws its progress on stderr only when stderr is a terminal',
   assert.ok(runs[0]!.endsWith('\r\x1b[K'), 'erased before the summary');
   assert.equal(runs[1], '', 'nothing extra when stderr is not a terminal');
 });
+
+test('a realtime run\'s latency events become distributions per segment (live bars only); halts and alerts keep their wall times', async () => {
+  const lat = (i: number, source: string, totalMs: number) => JSON.stringify({ seq: i, type: 'latency', symbol: 'BTCUSDT', openTime: 0, source, eventTime: 0, closeTime: 0, recvTime: 0, modelTime: 0, brokerTime: 0, networkMs: 12, clockOffsetMs: 0, queueMs: 0.02, sliceMs: 0, modelMs: 0.05, brokerMs: 0.01, totalMs });
+  async function* lines(): AsyncGenerator<string> {
+    yield JSON.stringify({ seq: 1, type: 'run_start', runId: 'rt', mode: 'realtime', symbols: ['BTCUSDT'], strategy: 'x', interval: '1m' });
+    yield lat(2, 'ws', 15);
+    yield lat(3, 'ws', 150);
+    yield lat(4, 'rest-backfill', 60_000);
+    yield JSON.stringify({ seq: 5, type: 'halt', reason: 'feed_stale', source: 'auto', severity: 'halted', detail: 'no message for 5 s', state: 'HALTED', at: 1_700_000_000_000 });
+  }
+  const data = await readReport({ label: 'rt', eventBytes: 0, summary: () => null, eventLines: lines, trades: () => null, equity: () => null });
+  assert.equal(data.mode, 'realtime');
+  assert.equal(data.latency!.total, 2, 'backfilled bars are not latency');
+  const edges = data.latency!.edgesMs;
+  const bucketOf = (ms: number): number => edges.findIndex((e) => ms <= e);
+  assert.equal(data.latency!.counts.total![bucketOf(15)], 1);
+  assert.equal(data.latency!.counts.total![bucketOf(150)], 1);
+  assert.equal(data.latency!.counts.network![bucketOf(12)], 2);
+  assert.deepEqual(data.incidents.map((g) => [g.type, g.reason, g.first]), [['halt', 'feed_stale', 1_700_000_000_000]]);
+});

@@ -14,9 +14,10 @@ function fill(side: 'buy' | 'sell', qty: string, price: string, fee: string, rea
 /** Feeds bars 0..7 of AAA with fills at the given bars, the way the engine orders them (bar, then its fills). */
 function replay(fills: ReadonlyArray<FillEvent & { bar?: number }>): { trips: Trip[]; book: TripBook } {
   const trips: Trip[] = [];
-  const book = new TripBook((t) => trips.push(t));
+  let bars = 0;
+  const book = new TripBook((t) => trips.push(t), () => bars);
   for (let bar = 0; bar < 8; bar++) {
-    book.bar('AAA');
+    bars++;
     for (const f of fills) if (f.openTime === min(bar)) book.fill(f);
   }
   return { trips, book };
