@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { repoRoot } from '../helpers/shared-data.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { SessionMetrics } from '../../src/telemetry/metrics.ts';
+import { toUnits } from '../../src/stats/decimal.ts';
 
 /** Per symbol: bar 0 buys, bar 1 sells, bar 2 asks for zero lots (a reject), bar 3 holds. */
 function scripted(): Strategy {
@@ -100,6 +101,13 @@ test('GET /metrics is Prometheus text whose counts equal the summary\'s after a 
       if (type === 'counter') assert.ok(name.endsWith('_total'), name);
     }
     assert.ok(await canBind(port), `port ${port} is released after the run`);
+    // The realtime run writes the same tables as a static one, and they reconcile the same way.
+    const trades = readFileSync(join(run.outDir, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    assert.equal(trades.filter((r) => r[10] === 'closed').length, summary.trades);
+    assert.equal(trades.reduce((a, r) => a + toUnits(r[7]!), 0n), toUnits(summary.finalEquity) - toUnits(summary.startEquity));
+    const equity = readFileSync(join(run.outDir, 'equity.csv'), 'utf8').trim().split('\n');
+    assert.equal(equity.length - 1, 4, 'one row per slice');
+    assert.equal(equity.at(-1)!.split(',')[1], summary.finalEquity);
   } finally {
     if (!stopped) await run.stop();
     await fake.close();
