@@ -2,4 +2,6 @@
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** stderr is a terminal: long static runs draw a progress bar there. */
+  readonly stderrTTY?: boolean;
 }

@@ -23,6 +23,8 @@ Commands:
   tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
   tradeloop resume --state DIR [--halt R]     lift the operator halt (or a latched one: drawdown, strategy_error)
   tradeloop flatten --state DIR [--symbols]   cancel resting orders and close positions, even while halted
+  tradeloop report RUN_DIR [--out FILE]       write a run's self-contained HTML report (RUN_DIR/report.html)
+  tradeloop dashboard --state DIR [--open]    print (and open) the URL of a running session's live dashboard
   tradeloop help [command]
 
 Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
@@ -37,6 +39,20 @@ EXTRA_COMMANDS.set('replay-server', {
   // A short copy, so that help does not load the server; `replay-server --help` prints the full text.
   usage: 'Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun \'tradeloop replay-server --help\' for every option.\n',
   load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
+});
+EXTRA_COMMANDS.set('report', {
+  usage: 'Usage: tradeloop report RUN_DIR [--out FILE]\n  Writes RUN_DIR/report.html (or FILE): one self-contained page of the run; prints its summary.\n',
+  load: async () => {
+    const { reportCommand } = await import('../report/report-command.ts');
+    return (argv, _flags, io) => reportCommand(argv, io);
+  },
+});
+EXTRA_COMMANDS.set('dashboard', {
+  usage: 'Usage: tradeloop dashboard --state DIR [--open]\n  Prints (and with --open opens) the URL of the running session\'s live dashboard.\n',
+  load: async () => {
+    const { dashboardCommand } = await import('../server/dashboard-command.ts');
+    return (argv, _flags, io) => dashboardCommand(argv, io);
+  },
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {
@@ -95,6 +111,7 @@ if (import.meta.main) {
   const code = await main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    stderrTTY: process.stderr.isTTY === true,
   });
   process.exitCode = code;
 }

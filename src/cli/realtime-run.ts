@@ -31,6 +31,7 @@ import { openSession, openStateDir, type OpenedSession } from './session-wiring.
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
+import { RunStatistics } from '../stats/run-statistics.ts';
 
 export interface RealtimeHooks {
   readonly clock?: Clock;
@@ -89,8 +90,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   const counter = new EventCounter();
   const writer = new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true });
+  const statistics = new RunStatistics(outDir);
   // A realtime run always has a state folder: its own --state, or its artifacts folder.
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, ...(hooks.sinks ?? [])], clock });
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, statistics, ...(hooks.sinks ?? [])], clock });
   const { bus } = opened;
   const newest = new Map<string, number>();
   const parts = buildLoop(opts, strategy, bus, {
@@ -98,12 +100,23 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     newestClosed: (s) => newest.get(s), onHaltChange: opened.onHaltChange,
   });
   const { broker, engine } = parts;
+  statistics.attach(engine.stats);
 
   let feed: BinanceFeed | null = null;
   let session: Session | null = null;
   const watchdog = opts.cycleTimeoutMs > 0
     ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: writer.shared(), logPath: join(outDir, 'events.ndjson') })
     : null;
+  // The summary's feed counters; /metrics reads the same while the session runs.
+  const feedCounters = (f: BinanceFeed): Record<string, number> => {
+    const p = f.pipeline.stats;
+    return {
+      messages: f.stats.messages, malformed: f.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
+      outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
+      lateBars: loop.lateBars, connects: f.stats.connects, disconnects: f.stats.disconnects, rotations: f.stats.rotations,
+      pauses: f.stats.pauses, alerts: counter.of('alert'),
+    };
+  };
   const loop = new RealtimeLoop({
     engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
     latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
@@ -123,6 +136,8 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     latencyP99: () => loop.latency.p99(),
     feedStatus: () => feed?.status() ?? { state: null, connections: [] },
     receivedAt: (s) => loop.receivedAt.get(s),
+    feedCounters: () => (feed ? { ...feedCounters(feed), connections: feed.connections } : {}),
+    queueDepth: () => loop.queued,
   });
 
   bus.emit(runStartEvent(opts, runId, strategy, [], opened.persisted));
@@ -177,17 +192,13 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const p = feed.pipeline.stats;
   // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
   const undelivered = feed.pipeline.undelivered();
+  const stats = await statistics.finish(broker);
   const built = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
-    trading: parts.trading, webhooks: opened.webhookStats(),
+    trading: parts.trading, webhooks: opened.webhookStats(), stats,
     extra: {
       latency: loop.latency.summary(),
-      feed: {
-        messages: feed.stats.messages, malformed: feed.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
-        outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
-        lateBars: loop.lateBars, connects: feed.stats.connects, disconnects: feed.stats.disconnects, rotations: feed.stats.rotations,
-        pauses: feed.stats.pauses, alerts: counter.of('alert'), undelivered: undelivered.count,
-      },
+      feed: { ...feedCounters(feed), undelivered: undelivered.count },
     },
   });
   const summary = undelivered.count === 0 ? built : {

@@ -5,9 +5,11 @@ import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import type { RunSummary } from '../events/types.ts';
 import type { Engine } from '../engine/engine.ts';
-import { round } from '../engine/run-stats.ts';
+import { round } from '../stats/round.ts';
 import type { TradingState } from '../risk/trading-state.ts';
 import type { WebhookStats } from '../sinks/webhook-alerts.ts';
+import type { StatsSummary } from '../stats/stats-summary.ts';
+import { statsLines } from '../stats/summary-lines.ts';
 
 export interface SummaryInput {
   readonly runId: string;
@@ -21,6 +23,7 @@ export interface SummaryInput {
   readonly trading?: TradingState;
   readonly webhooks?: WebhookStats | null;
   readonly extra?: Pick<RunSummary, 'latency' | 'feed'>;
+  readonly stats?: StatsSummary;
 }
 
 export function buildSummary(input: SummaryInput): RunSummary {
@@ -65,6 +68,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     } : {}),
     ...(input.webhooks ? { webhooks: { ...input.webhooks } } : {}),
     ...(input.extra ?? {}),
+    ...(input.stats ? { stats: input.stats } : {}),
   };
 }
 
@@ -91,6 +95,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
     lines.push(`  trading       ${s.trading.state}${s.trading.held.length > 0 ? ` (held: ${s.trading.held.join(', ')})` : ''}   halts ${Object.entries(s.trading.halts).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   if (s.webhooks) lines.push(`  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`);
+  lines.push(...statsLines(s));
   if (s.error) lines.push(`  ERROR         ${s.error}`);
   if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);

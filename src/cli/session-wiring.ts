@@ -19,6 +19,8 @@ import { systemClock, type Clock } from '../telemetry/clock.ts';
 import type { RunOptions } from './run-options.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
+import { SessionObservers } from '../server/observers.ts';
+import { observerRoute } from '../server/observer-routes.ts';
 
 export interface OpenSessionInput {
   readonly opts: RunOptions;
@@ -40,7 +42,7 @@ export interface OpenedSession {
   /** Halts an earlier session persisted, for run_start; raised by session.restore(). */
   readonly persisted: RunStartEvent['restoredHalts'];
   readonly onHaltChange: (change: HaltChange) => void;
-  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt'>>): Session;
+  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt' | 'feedCounters' | 'queueDepth'>>): Session;
   /** Starts the control endpoint when there is a state folder; prints where it listens (realtime). */
   startControl(): Promise<ControlEndpoint | null>;
   webhookStats(): WebhookStats | null;
@@ -76,6 +78,9 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
   const sinks: EventSink[] = [...input.sinks, input.counter, new ConsoleLines((line) => input.io.stderr(line))];
   if (webhooks) sinks.push(webhooks);
+  // Metrics, health and the dashboard are served by the control endpoint: only where there is one.
+  const observers = stateDir ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null }) : null;
+  if (observers) sinks.push(...observers.sinks);
   const bus = new EventBus(sinks);
   let session: Session | null = null;
   let endpoint: ControlEndpoint | null = null;
@@ -84,6 +89,7 @@ export function openSession(input: OpenSessionInput): OpenedSession {
     if (finished) return;
     finished = true;
     session?.close();
+    observers?.close();
     await endpoint?.close();
     await webhooks?.close();
   };
@@ -101,7 +107,8 @@ export function openSession(input: OpenSessionInput): OpenedSession {
     async startControl() {
       if (stateDir === null || session === null) return null;
       try {
-        endpoint = await startControlEndpoint(session, stateDir, input.opts.controlPort, clock);
+        observers?.start(session);
+        endpoint = await startControlEndpoint(session, stateDir, input.opts.controlPort, clock, observers ? (req) => observerRoute(req, observers) : undefined);
       } catch (err) {
         await finish();
         stateDir.release();

@@ -26,6 +26,9 @@ import type { CliIo } from './cli-io.ts';
 
 export type { CliIo } from './cli-io.ts';
 import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
+import { RunStatistics } from '../stats/run-statistics.ts';
+import { ProgressBar } from '../report/progress.ts';
+import { systemClock } from '../telemetry/clock.ts';
 
 
 export interface StaticRunResult {
@@ -76,11 +79,13 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
 
   const counter = new EventCounter();
   const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer] });
+  const statistics = new RunStatistics(outDir);
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer, statistics] });
   const { bus } = opened;
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
   const session = opened.attach(parts, {});
   const { broker, engine } = parts;
+  statistics.attach(engine.stats);
 
   bus.emit(runStartEvent(opts, runId, strategy, inputs, opened.persisted));
   session.restore();
@@ -103,6 +108,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
     dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
   });
+  const progress = io.stderrTTY ? new ProgressBar([...opts.files.values()].flat(), {
+    rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0), bars: () => counter.of('bar'),
+  }, io.stderr, systemClock) : null;
   try {
     await source.open();
     await source.run({
@@ -122,7 +130,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         skipReasons.add(event);
         engine.skip(event);
       },
-    });
+    }, progress ? () => progress.update() : undefined);
   } catch (err) {
     if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
       await opened.close();
@@ -130,13 +138,15 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     }
     error = err.message;
   }
+  progress?.finish();
   if (error === undefined && counter.of('bar') === 0) {
     error = emptyWindowMessage(opts, skipReasons);
   }
   await opened.finish();
   await watchdog?.stop();
   engine.finish();
-  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), ...(error === undefined ? {} : { error }) });
+  const stats = await statistics.finish(broker);
+  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), stats, ...(error === undefined ? {} : { error }) });
   bus.emit({ type: 'run_end', summary });
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -20,7 +20,7 @@ import type { EventBus } from '../events/event-bus.ts';
 import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
 import type { SkipEvent } from '../events/types.ts';
 import type { Strategy } from '../strategy/strategy.ts';
-import { RunStats } from './run-stats.ts';
+import { EquityCurve } from '../stats/equity-curve.ts';
 import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 
@@ -76,7 +76,8 @@ function cancelReasonOf(reason: string): CancelReason {
 }
 
 export class Engine {
-  readonly stats: RunStats;
+  /** The equity curve, sampled once per slice (drawdown, Sharpe; equity.csv through its listener). */
+  readonly stats: EquityCurve;
   /** Times the strategy threw (realtime goes on halted; the summary counts them). */
   strategyErrors = 0;
   private readonly ctx = new CycleContext();
@@ -87,7 +88,7 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     this.options = options;
-    this.stats = new RunStats(options.broker.equity());
+    this.stats = new EquityCurve(options.broker);
     this.ctx.historySize = Math.max(1, options.strategy.warmup);
   }
 
@@ -125,7 +126,7 @@ export class Engine {
     Object.freeze(bar);
     const { symbol, openTime, close } = bar;
     if (this.sliceTime !== openTime) {
-      if (this.sliceTime !== null) this.stats.sample(broker.equity(), this.sliceTime);
+      if (this.sliceTime !== null) this.stats.sample(this.sliceTime);
       this.sliceTime = openTime;
     }
     this.lastBar.set(symbol, openTime);
@@ -297,7 +298,7 @@ export class Engine {
 
   /** Takes the last equity sample; call once when the bars end. */
   finish(): void {
-    if (this.sliceTime !== null) this.stats.sample(this.options.broker.equity(), this.sliceTime);
+    if (this.sliceTime !== null) this.stats.sample(this.sliceTime);
     this.sliceTime = null;
   }
 }

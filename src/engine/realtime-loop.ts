@@ -74,6 +74,11 @@ export class RealtimeLoop implements FeedPort {
     return this.assembler.lateBars;
   }
 
+  /** Closed bars waiting in the queue (not those held by the slice assembler). */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   push(item: FeedItem): boolean {
     const ok = this.queue.push(item);
     if (!ok) this.wasFull = true;

@@ -13,6 +13,7 @@ export type Ticks = number;
 export type Money = bigint;
 
 import type { BarOrigin } from '../domain/types.ts';
+import type { StatsSummary } from '../stats/stats-summary.ts';
 import type {
   AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
   TradingStateName,
@@ -218,6 +219,8 @@ export interface RunSummary {
   readonly webhooks?: Readonly<Record<'delivered' | 'retried' | 'dropped' | 'failed' | 'suppressed', number>>;
   readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;
   readonly feed?: Readonly<Record<string, number>>;
+  /** Trade statistics, ratios, the buy-and-hold benchmark, exposure and gaps (src/stats). */
+  readonly stats?: StatsSummary;
 }
 
 export type TradeEvent =

@@ -10,6 +10,7 @@ import type { StateDir } from '../session/state-dir.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { handleControl } from './control-routes.ts';
 import { startHttpServer, type RunningServer } from './control-server.ts';
+import type { HttpAnswer, HttpRequest } from './http-types.ts';
 
 const AUTH_ALERT_EVERY_MS = 60_000;
 
@@ -19,7 +20,10 @@ export interface ControlEndpoint extends RunningServer {
   readonly refused: () => number;
 }
 
-export async function startControlEndpoint(session: Session, stateDir: StateDir, port: number, clock: Clock): Promise<ControlEndpoint> {
+/** `extra` answers the read-only routes (metrics, health, dashboard) first; null passes a request on to control. */
+export type ExtraRoute = (req: HttpRequest) => Promise<HttpAnswer | null>;
+
+export async function startControlEndpoint(session: Session, stateDir: StateDir, port: number, clock: Clock, extra?: ExtraRoute): Promise<ControlEndpoint> {
   const token = randomBytes(32).toString('base64url');
   let refused = 0;
   let unreported = 0;
@@ -41,7 +45,7 @@ export async function startControlEndpoint(session: Session, stateDir: StateDir,
       }));
     },
   };
-  const server = await startHttpServer(port, (req, remote) => handleControl(req, session, auth, remote));
+  const server = await startHttpServer(port, async (req, remote) => (await extra?.(req)) ?? handleControl(req, session, auth, remote));
   stateDir.writeControl({ url: server.url, token, pid: process.pid, runId: session.options.runId, mode: session.options.mode, startedAt: new Date(session.startedAt).toISOString() });
   return { ...server, token, refused: () => refused };
 }

@@ -26,6 +26,11 @@ export async function startHttpServer(port: number, route: Route): Promise<Runni
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const send = (a: HttpAnswer): void => {
       if (res.headersSent) return;
+      if (a.stream) {
+        res.writeHead(a.status, { ...a.headers });
+        a.stream(res);
+        return;
+      }
       res.writeHead(a.status, { 'content-length': Buffer.byteLength(a.body), ...a.headers });
       res.end(a.body);
     };

@@ -15,6 +15,17 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body: string;
+  /** A streamed answer (Server-Sent Events): given the response after the head is written; body is unused. */
+  readonly stream?: (out: StreamOut) => void;
+}
+
+/** The part of a response a stream writes to. */
+export interface StreamOut {
+  write(chunk: string): boolean;
+  readonly writableNeedDrain: boolean;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  end(): void;
+  destroy(): void;
 }
 
 export function json(status: number, value: unknown): HttpAnswer {

@@ -37,6 +37,10 @@ export interface SessionOptions {
   readonly latencyP99?: () => Record<string, number> | null;
   /** Realtime: when each symbol's newest decided bar was received (wall ms). */
   readonly receivedAt?: (symbol: string) => number | undefined;
+  /** Realtime: the feed's counters (the summary's `feed`, and `connections`), for /metrics. */
+  readonly feedCounters?: () => Readonly<Record<string, number>>;
+  /** Realtime: closed bars waiting for the loop, for /metrics and /healthz. */
+  readonly queueDepth?: () => number;
 }
 
 interface Pending {

@@ -12,7 +12,7 @@ const io = { stdout: () => {}, stderr: (t: string) => process.stderr.write(t) };
 test('the golden run is byte-identical to the committed snapshot (npm run golden:update rewrites it on purpose)', async () => {
   const out = mkdtempSync(join(tmpdir(), 'tradeloop-golden-'));
   assert.equal(await main(goldenArgs(out), io, {}), 0);
-  for (const file of ['events.ndjson', 'summary.json']) {
+  for (const file of ['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv']) {
     const got = readFileSync(join(out, file), 'utf8');
     const want = readFileSync(join(GOLDEN_DIR, file), 'utf8');
     if (got !== want) {

@@ -45,7 +45,7 @@ async function compare(extra: readonly string[]): Promise<string[]> {
     strategy: await loadStrategy('sma-cross', { pct: '30' }),
   });
   try {
-    await run.waitFor('every bar decided', (r) => r.of('decision').length === decisions, 60_000).catch((err: Error) => {
+    await run.waitFor('every bar decided', (r) => r.of('decision').length === decisions, 40_000).catch((err: Error) => {
       // Say what the session saw, so a timeout is a diagnosis and not a shrug.
       const seen = run.events().filter((e) => ['skip', 'feed', 'alert', 'halt'].includes(String(e.type))).slice(0, 12).map((e) => JSON.stringify(e));
       throw new Error(`${err.message}: ${run.of('decision').length} of ${decisions} decided; ${seen.join('\n')}`);

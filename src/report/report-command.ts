@@ -1,0 +1,60 @@
+/**
+ * `tradeloop report RUN_DIR [--out FILE]`: prints the run's summary and writes report.html (by
+ * default RUN_DIR/report.html), one self-contained page: equity against buy and hold, drawdown,
+ * each symbol's price with its entries and exits, the trades, the statistics, the latency
+ * distribution of a realtime run, and the halts, skips, cancels and rejects by reason.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseFlags } from '../cli/common-flags.ts';
+import { formatSummary } from '../cli/run-summary.ts';
+import type { CliIo } from '../cli/static-run.ts';
+import { UsageError } from '../cli/usage-error.ts';
+import { htmlPage, PAGE_DIR, pageScript } from './html-page.ts';
+import { readReport, type ReportData } from './report-data.ts';
+import { RunFolder } from './run-source.ts';
+
+export const REPORT_USAGE = `Usage: tradeloop report RUN_DIR [--out FILE]
+  Prints the run's summary and writes one self-contained HTML page (default RUN_DIR/report.html):
+  equity against buy and hold, drawdown, prices with entries and exits, trades, statistics,
+  latency (realtime), and halts, skips, cancels and rejects by reason. It opens offline.
+`;
+
+export function reportHtml(data: ReportData): string {
+  return htmlPage({
+    title: 'tradeloop report', subtitle: data.title, body: '<main id="app"></main>',
+    data: { id: 'report-data', value: data }, script: pageScript(PAGE_DIR, 'report.js'),
+  });
+}
+
+export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const refuse = (m: string): UsageError => new UsageError(`${m}\n${REPORT_USAGE}`);
+  // RUN_DIR is the one argument that is neither a flag nor --out's value.
+  const flags: string[] = [];
+  const dirs: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--out' && i + 1 < argv.length) flags.push(a, argv[++i]!);
+    else if (a.startsWith('-')) flags.push(a);
+    else dirs.push(a);
+  }
+  const parsed = parseFlags(flags, { help: { type: 'boolean', short: 'h' }, out: { type: 'string' } }, refuse);
+  if (parsed.values.help) {
+    io.stdout(REPORT_USAGE);
+    return 0;
+  }
+  if (dirs.length !== 1) throw refuse(dirs.length === 0 ? 'tradeloop report needs RUN_DIR: a run\'s artifacts folder (its --out, e.g. runs/<run-id>).' : `tradeloop report takes one RUN_DIR, got ${dirs.length}.`);
+  const dir = dirs[0]!;
+  if (!RunFolder.looksLikeRun(dir)) throw refuse(`${dir}: no events.ndjson there. Name a run's artifacts folder (its --out, e.g. runs/<run-id>).`);
+  const out = parsed.values.out ?? join(dir, 'report.html');
+  const source = new RunFolder(dir);
+  const data = await readReport(source);
+  if (data.summary) io.stdout(formatSummary(data.summary, `tradeloop run ${data.title}`, dir));
+  try {
+    writeFileSync(out, reportHtml(data));
+  } catch (err) {
+    throw refuse(`--out ${out}: cannot write the report (${(err as Error).message}). Choose a writable file.`);
+  }
+  io.stdout(`  report        ${resolve(out)}\n`);
+  return 0;
+}

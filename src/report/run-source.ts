@@ -1,0 +1,108 @@
+/**
+ * Where a report reads a run from. Today: the run folder (events.ndjson, summary.json, trades.csv,
+ * equity.csv), each streamed, never loaded whole. The journal (a SQLite file in the state folder)
+ * can be another RunSource with the same four readers.
+ */
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunSummary } from '../events/types.ts';
+
+export interface RunSource {
+  /** A name for messages: the folder, or the journal file. */
+  readonly label: string;
+  summary(): RunSummary | null;
+  /** events.ndjson's lines, raw (the reader parses only the kinds it needs). */
+  eventLines(): AsyncIterable<string>;
+  /** Rows of trades.csv / equity.csv as field arrays, after the header (null when the table is absent). */
+  trades(): AsyncIterable<string[]> | null;
+  equity(): AsyncIterable<string[]> | null;
+  /** Bytes of events.ndjson, for progress. */
+  readonly eventBytes: number;
+}
+
+/** Lines of a file of any size, read a MiB at a time; a line may be longer than a chunk. */
+export async function* fileLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text = rest + (chunk as string);
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      if (nl > start) yield text.slice(start, nl);
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest.length > 0) yield rest;
+}
+
+async function* csvRows(path: string): AsyncGenerator<string[]> {
+  let header = true;
+  for await (const line of fileLines(path)) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    // Our tables quote only a symbol holding a comma or a quote (csvField): split on the rest.
+    yield line.includes('"') ? splitQuoted(line) : line.split(',');
+  }
+}
+
+function splitQuoted(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+export class RunFolder implements RunSource {
+  readonly label: string;
+  readonly eventBytes: number;
+  private readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+    this.label = dir;
+    const events = join(dir, 'events.ndjson');
+    this.eventBytes = existsSync(events) ? statSync(events).size : 0;
+  }
+
+  /** Whether the folder holds a run (its events.ndjson). */
+  static looksLikeRun(dir: string): boolean {
+    return existsSync(join(dir, 'events.ndjson'));
+  }
+
+  summary(): RunSummary | null {
+    const path = join(this.dir, 'summary.json');
+    if (!existsSync(path)) return null;
+    return JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+  }
+
+  eventLines(): AsyncIterable<string> {
+    return fileLines(join(this.dir, 'events.ndjson'));
+  }
+
+  trades(): AsyncIterable<string[]> | null {
+    const path = join(this.dir, 'trades.csv');
+    return existsSync(path) ? csvRows(path) : null;
+  }
+
+  equity(): AsyncIterable<string[]> | null {
+    const path = join(this.dir, 'equity.csv');
+    return existsSync(path) ? csvRows(path) : null;
+  }
+}

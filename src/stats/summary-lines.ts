@@ -1,0 +1,27 @@
+/** The statistics as a few lines of the stdout summary, for people (the exact figures are in summary.json). */
+import type { RunSummary } from '../events/types.ts';
+
+const num = (v: number | null, digits = 2, suffix = ''): string => (v === null ? 'n/a' : `${v.toFixed(digits)}${suffix}`);
+const money = (d: string | null): string => (d === null ? 'n/a' : Number(d).toFixed(2));
+const signed = (v: number): string => `${v >= 0 ? '+' : ''}${v.toFixed(4)}%`;
+
+export function statsLines(s: RunSummary): string[] {
+  const st = s.stats;
+  if (!st) return [];
+  const t = st.trips;
+  const lines = [
+    `  round trips   ${t.roundTrips} closed, ${t.openTrips} open   win rate ${num(t.winRatePct, 2, '%')}   profit factor ${num(t.profitFactor)}`,
+    `  wins/losses   avg win ${money(t.avgWin)}   avg loss ${money(t.avgLoss)}   largest loss ${money(t.largestLoss)}   exposure ${num(st.exposurePct, 2, '%')}`,
+    `  ratios        CAGR ${num(st.cagrPct, 2, '%')}   sortino ${num(st.sortino)}   calmar ${num(st.calmar)}`,
+    `  buy and hold  return ${signed(st.benchmark.returnPct)}   max drawdown ${st.benchmark.maxDrawdownPct.toFixed(4)}%`,
+  ];
+  const why = st.notComputed;
+  if (why) {
+    const reasons = new Map<string, string[]>();
+    for (const [k, r] of Object.entries(why)) reasons.set(r, [...(reasons.get(r) ?? []), k]);
+    for (const [r, ks] of reasons) lines.push(`  not computed  ${ks.join(', ')}: ${r}`);
+  }
+  if (st.gaps.count > 0) lines.push(`  data gaps     ${st.gaps.count} (largest ${st.gaps.largestDays} days, ${st.gaps.largestFrom} -> ${st.gaps.largestTo})`);
+  lines.push('  tables        trades.csv (a row per round trip), equity.csv (a row per slice), beside summary.json');
+  return lines;
+}
