@@ -24,10 +24,11 @@ import { systemClock, type Clock } from '../telemetry/clock.ts';
 import { ClockOffset } from '../telemetry/latency.ts';
 import type { Bar } from '../domain/types.ts';
 import type { RunOptions } from './run-options.ts';
-import { buildSummary, formatSummary } from './run-summary.ts';
+import { buildSummary, formatSummary, quietLine } from './run-summary.ts';
 import { buildLoop, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import type { Session } from '../session/session.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
+import { listenForStop } from './stop-signals.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -162,13 +163,12 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
 
   // Stop on a signal or at the end of --minutes, whichever comes first; then clear the other, or
-  // the process would linger until the timer fired.
-  let onSignal: (() => void) | null = null;
+  // the process would linger until the timer fired. The signal handlers stay until the summary is
+  // written: a second Ctrl-C (npx forwards one too) must not cost it.
   let minutesTimer: object | null = null;
+  const signals = hooks.stopSignal ? null : listenForStop(io, { unwritten: () => `summary.json, run_end, and the cycles of the turn in flight in ${join(outDir, 'events.ndjson')}` });
   const stop = hooks.stopSignal ?? new Promise<void>((resolve) => {
-    onSignal = () => resolve();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    void signals!.requested.then(() => resolve());
     if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
   });
   feed.start();
@@ -179,35 +179,28 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   hooks.onStarted?.({ outDir, runId, engine, session, ...(endpoint ? { controlUrl: endpoint.url, token: endpoint.token } : {}) });
   await stop;
   clock.clearTimer(minutesTimer);
-  if (onSignal) {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
   stopOffsetRefresh();
   await feed.stop();
   loop.drainAll();
   await opened.finish();
   await watchdog?.stop();
   engine.finish();
-  const p = feed.pipeline.stats;
   // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
   const undelivered = feed.pipeline.undelivered();
   const stats = await statistics.finish(broker);
-  const built = buildSummary({
+  const summary = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
-    trading: parts.trading, webhooks: opened.webhookStats(), stats,
+    control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
     extra: {
       latency: loop.latency.summary(),
       feed: { ...feedCounters(feed), undelivered: undelivered.count },
     },
+    ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
   });
-  const summary = undelivered.count === 0 ? built : {
-    ...built, status: 'incomplete' as const,
-    incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}`,
-  };
   bus.emit({ type: 'run_end', summary });
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));
+  io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));
+  signals?.dispose();
   return 0;
 }

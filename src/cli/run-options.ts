@@ -89,7 +89,9 @@ Data (csv):
   --max-skip-ratio R       stop when a file's skipped rows are more than this fraction of its rows (default 0.01 = 1%)
   --date-format dmy|mdy|ymd  how to read day/month-first dates such as 03/09/2026 (refused as ambiguous without it)
 Strategy and broker:
-  --strategy NAME|PATH     sma-cross (default), hold, or a module path such as ./my-strategy.ts
+  --strategy NAME|PATH     sma-cross (default: long when SMA fast crosses above slow), buy-and-hold (buys pct=45 %
+                           of equity per symbol on its first bar, holds), hold (never trades: a baseline for
+                           measuring the loop), or a module path such as ./my-strategy.ts
   --param k=v              strategy parameter; repeatable (sma-cross: fast, slow, pct, short)
   --cash N                 starting cash (default 100000)
   --fee-bps N              fee in basis points of notional (default 1)

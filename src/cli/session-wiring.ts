@@ -8,6 +8,7 @@ import type { EventSink } from '../events/event-bus.ts';
 import { EventBus } from '../events/event-bus.ts';
 import type { RunStartEvent } from '../events/types.ts';
 import { startControlEndpoint, type ControlEndpoint } from '../server/control-endpoint.ts';
+import { Heartbeat } from '../session/heartbeat.ts';
 import { Session, type SessionOptions } from '../session/session.ts';
 import type { LoopParts } from '../session/loop-parts.ts';
 import { StateDir, StateDirError, type PersistedHalt } from '../session/state-dir.ts';
@@ -83,11 +84,13 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   if (observers) sinks.push(...observers.sinks);
   const bus = new EventBus(sinks);
   let session: Session | null = null;
+  let heartbeat: Heartbeat | null = null;
   let endpoint: ControlEndpoint | null = null;
   let finished = false;
   const finish = async (): Promise<void> => {
     if (finished) return;
     finished = true;
+    heartbeat?.stop();
     session?.close();
     observers?.close();
     await endpoint?.close();
@@ -102,6 +105,13 @@ export function openSession(input: OpenSessionInput): OpenedSession {
         runId: input.runId, mode: input.mode, symbols: input.opts.symbols, parts, counter: input.counter, clock,
         stateDir, haltFile, ...extra,
       });
+      // Realtime beats every minute on a terminal by default; a given --heartbeat beats anywhere, in either mode.
+      const every = input.opts.heartbeatMs ?? (input.mode === 'realtime' && input.io.stderrTTY ? 60_000 : 0);
+      if (every > 0) {
+        const s = session;
+        heartbeat = new Heartbeat(clock, every, () => s.status(), (line) => input.io.stderr(line));
+        heartbeat.start();
+      }
       return session;
     },
     async startControl() {

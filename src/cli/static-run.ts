@@ -17,9 +17,10 @@ import { DataError } from '../feed/data-error.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import type { RunOptions } from './run-options.ts';
-import { buildSummary, formatSummary } from './run-summary.ts';
+import { buildSummary, formatSummary, quietLine } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
+import { listenForStop } from './stop-signals.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import type { CliIo } from './cli-io.ts';
@@ -30,6 +31,15 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import { ProgressBar } from '../report/progress.ts';
 import { systemClock } from '../telemetry/clock.ts';
 
+
+/** A stop signal, thrown between two chunks of the replay: the summary is still written. */
+class RunStopped extends Error {
+  readonly signal: string;
+  constructor(signal: string) {
+    super(`stopped by ${signal}`);
+    this.signal = signal;
+  }
+}
 
 export interface StaticRunResult {
   readonly exitCode: 0 | 1;
@@ -111,6 +121,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const progress = io.stderrTTY ? new ProgressBar([...opts.files.values()].flat(), {
     rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0), bars: () => counter.of('bar'),
   }, io.stderr, systemClock) : null;
+  // Ctrl-C stops the replay after the chunk in hand: the summary covers what was decided (status incomplete).
+  const signals = listenForStop(io, { unwritten: () => `summary.json and run_end (events.ndjson ends at what its writer thread had received)` });
+  let stoppedBy: string | null = null;
   try {
     await source.open();
     await source.run({
@@ -130,13 +143,18 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         skipReasons.add(event);
         engine.skip(event);
       },
-    }, progress ? () => progress.update() : undefined);
+    }, () => {
+      progress?.update();
+      if (signals.signal !== null) throw new RunStopped(signals.signal);
+    });
   } catch (err) {
-    if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
+    if (err instanceof RunStopped) stoppedBy = err.signal;
+    else if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
+      signals.dispose();
       await opened.close();
       throw err;
     }
-    error = err.message;
+    else error = err.message;
   }
   progress?.finish();
   if (error === undefined && counter.of('bar') === 0) {
@@ -146,11 +164,17 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   await watchdog?.stop();
   engine.finish();
   const stats = await statistics.finish(broker);
-  const summary = buildSummary({ runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, trading: parts.trading, webhooks: opened.webhookStats(), stats, ...(error === undefined ? {} : { error }) });
+  const summary = buildSummary({
+    runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
+    ...(error === undefined ? {} : { error }),
+    ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
+  });
   bus.emit({ type: 'run_end', summary });
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
-  if (!opts.quiet) io.stdout(formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
-  return { exitCode: error === undefined ? 0 : 1, outDir, runId };
+  io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
+  signals.dispose();
+  // A clean stop by signal exits 0, as in realtime: status "incomplete" says the input was not all read.
+  return { exitCode: error !== undefined ? 1 : 0, outDir, runId };
 }

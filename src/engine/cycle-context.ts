@@ -18,6 +18,9 @@ export class CycleContext implements StrategyContext {
   lotStep = '1';
   historySize = 1;
   private inst!: Instrument;
+  /** lotsFor calls that had money to spend and got 0 lots: the entry is smaller than one lot (kept for the summary). */
+  readonly subLot = { count: 0, symbol: '', lotStep: '', money: 0n, price: 0 };
+  private symbol = '';
   private readonly windows = new Map<string, { window: BarWindow; view: HistoryView }>();
 
   window(symbol: string): BarWindow {
@@ -39,6 +42,7 @@ export class CycleContext implements StrategyContext {
     const e = this.entry(bar.symbol);
     e.window.push(bar);
     this.history = e.view;
+    this.symbol = bar.symbol;
     this.inst = inst;
     this.lotStep = inst.lotStep;
     this.position = position;
@@ -50,6 +54,15 @@ export class CycleContext implements StrategyContext {
   lotsFor(money: bigint, price: number): number {
     if (price <= 0 || money <= 0n) return 0;
     const lots = (money * this.inst.lotDiv) / BigInt(price);
+    if (lots === 0n) {
+      const s = this.subLot;
+      if (s.count++ === 0) {
+        s.symbol = this.symbol;
+        s.lotStep = this.inst.lotStep;
+        s.money = money;
+        s.price = price;
+      }
+    }
     return lots > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lots);
   }
 

@@ -80,6 +80,10 @@ export class Engine {
   readonly stats: EquityCurve;
   /** Times the strategy threw (realtime goes on halted; the summary counts them). */
   strategyErrors = 0;
+  /** Bars decided while trading was not ACTIVE, and per halt reason held meanwhile: what the summary's verdict reads. */
+  haltedBars = 0;
+  reducingBars = 0;
+  readonly barsHeldBy = new Map<string, number>();
   private readonly ctx = new CycleContext();
   private readonly options: EngineOptions;
   private sliceTime: number | null = null;
@@ -149,6 +153,7 @@ export class Engine {
     }
     broker.mark(symbol, close);
     if (loss !== null) this.checkLossLimits(loss);
+    if (control.state !== 'ACTIVE') this.countHeld(control.state);
 
     const ctx = this.ctx;
     const position = broker.position(symbol);
@@ -186,6 +191,17 @@ export class Engine {
   private atNow(): { at: number } | Record<string, never> {
     const now = this.options.control.now;
     return now ? { at: now() } : {};
+  }
+
+  private countHeld(state: 'REDUCING' | 'HALTED'): void {
+    if (state === 'HALTED') this.haltedBars++;
+    else this.reducingBars++;
+    for (const reason of this.options.control.trading.reasons()) this.barsHeldBy.set(reason, (this.barsHeldBy.get(reason) ?? 0) + 1);
+  }
+
+  /** Why a run placed no order, as far as the context saw it: lotsFor answering 0 lots for real money. */
+  get subLotAsks(): CycleContext['subLot'] {
+    return this.ctx.subLot;
   }
 
   private checkLossLimits(loss: LossLimits): void {

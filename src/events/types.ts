@@ -184,7 +184,9 @@ export interface RunEndEvent { readonly type: 'run_end'; readonly summary: RunSu
 export interface RunSummary {
   readonly runId: string;
   /** incomplete: the run ended with closed bars accepted but never decided (see `incomplete`). */
-  readonly status: 'ok' | 'error' | 'incomplete';
+  readonly status: 'ok' | 'halted' | 'error' | 'incomplete';
+  /** The summary's first line: "ok", "ok, but HALTED 97% of bars: strategy_error", "error: ...". */
+  readonly verdict: string;
   readonly error?: string;
   readonly incomplete?: string;
   readonly bars: number;
@@ -206,15 +208,32 @@ export interface RunSummary {
   /** History bars loaded before the run window per symbol (csv --from, realtime REST warm-up). */
   readonly warmupBars: Readonly<Record<string, number>>;
   readonly positions: Readonly<Record<string, Dec>>;
-  /** Present when trading was ever halted: the state at the end, the halts still held, and counts by reason. */
-  readonly trading?: {
+  /** Refusals, skips and cancels by reason (largest first), and the first few distinct reject details. */
+  readonly rejectsByReason: Readonly<Record<string, number>>;
+  readonly skipsByReason: Readonly<Record<string, number>>;
+  readonly cancelsByReason: Readonly<Record<string, number>>;
+  readonly rejectDetails: ReadonlyArray<{ readonly reason: string; readonly detail: string }>;
+  readonly alertsByKind: Readonly<Record<string, number>>;
+  /** What halted trading and for how much of the run. */
+  readonly halts: {
     readonly state: TradingStateName;
     readonly held: readonly HaltReason[];
-    readonly halts: Readonly<Record<string, number>>;
-    readonly alerts: Readonly<Record<string, number>>;
-    readonly rejects: Readonly<Record<string, number>>;
-    readonly cancels: Readonly<Record<string, number>>;
+    /** halt events by reason. */
+    readonly raised: Readonly<Record<string, number>>;
+    readonly haltedBars: number;
+    readonly reducingBars: number;
+    readonly notActivePct: number;
+    /** Bars decided while each reason was held. */
+    readonly barsHeldBy: Readonly<Record<string, number>>;
+    /** Realtime: wall ms spent REDUCING or HALTED. */
+    readonly timeNotActiveMs?: number;
+    readonly strategyErrors: number;
   };
+  readonly openPositions: ReadonlyArray<{ symbol: string; qty: Dec; lastPrice: Dec; marketValue: Dec; unrealizedPnl: Dec }>;
+  readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: Dec; limitPrice: Dec }>;
+  readonly grossExposure: Dec;
+  /** When no order was placed: the likely cause, computed from what the run saw. */
+  readonly noOrderCause?: string;
   /** Alert webhook deliveries (present when --alert-webhook is given). */
   readonly webhooks?: Readonly<Record<'delivered' | 'retried' | 'dropped' | 'failed' | 'suppressed', number>>;
   readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;

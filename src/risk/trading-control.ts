@@ -55,6 +55,9 @@ export function howLifted(reason: HaltReason): string {
 export class TradingControl {
   readonly trading: TradingState;
   private readonly options: TradingControlOptions;
+  /** Wall time spent out of ACTIVE (realtime; static runs count bars instead). */
+  private notActiveMs = 0;
+  private leftActiveAt: number | null = null;
 
   constructor(options: TradingControlOptions) {
     this.options = options;
@@ -95,9 +98,22 @@ export class TradingControl {
     return true;
   }
 
+  /** Wall ms spent REDUCING or HALTED so far; null without a wall clock. */
+  timeNotActiveMs(): number | null {
+    const now = this.options.now;
+    if (!now) return null;
+    return this.notActiveMs + (this.leftActiveAt === null ? 0 : now() - this.leftActiveAt);
+  }
+
   private settle(change: HaltChange, source: HaltSource, why: string): void {
     const { from, to } = change;
     if (from === to) return;
+    const now = this.options.now;
+    if (now && from === 'ACTIVE') this.leftActiveAt = now();
+    if (now && to === 'ACTIVE' && this.leftActiveAt !== null) {
+      this.notActiveMs += now() - this.leftActiveAt;
+      this.leftActiveAt = null;
+    }
     const { bus } = this.options;
     const halts = this.trading.reasons();
     bus.emit({ type: 'trading_state', from, to, halts, source, ...this.at() });

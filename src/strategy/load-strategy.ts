@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createBuyAndHold } from './buy-and-hold.ts';
 import { createHold } from './hold.ts';
 import { createSmaCross } from './sma-cross.ts';
 import { StrategyParamError, type Strategy, type StrategyFactory, type StrategyParams } from './strategy.ts';
@@ -12,6 +13,7 @@ import { StrategyParamError, type Strategy, type StrategyFactory, type StrategyP
 export const BUILTIN_STRATEGIES: Readonly<Record<string, StrategyFactory>> = {
   'sma-cross': createSmaCross,
   hold: createHold,
+  'buy-and-hold': createBuyAndHold,
 };
 
 export class StrategyLoadError extends Error {

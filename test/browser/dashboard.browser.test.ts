@@ -78,7 +78,8 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   assert.deepEqual(run.session.status().positions, []);
   assert.ok(run.of('order').filter((o) => o.sentBy === 'operator').length === 2);
   run.clock.advance(1000);
-  await page.waitForFunction("document.querySelectorAll('#positions tbody tr').length === 0");
+  // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(q: string): { length: number } } }).document.querySelectorAll('#positions tbody tr').length === 0);
   assert.equal(await page.$$eval('#fills tbody tr', (trs) => trs.length), 4);
 
   assert.deepEqual(b.errors, []);

@@ -64,7 +64,10 @@ test('--max-daily-loss: a daily_loss halt (REDUCING by default) with an alert, l
   const liftedAt = run.events.slice(0, lifted).filter((e) => e.type === 'bar').at(-1) as { openTime: number };
   assert.equal(liftedAt.openTime, Date.UTC(2026, 0, 6), 'the first bar of the next UTC day');
   assert.match(run.stderr, /HALT +daily_loss/, 'the operator sees it on stderr');
-  assert.equal((run.summary as { trading?: { halts: Record<string, number> } }).trading?.halts.daily_loss, 1);
+  const held = (run.summary as { halts: { raised: Record<string, number>; barsHeldBy: Record<string, number>; reducingBars: number } }).halts;
+  assert.equal(held.raised.daily_loss, 1);
+  // Held from minute 11 (tripped at its mark, before its decision) through minute 119, the last of the UTC day: 109 bars.
+  assert.deepEqual([held.barsHeldBy.daily_loss, held.reducingBars], [109, 109]);
 });
 
 test('--tz moves the trading day: in New York the day does not turn at UTC midnight', async (t) => {

@@ -81,10 +81,12 @@ test('damaged persisted halts are refused by name, not silently dropped', async 
   assert.match(run.stderr, /halts\.json/);
 });
 
-test('FLAG_TRADING_HALTED is a flag halt: every order rejected, and the summary says trading ended HALTED', async (t) => {
+test('FLAG_TRADING_HALTED is a flag halt: every order rejected, and the summary says the run was halted throughout', async (t) => {
   const run = await runCli(t, BASE, { FLAG_TRADING_HALTED: '1' });
   assert.deepEqual(ofType(run, 'halt').map((h) => [h.reason, h.source, h.state]), [['flag', 'flag', 'HALTED']]);
   assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
-  const trading = (run.summary as { trading?: { state: string; held: string[] } }).trading;
-  assert.deepEqual([trading?.state, trading?.held], ['HALTED', ['flag']]);
+  const s = run.summary as { status: string; verdict: string; halts: { state: string; held: string[]; notActivePct: number } };
+  assert.deepEqual([s.halts.state, s.halts.held, s.halts.notActivePct], ['HALTED', ['flag'], 100]);
+  assert.equal(s.status, 'halted');
+  assert.equal(s.verdict, 'ok, but HALTED 100% of bars: flag');
 });

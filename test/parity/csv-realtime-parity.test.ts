@@ -47,8 +47,10 @@ async function compare(extra: readonly string[]): Promise<string[]> {
   try {
     await run.waitFor('every bar decided', (r) => r.of('decision').length === decisions, 40_000).catch((err: Error) => {
       // Say what the session saw, so a timeout is a diagnosis and not a shrug.
-      const seen = run.events().filter((e) => ['skip', 'feed', 'alert', 'halt'].includes(String(e.type))).slice(0, 12).map((e) => JSON.stringify(e));
-      throw new Error(`${err.message}: ${run.of('decision').length} of ${decisions} decided; ${seen.join('\n')}`);
+      const all = run.events();
+      const seen = all.filter((e) => ['skip', 'feed', 'alert', 'halt', 'resume'].includes(String(e.type))).slice(-12).map((e) => JSON.stringify(e));
+      const last = all.filter((e) => e.type === 'bar').slice(-4).map((e) => `${String(e.symbol)}@${new Date(Number(e.openTime)).toISOString()}`);
+      throw new Error(`${err.message}: ${run.of('decision').length} of ${decisions} decided; last bars ${last.join(', ')}; status ${JSON.stringify(run.session.status().feed)}\n${seen.join('\n')}`);
     });
   } finally {
     await run.stop();

@@ -1,0 +1,103 @@
+/**
+ * The parts of the summary that explain a result: what went wrong (halts and how much of the run
+ * they covered, alerts, strategy errors, refusals by reason), what is still open at the end, the
+ * verdict on the first line, and, when no order was placed, the likely cause computed from what the
+ * run saw — never guessed.
+ */
+import { formatLots } from '../broker/instrument.ts';
+import type { PaperBroker } from '../broker/paper-broker.ts';
+import type { Engine } from '../engine/engine.ts';
+import { formatMoney, formatPrice } from '../domain/price.ts';
+import type { RunSummary } from '../events/types.ts';
+import type { TradingControl } from '../risk/trading-control.ts';
+import type { EventCounter } from '../sinks/event-counter.ts';
+import { round } from '../stats/round.ts';
+
+/** Trading out of ACTIVE for at least this share of the bars makes the verdict say so. */
+const MOSTLY = 0.5;
+
+export interface ExplainInput {
+  readonly symbols: readonly string[];
+  readonly broker: PaperBroker;
+  readonly engine: Engine;
+  readonly counter: EventCounter;
+  readonly control?: TradingControl;
+  readonly warmup: number;
+  readonly warmupBars: Readonly<Record<string, number>>;
+  readonly barsBySymbol: Readonly<Record<string, number>>;
+}
+
+export type Explained = Pick<RunSummary,
+  'rejectsByReason' | 'skipsByReason' | 'cancelsByReason' | 'rejectDetails' | 'alertsByKind' | 'halts' | 'openPositions' | 'restingOrders' | 'grossExposure' | 'noOrderCause'>;
+
+export function explain(input: ExplainInput): Explained {
+  const { broker, engine, counter, control, symbols } = input;
+  const bars = counter.of('bar');
+  let gross = 0n;
+  const openPositions = symbols.filter((s) => broker.position(s) !== 0).map((s) => {
+    const mv = broker.marketValue(s);
+    gross += mv < 0n ? -mv : mv;
+    return { symbol: s, qty: formatLots(broker.position(s), broker.instrument(s)), lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)) };
+  });
+  const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => ({
+    orderId: o.orderId, symbol: s, side: o.side, qty: formatLots(o.qty, broker.instrument(s)), limitPrice: formatPrice(o.limitPrice!),
+  })));
+  const notActive = engine.haltedBars + engine.reducingBars;
+  const timeNotActiveMs = control?.timeNotActiveMs() ?? null;
+  const cause = counter.of('order') === 0 ? noOrderCause(input, bars) : null;
+  return {
+    rejectsByReason: counter.byReason('reject'),
+    skipsByReason: counter.byReason('skip'),
+    cancelsByReason: counter.byReason('cancel'),
+    rejectDetails: counter.rejectDetails.slice(),
+    alertsByKind: counter.byReason('alert'),
+    halts: {
+      state: control?.state ?? 'ACTIVE',
+      held: control?.trading.reasons() ?? [],
+      raised: counter.byReason('halt'),
+      haltedBars: engine.haltedBars,
+      reducingBars: engine.reducingBars,
+      notActivePct: bars === 0 ? 0 : round((notActive / bars) * 100, 2),
+      barsHeldBy: Object.fromEntries([...engine.barsHeldBy.entries()].sort((a, b) => b[1] - a[1])),
+      ...(timeNotActiveMs !== null ? { timeNotActiveMs: Math.round(timeNotActiveMs) } : {}),
+      strategyErrors: engine.strategyErrors,
+    },
+    openPositions,
+    restingOrders,
+    grossExposure: formatMoney(gross),
+    ...(cause ? { noOrderCause: cause } : {}),
+  };
+}
+
+/** ok, halted (trading out of ACTIVE for most bars), error or incomplete, and the one line that says it. */
+export function verdictOf(s: Pick<RunSummary, 'status' | 'error' | 'incomplete' | 'bars' | 'halts'>): { status: RunSummary['status']; verdict: string } {
+  if (s.status === 'error') return { status: 'error', verdict: `error: ${s.error ?? ''}` };
+  if (s.status === 'incomplete') return { status: 'incomplete', verdict: `incomplete: ${s.incomplete ?? ''}` };
+  const h = s.halts;
+  const share = s.bars === 0 ? 0 : (h.haltedBars + h.reducingBars) / s.bars;
+  if (share < MOSTLY) return { status: 'ok', verdict: 'ok' };
+  const word = h.haltedBars >= h.reducingBars ? 'HALTED' : 'REDUCING';
+  const reasons = Object.keys(h.barsHeldBy).join(', ') || 'no reason recorded';
+  return { status: 'halted', verdict: `ok, but ${word} ${Math.round(share * 100)}% of bars: ${reasons}` };
+}
+
+function noOrderCause(input: ExplainInput, bars: number): string {
+  const { engine, counter, symbols, warmup, warmupBars, barsBySymbol } = input;
+  if (bars === 0) return 'no bar was decided';
+  // The strategy needs `warmup` bars of history before it can decide anything but hold.
+  const longest = Math.max(...symbols.map((s) => (warmupBars[s] ?? 0) + (barsBySymbol[s] ?? 0)));
+  if (warmup > 0 && longest <= warmup) {
+    return `the run saw at most ${longest} bars of a symbol (warm-up included), and the strategy needs ${warmup} of history before its first real decision: widen the window (--minutes) or start earlier (--from)`;
+  }
+  const rejects = counter.of('reject');
+  if (rejects > 0) {
+    const [top, n] = Object.entries(counter.byReason('reject'))[0]!;
+    return `every order was refused: ${rejects} rejects, most of them ${top} (${n})${top === 'trading_halted' ? '; trading was halted' : ''}; see rejectsByReason and rejectDetails`;
+  }
+  if (engine.haltedBars === bars) return `trading was HALTED for every bar (${Object.keys(engine.barsHeldBy).join(', ')}), and the strategy asked for nothing`;
+  const sub = engine.subLotAsks;
+  if (sub.count > 0) {
+    return `the strategy's entry size was below one lot ${sub.count} time(s): e.g. ${formatMoney(sub.money)} at ${sub.symbol} ${formatPrice(sub.price)} is less than one lot of ${sub.lotStep}; raise --cash or the sizing parameter, or set a finer --lot ${sub.symbol}=0.001`;
+  }
+  return `the strategy never asked for an order: all ${counter.of('decision')} decisions were hold`;
+}
