@@ -13,6 +13,7 @@ import { Session, type SessionOptions } from '../session/session.ts';
 import type { LoopParts } from '../session/loop-parts.ts';
 import { StateDir, StateDirError, type PersistedHalt } from '../session/state-dir.ts';
 import type { HaltChange } from '../risk/trading-state.ts';
+import { AfterSeq } from '../sinks/after-seq.ts';
 import { ConsoleLines } from '../sinks/console-lines.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import { WebhookAlerts, type WebhookStats } from '../sinks/webhook-alerts.ts';
@@ -20,6 +21,9 @@ import { systemClock, type Clock } from '../telemetry/clock.ts';
 import type { RunOptions } from './run-options.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
+import type { TradingControl } from '../risk/trading-control.ts';
+import type { Flags } from '../config/flags.ts';
+import { raiseFlagHalt } from '../session/loop-parts.ts';
 import { SessionObservers } from '../server/observers.ts';
 import { observerRoute } from '../server/observer-routes.ts';
 
@@ -33,6 +37,8 @@ export interface OpenSessionInput {
   readonly io: CliIo;
   /** The run's own sinks (its events.ndjson writer), first on the bus. */
   readonly sinks: EventSink[];
+  /** A resume: what the operator already saw (console lines, webhooks) up to this seq is not shown again. */
+  readonly muteThrough?: number;
   readonly clock?: Clock;
 }
 
@@ -43,7 +49,7 @@ export interface OpenedSession {
   /** Halts an earlier session persisted, for run_start; raised by session.restore(). */
   readonly persisted: RunStartEvent['restoredHalts'];
   readonly onHaltChange: (change: HaltChange) => void;
-  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt' | 'feedCounters' | 'queueDepth'>>): Session;
+  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt' | 'recorder' | 'feedCounters' | 'queueDepth'>>): Session;
   /** Starts the control endpoint when there is a state folder; prints where it listens (realtime). */
   startControl(): Promise<ControlEndpoint | null>;
   webhookStats(): WebhookStats | null;
@@ -51,6 +57,26 @@ export interface OpenedSession {
   finish(): Promise<void>;
   /** After run_end: the log closed, the state folder released. */
   close(): Promise<void>;
+}
+
+/**
+ * What the session does when its journal cannot be written: trading halts (it never trades what it
+ * cannot record), with an alert and a line on the terminal. Deferred: the failure is found while the
+ * bus flushes, and the halt's own events belong to the next unit.
+ */
+export function journalFailure(session: Session, path: string): (err: Error) => void {
+  return (err) => queueMicrotask(() => session.outOfCycle(() => {
+    const now = session.options.parts.control.now;
+    const detail = `cannot write the journal ${path}: ${err.message.slice(0, 200)}; nothing more is recorded there`;
+    session.parts.control.raise('journal', 'auto', 'halted', detail);
+    session.parts.bus.emit({ type: 'alert', kind: 'journal', message: `${detail}. Trading is halted until a restart with a journal that can be written.`, ...(now ? { at: now() } : {}) });
+  }));
+}
+
+/** A resumed session takes FLAG_TRADING_HALTED as it is now: raised if set, lifted if the replay held it and it is no longer set. */
+export function applyFlagNow(control: TradingControl, flags: Flags): void {
+  if (flags.tradingHalted) raiseFlagHalt(control, flags);
+  else control.lift('flag', 'flag');
 }
 
 /** Opens and locks the state folder, or refuses by name (exit 2): another session's pid, an unusable path. */
@@ -77,8 +103,9 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   }
   const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
-  const sinks: EventSink[] = [...input.sinks, input.counter, new ConsoleLines((line) => input.io.stderr(line))];
-  if (webhooks) sinks.push(webhooks);
+  const mute = (sink: EventSink): EventSink => (input.muteThrough ? new AfterSeq(sink, input.muteThrough) : sink);
+  const sinks: EventSink[] = [...input.sinks, input.counter, mute(new ConsoleLines((line) => input.io.stderr(line)))];
+  if (webhooks) sinks.push(mute(webhooks));
   // Metrics, health and the dashboard are served by the control endpoint: only where there is one.
   const observers = stateDir ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null }) : null;
   if (observers) sinks.push(...observers.sinks);

@@ -21,6 +21,11 @@ import { buildSummary, formatSummary, quietLine } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
+import { journalFailure, applyFlagNow } from './session-wiring.ts';
+import { openJournal, repairLog, resumeMarker, runMeaning } from './journal-wiring.ts';
+import { replay } from '../journal/replay.ts';
+import { AfterSeq } from '../sinks/after-seq.ts';
+import { formatMoney } from '../domain/price.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import type { CliIo } from './cli-io.ts';
@@ -86,30 +91,63 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
   const stateDir = openStateDir(opts.stateDir);
+  const logPath = join(outDir, 'events.ndjson');
+  // With a state folder the run is journaled; a journal that already holds this run is resumed.
+  let failed: ((err: Error) => void) | null = null;
+  const journaled = stateDir ? openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err)) : null;
+  const resume = journaled?.resume ?? null;
+  const afterSeq = resume?.lastSeq ?? 0;
+  if (resume) repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
-  const writer = new ThreadedNdjsonWriter(join(outDir, 'events.ndjson'));
+  const writer = new ThreadedNdjsonWriter(logPath, { append: resume !== null });
   const statistics = new RunStatistics(outDir);
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [writer, statistics] });
+  const own = [afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer, statistics, ...(journaled ? [journaled.sink] : [])];
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: own, muteThrough: afterSeq });
   const { bus } = opened;
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
-  const session = opened.attach(parts, {});
+  const session = opened.attach(parts, journaled ? { recorder: journaled.sink } : {});
   const { broker, engine } = parts;
   statistics.attach(engine.stats);
+  failed = journalFailure(session, journaled?.journal.path ?? '');
 
-  bus.emit(runStartEvent(opts, runId, strategy, inputs, opened.persisted));
-  session.restore();
-  raiseFlagHalt(parts.control, flags);
+  const barsBySymbol: Record<string, number> = {};
+  // Counted here, not taken from the source's result: a data error must not lose them.
+  const warmupBars: Record<string, number> = {};
+  const skipReasons = new SkipReasons();
+  // A resume decides again what the journal holds (its outputs already have it), then reads on.
+  let drop = { bars: 0, skips: 0, warmups: false };
+  let segment = 0;
+  if (resume) {
+    const done = replay(journaled!.journal.units(), resume.run.warmupBars, {
+      parts, applyCommand: (c) => session.replayCommand(c),
+      onCycle: (bar) => (barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1),
+      onRecorded: (e) => e.event.type === 'skip' && skipReasons.add(e.event),
+    });
+    for (const bar of resume.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
+    if (done.lastSeq !== afterSeq) throw new UsageError(`--state ${stateDir!.path}: the journal does not replay to its own end (seq ${done.lastSeq} of ${afterSeq}); run tradeloop verify --state ${stateDir!.path}.`);
+    drop = { bars: done.cycles, skips: done.skips, warmups: true };
+    segment = journaled!.journal.beginSegment({ kind: 'resume', afterSeq, startedAt: null });
+    writer.write(afterSeq, resumeMarker(segment, afterSeq, { cycles: done.cycles, cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), halts: parts.trading.reasons() }));
+    session.restore({ persistedHalts: false });
+    applyFlagNow(parts.control, flags);
+  } else {
+    const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
+    bus.emit(runStart);
+    session.restore();
+    raiseFlagHalt(parts.control, flags);
+    bus.endCycle();
+    if (journaled) {
+      journaled.journal.createRun({ runId, mode: 'static', options: runMeaning(opts, strategy.name, strategyHash, inputs), runStart, warmupBars: [] });
+      segment = journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+    }
+  }
   await opened.startControl();
 
   // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.
   const watchdog = opts.cycleTimeoutMs > 0
     ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: null, logPath: join(outDir, 'events.ndjson') })
     : null;
-  const barsBySymbol: Record<string, number> = {};
-  // Counted here, not taken from the source's result: a data error must not lose them.
-  const warmupBars: Record<string, number> = {};
-  const skipReasons = new SkipReasons();
   let error: string | undefined;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
@@ -128,11 +166,18 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     await source.open();
     await source.run({
       warmup: (bar) => {
+        if (drop.warmups) return;
         warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
+        journaled?.sink.noteWarmup(bar);
         engine.warmup(bar);
       },
-      bar: (bar) => {
+      bar: (bar, file, line) => {
+        if (drop.bars > 0) {
+          drop.bars--;
+          return;
+        }
         session.applyPending();
+        if (journaled && file !== undefined) journaled.sink.noteBar({ file, ...(line !== undefined ? { line } : {}) });
         barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
         watchdog?.begin(bar.symbol, bar.openTime);
         engine.cycle(bar);
@@ -140,11 +185,17 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         bus.endCycle();
       },
       skip: (event) => {
+        if (drop.skips > 0) {
+          drop.skips--;
+          return;
+        }
         skipReasons.add(event);
         engine.skip(event);
+        bus.endCycle();
       },
     }, () => {
       progress?.update();
+      bus.flush();
       if (signals.signal !== null) throw new RunStopped(signals.signal);
     });
   } catch (err) {
@@ -170,6 +221,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
   });
   bus.emit({ type: 'run_end', summary });
+  if (journaled) {
+    journaled.sink.close();
+    if (segment > 0 && !journaled.sink.failed) journaled.journal.endSegment(segment, summary.status, summary);
+    journaled.journal.close();
+  }
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);

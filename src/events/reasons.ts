@@ -11,7 +11,7 @@ export const HALT_SEVERITIES = ['reducing', 'halted'] as const;
 export type HaltSeverity = (typeof HALT_SEVERITIES)[number];
 
 export const HALT_REASONS = [
-  'flag', 'operator', 'halt_file', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error', 'daily_loss', 'drawdown',
+  'flag', 'operator', 'halt_file', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error', 'daily_loss', 'drawdown', 'journal',
 ] as const;
 export type HaltReason = (typeof HALT_REASONS)[number];
 
@@ -34,7 +34,8 @@ export const CANCEL_REASONS = [
 ] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
-export const SKIP_REASONS = ['malformed', 'duplicate', 'out_of_order'] as const;
+/** gap: bars a resumed session could not backfill (the outage was longer than --max-backfill-bars): a range, never decided. */
+export const SKIP_REASONS = ['malformed', 'duplicate', 'out_of_order', 'gap'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export const FEED_STATES = ['connecting', 'live', 'stale', 'disconnected', 'backfilling', 'stopped'] as const;
@@ -42,7 +43,7 @@ export type FeedState = (typeof FEED_STATES)[number];
 
 export const ALERT_KINDS = [
   'stale', 'latency', 'disconnect', 'trading_state', 'backfill', 'queue_full', 'strategy_error', 'malformed',
-  'loss_limit', 'control_auth',
+  'loss_limit', 'control_auth', 'journal',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

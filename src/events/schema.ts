@@ -42,6 +42,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['recvTime', 'int'], ['modelTime', 'int'], ['brokerTime', 'int'], ['networkMs', 'num'], ['clockOffsetMs', 'num'],
     ['queueMs', 'num'], ['sliceMs', 'num'], ['modelMs', 'num'], ['brokerMs', 'num'], ['totalMs', 'num']],
   run_end: [['summary', 'json']],
+  run_resume: [['segment', 'int'], ['afterSeq', 'int'], ['restored', 'json']],
 };
 
 /** Allowed values of the enumerated fields, checked by validateEventLine. */

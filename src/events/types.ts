@@ -181,6 +181,18 @@ export interface LatencyEvent {
 
 export interface RunEndEvent { readonly type: 'run_end'; readonly summary: RunSummary }
 
+/**
+ * A resumed session's marker in events.ndjson: the segment it begins, the last seq before it (the
+ * marker repeats that seq, so the lines around it number on as in an uninterrupted run), and what
+ * was restored. Not an event of the run: it is written to the log only, never counted.
+ */
+export interface RunResumeEvent {
+  readonly type: 'run_resume';
+  readonly segment: number;
+  readonly afterSeq: number;
+  readonly restored: Readonly<Record<string, unknown>>;
+}
+
 export interface RunSummary {
   readonly runId: string;
   /** incomplete: the run ended with closed bars accepted but never decided (see `incomplete`). */
@@ -244,6 +256,6 @@ export interface RunSummary {
 
 export type TradeEvent =
   | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | CancelEvent | RejectEvent | SkipEvent
-  | HaltEvent | ResumeEvent | TradingStateEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent;
+  | HaltEvent | ResumeEvent | TradingStateEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent | RunResumeEvent;
 
 export type EventType = TradeEvent['type'];

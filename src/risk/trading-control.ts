@@ -45,6 +45,7 @@ const HOW_LIFTED: Readonly<Record<HaltReason, string>> = {
   strategy_error: 'tradeloop resume --halt strategy_error once the strategy is checked',
   daily_loss: 'lifts itself at the next trading day',
   drawdown: 'tradeloop resume --halt drawdown',
+  journal: 'restart once the journal can be written (disk space, permissions)',
 };
 
 /** How a halt of this reason is lifted, for status and alert lines. */

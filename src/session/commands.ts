@@ -13,6 +13,13 @@ export type Command =
   /** The halt file appeared, changed (present, its first line) or was removed. */
   | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string };
 
+/** A command as it was applied: what was asked, its operator number, and the prices a flatten filled at (so a replay fills there too). */
+export interface RecordedCommand {
+  readonly command: Command;
+  readonly op: number;
+  readonly prices: Readonly<Record<string, { readonly price: number; readonly source: 'last_close' | 'last_update'; readonly time: number }>>;
+}
+
 export interface HaltStatus {
   readonly reason: HaltReason;
   readonly source: HaltSource;

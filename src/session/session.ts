@@ -12,7 +12,7 @@ import type { EventCounter } from '../sinks/event-counter.ts';
 import type { HaltChange } from '../risk/trading-state.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { applyCommand, haltStatuses, type CommandContext } from './apply-command.ts';
-import type { Command, CommandResult } from './commands.ts';
+import type { Command, CommandResult, RecordedCommand } from './commands.ts';
 import { HaltFileWatcher } from './halt-file.ts';
 import type { LoopParts } from './loop-parts.ts';
 import type { PersistedHalt, StateDir } from './state-dir.ts';
@@ -41,6 +41,8 @@ export interface SessionOptions {
   readonly feedCounters?: () => Readonly<Record<string, number>>;
   /** Realtime: closed bars waiting for the loop, for /metrics and /healthz. */
   readonly queueDepth?: () => number;
+  /** Told of every command applied, with the prices a flatten used: the journal records it, so a replay applies it alike. */
+  readonly recorder?: { noteCommand(command: RecordedCommand): void };
 }
 
 interface Pending {
@@ -77,8 +79,9 @@ export class Session {
    * Before the first bar: halts persisted by an earlier session are raised again, and the halt
    * file is looked at. Returns the restored halts for run_start.
    */
-  restore(): PersistedHalt[] {
-    const restored = this.options.stateDir?.loadHalts() ?? [];
+  restore(options: { readonly persistedHalts: boolean } = { persistedHalts: true }): PersistedHalt[] {
+    // A resume restores its halts by replaying the journal, which holds them all: not again from halts.json.
+    const restored = options.persistedHalts ? this.options.stateDir?.loadHalts() ?? [] : [];
     for (const h of restored) this.parts.control.raise(h.reason, h.source, h.severity, h.detail);
     if (this.options.haltFile !== null) {
       this.watcher = new HaltFileWatcher(this.options.haltFile, this.options.clock, (state) => {
@@ -113,13 +116,36 @@ export class Session {
   applyPending(): void {
     this.scheduled = false;
     if (this.inbox.length === 0) return;
+    for (let p = this.inbox.shift(); p !== undefined; p = this.inbox.shift()) p.resolve(this.apply(p.command, null));
+  }
+
+  /** A command from the journal, applied as it was: the same operator number and the prices it filled at. */
+  replayCommand(recorded: RecordedCommand): void {
+    this.apply(recorded.command, recorded);
+  }
+
+  private apply(command: Command, recorded: RecordedCommand | null): CommandResult {
     const { bus } = this.parts;
-    for (let p = this.inbox.shift(); p !== undefined; p = this.inbox.shift()) {
-      const result = applyCommand(this.context, p.command);
-      bus.endCycle();
-      bus.flush();
-      p.resolve(result);
-    }
+    const prices: Record<string, FlattenPrice> = {};
+    let op = 0;
+    const ctx: CommandContext = {
+      ...this.context,
+      nextOp: () => {
+        op = recorded ? recorded.op : this.ops + 1;
+        this.ops = Math.max(this.ops, op);
+        return op;
+      },
+      priceOf: (s) => {
+        const p = recorded ? recorded.prices[s] ?? null : this.context.priceOf(s);
+        if (p) prices[s] = p;
+        return p;
+      },
+    };
+    const result = applyCommand(ctx, command);
+    this.options.recorder?.noteCommand({ command, op, prices });
+    bus.endCycle();
+    bus.flush();
+    return result;
   }
 
   /** Emits events that belong to no cycle (an alert from the control server) as their own unit. */

@@ -10,11 +10,12 @@ import { RecordReader, type RecordBatch } from './event-records.ts';
 interface Init {
   readonly path: string;
   readonly control: SharedArrayBuffer;
+  readonly append: boolean;
 }
 
-const { path, control } = workerData as Init;
+const { path, control, append } = workerData as Init;
 const inFlight = new Int32Array(control);
-const writer = new NdjsonWriter(path, { poolSize: 0 });
+const writer = new NdjsonWriter(path, { poolSize: 0, append });
 const reader = new RecordReader();
 
 parentPort!.on('message', (msg: { batch?: RecordBatch; end?: boolean }) => {

@@ -10,7 +10,7 @@
  *   buffer is in flight the write is synchronous. That bound is the backpressure: memory stays
  *   flat however fast bars come.
  */
-import { closeSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import type { EventSink } from '../events/event-bus.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import type { TradeEvent } from '../events/types.ts';
@@ -34,6 +34,8 @@ export interface NdjsonWriterOptions {
   readonly durable?: boolean;
   /** Buffers that may be in flight at once in batched mode (default 3). */
   readonly poolSize?: number;
+  /** Continue the file at its end (a resumed session) instead of starting it anew. */
+  readonly append?: boolean;
 }
 
 export class NdjsonWriter implements EventSink {
@@ -53,7 +55,9 @@ export class NdjsonWriter implements EventSink {
   private readonly state: Float64Array | null = null;
 
   constructor(path: string, options: NdjsonWriterOptions = {}) {
-    this.fd = openSync(path, 'w');
+    // 'r+' at the end, not 'a': positional writes may complete out of order, and O_APPEND ignores positions.
+    this.fd = openSync(path, options.append && existsSync(path) ? 'r+' : 'w');
+    if (options.append) this.position = fstatSync(this.fd).size;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.durable = options.durable ?? false;
     const pool = this.durable ? 0 : (options.poolSize ?? 3);

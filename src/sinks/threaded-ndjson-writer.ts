@@ -21,10 +21,10 @@ export class ThreadedNdjsonWriter implements EventSink {
   private failure: Error | null = null;
   private readonly finished: Promise<void>;
 
-  constructor(path: string) {
+  constructor(path: string, options: { append?: boolean } = {}) {
     const control = new SharedArrayBuffer(4);
     this.inFlight = new Int32Array(control);
-    this.worker = new Worker(new URL('./ndjson-thread.ts', import.meta.url), { workerData: { path, control } });
+    this.worker = new Worker(new URL('./ndjson-thread.ts', import.meta.url), { workerData: { path, control, append: options.append ?? false } });
     this.finished = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: { closed?: boolean; error?: string }) => {
         if (m.error) {

@@ -31,6 +31,7 @@ test('every event type serialises to a line the validator accepts; order kind is
     { type: 'trading_state', from: 'ACTIVE', to: 'HALTED', halts: ['feed_stale'], source: 'auto', at: 5 },
     { type: 'feed', state: 'live', detail: 'ok', at: 7 },
     { type: 'alert', kind: 'latency', message: 'slow', at: 8 },
+    { type: 'run_resume', segment: 2, afterSeq: 41, restored: { cycles: 40, cash: '100' } },
     { type: 'latency', symbol: 'A', openTime: 1, source: 'ws', eventTime: 2, closeTime: 3, recvTime: 4, modelTime: 5, brokerTime: 6, networkMs: 1.5, clockOffsetMs: -0.2, queueMs: 0.01, sliceMs: 0.5, modelMs: 0.02, brokerMs: 0.03, totalMs: 1.56 },
   ];
   const covered = new Set(samples.map((s) => s.type));

@@ -138,7 +138,7 @@ export class CsvBarSource {
               end = windowMs !== null ? start + windowMs : Infinity;
               if (item.openTime >= end) break outer;
             }
-            sink.bar(item);
+            sink.bar(item, c.file, line);
           }
         }
         if (c.pos >= c.items.length) break;

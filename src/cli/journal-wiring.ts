@@ -1,0 +1,132 @@
+/**
+ * A run's journal in its state folder, and what a resume needs of it: the options that give the run
+ * its meaning (a resume that changes one is refused by name), the log brought back in line with the
+ * journal (the journal is the record: a line it lacks is cut, a line the log lacks is written from
+ * it), and the marker a resumed segment leaves in events.ndjson.
+ */
+import { closeSync, existsSync, openSync, readSync, ftruncateSync, writeSync, fstatSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InputFile, RunResumeEvent } from '../events/types.ts';
+import { serializeEvent } from '../events/serialize.ts';
+import { JournalSink } from '../journal/journal-sink.ts';
+import type { JournalRun } from '../journal/journal.ts';
+import { SqliteJournal, JournalError } from '../journal/sqlite-journal.ts';
+import type { StateDir } from '../session/state-dir.ts';
+import type { RunOptions } from './run-options.ts';
+import { UsageError } from './usage-error.ts';
+
+export const JOURNAL_FILE = 'journal.sqlite';
+
+/** What a resume must not change, named as the flags that set it. */
+export function runMeaning(opts: RunOptions, strategy: string, strategyHash: string | null, inputs: readonly InputFile[]): Record<string, string> {
+  const m: Record<string, string> = {
+    '--source': opts.source, '--symbols': opts.symbols.join(','), '--interval': opts.interval,
+    '--strategy': strategyHash === null ? strategy : `${strategy} (file sha256 ${strategyHash.slice(0, 12)})`,
+    '--param': JSON.stringify(Object.entries(opts.params).sort()), '--cash': String(opts.cash),
+    '--fee-bps': String(opts.feeBpsE4), '--slippage-bps': String(opts.slippageBpsE4),
+    '--max-position-notional': String(opts.maxPositionNotional), '--max-gross-exposure': String(opts.maxGrossExposure),
+    '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
+    '--max-orders-per-minute': String(opts.maxOrdersPerMinute), '--price-band-pct': String(opts.priceBandPctE4),
+    '--max-daily-loss': String(opts.maxDailyLoss), '--max-drawdown-pct': String(opts.maxDrawdownPctE4), '--on-loss-limit': opts.onLossLimit,
+    '--tz': String(opts.tz),
+  };
+  if (opts.source === 'realtime') m['--max-bar-age'] = String(opts.maxBarAge);
+  else {
+    m['inputs'] = inputs.map((i) => `${i.symbol}:${i.sha256}`).join(',');
+    m['--from'] = String(opts.from);
+    m['--minutes'] = String(opts.minutes);
+    m['--bar-label'] = opts.barLabel;
+    m['--on-bad-row'] = opts.onBadRow;
+  }
+  return m;
+}
+
+export interface OpenedJournal {
+  readonly journal: SqliteJournal;
+  /** The run the journal already holds: this start is a resume. */
+  readonly resume: { readonly run: JournalRun; readonly lastSeq: number } | null;
+  readonly sink: JournalSink;
+}
+
+export function openJournal(stateDir: StateDir, opts: RunOptions, mode: 'static' | 'realtime', meaning: Record<string, string>, onFailure: (err: Error) => void): OpenedJournal {
+  let journal: SqliteJournal;
+  try {
+    journal = new SqliteJournal(join(stateDir.path, JOURNAL_FILE), { durable: mode === 'realtime', instruments: opts.instruments });
+  } catch (err) {
+    if (err instanceof JournalError) throw new UsageError(`--state ${stateDir.path}: ${err.message}. Free the disk or fix the folder's permissions; a damaged journal can be moved aside to start afresh.`);
+    throw err;
+  }
+  const run = journal.readRun();
+  if (run !== null) {
+    if (run.mode !== mode) {
+      journal.close();
+      throw new UsageError(`--state ${stateDir.path} holds a ${run.mode} run (${run.runId}); this is a ${mode} run. Use another --state for a new run.`);
+    }
+    for (const key of new Set([...Object.keys(run.options), ...Object.keys(meaning)])) {
+      if (run.options[key] !== meaning[key]) {
+        journal.close();
+        const what = key === 'inputs' ? 'the input files\' contents' : key;
+        throw new UsageError(`--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${String(run.options[key])}, now ${meaning[key] ?? 'unset'}). A resume must not change what the run means: use the same options, or another --state for a new run.`);
+      }
+    }
+  }
+  const lastSeq = run === null ? 0 : journal.lastSeq();
+  return { journal, resume: run === null ? null : { run, lastSeq }, sink: new JournalSink(journal, onFailure, lastSeq) };
+}
+
+/** The seq of a log line, read from its first field: `{"seq":N,`. */
+function seqOf(line: Buffer): number {
+  const m = /^\{"seq":(\d+),/.exec(line.subarray(0, 32).toString('latin1'));
+  return m ? Number(m[1]) : NaN;
+}
+
+/**
+ * Brings events.ndjson in line with the journal before a resumed segment appends to it: lines past
+ * the journal's last seq (written but never committed, or the previous segment's run_end) are cut;
+ * lines the journal holds but the log lacks (committed but not yet flushed when the process died)
+ * are written from the journal, in the same text.
+ */
+export function repairLog(path: string, lastSeq: number, journal: SqliteJournal): void {
+  const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
+  try {
+    const size = fstatSync(fd).size;
+    const chunk = Buffer.allocUnsafe(1 << 20);
+    let keep = 0;
+    let seen = 0;
+    let carry = Buffer.alloc(0);
+    let offset = 0;
+    for (let pos = 0; pos < size;) {
+      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      if (n <= 0) break;
+      pos += n;
+      let data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
+        const seq = seqOf(data.subarray(start, nl));
+        if (!(seq <= lastSeq)) {
+          pos = size; // the first line past the journal: cut here
+          break;
+        }
+        seen = seq;
+        keep = offset + nl + 1;
+        start = nl + 1;
+      }
+      offset += start;
+      data = data.subarray(start);
+      carry = Buffer.from(data);
+    }
+    ftruncateSync(fd, keep);
+    let at = keep;
+    for (const { seq, event } of journal.events(seen + 1)) {
+      if (seq > lastSeq) break;
+      const line = Buffer.from(serializeEvent(seq, event) + '\n');
+      at += writeSync(fd, line, 0, line.length, at);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function resumeMarker(segment: number, afterSeq: number, restored: Record<string, unknown>): RunResumeEvent {
+  return { type: 'run_resume', segment, afterSeq, restored };
+}

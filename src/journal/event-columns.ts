@@ -1,0 +1,111 @@
+/**
+ * Each event type as a table of typed columns, and back. Money, prices and quantities are stored
+ * as integers (1e-8 units, ticks, lots of the symbol's step), never as floats or decimal text:
+ * the log's exact decimals are parsed here once and formatted back by the same functions that made
+ * them, so an event read back serialises to the very line it was. Latency figures and volume are
+ * floats already (no money depends on them).
+ */
+import { formatLots, type Instrument } from '../broker/instrument.ts';
+import { formatMoney, formatPrice } from '../domain/price.ts';
+import type { EventType, TradeEvent } from '../events/types.ts';
+
+/** text, int (a JS integer), real, json (any value), bool; lots / ticks / money: exact decimals as integers. */
+type Codec = 'text' | 'int' | 'real' | 'json' | 'lots' | 'ticks' | 'money';
+
+interface Column {
+  readonly field: string;
+  readonly codec: Codec;
+  /** Absent from the event when the column is NULL. */
+  readonly optional?: boolean;
+}
+
+const c = (field: string, codec: Codec, optional = false): Column => ({ field, codec, optional });
+
+/** Columns per event type, in the event's field order. */
+export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
+  run_start: [c('body', 'json')],
+  bar: [c('symbol', 'text'), c('interval', 'text'), c('openTime', 'int'), c('open', 'int'), c('high', 'int'), c('low', 'int'), c('close', 'int'), c('volume', 'real'), c('source', 'text')],
+  decision: [c('symbol', 'text'), c('openTime', 'int'), c('action', 'text'), c('qty', 'lots'), c('intents', 'int'), c('position', 'lots'), c('equity', 'money')],
+  order: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('side', 'text'), c('orderType', 'text'), c('qty', 'lots'), c('limitPrice', 'ticks', true), c('sentBy', 'text', true)],
+  fill: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('side', 'text'), c('qty', 'lots'), c('price', 'ticks'), c('fee', 'money'), c('realizedPnl', 'money'), c('cash', 'money'), c('position', 'lots'), c('priceSource', 'text', true), c('priceTime', 'int', true)],
+  cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
+  // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots).
+  reject: [c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('orderId', 'text', true), c('side', 'text'), c('qty', 'json'), c('detail', 'text')],
+  skip: [c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('origin', 'text'), c('line', 'int', true), c('field', 'text', true), c('message', 'text')],
+  halt: [c('reason', 'text'), c('source', 'text'), c('severity', 'text'), c('detail', 'text'), c('state', 'text'), c('at', 'int', true)],
+  resume: [c('reason', 'text'), c('source', 'text'), c('state', 'text'), c('at', 'int', true)],
+  trading_state: [c('from', 'text'), c('to', 'text'), c('halts', 'json'), c('source', 'text'), c('at', 'int', true)],
+  feed: [c('state', 'text'), c('detail', 'text', true), c('at', 'int', true)],
+  alert: [c('kind', 'text'), c('message', 'text'), c('at', 'int', true)],
+  latency: [c('symbol', 'text'), c('openTime', 'int'), c('source', 'text'), c('eventTime', 'int'), c('closeTime', 'int'), c('recvTime', 'int'), c('modelTime', 'int'), c('brokerTime', 'int'),
+    c('networkMs', 'real'), c('clockOffsetMs', 'real'), c('queueMs', 'real'), c('sliceMs', 'real'), c('modelMs', 'real'), c('brokerMs', 'real'), c('totalMs', 'real')],
+  run_end: [c('summary', 'json')],
+  run_resume: [c('segment', 'int'), c('afterSeq', 'int'), c('restored', 'json')],
+};
+
+/** SQLite column types for the codecs. */
+export function sqlType(codec: Codec): string {
+  return codec === 'real' ? 'REAL' : codec === 'text' || codec === 'json' ? 'TEXT' : 'INTEGER';
+}
+
+/** An exact decimal ("-12.5", "0.00001") → integer units of 10^-scale; refuses what would lose digits. */
+export function decimalToUnits(text: string, scale: number): bigint {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new Error(`journal: ${JSON.stringify(text)} is not an exact decimal`);
+  const frac = m[3] ?? '';
+  if (frac.length > scale) throw new Error(`journal: ${text} has more than ${scale} decimals`);
+  const units = BigInt(m[2]!) * 10n ** BigInt(scale) + BigInt(frac.padEnd(scale, '0') || '0');
+  return m[1] === '-' ? -units : units;
+}
+
+export interface ColumnContext {
+  instrument(symbol: string): Instrument;
+}
+
+/** The event's values for its table, in column order. */
+export function toRow(event: TradeEvent, ctx: ColumnContext): Array<string | number | bigint | null> {
+  const e = event as unknown as Record<string, unknown>;
+  if (event.type === 'run_start') return [JSON.stringify(event)];
+  return EVENT_COLUMNS[event.type].map((col) => {
+    const v = e[col.field];
+    if (v === undefined || v === null) return null;
+    switch (col.codec) {
+      case 'text': return v as string;
+      case 'int': return v as number;
+      case 'real': return v as number;
+      case 'json': return JSON.stringify(v);
+      case 'ticks': return typeof v === 'number' ? v : decimalToUnits(v as string, 8);
+      case 'money': return typeof v === 'bigint' ? v : decimalToUnits(v as string, 8);
+      case 'lots': return decimalToUnits(v as string, ctx.instrument(e.symbol as string).lotDecimals);
+    }
+  });
+}
+
+function toNumber(v: unknown): number {
+  return typeof v === 'bigint' ? Number(v) : (v as number);
+}
+
+/** A row read back → the event as it was emitted (the same fields, the same decimal text). */
+export function fromRow(type: EventType, row: Record<string, unknown>, ctx: ColumnContext): TradeEvent {
+  if (type === 'run_start') return JSON.parse(row.body as string) as TradeEvent;
+  const out: Record<string, unknown> = { type };
+  const symbol = row.symbol as string | null;
+  for (const col of EVENT_COLUMNS[type]) {
+    const v = row[col.field];
+    if (v === null || v === undefined) {
+      if (!col.optional) out[col.field] = null;
+      continue;
+    }
+    switch (col.codec) {
+      case 'text': out[col.field] = v; break;
+      case 'int': out[col.field] = toNumber(v); break;
+      case 'real': out[col.field] = v; break;
+      case 'json': out[col.field] = JSON.parse(v as string); break;
+      // Ticks in the bar event are numbers; in orders and fills the decimal text.
+      case 'ticks': out[col.field] = type === 'bar' ? toNumber(v) : formatPrice(toNumber(v)); break;
+      case 'money': out[col.field] = type === 'decision' ? BigInt(v as bigint) : formatMoney(BigInt(v as bigint)); break;
+      case 'lots': out[col.field] = formatLots(toNumber(v), ctx.instrument(symbol!)); break;
+    }
+  }
+  return out as unknown as TradeEvent;
+}

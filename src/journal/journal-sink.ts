@@ -1,0 +1,95 @@
+/**
+ * The journal on the event bus. It gathers what the bus emits between two end-of-cycle marks into
+ * a unit (a cycle when it begins with a bar, a command when the session noted one, else outside),
+ * and commits the complete units at each flush: realtime flushes after every turn of cycles,
+ * before the socket is read again; a static run after every chunk of input. Events after the last
+ * end-of-cycle mark wait for theirs: a transaction never holds part of a cycle.
+ *
+ * When the store fails (disk full, I/O error, locked), the journal stops taking units and says so
+ * once through onFailure: the session then halts trading (it never trades what it cannot record).
+ */
+import type { Bar } from '../domain/types.ts';
+import type { EventSink } from '../events/event-bus.ts';
+import type { TradeEvent } from '../events/types.ts';
+import type { Journal, JournalUnit, Provenance, RecordedCommand, SeqEvent } from './journal.ts';
+
+export class JournalSink implements EventSink {
+  readonly journal: Journal;
+  private current: SeqEvent[] = [];
+  private complete: JournalUnit[] = [];
+  private provenance: Provenance | null = null;
+  private command: RecordedCommand | null = null;
+  private warmups: Bar[] = [];
+  private readonly onFailure: (err: Error) => void;
+  /** Events at or below this seq are already in the journal (a resume replays them): not taken again. */
+  private readonly afterSeq: number;
+  failed: Error | null = null;
+  committed = 0;
+
+  constructor(journal: Journal, onFailure: (err: Error) => void, afterSeq = 0) {
+    this.journal = journal;
+    this.onFailure = onFailure;
+    this.afterSeq = afterSeq;
+  }
+
+  /** Before a cycle: where its bar came from. */
+  noteBar(provenance: Provenance): void {
+    this.provenance = provenance;
+  }
+
+  /** A history bar before the first decision (static --from, realtime start-up): kept for a replay. */
+  noteWarmup(bar: Bar): void {
+    if (!this.failed) this.warmups.push(bar);
+  }
+
+  /** Before a command is applied: what it was, and the prices a flatten will fill at. */
+  noteCommand(command: RecordedCommand): void {
+    this.command = command;
+  }
+
+  write(seq: number, event: TradeEvent): void {
+    // The end of a segment is the segment's own record (endSegment), not part of the run's events.
+    if (seq <= this.afterSeq || this.failed || event.type === 'run_end' || event.type === 'run_resume') return;
+    this.current.push({ seq, event });
+  }
+
+  endCycle(): void {
+    const events = this.current;
+    const provenance = this.provenance;
+    const command = this.command;
+    this.provenance = null;
+    this.command = null;
+    if (events.length === 0) return;
+    this.current = [];
+    const first = events[0]!.event;
+    this.complete.push(command ? { kind: 'command', events, command }
+      : first.type === 'bar' ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
+        : { kind: 'outside', events });
+  }
+
+  flush(): void {
+    if ((this.complete.length === 0 && this.warmups.length === 0) || this.failed) return;
+    const units = this.complete;
+    const warmups = this.warmups;
+    this.complete = [];
+    this.warmups = [];
+    try {
+      if (warmups.length > 0) this.journal.appendWarmup(warmups);
+      this.journal.append(units);
+      this.committed += units.length;
+    } catch (err) {
+      this.failed = err as Error;
+      this.onFailure(this.failed);
+    }
+  }
+
+  close(): void {
+    this.endCycle();
+    this.flush();
+  }
+}
+
+function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
+  // The cycle's bar as the engine saw it; closeTime is not in the event and not needed to replay it.
+  return { symbol: e.symbol, interval: e.interval, openTime: e.openTime, closeTime: e.openTime, open: e.open, high: e.high, low: e.low, close: e.close, volume: e.volume, source: e.source };
+}

@@ -1,0 +1,253 @@
+/**
+ * The journal in one SQLite file (node:sqlite: built into Node, no native addon to compile), WAL
+ * mode. Each event type has its own table of typed columns (event-columns.ts); `units` says which
+ * events make one cycle, command or outside unit, with a cycle's bar provenance and a command's
+ * recorded prices; `warmup` holds the history loaded before the first decision; `segments` each
+ * start and resume. A transaction holds whole units only: a crash loses at most what was not yet
+ * committed, never half a cycle.
+ *
+ * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
+ * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
+ * reproducible from its inputs, and a resume simply decides those bars again).
+ */
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { Instrument } from '../broker/instrument.ts';
+import { closeTimeOf } from '../domain/interval.ts';
+import type { Bar, BarOrigin } from '../domain/types.ts';
+import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
+import { EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
+import type { Journal, JournalRun, JournalUnit, Provenance, RecordedCommand, SegmentStart, SeqEvent, UnitKind } from './journal.ts';
+
+const VERSION = '1';
+const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
+
+export interface SqliteJournalOptions {
+  /** fsync every commit (realtime) rather than relying on WAL checkpoints (static). */
+  readonly durable: boolean;
+  /** Lot steps per symbol: quantities are stored as integers of them. */
+  readonly instruments: ReadonlyMap<string, Instrument>;
+}
+
+export class JournalError extends Error {
+  override readonly name = 'JournalError';
+}
+
+function columnName(field: string): string {
+  return field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}
+
+export class SqliteJournal implements Journal {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+  private readonly ctx: ColumnContext;
+  private readonly insert = new Map<EventType, StatementSync>();
+  private readonly insertUnit: StatementSync;
+  private readonly insertWarmup: StatementSync;
+  private segment = 0;
+
+  constructor(path: string, options: SqliteJournalOptions) {
+    this.path = path;
+    this.ctx = {
+      instrument: (s) => {
+        const inst = options.instruments.get(s);
+        if (!inst) throw new JournalError(`journal: no instrument for ${s}`);
+        return inst;
+      },
+    };
+    try {
+      this.db = new DatabaseSync(path);
+      this.db.exec(`PRAGMA busy_timeout = 2000; PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.durable ? 'FULL' : 'NORMAL'};`);
+      this.createTables();
+    } catch (err) {
+      throw new JournalError(`${path}: cannot open the journal (${(err as Error).message})`);
+    }
+    for (const type of TYPES) {
+      const cols = EVENT_COLUMNS[type].map((c) => `"${columnName(c.field)}"`);
+      this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
+    }
+    this.insertUnit = this.db.prepare('INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertWarmup = this.db.prepare('INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  }
+
+  private createTables(): void {
+    const ddl = [
+      'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, after_seq INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER, status TEXT, summary TEXT, restored TEXT)',
+      'CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, segment INTEGER NOT NULL, file TEXT, line INTEGER, newest INTEGER, command TEXT)',
+      'CREATE TABLE IF NOT EXISTS warmup (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, interval TEXT NOT NULL, open_time INTEGER NOT NULL, open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL, volume REAL NOT NULL, source TEXT NOT NULL)',
+    ];
+    for (const type of TYPES) {
+      // Quoted: some field names (from, to) are SQL keywords.
+      const cols = EVENT_COLUMNS[type].map((c) => `"${columnName(c.field)}" ${sqlType(c.codec)}`);
+      ddl.push(`CREATE TABLE IF NOT EXISTS ev_${type} (seq INTEGER PRIMARY KEY, unit INTEGER NOT NULL, ${cols.join(', ')})`);
+    }
+    this.db.exec(ddl.join(';\n'));
+    const v = this.db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value?: string } | undefined;
+    if (v?.value !== undefined && v.value !== VERSION) throw new JournalError(`journal version ${v.value}, this tradeloop reads ${VERSION}`);
+  }
+
+  readRun(): JournalRun | null {
+    const rows = this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>;
+    const meta = new Map(rows.map((r) => [r.key, r.value]));
+    if (!meta.has('run_id')) return null;
+    const warmupBars = (this.db.prepare('SELECT * FROM warmup ORDER BY id').all() as Array<Record<string, unknown>>).map((r) => this.barOf(r));
+    return {
+      runId: meta.get('run_id')!, mode: meta.get('mode') as 'static' | 'realtime',
+      options: JSON.parse(meta.get('options')!) as Record<string, unknown>,
+      runStart: JSON.parse(meta.get('run_start')!) as RunStartEvent, warmupBars,
+    };
+  }
+
+  createRun(run: JournalRun): void {
+    const put = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    this.transaction(() => {
+      put.run('version', VERSION);
+      put.run('run_id', run.runId);
+      put.run('mode', run.mode);
+      put.run('options', JSON.stringify(run.options));
+      put.run('run_start', JSON.stringify(run.runStart));
+      for (const b of run.warmupBars) this.warmupRow(b);
+    });
+  }
+
+  private warmupRow(b: Bar): void {
+    this.insertWarmup.run(b.symbol, b.interval, b.openTime, b.open, b.high, b.low, b.close, b.volume, b.source);
+  }
+
+  appendWarmup(bars: readonly Bar[]): void {
+    this.transaction(() => {
+      for (const b of bars) this.warmupRow(b);
+    });
+  }
+
+  beginSegment(s: SegmentStart): number {
+    const r = this.db.prepare('INSERT INTO segments (kind, after_seq, started_at, restored) VALUES (?, ?, ?, ?)')
+      .run(s.kind, s.afterSeq, s.startedAt, s.restored === undefined ? null : JSON.stringify(s.restored));
+    this.segment = Number(r.lastInsertRowid);
+    return this.segment;
+  }
+
+  endSegment(id: number, status: string, summary: unknown): void {
+    this.db.prepare('UPDATE segments SET ended_at = ?, status = ?, summary = ? WHERE id = ?').run(Date.now(), status, JSON.stringify(summary), id);
+  }
+
+  private transaction(body: () => void): void {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      body();
+      this.db.exec('COMMIT');
+    } catch (err) {
+      try {
+        this.db.exec('ROLLBACK');
+      } catch {
+        // The failed statement may already have ended the transaction.
+      }
+      throw err;
+    }
+  }
+
+  append(units: readonly JournalUnit[]): void {
+    if (units.length === 0) return;
+    this.transaction(() => {
+      for (const u of units) {
+        if (u.events.length === 0) continue;
+        const p = u.provenance;
+        const r = this.insertUnit.run(u.kind, u.events[0]!.seq, u.events.at(-1)!.seq, this.segment,
+          p?.file ?? null, p?.line ?? null, p?.newestOpenTime ?? null, u.command ? JSON.stringify(u.command) : null);
+        const unit = Number(r.lastInsertRowid);
+        for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event, this.ctx));
+      }
+    });
+  }
+
+  lastSeq(): number {
+    const r = this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null };
+    return r.s ?? 0;
+  }
+
+  private barOf(r: Record<string, unknown>, source?: string): Bar {
+    const openTime = Number(r.open_time);
+    const interval = r.interval as string;
+    return {
+      symbol: r.symbol as string, interval, openTime, closeTime: closeTimeOf(interval, openTime),
+      open: Number(r.open), high: Number(r.high), low: Number(r.low), close: Number(r.close), volume: r.volume as number,
+      source: (source ?? r.source) as BarOrigin,
+    };
+  }
+
+  /** Every event in seq order: a merge of the per-type tables, each read in order. */
+  private *ordered(fromSeq: number): Generator<SeqEvent & { unit: number; row: Record<string, unknown> }> {
+    const heads: Array<{ type: EventType; it: Iterator<Record<string, unknown>>; row: Record<string, unknown> | null }> = [];
+    for (const type of TYPES) {
+      const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
+      st.setReadBigInts(true);
+      const it = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
+      const first = it.next();
+      heads.push({ type, it, row: first.done ? null : first.value });
+    }
+    for (;;) {
+      let best: (typeof heads)[number] | null = null;
+      for (const h of heads) if (h.row !== null && (best === null || (h.row.seq as bigint) < (best.row!.seq as bigint))) best = h;
+      if (best === null) return;
+      const row = best.row!;
+      const next = best.it.next();
+      best.row = next.done ? null : next.value;
+      const named: Record<string, unknown> = {};
+      for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
+      yield { seq: Number(row.seq), unit: Number(row.unit), row, event: fromRow(best.type, named, this.ctx) };
+    }
+  }
+
+  *events(fromSeq: number): Generator<SeqEvent> {
+    for (const e of this.ordered(fromSeq)) yield { seq: e.seq, event: e.event };
+  }
+
+  *units(): Generator<JournalUnit> {
+    const st = this.db.prepare('SELECT * FROM units ORDER BY id');
+    const units = st.iterate() as Iterator<Record<string, unknown>>;
+    const events = this.ordered(1);
+    let pending = events.next();
+    for (let u = units.next(); !u.done; u = units.next()) {
+      const row = u.value;
+      const id = Number(row.id);
+      const list: SeqEvent[] = [];
+      while (!pending.done && pending.value.unit === id) {
+        list.push({ seq: pending.value.seq, event: pending.value.event });
+        pending = events.next();
+      }
+      const kind = row.kind as UnitKind;
+      const first = list[0]?.event;
+      const provenance: Provenance = {
+        ...(row.file !== null ? { file: row.file as string } : {}), ...(row.line !== null ? { line: Number(row.line) } : {}),
+        ...(row.newest !== null ? { newestOpenTime: Number(row.newest) } : {}),
+      };
+      yield {
+        kind, events: list,
+        ...(kind === 'cycle' && first?.type === 'bar' ? { bar: this.barFromEvent(first), provenance } : {}),
+        ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
+      };
+    }
+  }
+
+  private barFromEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
+    return {
+      symbol: e.symbol, interval: e.interval, openTime: e.openTime, closeTime: closeTimeOf(e.interval, e.openTime),
+      open: e.open, high: e.high, low: e.low, close: e.close, volume: e.volume, source: e.source,
+    };
+  }
+
+  segments(): Array<{ id: number; kind: string; afterSeq: number; startedAt: number | null; endedAt: number | null; status: string | null }> {
+    return (this.db.prepare('SELECT * FROM segments ORDER BY id').all() as Array<Record<string, unknown>>).map((r) => ({
+      id: Number(r.id), kind: r.kind as string, afterSeq: Number(r.after_seq),
+      startedAt: r.started_at === null ? null : Number(r.started_at), endedAt: r.ended_at === null ? null : Number(r.ended_at), status: r.status as string | null,
+    }));
+  }
+
+  close(): void {
+    try {
+      this.db.close();
+    } catch {
+      // Closing a database whose file went away must not hide the error that got us here.
+    }
+  }
+}
