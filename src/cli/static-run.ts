@@ -46,6 +46,9 @@ class RunStopped extends Error {
   }
 }
 
+/** A static run's journal transaction holds at most this many cycles (and ends at every chunk of input). */
+const COMMIT_EVERY_CYCLES = 1000;
+
 export interface StaticRunResult {
   readonly exitCode: 0 | 1;
   readonly outDir: string;
@@ -95,7 +98,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   // With a state folder the run is journaled; a journal that already holds this run is resumed.
   let failed: ((err: Error) => void) | null = null;
   const journaled = stateDir ? openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err)) : null;
-  const resume = journaled?.resume ?? null;
+  // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.
+  const resume = journaled?.resume && journaled.resume.lastSeq > 0 ? journaled.resume : null;
   const afterSeq = resume?.lastSeq ?? 0;
   if (resume) repairLog(logPath, afterSeq, journaled!.journal);
 
@@ -137,10 +141,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     session.restore();
     raiseFlagHalt(parts.control, flags);
     bus.endCycle();
-    if (journaled) {
+    if (journaled && !journaled.resume) {
       journaled.journal.createRun({ runId, mode: 'static', options: runMeaning(opts, strategy.name, strategyHash, inputs), runStart, warmupBars: [] });
-      segment = journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
     }
+    if (journaled) segment = journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
   }
   await opened.startControl();
 
@@ -149,6 +153,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: null, logPath: join(outDir, 'events.ndjson') })
     : null;
   let error: string | undefined;
+  let sinceCommit = 0;
   const source = new CsvBarSource({
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
@@ -183,6 +188,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         engine.cycle(bar);
         watchdog?.end();
         bus.endCycle();
+        // The journal commits every so many cycles as well as between chunks: a crash loses few.
+        if (journaled && ++sinceCommit >= COMMIT_EVERY_CYCLES) {
+          sinceCommit = 0;
+          bus.flush();
+        }
       },
       skip: (event) => {
         if (drop.skips > 0) {

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
 import { ofType, runCli } from '../helpers/run-cli.ts';
@@ -93,6 +93,8 @@ test('--max-drawdown-pct: a latched drawdown halt, persisted in the state folder
   assert.equal(existsSync(join(state, 'lock')), false, 'the lock is released at the end');
   assert.equal(existsSync(join(state, 'control.json')), false);
 
+  // The journal is what a resume restores from; without it (a new run in the same folder), halts.json still holds the latched halt.
+  rmSync(join(state, 'journal.sqlite'));
   const again = await runCli(t, args);
   assert.equal(again.code, 0, again.stderr);
   const start = again.events[0] as { restoredHalts?: Array<{ reason: string }> };

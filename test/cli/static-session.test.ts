@@ -29,8 +29,11 @@ test('a halt file present at start: HALTED before the first bar, every order rej
   assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
   assert.equal(ofType(run, 'fill').length, 0);
 
-  writeFileSync(join(state, 'HALT'), 'reducing\n');
-  const reducing = await runCli(t, [...BASE, '--state', state]);
+  // A new session (another folder): the same folder would resume the run above.
+  const other = join(await tempDir(t), 'state');
+  mkdirSync(other);
+  writeFileSync(join(other, 'HALT'), 'reducing\n');
+  const reducing = await runCli(t, [...BASE, '--state', other]);
   assert.deepEqual(ofType(reducing, 'halt').map((h) => [h.severity, h.state]), [['reducing', 'REDUCING']]);
   assert.ok(ofType(reducing, 'reject').length > 0 && ofType(reducing, 'reject').every((r) => r.reason === 'reduce_only'), 'sma-cross entries are refused as growing');
 });
