@@ -6,7 +6,15 @@
  */
 import { closeSync, existsSync, openSync, readSync, ftruncateSync, writeSync, fstatSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InputFile, RunResumeEvent } from '../events/types.ts';
+import type { InputFile, RunResumeEvent, RunStartEvent } from '../events/types.ts';
+import type { Bar } from '../domain/types.ts';
+import { formatMoney } from '../domain/price.ts';
+import { formatLots } from '../broker/instrument.ts';
+import type { Flags } from '../config/flags.ts';
+import { replay, type ReplayHooks, type ReplayResult } from '../journal/replay.ts';
+import type { LoopParts } from '../session/loop-parts.ts';
+import type { Session } from '../session/session.ts';
+import { applyFlagNow } from './session-wiring.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
 import type { JournalRun } from '../journal/journal.ts';
@@ -129,4 +137,70 @@ export function repairLog(path: string, lastSeq: number, journal: SqliteJournal)
 
 export function resumeMarker(segment: number, afterSeq: number, restored: Record<string, unknown>): RunResumeEvent {
   return { type: 'run_resume', segment, afterSeq, restored };
+}
+
+export interface BeginInput {
+  readonly journaled: OpenedJournal | null;
+  readonly parts: LoopParts;
+  readonly session: Session;
+  readonly flags: Flags;
+  /** Writes the resume marker straight to the log (it takes no seq of its own). */
+  readonly mark: (seq: number, event: RunResumeEvent) => void;
+  /** A fresh start: emits run_start and raises the start-up halts; returns run_start for the journal. */
+  readonly fresh: () => RunStartEvent;
+  /** Warm-up bars of a fresh start, for the journal (realtime: loaded over REST). */
+  readonly warmupBars?: readonly Bar[];
+  readonly mode: 'static' | 'realtime';
+  readonly runId: string;
+  readonly meaning: Record<string, string>;
+  readonly startedAt: number | null;
+  readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded'>>;
+}
+
+export interface Begun {
+  /** The journal's segment for this start (0 without a journal). */
+  readonly segment: number;
+  /** What a resume replayed, or null for a fresh start. */
+  readonly replayed: ReplayResult | null;
+}
+
+/**
+ * Starts a session's record: a fresh run writes its run_start and start-up halts (and, journaled,
+ * creates the run); a resumed one replays its journal through the loop (its outputs already hold
+ * what that regenerates), leaves its marker in the log, and then takes the environment as it is
+ * now (the flag, the halt file) — the halts it had come back from the journal, not halts.json.
+ */
+export function beginOrResume(input: BeginInput): Begun {
+  const { journaled, parts, session } = input;
+  const resume = journaled?.resume && journaled.resume.lastSeq > 0 ? journaled.resume : null;
+  if (!resume) {
+    const runStart = input.fresh();
+    if (journaled && !journaled.resume) {
+      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [] });
+    }
+    const segment = journaled ? journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt }) : 0;
+    return { segment, replayed: null };
+  }
+  const { journal } = journaled!;
+  const replayed = replay(journal.units(), resume.run.warmupBars, { parts, applyCommand: (c) => session.replayCommand(c), ...input.replay });
+  if (replayed.lastSeq !== resume.lastSeq) {
+    throw new UsageError(`the journal ${journal.path} does not replay to its own end (seq ${replayed.lastSeq} of ${resume.lastSeq}): the code or the inputs changed under it. Run tradeloop verify on it to see where.`);
+  }
+  const { broker, trading } = parts;
+  const restored = {
+    cycles: replayed.cycles, cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), halts: trading.reasons(),
+    positions: positionsOf(parts),
+  };
+  const segment = journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
+  input.mark(resume.lastSeq, resumeMarker(segment, resume.lastSeq, restored));
+  session.restore({ persistedHalts: false });
+  applyFlagNow(parts.control, input.flags);
+  return { segment, replayed };
+}
+
+function positionsOf(parts: LoopParts): Record<string, string> {
+  const { broker } = parts;
+  const out: Record<string, string> = {};
+  for (const s of broker.symbols()) if (broker.position(s) !== 0) out[s] = formatLots(broker.position(s), broker.instrument(s));
+  return out;
 }

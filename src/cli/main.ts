@@ -76,7 +76,7 @@ async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Pro
   const strategyHash = existsSync(strategyPath) ? await sha256File(strategyPath) : null;
   if (opts.source === 'realtime') {
     const { runRealtime } = await import('./realtime-run.ts');
-    return runRealtime(opts, flags, strategy, io);
+    return runRealtime(opts, flags, strategy, io, {}, strategyHash);
   }
   const result = await runStatic(opts, flags, strategy, strategyHash, io);
   return result.exitCode;

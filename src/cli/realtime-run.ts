@@ -29,6 +29,9 @@ import { buildLoop, raiseFlagHalt, runStartEvent } from '../session/loop-parts.t
 import type { Session } from '../session/session.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
+import { journalFailure } from './session-wiring.ts';
+import { beginOrResume, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { AfterSeq } from '../sinks/after-seq.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -66,7 +69,7 @@ async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, c
   throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
 }
 
-export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}): Promise<number> {
+export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}, strategyHash: string | null = null): Promise<number> {
   const clock = hooks.clock ?? systemClock;
   const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
@@ -85,15 +88,27 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   }
 
   const startedAt = clock.now();
-  const runId = `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null, cash: String(opts.cash), feeBpsE4: String(opts.feeBpsE4), slippageBpsE4: String(opts.slippageBpsE4), maxPositionNotional: String(opts.maxPositionNotional), maxGrossExposure: String(opts.maxGrossExposure) }, startedAt }).slice(0, 8)}`;
+  // The session is journaled in its state folder; a journal that holds this run resumes it, under its own run id.
+  const meaning = runMeaning(opts, strategy.name, strategyHash, []);
+  let failed: ((err: Error) => void) | null = null;
+  const onJournalFailure = (err: Error): void => failed?.(err);
+  let journaled = stateDir ? openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
+  const runId = journaled?.resume?.run.runId
+    ?? `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
+  // A realtime run always has a state folder: its own --state, or its artifacts folder.
+  const state = stateDir ?? openStateDir(outDir)!;
+  journaled ??= openJournal(state, opts, 'realtime', meaning, onJournalFailure);
+  const logPath = join(outDir, 'events.ndjson');
+  const afterSeq = journaled.resume?.lastSeq ?? 0;
+  if (afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
 
   const counter = new EventCounter();
-  const writer = new NdjsonWriter(join(outDir, 'events.ndjson'), { durable: true });
+  const writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0 });
   const statistics = new RunStatistics(outDir);
-  // A realtime run always has a state folder: its own --state, or its artifacts folder.
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: stateDir ?? openStateDir(outDir), counter, io, sinks: [writer, statistics, ...(hooks.sinks ?? [])], clock });
+  const own = [afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer, statistics, journaled.sink, ...(hooks.sinks ?? [])];
+  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: state, counter, io, sinks: own, clock, muteThrough: afterSeq });
   const { bus } = opened;
   const newest = new Map<string, number>();
   const parts = buildLoop(opts, strategy, bus, {
@@ -122,6 +137,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
     latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
     beforeCycle: () => session?.applyPending(),
+    noteBar: (newestOpenTime) => journaled.sink.noteBar({ newestOpenTime }),
     watchdog,
     isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
     onDrained: () => feed?.resumeReading(),
@@ -139,16 +155,36 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     receivedAt: (s) => loop.receivedAt.get(s),
     feedCounters: () => (feed ? { ...feedCounters(feed), connections: feed.connections } : {}),
     queueDepth: () => loop.queued,
+    recorder: journaled.sink,
   });
+  const live = session;
+  failed = journalFailure(live, journaled.journal.path);
 
-  bus.emit(runStartEvent(opts, runId, strategy, [], opened.persisted));
-  session.restore();
-  raiseFlagHalt(parts.control, flags);
   const warmupBars: Record<string, number> = {};
-  for (const [symbol, bars] of history.bars) {
-    for (const bar of bars) engine.warmup(bar);
-    warmupBars[symbol] = bars.length;
-  }
+  const begun = beginOrResume({
+    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt,
+    warmupBars: [...history.bars.values()].flat(),
+    mark: (seq, marker) => writer.write(seq, marker),
+    fresh: () => {
+      const runStart = runStartEvent(opts, runId, strategy, [], opened.persisted);
+      bus.emit(runStart);
+      live.restore();
+      raiseFlagHalt(parts.control, flags);
+      for (const [symbol, bars] of history.bars) {
+        for (const bar of bars) engine.warmup(bar);
+        warmupBars[symbol] = bars.length;
+      }
+      return runStart;
+    },
+    replay: {
+      newest,
+      onCycle: (bar) => (loop.barsBySymbol[bar.symbol] = (loop.barsBySymbol[bar.symbol] ?? 0) + 1),
+      onRecorded: ({ event: e }) => {
+        if (e.type === 'latency' && e.source === 'ws') loop.recordLatency(e.networkMs, e.queueMs, e.sliceMs, e.modelMs, e.brokerMs, e.totalMs);
+      },
+    },
+  });
+  if (begun.replayed) for (const bar of journaled.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
   bus.endCycle();
   bus.flush();
   const endpoint = await opened.startControl();
@@ -158,7 +194,8 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset,
     ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
   }, loop);
-  for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, openTime);
+  // After a resume each symbol goes on from the last bar it decided: the outage is backfilled, each missed bar decided once.
+  for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, begun.replayed && engine.barTime(symbol) > 0 ? engine.barTime(symbol) : openTime);
 
   const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
 
@@ -198,6 +235,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
   });
   bus.emit({ type: 'run_end', summary });
+  journaled.sink.close();
+  if (!journaled.sink.failed) journaled.journal.endSegment(begun.segment, summary.status, summary);
+  journaled.journal.close();
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));

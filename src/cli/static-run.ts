@@ -21,11 +21,9 @@ import { buildSummary, formatSummary, quietLine } from './run-summary.ts';
 import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
-import { journalFailure, applyFlagNow } from './session-wiring.ts';
-import { openJournal, repairLog, resumeMarker, runMeaning } from './journal-wiring.ts';
-import { replay } from '../journal/replay.ts';
+import { journalFailure } from './session-wiring.ts';
+import { beginOrResume, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { AfterSeq } from '../sinks/after-seq.ts';
-import { formatMoney } from '../domain/price.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import type { CliIo } from './cli-io.ts';
@@ -99,12 +97,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   let failed: ((err: Error) => void) | null = null;
   const journaled = stateDir ? openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err)) : null;
   // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.
-  const resume = journaled?.resume && journaled.resume.lastSeq > 0 ? journaled.resume : null;
-  const afterSeq = resume?.lastSeq ?? 0;
-  if (resume) repairLog(logPath, afterSeq, journaled!.journal);
+  const afterSeq = journaled?.resume?.lastSeq ?? 0;
+  if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
-  const writer = new ThreadedNdjsonWriter(logPath, { append: resume !== null });
+  const writer = new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
   const statistics = new RunStatistics(outDir);
   const own = [afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer, statistics, ...(journaled ? [journaled.sink] : [])];
   const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: own, muteThrough: afterSeq });
@@ -120,32 +117,27 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const warmupBars: Record<string, number> = {};
   const skipReasons = new SkipReasons();
   // A resume decides again what the journal holds (its outputs already have it), then reads on.
-  let drop = { bars: 0, skips: 0, warmups: false };
-  let segment = 0;
-  if (resume) {
-    const done = replay(journaled!.journal.units(), resume.run.warmupBars, {
-      parts, applyCommand: (c) => session.replayCommand(c),
+  const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
+  const begun = beginOrResume({
+    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null,
+    mark: (seq, marker) => writer.write(seq, marker),
+    fresh: () => {
+      const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
+      bus.emit(runStart);
+      session.restore();
+      raiseFlagHalt(parts.control, flags);
+      bus.endCycle();
+      return runStart;
+    },
+    replay: {
       onCycle: (bar) => (barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1),
       onRecorded: (e) => e.event.type === 'skip' && skipReasons.add(e.event),
-    });
-    for (const bar of resume.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
-    if (done.lastSeq !== afterSeq) throw new UsageError(`--state ${stateDir!.path}: the journal does not replay to its own end (seq ${done.lastSeq} of ${afterSeq}); run tradeloop verify --state ${stateDir!.path}.`);
-    drop = { bars: done.cycles, skips: done.skips, warmups: true };
-    segment = journaled!.journal.beginSegment({ kind: 'resume', afterSeq, startedAt: null });
-    writer.write(afterSeq, resumeMarker(segment, afterSeq, { cycles: done.cycles, cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), halts: parts.trading.reasons() }));
-    session.restore({ persistedHalts: false });
-    applyFlagNow(parts.control, flags);
-  } else {
-    const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
-    bus.emit(runStart);
-    session.restore();
-    raiseFlagHalt(parts.control, flags);
-    bus.endCycle();
-    if (journaled && !journaled.resume) {
-      journaled.journal.createRun({ runId, mode: 'static', options: runMeaning(opts, strategy.name, strategyHash, inputs), runStart, warmupBars: [] });
-    }
-    if (journaled) segment = journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-  }
+    },
+  });
+  const segment = begun.segment;
+  // What the replay decided again is not read again from the files: those bars, skips and warm-ups are dropped.
+  const drop = { bars: begun.replayed?.cycles ?? 0, skips: begun.replayed?.skips ?? 0, warmups: begun.replayed !== null };
+  if (begun.replayed) for (const bar of journaled!.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
   await opened.startControl();
 
   // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.

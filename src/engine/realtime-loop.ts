@@ -19,6 +19,8 @@ export interface RealtimeLoopOptions {
   readonly control: TradingControl;
   /** Runs before every cycle: operator commands queued meanwhile apply here, between two cycles. */
   readonly beforeCycle?: () => void;
+  /** Before each cycle: the bar age its stamp carries, for the journal (a replay must see it to refuse alike). */
+  readonly noteBar?: (newestOpenTime: number) => void;
   /** Marks each cycle for the watchdog thread, which ends a process whose strategy never returns. */
   readonly watchdog?: { begin(symbol: string, openTime: number): void; end(): void } | null;
   readonly bus: EventBus;
@@ -128,6 +130,7 @@ export class RealtimeLoop implements FeedPort {
     this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
     this.options.newest.set(bar.symbol, item.newestOpenTime);
     this.receivedAt.set(bar.symbol, item.recvWall);
+    this.options.noteBar?.(item.newestOpenTime);
     const watchdog = this.options.watchdog;
     watchdog?.begin(bar.symbol, bar.openTime);
     const t = engine.cycle(bar)!;
@@ -150,13 +153,7 @@ export class RealtimeLoop implements FeedPort {
       modelMs: round3(modelMs), brokerMs: round3(brokerMs), totalMs: round3(totalMs),
     });
     if (source === 'ws') {
-      this.latency.record('network', Math.max(0, networkMs));
-      this.latency.record('queue', queueMs);
-      this.latency.record('slice', sliceMs);
-      this.latency.record('pipeline', queueMs + modelMs + brokerMs);
-      this.latency.record('model', modelMs);
-      this.latency.record('broker', brokerMs);
-      this.latency.record('total', Math.max(0, totalMs));
+      this.recordLatency(networkMs, queueMs, sliceMs, modelMs, brokerMs, totalMs);
       const now = clock.monotonic();
       if (totalMs > this.options.latencyAlertMs && now - this.lastLatencyAlert >= LATENCY_ALERT_EVERY_MS) {
         this.lastLatencyAlert = now;
@@ -166,6 +163,17 @@ export class RealtimeLoop implements FeedPort {
     bus.endCycle();
     // A slice released by its grace timer runs outside drain(): flush it now.
     if (!this.draining) bus.flush();
+  }
+
+  /** One live bar's segments into the percentiles (a resume feeds the journaled ones here too). */
+  recordLatency(networkMs: number, queueMs: number, sliceMs: number, modelMs: number, brokerMs: number, totalMs: number): void {
+    this.latency.record('network', Math.max(0, networkMs));
+    this.latency.record('queue', queueMs);
+    this.latency.record('slice', sliceMs);
+    this.latency.record('pipeline', queueMs + modelMs + brokerMs);
+    this.latency.record('model', modelMs);
+    this.latency.record('broker', brokerMs);
+    this.latency.record('total', Math.max(0, totalMs));
   }
 
   private emitAlert(kind: AlertKind, message: string): void {

@@ -149,22 +149,27 @@ test('the halt file halts a running session at the next poll; its removal lifts 
   }
 });
 
-test('a restart with the same --state is halted before its first bar by the operator halt it left; resume lifts it', async () => {
+test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left; resume lifts it', async () => {
   const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
+    await fake.waitForConnections(1);
+    await decide(fake, first, 0, 100);
     assert.equal((await cli('halt', '--state', state, '--reason', 'overnight')).code, 0);
     await first.stop();
     const second = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
     try {
       const events = second.events();
-      assert.deepEqual((events[0] as { restoredHalts?: unknown[] }).restoredHalts, [{ reason: 'operator', source: 'operator', severity: 'halted', detail: 'overnight' }]);
-      assert.equal(events[1]!.type, 'halt');
-      assert.equal(second.session.status().state, 'HALTED');
+      assert.equal(events[0]!.runId, first.events()[0]!.runId, 'the same run, resumed');
+      const marker = events.findIndex((e) => e.type === 'run_resume');
+      assert.ok(marker > 0, 'a run_resume marker');
+      assert.ok(events.slice(0, marker).some((e) => e.type === 'halt' && e.reason === 'operator' && e.detail === 'overnight'));
+      assert.equal(second.session.status().state, 'HALTED', 'restored before the first bar');
+      assert.deepEqual(second.session.status().positions.map((p) => p.qty), ['0.001'], 'and the position with it');
       await fake.waitForConnections(2);
-      await decide(fake, second, 0, 100);
-      assert.equal(second.of('reject')[0]!.reason, 'trading_halted');
+      await decide(fake, second, 1, 100);
+      assert.equal(second.of('reject').at(-1)!.reason, 'trading_halted');
       const resume = await cli('resume', '--state', state);
       assert.equal(resume.code, 0, resume.err);
       const persisted = JSON.parse(readFileSync(join(state, 'halts.json'), 'utf8')) as { halts: unknown[] };
