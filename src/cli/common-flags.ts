@@ -9,9 +9,9 @@ import type { UsageError } from './usage-error.ts';
 
 export type Refuse = (message: string) => UsageError;
 
-export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, refuse: Refuse) {
+export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(argv: readonly string[], options: O, refuse: Refuse, allowPositionals = false) {
   try {
-    return parseArgs({ args: attachDashValues(argv, options, refuse), allowPositionals: false, strict: true, options });
+    return parseArgs({ args: attachDashValues(argv, options, refuse), allowPositionals, strict: true, options });
   } catch (err) {
     throw refuse((err as Error).message);
   }

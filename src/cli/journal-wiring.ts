@@ -154,6 +154,8 @@ export interface BeginInput {
   readonly runId: string;
   readonly meaning: Record<string, string>;
   readonly startedAt: number | null;
+  /** The run's command line, kept for `tradeloop verify`. */
+  readonly argv: readonly string[];
   readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded'>>;
 }
 
@@ -176,7 +178,7 @@ export function beginOrResume(input: BeginInput): Begun {
   if (!resume) {
     const runStart = input.fresh();
     if (journaled && !journaled.resume) {
-      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [] });
+      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: input.argv, cwd: process.cwd() });
     }
     const segment = journaled ? journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt }) : 0;
     return { segment, replayed: null };

@@ -25,6 +25,8 @@ Commands:
   tradeloop flatten --state DIR [--symbols]   cancel resting orders and close positions, even while halted
   tradeloop report RUN_DIR [--out FILE]       write a run's self-contained HTML report (RUN_DIR/report.html)
   tradeloop dashboard --state DIR [--open]    print (and open) the URL of a running session's live dashboard
+  tradeloop verify RUN_DIR|--state DIR         decide a journaled session again and check it against its journal
+  tradeloop export --state DIR --format F     write the journal's events, trades, equity or bars (ndjson|csv)
   tradeloop help [command]
 
 Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
@@ -53,6 +55,14 @@ EXTRA_COMMANDS.set('dashboard', {
     const { dashboardCommand } = await import('../server/dashboard-command.ts');
     return (argv, _flags, io) => dashboardCommand(argv, io);
   },
+});
+EXTRA_COMMANDS.set('verify', {
+  usage: 'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject.\n',
+  load: async () => { const { verifyCommand } = await import('./verify-command.ts'); return (argv, _flags, io) => verifyCommand(argv, io); },
+});
+EXTRA_COMMANDS.set('export', {
+  usage: 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n',
+  load: async () => { const { exportCommand } = await import('./export-command.ts'); return (argv, _flags, io) => exportCommand(argv, io); },
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {
@@ -89,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
       const topic = rest[0];
       if (topic === 'run') io.stdout(RUN_USAGE);
       else if (topic && EXTRA_COMMANDS.has(topic)) io.stdout(EXTRA_COMMANDS.get(topic)!.usage);
-      else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, replay-server, status, halt, resume, flatten.`);
+      else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, ${[...EXTRA_COMMANDS.keys()].join(', ')}.`);
       else io.stdout(USAGE);
       return command === undefined ? 2 : 0;
     }
@@ -97,7 +107,7 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
     if (command === 'run') return await runCommand(rest, flags, io);
     const extra = EXTRA_COMMANDS.get(command);
     if (extra) return await (await extra.load())(rest, flags, io);
-    throw new UsageError(`unknown command ${JSON.stringify(command).slice(0, 40)}. Commands: run, replay-server, status, halt, resume, flatten, help.`);
+    throw new UsageError(`unknown command ${JSON.stringify(command).slice(0, 40)}. Commands: run, ${[...EXTRA_COMMANDS.keys()].join(', ')}, help.`);
   } catch (err) {
     if (err instanceof UsageError || err instanceof FlagError || err instanceof StrategyLoadError || err instanceof StrategyParamError) {
       io.stderr(`tradeloop: ${err.message}\n`);
@@ -108,6 +118,10 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
 }
 
 if (import.meta.main) {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const code = await main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

@@ -162,7 +162,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   const warmupBars: Record<string, number> = {};
   const begun = beginOrResume({
-    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt,
+    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt, argv: opts.argv,
     warmupBars: [...history.bars.values()].flat(),
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {

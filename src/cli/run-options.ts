@@ -28,6 +28,8 @@ const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;
 export const DEFAULT_MAX_SKIP_RATIO = 0.01;
 
 export interface RunOptions extends SessionOptions {
+  /** The arguments these options were parsed from (the journal keeps them for `tradeloop verify`). */
+  readonly argv: readonly string[];
   readonly source: SourceKind;
   readonly symbols: readonly string[];
   readonly interval: string;
@@ -288,7 +290,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   }
 
   return {
-    source, symbols, interval, minutes, dataDir, files, from, fromText: v.from ?? null, tz, barLabel,
+    argv: [...argv], source, symbols, interval, minutes, dataDir, files, from, fromText: v.from ?? null, tz, barLabel,
     strategy: v.strategy ?? 'sma-cross', params, cash, cashText,
     feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),

@@ -119,7 +119,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   // A resume decides again what the journal holds (its outputs already have it), then reads on.
   const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
   const begun = beginOrResume({
-    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null,
+    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv,
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
       const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);

@@ -49,6 +49,9 @@ export interface JournalRun {
   readonly runStart: RunStartEvent;
   /** History before the first decision, per symbol in delivery order. */
   readonly warmupBars: readonly Bar[];
+  /** The command line of the run and the folder it ran in: what `tradeloop verify` runs again. */
+  readonly argv: readonly string[];
+  readonly cwd: string;
 }
 
 export interface SegmentStart {

@@ -95,6 +95,7 @@ export class SqliteJournal implements Journal {
       runId: meta.get('run_id')!, mode: meta.get('mode') as 'static' | 'realtime',
       options: JSON.parse(meta.get('options')!) as Record<string, unknown>,
       runStart: JSON.parse(meta.get('run_start')!) as RunStartEvent, warmupBars,
+      argv: JSON.parse(meta.get('argv') ?? '[]') as string[], cwd: meta.get('cwd') ?? process.cwd(),
     };
   }
 
@@ -106,6 +107,8 @@ export class SqliteJournal implements Journal {
       put.run('mode', run.mode);
       put.run('options', JSON.stringify(run.options));
       put.run('run_start', JSON.stringify(run.runStart));
+      put.run('argv', JSON.stringify(run.argv));
+      put.run('cwd', run.cwd);
       for (const b of run.warmupBars) this.warmupRow(b);
     });
   }

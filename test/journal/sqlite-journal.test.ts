@@ -26,7 +26,7 @@ async function open(t: import('node:test').TestContext): Promise<{ path: string;
 
 test('every event type round-trips: read back, it serialises to the very line it was', async (t) => {
   const { journal } = await open(t);
-  journal.createRun({ runId: 'r', mode: 'static', options: { '--cash': '1' }, runStart: RUN_START, warmupBars: [] });
+  journal.createRun({ runId: 'r', mode: 'static', options: { '--cash': '1' }, runStart: RUN_START, warmupBars: [], argv: ['--cash', '1'], cwd: '/tmp' });
   journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
   const events = SAMPLE_EVENTS.filter((e) => e.type !== 'run_resume').map((event, i) => ({ seq: i + 1, event }));
   journal.append([{ kind: 'outside', events }]);

@@ -1,0 +1,113 @@
+/**
+ * `tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]`:
+ * what the journal holds, for a notebook. Events and bars are read off the journal as they are;
+ * trades and equity are the run's own tables, made again by replaying the journal through the loop
+ * (the same code that wrote trades.csv and equity.csv), so they cannot disagree with the journal.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatPrice } from '../domain/price.ts';
+import { serializeEvent } from '../events/serialize.ts';
+import { csvField } from '../sinks/csv-file.ts';
+import { SqliteJournal } from '../journal/sqlite-journal.ts';
+import type { CliIo } from './cli-io.ts';
+import { parseFlags } from './common-flags.ts';
+import { journalPath, replayJournal } from './journal-replay.ts';
+import { UsageError } from './usage-error.ts';
+
+export const EXPORT_USAGE = 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session\'s journal holds (default: every event) to stdout or FILE.\n';
+
+const WHAT = ['events', 'trades', 'equity', 'bars'] as const;
+
+function csvRows(header: string[], rows: Iterable<unknown[]>): string {
+  let out = header.join(',') + '\n';
+  for (const r of rows) out += r.map((v) => csvField(v === null || v === undefined ? '' : String(v))).join(',') + '\n';
+  return out;
+}
+
+/** A csv table as ndjson: one object a row, named by the header (the values as text). */
+function csvToNdjson(text: string): string {
+  const [head, ...lines] = text.trim().split('\n');
+  const names = head!.split(',');
+  return lines.map((l) => JSON.stringify(Object.fromEntries(splitCsv(l).map((v, i) => [names[i], v])))).join('\n') + (lines.length > 0 ? '\n' : '');
+}
+
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}
+
+export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const refuse = (m: string): UsageError => new UsageError(`${m}\n${EXPORT_USAGE}`);
+  const { values: v } = parseFlags(argv, {
+    state: { type: 'string' }, format: { type: 'string' }, what: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, refuse);
+  if (v.help) {
+    io.stdout(EXPORT_USAGE);
+    return 0;
+  }
+  if (!v.state) throw refuse('export needs --state DIR: the session\'s state folder (a realtime run\'s --out folder works too).');
+  const format = v.format ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'csv') throw refuse(`--format ${format}: expected ndjson or csv.`);
+  const what = (v.what ?? 'events') as (typeof WHAT)[number];
+  if (!(WHAT as readonly string[]).includes(what)) throw refuse(`--what ${what}: expected ${WHAT.join(', ')}.`);
+  let text: string;
+  if (what === 'trades' || what === 'equity') {
+    const dir = mkdtempSync(join(tmpdir(), 'tradeloop-export-'));
+    try {
+      const r = await replayJournal(v.state, dir);
+      r.journal.close();
+      const csv = readFileSync(join(dir, what === 'trades' ? 'trades.csv' : 'equity.csv'), 'utf8');
+      text = format === 'csv' ? csv : csvToNdjson(csv);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    const probe = new SqliteJournal(journalPath(v.state), { durable: false, instruments: new Map() });
+    const run = probe.readRun();
+    probe.close();
+    if (run === null) throw refuse(`${v.state}: the journal holds no run yet.`);
+    const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
+    const { makeInstrument } = await import('../broker/instrument.ts');
+    const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
+    const journal = new SqliteJournal(journalPath(v.state), { durable: false, instruments });
+    try {
+      if (what === 'events') {
+        const events = [...journal.events(1)];
+        text = format === 'ndjson'
+          ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
+          : csvRows(['seq', 'type', 'symbol', 'openTime', 'fields'], events.map(({ seq, event }) => {
+            const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
+            return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
+          }));
+      } else {
+        const rows: unknown[][] = [];
+        for (const u of journal.units()) {
+          if (u.kind !== 'cycle' || !u.bar) continue;
+          const b = u.bar;
+          rows.push([b.symbol, b.interval, new Date(b.openTime).toISOString(), formatPrice(b.open), formatPrice(b.high), formatPrice(b.low), formatPrice(b.close), b.volume, b.source, u.provenance?.file ?? '', u.provenance?.line ?? '', u.provenance?.newestOpenTime ?? '']);
+        }
+        const header = ['symbol', 'interval', 'openTime', 'open', 'high', 'low', 'close', 'volume', 'origin', 'file', 'line', 'newestOpenTime'];
+        text = format === 'csv' ? csvRows(header, rows) : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
+      }
+    } finally {
+      journal.close();
+    }
+  }
+  if (v.out) {
+    writeFileSync(v.out, text);
+    io.stderr(`tradeloop export: ${what} as ${format} written to ${v.out}\n`);
+  } else io.stdout(text);
+  return 0;
+}
