@@ -15,6 +15,7 @@ import { replay, type ReplayHooks, type ReplayResult } from '../journal/replay.t
 import type { LoopParts } from '../session/loop-parts.ts';
 import type { Session } from '../session/session.ts';
 import { applyFlagNow } from './session-wiring.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
 import type { JournalRun } from '../journal/journal.ts';
@@ -139,6 +140,19 @@ export function resumeMarker(segment: number, afterSeq: number, restored: Record
   return { type: 'run_resume', segment, afterSeq, restored };
 }
 
+/** The command line as the journal keeps it: URLs (which may carry credentials or tokens) redacted. */
+function withoutSecrets(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const m = /^(--(?:ws-url|rest-url|alert-webhook))(?:=(.*))?$/.exec(a);
+    if (m && m[2] !== undefined) out.push(`${m[1]}=${redactUrl(m[2])}`);
+    else if (m && i + 1 < argv.length) out.push(a, redactUrl(argv[++i]!));
+    else out.push(a);
+  }
+  return out;
+}
+
 export interface BeginInput {
   readonly journaled: OpenedJournal | null;
   readonly parts: LoopParts;
@@ -178,7 +192,7 @@ export function beginOrResume(input: BeginInput): Begun {
   if (!resume) {
     const runStart = input.fresh();
     if (journaled && !journaled.resume) {
-      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: input.argv, cwd: process.cwd() });
+      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: withoutSecrets(input.argv), cwd: process.cwd() });
     }
     const segment = journaled ? journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt }) : 0;
     return { segment, replayed: null };
