@@ -191,11 +191,8 @@ export function beginOrResume(input: BeginInput): Begun {
   const resume = journaled?.resume && journaled.resume.lastSeq > 0 ? journaled.resume : null;
   if (!resume) {
     const runStart = input.fresh();
-    if (journaled && !journaled.resume) {
-      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: withoutSecrets(input.argv), cwd: process.cwd() });
-    }
-    const segment = journaled ? journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt }) : 0;
-    return { segment, replayed: null };
+    if (journaled) return { segment: startJournal(journaled, input, runStart), replayed: null };
+    return { segment: 0, replayed: null };
   }
   const { journal } = journaled!;
   const replayed = replay(journal.units(), resume.run.warmupBars, { parts, applyCommand: (c) => session.replayCommand(c), ...input.replay });
@@ -212,6 +209,29 @@ export function beginOrResume(input: BeginInput): Begun {
   session.restore({ persistedHalts: false });
   applyFlagNow(parts.control, input.flags);
   return { segment, replayed };
+}
+
+/** A fresh run's identity and first segment in the journal; a journal that cannot take them refuses the start. */
+function startJournal(journaled: OpenedJournal, input: BeginInput, runStart: RunStartEvent): number {
+  try {
+    if (!journaled.resume) {
+      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: withoutSecrets(input.argv), cwd: process.cwd() });
+    }
+    return journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt });
+  } catch (err) {
+    throw new UsageError(`${journaled.journal.path}: cannot start the journal (${(err as Error).message}). Free the disk, or stop whatever holds the file.`);
+  }
+}
+
+/** The end of a segment; a journal that can no longer take it is said on stderr (the summary is written anyway). */
+export function endJournal(journaled: OpenedJournal, segment: number, status: string, summary: unknown, stderr: (t: string) => void): void {
+  journaled.sink.close();
+  try {
+    if (segment > 0 && !journaled.sink.failed) journaled.journal.endSegment(segment, status, summary);
+  } catch (err) {
+    stderr(`tradeloop: the journal ${journaled.journal.path} could not record the end of this segment (${(err as Error).message}); a resume replays it all the same.\n`);
+  }
+  journaled.journal.close();
 }
 
 function positionsOf(parts: LoopParts): Record<string, string> {

@@ -30,7 +30,7 @@ import type { Session } from '../session/session.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
 import { journalFailure } from './session-wiring.ts';
-import { beginOrResume, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { beginOrResume, type Begun, endJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { AfterSeq } from '../sinks/after-seq.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
@@ -161,7 +161,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   failed = journalFailure(live, journaled.journal.path);
 
   const warmupBars: Record<string, number> = {};
-  const begun = beginOrResume({
+  let begun: Begun;
+  try {
+    begun = beginOrResume({
     journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt, argv: opts.argv,
     warmupBars: [...history.bars.values()].flat(),
     mark: (seq, marker) => writer.write(seq, marker),
@@ -184,6 +186,12 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
       },
     },
   });
+  } catch (err) {
+    // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
+    journaled?.journal.close();
+    await opened.close();
+    throw err;
+  }
   if (begun.replayed) for (const bar of journaled.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
   bus.endCycle();
   bus.flush();
@@ -235,9 +243,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
   });
   bus.emit({ type: 'run_end', summary });
-  journaled.sink.close();
-  if (!journaled.sink.failed) journaled.journal.endSegment(begun.segment, summary.status, summary);
-  journaled.journal.close();
+  endJournal(journaled, begun.segment, summary.status, summary, io.stderr);
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));

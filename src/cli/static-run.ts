@@ -22,7 +22,7 @@ import { buildLoop, lotSizesOf, raiseFlagHalt, runStartEvent } from '../session/
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
 import { journalFailure } from './session-wiring.ts';
-import { beginOrResume, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { beginOrResume, type Begun, endJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { AfterSeq } from '../sinks/after-seq.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
@@ -118,7 +118,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const skipReasons = new SkipReasons();
   // A resume decides again what the journal holds (its outputs already have it), then reads on.
   const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
-  const begun = beginOrResume({
+  let begun: Begun;
+  try {
+    begun = beginOrResume({
     journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv,
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
@@ -134,6 +136,12 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       onRecorded: (e) => e.event.type === 'skip' && skipReasons.add(e.event),
     },
   });
+  } catch (err) {
+    // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
+    journaled?.journal.close();
+    await opened.close();
+    throw err;
+  }
   const segment = begun.segment;
   // What the replay decided again is not read again from the files: those bars, skips and warm-ups are dropped.
   const drop = { bars: begun.replayed?.cycles ?? 0, skips: begun.replayed?.skips ?? 0, warmups: begun.replayed !== null };
@@ -223,11 +231,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
   });
   bus.emit({ type: 'run_end', summary });
-  if (journaled) {
-    journaled.sink.close();
-    if (segment > 0 && !journaled.sink.failed) journaled.journal.endSegment(segment, summary.status, summary);
-    journaled.journal.close();
-  }
+  if (journaled) endJournal(journaled, segment, summary.status, summary, io.stderr);
   await opened.close();
   writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
