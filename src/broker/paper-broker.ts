@@ -8,7 +8,7 @@
  */
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
 import type { Bar, Fill, Order, Side } from '../domain/types.ts';
-import type { AccountView } from '../risk/account-view.ts';
+import type { AccountView } from './account-view.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 
 export interface BrokerConfig {

@@ -11,6 +11,7 @@ import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instr
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
+import type { LoopConfig } from '../session/loop-config.ts';
 import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE, type SessionOptions } from './session-options.ts';
 import { numberFlag } from './flag-numbers.ts';
 
@@ -27,7 +28,7 @@ const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-al
 const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;
 export const DEFAULT_MAX_SKIP_RATIO = 0.01;
 
-export interface RunOptions extends SessionOptions {
+export interface RunOptions extends SessionOptions, LoopConfig {
   /** The arguments these options were parsed from (the journal keeps them for `tradeloop verify`). */
   readonly argv: readonly string[];
   readonly source: SourceKind;

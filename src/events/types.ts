@@ -13,7 +13,7 @@ export type Ticks = number;
 export type Money = bigint;
 
 import type { BarOrigin } from '../domain/types.ts';
-import type { StatsSummary } from '../stats/stats-summary.ts';
+import type { StatsSummary } from './summary-stats.ts';
 import type {
   AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
   TradingStateName,

@@ -13,7 +13,7 @@ import { orderSanity } from './checks/order-sanity.ts';
 import { priceBand } from './checks/price-band.ts';
 import { reduceOnly } from './checks/reduce-only.ts';
 import { tradingStateCheck } from './checks/trading-state-check.ts';
-import type { AccountView } from './account-view.ts';
+import type { AccountView } from '../broker/account-view.ts';
 import type { TradingState } from './trading-state.ts';
 
 export type { GateRequest, Refusal, RiskLimits } from './checks/check.ts';

@@ -8,7 +8,7 @@ import type { Session } from '../session/session.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import type { WebhookStats } from '../sinks/webhook-alerts.ts';
 import type { Clock } from '../telemetry/clock.ts';
-import { SessionMetrics } from '../telemetry/metrics.ts';
+import { SessionMetrics } from './metrics.ts';
 import { HealthMonitor } from './health.ts';
 import { LiveState } from './live-state.ts';
 import { DashboardStream } from './dashboard-stream.ts';

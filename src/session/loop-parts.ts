@@ -17,7 +17,7 @@ import type { HaltChange } from '../risk/trading-state.ts';
 import { TradingState } from '../risk/trading-state.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
-import type { RunOptions } from '../cli/run-options.ts';
+import type { LoopConfig } from './loop-config.ts';
 
 export interface LoopParts {
   readonly broker: PaperBroker;
@@ -40,13 +40,13 @@ export interface LoopWiring {
   readonly onHaltChange?: (change: HaltChange, kind: 'raise' | 'lift') => void;
 }
 
-export function lotSizesOf(opts: RunOptions): Record<string, string> {
+export function lotSizesOf(opts: LoopConfig): Record<string, string> {
   const lotSizes: Record<string, string> = {};
   for (const s of opts.symbols) lotSizes[s] = opts.instruments.get(s)!.lotStep;
   return lotSizes;
 }
 
-export function buildLoop(opts: RunOptions, strategy: Strategy, bus: EventBus, wiring: LoopWiring): LoopParts {
+export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, wiring: LoopWiring): LoopParts {
   const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
   const trading = new TradingState();
   let engine: Engine | null = null;
@@ -73,7 +73,7 @@ export function buildLoop(opts: RunOptions, strategy: Strategy, bus: EventBus, w
 }
 
 /** The optional limits that are set, for run_start (absent when none is, so older logs read the same). */
-function limitsOf(opts: RunOptions): Record<string, string | number> | null {
+function limitsOf(opts: LoopConfig): Record<string, string | number> | null {
   const l: Record<string, string | number> = {};
   if (opts.maxOrdersPerMinute !== null) l.maxOrdersPerMinute = opts.maxOrdersPerMinute;
   if (opts.priceBandPctE4 !== null) l.priceBandPct = Number(opts.priceBandPctE4) / 10_000;
@@ -84,7 +84,7 @@ function limitsOf(opts: RunOptions): Record<string, string | number> | null {
   return Object.keys(l).length > 0 ? l : null;
 }
 
-export function runStartEvent(opts: RunOptions, runId: string, strategy: Strategy, inputs: readonly InputFile[], restored: RunStartEvent['restoredHalts'] = []): RunStartEvent {
+export function runStartEvent(opts: LoopConfig, runId: string, strategy: Strategy, inputs: readonly InputFile[], restored: RunStartEvent['restoredHalts'] = []): RunStartEvent {
   const realtime = opts.source === 'realtime';
   const limits = limitsOf(opts);
   return {

@@ -6,24 +6,9 @@
 import { divRound, fromUnits } from './decimal.ts';
 import { round } from './round.ts';
 import type { Trip } from './round-trips.ts';
+import type { TripFigures } from '../events/summary-stats.ts';
 
-export interface TripFigures {
-  readonly roundTrips: number;
-  readonly wins: number;
-  readonly losses: number;
-  /** wins / roundTrips × 100; null without trips. */
-  readonly winRatePct: number | null;
-  /** Σ winning PnL / |Σ losing PnL|; null without a losing trip (or without trips). */
-  readonly profitFactor: number | null;
-  /** Exact decimal strings (averages rounded to 1e-8); null when there is no such trip. */
-  readonly netPnl: string;
-  readonly fees: string;
-  readonly avgWin: string | null;
-  readonly avgLoss: string | null;
-  readonly largestWin: string | null;
-  readonly largestLoss: string | null;
-  readonly avgBarsHeld: number | null;
-}
+export type { TripFigures } from '../events/summary-stats.ts';
 
 export class TripStats {
   private n = 0;

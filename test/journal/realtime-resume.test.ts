@@ -97,3 +97,45 @@ test('killed at several points and resumed: every bar decided exactly once, no o
     }
   }
 });
+
+test('against the replay server: killed mid-tape and resumed, the session decides exactly what the csv run decides', async () => {
+  const { startReplayServer } = await import('../../src/replay/replay-server.ts');
+  const { main } = await import('../../src/cli/main.ts');
+  const sample = join(ROOT, 'data', 'sample');
+  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
+  const csvOut = mkdtempSync(join(tmpdir(), 'tl-rt-csv-'));
+  assert.equal(await main(['run', '--source', 'csv', '--data', sample, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {}), 0);
+  const trading = (path: string): string[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((e) => ['decision', 'order', 'fill', 'cancel', 'reject'].includes(String(e.type))).map(({ seq: _s, ...rest }) => JSON.stringify(rest));
+  const want = trading(join(csvOut, 'events.ndjson'));
+  // Each client its own tape from the start, at full speed: the resumed one is sent again what it
+  // already decided (skipped as out of order), then goes on where it stopped.
+  const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: sample, speed: 'max', tape: 'per-client' });
+  const base = mkdtempSync(join(tmpdir(), 'tl-rt-replay-'));
+  const state = join(base, 'state');
+  const out = join(base, 'out');
+  const args = [MAIN, 'run', '--source', 'realtime', ...common, '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--state', state, '--out', out, '--quiet', '--max-bar-age', '1000000'];
+  const start = () => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    return { child, exit: new Promise<number | null>((r) => child.once('exit', (code) => r(code))), stderr: () => stderr };
+  };
+  const decisions = (): number => existsSync(join(out, 'events.ndjson')) ? readFileSync(join(out, 'events.ndjson'), 'utf8').split('"type":"decision"').length - 1 : 0;
+  try {
+    const first = start();
+    await until(() => committedBars(join(state, 'journal.sqlite')) >= 1500, 'half the tape committed', 30_000);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const second = start();
+    await until(() => decisions() >= want.filter((e) => e.includes('"type":"decision"')).length, 'every bar decided', 60_000);
+    second.child.kill('SIGINT');
+    assert.equal(await second.exit, 0, second.stderr());
+  } finally {
+    await server.close();
+  }
+  const got = trading(join(out, 'events.ndjson'));
+  const first = got.findIndex((line, i) => line !== want[i]);
+  assert.equal(first, -1, `first difference at trading event ${first}:\n  csv      ${want[first]}\n  resumed  ${got[first]}`);
+  assert.equal(got.length, want.length);
+});

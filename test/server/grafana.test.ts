@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared-data.ts';
-import { SessionMetrics } from '../../src/telemetry/metrics.ts';
+import { SessionMetrics } from '../../src/server/metrics.ts';
 
 test('the Grafana dashboard reads only metrics the session exports', async () => {
   const dash = JSON.parse(readFileSync(join(repoRoot, 'docs', 'grafana', 'tradeloop.json'), 'utf8')) as { panels: Array<{ title: string; targets: Array<{ expr: string }> }> };

@@ -10,7 +10,7 @@ import { runCli } from '../helpers/run-cli.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { repoRoot } from '../helpers/shared-data.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import { SessionMetrics } from '../../src/telemetry/metrics.ts';
+import { SessionMetrics } from '../../src/server/metrics.ts';
 import { toUnits } from '../../src/stats/decimal.ts';
 
 /** Per symbol: bar 0 buys, bar 1 sells, bar 2 asks for zero lots (a reject), bar 3 holds. */

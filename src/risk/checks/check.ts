@@ -6,7 +6,7 @@
 import type { Instrument } from '../../broker/instrument.ts';
 import type { OrderType, Side } from '../../domain/types.ts';
 import type { OrderSender, RejectReason, TradingStateName } from '../../events/reasons.ts';
-import type { AccountView } from '../account-view.ts';
+import type { AccountView } from '../../broker/account-view.ts';
 
 export interface GateRequest {
   readonly symbol: string;

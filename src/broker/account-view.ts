@@ -1,5 +1,5 @@
 /**
- * What the risk checks may read of the account: a narrow view the paper broker implements, so a
+ * What the risk checks may read of the account: a narrow view the paper broker offers, so a
  * check never depends on the concrete broker (and a test can hand it any account it needs).
  */
 import type { Side } from '../domain/types.ts';

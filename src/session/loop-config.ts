@@ -1,0 +1,30 @@
+/**
+ * What the loop's parts are built from: the run options that shape the broker, the gate, the loss
+ * limits and run_start. The command line's RunOptions extends it (cli depends on session, never
+ * the other way round).
+ */
+import type { Instrument } from '../broker/instrument.ts';
+import type { HaltSeverity } from '../events/reasons.ts';
+
+export interface LoopConfig {
+  readonly source: 'csv' | 'realtime';
+  readonly symbols: readonly string[];
+  readonly interval: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly cash: bigint;
+  readonly feeBps: number;
+  readonly feeBpsE4: bigint;
+  readonly slippageBps: number;
+  readonly slippageBpsE4: bigint;
+  readonly maxPositionNotional: bigint;
+  readonly maxGrossExposure: bigint;
+  readonly instruments: ReadonlyMap<string, Instrument>;
+  readonly maxOrdersPerMinute: number | null;
+  readonly priceBandPctE4: bigint | null;
+  readonly maxBarAge: number;
+  readonly maxDailyLoss: bigint | null;
+  readonly maxDrawdownPctE4: bigint | null;
+  readonly onLossLimit: HaltSeverity;
+  /** The zone of the trading day (daily loss); null is UTC. */
+  readonly tz: string | null;
+}
