@@ -230,7 +230,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   await opened.finish();
   await watchdog?.stop();
   engine.finish();
-  // Closed bars the feed accepted but that still wait behind a failing backfill: never decided.
+  // Closed bars the feed accepted but never decided: still behind a backfill, or let go and missing from its answer.
   const undelivered = feed.pipeline.undelivered();
   const stats = await statistics.finish(broker);
   const summary = buildSummary({

@@ -7,11 +7,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { startReplayServer } from '../../src/replay/replay-server.ts';
+import { startReplayServer, type ReplayServer } from '../../src/replay/replay-server.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
+import { until } from '../helpers/fake-binance.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
@@ -24,7 +27,34 @@ function trading(path: string): string[] {
     .map(({ seq: _seq, at: _at, ...rest }) => JSON.stringify(rest));
 }
 
-async function compare(extra: readonly string[]): Promise<string[]> {
+/**
+ * The replay server's REST behind a proxy that answers a backfill (klines from a startTime) only
+ * once the tape has sent its last bar: the slowest backfill a healthy server can give. Every bar
+ * after the first overnight gap is then held by the feed behind it, far more than 1000 a symbol.
+ */
+async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; close(): Promise<void> }> {
+  const proxy = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', server.restUrl);
+      if (url.pathname === '/api/v3/klines' && url.searchParams.has('startTime')) {
+        await until(() => server.stats.tape === 'done', 'the tape sent its last bar', 30_000);
+      }
+      const answer = await fetch(url);
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(await answer.text());
+    })();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      proxy.closeAllConnections();
+      proxy.close(() => resolve());
+    }),
+  };
+}
+
+async function compare(extra: readonly string[], slowBackfill = false): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
   const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000', ...extra];
   const csvOut = mkdtempSync(join(tmpdir(), 'tl-parity-csv-'));
@@ -37,11 +67,12 @@ async function compare(extra: readonly string[]): Promise<string[]> {
   assert.ok(expected.some((e) => e.includes('"type":"fill"')));
 
   const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: SAMPLE, speed: 'max' });
+  const proxy = slowBackfill ? await backfillAfterTape(server) : null;
   // At --speed max a whole session's bars arrive while the overnight gap's backfill is in flight,
   // so by the stale_bar rule (bar time behind the newest delivered) they would all be stale: the
   // rule is right about that, and beside the point here, where the decisions are compared.
   const run = await startRealtime({
-    wsUrl: server.wsUrl, restUrl: server.restUrl, args: [...common, '--max-bar-age', '1000000'],
+    wsUrl: server.wsUrl, restUrl: proxy?.url ?? server.restUrl, args: [...common, '--max-bar-age', '1000000'],
     strategy: await loadStrategy('sma-cross', { pct: '30' }),
   });
   try {
@@ -54,6 +85,7 @@ async function compare(extra: readonly string[]): Promise<string[]> {
     });
   } finally {
     await run.stop();
+    await proxy?.close();
     await server.close();
   }
   const actual = trading(join(run.outDir, 'events.ndjson'));
@@ -69,6 +101,10 @@ async function compare(extra: readonly string[]): Promise<string[]> {
 
 test('csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
   await compare([]);
+});
+
+test('a backfill answered only after the whole tape was sent: every bar still decided once, from the socket, identically', async () => {
+  await compare([], true);
 });
 
 test('with a loss limit that trips, both modes halt on the same bar and cancel and refuse the same orders', async () => {

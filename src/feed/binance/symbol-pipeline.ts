@@ -5,6 +5,9 @@
  * live bars wait while it is in flight. An empty answer is success (no klines exist while a market
  * is suspended); only a failed request is retried with backoff, and it halts trading (gap) until
  * the gap is filled.
+ *
+ * Every closed bar the sequencer accepts is delivered exactly once, or counted by undelivered():
+ * held, let go while a backfill failed and still owed, or let go and then missing from the answer.
  */
 import { closeTimeOf, nextOpenTime } from '../../domain/interval.ts';
 import { isoUtc } from '../../domain/time.ts';
@@ -14,6 +17,7 @@ import { BarSequencer, type SequenceVerdict } from '../bar-sequencer.ts';
 import { Backoff } from './backoff.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
 import type { RestClient } from './rest-client.ts';
+import { ReleasedBars } from './released-bars.ts';
 
 interface SymbolState {
   /** openTime of the last bar handed to the loop. */
@@ -25,15 +29,14 @@ interface SymbolState {
   /** The window of the backfill under way, and why its last attempt failed (null: none failed). */
   window: string | null;
   lastFailure: string | null;
-  /**
-   * Held bars let go while a backfill kept failing (pending is bounded): the backfill fetches
-   * them again, up to refetchUntil (an openTime). `released` counts them until it succeeds.
-   */
-  refetchUntil: number;
-  released: number;
+  /** Held bars let go while a backfill kept failing (pending is bounded): the backfill fetches them again. */
+  released: ReleasedBars;
+  /** Let go, then missing from the backfill's answer: accepted, never to be decided. */
+  lost: number;
+  lostWhy: string | null;
 }
 
-/** Closed bars the feed accepted but never handed to the loop (they wait behind a backfill). */
+/** Closed bars the feed accepted but never handed to the loop (behind a backfill, or lost by one). */
 export interface Undelivered {
   readonly count: number;
   readonly bySymbol: Readonly<Record<string, number>>;
@@ -60,9 +63,11 @@ export interface PipelineOptions {
   /** Backfill requests in flight at once across symbols. */
   readonly maxConcurrentBackfills?: number;
   /**
-   * Closed bars held per symbol behind a backfill. Past it, the oldest are let go and fetched
-   * again by the backfill: a REST outage (a 418 ban lasts up to days) must not grow memory
-   * with every bar of every symbol while the socket keeps delivering.
+   * Closed bars held per symbol behind a failing backfill. Past it, the oldest are let go and
+   * fetched again by the backfill: a REST outage (a 418 ban lasts up to days) must not grow
+   * memory with every bar of every symbol while the socket keeps delivering. Behind a request
+   * that has not failed nothing is let go: it ends by its deadline, and bars let go would come
+   * from REST instead of the socket (a replay at full speed outruns any request).
    */
   readonly maxPendingPerSymbol?: number;
   /** A backfill started or ended: the feed derives its state again (anyBackfilling changed). */
@@ -90,7 +95,10 @@ export class SymbolPipeline {
   private state(symbol: string): SymbolState {
     let s = this.states.get(symbol);
     if (!s) {
-      s = { lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null, refetchUntil: -Infinity, released: 0 };
+      s = {
+        lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null,
+        released: new ReleasedBars(this.options.interval), lost: 0, lostWhy: null,
+      };
       this.states.set(symbol, s);
     }
     return s;
@@ -131,10 +139,9 @@ export class SymbolPipeline {
     this.stats.closedBars++;
     const s = this.state(bar.symbol);
     s.pending.push(item);
-    if (s.backfilling && s.pending.length > (this.options.maxPendingPerSymbol ?? 1000)) {
-      const oldest = s.pending.shift()!;
-      s.refetchUntil = Math.max(s.refetchUntil, oldest.bar.openTime);
-      s.released++;
+    if (s.backfilling && s.lastFailure !== null) {
+      const max = this.options.maxPendingPerSymbol ?? 1000;
+      while (s.pending.length > max) s.released.add(s.pending.shift()!.bar.openTime);
     }
     this.pump(bar.symbol);
     return verdict;
@@ -187,29 +194,32 @@ export class SymbolPipeline {
     const backoff = new Backoff({ baseMs: 500, capMs: 30_000, random: this.options.random });
     let delivered = 0;
     for (;;) {
-      // Bars let go meanwhile (pending is bounded) are fetched too: the window reaches them.
-      const until = s.refetchUntil === -Infinity ? to : Math.max(to, closeTimeOf(interval, s.refetchUntil));
+      await this.slot();
+      // Bars let go until now (pending is bounded) are fetched too: the window reaches them.
+      const newest = s.released.newest;
+      const until = newest === undefined ? to : Math.max(to, closeTimeOf(interval, newest));
       window = `${symbol} ${isoUtc(from)} .. ${isoUtc(until)}`;
       s.window = window;
-      const released = s.released;
-      await this.slot();
+      s.released.ask();
       const result = await rest.klines({ symbol, interval, startTime: from, endTime: until }, until, signal);
       this.release();
       if (this.stopped) return;
       if (result.ok) {
         for (const bar of result.value) delivered += this.deliverBackfilled(bar, s) ? 1 : 0;
+        const missing = s.released.settle(result.value.map((bar) => bar.openTime));
+        if (missing > 0) this.lose(symbol, s, missing, window);
         s.coveredUntil = Math.max(s.coveredUntil, until);
-        s.released -= released;
-        // Let go while this request was in flight: one more round for them.
-        if (s.refetchUntil > until) {
-          from = nextOpenTime(interval, until);
+        // Let go while this request was in flight: one more round for them. `until` is the last
+        // ms of this window (a close time), so the next one starts at the very next ms: the
+        // openTime of the first bar this one did not ask for.
+        if (s.released.newest !== undefined) {
+          from = until + 1;
           to = until;
           continue;
         }
         s.backfilling = false;
         s.window = null;
         s.lastFailure = null;
-        s.refetchUntil = -Infinity;
         this.backfillingCount--;
         if (this.failing.delete(symbol) && this.failing.size === 0) output.liftHalt('gap');
         this.pump(symbol);
@@ -237,6 +247,13 @@ export class SymbolPipeline {
     }
   }
 
+  /** Bars let go that the answer lacks: the socket closed them, the exchange's REST did not have them. */
+  private lose(symbol: string, s: SymbolState, missing: number, window: string): void {
+    s.lost += missing;
+    s.lostWhy = `let go while the backfill failed, then missing from the answer for ${window}`;
+    this.options.output.alert('backfill', `${symbol}: ${missing} closed bars accepted from the socket, let go while the backfill failed, are missing from the REST answer for ${window}: they will not be decided`);
+  }
+
   private deliverBackfilled(bar: Bar, s: SymbolState): boolean {
     if (s.lastDelivered !== undefined && bar.openTime <= s.lastDelivered) return false;
     const { clock } = this.options;
@@ -259,14 +276,19 @@ export class SymbolPipeline {
     const bySymbol: Record<string, number> = {};
     const reasons: string[] = [];
     for (const [symbol, s] of this.states) {
-      const n = s.pending.length + s.released;
+      const owed = s.pending.length + s.released.count;
+      const n = owed + s.lost;
       if (n === 0) continue;
       count += n;
       bySymbol[symbol] = n;
-      const why = s.lastFailure !== null
-        ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
-        : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`;
-      reasons.push(`${symbol} ${n} (${why})`);
+      const why: string[] = [];
+      if (owed > 0) {
+        why.push(s.lastFailure !== null
+          ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
+          : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`);
+      }
+      if (s.lost > 0) why.push(`${s.lost} ${s.lostWhy ?? 'lost by a backfill'}`);
+      reasons.push(`${symbol} ${n} (${why.join('; ')})`);
     }
     return { count, bySymbol, reasons };
   }
