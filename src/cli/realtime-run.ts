@@ -203,7 +203,11 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
   }, loop);
   // After a resume each symbol goes on from the last bar it decided: the outage is backfilled, each missed bar decided once.
-  for (const [symbol, openTime] of history.lastClosed) feed.pipeline.seed(symbol, begun.replayed && engine.barTime(symbol) > 0 ? engine.barTime(symbol) : openTime);
+  for (const symbol of opts.symbols) {
+    const decided = begun.replayed ? engine.barTime(symbol) : 0;
+    const seed = decided > 0 ? decided : history.lastClosed.get(symbol);
+    if (seed !== undefined) feed.pipeline.seed(symbol, seed);
+  }
 
   const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
 
