@@ -128,7 +128,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     const p = f.pipeline.stats;
     return {
       messages: f.stats.messages, malformed: f.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
-      outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures,
+      outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures, gapSkippedBars: p.gapSkippedBars,
       lateBars: loop.lateBars, connects: f.stats.connects, disconnects: f.stats.disconnects, rotations: f.stats.rotations,
       pauses: f.stats.pauses, alerts: counter.of('alert'),
     };
@@ -199,7 +199,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
 
   feed = new BinanceFeed({
     symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
-    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset,
+    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset, maxBackfillBars: opts.maxBackfillBars,
     ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
   }, loop);
   // After a resume each symbol goes on from the last bar it decided: the outage is backfilled, each missed bar decided once.

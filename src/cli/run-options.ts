@@ -22,7 +22,7 @@ export type DateFormat = 'dmy' | 'mdy' | 'ymd';
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
 const CSV_ONLY = ['from', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
-const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-alert-after', 'latency-alert-ms', 'slice-grace-ms', 'queue-size', 'ping-interval', 'max-bar-age'] as const;
+const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-alert-after', 'latency-alert-ms', 'slice-grace-ms', 'queue-size', 'ping-interval', 'max-bar-age', 'max-backfill-bars'] as const;
 
 /** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */
 const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;

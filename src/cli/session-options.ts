@@ -25,6 +25,8 @@ export interface SessionOptions {
   readonly alertWebhooks: readonly string[];
   /** A cycle running longer than this ends the process (the cycle watchdog); 0: no watchdog. */
   readonly cycleTimeoutMs: number;
+  /** Realtime: the longest outage a backfill fetches, in bars; a longer one is a `gap` skip range. */
+  readonly maxBackfillBars: number;
   /** The heartbeat line's period; null: the mode's default (realtime: 60 s when stderr is a terminal); 0: off. */
   readonly heartbeatMs: number | null;
 }
@@ -42,6 +44,7 @@ export const SESSION_FLAGS = {
   'alert-webhook': { type: 'string', multiple: true },
   'cycle-timeout': { type: 'string' },
   heartbeat: { type: 'string' },
+  'max-backfill-bars': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof SESSION_FLAGS]?: (typeof SESSION_FLAGS)[K] extends { multiple: true } ? string[] : string };
@@ -93,6 +96,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     maxBarAge: v['max-bar-age'] === undefined ? 2 : wholeNumber('--max-bar-age', v['max-bar-age'], 1, 1_000_000, refuse),
     alertWebhooks: hooks,
     cycleTimeoutMs: v['cycle-timeout'] === undefined ? 30_000 : wholeNumber('--cycle-timeout', v['cycle-timeout'], 0, 86_400, refuse) * 1000,
+    maxBackfillBars: v['max-backfill-bars'] === undefined ? 10_000 : wholeNumber('--max-backfill-bars', v['max-backfill-bars'], 1, 1_000_000, refuse),
     heartbeatMs: v.heartbeat === undefined ? null : wholeNumber('--heartbeat', v.heartbeat, 0, 86_400, refuse) * 1000,
   };
 }
@@ -109,6 +113,8 @@ export const SESSION_USAGE = `Session and kill switch:
   --on-loss-limit reducing|halted   severity of a loss-limit halt (default reducing)
   --max-bar-age N          realtime: refuse orders from a bar more than N intervals older than the newest the feed delivered (default 2)
   --alert-webhook URL      POST each alert as JSON (Slack and Discord accept it as is); repeatable
+  --max-backfill-bars N    realtime: an outage of more than N bars (a session resumed after days) is a "gap" skip
+                           range, alerted, its bars never decided (default 10000)
   --heartbeat S            a status line on stderr every S seconds (default 60 in realtime when stderr is a
                            terminal; 0: off; given, it is on whatever stderr is)
   --cycle-timeout S        a cycle (the strategy's onBar) running longer than S seconds ends the process with exit

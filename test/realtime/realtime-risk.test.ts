@@ -83,3 +83,27 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
   assert.equal(summary.webhooks!.delivered, 0);
   assert.ok((summary.webhooks!.retried ?? 0) >= 1);
 });
+
+test('an outage longer than --max-backfill-bars is one gap skip range, alerted and counted; nothing of it is decided', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--max-backfill-bars', '5'], strategy: buyer });
+  try {
+    await fake.waitForConnections(1);
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    await run.waitFor('minute 0', (r) => r.of('decision').length === 1);
+    for (let m = 1; m < 20; m++) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 100));
+    const asked = fake.restRequests.length;
+    fake.sendKline(bar('BTCUSDT', 20, 100), true);
+    await run.waitFor('minute 20', (r) => r.of('decision').length === 2);
+    const gap = run.of('skip').filter((s) => s.reason === 'gap');
+    assert.equal(gap.length, 1);
+    assert.equal(minute(gap[0]!.openTime), 1);
+    assert.match(String(gap[0]!.message), /19 bars .*--max-backfill-bars 5/);
+    assert.ok(run.of('alert').some((a) => a.kind === 'backfill' && /19 bars/.test(String(a.message))));
+    assert.equal(fake.restRequests.length, asked, 'nothing was fetched for it');
+    assert.deepEqual(run.of('decision').map((d) => minute(d.openTime)), [0, 20]);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});

@@ -42,6 +42,8 @@ export interface BinanceFeedOptions {
   readonly staleAfterMs: number;
   readonly staleAlertAfterMs: number;
   readonly pingIntervalMs: number;
+  /** The longest gap a backfill fetches, in bars; a longer one is a `gap` skip range (SymbolPipeline). */
+  readonly maxBackfillBars?: number;
   readonly pongTimeoutMs?: number;
   /** Rotate each connection after this long (Binance cuts at 24 h). */
   readonly lifetimeMs?: number;
@@ -92,6 +94,7 @@ export class BinanceFeed {
     }));
     this.pipeline = new SymbolPipeline({
       interval: options.interval, clock: options.clock, rest: options.rest, random: options.random, signal: this.abort.signal,
+      ...(options.maxBackfillBars !== undefined ? { maxBackfillBars: options.maxBackfillBars } : {}),
       // Explicit delegation: `output` is a class instance, whose methods a spread would not copy.
       onBackfillChange: (detail) => this.refreshHealth(detail),
       output: {

@@ -9,7 +9,7 @@
  * Every closed bar the sequencer accepts is delivered exactly once, or counted by undelivered():
  * held, let go while a backfill failed and still owed, or let go and then missing from the answer.
  */
-import { closeTimeOf, nextOpenTime } from '../../domain/interval.ts';
+import { closeTimeOf, nextOpenTime, nominalIntervalMs } from '../../domain/interval.ts';
 import { isoUtc } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { Clock } from '../../telemetry/clock.ts';
@@ -51,6 +51,8 @@ export interface PipelineStats {
   backfills: number;
   backfilledBars: number;
   backfillFailures: number;
+  /** Bars of gaps longer than maxBackfillBars: a skip range each, never decided. */
+  gapSkippedBars: number;
 }
 
 export interface PipelineOptions {
@@ -70,12 +72,18 @@ export interface PipelineOptions {
    * from REST instead of the socket (a replay at full speed outruns any request).
    */
   readonly maxPendingPerSymbol?: number;
+  /**
+   * The longest gap a backfill fetches, in bars (default 10000). A longer outage (a session resumed
+   * after days) is one `gap` skip range, counted and alerted: its bars are not decided, because
+   * deciding days of old bars would only make stale orders, and fetching them has no bound.
+   */
+  readonly maxBackfillBars?: number;
   /** A backfill started or ended: the feed derives its state again (anyBackfilling changed). */
   readonly onBackfillChange: (detail: string) => void;
 }
 
 export class SymbolPipeline {
-  readonly stats: PipelineStats = { closedBars: 0, duplicates: 0, outOfOrder: 0, backfills: 0, backfilledBars: 0, backfillFailures: 0 };
+  readonly stats: PipelineStats = { closedBars: 0, duplicates: 0, outOfOrder: 0, backfills: 0, backfilledBars: 0, backfillFailures: 0, gapSkippedBars: 0 };
   private readonly sequencer = new BarSequencer();
   private readonly states = new Map<string, SymbolState>();
   private readonly failing = new Set<string>();
@@ -155,8 +163,12 @@ export class SymbolPipeline {
       if (s.lastDelivered !== undefined) {
         const expected = Math.max(nextOpenTime(this.options.interval, s.lastDelivered), s.coveredUntil + 1);
         if (item.bar.openTime > expected) {
-          void this.backfill(symbol, expected, item.bar.openTime - 1);
-          return;
+          const missing = Math.round((item.bar.openTime - expected) / nominalIntervalMs(this.options.interval));
+          if (missing > (this.options.maxBackfillBars ?? 10_000)) this.skipGap(symbol, s, expected, item.bar.openTime, missing);
+          else {
+            void this.backfill(symbol, expected, item.bar.openTime - 1);
+            return;
+          }
         }
       }
       s.pending.shift();
@@ -165,6 +177,14 @@ export class SymbolPipeline {
       const newest = this.sequencer.lastOpenTime(symbol) ?? item.bar.openTime;
       this.options.output.push(newest === item.newestOpenTime ? item : { ...item, newestOpenTime: newest });
     }
+  }
+
+  private skipGap(symbol: string, s: SymbolState, from: number, until: number, missing: number): void {
+    const detail = `${symbol}: ${missing} bars from ${isoUtc(from)} to ${isoUtc(until - 1)} closed while the feed was away, more than --max-backfill-bars ${this.options.maxBackfillBars ?? 10_000}: not backfilled, never decided`;
+    this.stats.gapSkippedBars += missing;
+    s.coveredUntil = Math.max(s.coveredUntil, until - 1);
+    this.options.output.push({ kind: 'skip', event: { type: 'skip', symbol, openTime: from, reason: 'gap', origin: 'backfill', message: detail } });
+    this.options.output.alert('backfill', detail);
   }
 
   private async slot(): Promise<void> {
