@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPrice } from '../domain/price.ts';
 import { serializeEvent } from '../events/serialize.ts';
-import { csvField } from '../sinks/csv-file.ts';
+import { csvField, splitCsvLine } from '../sinks/csv-file.ts';
 import { SqliteJournal } from '../journal/sqlite-journal.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
@@ -30,23 +30,9 @@ function csvRows(header: string[], rows: Iterable<unknown[]>): string {
 function csvToNdjson(text: string): string {
   const [head, ...lines] = text.trim().split('\n');
   const names = head!.split(',');
-  return lines.map((l) => JSON.stringify(Object.fromEntries(splitCsv(l).map((v, i) => [names[i], v])))).join('\n') + (lines.length > 0 ? '\n' : '');
+  return lines.map((l) => JSON.stringify(Object.fromEntries(splitCsvLine(l).map((v, i) => [names[i], v])))).join('\n') + (lines.length > 0 ? '\n' : '');
 }
 
-function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cur += '"'; i++; } else if (c === '"') quoted = false; else cur += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') { out.push(cur); cur = ''; } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
 
 export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const refuse = (m: string): UsageError => new UsageError(`${m}\n${EXPORT_USAGE}`);

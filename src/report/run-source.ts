@@ -6,6 +6,7 @@
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../events/types.ts';
+import { splitCsvLine } from '../sinks/csv-file.ts';
 
 export interface RunSource {
   /** A name for messages: the folder, or the journal file. */
@@ -43,31 +44,10 @@ async function* csvRows(path: string): AsyncGenerator<string[]> {
       continue;
     }
     // Our tables quote only a symbol holding a comma or a quote (csvField): split on the rest.
-    yield line.includes('"') ? splitQuoted(line) : line.split(',');
+    yield line.includes('"') ? splitCsvLine(line) : line.split(',');
   }
 }
 
-function splitQuoted(line: string): string[] {
-  const out: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      out.push(field);
-      field = '';
-    } else field += c;
-  }
-  out.push(field);
-  return out;
-}
 
 export class RunFolder implements RunSource {
   readonly label: string;

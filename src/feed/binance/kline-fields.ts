@@ -8,16 +8,9 @@ import { closeTimeOf, isOnGrid } from '../../domain/interval.ts';
 import { parsePrice } from '../../domain/price.ts';
 import { isoUtc } from '../../domain/time.ts';
 import { parseVolume } from '../../domain/volume.ts';
+import type { Bar } from '../../domain/types.ts';
 
-export interface KlineValues {
-  readonly openTime: number;
-  readonly closeTime: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-}
+export type KlineValues = Pick<Bar, 'openTime' | 'closeTime' | 'open' | 'high' | 'low' | 'close' | 'volume'>;
 
 export type KlineCheck = { readonly ok: true; readonly value: KlineValues } | { readonly ok: false; readonly message: string };
 
