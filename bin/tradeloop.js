@@ -7,13 +7,55 @@ if (major < 24) {
   process.stderr.write(`tradeloop needs Node 24 (this is Node ${process.versions.node}). Run it as "npx tradeloop ..." from the project folder: npm install brings Node 24 and npx uses it.\n`);
   process.exit(2);
 }
-// A reader that stops early (| head) is not an error of ours: stop writing, quietly.
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
-});
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-});
+// Stripping the types of ~100 modules took ~0.3 s of every start: Node's compile cache keeps the
+// result (keyed by each file's content, in the OS temp folder), and the event-log writer thread
+// reads it too through the environment. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+const { default: module } = await import('node:module');
+const { join } = await import('node:path');
+const { tmpdir } = await import('node:os');
+if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
+  process.env.NODE_COMPILE_CACHE ??= join(tmpdir(), 'node-compile-cache');
+  module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
+}
+const argv = process.argv.slice(2);
+const { nodeFlagsFor } = await import('../src/cli/node-flags.ts');
+const flags = process.env.TRADELOOP_NODE_DEFAULTS ? [] : nodeFlagsFor(argv);
+if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
+  // A run's heap flags (src/cli/node-flags.ts) are read by Node only at start: run this file
+  // again with them. Signals go to the run, whose shutdown decides the exit code.
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const { fstatSync } = await import('node:fs');
+  // Descriptors past stderr go to the run too (a benchmark reads fd 3); this process is only a wrapper.
+  const extra = [];
+  for (let fd = 3; fd < 10; fd++) {
+    try {
+      fstatSync(fd);
+      extra.push(fd);
+    } catch {
+      break;
+    }
+  }
+  const env = { ...process.env };
+  process.env.TRADELOOP_WRAPPER = '1';
+  // The IPC channel is how the run learns that this wrapper died (kill -9 of the pid the operator
+  // sees): it closes, and the run stops as on SIGTERM instead of trading on, orphaned.
+  const child = spawn(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], { stdio: ['inherit', 'inherit', 'inherit', ...extra, 'ipc'], env });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)));
+} else {
+  // A reader that stops early (| head) is not an error of ours: stop writing, quietly.
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  if (process.channel) {
+    process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
+    process.channel.unref();
+  }
+  const { main } = await import('../src/cli/main.ts');
+  process.exitCode = await main(argv, {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+}

@@ -14,10 +14,10 @@ export function runnerPath(name: string): string {
   return fileURLToPath(new URL(`./${name}`, import.meta.url));
 }
 
-export function runJsonProcess<T>(script: string, spec: unknown, label = script): Promise<T> {
+export function runJsonProcess<T>(script: string, spec: unknown, label = script, nodeFlags: readonly string[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
     // process.execPath: the Node that runs the bench (the pinned Node 24), not whatever is on PATH.
-    const child = spawn(process.execPath, [runnerPath(script), JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeFlags, runnerPath(script), JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => { stdout += t; });

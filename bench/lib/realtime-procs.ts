@@ -15,6 +15,8 @@ export interface ServerProcess {
   /** Resolves with the wall time (ms) the tape started. */
   readonly tapeStarted: Promise<number>;
   stats(): Promise<ServerStats>;
+  /** Faults (the soak): 'stall on', 'stall off' (every connection silent), 'drop' (every socket cut). */
+  fault(command: 'stall on' | 'stall off' | 'drop'): void;
   /** Closes the server and waits for the process to exit; its final counters. */
   close(): Promise<ServerStats>;
   kill(): void;
@@ -57,6 +59,9 @@ export function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
         child.stdin.write('stats\n');
         const { type: _type, ...stats } = await reply;
         return stats;
+      },
+      fault(command) {
+        child.stdin.write(`${command}\n`);
       },
       async close() {
         const reply = next('closed');

@@ -12,6 +12,7 @@ import type { ClientResult, ClientSpec } from './realtime-client.ts';
 import type { FloorResult, FloorSpec } from './realtime-floor.ts';
 import { startServerProcess, type ServerProcess } from './realtime-procs.ts';
 import { runJsonProcess } from './json-process.ts';
+import { REALTIME_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import type { ServerStats } from './realtime-server.ts';
 
 export const INTERVAL = '1m';
@@ -89,7 +90,7 @@ export async function runClient(plan: RunPlan, args: readonly string[] = []): Pr
     const spec: ClientSpec = {
       wsUrl: server.wsUrl, restUrl: server.restUrl, symbols: plan.symbols, outDir, expectedBars, timeoutMs: plan.timeoutMs, args,
     };
-    const result = await runJsonProcess<ClientResult>('realtime-client.ts', spec);
+    const result = await runJsonProcess<ClientResult>('realtime-client.ts', spec, 'realtime client', REALTIME_NODE_FLAGS);
     if (result.code !== 0) throw new Error(`client exited ${result.code}: ${result.stderr.trim()}`);
     const tapeAt = await server.tapeStarted;
     const stats = await server.close();

@@ -6,6 +6,7 @@
  *   → {"type":"ready","wsUrl":...,"restUrl":...}      once listening
  *   → {"type":"tape","at":...}                        when the tape starts
  *   ← stats   → {"type":"stats",...}                  the server's counters now
+ *   ← stall on | stall off | drop                     faults for the soak: silence every connection, or cut them (no close frame)
  *   ← close   → {"type":"closed",...}                 after server.close(); then the process exits
  *
  * Held start. The replay server starts its tape at the first subscription, as Binance never waits
@@ -85,6 +86,8 @@ async function serve(spec: ServerSpec): Promise<void> {
   for await (const line of lines) {
     const command = line.trim();
     if (command === 'stats') send({ type: 'stats', ...stats() });
+    else if (command === 'stall on' || command === 'stall off') server.stall(command === 'stall on');
+    else if (command === 'drop') server.dropAll();
     else if (command === 'close') {
       await server.close();
       send({ type: 'closed', ...stats() });

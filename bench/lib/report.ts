@@ -1,52 +1,43 @@
 /**
- * Turns the static bench's runs into figures (medians, ratios, verdicts), a console table and the
- * "## Static replay" section of docs/benchmarks.md.
+ * Turns the static bench's runs into figures (medians, ratios against the peers and the floors,
+ * verdicts on the issue's goals), a console table and the "## Static replay" section of
+ * docs/benchmarks.md.
  */
-import type { RunResult } from './run-once.ts';
 import { describeMachine, type Machine } from './machine.ts';
+import type { ScenarioName, ScenarioRun } from './static-scenarios.ts';
 
-/** The issue's goals and anchor. */
-export const GOAL_BARS_PER_S = 1_000_000;
-export const MAX_LOOP_TO_FLOOR = 3;
-/** Peak RSS may grow this much from the smallest to the largest input and still count as flat. */
-export const FLAT_RSS_GROWTH = 1.25;
-/** Jesse's published rate for 1-minute candles, as quoted in the issue (not measured here). */
-export const JESSE_LOW = 183_000;
-export const JESSE_HIGH = 513_000;
+/** The speed issue's goals. */
+export const GOALS = {
+  fullBarsPerS: 1_200_000,
+  tradingBarsPerS: 3_000_000,
+  tradingToHand: 0.7,
+  csvRowsPerS: 3_000_000,
+  /** Peak RSS may grow this much from the smallest to the largest input and still count as flat. */
+  flatRss: 1.25,
+} as const;
 
 export interface SizeRuns {
   readonly bars: number;
-  readonly rowsPerSymbol: number;
   readonly csvBytes: number;
-  readonly floor: RunResult[];
-  readonly loop: RunResult[];
+  readonly full: ScenarioRun[];
 }
 
 export interface BenchInput {
   readonly date: Date;
   readonly machine: Machine;
-  /** One-minute load average when the bench started: other work on the machine skews the figures. */
   readonly loadAtStart: number;
-  /** Commit measured, and whether src/ had uncommitted changes or changed during the runs. */
+  readonly loadAtEnd: number;
   readonly code: string;
   readonly symbols: readonly string[];
   readonly seed: number;
   readonly reps: number;
   readonly startIso: string;
-  /** Smallest first; the last is the headline size. */
-  readonly sizes: readonly SizeRuns[];
-}
-
-export interface Figures {
   readonly bars: number;
-  readonly floorRate: number;
-  readonly loopRate: number;
-  readonly floorRssKb: number;
-  readonly loopRssKb: number;
-  /** How many times the floor's time the loop takes: median over repetitions of floor rate / loop rate. */
-  readonly loopToFloor: number;
-  readonly goalRatio: number;
-  readonly eventsBytes: number;
+  readonly csvBytes: number;
+  /** Every run at the headline size, by scenario, in the order run. */
+  readonly runs: Readonly<Record<ScenarioName, ScenarioRun[]>>;
+  /** The full loop at each size, smallest first (the last is the headline size). */
+  readonly sizes: readonly SizeRuns[];
 }
 
 export function median(values: readonly number[]): number {
@@ -56,60 +47,62 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function rate(r: RunResult): number {
-  return r.bars / (r.ms / 1000);
-}
-
-export function figures(size: SizeRuns): Figures {
-  const floorRate = median(size.floor.map(rate));
-  const loopRate = median(size.loop.map(rate));
-  return {
-    bars: size.bars,
-    floorRate, loopRate,
-    floorRssKb: median(size.floor.map((r) => r.maxRssKb)),
-    loopRssKb: median(size.loop.map((r) => r.maxRssKb)),
-    // Paired: each loop run against the floor run just before it, which shared the machine's
-    // conditions; the median of those ratios is steadier than a ratio of two medians.
-    loopToFloor: median(size.loop.map((l, i) => rate(size.floor[i]!) / rate(l))),
-    goalRatio: loopRate / GOAL_BARS_PER_S,
-    eventsBytes: median(size.loop.map((r) => r.eventsBytes ?? 0)),
-  };
+/** Bars per second of the whole process. */
+export const rate = (r: ScenarioRun): number => r.bars / (r.wallMs / 1000);
+const medianRate = (runs: readonly ScenarioRun[]): number => median(runs.map(rate));
+const medianRss = (runs: readonly ScenarioRun[]): number => median(runs.map((r) => r.maxRssKb));
+/** Paired: each repetition's own ratio (a and b ran back to back), then the median of those. */
+function pairedRatio(a: readonly ScenarioRun[], b: readonly ScenarioRun[]): number {
+  return median(a.map((r, i) => rate(r) / rate(b[i]!)));
 }
 
 const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const rssMib = (kb: number): string => `${(kb / 1024).toFixed(0)} MiB`;
 const x = (n: number, digits = 2): string => `${n.toFixed(digits)}×`;
+const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
 
-export interface Verdicts {
-  readonly goal: boolean;
-  readonly floor: boolean;
-  readonly flat: boolean;
+export interface Figures {
+  readonly full: number;
+  readonly trading: number;
+  readonly hand: number;
+  readonly indicatorts: number;
+  readonly csvRead: number;
+  readonly csvWhole: number;
+  readonly fullToHand: number;
+  readonly fullToIndicatorts: number;
+  readonly tradingToHand: number;
   readonly rssGrowth: number;
   readonly inputGrowth: number;
+  readonly writeFloorBarsPerS: number;
+  readonly eventsBytes: number;
 }
 
-export function verdicts(input: BenchInput): Verdicts {
-  const all = input.sizes.map(figures);
-  const head = all[all.length - 1]!;
-  const small = all[0]!;
-  const rssGrowth = head.loopRssKb / small.loopRssKb;
+export function figures(input: BenchInput): Figures {
+  const r = input.runs;
+  const small = input.sizes[0]!;
+  const big = input.sizes[input.sizes.length - 1]!;
+  const eventsBytes = median(r.full.map((f) => f.eventsBytes ?? 0));
+  const writeMs = median(r.write.map((w) => w.writeMs ?? NaN));
   return {
-    goal: head.loopRate >= GOAL_BARS_PER_S,
-    floor: head.loopToFloor <= MAX_LOOP_TO_FLOOR,
-    flat: rssGrowth <= FLAT_RSS_GROWTH,
-    rssGrowth,
-    inputGrowth: head.bars / small.bars,
+    full: medianRate(r.full), trading: medianRate(r.trading), hand: medianRate(r.hand), indicatorts: medianRate(r.indicatorts),
+    csvRead: median(r.csv.map((c) => c.bars / ((c.readMs ?? NaN) / 1000))), csvWhole: medianRate(r.csv),
+    fullToHand: pairedRatio(r.full, r.hand), fullToIndicatorts: pairedRatio(r.full, r.indicatorts), tradingToHand: pairedRatio(r.trading, r.hand),
+    rssGrowth: medianRss(big.full) / medianRss(small.full), inputGrowth: big.bars / small.bars,
+    writeFloorBarsPerS: input.bars / (writeMs / 1000), eventsBytes,
   };
 }
 
-function verdictLine(input: BenchInput): string {
-  const head = figures(input.sizes[input.sizes.length - 1]!);
-  const v = verdicts(input);
-  const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
-  return `End to end ${int(head.loopRate)} bars/s = ${x(head.goalRatio)} the ${int(GOAL_BARS_PER_S)} bars/s goal: ${met(v.goal)}. ` +
-    `The loop takes ${x(head.loopToFloor, 1)} the floor's time (goal ≤ ${MAX_LOOP_TO_FLOOR}×): ${met(v.floor)}. ` +
-    `Peak RSS ${x(v.rssGrowth)} for ${x(v.inputGrowth, 0)} the input (flat: ≤ ${FLAT_RSS_GROWTH}×): ${met(v.flat)}.`;
+export function verdicts(input: BenchInput): string[] {
+  const f = figures(input);
+  return [
+    `1. Full event log: ${int(f.full)} bars/s end to end (goal ≥ ${int(GOALS.fullBarsPerS)}): ${met(f.full >= GOALS.fullBarsPerS)}; ` +
+      `${x(f.fullToIndicatorts)} indicatorts and ${x(f.fullToHand)} the hand-written loop (ahead of every peer: ${met(f.fullToIndicatorts > 1 && f.fullToHand > 1)}); ` +
+      `peak RSS ${x(f.rssGrowth)} for ${x(f.inputGrowth, 0)} the input (flat, ≤ ${GOALS.flatRss}×: ${met(f.rssGrowth <= GOALS.flatRss)}).`,
+    `2. Lean log (\`--events trading\`): ${int(f.trading)} bars/s (goal ≥ ${int(GOALS.tradingBarsPerS)}): ${met(f.trading >= GOALS.tradingBarsPerS)}; ` +
+      `${x(f.tradingToHand)} the hand-written loop (goal ≥ ${GOALS.tradingToHand}×): ${met(f.tradingToHand >= GOALS.tradingToHand)}.`,
+    `3. CSV floor: ${int(f.csvRead)} rows/s reading and parsing (goal ≥ ${int(GOALS.csvRowsPerS)}): ${met(f.csvRead >= GOALS.csvRowsPerS)}.`,
+  ];
 }
 
 function pad(cells: string[][]): string {
@@ -117,80 +110,85 @@ function pad(cells: string[][]): string {
   return cells.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
-/** The console report. */
+const LABELS: Readonly<Record<ScenarioName, string>> = {
+  full: 'tradeloop run, full event log (default)',
+  trading: 'tradeloop run --events trading',
+  hand: 'peer: hand-written loop (bench/peers/hand-loop.ts)',
+  indicatorts: 'peer: indicatorts 2.2.2 (bench/peers/indicatorts-sma.ts)',
+  csv: 'floor: tradeloop\'s CSV reader alone',
+  write: 'floor: write(2) of the full log\'s bytes',
+};
+
+function rows(input: BenchInput): string[][] {
+  const r = input.runs;
+  const hand = medianRate(r.hand);
+  return (['full', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((name) => {
+    const runs = r[name];
+    return [LABELS[name], int(medianRate(runs)), x(medianRate(runs) / hand), (median(runs.map((q) => q.cpuMs)) / 1000).toFixed(2), rssMib(medianRss(runs))];
+  });
+}
+
 export function consoleReport(input: BenchInput): string {
-  const all = input.sizes.map(figures);
-  const head = all[all.length - 1]!;
-  const rows = [['bars', 'floor bars/s', 'floor RSS', 'loop bars/s', 'loop RSS', 'loop ÷ floor time', 'loop ÷ 1M goal']];
-  for (const f of all) {
-    rows.push([int(f.bars), int(f.floorRate), rssMib(f.floorRssKb), int(f.loopRate), rssMib(f.loopRssKb), x(f.loopToFloor, 1), x(f.goalRatio)]);
-  }
+  const f = figures(input);
   return [
     '',
-    pad(rows),
+    pad([['whole process, median', 'bars/s', '÷ hand loop', 'CPU s', 'peak RSS'], ...rows(input)]),
     '',
-    `Jesse (published, not measured here): ${int(JESSE_LOW)}–${int(JESSE_HIGH)} candles/s; the loop is ${x(head.loopRate / JESSE_LOW)}–${x(head.loopRate / JESSE_HIGH)} of that.`,
-    verdictLine(input).replaceAll('**', ''),
-    `Code: ${input.code}.`,
+    `CSV reading and parsing alone: ${int(f.csvRead)} rows/s. Write floor: the full log's ${mib(f.eventsBytes)} at ${int(f.writeFloorBarsPerS)} bars/s.`,
+    ...verdicts(input).map((v) => v.replaceAll('**', '')),
+    `Load average ${input.loadAtStart.toFixed(2)} at the start, ${input.loadAtEnd.toFixed(2)} at the end. Code: ${input.code}.`,
     '',
   ].join('\n');
 }
 
-/** The body of "## Static replay" in docs/benchmarks.md. */
 export function markdownSection(input: BenchInput): string {
-  const all = input.sizes.map(figures);
-  const head = all[all.length - 1]!;
-  const headSize = input.sizes[input.sizes.length - 1]!;
+  const f = figures(input);
   const when = input.date.toISOString().slice(0, 16).replace('T', ' ');
-  const bytesPerBar = head.eventsBytes / head.bars;
-  const seconds = head.bars / head.loopRate;
-  const lines: string[] = [
+  const r = input.runs;
+  const writeMs = median(r.write.map((w) => w.writeMs ?? NaN));
+  const fullSeconds = input.bars / f.full;
+  return [
     `_Written by \`npm run bench\` (bench/static.ts) on ${when} UTC. Rerun the bench rather than editing these figures._`,
     '',
-    `**Verdict.** ${verdictLine(input)}`,
+    '**Verdicts.**',
     '',
-    `- Machine: ${describeMachine(input.machine)}; load average ${input.loadAtStart.toFixed(2)} at the start.`,
+    ...verdicts(input),
+    '',
+    `- Machine: ${describeMachine(input.machine)}; load average ${input.loadAtStart.toFixed(2)} at the start, ${input.loadAtEnd.toFixed(2)} at the end (the machine is shared: other sessions' work skews every figure).`,
     `- Code: ${input.code}.`,
-    `- Data: ${int(headSize.bars)} bars: ${input.symbols.length} synthetic USDT pairs (${input.symbols.join(', ')}) × ${int(headSize.rowsPerSymbol)} ` +
-      `one-minute bars, 24/7 from ${input.startIso}, seed ${input.seed}; header CSV (timestamp,open,high,low,close,volume), ` +
-      `${mib(headSize.csvBytes)}, made by \`bench/lib/generate.ts\`. The smaller sizes are prefixes of the same files.`,
-    `- Runs: median of ${input.reps} per figure, every run in a Node process of its own; floor and loop alternate on the same files, ` +
-      'after one unmeasured floor run that warms the page cache. "Loop ÷ floor time" is the median of each repetition\'s own ratio.',
+    `- Data: ${int(input.bars)} bars: ${input.symbols.length} synthetic USDT pairs (${input.symbols.join(', ')}) of one-minute bars, 24/7 from ${input.startIso}, seed ${input.seed}; ` +
+      `header CSV (timestamp,open,high,low,close,volume), ${mib(input.csvBytes)}, made by \`bench/lib/generate.ts\`.`,
+    `- Runs: every figure is the median of ${input.reps} repetitions; in each, every program runs once, in a Node process of its own, one after the other on the same files, ` +
+      'after one unmeasured round that warms the page cache and Node\'s compile cache. Ratios are the median of each repetition\'s own ratio.',
     '',
-    `| ${int(head.bars)} bars | bars/s | loop ÷ floor time | ÷ ${int(GOAL_BARS_PER_S)} bars/s goal | peak RSS |`,
+    `| ${int(input.bars)} bars, whole process | bars/s | ÷ hand loop | CPU s | peak RSS |`,
     '|---|---:|---:|---:|---:|',
-    `| Floor: read and parse the CSV only | ${int(head.floorRate)} | 1.0× | ${x(head.floorRate / GOAL_BARS_PER_S)} | ${rssMib(head.floorRssKb)} |`,
-    `| Full loop, end to end | ${int(head.loopRate)} | ${x(head.loopToFloor, 1)} | ${x(head.goalRatio)} | ${rssMib(head.loopRssKb)} |`,
+    ...rows(input).map((row) => `| ${row.join(' | ')} |`),
+    '',
+    '### Floors',
+    '',
+    `- **CSV**: tradeloop's reader (\`CsvBarSource\`: reading, the byte parser with every check, the time-ordered merge) into a sink that only counts: ` +
+      `${int(f.csvRead)} rows/s from \`open()\` to the last row; ${int(f.csvWhole)} rows/s as a whole process.`,
+    `- **Write**: the full log is ${mib(f.eventsBytes)} (${(f.eventsBytes / input.bars).toFixed(0)} bytes a bar). Writing that many bytes to a new file on this disk, ` +
+      `in 1 MiB writes and nothing else, takes ${(writeMs / 1000).toFixed(2)} s: ${int(f.writeFloorBarsPerS)} bars/s is as fast as any writer could put this log down here. ` +
+      `The full loop took ${fullSeconds.toFixed(2)} s.`,
     '',
     '### Memory as the input grows',
     '',
-    '| bars | CSV | floor bars/s | floor peak RSS | loop bars/s | loop peak RSS |',
-    '|---:|---:|---:|---:|---:|---:|',
-    ...input.sizes.map((s, i) => {
-      const f = all[i]!;
-      return `| ${int(s.bars)} | ${mib(s.csvBytes)} | ${int(f.floorRate)} | ${rssMib(f.floorRssKb)} | ${int(f.loopRate)} | ${rssMib(f.loopRssKb)} |`;
-    }),
-    '',
-    '### Context',
-    '',
-    `Jesse, the fastest open Python anchor, publishes about ${int(JESSE_LOW)}–${int(JESSE_HIGH)} one-minute candles/s: its own figures, on its own ` +
-      `hardware and workload, not measured here. Against that range this loop runs at ${x(head.loopRate / JESSE_LOW)}–${x(head.loopRate / JESSE_HIGH)}.`,
+    '| bars | CSV | full loop bars/s | peak RSS |',
+    '|---:|---:|---:|---:|',
+    ...input.sizes.map((s) => `| ${int(s.bars)} | ${mib(s.csvBytes)} | ${int(medianRate(s.full))} | ${rssMib(medianRss(s.full))} |`),
     '',
     '### What is measured',
     '',
-    '- **Floor**: `CsvBarSource` (`src/feed/csv/csv-source.ts`) over the same files, merging the symbols in time order, with a sink ' +
-      'that only counts bars. Reading and parsing: the loop cannot be faster than this on these files.',
-    `- **Full loop**: \`tradeloop run --source csv --symbols … --data DIR --out TMP --quiet\` through the CLI's \`main()\`: hashing the ` +
-      'inputs for the run id, parsing, the default strategy (sma-cross), the risk gate, the paper broker, `summary.json` and `events.ndjson` ' +
-      `(${mib(head.eventsBytes)} at this size, ${bytesPerBar.toFixed(0)} bytes a bar, ${(head.eventsBytes / 2 ** 20 / seconds).toFixed(0)} MiB/s; deleted after each run).`,
-    '- The clock runs from the call (`main()`, or `open()` for the floor) until the process is about to exit, so event-log writes still in ' +
-      'flight and their fsync count; Node start-up and module loading do not, for either.',
-    '- **Peak RSS**: `process.resourceUsage().maxRSS` of the run\'s own process.',
-    `- Every run, bars/s at ${int(head.bars)} bars: floor ${headSize.floor.map((r) => int(rate(r))).join(', ')}; ` +
-      `loop ${headSize.loop.map((r) => int(rate(r))).join(', ')}.`,
+    '- **Whole process**: from spawning `node` to its exit, as the bench sees it: Node\'s start, loading the modules, the work, and writes still in flight at the end. ' +
+      'Peak RSS and CPU time are the process\'s own (`process.resourceUsage()` at exit, written by `bench/lib/exit-report.ts`).',
+    `- **tradeloop run**: \`bin/tradeloop.js run --source csv --symbols … --data DIR --out TMP --quiet ${['--param fast=10', '--param slow=30'].join(' ')}\` (sma-cross 10/30): hashing the inputs for the run id, ` +
+      'parsing with every check, the risk gate, the paper broker, `summary.json` and `events.ndjson` (deleted after each run); `--events trading` leaves bar lines and hold decisions out of the log.',
+    '- **Hand-written loop**: parses the bytes (no checks), merges the files in time order, running SMA 10/30 sums, market fills at the close ± 1 bp, float cash; nothing else.',
+    '- **indicatorts**: each file read whole and split into lines, closes by `parseFloat`, `sma()` with periods 10 and 30, then the same crossings and fills; whole files in memory, float money.',
+    `- Every run, bars/s: ${(['full', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((n) => `${n} ${r[n].map((q) => int(rate(q))).join(', ')}`).join('; ')}.`,
     '',
-    'Reproduce: `npm run bench` (options: `-- --bars 1000000` for a quick run, `--reps N`, `--no-doc` to leave this file alone). ' +
-      'The data set is generated once into `bench/.data/` (git-ignored) and reused.',
-  ];
-  return lines.join('\n');
+    'Reproduce: `npm run bench` (options: `-- --bars N`, `--symbols N`, `--reps N`, `--no-doc` to leave this file alone). The data set is generated once into `bench/.data/` (git-ignored) and reused.',
+  ].join('\n');
 }

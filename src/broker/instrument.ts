@@ -39,9 +39,28 @@ export function makeInstrument(symbol: string, step: string): Instrument | null 
   return { symbol, lotDecimals, lotStep: step.trim(), lotDiv: 10n ** BigInt(lotDecimals) };
 }
 
-/** Lots as a decimal quantity in asset units ("0.0012", "-3"). */
+const LOTS_CACHE = 1021;
+const lotsKeys = new Float64Array(LOTS_CACHE).fill(NaN);
+const lotsDecimals = new Int8Array(LOTS_CACHE);
+const lotsTexts: string[] = new Array<string>(LOTS_CACHE).fill('');
+
+/**
+ * Lots as a decimal quantity in asset units ("0.0012", "-3"). A position is formatted on every
+ * decision and mostly unchanged from the last: a small direct-mapped cache keeps its text.
+ */
 export function formatLots(lots: number, inst: Instrument): string {
   if (inst.lotDecimals === 0 || lots === 0) return String(lots);
+  if (!Number.isSafeInteger(lots)) return lotsText(lots, inst);
+  const slot = (lots < 0 ? -lots : lots) % LOTS_CACHE;
+  if (lotsKeys[slot] === lots && lotsDecimals[slot] === inst.lotDecimals) return lotsTexts[slot]!;
+  const text = lotsText(lots, inst);
+  lotsKeys[slot] = lots;
+  lotsDecimals[slot] = inst.lotDecimals;
+  lotsTexts[slot] = text;
+  return text;
+}
+
+function lotsText(lots: number, inst: Instrument): string {
   const negative = lots < 0;
   const text = String(Math.abs(lots)).padStart(inst.lotDecimals + 1, '0');
   const whole = text.slice(0, text.length - inst.lotDecimals);

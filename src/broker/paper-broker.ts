@@ -19,6 +19,8 @@ export interface BrokerConfig {
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
+const NO_OUTCOMES: readonly never[] = Object.freeze([]);
+
 interface Book {
   qty: number;
   basis: bigint;
@@ -226,9 +228,10 @@ export class PaperBroker implements AccountView {
    * max(limit, open). Each order is taken off the book first and then offered to `admit` (the
    * risk gate): cash and exposure may have changed since it was placed.
    */
-  matchResting(bar: Bar, admit: (order: Order, price: number) => { reason: string } | null): Array<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
+  matchResting(bar: Bar, admit: (order: Order, price: number) => { reason: string } | null): ReadonlyArray<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
     const list = this.resting.get(bar.symbol);
-    if (!list || list.length === 0) return [];
+    // One shared empty answer: most bars have no resting order, and this runs on every bar.
+    if (!list || list.length === 0) return NO_OUTCOMES;
     const out: Array<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> = [];
     for (const order of list.slice()) {
       const limit = order.limitPrice!;

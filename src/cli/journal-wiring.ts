@@ -16,6 +16,7 @@ import type { LoopParts } from '../session/loop-parts.ts';
 import type { Session } from '../session/session.ts';
 import { applyFlagNow } from './session-wiring.ts';
 import { redactUrl } from '../config/redact-url.ts';
+import { webhookLabel } from '../sinks/webhook-alerts.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
 import type { JournalRun } from '../journal/journal.ts';
@@ -37,7 +38,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
     '--max-orders-per-minute': String(opts.maxOrdersPerMinute), '--price-band-pct': String(opts.priceBandPctE4),
     '--max-daily-loss': String(opts.maxDailyLoss), '--max-drawdown-pct': String(opts.maxDrawdownPctE4), '--on-loss-limit': opts.onLossLimit,
-    '--tz': String(opts.tz),
+    '--tz': String(opts.tz), '--events': opts.events,
   };
   if (opts.source === 'realtime') m['--max-bar-age'] = String(opts.maxBarAge);
   else {
@@ -140,14 +141,18 @@ export function resumeMarker(segment: number, afterSeq: number, restored: Record
   return { type: 'run_resume', segment, afterSeq, restored };
 }
 
-/** The command line as the journal keeps it: URLs (which may carry credentials or tokens) redacted. */
+/**
+ * The command line as the journal keeps it: URLs (which may carry credentials or tokens) redacted,
+ * and of a webhook only its scheme and host, since the path of an incoming webhook is its secret.
+ */
 function withoutSecrets(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const m = /^(--(?:ws-url|rest-url|alert-webhook))(?:=(.*))?$/.exec(a);
-    if (m && m[2] !== undefined) out.push(`${m[1]}=${redactUrl(m[2])}`);
-    else if (m && i + 1 < argv.length) out.push(a, redactUrl(argv[++i]!));
+    const hide = m?.[1] === '--alert-webhook' ? webhookLabel : redactUrl;
+    if (m && m[2] !== undefined) out.push(`${m[1]}=${hide(m[2])}`);
+    else if (m && i + 1 < argv.length) out.push(a, hide(argv[++i]!));
     else out.push(a);
   }
   return out;

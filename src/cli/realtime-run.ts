@@ -5,7 +5,6 @@
  * the strategy's warm-up history. Runs --minutes of wall-clock time, or until SIGINT/SIGTERM;
  * shutdown drains the queue, closes the sockets, writes the summary, and exits 0.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../engine/engine.ts';
 import { RealtimeLoop } from '../engine/realtime-loop.ts';
@@ -13,6 +12,10 @@ import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
+import { EventLogError } from '../sinks/event-log-error.ts';
+import { LogGuard } from '../sinks/log-guard.ts';
+import { TradingEventsOnly } from '../sinks/trading-events.ts';
+import { RunOutput } from './run-output.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
 import { refreshClockOffset, syncClock } from '../feed/binance/clock-sync.ts';
@@ -69,12 +72,24 @@ async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, c
   throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
 }
 
+/** The state folder is --out unless --state names one: a refusal then names the flag that was given. */
+function openRealtimeState(opts: RunOptions): ReturnType<typeof openStateDir> {
+  try {
+    return openStateDir(opts.stateDir ?? (opts.out ?? null));
+  } catch (err) {
+    if (err instanceof UsageError && opts.stateDir === null && opts.out !== null) {
+      throw new UsageError(err.message.replace(`--state ${opts.out}`, `--out ${opts.out} (the session's state folder too)`));
+    }
+    throw err;
+  }
+}
+
 export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}, strategyHash: string | null = null): Promise<number> {
   const clock = hooks.clock ?? systemClock;
   const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
   // The state folder is locked first: a second session on it is refused before any request.
-  const stateDir = openStateDir(opts.stateDir ?? (opts.out ?? null));
+  const stateDir = openRealtimeState(opts);
   let history: History;
   try {
     history = await loadHistory(rest, opts, strategy.warmup, clockOffset, clock);
@@ -96,18 +111,42 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const runId = journaled?.resume?.run.runId
     ?? `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
   const outDir = opts.out ?? join('runs', runId);
-  makeOutDir(outDir);
-  // A realtime run always has a state folder: its own --state, or its artifacts folder.
-  const state = stateDir ?? openStateDir(outDir)!;
-  journaled ??= openJournal(state, opts, 'realtime', meaning, onJournalFailure);
   const logPath = join(outDir, 'events.ndjson');
-  const afterSeq = journaled.resume?.lastSeq ?? 0;
-  if (afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
+  let state: NonNullable<typeof stateDir>;
+  let output: RunOutput;
+  let writer: NdjsonWriter;
+  let afterSeq: number;
+  try {
+    makeOutDir(outDir);
+    // A realtime run always has a state folder: its own --state, or its artifacts folder.
+    state = stateDir ?? openStateDir(outDir)!;
+    journaled ??= openJournal(state, opts, 'realtime', meaning, onJournalFailure);
+    afterSeq = journaled.resume?.lastSeq ?? 0;
+    if (afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
+    // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
+    output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
+    try {
+      writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0 });
+    } catch (err) {
+      output.abandon(true);
+      throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
+    }
+  } catch (err) {
+    journaled?.journal.close();
+    stateDir?.release();
+    throw err;
+  }
 
   const counter = new EventCounter();
-  const writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0 });
-  const statistics = new RunStatistics(outDir);
-  const own = [afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer, statistics, journaled.sink, ...(hooks.sinks ?? [])];
+  // A failed event log (a full disk) ends the session: it cannot throw out of a socket callback,
+  // so the guard reports it here and the shutdown below runs as on SIGTERM, then exit 1.
+  let onLogFailure!: (failure: EventLogError) => void;
+  const logFailed = new Promise<EventLogError>((resolve) => (onLogFailure = resolve));
+  const resumedLog = afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer;
+  const log = new LogGuard(opts.events === 'trading' ? new TradingEventsOnly(resumedLog) : resumedLog, { rethrow: false, onFailure: (f) => onLogFailure(f) });
+  // trades.csv and equity.csv failing (the same full disk) end the session the same way.
+  const statistics = new RunStatistics(outDir, (f) => onLogFailure(f));
+  const own = [log, statistics, journaled.sink, ...(hooks.sinks ?? [])];
   const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: state, counter, io, sinks: own, clock, muteThrough: afterSeq });
   const { bus } = opened;
   const newest = new Map<string, number>();
@@ -168,7 +207,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     warmupBars: [...history.bars.values()].flat(),
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
-      const runStart = runStartEvent(opts, runId, strategy, [], opened.persisted);
+      const runStart = { ...runStartEvent(opts, runId, strategy, [], opened.persisted), ...(opts.events === 'all' ? {} : { events: opts.events }) };
       bus.emit(runStart);
       live.restore();
       raiseFlagHalt(parts.control, flags);
@@ -190,12 +229,22 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
     journaled?.journal.close();
     await opened.close();
+    output.abandon(true);
     throw err;
   }
   if (begun.replayed) for (const bar of journaled.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
   bus.endCycle();
   bus.flush();
-  const endpoint = await opened.startControl();
+  let endpoint: Awaited<ReturnType<OpenedSession['startControl']>>;
+  try {
+    endpoint = await opened.startControl();
+  } catch (err) {
+    // Refused (a busy --control-port): nothing may keep the process alive.
+    journaled.journal.close();
+    await opened.close();
+    output.abandon(true);
+    throw err;
+  }
 
   feed = new BinanceFeed({
     symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
@@ -226,7 +275,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     if (endpoint && opened.stateDir) io.stdout(`  control: ${endpoint.url} (token in ${opened.stateDir.controlPath}); tradeloop status --state ${opened.stateDir.path}\n`);
   }
   hooks.onStarted?.({ outDir, runId, engine, session, ...(endpoint ? { controlUrl: endpoint.url, token: endpoint.token } : {}) });
-  await stop;
+  await Promise.race([stop, logFailed]);
   clock.clearTimer(minutesTimer);
   stopOffsetRefresh();
   await feed.stop();
@@ -237,9 +286,11 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   // Closed bars the feed accepted but never decided: still behind a backfill, or let go and missing from its answer.
   const undelivered = feed.pipeline.undelivered();
   const stats = await statistics.finish(broker);
+  const logError = (log.failed ?? statistics.failed)?.message;
   const summary = buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
     control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
+    ...(logError === undefined ? {} : { error: logError }),
     extra: {
       latency: loop.latency.summary(),
       feed: { ...feedCounters(feed), undelivered: undelivered.count },
@@ -249,8 +300,17 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   bus.emit({ type: 'run_end', summary });
   endJournal(journaled, begun.segment, summary.status, summary, io.stderr);
   await opened.close();
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  let error = (log.failed ?? statistics.failed)?.message;
+  try {
+    // The log failing only as it closed (fsync) is an error too, though run_end could not say so.
+    output.writeSummary(JSON.stringify(error !== undefined && logError === undefined ? { ...summary, status: 'error', error } : summary, null, 2) + '\n');
+  } catch (err) {
+    if (!(err instanceof EventLogError)) throw err;
+    error ??= err.message;
+  }
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (realtime, ${strategy.name})`, outDir));
   signals?.dispose();
-  return 0;
+  if (error === undefined) return 0;
+  io.stderr(`tradeloop: ${error}. The session was ended: its output could not be written.\n`);
+  return 1;
 }

@@ -18,6 +18,8 @@ import { numberFlag } from './flag-numbers.ts';
 export type SourceKind = 'csv' | 'realtime';
 export type Network = 'production' | 'testnet';
 export type DateFormat = 'dmy' | 'mdy' | 'ymd';
+/** What events.ndjson holds: every event, or all but the per-bar `bar` lines and hold decisions. */
+export type EventsMode = 'all' | 'trading';
 
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
@@ -59,6 +61,7 @@ export interface RunOptions extends SessionOptions, LoopConfig {
   readonly dateFormat: DateFormat | null;
   readonly out: string | null;
   readonly quiet: boolean;
+  readonly events: EventsMode;
   // Realtime only.
   readonly network: Network;
   readonly wsUrl: string;
@@ -104,6 +107,7 @@ Strategy and broker:
   --lot SYMBOL=STEP        lot step, a power of ten (default 1 for shares, 0.00001 for crypto pairs)
 Output:
   --out DIR                artifacts folder (default runs/<run-id>)
+  --events all|trading     events.ndjson: every event (default), or all but the per-bar bar lines and hold decisions
   --quiet                  no summary on stdout
 Realtime (needs FLAG_REALTIME=1):
   --network production|testnet   Binance endpoints (default production; market data only, no keys)
@@ -158,6 +162,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         'date-format': { type: 'string' },
         out: { type: 'string' },
         quiet: { type: 'boolean' },
+        events: { type: 'string' },
         network: { type: 'string' },
         'ws-url': { type: 'string' },
         'rest-url': { type: 'string' },
@@ -209,6 +214,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (dateFormat !== null && dateFormat !== 'dmy' && dateFormat !== 'mdy' && dateFormat !== 'ymd') {
     throw usage(`--date-format ${v['date-format']}: expected dmy (03/09/2026 is 3 September), mdy (March 9) or ymd.`);
   }
+
+  const events = (v.events ?? 'all') as EventsMode;
+  if (events !== 'all' && events !== 'trading') throw usage(`--events ${v.events}: expected all (every event, the default) or trading (all but the per-bar bar lines and hold decisions).`);
 
   const dataDir = v.data ?? join('data', 'sample');
   const files = parseFiles(v.file ?? [], symbols, usage);
@@ -296,7 +304,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
-    instruments, onBadRow, maxSkipRatio, dateFormat, out: v.out ?? null, quiet: v.quiet ?? false,
+    instruments, onBadRow, maxSkipRatio, dateFormat, out: v.out ?? null, quiet: v.quiet ?? false, events,
     network, wsUrl, restUrl, staleAfterMs, staleAlertAfterMs, latencyAlertMs, sliceGraceMs, queueSize, pingIntervalMs,
     ...parseSessionOptions(v, usage),
   };

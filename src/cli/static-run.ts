@@ -3,12 +3,17 @@
  * events.ndjson and summary.json. Nothing written depends on the wall clock, the machine or the
  * working directory: two runs on the same inputs and options give byte-identical files.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
+import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
+import { EventLogError } from '../sinks/event-log-error.ts';
+import { LogGuard } from '../sinks/log-guard.ts';
+import { TradingEventsOnly } from '../sinks/trading-events.ts';
+import { RunOutput } from './run-output.ts';
 import type { InputFile } from '../events/types.ts';
 import { ZoneOffsets } from '../domain/time.ts';
 import { nominalIntervalMs } from '../domain/interval.ts';
@@ -87,7 +92,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
-    ...csvReadingKey(opts), ...limitsKey(opts),
+    ...csvReadingKey(opts), ...limitsKey(opts), ...(opts.events === 'all' ? {} : { events: opts.events }),
   });
   const outDir = opts.out ?? join('runs', runId);
   makeOutDir(outDir);
@@ -101,10 +106,29 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
-  const writer = new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
-  const statistics = new RunStatistics(outDir);
-  const own = [afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer, statistics, ...(journaled ? [journaled.sink] : [])];
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: own, muteThrough: afterSeq });
+  let output: RunOutput | null = null;
+  let writer: ThreadedNdjsonWriter | NdjsonWriter | null = null;
+  let log: LogGuard;
+  let statistics: RunStatistics;
+  let opened: OpenedSession;
+  try {
+    // Before any bar is read: a folder that cannot take the run's files is refused now (exit 2).
+    output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
+    // The full log is two lines a bar: a thread of its own writes it. A trading log is a few lines a
+    // trade, cheaper to write here than to hand over (and no thread to start).
+    writer = opts.events === 'trading' ? new NdjsonWriter(logPath, { append: afterSeq > 0 }) : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
+    const resumed = afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer;
+    // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
+    log = new LogGuard(opts.events === 'trading' ? new TradingEventsOnly(resumed) : resumed, { rethrow: true });
+    statistics = new RunStatistics(outDir);
+    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : [])], muteThrough: afterSeq });
+  } catch (err) {
+    await writer?.close().catch(() => {});
+    output?.abandon(true);
+    journaled?.journal.close();
+    stateDir?.release();
+    throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
+  }
   const { bus } = opened;
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
   const session = opened.attach(parts, journaled ? { recorder: journaled.sink } : {});
@@ -124,7 +148,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv,
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
-      const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
+      const runStart = { ...runStartEvent(opts, runId, strategy, inputs, opened.persisted), ...(opts.events === 'all' ? {} : { events: opts.events }) };
       bus.emit(runStart);
       session.restore();
       raiseFlagHalt(parts.control, flags);
@@ -140,13 +164,22 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
     journaled?.journal.close();
     await opened.close();
+    output.abandon(true);
     throw err;
   }
   const segment = begun.segment;
   // What the replay decided again is not read again from the files: those bars, skips and warm-ups are dropped.
   const drop = { bars: begun.replayed?.cycles ?? 0, skips: begun.replayed?.skips ?? 0, warmups: begun.replayed !== null };
   if (begun.replayed) for (const bar of journaled!.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
-  await opened.startControl();
+  try {
+    await opened.startControl();
+  } catch (err) {
+    // Refused (a busy --control-port): the writer thread must not keep the process alive.
+    journaled?.journal.close();
+    await opened.close();
+    output.abandon(true);
+    throw err;
+  }
 
   // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.
   const watchdog = opts.cycleTimeoutMs > 0
@@ -160,6 +193,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
     onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
     dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
+    // Stop signals, the halt file and operator commands get a turn at least every 50 ms.
+    turns: { everyMs: 50, monotonic: systemClock.monotonic },
   });
   const progress = io.stderrTTY ? new ProgressBar([...opts.files.values()].flat(), {
     rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0), bars: () => counter.of('bar'),
@@ -206,13 +241,16 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     }, () => {
       progress?.update();
       bus.flush();
+      // trades.csv or equity.csv that cannot be written ends the run as the event log would.
+      if (statistics.failed) throw statistics.failed;
       if (signals.signal !== null) throw new RunStopped(signals.signal);
     });
   } catch (err) {
     if (err instanceof RunStopped) stoppedBy = err.signal;
-    else if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError)) {
+    else if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError) && !(err instanceof EventLogError)) {
       signals.dispose();
       await opened.close();
+      output.abandon();
       throw err;
     }
     else error = err.message;
@@ -225,15 +263,25 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   await watchdog?.stop();
   engine.finish();
   const stats = await statistics.finish(broker);
-  const summary = buildSummary({
+  if (error === undefined && statistics.failed) error = statistics.failed.message;
+  const summaryOf = (e: string | undefined) => buildSummary({
     runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
-    ...(error === undefined ? {} : { error }),
+    ...(e === undefined ? {} : { error: e }),
     ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
   });
+  let summary = summaryOf(error);
   bus.emit({ type: 'run_end', summary });
   if (journaled) endJournal(journaled, segment, summary.status, summary, io.stderr);
   await opened.close();
-  writeFileSync(join(outDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  // The log may fail only as it closes (its last writes): the run is then an error too.
+  if (error === undefined && log.failed) summary = summaryOf(error = log.failed.message);
+  try {
+    output.writeSummary(JSON.stringify(summary, null, 2) + '\n');
+  } catch (err) {
+    if (!(err instanceof EventLogError)) throw err;
+    io.stderr(`tradeloop: ${err.message}\n`);
+    error ??= err.message;
+  }
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
   signals.dispose();

@@ -19,7 +19,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
   run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
     ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
     ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int'],
-    ['limits', 'json?'], ['restoredHalts', 'json?']],
+    ['limits', 'json?'], ['restoredHalts', 'json?'], ['events', 'str?']],
   bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'ticks'],
     ['high', 'ticks'], ['low', 'ticks'], ['close', 'ticks'], ['volume', 'num'], ['source', 'str']],
   decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],

@@ -48,6 +48,8 @@ export interface RunStartEvent {
   readonly limits?: Readonly<Record<string, string | number>>;
   /** Halts restored from the session's state folder before the first bar (written only when there are some). */
   readonly restoredHalts?: ReadonlyArray<{ readonly reason: HaltReason; readonly source: HaltSource; readonly severity: HaltSeverity; readonly detail: string }>;
+  /** `trading` when the log leaves out bar lines and hold decisions (--events trading); absent: every event. */
+  readonly events?: 'trading';
 }
 
 export interface BarEvent {

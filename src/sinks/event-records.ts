@@ -1,10 +1,10 @@
 /**
  * Events as flat numeric records, for handing a static run's log to the writer thread without
  * structured-cloning an object per event. Bar and decision (two per bar) are packed as numbers,
- * their strings interned once; any other event travels as its finished line. Both threads use
- * this one module, so the layout cannot drift between packer and unpacker.
+ * their strings interned once; any other event travels as its finished line. The writer thread
+ * reads them with record-encoder.ts, on this module's layout, so the two cannot drift apart.
  */
-import type { BarEvent, DecisionEvent, TradeEvent } from '../events/types.ts';
+import type { TradeEvent } from '../events/types.ts';
 
 export const REC_LINE = 0;
 export const REC_BAR = 1;
@@ -15,6 +15,8 @@ export const RECORD_SIZE = 11;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 /** Interned strings (positions, quantities) are dropped on both sides past this many. */
 const MAX_INTERNED = 4096;
+/** Fields with a last-seen cache: bar symbol, interval, source; decision symbol, action, qty, position. */
+const SLOTS = 7;
 
 export interface RecordBatch {
   readonly nums: Float64Array;
@@ -36,22 +38,34 @@ export class RecordPacker {
   private readonly capacity: number;
   private reset = false;
 
-  constructor(capacity: number) {
+  /** Arrays the batches take turns in (shared with the writer thread), or none: a new one per batch. */
+  private readonly slots: readonly Float64Array[];
+  private slot = 0;
+
+  constructor(capacity: number, slots: readonly Float64Array[] = []) {
     this.capacity = capacity;
-    this.nums = new Float64Array(capacity * RECORD_SIZE);
+    this.slots = slots;
+    this.nums = slots[0] ?? new Float64Array(capacity * RECORD_SIZE);
   }
 
   get full(): boolean {
     return this.count >= this.capacity;
   }
 
-  private id(text: string): number {
+  /** The last string and id seen at each field (symbol, interval, ...): most records repeat them. */
+  private readonly lastText: string[] = new Array<string>(SLOTS).fill('\u0000');
+  private readonly lastId = new Int32Array(SLOTS);
+
+  private id(text: string, slot: number): number {
+    if (this.lastText[slot] === text) return this.lastId[slot]!;
     let id = this.ids.get(text);
     if (id === undefined) {
       id = this.ids.size;
       this.ids.set(text, id);
       this.newStrings.push(text);
     }
+    this.lastText[slot] = text;
+    this.lastId[slot] = id;
     return id;
   }
 
@@ -62,25 +76,25 @@ export class RecordPacker {
     if (e.type === 'bar') {
       n[at] = REC_BAR;
       n[at + 1] = seq;
-      n[at + 2] = this.id(e.symbol);
-      n[at + 3] = this.id(e.interval);
+      n[at + 2] = this.id(e.symbol, 0);
+      n[at + 3] = this.id(e.interval, 1);
       n[at + 4] = e.openTime;
       n[at + 5] = e.open;
       n[at + 6] = e.high;
       n[at + 7] = e.low;
       n[at + 8] = e.close;
       n[at + 9] = e.volume;
-      n[at + 10] = this.id(e.source);
+      n[at + 10] = this.id(e.source, 2);
     } else if (e.type === 'decision') {
       if (e.equity > MAX_SAFE_BIG || e.equity < -MAX_SAFE_BIG) return false;
       n[at] = REC_DECISION;
       n[at + 1] = seq;
-      n[at + 2] = this.id(e.symbol);
+      n[at + 2] = this.id(e.symbol, 3);
       n[at + 3] = e.openTime;
-      n[at + 4] = this.id(e.action);
-      n[at + 5] = this.id(e.qty);
+      n[at + 4] = this.id(e.action, 4);
+      n[at + 5] = this.id(e.qty, 5);
       n[at + 6] = e.intents;
-      n[at + 7] = this.id(e.position);
+      n[at + 7] = this.id(e.position, 6);
       n[at + 8] = Number(e.equity);
     } else return false;
     this.count++;
@@ -98,49 +112,21 @@ export class RecordPacker {
   /** Hands the filled batch over and starts a new one. */
   take(): RecordBatch {
     const batch: RecordBatch = { nums: this.nums, count: this.count, reset: this.reset, newStrings: this.newStrings, lines: this.lines };
-    this.nums = new Float64Array(this.capacity * RECORD_SIZE);
+    if (this.slots.length > 0) {
+      // The caller keeps at most slots.length - 1 batches in flight: the next slot is free again.
+      this.slot = (this.slot + 1) % this.slots.length;
+      this.nums = this.slots[this.slot]!;
+    } else this.nums = new Float64Array(this.capacity * RECORD_SIZE);
     this.count = 0;
     this.newStrings = [];
     this.lines = [];
     // Every position a run passes through is a distinct string: start over at a batch boundary
     // rather than hold them all for the length of a run.
     this.reset = this.ids.size > MAX_INTERNED;
-    if (this.reset) this.ids.clear();
-    return batch;
-  }
-}
-
-/** The reader's side: the interned strings so far, and the events back from records. */
-export class RecordReader {
-  private readonly strings: string[] = [];
-
-  add(batch: RecordBatch): void {
-    if (batch.reset) this.strings.length = 0;
-    for (const s of batch.newStrings) this.strings.push(s);
-  }
-
-  /** Calls back with a line (other events) or an event and its seq (bar, decision), in order. */
-  each(batch: RecordBatch, onLine: (line: string) => void, onEvent: (seq: number, e: TradeEvent) => void): void {
-    const n = batch.nums;
-    const s = this.strings;
-    for (let i = 0; i < batch.count; i++) {
-      const at = i * RECORD_SIZE;
-      const kind = n[at];
-      if (kind === REC_LINE) onLine(batch.lines[n[at + 1]!]!);
-      else if (kind === REC_BAR) {
-        const bar: BarEvent = {
-          type: 'bar', symbol: s[n[at + 2]!]!, interval: s[n[at + 3]!]!, openTime: n[at + 4]!,
-          open: n[at + 5]!, high: n[at + 6]!, low: n[at + 7]!, close: n[at + 8]!, volume: n[at + 9]!,
-          source: s[n[at + 10]!]! as BarEvent['source'],
-        };
-        onEvent(n[at + 1]!, bar);
-      } else {
-        const d: DecisionEvent = {
-          type: 'decision', symbol: s[n[at + 2]!]!, openTime: n[at + 3]!, action: s[n[at + 4]!]! as DecisionEvent['action'],
-          qty: s[n[at + 5]!]!, intents: n[at + 6]!, position: s[n[at + 7]!]!, equity: BigInt(n[at + 8]!),
-        };
-        onEvent(n[at + 1]!, d);
-      }
+    if (this.reset) {
+      this.ids.clear();
+      this.lastText.fill('\u0000');
     }
+    return batch;
   }
 }

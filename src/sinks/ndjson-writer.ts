@@ -9,11 +9,18 @@
  * - batched: full buffers go to libuv as positional writes from a small fixed pool; when every
  *   buffer is in flight the write is synchronous. That bound is the backpressure: memory stays
  *   flat however fast bars come.
+ *
+ * A write that fails (a full disk, EROFS, EIO) makes the writer failed for good: the next write,
+ * flush or close throws an EventLogError naming the file and the cause (an asynchronous failure
+ * included), so nothing is written past a hole and the caller can end the run.
  */
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import type { EventSink } from '../events/event-bus.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import type { TradeEvent } from '../events/types.ts';
+import { EventLogError } from './event-log-error.ts';
+import type { ByteTarget } from './record-encoder.ts';
+import { EventEncoder } from './event-encoder.ts';
 
 const asciiSymbols = new Map<string, boolean>();
 /** Bar and decision lines are ASCII but for the symbol (Binance testnet has 这是测试币456). */
@@ -27,6 +34,19 @@ function isAsciiLine(event: TradeEvent): boolean {
   return ascii;
 }
 
+/**
+ * Creates (or truncates) an event log file, or opens it to be continued (a resumed session);
+ * refused as an EventLogError naming it.
+ */
+export function openLogFile(path: string, append = false): number {
+  try {
+    // 'r+', not 'a': positional writes may complete out of order, and O_APPEND ignores positions.
+    return openSync(path, append && existsSync(path) ? 'r+' : 'w');
+  } catch (err) {
+    throw EventLogError.from(path, err, 'create');
+  }
+}
+
 export interface NdjsonWriterOptions {
   /** Bytes per buffer (default 1 MiB). */
   readonly batchBytes?: number;
@@ -34,11 +54,14 @@ export interface NdjsonWriterOptions {
   readonly durable?: boolean;
   /** Buffers that may be in flight at once in batched mode (default 3). */
   readonly poolSize?: number;
+  /** Write to this open descriptor (its owner closes it) instead of creating the file at `path`. */
+  readonly fd?: number;
   /** Continue the file at its end (a resumed session) instead of starting it anew. */
   readonly append?: boolean;
 }
 
-export class NdjsonWriter implements EventSink {
+export class NdjsonWriter implements EventSink, ByteTarget {
+  readonly path: string;
   private readonly fd: number;
   private readonly batchBytes: number;
   private readonly durable: boolean;
@@ -48,15 +71,18 @@ export class NdjsonWriter implements EventSink {
   private position = 0;
   private readonly free: Buffer[] = [];
   private inFlight = 0;
-  private failure: Error | null = null;
+  private failure: EventLogError | null = null;
   private drained: (() => void) | null = null;
   private closed = false;
+  private readonly ownsFd: boolean;
+  private readonly encoder = new EventEncoder();
   /** Durable mode: [used, committed, position] shared with the cycle watchdog (see shared()). */
   private readonly state: Float64Array | null = null;
 
   constructor(path: string, options: NdjsonWriterOptions = {}) {
-    // 'r+' at the end, not 'a': positional writes may complete out of order, and O_APPEND ignores positions.
-    this.fd = openSync(path, options.append && existsSync(path) ? 'r+' : 'w');
+    this.path = path;
+    this.ownsFd = options.fd === undefined;
+    this.fd = options.fd ?? openLogFile(path, options.append);
     if (options.append) this.position = fstatSync(this.fd).size;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.durable = options.durable ?? false;
@@ -67,6 +93,7 @@ export class NdjsonWriter implements EventSink {
       // thread can still write the cycles committed before it (engine/cycle-watchdog.ts).
       this.buffer = Buffer.from(new SharedArrayBuffer(this.batchBytes + 4096));
       this.state = new Float64Array(new SharedArrayBuffer(3 * 8));
+      this.state[2] = this.position; // a resumed log: the watchdog writes after what is there
     } else this.buffer = Buffer.allocUnsafe(this.batchBytes + 4096);
   }
 
@@ -82,12 +109,46 @@ export class NdjsonWriter implements EventSink {
   }
 
   write(seq: number, event: TradeEvent): void {
+    if (this.failure) throw this.failure;
+    // The lines of every bar go to the buffer as bytes; the rest as text.
+    switch (event.type) {
+      case 'bar': if (this.encoder.bar(this, seq, event)) return; break;
+      case 'decision': if (this.encoder.decision(this, seq, event)) return; break;
+      case 'latency': if (this.encoder.latency(this, seq, event)) return; break;
+    }
     this.append(serializeEvent(seq, event), isAsciiLine(event));
   }
 
   /** A finished line (serialised elsewhere, e.g. by the loop's thread). */
   writeLine(line: string): void {
+    if (this.failure) throw this.failure;
     this.append(line, false);
+  }
+
+  /** For encoders that write bytes directly (record-encoder.ts): a buffer with `room` bytes free after `filled`. */
+  reserve(room: number): Buffer {
+    if (this.failure) throw this.failure;
+    if (this.used + room > this.buffer.length) {
+      this.flush();
+      // Never in durable mode: a bar's record is a few hundred bytes, the buffer a megabyte.
+      if (room > this.buffer.length) this.buffer = Buffer.allocUnsafe(room + this.batchBytes);
+    }
+    return this.buffer;
+  }
+
+  get filled(): number {
+    return this.used;
+  }
+
+  /** The encoder filled the buffer reserve() returned up to `end`. */
+  commit(end: number): void {
+    this.used = end;
+    if (end >= this.batchBytes) this.flush();
+  }
+
+  /** The failure that stopped this writer, if one did. */
+  get failed(): EventLogError | null {
+    return this.failure;
   }
 
   private append(line: string, ascii: boolean): void {
@@ -131,7 +192,7 @@ export class NdjsonWriter implements EventSink {
 
   private writeAsync(buf: Buffer, offset: number, length: number, at: number): void {
     write(this.fd, buf, offset, length, at, (err, written) => {
-      if (err) this.failure = err;
+      if (err) this.failure ??= EventLogError.from(this.path, err);
       else if (written < length) return this.writeAsync(buf, offset + written, length - written, at + written);
       this.inFlight--;
       this.free.push(buf);
@@ -143,18 +204,35 @@ export class NdjsonWriter implements EventSink {
     const total = length < 0 ? buf.length : length;
     if (length < 0) this.position += total;
     let done = 0;
-    while (done < total) done += writeSync(this.fd, buf, done, total - done, at + done);
+    try {
+      while (done < total) done += writeSync(this.fd, buf, done, total - done, at + done);
+    } catch (err) {
+      this.failure ??= EventLogError.from(this.path, err);
+      throw this.failure;
+    }
   }
 
   /** Flushes, waits for writes in flight, syncs and closes the file. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.flush();
+    if (this.closed) {
+      if (this.failure) throw this.failure;
+      return;
+    }
+    try {
+      if (!this.failure) this.flush();
+    } catch {
+      // Recorded in this.failure, thrown below once the writes in flight are done.
+    }
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    if (this.failure) throw this.failure;
-    // Realtime logs are synced: they are the record of a session. A static run is reproducible.
-    if (this.durable) fsyncSync(this.fd);
-    closeSync(this.fd);
     this.closed = true;
+    try {
+      // Realtime logs are synced: they are the record of a session. A static run is reproducible.
+      if (this.durable && !this.failure) fsyncSync(this.fd);
+    } catch (err) {
+      this.failure = EventLogError.from(this.path, err);
+    } finally {
+      if (this.ownsFd) closeSync(this.fd);
+    }
+    if (this.failure) throw this.failure;
   }
 }

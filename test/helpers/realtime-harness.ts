@@ -19,6 +19,8 @@ export interface RealtimeRun {
   readonly controlUrl: string | undefined;
   readonly token: string | undefined;
   readonly stdout: string[];
+  /** The run's exit code, once it has ended (by stop(), or by itself). */
+  readonly done: Promise<number>;
   events(): Array<Record<string, unknown>>;
   of(type: string): Array<Record<string, unknown>>;
   waitFor(what: string, cond: (r: RealtimeRun) => boolean, timeoutMs?: number): Promise<void>;
@@ -34,10 +36,12 @@ export interface HarnessOptions {
   readonly lifetimeMs?: number;
   /** Sees the run's virtual clock before the run starts (e.g. to step its wall clock later). */
   readonly onClock?: (clock: VirtualClock) => void;
+  /** The --out folder (default: a fresh temporary one). */
+  readonly outDir?: string;
 }
 
 export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
-  const outDir = mkdtempSync(join(tmpdir(), 'tradeloop-rt-'));
+  const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'tradeloop-rt-'));
   const opts = parseRunOptions(['--source', 'realtime', '--ws-url', o.wsUrl, '--rest-url', o.restUrl, '--out', outDir, ...(o.args ?? [])]) as RunOptions;
   const strategy = o.strategy ?? (await loadStrategy('hold', {}));
   // Wall time starts at the real now: the fake server stamps E with Date.now().
@@ -56,7 +60,7 @@ export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   })]);
   const s = started!;
   const run: RealtimeRun = {
-    clock, outDir, engine: s.engine, session: s.session, controlUrl: s.controlUrl, token: s.token, stdout,
+    clock, outDir, engine: s.engine, session: s.session, controlUrl: s.controlUrl, token: s.token, stdout, done,
     events() {
       const path = join(outDir, 'events.ndjson');
       if (!existsSync(path)) return [];

@@ -16,7 +16,9 @@ const USER = 'alice-u53r';
 const PASS = 'pw-s3cr3t-Xy';
 const TOKEN = 'tok-9f8e7d';
 const KEY = 'key-1a2b3c';
-const SECRETS = [USER, PASS, TOKEN, KEY];
+// An incoming webhook's secret is its path (hooks.slack.com/services/T…/B…/…): never written either.
+const HOOK = 'hook-p4th-s3cr3t';
+const SECRETS = [USER, PASS, TOKEN, KEY, HOOK];
 
 function secretUrl(base: string): string {
   return base.replace('://', `://${USER}:${PASS}@`) + `/?token=${TOKEN}&key=${KEY}`;
@@ -36,10 +38,11 @@ function assertNoSecret(where: string, text: string): void {
   for (const s of SECRETS) assert.ok(!text.includes(s), `${where} contains ${s}`);
 }
 
-test('a realtime run through URLs with credentials and tokens: connected with them, shows none of them', async () => {
+test('a realtime run through URLs with credentials and tokens (and a webhook): connected with them, shows none of them, journal included', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const out = mkdtempSync(join(tmpdir(), 'tradeloop-secrets-'));
-  const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', secretUrl(fake.wsUrl), '--rest-url', secretUrl(fake.restUrl), '--out', out]);
+  const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', secretUrl(fake.wsUrl), '--rest-url', secretUrl(fake.restUrl), '--out', out,
+    '--alert-webhook', `http://127.0.0.1:9/services/T0/B0/${HOOK}`]);
   try {
     const conn = await fake.waitForConnections(1, 15_000);
     await until(() => p.out().includes('tradeloop realtime run'), 'start line', 15_000);

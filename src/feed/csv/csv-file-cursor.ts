@@ -13,7 +13,8 @@ import { isRowProblem, parseRow, type RowContext } from './csv-row.ts';
 import { PROBE_LINES, probeStart, refuseCoarserSpacing, type StartProbe } from './csv-probe.ts';
 import { checkTextFile } from './file-encoding.ts';
 import { FileTally } from './skip-budget.ts';
-import { countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
+import { ByteChunk, countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
+import { ByteRowParser } from './csv-row-bytes.ts';
 import type { DateOrder, ZoneOffsets } from '../../domain/time.ts';
 
 export type BadRowPolicy = 'fail' | 'skip';
@@ -43,6 +44,8 @@ export class CsvFileCursor {
   pos = 0;
   /** Rows taken from this file and the skips among them, counted by the merge. */
   readonly tally = new FileTally();
+  /** Its symbol's order record in the merge (csv-source.ts), shared with the symbol's other files. */
+  order: { last: number; next: number } | null = null;
   done = false;
   private chunks: AsyncGenerator<LineChunk> | null = null;
   /** Chunks read ahead by open() to learn the layout and the order, replayed first. */
@@ -50,6 +53,7 @@ export class CsvFileCursor {
   /** A bad row under --on-bad-row fail: thrown once the rows before it have been taken. */
   private failure: DataError | null = null;
   private ctx: RowContext | null = null;
+  private bytes: ByteRowParser | null = null;
   private readonly options: CursorOptions;
   /** Lines up to and including the header are not rows. */
   private headerLine = 0;
@@ -82,6 +86,7 @@ export class CsvFileCursor {
       throw err;
     }
     this.ctx = probe.ctx;
+    this.bytes = new ByteRowParser(probe.ctx);
     this.layout = probe.ctx.layout;
     this.headerLine = probe.headerLine;
     // The file's order is read from its first and last rows: one swapped pair at the top must not
@@ -136,8 +141,9 @@ export class CsvFileCursor {
 
   /** Parses the next chunk. Resolves with items present, or with done set. */
   async refill(): Promise<void> {
-    this.items = [];
-    this.lines = [];
+    // Reused: the merge takes items one by one and keeps none of the arrays.
+    this.items.length = 0;
+    this.lines.length = 0;
     this.pos = 0;
     if (this.failure !== null) {
       await this.close();
@@ -160,7 +166,7 @@ export class CsvFileCursor {
   }
 
   private parseChunk(chunk: LineChunk): void {
-    const ctx = this.ctx!;
+    if (chunk instanceof ByteChunk && this.bytes!.usable) return this.parseBytes(chunk);
     const step = this.descending ? -1 : 1;
     const headerLine = this.headerLine;
     let lineNo = chunk.firstLine;
@@ -168,23 +174,48 @@ export class CsvFileCursor {
       const at = lineNo;
       lineNo += step;
       if (at <= headerLine || text.length === 0) continue;
-      const row = parseRow(text, ctx);
-      if (!isRowProblem(row)) {
-        this.items.push(row);
-        this.lines.push(at);
-        continue;
-      }
-      if (text.trim().length === 0) continue;
-      if (this.options.onBadRow === 'fail') {
-        this.failure = new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
-          'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).');
-        return;
-      }
-      this.items.push({
-        type: 'skip', symbol: this.symbol, openTime: row.openTime, reason: 'malformed', origin: this.file,
-        line: at, field: row.field, message: row.message,
-      });
-      this.lines.push(at);
+      if (!this.parseText(text, at)) return;
     }
+  }
+
+  /** Forward chunks: each row from its bytes; a row the fast path cannot vouch for goes as text. */
+  private parseBytes(chunk: ByteChunk): void {
+    const parser = this.bytes!;
+    const { bytes, starts, ends, count } = chunk;
+    const headerLine = this.headerLine;
+    const first = chunk.firstLine;
+    for (let k = 0; k < count; k++) {
+      const at = first + k;
+      const start = starts[k]!;
+      const end = ends[k]!;
+      if (at <= headerLine || end === start) continue;
+      const bar = parser.parse(bytes, start, end);
+      if (bar !== null) {
+        this.items.push(bar);
+        this.lines.push(at);
+      } else if (!this.parseText(bytes.toString('utf8', start, end), at)) return;
+    }
+  }
+
+  /** One row as text; false when it stops the file (a bad row under --on-bad-row fail). */
+  private parseText(text: string, at: number): boolean {
+    const row = parseRow(text, this.ctx!);
+    if (!isRowProblem(row)) {
+      this.items.push(row);
+      this.lines.push(at);
+      return true;
+    }
+    if (text.trim().length === 0) return true;
+    if (this.options.onBadRow === 'fail') {
+      this.failure = new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
+        'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).');
+      return false;
+    }
+    this.items.push({
+      type: 'skip', symbol: this.symbol, openTime: row.openTime, reason: 'malformed', origin: this.file,
+      line: at, field: row.field, message: row.message,
+    });
+    this.lines.push(at);
+    return true;
   }
 }

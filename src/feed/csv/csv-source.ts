@@ -5,9 +5,8 @@
  */
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
-import { BarSequencer } from '../bar-sequencer.ts';
 import { DataError } from '../data-error.ts';
-import { intervalOfSpacing, nextOpenTime } from '../../domain/interval.ts';
+import { intervalOfSpacing } from '../../domain/interval.ts';
 import type { BarSink } from '../bar-sink.ts';
 import { CsvFileCursor, type CursorOptions } from './csv-file-cursor.ts';
 import { SkipBudget } from './skip-budget.ts';
@@ -22,7 +21,16 @@ export interface CsvSourceOptions extends CursorOptions {
   readonly windowMs: number | null;
   /** A file whose skipped rows are more than this fraction of its rows stops the run; absent: no limit. */
   readonly maxSkipRatio?: number;
+  /**
+   * A turn of the event loop, and `afterBatch`, at least every `everyMs` of delivering (measured on
+   * `monotonic`). A chunk is 128 KiB of every file, seconds of a slow strategy: without turns in it,
+   * Ctrl-C, the halt file and the control endpoint would wait for its end. Outputs do not depend on it.
+   */
+  readonly turns?: { readonly everyMs: number; readonly monotonic: () => number };
 }
+
+/** Items delivered between two looks at the clock for a turn: a look costs, a turn more. */
+const TURN_CHECK_EVERY = 64;
 
 export interface CsvSourceResult {
   readonly warmupBars: Readonly<Record<string, number>>;
@@ -30,6 +38,17 @@ export interface CsvSourceResult {
 
 function isSkip(item: Bar | SkipEvent): item is SkipEvent {
   return (item as SkipEvent).type === 'skip';
+}
+
+/**
+ * One symbol's order (BarSequencer's rule: the same openTime again is a duplicate, an earlier one
+ * out of order), shared by the cursors of its files: looked up once per file, not once per bar.
+ */
+export class SymbolOrder {
+  /** The last accepted openTime, or -Infinity. */
+  last = -Infinity;
+  /** The openTime the bar after `last` has (its closeTime + 1). */
+  next = -Infinity;
 }
 
 export class CsvBarSource {
@@ -70,13 +89,23 @@ export class CsvBarSource {
 
   private async merge(sink: BarSink, afterBatch?: () => void | Promise<void>): Promise<CsvSourceResult> {
     const { from, windowMs } = this.options;
-    const sequencer = new BarSequencer();
+    const orders = new Map<string, SymbolOrder>();
+    for (const c of this.cursors) {
+      let o = orders.get(c.symbol);
+      if (o === undefined) orders.set(c.symbol, (o = new SymbolOrder()));
+      c.order = o;
+    }
     const warmupBars: Record<string, number> = {};
     let start = from;
     let end = start !== null && windowMs !== null ? start + windowMs : Infinity;
     const budget = new SkipBudget(this.options.maxSkipRatio ?? null);
     const live = this.cursors.slice();
+    const turns = this.options.turns ?? null;
+    let lastTurn = turns?.monotonic() ?? 0;
+    let untilCheck = TURN_CHECK_EVERY;
+    let turnDue = false;
     outer: for (;;) {
+
       for (let i = live.length - 1; i >= 0; i--) {
         const c = live[i]!;
         if (c.pos >= c.items.length) {
@@ -114,15 +143,22 @@ export class CsvBarSource {
         } else {
           if (item.openTime >= end) break outer; // merged in time order: nothing later is in the window
           c.tally.rows++;
-          const prev = sequencer.lastOpenTime(item.symbol);
+          const order = c.order!;
+          const prev = order.last;
+          const t = item.openTime;
           // Bars closer together than the interval: the file is finer than --interval says, and
           // every bar would be mislabelled (and shifted wrongly by --bar-label end).
-          if (prev !== undefined && item.openTime > prev && item.openTime < nextOpenTime(item.interval, prev)) {
-            const own = intervalOfSpacing(item.openTime - prev);
-            throw new DataError(`${c.file}:${line}: bars ${(item.openTime - prev) / 1000} s apart are closer than --interval ${item.interval}. ` +
+          if (t > prev && t < order.next) {
+            const own = intervalOfSpacing(t - prev);
+            throw new DataError(`${c.file}:${line}: bars ${(t - prev) / 1000} s apart are closer than --interval ${item.interval}. ` +
               `Pass the file's own interval with --interval (${own !== null ? `--interval ${own}` : 'e.g. --interval 1m'}).`);
           }
-          const verdict = sequencer.check(item.symbol, item.openTime);
+          const verdict = t === prev ? 'duplicate' : t < prev ? 'out_of_order' : 'ok';
+          if (verdict === 'ok') {
+            order.last = t;
+            // Rows get closeTime = closeTimeOf(interval, openTime): one ms on is nextOpenTime (months too).
+            order.next = item.closeTime + 1;
+          }
           if (verdict !== 'ok') {
             sink.skip({
               type: 'skip', symbol: item.symbol, openTime: item.openTime, reason: verdict, origin: c.file, line,
@@ -142,7 +178,20 @@ export class CsvBarSource {
           }
         }
         if (c.pos >= c.items.length) break;
+        if (turns !== null && --untilCheck === 0) {
+          untilCheck = TURN_CHECK_EVERY;
+          if (turns.monotonic() - lastTurn >= turns.everyMs) {
+            turnDue = true;
+            break;
+          }
+        }
       }
+      if (turnDue) {
+        // A macrotask, not a microtask: signal handlers and socket callbacks run only between those.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        turnDue = false;
+      }
+      if (turns !== null) lastTurn = turns.monotonic();
       if (afterBatch) await afterBatch();
     }
     // Files the window cut short are judged on the rows read.

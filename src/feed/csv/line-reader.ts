@@ -13,6 +13,73 @@ export interface LineChunk {
   readonly firstLine: number;
 }
 
+/**
+ * A forward chunk as bytes: line k is bytes[starts[k], ends[k]) (its CR cut), so rows are parsed
+ * without a string per line; `lines` decodes them only when asked (the start probe does).
+ */
+export class ByteChunk implements LineChunk {
+  readonly bytes: Buffer;
+  readonly firstLine: number;
+  readonly count: number;
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  private decoded: string[] | null = null;
+
+  constructor(bytes: Buffer, firstLine: number, count: number, starts: Int32Array, ends: Int32Array) {
+    this.bytes = bytes;
+    this.firstLine = firstLine;
+    this.count = count;
+    this.starts = starts;
+    this.ends = ends;
+  }
+
+  get lines(): readonly string[] {
+    if (this.decoded === null) {
+      const out: string[] = [];
+      for (let k = 0; k < this.count; k++) out.push(this.bytes.toString('utf8', this.starts[k], this.ends[k]));
+      this.decoded = out;
+    }
+    return this.decoded;
+  }
+}
+
+/**
+ * Finds the lines of `data` (LF-separated, without a final LF), cuts their CRs and refuses one past
+ * MAX_LINE_BYTES exactly as finishLines does for text: a line of at most MAX_LINE_BYTES / 3 bytes
+ * cannot pass it (a byte decodes to at most 3), so only longer ones are decoded and measured.
+ */
+function splitBytes(data: Buffer, path: string, first: number): ByteChunk {
+  let capacity = 256;
+  let starts = new Int32Array(capacity);
+  let ends = new Int32Array(capacity);
+  let count = 0;
+  let from = 0;
+  for (;;) {
+    const nl = data.indexOf(10, from);
+    let end = nl < 0 ? data.length : nl;
+    if (end > from && data[end - 1] === 13) end--;
+    if (end - from > MAX_LINE_BYTES / 3) {
+      const line = data.toString('utf8', from, end);
+      if (line.length > MAX_LINE_BYTES / 3 && Buffer.byteLength(line) > MAX_LINE_BYTES) throw tooLong(path, first + count);
+    }
+    if (count === capacity) {
+      capacity *= 2;
+      const s2 = new Int32Array(capacity);
+      const e2 = new Int32Array(capacity);
+      s2.set(starts);
+      e2.set(ends);
+      starts = s2;
+      ends = e2;
+    }
+    starts[count] = from;
+    ends[count] = end;
+    count++;
+    if (nl < 0) break;
+    from = nl + 1;
+  }
+  return new ByteChunk(data, first, count, starts, ends);
+}
+
 // 128 KiB: large enough that reads are cheap; small enough that a parsed chunk dies young (1 MiB
 // chunks over ten files pushed peak RSS to ~480 MiB of GC headroom, with no gain in speed).
 const DEFAULT_CHUNK = 1 << 17;
@@ -73,36 +140,44 @@ class Pending {
   }
 }
 
-export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<LineChunk> {
+/** Chunks of lines first to last, as bytes (ByteChunk); a chunk is the lines one read completed. */
+export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<ByteChunk> {
   const handle = await open(path, 'r');
+  // One read ahead: the next block is on its way while the consumer parses this one.
+  let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
     const pending = new Pending();
     let lineNo = 1;
-    const block = Buffer.allocUnsafe(chunkBytes);
+    let offset = 0;
+    // A block of its own per read: a chunk's bytes are its lines, and a consumer may hold several.
+    const readAt = (at: number) => handle.read(Buffer.allocUnsafe(chunkBytes), 0, chunkBytes, at);
+    ahead = readAt(0);
     for (;;) {
       if (pending.tooLong()) throw tooLong(path, lineNo);
-      const { bytesRead } = await handle.read(block, 0, chunkBytes, null);
+      const { bytesRead, buffer: block } = await ahead;
+      ahead = null;
       if (bytesRead === 0) break;
+      offset += bytesRead;
+      ahead = readAt(offset);
       const got = block.subarray(0, bytesRead);
       const lastNl = got.lastIndexOf(10);
-      // The block is reused by the next read: what stays pending is copied.
       if (lastNl < 0) {
-        pending.add(Buffer.from(got), false);
+        pending.add(got, false);
         continue;
       }
       const data = pending.join(got.subarray(0, lastNl), false);
-      pending.add(Buffer.from(got.subarray(lastNl + 1)), false);
-      const lines = data.toString('utf8').split('\n');
-      finishLines(lines, path, lineNo, 1);
-      yield { lines, firstLine: lineNo };
-      lineNo += lines.length;
+      pending.add(got.subarray(lastNl + 1), false);
+      const chunk = splitBytes(data, path, lineNo);
+      yield chunk;
+      lineNo += chunk.count;
     }
     if (pending.bytes > 0) {
-      const lines = [pending.join(Buffer.alloc(0), false).toString('utf8')];
-      finishLines(lines, path, lineNo, 1);
-      yield { lines, firstLine: lineNo };
+      const chunk = splitBytes(pending.join(Buffer.alloc(0), false), path, lineNo);
+      yield chunk;
     }
   } finally {
+    // A read still in flight must land before its file is closed.
+    if (ahead !== null) await ahead.catch(() => undefined);
     await handle.close();
   }
 }

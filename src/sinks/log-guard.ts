@@ -1,0 +1,77 @@
+/**
+ * What a run does when its event log fails (a full disk, EROFS, EIO): the writer throws an
+ * EventLogError; this guard, put on the bus in the writer's place, reports it once and then keeps
+ * the failed writer out of the way, so the rest of the run (the other sinks, the summary) carries
+ * on to a clean end. A static run rethrows it, which unwinds the loop at once; a realtime run
+ * cannot throw out of a socket callback, so it is told through onFailure and shuts down.
+ */
+import type { EventSink } from '../events/event-bus.ts';
+import type { TradeEvent } from '../events/types.ts';
+import { EventLogError } from './event-log-error.ts';
+
+export interface LogGuardOptions {
+  /** Called once, with the first failure. */
+  readonly onFailure?: (failure: EventLogError) => void;
+  /** Throw the first failure on to the caller of write/endCycle/flush (static runs). */
+  readonly rethrow: boolean;
+}
+
+export class LogGuard implements EventSink {
+  private readonly log: EventSink;
+  private readonly options: LogGuardOptions;
+  private failure: EventLogError | null = null;
+
+  constructor(log: EventSink, options: LogGuardOptions) {
+    this.log = log;
+    this.options = options;
+  }
+
+  /** The failure that stopped the log, if one did: the run's exit code and summary depend on it. */
+  get failed(): EventLogError | null {
+    return this.failure;
+  }
+
+  write(seq: number, event: TradeEvent): void {
+    if (this.failure) return;
+    try {
+      this.log.write(seq, event);
+    } catch (err) {
+      this.fail(err, this.options.rethrow);
+    }
+  }
+
+  endCycle(): void {
+    if (this.failure) return;
+    try {
+      this.log.endCycle?.();
+    } catch (err) {
+      this.fail(err, this.options.rethrow);
+    }
+  }
+
+  flush(): void {
+    if (this.failure) return;
+    try {
+      this.log.flush?.();
+    } catch (err) {
+      this.fail(err, this.options.rethrow);
+    }
+  }
+
+  /** Never throws an EventLogError: after close, `failed` says whether the log is whole. */
+  async close(): Promise<void> {
+    try {
+      await this.log.close?.();
+    } catch (err) {
+      if (this.failure) return; // the same failure, reported already
+      this.fail(err, false);
+    }
+  }
+
+  private fail(err: unknown, rethrow: boolean): void {
+    if (!(err instanceof EventLogError)) throw err;
+    this.failure = err;
+    this.options.onFailure?.(err);
+    if (rethrow) throw err;
+  }
+}

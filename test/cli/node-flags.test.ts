@@ -1,0 +1,89 @@
+/**
+ * `npx tradeloop run` re-runs itself with the run's heap flags (Node reads them only at start): the re-run must be invisible, its exit code and its signal handling the
+ * session's own.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { isRealtimeRun, nodeFlagsFor, REALTIME_NODE_FLAGS, STATIC_NODE_FLAGS } from '../../src/cli/node-flags.ts';
+import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { pidAlive } from '../../src/session/state-dir.ts';
+
+const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'tradeloop.js');
+
+test('runs are re-run with their heap flags: realtime and static each their own, other commands none', () => {
+  assert.equal(isRealtimeRun(['run', '--source', 'realtime']), true);
+  assert.equal(isRealtimeRun(['run', '--symbols', 'A', '--source=realtime']), true);
+  assert.equal(isRealtimeRun(['run', '--source', 'csv']), false);
+  assert.equal(isRealtimeRun(['run']), false);
+  assert.equal(isRealtimeRun(['status', '--source', 'realtime']), false);
+  assert.deepEqual(nodeFlagsFor(['run', '--source', 'realtime']), REALTIME_NODE_FLAGS);
+  assert.deepEqual(nodeFlagsFor(['run', '--data', 'x']), STATIC_NODE_FLAGS);
+  assert.deepEqual(nodeFlagsFor(['help', 'run']), []);
+  assert.deepEqual(nodeFlagsFor(['run', '--help']), []);
+});
+
+test('a static run through npx tradeloop keeps its exit codes through the re-run (a bad flag: exit 2)', () => {
+  const r = spawnSync(process.execPath, [BIN, 'run', '--events', 'nope'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /--events nope/);
+});
+
+test('the re-run keeps the refusal and its exit code (FLAG_REALTIME off: exit 2)', () => {
+  const r = spawnSync(process.execPath, [BIN, 'run', '--source', 'realtime'], { encoding: 'utf8', env: { ...process.env, FLAG_REALTIME: '0' }, timeout: 30_000 });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /FLAG_REALTIME/);
+});
+
+test('SIGTERM to npx tradeloop reaches the re-run session: clean shutdown, summary written, exit 0', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const out = mkdtempSync(join(tmpdir(), 'tradeloop-heap-'));
+  const child = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  try {
+    await fake.waitForConnections(1, 20_000);
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    await until(() => readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"type":"decision"'), 'a decision on disk', 10_000);
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).decisions, 1);
+    assert.match(stdout, /tradeloop realtime run/);
+  } finally {
+    child.kill('SIGKILL');
+    await fake.close();
+  }
+});
+
+test('kill -9 of npx tradeloop (the wrapper) does not orphan the session: it shuts down as on SIGTERM and writes its summary', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const out = mkdtempSync(join(tmpdir(), 'tradeloop-orphan-'));
+  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const wrapperExited = new Promise<void>((r) => wrapper.on('exit', () => r()));
+  let session = 0;
+  try {
+    await fake.waitForConnections(1, 20_000);
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    await until(() => readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"type":"decision"'), 'a decision on disk', 10_000);
+    // The session is the wrapper's one child: its pid is in control.json.
+    session = (JSON.parse(readFileSync(join(out, 'control.json'), 'utf8')) as { pid: number }).pid;
+    assert.notEqual(session, wrapper.pid, 'the run is a re-run child of the wrapper');
+    wrapper.kill('SIGKILL');
+    await wrapperExited;
+    // pidAlive counts a zombie as ended: the orphan's new parent may not reap it at once.
+    await until(() => !pidAlive(session), 'the orphaned session ended by itself', 15_000);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { decisions: number; status: string };
+    assert.equal(summary.decisions, 1);
+    assert.notEqual(summary.status, 'error');
+  } finally {
+    wrapper.kill('SIGKILL');
+    if (session > 0) try { process.kill(session, 'SIGKILL'); } catch { /* already gone */ }
+    await fake.close();
+  }
+});
