@@ -45,14 +45,14 @@ EXTRA_COMMANDS.set('replay-server', {
 EXTRA_COMMANDS.set('report', {
   usage: 'Usage: tradeloop report RUN_DIR [--out FILE]\n  Writes RUN_DIR/report.html (or FILE): one self-contained page of the run; prints its summary.\n',
   load: async () => {
-    const { reportCommand } = await import('../report/report-command.ts');
+    const { reportCommand } = await import('./report-command.ts');
     return (argv, _flags, io) => reportCommand(argv, io);
   },
 });
 EXTRA_COMMANDS.set('dashboard', {
   usage: 'Usage: tradeloop dashboard --state DIR [--open]\n  Prints (and with --open opens) the URL of the running session\'s live dashboard.\n',
   load: async () => {
-    const { dashboardCommand } = await import('../server/dashboard-command.ts');
+    const { dashboardCommand } = await import('./dashboard-command.ts');
     return (argv, _flags, io) => dashboardCommand(argv, io);
   },
 });

@@ -8,7 +8,9 @@
 import { DataError } from '../data-error.ts';
 import { isDayMonthFirst, parseTimestamp } from '../../domain/time.ts';
 import { clipValue, quoteValue } from '../quote-value.ts';
-import { MAX_COLUMNS } from './csv-row.ts';
+
+/** The most columns a layout takes: rows are parsed with field positions in fixed arrays of this size. */
+export const MAX_COLUMNS = 4096;
 
 export interface CsvLayout {
   readonly hasHeader: boolean;

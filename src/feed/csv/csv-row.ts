@@ -8,7 +8,7 @@ import { clipValue, quoteValue } from '../quote-value.ts';
 import { parseTimestamp, type DateOrder, type ZoneOffsets } from '../../domain/time.ts';
 import { closeTimeOf } from '../../domain/interval.ts';
 import type { Bar } from '../../domain/types.ts';
-import type { CsvLayout } from './csv-layout.ts';
+import { MAX_COLUMNS, type CsvLayout } from './csv-layout.ts';
 
 export interface RowProblem {
   readonly problem: true;
@@ -29,8 +29,6 @@ export interface RowContext {
   readonly dateOrder: DateOrder | null;
 }
 
-/** The most columns a row is parsed with (the field positions live in fixed arrays); a layout refuses more. */
-export const MAX_COLUMNS = 4096;
 const starts = new Int32Array(MAX_COLUMNS);
 const ends = new Int32Array(MAX_COLUMNS);
 

@@ -7,10 +7,10 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { parseFlags } from '../cli/common-flags.ts';
-import { NO_SESSION_EXIT } from '../cli/control-commands.ts';
-import type { CliIo } from '../cli/static-run.ts';
-import { UsageError } from '../cli/usage-error.ts';
+import { parseFlags } from './common-flags.ts';
+import { NO_SESSION_EXIT } from './control-commands.ts';
+import type { CliIo } from './cli-io.ts';
+import { UsageError } from './usage-error.ts';
 import { pidAlive, readControlInfo } from '../session/state-dir.ts';
 
 export const DASHBOARD_USAGE = `Usage: tradeloop dashboard --state DIR [--open]

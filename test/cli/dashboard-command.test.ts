@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { onPath } from '../../src/server/dashboard-command.ts';
+import { onPath } from '../../src/cli/dashboard-command.ts';
 import { dashboardHtml } from '../../src/server/dashboard-routes.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -6,13 +6,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseFlags } from '../cli/common-flags.ts';
-import { formatSummary } from '../cli/run-summary.ts';
-import type { CliIo } from '../cli/static-run.ts';
-import { UsageError } from '../cli/usage-error.ts';
-import { htmlPage, PAGE_DIR, pageScript } from './html-page.ts';
-import { readReport, type ReportData } from './report-data.ts';
-import { RunFolder } from './run-source.ts';
+import { parseFlags } from './common-flags.ts';
+import { formatSummary } from './run-summary.ts';
+import type { CliIo } from './cli-io.ts';
+import { UsageError } from './usage-error.ts';
+import { htmlPage, PAGE_DIR, pageScript } from '../report/html-page.ts';
+import { readReport, type ReportData } from '../report/report-data.ts';
+import { RunFolder } from '../report/run-source.ts';
 
 export const REPORT_USAGE = `Usage: tradeloop report RUN_DIR [--out FILE]
   Prints the run's summary and writes one self-contained HTML page (default RUN_DIR/report.html):
