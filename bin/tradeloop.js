@@ -42,7 +42,9 @@ if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
   // sees): it closes, and the run stops as on SIGTERM instead of trading on, orphaned.
   const child = spawn(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], { stdio: ['inherit', 'inherit', 'inherit', ...extra, 'ipc'], env });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' ? 130 : 143)));
+  // Killed by a signal (SIGKILL, an OOM kill, a crash): the shell's 128 + its number, as if run directly.
+  const { constants } = await import('node:os');
+  child.on('exit', (code, signal) => process.exit(code ?? 128 + (constants.signals[signal] ?? 15)));
 } else {
   // A reader that stops early (| head) is not an error of ours: stop writing, quietly.
   process.stdout.on('error', (err) => {

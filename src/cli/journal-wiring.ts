@@ -176,6 +176,8 @@ export interface BeginInput {
   /** The run's command line, kept for `tradeloop verify`. */
   readonly argv: readonly string[];
   readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded'>>;
+  /** The operator's terminal: a resume says there which halts it brought back (their events were written before). */
+  readonly stderr?: (text: string) => void;
 }
 
 export interface Begun {
@@ -211,6 +213,10 @@ export function beginOrResume(input: BeginInput): Begun {
   };
   const segment = journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
   input.mark(resume.lastSeq, resumeMarker(segment, resume.lastSeq, restored));
+  // The replay is silent (its lines were shown when they happened): a halt it restores is said again now.
+  for (const h of trading.list()) {
+    input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (held when the session stopped; restored from the journal)\n`);
+  }
   session.restore({ persistedHalts: false });
   applyFlagNow(parts.control, input.flags);
   return { segment, replayed };

@@ -203,7 +203,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   let begun: Begun;
   try {
     begun = beginOrResume({
-    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt, argv: opts.argv,
+    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt, argv: opts.argv, stderr: io.stderr,
     warmupBars: [...history.bars.values()].flat(),
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
@@ -293,7 +293,8 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     ...(logError === undefined ? {} : { error: logError }),
     extra: {
       latency: loop.latency.summary(),
-      feed: { ...feedCounters(feed), undelivered: undelivered.count },
+      // The feed's counters are this process's: after a resume (segment > 1) they cover that segment only.
+      feed: { ...feedCounters(feed), undelivered: undelivered.count, segment: begun.segment },
     },
     ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
   });

@@ -282,6 +282,10 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     const hint = v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${redactUrl(v['ws-url'].replace(/^ws/, 'http'))})` : '';
     throw usage(`${given} needs its pair: pass --ws-url and --rest-url together${hint}.`);
   }
+  // Both say where bars come from: one of them would be ignored without a word.
+  if (v.network !== undefined && v['ws-url'] !== undefined) {
+    throw usage(`--network ${v.network} with --ws-url: give one. --network picks Binance's own endpoints; --ws-url and --rest-url name any other server (a replay server).`);
+  }
   const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
   const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
   const seconds = (max: number) => ({ min: 1, max, unit: 'seconds', integer: false });

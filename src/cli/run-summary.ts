@@ -123,7 +123,8 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   }
   if (s.feed) {
     const f = s.feed;
-    lines.push(`  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}`);
+    const scope = (f.segment ?? 1) > 1 ? `   (since the resume: segment ${f.segment})` : '';
+    lines.push(`  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}${scope}`);
   }
   if (s.webhooks) lines.push(`  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`);
   lines.push(...statsLines(s));

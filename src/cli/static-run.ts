@@ -145,7 +145,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   let begun: Begun;
   try {
     begun = beginOrResume({
-    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv,
+    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv, stderr: io.stderr,
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
       const runStart = { ...runStartEvent(opts, runId, strategy, inputs, opened.persisted), ...(opts.events === 'all' ? {} : { events: opts.events }) };

@@ -36,8 +36,10 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       const severity = cmd.reducing ? 'reducing' : 'halted';
       const detail = cmd.detail ?? (cmd.reducing ? 'reduce-only by an operator (tradeloop halt --reducing)' : 'halted by an operator (tradeloop halt)');
       const held = trading.get('operator');
-      if (held && held.severity === severity && cmd.detail === null) {
-        return result(ctx, true, false, `no change: an operator halt (${severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''}; trading is ${trading.state}`);
+      // Halting what is halted is a no-op that says so, whatever reason the second halt gives: the
+      // halt held keeps its own (a new event pair would count one halt twice).
+      if (held && held.severity === severity) {
+        return result(ctx, true, false, `no change: an operator halt (${severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''} (${held.detail}); trading is ${trading.state}`);
       }
       const changed = control.raise('operator', 'operator', severity, detail);
       return result(ctx, true, changed, changed ? `operator halt (${severity}) raised: trading is ${trading.state}` : `no change: trading is ${trading.state}`);
@@ -74,7 +76,7 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       }
       const line = cmd.line.trim().slice(0, 200);
       const reducing = line.toLowerCase() === 'reducing';
-      const detail = `${ctx.haltFile ?? 'halt file'} is present${line ? `: ${line}` : ''}`;
+      const detail = `${cmd.path ?? ctx.haltFile ?? 'halt file'} is present${line ? `: ${line}` : ''}`;
       const changed = control.raise('halt_file', 'file', reducing ? 'reducing' : 'halted', detail);
       return result(ctx, true, changed, `halt file: trading is ${trading.state}`);
     }

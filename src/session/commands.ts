@@ -10,8 +10,11 @@ export type Command =
   | { readonly kind: 'halt'; readonly detail: string | null; readonly reducing: boolean }
   | { readonly kind: 'resume'; readonly halt: HaltReason | null }
   | { readonly kind: 'flatten'; readonly symbols: readonly string[] | null }
-  /** The halt file appeared, changed (present, its first line) or was removed. */
-  | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string };
+  /**
+   * The halt file appeared, changed (present, its first line) or was removed. Its path goes with
+   * the command (absent in journals older than it): a replay elsewhere (verify) writes the same detail.
+   */
+  | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string; readonly path?: string };
 
 /** A command as it was applied: what was asked, its operator number, and the prices a flatten filled at (so a replay fills there too). */
 export interface RecordedCommand {

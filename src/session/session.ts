@@ -84,8 +84,9 @@ export class Session {
     const restored = options.persistedHalts ? this.options.stateDir?.loadHalts() ?? [] : [];
     for (const h of restored) this.parts.control.raise(h.reason, h.source, h.severity, h.detail);
     if (this.options.haltFile !== null) {
-      this.watcher = new HaltFileWatcher(this.options.haltFile, this.options.clock, (state) => {
-        void this.submit({ kind: 'halt_file', present: state.present, line: state.line });
+      const path = this.options.haltFile;
+      this.watcher = new HaltFileWatcher(path, this.options.clock, (state) => {
+        void this.submit({ kind: 'halt_file', present: state.present, line: state.line, path });
       });
       // The first look is synchronous and applied now: a session started under a halt file is halted before its first bar.
       this.watcher.start();
@@ -126,6 +127,9 @@ export class Session {
 
   private apply(command: Command, recorded: RecordedCommand | null): CommandResult {
     const { bus } = this.parts;
+    // What came before (run_start, restored halts) is a unit of its own: in the command's unit a
+    // replay would regenerate it from the command, and the seqs would not match.
+    bus.endCycle();
     const prices: Record<string, FlattenPrice> = {};
     let op = 0;
     const ctx: CommandContext = {

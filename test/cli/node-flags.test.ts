@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isRealtimeRun, nodeFlagsFor, REALTIME_NODE_FLAGS, STATIC_NODE_FLAGS } from '../../src/cli/node-flags.ts';
@@ -84,6 +84,24 @@ test('kill -9 of npx tradeloop (the wrapper) does not orphan the session: it shu
   } finally {
     wrapper.kill('SIGKILL');
     if (session > 0) try { process.kill(session, 'SIGKILL'); } catch { /* already gone */ }
+    await fake.close();
+  }
+});
+
+test('a session killed by a signal (kill -9) makes npx tradeloop exit 128 + its number (137), as a shell would', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const out = mkdtempSync(join(tmpdir(), 'tradeloop-killed-'));
+  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const exited = new Promise<number | null>((r) => wrapper.on('exit', (code) => r(code)));
+  try {
+    await fake.waitForConnections(1, 20_000);
+    await until(() => existsSync(join(out, 'control.json')), 'control.json', 10_000);
+    const session = (JSON.parse(readFileSync(join(out, 'control.json'), 'utf8')) as { pid: number }).pid;
+    process.kill(session, 'SIGKILL');
+    assert.equal(await exited, 137);
+  } finally {
+    wrapper.kill('SIGKILL');
     await fake.close();
   }
 });

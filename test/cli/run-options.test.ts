@@ -187,3 +187,9 @@ test('through the CLI, each new flag refusal exits 2 naming the flag, before any
     assert.equal(run.eventsText, null, 'nothing was run');
   }
 });
+
+test('--network with --ws-url/--rest-url is refused: one of them would be ignored', () => {
+  const err = refusal([...RT, '--network', 'testnet', '--ws-url', 'ws://127.0.0.1:1', '--rest-url', 'http://127.0.0.1:1']);
+  assert.ok(err.message.includes('--network testnet') && err.message.includes('--ws-url'), err.message);
+  assert.equal(accepted([...RT, '--network', 'testnet']).wsUrl, 'wss://stream.testnet.binance.vision');
+});

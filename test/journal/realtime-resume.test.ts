@@ -90,8 +90,9 @@ test('killed at several points and resumed: every bar decided exactly once, no o
       assert.equal(new Set(orders).size, orders.length, 'no order twice');
       assert.equal(orders.length, last + 1);
       assert.ok(log.some((e) => e.type === 'bar' && e.source === 'rest-backfill'), 'the outage came by backfill');
-      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bars: number; fills: number; runId: string };
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bars: number; fills: number; runId: string; feed: { segment: number } };
       assert.deepEqual([summary.bars, summary.fills], [last + 1, last + 1], 'the summary covers the whole session');
+      assert.equal(summary.feed.segment, 2, 'and says that its feed counters are the resumed segment\'s');
     } finally {
       await fake.close();
     }

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -34,6 +34,18 @@ test('verify passes on a clean session: every decision, order, fill, cancel and 
   const r = await cli('verify', '--state', state);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /verified: 3900 cycles/);
+});
+
+test('verify passes on a session that was halted by its halt file (the file\'s path is journaled with the command)', async (t) => {
+  const dir = await tempDir(t, 'tl-verify-hf-');
+  const state = join(dir, 'state');
+  mkdirSync(state, { mode: 0o700 });
+  writeFileSync(join(state, 'HALT'), 'reducing\n');
+  const r = await cli('run', '--data', SAMPLE, '--param', 'pct=30', '--state', state, '--out', join(dir, 'out'), '--quiet');
+  assert.equal(r.code, 0, r.err);
+  assert.match(readFileSync(join(dir, 'out', 'events.ndjson'), 'utf8'), /"type":"halt","reason":"halt_file"/);
+  const v = await cli('verify', '--state', state);
+  assert.equal(v.code, 0, v.out + v.err);
 });
 
 test('verify fails on a journal whose fill was edited, naming the cycle and the field', async (t) => {

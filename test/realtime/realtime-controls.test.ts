@@ -57,6 +57,11 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
     assert.equal(again.code, 0);
     assert.match(again.out, /no change/);
     assert.equal(run.of('halt').length, 1, 'halting what is halted is a no-op, not a new event pair');
+    // With another reason too: the halt held keeps its own, and the answer says which it is.
+    const withReason = await cli('halt', '--state', dir, '--reason', 'still checking');
+    assert.equal(withReason.code, 0);
+    assert.match(withReason.out, /no change.*checking the feed/);
+    assert.equal(run.of('halt').length, 1, 'a second reason is not a second halt');
 
     await decide(fake, run, 1, 101);
     assert.equal(run.of('reject').at(-1)!.reason, 'trading_halted');
@@ -149,7 +154,7 @@ test('the halt file halts a running session at the next poll; its removal lifts 
   }
 });
 
-test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left; resume lifts it', async () => {
+test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async () => {
   const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
@@ -166,6 +171,8 @@ test('a restart with the same --state resumes the session, halted before its fir
       assert.ok(marker > 0, 'a run_resume marker');
       assert.ok(events.slice(0, marker).some((e) => e.type === 'halt' && e.reason === 'operator' && e.detail === 'overnight'));
       assert.equal(second.session.status().state, 'HALTED', 'restored before the first bar');
+      // Its events were written before the restart: the operator is told again, at once.
+      assert.match(second.stdout.join(''), /HALT +operator \(operator, halted\): overnight -> trading HALTED \(held when the session stopped; restored from the journal\)/);
       assert.deepEqual(second.session.status().positions.map((p) => p.qty), ['0.001'], 'and the position with it');
       await fake.waitForConnections(2);
       await decide(fake, second, 1, 100);
