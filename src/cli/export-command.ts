@@ -92,7 +92,11 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     }
   }
   if (v.out) {
-    writeFileSync(v.out, text);
+    try {
+      writeFileSync(v.out, text);
+    } catch (err) {
+      throw new UsageError(`--out ${v.out}: cannot write the export (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a file in a folder that exists and can be written, or leave --out out for stdout.`);
+    }
     io.stderr(`tradeloop export: ${what} as ${format} written to ${v.out}\n`);
   } else io.stdout(text);
   return 0;

@@ -83,7 +83,7 @@ export const NETWORKS: Readonly<Record<Network, { ws: string; rest: string }>> =
 export const RUN_USAGE = `Usage: tradeloop run --source csv|realtime [options]
 
 Data (csv):
-  --symbols A,B            symbols, in tie-break order (csv default SPY,QQQ; realtime BTCUSDT,ETHUSDT)
+  --symbols A,B            symbols, in tie-break order (csv default: those of --file, else SPY,QQQ; realtime BTCUSDT,ETHUSDT)
   --data DIR               folder holding <SYMBOL>.csv files (default data/sample)
   --file SYMBOL=PATH       a file for a symbol; repeatable, several files of one symbol merge in time order
   --from ISO               start of the run window; earlier bars only warm up the strategy
@@ -108,7 +108,7 @@ Strategy and broker:
 Output:
   --out DIR                artifacts folder (default runs/<run-id>)
   --events all|trading     events.ndjson: every event (default), or all but the per-bar bar lines and hold decisions
-  --quiet                  no summary on stdout
+  --quiet                  one line on stdout instead of the summary: run id, verdict, artifacts folder
 Realtime (needs FLAG_REALTIME=1):
   --network production|testnet   Binance endpoints (default production; market data only, no keys)
   --ws-url URL --rest-url URL    any other server, e.g. a tradeloop replay-server
@@ -186,7 +186,12 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
       : `${foreign.join(', ')}: only for --source csv, and this run is --source realtime. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`);
   }
 
-  const symbolsText = v.symbols ?? (source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
+  // --file without --symbols: the files name the symbols. Filling in the bundled (synthetic) SPY and
+  // QQQ beside a user's own file would mix them into the run without a word.
+  const fileKeys = source === 'csv' && v.symbols === undefined
+    ? [...new Set((v.file ?? []).map((f) => f.split('=')[0]!.trim().toUpperCase()).filter((k, i) => k !== '' && (v.file ?? [])[i]!.includes('=')))]
+    : [];
+  const symbolsText = v.symbols ?? (fileKeys.length > 0 ? fileKeys.join(',') : source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
   const symbols = parseSymbols(symbolsText, usage);
   if (symbols.length === 0) throw usage(`--symbols ${JSON.stringify(symbolsText)}: name at least one symbol, e.g. --symbols SPY,QQQ.`);
   const interval = parseInterval(v.interval, usage);

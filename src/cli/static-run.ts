@@ -3,7 +3,8 @@
  * events.ndjson and summary.json. Nothing written depends on the wall clock, the machine or the
  * working directory: two runs on the same inputs and options give byte-identical files.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { makeDirs } from '../session/make-dirs.ts';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
@@ -61,7 +62,7 @@ export interface StaticRunResult {
 /** Creates the artifacts folder, or refuses with the flag named. */
 export function makeOutDir(outDir: string): void {
   try {
-    mkdirSync(outDir, { recursive: true });
+    makeDirs(outDir);
   } catch (err) {
     throw new UsageError(`--out ${outDir}: cannot create the artifacts folder (${(err as Error).message}). Choose a writable folder.`);
   }
@@ -256,6 +257,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     else error = err.message;
   }
   progress?.finish();
+  log.keepFailures();
   if (error === undefined && counter.of('bar') === 0) {
     error = emptyWindowMessage(opts, skipReasons);
   }

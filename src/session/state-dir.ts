@@ -4,7 +4,8 @@
  * trade again), control.json (the control endpoint's URL and token, mode 0600) and the default
  * halt file. Two processes on one folder are refused at start, naming the other's pid.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { makeDirs } from './make-dirs.ts';
 import { join } from 'node:path';
 import { HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, type HaltReason, type HaltSeverity, type HaltSource } from '../events/reasons.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -57,7 +58,7 @@ export class StateDir {
   /** Creates the folder if missing (0700) and takes its lock. */
   static open(path: string): StateDir {
     try {
-      if (!existsSync(path)) mkdirSync(path, { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) makeDirs(path, 0o700);
       else if (!statSync(path).isDirectory()) throw new StateDirError(`--state ${path}: not a folder. Name a folder for the session's state (created if missing).`);
     } catch (err) {
       if (err instanceof StateDirError) throw err;

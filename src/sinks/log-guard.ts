@@ -20,10 +20,21 @@ export class LogGuard implements EventSink {
   private readonly log: EventSink;
   private readonly options: LogGuardOptions;
   private failure: EventLogError | null = null;
+  private rethrow: boolean;
 
   constructor(log: EventSink, options: LogGuardOptions) {
     this.log = log;
     this.options = options;
+    this.rethrow = options.rethrow;
+  }
+
+  /**
+   * The loop is over (static): a failure from here on (the writer thread's last report, surfacing at
+   * run_end) is kept for the summary, not thrown: nothing is left to unwind, and a throw would lose
+   * summary.json.
+   */
+  keepFailures(): void {
+    this.rethrow = false;
   }
 
   /** The failure that stopped the log, if one did: the run's exit code and summary depend on it. */
@@ -36,7 +47,7 @@ export class LogGuard implements EventSink {
     try {
       this.log.write(seq, event);
     } catch (err) {
-      this.fail(err, this.options.rethrow);
+      this.fail(err, this.rethrow);
     }
   }
 
@@ -45,7 +56,7 @@ export class LogGuard implements EventSink {
     try {
       this.log.endCycle?.();
     } catch (err) {
-      this.fail(err, this.options.rethrow);
+      this.fail(err, this.rethrow);
     }
   }
 
@@ -54,7 +65,7 @@ export class LogGuard implements EventSink {
     try {
       this.log.flush?.();
     } catch (err) {
-      this.fail(err, this.options.rethrow);
+      this.fail(err, this.rethrow);
     }
   }
 

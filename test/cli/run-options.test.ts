@@ -193,3 +193,10 @@ test('--network with --ws-url/--rest-url is refused: one of them would be ignore
   assert.ok(err.message.includes('--network testnet') && err.message.includes('--ws-url'), err.message);
   assert.equal(accepted([...RT, '--network', 'testnet']).wsUrl, 'wss://stream.testnet.binance.vision');
 });
+
+test('--file without --symbols: the files name the symbols (the bundled SPY/QQQ are not mixed in)', () => {
+  assert.deepEqual(accepted(['--file', 'btcusdt=a.csv', '--file', 'ETHUSDT=b.csv', '--file', 'BTCUSDT=c.csv']).symbols, ['BTCUSDT', 'ETHUSDT']);
+  assert.deepEqual(accepted(['--file', 'SPY=a.csv', '--symbols', 'SPY,QQQ']).symbols, ['SPY', 'QQQ'], 'given, --symbols holds');
+  assert.deepEqual(accepted([]).symbols, ['SPY', 'QQQ']);
+  assert.match(refusal(['--file', 'nonsense']).message, /--file/);
+});

@@ -95,7 +95,7 @@ test('usage refusals name the flag and exit 2', async () => {
     [['run', '--param', 'fast=50'], /fast=50 must be less than slow=20/],
     [['run', '--strategy', 'moonshot'], /--strategy moonshot: no built-in strategy/],
     [['run', '--strategy', './nope.ts'], /--strategy \.\/nope\.ts: file not found/],
-    [['run', '--file', 'TSLA=x.csv'], /--file TSLA=x.csv: TSLA is not in --symbols/],
+    [['run', '--symbols', 'SPY', '--file', 'TSLA=x.csv'], /--file TSLA=x.csv: TSLA is not in --symbols/],
     [['run', '--lot', 'SPY=0.3'], /--lot SPY=0.3: the lot step must be a power of ten/],
     [['run', '--symbols', 'SPY,NOPE', '--data', SAMPLE], /no data for NOPE: file not found/],
     [['run', '--symbols', 'SPY', '--file', 'SPY=/nope/spy.csv'], /--file SPY=\/nope\/spy.csv: file not found\. Check the path/],

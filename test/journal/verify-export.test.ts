@@ -91,4 +91,8 @@ test('export: events as the log had them, bars with their file and line, and the
   const equity = await cli('export', '--state', state, '--format', 'ndjson', '--what', 'equity');
   assert.equal(equity.out.trim().split('\n').length, readFileSync(join(out, 'equity.csv'), 'utf8').trim().split('\n').length - 1);
   assert.equal((await cli('export', '--state', state, '--format', 'xml')).code, 2);
+  // An --out that cannot be written is a refusal naming it, not a stack trace.
+  const bad = await cli('export', '--state', state, '--format', 'csv', '--what', 'trades', '--out', join(out, 'no-such-folder', 'x.csv'));
+  assert.equal(bad.code, 2, bad.err);
+  assert.match(bad.err, /--out .*no-such-folder.*ENOENT/);
 });

@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { EventLogError } from '../../src/sinks/event-log-error.ts';
+import { LogGuard } from '../../src/sinks/log-guard.ts';
 import type { BarEvent } from '../../src/events/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -57,4 +58,14 @@ test('the threaded writer on a full disk fails promptly with an EventLogError in
   assert.equal(outcome.path, FULL);
   assert.ok(String(outcome.message).includes(FULL));
   assert.ok((outcome.written as number) < 300_000, 'the run stopped at the failure, not at the end');
+});
+
+test('after the loop (keepFailures), a failure the writer reports late is kept for the summary, not thrown past it', () => {
+  const failing = { write: () => { throw new EventLogError('/x/events.ndjson', 'ENOSPC', 'cannot write /x/events.ndjson: ENOSPC'); } };
+  const during = new LogGuard(failing, { rethrow: true });
+  assert.throws(() => during.write(1, { type: 'alert', kind: 'stale', message: 'm' }), EventLogError, 'in the loop it unwinds the loop');
+  const after = new LogGuard(failing, { rethrow: true });
+  after.keepFailures();
+  after.write(1, { type: 'run_end', summary: {} as never });
+  assert.equal(after.failed?.code, 'ENOSPC', 'kept: the summary is rebuilt with it');
 });
