@@ -143,7 +143,9 @@ export class RealtimeLoop implements FeedPort {
     const sliceMs = t.start - dequeued;
     const modelMs = t.modelDone - t.start;
     const brokerMs = t.brokerDone - t.modelDone;
-    const totalMs = networkMs + (t.brokerDone - item.recvMono);
+    // A negative network figure is the offset estimate's error (ms-resolution server times, an
+    // asymmetric round trip): kept as measured in the event, counted as 0 in the total.
+    const totalMs = Math.max(0, networkMs) + (t.brokerDone - item.recvMono);
     const source = bar.source === 'rest-backfill' ? 'rest-backfill' : 'ws';
     bus.emit({
       type: 'latency', symbol: bar.symbol, openTime: bar.openTime, source, eventTime: item.eventTime, closeTime: bar.closeTime,

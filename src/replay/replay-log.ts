@@ -3,6 +3,7 @@
  * the tape, so nothing happens silently (a tape that ran out looks, from a client, exactly like a
  * dead feed). The server emits records; the command prints each as one line with its time.
  */
+import { redactUrl } from '../config/redact-url.ts';
 
 /** Who ended a connection: the client (a close frame or a dropped socket) or this server (and why). */
 export type ClosedBy = 'client' | 'server';
@@ -54,12 +55,12 @@ function repeated(n: number): string {
 export function describeLogEvent(e: ReplayLogEvent): string {
   switch (e.kind) {
     case 'connect':
-      return `client #${e.client} connected from ${e.remote}, path ${e.path} (${e.connections} open)`;
+      return `client #${e.client} connected from ${e.remote}, path ${redactUrl(e.path)} (${e.connections} open)`;
     case 'disconnect':
       return `client #${e.client} (${e.remote}) disconnected by the ${e.by}: code ${e.code}${e.reason ? `, ${e.reason}` : ''}; ` +
         `connected ${seconds(e.durationMs)}, ${e.messagesSent} messages sent`;
     case 'refused':
-      return `refused ${e.remote} ${e.path}: ${e.status === null ? 'closed' : e.status} ${e.reason}${repeated(e.repeats)}`;
+      return `refused ${e.remote} ${redactUrl(e.path)}: ${e.status === null ? 'closed' : e.status} ${e.reason}${repeated(e.repeats)}`;
     case 'bad_request':
       return `bad request from ${e.remote}: ${e.reason}${repeated(e.repeats)}`;
     case 'tape_start':

@@ -9,6 +9,8 @@ import type { TradeEvent } from '../events/types.ts';
 export class ConsoleLines implements EventSink {
   private readonly write_: (line: string) => void;
   private barTime = 0;
+  /** Orders an operator sent (flatten): their fills and refusals are said too, wherever the command came from. */
+  private readonly operatorOrders = new Set<string>();
   lines = 0;
 
   constructor(write: (line: string) => void) {
@@ -34,6 +36,17 @@ export class ConsoleLines implements EventSink {
         break;
       case 'alert':
         text = `ALERT   ${e.kind}: ${e.message}`;
+        break;
+      case 'order':
+        if (e.sentBy === 'operator') this.operatorOrders.add(e.orderId);
+        return;
+      case 'fill':
+        if (!this.operatorOrders.delete(e.orderId)) return;
+        text = `FLATTEN ${e.symbol} ${e.side} ${e.qty} at ${e.price} (${e.priceSource ?? 'last_close'}${e.priceTime !== undefined ? ` of ${new Date(e.priceTime).toISOString()}` : ''}) -> position ${e.position}`;
+        break;
+      case 'reject':
+        if (e.orderId === undefined || !this.operatorOrders.delete(e.orderId)) return;
+        text = `FLATTEN ${e.symbol} NOT closed: ${e.reason}: ${e.detail}`;
         break;
       default:
         return;

@@ -76,6 +76,8 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
     const order = run.of('order').at(-1)!;
     assert.deepEqual([order.sentBy, fill.priceSource, fill.position], ['operator', 'last_update', 0]);
     assert.equal(fill.price, 109.989, 'the newest update (110) moved by 1 bp of slippage against the sell');
+    // The session's own terminal says so too, with where the price came from.
+    assert.match(run.stdout.join(''), /FLATTEN BTCUSDT sell 0\.001 at 109\.989 \(last_update of \d{4}-\d\d-\d\dT[^)]*\) -> position 0/);
 
     const resumeFeed = await cli('resume', '--state', dir, '--halt', 'feed_stale');
     assert.equal(resumeFeed.code, 0, 'nothing of that kind is held');

@@ -146,3 +146,21 @@ test('past the URL limit, streams are SUBSCRIBEd in paced batches on the same co
     await fake.close();
   }
 });
+
+test('a network estimate below zero (an event stamped ahead of our corrected clock) is kept as measured, but never makes the total negative', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  try {
+    await fake.waitForConnections(1);
+    // The harness clock stands still at its start; this event is stamped 40 s after it.
+    fake.sendKline(bar('BTCUSDT', 0, 100), true, run.clock.now() + 40_000);
+    await run.waitFor('1 latency event', (r) => r.of('latency').length === 1);
+    const l = run.of('latency')[0]! as Record<string, number>;
+    assert.ok(l.networkMs! < -39_000, `the estimate as measured (${l.networkMs})`);
+    assert.ok(l.totalMs! >= 0, `total ${l.totalMs}`);
+    assert.ok(Math.abs(l.totalMs! - (l.queueMs! + l.sliceMs! + l.modelMs! + l.brokerMs!)) < 0.01, 'the total is the in-process part, network counted as 0');
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+});

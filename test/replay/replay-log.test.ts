@@ -24,6 +24,14 @@ describe('replay server log', () => {
   const find = <K extends ReplayLogEvent['kind']>(log: readonly ReplayLogEvent[], kind: K, test: (e: Of<K>) => boolean = () => true): Of<K> | undefined =>
     log.find((e): e is Of<K> => e.kind === kind && test(e as Of<K>));
 
+  it('a token in a client\'s path is not printed: the path is shown redacted', () => {
+    const line = describeLogEvent({ kind: 'connect', at: 0, client: 1, remote: '127.0.0.1:5', path: '/stream?streams=btcusdt@kline_1m&token=s3cr3t-tok', connections: 1 });
+    assert.ok(!line.includes('s3cr3t-tok'), line);
+    assert.match(line, /streams=btcusdt@kline_1m&token=\*\*\*/);
+    const refused = describeLogEvent({ kind: 'refused', at: 0, remote: '127.0.0.1:5', path: '/ws?key=s3cr3t-tok', status: 503, reason: 'full', repeats: 0 });
+    assert.ok(!refused.includes('s3cr3t-tok'), refused);
+  });
+
   it('records a connect with the remote address and path, and a disconnect with code, reason, duration and messages sent', async () => {
     const log: ReplayLogEvent[] = [];
     let now = 1_700_000_000_000;
