@@ -68,7 +68,21 @@ export function makeOutDir(outDir: string): void {
   }
 }
 
+/** --data names a folder of <SYMBOL>.csv: a file or a missing folder is said as such, not as "SPY.csv/SPY.csv not found". */
+function checkDataDir(opts: RunOptions): void {
+  const fromData = opts.symbols.filter((s) => opts.files.get(s)?.[0] === join(opts.dataDir, `${s}.csv`));
+  if (fromData.length === 0) return;
+  let isDir: boolean;
+  try {
+    isDir = statSync(opts.dataDir).isDirectory();
+  } catch {
+    throw new UsageError(`--data ${opts.dataDir}: no such folder. Name the folder that holds ${fromData.map((s) => `${s}.csv`).join(', ')} (relative paths start from ${process.cwd()}).`);
+  }
+  if (!isDir) throw new UsageError(`--data ${opts.dataDir} is a file, not a folder: --data names a folder of <SYMBOL>.csv files. For one file, use --file ${fromData[0]}=${opts.dataDir}.`);
+}
+
 export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo): Promise<StaticRunResult> {
+  checkDataDir(opts);
   const inputs: InputFile[] = [];
   for (const symbol of opts.symbols) {
     for (const path of opts.files.get(symbol) ?? []) {

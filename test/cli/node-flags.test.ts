@@ -38,70 +38,74 @@ test('the re-run keeps the refusal and its exit code (FLAG_REALTIME off: exit 2)
   assert.match(r.stderr, /FLAG_REALTIME/);
 });
 
-test('SIGTERM to npx tradeloop reaches the re-run session: clean shutdown, summary written, exit 0', async () => {
+/** `npx tradeloop run --source realtime` against a fake exchange, as a user starts it: the wrapper and its re-run session. */
+async function wrapped(prefix: string) {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-heap-'));
-  const child = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
-    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = mkdtempSync(join(tmpdir(), prefix));
+  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
   let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  wrapper.stdout.on('data', (d) => (stdout += d));
+  const exited = new Promise<number | null>((r) => wrapper.on('exit', (code) => r(code)));
+  await fake.waitForConnections(1, 20_000);
+  return {
+    fake, out, wrapper, exited, stdout: () => stdout,
+    /** One bar decided and on disk. */
+    async decided(): Promise<void> {
+      fake.sendKline(bar('BTCUSDT', 0, 100), true);
+      await until(() => readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"type":"decision"'), 'a decision on disk', 10_000);
+    },
+    /** The re-run session's pid (control.json). */
+    async sessionPid(): Promise<number> {
+      await until(() => existsSync(join(out, 'control.json')), 'control.json', 10_000);
+      return (JSON.parse(readFileSync(join(out, 'control.json'), 'utf8')) as { pid: number }).pid;
+    },
+    async end(): Promise<void> {
+      wrapper.kill('SIGKILL');
+      await fake.close();
+    },
+  };
+}
+
+test('SIGTERM to npx tradeloop reaches the re-run session: clean shutdown, summary written, exit 0', async () => {
+  const w = await wrapped('tradeloop-heap-');
   try {
-    await fake.waitForConnections(1, 20_000);
-    fake.sendKline(bar('BTCUSDT', 0, 100), true);
-    await until(() => readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"type":"decision"'), 'a decision on disk', 10_000);
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.equal(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).decisions, 1);
-    assert.match(stdout, /tradeloop realtime run/);
+    await w.decided();
+    w.wrapper.kill('SIGTERM');
+    assert.equal(await w.exited, 0);
+    assert.equal(JSON.parse(readFileSync(join(w.out, 'summary.json'), 'utf8')).decisions, 1);
+    assert.match(w.stdout(), /tradeloop realtime run/);
   } finally {
-    child.kill('SIGKILL');
-    await fake.close();
+    await w.end();
   }
 });
 
 test('kill -9 of npx tradeloop (the wrapper) does not orphan the session: it shuts down as on SIGTERM and writes its summary', async () => {
-  const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-orphan-'));
-  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
-    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'ignore'] });
-  const wrapperExited = new Promise<void>((r) => wrapper.on('exit', () => r()));
+  const w = await wrapped('tradeloop-orphan-');
   let session = 0;
   try {
-    await fake.waitForConnections(1, 20_000);
-    fake.sendKline(bar('BTCUSDT', 0, 100), true);
-    await until(() => readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"type":"decision"'), 'a decision on disk', 10_000);
-    // The session is the wrapper's one child: its pid is in control.json.
-    session = (JSON.parse(readFileSync(join(out, 'control.json'), 'utf8')) as { pid: number }).pid;
-    assert.notEqual(session, wrapper.pid, 'the run is a re-run child of the wrapper');
-    wrapper.kill('SIGKILL');
-    await wrapperExited;
+    await w.decided();
+    session = await w.sessionPid();
+    assert.notEqual(session, w.wrapper.pid, 'the run is a re-run child of the wrapper');
+    w.wrapper.kill('SIGKILL');
+    await w.exited;
     // pidAlive counts a zombie as ended: the orphan's new parent may not reap it at once.
     await until(() => !pidAlive(session), 'the orphaned session ended by itself', 15_000);
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { decisions: number; status: string };
+    const summary = JSON.parse(readFileSync(join(w.out, 'summary.json'), 'utf8')) as { decisions: number; status: string };
     assert.equal(summary.decisions, 1);
     assert.notEqual(summary.status, 'error');
   } finally {
-    wrapper.kill('SIGKILL');
     if (session > 0) try { process.kill(session, 'SIGKILL'); } catch { /* already gone */ }
-    await fake.close();
+    await w.end();
   }
 });
 
 test('a session killed by a signal (kill -9) makes npx tradeloop exit 128 + its number (137), as a shell would', async () => {
-  const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-killed-'));
-  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
-    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'ignore'] });
-  const exited = new Promise<number | null>((r) => wrapper.on('exit', (code) => r(code)));
+  const w = await wrapped('tradeloop-killed-');
   try {
-    await fake.waitForConnections(1, 20_000);
-    await until(() => existsSync(join(out, 'control.json')), 'control.json', 10_000);
-    const session = (JSON.parse(readFileSync(join(out, 'control.json'), 'utf8')) as { pid: number }).pid;
-    process.kill(session, 'SIGKILL');
-    assert.equal(await exited, 137);
+    process.kill(await w.sessionPid(), 'SIGKILL');
+    assert.equal(await w.exited, 137);
   } finally {
-    wrapper.kill('SIGKILL');
-    await fake.close();
+    await w.end();
   }
 });

@@ -98,6 +98,8 @@ test('usage refusals name the flag and exit 2', async () => {
     [['run', '--symbols', 'SPY', '--file', 'TSLA=x.csv'], /--file TSLA=x.csv: TSLA is not in --symbols/],
     [['run', '--lot', 'SPY=0.3'], /--lot SPY=0.3: the lot step must be a power of ten/],
     [['run', '--symbols', 'SPY,NOPE', '--data', SAMPLE], /no data for NOPE: file not found/],
+    [['run', '--data', join(ROOT, 'README.md')], /--data .*README\.md is a file, not a folder.*--file SPY=/],
+    [['run', '--data', join(ROOT, 'no-such-folder')], /--data .*no-such-folder: no such folder/],
     [['run', '--symbols', 'SPY', '--file', 'SPY=/nope/spy.csv'], /--file SPY=\/nope\/spy.csv: file not found\. Check the path/],
     [['frobnicate'], /unknown command "frobnicate"/],
     [['run', '--data', SAMPLE, '--out', join(ROOT, 'README.md', 'runs')], /README\.md\/runs: cannot create the artifacts folder/],
