@@ -11,6 +11,8 @@ export class ConsoleLines implements EventSink {
   private barTime = 0;
   /** Orders an operator sent (flatten): their fills and refusals are said too, wherever the command came from. */
   private readonly operatorOrders = new Set<string>();
+  /** Reject reasons said once already: the first of each gets a line, the rest are counted in the summary. */
+  private readonly rejectReasons = new Set<string>();
   lines = 0;
 
   constructor(write: (line: string) => void) {
@@ -45,8 +47,14 @@ export class ConsoleLines implements EventSink {
         text = `FLATTEN ${e.symbol} ${e.side} ${e.qty} at ${e.price} (${e.priceSource ?? 'last_close'}${e.priceTime !== undefined ? ` of ${new Date(e.priceTime).toISOString()}` : ''}) -> position ${e.position}`;
         break;
       case 'reject':
-        if (e.orderId === undefined || !this.operatorOrders.delete(e.orderId)) return;
-        text = `FLATTEN ${e.symbol} NOT closed: ${e.reason}: ${e.detail}`;
+        if (e.orderId !== undefined && this.operatorOrders.delete(e.orderId)) {
+          text = `FLATTEN ${e.symbol} NOT closed: ${e.reason}: ${e.detail}`;
+          break;
+        }
+        // An order refused is something the operator must know; thousands of the same are not news.
+        if (this.rejectReasons.has(e.reason)) return;
+        this.rejectReasons.add(e.reason);
+        text = `REJECT  ${e.reason}: ${e.symbol} ${e.side} ${String(e.qty)}: ${e.detail} (the first ${e.reason} reject; the summary counts them all)`;
         break;
       default:
         return;

@@ -28,6 +28,9 @@ test('a halt file present at start: HALTED before the first bar, every order rej
   assert.ok(ofType(run, 'reject').length > 0);
   assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
   assert.equal(ofType(run, 'fill').length, 0);
+  // The terminal says the first refusal of its kind, once: the summary counts the rest.
+  assert.ok(ofType(run, 'reject').length > 1);
+  assert.equal(run.stderr.split('\n').filter((l) => / REJECT +trading_halted: /.test(l)).length, 1, run.stderr);
 
   // A new session (another folder): the same folder would resume the run above.
   const other = join(await tempDir(t), 'state');
