@@ -51,6 +51,25 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
   return m;
 }
 
+const MONEY_KEYS = new Set(['--cash', '--max-position-notional', '--max-gross-exposure', '--max-daily-loss']);
+const E4_KEYS = new Set(['--fee-bps', '--slippage-bps', '--price-band-pct', '--max-drawdown-pct']);
+
+/** A meaning value as the user wrote it: money from 1e-8 units, bps and percents from 1e-4, params as k=v. */
+function shown(key: string, value: unknown): string {
+  if (value === undefined) return 'unset';
+  const text = String(value);
+  if (text === 'null') return 'unset';
+  try {
+    if (MONEY_KEYS.has(key)) return formatMoney(BigInt(text));
+    if (E4_KEYS.has(key)) return String(Number(text) / 1e4);
+    if (key === '--param') return (JSON.parse(text) as Array<[string, string]>).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+    if (key === '--from' && /^\d+$/.test(text)) return new Date(Number(text)).toISOString();
+  } catch {
+    // Not in the form this version writes: shown as stored.
+  }
+  return text;
+}
+
 export interface OpenedJournal {
   readonly journal: SqliteJournal;
   /** The run the journal already holds: this start is a resume. */
@@ -76,7 +95,7 @@ export function openJournal(stateDir: StateDir, opts: RunOptions, mode: 'static'
       if (run.options[key] !== meaning[key]) {
         journal.close();
         const what = key === 'inputs' ? 'the input files\' contents' : key;
-        throw new UsageError(`--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${String(run.options[key])}, now ${meaning[key] ?? 'unset'}). A resume must not change what the run means: use the same options, or another --state for a new run.`);
+        throw new UsageError(`--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or another --state for a new run.`);
       }
     }
   }
