@@ -28,24 +28,36 @@ export async function startControlEndpoint(session: Session, stateDir: StateDir,
   let refused = 0;
   let unreported = 0;
   let lastAlert = -Infinity;
+  let latest = '';
+  const report = (): void => {
+    const n = unreported;
+    unreported = 0;
+    session.outOfCycle(() => session.parts.bus.emit({
+      type: 'alert', kind: 'control_auth',
+      message: `${n} control request(s) with a missing or wrong token (latest from ${latest}); the token is in ${stateDir.controlPath}`,
+      ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
+    }));
+  };
   const auth = {
     token,
     onRefused(remote: string): void {
       refused++;
       unreported++;
+      latest = remote;
       const now = clock.monotonic();
       if (now - lastAlert < AUTH_ALERT_EVERY_MS) return;
       lastAlert = now;
-      const n = unreported;
-      unreported = 0;
-      session.outOfCycle(() => session.parts.bus.emit({
-        type: 'alert', kind: 'control_auth',
-        message: `${n} control request(s) with a missing or wrong token (latest from ${remote}); the token is in ${stateDir.controlPath}`,
-        ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
-      }));
+      report();
     },
   };
   const server = await startHttpServer(port, async (req, remote) => (await extra?.(req)) ?? handleControl(req, session, auth, remote));
   stateDir.writeControl({ url: server.url, token, pid: process.pid, runId: session.options.runId, mode: session.options.mode, startedAt: new Date(session.startedAt).toISOString() });
-  return { ...server, token, refused: () => refused };
+  return {
+    ...server, token, refused: () => refused,
+    // Refusals folded since the last alert are reported as the session ends, not lost with it.
+    async close(): Promise<void> {
+      if (unreported > 0) report();
+      await server.close();
+    },
+  };
 }

@@ -131,6 +131,9 @@ test('a missing or wrong token gets 401 and nothing else; it is counted and aler
     await run.stop();
     await fake.close();
   }
+  // The burst's other refusals, folded into the next alert, are reported at shutdown rather than lost.
+  const counts = run.of('alert').filter((a) => a.kind === 'control_auth').map((a) => Number(/^(\d+) control/.exec(String(a.message))?.[1]));
+  assert.deepEqual(counts, [1, 2]);
 });
 
 test('the halt file halts a running session at the next poll; its removal lifts it; an operator halt is held apart', async () => {
