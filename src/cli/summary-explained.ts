@@ -75,7 +75,12 @@ export function verdictOf(s: Pick<RunSummary, 'status' | 'error' | 'incomplete' 
   if (s.status === 'incomplete') return { status: 'incomplete', verdict: `incomplete: ${s.incomplete ?? ''}` };
   const h = s.halts;
   const share = s.bars === 0 ? 0 : (h.haltedBars + h.reducingBars) / s.bars;
-  if (share < MOSTLY) return { status: 'ok', verdict: 'ok' };
+  if (share < MOSTLY) {
+    // A session that ends on a dead feed or under a halt decided few bars halted, but the operator
+    // must still read it on the first line: the state it was left in.
+    if (h.state !== 'ACTIVE') return { status: 'ok', verdict: `ok, but ${h.state} at the end (held: ${h.held.join(', ') || 'no reason recorded'})` };
+    return { status: 'ok', verdict: 'ok' };
+  }
   const word = h.haltedBars >= h.reducingBars ? 'HALTED' : 'REDUCING';
   const reasons = Object.keys(h.barsHeldBy).join(', ') || 'no reason recorded';
   return { status: 'halted', verdict: `ok, but ${word} ${Math.round(share * 100)}% of bars: ${reasons}` };

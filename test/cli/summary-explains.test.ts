@@ -79,3 +79,12 @@ test('--quiet still prints the run id, the verdict and the artifacts folder on o
   assert.equal(lines.length, 1);
   assert.match(lines[0]!, /^tradeloop run [0-9a-f]{16}: ok; artifacts in .+\/run$/);
 });
+
+test('the verdict names the state a run was left in when it is not ACTIVE, even if few bars were halted (a feed dead at the end)', async () => {
+  const { verdictOf } = await import('../../src/cli/summary-explained.ts');
+  const halts = { state: 'HALTED' as const, held: ['feed_disconnected' as const], raised: { feed_disconnected: 1 }, haltedBars: 2, reducingBars: 0, notActivePct: 2, barsHeldBy: { feed_disconnected: 2 }, strategyErrors: 0 };
+  const ended = verdictOf({ status: 'ok', bars: 100, halts });
+  assert.deepEqual(ended, { status: 'ok', verdict: 'ok, but HALTED at the end (held: feed_disconnected)' });
+  assert.deepEqual(verdictOf({ status: 'ok', bars: 100, halts: { ...halts, state: 'ACTIVE', held: [] } }), { status: 'ok', verdict: 'ok' });
+  assert.equal(verdictOf({ status: 'ok', bars: 100, halts: { ...halts, haltedBars: 97 } }).verdict, 'ok, but HALTED 97% of bars: feed_disconnected');
+});
