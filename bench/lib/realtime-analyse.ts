@@ -6,8 +6,9 @@
  *
  * receive→broker = queueMs + modelMs + brokerMs: from the socket callback that received the closed
  * kline to the paper broker done with the bar's orders. queueMs is everything before the engine
- * starts on the bar: the bar queue, the wait for the rest of its time slice (DECISIONS "Time
- * slices") and the cycles of the bars ahead of it in that slice.
+ * starts on the bar: the bar queue, the wait for the rest of its time slice (the bars of every
+ * symbol sharing its openTime, decided together in --symbols order) and the cycles of the bars
+ * ahead of it in that slice.
  */
 import { createReadStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';

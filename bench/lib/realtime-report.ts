@@ -266,7 +266,8 @@ export function markdownSection(input: RealtimeBenchInput): string {
         ], 1),
         '',
         'Why p99 is where it is: a slice holds one bar per symbol and is decided in `--symbols` order once every symbol has delivered ' +
-          '(DECISIONS "Time slices"), so a bar that arrives early waits for the last of the burst to be read, and the last bar in the order waits ' +
+          '(README, "The loop": one cash account and binding limits make the order of a minute\'s bars matter, so csv and realtime both decide ' +
+          'whole slices in `--symbols` order), so a bar that arrives early waits for the last of the burst to be read, and the last bar in the order waits ' +
           `for the ${int(goal.symbols - 1)} cycles ahead of it, each with its own event-log write. Neither wait is the bar's own work, and both grow ` +
           'with the number of symbols, as the smaller runs show. The network column is the server building and sending the burst of ' +
           `${int(2 * goal.symbols)} messages as much as loopback. The client's own \`networkMs\` and \`totalMs\` add its clock-offset estimate, ` +
@@ -298,7 +299,7 @@ export function markdownSection(input: RealtimeBenchInput): string {
     '- **No message dropped**: in each run the client\'s `feed.messages` equals the server\'s kline messages sent; every (symbol, live bar) ' +
       'on the tape has exactly one `decision` event and nothing else was decided; summary `decisions` = symbols × bars; no skips, ' +
       'malformed messages, duplicates, out-of-order or late bars, backfills or disconnects. A queue-full pause stops reading the socket ' +
-      '(DECISIONS "Queue") and drops nothing.',
+      '(`--queue-size`: only closed bars are queued, and when it is full the socket is paused, never a bar dropped) and drops nothing.',
     '- **Peak RSS**: `process.resourceUsage().maxRSS` of the client\'s own process, start-up included.',
     '- The client stops when the expected number of bars has been decided (the runner counts `Engine.cycle` calls), then shuts down ' +
       'as on SIGINT: drain, close, summary.',
