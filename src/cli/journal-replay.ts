@@ -92,6 +92,10 @@ export async function replayJournal(dir: string, tablesDir: string | null = null
   statistics?.attach(parts.engine.stats);
   const result = replay(journal.units(), run.warmupBars, { parts, newest, applyCommand: (c) => session.replayCommand(c) });
   parts.engine.finish();
-  if (statistics) await statistics.finish(parts.broker);
+  if (statistics) {
+    await statistics.finish(parts.broker);
+    // The tables are the export's answer: one cut short by the disk must not pass for the whole.
+    if (statistics.failed) throw new UsageError(`cannot write the exported tables: ${statistics.failed.message}`);
+  }
   return { journal, run, opts, parts, emitted: keep.events, result };
 }

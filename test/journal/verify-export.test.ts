@@ -10,6 +10,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 
@@ -95,4 +96,17 @@ test('export: events as the log had them, bars with their file and line, and the
   const bad = await cli('export', '--state', state, '--format', 'csv', '--what', 'trades', '--out', join(out, 'no-such-folder', 'x.csv'));
   assert.equal(bad.code, 2, bad.err);
   assert.match(bad.err, /--out .*no-such-folder.*ENOENT/);
+});
+
+test('export of trades or equity on a full disk is an error naming the cause, not a table cut short', async (t) => {
+  const { state } = await session(t);
+  const disk = mountTmpfs(t, 'size=64k');
+  if (disk === null) return;
+  fillDisk(disk);
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = disk; // where export replays the tables
+  t.after(() => (before === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = before)));
+  const r = await cli('export', '--state', state, '--format', 'csv', '--what', 'equity');
+  assert.notEqual(r.code, 0, r.out.slice(0, 200));
+  assert.match(r.err, /ENOSPC/);
 });
