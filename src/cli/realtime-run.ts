@@ -13,8 +13,7 @@ import { EventCounter } from '../sinks/event-counter.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
-import { LogGuard } from '../sinks/log-guard.ts';
-import { TradingEventsOnly } from '../sinks/trading-events.ts';
+import { guardedLog } from '../sinks/log-guard.ts';
 import { RunOutput } from './run-output.ts';
 import { BinanceFeed } from '../feed/binance/binance-feed.ts';
 import { RestClient } from '../feed/binance/rest-client.ts';
@@ -34,7 +33,6 @@ import { openSession, openStateDir, type OpenedSession } from './session-wiring.
 import { listenForStop } from './stop-signals.ts';
 import { journalFailure } from './session-wiring.ts';
 import { beginOrResume, type Begun, endJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
-import { AfterSeq } from '../sinks/after-seq.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
@@ -142,8 +140,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   // so the guard reports it here and the shutdown below runs as on SIGTERM, then exit 1.
   let onLogFailure!: (failure: EventLogError) => void;
   const logFailed = new Promise<EventLogError>((resolve) => (onLogFailure = resolve));
-  const resumedLog = afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer;
-  const log = new LogGuard(opts.events === 'trading' ? new TradingEventsOnly(resumedLog) : resumedLog, { rethrow: false, onFailure: (f) => onLogFailure(f) });
+  const log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: false, onFailure: (f) => onLogFailure(f) });
   // trades.csv and equity.csv failing (the same full disk) end the session the same way.
   const statistics = new RunStatistics(outDir, (f) => onLogFailure(f));
   const own = [log, statistics, journaled.sink, ...(hooks.sinks ?? [])];

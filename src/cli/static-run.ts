@@ -12,8 +12,7 @@ import { EventCounter } from '../sinks/event-counter.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
-import { LogGuard } from '../sinks/log-guard.ts';
-import { TradingEventsOnly } from '../sinks/trading-events.ts';
+import { guardedLog, type LogGuard } from '../sinks/log-guard.ts';
 import { RunOutput } from './run-output.ts';
 import type { InputFile } from '../events/types.ts';
 import { ZoneOffsets } from '../domain/time.ts';
@@ -29,7 +28,6 @@ import { openSession, openStateDir, type OpenedSession } from './session-wiring.
 import { listenForStop } from './stop-signals.ts';
 import { journalFailure } from './session-wiring.ts';
 import { beginOrResume, type Begun, endJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
-import { AfterSeq } from '../sinks/after-seq.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
 import type { CliIo } from './cli-io.ts';
@@ -132,9 +130,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     // The full log is two lines a bar: a thread of its own writes it. A trading log is a few lines a
     // trade, cheaper to write here than to hand over (and no thread to start).
     writer = opts.events === 'trading' ? new NdjsonWriter(logPath, { append: afterSeq > 0 }) : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
-    const resumed = afterSeq > 0 ? new AfterSeq(writer, afterSeq) : writer;
     // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
-    log = new LogGuard(opts.events === 'trading' ? new TradingEventsOnly(resumed) : resumed, { rethrow: true });
+    log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
     statistics = new RunStatistics(outDir);
     opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : [])], muteThrough: afterSeq });
   } catch (err) {

@@ -5,29 +5,17 @@
  */
 import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
+import { SinkFilter } from './sink-filter.ts';
 
-export class AfterSeq implements EventSink {
-  private readonly inner: EventSink;
+export class AfterSeq extends SinkFilter {
   private readonly after: number;
 
   constructor(inner: EventSink, after: number) {
-    this.inner = inner;
+    super(inner);
     this.after = after;
   }
 
   write(seq: number, event: TradeEvent): void {
     if (seq > this.after) this.inner.write(seq, event);
-  }
-
-  endCycle(): void {
-    this.inner.endCycle?.();
-  }
-
-  flush(): void {
-    this.inner.flush?.();
-  }
-
-  close(): void | Promise<void> {
-    return this.inner.close?.();
   }
 }

@@ -4,29 +4,67 @@
  * positional writes from a small pool, so the loop neither holds the file in memory nor waits on
  * the disk (a synchronous write here sat behind the event log's writes on the same disk).
  */
+import { EventLogError } from './event-log-error.ts';
 import { NdjsonWriter } from './ndjson-writer.ts';
 
+/**
+ * A file that cannot be written (a full disk) never throws into the loop: its first failure is
+ * kept in `failed` and told to `onFailure` once (the run ends on it), and the file takes no more rows.
+ */
 export class CsvFile {
   private readonly out: NdjsonWriter;
+  private readonly onFailure: ((failure: EventLogError) => void) | undefined;
+  private failure: EventLogError | null = null;
   rows = 0;
 
-  constructor(path: string, header: string) {
+  constructor(path: string, header: string, onFailure?: (failure: EventLogError) => void) {
     this.out = new NdjsonWriter(path, { batchBytes: 256 * 1024, poolSize: 2 });
-    this.out.writeLine(header);
+    this.onFailure = onFailure;
+    this.write(header);
+  }
+
+  get failed(): EventLogError | null {
+    return this.failure;
   }
 
   row(line: string): void {
-    this.out.writeLine(line);
-    this.rows++;
+    if (this.write(line)) this.rows++;
+  }
+
+  private write(line: string): boolean {
+    if (this.failure) return false;
+    try {
+      this.out.writeLine(line);
+      return true;
+    } catch (err) {
+      this.fail(err);
+      return false;
+    }
   }
 
   /** Hands what is held to the OS (realtime: every turn). */
   flush(): void {
-    this.out.flush();
+    if (this.failure) return;
+    try {
+      this.out.flush();
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
-  close(): Promise<void> {
-    return this.out.close();
+  /** Closes the file whatever failed; a failure at close is kept like any other. */
+  async close(): Promise<void> {
+    try {
+      await this.out.close();
+    } catch (err) {
+      if (this.failure === null) this.fail(err);
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (!(err instanceof EventLogError)) throw err;
+    this.failure = err;
+    this.onFailure?.(err);
   }
 }
 

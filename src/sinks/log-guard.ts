@@ -7,13 +7,25 @@
  */
 import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
+import { AfterSeq } from './after-seq.ts';
 import { EventLogError } from './event-log-error.ts';
+import { TradingEventsOnly } from './trading-events.ts';
 
 export interface LogGuardOptions {
   /** Called once, with the first failure. */
   readonly onFailure?: (failure: EventLogError) => void;
   /** Throw the first failure on to the caller of write/endCycle/flush (static runs). */
   readonly rethrow: boolean;
+}
+
+/**
+ * The run's event log as the bus sees it, the same in both modes: past the journal's seq on a
+ * resume (the log has those lines already), without the per-bar lines for `--events trading`,
+ * behind the guard.
+ */
+export function guardedLog(writer: EventSink, log: { readonly afterSeq: number; readonly events: 'all' | 'trading' }, options: LogGuardOptions): LogGuard {
+  const resumed = log.afterSeq > 0 ? new AfterSeq(writer, log.afterSeq) : writer;
+  return new LogGuard(log.events === 'trading' ? new TradingEventsOnly(resumed) : resumed, options);
 }
 
 export class LogGuard implements EventSink {
@@ -52,18 +64,18 @@ export class LogGuard implements EventSink {
   }
 
   endCycle(): void {
-    if (this.failure) return;
-    try {
-      this.log.endCycle?.();
-    } catch (err) {
-      this.fail(err, this.rethrow);
-    }
+    this.forward(this.log.endCycle);
   }
 
   flush(): void {
-    if (this.failure) return;
+    this.forward(this.log.flush);
+  }
+
+  /** Once a cycle or a chunk, not per event: a method of the log's, called on it unless it failed. */
+  private forward(call: ((this: EventSink) => void) | undefined): void {
+    if (this.failure || call === undefined) return;
     try {
-      this.log.flush?.();
+      call.call(this.log);
     } catch (err) {
       this.fail(err, this.rethrow);
     }

@@ -9,7 +9,7 @@ import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { nominalIntervalMs } from '../domain/interval.ts';
 import { CsvFile, csvField } from '../sinks/csv-file.ts';
-import { EventLogError } from '../sinks/event-log-error.ts';
+import type { EventLogError } from '../sinks/event-log-error.ts';
 import { BarStats } from './bar-stats.ts';
 import { fromUnits, toUnits } from './decimal.ts';
 import type { EquityCurve, EquitySample } from './equity-curve.ts';
@@ -63,17 +63,11 @@ export class RunStatistics implements EventSink {
   private startCash = 0n;
   private curve: EquityCurve | null = null;
   private intervalMs = 0;
-  private failure: EventLogError | null = null;
-  private readonly onFailure: ((failure: EventLogError) => void) | undefined;
 
-  /**
-   * A table that cannot be written (a full disk) never throws into the loop: like the event log's
-   * guard, the first failure is kept, told to `onFailure` (the run ends on it), and the tables stop.
-   */
+  /** A table that cannot be written (a full disk) never throws into the loop: its file tells `onFailure` (the run ends on it). */
   constructor(outDir: string, onFailure?: (failure: EventLogError) => void) {
-    this.onFailure = onFailure;
-    this.tradesCsv = new CsvFile(join(outDir, 'trades.csv'), TRADES_HEADER);
-    this.equityCsv = new CsvFile(join(outDir, 'equity.csv'), EQUITY_HEADER);
+    this.tradesCsv = new CsvFile(join(outDir, 'trades.csv'), TRADES_HEADER, onFailure);
+    this.equityCsv = new CsvFile(join(outDir, 'equity.csv'), EQUITY_HEADER, onFailure);
     this.trips = new TripBook((trip) => this.closed(trip), (symbol) => this.bars.barsOf(symbol));
   }
 
@@ -113,56 +107,27 @@ export class RunStatistics implements EventSink {
       this.bySymbol.set(trip.symbol, s);
     }
     s.add(trip);
-    this.table(() => this.tradesCsv.row(tripRow(trip)));
+    this.tradesCsv.row(tripRow(trip));
   }
 
   /** The first table write failure, if one happened: the run is then an error naming the file. */
   get failed(): EventLogError | null {
-    return this.failure;
-  }
-
-  private table(write: () => void): void {
-    if (this.failure) return;
-    try {
-      write();
-    } catch (err) {
-      this.fail(err);
-    }
-  }
-
-  private fail(err: unknown): void {
-    if (!(err instanceof EventLogError)) throw err;
-    if (this.failure !== null) return;
-    this.failure = err;
-    this.onFailure?.(err);
+    return this.tradesCsv.failed ?? this.equityCsv.failed;
   }
 
   private equityRow(s: EquitySample): void {
-    // One a slice: written without a closure (the hot path of a static run).
-    if (this.failure) return;
-    try {
-      this.equityCsv.row(`${isoTime(s.time)},${fromUnits(s.equity)},${fromUnits(s.cash)},${fromUnits(s.grossExposure)},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`);
-    } catch (err) {
-      this.fail(err);
-    }
+    this.equityCsv.row(`${isoTime(s.time)},${fromUnits(s.equity)},${fromUnits(s.cash)},${fromUnits(s.grossExposure)},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`);
   }
 
   flush(): void {
-    this.table(() => {
-      this.tradesCsv.flush();
-      this.equityCsv.flush();
-    });
+    this.tradesCsv.flush();
+    this.equityCsv.flush();
   }
 
   /** Closes both files, whatever failed: a failure is kept in `failed`, never thrown. */
   async close(): Promise<void> {
-    for (const file of [this.tradesCsv, this.equityCsv]) {
-      try {
-        await file.close();
-      } catch (err) {
-        this.fail(err);
-      }
-    }
+    await this.tradesCsv.close();
+    await this.equityCsv.close();
   }
 
   /**
@@ -174,7 +139,7 @@ export class RunStatistics implements EventSink {
     const open = this.trips.openTrips(this.symbols, (symbol): OpenMark => ({
       unrealized: account.marketValue(symbol) - account.basis(symbol), price: BigInt(account.lastMark(symbol)),
     }));
-    for (const t of open) this.table(() => this.tradesCsv.row(tripRow(t)));
+    for (const t of open) this.tradesCsv.row(tripRow(t));
     await this.close();
     return this.summary(open);
   }
