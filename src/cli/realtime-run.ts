@@ -146,6 +146,12 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const own = [log, statistics, journaled.sink, ...(hooks.sinks ?? [])];
   const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: state, counter, io, sinks: own, clock, muteThrough: afterSeq });
   const { bus } = opened;
+  /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
+  const abandonStart = async (): Promise<void> => {
+    journaled.journal.close();
+    await opened.close();
+    output.abandon(true);
+  };
   const newest = new Map<string, number>();
   const parts = buildLoop(opts, strategy, bus, {
     onStrategyError: 'halt', now: () => clock.now(), monotonic: () => clock.monotonic(),
@@ -204,7 +210,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     warmupBars: [...history.bars.values()].flat(),
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
-      const runStart = { ...runStartEvent(opts, runId, strategy, [], opened.persisted), ...(opts.events === 'all' ? {} : { events: opts.events }) };
+      const runStart = runStartEvent(opts, runId, strategy, [], opened.persisted);
       bus.emit(runStart);
       live.restore();
       raiseFlagHalt(parts.control, flags);
@@ -223,10 +229,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     },
   });
   } catch (err) {
-    // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
-    journaled?.journal.close();
-    await opened.close();
-    output.abandon(true);
+    await abandonStart(); // a journal that cannot be written or replayed
     throw err;
   }
   if (begun.replayed) for (const bar of journaled.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
@@ -236,10 +239,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   try {
     endpoint = await opened.startControl();
   } catch (err) {
-    // Refused (a busy --control-port): nothing may keep the process alive.
-    journaled.journal.close();
-    await opened.close();
-    output.abandon(true);
+    await abandonStart(); // a busy --control-port
     throw err;
   }
 

@@ -142,6 +142,12 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
   }
   const { bus } = opened;
+  /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
+  const abandonStart = async (): Promise<void> => {
+    journaled?.journal.close();
+    await opened.close();
+    output.abandon(true);
+  };
   const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
   const session = opened.attach(parts, journaled ? { recorder: journaled.sink } : {});
   const { broker, engine } = parts;
@@ -160,7 +166,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv, stderr: io.stderr,
     mark: (seq, marker) => writer.write(seq, marker),
     fresh: () => {
-      const runStart = { ...runStartEvent(opts, runId, strategy, inputs, opened.persisted), ...(opts.events === 'all' ? {} : { events: opts.events }) };
+      const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
       bus.emit(runStart);
       session.restore();
       raiseFlagHalt(parts.control, flags);
@@ -173,10 +179,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     },
   });
   } catch (err) {
-    // Refused at the start (a journal that cannot be written or replayed): nothing may keep the process alive.
-    journaled?.journal.close();
-    await opened.close();
-    output.abandon(true);
+    await abandonStart(); // a journal that cannot be written or replayed
     throw err;
   }
   const segment = begun.segment;
@@ -186,10 +189,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   try {
     await opened.startControl();
   } catch (err) {
-    // Refused (a busy --control-port): the writer thread must not keep the process alive.
-    journaled?.journal.close();
-    await opened.close();
-    output.abandon(true);
+    await abandonStart(); // a busy --control-port
     throw err;
   }
 

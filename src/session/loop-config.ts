@@ -27,4 +27,6 @@ export interface LoopConfig {
   readonly onLossLimit: HaltSeverity;
   /** The zone of the trading day (daily loss); null is UTC. */
   readonly tz: string | null;
+  /** What events.ndjson holds (--events): run_start says so when it is not every event. */
+  readonly events: 'all' | 'trading';
 }

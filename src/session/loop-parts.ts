@@ -94,6 +94,7 @@ export function runStartEvent(opts: LoopConfig, runId: string, strategy: Strateg
     lotSizes: lotSizesOf(opts), inputs, warmup: strategy.warmup,
     ...(limits ? { limits } : {}),
     ...(restored && restored.length > 0 ? { restoredHalts: restored } : {}),
+    ...(opts.events === 'trading' ? { events: 'trading' as const } : {}),
   };
 }
 
