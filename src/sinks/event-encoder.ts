@@ -4,8 +4,8 @@
  */
 import { formatMoney } from '../domain/price.ts';
 import type { BarEvent, DecisionEvent, LatencyEvent } from '../events/types.ts';
-import { bytes, put, putInt, putNumber, putPrice, putText, putVolume } from './byte-numbers.ts';
-import { ACTION, CLOSE, EQUITY, HIGH, INTENTS, LOW, OPEN, POSITION, QTY, RECORD_ROOM, SEQ, SOURCE, VOLUME, type ByteTarget } from './record-encoder.ts';
+import { bytes, put, putInt, putNumber, putPrice, putText } from './byte-numbers.ts';
+import { ACTION, EQUITY, INTENTS, POSITION, putBarLine, QTY, RECORD_ROOM, SEQ, SOURCE, type ByteTarget } from './record-encoder.ts';
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const ACTIONS: Readonly<Record<string, Uint8Array>> = { hold: bytes('hold'), buy: bytes('buy'), sell: bytes('sell') };
@@ -38,27 +38,7 @@ export class EventEncoder {
     const source = SOURCES[e.source];
     if (source === undefined) return false;
     const head = this.head(this.barHeads, `${e.interval} ${e.symbol}`, () => `,"type":"bar","symbol":${JSON.stringify(e.symbol)},"interval":${JSON.stringify(e.interval)},"openTime":`);
-    const b = out.reserve(head.length + RECORD_ROOM);
-    let at = put(b, out.filled, SEQ);
-    at = putInt(b, at, seq);
-    at = put(b, at, head);
-    at = putInt(b, at, e.openTime);
-    at = put(b, at, OPEN);
-    at = putPrice(b, at, e.open);
-    at = put(b, at, HIGH);
-    at = putPrice(b, at, e.high);
-    at = put(b, at, LOW);
-    at = putPrice(b, at, e.low);
-    at = put(b, at, CLOSE);
-    at = putPrice(b, at, e.close);
-    at = put(b, at, VOLUME);
-    at = putVolume(b, at, e.volume);
-    at = put(b, at, SOURCE);
-    at = put(b, at, source);
-    b[at++] = 34;
-    b[at++] = 125;
-    b[at++] = 10;
-    out.commit(at);
+    putBarLine(out, seq, head, e.openTime, e.open, e.high, e.low, e.close, e.volume, source);
     return true;
   }
 

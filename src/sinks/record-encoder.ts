@@ -39,6 +39,35 @@ export const INTENTS = bytes(',"intents":');
 export const POSITION = bytes(',"position":');
 export const EQUITY = bytes(',"equity":');
 
+/**
+ * A bar's line, from `{"seq":` to its newline: the one layout both byte paths write (from an event
+ * in the loop's thread, from a record in the writer thread). `head` is the cached
+ * `,"type":"bar","symbol":…,"interval":…,"openTime":` of its symbol; `source` the source's bytes.
+ */
+export function putBarLine(out: ByteTarget, seq: number, head: Uint8Array, openTime: number, open: number, high: number, low: number, close: number, volume: number, source: Uint8Array): void {
+  const b = out.reserve(head.length + source.length + RECORD_ROOM);
+  let at = put(b, out.filled, SEQ);
+  at = putInt(b, at, seq);
+  at = put(b, at, head);
+  at = putInt(b, at, openTime);
+  at = put(b, at, OPEN);
+  at = putPrice(b, at, open);
+  at = put(b, at, HIGH);
+  at = putPrice(b, at, high);
+  at = put(b, at, LOW);
+  at = putPrice(b, at, low);
+  at = put(b, at, CLOSE);
+  at = putPrice(b, at, close);
+  at = put(b, at, VOLUME);
+  at = putVolume(b, at, volume);
+  at = put(b, at, SOURCE);
+  at = put(b, at, source);
+  b[at++] = 34; // "
+  b[at++] = 125; // }
+  b[at++] = 10;
+  out.commit(at);
+}
+
 export class RecordEncoder {
   private readonly strings: string[] = [];
   /** Per string id: its bytes as they stand (action, qty, position, source). */
@@ -88,28 +117,7 @@ export class RecordEncoder {
       head = bytes(`,"type":"bar","symbol":${JSON.stringify(this.strings[symbolId])},"interval":${JSON.stringify(this.strings[intervalId])},"openTime":`);
       this.barHeads.set(key, head);
     }
-    const source = this.rawOf(n[r + 10]!);
-    const b = out.reserve(head.length + source.length + RECORD_ROOM);
-    let at = put(b, out.filled, SEQ);
-    at = putInt(b, at, n[r + 1]!);
-    at = put(b, at, head);
-    at = putInt(b, at, n[r + 4]!);
-    at = put(b, at, OPEN);
-    at = putPrice(b, at, n[r + 5]!);
-    at = put(b, at, HIGH);
-    at = putPrice(b, at, n[r + 6]!);
-    at = put(b, at, LOW);
-    at = putPrice(b, at, n[r + 7]!);
-    at = put(b, at, CLOSE);
-    at = putPrice(b, at, n[r + 8]!);
-    at = put(b, at, VOLUME);
-    at = putVolume(b, at, n[r + 9]!);
-    at = put(b, at, SOURCE);
-    at = put(b, at, source);
-    b[at++] = 34; // "
-    b[at++] = 125; // }
-    b[at++] = 10;
-    out.commit(at);
+    putBarLine(out, n[r + 1]!, head, n[r + 4]!, n[r + 5]!, n[r + 6]!, n[r + 7]!, n[r + 8]!, n[r + 9]!, this.rawOf(n[r + 10]!));
   }
 
   private decision(n: Float64Array, r: number, out: ByteTarget): void {
