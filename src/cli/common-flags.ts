@@ -13,8 +13,33 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(ar
   try {
     return parseArgs({ args: attachDashValues(argv, options, refuse), allowPositionals, strict: true, options });
   } catch (err) {
-    throw refuse((err as Error).message);
+    const message = (err as Error).message;
+    // A typo gets the flag it most likely meant: one or two letters off a known one.
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const near = unknown === undefined ? null : nearest(unknown, Object.keys(options));
+    throw refuse(near === null ? message : `${message}. Did you mean --${near}?`);
   }
+}
+
+/** The known name within two edits of `name` (the closest), or null. */
+function nearest(name: string, known: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const k of known) {
+    const d = editDistance(name, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }
 
 /**

@@ -86,6 +86,7 @@ test('usage refusals name the flag and exit 2', async () => {
     [['run', '--source', 'parquet'], /--source parquet: expected csv or realtime/],
     [['run', '--minutes', 'ten'], /--minutes ten/],
     [['run', '--bogus'], /Unknown option '--bogus'/],
+    [['run', '--symbls', 'SPY'], /Unknown option '--symbls'\. Did you mean --symbols\?/],
     [['run', '--from', 'yesterday'], /--from yesterday/],
     [['run', '--tz', 'Mars/Olympus'], /--tz Mars\/Olympus: not a time zone/],
     [['run', '--cash', '-5'], /--cash/],
