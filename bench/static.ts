@@ -79,8 +79,8 @@ if (freeBytes(outBase) < largest.bars * EVENT_BYTES_PER_BAR * 2.4) {
 
 const planFor = (dir: string, bars: number): ScenarioPlan => ({ code, dataDir: dir, symbols: dataset.symbols, bars, outDir: join(outBase, 'out') });
 const headline = planFor(largest.dir, largest.bars);
-const ORDER: readonly ScenarioName[] = ['csv', 'full', 'trading', 'hand', 'indicatorts', 'write'];
-const runs: Record<ScenarioName, ScenarioRun[]> = { csv: [], full: [], trading: [], hand: [], indicatorts: [], write: [] };
+const ORDER: readonly ScenarioName[] = ['csv', 'full', 'isolated', 'trading', 'hand', 'indicatorts', 'write'];
+const runs: Record<ScenarioName, ScenarioRun[]> = { csv: [], full: [], isolated: [], trading: [], hand: [], indicatorts: [], write: [] };
 const sizeRuns: SizeRuns[] = dataset.sizes.map((s) => ({ bars: s.bars, csvBytes: s.bytes, full: [] }));
 let logBytes = largest.bars * 350;
 

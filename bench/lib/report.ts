@@ -64,6 +64,9 @@ const met = (ok: boolean): string => (ok ? '**met**' : '**not met**');
 
 export interface Figures {
   readonly full: number;
+  readonly isolated: number;
+  /** The same strategy as a user module on its own thread, over the built-in on the loop's thread. */
+  readonly isolatedToFull: number;
   readonly trading: number;
   readonly hand: number;
   readonly indicatorts: number;
@@ -85,7 +88,7 @@ export function figures(input: BenchInput): Figures {
   const eventsBytes = median(r.full.map((f) => f.eventsBytes ?? 0));
   const writeMs = median(r.write.map((w) => w.writeMs ?? NaN));
   return {
-    full: medianRate(r.full), trading: medianRate(r.trading), hand: medianRate(r.hand), indicatorts: medianRate(r.indicatorts),
+    full: medianRate(r.full), isolated: medianRate(r.isolated), isolatedToFull: pairedRatio(r.isolated, r.full), trading: medianRate(r.trading), hand: medianRate(r.hand), indicatorts: medianRate(r.indicatorts),
     csvRead: median(r.csv.map((c) => c.bars / ((c.readMs ?? NaN) / 1000))), csvWhole: medianRate(r.csv),
     fullToHand: pairedRatio(r.full, r.hand), fullToIndicatorts: pairedRatio(r.full, r.indicatorts), tradingToHand: pairedRatio(r.trading, r.hand),
     rssGrowth: medianRss(big.full) / medianRss(small.full), inputGrowth: big.bars / small.bars,
@@ -102,6 +105,8 @@ export function verdicts(input: BenchInput): string[] {
     `2. Lean log (\`--events trading\`): ${int(f.trading)} bars/s (goal ≥ ${int(GOALS.tradingBarsPerS)}): ${met(f.trading >= GOALS.tradingBarsPerS)}; ` +
       `${x(f.tradingToHand)} the hand-written loop (goal ≥ ${GOALS.tradingToHand}×): ${met(f.tradingToHand >= GOALS.tradingToHand)}.`,
     `3. CSV floor: ${int(f.csvRead)} rows/s reading and parsing (goal ≥ ${int(GOALS.csvRowsPerS)}): ${met(f.csvRead >= GOALS.csvRowsPerS)}.`,
+    `4. A user module's own thread: the same sma-cross loaded as a module runs at ${int(f.isolated)} bars/s, ${x(f.isolatedToFull)} the built-in on the loop's thread ` +
+      `(a bar's round trip to the strategy's thread through shared memory; what the barrier between user code and the gate costs).`,
   ];
 }
 
@@ -112,6 +117,7 @@ function pad(cells: string[][]): string {
 
 const LABELS: Readonly<Record<ScenarioName, string>> = {
   full: 'tradeloop run, full event log (default)',
+  isolated: 'tradeloop run, the same strategy as a user module',
   trading: 'tradeloop run --events trading',
   hand: 'peer: hand-written loop (bench/peers/hand-loop.ts)',
   indicatorts: 'peer: indicatorts 2.2.2 (bench/peers/indicatorts-sma.ts)',
@@ -122,7 +128,7 @@ const LABELS: Readonly<Record<ScenarioName, string>> = {
 function rows(input: BenchInput): string[][] {
   const r = input.runs;
   const hand = medianRate(r.hand);
-  return (['full', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((name) => {
+  return (['full', 'isolated', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((name) => {
     const runs = r[name];
     return [LABELS[name], int(medianRate(runs)), x(medianRate(runs) / hand), (median(runs.map((q) => q.cpuMs)) / 1000).toFixed(2), rssMib(medianRss(runs))];
   });
@@ -187,7 +193,7 @@ export function markdownSection(input: BenchInput): string {
       'parsing with every check, the risk gate, the paper broker, `summary.json` and `events.ndjson` (deleted after each run); `--events trading` leaves bar lines and hold decisions out of the log.',
     '- **Hand-written loop**: parses the bytes (no checks), merges the files in time order, running SMA 10/30 sums, market fills at the close ± 1 bp, float cash; nothing else.',
     '- **indicatorts**: each file read whole and split into lines, closes by `parseFloat`, `sma()` with periods 10 and 30, then the same crossings and fills; whole files in memory, float money.',
-    `- Every run, bars/s: ${(['full', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((n) => `${n} ${r[n].map((q) => int(rate(q))).join(', ')}`).join('; ')}.`,
+    `- Every run, bars/s: ${(['full', 'isolated', 'trading', 'hand', 'indicatorts', 'csv'] as const).map((n) => `${n} ${r[n].map((q) => int(rate(q))).join(', ')}`).join('; ')}.`,
     '',
     'Reproduce: `npm run bench` (options: `-- --bars N`, `--symbols N`, `--reps N`, `--no-doc` to leave this file alone). The data set is generated once into `bench/.data/` (git-ignored) and reused.',
   ].join('\n');

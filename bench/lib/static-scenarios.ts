@@ -2,14 +2,16 @@
  * What the static bench runs, each in a process of its own on the same files: tradeloop's CSV
  * reader alone (the floor), `tradeloop run` with the full log and with `--events trading`, and
  * the peers, the hand-written loop and indicatorts, doing the same job (SMA 10/30 crossings,
- * market fills). Every run is checked: it must have seen every bar.
+ * market fills). `isolated` is the full run with the same sma-cross loaded as a user module, which
+ * runs on a thread of its own: what the barrier between a strategy and the loop costs. Every run
+ * is checked: it must have seen every bar.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { timedProcess } from './timed-process.ts';
 
-export type ScenarioName = 'csv' | 'full' | 'trading' | 'hand' | 'indicatorts' | 'write';
+export type ScenarioName = 'csv' | 'full' | 'isolated' | 'trading' | 'hand' | 'indicatorts' | 'write';
 
 export interface ScenarioRun {
   readonly name: ScenarioName;
@@ -47,6 +49,13 @@ function expectBars(name: string, got: number, plan: ScenarioPlan): void {
   if (got !== plan.bars) throw new Error(`${name} on ${plan.dataDir} saw ${got} bars, expected ${plan.bars}`);
 }
 
+/** The built-in sma-cross of the measured checkout, as a user module (beside the run's output folder). */
+function moduleStrategy(plan: ScenarioPlan): string {
+  const file = join(plan.outDir, '..', 'sma-cross-module.ts');
+  writeFileSync(file, `export { createSmaCross as default } from ${JSON.stringify(pathToFileURL(join(plan.code, 'src', 'strategy', 'sma-cross.ts')).href)};\n`);
+  return file;
+}
+
 export async function runScenario(name: ScenarioName, plan: ScenarioPlan, writeBytes = 0): Promise<ScenarioRun> {
   rmSync(plan.outDir, { recursive: true, force: true });
   try {
@@ -56,9 +65,9 @@ export async function runScenario(name: ScenarioName, plan: ScenarioPlan, writeB
       expectBars(name, out.bars, plan);
       return { name, bars: out.bars, wallMs: r.wallMs, maxRssKb: r.maxRssKb, cpuMs: r.cpuMs, readMs: out.readMs };
     }
-    if (name === 'full' || name === 'trading') {
+    if (name === 'full' || name === 'trading' || name === 'isolated') {
       const args = ['run', '--source', 'csv', '--symbols', plan.symbols.join(','), '--data', plan.dataDir, '--out', plan.outDir, '--quiet', ...SMA_PARAMS,
-        ...(name === 'trading' ? ['--events', 'trading'] : [])];
+        ...(name === 'trading' ? ['--events', 'trading'] : []), ...(name === 'isolated' ? ['--strategy', moduleStrategy(plan)] : [])];
       const r = await timedProcess(join(plan.code, 'bin', 'tradeloop.js'), args, plan.code);
       const summary = JSON.parse(readFileSync(join(plan.outDir, 'summary.json'), 'utf8')) as { status: string; bars: number; decisions: number };
       if (summary.status !== 'ok' || summary.decisions !== summary.bars) throw new Error(`${name}: summary status ${summary.status}, ${summary.decisions} decisions for ${summary.bars} bars`);

@@ -66,6 +66,19 @@ export class CycleContext implements StrategyContext {
     return lots > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lots);
   }
 
+  /** Sub-lot asks a strategy on its own thread made (its context counted them there). */
+  noteSubLot(count: number, money: bigint, price: number): void {
+    const s = this.subLot;
+    if (count <= 0) return;
+    if (s.count === 0) {
+      s.symbol = this.symbol;
+      s.lotStep = this.inst.lotStep;
+      s.money = money;
+      s.price = price;
+    }
+    s.count += count;
+  }
+
   price(text: string): number {
     return parsePrice(text);
   }

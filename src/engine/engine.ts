@@ -19,7 +19,7 @@ import type { LossLimits } from '../risk/loss-limits.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
 import type { SkipEvent } from '../events/types.ts';
-import type { Strategy } from '../strategy/strategy.ts';
+import { isHosted, type Strategy } from '../strategy/strategy.ts';
 import { EquityCurve } from '../stats/equity-curve.ts';
 import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
@@ -114,6 +114,8 @@ export class Engine {
   warmup(bar: Bar): void {
     Object.freeze(bar);
     this.ctx.window(bar.symbol).push(bar);
+    const { strategy } = this.options;
+    if (isHosted(strategy)) strategy.warm(bar);
     this.options.broker.mark(bar.symbol, bar.close);
     this.lastBar.set(bar.symbol, bar.openTime);
   }

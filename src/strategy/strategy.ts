@@ -32,6 +32,19 @@ export interface Strategy {
   onBar(bar: Bar, ctx: StrategyContext): readonly Intent[];
 }
 
+/**
+ * A strategy that keeps its history away from the loop (a user module on its own thread): the
+ * loop hands it the warm-up bars too, and ends it when the run ends.
+ */
+export interface HostedStrategy extends Strategy {
+  warm(bar: Bar): void;
+  dispose(): Promise<void>;
+}
+
+export function isHosted(strategy: Strategy): strategy is HostedStrategy {
+  return typeof (strategy as Partial<HostedStrategy>).warm === 'function';
+}
+
 export type StrategyParams = Readonly<Record<string, string>>;
 
 /** What a strategy module exports as default. Throw a StrategyParamError for a bad parameter. */
