@@ -1,8 +1,8 @@
 /**
  * `tradeloop status|halt|resume|flatten --state DIR`: talk to the session running at DIR through
  * its control.json (URL, token, pid). Exit 0 with a line saying what changed (or that nothing
- * did); 1 when the session refused (a halt only its own source may lift); 2 on usage errors; 3
- * when no session is running there.
+ * did); 1 when the session refused (a halt only its own source may lift) or a resume left trading
+ * other than ACTIVE; 2 on usage errors; 3 when no session is running there.
  */
 import { parseHaltReason } from '../session/apply-command.ts';
 import type { CommandResult } from '../session/commands.ts';
@@ -11,8 +11,9 @@ import type { SessionStatus } from '../session/status.ts';
 import { parseFlags, parseSymbols } from './common-flags.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
+import { EXIT } from './exit-codes.ts';
 
-export const NO_SESSION_EXIT = 3;
+export const NO_SESSION_EXIT = EXIT.noSession;
 
 export const CONTROL_USAGE: Readonly<Record<string, string>> = {
   status: 'Usage: tradeloop status --state DIR [--json]\n  The session at DIR: trading state, halts held (and how each is lifted), positions, resting orders, cash, equity, feed, last bars, latency.\n',
@@ -116,8 +117,10 @@ export async function controlCommand(command: string, argv: readonly string[], i
     }
     const result = value as CommandResult;
     if (!result || typeof result.message !== 'string') throw new NoSession(`the session at --state ${dir} answered ${status} without a result.`);
-    (result.ok ? io.stdout : io.stderr)(formatResult(result));
-    return result.ok ? 0 : 1;
+    // A resume that leaves trading halted did not do what `resume && …` in a script expects.
+    const ok = result.ok && !(command === 'resume' && result.state !== 'ACTIVE');
+    (ok ? io.stdout : io.stderr)(formatResult(result) + (ok === result.ok ? '' : `trading is still ${result.state}: the halts above hold until their own source lifts them\n`));
+    return ok ? 0 : 1;
   } catch (err) {
     if (err instanceof NoSession) {
       io.stderr(`tradeloop: ${err.message}\n`);

@@ -47,6 +47,9 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     m['--minutes'] = String(opts.minutes);
     m['--bar-label'] = opts.barLabel;
     m['--on-bad-row'] = opts.onBadRow;
+    // Every option the run's id hashes is part of what it means: a resume may change none of them.
+    m['--max-skip-ratio'] = String(opts.maxSkipRatio);
+    m['--date-format'] = String(opts.dateFormat);
   }
   return m;
 }
@@ -210,7 +213,8 @@ export interface Begun {
  * Starts a session's record: a fresh run writes its run_start and start-up halts (and, journaled,
  * creates the run); a resumed one replays its journal through the loop (its outputs already hold
  * what that regenerates), leaves its marker in the log, and then takes the environment as it is
- * now (the flag, the halt file) — the halts it had come back from the journal, not halts.json.
+ * now (the flag, the halt file) — the halts it had come back from the journal, and from halts.json
+ * those the journal lacks.
  */
 export function beginOrResume(input: BeginInput): Begun {
   const { journaled, parts, session } = input;
@@ -236,7 +240,10 @@ export function beginOrResume(input: BeginInput): Begun {
   for (const h of trading.list()) {
     input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (held when the session stopped; restored from the journal)\n`);
   }
-  session.restore({ persistedHalts: false });
+  // halts.json may hold an operator's halt the journal never recorded (given after the journal had failed).
+  for (const h of session.restore({ persistedHalts: 'missing' })) {
+    input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (in halts.json but not in the journal, which had stopped recording when it was given: raised again)\n`);
+  }
   applyFlagNow(parts.control, input.flags);
   return { segment, replayed };
 }

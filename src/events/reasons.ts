@@ -43,7 +43,7 @@ export type FeedState = (typeof FEED_STATES)[number];
 
 export const ALERT_KINDS = [
   'stale', 'latency', 'disconnect', 'trading_state', 'backfill', 'queue_full', 'strategy_error', 'malformed',
-  'loss_limit', 'control_auth', 'journal',
+  'loss_limit', 'control_auth', 'journal', 'state_write',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -41,4 +41,6 @@ export interface CommandResult {
   readonly state: TradingStateName;
   readonly halts: readonly HaltStatus[];
   readonly flatten?: readonly FlattenOutcome[];
+  /** false: a halt changed but halts.json could not be written (it holds in memory only). */
+  readonly persisted?: boolean;
 }

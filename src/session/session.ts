@@ -77,11 +77,13 @@ export class Session {
 
   /**
    * Before the first bar: halts persisted by an earlier session are raised again, and the halt
-   * file is looked at. Returns the restored halts for run_start.
+   * file is looked at. Returns the restored halts for run_start. A resume (`missing`) has its
+   * halts back from the journal already, and raises only those halts.json holds that the journal
+   * lacks: an operator's halt given after the journal had failed was kept in halts.json alone.
    */
-  restore(options: { readonly persistedHalts: boolean } = { persistedHalts: true }): PersistedHalt[] {
-    // A resume restores its halts by replaying the journal, which holds them all: not again from halts.json.
-    const restored = options.persistedHalts ? this.options.stateDir?.loadHalts() ?? [] : [];
+  restore(options: { readonly persistedHalts: 'all' | 'missing' } = { persistedHalts: 'all' }): PersistedHalt[] {
+    const persisted = this.options.stateDir?.loadHalts() ?? [];
+    const restored = options.persistedHalts === 'all' ? persisted : persisted.filter((h) => !this.parts.trading.has(h.reason));
     for (const h of restored) this.parts.control.raise(h.reason, h.source, h.severity, h.detail);
     if (this.options.haltFile !== null) {
       const path = this.options.haltFile;
@@ -95,12 +97,40 @@ export class Session {
     return restored;
   }
 
-  /** Persists the halts that must survive a restart; called on every halt change, before a command is acknowledged. */
+  /**
+   * Persists the halts that must survive a restart; called on every halt change, before a command
+   * is acknowledged. A state folder that cannot be written (a full disk) does not undo the halt:
+   * it holds in memory, and the failure is said (the command's answer, an alert, stderr).
+   */
   onHaltChange = (change: HaltChange): void => {
     if (!PERSISTED.has(change.halt.reason) || this.options.stateDir === null) return;
     const keep = this.parts.trading.list().filter((h) => PERSISTED.has(h.reason));
-    this.options.stateDir.saveHalts(keep);
+    try {
+      this.options.stateDir.saveHalts(keep);
+      this.unsaved = null;
+    } catch (err) {
+      const first = this.unsaved === null;
+      this.unsaved = `${this.options.stateDir.haltsPath} could not be written (${(err as Error).message.slice(0, 200)})`;
+      if (first) this.unsavedToSay = this.unsaved;
+    }
   };
+
+  /** Why the halts held are not all in halts.json (null when they are). */
+  unsaved: string | null = null;
+  /** A failure to save halts not yet alerted (the alert is a unit of its own, after the change). */
+  private unsavedToSay: string | null = null;
+
+  private sayUnsaved(): void {
+    const what = this.unsavedToSay;
+    if (what === null) return;
+    this.unsavedToSay = null;
+    const now = this.parts.control.now;
+    this.outOfCycle(() => this.parts.bus.emit({
+      type: 'alert', kind: 'state_write',
+      message: `${what}: the halts held (${this.parts.trading.reasons().join(', ') || 'none'}) stay in force in memory, but a restart would not find them there. Free the disk under --state.`,
+      ...(now ? { at: now() } : {}),
+    }));
+  }
 
   /** Queues a command for the loop; it applies between two cycles. */
   submit(command: Command): Promise<CommandResult> {
@@ -116,6 +146,7 @@ export class Session {
   /** Applies every queued command, each committed as its own unit. Called before each cycle and when idle. */
   applyPending(): void {
     this.scheduled = false;
+    this.sayUnsaved();
     if (this.inbox.length === 0) return;
     for (let p = this.inbox.shift(); p !== undefined; p = this.inbox.shift()) p.resolve(this.apply(p.command, null));
   }
@@ -145,10 +176,16 @@ export class Session {
         return p;
       },
     };
+    const unsavedBefore = this.unsaved;
     const result = applyCommand(ctx, command);
     this.options.recorder?.noteCommand({ command, op, prices });
     bus.endCycle();
     bus.flush();
+    // A replay (a resume, verify) regenerates the journal's units exactly: what it could not save is said once live.
+    if (recorded === null && this.unsaved !== null && (result.changed || unsavedBefore !== this.unsaved)) {
+      this.sayUnsaved();
+      return { ...result, persisted: false, message: `${result.message}. NOT PERSISTED: ${this.unsaved}; the halt holds until this session ends, but a restart would not restore it` };
+    }
     return result;
   }
 
@@ -202,6 +239,7 @@ export class Session {
     this.closed = true;
     this.watcher?.stop();
     this.applyPending();
+    this.sayUnsaved();
     this.options.stateDir?.release();
   }
 }

@@ -80,8 +80,8 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
     assert.match(run.stdout.join(''), /FLATTEN BTCUSDT sell 0\.001 at 109\.989 \(last_update of \d{4}-\d\d-\d\dT[^)]*\) -> position 0/);
 
     const resumeFeed = await cli('resume', '--state', dir, '--halt', 'feed_stale');
-    assert.equal(resumeFeed.code, 0, 'nothing of that kind is held');
-    assert.match(resumeFeed.out, /no change/);
+    assert.equal(resumeFeed.code, 1, 'nothing of that kind is held, and trading stays HALTED: a script must not read success');
+    assert.match(resumeFeed.err, /no change[^]*trading is still HALTED/);
     const resume = await cli('resume', '--state', dir);
     assert.equal(resume.code, 0, resume.err);
     assert.match(resume.out, /ACTIVE/);
@@ -153,6 +153,13 @@ test('the halt file halts a running session at the next poll; its removal lifts 
     await run.waitFor('halt file lifted', (r) => r.of('resume').some((e) => e.reason === 'halt_file'));
     assert.equal(run.session.status().state, 'HALTED', 'removing the file does not lift the operator halt');
     assert.deepEqual(run.session.status().halts.map((h) => h.reason), ['operator']);
+    // The other way round: the operator's resume lifts its own halt, but the file's still holds.
+    writeFileSync(file, 'halt\n');
+    run.clock.advance(30);
+    await run.waitFor('halt_file halt again', (r) => r.of('halt').filter((h) => h.reason === 'halt_file').length === 2);
+    const resumed = await cli('resume', '--state', run.outDir);
+    assert.equal(resumed.code, 1, 'trading stays HALTED by the file: `tradeloop resume && ...` must not go on');
+    assert.match(resumed.err, /operator lifted[^]*halt_file[^]*trading is still HALTED/);
   } finally {
     await run.stop();
     await fake.close();
