@@ -13,7 +13,7 @@ import { csvField, splitCsvLine } from '../sinks/csv-file.ts';
 import { SqliteJournal } from '../journal/sqlite-journal.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
-import { journalPath, replayJournal } from './journal-replay.ts';
+import { isJournalReadError, journalPath, replayJournal, unreadable } from './journal-replay.ts';
 import { UsageError } from './usage-error.ts';
 
 export const EXPORT_USAGE = 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session\'s journal holds (default: every event) to stdout or FILE.\n';
@@ -49,48 +49,54 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
   const what = (v.what ?? 'events') as (typeof WHAT)[number];
   if (!(WHAT as readonly string[]).includes(what)) throw refuse(`--what ${what}: expected ${WHAT.join(', ')}.`);
   let text: string;
-  if (what === 'trades' || what === 'equity') {
-    const dir = mkdtempSync(join(tmpdir(), 'tradeloop-export-'));
-    try {
-      const r = await replayJournal(v.state, dir);
-      r.journal.close();
-      const csv = readFileSync(join(dir, what === 'trades' ? 'trades.csv' : 'equity.csv'), 'utf8');
-      text = format === 'csv' ? csv : csvToNdjson(csv);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  } else {
-    const probe = new SqliteJournal(journalPath(v.state), { durable: false, instruments: new Map() });
-    const run = probe.readRun();
-    probe.close();
-    if (run === null) throw refuse(`${v.state}: the journal holds no run yet.`);
-    const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
-    const { makeInstrument } = await import('../broker/instrument.ts');
-    const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
-    const journal = new SqliteJournal(journalPath(v.state), { durable: false, instruments });
-    try {
-      if (what === 'events') {
-        const events = [...journal.events(1)];
-        text = format === 'ndjson'
-          ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
-          : csvRows(['seq', 'type', 'symbol', 'openTime', 'fields'], events.map(({ seq, event }) => {
-            const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
-            return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
-          }));
-      } else {
-        const rows: unknown[][] = [];
-        for (const u of journal.units()) {
-          if (u.kind !== 'cycle' || !u.bar) continue;
-          const b = u.bar;
-          rows.push([b.symbol, b.interval, new Date(b.openTime).toISOString(), formatPrice(b.open), formatPrice(b.high), formatPrice(b.low), formatPrice(b.close), b.volume, b.source, u.provenance?.file ?? '', u.provenance?.line ?? '', u.provenance?.newestOpenTime ?? '']);
-        }
-        const header = ['symbol', 'interval', 'openTime', 'open', 'high', 'low', 'close', 'volume', 'origin', 'file', 'line', 'newestOpenTime'];
-        text = format === 'csv' ? csvRows(header, rows) : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
+  try {
+    if (what === 'trades' || what === 'equity') {
+      const dir = mkdtempSync(join(tmpdir(), 'tradeloop-export-'));
+      try {
+        const r = await replayJournal(v.state, dir);
+        r.journal.close();
+        const csv = readFileSync(join(dir, what === 'trades' ? 'trades.csv' : 'equity.csv'), 'utf8');
+        text = format === 'csv' ? csv : csvToNdjson(csv);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      journal.close();
+    } else {
+      const probe = new SqliteJournal(journalPath(v.state), { durable: false, instruments: new Map() });
+      const run = probe.readRun();
+      probe.close();
+      if (run === null) throw refuse(`${v.state}: the journal holds no run yet.`);
+      const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
+      const { makeInstrument } = await import('../broker/instrument.ts');
+      const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
+      const journal = new SqliteJournal(journalPath(v.state), { durable: false, instruments });
+      try {
+        if (what === 'events') {
+          const events = [...journal.events(1)];
+          text = format === 'ndjson'
+            ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
+            : csvRows(['seq', 'type', 'symbol', 'openTime', 'fields'], events.map(({ seq, event }) => {
+              const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
+              return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
+            }));
+        } else {
+          const rows: unknown[][] = [];
+          for (const u of journal.units()) {
+            if (u.kind !== 'cycle' || !u.bar) continue;
+            const b = u.bar;
+            rows.push([b.symbol, b.interval, new Date(b.openTime).toISOString(), formatPrice(b.open), formatPrice(b.high), formatPrice(b.low), formatPrice(b.close), b.volume, b.source, u.provenance?.file ?? '', u.provenance?.line ?? '', u.provenance?.newestOpenTime ?? '']);
+          }
+          const header = ['symbol', 'interval', 'openTime', 'open', 'high', 'low', 'close', 'volume', 'origin', 'file', 'line', 'newestOpenTime'];
+          text = format === 'csv' ? csvRows(header, rows) : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
+        }
+      } finally {
+        journal.close();
+      }
     }
+  } catch (err) {
+    if (isJournalReadError(err)) throw unreadable(journalPath(v.state), err);
+    throw err;
   }
+
   if (v.out) {
     try {
       writeFileSync(v.out, text);

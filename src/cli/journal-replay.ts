@@ -11,7 +11,8 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { replay, type ReplayResult } from '../journal/replay.ts';
 import type { JournalRun } from '../journal/journal.ts';
-import { SqliteJournal } from '../journal/sqlite-journal.ts';
+import { JournalError, SqliteJournal } from '../journal/sqlite-journal.ts';
+import { CliRefusal, EXIT } from './exit-codes.ts';
 import { buildLoop, type LoopParts } from '../session/loop-parts.ts';
 import { Session } from '../session/session.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
@@ -48,9 +49,31 @@ class Keep implements EventSink {
   }
 }
 
+/**
+ * A journal that cannot be read (damaged, cut short, written by a newer tradeloop) is refused with
+ * its own exit status: it is not a divergence (exit 1), and not a usage error.
+ */
+export function unreadable(path: string, err: unknown): CliRefusal {
+  const message = err instanceof Error ? err.message.replace(`${path}: `, '') : String(err);
+  return new CliRefusal(`${path}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; keep the file for inspection, and restore it from a copy if you have one.`, EXIT.unreadable);
+}
+
+export function isJournalReadError(err: unknown): boolean {
+  return err instanceof JournalError || (err as { code?: unknown } | null)?.code === 'ERR_SQLITE_ERROR';
+}
+
 /** With `tablesDir`, the run's trades.csv and equity.csv are written there as the replay goes. */
 export async function replayJournal(dir: string, tablesDir: string | null = null): Promise<Replayed> {
   const path = journalPath(dir);
+  try {
+    return await replayReadable(path, tablesDir);
+  } catch (err) {
+    if (isJournalReadError(err)) throw unreadable(path, err);
+    throw err;
+  }
+}
+
+async function replayReadable(path: string, tablesDir: string | null): Promise<Replayed> {
   // The journal's own meta says which lot steps it was written with; read them before opening with instruments.
   const probe = new SqliteJournal(path, { durable: false, instruments: new Map() });
   const run = probe.readRun();

@@ -11,6 +11,7 @@ import { parseRunOptions, RUN_USAGE } from './run-options.ts';
 import { runStatic, type CliIo } from './static-run.ts';
 import { sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { CliRefusal, EXIT } from './exit-codes.ts';
 import { CONTROL_USAGE, controlCommand } from './control-commands.ts';
 
 const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever leaves this machine.
@@ -30,7 +31,8 @@ Commands:
   tradeloop help [command]
 
 Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
-Exit codes: 0 done; 1 a fatal data or strategy error (run) or a refused command; 2 a usage refusal; 3 no session at --state.
+Exit codes: 0 done; 1 a fatal data or strategy error (run), a refused command or a diverged verify; 2 a usage refusal;
+3 no session at --state; 4 a journal that cannot be read (damaged, cut short, or from a newer tradeloop).
 `;
 
 export type CommandHandler = (argv: readonly string[], flags: Flags, io: CliIo) => Promise<number>;
@@ -109,9 +111,13 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
     if (extra) return await (await extra.load())(rest, flags, io);
     throw new UsageError(`unknown command ${JSON.stringify(command).slice(0, 40)}. Commands: run, ${[...EXTRA_COMMANDS.keys()].join(', ')}, help.`);
   } catch (err) {
+    if (err instanceof CliRefusal) {
+      io.stderr(`tradeloop: ${err.message}\n`);
+      return err.exitCode;
+    }
     if (err instanceof UsageError || err instanceof FlagError || err instanceof StrategyLoadError || err instanceof StrategyParamError) {
       io.stderr(`tradeloop: ${err.message}\n`);
-      return 2;
+      return EXIT.usage;
     }
     throw err;
   }

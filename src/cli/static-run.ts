@@ -100,20 +100,22 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     }
   }
   const lotSizes = lotSizesOf(opts);
-  const runId = runIdOf({
+  const ownId = runIdOf({
     v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from,
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
     ...csvReadingKey(opts), ...limitsKey(opts), ...(opts.events === 'all' ? {} : { events: opts.events }),
   });
-  const outDir = opts.out ?? join('runs', runId);
-  makeOutDir(outDir);
   const stateDir = openStateDir(opts.stateDir);
-  const logPath = join(outDir, 'events.ndjson');
   // With a state folder the run is journaled; a journal that already holds this run is resumed.
   let failed: ((err: Error) => void) | null = null;
   const journaled = stateDir ? openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err)) : null;
+  // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
+  const runId = journaled?.resume?.run.runId ?? ownId;
+  const outDir = opts.out ?? join('runs', runId);
+  makeOutDir(outDir);
+  const logPath = join(outDir, 'events.ndjson');
   // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.
   const afterSeq = journaled?.resume?.lastSeq ?? 0;
   if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);

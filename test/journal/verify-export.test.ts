@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -109,4 +109,44 @@ test('export of trades or equity on a full disk is an error naming the cause, no
   const r = await cli('export', '--state', state, '--format', 'csv', '--what', 'equity');
   assert.notEqual(r.code, 0, r.out.slice(0, 200));
   assert.match(r.err, /ENOSPC/);
+});
+
+for (const table of ['ev_fill', 'ev_order', 'ev_decision']) {
+  test(`verify fails on a journal whose ${table.slice(3)} row was deleted: the replay's event is missing from the journal`, async (t) => {
+    const { state } = await session(t);
+    const db = new DatabaseSync(join(state, 'journal.sqlite'));
+    db.exec(`DELETE FROM ${table} WHERE seq = (SELECT MIN(seq) FROM ${table})`);
+    db.close();
+    const r = await cli('verify', '--state', state);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.err, new RegExp(`DIVERGED at seq \\d+ \\(cycle \\d+ .*\\): the replay made a ${table.slice(3)} .*the journal has nothing there`));
+  });
+}
+
+test('a journal cut short or written by a newer tradeloop: verify and export refuse it with exit 4, no stack trace', async (t) => {
+  const { state } = await session(t);
+  const newer = join(await tempDir(t, 'tl-verify-newer-'), 'state');
+  mkdirSync(newer);
+  const db = new DatabaseSync(join(state, 'journal.sqlite'));
+  db.exec(`VACUUM INTO '${join(newer, 'journal.sqlite').replaceAll("'", "''")}'`);
+  db.close();
+  const edit = new DatabaseSync(join(newer, 'journal.sqlite'));
+  edit.exec("UPDATE meta SET value = '99' WHERE key = 'version'");
+  edit.close();
+  truncateSync(join(state, 'journal.sqlite'), 40_000);
+  for (const dir of [state, newer]) {
+    for (const argv of [['verify', '--state', dir], ['export', '--state', dir, '--format', 'csv'], ['export', '--state', dir, '--format', 'csv', '--what', 'trades']]) {
+      const r = await cli(...argv);
+      assert.equal(r.code, 4, `${argv.join(' ')}: ${r.err}`);
+      assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads 1)/);
+      assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
+    }
+  }
+});
+
+test('a resume with a changed --max-skip-ratio is refused by name (the run id would change under the journal)', async (t) => {
+  const { state, out } = await session(t);
+  const r = await cli('run', '--data', SAMPLE, '--param', 'pct=30', '--state', state, '--out', out, '--quiet', '--max-skip-ratio', '0.05');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--max-skip-ratio differs \(journaled 0\.01, now 0\.05\)/);
 });
