@@ -112,13 +112,17 @@ export class PaperBroker implements AccountView {
     b.marketValue = mv;
   }
 
-  /** The price a market order fills at: the close moved against the order by the slippage. */
+  /**
+   * The price a market order fills at: the close moved against the order by the slippage, and
+   * never below one tick (a sell of a 1-tick close less 1 bp would otherwise fill at 0, a price at
+   * which no notional limit binds).
+   */
   marketPrice(side: Side, close: number): number {
     const s = this.config.slippageBpsE4;
     if (s === 0n) return close;
     return side === 'buy'
       ? Number(divCeil(BigInt(close) * (BPS_E4_ONE + s), BPS_E4_ONE))
-      : Number(divFloor(BigInt(close) * (BPS_E4_ONE - s), BPS_E4_ONE));
+      : Math.max(1, Number(divFloor(BigInt(close) * (BPS_E4_ONE - s), BPS_E4_ONE)));
   }
 
   feeOn(notional: bigint): bigint {

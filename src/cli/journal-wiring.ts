@@ -38,6 +38,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
     '--max-orders-per-minute': String(opts.maxOrdersPerMinute), '--price-band-pct': String(opts.priceBandPctE4),
     '--max-daily-loss': String(opts.maxDailyLoss), '--max-drawdown-pct': String(opts.maxDrawdownPctE4), '--on-loss-limit': opts.onLossLimit,
+    '--margin-floor-pct': String(opts.marginFloorPctE4),
     '--tz': String(opts.tz), '--events': opts.events,
   };
   if (opts.source === 'realtime') m['--max-bar-age'] = String(opts.maxBarAge);
@@ -55,7 +56,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
 }
 
 const MONEY_KEYS = new Set(['--cash', '--max-position-notional', '--max-gross-exposure', '--max-daily-loss']);
-const E4_KEYS = new Set(['--fee-bps', '--slippage-bps', '--price-band-pct', '--max-drawdown-pct']);
+const E4_KEYS = new Set(['--fee-bps', '--slippage-bps', '--price-band-pct', '--max-drawdown-pct', '--margin-floor-pct']);
 
 /** A meaning value as the user wrote it: money from 1e-8 units, bps and percents from 1e-4, params as k=v. */
 function shown(key: string, value: unknown): string {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from './session-options.ts';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -23,9 +24,10 @@ export function runIdOf(canonical: unknown): string {
  */
 export function limitsKey(o: {
   readonly maxOrdersPerMinute: number | null; readonly priceBandPctE4: bigint | null; readonly maxDailyLoss: bigint | null;
-  readonly maxDrawdownPctE4: bigint | null; readonly onLossLimit: string;
+  readonly maxDrawdownPctE4: bigint | null; readonly onLossLimit: string; readonly marginFloorPctE4: bigint | null;
 }): Record<string, string | number> {
   const k: Record<string, string | number> = {};
+  if (o.marginFloorPctE4 !== DEFAULT_MARGIN_FLOOR_PCT_E4) k.marginFloor = String(o.marginFloorPctE4);
   if (o.maxOrdersPerMinute !== null) k.maxOrdersPerMinute = o.maxOrdersPerMinute;
   if (o.priceBandPctE4 !== null) k.priceBand = String(o.priceBandPctE4);
   if (o.maxDailyLoss !== null) k.maxDailyLoss = String(o.maxDailyLoss);

@@ -20,6 +20,8 @@ export interface SessionOptions {
   readonly maxDailyLoss: bigint | null;
   readonly maxDrawdownPctE4: bigint | null;
   readonly onLossLimit: HaltSeverity;
+  /** Equity below this share of the gross exposure (1e-4 percent) raises a `margin` halt (REDUCING); null: only equity ≤ 0 does. */
+  readonly marginFloorPctE4: bigint | null;
   /** Intervals a bar may lag the newest closed bar the feed delivered before its orders are refused. */
   readonly maxBarAge: number;
   readonly alertWebhooks: readonly string[];
@@ -40,6 +42,7 @@ export const SESSION_FLAGS = {
   'max-daily-loss': { type: 'string' },
   'max-drawdown-pct': { type: 'string' },
   'on-loss-limit': { type: 'string' },
+  'margin-floor-pct': { type: 'string' },
   'max-bar-age': { type: 'string' },
   'alert-webhook': { type: 'string', multiple: true },
   'cycle-timeout': { type: 'string' },
@@ -61,6 +64,9 @@ function percent(flag: string, raw: string, refuse: Refuse): bigint {
   if (p === null || p <= 0n || p > 1_000_000n) throw refuse(`${flag} ${raw}: expected a percentage above 0 and at most 100, with up to 4 decimals, e.g. 5 or 2.5.`);
   return p;
 }
+
+/** A maintenance margin a broker would call at: equity under a quarter of what the positions are worth. */
+export const DEFAULT_MARGIN_FLOOR_PCT_E4 = 250_000n;
 
 export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
   const money = (flag: string, raw: string): bigint => {
@@ -93,6 +99,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     maxDailyLoss: v['max-daily-loss'] === undefined ? null : money('--max-daily-loss', v['max-daily-loss']),
     maxDrawdownPctE4: v['max-drawdown-pct'] === undefined ? null : percent('--max-drawdown-pct', v['max-drawdown-pct'], refuse),
     onLossLimit: onLoss,
+    marginFloorPctE4: v['margin-floor-pct'] === undefined ? DEFAULT_MARGIN_FLOOR_PCT_E4 : v['margin-floor-pct'].trim() === '0' ? null : percent('--margin-floor-pct', v['margin-floor-pct'], refuse),
     maxBarAge: v['max-bar-age'] === undefined ? 2 : wholeNumber('--max-bar-age', v['max-bar-age'], 1, 1_000_000, refuse),
     alertWebhooks: hooks,
     cycleTimeoutMs: v['cycle-timeout'] === undefined ? 30_000 : wholeNumber('--cycle-timeout', v['cycle-timeout'], 0, 86_400, refuse) * 1000,
@@ -111,6 +118,8 @@ export const SESSION_USAGE = `Session and kill switch:
   --max-daily-loss N       halt when equity is N below the day's opening equity (days in --tz)
   --max-drawdown-pct P     halt when equity is P % below the session's peak (latched: tradeloop resume --halt drawdown)
   --on-loss-limit reducing|halted   severity of a loss-limit halt (default reducing)
+  --margin-floor-pct P     REDUCING (halt "margin") while equity is below P % of the gross exposure, or at or below 0;
+                           marked every bar, lifted when equity is back above (default 25; 0: only equity at or below 0)
   --max-bar-age N          realtime: refuse orders from a bar more than N intervals older than the newest the feed delivered (default 2)
   --alert-webhook URL      POST each alert as JSON (Slack and Discord accept it as is); repeatable
   --max-backfill-bars N    realtime: an outage of more than N bars (a session resumed after days) is a "gap" skip

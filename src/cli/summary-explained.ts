@@ -61,6 +61,7 @@ export function explain(input: ExplainInput): Explained {
       barsHeldBy: Object.fromEntries([...engine.barsHeldBy.entries()].sort((a, b) => b[1] - a[1])),
       ...(timeNotActiveMs !== null ? { timeNotActiveMs: Math.round(timeNotActiveMs) } : {}),
       strategyErrors: engine.strategyErrors,
+      ...(engine.limitsPassedByMarket ? { limitsPassedByMarket: engine.limitsPassedByMarket } : {}),
     },
     openPositions,
     restingOrders,
@@ -74,6 +75,11 @@ export function verdictOf(s: Pick<RunSummary, 'status' | 'error' | 'incomplete' 
   if (s.status === 'error') return { status: 'error', verdict: `error: ${s.error ?? ''}` };
   if (s.status === 'incomplete') return { status: 'incomplete', verdict: `incomplete: ${s.incomplete ?? ''}` };
   const h = s.halts;
+  // A run the market carried past its limits is never plain ok, however little it was halted.
+  const passed = h.limitsPassedByMarket;
+  if (passed) {
+    return { status: 'breached', verdict: `breached: ${passed.first}${passed.count > 1 ? ` (and ${passed.count - 1} more time(s): see the limit_breach alerts)` : ''}` };
+  }
   const share = s.bars === 0 ? 0 : (h.haltedBars + h.reducingBars) / s.bars;
   if (share < MOSTLY) {
     // A session that ends on a dead feed or under a halt decided few bars halted, but the operator

@@ -16,6 +16,7 @@ import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { GateRequest, RiskGate } from '../risk/risk-gate.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
 import type { LossLimits } from '../risk/loss-limits.ts';
+import type { MarketWatch } from '../risk/market-watch.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
 import type { SkipEvent } from '../events/types.ts';
@@ -33,6 +34,8 @@ export interface EngineOptions {
   readonly control: TradingControl;
   /** Daily loss and drawdown; null when neither is set. */
   readonly loss: LossLimits | null;
+  /** The limits looked at again every bar (the market can pass them); null in unit tests that do not need it. */
+  readonly market?: MarketWatch | null;
   /** The severity a loss-limit halt takes (--on-loss-limit). */
   readonly lossSeverity: HaltSeverity;
   readonly bus: EventBus;
@@ -155,6 +158,8 @@ export class Engine {
     }
     broker.mark(symbol, close);
     if (loss !== null) this.checkLossLimits(loss);
+    const market = this.options.market;
+    if (market) this.checkMarket(market, symbol);
     if (control.state !== 'ACTIVE') this.countHeld(control.state);
 
     const ctx = this.ctx;
@@ -201,9 +206,25 @@ export class Engine {
     for (const reason of this.options.control.trading.reasons()) this.barsHeldBy.set(reason, (this.barsHeldBy.get(reason) ?? 0) + 1);
   }
 
+  /** Limits the market carried the account past, for the summary (null when it never did). */
+  get limitsPassedByMarket(): { count: number; first: string } | null {
+    const m = this.options.market;
+    return m && m.first !== null ? { count: m.episodes, first: m.first } : null;
+  }
+
   /** Why a run placed no order, as far as the context saw it: lotsFor answering 0 lots for real money. */
   get subLotAsks(): CycleContext['subLot'] {
     return this.ctx.subLot;
+  }
+
+  private checkMarket(market: MarketWatch, symbol: string): void {
+    const { broker, bus, control } = this.options;
+    const f = market.check(symbol, broker, broker.equity());
+    for (const text of f.passed) {
+      bus.emit({ type: 'alert', kind: 'limit_breach', message: `${text}: no new order may grow it; reduce it (tradeloop flatten --symbols ${symbol})`, ...this.atNow() });
+    }
+    if (f.margin === 'breached') control.raise('margin', 'auto', 'reducing', f.marginDetail);
+    else if (f.margin === 'recovered') control.lift('margin', 'auto');
   }
 
   private checkLossLimits(loss: LossLimits): void {

@@ -11,7 +11,7 @@ export const HALT_SEVERITIES = ['reducing', 'halted'] as const;
 export type HaltSeverity = (typeof HALT_SEVERITIES)[number];
 
 export const HALT_REASONS = [
-  'flag', 'operator', 'halt_file', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error', 'daily_loss', 'drawdown', 'journal',
+  'flag', 'operator', 'halt_file', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error', 'daily_loss', 'drawdown', 'journal', 'margin',
 ] as const;
 export type HaltReason = (typeof HALT_REASONS)[number];
 
@@ -43,7 +43,7 @@ export type FeedState = (typeof FEED_STATES)[number];
 
 export const ALERT_KINDS = [
   'stale', 'latency', 'disconnect', 'trading_state', 'backfill', 'queue_full', 'strategy_error', 'malformed',
-  'loss_limit', 'control_auth', 'journal', 'state_write',
+  'loss_limit', 'control_auth', 'journal', 'state_write', 'limit_breach',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -198,8 +198,8 @@ export interface RunResumeEvent {
 export interface RunSummary {
   readonly runId: string;
   /** incomplete: the run ended with closed bars accepted but never decided (see `incomplete`). */
-  readonly status: 'ok' | 'halted' | 'error' | 'incomplete';
-  /** The summary's first line: "ok", "ok, but HALTED 97% of bars: strategy_error", "error: ...". */
+  readonly status: 'ok' | 'halted' | 'breached' | 'error' | 'incomplete';
+  /** The summary's first line: "ok", "ok, but HALTED 97% of bars: strategy_error", "breached: ...", "error: ...". */
   readonly verdict: string;
   readonly error?: string;
   readonly incomplete?: string;
@@ -242,6 +242,8 @@ export interface RunSummary {
     /** Realtime: wall ms spent REDUCING or HALTED. */
     readonly timeNotActiveMs?: number;
     readonly strategyErrors: number;
+    /** Limits the market carried the account past (each episode once), when it did. */
+    readonly limitsPassedByMarket?: { readonly count: number; readonly first: string };
   };
   readonly openPositions: ReadonlyArray<{ symbol: string; qty: Dec; lastPrice: Dec; marketValue: Dec; unrealizedPnl: Dec }>;
   readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: Dec; limitPrice: Dec }>;

@@ -46,6 +46,7 @@ const HOW_LIFTED: Readonly<Record<HaltReason, string>> = {
   daily_loss: 'lifts itself at the next trading day',
   drawdown: 'tradeloop resume --halt drawdown',
   journal: 'restart once the journal can be written (disk space, permissions)',
+  margin: 'lifts itself when equity is back above the margin floor (reduce positions: tradeloop flatten)',
 };
 
 /** How a halt of this reason is lifted, for status and alert lines. */

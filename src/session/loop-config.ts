@@ -25,6 +25,8 @@ export interface LoopConfig {
   readonly maxDailyLoss: bigint | null;
   readonly maxDrawdownPctE4: bigint | null;
   readonly onLossLimit: HaltSeverity;
+  /** Equity below this share of the gross exposure (1e-4 percent): a `margin` halt; null: only equity ≤ 0. */
+  readonly marginFloorPctE4: bigint | null;
   /** The zone of the trading day (daily loss); null is UTC. */
   readonly tz: string | null;
   /** What events.ndjson holds (--events): run_start says so when it is not every event. */

@@ -11,6 +11,7 @@ import { formatMoney } from '../domain/price.ts';
 import { nominalIntervalMs } from '../domain/interval.ts';
 import { ZoneOffsets } from '../domain/time.ts';
 import { LossLimits } from '../risk/loss-limits.ts';
+import { MarketWatch } from '../risk/market-watch.ts';
 import { RiskGate } from '../risk/risk-gate.ts';
 import { TradingControl } from '../risk/trading-control.ts';
 import type { HaltChange } from '../risk/trading-state.ts';
@@ -65,8 +66,9 @@ export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, w
     maxDailyLoss: opts.maxDailyLoss, maxDrawdownPctE4: opts.maxDrawdownPctE4,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
   }, broker.equity());
+  const market = new MarketWatch({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure, marginFloorPctE4: opts.marginFloorPctE4 });
   engine = new Engine({
-    strategy, broker, gate, control, loss, lossSeverity: opts.onLossLimit, bus, onStrategyError: wiring.onStrategyError,
+    strategy, broker, gate, control, loss, market, lossSeverity: opts.onLossLimit, bus, onStrategyError: wiring.onStrategyError,
     ...(wiring.monotonic ? { monotonic: wiring.monotonic } : {}),
   });
   return { broker, trading, control, gate, loss, engine, bus };
@@ -81,6 +83,8 @@ function limitsOf(opts: LoopConfig): Record<string, string | number> | null {
   if (opts.maxDrawdownPctE4 !== null) l.maxDrawdownPct = Number(opts.maxDrawdownPctE4) / 10_000;
   if (Object.keys(l).length > 0 && (opts.maxDailyLoss !== null || opts.maxDrawdownPctE4 !== null)) l.onLossLimit = opts.onLossLimit;
   if (opts.source === 'realtime') l.maxBarAge = opts.maxBarAge;
+  // The default floor is said in the README; run_start names it only when it was changed.
+  if (opts.marginFloorPctE4 !== 250_000n) l.marginFloorPct = opts.marginFloorPctE4 === null ? 0 : Number(opts.marginFloorPctE4) / 10_000;
   return Object.keys(l).length > 0 ? l : null;
 }
 

@@ -12,7 +12,9 @@ export const exposure: Check = (req, account, gate) => {
   const { pos, next } = worstNext(req, account);
   if (onlyReduces(pos, next)) return null;
   const { maxPositionNotional, maxGrossExposure } = gate.limits;
-  const notional = notionalUp(req.refPrice, Math.abs(next), req.inst);
+  // Valued at the price it fills at, and never below the market: a sell's price (less slippage, or
+  // a limit far under the close) would understate what the position is worth once it is held.
+  const notional = notionalUp(Math.max(req.refPrice, account.lastMark(req.symbol), 1), Math.abs(next), req.inst);
   if (notional > maxPositionNotional) {
     return { reason: 'max_position_notional', detail: `position would be ${formatMoney(notional)}, limit ${formatMoney(maxPositionNotional)}` };
   }

@@ -1,0 +1,56 @@
+/**
+ * Limits are looked at every bar, not only when an order is placed: a short taken inside every
+ * limit and then squeezed 3 % a minute is carried past its notional and gross limits by the market
+ * (an alert each, once), then to the margin floor (REDUCING, halt `margin`), and the run's verdict
+ * says `breached`, never `ok`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { ofType, runCli } from '../helpers/run-cli.ts';
+import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
+
+const SCRIPTED = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'scripted-trader.ts');
+const START = Date.UTC(2026, 0, 5, 14, 30);
+
+async function squeeze(t: import('node:test').TestContext): Promise<string> {
+  const dir = await tempDir(t, 'tl-squeeze-');
+  const rows = ['timestamp,open,high,low,close,volume'];
+  let price = 100;
+  for (let i = 0; i < 90; i++) {
+    const p = price.toFixed(4);
+    rows.push(`${isoMinute(START + i * 60_000)},${p},${p},${p},${p},1000`);
+    price *= 1.03;
+  }
+  await fixture(dir, 'SQZ.csv', rows.join('\n') + '\n');
+  return dir;
+}
+
+test('a short squeezed past its limits: limit_breach alerts once each, a margin halt (REDUCING), verdict breached', async (t) => {
+  const data = await squeeze(t);
+  // 900 shares short at 100 is 90,000 of notional: inside a 100,000 limit when placed.
+  const run = await runCli(t, ['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900',
+    '--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--quiet']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(ofType(run, 'fill').length, 1);
+  const breaches = ofType(run, 'alert').filter((a) => a.kind === 'limit_breach');
+  assert.deepEqual(breaches.map((a) => /--max-[a-z-]+/.exec(String(a.message))![0]), ['--max-position-notional', '--max-gross-exposure'], 'each limit once, not every bar');
+  const margin = ofType(run, 'halt').find((h) => h.reason === 'margin');
+  assert.ok(margin, 'the margin halt');
+  assert.equal(margin.state, 'REDUCING');
+  const s = run.summary as { status: string; verdict: string; halts: { limitsPassedByMarket?: { count: number } } };
+  assert.equal(s.status, 'breached');
+  assert.match(s.verdict, /^breached: the market took the SQZ position to [\d,.]+ of notional, past the 100000 limit/);
+  assert.equal(s.halts.limitsPassedByMarket!.count, 2);
+  assert.match(run.stderr, /ALERT +limit_breach/);
+});
+
+test('--margin-floor-pct 0 leaves only equity at or below 0 as a margin breach; the limit alerts stay', async (t) => {
+  const data = await squeeze(t);
+  const run = await runCli(t, ['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900',
+    '--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--margin-floor-pct', '0', '--quiet']);
+  assert.equal(run.code, 0, run.stderr);
+  const margin = ofType(run, 'halt').find((h) => h.reason === 'margin');
+  assert.ok(margin, 'equity went below 0 in this squeeze');
+  assert.match(String(margin.detail), /equity -[\d.]+ against/);
+});
