@@ -6,7 +6,7 @@
  */
 import { parseHaltReason } from '../session/apply-command.ts';
 import type { CommandResult } from '../session/commands.ts';
-import { pidAlive, readControlInfo, type ControlInfo } from '../session/state-dir.ts';
+import { pidAlive, readControlInfo, StateDirError, type ControlInfo } from '../session/state-dir.ts';
 import type { SessionStatus } from '../session/status.ts';
 import { parseFlags, parseSymbols } from './common-flags.ts';
 import type { CliIo } from './cli-io.ts';
@@ -29,7 +29,13 @@ function usage(command: string): (m: string) => UsageError {
 }
 
 function sessionAt(dir: string): ControlInfo {
-  const info = readControlInfo(dir);
+  let info: ControlInfo | null;
+  try {
+    info = readControlInfo(dir);
+  } catch (err) {
+    if (err instanceof StateDirError) throw new UsageError(err.message);
+    throw err;
+  }
   if (info === null) throw new NoSession(`no session is running at --state ${dir} (no control.json there). Start one with tradeloop run ... --state ${dir}.`);
   if (!pidAlive(info.pid)) throw new NoSession(`no session is running at --state ${dir}: control.json names pid ${info.pid}, which is not running (it stopped without cleaning up).`);
   return info;

@@ -21,6 +21,7 @@ import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
 import type { JournalRun } from '../journal/journal.ts';
 import { SqliteJournal, JournalError } from '../journal/sqlite-journal.ts';
+import { linkedFile } from '../session/own-folder.ts';
 import type { StateDir } from '../session/state-dir.ts';
 import type { RunOptions } from './run-options.ts';
 import { UsageError } from './usage-error.ts';
@@ -83,6 +84,8 @@ export interface OpenedJournal {
 
 export function openJournal(stateDir: StateDir, opts: RunOptions, mode: 'static' | 'realtime', meaning: Record<string, string>, onFailure: (err: Error) => void): OpenedJournal {
   let journal: SqliteJournal;
+  const linked = linkedFile(join(stateDir.path, JOURNAL_FILE));
+  if (linked !== null) throw new UsageError(`--state ${stateDir.path}: ${linked}`);
   try {
     journal = new SqliteJournal(join(stateDir.path, JOURNAL_FILE), { durable: mode === 'realtime', instruments: opts.instruments });
   } catch (err) {

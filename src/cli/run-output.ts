@@ -7,7 +7,8 @@
  * its blocks are taken now (a hidden file of spaces), overwritten in place at the end, cut to
  * length and renamed to summary.json, none of which needs free space.
  */
-import { closeSync, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { NOFOLLOW } from '../session/own-folder.ts';
 import { join } from 'node:path';
 import { EventLogError } from '../sinks/event-log-error.ts';
 import { openLogFile } from '../sinks/ndjson-writer.ts';
@@ -47,7 +48,7 @@ export class RunOutput {
     let fd: number | null = null;
     try {
       closeSync(openLogFile(join(dir, 'events.ndjson'), append));
-      fd = openSync(reservePath, 'w');
+      fd = openSync(reservePath, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644);
       const bytes = reserveBytes(symbols);
       const spaces = Buffer.alloc(bytes, 0x20);
       let done = 0;

@@ -5,6 +5,8 @@
  */
 import { statSync } from 'node:fs';
 import { makeDirs } from '../session/make-dirs.ts';
+import { notRegularFile } from '../feed/csv/csv-file-cursor.ts';
+import { foreignFolder } from '../session/own-folder.ts';
 import { basename, join } from 'node:path';
 import { StrategyRuntimeError } from '../engine/engine.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
@@ -64,6 +66,8 @@ export function makeOutDir(outDir: string): void {
   } catch (err) {
     throw new UsageError(`--out ${outDir}: cannot create the artifacts folder (${(err as Error).message}). Choose a writable folder.`);
   }
+  const foreign = foreignFolder(outDir, '--out');
+  if (foreign !== null) throw new UsageError(foreign);
 }
 
 /** --data names a folder of <SYMBOL>.csv: a file or a missing folder is said as such, not as "SPY.csv/SPY.csv not found". */
@@ -86,7 +90,11 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     for (const path of opts.files.get(symbol) ?? []) {
       let sha256: string;
       try {
-        if (statSync(path).isDirectory()) throw new UsageError(`${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`);
+        const st = statSync(path);
+        if (st.isDirectory()) throw new UsageError(`${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`);
+        // Hashed before anything reads it: a FIFO or /dev/zero would hang the hash without a word.
+        const kind = notRegularFile(st);
+        if (kind !== null) throw new UsageError(`--file ${symbol}=${path}: ${kind}, not a regular file. Name a CSV file.`);
         sha256 = await sha256File(path);
       } catch (err) {
         if (err instanceof UsageError) throw err;

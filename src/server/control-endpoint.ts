@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Session } from '../session/session.ts';
 import type { StateDir } from '../session/state-dir.ts';
 import type { Clock } from '../telemetry/clock.ts';
-import { handleControl } from './control-routes.ts';
+import { DashboardCodes, handleControl } from './control-routes.ts';
 import { startHttpServer, type RunningServer } from './control-server.ts';
 import type { HttpAnswer, HttpRequest } from './http-types.ts';
 
@@ -29,28 +29,32 @@ export async function startControlEndpoint(session: Session, stateDir: StateDir,
   let unreported = 0;
   let lastAlert = -Infinity;
   let latest = '';
+  let why = 'a missing or wrong token';
   const report = (): void => {
     const n = unreported;
     unreported = 0;
     session.outOfCycle(() => session.parts.bus.emit({
       type: 'alert', kind: 'control_auth',
-      message: `${n} control request(s) with a missing or wrong token (latest from ${latest}); the token is in ${stateDir.controlPath}`,
+      message: `${n} control request(s) refused, the latest for ${why} (from ${latest}); the token is in ${stateDir.controlPath}`,
       ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
     }));
   };
+  const codes = new DashboardCodes();
   const auth = {
     token,
-    onRefused(remote: string): void {
+    now: () => clock.monotonic(),
+    onRefused(remote: string, reason = 'a missing or wrong token'): void {
       refused++;
       unreported++;
       latest = remote;
+      why = reason;
       const now = clock.monotonic();
       if (now - lastAlert < AUTH_ALERT_EVERY_MS) return;
       lastAlert = now;
       report();
     },
   };
-  const server = await startHttpServer(port, async (req, remote) => (await extra?.(req)) ?? handleControl(req, session, auth, remote));
+  const server = await startHttpServer(port, async (req, remote) => (await extra?.(req)) ?? handleControl(req, session, auth, remote, codes));
   stateDir.writeControl({ url: server.url, token, pid: process.pid, runId: session.options.runId, mode: session.options.mode, startedAt: new Date(session.startedAt).toISOString() });
   return {
     ...server, token, refused: () => refused,

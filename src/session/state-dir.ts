@@ -1,11 +1,17 @@
 /**
- * The session's state folder (--state DIR, mode 0700): a lock naming the process that owns it,
- * the persisted halts (operator halts and latched loss-limit halts, so a restart cannot quietly
- * trade again), control.json (the control endpoint's URL and token, mode 0600) and the default
- * halt file. Two processes on one folder are refused at start, naming the other's pid.
+ * The session's state folder (--state DIR, mode 0700, this user's alone): the session lock, the
+ * persisted halts (operator halts and latched loss-limit halts, so a restart cannot quietly trade
+ * again), control.json (the control endpoint's URL and token, mode 0600) and the default halt file.
+ *
+ * The lock is the operating system's: an exclusive SQLite lock (fcntl) on DIR/session.lock, held
+ * for the session's life. The kernel lets go of it when the process ends, however it ends, so no
+ * lock is ever stale, a pid reused by another program cannot hold a folder, and of two sessions
+ * that start at once exactly one gets it. DIR/lock names the holder's pid, for messages only.
  */
-import { chmodSync, closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { makeDirs } from './make-dirs.ts';
+import { foreignFolder, linkedFile, NOFOLLOW } from './own-folder.ts';
 import { join } from 'node:path';
 import { HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, type HaltReason, type HaltSeverity, type HaltSource } from '../events/reasons.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -47,15 +53,19 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/** Lock connections held, so that a StateDir nobody references any more cannot drop its lock to the GC. */
+const HELD = new Set<DatabaseSync>();
+
 export class StateDir {
   readonly path: string;
-  private locked = false;
+  /** The connection holding the OS lock on session.lock; null once released. */
+  private db: DatabaseSync | null = null;
 
   private constructor(path: string) {
     this.path = path;
   }
 
-  /** Creates the folder if missing (0700) and takes its lock. */
+  /** Creates the folder if missing (0700), refuses one another user could write, and takes its lock. */
   static open(path: string): StateDir {
     try {
       if (!existsSync(path)) makeDirs(path, 0o700);
@@ -64,6 +74,8 @@ export class StateDir {
       if (err instanceof StateDirError) throw err;
       throw new StateDirError(`--state ${path}: cannot create the state folder (${(err as Error).message}). Choose a writable folder.`);
     }
+    const foreign = foreignFolder(path, '--state');
+    if (foreign !== null) throw new StateDirError(foreign);
     const dir = new StateDir(path);
     dir.lock();
     return dir;
@@ -85,36 +97,55 @@ export class StateDir {
     return join(this.path, 'HALT');
   }
 
+  get sessionLockPath(): string {
+    return join(this.path, 'session.lock');
+  }
+
   private lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.lockPath, 'wx', 0o600);
-        writeSync(fd, JSON.stringify({ pid: process.pid }) + '\n');
-        closeSync(fd);
-        this.locked = true;
-        return;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
-        }
-      }
-      let pid = NaN;
-      try {
-        pid = Number((JSON.parse(readFileSync(this.lockPath, 'utf8')) as { pid?: unknown }).pid);
-      } catch {
-        // A lock that cannot be read was left half-written by a crash: it is stale.
-      }
-      if (pidAlive(pid) && pid !== process.pid) {
-        throw new StateDirError(`--state ${this.path}: another tradeloop session (pid ${pid}) is using this folder. Stop it first (tradeloop status --state ${this.path}), or choose another --state.`);
-      }
-      rmSync(this.lockPath, { force: true });
+    const linked = linkedFile(this.sessionLockPath);
+    if (linked !== null) throw new StateDirError(linked);
+    let db: DatabaseSync;
+    try {
+      // Made here first (never through a link), so that a folder that cannot take it is named with its cause (EROFS, EACCES).
+      closeSync(openSync(this.sessionLockPath, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600));
+      db = new DatabaseSync(this.sessionLockPath, { timeout: 0 });
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    } catch (err) {
+      throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
     }
-    throw new StateDirError(`--state ${this.path}: cannot take the session lock (it keeps reappearing).`);
+    try {
+      db.exec('BEGIN EXCLUSIVE');
+    } catch (err) {
+      db.close();
+      if ((err as { errcode?: number }).errcode !== 5) throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
+      const holder = this.holderPid();
+      throw new StateDirError(`--state ${this.path}: another tradeloop session${holder === null ? '' : ` (pid ${holder})`} holds this folder's lock. ` +
+        `Stop it first (tradeloop status --state ${this.path}; tradeloop halt, then end it), or choose another --state. The lock is the system's: it goes when that process ends, however it ends.`);
+    }
+    this.db = db;
+    HELD.add(db);
+    // For messages and people: who holds the lock. The lock itself is the one above.
+    try {
+      writeFileAtomic(this.lockPath, JSON.stringify({ pid: process.pid }) + '\n');
+    } catch {
+      // The pid note is a courtesy; the OS lock is held all the same.
+    }
+  }
+
+  private holderPid(): number | null {
+    try {
+      const pid = Number((JSON.parse(readFileSync(this.lockPath, 'utf8')) as { pid?: unknown }).pid);
+      return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Halts persisted by an earlier session; refuses a damaged file rather than trading on without them. */
   loadHalts(): PersistedHalt[] {
     if (!existsSync(this.haltsPath)) return [];
+    const linked = linkedFile(this.haltsPath);
+    if (linked !== null) throw new StateDirError(linked);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(this.haltsPath, 'utf8'));
@@ -138,9 +169,9 @@ export class StateDir {
   }
 
   writeControl(info: ControlInfo): void {
+    // Created 0600 under a fresh name and renamed over the old one: no chmod after the rename,
+    // which would act on whatever another process had put there meanwhile.
     writeFileAtomic(this.controlPath, JSON.stringify(info, null, 2) + '\n', 0o600);
-    // writeFileAtomic creates with 0600; an older file of another mode was replaced, not reused.
-    chmodSync(this.controlPath, 0o600);
   }
 
   /** Removes control.json and the lock, if they are still this process's. */
@@ -151,16 +182,56 @@ export class StateDir {
     } catch {
       // No control.json (or not ours): nothing to remove.
     }
-    if (this.locked) rmSync(this.lockPath, { force: true });
-    this.locked = false;
+    if (this.db !== null) {
+      if (this.holderPid() === process.pid) rmSync(this.lockPath, { force: true });
+      HELD.delete(this.db);
+      this.db.close();
+    }
+    this.db = null;
   }
 }
 
-/** Reads DIR/control.json for the CLI's control commands; null when there is none. */
+/**
+ * Reads DIR/control.json for the CLI's control commands; null when there is none. One that another
+ * user could have written, or that sends the token anywhere but this machine's loopback, is refused:
+ * the CLI would hand its bearer token to whoever planted it.
+ */
 export function readControlInfo(dir: string): ControlInfo | null {
+  const path = join(dir, 'control.json');
+  let text: string;
   try {
-    return JSON.parse(readFileSync(join(dir, 'control.json'), 'utf8')) as ControlInfo;
+    text = readFileSync(path, 'utf8');
   } catch {
     return null;
+  }
+  const doubt = foreignFolder(dir, '--state') ?? linkedFile(path) ?? foreignFile(path);
+  if (doubt !== null) throw new StateDirError(`${doubt} The control command was not sent.`);
+  let info: ControlInfo;
+  try {
+    info = JSON.parse(text) as ControlInfo;
+  } catch {
+    return null;
+  }
+  if (!isLoopbackUrl(info.url)) {
+    throw new StateDirError(`${path} names ${JSON.stringify(String(info.url).slice(0, 80))}, not this machine's loopback: a session only ever listens on 127.0.0.1, so the token was not sent.`);
+  }
+  return info;
+}
+
+/** A file another user owns or can write. */
+function foreignFile(path: string): string | null {
+  const st = statSync(path);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `${path} belongs to another user (uid ${st.uid}).`;
+  if ((st.mode & 0o022) !== 0) return `${path} can be written by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}).`;
+  return null;
+}
+
+export function isLoopbackUrl(url: unknown): boolean {
+  try {
+    const u = new URL(String(url));
+    return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]');
+  } catch {
+    return false;
   }
 }

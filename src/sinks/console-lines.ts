@@ -4,7 +4,17 @@
  * Static runs carry no wall clock: their lines are stamped with the bar time of the cycle.
  */
 import type { EventSink } from '../events/event-bus.ts';
+import type { AlertKind } from '../events/reasons.ts';
 import type { TradeEvent } from '../events/types.ts';
+
+/**
+ * Alert kinds a misbehaving server can raise many times a second (a queue that fills again and
+ * again, a stream of bad messages): one line a minute each on the terminal, the rest counted on
+ * the next line. Every one is still an event, and the summary counts them all. Kinds that concern
+ * the account or the kill switch are never folded.
+ */
+const FOLDED: ReadonlySet<AlertKind> = new Set(['queue_full', 'malformed', 'latency', 'stale', 'disconnect', 'backfill', 'control_auth']);
+const FOLD_MS = 60_000;
 
 export class ConsoleLines implements EventSink {
   private readonly write_: (line: string) => void;
@@ -13,6 +23,8 @@ export class ConsoleLines implements EventSink {
   private readonly operatorOrders = new Set<string>();
   /** Reject reasons said once already: the first of each gets a line, the rest are counted in the summary. */
   private readonly rejectReasons = new Set<string>();
+  /** Per folded kind: when its last line was printed, and how many have been held back since. */
+  private readonly folds = new Map<AlertKind, { at: number; held: number }>();
   lines = 0;
 
   constructor(write: (line: string) => void) {
@@ -36,9 +48,12 @@ export class ConsoleLines implements EventSink {
       case 'resume':
         text = `RESUME  ${e.reason} lifted (${e.source}) -> trading ${e.state}`;
         break;
-      case 'alert':
-        text = `ALERT   ${e.kind}: ${e.message}`;
+      case 'alert': {
+        const held = this.fold(e.kind, e.at);
+        if (held === null) return;
+        text = `ALERT   ${e.kind}: ${e.message}${held > 0 ? ` (and ${held} more ${e.kind} alert(s) in the minute before, not shown)` : ''}`;
         break;
+      }
       case 'order':
         if (e.sentBy === 'operator') this.operatorOrders.add(e.orderId);
         return;
@@ -61,5 +76,28 @@ export class ConsoleLines implements EventSink {
     }
     this.lines++;
     this.write_(`tradeloop ${this.stamp('at' in e ? e.at : undefined)} ${text}\n`);
+  }
+
+  /** null: hold this alert back; otherwise how many of its kind were held back before it. */
+  private fold(kind: AlertKind, at: number | undefined): number | null {
+    if (!FOLDED.has(kind) || at === undefined) return 0;
+    const f = this.folds.get(kind);
+    if (f !== undefined && at - f.at < FOLD_MS) {
+      f.held++;
+      return null;
+    }
+    const held = f?.held ?? 0;
+    this.folds.set(kind, { at, held: 0 });
+    return held;
+  }
+
+  /** What was held back at the end is said, not lost. */
+  close(): void {
+    for (const [kind, f] of this.folds) {
+      if (f.held === 0) continue;
+      this.lines++;
+      this.write_(`tradeloop ${this.stamp(undefined)} ALERT   ${kind}: ${f.held} more ${kind} alert(s) in the last minute, not shown one by one (the summary counts them all)\n`);
+      f.held = 0;
+    }
   }
 }

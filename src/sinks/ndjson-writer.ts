@@ -14,7 +14,8 @@
  * flush or close throws an EventLogError naming the file and the cause (an asynchronous failure
  * included), so nothing is written past a hole and the caller can end the run.
  */
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
+import { NOFOLLOW } from '../session/own-folder.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import type { TradeEvent } from '../events/types.ts';
@@ -41,7 +42,8 @@ function isAsciiLine(event: TradeEvent): boolean {
 export function openLogFile(path: string, append = false): number {
   try {
     // 'r+', not 'a': positional writes may complete out of order, and O_APPEND ignores positions.
-    return openSync(path, append && existsSync(path) ? 'r+' : 'w');
+    // Never through a link: a planted events.ndjson -> /some/file of the user's must not be overwritten.
+    return openSync(path, append && existsSync(path) ? constants.O_RDWR | NOFOLLOW : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644);
   } catch (err) {
     throw EventLogError.from(path, err, 'create');
   }

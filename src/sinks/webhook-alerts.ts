@@ -39,6 +39,19 @@ export interface WebhookPayload {
 }
 
 /** A webhook URL as it may be shown: scheme and host only (Slack's and Discord's paths are secrets). */
+/**
+ * fetch() refuses a URL with user:pass@ in it (every delivery would fail, silently): the
+ * credentials travel as HTTP Basic auth instead, as curl and browsers send them.
+ */
+export function splitCredentials(url: string): { target: string; authorization: string | null } {
+  const u = new URL(url);
+  if (u.username === '' && u.password === '') return { target: url, authorization: null };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { target: u.href, authorization: `Basic ${basic}` };
+}
+
 export function webhookLabel(url: string): string {
   try {
     const u = new URL(url);
@@ -167,8 +180,9 @@ export class WebhookAlerts implements EventSink {
     const abort = new AbortController();
     const timer = this.later(() => abort.abort(), WEBHOOK_TIMEOUT_MS);
     try {
-      const res = await fetch(url, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload), signal: abort.signal,
+      const { target, authorization } = splitCredentials(url);
+      const res = await fetch(target, {
+        method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(payload), signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return 'ok';

@@ -6,10 +6,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCliChild } from '../helpers/run-cli-child.ts';
-import { fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
+import { runDirWithDevFull, fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
@@ -58,16 +58,14 @@ test('the disk filling up during the run: the bundled sample fills 1 MiB part-wa
 });
 
 test('an event log that cannot take a single byte (/dev/full) ends the run with exit 1 and summary.json', { skip: noDevFull }, async (t) => {
-  const out = join(await tempDir(t), 'run');
-  mkdirSync(out);
-  symlinkSync('/dev/full', join(out, 'events.ndjson'));
+  const out = runDirWithDevFull(t, 'events.ndjson');
+  if (out === null) return;
   assertLogFailure(runCliChild(out, ['--data', SAMPLE]), /ENOSPC/, /events\.ndjson/);
 });
 
 test('equity.csv that cannot be written (/dev/full) ends the run with exit 1 naming it, not a crash', { skip: noDevFull }, async (t) => {
-  const out = join(await tempDir(t), 'run');
-  mkdirSync(out);
-  symlinkSync('/dev/full', join(out, 'equity.csv'));
+  const out = runDirWithDevFull(t, 'equity.csv');
+  if (out === null) return;
   assertLogFailure(runCliChild(out, ['--data', SAMPLE]), /ENOSPC/, /equity\.csv/);
   const log = readFileSync(join(out, 'events.ndjson'), 'utf8');
   assert.match(log, /"type":"run_end"/, 'the event log itself is whole and ends with run_end');

@@ -58,24 +58,60 @@ test('--halt-file names another file; without --state nothing is watched unless 
   assert.equal(ofType(plain, 'halt').length, 0);
 });
 
+/** A child process that takes the state folder's lock as a session does, and keeps it. */
+function holdLock(state: string): Promise<ReturnType<typeof spawn>> {
+  const stateDir = resolve(import.meta.dirname, '..', '..', 'src', 'session', 'state-dir.ts');
+  const holder = spawn(process.execPath, ['-e', `import(${JSON.stringify(stateDir)}).then((m) => { globalThis.held = m.StateDir.open(${JSON.stringify(state)}); console.log('held'); setTimeout(() => {}, 60000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((ok) => holder.stdout!.once('data', () => ok(holder)));
+}
+
 test('two processes on one --state: the second is refused, naming the pid of the first', async (t) => {
   const state = join(await tempDir(t), 'state');
-  mkdirSync(state);
-  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  const holder = await holdLock(state);
   t.after(() => holder.kill('SIGKILL'));
-  writeFileSync(join(state, 'lock'), JSON.stringify({ pid: holder.pid }) + '\n');
   const run = await runCli(t, [...BASE, '--state', state]);
   assert.equal(run.code, 2);
-  assert.match(run.stderr, new RegExp(`pid ${holder.pid}`));
+  assert.match(run.stderr, new RegExp(`another tradeloop session \\(pid ${holder.pid}\\) holds this folder's lock`));
   assert.equal(run.eventsText, null, 'refused before anything was written');
 });
 
-test('a lock left by a process that died is taken over', async (t) => {
+test('a lock whose holder was killed (SIGKILL) goes with it: the next start takes the folder', async (t) => {
   const state = join(await tempDir(t), 'state');
-  mkdirSync(state);
-  writeFileSync(join(state, 'lock'), JSON.stringify({ pid: 2 ** 22 + 12345 }) + '\n');
+  const holder = await holdLock(state);
+  holder.kill('SIGKILL');
+  await new Promise((r) => holder.once('exit', r));
   const run = await runCli(t, [...BASE, '--state', state]);
   assert.equal(run.code, 0, run.stderr);
+});
+
+test('a pid note naming a live process that holds no lock (a pid reused by another program) does not block the folder', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  mkdirSync(state, { mode: 0o700 });
+  const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  writeFileSync(join(state, 'lock'), JSON.stringify({ pid: other.pid }) + '\n');
+  const run = await runCli(t, [...BASE, '--state', state]);
+  assert.equal(run.code, 0, run.stderr);
+});
+
+test('two sessions starting at once on one --state: exactly one takes it', async (t) => {
+  const state = join(await tempDir(t), 'state');
+  const main = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
+  const start = () => new Promise<{ code: number | null; stderr: string }>((done) => {
+    const child = spawn(process.execPath, [main, 'run', ...BASE, '--state', state, '--out', join(state, '..', `out-${Math.random()}`), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('exit', (code) => done({ code, stderr }));
+  });
+  const results = await Promise.all([start(), start()]);
+  const codes = results.map((r) => r.code).sort();
+  // The loser may start after the winner ended (then it resumes the finished run: exit 0 too);
+  // what must never happen is both holding the folder at once, which the journal would show.
+  assert.ok(codes[0] === 0, results.map((r) => r.stderr).join('\n'));
+  if (codes[1] !== 0) {
+    assert.equal(codes[1], 2);
+    assert.match(results.find((r) => r.code === 2)!.stderr, /holds this folder's lock/);
+  }
 });
 
 test('damaged persisted halts are refused by name, not silently dropped', async (t) => {

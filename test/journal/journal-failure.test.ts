@@ -36,7 +36,7 @@ test('a disk that fills mid-run: the journal halt stops trading; the run ends an
   const state = join(base, 'state');
   mkdirSync(state);
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400k', 'tmpfs', state], { stdio: 'ignore' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400k,mode=0700', 'tmpfs', state], { stdio: 'ignore' });
   } catch {
     t.skip('cannot mount a small tmpfs here (needs root): the full-disk case is not exercised on this machine');
     return;

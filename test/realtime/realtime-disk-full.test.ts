@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
-import { fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
+import { runDirWithDevFull, fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { main } from '../../src/cli/main.ts';
 
@@ -51,9 +51,8 @@ test('the disk filling up mid-session ends the session with exit 1; summary.json
 test('an event log that takes no byte (/dev/full) ends the session at its first write, exit 1, summary.json kept', { skip: noDevFull }, async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   t.after(() => fake.close());
-  const outDir = join(await tempDir(t), 'run');
-  mkdirSync(outDir);
-  symlinkSync('/dev/full', join(outDir, 'events.ndjson'));
+  const outDir = runDirWithDevFull(t, 'events.ndjson');
+  if (outDir === null) return;
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'], outDir }).catch((err: Error) => err);
   // It may end before the harness sees it start; either way the exit code and the summary say why.
   const code = run instanceof Error ? Number(/exit (\d+)/.exec(run.message)?.[1]) : await run.done;
@@ -66,9 +65,8 @@ test('an event log that takes no byte (/dev/full) ends the session at its first 
 test('equity.csv that takes no byte (/dev/full) ends the session with exit 1 naming it; nothing is thrown out of the loop', { skip: noDevFull }, async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   t.after(() => fake.close());
-  const outDir = join(await tempDir(t), 'run');
-  mkdirSync(outDir);
-  symlinkSync('/dev/full', join(outDir, 'equity.csv'));
+  const outDir = runDirWithDevFull(t, 'equity.csv');
+  if (outDir === null) return;
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'], outDir });
   t.after(() => run.stop());
   await fake.waitForConnections(1);

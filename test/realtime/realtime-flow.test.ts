@@ -64,6 +64,26 @@ test('duplicates and out-of-order closed bars are skipped, never decided twice',
   }
 });
 
+test('a server repeating one closed kline 500 times: one skip line for the first, one for the rest, every one counted', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  try {
+    await fake.waitForConnections(1);
+    fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    for (let i = 0; i < 500; i++) fake.sendKline(bar('BTCUSDT', 0, 100), true);
+    fake.sendKline(bar('BTCUSDT', 1, 101), true);
+    await run.waitFor('2 decisions and the folded skip', (r) => r.of('decision').length === 2 && r.of('skip').length === 2);
+    const skips = run.of('skip');
+    assert.deepEqual(skips.map((s) => s.reason), ['duplicate', 'duplicate']);
+    assert.match(String(skips[1]!.message), /came 499 more time\(s\): folded into this one line/);
+  } finally {
+    await run.stop();
+    await fake.close();
+  }
+  const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8')) as { feed: { duplicates: number } };
+  assert.equal(summary.feed.duplicates, 500, 'the counters count every one');
+});
+
 test('every kind of malformed message is counted and skipped; the feed keeps going', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });

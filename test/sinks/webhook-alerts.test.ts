@@ -132,3 +132,21 @@ test('repeats of one kind within a minute fold into one message saying how many 
   assert.match(ok.got[2]!.message, /4 more latency alert\(s\).*slow 4/);
   await w.close();
 });
+
+test('a webhook URL with user:pass@ delivers, the credentials sent as Basic auth (fetch refuses them in the URL)', async (t) => {
+  const auths: Array<string | undefined> = [];
+  const server = createServer((req, res) => {
+    auths.push(req.headers.authorization);
+    req.resume();
+    req.on('end', () => res.writeHead(200).end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  const url = `http://al%40ice:p%3Ass@127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  const w = new WebhookAlerts({ urls: [url], runId: 'rt-1', clock: new VirtualClock() });
+  w.write(1, alert('disconnect', 'connection 1 closed'));
+  await settle(() => auths.length === 1, 'delivery');
+  await w.close();
+  assert.equal(auths[0], `Basic ${Buffer.from('al@ice:p:ss').toString('base64')}`);
+  assert.deepEqual([w.stats.delivered, w.stats.failed], [1, 0]);
+});

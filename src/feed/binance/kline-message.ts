@@ -105,6 +105,10 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
     return malformed(`unknown stream ${shown(name)}`, echoed, openTime);
   }
   const symbol = sub.symbol;
+  // The stream decides whose bar it is only if the payload agrees: DOGEUSDT's price on BTCUSDT's stream is no BTCUSDT bar.
+  if (symbolText.toUpperCase() !== symbol || (typeof k.s === 'string' && k.s.toUpperCase() !== symbol)) {
+    return malformed(`the kline names ${shown(typeof k.s === 'string' && k.s.toUpperCase() !== symbol ? k.s : symbolText)}, not ${symbol}, the symbol of its stream ${shown(name)}`, symbol, openTime);
+  }
   if (k.i !== sub.interval) return malformed(`k.i ${shown(k.i)} does not match the stream's interval ${sub.interval}`, symbol, openTime);
   if (!Number.isSafeInteger(data.E)) return malformed(`E (event time) is missing or not an integer: ${shown(data.E)}`, symbol, openTime);
   if (typeof k.x !== 'boolean') return malformed('k.x (closed) is missing or not a boolean', symbol, openTime);

@@ -34,6 +34,8 @@ interface SymbolState {
   /** Let go, then missing from the backfill's answer: accepted, never to be decided. */
   lost: number;
   lostWhy: string | null;
+  /** The skip said last, and how many identical ones came after it unsaid (see closed()). */
+  fold: { openTime: number; reason: 'duplicate' | 'out_of_order'; origin: string; count: number } | null;
 }
 
 /** Closed bars the feed accepted but never handed to the loop (behind a backfill, or lost by one). */
@@ -105,7 +107,7 @@ export class SymbolPipeline {
     if (!s) {
       s = {
         lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null,
-        released: new ReleasedBars(this.options.interval), lost: 0, lostWhy: null,
+        released: new ReleasedBars(this.options.interval), lost: 0, lostWhy: null, fold: null,
       };
       this.states.set(symbol, s);
     }
@@ -132,9 +134,20 @@ export class SymbolPipeline {
   closed(item: ReceivedBar, origin: string): SequenceVerdict {
     const { bar } = item;
     const verdict = this.sequencer.check(bar.symbol, bar.openTime);
+    const s = this.state(bar.symbol);
     if (verdict !== 'ok') {
       if (verdict === 'duplicate') this.stats.duplicates++;
       else this.stats.outOfOrder++;
+      // A server that repeats one closed kline for seconds sends thousands: the first is a skip event,
+      // the rest are counted and said in one more event when something else comes (the feed's
+      // counters count every one), so the log and the journal stay the size of what happened.
+      const f = s.fold;
+      if (f !== null && f.openTime === bar.openTime && f.reason === verdict) {
+        f.count++;
+        return verdict;
+      }
+      this.sayFolded(bar.symbol);
+      s.fold = { openTime: bar.openTime, reason: verdict, origin, count: 0 };
       this.options.output.push({
         kind: 'skip',
         event: {
@@ -144,8 +157,9 @@ export class SymbolPipeline {
       });
       return verdict;
     }
+    this.sayFolded(bar.symbol);
+    s.fold = null;
     this.stats.closedBars++;
-    const s = this.state(bar.symbol);
     s.pending.push(item);
     if (s.backfilling && s.lastFailure !== null) {
       const max = this.options.maxPendingPerSymbol ?? 1000;
@@ -313,7 +327,22 @@ export class SymbolPipeline {
     return { count, bySymbol, reasons };
   }
 
+  /** The identical skips held back since the last one said, as one skip event. */
+  private sayFolded(symbol: string): void {
+    const f = this.states.get(symbol)?.fold;
+    if (!f || f.count === 0) return;
+    this.options.output.push({
+      kind: 'skip',
+      event: {
+        type: 'skip', symbol, openTime: f.openTime, reason: f.reason, origin: f.origin,
+        message: `the same ${f.reason === 'duplicate' ? 'duplicate' : 'out-of-order'} closed bar came ${f.count} more time(s): folded into this one line (the feed's counters count each)`,
+      },
+    });
+    f.count = 0;
+  }
+
   stop(): void {
+    for (const symbol of this.states.keys()) this.sayFolded(symbol);
     this.stopped = true;
     for (const resolve of this.waiting.splice(0)) resolve();
     for (const entry of this.retries) {

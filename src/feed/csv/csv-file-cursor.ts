@@ -4,7 +4,8 @@
  * replayed oldest-first without being loaded.
  */
 import { basename } from 'node:path';
-import { access } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { DataError } from '../data-error.ts';
@@ -28,6 +29,17 @@ export interface CursorOptions {
   /** How day/month-first dates read (--date-format); absent or null: they are refused as ambiguous. */
   readonly dateOrder?: DateOrder | null;
   readonly chunkBytes?: number;
+}
+
+/** What a path is when it is not a regular file ("a FIFO", "a character device", …); null for a file. */
+export function notRegularFile(st: Stats): string | null {
+  if (st.isFile()) return null;
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
 }
 
 export class CsvFileCursor {
@@ -67,11 +79,14 @@ export class CsvFileCursor {
   }
 
   async open(): Promise<void> {
+    let kind: string | null;
     try {
-      await access(this.path);
+      kind = notRegularFile(await stat(this.path));
     } catch {
       throw new DataError(`file not found: ${this.path} (for symbol ${this.symbol}). Check --data, or name the file with --file ${this.symbol}=PATH.`);
     }
+    // A FIFO or a device never ends (or never starts): reading one would hang without a word.
+    if (kind !== null) throw new DataError(`${this.path} (for symbol ${this.symbol}) is ${kind}, not a regular file: name a CSV file.`);
     await checkTextFile(this.path, this.file);
     const forward = readLinesForward(this.path, this.options.chunkBytes);
     let probe: StartProbe;

@@ -5,9 +5,22 @@
   // The token travels in the fragment only (never sent to a server, never logged); it is kept in memory and taken off the address bar.
   let token = null;
   function takeToken() {
-    const given = new URLSearchParams(location.hash.slice(1)).get('token');
+    const hash = new URLSearchParams(location.hash.slice(1));
+    const given = hash.get('token');
+    const code = hash.get('code');
     if (given) token = given;
     if (location.hash) history.replaceState(null, '', location.pathname + location.search);
+    // `tradeloop dashboard --open` hands the browser a one-time code (a command line is public): trade it for a token.
+    if (code) {
+      fetch('/dashboard/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) })
+        .then(async (res) => {
+          const body = await res.json().catch(() => ({}));
+          if (res.status === 200 && typeof body.token === 'string') token = body.token;
+          else $('control-msg').textContent = body.error || 'this dashboard link was used already or has expired';
+          if (status) renderStatus(status, null);
+        })
+        .catch(() => { $('control-msg').textContent = 'the session did not answer the dashboard link'; });
+    }
   }
   takeToken();
   // Pasting the URL again with another token into this tab changes only the fragment: no reload.

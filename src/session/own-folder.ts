@@ -1,0 +1,36 @@
+/**
+ * Folders a session writes its secrets and records into (--state, --out) must be this user's
+ * alone to change: in a folder another user can write, they could swap control.json (and so take
+ * the operator's halt and token), or plant a symlink where the session writes its journal or log.
+ * Refused by name with the fix, never silently "repaired".
+ */
+import { constants, lstatSync, statSync } from 'node:fs';
+
+/** What is wrong with using `path` (an existing folder) as one of ours; null when nothing is. */
+export function foreignFolder(path: string, flag: string): string | null {
+  const st = statSync(path);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid && uid !== 0) {
+    return `${flag} ${path} belongs to another user (uid ${st.uid}). A session keeps its token and its records there: use a folder of your own.`;
+  }
+  if (uid !== undefined && st.uid !== uid) {
+    return `${flag} ${path} belongs to another user (uid ${st.uid}), who could change what the session writes there: use a folder root owns, or one of that user's own sessions.`;
+  }
+  // The sticky bit does not help here: it stops others deleting our files, not planting theirs.
+  if ((st.mode & 0o022) !== 0) {
+    return `${flag} ${path} can be written by ${st.mode & 0o002 ? 'every user' : 'its group'} (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}): another user could replace control.json or plant a link where the session writes. Run chmod 700 ${path}, or choose another folder.`;
+  }
+  return null;
+}
+
+/** A file the session is about to write or read as its own: refused when it is a symbolic link. */
+export function linkedFile(path: string): string | null {
+  try {
+    return lstatSync(path).isSymbolicLink() ? `${path} is a symbolic link: tradeloop never writes or trusts its records through one. Remove it (the session makes the file itself).` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** open(2) flags that never follow a link at the last component. */
+export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;

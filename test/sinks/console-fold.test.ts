@@ -1,0 +1,24 @@
+/**
+ * A server that fills the queue again and again raised 113 queue_full lines in 10 s: the terminal
+ * now says a noisy kind once a minute and counts the rest on its next line (and at the end); alerts
+ * about the account or the kill switch are never folded.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConsoleLines } from '../../src/sinks/console-lines.ts';
+
+test('queue_full alerts: one line a minute, the rest counted; a loss_limit alert is always said', () => {
+  const lines: string[] = [];
+  const c = new ConsoleLines((l) => lines.push(l));
+  const t0 = 1_700_000_000_000;
+  for (let i = 0; i < 113; i++) c.write(i, { type: 'alert', kind: 'queue_full', message: 'the bar queue is full', at: t0 + i * 88 });
+  for (let i = 0; i < 3; i++) c.write(200 + i, { type: 'alert', kind: 'loss_limit', message: `drawdown ${i}`, at: t0 + i });
+  c.write(300, { type: 'alert', kind: 'queue_full', message: 'the bar queue is full', at: t0 + 61_000 });
+  c.write(301, { type: 'alert', kind: 'queue_full', message: 'the bar queue is full', at: t0 + 62_000 });
+  c.close();
+  const queue = lines.filter((l) => l.includes('queue_full'));
+  assert.equal(queue.length, 3);
+  assert.match(queue[1]!, /and 112 more queue_full alert\(s\) in the minute before/);
+  assert.match(queue[2]!, /1 more queue_full alert\(s\) in the last minute, not shown/);
+  assert.equal(lines.filter((l) => l.includes('loss_limit')).length, 3);
+});
