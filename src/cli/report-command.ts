@@ -12,7 +12,7 @@ import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 import { htmlPage, PAGE_DIR, pageScript } from '../report/html-page.ts';
 import { readReport, type ReportData } from '../report/report-data.ts';
-import { RunFolder } from '../report/run-source.ts';
+import { RunFolder, RunInputError } from '../report/run-source.ts';
 
 export const REPORT_USAGE = `Usage: tradeloop report RUN_DIR [--out FILE]
   Prints the run's summary and writes one self-contained HTML page (default RUN_DIR/report.html):
@@ -48,7 +48,15 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   if (!RunFolder.looksLikeRun(dir)) throw refuse(`${dir}: no events.ndjson there. Name a run's artifacts folder (its --out, e.g. runs/<run-id>).`);
   const out = parsed.values.out ?? join(dir, 'report.html');
   const source = new RunFolder(dir);
-  const data = await readReport(source);
+  let data: Awaited<ReturnType<typeof readReport>>;
+  try {
+    data = await readReport(source);
+  } catch (err) {
+    if (err instanceof RunInputError) throw new UsageError(err.message);
+    // A line that parses but is not what this version writes (a hand-made or foreign file).
+    if (err instanceof SyntaxError || err instanceof TypeError) throw new UsageError(`${join(dir, 'events.ndjson')} is not a log tradeloop wrote (${err.message.slice(0, 120)}). Nothing was reported.`);
+    throw err;
+  }
   if (data.summary) io.stdout(formatSummary(data.summary, `tradeloop run ${data.title}`, dir));
   try {
     writeFileSync(out, reportHtml(data));

@@ -104,7 +104,7 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
   const mute = (sink: EventSink): EventSink => (input.muteThrough ? new AfterSeq(sink, input.muteThrough) : sink);
-  const sinks: EventSink[] = [...input.sinks, input.counter, mute(new ConsoleLines((line) => input.io.stderr(line)))];
+  const sinks: EventSink[] = [...input.sinks, input.counter, mute(new ConsoleLines((line) => input.io.stderr(line), input.mode === 'realtime' ? () => clock.now() : null))];
   if (webhooks) sinks.push(mute(webhooks));
   // Metrics, health and the dashboard are served by the control endpoint: only where there is one.
   const observers = stateDir ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null }) : null;

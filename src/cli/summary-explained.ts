@@ -110,5 +110,7 @@ function noOrderCause(input: ExplainInput, bars: number): string {
   if (sub.count > 0) {
     return `the strategy's entry size was below one lot ${sub.count} time(s): e.g. ${formatMoney(sub.money)} at ${sub.symbol} ${formatPrice(sub.price)} is less than one lot of ${sub.lotStep}; raise --cash or the sizing parameter, or set a finer --lot ${sub.symbol}=0.001`;
   }
+  // A strategy that threw asked for nothing on those bars because it failed, not because it chose to hold.
+  if (engine.strategyErrors > 0) return `the strategy threw ${engine.strategyErrors} time(s) and asked for no order on the other bars: see halts.strategyErrors and the strategy_error alert`;
   return `the strategy never asked for an order: all ${counter.of('decision')} decisions were hold`;
 }

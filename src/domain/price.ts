@@ -72,7 +72,8 @@ export function parsePriceRange(text: string, start: number, stop: number): numb
     if (c === 101 || c === 69) return parseExponent(text.slice(from, end));
     return NaN;
   }
-  if (whole > MAX_WHOLE_UNITS) return NaN;
+  // At most MAX_PRICE_TEXT itself: 90000000.00000001 is past it, as the README says.
+  if (whole > MAX_WHOLE_UNITS || (whole === MAX_WHOLE_UNITS && (frac > 0 || roundUp))) return NaN;
   for (let k = Math.min(fracDigits, PRICE_DECIMALS); k < PRICE_DECIMALS; k++) frac *= 10;
   const ticks = whole * PRICE_SCALE + frac + (roundUp ? 1 : 0);
   return negative ? -ticks : ticks;

@@ -134,6 +134,17 @@ export function parseTimestamp(text: string, zone: ZoneOffsets | null, order: Da
   return NaN;
 }
 
+/**
+ * Date.UTC of a calendar day, for any four-digit year. Date.UTC reads years 0 to 99 as 1900 to
+ * 1999: a file's 0050-01-01 would become 1950. setUTCFullYear takes the year as it is.
+ */
+export function utcDay(y: number, mo: number, d: number): number {
+  if (y >= 100) return Date.UTC(y, mo - 1, d);
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  return t.getTime();
+}
+
 function isDateSeparator(c: number): boolean {
   return c === 47 || c === 46 || c === 45;
 }
@@ -144,7 +155,7 @@ function parseDayMonth(text: string, zone: ZoneOffsets | null, order: 'dmy' | 'm
   const d = Number(order === 'dmy' ? m[1] : m[3]);
   const mo = Number(order === 'dmy' ? m[3] : m[1]);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return NaN;
-  const dayMs = Date.UTC(Number(m[4]), mo - 1, d);
+  const dayMs = utcDay(Number(m[4]), mo, d);
   if (new Date(dayMs).getUTCDate() !== d) return NaN; // 31/02
   let h = m[5] === undefined ? 0 : Number(m[5]);
   if (m[9] !== undefined) {
@@ -174,7 +185,7 @@ function parseIso(text: string, zone: ZoneOffsets | null): number {
     const mo = digitsAt(text, 5, 2);
     const d = digitsAt(text, 8, 2);
     if (n < 10 || text.charCodeAt(7) !== text.charCodeAt(4) || !(mo >= 1 && mo <= 12) || !(d >= 1 && d <= 31)) return NaN;
-    dayMs = Date.UTC(y, mo - 1, d);
+    dayMs = utcDay(y, mo, d);
     if (new Date(dayMs).getUTCDate() !== d) return NaN; // 2025-02-30
     lastPrefix = prefix;
     lastPrefixMs = dayMs;

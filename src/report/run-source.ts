@@ -21,17 +21,38 @@ export interface RunSource {
   readonly eventBytes: number;
 }
 
-/** Lines of a file of any size, read a MiB at a time; a line may be longer than a chunk. */
+/** A run folder's file that is no run's: refused by name, not read into memory. */
+export class RunInputError extends Error {
+  override readonly name = 'RunInputError';
+}
+
+/** No line tradeloop writes comes near this (the log's are a few hundred bytes, its cap 64 KiB). */
+const MAX_LINE_CHARS = 1 << 20;
+const MAX_SUMMARY_BYTES = 16 << 20;
+
+/** The path itself when it is a regular file (a link is followed: its target must be one too). */
+function regularFile(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile()) throw new RunInputError(`${path} is not a regular file (a device, a FIFO or a folder): a run's files are plain files.`);
+  return path;
+}
+
+/** Lines of a file of any size, read a MiB at a time; a line may be longer than a chunk, not than MAX_LINE_CHARS. */
 export async function* fileLines(path: string): AsyncGenerator<string> {
   let rest = '';
-  for await (const chunk of createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+  let lineNo = 0;
+  for await (const chunk of createReadStream(regularFile(path), { encoding: 'utf8', highWaterMark: 1 << 20 })) {
     const text = rest + (chunk as string);
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      lineNo++;
       if (nl > start) yield text.slice(start, nl);
       start = nl + 1;
     }
     rest = text.slice(start);
+    if (rest.length > MAX_LINE_CHARS) {
+      throw new RunInputError(`${path}:${lineNo + 1}: a line longer than ${MAX_LINE_CHARS} characters: not a file tradeloop wrote. Nothing was reported.`);
+    }
   }
   if (rest.length > 0) yield rest;
 }
@@ -69,7 +90,12 @@ export class RunFolder implements RunSource {
   summary(): RunSummary | null {
     const path = join(this.dir, 'summary.json');
     if (!existsSync(path)) return null;
-    return JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+    if (statSync(regularFile(path)).size > MAX_SUMMARY_BYTES) throw new RunInputError(`${path} is larger than ${MAX_SUMMARY_BYTES >> 20} MiB: not a summary tradeloop wrote.`);
+    try {
+      return JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
+    } catch (err) {
+      throw new RunInputError(`${path}: not JSON (${(err as Error).message.slice(0, 100)}).`);
+    }
   }
 
   eventLines(): AsyncIterable<string> {

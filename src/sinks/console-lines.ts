@@ -27,11 +27,16 @@ export class ConsoleLines implements EventSink {
   private readonly folds = new Map<AlertKind, { at: number; held: number }>();
   lines = 0;
 
-  constructor(write: (line: string) => void) {
+  /** Realtime: the wall clock, for lines whose event carries no `at` (a reject, a flatten's fill). */
+  private readonly now: (() => number) | null;
+
+  constructor(write: (line: string) => void, now: (() => number) | null = null) {
     this.write_ = write;
+    this.now = now;
   }
 
-  private stamp(at: number | undefined): string {
+  private stamp(eventAt: number | undefined): string {
+    const at = eventAt ?? this.now?.();
     if (at !== undefined) return new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
     return this.barTime === 0 ? 'start' : `bar ${new Date(this.barTime).toISOString().replace(/:00\.000Z$/, 'Z')}`;
   }

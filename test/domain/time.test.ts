@@ -69,3 +69,10 @@ test('an epoch number is a whole-ms instant that a Date can hold, or not a time 
     assert.ok(Number.isNaN(parseTimestamp(bad, null)), bad);
   }
 });
+
+test('a four-digit year below 100 is that year, not 19xx (Date.UTC would read 0050 as 1950)', () => {
+  for (const text of ['0050-01-01 00:00:00', '0050-01-01T00:00:00Z']) {
+    assert.equal(new Date(parseTimestamp(text, null)).toISOString(), '0050-01-01T00:00:00.000Z', text);
+  }
+  assert.equal(new Date(parseTimestamp('01/02/0099 10:00', null, 'dmy')).toISOString(), '0099-02-01T10:00:00.000Z');
+});

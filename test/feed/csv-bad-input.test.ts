@@ -276,3 +276,11 @@ test('a header with more columns than a row can be parsed with is refused naming
   assert.match(String(got.error?.message), /^wide\.csv:1\b/);
   assert.ok(String(got.error?.message).length < 600);
 });
+
+test('a header with two columns for one price (a second close) is refused naming both, not read as the first', async (t) => {
+  const dir = await tempDir(t);
+  const file = await fixture(dir, 'TWO.csv', 'timestamp,open,high,low,close,volume,Close\n2024-01-01 00:00:00,1,2,0.5,1.5,10,9\n');
+  const got = await collect(oneFile('TWO', file));
+  assert.match(String(got.error?.message), /TWO\.csv:1: header .* has 2 columns for close \(column 5 "close", column 7 "Close"\)/);
+  assert.equal(got.bars.length, 0);
+});

@@ -64,7 +64,7 @@ function check(header: string, zone: ZoneOffsets | null, make: (rand: () => numb
     fast++;
     assert.deepEqual(got, parseRow(line, ctx), line);
   }
-  assert.ok(fast > 1_000, `the fast path took ${fast} rows: it should take the plain ones`);
+  assert.ok(fast > 500, `the fast path took ${fast} rows: it should take the plain ones`);
 }
 
 test('header rows, fields in file order: the fast path gives parseRow\'s Bar or defers', () => {

@@ -78,6 +78,9 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
     assert.equal(fill.price, 109.989, 'the newest update (110) moved by 1 bp of slippage against the sell');
     // The session's own terminal says so too, with where the price came from.
     assert.match(run.stdout.join(''), /FLATTEN BTCUSDT sell 0\.001 at 109\.989 \(last_update of \d{4}-\d\d-\d\dT[^)]*\) -> position 0/);
+    // Stamped with the session's wall clock (as the README says), not with a bar's time.
+    assert.match(run.stdout.join(''), /tradeloop \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ FLATTEN/);
+    assert.match(run.stdout.join(''), /tradeloop \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ REJECT  trading_halted/);
 
     const resumeFeed = await cli('resume', '--state', dir, '--halt', 'feed_stale');
     assert.equal(resumeFeed.code, 1, 'nothing of that kind is held, and trading stays HALTED: a script must not read success');

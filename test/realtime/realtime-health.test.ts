@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 const ONE = ['--symbols', 'BTCUSDT'];
 
@@ -232,6 +233,31 @@ test('an empty backfill answer (market suspended) is success: no halt, no retry 
     assert.equal(run.of('halt').length, 0);
   } finally {
     await run.stop();
+    await fake.close();
+  }
+});
+
+test('a server that accepts the connection and never answers the upgrade: a disconnect alert, once, and the feed halt', async () => {
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  // Takes TCP connections and says nothing: no HTTP 101, no close.
+  const sockets = new Set<Socket>();
+  const silent = createNetServer((s) => { sockets.add(s); s.on('error', () => {}); });
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const wsUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const run = await startRealtime({ wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'] });
+  try {
+    await until(() => sockets.size >= 1, 'the first attempt');
+    run.clock.advance(10_000); // the connect timeout
+    await run.waitFor('the alert', (r) => r.of('alert').some((a) => a.kind === 'disconnect'));
+    assert.match(String(run.of('alert').find((a) => a.kind === 'disconnect')!.message), /cannot connect: .*retrying with backoff/);
+    run.clock.advance(60_000); // past any backoff
+    await until(() => sockets.size >= 2, 'a second attempt');
+    run.clock.advance(10_000);
+    assert.equal(run.of('alert').filter((a) => a.kind === 'disconnect').length, 1, 'said once, not at every attempt');
+  } finally {
+    await run.stop();
+    for (const s of sockets) s.destroy();
+    silent.close();
     await fake.close();
   }
 });

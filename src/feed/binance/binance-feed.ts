@@ -81,6 +81,8 @@ export class BinanceFeed {
   private state: FeedState | null = null;
   private stopped = false;
   private paused = false;
+  /** A failure to connect at all was alerted (once, until a connection opens). */
+  private unreachableSaid = false;
   private readonly closing = new Set<WsConnection>();
   private allClosed: (() => void) | null = null;
 
@@ -204,6 +206,7 @@ export class BinanceFeed {
     // A replacement in a rotation inherits nothing: its own lifetime starts when it takes over.
     if (slot.retiring.length === 0) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
     if (this.paused) conn.pause();
+    this.unreachableSaid = false;
     this.refreshHealth(`connection ${conn.id} open`);
   }
 
@@ -299,6 +302,11 @@ export class BinanceFeed {
     if (!delivering(slot)) {
       this.stats.disconnects++;
       if (this.state !== 'disconnected' && this.state !== 'connecting') this.output.alert('disconnect', detail);
+      else if (!this.unreachableSaid) {
+        // Never connected yet (a server that accepts and never answers the upgrade): said once, not never.
+        this.unreachableSaid = true;
+        this.output.alert('disconnect', `cannot connect: ${detail}; retrying with backoff`);
+      }
       this.output.raiseHalt('feed_disconnected', detail);
     }
     this.refreshHealth(detail);

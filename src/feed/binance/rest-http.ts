@@ -67,6 +67,27 @@ function field(body: unknown, name: 'code' | 'msg'): unknown {
   return typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
 }
 
+const MAX_NESTING = 8;
+
+/** The deepest nesting of arrays and objects in JSON text (brackets inside strings do not count); stops early past MAX_NESTING. */
+export function nestingDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) max = depth;
+      if (max > MAX_NESTING) return max;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return max;
+}
+
 export async function getJson(url: string, o: GetOptions): Promise<RestResult<unknown>> {
   const timeout = AbortSignal.timeout(o.timeoutMs);
   const signal = o.signal ? AbortSignal.any([o.signal, timeout]) : timeout;
@@ -84,8 +105,15 @@ export async function getJson(url: string, o: GetOptions): Promise<RestResult<un
   if (!body.ok) return { ok: false, failure: { kind: 'invalid_answer', message: `${where}: ${body.message}` } };
   let json: unknown = null;
   let parsed = true;
+  let why = 'the answer is not JSON';
   try {
-    json = JSON.parse(body.text);
+    // Binance's answers nest two deep (a list of klines); a megabyte of [[[[…]]]] is parsed into
+    // half a million arrays (110 → 275 MiB RSS): refused before it is built.
+    if (nestingDepth(body.text) > MAX_NESTING) {
+      parsed = false;
+      why = `the answer nests deeper than ${MAX_NESTING} levels: no Binance answer does`;
+    }
+    else json = JSON.parse(body.text);
   } catch {
     parsed = false;
   }
@@ -99,6 +127,6 @@ export async function getJson(url: string, o: GetOptions): Promise<RestResult<un
     if (code === -1121) return { ok: false, failure: { kind: 'invalid_symbol', message: msgText || 'Invalid symbol.' } };
     return unavailable(`HTTP ${res.status}${msgText ? ` ${msgText}` : ''}`);
   }
-  if (!parsed) return { ok: false, failure: { kind: 'invalid_answer', message: `${where}: the answer is not JSON` } };
+  if (!parsed) return { ok: false, failure: { kind: 'invalid_answer', message: `${where}: ${why}` } };
   return { ok: true, value: json };
 }

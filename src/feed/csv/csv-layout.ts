@@ -119,6 +119,13 @@ export function detectLayout(firstLine: string, file: string): CsvLayout {
     throw new DataError(`${file}:1: header ${quoteValue(firstLine)} has no column for ${missing.join(', ')}. ` +
       'A header file needs timestamp, open, high, low, close and volume columns (any order); a Binance kline dump has no header.');
   }
+  // Two columns for one price (a second "close", "Close" and "c"): which is the bar's is a guess, so it is asked, not made.
+  for (const key of ['open', 'high', 'low', 'close', 'volume'] as const) {
+    const cols = normalised.flatMap((name, i) => ((ALIASES[key] as readonly string[]).includes(name) ? [i] : []));
+    if (cols.length > 1) {
+      throw new DataError(`${file}:1: header ${quoteValue(firstLine)} has ${cols.length} columns for ${key} (${cols.map((i) => `column ${i + 1} ${quoteValue(fields[i]!.trim())}`).join(', ')}). Keep one, or rename the others.`);
+    }
+  }
   // Date and Time apart: read alone, the date gives one bar a day and the day's other rows are duplicates.
   const timeOfDay = normalised[at.time] === 'date' ? normalised.indexOf('time') : -1;
   return {

@@ -7,6 +7,7 @@
  * the caller parses the row as text with parseRow: every refusal and its message stay parseRow's.
  */
 import { closeTimeOf, nominalIntervalMs, isInterval } from '../../domain/interval.ts';
+import { utcDay } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { RowContext } from './csv-row.ts';
 
@@ -22,7 +23,8 @@ const COMMA = 44;
 const DOT = 46;
 const QUOTE = 34;
 /** The price parser's bound (price.ts): whole units above 90,000,000 are refused, so ticks stay below this. */
-const MAX_TICKS = 9_000_000_100_000_000;
+/** 90,000,000 (MAX_PRICE_TEXT) in ticks: the largest price accepted, itself included. */
+const MAX_TICKS = 9_000_000_000_000_000;
 /** One more digit past this would not stay exact below 2^53: the text path reads such a price. */
 const MAX_PRICE_DIGITS = 9e14;
 const PRICE_SCALE = 100_000_000;
@@ -127,7 +129,7 @@ export class ByteRowParser {
     if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31) return fail();
     const key = y * 10_000 + mo * 100 + d;
     if (key !== this.dayKey) {
-      const dayMs = Date.UTC(y, mo - 1, d);
+      const dayMs = utcDay(y, mo, d);
       if (new Date(dayMs).getUTCDate() !== d) return fail();
       this.dayKey = key;
       this.dayMs = dayMs;
@@ -249,7 +251,7 @@ function price(b: Buffer, from: number, end: number): number {
   // A whole part is required ("5." is one, ".5" is not), and 9 decimals or more need rounding.
   if (decimals > 8 || i === from || b[from] === DOT) return fail0();
   const ticks = decimals <= 0 ? v * PRICE_SCALE : v * POW10[8 - decimals]!;
-  if (ticks >= MAX_TICKS) return fail0();
+  if (ticks > MAX_TICKS) return fail0();
   at = i;
   return ticks;
 }

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { bar, FakeBinance, restRow } from '../../helpers/fake-binance.ts';
 import { MAX_BODY_BYTES, RestClient } from '../../../src/feed/binance/rest-client.ts';
-import { RETRY_AFTER_DEFAULT_MS, RETRY_AFTER_MAX_MS, retryAfterMs } from '../../../src/feed/binance/rest-http.ts';
+import { nestingDepth, RETRY_AFTER_DEFAULT_MS, RETRY_AFTER_MAX_MS, retryAfterMs } from '../../../src/feed/binance/rest-http.ts';
 
 const BASE = Date.UTC(2026, 0, 5);
 const MIN = 60_000;
@@ -157,5 +157,19 @@ test('serverTime: a missing, non-integer or non-positive serverTime is an invali
       const r = await rest.serverTime();
       assert.equal(!r.ok && r.failure.kind, 'invalid_answer', JSON.stringify(body));
     }
+  });
+});
+
+test('a megabyte of nested brackets is refused before JSON.parse builds it; brackets inside strings do not count', async () => {
+  assert.equal(nestingDepth('[[1,"[[[[[[[[[[[["],{"a":[2]}]'), 3);
+  await withFake(10, async (fake, rest) => {
+    fake.onKlines = (_url, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('['.repeat(500_000) + ']'.repeat(500_000));
+      return true;
+    };
+    const r = await rest.klines(window(0, 5), Infinity);
+    assert.equal(!r.ok && r.failure.kind, 'invalid_answer');
+    assert.match(!r.ok ? r.failure.message : '', /nests deeper than 8 levels/);
   });
 });
