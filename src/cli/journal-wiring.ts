@@ -201,7 +201,7 @@ export interface BeginInput {
   readonly startedAt: number | null;
   /** The run's command line, kept for `tradeloop verify`. */
   readonly argv: readonly string[];
-  readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded'>>;
+  readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded' | 'onUnit'>>;
   /** The operator's terminal: a resume says there which halts it brought back (their events were written before). */
   readonly stderr?: (text: string) => void;
 }
@@ -240,6 +240,7 @@ export function beginOrResume(input: BeginInput): Begun {
   };
   const segment = journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
   input.mark(resume.lastSeq, resumeMarker(segment, resume.lastSeq, restored));
+  input.stderr?.(resumedLine(input, replayed.cycles, restored.positions));
   // The replay is silent (its lines were shown when they happened): a halt it restores is said again now.
   for (const h of trading.list()) {
     input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (held when the session stopped; restored from the journal)\n`);
@@ -250,6 +251,19 @@ export function beginOrResume(input: BeginInput): Begun {
   }
   applyFlagNow(parts.control, input.flags);
   return { segment, replayed };
+}
+
+/** What a resumed session says first on its terminal: what it brought back, and what comes next. */
+function resumedLine(input: BeginInput, cycles: number, positions: Record<string, string>): string {
+  const { broker, engine } = input.parts;
+  const last = Math.max(0, ...broker.symbols().map((s) => engine.barTime(s)));
+  const at = last > 0 ? new Date(last).toISOString().replace(/:00\.000Z$/, 'Z') : 'none';
+  const held = Object.entries(positions).map(([s, q]) => `${s} ${q}`).join(', ') || 'none';
+  const next = input.mode === 'realtime'
+    ? `the bars closed since ${at} are fetched over REST (backfill) and decided before the live ones`
+    : 'the files are read on from the bar after it';
+  return `tradeloop resume RESUMED ${input.runId} from its journal: ${cycles} cycles replayed, last decided bar ${at}; ` +
+    `cash ${formatMoney(broker.cash)}, equity ${formatMoney(broker.equity())}; positions ${held}. Next: ${next}\n`;
 }
 
 /** A fresh run's identity and first segment in the journal; a journal that cannot take them refuses the start. */

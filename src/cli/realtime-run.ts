@@ -32,6 +32,7 @@ import type { Session } from '../session/session.ts';
 import { openSession, openStateDir, type OpenedSession } from './session-wiring.ts';
 import { listenForStop } from './stop-signals.ts';
 import { journalFailure } from './session-wiring.ts';
+import { unitTime } from '../journal/replay.ts';
 import { beginOrResume, type Begun, endJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
@@ -153,8 +154,11 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     output.abandon(true);
   };
   const newest = new Map<string, number>();
+  // While a resume replays the journal, the trading control's clock is the journaled time of each
+  // unit: a halt held for 10 s before the restart counts 10 s out of ACTIVE, not the replay's 0.
+  let replayNow: number | null = null;
   const parts = buildLoop(opts, strategy, bus, {
-    onStrategyError: 'halt', now: () => clock.now(), monotonic: () => clock.monotonic(),
+    onStrategyError: 'halt', now: () => replayNow ?? clock.now(), monotonic: () => clock.monotonic(),
     newestClosed: (s) => newest.get(s), onHaltChange: opened.onHaltChange,
   });
   const { broker, engine } = parts;
@@ -222,6 +226,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     },
     replay: {
       newest,
+      onUnit: (unit) => {
+        replayNow = unitTime(unit) ?? replayNow;
+      },
       onCycle: (bar) => (loop.barsBySymbol[bar.symbol] = (loop.barsBySymbol[bar.symbol] ?? 0) + 1),
       onRecorded: ({ event: e }) => {
         if (e.type === 'latency' && e.source === 'ws') loop.recordLatency(e.networkMs, e.queueMs, e.sliceMs, e.modelMs, e.brokerMs, e.totalMs);
@@ -232,6 +239,7 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     await abandonStart(); // a journal that cannot be written or replayed
     throw err;
   }
+  replayNow = null;
   if (begun.replayed) for (const bar of journaled.resume!.run.warmupBars) warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
   bus.endCycle();
   bus.flush();

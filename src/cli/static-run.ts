@@ -7,7 +7,8 @@ import { statSync } from 'node:fs';
 import { makeDirs } from '../session/make-dirs.ts';
 import { notRegularFile } from '../feed/csv/csv-file-cursor.ts';
 import { foreignFolder } from '../session/own-folder.ts';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { StrategyRuntimeError } from '../engine/engine.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
@@ -60,6 +61,9 @@ export interface StaticRunResult {
 }
 
 /** Creates the artifacts folder, or refuses with the flag named. */
+/** The synthetic bars that come with tradeloop (npm start). */
+const BUNDLED_SAMPLE = fileURLToPath(new URL('../../data/sample/', import.meta.url));
+
 export function makeOutDir(outDir: string): void {
   try {
     makeDirs(outDir);
@@ -307,6 +311,9 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   }
   if (error !== undefined) io.stderr(`tradeloop: ${error}\n`);
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
+  // `npm start` runs on the bundled sample: its numbers must not be read as a market's.
+  const bundled = opts.symbols.some((s) => (opts.files.get(s) ?? []).some((f) => resolve(f).startsWith(BUNDLED_SAMPLE)));
+  if (bundled && !opts.quiet) io.stdout(`  note          ${relative(process.cwd(), BUNDLED_SAMPLE) || 'data/sample'} is synthetic (made by scripts/generate-sample.ts) for trying tradeloop: its results say nothing about a market. Real minutes: --data DIR or --file SYMBOL=PATH.\n`);
   signals.dispose();
   // A clean stop by signal exits 0, as in realtime: status "incomplete" says the input was not all read.
   return { exitCode: error !== undefined ? 1 : 0, outDir, runId };

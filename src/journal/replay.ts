@@ -19,6 +19,8 @@ export interface ReplayHooks {
   applyCommand(command: RecordedCommand): void;
   /** Called for each replayed cycle, before it runs, and for each recorded event re-emitted as it was. */
   onCycle?(bar: Bar, unit: JournalUnit): void;
+  /** Called before each unit is applied (realtime: to run the control's clock at the unit's journaled time). */
+  onUnit?(unit: JournalUnit): void;
   onRecorded?(e: SeqEvent): void;
 }
 
@@ -34,6 +36,7 @@ export function replay(units: Iterable<JournalUnit>, warmup: readonly Bar[], hoo
   let cycles = 0;
   let skips = 0;
   for (const unit of units) {
+    hooks.onUnit?.(unit);
     if (unit.kind === 'cycle' && unit.bar) {
       const bar = { ...unit.bar };
       const newest = unit.provenance?.newestOpenTime;
@@ -62,4 +65,13 @@ export function replay(units: Iterable<JournalUnit>, warmup: readonly Bar[], hoo
     bus.endCycle();
   }
   return { cycles, skips, lastSeq: bus.lastSeq };
+}
+
+/** The wall time a unit was journaled at (its first event that carries one), or null (static units carry none). */
+export function unitTime(unit: JournalUnit): number | null {
+  for (const e of unit.events) {
+    const at = (e.event as { at?: unknown }).at;
+    if (typeof at === 'number') return at;
+  }
+  return null;
 }

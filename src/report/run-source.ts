@@ -27,7 +27,7 @@ export class RunInputError extends Error {
 }
 
 /** No line tradeloop writes comes near this (the log's are a few hundred bytes, its cap 64 KiB). */
-const MAX_LINE_CHARS = 1 << 20;
+const MAX_LINE_CHARS = 8 << 20;
 const MAX_SUMMARY_BYTES = 16 << 20;
 
 /** The path itself when it is a regular file (a link is followed: its target must be one too). */

@@ -44,8 +44,12 @@ export class BarStats {
   gaps = 0;
   largestGap: Gap | null = null;
 
+  /** Every symbol trades around the clock (crypto pairs): a missing bar of any length is a gap, not a night. */
+  private allDay = false;
+
   /** From run_start: the starting cash shared between `symbolCount` symbols. */
-  begin(startCash: number, symbolCount: number, intervalMs: number): void {
+  begin(startCash: number, symbolCount: number, intervalMs: number, allDay = false): void {
+    this.allDay = allDay;
     this.start = startCash;
     this.benchmark = startCash;
     this.benchPeak = startCash;
@@ -77,7 +81,8 @@ export class BarStats {
     if (this.sliceTime !== null) {
       this.closeSlice();
       const from = this.sliceTime + this.intervalMs;
-      if (openTime - from > DAY_MS && holdsWeekday(from, openTime)) {
+      // A 24/7 market has no nights: Binance's 150- and 284-minute maintenance halts are gaps too.
+      if (this.allDay ? openTime > from : openTime - from > DAY_MS && holdsWeekday(from, openTime)) {
         this.gaps++;
         if (this.largestGap === null || openTime - from > this.largestGap.to - this.largestGap.from) this.largestGap = { from, to: openTime };
       }

@@ -4,6 +4,7 @@
  * sampler), the trade figures per symbol and overall, exposure, the benchmark and gaps. Memory is
  * flat: per-symbol state and running sums only. Static outputs are byte-identical across runs.
  */
+import { CRYPTO_DEFAULT_STEP, defaultLotStep } from '../broker/instrument.ts';
 import { join } from 'node:path';
 import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
@@ -94,7 +95,7 @@ export class RunStatistics implements EventSink {
         this.startCash = toUnits(e.cash);
         this.intervalMs = nominalIntervalMs(e.interval);
         if (this.curve) this.curve.intervalMs = this.intervalMs;
-        this.bars.begin(Number(this.startCash) / 1e8, e.symbols.length, this.intervalMs);
+        this.bars.begin(Number(this.startCash) / 1e8, e.symbols.length, this.intervalMs, e.symbols.length > 0 && e.symbols.every((sym) => defaultLotStep(sym) === CRYPTO_DEFAULT_STEP));
         return;
     }
   }

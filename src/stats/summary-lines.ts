@@ -21,7 +21,13 @@ export function statsLines(s: RunSummary): string[] {
     for (const [k, r] of Object.entries(why)) reasons.set(r, [...(reasons.get(r) ?? []), k]);
     for (const [r, ks] of reasons) lines.push(`  not computed  ${ks.join(', ')}: ${r}`);
   }
-  if (st.gaps.count > 0) lines.push(`  data gaps     ${st.gaps.count} (largest ${st.gaps.largestDays} days, ${st.gaps.largestFrom} -> ${st.gaps.largestTo})`);
+  if (st.gaps.count > 0) {
+    const days = st.gaps.largestDays ?? 0;
+    const size = days < 1 ? `${Math.round(days * 1440)} minutes` : `${days} days`;
+    lines.push(`  data gaps     ${st.gaps.count} (largest ${size}, ${st.gaps.largestFrom} -> ${st.gaps.largestTo})`);
+  }
+  // CAGR compounds the run's return over a year: from a few days of data it is arithmetic, not a forecast.
+  if (st.cagrPct !== null && st.span.days < 90) lines.push(`  note          CAGR is extrapolated to a year from ${st.span.days} day(s) of data: read it as arithmetic, not a forecast`);
   lines.push('  tables        trades.csv (a row per round trip), equity.csv (a row per slice), beside summary.json');
   return lines;
 }

@@ -87,6 +87,8 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
     const log = readFileSync(join(base, 'out', 'events.ndjson'), 'utf8');
     if (killed.code === null && log.includes('"type":"run_resume"')) {
       resumed++;
+      // The terminal says it resumed, what it brought back and what comes next.
+      assert.match(again.stderr, /tradeloop resume RESUMED \w+ from its journal: \d+ cycles replayed, last decided bar \d{4}-\d\d-\d\dT[\d:]+Z; cash [\d.]+, equity [\d.]+; positions (none|[A-Z]+ -?\d+(, [A-Z]+ -?\d+)*)\. Next: the files are read on/);
       // The marker repeats the seq before it, so the seqs around it number on as in an uninterrupted run.
       const lines = log.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; afterSeq?: number });
       const at2 = lines.findIndex((l) => l.type === 'run_resume');

@@ -230,3 +230,23 @@ test('control commands: exit 3 when no session runs there, 2 on usage errors', a
   assert.equal((await cli('resume', '--state', empty, '--halt', 'bogus')).code, 2);
   assert.equal((await cli('status', '--state', empty, '--reducing')).code, 2);
 });
+
+test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async () => {
+  const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  try {
+    const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
+    await fake.waitForConnections(1);
+    assert.equal((await cli('halt', '--state', state, '--reason', 'ten seconds')).code, 0);
+    first.clock.advance(10_000);
+    assert.equal((await cli('resume', '--state', state)).code, 0);
+    await first.stop();
+    const second = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
+    await second.stop();
+    const s = JSON.parse(readFileSync(join(second.outDir, 'summary.json'), 'utf8')) as { halts: { timeNotActiveMs?: number } };
+    assert.equal(s.halts.timeNotActiveMs, 10_000, 'the 10 s halt of the first segment, from the journal');
+  } finally {
+    await fake.close();
+    rmSync(state, { recursive: true, force: true });
+  }
+});

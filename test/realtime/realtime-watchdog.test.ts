@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
@@ -37,6 +37,13 @@ test('a stuck cycle ends the process (exit 140) with the strategy, symbol and ba
     const decided = events.filter((e) => e.type === 'decision').map((e) => (e.openTime! - Date.UTC(2026, 0, 5)) / 60_000);
     assert.deepEqual(decided, [0, 1], 'every cycle before the stuck one is on disk');
     assert.equal(events.filter((e) => e.type === 'fill').length, 2);
+    // A stub summary says why the run ended, instead of no summary and a hidden reservation.
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { status: string; verdict: string; stub: string };
+    assert.equal(summary.status, 'error');
+    assert.match(summary.verdict, /^error: cycle watchdog: strategy hang-on-bar has not returned/);
+    assert.match(summary.stub, /trades\.csv and equity\.csv stop short/);
+    assert.ok(!existsSync(join(out, '.summary.json.reserved')), 'the reservation became the stub');
+    assert.match(stderr, /a stub summary\.json says so/);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await fake.close();

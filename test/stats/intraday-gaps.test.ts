@@ -1,0 +1,46 @@
+/**
+ * A 24/7 market has no nights: Binance's maintenance halts (150 and 284 minutes in April 2021)
+ * are gaps in the data and are reported as such; an equity's nights and weekends are not. And a
+ * CAGR computed from a few days says that it is extrapolated.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { main } from '../../src/cli/main.ts';
+import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+
+async function runOn(t: import('node:test').TestContext, symbol: string, holeMinutes: number): Promise<{ stdout: string; summary: { stats: { gaps: { count: number; largestDays: number | null } } } }> {
+  const dir = await tempDir(t, 'tl-gaps-');
+  const start = Date.UTC(2021, 3, 20, 0, 0);
+  const rows = ['timestamp,open,high,low,close,volume'];
+  for (let i = 0; i < 400; i++) {
+    if (i >= 120 && i < 120 + holeMinutes) continue;
+    const p = (100 + (i % 7)).toFixed(2);
+    rows.push(`${isoMinute(start + i * 60_000)},${p},${p},${p},${p},5`);
+  }
+  await fixture(dir, `${symbol}.csv`, rows.join('\n') + '\n');
+  let stdout = '';
+  const out = join(dir, 'out');
+  const code = await main(['run', '--symbols', symbol, '--data', dir, '--out', out], { stdout: (x) => (stdout += x), stderr: () => {} }, {});
+  assert.equal(code, 0);
+  return { stdout, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) };
+}
+
+test('a crypto pair\'s 150-minute hole is a data gap, said in minutes; the same hole in an equity file is a night', async (t) => {
+  const crypto = await runOn(t, 'BTCUSDT', 150);
+  assert.equal(crypto.summary.stats.gaps.count, 1);
+  assert.match(crypto.stdout, /data gaps +1 \(largest 150 minutes, /);
+  const equity = await runOn(t, 'SPY', 150);
+  assert.equal(equity.summary.stats.gaps.count, 0);
+});
+
+test('a CAGR from under 90 days of data is said to be extrapolated (the bundled sample: a few days)', async (t) => {
+  const dir = await tempDir(t, 'tl-cagr-');
+  let stdout = '';
+  const code = await main(['run', '--data', join(import.meta.dirname, '..', '..', 'data', 'sample'), '--out', join(dir, 'out')], { stdout: (x) => (stdout += x), stderr: () => {} }, {});
+  assert.equal(code, 0);
+  assert.match(stdout, /CAGR [\d.-]+%/);
+  assert.match(stdout, /CAGR is extrapolated to a year from [\d.]+ day\(s\) of data/);
+  assert.match(stdout, /data\/sample is synthetic .*: its results say nothing about a market/);
+});
