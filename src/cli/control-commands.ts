@@ -55,12 +55,18 @@ async function call(info: ControlInfo, dir: string, method: 'GET' | 'POST', path
   return { status: res.status, value: await res.json().catch(() => null) };
 }
 
+/** Money for people: two decimals and thousands separators (the exact figures are in --json). */
+function money(text: string): string {
+  const n = Number(text);
+  return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }) : text;
+}
+
 export function formatStatus(s: SessionStatus): string {
   const lines = [`session ${s.runId} (${s.mode}, pid ${s.pid}, since ${s.startedAt})`, `  trading   ${s.state}`];
   if (s.halts.length === 0) lines.push('  halts     none');
   for (const h of s.halts) lines.push(`  halt      ${h.reason} (${h.source}, ${h.severity}${h.since ? `, since ${h.since}` : ''}): ${h.detail}\n            lifted by: ${h.lifted}`);
-  lines.push(`  equity    ${s.equity}   cash ${s.cash}   gross exposure ${s.grossExposure}   (start ${s.startEquity})`);
-  for (const p of s.positions) lines.push(`  position  ${p.symbol} ${p.qty} @ ${p.lastPrice}   value ${p.marketValue}   unrealized ${p.unrealizedPnl}`);
+  lines.push(`  equity    ${money(s.equity)}   cash ${money(s.cash)}   gross exposure ${money(s.grossExposure)}   (start ${money(s.startEquity)})`);
+  for (const p of s.positions) lines.push(`  position  ${p.symbol} ${p.qty} entry ${p.entryPrice}, last ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
   if (s.positions.length === 0) lines.push('  positions none');
   for (const o of s.restingOrders) lines.push(`  resting   ${o.orderId} ${o.side} ${o.qty} ${o.symbol} @ ${o.limitPrice}`);
   const c = s.counts;

@@ -10,7 +10,10 @@ import { M4, type Series } from './downsample.ts';
 import type { RunSource } from './run-source.ts';
 
 export const MAX_TRADES = 5000;
-export const MAX_MARKS = 500;
+/** Entry/exit marks kept per symbol (evenly chosen past it); the page says how many of how many. */
+export const MAX_MARKS = 5000;
+/** A symbol with at most this many bars is drawn from every close (zoomed, the line is exact); past it, M4. */
+export const FULL_DETAIL_BARS = 20_000;
 const SAMPLES_PER_REASON = 20;
 /** Latency histogram edges in ms: 0.01 ms to 100 s, four to a decade. */
 export const LATENCY_EDGES_MS = Array.from({ length: 29 }, (_, i) => Math.round(10 ** (-2 + i / 4) * 1e4) / 1e4);
@@ -24,8 +27,10 @@ export interface ReportData {
   readonly summary: RunSummary | null;
   readonly mode: string;
   readonly symbols: string[];
-  readonly prices: Record<string, Series & { count: number }>;
-  readonly marks: Record<string, { entries: Series; exits: Series }>;
+  /** `full`: every close; `downsampled`: M4 points of `count` bars (zoomed in, the line is coarse). */
+  readonly prices: Record<string, Series & { count: number; detail: 'full' | 'downsampled' }>;
+  /** `total`: the symbol's round trips; the entries and exits drawn are at most MAX_MARKS of them. */
+  readonly marks: Record<string, { entries: Series; exits: Series; total: number }>;
   readonly equity: { equity: Series; benchmark: Series; drawdown: Series; rows: number };
   readonly trades: { header: string[]; rows: string[][]; total: number };
   readonly latency: { edgesMs: number[]; counts: Record<string, number[]>; total: number } | null;
@@ -58,6 +63,7 @@ export function isoMs(text: string): number {
 export async function readReport(src: RunSource, onProgress?: (bytes: number) => void): Promise<ReportData> {
   const summary = src.summary();
   const prices = new Map<string, M4>();
+  const raw = new Map<string, { t: number[]; v: number[] }>();
   const groups = new Map<string, IncidentGroup>();
   let symbols: string[] = [];
   let mode = 'static';
@@ -94,8 +100,17 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
       if (!m) {
         m = new M4();
         prices.set(symbol, m);
+        raw.set(symbol, { t: [], v: [] });
       }
-      m.add(openTime, Number(field(line, 'close')));
+      const close = Number(field(line, 'close'));
+      m.add(openTime, close);
+      const r = raw.get(symbol);
+      if (r) {
+        if (r.t.length < FULL_DETAIL_BARS) {
+          r.t.push(openTime);
+          r.v.push(close);
+        } else raw.delete(symbol); // too long to carry whole: the M4 points draw it
+      }
       continue;
     }
     if (type === 'latency') {
@@ -160,11 +175,13 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
     }
   }
   const marks: ReportData['marks'] = {};
-  for (const [s, m] of markSets) marks[s] = { entries: m.entries, exits: m.exits };
+  for (const [s, m] of markSets) marks[s] = { entries: m.entries, exits: m.exits, total: m.n };
   const priceOut: ReportData['prices'] = {};
   for (const s of symbols.length > 0 ? symbols : [...prices.keys()]) {
     const m = prices.get(s);
-    if (m) priceOut[s] = { ...m.series(), count: m.count };
+    const r = raw.get(s);
+    if (r && m && r.t.length === m.count) priceOut[s] = { ...r, count: m.count, detail: 'full' };
+    else if (m) priceOut[s] = { ...m.series(), count: m.count, detail: 'downsampled' };
   }
   return {
     title, summary, mode, symbols: symbols.length > 0 ? symbols : [...prices.keys()], prices: priceOut, marks,

@@ -205,7 +205,10 @@ export class Session {
       const inst = broker.instrument(s);
       const mv = broker.marketValue(s);
       gross += mv < 0n ? -mv : mv;
-      return { symbol: s, qty: formatLots(broker.position(s), inst), lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)) };
+      return {
+        symbol: s, qty: formatLots(broker.position(s), inst), entryPrice: formatPrice(entryPrice(broker.basis(s), broker.position(s), inst.lotDiv)),
+        lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)),
+      };
     });
     const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => ({
       orderId: o.orderId, symbol: s, side: o.side, qty: formatLots(o.qty, broker.instrument(s)), limitPrice: formatPrice(o.limitPrice!),
@@ -242,6 +245,12 @@ export class Session {
     this.sayUnsaved();
     this.options.stateDir?.release();
   }
+}
+
+/** The average price paid (long) or received (short) for the open quantity, in ticks: basis over lots. */
+export function entryPrice(basis: bigint, lots: number, lotDiv: bigint): number {
+  if (lots === 0) return 0;
+  return Number((basis * lotDiv) / BigInt(lots));
 }
 
 function lastClose(parts: LoopParts, symbol: string): FlattenPrice | null {

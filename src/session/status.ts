@@ -29,7 +29,8 @@ export interface SessionStatus {
   readonly equity: string;
   readonly startEquity: string;
   readonly grossExposure: string;
-  readonly positions: ReadonlyArray<{ symbol: string; qty: string; lastPrice: string; marketValue: string; unrealizedPnl: string }>;
+  /** entryPrice: the average price of the open quantity. */
+  readonly positions: ReadonlyArray<{ symbol: string; qty: string; entryPrice: string; lastPrice: string; marketValue: string; unrealizedPnl: string }>;
   readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: string; limitPrice: string }>;
   readonly counts: Readonly<Record<string, number>>;
   /** Each symbol's newest decided bar (and, in realtime, how long ago it was received); null before any. */

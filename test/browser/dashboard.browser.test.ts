@@ -55,6 +55,12 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   assert.equal(await page.textContent('#feed-state'), 'live');
   assert.deepEqual(await page.$$eval('#positions tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['BTCUSDT', 'ETHUSDT']);
   assert.equal(await page.$$eval('#fills tbody tr', (trs) => trs.length), 2);
+  // Money for people, and the entry price beside the last one.
+  assert.match(await page.textContent('#equity-line') ?? '', /^equity [\d,]+\.\d\d · cash [\d,]+\.\d\d · gross exposure [\d,]+\.\d\d · start [\d,]+\.\d\d$/);
+  const pos = await page.$$eval('#positions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+  const want = run.session.status().positions;
+  assert.deepEqual(pos.map((r) => [r[0], r[2]]), want.map((p) => [p.symbol, p.entryPrice]), 'the entry price column');
+  assert.ok(pos.every((r) => /^-?[\d,]+\.\d\d$/.test(String(r[4]))), JSON.stringify(pos));
   const charts = await chartFacts(page);
   assert.deepEqual(charts.map((c) => [c.id, c.series]), [['chart-equity', 1], ['chart-drawdown', 1]]);
   assert.ok(charts[0]!.painted > 1000 && charts[0]!.colored > 20, JSON.stringify(charts[0]));
@@ -81,6 +87,8 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
   await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(q: string): { length: number } } }).document.querySelectorAll('#positions tbody tr').length === 0);
   assert.equal(await page.$$eval('#fills tbody tr', (trs) => trs.length), 4);
+  // The flatten's fills are marked as the operator's.
+  assert.deepEqual(await page.$$eval('#fills tbody tr td:last-child', (tds) => tds.map((td) => td.textContent)), ['flatten', 'flatten', 'strategy', 'strategy']);
 
   assert.deepEqual(b.errors, []);
   assert.deepEqual(b.requests.filter((r) => !isLocal(r)), [], 'no request leaves 127.0.0.1');

@@ -19,6 +19,10 @@ test('the report opens offline in Chromium: every chart drawn with its series, t
   const charts = await chartFacts(b.page);
   assert.deepEqual(charts.map((c) => [c.id, c.series]), [['chart-equity', 2], ['chart-drawdown', 1], ['chart-price-SPY', 3], ['chart-price-QQQ', 3]]);
   for (const c of charts) assert.ok(c.painted > 1000 && c.colored > 50, `${c.id} is drawn: ${JSON.stringify(c)}`);
+  // Each price chart says what it draws: every close of a run this size, and all of its trips' marks.
+  const notes = await b.page.$$eval('p[data-marks]', (ps) => ps.map((p) => p.textContent));
+  assert.equal(notes.length, 2);
+  for (const n of notes) assert.match(String(n), /^every close drawn \(zoom in for full detail\); marks: all \d+ trips$/);
   const rows = await b.page.$$eval('#trades-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
   const csv = readFileSync(join(run.out, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   assert.ok(csv.length > 50);

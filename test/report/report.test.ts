@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { M4 } from '../../src/report/downsample.ts';
-import { readReport } from '../../src/report/report-data.ts';
+import { FULL_DETAIL_BARS, MAX_MARKS, readReport } from '../../src/report/report-data.ts';
 import { fileLines, type RunSource } from '../../src/report/run-source.ts';
 import { formatDuration, ProgressBar } from '../../src/report/progress.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -143,4 +143,26 @@ test('a realtime run\'s latency events become distributions per segment (live ba
   assert.equal(data.latency!.counts.total![bucketOf(150)], 1);
   assert.equal(data.latency!.counts.network![bucketOf(12)], 2);
   assert.deepEqual(data.incidents.map((g) => [g.type, g.reason, g.first]), [['halt', 'feed_stale', 1_700_000_000_000]]);
+});
+
+test('past MAX_MARKS trips a symbol\'s marks are evenly chosen and the data says of how many; past FULL_DETAIL_BARS the line is M4', async () => {
+  const n = MAX_MARKS + 1000;
+  const bars = FULL_DETAIL_BARS + 10;
+  const t0 = Date.UTC(2024, 0, 1);
+  const src: RunSource = {
+    label: 'synthetic', eventBytes: 0,
+    summary: () => null,
+    async *eventLines() {
+      for (let i = 0; i < bars; i++) yield `{"seq":${i + 1},"type":"bar","symbol":"AAA","interval":"1m","openTime":${t0 + i * 60_000},"open":1,"high":1,"low":1,"close":${1 + (i % 9)},"volume":1,"source":"csv"}`;
+    },
+    trades: async function* () {
+      for (let i = 0; i < n; i++) yield ['AAA', new Date(t0 + i * 60_000).toISOString(), '1', new Date(t0 + (i + 1) * 60_000).toISOString(), '2'];
+    },
+    equity: () => null,
+  };
+  const data = await readReport(src);
+  assert.equal(data.marks.AAA!.total, n);
+  assert.equal(data.marks.AAA!.entries.t.length, MAX_MARKS);
+  assert.equal(data.prices.AAA!.detail, 'downsampled');
+  assert.ok(data.prices.AAA!.t.length < bars);
 });

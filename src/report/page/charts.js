@@ -34,7 +34,7 @@
 
   /**
    * A uPlot chart in `el`. series: [{label, color?, points?: true (marks only), dash?, fill?}].
-   * data: uPlot's columns ([x, ...ys]). opts: {height, time (x is seconds of time), logX, yFormat}.
+   * data: uPlot's columns ([x, ...ys]). opts: {height, time (x is seconds of time), logX, yFormat, yRange: 'tight'}.
    */
   function chart(el, series, data, opts) {
     opts = opts || {};
@@ -50,7 +50,15 @@
     }));
     const u = new uPlot({
       width: widthOf(el), height: opts.height || 240, series: s,
-      scales: { x: opts.logX ? { time: false, distr: 3 } : { time: opts.time !== false } },
+      scales: {
+        x: opts.logX ? { time: false, distr: 3 } : { time: opts.time !== false },
+        // 'tight': around the data, never from 0 (a flat equity of 100,000 is not drawn on a 0-200k axis).
+        ...(opts.yRange === 'tight' ? { y: { range: (u, min, max) => {
+          if (min == null || max == null) return [0, 1];
+          const pad = Math.max((max - min) * 0.08, Math.abs(max) * 0.0005, 0.01);
+          return [min - pad, max + pad];
+        } } } : {}),
+      },
       axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: (u, vals) => 14 + 7 * Math.max(4, ...(vals || []).map((v) => String(v).length)), values: (u, vals, axis, space, incr) => vals.map((v) => (opts.axisFormat || compact)(v, incr)) }],
       legend: { show: true },
       // Bar times are UTC everywhere in tradeloop: the axes say so too, whatever the browser's zone.

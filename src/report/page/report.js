@@ -58,7 +58,15 @@
     priceCharts.push([box, sym, p, m]);
   }
   if (priceCharts.length > 0) {
-    section('Prices, entries and exits', 'prices', priceCharts.map(([box, sym, p]) => el('div', {}, [el('h3', { text: `${sym} (${p.count.toLocaleString()} bars)` }), box])));
+    // Say what is drawn: every close or M4 points, and how many of the trips' marks.
+    const note = (p, m) => {
+      const line = p.detail === 'full' ? 'every close drawn (zoom in for full detail)' : `drawn from ${p.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket: zoomed in, the line is coarse and marks may sit off it)`;
+      const total = m.total || m.entries.t.length;
+      const marks = total > m.entries.t.length ? `marks: ${m.entries.t.length.toLocaleString()} of ${total.toLocaleString()} trips, evenly chosen` : `marks: all ${total.toLocaleString()} trips`;
+      return `${line}; ${marks}`;
+    };
+    section('Prices, entries and exits', 'prices', priceCharts.map(([box, sym, p, m]) => el('div', {}, [
+      el('h3', { text: `${sym} (${p.count.toLocaleString()} bars)` }), el('p', { class: 'note', 'data-marks': sym, text: note(p, m) }), box])));
     for (const [box, , p, m] of priceCharts) {
       chart(box, [{ label: 'close' }, { label: 'entry', color: '#10b981', points: true }, { label: 'exit', color: '#ef4444', points: true, pointFill: '#fff' }],
         align([p, m.entries, m.exits]), { height: 220 });

@@ -30,6 +30,10 @@
     $('control-msg').textContent = '';
   });
   const $ = (id) => document.getElementById(id);
+  // Money for people: two decimals, thousands separated (the exact figures are in GET /status).
+  const money = (v) => (v == null || v === '' ? '' : Number(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+  // Columns of free text wrap instead of being clipped: the last column of these tables.
+  const WRAP_LAST = new Set(['halts', 'rejects', 'alerts']);
   const LIMIT = 50;
   let status = null;
   let lastFeedState = null;
@@ -40,11 +44,13 @@
 
   function rows(id, list) {
     const body = $(id).tBodies[0];
-    body.replaceChildren(...list.map((r) => el('tr', {}, r.map((c) => el('td', { text: c == null ? '' : String(c) })))));
+    const wrap = WRAP_LAST.has(id);
+    body.replaceChildren(...list.map((r) => el('tr', {}, r.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === r.length - 1 ? { class: 'detail' } : {}) })))));
   }
   function prepend(id, row) {
     const body = $(id).tBodies[0];
-    body.prepend(el('tr', {}, row.map((c) => el('td', { text: c == null ? '' : String(c) }))));
+    const wrap = WRAP_LAST.has(id);
+    body.prepend(el('tr', {}, row.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === row.length - 1 ? { class: 'detail' } : {}) }))));
     while (body.rows.length > LIMIT) body.deleteRow(body.rows.length - 1);
   }
   function badge(id, text) {
@@ -62,9 +68,9 @@
     badge('feed-state', (s.feed && s.feed.state) || feedState || (s.mode === 'static' ? 'static' : 'connecting'));
     $('run').textContent = `${s.runId} · ${s.mode} · pid ${s.pid}`;
     rows('halts', s.halts.map((h) => [h.reason, h.source, h.severity, h.since || '', h.detail, h.lifted]));
-    rows('positions', s.positions.map((p) => [p.symbol, p.qty, p.lastPrice, p.marketValue, p.unrealizedPnl]));
+    rows('positions', s.positions.map((p) => [p.symbol, p.qty, p.entryPrice, p.lastPrice, money(p.marketValue), money(p.unrealizedPnl)]));
     rows('orders', s.restingOrders.map((o) => [o.orderId, o.symbol, o.side, o.qty, o.limitPrice]));
-    $('equity-line').textContent = `equity ${s.equity} · cash ${s.cash} · gross exposure ${s.grossExposure} · start ${s.startEquity}`;
+    $('equity-line').textContent = `equity ${money(s.equity)} · cash ${money(s.cash)} · gross exposure ${money(s.grossExposure)} · start ${money(s.startEquity)}`;
     const conns = (s.feed && s.feed.connections) || [];
     rows('feed', conns.length > 0
       ? conns.map((c) => [c.id, c.stale ? 'stale' : c.state, c.lastMessageAgoSeconds == null ? '' : `${c.lastMessageAgoSeconds} s ago`])
@@ -83,7 +89,7 @@
     let pk = 0;
     const dd = curve.v.map((v) => { pk = Math.max(pk, v); return pk > 0 ? -100 * (pk - v) / pk : 0; });
     if (!equityChart) {
-      equityChart = chart($('chart-equity'), [{ label: 'equity' }], [x, curve.v], { height: 200 });
+      equityChart = chart($('chart-equity'), [{ label: 'equity' }], [x, curve.v], { height: 200, yRange: 'tight', yFormat: money });
       drawdownChart = chart($('chart-drawdown'), [{ label: 'drawdown %', color: '#ef4444', fill: 'rgba(239,68,68,0.15)' }], [x, dd], { height: 120 });
     } else {
       equityChart.setData([x, curve.v]);
@@ -94,7 +100,8 @@
   function item(it) {
     const e = it.event;
     const when = fmtTime(it.time);
-    if (it.type === 'fill') prepend('fills', [when, e.symbol, e.side, e.qty, e.price, e.fee]);
+    // An operator's flatten fills with a price source (the newest price seen): marked as such.
+    if (it.type === 'fill') prepend('fills', [when, e.symbol, e.side, e.qty, e.price, money(e.fee), e.priceSource ? 'flatten' : 'strategy']);
     else if (it.type === 'reject') prepend('rejects', [when, 'reject', e.symbol, e.reason, e.detail]);
     else if (it.type === 'cancel') prepend('rejects', [when, 'cancel', e.symbol, e.reason, e.detail]);
     else if (it.type === 'alert') prepend('alerts', [when, `alert ${e.kind}`, e.message]);
