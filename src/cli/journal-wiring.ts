@@ -47,6 +47,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     m['inputs'] = inputs.map((i) => `${i.symbol}:${i.sha256}`).join(',');
     m['--from'] = String(opts.from);
     m['--minutes'] = String(opts.minutes);
+    m['--to'] = String(opts.to);
     m['--bar-label'] = opts.barLabel;
     m['--on-bad-row'] = opts.onBadRow;
     // Every option the run's id hashes is part of what it means: a resume may change none of them.

@@ -23,7 +23,7 @@ export type EventsMode = 'all' | 'trading';
 
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
-const CSV_ONLY = ['from', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
+const CSV_ONLY = ['from', 'to', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
 const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-alert-after', 'latency-alert-ms', 'slice-grace-ms', 'queue-size', 'ping-interval', 'max-bar-age', 'max-backfill-bars'] as const;
 
 /** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */
@@ -40,6 +40,8 @@ export interface RunOptions extends SessionOptions, LoopConfig {
   readonly dataDir: string;
   readonly files: ReadonlyMap<string, readonly string[]>;
   readonly from: number | null;
+  /** --to: csv bars with openTime before this instant (exclusive); null: to the end of the data. */
+  readonly to: number | null;
   readonly fromText: string | null;
   readonly tz: string | null;
   readonly barLabel: 'start' | 'end';
@@ -87,6 +89,7 @@ Data (csv):
   --data DIR               folder holding <SYMBOL>.csv files (default data/sample)
   --file SYMBOL=PATH       a file for a symbol; repeatable, several files of one symbol merge in time order
   --from ISO               start of the run window; earlier bars only warm up the strategy
+  --to ISO                 end of the run window (csv): bars opening before it are decided, later ones are not read
   --minutes N              run N minutes of bar time (csv, up to 52560000) or of wall-clock time (realtime, up to 525600)
   --tz ZONE                zone of timestamps written without one (default UTC), e.g. America/New_York
   --bar-label start|end    whether timestamps label the bar's start (default) or its end
@@ -146,6 +149,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
         data: { type: 'string' },
         file: { type: 'string', multiple: true },
         from: { type: 'string' },
+        to: { type: 'string' },
         tz: { type: 'string' },
         'bar-label': { type: 'string' },
         interval: { type: 'string' },
@@ -207,6 +211,14 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (v.from !== undefined) {
     from = parseTimestamp(v.from.trim(), zone);
     if (Number.isNaN(from)) throw usage(`--from ${v.from}: expected an ISO-8601 time such as 2026-03-12T14:00:00Z (a time without a zone is read in --tz, default UTC).`);
+  }
+
+  let to: number | null = null;
+  if (v.to !== undefined) {
+    to = parseTimestamp(v.to.trim(), zone);
+    if (Number.isNaN(to)) throw usage(`--to ${v.to}: expected an ISO-8601 time such as 2026-03-12T16:00:00Z (a time without a zone is read in --tz, default UTC).`);
+    if (v.minutes !== undefined) throw usage(`--to ${v.to} with --minutes ${v.minutes}: give one end of the window, not two.`);
+    if (from !== null && to <= from) throw usage(`--to ${v.to}: must be after --from ${v.from}.`);
   }
 
   const barLabel = (v['bar-label'] ?? 'start') as 'start' | 'end';
@@ -308,7 +320,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   }
 
   return {
-    argv: [...argv], source, symbols, interval, minutes, dataDir, files, from, fromText: v.from ?? null, tz, barLabel,
+    argv: [...argv], source, symbols, interval, minutes, dataDir, files, from, to, fromText: v.from ?? null, tz, barLabel,
     strategy: v.strategy ?? 'sma-cross', params, cash, cashText,
     feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),

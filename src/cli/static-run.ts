@@ -36,7 +36,7 @@ import { UsageError } from './usage-error.ts';
 import type { CliIo } from './cli-io.ts';
 
 export type { CliIo } from './cli-io.ts';
-import { csvReadingKey, emptyWindowMessage, SkipReasons } from './csv-run-checks.ts';
+import { csvReadingKey, emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
 import { ProgressBar } from '../report/progress.ts';
 import { systemClock } from '../telemetry/clock.ts';
@@ -113,7 +113,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   }
   const lotSizes = lotSizesOf(opts);
   const ownId = runIdOf({
-    v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from,
+    v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from, ...(opts.to !== null ? { to: opts.to } : {}),
     tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
     cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
     maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
@@ -133,6 +133,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
+  // Without --tz, a file whose days run 09:30-16:00 UTC is probably New York time: said after the run.
+  const hours = opts.tz === null ? new SessionHoursHint() : null;
   let output: RunOutput | null = null;
   let writer: ThreadedNdjsonWriter | NdjsonWriter | null = null;
   let log: LogGuard;
@@ -147,7 +149,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
     log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
     statistics = new RunStatistics(outDir);
-    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : [])], muteThrough: afterSeq });
+    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : []), ...(hours ? [hours] : [])], muteThrough: afterSeq });
   } catch (err) {
     await writer?.close().catch(() => {});
     output?.abandon(true);
@@ -217,7 +219,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     symbols: opts.symbols, files: opts.files, interval: opts.interval,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
-    onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+    onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000, until: opts.to,
     dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
     // Stop signals, the halt file and operator commands get a turn at least every 50 ms.
     turns: { everyMs: 50, monotonic: systemClock.monotonic },
@@ -313,6 +315,8 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   io.stdout(opts.quiet ? quietLine(summary, outDir) : formatSummary(summary, `tradeloop run ${runId} (static, csv, ${strategy.name})`, outDir));
   // `npm start` runs on the bundled sample: its numbers must not be read as a market's.
   const bundled = opts.symbols.some((s) => (opts.files.get(s) ?? []).some((f) => resolve(f).startsWith(BUNDLED_SAMPLE)));
+  const hint = hours?.hint() ?? null;
+  if (hint !== null && !opts.quiet) io.stdout(hint);
   if (bundled && !opts.quiet) io.stdout(`  note          ${relative(process.cwd(), BUNDLED_SAMPLE) || 'data/sample'} is synthetic (made by scripts/generate-sample.ts) for trying tradeloop: its results say nothing about a market. Real minutes: --data DIR or --file SYMBOL=PATH.\n`);
   signals.dispose();
   // A clean stop by signal exits 0, as in realtime: status "incomplete" says the input was not all read.

@@ -181,3 +181,17 @@ test('bin/tradeloop.js on an old Node says how to run it instead of failing on a
   assert.equal(r.status, 2);
   assert.match(r.stderr, /tradeloop needs Node 24 .*"npx tradeloop/);
 });
+
+test('--to ends the run window (exclusive): with --from, one hour is 60 bars a symbol; --to with --minutes, or before --from, is refused', async () => {
+  const out = tmp();
+  const r = await run(['run', '--data', SAMPLE, '--from', '2026-03-09T14:00:00Z', '--to', '2026-03-09T15:00:00Z', '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bars: number };
+  assert.equal(summary.bars, 120);
+  const both = await run(['run', '--data', SAMPLE, '--to', '2026-03-09T15:00:00Z', '--minutes', '30', '--out', tmp()]);
+  assert.equal(both.code, 2);
+  assert.match(both.stderr, /--to .* with --minutes 30: give one end of the window/);
+  const before = await run(['run', '--data', SAMPLE, '--from', '2026-03-09T15:00:00Z', '--to', '2026-03-09T14:00:00Z', '--out', tmp()]);
+  assert.equal(before.code, 2);
+  assert.match(before.stderr, /--to 2026-03-09T14:00:00Z: must be after --from/);
+});

@@ -44,3 +44,20 @@ test('a CAGR from under 90 days of data is said to be extrapolated (the bundled 
   assert.match(stdout, /CAGR is extrapolated to a year from [\d.]+ day\(s\) of data/);
   assert.match(stdout, /data\/sample is synthetic .*: its results say nothing about a market/);
 });
+
+test('a US-session file read without --tz (days of 09:30-16:00 "UTC") gets a hint to pass --tz; with --tz, none', async (t) => {
+  const dir = await tempDir(t, 'tl-us-');
+  const rows = ['timestamp,open,high,low,close,volume'];
+  for (const day of [5, 6]) {
+    for (let m = 570; m <= 959; m++) rows.push(`${isoMinute(Date.UTC(2026, 0, day) + m * 60_000)},10,10,10,10,5`);
+  }
+  await fixture(dir, 'SPY.csv', rows.join('\n') + '\n');
+  const runOnce = async (extra: string[]): Promise<string> => {
+    let stdout = '';
+    const code = await main(['run', '--symbols', 'SPY', '--data', dir, '--out', join(dir, `out-${extra.length}`), ...extra], { stdout: (x) => (stdout += x), stderr: () => {} }, {});
+    assert.equal(code, 0);
+    return stdout;
+  };
+  assert.match(await runOnce([]), /the bars run 09:30-16:00 UTC on 2 of 2 day\(s\): a US-session file in New York time\? .*--tz America\/New_York/);
+  assert.doesNotMatch(await runOnce(['--tz', 'America/New_York']), /US-session file/);
+});

@@ -19,6 +19,8 @@ export interface CsvSourceOptions extends CursorOptions {
   readonly from: number | null;
   /** Run length in ms of bar time from the start (--minutes), or null for all the data. */
   readonly windowMs: number | null;
+  /** The window's end as an instant (--to, exclusive); absent or null: none. */
+  readonly until?: number | null;
   /** A file whose skipped rows are more than this fraction of its rows stops the run; absent: no limit. */
   readonly maxSkipRatio?: number;
   /**
@@ -89,6 +91,7 @@ export class CsvBarSource {
 
   private async merge(sink: BarSink, afterBatch?: () => void | Promise<void>): Promise<CsvSourceResult> {
     const { from, windowMs } = this.options;
+    const until = this.options.until ?? Infinity;
     const orders = new Map<string, SymbolOrder>();
     for (const c of this.cursors) {
       let o = orders.get(c.symbol);
@@ -97,7 +100,7 @@ export class CsvBarSource {
     }
     const warmupBars: Record<string, number> = {};
     let start = from;
-    let end = start !== null && windowMs !== null ? start + windowMs : Infinity;
+    let end = Math.min(until, start !== null && windowMs !== null ? start + windowMs : Infinity);
     const budget = new SkipBudget(this.options.maxSkipRatio ?? null);
     const live = this.cursors.slice();
     const turns = this.options.turns ?? null;
@@ -171,7 +174,7 @@ export class CsvBarSource {
           } else {
             if (start === null) {
               start = item.openTime;
-              end = windowMs !== null ? start + windowMs : Infinity;
+              end = Math.min(until, windowMs !== null ? start + windowMs : Infinity);
               if (item.openTime >= end) break outer;
             }
             sink.bar(item, c.file, line);
