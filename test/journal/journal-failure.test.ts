@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { holdJournalLock } from '../helpers/journal-lock.ts';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -69,15 +70,7 @@ test('a journal another process holds locked: trading halts rather than going on
       }
       // Once the run has begun (its first segment is in the journal: a lock before that refuses the
       // start instead, exit 2), another program takes the write lock on the journal and keeps it.
-      holder = spawn(process.execPath, ['-e', `
-        const { DatabaseSync } = require('node:sqlite');
-        const db = new DatabaseSync(${JSON.stringify(journal)});
-        db.exec('PRAGMA busy_timeout = 5000');
-        const pause = new Int32Array(new SharedArrayBuffer(4));
-        const begun = () => { try { return db.prepare('SELECT count(*) AS n FROM segments').get().n > 0; } catch { return false; } };
-        while (!begun()) Atomics.wait(pause, 0, 0, 2);
-        db.exec('BEGIN IMMEDIATE');
-        setTimeout(() => {}, 60000);`], { stdio: 'ignore' });
+      holder = holdJournalLock(journal, 'SELECT count(*) AS n FROM segments', 0);
     };
     waitForIt();
   });

@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { holdJournalLock } from '../helpers/journal-lock.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -90,16 +91,7 @@ test('an operator halt given after the journal failed is raised again by the res
   await until('the journal', () => existsSync(journal));
   // Another program takes the journal's write lock once the run has journaled some cycles (so that
   // the next start is a resume), and keeps it.
-  const holder = spawn(process.execPath, ['-e', `
-    const { DatabaseSync } = require('node:sqlite');
-    const db = new DatabaseSync(${JSON.stringify(journal)});
-    db.exec('PRAGMA busy_timeout = 5000');
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    const begun = () => { try { return db.prepare('SELECT count(*) AS n FROM units').get().n > 50; } catch { return false; } };
-    while (!begun()) Atomics.wait(pause, 0, 0, 2);
-    db.exec('BEGIN IMMEDIATE');
-    process.stdout.write('locked\\n');
-    setTimeout(() => {}, 60000);`], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const holder = holdJournalLock(journal, 'SELECT count(*) AS n FROM units', 50);
   t.after(() => holder.kill('SIGKILL'));
   await until('the journal halt', async () => (await haltsHeld(state)).includes('journal'));
   const halt = await cli('halt', '--state', state, '--reason', 'after the journal failed');
