@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // npx tradeloop: node_modules/.bin comes first on PATH, so "node" is the pinned Node 24, which
-// runs the TypeScript sources directly (type stripping): there is no build step. Run by hand
-// with an older Node, say so plainly instead of failing on the first .ts import.
+// runs the TypeScript sources directly (type stripping): in the repository there is no build step.
+// Installed as a package, there are no sources: the compiled dist/ runs instead (Node strips no
+// types under node_modules). Run by hand with an older Node, say so plainly.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   process.stderr.write(`tradeloop needs Node 24 (this is Node ${process.versions.node}). Run it as "npx tradeloop ..." from the project folder: npm install brings Node 24 and npx uses it.\n`);
@@ -18,7 +19,10 @@ if (!process.env.NODE_DISABLE_COMPILE_CACHE) {
   module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE);
 }
 const argv = process.argv.slice(2);
-const { nodeFlagsFor } = await import('../src/cli/node-flags.ts');
+const { existsSync } = await import('node:fs');
+const fromSource = existsSync(new URL('../src/cli/main.ts', import.meta.url));
+const cli = (name) => new URL(fromSource ? `../src/cli/${name}.ts` : `../dist/cli/${name}.js`, import.meta.url).href;
+const { nodeFlagsFor } = await import(cli('node-flags'));
 const flags = process.env.TRADELOOP_NODE_DEFAULTS ? [] : nodeFlagsFor(argv);
 if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
   // A run's heap flags (src/cli/node-flags.ts) are read by Node only at start: run this file
@@ -55,7 +59,7 @@ if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
     process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
     process.channel.unref();
   }
-  const { main } = await import('../src/cli/main.ts');
+  const { main } = await import(cli('main'));
   process.exitCode = await main(argv, {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),

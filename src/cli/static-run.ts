@@ -3,6 +3,7 @@
  * events.ndjson and summary.json. Nothing written depends on the wall clock, the machine or the
  * working directory: two runs on the same inputs and options give byte-identical files.
  */
+import type { EventSink } from '../events/event-bus.ts';
 import { statSync } from 'node:fs';
 import { makeDirs } from '../session/make-dirs.ts';
 import { notRegularFile } from '../feed/csv/csv-file-cursor.ts';
@@ -87,7 +88,12 @@ function checkDataDir(opts: RunOptions): void {
   if (!isDir) throw new UsageError(`--data ${opts.dataDir} is a file, not a folder: --data names a folder of <SYMBOL>.csv files. For one file, use --file ${fromData[0]}=${opts.dataDir}.`);
 }
 
-export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo): Promise<StaticRunResult> {
+/** What a program driving a run (backtest()) adds: sinks that see every event as the run makes it. */
+export interface StaticRunExtras {
+  readonly sinks?: readonly EventSink[];
+}
+
+export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo, extras: StaticRunExtras = {}): Promise<StaticRunResult> {
   checkDataDir(opts);
   const inputs: InputFile[] = [];
   for (const symbol of opts.symbols) {
@@ -149,7 +155,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
     log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
     statistics = new RunStatistics(outDir);
-    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : []), ...(hours ? [hours] : [])], muteThrough: afterSeq });
+    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : []), ...(hours ? [hours] : []), ...(extras.sinks ?? [])], muteThrough: afterSeq });
   } catch (err) {
     await writer?.close().catch(() => {});
     output?.abandon(true);

@@ -9,6 +9,7 @@
  * status 140): nothing else gets a process out of a thread stuck in JavaScript.
  */
 import { Worker } from 'node:worker_threads';
+import { siblingModule } from '../config/module-url.ts';
 
 /** The exit status a stuck cycle ends the process with (128 + SIGUSR2). */
 export const WATCHDOG_EXIT_STATUS = 140;
@@ -43,7 +44,7 @@ export class CycleWatchdog {
 
   constructor(options: WatchdogOptions) {
     options.symbols.forEach((s, i) => this.index.set(s, i));
-    this.worker = new Worker(new URL('./cycle-watchdog-thread.ts', import.meta.url), {
+    this.worker = new Worker(siblingModule('cycle-watchdog-thread', import.meta.url), {
       workerData: { ...options, control: this.control.buffer },
     });
     // The watchdog never keeps the process alive, and its own failure must not end a session.

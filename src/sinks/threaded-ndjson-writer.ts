@@ -18,6 +18,7 @@ import type { TradeEvent } from '../events/types.ts';
 import { EventLogError } from './event-log-error.ts';
 import { openLogFile } from './ndjson-writer.ts';
 import { CONTROL_BYTES, IN_FLIGHT, readFailure } from './writer-control.ts';
+import { siblingModule } from '../config/module-url.ts';
 
 const RECORDS_PER_BATCH = 8192;
 const MAX_IN_FLIGHT = 4;
@@ -48,7 +49,7 @@ export class ThreadedNdjsonWriter implements EventSink {
     this.packer = new RecordPacker(RECORDS_PER_BATCH, slots);
     const shared = new SharedArrayBuffer(CONTROL_BYTES);
     this.control = new Int32Array(shared);
-    this.worker = new Worker(new URL('./ndjson-thread.ts', import.meta.url), { workerData: { path, fd: this.fd, control: shared, append: options.append ?? false } });
+    this.worker = new Worker(siblingModule('ndjson-thread', import.meta.url), { workerData: { path, fd: this.fd, control: shared, append: options.append ?? false } });
     this.finished = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: { closed?: boolean; error?: string }) => {
         if (m.closed) resolve();

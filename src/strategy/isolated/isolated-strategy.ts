@@ -16,6 +16,7 @@ import {
   N_CLOSE, N_CLOSE_TIME, N_HIGH, N_LOW, N_OPEN, N_OPEN_TIME, N_POSITION, N_VOLUME, OK, OP, OP_DECIDE, OP_WARM, PICKED,
   putText, REQ_LEN, REQUEST, RES_LEN, RESPONSE, SPIN, STATE, STATUS, type ChannelViews,
 } from './channel.ts';
+import { siblingModule } from '../../config/module-url.ts';
 
 /** A call the worker has not even picked up by then means its thread is gone or stuck outside onBar. */
 const PICKUP_TIMEOUT_MS = 5000;
@@ -29,7 +30,7 @@ class IsolatedStrategyError extends Error {
 
 export async function loadIsolatedStrategy(spec: string, path: string, params: StrategyParams): Promise<HostedStrategy> {
   const buffer = channelBuffer();
-  const worker = new Worker(new URL('./strategy-worker.ts', import.meta.url), {
+  const worker = new Worker(siblingModule('strategy-worker', import.meta.url), {
     workerData: { spec, path, params: { ...params }, buffer },
     stdout: false, stderr: false,
   });

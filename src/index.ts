@@ -1,0 +1,12 @@
+/**
+ * tradeloop as a library: run a backtest from code, and write strategies against the same types
+ * and helpers the built-ins use. The command line (`tradeloop`) comes with the package.
+ */
+export { backtest, TradeloopError, type BacktestOptions, type BacktestResult } from './api/backtest.ts';
+export {
+  checkKnownParams, intParam, numParam, StrategyParamError,
+  type Strategy, type StrategyContext, type StrategyFactory, type StrategyParams,
+} from './strategy/strategy.ts';
+export type { BarHistory } from './strategy/bar-window.ts';
+export type { Bar, CancelIntent, Intent, Order, OrderIntent, Side } from './domain/types.ts';
+export type { RunSummary, TradeEvent } from './events/types.ts';
