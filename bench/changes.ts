@@ -20,7 +20,11 @@ import { writeSection } from './lib/doc-section.ts';
 import { describeMachine, machine } from './lib/machine.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
-const { values, positionals } = parseArgs({ allowPositionals: true, allowNegative: true, options: { reps: { type: 'string' }, doc: { type: 'boolean', default: true } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  allowNegative: true,
+  options: { reps: { type: 'string' }, doc: { type: 'boolean', default: true } },
+});
 const reps = Number(values.reps ?? 3);
 const commits = positionals.map((p) => {
   const at = p.indexOf('=');
@@ -29,7 +33,11 @@ const commits = positionals.map((p) => {
 const loadAtStart = loadavg()[0]!;
 const pairs = PAIRS.slice(0, 2);
 const rows = 1_000_000;
-const dataset = ensureDataset(join(REPO, 'bench', '.data'), { pairs, rowsPerSymbol: rows, sizes: [rows / 4, rows / 2, rows], seed: 20260309, startMs: Date.parse('2024-01-01T00:00:00Z') }, (l) => process.stdout.write(`${l}\n`));
+const dataset = ensureDataset(
+  join(REPO, 'bench', '.data'),
+  { pairs, rowsPerSymbol: rows, sizes: [rows / 4, rows / 2, rows], seed: 20260309, startMs: Date.parse('2024-01-01T00:00:00Z') },
+  (l) => process.stdout.write(`${l}\n`),
+);
 const largest = dataset.sizes[dataset.sizes.length - 1]!;
 const base = mkdtempSync(join(tmpdir(), 'tradeloop-changes-'));
 const NAMES: readonly ScenarioName[] = ['csv', 'full', 'trading'];

@@ -39,7 +39,10 @@ async function until<T>(get: () => T | undefined, what: string, timeoutMs = 10_0
 
 function events(path: string): Array<Record<string, unknown>> {
   if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8').split('\n').filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{') && l.endsWith('}'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -51,9 +54,33 @@ const load = loadavg()[0]!;
 // 1m bars at speed 600: a bar every 100 ms per symbol, so an order is never far off.
 const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: join(REPO, 'data', 'sample'), speed: 600, loop: true });
 const dir = mkdtempSync(join(tmpdir(), 'tl-bench-halt-'));
-const child = spawn(process.execPath, [join(REPO, 'src', 'cli', 'main.ts'), 'run', '--source', 'realtime', '--symbols', 'SPY,QQQ',
-  '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--state', dir, '--out', dir, '--quiet', '--strategy', join(REPO, 'bench', 'lib', 'flip-strategy.ts'),
-  '--stale-after', '60', '--stale-alert-after', '120'], { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+const child = spawn(
+  process.execPath,
+  [
+    join(REPO, 'src', 'cli', 'main.ts'),
+    'run',
+    '--source',
+    'realtime',
+    '--symbols',
+    'SPY,QQQ',
+    '--ws-url',
+    server.wsUrl,
+    '--rest-url',
+    server.restUrl,
+    '--state',
+    dir,
+    '--out',
+    dir,
+    '--quiet',
+    '--strategy',
+    join(REPO, 'bench', 'lib', 'flip-strategy.ts'),
+    '--stale-after',
+    '60',
+    '--stale-alert-after',
+    '120',
+  ],
+  { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+);
 let stderr = '';
 child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
 const log = join(dir, 'events.ndjson');
@@ -66,7 +93,13 @@ try {
     const seen = events(log).length;
     const t0 = Date.now();
     writeFileSync(join(dir, 'HALT'), `bench trial ${i}\n`);
-    const halt = await until(() => events(log).slice(seen).find((e) => e.type === 'halt' && e.reason === 'halt_file'), 'the halt');
+    const halt = await until(
+      () =>
+        events(log)
+          .slice(seen)
+          .find((e) => e.type === 'halt' && e.reason === 'halt_file'),
+      'the halt',
+    );
     latencies.push(Number(halt.at) - t0);
     // After the halt, nothing is accepted, and the next order is refused.
     const reject = await until(() => {
@@ -77,7 +110,13 @@ try {
     if (reject.reason !== 'trading_halted' || between.some((e) => e.type === 'order')) throw new Error(`trial ${i}: an order passed after the halt`);
     checked++;
     rmSync(join(dir, 'HALT'));
-    await until(() => events(log).slice(Number(halt.seq)).find((e) => e.type === 'resume' && e.reason === 'halt_file'), 'the resume');
+    await until(
+      () =>
+        events(log)
+          .slice(Number(halt.seq))
+          .find((e) => e.type === 'resume' && e.reason === 'halt_file'),
+      'the resume',
+    );
   }
 } finally {
   child.kill('SIGINT');

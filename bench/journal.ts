@@ -20,29 +20,49 @@ import { describeProvenance, provenance } from './lib/provenance.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const DOC = join(REPO, 'docs', 'benchmarks.md');
-const { values } = parseArgs({ options: { bars: { type: 'string', default: '1000000' }, reps: { type: 'string', default: '3' }, 'no-doc': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { bars: { type: 'string', default: '1000000' }, reps: { type: 'string', default: '3' }, 'no-doc': { type: 'boolean' } },
+});
 const bars = Number(values.bars);
 const reps = Number(values.reps);
 const pairs = PAIRS.slice(0, 2);
 const rows = Math.ceil(bars / pairs.length);
 const before = provenance(REPO);
 const load = loadavg()[0]!;
-const data = ensureDataset(join(REPO, 'bench', '.data'), { pairs, rowsPerSymbol: rows, sizes: [rows], seed: 20260309, startMs: Date.parse('2024-01-01T00:00:00Z') }, (l) => console.error(l));
+const data = ensureDataset(
+  join(REPO, 'bench', '.data'),
+  { pairs, rowsPerSymbol: rows, sizes: [rows], seed: 20260309, startMs: Date.parse('2024-01-01T00:00:00Z') },
+  (l) => console.error(l),
+);
 const size = data.sizes.at(-1)!;
 
-interface Run { readonly seconds: number; readonly journalBytes: number }
+interface Run {
+  readonly seconds: number;
+  readonly journalBytes: number;
+}
 
 function once(journal: boolean): Run {
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-journal-'));
   try {
-    const args = [join(REPO, 'src', 'cli', 'main.ts'), 'run', '--symbols', data.symbols.join(','), '--data', size.dir, '--out', join(dir, 'out'), '--quiet',
-      ...(journal ? ['--state', join(dir, 'state')] : [])];
+    const args = [
+      join(REPO, 'src', 'cli', 'main.ts'),
+      'run',
+      '--symbols',
+      data.symbols.join(','),
+      '--data',
+      size.dir,
+      '--out',
+      join(dir, 'out'),
+      '--quiet',
+      ...(journal ? ['--state', join(dir, 'state')] : []),
+    ];
     const t0 = process.hrtime.bigint();
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`run failed (${r.status}): ${r.stderr}`);
     let journalBytes = 0;
-    if (journal) for (const f of ['journal.sqlite', 'journal.sqlite-wal']) journalBytes += statSync(join(dir, 'state', f), { throwIfNoEntry: false })?.size ?? 0;
+    if (journal)
+      for (const f of ['journal.sqlite', 'journal.sqlite-wal']) journalBytes += statSync(join(dir, 'state', f), { throwIfNoEntry: false })?.size ?? 0;
     return { seconds, journalBytes };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -23,7 +23,15 @@ import { describeMachine, machine } from './lib/machine.ts';
 import { describeProvenance, provenance } from './lib/provenance.ts';
 import { ensureRealtimeData } from './lib/realtime-data.ts';
 import {
-  allClients, consoleReport, goalRun, GOAL_SYMBOLS, markdownSection, ms, type PacedRun, type RealtimeBenchInput, type ThroughputSet,
+  allClients,
+  consoleReport,
+  goalRun,
+  GOAL_SYMBOLS,
+  markdownSection,
+  ms,
+  type PacedRun,
+  type RealtimeBenchInput,
+  type ThroughputSet,
 } from './lib/realtime-report.ts';
 import { INTERVAL_MS, runClient, runFloor, type ClientRun, type FloorRun, type RunPlan } from './lib/realtime-scenario.ts';
 
@@ -81,9 +89,11 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write('Usage: npm run bench:realtime [-- --reps N (throughput repetitions, default 3) --scale F (throughput run length, default 1; 0 skips them)\n' +
-    '  --goal-seconds N (the 1000-symbol live-pace run, default 25; 0 skips it) --pace-seconds N (the 1- and 100-symbol ones, default 15; 0 skips them)\n' +
-    '  --seed N --no-floor --no-doc]\n');
+  process.stdout.write(
+    'Usage: npm run bench:realtime [-- --reps N (throughput repetitions, default 3) --scale F (throughput run length, default 1; 0 skips them)\n' +
+      '  --goal-seconds N (the 1000-symbol live-pace run, default 25; 0 skips it) --pace-seconds N (the 1- and 100-symbol ones, default 15; 0 skips them)\n' +
+      '  --seed N --no-floor --no-doc]\n',
+  );
   process.exit(0);
 }
 const goalSeconds = numberFlag('goal-seconds', values['goal-seconds'], 25, 0, 600, true);
@@ -92,7 +102,9 @@ const reps = numberFlag('reps', values.reps, 3, 1, 20, true);
 const scale = numberFlag('scale', values.scale, 1, 0, 100, false);
 const seed = numberFlag('seed', values.seed, 20260309, 0, 2 ** 32 - 1, true);
 
-const log = (line: string): void => { process.stdout.write(`${line}\n`); };
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 const startMs = Date.parse(START_ISO);
 const startAt = startMs + HISTORY_BARS * INTERVAL_MS;
 
@@ -104,7 +116,8 @@ log(`realtime bench: ${describeMachine(m)}; load average ${loadAtStart.toFixed(2
 function plan(symbols: number, liveBars: number, warmupBars: number, speed: RunPlan['speed'], updatesPerBar: number): RunPlan {
   const started = performance.now();
   const data = ensureRealtimeData(DATA_BASE, { symbols, rowsPerSymbol: HISTORY_BARS + liveBars, seed, startMs });
-  if (!data.reused) log(`  data: ${symbols} × ${HISTORY_BARS + liveBars} bars generated in ${((performance.now() - started) / 1000).toFixed(1)} s into ${data.dir}`);
+  if (!data.reused)
+    log(`  data: ${symbols} × ${HISTORY_BARS + liveBars} bars generated in ${((performance.now() - started) / 1000).toFixed(1)} s into ${data.dir}`);
   const bars = symbols * liveBars;
   // Generous: a stuck run should fail, not hang; a slow one should finish.
   const timeoutMs = speed === 'max' ? 60_000 + bars * 2 : 60_000 + liveBars * (60_000 / speed) * 2;
@@ -113,9 +126,11 @@ function plan(symbols: number, liveBars: number, warmupBars: number, speed: RunP
 
 function describeRun(c: ClientRun): string {
   const a = c.analysis;
-  return `${Math.round(c.messagesPerS).toLocaleString('en-US')} msg/s, ${Math.round(c.barsPerS).toLocaleString('en-US')} bars/s, ` +
+  return (
+    `${Math.round(c.messagesPerS).toLocaleString('en-US')} msg/s, ${Math.round(c.barsPerS).toLocaleString('en-US')} bars/s, ` +
     `receive→broker p50 ${ms(a.receiveToBroker.p50)} p99 ${ms(a.receiveToBroker.p99)} max ${ms(a.receiveToBroker.max)} ms, ` +
-    `peak RSS ${(c.result.maxRssKb / 1024).toFixed(0)} MiB${c.problems.length > 0 ? `; CHECKS FAILED: ${c.problems.join('; ')}` : ''}`;
+    `peak RSS ${(c.result.maxRssKb / 1024).toFixed(0)} MiB${c.problems.length > 0 ? `; CHECKS FAILED: ${c.problems.join('; ')}` : ''}`
+  );
 }
 
 const started = performance.now();
@@ -152,8 +167,17 @@ for (const symbols of PACED_SYMBOLS) {
 log(`measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const input: RealtimeBenchInput = {
-  date: new Date(), machine: m, loadAtStart, loadAtEnd: loadavg()[0]!, code: describeProvenance(codeBefore, provenance(REPO)), seed,
-  startIso: START_ISO, historyBars: HISTORY_BARS, reps, throughput, paced,
+  date: new Date(),
+  machine: m,
+  loadAtStart,
+  loadAtEnd: loadavg()[0]!,
+  code: describeProvenance(codeBefore, provenance(REPO)),
+  seed,
+  startIso: START_ISO,
+  historyBars: HISTORY_BARS,
+  reps,
+  throughput,
+  paced,
 };
 log(consoleReport(input));
 if (values.doc) {

@@ -44,8 +44,13 @@ function wholeNumber(flag: string, raw: string | undefined, fallback: number, mi
 const { values } = parseArgs({
   allowNegative: true,
   options: {
-    bars: { type: 'string' }, reps: { type: 'string' }, symbols: { type: 'string' }, seed: { type: 'string' }, code: { type: 'string' },
-    doc: { type: 'boolean', default: true }, help: { type: 'boolean', short: 'h' },
+    bars: { type: 'string' },
+    reps: { type: 'string' },
+    symbols: { type: 'string' },
+    seed: { type: 'string' },
+    code: { type: 'string' },
+    doc: { type: 'boolean', default: true },
+    help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
@@ -61,7 +66,9 @@ const code = resolve(values.code ?? REPO);
 const pairs = PAIRS.slice(0, symbolCount);
 const rowsPerSymbol = Math.round(totalBars / symbolCount);
 const sizes = [Math.round(rowsPerSymbol / 4), Math.round(rowsPerSymbol / 2), rowsPerSymbol];
-const log = (line: string): void => { process.stdout.write(`${line}\n`); };
+const log = (line: string): void => {
+  process.stdout.write(`${line}\n`);
+};
 
 const m = machine();
 const codeBefore = provenance(code);
@@ -74,7 +81,9 @@ const largest = dataset.sizes[dataset.sizes.length - 1]!;
 const outBase = mkdtempSync(join(tmpdir(), 'tradeloop-bench-'));
 if (freeBytes(outBase) < largest.bars * EVENT_BYTES_PER_BAR * 2.4) {
   rmSync(outBase, { recursive: true, force: true });
-  fail(`the full loop writes about ${(largest.bars * EVENT_BYTES_PER_BAR / 1e9).toFixed(1)} GB of events.ndjson in ${outBase}, and there is ${(freeBytes(outBase) / 1e9).toFixed(1)} GB free. Free some space or pass a smaller --bars.`);
+  fail(
+    `the full loop writes about ${((largest.bars * EVENT_BYTES_PER_BAR) / 1e9).toFixed(1)} GB of events.ndjson in ${outBase}, and there is ${(freeBytes(outBase) / 1e9).toFixed(1)} GB free. Free some space or pass a smaller --bars.`,
+  );
 }
 
 const planFor = (dir: string, bars: number): ScenarioPlan => ({ code, dataDir: dir, symbols: dataset.symbols, bars, outDir: join(outBase, 'out') });
@@ -87,8 +96,10 @@ let logBytes = largest.bars * 350;
 async function one(name: ScenarioName, plan: ScenarioPlan): Promise<ScenarioRun> {
   const r = await runScenario(name, plan, logBytes);
   if (name === 'full' && plan === headline) logBytes = r.eventsBytes ?? logBytes;
-  log(`  ${name.padEnd(11)} ${plan.bars.toLocaleString('en-US').padStart(11)} bars  ${Math.round(rate(r)).toLocaleString('en-US').padStart(10)} bars/s  ` +
-    `CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB${r.readMs !== undefined ? `  (reading ${Math.round(r.bars / (r.readMs / 1000)).toLocaleString('en-US')} rows/s)` : ''}`);
+  log(
+    `  ${name.padEnd(11)} ${plan.bars.toLocaleString('en-US').padStart(11)} bars  ${Math.round(rate(r)).toLocaleString('en-US').padStart(10)} bars/s  ` +
+      `CPU ${(r.cpuMs / 1000).toFixed(2)} s  peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MiB${r.readMs !== undefined ? `  (reading ${Math.round(r.bars / (r.readMs / 1000)).toLocaleString('en-US')} rows/s)` : ''}`,
+  );
   return r;
 }
 
@@ -111,8 +122,19 @@ sizeRuns[sizeRuns.length - 1]!.full.push(...runs.full);
 log(`measured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const input: BenchInput = {
-  date: new Date(), machine: m, loadAtStart, loadAtEnd: loadavg()[0]!, code: describeProvenance(codeBefore, provenance(code)),
-  symbols: dataset.symbols, seed, reps, startIso: START_ISO, bars: largest.bars, csvBytes: largest.bytes, runs, sizes: sizeRuns,
+  date: new Date(),
+  machine: m,
+  loadAtStart,
+  loadAtEnd: loadavg()[0]!,
+  code: describeProvenance(codeBefore, provenance(code)),
+  symbols: dataset.symbols,
+  seed,
+  reps,
+  startIso: START_ISO,
+  bars: largest.bars,
+  csvBytes: largest.bytes,
+  runs,
+  sizes: sizeRuns,
 };
 log(consoleReport(input));
 if (values.doc) {

@@ -5,7 +5,9 @@
 // types under node_modules). Run by hand with an older Node, say so plainly.
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
-  process.stderr.write(`tradeloop needs Node 24 (this is Node ${process.versions.node}). Run it as "npx tradeloop ..." from the project folder: npm install brings Node 24 and npx uses it.\n`);
+  process.stderr.write(
+    `tradeloop needs Node 24 (this is Node ${process.versions.node}). Run it as "npx tradeloop ..." from the project folder: npm install brings Node 24 and npx uses it.\n`,
+  );
   process.exit(2);
 }
 // Stripping the types of ~100 modules took ~0.3 s of every start: Node's compile cache keeps the
@@ -44,7 +46,10 @@ if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
   process.env.TRADELOOP_WRAPPER = '1';
   // The IPC channel is how the run learns that this wrapper died (kill -9 of the pid the operator
   // sees): it closes, and the run stops as on SIGTERM instead of trading on, orphaned.
-  const child = spawn(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], { stdio: ['inherit', 'inherit', 'inherit', ...extra, 'ipc'], env });
+  const child = spawn(process.execPath, [...flags, ...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    stdio: ['inherit', 'inherit', 'inherit', ...extra, 'ipc'],
+    env,
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   // Killed by a signal (SIGKILL, an OOM kill, a crash): the shell's 128 + its number, as if run directly.
   const { constants } = await import('node:os');

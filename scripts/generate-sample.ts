@@ -25,7 +25,13 @@ function normal(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
 }
 
-interface Spec { symbol: string; start: number; vol: number; beta: number; volume: number }
+interface Spec {
+  symbol: string;
+  start: number;
+  vol: number;
+  beta: number;
+  volume: number;
+}
 
 const SPECS: Spec[] = [
   { symbol: 'SPY', start: 512.4, vol: 0.0006, beta: 1, volume: 90_000 },
@@ -64,7 +70,8 @@ export function generate(days: number, seed: number): Map<string, string> {
         const volume = Math.round(spec.volume * u * (0.5 + rand()));
         const c2 = (x: number): string => x.toFixed(2);
         // Round first, then keep high/low outside open/close after rounding.
-        const o = c2(open), c = c2(close);
+        const o = c2(open),
+          c = c2(close);
         const h = c2(Math.max(Number(c2(high)), Number(o), Number(c)));
         const l = c2(Math.min(Number(c2(low)), Number(o), Number(c)));
         out.get(spec.symbol)!.push(`${new Date(t).toISOString().replace('.000Z', 'Z')},${o},${h},${l},${c},${volume}`);

@@ -4,8 +4,14 @@
  */
 export { backtest, TradeloopError, type BacktestOptions, type BacktestResult } from './api/backtest.ts';
 export {
-  checkKnownParams, intParam, numParam, StrategyParamError,
-  type Strategy, type StrategyContext, type StrategyFactory, type StrategyParams,
+  checkKnownParams,
+  intParam,
+  numParam,
+  StrategyParamError,
+  type Strategy,
+  type StrategyContext,
+  type StrategyFactory,
+  type StrategyParams,
 } from './strategy/strategy.ts';
 export type { BarHistory } from './strategy/bar-window.ts';
 export type { Bar, CancelIntent, Intent, Order, OrderIntent, Side } from './domain/types.ts';

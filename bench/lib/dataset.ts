@@ -96,11 +96,13 @@ function matches(manifest: Manifest, root: string, expected: Omit<Manifest, 'fil
 }
 
 function describe(root: string, manifest: Manifest, reused: boolean, generateMs: number): Dataset {
-  const sizes = [...manifest.sizes].sort((a, b) => a - b).map((rows) => {
-    const folder = sizeFolder(rows, manifest.symbols.length);
-    const bytes = manifest.symbols.reduce((sum, s) => sum + manifest.files[`${folder}/${s}.csv`]!, 0);
-    return { rowsPerSymbol: rows, bars: rows * manifest.symbols.length, dir: join(root, folder), bytes };
-  });
+  const sizes = [...manifest.sizes]
+    .sort((a, b) => a - b)
+    .map((rows) => {
+      const folder = sizeFolder(rows, manifest.symbols.length);
+      const bytes = manifest.symbols.reduce((sum, s) => sum + manifest.files[`${folder}/${s}.csv`]!, 0);
+      return { rowsPerSymbol: rows, bars: rows * manifest.symbols.length, dir: join(root, folder), bytes };
+    });
   return { root, symbols: manifest.symbols, sizes, reused, generateMs };
 }
 
@@ -123,16 +125,24 @@ export function ensureDataset(base: string, params: DatasetParams, log: (line: s
   const need = totalRows * symbols.length * CSV_BYTES_PER_BAR;
   const free = freeBytes(base);
   if (free < need * 1.2) {
-    throw new Error(`not enough disk for the bench data: about ${(need / 1e9).toFixed(1)} GB needed in ${base}, ${(free / 1e9).toFixed(1)} GB free. ` +
-      'Free some space or pass a smaller --bars.');
+    throw new Error(
+      `not enough disk for the bench data: about ${(need / 1e9).toFixed(1)} GB needed in ${base}, ${(free / 1e9).toFixed(1)} GB free. ` +
+        'Free some space or pass a smaller --bars.',
+    );
   }
   rmSync(root, { recursive: true, force: true });
   const started = performance.now();
   const largest = sizes[sizes.length - 1]!;
   const fullFolder = sizeFolder(largest, symbols.length);
-  log(`generating ${(largest * symbols.length).toLocaleString('en-US')} bars (${symbols.length} symbols × ${largest.toLocaleString('en-US')} minutes) into ${root} ...`);
+  log(
+    `generating ${(largest * symbols.length).toLocaleString('en-US')} bars (${symbols.length} symbols × ${largest.toLocaleString('en-US')} minutes) into ${root} ...`,
+  );
   const generated = generateSet({
-    dir: join(root, fullFolder), pairs: params.pairs, rowsPerSymbol: largest, seed: params.seed, startMs: params.startMs,
+    dir: join(root, fullFolder),
+    pairs: params.pairs,
+    rowsPerSymbol: largest,
+    seed: params.seed,
+    startMs: params.startMs,
     cuts: sizes.filter((s) => s !== largest),
   });
   const files: Record<string, number> = {};

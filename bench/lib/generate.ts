@@ -87,7 +87,11 @@ export function generateSet(options: GenerateOptions): GeneratedFile[] {
     writeSync(fd, HEADER);
     const pricePow = 10 ** p.priceDecimals;
     return {
-      spec: p, path, fd, pricePow, volumePow: 10 ** p.volumeDecimals,
+      spec: p,
+      path,
+      fd,
+      pricePow,
+      volumePow: 10 ** p.volumeDecimals,
       /** Last close, in ticks: the next bar opens there. */
       close: Math.round(p.start * pricePow),
       startTicks: Math.round(p.start * pricePow),
@@ -135,9 +139,11 @@ export function generateSet(options: GenerateOptions): GeneratedFile[] {
         const high = Math.max(top, Math.round(top * (1 + Math.abs(normal(rand)) * p.vol * 0.4)));
         const low = Math.max(1, Math.min(bottom, Math.round(bottom * (1 - Math.abs(normal(rand)) * p.vol * 0.4))));
         const volumeUnits = Math.round(p.volume * activity * (0.3 + 1.4 * rand()) * s.volumePow);
-        s.pending.push(`${stamp},${fixed(openTicks, p.priceDecimals, s.pricePow)},${fixed(high, p.priceDecimals, s.pricePow)},` +
-          `${fixed(low, p.priceDecimals, s.pricePow)},${fixed(closeTicks, p.priceDecimals, s.pricePow)},` +
-          `${fixed(volumeUnits, p.volumeDecimals, s.volumePow)}\n`);
+        s.pending.push(
+          `${stamp},${fixed(openTicks, p.priceDecimals, s.pricePow)},${fixed(high, p.priceDecimals, s.pricePow)},` +
+            `${fixed(low, p.priceDecimals, s.pricePow)},${fixed(closeTicks, p.priceDecimals, s.pricePow)},` +
+            `${fixed(volumeUnits, p.volumeDecimals, s.volumePow)}\n`,
+        );
         s.close = closeTicks;
       }
       const written = row + 1;

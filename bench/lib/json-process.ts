@@ -20,8 +20,12 @@ export function runJsonProcess<T>(script: string, spec: unknown, label = script,
     const child = spawn(process.execPath, [...nodeFlags, runnerPath(script), JSON.stringify(spec)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
-    child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+    child.stdout.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+    });
+    child.stderr.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const last = stdout.trim().split('\n').pop() ?? '';

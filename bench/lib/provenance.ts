@@ -27,8 +27,9 @@ export function provenance(repo: string): Provenance {
 
 export function describeProvenance(before: Provenance, after: Provenance): string {
   const dirty = before.srcState !== '' ? ' with uncommitted changes in src/' : '';
-  const moved = before.commit !== after.commit || before.srcState !== after.srcState
-    ? ` — WARNING: the code changed while the bench ran (now ${after.commit}${after.srcState !== '' ? ', src/ modified' : ''}); rerun on a quiet tree`
-    : '';
+  const moved =
+    before.commit !== after.commit || before.srcState !== after.srcState
+      ? ` — WARNING: the code changed while the bench ran (now ${after.commit}${after.srcState !== '' ? ', src/ modified' : ''}); rerun on a quiet tree`
+      : '';
   return `commit ${before.commit}${dirty}${moved}`;
 }

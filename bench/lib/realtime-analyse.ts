@@ -184,10 +184,22 @@ export async function analyseRun(outDir: string, expect: Expectation): Promise<R
   let missing = 0;
   for (const v of seen) if (v === 0) missing++;
   return {
-    wsBars: r2bAll.length, backfillBars, measuredBars: r2b.length,
-    receiveToBroker: spread(r2b.values()), receiveToBrokerAll: spread(r2bAll.values()), pipeline: spread(pipeline.values()),
-    queue: spread(queue.values()), cycle: spread(cycle.values()), network: spread(network.values()), clockOffsetMs,
-    toRelease, behindInSlice, decisions, repeated, unexpected, missing,
+    wsBars: r2bAll.length,
+    backfillBars,
+    measuredBars: r2b.length,
+    receiveToBroker: spread(r2b.values()),
+    receiveToBrokerAll: spread(r2bAll.values()),
+    pipeline: spread(pipeline.values()),
+    queue: spread(queue.values()),
+    cycle: spread(cycle.values()),
+    network: spread(network.values()),
+    clockOffsetMs,
+    toRelease,
+    behindInSlice,
+    decisions,
+    repeated,
+    unexpected,
+    missing,
   };
 }
 

@@ -49,8 +49,18 @@ function wallNow(): number {
 
 async function runClient(spec: ClientSpec): Promise<ClientResult> {
   const opts = parseRunOptions([
-    '--source', 'realtime', '--symbols', spec.symbols.join(','), '--ws-url', spec.wsUrl, '--rest-url', spec.restUrl,
-    '--out', spec.outDir, '--quiet', ...spec.args,
+    '--source',
+    'realtime',
+    '--symbols',
+    spec.symbols.join(','),
+    '--ws-url',
+    spec.wsUrl,
+    '--rest-url',
+    spec.restUrl,
+    '--out',
+    spec.outDir,
+    '--quiet',
+    ...spec.args,
   ]) as RunOptions;
   const strategy = await loadStrategy('sma-cross', {});
   const began = performance.now();
@@ -64,23 +74,33 @@ async function runClient(spec: ClientSpec): Promise<ClientResult> {
   const stopSignal = new Promise<void>((resolve) => (stop = resolve));
   let timeout: NodeJS.Timeout | undefined;
   let stderr = '';
-  const code = await runRealtime(opts, { realtime: true, tradingHalted: false }, strategy,
-    { stdout: () => {}, stderr: (t) => { stderr += t; } },
+  const code = await runRealtime(
+    opts,
+    { realtime: true, tradingHalted: false },
+    strategy,
+    {
+      stdout: () => {},
+      stderr: (t) => {
+        stderr += t;
+      },
+    },
     {
       stopSignal,
       // Counts decisions as a sink: the loop is measured as it runs, not patched.
-      sinks: [{
-        write: (_seq, event) => {
-          if (event.type !== 'decision') return;
-          cycles++;
-          if (cycles === 1) firstCycleAt = wallNow();
-          if (cycles === spec.expectedBars) {
-            lastCycleAt = wallNow();
-            clearTimeout(timeout);
-            stop();
-          }
+      sinks: [
+        {
+          write: (_seq, event) => {
+            if (event.type !== 'decision') return;
+            cycles++;
+            if (cycles === 1) firstCycleAt = wallNow();
+            if (cycles === spec.expectedBars) {
+              lastCycleAt = wallNow();
+              clearTimeout(timeout);
+              stop();
+            }
+          },
         },
-      }],
+      ],
       onStarted: () => {
         startupMs = performance.now() - began;
         feedStartedAt = wallNow();
@@ -89,12 +109,22 @@ async function runClient(spec: ClientSpec): Promise<ClientResult> {
           stop();
         }, spec.timeoutMs);
       },
-    });
+    },
+  );
   clearTimeout(timeout);
   const cpu = process.cpuUsage();
   return {
-    code, stderr, startupMs, feedStartedAt, firstCycleAt, lastCycleAt, cycles, timedOut,
-    maxRssKb: process.resourceUsage().maxRSS, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+    code,
+    stderr,
+    startupMs,
+    feedStartedAt,
+    firstCycleAt,
+    lastCycleAt,
+    cycles,
+    timedOut,
+    maxRssKb: process.resourceUsage().maxRSS,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
   };
 }
 

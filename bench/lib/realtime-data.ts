@@ -53,12 +53,18 @@ export function ensureRealtimeData(base: string, params: RealtimeDataParams): Re
   const pairs = syntheticPairs(params.symbols);
   const symbols = pairs.map((p) => p.symbol);
   const described = (files: Readonly<Record<string, number>>, reused: boolean): RealtimeData => ({
-    dir, symbols, rowsPerSymbol: params.rowsPerSymbol, startMs: params.startMs,
-    bytes: Object.values(files).reduce((a, b) => a + b, 0), reused,
+    dir,
+    symbols,
+    rowsPerSymbol: params.rowsPerSymbol,
+    startMs: params.startMs,
+    bytes: Object.values(files).reduce((a, b) => a + b, 0),
+    reused,
   });
   if (existsSync(manifestPath)) {
     const m = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
-    const same = m.generatorVersion === GENERATOR_VERSION && JSON.stringify(m.params) === JSON.stringify(params) &&
+    const same =
+      m.generatorVersion === GENERATOR_VERSION &&
+      JSON.stringify(m.params) === JSON.stringify(params) &&
       Object.entries(m.files).every(([name, size]) => existsSync(join(dir, name)) && statSync(join(dir, name)).size === size);
     if (same) return described(m.files, true);
   }

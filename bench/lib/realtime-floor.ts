@@ -49,8 +49,13 @@ function runFloor(spec: FloorSpec): Promise<FloorResult> {
       for (const ws of sockets) ws.terminate();
       const cpu = process.cpuUsage();
       resolve({
-        messages, closedBars, lastBarAt, timedOut,
-        maxRssKb: process.resourceUsage().maxRSS, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+        messages,
+        closedBars,
+        lastBarAt,
+        timedOut,
+        maxRssKb: process.resourceUsage().maxRSS,
+        cpuUserMs: cpu.user / 1000,
+        cpuSystemMs: cpu.system / 1000,
       });
     };
     const timer = setTimeout(() => finish(true), spec.timeoutMs);

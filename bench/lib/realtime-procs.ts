@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline';
 import { REPO_ROOT, runnerPath as runner } from './json-process.ts';
 import type { ServerMessage, ServerSpec, ServerStats } from './realtime-server.ts';
 
-
 export interface ServerProcess {
   readonly wsUrl: string;
   readonly restUrl: string;
@@ -25,7 +24,9 @@ export interface ServerProcess {
 export function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [runner('realtime-server.ts'), JSON.stringify(spec)], { cwd: REPO_ROOT });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
+  child.stderr.setEncoding('utf8').on('data', (t: string) => {
+    stderr += t;
+  });
   type Kind = ServerMessage['type'];
   type Of<K extends Kind> = Extract<ServerMessage, { readonly type: K }>;
   const waiting: Array<{ type: Kind; resolve: (m: ServerMessage) => void; reject: (e: Error) => void }> = [];
@@ -35,10 +36,11 @@ export function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
     for (const w of waiting.splice(0)) w.reject(err);
   };
   /** The next message of this type. */
-  const next = <K extends Kind>(type: K): Promise<Of<K>> => new Promise((resolve, reject) => {
-    if (exited) return reject(exited);
-    waiting.push({ type, resolve: (m) => resolve(m as Of<K>), reject });
-  });
+  const next = <K extends Kind>(type: K): Promise<Of<K>> =>
+    new Promise((resolve, reject) => {
+      if (exited) return reject(exited);
+      waiting.push({ type, resolve: (m) => resolve(m as Of<K>), reject });
+    });
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     const message = JSON.parse(line) as ServerMessage;
@@ -53,7 +55,9 @@ export function startServerProcess(spec: ServerSpec): Promise<ServerProcess> {
   tapeStarted.catch(() => {});
   return next('ready').then((ready) => {
     return {
-      wsUrl: ready.wsUrl, restUrl: ready.restUrl, tapeStarted,
+      wsUrl: ready.wsUrl,
+      restUrl: ready.restUrl,
+      tapeStarted,
       async stats() {
         const reply = next('stats');
         child.stdin.write('stats\n');

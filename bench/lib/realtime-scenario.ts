@@ -34,7 +34,10 @@ export interface RunPlan {
 
 function startServer(plan: RunPlan): Promise<ServerProcess> {
   return startServerProcess({
-    symbols: plan.symbols, dataDir: plan.dataDir, speed: plan.speed, updatesPerBar: plan.updatesPerBar,
+    symbols: plan.symbols,
+    dataDir: plan.dataDir,
+    speed: plan.speed,
+    updatesPerBar: plan.updatesPerBar,
     startAt: plan.startAt,
   });
 }
@@ -50,11 +53,18 @@ export interface FloorRun {
 export async function runFloor(plan: RunPlan): Promise<FloorRun> {
   const server = await startServer(plan);
   try {
-    const spec: FloorSpec = { wsUrl: server.wsUrl, symbols: plan.symbols, interval: INTERVAL, expectedBars: plan.symbols.length * plan.liveBars, timeoutMs: plan.timeoutMs };
+    const spec: FloorSpec = {
+      wsUrl: server.wsUrl,
+      symbols: plan.symbols,
+      interval: INTERVAL,
+      expectedBars: plan.symbols.length * plan.liveBars,
+      timeoutMs: plan.timeoutMs,
+    };
     const result = await runJsonProcess<FloorResult>('realtime-floor.ts', spec);
     const tapeAt = await server.tapeStarted;
     const stats = await server.close();
-    if (result.timedOut || result.lastBarAt === null) throw new Error(`floor: ${result.closedBars} of ${spec.expectedBars} closed klines in ${plan.timeoutMs} ms`);
+    if (result.timedOut || result.lastBarAt === null)
+      throw new Error(`floor: ${result.closedBars} of ${spec.expectedBars} closed klines in ${plan.timeoutMs} ms`);
     const windowMs = result.lastBarAt - tapeAt;
     return { result, server: stats, windowMs, messagesPerS: result.messages / (windowMs / 1000) };
   } finally {
@@ -88,7 +98,13 @@ export async function runClient(plan: RunPlan, args: readonly string[] = []): Pr
   try {
     const expectedBars = plan.symbols.length * plan.liveBars;
     const spec: ClientSpec = {
-      wsUrl: server.wsUrl, restUrl: server.restUrl, symbols: plan.symbols, outDir, expectedBars, timeoutMs: plan.timeoutMs, args,
+      wsUrl: server.wsUrl,
+      restUrl: server.restUrl,
+      symbols: plan.symbols,
+      outDir,
+      expectedBars,
+      timeoutMs: plan.timeoutMs,
+      args,
     };
     const result = await runJsonProcess<ClientResult>('realtime-client.ts', spec, 'realtime client', REALTIME_NODE_FLAGS);
     if (result.code !== 0) throw new Error(`client exited ${result.code}: ${result.stderr.trim()}`);
@@ -96,7 +112,10 @@ export async function runClient(plan: RunPlan, args: readonly string[] = []): Pr
     const stats = await server.close();
     const summary = readSummary(outDir);
     const analysis = await analyseRun(outDir, {
-      symbols: plan.symbols, firstOpenTime: plan.startAt, bars: plan.liveBars, intervalMs: INTERVAL_MS,
+      symbols: plan.symbols,
+      firstOpenTime: plan.startAt,
+      bars: plan.liveBars,
+      intervalMs: INTERVAL_MS,
       measureFrom: plan.startAt + plan.warmupBars * INTERVAL_MS,
     });
     const problems: string[] = [];
@@ -111,11 +130,17 @@ export async function runClient(plan: RunPlan, args: readonly string[] = []): Pr
     expectEqual('decisions outside the tape', analysis.unexpected, 0);
     expectEqual('skips', summary.skips, 0);
     expectEqual('kline messages read by the client', feedCount(summary, 'messages'), stats.klineMessagesSent);
-    for (const counter of ['malformed', 'duplicates', 'outOfOrder', 'backfills', 'lateBars', 'disconnects']) expectEqual(`feed.${counter}`, feedCount(summary, counter), 0);
+    for (const counter of ['malformed', 'duplicates', 'outOfOrder', 'backfills', 'lateBars', 'disconnects'])
+      expectEqual(`feed.${counter}`, feedCount(summary, counter), 0);
     const lastCycleAt = result.lastCycleAt ?? NaN;
     const windowMs = lastCycleAt - tapeAt;
     return {
-      result, server: stats, summary, analysis, expectedBars, windowMs,
+      result,
+      server: stats,
+      summary,
+      analysis,
+      expectedBars,
+      windowMs,
       subscribeMs: tapeAt - result.feedStartedAt,
       messagesPerS: feedCount(summary, 'messages') / (windowMs / 1000),
       barsPerS: expectedBars / (windowMs / 1000),

@@ -64,7 +64,11 @@ async function serve(spec: ServerSpec): Promise<void> {
   let tapeStartedAt: number | null = null;
   // The tape waits for every symbol's stream: the client SUBSCRIBEs most of 1000 in paced batches.
   const server: ReplayServer = await startReplayServer({
-    symbols: spec.symbols, dataDir: spec.dataDir, speed: spec.speed, updatesPerBar: spec.updatesPerBar, startAt: spec.startAt,
+    symbols: spec.symbols,
+    dataDir: spec.dataDir,
+    speed: spec.speed,
+    updatesPerBar: spec.updatesPerBar,
+    startAt: spec.startAt,
     startAfterStreams: spec.symbols.length,
     onTapeStart: () => {
       tapeStartedAt = wallNow();
@@ -75,9 +79,16 @@ async function serve(spec: ServerSpec): Promise<void> {
     const s = server.stats;
     const cpu = process.cpuUsage();
     return {
-      klineMessagesSent: s.klineMessagesSent, slicesClosed: s.slicesClosed, slicesOnTape: s.slicesOnTape, tape: s.tape,
-      updatesPerBar: s.updatesPerBar, connectionsOpened: s.connectionsOpened, tapeStartedAt,
-      cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, maxRssKb: process.resourceUsage().maxRSS,
+      klineMessagesSent: s.klineMessagesSent,
+      slicesClosed: s.slicesClosed,
+      slicesOnTape: s.slicesOnTape,
+      tape: s.tape,
+      updatesPerBar: s.updatesPerBar,
+      connectionsOpened: s.connectionsOpened,
+      tapeStartedAt,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      maxRssKb: process.resourceUsage().maxRSS,
     };
   };
   send({ type: 'ready', wsUrl: server.wsUrl, restUrl: server.restUrl });

@@ -88,11 +88,21 @@ export function figures(input: BenchInput): Figures {
   const eventsBytes = median(r.full.map((f) => f.eventsBytes ?? 0));
   const writeMs = median(r.write.map((w) => w.writeMs ?? NaN));
   return {
-    full: medianRate(r.full), isolated: medianRate(r.isolated), isolatedToFull: pairedRatio(r.isolated, r.full), trading: medianRate(r.trading), hand: medianRate(r.hand), indicatorts: medianRate(r.indicatorts),
-    csvRead: median(r.csv.map((c) => c.bars / ((c.readMs ?? NaN) / 1000))), csvWhole: medianRate(r.csv),
-    fullToHand: pairedRatio(r.full, r.hand), fullToIndicatorts: pairedRatio(r.full, r.indicatorts), tradingToHand: pairedRatio(r.trading, r.hand),
-    rssGrowth: medianRss(big.full) / medianRss(small.full), inputGrowth: big.bars / small.bars,
-    writeFloorBarsPerS: input.bars / (writeMs / 1000), eventsBytes,
+    full: medianRate(r.full),
+    isolated: medianRate(r.isolated),
+    isolatedToFull: pairedRatio(r.isolated, r.full),
+    trading: medianRate(r.trading),
+    hand: medianRate(r.hand),
+    indicatorts: medianRate(r.indicatorts),
+    csvRead: median(r.csv.map((c) => c.bars / ((c.readMs ?? NaN) / 1000))),
+    csvWhole: medianRate(r.csv),
+    fullToHand: pairedRatio(r.full, r.hand),
+    fullToIndicatorts: pairedRatio(r.full, r.indicatorts),
+    tradingToHand: pairedRatio(r.trading, r.hand),
+    rssGrowth: medianRss(big.full) / medianRss(small.full),
+    inputGrowth: big.bars / small.bars,
+    writeFloorBarsPerS: input.bars / (writeMs / 1000),
+    eventsBytes,
   };
 }
 
@@ -121,8 +131,8 @@ const LABELS: Readonly<Record<ScenarioName, string>> = {
   trading: 'tradeloop run --events trading',
   hand: 'peer: hand-written loop (bench/peers/hand-loop.ts)',
   indicatorts: 'peer: indicatorts 2.2.2 (bench/peers/indicatorts-sma.ts)',
-  csv: 'floor: tradeloop\'s CSV reader alone',
-  write: 'floor: write(2) of the full log\'s bytes',
+  csv: "floor: tradeloop's CSV reader alone",
+  write: "floor: write(2) of the full log's bytes",
 };
 
 function rows(input: BenchInput): string[][] {
@@ -165,7 +175,7 @@ export function markdownSection(input: BenchInput): string {
     `- Data: ${int(input.bars)} bars: ${input.symbols.length} synthetic USDT pairs (${input.symbols.join(', ')}) of one-minute bars, 24/7 from ${input.startIso}, seed ${input.seed}; ` +
       `header CSV (timestamp,open,high,low,close,volume), ${mib(input.csvBytes)}, made by \`bench/lib/generate.ts\`.`,
     `- Runs: every figure is the median of ${input.reps} repetitions; in each, every program runs once, in a Node process of its own, one after the other on the same files, ` +
-      'after one unmeasured round that warms the page cache and Node\'s compile cache. Ratios are the median of each repetition\'s own ratio.',
+      "after one unmeasured round that warms the page cache and Node's compile cache. Ratios are the median of each repetition's own ratio.",
     '',
     `| ${int(input.bars)} bars, whole process | bars/s | ÷ hand loop | CPU s | peak RSS |`,
     '|---|---:|---:|---:|---:|',
@@ -187,8 +197,8 @@ export function markdownSection(input: BenchInput): string {
     '',
     '### What is measured',
     '',
-    '- **Whole process**: from spawning `node` to its exit, as the bench sees it: Node\'s start, loading the modules, the work, and writes still in flight at the end. ' +
-      'Peak RSS and CPU time are the process\'s own (`process.resourceUsage()` at exit, written by `bench/lib/exit-report.ts`).',
+    "- **Whole process**: from spawning `node` to its exit, as the bench sees it: Node's start, loading the modules, the work, and writes still in flight at the end. " +
+      "Peak RSS and CPU time are the process's own (`process.resourceUsage()` at exit, written by `bench/lib/exit-report.ts`).",
     `- **tradeloop run**: \`bin/tradeloop.js run --source csv --symbols … --data DIR --out TMP --quiet ${['--param fast=10', '--param slow=30'].join(' ')}\` (sma-cross 10/30): hashing the inputs for the run id, ` +
       'parsing with every check, the risk gate, the paper broker, `summary.json` and `events.ndjson` (deleted after each run); `--events trading` leaves bar lines and hold decisions out of the log.',
     '- **Hand-written loop**: parses the bytes (no checks), merges the files in time order, running SMA 10/30 sums, market fills at the close ± 1 bp, float cash; nothing else.',

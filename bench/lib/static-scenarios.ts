@@ -66,13 +66,34 @@ export async function runScenario(name: ScenarioName, plan: ScenarioPlan, writeB
       return { name, bars: out.bars, wallMs: r.wallMs, maxRssKb: r.maxRssKb, cpuMs: r.cpuMs, readMs: out.readMs };
     }
     if (name === 'full' || name === 'trading' || name === 'isolated') {
-      const args = ['run', '--source', 'csv', '--symbols', plan.symbols.join(','), '--data', plan.dataDir, '--out', plan.outDir, '--quiet', ...SMA_PARAMS,
-        ...(name === 'trading' ? ['--events', 'trading'] : []), ...(name === 'isolated' ? ['--strategy', moduleStrategy(plan)] : [])];
+      const args = [
+        'run',
+        '--source',
+        'csv',
+        '--symbols',
+        plan.symbols.join(','),
+        '--data',
+        plan.dataDir,
+        '--out',
+        plan.outDir,
+        '--quiet',
+        ...SMA_PARAMS,
+        ...(name === 'trading' ? ['--events', 'trading'] : []),
+        ...(name === 'isolated' ? ['--strategy', moduleStrategy(plan)] : []),
+      ];
       const r = await timedProcess(join(plan.code, 'bin', 'tradeloop.js'), args, plan.code);
       const summary = JSON.parse(readFileSync(join(plan.outDir, 'summary.json'), 'utf8')) as { status: string; bars: number; decisions: number };
-      if (summary.status !== 'ok' || summary.decisions !== summary.bars) throw new Error(`${name}: summary status ${summary.status}, ${summary.decisions} decisions for ${summary.bars} bars`);
+      if (summary.status !== 'ok' || summary.decisions !== summary.bars)
+        throw new Error(`${name}: summary status ${summary.status}, ${summary.decisions} decisions for ${summary.bars} bars`);
       expectBars(name, summary.bars, plan);
-      return { name, bars: summary.bars, wallMs: r.wallMs, maxRssKb: r.maxRssKb, cpuMs: r.cpuMs, eventsBytes: statSync(join(plan.outDir, 'events.ndjson')).size };
+      return {
+        name,
+        bars: summary.bars,
+        wallMs: r.wallMs,
+        maxRssKb: r.maxRssKb,
+        cpuMs: r.cpuMs,
+        eventsBytes: statSync(join(plan.outDir, 'events.ndjson')).size,
+      };
     }
     if (name === 'write') {
       mkdirSync(plan.outDir, { recursive: true });

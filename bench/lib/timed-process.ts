@@ -25,9 +25,15 @@ export function timedProcess(script: string, args: readonly string[], cwd: strin
     let stdout = '';
     let stderr = '';
     let report = '';
-    child.stdout!.setEncoding('utf8').on('data', (t: string) => { stdout += t; });
-    child.stderr!.setEncoding('utf8').on('data', (t: string) => { stderr += t; });
-    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (t: string) => { report += t; });
+    child.stdout!.setEncoding('utf8').on('data', (t: string) => {
+      stdout += t;
+    });
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (t: string) => {
+      report += t;
+    });
     child.on('error', reject);
     child.on('exit', () => {
       const wallMs = performance.now() - started;

@@ -19,10 +19,19 @@ class Cursor {
   len = 0;
   pos = 0;
   eof = false;
-  time = 0; close = 0; open = 0; high = 0; low = 0; volume = 0;
+  time = 0;
+  close = 0;
+  open = 0;
+  high = 0;
+  low = 0;
+  volume = 0;
   // Strategy state per symbol: a ring of closes and two running sums.
   readonly ring = new Float64Array(SLOW);
-  n = 0; sumFast = 0; sumSlow = 0; prevDiff = 0; lots = 0;
+  n = 0;
+  sumFast = 0;
+  sumSlow = 0;
+  prevDiff = 0;
+  lots = 0;
   constructor(path: string) {
     this.fd = openSync(path, 'r');
     this.fill();
@@ -47,14 +56,24 @@ class Cursor {
     const day = Date.UTC(d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3), d(5) * 10 + d(6) - 1, d(8) * 10 + d(9));
     this.time = day + ((d(11) * 10 + d(12)) * 60 + d(14) * 10 + d(15)) * 60_000 + (d(17) * 10 + d(18)) * 1000;
     i += 21;
-    const num = (): number => { // decimal → integer ticks of 1e-8
-      let v = 0; let frac = -1;
+    const num = (): number => {
+      // decimal → integer ticks of 1e-8
+      let v = 0;
+      let frac = -1;
       for (let c = b[i++]!; c !== 44 && c !== 10; c = b[i++]!) {
-        if (c === 46) frac = 0; else { v = v * 10 + (c - 48); if (frac >= 0) frac++; }
+        if (c === 46) frac = 0;
+        else {
+          v = v * 10 + (c - 48);
+          if (frac >= 0) frac++;
+        }
       }
       return frac <= 0 ? v * 1e8 : v * 10 ** (8 - frac);
     };
-    this.open = num(); this.high = num(); this.low = num(); this.close = num(); this.volume = num();
+    this.open = num();
+    this.high = num();
+    this.low = num();
+    this.close = num();
+    this.volume = num();
     this.pos = i;
     return true;
   }
@@ -83,7 +102,7 @@ while (live.length > 0) {
       let equity = cash;
       for (const o of cursors) equity += (o.lots * o.close) / 1e8;
       const fillAt = price * 1.0001;
-      c.lots = Math.floor((equity * 0.2) / fillAt * 1e5) / 1e5;
+      c.lots = Math.floor(((equity * 0.2) / fillAt) * 1e5) / 1e5;
       cash -= c.lots * fillAt * 1.0001;
       fills++;
     } else if (c.prevDiff >= 0 && diff < 0 && c.lots > 0) {

@@ -53,7 +53,7 @@ for (;;) {
     let equity = cash;
     for (let j = 0; j < series.length; j++) equity += series[j]!.lots * series[j]!.closes[Math.max(0, at[j]! - 1)]!;
     const fillAt = price * 1.0001;
-    s.lots = Math.floor((equity * 0.2) / fillAt * 1e5) / 1e5;
+    s.lots = Math.floor(((equity * 0.2) / fillAt) * 1e5) / 1e5;
     cash -= s.lots * fillAt * 1.0001;
     fills++;
   } else if (prev >= 0 && now < 0 && s.lots > 0) {

@@ -77,11 +77,29 @@ export class TradeloopError extends Error {
 }
 
 const FLAG_OF: Readonly<Record<string, string>> = {
-  from: '--from', to: '--to', minutes: '--minutes', interval: '--interval', tz: '--tz', cash: '--cash', feeBps: '--fee-bps',
-  slippageBps: '--slippage-bps', maxPositionNotional: '--max-position-notional', maxGrossExposure: '--max-gross-exposure',
-  maxOrdersPerMinute: '--max-orders-per-minute', priceBandPct: '--price-band-pct', maxDailyLoss: '--max-daily-loss',
-  maxDrawdownPct: '--max-drawdown-pct', onLossLimit: '--on-loss-limit', marginFloorPct: '--margin-floor-pct', onBadRow: '--on-bad-row',
-  maxSkipRatio: '--max-skip-ratio', barLabel: '--bar-label', dateFormat: '--date-format', out: '--out', state: '--state', events: '--events',
+  from: '--from',
+  to: '--to',
+  minutes: '--minutes',
+  interval: '--interval',
+  tz: '--tz',
+  cash: '--cash',
+  feeBps: '--fee-bps',
+  slippageBps: '--slippage-bps',
+  maxPositionNotional: '--max-position-notional',
+  maxGrossExposure: '--max-gross-exposure',
+  maxOrdersPerMinute: '--max-orders-per-minute',
+  priceBandPct: '--price-band-pct',
+  maxDailyLoss: '--max-daily-loss',
+  maxDrawdownPct: '--max-drawdown-pct',
+  onLossLimit: '--on-loss-limit',
+  marginFloorPct: '--margin-floor-pct',
+  onBadRow: '--on-bad-row',
+  maxSkipRatio: '--max-skip-ratio',
+  barLabel: '--bar-label',
+  dateFormat: '--date-format',
+  out: '--out',
+  state: '--state',
+  events: '--events',
   data: '--data',
 };
 
@@ -128,11 +146,19 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
   const flags = { ...readFlags(), ...(options.tradingHalted !== undefined ? { tradingHalted: options.tradingHalted } : {}) };
   const onEvent = options.onEvent;
   const sinks: EventSink[] = onEvent ? [{ write: (_seq, event) => onEvent(Object.freeze({ ...event })) }] : [];
-  let result;
+  let result: Awaited<ReturnType<typeof runStatic>>;
   try {
-    result = await runStatic(opts, flags, strategy, strategyHash, {
-      stdout: options.stdout ?? (() => {}), stderr: options.stderr ?? (() => {}),
-    }, { sinks });
+    result = await runStatic(
+      opts,
+      flags,
+      strategy,
+      strategyHash,
+      {
+        stdout: options.stdout ?? (() => {}),
+        stderr: options.stderr ?? (() => {}),
+      },
+      { sinks },
+    );
   } catch (err) {
     // The command line's refusals (a missing file, a folder that cannot be written): named, not thrown raw.
     if ((err as Error)?.name === 'UsageError') throw new TradeloopError((err as Error).message);

@@ -15,8 +15,7 @@ export interface Instrument {
 }
 
 // Quote assets of crypto pairs: coins and stablecoins, and the fiat currencies exchanges quote coins in.
-const CRYPTO_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'BTC', 'XBT', 'ETH', 'BNB',
-  'USD', 'EUR', 'GBP', 'JPY', 'TRY', 'BRL'];
+const CRYPTO_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'DAI', 'BTC', 'XBT', 'ETH', 'BNB', 'USD', 'EUR', 'GBP', 'JPY', 'TRY', 'BRL'];
 export const CRYPTO_DEFAULT_STEP = '0.00001';
 
 /**

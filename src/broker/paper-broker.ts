@@ -148,20 +148,31 @@ export class PaperBroker implements AccountView {
     const old = b.qty;
     const next = old + q;
     let basis: bigint;
-    if (old === 0 || (old > 0) === (q > 0)) basis = b.basis + signedN;
+    if (old === 0 || old > 0 === q > 0) basis = b.basis + signedN;
     // Floor, not truncation: the basis left (or taken by a flip) rounds down, so the realized
     // PnL booked now rounds against the trader for shorts as well as longs.
     else if (Math.abs(q) <= Math.abs(old)) basis = divFloor(b.basis * BigInt(next), BigInt(old));
     else basis = divFloor(signedN * BigInt(next), BigInt(q));
     const realized = cashFlow + (basis - b.basis);
-    if (old !== 0 && (next === 0 || (next > 0) !== (old > 0))) this.trades++;
+    if (old !== 0 && (next === 0 || next > 0 !== old > 0)) this.trades++;
     b.qty = next;
     b.basis = basis;
     this.cash += cashFlow - fee;
     this.fees += fee;
     this.realized += realized;
     this.mark(order.symbol, b.mark === 0 ? price : b.mark);
-    return { orderId: order.orderId, symbol: order.symbol, side: order.side, qty: order.qty, price, fee, cashFlow, realized, cashAfter: this.cash, positionAfter: next };
+    return {
+      orderId: order.orderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty: order.qty,
+      price,
+      fee,
+      cashFlow,
+      realized,
+      cashAfter: this.cash,
+      positionAfter: next,
+    };
   }
 
   /** Accepts a limit order to rest until a later bar trades through it. */
@@ -232,7 +243,10 @@ export class PaperBroker implements AccountView {
    * max(limit, open). Each order is taken off the book first and then offered to `admit` (the
    * risk gate): cash and exposure may have changed since it was placed.
    */
-  matchResting(bar: Bar, admit: (order: Order, price: number) => { reason: string } | null): ReadonlyArray<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
+  matchResting(
+    bar: Bar,
+    admit: (order: Order, price: number) => { reason: string } | null,
+  ): ReadonlyArray<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;

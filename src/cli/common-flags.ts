@@ -49,7 +49,12 @@ function editDistance(a: string, b: string): number {
  * one followed by an option or by nothing is refused here by name.
  */
 function attachDashValues(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>, refuse: Refuse): string[] {
-  const shorts = new Set(Object.values(options).map((o) => o.short).filter((s) => s !== undefined).map((s) => `-${s}`));
+  const shorts = new Set(
+    Object.values(options)
+      .map((o) => o.short)
+      .filter((s) => s !== undefined)
+      .map((s) => `-${s}`),
+  );
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -72,11 +77,15 @@ function attachDashValues(argv: readonly string[], options: NonNullable<ParseArg
 
 /** "btcusdt, ETHUSDT" → ['BTCUSDT', 'ETHUSDT']; repeats and non-symbols are refused. May be empty. */
 export function parseSymbols(text: string, refuse: Refuse): string[] {
-  const symbols = text.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s.length > 0);
+  const symbols = text
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter((s) => s.length > 0);
   const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
   if (dup) throw refuse(`--symbols: ${dup} is listed twice.`);
   // '/' for pairs as Kraken and many vendors write them (BTC/USD); such a symbol's file comes with --file.
-  for (const s of symbols) if (!/^[A-Z0-9._\-/\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - / only).`);
+  for (const s of symbols)
+    if (!/^[A-Z0-9._\-/\p{L}]+$/u.test(s)) throw refuse(`--symbols: ${JSON.stringify(s)} is not a symbol (letters, digits, . _ - / only).`);
   return symbols;
 }
 

@@ -16,10 +16,13 @@ import { EXIT } from './exit-codes.ts';
 export const NO_SESSION_EXIT = EXIT.noSession;
 
 export const CONTROL_USAGE: Readonly<Record<string, string>> = {
-  status: 'Usage: tradeloop status --state DIR [--json]\n  The session at DIR: trading state, halts held (and how each is lifted), positions, resting orders, cash, equity, feed, last bars, latency.\n',
+  status:
+    'Usage: tradeloop status --state DIR [--json]\n  The session at DIR: trading state, halts held (and how each is lifted), positions, resting orders, cash, equity, feed, last bars, latency.\n',
   halt: 'Usage: tradeloop halt --state DIR [--reason TEXT] [--reducing]\n  Halt trading now (every new order refused, resting orders cancelled); --reducing lets only orders that shrink a position pass.\n',
-  resume: 'Usage: tradeloop resume --state DIR [--halt REASON]\n  Lift the operator halt, or a latched halt named by --halt (drawdown, strategy_error). Feed halts lift themselves; the flag halt needs a restart.\n',
-  flatten: 'Usage: tradeloop flatten --state DIR [--symbols A,B]\n  Cancel resting orders and close every position (or those named) with market orders, even while HALTED.\n',
+  resume:
+    'Usage: tradeloop resume --state DIR [--halt REASON]\n  Lift the operator halt, or a latched halt named by --halt (drawdown, strategy_error). Feed halts lift themselves; the flag halt needs a restart.\n',
+  flatten:
+    'Usage: tradeloop flatten --state DIR [--symbols A,B]\n  Cancel resting orders and close every position (or those named) with market orders, even while HALTED.\n',
 };
 
 class NoSession extends Error {}
@@ -37,7 +40,8 @@ function sessionAt(dir: string): ControlInfo {
     throw err;
   }
   if (info === null) throw new NoSession(`no session is running at --state ${dir} (no control.json there). Start one with tradeloop run ... --state ${dir}.`);
-  if (!pidAlive(info.pid)) throw new NoSession(`no session is running at --state ${dir}: control.json names pid ${info.pid}, which is not running (it stopped without cleaning up).`);
+  if (!pidAlive(info.pid))
+    throw new NoSession(`no session is running at --state ${dir}: control.json names pid ${info.pid}, which is not running (it stopped without cleaning up).`);
   return info;
 }
 
@@ -45,7 +49,8 @@ async function call(info: ControlInfo, dir: string, method: 'GET' | 'POST', path
   let res: Response;
   try {
     res = await fetch(`${info.url}${path}`, {
-      method, signal: AbortSignal.timeout(10_000),
+      method,
+      signal: AbortSignal.timeout(10_000),
       headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -64,19 +69,34 @@ function money(text: string): string {
 export function formatStatus(s: SessionStatus): string {
   const lines = [`session ${s.runId} (${s.mode}, pid ${s.pid}, since ${s.startedAt})`, `  trading   ${s.state}`];
   if (s.halts.length === 0) lines.push('  halts     none');
-  for (const h of s.halts) lines.push(`  halt      ${h.reason} (${h.source}, ${h.severity}${h.since ? `, since ${h.since}` : ''}): ${h.detail}\n            lifted by: ${h.lifted}`);
+  for (const h of s.halts)
+    lines.push(`  halt      ${h.reason} (${h.source}, ${h.severity}${h.since ? `, since ${h.since}` : ''}): ${h.detail}\n            lifted by: ${h.lifted}`);
   lines.push(`  equity    ${money(s.equity)}   cash ${money(s.cash)}   gross exposure ${money(s.grossExposure)}   (start ${money(s.startEquity)})`);
-  for (const p of s.positions) lines.push(`  position  ${p.symbol} ${p.qty} entry ${p.entryPrice}, last ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
+  for (const p of s.positions)
+    lines.push(
+      `  position  ${p.symbol} ${p.qty} entry ${p.entryPrice}, last ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`,
+    );
   if (s.positions.length === 0) lines.push('  positions none');
   for (const o of s.restingOrders) lines.push(`  resting   ${o.orderId} ${o.side} ${o.qty} ${o.symbol} @ ${o.limitPrice}`);
   const c = s.counts;
-  lines.push(`  counts    bars ${c.bars}  decisions ${c.decisions}  orders ${c.orders}  fills ${c.fills}  rejects ${c.rejects}  cancels ${c.cancels}  skips ${c.skips}  alerts ${c.alerts}`);
+  lines.push(
+    `  counts    bars ${c.bars}  decisions ${c.decisions}  orders ${c.orders}  fills ${c.fills}  rejects ${c.rejects}  cancels ${c.cancels}  skips ${c.skips}  alerts ${c.alerts}`,
+  );
   if (s.feed) {
     lines.push(`  feed      ${s.feed.state ?? 'starting'}`);
-    for (const k of s.feed.connections) lines.push(`  conn ${k.id}    ${k.state}${k.stale ? ' (stale)' : ''}${k.lastMessageAgoSeconds === null ? '' : `, last message ${k.lastMessageAgoSeconds} s ago`}`);
+    for (const k of s.feed.connections)
+      lines.push(
+        `  conn ${k.id}    ${k.state}${k.stale ? ' (stale)' : ''}${k.lastMessageAgoSeconds === null ? '' : `, last message ${k.lastMessageAgoSeconds} s ago`}`,
+      );
   }
-  for (const [symbol, b] of Object.entries(s.lastBar)) lines.push(`  last bar  ${symbol} ${b === null ? 'none yet' : `${b.openTime}${b.receivedSecondsAgo === undefined ? '' : ` (received ${b.receivedSecondsAgo} s ago)`}`}`);
-  if (s.latencyP99Ms) lines.push(`  latency   p99 total ${s.latencyP99Ms.total?.toFixed(1)} ms   network ${s.latencyP99Ms.network?.toFixed(1)} ms   pipeline ${s.latencyP99Ms.pipeline?.toFixed(2)} ms`);
+  for (const [symbol, b] of Object.entries(s.lastBar))
+    lines.push(
+      `  last bar  ${symbol} ${b === null ? 'none yet' : `${b.openTime}${b.receivedSecondsAgo === undefined ? '' : ` (received ${b.receivedSecondsAgo} s ago)`}`}`,
+    );
+  if (s.latencyP99Ms)
+    lines.push(
+      `  latency   p99 total ${s.latencyP99Ms.total?.toFixed(1)} ms   network ${s.latencyP99Ms.network?.toFixed(1)} ms   pipeline ${s.latencyP99Ms.pipeline?.toFixed(2)} ms`,
+    );
   if (s.haltFile) lines.push(`  halt file ${s.haltFile}`);
   return lines.join('\n') + '\n';
 }
@@ -88,10 +108,19 @@ function formatResult(r: CommandResult): string {
 
 export async function controlCommand(command: string, argv: readonly string[], io: CliIo): Promise<number> {
   const refuse = usage(command);
-  const parsed = parseFlags(argv, {
-    help: { type: 'boolean', short: 'h' }, state: { type: 'string' }, json: { type: 'boolean' },
-    reason: { type: 'string' }, reducing: { type: 'boolean' }, halt: { type: 'string' }, symbols: { type: 'string' },
-  }, refuse);
+  const parsed = parseFlags(
+    argv,
+    {
+      help: { type: 'boolean', short: 'h' },
+      state: { type: 'string' },
+      json: { type: 'boolean' },
+      reason: { type: 'string' },
+      reducing: { type: 'boolean' },
+      halt: { type: 'string' },
+      symbols: { type: 'string' },
+    },
+    refuse,
+  );
   const v = parsed.values;
   if (v.help) {
     io.stdout(CONTROL_USAGE[command]!);
@@ -106,7 +135,8 @@ export async function controlCommand(command: string, argv: readonly string[], i
   let body: Record<string, unknown> | undefined;
   if (command === 'halt') body = { ...(v.reason !== undefined ? { reason: v.reason } : {}), reducing: v.reducing === true };
   if (command === 'resume' && v.halt !== undefined) {
-    if (parseHaltReason(v.halt) === null) throw refuse(`--halt ${v.halt}: not a halt reason. Name the one to lift, e.g. --halt drawdown (tradeloop status lists those held).`);
+    if (parseHaltReason(v.halt) === null)
+      throw refuse(`--halt ${v.halt}: not a halt reason. Name the one to lift, e.g. --halt drawdown (tradeloop status lists those held).`);
     body = { halt: v.halt };
   }
   if (command === 'flatten') body = v.symbols === undefined ? {} : { symbols: parseSymbols(v.symbols, refuse) };
@@ -131,7 +161,9 @@ export async function controlCommand(command: string, argv: readonly string[], i
     if (!result || typeof result.message !== 'string') throw new NoSession(`the session at --state ${dir} answered ${status} without a result.`);
     // A resume that leaves trading halted did not do what `resume && …` in a script expects.
     const ok = result.ok && !(command === 'resume' && result.state !== 'ACTIVE');
-    (ok ? io.stdout : io.stderr)(formatResult(result) + (ok === result.ok ? '' : `trading is still ${result.state}: the halts above hold until their own source lifts them\n`));
+    (ok ? io.stdout : io.stderr)(
+      formatResult(result) + (ok === result.ok ? '' : `trading is still ${result.state}: the halts above hold until their own source lifts them\n`),
+    );
     return ok ? 0 : 1;
   } catch (err) {
     if (err instanceof NoSession) {

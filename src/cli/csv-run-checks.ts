@@ -25,7 +25,10 @@ export class SkipReasons {
 
   /** "malformed 5, duplicate 2", most common first; empty when nothing was skipped. */
   describe(): string {
-    return [...this.counts].sort((a, b) => b[1] - a[1]).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    return [...this.counts]
+      .sort((a, b) => b[1] - a[1])
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
   }
 }
 
@@ -37,8 +40,10 @@ export function emptyWindowMessage(opts: RunOptions, skips: SkipReasons): string
   const window = opts.fromText ? ` (from ${opts.fromText}${opts.minutes !== null ? `, ${opts.minutes} min` : ''})` : '';
   const skipped = skips.describe();
   if (skipped !== '') {
-    return `no bar in the run window${window}: every row read was skipped (${skipped}). ` +
-      `Each skip event in events.ndjson names its file, line and reason${window ? '; check --from and --minutes against the files\' dates too' : ''}.`;
+    return (
+      `no bar in the run window${window}: every row read was skipped (${skipped}). ` +
+      `Each skip event in events.ndjson names its file, line and reason${window ? "; check --from and --minutes against the files' dates too" : ''}.`
+    );
   }
   return `no bar in the run window${window}: the data has none there. Check --from and --minutes against the files' dates.`;
 }

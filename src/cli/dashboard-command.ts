@@ -38,7 +38,11 @@ export function onPath(name: string, path = process.env.PATH ?? ''): string | nu
 /** A one-time code from the session, for a URL that may be seen on a command line. */
 export async function oneTimeCode(url: string, token: string): Promise<string | null> {
   try {
-    const res = await fetch(`${url}/control/dashboard-code`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${url}/control/dashboard-code`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(10_000),
+    });
     const body = (await res.json().catch(() => null)) as { code?: unknown } | null;
     return res.status === 200 && typeof body?.code === 'string' ? body.code : null;
   } catch {
@@ -54,7 +58,7 @@ export async function dashboardCommand(argv: readonly string[], io: CliIo): Prom
     return 0;
   }
   const dir = v.state;
-  if (!dir) throw refuse('tradeloop dashboard needs --state DIR: the state folder of the running session (its --state, or a realtime run\'s --out folder).');
+  if (!dir) throw refuse("tradeloop dashboard needs --state DIR: the state folder of the running session (its --state, or a realtime run's --out folder).");
   let info: ReturnType<typeof readControlInfo>;
   try {
     info = readControlInfo(dir);
@@ -63,7 +67,9 @@ export async function dashboardCommand(argv: readonly string[], io: CliIo): Prom
     throw err;
   }
   if (info === null || !pidAlive(info.pid)) {
-    io.stderr(`tradeloop: no session is running at --state ${dir}${info === null ? ' (no control.json there)' : ` (pid ${info.pid} is not running)`}. Start one with tradeloop run ... --state ${dir}.\n`);
+    io.stderr(
+      `tradeloop: no session is running at --state ${dir}${info === null ? ' (no control.json there)' : ` (pid ${info.pid} is not running)`}. Start one with tradeloop run ... --state ${dir}.\n`,
+    );
     return NO_SESSION_EXIT;
   }
   const url = `${info.url}/#token=${encodeURIComponent(info.token)}`;

@@ -16,7 +16,8 @@ import { parseFlags } from './common-flags.ts';
 import { isJournalReadError, journalPath, replayJournal, unreadable } from './journal-replay.ts';
 import { UsageError } from './usage-error.ts';
 
-export const EXPORT_USAGE = 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session\'s journal holds (default: every event) to stdout or FILE.\n';
+export const EXPORT_USAGE =
+  "Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session's journal holds (default: every event) to stdout or FILE.\n";
 
 const WHAT = ['events', 'trades', 'equity', 'bars'] as const;
 
@@ -33,17 +34,24 @@ function csvToNdjson(text: string): string {
   return lines.map((l) => JSON.stringify(Object.fromEntries(splitCsvLine(l).map((v, i) => [names[i], v])))).join('\n') + (lines.length > 0 ? '\n' : '');
 }
 
-
 export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const refuse = (m: string): UsageError => new UsageError(`${m}\n${EXPORT_USAGE}`);
-  const { values: v } = parseFlags(argv, {
-    state: { type: 'string' }, format: { type: 'string' }, what: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-  }, refuse);
+  const { values: v } = parseFlags(
+    argv,
+    {
+      state: { type: 'string' },
+      format: { type: 'string' },
+      what: { type: 'string' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    refuse,
+  );
   if (v.help) {
     io.stdout(EXPORT_USAGE);
     return 0;
   }
-  if (!v.state) throw refuse('export needs --state DIR: the session\'s state folder (a realtime run\'s --out folder works too).');
+  if (!v.state) throw refuse("export needs --state DIR: the session's state folder (a realtime run's --out folder works too).");
   const format = v.format ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw refuse(`--format ${format}: expected ndjson or csv.`);
   const what = (v.what ?? 'events') as (typeof WHAT)[number];
@@ -72,21 +80,41 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
       try {
         if (what === 'events') {
           const events = [...journal.events(1)];
-          text = format === 'ndjson'
-            ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
-            : csvRows(['seq', 'type', 'symbol', 'openTime', 'fields'], events.map(({ seq, event }) => {
-              const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
-              return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
-            }));
+          text =
+            format === 'ndjson'
+              ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
+              : csvRows(
+                  ['seq', 'type', 'symbol', 'openTime', 'fields'],
+                  events.map(({ seq, event }) => {
+                    const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
+                    return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
+                  }),
+                );
         } else {
           const rows: unknown[][] = [];
           for (const u of journal.units()) {
             if (u.kind !== 'cycle' || !u.bar) continue;
             const b = u.bar;
-            rows.push([b.symbol, b.interval, new Date(b.openTime).toISOString(), formatPrice(b.open), formatPrice(b.high), formatPrice(b.low), formatPrice(b.close), b.volume, b.source, u.provenance?.file ?? '', u.provenance?.line ?? '', u.provenance?.newestOpenTime ?? '']);
+            rows.push([
+              b.symbol,
+              b.interval,
+              new Date(b.openTime).toISOString(),
+              formatPrice(b.open),
+              formatPrice(b.high),
+              formatPrice(b.low),
+              formatPrice(b.close),
+              b.volume,
+              b.source,
+              u.provenance?.file ?? '',
+              u.provenance?.line ?? '',
+              u.provenance?.newestOpenTime ?? '',
+            ]);
           }
           const header = ['symbol', 'interval', 'openTime', 'open', 'high', 'low', 'close', 'volume', 'origin', 'file', 'line', 'newestOpenTime'];
-          text = format === 'csv' ? csvRows(header, rows) : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
+          text =
+            format === 'csv'
+              ? csvRows(header, rows)
+              : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
         }
       } finally {
         journal.close();
@@ -101,7 +129,9 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     try {
       writeFileSync(v.out, text);
     } catch (err) {
-      throw new UsageError(`--out ${v.out}: cannot write the export (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a file in a folder that exists and can be written, or leave --out out for stdout.`);
+      throw new UsageError(
+        `--out ${v.out}: cannot write the export (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a file in a folder that exists and can be written, or leave --out out for stdout.`,
+      );
     }
     io.stderr(`tradeloop export: ${what} as ${format} written to ${v.out}\n`);
   } else io.stdout(text);

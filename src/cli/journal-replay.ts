@@ -37,7 +37,9 @@ export interface Replayed {
 export function journalPath(dir: string): string {
   const path = join(dir, JOURNAL_FILE);
   if (!existsSync(path)) {
-    throw new UsageError(`${dir}: no journal (${JOURNAL_FILE}). A session keeps one in its state folder: --state DIR, or a realtime run's --out folder; a static run without --state has none.`);
+    throw new UsageError(
+      `${dir}: no journal (${JOURNAL_FILE}). A session keeps one in its state folder: --state DIR, or a realtime run's --out folder; a static run without --state has none.`,
+    );
   }
   return path;
 }
@@ -55,7 +57,10 @@ class Keep implements EventSink {
  */
 export function unreadable(path: string, err: unknown): CliRefusal {
   const message = err instanceof Error ? err.message.replace(`${path}: `, '') : String(err);
-  return new CliRefusal(`${path}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; keep the file for inspection, and restore it from a copy if you have one.`, EXIT.unreadable);
+  return new CliRefusal(
+    `${path}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; keep the file for inspection, and restore it from a copy if you have one.`,
+    EXIT.unreadable,
+  );
 }
 
 export function isJournalReadError(err: unknown): boolean {
@@ -81,7 +86,7 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
   if (run === null) throw new UsageError(`${path}: the journal holds no run yet.`);
   const here = process.cwd();
   let opts: RunOptions;
-  let strategy;
+  let strategy: Awaited<ReturnType<typeof loadStrategy>>;
   let strategyHash: string | null = null;
   try {
     // Relative paths in the run's command line (strategy file, data) are the run's own folder's.
@@ -98,7 +103,9 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
   const journaledStrategy = run.options['--strategy'];
   const nowStrategy = runMeaning(opts, strategy.name, strategyHash, [])['--strategy'];
   if (journaledStrategy !== nowStrategy) {
-    throw new UsageError(`the strategy is not the one the run used (journaled ${String(journaledStrategy)}, now ${nowStrategy}): a replay with another strategy proves nothing.`);
+    throw new UsageError(
+      `the strategy is not the one the run used (journaled ${String(journaledStrategy)}, now ${nowStrategy}): a replay with another strategy proves nothing.`,
+    );
   }
   const journal = new SqliteJournal(path, { durable: false, instruments: opts.instruments });
   const keep = new Keep();
@@ -110,7 +117,14 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
     ...(run.mode === 'realtime' ? { now: () => 0, newestClosed: (s: string) => newest.get(s) } : {}),
   });
   const session = new Session({
-    runId: run.runId, mode: run.mode, symbols: opts.symbols, parts, counter: new EventCounter(), clock: systemClock, stateDir: null, haltFile: null,
+    runId: run.runId,
+    mode: run.mode,
+    symbols: opts.symbols,
+    parts,
+    counter: new EventCounter(),
+    clock: systemClock,
+    stateDir: null,
+    haltFile: null,
   });
   statistics?.attach(parts.engine.stats);
   const result = replay(journal.units(), run.warmupBars, { parts, newest, applyCommand: (c) => session.replayCommand(c) });

@@ -31,20 +31,29 @@ export const JOURNAL_FILE = 'journal.sqlite';
 /** What a resume must not change, named as the flags that set it. */
 export function runMeaning(opts: RunOptions, strategy: string, strategyHash: string | null, inputs: readonly InputFile[]): Record<string, string> {
   const m: Record<string, string> = {
-    '--source': opts.source, '--symbols': opts.symbols.join(','), '--interval': opts.interval,
+    '--source': opts.source,
+    '--symbols': opts.symbols.join(','),
+    '--interval': opts.interval,
     '--strategy': strategyHash === null ? strategy : `${strategy} (file sha256 ${strategyHash.slice(0, 12)})`,
-    '--param': JSON.stringify(Object.entries(opts.params).sort()), '--cash': String(opts.cash),
-    '--fee-bps': String(opts.feeBpsE4), '--slippage-bps': String(opts.slippageBpsE4),
-    '--max-position-notional': String(opts.maxPositionNotional), '--max-gross-exposure': String(opts.maxGrossExposure),
+    '--param': JSON.stringify(Object.entries(opts.params).sort()),
+    '--cash': String(opts.cash),
+    '--fee-bps': String(opts.feeBpsE4),
+    '--slippage-bps': String(opts.slippageBpsE4),
+    '--max-position-notional': String(opts.maxPositionNotional),
+    '--max-gross-exposure': String(opts.maxGrossExposure),
     '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
-    '--max-orders-per-minute': String(opts.maxOrdersPerMinute), '--price-band-pct': String(opts.priceBandPctE4),
-    '--max-daily-loss': String(opts.maxDailyLoss), '--max-drawdown-pct': String(opts.maxDrawdownPctE4), '--on-loss-limit': opts.onLossLimit,
+    '--max-orders-per-minute': String(opts.maxOrdersPerMinute),
+    '--price-band-pct': String(opts.priceBandPctE4),
+    '--max-daily-loss': String(opts.maxDailyLoss),
+    '--max-drawdown-pct': String(opts.maxDrawdownPctE4),
+    '--on-loss-limit': opts.onLossLimit,
     '--margin-floor-pct': String(opts.marginFloorPctE4),
-    '--tz': String(opts.tz), '--events': opts.events,
+    '--tz': String(opts.tz),
+    '--events': opts.events,
   };
   if (opts.source === 'realtime') m['--max-bar-age'] = String(opts.maxBarAge);
   else {
-    m['inputs'] = inputs.map((i) => `${i.symbol}:${i.sha256}`).join(',');
+    m.inputs = inputs.map((i) => `${i.symbol}:${i.sha256}`).join(',');
     m['--from'] = String(opts.from);
     m['--minutes'] = String(opts.minutes);
     m['--to'] = String(opts.to);
@@ -83,14 +92,23 @@ export interface OpenedJournal {
   readonly sink: JournalSink;
 }
 
-export function openJournal(stateDir: StateDir, opts: RunOptions, mode: 'static' | 'realtime', meaning: Record<string, string>, onFailure: (err: Error) => void): OpenedJournal {
+export function openJournal(
+  stateDir: StateDir,
+  opts: RunOptions,
+  mode: 'static' | 'realtime',
+  meaning: Record<string, string>,
+  onFailure: (err: Error) => void,
+): OpenedJournal {
   let journal: SqliteJournal;
   const linked = linkedFile(join(stateDir.path, JOURNAL_FILE));
   if (linked !== null) throw new UsageError(`--state ${stateDir.path}: ${linked}`);
   try {
     journal = new SqliteJournal(join(stateDir.path, JOURNAL_FILE), { durable: mode === 'realtime', instruments: opts.instruments });
   } catch (err) {
-    if (err instanceof JournalError) throw new UsageError(`--state ${stateDir.path}: ${err.message}. Free the disk or fix the folder's permissions; a damaged journal can be moved aside to start afresh.`);
+    if (err instanceof JournalError)
+      throw new UsageError(
+        `--state ${stateDir.path}: ${err.message}. Free the disk or fix the folder's permissions; a damaged journal can be moved aside to start afresh.`,
+      );
     throw err;
   }
   const run = journal.readRun();
@@ -102,8 +120,10 @@ export function openJournal(stateDir: StateDir, opts: RunOptions, mode: 'static'
     for (const key of new Set([...Object.keys(run.options), ...Object.keys(meaning)])) {
       if (run.options[key] !== meaning[key]) {
         journal.close();
-        const what = key === 'inputs' ? 'the input files\' contents' : key;
-        throw new UsageError(`--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or another --state for a new run.`);
+        const what = key === 'inputs' ? "the input files' contents" : key;
+        throw new UsageError(
+          `--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or another --state for a new run.`,
+        );
       }
     }
   }
@@ -132,7 +152,7 @@ export function repairLog(path: string, lastSeq: number, journal: SqliteJournal)
     let seen = 0;
     let carry = Buffer.alloc(0);
     let offset = 0;
-    for (let pos = 0; pos < size;) {
+    for (let pos = 0; pos < size; ) {
       const n = readSync(fd, chunk, 0, chunk.length, pos);
       if (n <= 0) break;
       pos += n;
@@ -232,11 +252,16 @@ export function beginOrResume(input: BeginInput): Begun {
   const { journal } = journaled!;
   const replayed = replay(journal.units(), resume.run.warmupBars, { parts, applyCommand: (c) => session.replayCommand(c), ...input.replay });
   if (replayed.lastSeq !== resume.lastSeq) {
-    throw new UsageError(`the journal ${journal.path} does not replay to its own end (seq ${replayed.lastSeq} of ${resume.lastSeq}): the code or the inputs changed under it. Run tradeloop verify on it to see where.`);
+    throw new UsageError(
+      `the journal ${journal.path} does not replay to its own end (seq ${replayed.lastSeq} of ${resume.lastSeq}): the code or the inputs changed under it. Run tradeloop verify on it to see where.`,
+    );
   }
   const { broker, trading } = parts;
   const restored = {
-    cycles: replayed.cycles, cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), halts: trading.reasons(),
+    cycles: replayed.cycles,
+    cash: formatMoney(broker.cash),
+    equity: formatMoney(broker.equity()),
+    halts: trading.reasons(),
     positions: positionsOf(parts),
   };
   const segment = journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
@@ -244,11 +269,15 @@ export function beginOrResume(input: BeginInput): Begun {
   input.stderr?.(resumedLine(input, replayed.cycles, restored.positions));
   // The replay is silent (its lines were shown when they happened): a halt it restores is said again now.
   for (const h of trading.list()) {
-    input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (held when the session stopped; restored from the journal)\n`);
+    input.stderr?.(
+      `tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (held when the session stopped; restored from the journal)\n`,
+    );
   }
   // halts.json may hold an operator's halt the journal never recorded (given after the journal had failed).
   for (const h of session.restore({ persistedHalts: 'missing' })) {
-    input.stderr?.(`tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (in halts.json but not in the journal, which had stopped recording when it was given: raised again)\n`);
+    input.stderr?.(
+      `tradeloop resume HALT    ${h.reason} (${h.source}, ${h.severity}): ${h.detail} -> trading ${trading.state} (in halts.json but not in the journal, which had stopped recording when it was given: raised again)\n`,
+    );
   }
   applyFlagNow(parts.control, input.flags);
   return { segment, replayed };
@@ -259,19 +288,33 @@ function resumedLine(input: BeginInput, cycles: number, positions: Record<string
   const { broker, engine } = input.parts;
   const last = Math.max(0, ...broker.symbols().map((s) => engine.barTime(s)));
   const at = last > 0 ? new Date(last).toISOString().replace(/:00\.000Z$/, 'Z') : 'none';
-  const held = Object.entries(positions).map(([s, q]) => `${s} ${q}`).join(', ') || 'none';
-  const next = input.mode === 'realtime'
-    ? `the bars closed since ${at} are fetched over REST (backfill) and decided before the live ones`
-    : 'the files are read on from the bar after it';
-  return `tradeloop resume RESUMED ${input.runId} from its journal: ${cycles} cycles replayed, last decided bar ${at}; ` +
-    `cash ${formatMoney(broker.cash)}, equity ${formatMoney(broker.equity())}; positions ${held}. Next: ${next}\n`;
+  const held =
+    Object.entries(positions)
+      .map(([s, q]) => `${s} ${q}`)
+      .join(', ') || 'none';
+  const next =
+    input.mode === 'realtime'
+      ? `the bars closed since ${at} are fetched over REST (backfill) and decided before the live ones`
+      : 'the files are read on from the bar after it';
+  return (
+    `tradeloop resume RESUMED ${input.runId} from its journal: ${cycles} cycles replayed, last decided bar ${at}; ` +
+    `cash ${formatMoney(broker.cash)}, equity ${formatMoney(broker.equity())}; positions ${held}. Next: ${next}\n`
+  );
 }
 
 /** A fresh run's identity and first segment in the journal; a journal that cannot take them refuses the start. */
 function startJournal(journaled: OpenedJournal, input: BeginInput, runStart: RunStartEvent): number {
   try {
     if (!journaled.resume) {
-      journaled.journal.createRun({ runId: input.runId, mode: input.mode, options: input.meaning, runStart, warmupBars: input.warmupBars ?? [], argv: withoutSecrets(input.argv), cwd: process.cwd() });
+      journaled.journal.createRun({
+        runId: input.runId,
+        mode: input.mode,
+        options: input.meaning,
+        runStart,
+        warmupBars: input.warmupBars ?? [],
+        argv: withoutSecrets(input.argv),
+        cwd: process.cwd(),
+      });
     }
     return journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt });
   } catch (err) {
@@ -285,7 +328,9 @@ export function endJournal(journaled: OpenedJournal, segment: number, status: st
   try {
     if (segment > 0 && !journaled.sink.failed) journaled.journal.endSegment(segment, status, summary);
   } catch (err) {
-    stderr(`tradeloop: the journal ${journaled.journal.path} could not record the end of this segment (${(err as Error).message}); a resume replays it all the same.\n`);
+    stderr(
+      `tradeloop: the journal ${journaled.journal.path} could not record the end of this segment (${(err as Error).message}); a resume replays it all the same.\n`,
+    );
   }
   journaled.journal.close();
 }

@@ -41,7 +41,8 @@ export type CommandHandler = (argv: readonly string[], flags: Flags, io: CliIo) 
 export const EXTRA_COMMANDS = new Map<string, { usage: string; load: () => Promise<CommandHandler> }>();
 EXTRA_COMMANDS.set('replay-server', {
   // A short copy, so that help does not load the server; `replay-server --help` prints the full text.
-  usage: 'Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun \'tradeloop replay-server --help\' for every option.\n',
+  usage:
+    "Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun 'tradeloop replay-server --help' for every option.\n",
   load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
 });
 EXTRA_COMMANDS.set('report', {
@@ -52,19 +53,26 @@ EXTRA_COMMANDS.set('report', {
   },
 });
 EXTRA_COMMANDS.set('dashboard', {
-  usage: 'Usage: tradeloop dashboard --state DIR [--open]\n  Prints (and with --open opens) the URL of the running session\'s live dashboard.\n',
+  usage: "Usage: tradeloop dashboard --state DIR [--open]\n  Prints (and with --open opens) the URL of the running session's live dashboard.\n",
   load: async () => {
     const { dashboardCommand } = await import('./dashboard-command.ts');
     return (argv, _flags, io) => dashboardCommand(argv, io);
   },
 });
 EXTRA_COMMANDS.set('verify', {
-  usage: 'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject.\n',
-  load: async () => { const { verifyCommand } = await import('./verify-command.ts'); return (argv, _flags, io) => verifyCommand(argv, io); },
+  usage:
+    'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject.\n',
+  load: async () => {
+    const { verifyCommand } = await import('./verify-command.ts');
+    return (argv, _flags, io) => verifyCommand(argv, io);
+  },
 });
 EXTRA_COMMANDS.set('export', {
   usage: 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n',
-  load: async () => { const { exportCommand } = await import('./export-command.ts'); return (argv, _flags, io) => exportCommand(argv, io); },
+  load: async () => {
+    const { exportCommand } = await import('./export-command.ts');
+    return (argv, _flags, io) => exportCommand(argv, io);
+  },
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {
@@ -80,8 +88,10 @@ async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Pro
     return 0;
   }
   if (opts.source === 'realtime' && !flags.realtime) {
-    throw new UsageError('realtime mode is off. It is gated by FLAG_REALTIME (default off); enable it for this command with\n' +
-      `  FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols ${opts.symbols.join(',')}`);
+    throw new UsageError(
+      'realtime mode is off. It is gated by FLAG_REALTIME (default off); enable it for this command with\n' +
+        `  FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols ${opts.symbols.join(',')}`,
+    );
   }
   const strategy = await loadStrategy(opts.strategy, opts.params);
   const strategyPath = resolve(process.cwd(), opts.strategy);

@@ -67,14 +67,15 @@ async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, c
   if (!time.ok) throw new StartupError(`cannot reach the REST API at ${restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
   const r = await loadWarmup(rest, { symbols: opts.symbols, interval: opts.interval, warmup, closedBy: time.value });
   if (r.ok) return r.value;
-  if (r.failure.kind === 'invalid_symbol') throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
+  if (r.failure.kind === 'invalid_symbol')
+    throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
   throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
 }
 
 /** The state folder is --out unless --state names one: a refusal then names the flag that was given. */
 function openRealtimeState(opts: RunOptions): ReturnType<typeof openStateDir> {
   try {
-    return openStateDir(opts.stateDir ?? (opts.out ?? null));
+    return openStateDir(opts.stateDir ?? opts.out ?? null);
   } catch (err) {
     if (err instanceof UsageError && opts.stateDir === null && opts.out !== null) {
       throw new UsageError(err.message.replace(`--state ${opts.out}`, `--out ${opts.out} (the session's state folder too)`));
@@ -83,7 +84,14 @@ function openRealtimeState(opts: RunOptions): ReturnType<typeof openStateDir> {
   }
 }
 
-export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Strategy, io: CliIo, hooks: RealtimeHooks = {}, strategyHash: string | null = null): Promise<number> {
+export async function runRealtime(
+  opts: RunOptions,
+  flags: Flags,
+  strategy: Strategy,
+  io: CliIo,
+  hooks: RealtimeHooks = {},
+  strategyHash: string | null = null,
+): Promise<number> {
   const clock = hooks.clock ?? systemClock;
   const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
@@ -107,8 +115,9 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   let failed: ((err: Error) => void) | null = null;
   const onJournalFailure = (err: Error): void => failed?.(err);
   let journaled = stateDir ? openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
-  const runId = journaled?.resume?.run.runId
-    ?? `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
+  const runId =
+    journaled?.resume?.run.runId ??
+    `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
   const outDir = opts.out ?? join('runs', runId);
   const logPath = join(outDir, 'events.ndjson');
   let state: NonNullable<typeof stateDir>;
@@ -158,30 +167,59 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   // unit: a halt held for 10 s before the restart counts 10 s out of ACTIVE, not the replay's 0.
   let replayNow: number | null = null;
   const parts = buildLoop(opts, strategy, bus, {
-    onStrategyError: 'halt', now: () => replayNow ?? clock.now(), monotonic: () => clock.monotonic(),
-    newestClosed: (s) => newest.get(s), onHaltChange: opened.onHaltChange,
+    onStrategyError: 'halt',
+    now: () => replayNow ?? clock.now(),
+    monotonic: () => clock.monotonic(),
+    newestClosed: (s) => newest.get(s),
+    onHaltChange: opened.onHaltChange,
   });
   const { broker, engine } = parts;
   statistics.attach(engine.stats);
 
   let feed: BinanceFeed | null = null;
   let session: Session | null = null;
-  const watchdog = opts.cycleTimeoutMs > 0
-    ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: writer.shared(), logPath: join(outDir, 'events.ndjson') })
-    : null;
+  const watchdog =
+    opts.cycleTimeoutMs > 0
+      ? new CycleWatchdog({
+          timeoutMs: opts.cycleTimeoutMs,
+          strategy: strategy.name,
+          symbols: opts.symbols,
+          log: writer.shared(),
+          logPath: join(outDir, 'events.ndjson'),
+        })
+      : null;
   // The summary's feed counters; /metrics reads the same while the session runs.
   const feedCounters = (f: BinanceFeed): Record<string, number> => {
     const p = f.pipeline.stats;
     return {
-      messages: f.stats.messages, malformed: f.stats.malformed, closedBars: p.closedBars, duplicates: p.duplicates,
-      outOfOrder: p.outOfOrder, backfills: p.backfills, backfilledBars: p.backfilledBars, backfillFailures: p.backfillFailures, gapSkippedBars: p.gapSkippedBars,
-      lateBars: loop.lateBars, connects: f.stats.connects, disconnects: f.stats.disconnects, rotations: f.stats.rotations,
-      pauses: f.stats.pauses, alerts: counter.of('alert'),
+      messages: f.stats.messages,
+      malformed: f.stats.malformed,
+      closedBars: p.closedBars,
+      duplicates: p.duplicates,
+      outOfOrder: p.outOfOrder,
+      backfills: p.backfills,
+      backfilledBars: p.backfilledBars,
+      backfillFailures: p.backfillFailures,
+      gapSkippedBars: p.gapSkippedBars,
+      lateBars: loop.lateBars,
+      connects: f.stats.connects,
+      disconnects: f.stats.disconnects,
+      rotations: f.stats.rotations,
+      pauses: f.stats.pauses,
+      alerts: counter.of('alert'),
     };
   };
   const loop = new RealtimeLoop({
-    engine, control: parts.control, bus, clock, symbols: opts.symbols, sliceGraceMs: opts.sliceGraceMs, queueSize: opts.queueSize,
-    latencyAlertMs: opts.latencyAlertMs, clockOffset, newest,
+    engine,
+    control: parts.control,
+    bus,
+    clock,
+    symbols: opts.symbols,
+    sliceGraceMs: opts.sliceGraceMs,
+    queueSize: opts.queueSize,
+    latencyAlertMs: opts.latencyAlertMs,
+    clockOffset,
+    newest,
     beforeCycle: () => session?.applyPending(),
     noteBar: (newestOpenTime) => journaled.sink.noteBar({ newestOpenTime }),
     watchdog,
@@ -210,31 +248,40 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   let begun: Begun;
   try {
     begun = beginOrResume({
-    journaled, parts, session: live, flags, mode: 'realtime', runId, meaning, startedAt, argv: opts.argv, stderr: io.stderr,
-    warmupBars: [...history.bars.values()].flat(),
-    mark: (seq, marker) => writer.write(seq, marker),
-    fresh: () => {
-      const runStart = runStartEvent(opts, runId, strategy, [], opened.persisted);
-      bus.emit(runStart);
-      live.restore();
-      raiseFlagHalt(parts.control, flags);
-      for (const [symbol, bars] of history.bars) {
-        for (const bar of bars) engine.warmup(bar);
-        warmupBars[symbol] = bars.length;
-      }
-      return runStart;
-    },
-    replay: {
-      newest,
-      onUnit: (unit) => {
-        replayNow = unitTime(unit) ?? replayNow;
+      journaled,
+      parts,
+      session: live,
+      flags,
+      mode: 'realtime',
+      runId,
+      meaning,
+      startedAt,
+      argv: opts.argv,
+      stderr: io.stderr,
+      warmupBars: [...history.bars.values()].flat(),
+      mark: (seq, marker) => writer.write(seq, marker),
+      fresh: () => {
+        const runStart = runStartEvent(opts, runId, strategy, [], opened.persisted);
+        bus.emit(runStart);
+        live.restore();
+        raiseFlagHalt(parts.control, flags);
+        for (const [symbol, bars] of history.bars) {
+          for (const bar of bars) engine.warmup(bar);
+          warmupBars[symbol] = bars.length;
+        }
+        return runStart;
       },
-      onCycle: (bar) => (loop.barsBySymbol[bar.symbol] = (loop.barsBySymbol[bar.symbol] ?? 0) + 1),
-      onRecorded: ({ event: e }) => {
-        if (e.type === 'latency' && e.source === 'ws') loop.recordLatency(e.networkMs, e.queueMs, e.sliceMs, e.modelMs, e.brokerMs, e.totalMs);
+      replay: {
+        newest,
+        onUnit: (unit) => {
+          replayNow = unitTime(unit) ?? replayNow;
+        },
+        onCycle: (bar) => (loop.barsBySymbol[bar.symbol] = (loop.barsBySymbol[bar.symbol] ?? 0) + 1),
+        onRecorded: ({ event: e }) => {
+          if (e.type === 'latency' && e.source === 'ws') loop.recordLatency(e.networkMs, e.queueMs, e.sliceMs, e.modelMs, e.brokerMs, e.totalMs);
+        },
       },
-    },
-  });
+    });
   } catch (err) {
     await abandonStart(); // a journal that cannot be written or replayed
     throw err;
@@ -251,11 +298,23 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
     throw err;
   }
 
-  feed = new BinanceFeed({
-    symbols: opts.symbols, interval: opts.interval, wsUrl: opts.wsUrl, rest, clock, random: hooks.random ?? Math.random,
-    staleAfterMs: opts.staleAfterMs, staleAlertAfterMs: opts.staleAlertAfterMs, pingIntervalMs: opts.pingIntervalMs, clockOffset, maxBackfillBars: opts.maxBackfillBars,
-    ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
-  }, loop);
+  feed = new BinanceFeed(
+    {
+      symbols: opts.symbols,
+      interval: opts.interval,
+      wsUrl: opts.wsUrl,
+      rest,
+      clock,
+      random: hooks.random ?? Math.random,
+      staleAfterMs: opts.staleAfterMs,
+      staleAlertAfterMs: opts.staleAlertAfterMs,
+      pingIntervalMs: opts.pingIntervalMs,
+      clockOffset,
+      maxBackfillBars: opts.maxBackfillBars,
+      ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
+    },
+    loop,
+  );
   // After a resume each symbol goes on from the last bar it decided: the outage is backfilled, each missed bar decided once.
   for (const symbol of opts.symbols) {
     const decided = begun.replayed ? engine.barTime(symbol) : 0;
@@ -269,15 +328,22 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   // the process would linger until the timer fired. The signal handlers stay until the summary is
   // written: a second Ctrl-C (npx forwards one too) must not cost it.
   let minutesTimer: object | null = null;
-  const signals = hooks.stopSignal ? null : listenForStop(io, { unwritten: () => `summary.json, run_end, and the cycles of the turn in flight in ${join(outDir, 'events.ndjson')}` });
-  const stop = hooks.stopSignal ?? new Promise<void>((resolve) => {
-    void signals!.requested.then(() => resolve());
-    if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
-  });
+  const signals = hooks.stopSignal
+    ? null
+    : listenForStop(io, { unwritten: () => `summary.json, run_end, and the cycles of the turn in flight in ${join(outDir, 'events.ndjson')}` });
+  const stop =
+    hooks.stopSignal ??
+    new Promise<void>((resolve) => {
+      void signals!.requested.then(() => resolve());
+      if (opts.minutes !== null) minutesTimer = clock.setTimer(resolve, opts.minutes * 60_000);
+    });
   feed.start();
   if (!opts.quiet) {
-    io.stdout(`tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`);
-    if (endpoint && opened.stateDir) io.stdout(`  control: ${endpoint.url} (token in ${opened.stateDir.controlPath}); tradeloop status --state ${opened.stateDir.path}\n`);
+    io.stdout(
+      `tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`,
+    );
+    if (endpoint && opened.stateDir)
+      io.stdout(`  control: ${endpoint.url} (token in ${opened.stateDir.controlPath}); tradeloop status --state ${opened.stateDir.path}\n`);
   }
   hooks.onStarted?.({ outDir, runId, engine, session, ...(endpoint ? { controlUrl: endpoint.url, token: endpoint.token } : {}) });
   await Promise.race([stop, logFailed]);
@@ -293,8 +359,17 @@ export async function runRealtime(opts: RunOptions, flags: Flags, strategy: Stra
   const stats = await statistics.finish(broker);
   const logError = (log.failed ?? statistics.failed)?.message;
   const summary = buildSummary({
-    runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol: loop.barsBySymbol, warmupBars,
-    control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
+    runId,
+    symbols: opts.symbols,
+    broker,
+    engine,
+    counter,
+    barsBySymbol: loop.barsBySymbol,
+    warmupBars,
+    control: parts.control,
+    warmup: strategy.warmup,
+    webhooks: opened.webhookStats(),
+    stats,
     ...(logError === undefined ? {} : { error: logError }),
     extra: {
       latency: loop.latency.summary(),

@@ -75,24 +75,28 @@ function wholeNumber(flag: string, raw: string | undefined, min: number, max: nu
 
 /** Flags → server options, or 'help'. Throws UsageError naming the flag and the fix. */
 export function parseReplayOptions(argv: readonly string[]): ReplayServerOptions | 'help' {
-  const parsed = parseFlags(argv, {
-        help: { type: 'boolean', short: 'h' },
-        data: { type: 'string' },
-        symbols: { type: 'string' },
-        file: { type: 'string', multiple: true },
-        interval: { type: 'string' },
-        port: { type: 'string' },
-        speed: { type: 'string' },
-        start: { type: 'string' },
-        'ping-interval': { type: 'string' },
-        'pong-timeout': { type: 'string' },
-        lifetime: { type: 'string' },
-        'updates-per-bar': { type: 'string' },
-        'on-bad-row': { type: 'string' },
-        tape: { type: 'string' },
-        loop: { type: 'boolean' },
-        'max-connections': { type: 'string' },
-  }, usage);
+  const parsed = parseFlags(
+    argv,
+    {
+      help: { type: 'boolean', short: 'h' },
+      data: { type: 'string' },
+      symbols: { type: 'string' },
+      file: { type: 'string', multiple: true },
+      interval: { type: 'string' },
+      port: { type: 'string' },
+      speed: { type: 'string' },
+      start: { type: 'string' },
+      'ping-interval': { type: 'string' },
+      'pong-timeout': { type: 'string' },
+      lifetime: { type: 'string' },
+      'updates-per-bar': { type: 'string' },
+      'on-bad-row': { type: 'string' },
+      tape: { type: 'string' },
+      loop: { type: 'boolean' },
+      'max-connections': { type: 'string' },
+    },
+    usage,
+  );
   const v = parsed.values;
   if (v.help) return 'help';
 
@@ -119,7 +123,8 @@ export function parseReplayOptions(argv: readonly string[]): ReplayServerOptions
   else if (speedText !== '') {
     speed = Number(speedText);
     if (!/^\d+(\.\d+)?$/.test(speedText) || !(speed > 0)) throw usage(`--speed ${v.speed}: expected a positive number (60: a 1m bar lasts 1 s) or max.`);
-    if (speed < SPEED_MIN || speed > SPEED_MAX) throw usage(`--speed ${v.speed}: out of range; give ${SPEED_MIN} to ${SPEED_MAX}, or max (as fast as clients read).`);
+    if (speed < SPEED_MIN || speed > SPEED_MAX)
+      throw usage(`--speed ${v.speed}: out of range; give ${SPEED_MIN} to ${SPEED_MAX}, or max (as fast as clients read).`);
   }
 
   let startAt: number | null = null;
@@ -137,10 +142,24 @@ export function parseReplayOptions(argv: readonly string[]): ReplayServerOptions
   const tape = (v.tape?.trim().toLowerCase() || 'shared') as TapeMode;
   if (tape !== 'shared' && tape !== 'per-client') throw usage(`--tape ${v.tape}: expected shared (one tape for all clients) or per-client.`);
   const loop = v.loop ?? false;
-  if (loop && interval === '1M') throw usage('--loop with --interval 1M: months differ in length, so a looped tape cannot keep its bars on month boundaries. Drop --loop, or use 1w or 1d bars.');
+  if (loop && interval === '1M')
+    throw usage(
+      '--loop with --interval 1M: months differ in length, so a looped tape cannot keep its bars on month boundaries. Drop --loop, or use 1w or 1d bars.',
+    );
 
   return {
-    symbols, files, dataDir, interval, port, speed, startAt, updatesPerBar, onBadRow, tape, loop, maxConnections,
+    symbols,
+    files,
+    dataDir,
+    interval,
+    port,
+    speed,
+    startAt,
+    updatesPerBar,
+    onBadRow,
+    tape,
+    loop,
+    maxConnections,
     pingIntervalMs: duration('--ping-interval', v['ping-interval'], PING_RANGE, PING_RANGE_TEXT),
     pongTimeoutMs: duration('--pong-timeout', v['pong-timeout'], PING_RANGE, PING_RANGE_TEXT),
     connectionLifetimeMs: duration('--lifetime', v.lifetime, LIFETIME_RANGE, LIFETIME_RANGE_TEXT),
@@ -161,11 +180,16 @@ function checkDataFiles(options: ReplayServerOptions): void {
       try {
         isDir = statSync(path).isDirectory();
       } catch {
-        throw new UsageError(fromData
-          ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${options.dataDir}, or name the file with --file ${symbol}=PATH.`
-          : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`);
+        throw new UsageError(
+          fromData
+            ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${options.dataDir}, or name the file with --file ${symbol}=PATH.`
+            : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`,
+        );
       }
-      if (isDir) throw new UsageError(`${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`);
+      if (isDir)
+        throw new UsageError(
+          `${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`,
+        );
     }
   }
 }
@@ -189,7 +213,7 @@ export async function replayServerCommand(argv: readonly string[], _flags: unkno
   process.once('SIGTERM', onSignal);
   const line = (text: string): void => io.stderr(`${new Date().toISOString()} replay-server: ${text}\n`);
   try {
-    let server;
+    let server: Awaited<ReturnType<typeof startReplayServer>>;
     try {
       server = await startReplayServer({ ...options, log: (event) => io.stderr(formatLogLine(event)) });
     } catch (err) {
@@ -197,16 +221,21 @@ export async function replayServerCommand(argv: readonly string[], _flags: unkno
         io.stderr(`tradeloop replay-server: ${err.message}\n`);
         return 1;
       }
-      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw usage(`--port ${options.port}: the port is in use. Pick another, or --port 0 for any free one.`);
+      if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+        throw usage(`--port ${options.port}: the port is in use. Pick another, or --port 0 for any free one.`);
       throw err;
     }
     io.stdout(`replay-server listening ${server.wsUrl} rest ${server.restUrl}\n`);
     const s = server.stats;
-    line(`${options.symbols.join(',')} ${options.interval}, ${s.slicesOnTape} slices on the tape` +
-      (options.startAt !== null && options.startAt !== undefined ? ` from ${isoUtc(options.startAt)}` : '') +
-      `, speed ${options.speed}, ${s.updatesPerBar} updates per bar` + (s.skippedRows > 0 ? `, ${s.skippedRows} rows skipped` : '') +
-      (options.tape === 'per-client' ? '; each client plays its own tape from its first subscription' : '; the tape starts at the first subscription') +
-      (options.loop ? ', and loops' : '') + `; at most ${options.maxConnections ?? 256} connections. Ctrl-C stops.`);
+    line(
+      `${options.symbols.join(',')} ${options.interval}, ${s.slicesOnTape} slices on the tape` +
+        (options.startAt !== null && options.startAt !== undefined ? ` from ${isoUtc(options.startAt)}` : '') +
+        `, speed ${options.speed}, ${s.updatesPerBar} updates per bar` +
+        (s.skippedRows > 0 ? `, ${s.skippedRows} rows skipped` : '') +
+        (options.tape === 'per-client' ? '; each client plays its own tape from its first subscription' : '; the tape starts at the first subscription') +
+        (options.loop ? ', and loops' : '') +
+        `; at most ${options.maxConnections ?? 256} connections. Ctrl-C stops.`,
+    );
     if (!stopRequested) await new Promise<void>((resolve) => (signalled = resolve));
     line(`stopping: closing ${server.connections} connections`);
     await server.close();

@@ -22,8 +22,11 @@ export const REPORT_USAGE = `Usage: tradeloop report RUN_DIR [--out FILE]
 
 export function reportHtml(data: ReportData): string {
   return htmlPage({
-    title: 'tradeloop report', subtitle: data.title, body: '<main id="app"></main>',
-    data: { id: 'report-data', value: data }, script: pageScript(PAGE_DIR, 'report.js'),
+    title: 'tradeloop report',
+    subtitle: data.title,
+    body: '<main id="app"></main>',
+    data: { id: 'report-data', value: data },
+    script: pageScript(PAGE_DIR, 'report.js'),
   });
 }
 
@@ -43,7 +46,12 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout(REPORT_USAGE);
     return 0;
   }
-  if (dirs.length !== 1) throw refuse(dirs.length === 0 ? 'tradeloop report needs RUN_DIR: a run\'s artifacts folder (its --out, e.g. runs/<run-id>).' : `tradeloop report takes one RUN_DIR, got ${dirs.length}.`);
+  if (dirs.length !== 1)
+    throw refuse(
+      dirs.length === 0
+        ? "tradeloop report needs RUN_DIR: a run's artifacts folder (its --out, e.g. runs/<run-id>)."
+        : `tradeloop report takes one RUN_DIR, got ${dirs.length}.`,
+    );
   const dir = dirs[0]!;
   if (!RunFolder.looksLikeRun(dir)) throw refuse(`${dir}: no events.ndjson there. Name a run's artifacts folder (its --out, e.g. runs/<run-id>).`);
   const out = parsed.values.out ?? join(dir, 'report.html');
@@ -54,7 +62,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   } catch (err) {
     if (err instanceof RunInputError) throw new UsageError(err.message);
     // A line that parses but is not what this version writes (a hand-made or foreign file).
-    if (err instanceof SyntaxError || err instanceof TypeError) throw new UsageError(`${join(dir, 'events.ndjson')} is not a log tradeloop wrote (${err.message.slice(0, 120)}). Nothing was reported.`);
+    if (err instanceof SyntaxError || err instanceof TypeError)
+      throw new UsageError(`${join(dir, 'events.ndjson')} is not a log tradeloop wrote (${err.message.slice(0, 120)}). Nothing was reported.`);
     throw err;
   }
   if (data.summary) io.stdout(formatSummary(data.summary, `tradeloop run ${data.title}`, dir));

@@ -23,8 +23,12 @@ export function runIdOf(canonical: unknown): string {
  * run without them keeps the id it always had.
  */
 export function limitsKey(o: {
-  readonly maxOrdersPerMinute: number | null; readonly priceBandPctE4: bigint | null; readonly maxDailyLoss: bigint | null;
-  readonly maxDrawdownPctE4: bigint | null; readonly onLossLimit: string; readonly marginFloorPctE4: bigint | null;
+  readonly maxOrdersPerMinute: number | null;
+  readonly priceBandPctE4: bigint | null;
+  readonly maxDailyLoss: bigint | null;
+  readonly maxDrawdownPctE4: bigint | null;
+  readonly onLossLimit: string;
+  readonly marginFloorPctE4: bigint | null;
 }): Record<string, string | number> {
   const k: Record<string, string | number> = {};
   if (o.marginFloorPctE4 !== DEFAULT_MARGIN_FLOOR_PCT_E4) k.marginFloor = String(o.marginFloorPctE4);

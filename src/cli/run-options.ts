@@ -24,7 +24,19 @@ export type EventsMode = 'all' | 'trading';
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
 const CSV_ONLY = ['from', 'to', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
-const REALTIME_ONLY = ['network', 'ws-url', 'rest-url', 'stale-after', 'stale-alert-after', 'latency-alert-ms', 'slice-grace-ms', 'queue-size', 'ping-interval', 'max-bar-age', 'max-backfill-bars'] as const;
+const REALTIME_ONLY = [
+  'network',
+  'ws-url',
+  'rest-url',
+  'stale-after',
+  'stale-alert-after',
+  'latency-alert-ms',
+  'slice-grace-ms',
+  'queue-size',
+  'ping-interval',
+  'max-bar-age',
+  'max-backfill-bars',
+] as const;
 
 /** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */
 const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;
@@ -141,43 +153,47 @@ function parseSkipRatio(raw: string | undefined): number {
 }
 
 export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
-  const parsed = parseFlags(argv, {
-        help: { type: 'boolean', short: 'h' },
-        source: { type: 'string' },
-        symbols: { type: 'string' },
-        minutes: { type: 'string' },
-        data: { type: 'string' },
-        file: { type: 'string', multiple: true },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        tz: { type: 'string' },
-        'bar-label': { type: 'string' },
-        interval: { type: 'string' },
-        strategy: { type: 'string' },
-        param: { type: 'string', multiple: true },
-        cash: { type: 'string' },
-        'fee-bps': { type: 'string' },
-        'slippage-bps': { type: 'string' },
-        'max-position-notional': { type: 'string' },
-        'max-gross-exposure': { type: 'string' },
-        lot: { type: 'string', multiple: true },
-        'on-bad-row': { type: 'string' },
-        'max-skip-ratio': { type: 'string' },
-        'date-format': { type: 'string' },
-        out: { type: 'string' },
-        quiet: { type: 'boolean' },
-        events: { type: 'string' },
-        network: { type: 'string' },
-        'ws-url': { type: 'string' },
-        'rest-url': { type: 'string' },
-        'stale-after': { type: 'string' },
-        'stale-alert-after': { type: 'string' },
-        'latency-alert-ms': { type: 'string' },
-        'slice-grace-ms': { type: 'string' },
-        'queue-size': { type: 'string' },
-        'ping-interval': { type: 'string' },
-        ...SESSION_FLAGS,
-  }, usage);
+  const parsed = parseFlags(
+    argv,
+    {
+      help: { type: 'boolean', short: 'h' },
+      source: { type: 'string' },
+      symbols: { type: 'string' },
+      minutes: { type: 'string' },
+      data: { type: 'string' },
+      file: { type: 'string', multiple: true },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      tz: { type: 'string' },
+      'bar-label': { type: 'string' },
+      interval: { type: 'string' },
+      strategy: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      cash: { type: 'string' },
+      'fee-bps': { type: 'string' },
+      'slippage-bps': { type: 'string' },
+      'max-position-notional': { type: 'string' },
+      'max-gross-exposure': { type: 'string' },
+      lot: { type: 'string', multiple: true },
+      'on-bad-row': { type: 'string' },
+      'max-skip-ratio': { type: 'string' },
+      'date-format': { type: 'string' },
+      out: { type: 'string' },
+      quiet: { type: 'boolean' },
+      events: { type: 'string' },
+      network: { type: 'string' },
+      'ws-url': { type: 'string' },
+      'rest-url': { type: 'string' },
+      'stale-after': { type: 'string' },
+      'stale-alert-after': { type: 'string' },
+      'latency-alert-ms': { type: 'string' },
+      'slice-grace-ms': { type: 'string' },
+      'queue-size': { type: 'string' },
+      'ping-interval': { type: 'string' },
+      ...SESSION_FLAGS,
+    },
+    usage,
+  );
   const v = parsed.values;
   if (v.help) return 'help';
 
@@ -185,23 +201,34 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (source !== 'csv' && source !== 'realtime') throw usage(`--source ${v.source}: expected csv or realtime.`);
   const foreign = (source === 'csv' ? REALTIME_ONLY : CSV_ONLY).filter((flag) => v[flag] !== undefined).map((flag) => `--${flag}`);
   if (foreign.length > 0) {
-    throw usage(source === 'csv'
-      ? `${foreign.join(', ')}: only for --source realtime, and this run reads csv (the default --source). Drop ${foreign.length > 1 ? 'them' : 'it'}, or pass --source realtime.`
-      : `${foreign.join(', ')}: only for --source csv, and this run is --source realtime. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`);
+    throw usage(
+      source === 'csv'
+        ? `${foreign.join(', ')}: only for --source realtime, and this run reads csv (the default --source). Drop ${foreign.length > 1 ? 'them' : 'it'}, or pass --source realtime.`
+        : `${foreign.join(', ')}: only for --source csv, and this run is --source realtime. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`,
+    );
   }
 
   // --file without --symbols: the files name the symbols. Filling in the bundled (synthetic) SPY and
   // QQQ beside a user's own file would mix them into the run without a word.
-  const fileKeys = source === 'csv' && v.symbols === undefined
-    ? [...new Set((v.file ?? []).map((f) => f.split('=')[0]!.trim().toUpperCase()).filter((k, i) => k !== '' && (v.file ?? [])[i]!.includes('=')))]
-    : [];
+  const fileKeys =
+    source === 'csv' && v.symbols === undefined
+      ? [...new Set((v.file ?? []).map((f) => f.split('=')[0]!.trim().toUpperCase()).filter((k, i) => k !== '' && (v.file ?? [])[i]!.includes('=')))]
+      : [];
   const symbolsText = v.symbols ?? (fileKeys.length > 0 ? fileKeys.join(',') : source === 'csv' ? 'SPY,QQQ' : 'BTCUSDT,ETHUSDT');
   const symbols = parseSymbols(symbolsText, usage);
   if (symbols.length === 0) throw usage(`--symbols ${JSON.stringify(symbolsText)}: name at least one symbol, e.g. --symbols SPY,QQQ.`);
   const interval = parseInterval(v.interval, usage);
 
-  const minutes = v.minutes === undefined ? null
-    : numberFlag('--minutes', v.minutes, 0, { min: 1, max: MAX_MINUTES[source], unit: `minutes${source === 'realtime' ? ' (one year at most)' : ''}`, integer: true }, usage);
+  const minutes =
+    v.minutes === undefined
+      ? null
+      : numberFlag(
+          '--minutes',
+          v.minutes,
+          0,
+          { min: 1, max: MAX_MINUTES[source], unit: `minutes${source === 'realtime' ? ' (one year at most)' : ''}`, integer: true },
+          usage,
+        );
 
   const tz = v.tz ?? null;
   if (tz !== null && !isValidTimeZone(tz)) throw usage(`--tz ${tz}: not a time zone. Use an IANA name such as America/New_York or UTC.`);
@@ -210,13 +237,15 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   let from: number | null = null;
   if (v.from !== undefined) {
     from = parseTimestamp(v.from.trim(), zone);
-    if (Number.isNaN(from)) throw usage(`--from ${v.from}: expected an ISO-8601 time such as 2026-03-12T14:00:00Z (a time without a zone is read in --tz, default UTC).`);
+    if (Number.isNaN(from))
+      throw usage(`--from ${v.from}: expected an ISO-8601 time such as 2026-03-12T14:00:00Z (a time without a zone is read in --tz, default UTC).`);
   }
 
   let to: number | null = null;
   if (v.to !== undefined) {
     to = parseTimestamp(v.to.trim(), zone);
-    if (Number.isNaN(to)) throw usage(`--to ${v.to}: expected an ISO-8601 time such as 2026-03-12T16:00:00Z (a time without a zone is read in --tz, default UTC).`);
+    if (Number.isNaN(to))
+      throw usage(`--to ${v.to}: expected an ISO-8601 time such as 2026-03-12T16:00:00Z (a time without a zone is read in --tz, default UTC).`);
     if (v.minutes !== undefined) throw usage(`--to ${v.to} with --minutes ${v.minutes}: give one end of the window, not two.`);
     if (from !== null && to <= from) throw usage(`--to ${v.to}: must be after --from ${v.from}.`);
   }
@@ -233,7 +262,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   }
 
   const events = (v.events ?? 'all') as EventsMode;
-  if (events !== 'all' && events !== 'trading') throw usage(`--events ${v.events}: expected all (every event, the default) or trading (all but the per-bar bar lines and hold decisions).`);
+  if (events !== 'all' && events !== 'trading')
+    throw usage(`--events ${v.events}: expected all (every event, the default) or trading (all but the per-bar bar lines and hold decisions).`);
 
   const dataDir = v.data ?? join('data', 'sample');
   const files = parseFiles(v.file ?? [], symbols, usage);
@@ -296,20 +326,24 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   // One without the other would mix sources: bars from one server, backfill and warm-up from Binance.
   if ((v['ws-url'] === undefined) !== (v['rest-url'] === undefined)) {
     const given = v['ws-url'] !== undefined ? `--ws-url ${redactUrl(v['ws-url'])}` : `--rest-url ${redactUrl(v['rest-url']!)}`;
-    const hint = v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${redactUrl(v['ws-url'].replace(/^ws/, 'http'))})` : '';
+    const hint =
+      v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${redactUrl(v['ws-url'].replace(/^ws/, 'http'))})` : '';
     throw usage(`${given} needs its pair: pass --ws-url and --rest-url together${hint}.`);
   }
   // Both say where bars come from: one of them would be ignored without a word.
   if (v.network !== undefined && v['ws-url'] !== undefined) {
-    throw usage(`--network ${v.network} with --ws-url: give one. --network picks Binance's own endpoints; --ws-url and --rest-url name any other server (a replay server).`);
+    throw usage(
+      `--network ${v.network} with --ws-url: give one. --network picks Binance's own endpoints; --ws-url and --rest-url name any other server (a replay server).`,
+    );
   }
   const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
   const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
   const seconds = (max: number) => ({ min: 1, max, unit: 'seconds', integer: false });
   const staleAfterMs = numberFlag('--stale-after', v['stale-after'], 5, seconds(3600), usage) * 1000;
   // Raising --stale-after alone raises the alert with it: refusing a default the user never set helps no one.
-  const staleAlertAfterMs = numberFlag('--stale-alert-after', v['stale-alert-after'], Math.max(10, 2 * staleAfterMs / 1000), seconds(86_400), usage) * 1000;
-  if (staleAlertAfterMs < staleAfterMs) throw usage(`--stale-alert-after ${staleAlertAfterMs / 1000}: must not be shorter than --stale-after ${staleAfterMs / 1000}.`);
+  const staleAlertAfterMs = numberFlag('--stale-alert-after', v['stale-alert-after'], Math.max(10, (2 * staleAfterMs) / 1000), seconds(86_400), usage) * 1000;
+  if (staleAlertAfterMs < staleAfterMs)
+    throw usage(`--stale-alert-after ${staleAlertAfterMs / 1000}: must not be shorter than --stale-after ${staleAfterMs / 1000}.`);
   const ms = { min: 1, max: 600_000, unit: 'milliseconds', integer: true };
   const latencyAlertMs = numberFlag('--latency-alert-ms', v['latency-alert-ms'], 1000, ms, usage);
   const sliceGraceMs = numberFlag('--slice-grace-ms', v['slice-grace-ms'], 1500, ms, usage);
@@ -320,13 +354,44 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   }
 
   return {
-    argv: [...argv], source, symbols, interval, minutes, dataDir, files, from, to, fromText: v.from ?? null, tz, barLabel,
-    strategy: v.strategy ?? 'sma-cross', params, cash, cashText,
-    feeBpsE4, feeBps: Number(feeBpsE4) / 10_000, slippageBpsE4, slippageBps: Number(slippageBpsE4) / 10_000,
+    argv: [...argv],
+    source,
+    symbols,
+    interval,
+    minutes,
+    dataDir,
+    files,
+    from,
+    to,
+    fromText: v.from ?? null,
+    tz,
+    barLabel,
+    strategy: v.strategy ?? 'sma-cross',
+    params,
+    cash,
+    cashText,
+    feeBpsE4,
+    feeBps: Number(feeBpsE4) / 10_000,
+    slippageBpsE4,
+    slippageBps: Number(slippageBpsE4) / 10_000,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
-    instruments, onBadRow, maxSkipRatio, dateFormat, out: v.out ?? null, quiet: v.quiet ?? false, events,
-    network, wsUrl, restUrl, staleAfterMs, staleAlertAfterMs, latencyAlertMs, sliceGraceMs, queueSize, pingIntervalMs,
+    instruments,
+    onBadRow,
+    maxSkipRatio,
+    dateFormat,
+    out: v.out ?? null,
+    quiet: v.quiet ?? false,
+    events,
+    network,
+    wsUrl,
+    restUrl,
+    staleAfterMs,
+    staleAlertAfterMs,
+    latencyAlertMs,
+    sliceGraceMs,
+    queueSize,
+    pingIntervalMs,
     ...parseSessionOptions(v, usage),
   };
 }

@@ -44,13 +44,22 @@ export function buildSummary(input: SummaryInput): RunSummary {
     warmupBars[s] = input.warmupBars[s] ?? 0;
   }
   const explained = explain({
-    symbols: input.symbols, broker, engine, counter, ...(input.control ? { control: input.control } : {}),
-    warmup: input.warmup ?? 0, warmupBars, barsBySymbol,
+    symbols: input.symbols,
+    broker,
+    engine,
+    counter,
+    ...(input.control ? { control: input.control } : {}),
+    warmup: input.warmup ?? 0,
+    warmupBars,
+    barsBySymbol,
   });
   const base = input.error !== undefined ? 'error' : input.incomplete !== undefined ? 'incomplete' : 'ok';
   const { status, verdict } = verdictOf({
-    status: base, ...(input.error === undefined ? {} : { error: input.error }), ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),
-    bars: counter.of('bar'), halts: explained.halts,
+    status: base,
+    ...(input.error === undefined ? {} : { error: input.error }),
+    ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),
+    bars: counter.of('bar'),
+    halts: explained.halts,
   });
   return {
     runId: input.runId,
@@ -92,14 +101,19 @@ function byReason(total: number, reasons: Readonly<Record<string, number>>): str
 export function formatSummary(s: RunSummary, header: string, outDir: string): string {
   // For people only: two decimals are enough, and the exact figures are in summary.json.
   const money = (d: string): string => Number(d).toFixed(2);
-  const bySymbol = Object.entries(s.barsBySymbol).map(([k, v]) => `${k} ${v}`).join(', ');
+  const bySymbol = Object.entries(s.barsBySymbol)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const h = s.halts;
   const lines = [
     `${header}: ${s.verdict}`,
     `  bars          ${s.bars}  (${bySymbol})`,
     `  decisions     ${s.decisions}`,
     `  orders        ${s.orders}   fills ${s.fills}   rejects ${byReason(s.rejects, s.rejectsByReason)}`,
-    `  skips         ${byReason(s.skips, s.skipsByReason)}   cancels ${byReason(Object.values(s.cancelsByReason).reduce((a, b) => a + b, 0), s.cancelsByReason)}`,
+    `  skips         ${byReason(s.skips, s.skipsByReason)}   cancels ${byReason(
+      Object.values(s.cancelsByReason).reduce((a, b) => a + b, 0),
+      s.cancelsByReason,
+    )}`,
     `  trades        ${s.trades}`,
     `  equity        ${money(s.startEquity)} -> ${money(s.finalEquity)}   return ${s.returnPct >= 0 ? '+' : ''}${s.returnPct.toFixed(4)}%`,
     `  max drawdown  ${s.maxDrawdownPct.toFixed(4)}%   sharpe ${s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)}`,
@@ -109,11 +123,23 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   if (s.noOrderCause) lines.push(`  no order      ${s.noOrderCause}`);
   if (Object.keys(h.raised).length > 0 || h.state !== 'ACTIVE') {
     const time = h.timeNotActiveMs !== undefined ? `, ${(h.timeNotActiveMs / 1000).toFixed(1)} s` : '';
-    lines.push(`  trading       ${h.state} at the end${h.held.length > 0 ? ` (held: ${h.held.join(', ')})` : ''}; out of ACTIVE ${h.notActivePct}% of bars${time}; halts ${Object.entries(h.raised).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
+    lines.push(
+      `  trading       ${h.state} at the end${h.held.length > 0 ? ` (held: ${h.held.join(', ')})` : ''}; out of ACTIVE ${h.notActivePct}% of bars${time}; halts ${
+        Object.entries(h.raised)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') || 'none'
+      }`,
+    );
   }
   if (h.strategyErrors > 0) lines.push(`  strategy      threw ${h.strategyErrors} time(s)`);
-  if (Object.keys(s.alertsByKind).length > 0) lines.push(`  alerts        ${Object.entries(s.alertsByKind).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  for (const p of s.openPositions) lines.push(`  open          ${p.symbol} ${p.qty} @ ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
+  if (Object.keys(s.alertsByKind).length > 0)
+    lines.push(
+      `  alerts        ${Object.entries(s.alertsByKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
+  for (const p of s.openPositions)
+    lines.push(`  open          ${p.symbol} ${p.qty} @ ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
   if (s.openPositions.length > 0) lines.push(`  gross         ${money(s.grossExposure)}`);
   for (const o of s.restingOrders) lines.push(`  resting       ${o.orderId} ${o.side} ${o.qty} @ ${o.limitPrice}`);
   if (s.latency) {
@@ -124,9 +150,14 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   if (s.feed) {
     const f = s.feed;
     const scope = (f.segment ?? 1) > 1 ? `   (since the resume: segment ${f.segment})` : '';
-    lines.push(`  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}${scope}`);
+    lines.push(
+      `  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}${scope}`,
+    );
   }
-  if (s.webhooks) lines.push(`  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`);
+  if (s.webhooks)
+    lines.push(
+      `  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`,
+    );
   lines.push(...statsLines(s));
   if (s.error) lines.push(`  ERROR         ${s.error}`);
   if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);

@@ -61,7 +61,8 @@ function wholeNumber(flag: string, raw: string, min: number, max: number, refuse
 /** A percentage such as 5 or 2.5 → 1e-4 percent; above 0 and at most 100. */
 function percent(flag: string, raw: string, refuse: Refuse): bigint {
   const p = parseBps(raw);
-  if (p === null || p <= 0n || p > 1_000_000n) throw refuse(`${flag} ${raw}: expected a percentage above 0 and at most 100, with up to 4 decimals, e.g. 5 or 2.5.`);
+  if (p === null || p <= 0n || p > 1_000_000n)
+    throw refuse(`${flag} ${raw}: expected a percentage above 0 and at most 100, with up to 4 decimals, e.g. 5 or 2.5.`);
   return p;
 }
 
@@ -75,7 +76,8 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     return m;
   };
   const onLoss = v['on-loss-limit'] ?? 'reducing';
-  if (onLoss !== 'reducing' && onLoss !== 'halted') throw refuse(`--on-loss-limit ${onLoss}: expected reducing (only orders that shrink a position pass) or halted (no order passes).`);
+  if (onLoss !== 'reducing' && onLoss !== 'halted')
+    throw refuse(`--on-loss-limit ${onLoss}: expected reducing (only orders that shrink a position pass) or halted (no order passes).`);
   const hooks = (v['alert-webhook'] ?? []).map((raw) => {
     let u: URL;
     try {
@@ -87,19 +89,25 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     return raw;
   });
   const state = v.state?.trim();
-  if (state === '') throw refuse('--state: name a folder for the session\'s state, e.g. --state ./session.');
+  if (state === '') throw refuse("--state: name a folder for the session's state, e.g. --state ./session.");
   const haltFile = v['halt-file']?.trim();
   if (haltFile === '') throw refuse('--halt-file: name a file, e.g. --halt-file ./HALT.');
   return {
     stateDir: state ?? null,
     haltFile: haltFile ?? null,
     controlPort: v['control-port'] === undefined ? 0 : wholeNumber('--control-port', v['control-port'], 1, 65_535, refuse),
-    maxOrdersPerMinute: v['max-orders-per-minute'] === undefined ? null : wholeNumber('--max-orders-per-minute', v['max-orders-per-minute'], 1, 1_000_000, refuse),
+    maxOrdersPerMinute:
+      v['max-orders-per-minute'] === undefined ? null : wholeNumber('--max-orders-per-minute', v['max-orders-per-minute'], 1, 1_000_000, refuse),
     priceBandPctE4: v['price-band-pct'] === undefined ? null : percent('--price-band-pct', v['price-band-pct'], refuse),
     maxDailyLoss: v['max-daily-loss'] === undefined ? null : money('--max-daily-loss', v['max-daily-loss']),
     maxDrawdownPctE4: v['max-drawdown-pct'] === undefined ? null : percent('--max-drawdown-pct', v['max-drawdown-pct'], refuse),
     onLossLimit: onLoss,
-    marginFloorPctE4: v['margin-floor-pct'] === undefined ? DEFAULT_MARGIN_FLOOR_PCT_E4 : v['margin-floor-pct'].trim() === '0' ? null : percent('--margin-floor-pct', v['margin-floor-pct'], refuse),
+    marginFloorPctE4:
+      v['margin-floor-pct'] === undefined
+        ? DEFAULT_MARGIN_FLOOR_PCT_E4
+        : v['margin-floor-pct'].trim() === '0'
+          ? null
+          : percent('--margin-floor-pct', v['margin-floor-pct'], refuse),
     maxBarAge: v['max-bar-age'] === undefined ? 2 : wholeNumber('--max-bar-age', v['max-bar-age'], 1, 1_000_000, refuse),
     alertWebhooks: hooks,
     cycleTimeoutMs: v['cycle-timeout'] === undefined ? 30_000 : wholeNumber('--cycle-timeout', v['cycle-timeout'], 0, 86_400, refuse) * 1000,

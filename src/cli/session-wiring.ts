@@ -49,7 +49,10 @@ export interface OpenedSession {
   /** Halts an earlier session persisted, for run_start; raised by session.restore(). */
   readonly persisted: RunStartEvent['restoredHalts'];
   readonly onHaltChange: (change: HaltChange) => void;
-  attach(parts: LoopParts, extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt' | 'recorder' | 'feedCounters' | 'queueDepth'>>): Session;
+  attach(
+    parts: LoopParts,
+    extra: Partial<Pick<SessionOptions, 'priceOf' | 'feedStatus' | 'latencyP99' | 'receivedAt' | 'recorder' | 'feedCounters' | 'queueDepth'>>,
+  ): Session;
   /** Starts the control endpoint when there is a state folder; prints where it listens (realtime). */
   startControl(): Promise<ControlEndpoint | null>;
   webhookStats(): WebhookStats | null;
@@ -65,12 +68,20 @@ export interface OpenedSession {
  * bus flushes, and the halt's own events belong to the next unit.
  */
 export function journalFailure(session: Session, path: string): (err: Error) => void {
-  return (err) => queueMicrotask(() => session.outOfCycle(() => {
-    const now = session.options.parts.control.now;
-    const detail = `cannot write the journal ${path}: ${err.message.slice(0, 200)}; nothing more is recorded there`;
-    session.parts.control.raise('journal', 'auto', 'halted', detail);
-    session.parts.bus.emit({ type: 'alert', kind: 'journal', message: `${detail}. Trading is halted until a restart with a journal that can be written.`, ...(now ? { at: now() } : {}) });
-  }));
+  return (err) =>
+    queueMicrotask(() =>
+      session.outOfCycle(() => {
+        const now = session.options.parts.control.now;
+        const detail = `cannot write the journal ${path}: ${err.message.slice(0, 200)}; nothing more is recorded there`;
+        session.parts.control.raise('journal', 'auto', 'halted', detail);
+        session.parts.bus.emit({
+          type: 'alert',
+          kind: 'journal',
+          message: `${detail}. Trading is halted until a restart with a journal that can be written.`,
+          ...(now ? { at: now() } : {}),
+        });
+      }),
+    );
 }
 
 /** A resumed session takes FLAG_TRADING_HALTED as it is now: raised if set, lifted if the replay held it and it is no longer set. */
@@ -104,10 +115,16 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
   const mute = (sink: EventSink): EventSink => (input.muteThrough ? new AfterSeq(sink, input.muteThrough) : sink);
-  const sinks: EventSink[] = [...input.sinks, input.counter, mute(new ConsoleLines((line) => input.io.stderr(line), input.mode === 'realtime' ? () => clock.now() : null))];
+  const sinks: EventSink[] = [
+    ...input.sinks,
+    input.counter,
+    mute(new ConsoleLines((line) => input.io.stderr(line), input.mode === 'realtime' ? () => clock.now() : null)),
+  ];
   if (webhooks) sinks.push(mute(webhooks));
   // Metrics, health and the dashboard are served by the control endpoint: only where there is one.
-  const observers = stateDir ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null }) : null;
+  const observers = stateDir
+    ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null })
+    : null;
   if (observers) sinks.push(...observers.sinks);
   const bus = new EventBus(sinks);
   let session: Session | null = null;
@@ -124,19 +141,33 @@ export function openSession(input: OpenSessionInput): OpenedSession {
     await webhooks?.close();
   };
   return {
-    bus, stateDir, haltFile,
+    bus,
+    stateDir,
+    haltFile,
     persisted: persisted.map(({ reason, source, severity, detail }) => ({ reason, source, severity, detail })),
     onHaltChange: (change) => session?.onHaltChange(change),
     attach(parts, extra) {
       session = new Session({
-        runId: input.runId, mode: input.mode, symbols: input.opts.symbols, parts, counter: input.counter, clock,
-        stateDir, haltFile, ...extra,
+        runId: input.runId,
+        mode: input.mode,
+        symbols: input.opts.symbols,
+        parts,
+        counter: input.counter,
+        clock,
+        stateDir,
+        haltFile,
+        ...extra,
       });
       // Realtime beats every minute on a terminal by default; a given --heartbeat beats anywhere, in either mode.
       const every = input.opts.heartbeatMs ?? (input.mode === 'realtime' && input.io.stderrTTY ? 60_000 : 0);
       if (every > 0) {
         const s = session;
-        heartbeat = new Heartbeat(clock, every, () => s.status(), (line) => input.io.stderr(line));
+        heartbeat = new Heartbeat(
+          clock,
+          every,
+          () => s.status(),
+          (line) => input.io.stderr(line),
+        );
         heartbeat.start();
       }
       return session;
@@ -149,7 +180,9 @@ export function openSession(input: OpenSessionInput): OpenedSession {
       } catch (err) {
         await finish();
         stateDir.release();
-        throw new UsageError(`--control-port ${input.opts.controlPort}: cannot listen on 127.0.0.1 (${(err as Error).message}). Choose another port, or leave --control-port out for any free one.`);
+        throw new UsageError(
+          `--control-port ${input.opts.controlPort}: cannot listen on 127.0.0.1 (${(err as Error).message}). Choose another port, or leave --control-port out for any free one.`,
+        );
       }
       return endpoint;
     },

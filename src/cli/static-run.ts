@@ -42,7 +42,6 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import { ProgressBar } from '../report/progress.ts';
 import { systemClock } from '../telemetry/clock.ts';
 
-
 /** A stop signal, thrown between two chunks of the replay: the summary is still written. */
 class RunStopped extends Error {
   readonly signal: string;
@@ -83,9 +82,14 @@ function checkDataDir(opts: RunOptions): void {
   try {
     isDir = statSync(opts.dataDir).isDirectory();
   } catch {
-    throw new UsageError(`--data ${opts.dataDir}: no such folder. Name the folder that holds ${fromData.map((s) => `${s}.csv`).join(', ')} (relative paths start from ${process.cwd()}).`);
+    throw new UsageError(
+      `--data ${opts.dataDir}: no such folder. Name the folder that holds ${fromData.map((s) => `${s}.csv`).join(', ')} (relative paths start from ${process.cwd()}).`,
+    );
   }
-  if (!isDir) throw new UsageError(`--data ${opts.dataDir} is a file, not a folder: --data names a folder of <SYMBOL>.csv files. For one file, use --file ${fromData[0]}=${opts.dataDir}.`);
+  if (!isDir)
+    throw new UsageError(
+      `--data ${opts.dataDir} is a file, not a folder: --data names a folder of <SYMBOL>.csv files. For one file, use --file ${fromData[0]}=${opts.dataDir}.`,
+    );
 }
 
 /** What a program driving a run (backtest()) adds: sinks that see every event as the run makes it. */
@@ -93,7 +97,14 @@ export interface StaticRunExtras {
   readonly sinks?: readonly EventSink[];
 }
 
-export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strategy, strategyHash: string | null, io: CliIo, extras: StaticRunExtras = {}): Promise<StaticRunResult> {
+export async function runStatic(
+  opts: RunOptions,
+  flags: Flags,
+  strategy: Strategy,
+  strategyHash: string | null,
+  io: CliIo,
+  extras: StaticRunExtras = {},
+): Promise<StaticRunResult> {
   checkDataDir(opts);
   const inputs: InputFile[] = [];
   for (const symbol of opts.symbols) {
@@ -101,7 +112,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       let sha256: string;
       try {
         const st = statSync(path);
-        if (st.isDirectory()) throw new UsageError(`${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`);
+        if (st.isDirectory())
+          throw new UsageError(
+            `${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`,
+          );
         // Hashed before anything reads it: a FIFO or /dev/zero would hang the hash without a word.
         const kind = notRegularFile(st);
         if (kind !== null) throw new UsageError(`--file ${symbol}=${path}: ${kind}, not a regular file. Name a CSV file.`);
@@ -110,20 +124,41 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
         if (err instanceof UsageError) throw err;
         // The advice depends on where the path came from: --data's <SYMBOL>.csv, or the user's own --file.
         const fromData = path === join(opts.dataDir, `${symbol}.csv`);
-        throw new UsageError(fromData
-          ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`
-          : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`);
+        throw new UsageError(
+          fromData
+            ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`
+            : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`,
+        );
       }
       inputs.push({ symbol, file: basename(path), sha256 });
     }
   }
   const lotSizes = lotSizesOf(opts);
   const ownId = runIdOf({
-    v: 1, source: 'csv', symbols: opts.symbols, interval: opts.interval, minutes: opts.minutes, from: opts.from, ...(opts.to !== null ? { to: opts.to } : {}),
-    tz: opts.tz, barLabel: opts.barLabel, onBadRow: opts.onBadRow, strategy: strategy.name, strategyHash, params: opts.params,
-    cash: opts.cashText, fee: String(opts.feeBpsE4), slip: String(opts.slippageBpsE4),
-    maxPos: String(opts.maxPositionNotional), maxGross: String(opts.maxGrossExposure), lotSizes, inputs, halted: flags.tradingHalted,
-    ...csvReadingKey(opts), ...limitsKey(opts), ...(opts.events === 'all' ? {} : { events: opts.events }),
+    v: 1,
+    source: 'csv',
+    symbols: opts.symbols,
+    interval: opts.interval,
+    minutes: opts.minutes,
+    from: opts.from,
+    ...(opts.to !== null ? { to: opts.to } : {}),
+    tz: opts.tz,
+    barLabel: opts.barLabel,
+    onBadRow: opts.onBadRow,
+    strategy: strategy.name,
+    strategyHash,
+    params: opts.params,
+    cash: opts.cashText,
+    fee: String(opts.feeBpsE4),
+    slip: String(opts.slippageBpsE4),
+    maxPos: String(opts.maxPositionNotional),
+    maxGross: String(opts.maxGrossExposure),
+    lotSizes,
+    inputs,
+    halted: flags.tradingHalted,
+    ...csvReadingKey(opts),
+    ...limitsKey(opts),
+    ...(opts.events === 'all' ? {} : { events: opts.events }),
   });
   const stateDir = openStateDir(opts.stateDir);
   // With a state folder the run is journaled; a journal that already holds this run is resumed.
@@ -155,7 +190,16 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
     // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
     log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
     statistics = new RunStatistics(outDir);
-    opened = openSession({ opts, runId, mode: 'static', stateDir, counter, io, sinks: [log, statistics, ...(journaled ? [journaled.sink] : []), ...(hours ? [hours] : []), ...(extras.sinks ?? [])], muteThrough: afterSeq });
+    opened = openSession({
+      opts,
+      runId,
+      mode: 'static',
+      stateDir,
+      counter,
+      io,
+      sinks: [log, statistics, ...(journaled ? [journaled.sink] : []), ...(hours ? [hours] : []), ...(extras.sinks ?? [])],
+      muteThrough: afterSeq,
+    });
   } catch (err) {
     await writer?.close().catch(() => {});
     output?.abandon(true);
@@ -185,21 +229,30 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   let begun: Begun;
   try {
     begun = beginOrResume({
-    journaled, parts, session, flags, mode: 'static', runId, meaning, startedAt: null, argv: opts.argv, stderr: io.stderr,
-    mark: (seq, marker) => writer.write(seq, marker),
-    fresh: () => {
-      const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
-      bus.emit(runStart);
-      session.restore();
-      raiseFlagHalt(parts.control, flags);
-      bus.endCycle();
-      return runStart;
-    },
-    replay: {
-      onCycle: (bar) => (barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1),
-      onRecorded: (e) => e.event.type === 'skip' && skipReasons.add(e.event),
-    },
-  });
+      journaled,
+      parts,
+      session,
+      flags,
+      mode: 'static',
+      runId,
+      meaning,
+      startedAt: null,
+      argv: opts.argv,
+      stderr: io.stderr,
+      mark: (seq, marker) => writer.write(seq, marker),
+      fresh: () => {
+        const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
+        bus.emit(runStart);
+        session.restore();
+        raiseFlagHalt(parts.control, flags);
+        bus.endCycle();
+        return runStart;
+      },
+      replay: {
+        onCycle: (bar) => (barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1),
+        onRecorded: (e) => e.event.type === 'skip' && skipReasons.add(e.event),
+      },
+    });
   } catch (err) {
     await abandonStart(); // a journal that cannot be written or replayed
     throw err;
@@ -216,69 +269,87 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   }
 
   // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.
-  const watchdog = opts.cycleTimeoutMs > 0
-    ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: null, logPath: join(outDir, 'events.ndjson') })
-    : null;
+  const watchdog =
+    opts.cycleTimeoutMs > 0
+      ? new CycleWatchdog({ timeoutMs: opts.cycleTimeoutMs, strategy: strategy.name, symbols: opts.symbols, log: null, logPath: join(outDir, 'events.ndjson') })
+      : null;
   let error: string | undefined;
   let sinceCommit = 0;
   const source = new CsvBarSource({
-    symbols: opts.symbols, files: opts.files, interval: opts.interval,
+    symbols: opts.symbols,
+    files: opts.files,
+    interval: opts.interval,
     zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
     labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
-    onBadRow: opts.onBadRow, from: opts.from, windowMs: opts.minutes === null ? null : opts.minutes * 60_000, until: opts.to,
-    dateOrder: opts.dateFormat, maxSkipRatio: opts.maxSkipRatio,
+    onBadRow: opts.onBadRow,
+    from: opts.from,
+    windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
+    until: opts.to,
+    dateOrder: opts.dateFormat,
+    maxSkipRatio: opts.maxSkipRatio,
     // Stop signals, the halt file and operator commands get a turn at least every 50 ms.
     turns: { everyMs: 50, monotonic: systemClock.monotonic },
   });
-  const progress = io.stderrTTY ? new ProgressBar([...opts.files.values()].flat(), {
-    rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0), bars: () => counter.of('bar'),
-  }, io.stderr, systemClock) : null;
+  const progress = io.stderrTTY
+    ? new ProgressBar(
+        [...opts.files.values()].flat(),
+        {
+          rows: () => source.cursors.reduce((a, c) => a + c.tally.rows, 0),
+          bars: () => counter.of('bar'),
+        },
+        io.stderr,
+        systemClock,
+      )
+    : null;
   // Ctrl-C stops the replay after the chunk in hand: the summary covers what was decided (status incomplete).
   const signals = listenForStop(io, { unwritten: () => `summary.json and run_end (events.ndjson ends at what its writer thread had received)` });
   let stoppedBy: string | null = null;
   try {
     await source.open();
-    await source.run({
-      warmup: (bar) => {
-        if (drop.warmups) return;
-        warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
-        journaled?.sink.noteWarmup(bar);
-        engine.warmup(bar);
+    await source.run(
+      {
+        warmup: (bar) => {
+          if (drop.warmups) return;
+          warmupBars[bar.symbol] = (warmupBars[bar.symbol] ?? 0) + 1;
+          journaled?.sink.noteWarmup(bar);
+          engine.warmup(bar);
+        },
+        bar: (bar, file, line) => {
+          if (drop.bars > 0) {
+            drop.bars--;
+            return;
+          }
+          session.applyPending();
+          if (journaled && file !== undefined) journaled.sink.noteBar({ file, ...(line !== undefined ? { line } : {}) });
+          barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
+          watchdog?.begin(bar.symbol, bar.openTime);
+          engine.cycle(bar);
+          watchdog?.end();
+          bus.endCycle();
+          // The journal commits every so many cycles as well as between chunks: a crash loses few.
+          if (journaled && ++sinceCommit >= COMMIT_EVERY_CYCLES) {
+            sinceCommit = 0;
+            bus.flush();
+          }
+        },
+        skip: (event) => {
+          if (drop.skips > 0) {
+            drop.skips--;
+            return;
+          }
+          skipReasons.add(event);
+          engine.skip(event);
+          bus.endCycle();
+        },
       },
-      bar: (bar, file, line) => {
-        if (drop.bars > 0) {
-          drop.bars--;
-          return;
-        }
-        session.applyPending();
-        if (journaled && file !== undefined) journaled.sink.noteBar({ file, ...(line !== undefined ? { line } : {}) });
-        barsBySymbol[bar.symbol] = (barsBySymbol[bar.symbol] ?? 0) + 1;
-        watchdog?.begin(bar.symbol, bar.openTime);
-        engine.cycle(bar);
-        watchdog?.end();
-        bus.endCycle();
-        // The journal commits every so many cycles as well as between chunks: a crash loses few.
-        if (journaled && ++sinceCommit >= COMMIT_EVERY_CYCLES) {
-          sinceCommit = 0;
-          bus.flush();
-        }
+      () => {
+        progress?.update();
+        bus.flush();
+        // trades.csv or equity.csv that cannot be written ends the run as the event log would.
+        if (statistics.failed) throw statistics.failed;
+        if (signals.signal !== null) throw new RunStopped(signals.signal);
       },
-      skip: (event) => {
-        if (drop.skips > 0) {
-          drop.skips--;
-          return;
-        }
-        skipReasons.add(event);
-        engine.skip(event);
-        bus.endCycle();
-      },
-    }, () => {
-      progress?.update();
-      bus.flush();
-      // trades.csv or equity.csv that cannot be written ends the run as the event log would.
-      if (statistics.failed) throw statistics.failed;
-      if (signals.signal !== null) throw new RunStopped(signals.signal);
-    });
+    );
   } catch (err) {
     if (err instanceof RunStopped) stoppedBy = err.signal;
     else if (!(err instanceof DataError) && !(err instanceof StrategyRuntimeError) && !(err instanceof EventLogError)) {
@@ -286,8 +357,7 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
       await opened.close();
       output.abandon();
       throw err;
-    }
-    else error = err.message;
+    } else error = err.message;
   }
   progress?.finish();
   log.keepFailures();
@@ -299,17 +369,28 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   engine.finish();
   const stats = await statistics.finish(broker);
   if (error === undefined && statistics.failed) error = statistics.failed.message;
-  const summaryOf = (e: string | undefined) => buildSummary({
-    runId, symbols: opts.symbols, broker, engine, counter, barsBySymbol, warmupBars, control: parts.control, warmup: strategy.warmup, webhooks: opened.webhookStats(), stats,
-    ...(e === undefined ? {} : { error: e }),
-    ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
-  });
+  const summaryOf = (e: string | undefined) =>
+    buildSummary({
+      runId,
+      symbols: opts.symbols,
+      broker,
+      engine,
+      counter,
+      barsBySymbol,
+      warmupBars,
+      control: parts.control,
+      warmup: strategy.warmup,
+      webhooks: opened.webhookStats(),
+      stats,
+      ...(e === undefined ? {} : { error: e }),
+      ...(stoppedBy === null ? {} : { incomplete: `stopped by ${stoppedBy} after ${counter.of('bar')} bars: the rest of the input was not read` }),
+    });
   let summary = summaryOf(error);
   bus.emit({ type: 'run_end', summary });
   if (journaled) endJournal(journaled, segment, summary.status, summary, io.stderr);
   await opened.close();
   // The log may fail only as it closes (its last writes): the run is then an error too.
-  if (error === undefined && log.failed) summary = summaryOf(error = log.failed.message);
+  if (error === undefined && log.failed) summary = summaryOf((error = log.failed.message));
   try {
     output.writeSummary(JSON.stringify(summary, null, 2) + '\n');
   } catch (err) {
@@ -323,7 +404,10 @@ export async function runStatic(opts: RunOptions, flags: Flags, strategy: Strate
   const bundled = opts.symbols.some((s) => (opts.files.get(s) ?? []).some((f) => resolve(f).startsWith(BUNDLED_SAMPLE)));
   const hint = hours?.hint() ?? null;
   if (hint !== null && !opts.quiet) io.stdout(hint);
-  if (bundled && !opts.quiet) io.stdout(`  note          ${relative(process.cwd(), BUNDLED_SAMPLE) || 'data/sample'} is synthetic (made by scripts/generate-sample.ts) for trying tradeloop: its results say nothing about a market. Real minutes: --data DIR or --file SYMBOL=PATH.\n`);
+  if (bundled && !opts.quiet)
+    io.stdout(
+      `  note          ${relative(process.cwd(), BUNDLED_SAMPLE) || 'data/sample'} is synthetic (made by scripts/generate-sample.ts) for trying tradeloop: its results say nothing about a market. Real minutes: --data DIR or --file SYMBOL=PATH.\n`,
+    );
   signals.dispose();
   // A clean stop by signal exits 0, as in realtime: status "incomplete" says the input was not all read.
   return { exitCode: error !== undefined ? 1 : 0, outDir, runId };

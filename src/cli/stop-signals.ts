@@ -40,7 +40,9 @@ export function listenForStop(io: CliIo, options: StopSignalOptions): StopSignal
     while (times.length > 0 && t - times[0]! > FORCE_WINDOW_MS) times.shift();
     if (first === null) {
       first = signal;
-      io.stderr(`tradeloop: ${signal}: stopping cleanly (the queue is drained, run_end and summary.json are written). Send it three times within a second to exit at once.\n`);
+      io.stderr(
+        `tradeloop: ${signal}: stopping cleanly (the queue is drained, run_end and summary.json are written). Send it three times within a second to exit at once.\n`,
+      );
       resolve(signal);
       return;
     }

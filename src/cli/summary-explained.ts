@@ -27,21 +27,46 @@ export interface ExplainInput {
   readonly barsBySymbol: Readonly<Record<string, number>>;
 }
 
-export type Explained = Pick<RunSummary,
-  'rejectsByReason' | 'skipsByReason' | 'cancelsByReason' | 'rejectDetails' | 'alertsByKind' | 'halts' | 'openPositions' | 'restingOrders' | 'grossExposure' | 'noOrderCause'>;
+export type Explained = Pick<
+  RunSummary,
+  | 'rejectsByReason'
+  | 'skipsByReason'
+  | 'cancelsByReason'
+  | 'rejectDetails'
+  | 'alertsByKind'
+  | 'halts'
+  | 'openPositions'
+  | 'restingOrders'
+  | 'grossExposure'
+  | 'noOrderCause'
+>;
 
 export function explain(input: ExplainInput): Explained {
   const { broker, engine, counter, control, symbols } = input;
   const bars = counter.of('bar');
   let gross = 0n;
-  const openPositions = symbols.filter((s) => broker.position(s) !== 0).map((s) => {
-    const mv = broker.marketValue(s);
-    gross += mv < 0n ? -mv : mv;
-    return { symbol: s, qty: formatLots(broker.position(s), broker.instrument(s)), lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)) };
-  });
-  const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => ({
-    orderId: o.orderId, symbol: s, side: o.side, qty: formatLots(o.qty, broker.instrument(s)), limitPrice: formatPrice(o.limitPrice!),
-  })));
+  const openPositions = symbols
+    .filter((s) => broker.position(s) !== 0)
+    .map((s) => {
+      const mv = broker.marketValue(s);
+      gross += mv < 0n ? -mv : mv;
+      return {
+        symbol: s,
+        qty: formatLots(broker.position(s), broker.instrument(s)),
+        lastPrice: formatPrice(broker.lastMark(s)),
+        marketValue: formatMoney(mv),
+        unrealizedPnl: formatMoney(mv - broker.basis(s)),
+      };
+    });
+  const restingOrders = symbols.flatMap((s) =>
+    broker.restingOrders(s).map((o) => ({
+      orderId: o.orderId,
+      symbol: s,
+      side: o.side,
+      qty: formatLots(o.qty, broker.instrument(s)),
+      limitPrice: formatPrice(o.limitPrice!),
+    })),
+  );
   const notActive = engine.haltedBars + engine.reducingBars;
   const timeNotActiveMs = control?.timeNotActiveMs() ?? null;
   const cause = counter.of('order') === 0 ? noOrderCause(input, bars) : null;
@@ -78,7 +103,10 @@ export function verdictOf(s: Pick<RunSummary, 'status' | 'error' | 'incomplete' 
   // A run the market carried past its limits is never plain ok, however little it was halted.
   const passed = h.limitsPassedByMarket;
   if (passed) {
-    return { status: 'breached', verdict: `breached: ${passed.first}${passed.count > 1 ? ` (and ${passed.count - 1} more time(s): see the limit_breach alerts)` : ''}` };
+    return {
+      status: 'breached',
+      verdict: `breached: ${passed.first}${passed.count > 1 ? ` (and ${passed.count - 1} more time(s): see the limit_breach alerts)` : ''}`,
+    };
   }
   const share = s.bars === 0 ? 0 : (h.haltedBars + h.reducingBars) / s.bars;
   if (share < MOSTLY) {
@@ -111,6 +139,7 @@ function noOrderCause(input: ExplainInput, bars: number): string {
     return `the strategy's entry size was below one lot ${sub.count} time(s): e.g. ${formatMoney(sub.money)} at ${sub.symbol} ${formatPrice(sub.price)} is less than one lot of ${sub.lotStep}; raise --cash or the sizing parameter, or set a finer --lot ${sub.symbol}=0.001`;
   }
   // A strategy that threw asked for nothing on those bars because it failed, not because it chose to hold.
-  if (engine.strategyErrors > 0) return `the strategy threw ${engine.strategyErrors} time(s) and asked for no order on the other bars: see halts.strategyErrors and the strategy_error alert`;
+  if (engine.strategyErrors > 0)
+    return `the strategy threw ${engine.strategyErrors} time(s) and asked for no order on the other bars: see halts.strategyErrors and the strategy_error alert`;
   return `the strategy never asked for an order: all ${counter.of('decision')} decisions were hold`;
 }

@@ -14,7 +14,8 @@ import { replayJournal } from './journal-replay.ts';
 import { UsageError } from './usage-error.ts';
 import { EXIT } from './exit-codes.ts';
 
-export const VERIFY_USAGE = 'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject against the journal.\n';
+export const VERIFY_USAGE =
+  'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject against the journal.\n';
 
 /** The events a replay regenerates and that must match; the rest (feed, latency, alerts) is the world's, re-emitted as recorded. */
 const CHECKED = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
@@ -68,7 +69,9 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
       const got = fieldsOf(replayed);
       const field = firstDifference(want, got);
       if (field !== null) {
-        io.stderr(`tradeloop verify: DIVERGED at ${where}: ${event.type}.${field} journaled ${JSON.stringify(want[field])}, replayed ${JSON.stringify(got[field])}.\n`);
+        io.stderr(
+          `tradeloop verify: DIVERGED at ${where}: ${event.type}.${field} journaled ${JSON.stringify(want[field])}, replayed ${JSON.stringify(got[field])}.\n`,
+        );
         return EXIT.failed;
       }
     }
@@ -78,22 +81,31 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
       if (cycleAt.has(seq)) continue;
       const before = [...cycleAt.keys()].filter((s) => s < seq).pop();
       const where = before === undefined ? 'the start' : `${cycleAt.get(before)!}, after seq ${before}`;
-      io.stderr(`tradeloop verify: DIVERGED at seq ${seq} (${where}): the replay made a ${event.type}${'symbol' in event ? ` (${String(event.symbol)})` : ''}, the journal has nothing there: a row is missing from the journal.\n`);
+      io.stderr(
+        `tradeloop verify: DIVERGED at seq ${seq} (${where}): the replay made a ${event.type}${'symbol' in event ? ` (${String(event.symbol)})` : ''}, the journal has nothing there: a row is missing from the journal.\n`,
+      );
       return EXIT.failed;
     }
     const last = r.journal.lastSeq();
     if (r.result.lastSeq !== last || r.emitted.size !== journaled) {
-      io.stderr(`tradeloop verify: DIVERGED at the end: the replay emitted ${r.emitted.size} events up to seq ${r.result.lastSeq}, the journal holds ${journaled} up to seq ${last}.\n`);
+      io.stderr(
+        `tradeloop verify: DIVERGED at the end: the replay emitted ${r.emitted.size} events up to seq ${r.result.lastSeq}, the journal holds ${journaled} up to seq ${last}.\n`,
+      );
       return EXIT.failed;
     }
-    io.stdout(`tradeloop verify: ${r.run.runId} verified: ${r.result.cycles} cycles, ${checked} decisions, orders, fills, cancels, rejects and halts, every one as journaled.\n`);
+    io.stdout(
+      `tradeloop verify: ${r.run.runId} verified: ${r.result.cycles} cycles, ${checked} decisions, orders, fills, cancels, rejects and halts, every one as journaled.\n`,
+    );
     return EXIT.ok;
   } finally {
     r.journal.close();
   }
 }
 
-function parseFlagsWithPositionals(argv: readonly string[], refuse: (m: string) => UsageError): { values: { state?: string; help?: boolean }; positionals: string[] } {
+function parseFlagsWithPositionals(
+  argv: readonly string[],
+  refuse: (m: string) => UsageError,
+): { values: { state?: string; help?: boolean }; positionals: string[] } {
   const parsed = parseFlags(argv, { state: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, refuse, true);
   return { values: parsed.values, positionals: parsed.positionals };
 }

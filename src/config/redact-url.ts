@@ -42,8 +42,11 @@ function split(url: string): Parts {
   const authority = pathAt >= 0 ? afterScheme.slice(0, pathAt) : afterScheme;
   const at = authority.lastIndexOf('@');
   return {
-    scheme, userinfo: at >= 0 ? authority.slice(0, at) : null,
-    rest: at >= 0 ? afterScheme.slice(at + 1) : afterScheme, query, fragment,
+    scheme,
+    userinfo: at >= 0 ? authority.slice(0, at) : null,
+    rest: at >= 0 ? afterScheme.slice(at + 1) : afterScheme,
+    query,
+    fragment,
   };
 }
 
@@ -52,11 +55,16 @@ export function redactUrl(url: string): string {
   const p = split(url);
   let out = `${p.scheme}${p.userinfo !== null ? `${HIDDEN}@` : ''}${p.rest}`;
   if (p.query !== null) {
-    out += '?' + p.query.split('&').map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair === '' ? '' : HIDDEN;
-      return PLAIN_PARAMS.has(decode(pair.slice(0, eq))) ? pair : `${pair.slice(0, eq)}=${HIDDEN}`;
-    }).join('&');
+    out +=
+      '?' +
+      p.query
+        .split('&')
+        .map((pair) => {
+          const eq = pair.indexOf('=');
+          if (eq < 0) return pair === '' ? '' : HIDDEN;
+          return PLAIN_PARAMS.has(decode(pair.slice(0, eq))) ? pair : `${pair.slice(0, eq)}=${HIDDEN}`;
+        })
+        .join('&');
   }
   if (p.fragment !== null) out += `#${HIDDEN}`;
   return out;

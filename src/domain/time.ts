@@ -41,8 +41,12 @@ export class ZoneOffsets {
     this.format = new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      year: 'numeric', month: 'numeric', day: 'numeric',
-      hour: 'numeric', minute: 'numeric', second: 'numeric',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
   }
 
@@ -119,7 +123,7 @@ export function parseTimestamp(text: string, zone: ZoneOffsets | null, order: Da
   if (n === 0) return NaN;
   const c0 = text.charCodeAt(0);
   const c4 = n >= 5 ? text.charCodeAt(4) : 0;
-  if (c4 === 45 /* - */ || ((c4 === 47 /* / */ || c4 === 46 /* . */) && n >= 10 && text.charCodeAt(7) === c4)) return parseIso(text, zone);
+  if (c4 === 45 /* - */ || ((c4 === 47 /* / */ || c4 === 46) /* . */ && n >= 10 && text.charCodeAt(7) === c4)) return parseIso(text, zone);
   const c1 = n >= 2 ? text.charCodeAt(1) : 0;
   const c2 = n >= 3 ? text.charCodeAt(2) : 0;
   if (isDateSeparator(c1) || isDateSeparator(c2)) {

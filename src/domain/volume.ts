@@ -11,10 +11,16 @@ function isDecimalText(text: string, start: number, end: number): boolean {
   while (end > i && text.charCodeAt(end - 1) === 32) end--;
   if (i < end && (text.charCodeAt(i) === 43 || text.charCodeAt(i) === 45)) i++;
   let digits = 0;
-  while (i < end && isDigit(text.charCodeAt(i))) { i++; digits++; }
+  while (i < end && isDigit(text.charCodeAt(i))) {
+    i++;
+    digits++;
+  }
   if (i < end && text.charCodeAt(i) === 46) {
     i++;
-    while (i < end && isDigit(text.charCodeAt(i))) { i++; digits++; }
+    while (i < end && isDigit(text.charCodeAt(i))) {
+      i++;
+      digits++;
+    }
   }
   if (digits === 0) return false;
   if (i < end && (text.charCodeAt(i) === 101 || text.charCodeAt(i) === 69)) {

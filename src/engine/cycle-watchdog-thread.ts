@@ -38,7 +38,9 @@ function stubSummary(why: string, kept: string): string {
   const dir = dirname(options.logPath);
   const reserved = join(dir, '.summary.json.reserved');
   const summary = {
-    status: 'error', verdict: `error: cycle watchdog: ${why}`, error: `cycle watchdog: ${why}`,
+    status: 'error',
+    verdict: `error: cycle watchdog: ${why}`,
+    error: `cycle watchdog: ${why}`,
     stub: `written by the cycle watchdog as it ended the process (exit status 140): ${kept}; trades.csv and equity.csv stop short or are empty, and no figure was computed`,
   };
   try {

@@ -43,7 +43,9 @@ export class CycleWatchdog {
   private readonly worker: Worker;
 
   constructor(options: WatchdogOptions) {
-    options.symbols.forEach((s, i) => this.index.set(s, i));
+    options.symbols.forEach((s, i) => {
+      this.index.set(s, i);
+    });
     this.worker = new Worker(siblingModule('cycle-watchdog-thread', import.meta.url), {
       workerData: { ...options, control: this.control.buffer },
     });

@@ -107,10 +107,21 @@ export class Engine {
   /** The gate's second look at a resting limit about to fill; bound once, not built every bar. */
   private readonly admitResting = (order: Order, price: number) => {
     const { gate, broker } = this.options;
-    return gate.check({
-      symbol: order.symbol, side: order.side, orderType: 'limit', qty: order.qty, limitPrice: order.limitPrice, refPrice: price,
-      inst: broker.instrument(order.symbol), at: order.createdAt, sentBy: 'strategy', phase: 'fill',
-    }, broker);
+    return gate.check(
+      {
+        symbol: order.symbol,
+        side: order.side,
+        orderType: 'limit',
+        qty: order.qty,
+        limitPrice: order.limitPrice,
+        refPrice: price,
+        inst: broker.instrument(order.symbol),
+        at: order.createdAt,
+        sentBy: 'strategy',
+        phase: 'fill',
+      },
+      broker,
+    );
   };
 
   /** A history-only bar: no event, no decision. */
@@ -140,17 +151,27 @@ export class Engine {
     }
     this.lastBar.set(symbol, openTime);
     bus.emit({
-      type: 'bar', symbol, interval: bar.interval, openTime,
-      open: bar.open, high: bar.high, low: bar.low, close,
-      volume: bar.volume, source: bar.source,
+      type: 'bar',
+      symbol,
+      interval: bar.interval,
+      openTime,
+      open: bar.open,
+      high: bar.high,
+      low: bar.low,
+      close,
+      volume: bar.volume,
+      source: bar.source,
     });
-    if (loss !== null && loss.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
+    if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
     for (const outcome of broker.matchResting(bar, this.admitResting)) {
       if ('fill' in outcome) this.emitFill(outcome.fill, openTime, inst);
       else {
         bus.emit({
-          type: 'cancel', orderId: outcome.cancelled.orderId, symbol, openTime,
+          type: 'cancel',
+          orderId: outcome.cancelled.orderId,
+          symbol,
+          openTime,
           reason: cancelReasonOf(outcome.refusal.reason),
           detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
         });
@@ -185,10 +206,14 @@ export class Engine {
       net += intent.side === 'sell' ? -q : intent.side === 'buy' ? q : 0;
     }
     bus.emit({
-      type: 'decision', symbol, openTime,
+      type: 'decision',
+      symbol,
+      openTime,
       action: intents.length === 0 || net === 0 ? 'hold' : net > 0 ? 'buy' : 'sell',
-      qty: formatLots(Math.abs(net), inst), intents: intents.length,
-      position: position === 0 ? '0' : formatLots(position, inst), equity,
+      qty: formatLots(Math.abs(net), inst),
+      intents: intents.length,
+      position: position === 0 ? '0' : formatLots(position, inst),
+      equity,
     });
     for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
@@ -221,7 +246,12 @@ export class Engine {
     const { broker, bus, control } = this.options;
     const f = market.check(symbol, broker, broker.equity());
     for (const text of f.passed) {
-      bus.emit({ type: 'alert', kind: 'limit_breach', message: `${text}: no new order may grow it; reduce it (tradeloop flatten --symbols ${symbol})`, ...this.atNow() });
+      bus.emit({
+        type: 'alert',
+        kind: 'limit_breach',
+        message: `${text}: no new order may grow it; reduce it (tradeloop flatten --symbols ${symbol})`,
+        ...this.atNow(),
+      });
     }
     if (f.margin === 'breached') control.raise('margin', 'auto', 'reducing', f.marginDetail);
     else if (f.margin === 'recovered') control.lift('margin', 'auto');
@@ -232,7 +262,12 @@ export class Engine {
     for (const breach of loss.breaches(broker.equity())) {
       if (control.trading.has(breach.reason)) continue;
       if (control.raise(breach.reason, 'auto', lossSeverity, breach.detail)) {
-        bus.emit({ type: 'alert', kind: 'loss_limit', message: `${breach.reason}: ${breach.detail}. ${breach.reason === 'drawdown' ? 'Latched until tradeloop resume --halt drawdown' : 'Lifts at the next trading day'}`, ...this.atNow() });
+        bus.emit({
+          type: 'alert',
+          kind: 'loss_limit',
+          message: `${breach.reason}: ${breach.detail}. ${breach.reason === 'drawdown' ? 'Latched until tradeloop resume --halt drawdown' : 'Lifts at the next trading day'}`,
+          ...this.atNow(),
+        });
       }
     }
   }
@@ -242,7 +277,17 @@ export class Engine {
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
       if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol, openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
-      else bus.emit({ type: 'reject', symbol, openTime, reason: 'invalid_order', orderId: intent.orderId, side: 'buy', qty: '0', detail: `cancel: no resting ${symbol} order ${JSON.stringify(intent.orderId.slice(0, 80))}` });
+      else
+        bus.emit({
+          type: 'reject',
+          symbol,
+          openTime,
+          reason: 'invalid_order',
+          orderId: intent.orderId,
+          side: 'buy',
+          qty: '0',
+          detail: `cancel: no resting ${symbol} order ${JSON.stringify(intent.orderId.slice(0, 80))}`,
+        });
       return;
     }
     this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst);
@@ -255,8 +300,14 @@ export class Engine {
     const qtyText = Number.isSafeInteger(qty) ? formatLots(qty as number, inst) : Number.isFinite(qty) ? String(qty) : '0';
     if ((side !== 'buy' && side !== 'sell') || (orderType !== 'market' && orderType !== 'limit')) {
       bus.emit({
-        type: 'reject', symbol, openTime, reason: 'invalid_order', orderId, side: side === 'sell' ? 'sell' : 'buy',
-        qty: qtyText, detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
+        type: 'reject',
+        symbol,
+        openTime,
+        reason: 'invalid_order',
+        orderId,
+        side: side === 'sell' ? 'sell' : 'buy',
+        qty: qtyText,
+        detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
       });
       return;
     }
@@ -281,9 +332,17 @@ export class Engine {
 
   private emitFill(fill: Fill, openTime: number, inst: Instrument, priced?: FlattenPrice): void {
     this.options.bus.emit({
-      type: 'fill', orderId: fill.orderId, symbol: fill.symbol, openTime, side: fill.side, qty: formatLots(fill.qty, inst),
-      price: formatPrice(fill.price), fee: formatMoney(fill.fee), realizedPnl: formatMoney(fill.realized),
-      cash: formatMoney(fill.cashAfter), position: formatLots(fill.positionAfter, inst),
+      type: 'fill',
+      orderId: fill.orderId,
+      symbol: fill.symbol,
+      openTime,
+      side: fill.side,
+      qty: formatLots(fill.qty, inst),
+      price: formatPrice(fill.price),
+      fee: formatMoney(fill.fee),
+      realizedPnl: formatMoney(fill.realized),
+      cash: formatMoney(fill.cashAfter),
+      position: formatLots(fill.positionAfter, inst),
       ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
   }
@@ -319,7 +378,18 @@ export class Engine {
       const qty = Math.abs(pos);
       const orderId = `${symbol}-${openTime}-op${op}`;
       const refPrice = broker.marketPrice(side, priced.price);
-      const req: GateRequest = { symbol, side, orderType: 'market', qty, limitPrice: undefined, refPrice, inst, at: openTime, sentBy: 'operator', phase: 'new' };
+      const req: GateRequest = {
+        symbol,
+        side,
+        orderType: 'market',
+        qty,
+        limitPrice: undefined,
+        refPrice,
+        inst,
+        at: openTime,
+        sentBy: 'operator',
+        phase: 'new',
+      };
       const qtyText = formatLots(qty, inst);
       const refusal = gate.check(req, broker);
       if (refusal) {

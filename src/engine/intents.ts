@@ -13,9 +13,11 @@ export const NO_INTENTS: readonly IntentRecord[] = [];
 export function readIntents(returned: unknown): readonly IntentRecord[] {
   if (returned === undefined || returned === null) return NO_INTENTS;
   if (!Array.isArray(returned)) {
-    throw new TypeError(typeof (returned as { then?: unknown }).then === 'function'
-      ? 'onBar must be synchronous: it returned a Promise (decisions cannot wait)'
-      : `onBar must return an array of intents, got ${typeof returned}`);
+    throw new TypeError(
+      typeof (returned as { then?: unknown }).then === 'function'
+        ? 'onBar must be synchronous: it returned a Promise (decisions cannot wait)'
+        : `onBar must return an array of intents, got ${typeof returned}`,
+    );
   }
   const n = returned.length;
   if (n === 0) return NO_INTENTS;

@@ -66,7 +66,9 @@ export class RealtimeLoop implements FeedPort {
     this.options = options;
     this.queue = new BarQueue(options.queueSize);
     this.assembler = new SliceAssembler({
-      symbols: options.symbols, graceMs: options.sliceGraceMs, clock: options.clock,
+      symbols: options.symbols,
+      graceMs: options.sliceGraceMs,
+      clock: options.clock,
       isBackfilling: (s) => options.isBackfilling(s),
       release: (item) => this.runCycle(item),
     });
@@ -148,18 +150,32 @@ export class RealtimeLoop implements FeedPort {
     const totalMs = Math.max(0, networkMs) + (t.brokerDone - item.recvMono);
     const source = bar.source === 'rest-backfill' ? 'rest-backfill' : 'ws';
     bus.emit({
-      type: 'latency', symbol: bar.symbol, openTime: bar.openTime, source, eventTime: item.eventTime, closeTime: bar.closeTime,
-      recvTime: item.recvWall, modelTime: Math.round(item.recvWall + (t.modelDone - item.recvMono)),
+      type: 'latency',
+      symbol: bar.symbol,
+      openTime: bar.openTime,
+      source,
+      eventTime: item.eventTime,
+      closeTime: bar.closeTime,
+      recvTime: item.recvWall,
+      modelTime: Math.round(item.recvWall + (t.modelDone - item.recvMono)),
       brokerTime: Math.round(item.recvWall + (t.brokerDone - item.recvMono)),
-      networkMs: round3(networkMs), clockOffsetMs: round3(clockOffset.offsetMs), queueMs: round3(queueMs), sliceMs: round3(sliceMs),
-      modelMs: round3(modelMs), brokerMs: round3(brokerMs), totalMs: round3(totalMs),
+      networkMs: round3(networkMs),
+      clockOffsetMs: round3(clockOffset.offsetMs),
+      queueMs: round3(queueMs),
+      sliceMs: round3(sliceMs),
+      modelMs: round3(modelMs),
+      brokerMs: round3(brokerMs),
+      totalMs: round3(totalMs),
     });
     if (source === 'ws') {
       this.recordLatency(networkMs, queueMs, sliceMs, modelMs, brokerMs, totalMs);
       const now = clock.monotonic();
       if (totalMs > this.options.latencyAlertMs && now - this.lastLatencyAlert >= LATENCY_ALERT_EVERY_MS) {
         this.lastLatencyAlert = now;
-        this.emitAlert('latency', `${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: total latency ${totalMs.toFixed(1)} ms is above ${this.options.latencyAlertMs} ms (network ${networkMs.toFixed(1)}, queue ${queueMs.toFixed(1)}, model ${modelMs.toFixed(1)}, broker ${brokerMs.toFixed(1)})`);
+        this.emitAlert(
+          'latency',
+          `${bar.symbol} bar ${new Date(bar.openTime).toISOString()}: total latency ${totalMs.toFixed(1)} ms is above ${this.options.latencyAlertMs} ms (network ${networkMs.toFixed(1)}, queue ${queueMs.toFixed(1)}, model ${modelMs.toFixed(1)}, broker ${brokerMs.toFixed(1)})`,
+        );
       }
     }
     bus.endCycle();
@@ -216,8 +232,6 @@ export class RealtimeLoop implements FeedPort {
       q.eventTime = eventTime;
     } else this.quotes.set(symbol, { price, eventTime });
   }
-
-
 
   /** Shutdown: everything queued and every held slice is decided before the summary. */
   drainAll(): void {

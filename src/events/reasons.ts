@@ -11,7 +11,17 @@ export const HALT_SEVERITIES = ['reducing', 'halted'] as const;
 export type HaltSeverity = (typeof HALT_SEVERITIES)[number];
 
 export const HALT_REASONS = [
-  'flag', 'operator', 'halt_file', 'feed_stale', 'feed_disconnected', 'gap', 'strategy_error', 'daily_loss', 'drawdown', 'journal', 'margin',
+  'flag',
+  'operator',
+  'halt_file',
+  'feed_stale',
+  'feed_disconnected',
+  'gap',
+  'strategy_error',
+  'daily_loss',
+  'drawdown',
+  'journal',
+  'margin',
 ] as const;
 export type HaltReason = (typeof HALT_REASONS)[number];
 
@@ -20,8 +30,17 @@ export const HALT_SOURCES = ['flag', 'auto', 'operator', 'file'] as const;
 export type HaltSource = (typeof HALT_SOURCES)[number];
 
 export const REJECT_REASONS = [
-  'trading_halted', 'reduce_only', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash',
-  'invalid_qty', 'invalid_limit_price', 'invalid_order', 'order_rate', 'price_band', 'stale_bar',
+  'trading_halted',
+  'reduce_only',
+  'max_position_notional',
+  'max_gross_exposure',
+  'insufficient_cash',
+  'invalid_qty',
+  'invalid_limit_price',
+  'invalid_order',
+  'order_rate',
+  'price_band',
+  'stale_bar',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
@@ -30,7 +49,13 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
  * or set to reducing; an operator's flatten; or the gate's second look at fill time refused it.
  */
 export const CANCEL_REASONS = [
-  'strategy', 'trading_halted', 'reducing', 'operator', 'max_position_notional', 'max_gross_exposure', 'insufficient_cash',
+  'strategy',
+  'trading_halted',
+  'reducing',
+  'operator',
+  'max_position_notional',
+  'max_gross_exposure',
+  'insufficient_cash',
 ] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
@@ -42,8 +67,19 @@ export const FEED_STATES = ['connecting', 'live', 'stale', 'disconnected', 'back
 export type FeedState = (typeof FEED_STATES)[number];
 
 export const ALERT_KINDS = [
-  'stale', 'latency', 'disconnect', 'trading_state', 'backfill', 'queue_full', 'strategy_error', 'malformed',
-  'loss_limit', 'control_auth', 'journal', 'state_write', 'limit_breach',
+  'stale',
+  'latency',
+  'disconnect',
+  'trading_state',
+  'backfill',
+  'queue_full',
+  'strategy_error',
+  'malformed',
+  'loss_limit',
+  'control_auth',
+  'journal',
+  'state_write',
+  'limit_breach',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -5,8 +5,17 @@
  */
 import { BAR_ORIGINS } from '../domain/types.ts';
 import {
-  ALERT_KINDS, CANCEL_REASONS, FEED_STATES, HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, ORDER_SENDERS, PRICE_SOURCES, REJECT_REASONS,
-  SKIP_REASONS, TRADING_STATES,
+  ALERT_KINDS,
+  CANCEL_REASONS,
+  FEED_STATES,
+  HALT_REASONS,
+  HALT_SEVERITIES,
+  HALT_SOURCES,
+  ORDER_SENDERS,
+  PRICE_SOURCES,
+  REJECT_REASONS,
+  SKIP_REASONS,
+  TRADING_STATES,
 } from './reasons.ts';
 import type { EventType } from './types.ts';
 
@@ -16,33 +25,149 @@ import type { EventType } from './types.ts';
 export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'ticks' | 'money' | 'json' | 'json?' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
 
 export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [string, FieldKind]>>> = {
-  run_start: [['runId', 'str'], ['mode', 'str'], ['source', 'str'], ['symbols', 'json'], ['interval', 'str'],
-    ['strategy', 'str'], ['params', 'json'], ['cash', 'dec'], ['feeBps', 'num'], ['slippageBps', 'num'],
-    ['maxPositionNotional', 'dec'], ['maxGrossExposure', 'dec'], ['lotSizes', 'json'], ['inputs', 'json'], ['warmup', 'int'],
-    ['limits', 'json?'], ['restoredHalts', 'json?'], ['events', 'str?']],
-  bar: [['symbol', 'str'], ['interval', 'str'], ['openTime', 'int'], ['open', 'ticks'],
-    ['high', 'ticks'], ['low', 'ticks'], ['close', 'ticks'], ['volume', 'num'], ['source', 'str']],
-  decision: [['symbol', 'str'], ['openTime', 'int'], ['action', 'str'], ['qty', 'dec'], ['intents', 'int'],
-    ['position', 'dec'], ['equity', 'money']],
-  order: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['orderType', 'str'],
-    ['qty', 'dec'], ['limitPrice', 'dec?'], ['sentBy', 'str?']],
-  fill: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['side', 'str'], ['qty', 'dec'], ['price', 'dec'],
-    ['fee', 'dec'], ['realizedPnl', 'dec'], ['cash', 'dec'], ['position', 'dec'], ['priceSource', 'str?'], ['priceTime', 'int?']],
-  cancel: [['orderId', 'str'], ['symbol', 'str'], ['openTime', 'int'], ['reason', 'str'], ['detail', 'str']],
-  reject: [['symbol', 'str'], ['openTime', 'int'], ['reason', 'str'], ['orderId', 'str?'], ['side', 'str'],
-    ['qty', 'dec'], ['detail', 'str']],
-  skip: [['symbol', 'str|null'], ['openTime', 'int|null'], ['reason', 'str'], ['origin', 'str'], ['line', 'int?'],
-    ['field', 'str?'], ['message', 'str']],
-  halt: [['reason', 'str'], ['source', 'str'], ['severity', 'str'], ['detail', 'str'], ['state', 'str'], ['at', 'int?']],
-  resume: [['reason', 'str'], ['source', 'str'], ['state', 'str'], ['at', 'int?']],
-  trading_state: [['from', 'str'], ['to', 'str'], ['halts', 'json'], ['source', 'str'], ['at', 'int?']],
-  feed: [['state', 'str'], ['detail', 'str?'], ['at', 'int?']],
-  alert: [['kind', 'str'], ['message', 'str'], ['at', 'int?']],
-  latency: [['symbol', 'str'], ['openTime', 'int'], ['source', 'str'], ['eventTime', 'int'], ['closeTime', 'int'],
-    ['recvTime', 'int'], ['modelTime', 'int'], ['brokerTime', 'int'], ['networkMs', 'num'], ['clockOffsetMs', 'num'],
-    ['queueMs', 'num'], ['sliceMs', 'num'], ['modelMs', 'num'], ['brokerMs', 'num'], ['totalMs', 'num']],
+  run_start: [
+    ['runId', 'str'],
+    ['mode', 'str'],
+    ['source', 'str'],
+    ['symbols', 'json'],
+    ['interval', 'str'],
+    ['strategy', 'str'],
+    ['params', 'json'],
+    ['cash', 'dec'],
+    ['feeBps', 'num'],
+    ['slippageBps', 'num'],
+    ['maxPositionNotional', 'dec'],
+    ['maxGrossExposure', 'dec'],
+    ['lotSizes', 'json'],
+    ['inputs', 'json'],
+    ['warmup', 'int'],
+    ['limits', 'json?'],
+    ['restoredHalts', 'json?'],
+    ['events', 'str?'],
+  ],
+  bar: [
+    ['symbol', 'str'],
+    ['interval', 'str'],
+    ['openTime', 'int'],
+    ['open', 'ticks'],
+    ['high', 'ticks'],
+    ['low', 'ticks'],
+    ['close', 'ticks'],
+    ['volume', 'num'],
+    ['source', 'str'],
+  ],
+  decision: [
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['action', 'str'],
+    ['qty', 'dec'],
+    ['intents', 'int'],
+    ['position', 'dec'],
+    ['equity', 'money'],
+  ],
+  order: [
+    ['orderId', 'str'],
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['side', 'str'],
+    ['orderType', 'str'],
+    ['qty', 'dec'],
+    ['limitPrice', 'dec?'],
+    ['sentBy', 'str?'],
+  ],
+  fill: [
+    ['orderId', 'str'],
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['side', 'str'],
+    ['qty', 'dec'],
+    ['price', 'dec'],
+    ['fee', 'dec'],
+    ['realizedPnl', 'dec'],
+    ['cash', 'dec'],
+    ['position', 'dec'],
+    ['priceSource', 'str?'],
+    ['priceTime', 'int?'],
+  ],
+  cancel: [
+    ['orderId', 'str'],
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['reason', 'str'],
+    ['detail', 'str'],
+  ],
+  reject: [
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['reason', 'str'],
+    ['orderId', 'str?'],
+    ['side', 'str'],
+    ['qty', 'dec'],
+    ['detail', 'str'],
+  ],
+  skip: [
+    ['symbol', 'str|null'],
+    ['openTime', 'int|null'],
+    ['reason', 'str'],
+    ['origin', 'str'],
+    ['line', 'int?'],
+    ['field', 'str?'],
+    ['message', 'str'],
+  ],
+  halt: [
+    ['reason', 'str'],
+    ['source', 'str'],
+    ['severity', 'str'],
+    ['detail', 'str'],
+    ['state', 'str'],
+    ['at', 'int?'],
+  ],
+  resume: [
+    ['reason', 'str'],
+    ['source', 'str'],
+    ['state', 'str'],
+    ['at', 'int?'],
+  ],
+  trading_state: [
+    ['from', 'str'],
+    ['to', 'str'],
+    ['halts', 'json'],
+    ['source', 'str'],
+    ['at', 'int?'],
+  ],
+  feed: [
+    ['state', 'str'],
+    ['detail', 'str?'],
+    ['at', 'int?'],
+  ],
+  alert: [
+    ['kind', 'str'],
+    ['message', 'str'],
+    ['at', 'int?'],
+  ],
+  latency: [
+    ['symbol', 'str'],
+    ['openTime', 'int'],
+    ['source', 'str'],
+    ['eventTime', 'int'],
+    ['closeTime', 'int'],
+    ['recvTime', 'int'],
+    ['modelTime', 'int'],
+    ['brokerTime', 'int'],
+    ['networkMs', 'num'],
+    ['clockOffsetMs', 'num'],
+    ['queueMs', 'num'],
+    ['sliceMs', 'num'],
+    ['modelMs', 'num'],
+    ['brokerMs', 'num'],
+    ['totalMs', 'num'],
+  ],
   run_end: [['summary', 'json']],
-  run_resume: [['segment', 'int'], ['afterSeq', 'int'], ['restored', 'json']],
+  run_resume: [
+    ['segment', 'int'],
+    ['afterSeq', 'int'],
+    ['restored', 'json'],
+  ],
 };
 
 /** Allowed values of the enumerated fields, checked by validateEventLine. */
@@ -75,17 +200,31 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
 
 function kindMatches(kind: FieldKind, value: unknown): boolean {
   switch (kind) {
-    case 'str': return typeof value === 'string';
-    case 'int': return Number.isInteger(value);
-    case 'num': case 'dec': case 'ticks': case 'money': return typeof value === 'number' && Number.isFinite(value);
-    case 'json': return value !== undefined;
-    case 'json?': return true;
-    case 'str?': return value === undefined || typeof value === 'string';
-    case 'int?': return value === undefined || Number.isInteger(value);
-    case 'dec?': return value === undefined || (typeof value === 'number' && Number.isFinite(value));
-    case 'str|null': return value === null || typeof value === 'string';
-    case 'int|null': return value === null || Number.isInteger(value);
-    case 'num|null': return value === null || (typeof value === 'number' && Number.isFinite(value));
+    case 'str':
+      return typeof value === 'string';
+    case 'int':
+      return Number.isInteger(value);
+    case 'num':
+    case 'dec':
+    case 'ticks':
+    case 'money':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'json':
+      return value !== undefined;
+    case 'json?':
+      return true;
+    case 'str?':
+      return value === undefined || typeof value === 'string';
+    case 'int?':
+      return value === undefined || Number.isInteger(value);
+    case 'dec?':
+      return value === undefined || (typeof value === 'number' && Number.isFinite(value));
+    case 'str|null':
+      return value === null || typeof value === 'string';
+    case 'int|null':
+      return value === null || Number.isInteger(value);
+    case 'num|null':
+      return value === null || (typeof value === 'number' && Number.isFinite(value));
   }
 }
 

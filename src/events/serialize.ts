@@ -72,28 +72,57 @@ function str(value: string): string {
 
 /** Order and fill: a template when every field is as the engine writes it, else the generic path (which refuses what is missing). */
 export function serializeOrder(seq: number, e: OrderEvent): string {
-  if (e.orderId === undefined || e.symbol === undefined || !Number.isFinite(e.openTime) || e.side === undefined || e.orderType === undefined || e.qty === undefined) return serializeGeneric(seq, e);
-  return `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${e.qty}` +
-    `${e.limitPrice === undefined ? '' : `,"limitPrice":${e.limitPrice}`}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}}`;
+  if (
+    e.orderId === undefined ||
+    e.symbol === undefined ||
+    !Number.isFinite(e.openTime) ||
+    e.side === undefined ||
+    e.orderType === undefined ||
+    e.qty === undefined
+  )
+    return serializeGeneric(seq, e);
+  return (
+    `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${e.qty}` +
+    `${e.limitPrice === undefined ? '' : `,"limitPrice":${e.limitPrice}`}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}}`
+  );
 }
 
 export function serializeFill(seq: number, e: FillEvent): string {
-  if (e.orderId === undefined || e.symbol === undefined || !Number.isFinite(e.openTime) || e.side === undefined || e.qty === undefined || e.price === undefined
-    || e.fee === undefined || e.realizedPnl === undefined || e.cash === undefined || e.position === undefined || (e.priceTime !== undefined && !Number.isFinite(e.priceTime))) {
+  if (
+    e.orderId === undefined ||
+    e.symbol === undefined ||
+    !Number.isFinite(e.openTime) ||
+    e.side === undefined ||
+    e.qty === undefined ||
+    e.price === undefined ||
+    e.fee === undefined ||
+    e.realizedPnl === undefined ||
+    e.cash === undefined ||
+    e.position === undefined ||
+    (e.priceTime !== undefined && !Number.isFinite(e.priceTime))
+  ) {
     return serializeGeneric(seq, e);
   }
-  return `{"seq":${seq},"type":"fill","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"qty":${e.qty},"price":${e.price},` +
+  return (
+    `{"seq":${seq},"type":"fill","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"qty":${e.qty},"price":${e.price},` +
     `"fee":${e.fee},"realizedPnl":${e.realizedPnl},"cash":${e.cash},"position":${e.position}` +
-    `${e.priceSource === undefined ? '' : `,"priceSource":${JSON.stringify(e.priceSource)}`}${e.priceTime === undefined ? '' : `,"priceTime":${e.priceTime}`}}`;
+    `${e.priceSource === undefined ? '' : `,"priceSource":${JSON.stringify(e.priceSource)}`}${e.priceTime === undefined ? '' : `,"priceTime":${e.priceTime}`}}`
+  );
 }
 
 export function serializeEvent(seq: number, event: TradeEvent): string {
   switch (event.type) {
-    case 'bar': return serializeBar(seq, event);
-    case 'decision': return serializeDecision(seq, event);
-    case 'latency': return serializeLatency(seq, event);
-    case 'order': return serializeOrder(seq, event);
-    case 'fill': return serializeFill(seq, event);
-    default: return serializeGeneric(seq, event);
+    case 'bar':
+      return serializeBar(seq, event);
+    case 'decision':
+      return serializeDecision(seq, event);
+    case 'latency':
+      return serializeLatency(seq, event);
+    case 'order':
+      return serializeOrder(seq, event);
+    case 'fill':
+      return serializeFill(seq, event);
+    default:
+      return serializeGeneric(seq, event);
   }
 }

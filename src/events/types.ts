@@ -15,16 +15,38 @@ export type Money = bigint;
 import type { BarOrigin } from '../domain/types.ts';
 import type { StatsSummary } from './summary-stats.ts';
 import type {
-  AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
+  AlertKind,
+  CancelReason,
+  FeedState,
+  HaltReason,
+  HaltSeverity,
+  HaltSource,
+  OrderSender,
+  PriceSource,
+  RejectReason,
+  SkipReason,
   TradingStateName,
 } from './reasons.ts';
 
 export type {
-  AlertKind, CancelReason, FeedState, HaltReason, HaltSeverity, HaltSource, OrderSender, PriceSource, RejectReason, SkipReason,
+  AlertKind,
+  CancelReason,
+  FeedState,
+  HaltReason,
+  HaltSeverity,
+  HaltSource,
+  OrderSender,
+  PriceSource,
+  RejectReason,
+  SkipReason,
   TradingStateName,
 } from './reasons.ts';
 
-export interface InputFile { readonly symbol: string; readonly file: string; readonly sha256: string }
+export interface InputFile {
+  readonly symbol: string;
+  readonly file: string;
+  readonly sha256: string;
+}
 
 export interface RunStartEvent {
   readonly type: 'run_start';
@@ -47,7 +69,12 @@ export interface RunStartEvent {
   /** The optional risk limits that are set (written only when one is). */
   readonly limits?: Readonly<Record<string, string | number>>;
   /** Halts restored from the session's state folder before the first bar (written only when there are some). */
-  readonly restoredHalts?: ReadonlyArray<{ readonly reason: HaltReason; readonly source: HaltSource; readonly severity: HaltSeverity; readonly detail: string }>;
+  readonly restoredHalts?: ReadonlyArray<{
+    readonly reason: HaltReason;
+    readonly source: HaltSource;
+    readonly severity: HaltSeverity;
+    readonly detail: string;
+  }>;
   /** `trading` when the log leaves out bar lines and hold decisions (--events trading); absent: every event. */
   readonly events?: 'trading';
 }
@@ -145,18 +172,43 @@ export interface SkipEvent {
 
 /** A halt raised (or its severity or detail changed); `state` is the trading state after it. */
 export interface HaltEvent {
-  readonly type: 'halt'; readonly reason: HaltReason; readonly source: HaltSource; readonly severity: HaltSeverity;
-  readonly detail: string; readonly state: TradingStateName; readonly at?: number;
+  readonly type: 'halt';
+  readonly reason: HaltReason;
+  readonly source: HaltSource;
+  readonly severity: HaltSeverity;
+  readonly detail: string;
+  readonly state: TradingStateName;
+  readonly at?: number;
 }
 /** A halt lifted; `source` is who lifted it, `state` the trading state after it. */
-export interface ResumeEvent { readonly type: 'resume'; readonly reason: HaltReason; readonly source: HaltSource; readonly state: TradingStateName; readonly at?: number }
+export interface ResumeEvent {
+  readonly type: 'resume';
+  readonly reason: HaltReason;
+  readonly source: HaltSource;
+  readonly state: TradingStateName;
+  readonly at?: number;
+}
 /** The session's trading state changed: ACTIVE, REDUCING or HALTED, derived from the halts held. */
 export interface TradingStateEvent {
-  readonly type: 'trading_state'; readonly from: TradingStateName; readonly to: TradingStateName;
-  readonly halts: readonly HaltReason[]; readonly source: HaltSource; readonly at?: number;
+  readonly type: 'trading_state';
+  readonly from: TradingStateName;
+  readonly to: TradingStateName;
+  readonly halts: readonly HaltReason[];
+  readonly source: HaltSource;
+  readonly at?: number;
 }
-export interface FeedEvent { readonly type: 'feed'; readonly state: FeedState; readonly detail?: string; readonly at?: number }
-export interface AlertEvent { readonly type: 'alert'; readonly kind: AlertKind; readonly message: string; readonly at?: number }
+export interface FeedEvent {
+  readonly type: 'feed';
+  readonly state: FeedState;
+  readonly detail?: string;
+  readonly at?: number;
+}
+export interface AlertEvent {
+  readonly type: 'alert';
+  readonly kind: AlertKind;
+  readonly message: string;
+  readonly at?: number;
+}
 
 export interface LatencyEvent {
   readonly type: 'latency';
@@ -181,7 +233,10 @@ export interface LatencyEvent {
   readonly totalMs: number;
 }
 
-export interface RunEndEvent { readonly type: 'run_end'; readonly summary: RunSummary }
+export interface RunEndEvent {
+  readonly type: 'run_end';
+  readonly summary: RunSummary;
+}
 
 /**
  * A resumed session's marker in events.ndjson: the segment it begins, the last seq before it (the
@@ -259,7 +314,21 @@ export interface RunSummary {
 }
 
 export type TradeEvent =
-  | RunStartEvent | BarEvent | DecisionEvent | OrderEvent | FillEvent | CancelEvent | RejectEvent | SkipEvent
-  | HaltEvent | ResumeEvent | TradingStateEvent | FeedEvent | AlertEvent | LatencyEvent | RunEndEvent | RunResumeEvent;
+  | RunStartEvent
+  | BarEvent
+  | DecisionEvent
+  | OrderEvent
+  | FillEvent
+  | CancelEvent
+  | RejectEvent
+  | SkipEvent
+  | HaltEvent
+  | ResumeEvent
+  | TradingStateEvent
+  | FeedEvent
+  | AlertEvent
+  | LatencyEvent
+  | RunEndEvent
+  | RunResumeEvent;
 
 export type EventType = TradeEvent['type'];

@@ -24,21 +24,92 @@ const c = (field: string, codec: Codec, optional = false): Column => ({ field, c
 /** Columns per event type, in the event's field order. */
 export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
   run_start: [c('body', 'json')],
-  bar: [c('symbol', 'text'), c('interval', 'text'), c('openTime', 'int'), c('open', 'int'), c('high', 'int'), c('low', 'int'), c('close', 'int'), c('volume', 'real'), c('source', 'text')],
-  decision: [c('symbol', 'text'), c('openTime', 'int'), c('action', 'text'), c('qty', 'lots'), c('intents', 'int'), c('position', 'lots'), c('equity', 'money')],
-  order: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('side', 'text'), c('orderType', 'text'), c('qty', 'lots'), c('limitPrice', 'ticks', true), c('sentBy', 'text', true)],
-  fill: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('side', 'text'), c('qty', 'lots'), c('price', 'ticks'), c('fee', 'money'), c('realizedPnl', 'money'), c('cash', 'money'), c('position', 'lots'), c('priceSource', 'text', true), c('priceTime', 'int', true)],
+  bar: [
+    c('symbol', 'text'),
+    c('interval', 'text'),
+    c('openTime', 'int'),
+    c('open', 'int'),
+    c('high', 'int'),
+    c('low', 'int'),
+    c('close', 'int'),
+    c('volume', 'real'),
+    c('source', 'text'),
+  ],
+  decision: [
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('action', 'text'),
+    c('qty', 'lots'),
+    c('intents', 'int'),
+    c('position', 'lots'),
+    c('equity', 'money'),
+  ],
+  order: [
+    c('orderId', 'text'),
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('side', 'text'),
+    c('orderType', 'text'),
+    c('qty', 'lots'),
+    c('limitPrice', 'ticks', true),
+    c('sentBy', 'text', true),
+  ],
+  fill: [
+    c('orderId', 'text'),
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('side', 'text'),
+    c('qty', 'lots'),
+    c('price', 'ticks'),
+    c('fee', 'money'),
+    c('realizedPnl', 'money'),
+    c('cash', 'money'),
+    c('position', 'lots'),
+    c('priceSource', 'text', true),
+    c('priceTime', 'int', true),
+  ],
   cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
   // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots).
-  reject: [c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('orderId', 'text', true), c('side', 'text'), c('qty', 'json'), c('detail', 'text')],
-  skip: [c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('origin', 'text'), c('line', 'int', true), c('field', 'text', true), c('message', 'text')],
+  reject: [
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('reason', 'text'),
+    c('orderId', 'text', true),
+    c('side', 'text'),
+    c('qty', 'json'),
+    c('detail', 'text'),
+  ],
+  skip: [
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('reason', 'text'),
+    c('origin', 'text'),
+    c('line', 'int', true),
+    c('field', 'text', true),
+    c('message', 'text'),
+  ],
   halt: [c('reason', 'text'), c('source', 'text'), c('severity', 'text'), c('detail', 'text'), c('state', 'text'), c('at', 'int', true)],
   resume: [c('reason', 'text'), c('source', 'text'), c('state', 'text'), c('at', 'int', true)],
   trading_state: [c('from', 'text'), c('to', 'text'), c('halts', 'json'), c('source', 'text'), c('at', 'int', true)],
   feed: [c('state', 'text'), c('detail', 'text', true), c('at', 'int', true)],
   alert: [c('kind', 'text'), c('message', 'text'), c('at', 'int', true)],
-  latency: [c('symbol', 'text'), c('openTime', 'int'), c('source', 'text'), c('eventTime', 'int'), c('closeTime', 'int'), c('recvTime', 'int'), c('modelTime', 'int'), c('brokerTime', 'int'),
-    c('networkMs', 'real'), c('clockOffsetMs', 'real'), c('queueMs', 'real'), c('sliceMs', 'real'), c('modelMs', 'real'), c('brokerMs', 'real'), c('totalMs', 'real')],
+  latency: [
+    c('symbol', 'text'),
+    c('openTime', 'int'),
+    c('source', 'text'),
+    c('eventTime', 'int'),
+    c('closeTime', 'int'),
+    c('recvTime', 'int'),
+    c('modelTime', 'int'),
+    c('brokerTime', 'int'),
+    c('networkMs', 'real'),
+    c('clockOffsetMs', 'real'),
+    c('queueMs', 'real'),
+    c('sliceMs', 'real'),
+    c('modelMs', 'real'),
+    c('brokerMs', 'real'),
+    c('totalMs', 'real'),
+  ],
   run_end: [c('summary', 'json')],
   run_resume: [c('segment', 'int'), c('afterSeq', 'int'), c('restored', 'json')],
 };
@@ -70,14 +141,22 @@ export function toRow(event: TradeEvent, ctx: ColumnContext): Array<string | num
     const v = e[col.field];
     if (v === undefined || v === null) return null;
     switch (col.codec) {
-      case 'text': return v as string;
-      case 'int': return v as number;
-      case 'real': return v as number;
-      case 'json': return JSON.stringify(v);
-      case 'ticks': return typeof v === 'number' ? v : decimalToUnits(v as string, 8);
-      case 'money': return typeof v === 'bigint' ? v : decimalToUnits(v as string, 8);
-      case 'lots': return decimalToUnits(v as string, ctx.instrument(e.symbol as string).lotDecimals);
+      case 'text':
+        return v as string;
+      case 'int':
+        return v as number;
+      case 'real':
+        return v as number;
+      case 'json':
+        return JSON.stringify(v);
+      case 'ticks':
+        return typeof v === 'number' ? v : decimalToUnits(v as string, 8);
+      case 'money':
+        return typeof v === 'bigint' ? v : decimalToUnits(v as string, 8);
+      case 'lots':
+        return decimalToUnits(v as string, ctx.instrument(e.symbol as string).lotDecimals);
     }
+    return null; // every codec returns above; the type checker holds the switch exhaustive
   });
 }
 
@@ -97,14 +176,28 @@ export function fromRow(type: EventType, row: Record<string, unknown>, ctx: Colu
       continue;
     }
     switch (col.codec) {
-      case 'text': out[col.field] = v; break;
-      case 'int': out[col.field] = toNumber(v); break;
-      case 'real': out[col.field] = v; break;
-      case 'json': out[col.field] = JSON.parse(v as string); break;
+      case 'text':
+        out[col.field] = v;
+        break;
+      case 'int':
+        out[col.field] = toNumber(v);
+        break;
+      case 'real':
+        out[col.field] = v;
+        break;
+      case 'json':
+        out[col.field] = JSON.parse(v as string);
+        break;
       // Ticks in the bar event are numbers; in orders and fills the decimal text.
-      case 'ticks': out[col.field] = type === 'bar' ? toNumber(v) : formatPrice(toNumber(v)); break;
-      case 'money': out[col.field] = type === 'decision' ? BigInt(v as bigint) : formatMoney(BigInt(v as bigint)); break;
-      case 'lots': out[col.field] = formatLots(toNumber(v), ctx.instrument(symbol!)); break;
+      case 'ticks':
+        out[col.field] = type === 'bar' ? toNumber(v) : formatPrice(toNumber(v));
+        break;
+      case 'money':
+        out[col.field] = type === 'decision' ? BigInt(v as bigint) : formatMoney(BigInt(v as bigint));
+        break;
+      case 'lots':
+        out[col.field] = formatLots(toNumber(v), ctx.instrument(symbol!));
+        break;
     }
   }
   return out as unknown as TradeEvent;

@@ -62,9 +62,13 @@ export class JournalSink implements EventSink {
     if (events.length === 0) return;
     this.current = [];
     const first = events[0]!.event;
-    this.complete.push(command ? { kind: 'command', events, command }
-      : first.type === 'bar' ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
-        : { kind: 'outside', events });
+    this.complete.push(
+      command
+        ? { kind: 'command', events, command }
+        : first.type === 'bar'
+          ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
+          : { kind: 'outside', events },
+    );
   }
 
   flush(): void {
@@ -91,5 +95,16 @@ export class JournalSink implements EventSink {
 
 function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
   // The cycle's bar as the engine saw it; closeTime is not in the event and not needed to replay it.
-  return { symbol: e.symbol, interval: e.interval, openTime: e.openTime, closeTime: e.openTime, open: e.open, high: e.high, low: e.low, close: e.close, volume: e.volume, source: e.source };
+  return {
+    symbol: e.symbol,
+    interval: e.interval,
+    openTime: e.openTime,
+    closeTime: e.openTime,
+    open: e.open,
+    high: e.high,
+    low: e.low,
+    close: e.close,
+    volume: e.volume,
+    source: e.source,
+  };
 }

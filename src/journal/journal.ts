@@ -40,7 +40,6 @@ export interface JournalUnit {
   readonly command?: RecordedCommand;
 }
 
-
 export interface JournalRun {
   readonly runId: string;
   readonly mode: 'static' | 'realtime';

@@ -66,7 +66,9 @@ export class SqliteJournal implements Journal {
       this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
     }
     this.insertUnit = this.db.prepare('INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    this.insertWarmup = this.db.prepare('INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertWarmup = this.db.prepare(
+      'INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
   }
 
   private createTables(): void {
@@ -92,10 +94,13 @@ export class SqliteJournal implements Journal {
     if (!meta.has('run_id')) return null;
     const warmupBars = (this.db.prepare('SELECT * FROM warmup ORDER BY id').all() as Array<Record<string, unknown>>).map((r) => this.barOf(r));
     return {
-      runId: meta.get('run_id')!, mode: meta.get('mode') as 'static' | 'realtime',
+      runId: meta.get('run_id')!,
+      mode: meta.get('mode') as 'static' | 'realtime',
       options: JSON.parse(meta.get('options')!) as Record<string, unknown>,
-      runStart: JSON.parse(meta.get('run_start')!) as RunStartEvent, warmupBars,
-      argv: JSON.parse(meta.get('argv') ?? '[]') as string[], cwd: meta.get('cwd') ?? process.cwd(),
+      runStart: JSON.parse(meta.get('run_start')!) as RunStartEvent,
+      warmupBars,
+      argv: JSON.parse(meta.get('argv') ?? '[]') as string[],
+      cwd: meta.get('cwd') ?? process.cwd(),
     };
   }
 
@@ -124,7 +129,8 @@ export class SqliteJournal implements Journal {
   }
 
   beginSegment(s: SegmentStart): number {
-    const r = this.db.prepare('INSERT INTO segments (kind, after_seq, started_at, restored) VALUES (?, ?, ?, ?)')
+    const r = this.db
+      .prepare('INSERT INTO segments (kind, after_seq, started_at, restored) VALUES (?, ?, ?, ?)')
       .run(s.kind, s.afterSeq, s.startedAt, s.restored === undefined ? null : JSON.stringify(s.restored));
     this.segment = Number(r.lastInsertRowid);
     return this.segment;
@@ -155,8 +161,16 @@ export class SqliteJournal implements Journal {
       for (const u of units) {
         if (u.events.length === 0) continue;
         const p = u.provenance;
-        const r = this.insertUnit.run(u.kind, u.events[0]!.seq, u.events.at(-1)!.seq, this.segment,
-          p?.file ?? null, p?.line ?? null, p?.newestOpenTime ?? null, u.command ? JSON.stringify(u.command) : null);
+        const r = this.insertUnit.run(
+          u.kind,
+          u.events[0]!.seq,
+          u.events.at(-1)!.seq,
+          this.segment,
+          p?.file ?? null,
+          p?.line ?? null,
+          p?.newestOpenTime ?? null,
+          u.command ? JSON.stringify(u.command) : null,
+        );
         const unit = Number(r.lastInsertRowid);
         for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event, this.ctx));
       }
@@ -172,8 +186,15 @@ export class SqliteJournal implements Journal {
     const openTime = Number(r.open_time);
     const interval = r.interval as string;
     return {
-      symbol: r.symbol as string, interval, openTime, closeTime: closeTimeOf(interval, openTime),
-      open: Number(r.open), high: Number(r.high), low: Number(r.low), close: Number(r.close), volume: r.volume as number,
+      symbol: r.symbol as string,
+      interval,
+      openTime,
+      closeTime: closeTimeOf(interval, openTime),
+      open: Number(r.open),
+      high: Number(r.high),
+      low: Number(r.low),
+      close: Number(r.close),
+      volume: r.volume as number,
       source: (source ?? r.source) as BarOrigin,
     };
   }
@@ -221,11 +242,13 @@ export class SqliteJournal implements Journal {
       const kind = row.kind as UnitKind;
       const first = list[0]?.event;
       const provenance: Provenance = {
-        ...(row.file !== null ? { file: row.file as string } : {}), ...(row.line !== null ? { line: Number(row.line) } : {}),
+        ...(row.file !== null ? { file: row.file as string } : {}),
+        ...(row.line !== null ? { line: Number(row.line) } : {}),
         ...(row.newest !== null ? { newestOpenTime: Number(row.newest) } : {}),
       };
       yield {
-        kind, events: list,
+        kind,
+        events: list,
         ...(kind === 'cycle' && first?.type === 'bar' ? { bar: this.barFromEvent(first), provenance } : {}),
         ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
       };
@@ -234,15 +257,27 @@ export class SqliteJournal implements Journal {
 
   private barFromEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
     return {
-      symbol: e.symbol, interval: e.interval, openTime: e.openTime, closeTime: closeTimeOf(e.interval, e.openTime),
-      open: e.open, high: e.high, low: e.low, close: e.close, volume: e.volume, source: e.source,
+      symbol: e.symbol,
+      interval: e.interval,
+      openTime: e.openTime,
+      closeTime: closeTimeOf(e.interval, e.openTime),
+      open: e.open,
+      high: e.high,
+      low: e.low,
+      close: e.close,
+      volume: e.volume,
+      source: e.source,
     };
   }
 
   segments(): Array<{ id: number; kind: string; afterSeq: number; startedAt: number | null; endedAt: number | null; status: string | null }> {
     return (this.db.prepare('SELECT * FROM segments ORDER BY id').all() as Array<Record<string, unknown>>).map((r) => ({
-      id: Number(r.id), kind: r.kind as string, afterSeq: Number(r.after_seq),
-      startedAt: r.started_at === null ? null : Number(r.started_at), endedAt: r.ended_at === null ? null : Number(r.ended_at), status: r.status as string | null,
+      id: Number(r.id),
+      kind: r.kind as string,
+      afterSeq: Number(r.after_seq),
+      startedAt: r.started_at === null ? null : Number(r.started_at),
+      endedAt: r.ended_at === null ? null : Number(r.ended_at),
+      status: r.status as string | null,
     }));
   }
 

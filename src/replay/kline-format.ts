@@ -45,10 +45,12 @@ export interface KlineState {
  * message of a symbol, and may hold non-ASCII names (Binance's testnet lists some).
  */
 export function klinePayload(symbolJson: string, intervalJson: string, k: KlineState, eventTime: number, closed: boolean): string {
-  return `{"e":"kline","E":${eventTime},"s":${symbolJson},"k":{"t":${k.openTime},"T":${k.closeTime},"s":${symbolJson},` +
+  return (
+    `{"e":"kline","E":${eventTime},"s":${symbolJson},"k":{"t":${k.openTime},"T":${k.closeTime},"s":${symbolJson},` +
     `"i":${intervalJson},"f":${k.firstTradeId},"L":${k.lastTradeId},"o":"${formatPrice8(k.open)}","c":"${formatPrice8(k.close)}",` +
     `"h":"${formatPrice8(k.high)}","l":"${formatPrice8(k.low)}","v":"${formatQty8(k.volume)}","n":${k.trades},"x":${closed},` +
-    `"q":"${formatQty8(k.quoteVolume)}","V":"${formatQty8(k.takerBuyVolume)}","Q":"${formatQty8(k.takerBuyQuoteVolume)}","B":"0"}}`;
+    `"q":"${formatQty8(k.quoteVolume)}","V":"${formatQty8(k.takerBuyVolume)}","Q":"${formatQty8(k.takerBuyQuoteVolume)}","B":"0"}}`
+  );
 }
 
 /** The combined-stream wrapper; `streamJson` is the stream name already JSON-quoted. */
@@ -58,7 +60,9 @@ export function combinedPayload(streamJson: string, payload: string): string {
 
 /** One row of GET /api/v3/klines: times and counts are numbers, prices and volumes strings. */
 export function klineRow(k: KlineState): string {
-  return `[${k.openTime},"${formatPrice8(k.open)}","${formatPrice8(k.high)}","${formatPrice8(k.low)}","${formatPrice8(k.close)}",` +
+  return (
+    `[${k.openTime},"${formatPrice8(k.open)}","${formatPrice8(k.high)}","${formatPrice8(k.low)}","${formatPrice8(k.close)}",` +
     `"${formatQty8(k.volume)}",${k.closeTime},"${formatQty8(k.quoteVolume)}",${k.trades},"${formatQty8(k.takerBuyVolume)}",` +
-    `"${formatQty8(k.takerBuyQuoteVolume)}","0"]`;
+    `"${formatQty8(k.takerBuyQuoteVolume)}","0"]`
+  );
 }

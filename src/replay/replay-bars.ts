@@ -84,10 +84,19 @@ export class BarSeries {
     // Quote volume at the bar's typical price; taker buys are half of each side.
     const quoteVolume = (volume * (open + high + low + close)) / 4e8;
     return {
-      openTime: this.openTime[i]!, closeTime: this.closeTime[i]!,
-      firstTradeId: trades > 0 ? first : -1, lastTradeId: trades > 0 ? first + trades - 1 : -1,
-      open, high, low, close, volume, trades,
-      quoteVolume, takerBuyVolume: volume / 2, takerBuyQuoteVolume: quoteVolume / 2,
+      openTime: this.openTime[i]!,
+      closeTime: this.closeTime[i]!,
+      firstTradeId: trades > 0 ? first : -1,
+      lastTradeId: trades > 0 ? first + trades - 1 : -1,
+      open,
+      high,
+      low,
+      close,
+      volume,
+      trades,
+      quoteVolume,
+      takerBuyVolume: volume / 2,
+      takerBuyQuoteVolume: quoteVolume / 2,
     };
   }
 }
@@ -135,8 +144,14 @@ export async function loadReplayBars(options: LoadOptions): Promise<ReplayBars> 
     },
   };
   const source = new CsvBarSource({
-    symbols: options.symbols, files: options.files, from: null, windowMs: null,
-    interval: options.interval, zone: null, labelShiftMs: 0, onBadRow: options.onBadRow,
+    symbols: options.symbols,
+    files: options.files,
+    from: null,
+    windowMs: null,
+    interval: options.interval,
+    zone: null,
+    labelShiftMs: 0,
+    onBadRow: options.onBadRow,
   });
   await source.open();
   await source.run(sink);

@@ -54,12 +54,16 @@ export class TapeChannel {
     this.streamJson = ctx.streamNames.map((s) => JSON.stringify(s));
     this.symbolJson = bars.symbols.map((s) => JSON.stringify(s));
     this.intervalJson = JSON.stringify(bars.interval);
-    this.tape = new ReplayTape(ctx.timeline, { speed: ctx.speed, updatesPerBar: ctx.updatesPerBar }, {
-      slice: (slice, fraction, pass) => this.slice(slice, fraction, pass),
-      congested: () => this.congested(),
-      looped: (pass) => ctx.log({ kind: 'tape_loop', at: ctx.now(), client: owner, pass, shiftMs: ctx.timeline.shiftMs }),
-      ended: () => ctx.log({ kind: 'tape_end', at: ctx.now(), client: owner, bars: ctx.timeline.barsPerPass, slices: ctx.timeline.slicesPerPass }),
-    });
+    this.tape = new ReplayTape(
+      ctx.timeline,
+      { speed: ctx.speed, updatesPerBar: ctx.updatesPerBar },
+      {
+        slice: (slice, fraction, pass) => this.slice(slice, fraction, pass),
+        congested: () => this.congested(),
+        looped: (pass) => ctx.log({ kind: 'tape_loop', at: ctx.now(), client: owner, pass, shiftMs: ctx.timeline.shiftMs }),
+        ended: () => ctx.log({ kind: 'tape_end', at: ctx.now(), client: owner, bars: ctx.timeline.barsPerPass, slices: ctx.timeline.slicesPerPass }),
+      },
+    );
   }
 
   /** Streams a connection of this channel subscribed; the tape starts once enough of them are served ones. */
@@ -89,8 +93,13 @@ export class TapeChannel {
       for (const c of this.listeners) {
         if (c.stalled || !c.streams.has(stream)) continue;
         // Built once per bar and only if someone listens: the same text goes to every client.
-        raw ??= klinePayload(this.symbolJson[sym]!, this.intervalJson,
-          timeline.sources[sym]!.kline(timeline.index(sym, s.bar[e]!, pass), fraction), eventTime, fraction >= 1);
+        raw ??= klinePayload(
+          this.symbolJson[sym]!,
+          this.intervalJson,
+          timeline.sources[sym]!.kline(timeline.index(sym, s.bar[e]!, pass), fraction),
+          eventTime,
+          fraction >= 1,
+        );
         if (c.combined) c.send((wrapped ??= combinedPayload(this.streamJson[sym]!, raw)));
         else c.send(raw);
         sent++;

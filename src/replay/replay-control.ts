@@ -73,8 +73,12 @@ export function applyControl(text: string, state: ControlState): ControlOutcome 
     const shown = typeof method === 'string' ? method : JSON.stringify(method);
     const quoted = JSON.stringify(method);
     const at = text.indexOf(quoted);
-    return error(2, `Invalid request: unknown variant \`${shown}\`, expected one of ${METHODS.map((m) => `\`${m}\``).join(', ')} at ` +
-      lineColumn(text, at >= 0 ? at + quoted.length - 1 : 0), id);
+    return error(
+      2,
+      `Invalid request: unknown variant \`${shown}\`, expected one of ${METHODS.map((m) => `\`${m}\``).join(', ')} at ` +
+        lineColumn(text, at >= 0 ? at + quoted.length - 1 : 0),
+      id,
+    );
   }
   const list = params === undefined ? [] : params;
   if (!Array.isArray(list)) return error(2, 'Invalid request: params must be an array', id);

@@ -34,8 +34,14 @@ const STATUS_FOR: Readonly<Record<string, number>> = {
 };
 
 const REASON: Readonly<Record<number, string>> = {
-  400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed', 408: 'Request Timeout', 413: 'Payload Too Large',
-  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
@@ -49,8 +55,11 @@ export function answerRaw(socket: Duplex, status: number, body: string, contentT
     return;
   }
   // Destroyed once the answer is flushed: end() alone would hold the socket until the peer closes its side, which it may never do.
-  socket.end(`HTTP/1.1 ${status} ${REASON[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n` +
-    `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`, () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${REASON[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: ${contentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    () => socket.destroy(),
+  );
 }
 
 /** The error body Binance's REST uses, {"code","msg"}; -1 for refusals Binance has no code for. */
@@ -87,8 +96,15 @@ export function createReplayHttp(handlers: HttpHandlers, limits: HttpLimits): Se
       return;
     }
     const status = STATUS_FOR[code] ?? 400;
-    answerRaw(socket, status, errorBody(-1, `Malformed HTTP request (${code}). The replay server takes HTTP/1.1 GET requests ` +
-      'to /api/v3/klines, /api/v3/time, /api/v3/ping, and WebSocket upgrades to /ws/<streams> and /stream?streams=.'));
+    answerRaw(
+      socket,
+      status,
+      errorBody(
+        -1,
+        `Malformed HTTP request (${code}). The replay server takes HTTP/1.1 GET requests ` +
+          'to /api/v3/klines, /api/v3/time, /api/v3/ping, and WebSocket upgrades to /ws/<streams> and /stream?streams=.',
+      ),
+    );
   });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Errors on a socket being upgraded (a reset mid-handshake) must not reach the process.

@@ -11,11 +11,26 @@ export type ClosedBy = 'client' | 'server';
 export type ReplayLogEvent =
   | { readonly kind: 'connect'; readonly at: number; readonly client: number; readonly remote: string; readonly path: string; readonly connections: number }
   | {
-    readonly kind: 'disconnect'; readonly at: number; readonly client: number; readonly remote: string;
-    readonly code: number; readonly reason: string; readonly by: ClosedBy; readonly durationMs: number; readonly messagesSent: number;
-  }
+      readonly kind: 'disconnect';
+      readonly at: number;
+      readonly client: number;
+      readonly remote: string;
+      readonly code: number;
+      readonly reason: string;
+      readonly by: ClosedBy;
+      readonly durationMs: number;
+      readonly messagesSent: number;
+    }
   /** An upgrade or socket turned away before it became a connection (cap, bad path, shutdown). */
-  | { readonly kind: 'refused'; readonly at: number; readonly remote: string; readonly path: string; readonly status: number | null; readonly reason: string; readonly repeats: number }
+  | {
+      readonly kind: 'refused';
+      readonly at: number;
+      readonly remote: string;
+      readonly path: string;
+      readonly status: number | null;
+      readonly reason: string;
+      readonly repeats: number;
+    }
   /** A request that could not be parsed or answered normally (malformed HTTP, a handler error). */
   | { readonly kind: 'bad_request'; readonly at: number; readonly remote: string; readonly reason: string; readonly repeats: number }
   /** client: the connection whose own tape it is (--tape per-client), null for the shared tape. */
@@ -57,8 +72,10 @@ export function describeLogEvent(e: ReplayLogEvent): string {
     case 'connect':
       return `client #${e.client} connected from ${e.remote}, path ${redactUrl(e.path)} (${e.connections} open)`;
     case 'disconnect':
-      return `client #${e.client} (${e.remote}) disconnected by the ${e.by}: code ${e.code}${e.reason ? `, ${e.reason}` : ''}; ` +
-        `connected ${seconds(e.durationMs)}, ${e.messagesSent} messages sent`;
+      return (
+        `client #${e.client} (${e.remote}) disconnected by the ${e.by}: code ${e.code}${e.reason ? `, ${e.reason}` : ''}; ` +
+        `connected ${seconds(e.durationMs)}, ${e.messagesSent} messages sent`
+      );
     case 'refused':
       return `refused ${e.remote} ${redactUrl(e.path)}: ${e.status === null ? 'closed' : e.status} ${e.reason}${repeated(e.repeats)}`;
     case 'bad_request':
@@ -68,8 +85,10 @@ export function describeLogEvent(e: ReplayLogEvent): string {
     case 'tape_loop':
       return `${who(e.client)} looped: play ${e.pass + 1} starts from the first bar, its bar times ${span(e.pass * e.shiftMs)} later than the file's`;
     case 'tape_end':
-      return `${who(e.client)} ended after ${e.bars} bars (${e.slices} slices); ${e.client === null ? 'clients' : 'the client'} will see no more klines; ` +
-        'restart, or use --loop';
+      return (
+        `${who(e.client)} ended after ${e.bars} bars (${e.slices} slices); ${e.client === null ? 'clients' : 'the client'} will see no more klines; ` +
+        'restart, or use --loop'
+      );
   }
 }
 

@@ -34,8 +34,7 @@ function fail(status: number, code: number, msg: string): Answer {
   return { status, body: JSON.stringify({ code, msg }) };
 }
 
-const mandatory = (name: string): Answer =>
-  fail(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
+const mandatory = (name: string): Answer => fail(400, -1102, `Mandatory parameter '${name}' was not sent, was empty/null, or malformed.`);
 
 /** Binance takes startTime/endTime in ms or µs; decided per value by magnitude. */
 function readTime(params: URLSearchParams, name: string): number | null | Answer {
@@ -106,7 +105,12 @@ export function handleRest(req: IncomingMessage, res: ServerResponse, ctx: RestC
   else if (url.pathname === '/api/v3/klines') answer = klines(url.searchParams, ctx);
   else if (url.pathname === '/api/v3/time') answer = { status: 200, body: `{"serverTime":${ctx.now()}}` };
   else if (url.pathname === '/api/v3/ping') answer = { status: 200, body: '{}' };
-  else answer = fail(404, -1, `Not found: ${url.pathname}. The replay server serves /api/v3/klines, /api/v3/time, /api/v3/ping, /ws/<streams> and /stream?streams=.`);
+  else
+    answer = fail(
+      404,
+      -1,
+      `Not found: ${url.pathname}. The replay server serves /api/v3/klines, /api/v3/time, /api/v3/ping, /ws/<streams> and /stream?streams=.`,
+    );
   // A body we will not read is not worth keeping the socket for: close after the answer.
   const headers: Record<string, string | number> = { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(answer.body) };
   if (!readOnly || url === null) headers.connection = 'close';

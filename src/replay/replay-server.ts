@@ -110,10 +110,18 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   const shutdownTimers = new Set<NodeJS.Timeout>();
 
   const ctx: ChannelContext = {
-    timeline, speed, updatesPerBar: options.updatesPerBar, streamNames, served: new Set(streamNames),
+    timeline,
+    speed,
+    updatesPerBar: options.updatesPerBar,
+    streamNames,
+    served: new Set(streamNames),
     // More than the server serves could never be reached: the tape would wait for ever, silently.
-    startAfterStreams: Math.min(streamNames.length, Math.max(1, options.startAfterStreams ?? 1)), sendHighWaterBytes: SEND_HIGH_WATER_BYTES, maxSendWaitMs,
-    now, clock, log,
+    startAfterStreams: Math.min(streamNames.length, Math.max(1, options.startAfterStreams ?? 1)),
+    sendHighWaterBytes: SEND_HIGH_WATER_BYTES,
+    maxSendWaitMs,
+    now,
+    clock,
+    log,
     counted: (n) => (klineMessagesSent += n),
     onTapeStart: () => {
       if (tapeStarted) return;
@@ -135,15 +143,28 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       channelOf(c).subscribed(outcome.added);
     },
     failed(c, err) {
-      log({ kind: 'bad_request', at: now(), remote: c.remote, reason: `client #${c.id}: a message could not be handled (${(err as Error).message})`, repeats: 0 });
+      log({
+        kind: 'bad_request',
+        at: now(),
+        remote: c.remote,
+        reason: `client #${c.id}: a message could not be handled (${(err as Error).message})`,
+        repeats: 0,
+      });
     },
     closed(c, by, code, reason) {
       connections.delete(c);
       ownChannel.get(c)?.stop();
       ownChannel.delete(c);
       log({
-        kind: 'disconnect', at: now(), client: c.id, remote: c.remote, code, reason, by,
-        durationMs: Math.round(clock() - c.openedAt), messagesSent: c.messagesSent,
+        kind: 'disconnect',
+        at: now(),
+        client: c.id,
+        remote: c.remote,
+        code,
+        reason,
+        by,
+        durationMs: Math.round(clock() - c.openedAt),
+        messagesSent: c.messagesSent,
       });
       if (connections.size === 0) for (const resolve of emptied.splice(0)) resolve();
     },
@@ -161,7 +182,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
   };
   const symbolIndex = new Map(symbols.map((s, i) => [s, i] as const));
   const rest: RestContext = {
-    interval, now,
+    interval,
+    now,
     klinesOf: (symbol) => {
       const i = symbolIndex.get(symbol);
       return i === undefined ? null : { source: timeline.sources[i]!, closed: closedCount(i) };
@@ -173,31 +195,41 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     log({ kind: 'refused', at: now(), remote: remoteOf(req.socket), path: req.url ?? '', status, reason, repeats: 0 });
     answerRaw(socket, status, reason, 'text/plain');
   };
-  const http = createReplayHttp({
-    request: (req, res) => handleRest(req, res, rest),
-    upgrade(req, socket, head) {
-      if (closing) return refuse(req, socket, 503, 'the replay server is shutting down');
-      if (connections.size >= maxConnections) {
-        connectionsRefused++;
-        return refuse(req, socket, 503, `${maxConnections} connections are open, the most this server takes (--max-connections); try again later`);
-      }
-      const path = parseStreamPath(req.url ?? '/');
-      if (path === null) return refuse(req, socket, 404, `no stream endpoint at ${req.url}; use /ws/<stream> or /stream?streams=<a>/<b>`);
-      if (typeof path === 'string') return refuse(req, socket, 400, path);
-      // ws answers a bad handshake (method, key, version) itself; without verifyClient it calls back synchronously.
-      let accepted = false;
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        accepted = true;
-        accept(ws, req, path);
-      });
-      if (!accepted) {
-        log({ kind: 'refused', at: now(), remote: remoteOf(req.socket), path: req.url ?? '', status: req.method === 'GET' ? 400 : 405,
-          reason: 'not a valid WebSocket handshake (method, Upgrade, Sec-WebSocket-Key or Sec-WebSocket-Version)', repeats: 0 });
-      }
+  const http = createReplayHttp(
+    {
+      request: (req, res) => handleRest(req, res, rest),
+      upgrade(req, socket, head) {
+        if (closing) return refuse(req, socket, 503, 'the replay server is shutting down');
+        if (connections.size >= maxConnections) {
+          connectionsRefused++;
+          return refuse(req, socket, 503, `${maxConnections} connections are open, the most this server takes (--max-connections); try again later`);
+        }
+        const path = parseStreamPath(req.url ?? '/');
+        if (path === null) return refuse(req, socket, 404, `no stream endpoint at ${req.url}; use /ws/<stream> or /stream?streams=<a>/<b>`);
+        if (typeof path === 'string') return refuse(req, socket, 400, path);
+        // ws answers a bad handshake (method, key, version) itself; without verifyClient it calls back synchronously.
+        let accepted = false;
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          accepted = true;
+          accept(ws, req, path);
+        });
+        if (!accepted) {
+          log({
+            kind: 'refused',
+            at: now(),
+            remote: remoteOf(req.socket),
+            path: req.url ?? '',
+            status: req.method === 'GET' ? 400 : 405,
+            reason: 'not a valid WebSocket handshake (method, Upgrade, Sec-WebSocket-Key or Sec-WebSocket-Version)',
+            repeats: 0,
+          });
+        }
+      },
+      badRequest: (remote, reason) => log({ kind: 'bad_request', at: now(), remote, reason, repeats: 0 }),
+      refused: (remote, path, status, reason) => log({ kind: 'refused', at: now(), remote, path, status, reason, repeats: 0 }),
     },
-    badRequest: (remote, reason) => log({ kind: 'bad_request', at: now(), remote, reason, repeats: 0 }),
-    refused: (remote, path, status, reason) => log({ kind: 'refused', at: now(), remote, path, status, reason, repeats: 0 }),
-  }, { maxSockets: maxConnections + REST_SOCKETS });
+    { maxSockets: maxConnections + REST_SOCKETS },
+  );
 
   const accept = (ws: WebSocket, req: IncomingMessage, path: StreamPath): void => {
     ws.on('error', () => {});
@@ -231,7 +263,8 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
       if (connections.size > 0) {
         const allClosed = new Promise<void>((resolve) => emptied.push(resolve));
         for (const c of connections) {
-          if (c.stalled) c.terminate(); // it reads nothing, so it would never see the client's close frame
+          if (c.stalled)
+            c.terminate(); // it reads nothing, so it would never see the client's close frame
           else c.close(1001, 'Server shutting down');
         }
         let grace: NodeJS.Timeout | undefined;
@@ -290,9 +323,15 @@ export async function startReplayServer(options: ReplayServerOptions): Promise<R
     get stats(): ReplayStats {
       const tape = reported()?.tape;
       return {
-        tape: tape?.state ?? 'waiting', tapeOpenTime: tape?.currentOpenTime ?? null, slicesClosed: tape?.slicesClosed ?? 0,
-        slicesOnTape: timeline.slicesPerPass, klineMessagesSent, connectionsOpened, connectionsRefused,
-        skippedRows: bars.skippedRows, updatesPerBar: updatesPerBar(interval, speed, options.updatesPerBar),
+        tape: tape?.state ?? 'waiting',
+        tapeOpenTime: tape?.currentOpenTime ?? null,
+        slicesClosed: tape?.slicesClosed ?? 0,
+        slicesOnTape: timeline.slicesPerPass,
+        klineMessagesSent,
+        connectionsOpened,
+        connectionsRefused,
+        skippedRows: bars.skippedRows,
+        updatesPerBar: updatesPerBar(interval, speed, options.updatesPerBar),
       };
     },
   };

@@ -56,8 +56,11 @@ class LoopedSeries implements KlineSource {
     // Trade ids run on across passes too, as they would on an exchange.
     const di = pass * this.tradeShift;
     return {
-      ...k, openTime: k.openTime + dt, closeTime: k.closeTime + dt,
-      firstTradeId: k.firstTradeId < 0 ? -1 : k.firstTradeId + di, lastTradeId: k.lastTradeId < 0 ? -1 : k.lastTradeId + di,
+      ...k,
+      openTime: k.openTime + dt,
+      closeTime: k.closeTime + dt,
+      firstTradeId: k.firstTradeId < 0 ? -1 : k.firstTradeId + di,
+      lastTradeId: k.lastTradeId < 0 ? -1 : k.lastTradeId + di,
     };
   }
 }
@@ -79,7 +82,8 @@ export class TapeTimeline {
   private readonly lengths: readonly number[];
 
   constructor(bars: ReplayBars, startAt: number | null, loop: boolean) {
-    if (loop && bars.interval === '1M') throw new RangeError('loop with interval 1M: months differ in length, so a looped tape cannot keep its bars on month boundaries.');
+    if (loop && bars.interval === '1M')
+      throw new RangeError('loop with interval 1M: months differ in length, so a looped tape cannot keep its bars on month boundaries.');
     const slices = bars.slices;
     let first = 0;
     if (startAt !== null) while (first < slices.count && slices.openTime[first]! < startAt) first++;

@@ -78,10 +78,14 @@ export class M4 {
         if (f[q + 5]! > max[1]!) max = [f[q + 4]!, f[q + 5]!];
         last = [f[q + 6]!, f[q + 7]!];
       }
-      f[o] = first[0]!; f[o + 1] = first[1]!;
-      f[o + 2] = min[0]!; f[o + 3] = min[1]!;
-      f[o + 4] = max[0]!; f[o + 5] = max[1]!;
-      f[o + 6] = last[0]!; f[o + 7] = last[1]!;
+      f[o] = first[0]!;
+      f[o + 1] = first[1]!;
+      f[o + 2] = min[0]!;
+      f[o + 3] = min[1]!;
+      f[o + 4] = max[0]!;
+      f[o + 5] = max[1]!;
+      f[o + 6] = last[0]!;
+      f[o + 7] = last[1]!;
       this.has[j] = 1;
     }
     this.width *= 2;
@@ -95,7 +99,12 @@ export class M4 {
     for (let i = 0; i < this.n; i++) {
       if (!this.has[i]) continue;
       const o = i * 8;
-      const pts: Array<[number, number]> = [[f[o]!, f[o + 1]!], [f[o + 2]!, f[o + 3]!], [f[o + 4]!, f[o + 5]!], [f[o + 6]!, f[o + 7]!]];
+      const pts: Array<[number, number]> = [
+        [f[o]!, f[o + 1]!],
+        [f[o + 2]!, f[o + 3]!],
+        [f[o + 4]!, f[o + 5]!],
+        [f[o + 6]!, f[o + 7]!],
+      ];
       pts.sort((a, b) => a[0] - b[0]);
       for (const [pt, pv] of pts) {
         if (t.length > 0 && t[t.length - 1] === pt) continue;

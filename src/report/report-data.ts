@@ -19,8 +19,19 @@ const SAMPLES_PER_REASON = 20;
 export const LATENCY_EDGES_MS = Array.from({ length: 29 }, (_, i) => Math.round(10 ** (-2 + i / 4) * 1e4) / 1e4);
 const SEGMENTS = ['network', 'queue', 'slice', 'model', 'broker', 'total'] as const;
 
-export interface Incident { readonly time: number; readonly symbol: string | null; readonly detail: string }
-export interface IncidentGroup { readonly type: string; readonly reason: string; count: number; first: number; last: number; readonly samples: Incident[] }
+export interface Incident {
+  readonly time: number;
+  readonly symbol: string | null;
+  readonly detail: string;
+}
+export interface IncidentGroup {
+  readonly type: string;
+  readonly reason: string;
+  count: number;
+  first: number;
+  last: number;
+  readonly samples: Incident[];
+}
 
 export interface ReportData {
   readonly title: string;
@@ -149,7 +160,11 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
     equity.benchmark.add(t, Number(r[5]));
     equity.rows++;
   }
-  const trades = { header: ['symbol', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'side', 'pnl', 'fees', 'barsHeld', 'status'], rows: [] as string[][], total: 0 };
+  const trades = {
+    header: ['symbol', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'side', 'pnl', 'fees', 'barsHeld', 'status'],
+    rows: [] as string[][],
+    total: 0,
+  };
   const markSets = new Map<string, { entries: Series; exits: Series; n: number }>();
   const totalsBySymbol = new Map<string, number>();
   for (const s of summary?.stats ? Object.entries(summary.stats.bySymbol) : []) totalsBySymbol.set(s[0], s[1].roundTrips + s[1].openTrips);
@@ -184,9 +199,16 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
     else if (m) priceOut[s] = { ...m.series(), count: m.count, detail: 'downsampled' };
   }
   return {
-    title, summary, mode, symbols: symbols.length > 0 ? symbols : [...prices.keys()], prices: priceOut, marks,
+    title,
+    summary,
+    mode,
+    symbols: symbols.length > 0 ? symbols : [...prices.keys()],
+    prices: priceOut,
+    marks,
     equity: { equity: equity.equity.series(), benchmark: equity.benchmark.series(), drawdown: equity.drawdown.series(), rows: equity.rows },
-    trades, latency: latencyTotal > 0 ? { edgesMs: LATENCY_EDGES_MS, counts: latency, total: latencyTotal } : null,
-    incidents: [...groups.values()].sort((a, b) => a.first - b.first || (a.type < b.type ? -1 : 1)), bars,
+    trades,
+    latency: latencyTotal > 0 ? { edgesMs: LATENCY_EDGES_MS, counts: latency, total: latencyTotal } : null,
+    incidents: [...groups.values()].sort((a, b) => a.first - b.first || (a.type < b.type ? -1 : 1)),
+    bars,
   };
 }

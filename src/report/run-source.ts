@@ -69,7 +69,6 @@ async function* csvRows(path: string): AsyncGenerator<string[]> {
   }
 }
 
-
 export class RunFolder implements RunSource {
   readonly label: string;
   readonly eventBytes: number;
@@ -90,7 +89,8 @@ export class RunFolder implements RunSource {
   summary(): RunSummary | null {
     const path = join(this.dir, 'summary.json');
     if (!existsSync(path)) return null;
-    if (statSync(regularFile(path)).size > MAX_SUMMARY_BYTES) throw new RunInputError(`${path} is larger than ${MAX_SUMMARY_BYTES >> 20} MiB: not a summary tradeloop wrote.`);
+    if (statSync(regularFile(path)).size > MAX_SUMMARY_BYTES)
+      throw new RunInputError(`${path} is larger than ${MAX_SUMMARY_BYTES >> 20} MiB: not a summary tradeloop wrote.`);
     try {
       return JSON.parse(readFileSync(path, 'utf8')) as RunSummary;
     } catch (err) {

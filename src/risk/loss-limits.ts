@@ -71,12 +71,18 @@ export class LossLimits {
     const out: Breach[] = [];
     const { maxDailyLoss, maxDrawdownPctE4 } = this.options;
     if (maxDailyLoss !== null && this.dayStartEquity - equity > maxDailyLoss) {
-      out.push({ reason: 'daily_loss', detail: `equity ${formatMoney(equity)} is ${formatMoney(this.dayStartEquity - equity)} below the day's opening ${formatMoney(this.dayStartEquity)} (limit --max-daily-loss ${formatMoney(maxDailyLoss)})` });
+      out.push({
+        reason: 'daily_loss',
+        detail: `equity ${formatMoney(equity)} is ${formatMoney(this.dayStartEquity - equity)} below the day's opening ${formatMoney(this.dayStartEquity)} (limit --max-daily-loss ${formatMoney(maxDailyLoss)})`,
+      });
     }
     // (peak − equity) / peak > pct / 100, with pct in 1e-4 percent: all integer.
     if (maxDrawdownPctE4 !== null && this.peak > 0n && (this.peak - equity) * 1_000_000n > maxDrawdownPctE4 * this.peak) {
       const pct = Number(((this.peak - equity) * 1_000_000n) / this.peak) / 10_000;
-      out.push({ reason: 'drawdown', detail: `equity ${formatMoney(equity)} is ${pct}% below the peak ${formatMoney(this.peak)} (limit --max-drawdown-pct ${Number(maxDrawdownPctE4) / 10_000})` });
+      out.push({
+        reason: 'drawdown',
+        detail: `equity ${formatMoney(equity)} is ${pct}% below the peak ${formatMoney(this.peak)} (limit --max-drawdown-pct ${Number(maxDrawdownPctE4) / 10_000})`,
+      });
     }
     return out;
   }

@@ -49,11 +49,20 @@ export class MarketWatch {
     const passed: string[] = [];
     const notional = mv < 0n ? -mv : mv;
     const { maxPositionNotional, maxGrossExposure, marginFloorPctE4 } = this.options;
-    this.edge(`notional:${symbol}`, notional > maxPositionNotional, passed,
-      () => `the market took the ${symbol} position to ${formatMoney(notional)} of notional, past the ${formatMoney(maxPositionNotional)} limit (--max-position-notional)`);
+    this.edge(
+      `notional:${symbol}`,
+      notional > maxPositionNotional,
+      passed,
+      () =>
+        `the market took the ${symbol} position to ${formatMoney(notional)} of notional, past the ${formatMoney(maxPositionNotional)} limit (--max-position-notional)`,
+    );
     const gross = broker.grossExcept(symbol) + notional;
-    this.edge('gross', gross > maxGrossExposure, passed,
-      () => `the market took the gross exposure to ${formatMoney(gross)}, past the ${formatMoney(maxGrossExposure)} limit (--max-gross-exposure)`);
+    this.edge(
+      'gross',
+      gross > maxGrossExposure,
+      passed,
+      () => `the market took the gross exposure to ${formatMoney(gross)}, past the ${formatMoney(maxGrossExposure)} limit (--max-gross-exposure)`,
+    );
     const floor = marginFloorPctE4 === null ? 0n : (gross * marginFloorPctE4) / PCT_E4;
     const below = equity <= 0n || (gross > 0n && equity < floor);
     let margin: MarketFinding['margin'] = null;
@@ -61,7 +70,10 @@ export class MarketWatch {
       this.marginBreached = below;
       margin = below ? 'breached' : 'recovered';
     }
-    const marginDetail = margin === null ? '' : `equity ${formatMoney(equity)} against gross exposure ${formatMoney(gross)}: the margin floor is ${formatMoney(floor)}${marginFloorPctE4 === null ? '' : ` (${Number(marginFloorPctE4) / 1e4} %, --margin-floor-pct)`}`;
+    const marginDetail =
+      margin === null
+        ? ''
+        : `equity ${formatMoney(equity)} against gross exposure ${formatMoney(gross)}: the margin floor is ${formatMoney(floor)}${marginFloorPctE4 === null ? '' : ` (${Number(marginFloorPctE4) / 1e4} %, --margin-floor-pct)`}`;
     return passed.length === 0 && margin === null ? NOTHING : { passed, margin, marginDetail };
   }
 

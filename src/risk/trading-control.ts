@@ -119,7 +119,10 @@ export class TradingControl {
     const { bus } = this.options;
     const halts = this.trading.reasons();
     bus.emit({ type: 'trading_state', from, to, halts, source, ...this.at() });
-    const held = this.trading.list().map((h) => `${h.reason}: ${howLifted(h.reason)}`).join('; ');
+    const held = this.trading
+      .list()
+      .map((h) => `${h.reason}: ${howLifted(h.reason)}`)
+      .join('; ');
     bus.emit({ type: 'alert', kind: 'trading_state', message: `trading ${to} (was ${from}) after ${why}${held ? `. Held: ${held}` : ''}`, ...this.at() });
     if (to === 'HALTED') this.cancelWhere(() => true, 'trading_halted', 'trading is HALTED');
     else if (to === 'REDUCING') this.cancelGrowing();
@@ -140,13 +143,17 @@ export class TradingControl {
   private cancelGrowing(): void {
     const { book } = this.options;
     const kept = new Map<string, number>();
-    this.cancelWhere((order, symbol) => {
-      const pos = book.position(symbol);
-      const before = kept.get(symbol) ?? pos;
-      const after = order.side === 'buy' ? before + order.qty : before - order.qty;
-      if (!onlyReduces(pos, after)) return true;
-      kept.set(symbol, after);
-      return false;
-    }, 'reducing', 'trading is REDUCING: this order would grow or flip the position');
+    this.cancelWhere(
+      (order, symbol) => {
+        const pos = book.position(symbol);
+        const before = kept.get(symbol) ?? pos;
+        const after = order.side === 'buy' ? before + order.qty : before - order.qty;
+        if (!onlyReduces(pos, after)) return true;
+        kept.set(symbol, after);
+        return false;
+      },
+      'reducing',
+      'trading is REDUCING: this order would grow or flip the position',
+    );
   }
 }

@@ -33,11 +33,14 @@ export async function startControlEndpoint(session: Session, stateDir: StateDir,
   const report = (): void => {
     const n = unreported;
     unreported = 0;
-    session.outOfCycle(() => session.parts.bus.emit({
-      type: 'alert', kind: 'control_auth',
-      message: `${n} control request(s) refused, the latest for ${why} (from ${latest}); the token is in ${stateDir.controlPath}`,
-      ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
-    }));
+    session.outOfCycle(() =>
+      session.parts.bus.emit({
+        type: 'alert',
+        kind: 'control_auth',
+        message: `${n} control request(s) refused, the latest for ${why} (from ${latest}); the token is in ${stateDir.controlPath}`,
+        ...(session.options.mode === 'realtime' ? { at: clock.now() } : {}),
+      }),
+    );
   };
   const codes = new DashboardCodes();
   const auth = {
@@ -55,9 +58,18 @@ export async function startControlEndpoint(session: Session, stateDir: StateDir,
     },
   };
   const server = await startHttpServer(port, async (req, remote) => (await extra?.(req)) ?? handleControl(req, session, auth, remote, codes));
-  stateDir.writeControl({ url: server.url, token, pid: process.pid, runId: session.options.runId, mode: session.options.mode, startedAt: new Date(session.startedAt).toISOString() });
+  stateDir.writeControl({
+    url: server.url,
+    token,
+    pid: process.pid,
+    runId: session.options.runId,
+    mode: session.options.mode,
+    startedAt: new Date(session.startedAt).toISOString(),
+  });
   return {
-    ...server, token, refused: () => refused,
+    ...server,
+    token,
+    refused: () => refused,
     // Refusals folded since the last alert are reported as the session ends, not lost with it.
     async close(): Promise<void> {
       if (unreported > 0) report();

@@ -82,12 +82,18 @@ export function commandOf(action: string, body: Record<string, unknown>, symbols
       const reason = body.reason;
       if (reason !== undefined && typeof reason !== 'string') return 'reason must be a string';
       if (body.reducing !== undefined && typeof body.reducing !== 'boolean') return 'reducing must be true or false';
-      return { kind: 'halt', detail: typeof reason === 'string' && reason.trim() !== '' ? reason.trim().slice(0, 200) : null, reducing: body.reducing === true };
+      return {
+        kind: 'halt',
+        detail: typeof reason === 'string' && reason.trim() !== '' ? reason.trim().slice(0, 200) : null,
+        reducing: body.reducing === true,
+      };
     }
     case 'resume': {
       if (body.halt === undefined || body.halt === null) return { kind: 'resume', halt: null };
       const halt = typeof body.halt === 'string' ? parseHaltReason(body.halt) : null;
-      return halt === null ? `halt must name a halt reason, e.g. operator or drawdown, got ${JSON.stringify(body.halt).slice(0, 40)}` : { kind: 'resume', halt };
+      return halt === null
+        ? `halt must name a halt reason, e.g. operator or drawdown, got ${JSON.stringify(body.halt).slice(0, 40)}`
+        : { kind: 'resume', halt };
     }
     case 'flatten': {
       if (body.symbols === undefined || body.symbols === null) return { kind: 'flatten', symbols: null };

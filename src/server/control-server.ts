@@ -57,7 +57,13 @@ export async function startHttpServer(port: number, route: Route): Promise<Runni
     req.on('error', () => {});
     req.on('end', () => {
       if (size > MAX_BODY) return;
-      const request: HttpRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request: HttpRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       route(request, req.socket.remoteAddress ?? '?').then(send, () => send(json(500, { error: 'internal error' })));
     });
   });
@@ -76,9 +82,10 @@ export async function startHttpServer(port: number, route: Route): Promise<Runni
   return {
     url: `http://127.0.0.1:${bound}`,
     port: bound,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -14,8 +14,11 @@ let page: string | null = null;
 
 export function dashboardHtml(): string {
   page ??= htmlPage({
-    title: 'tradeloop dashboard', subtitle: 'live session (paper only)', connect: true,
-    body: pageScript(DASHBOARD_DIR, 'dashboard.html'), script: pageScript(DASHBOARD_DIR, 'dashboard.js'),
+    title: 'tradeloop dashboard',
+    subtitle: 'live session (paper only)',
+    connect: true,
+    body: pageScript(DASHBOARD_DIR, 'dashboard.html'),
+    script: pageScript(DASHBOARD_DIR, 'dashboard.js'),
   });
   return page;
 }
@@ -23,10 +26,20 @@ export function dashboardHtml(): string {
 export function dashboardRoute(req: HttpRequest, obs: SessionObservers): HttpAnswer {
   if (req.method !== 'GET') return json(405, { error: `GET ${req.path}` });
   if (req.path === '/') {
-    return { status: 200, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer', 'x-content-type-options': 'nosniff' }, body: dashboardHtml() };
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+        'x-content-type-options': 'nosniff',
+      },
+      body: dashboardHtml(),
+    };
   }
   return {
-    status: 200, body: '',
+    status: 200,
+    body: '',
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' },
     stream: (out) => obs.stream.attach(out),
   };

@@ -51,7 +51,9 @@ export class DashboardStream {
     this.session = session;
     this.clock = clock;
     // Serialised only when a page is watching: a static run's fills cost nothing without one.
-    this.unsubscribe = live.onItem((item) => { if (this.clients.size > 0) this.broadcast('item', itemJson(item)); });
+    this.unsubscribe = live.onItem((item) => {
+      if (this.clients.size > 0) this.broadcast('item', itemJson(item));
+    });
   }
 
   get size(): number {
@@ -83,8 +85,15 @@ export class DashboardStream {
     const recent: Record<string, unknown[]> = {};
     for (const t of NOTABLE) recent[t] = this.live.recentOf(t).map(itemObject);
     return JSON.stringify({
-      now: this.clock.now(), status: s?.status() ?? null, latency: this.latency(), feedState: this.live.feedState, feedSince: this.live.feedSince,
-      drawdown: this.live.drawdown, peak: this.live.peak, curve: { t: curve.times, v: curve.values }, recent,
+      now: this.clock.now(),
+      status: s?.status() ?? null,
+      latency: this.latency(),
+      feedState: this.live.feedState,
+      feedSince: this.live.feedSince,
+      drawdown: this.live.drawdown,
+      peak: this.live.peak,
+      curve: { t: curve.times, v: curve.values },
+      recent,
     });
   }
 
@@ -115,7 +124,20 @@ export class DashboardStream {
       const from = c.curveSent <= curve.times.length ? c.curveSent : 0;
       const points = { reset: from === 0 && c.curveSent > 0, t: curve.times.slice(from), v: curve.values.slice(from) };
       c.curveSent = curve.times.length;
-      this.send(c, 'status', JSON.stringify({ now: this.clock.now(), status, latency, feedState: this.live.feedState, feedSince: this.live.feedSince, drawdown: this.live.drawdown, peak: this.live.peak, points }));
+      this.send(
+        c,
+        'status',
+        JSON.stringify({
+          now: this.clock.now(),
+          status,
+          latency,
+          feedState: this.live.feedState,
+          feedSince: this.live.feedSince,
+          drawdown: this.live.drawdown,
+          peak: this.live.peak,
+          points,
+        }),
+      );
     }
   }
 

@@ -81,7 +81,10 @@ export class HealthMonitor {
       }
     }
     if (this.waitingSince !== null && this.clock.monotonic() - this.waitingSince >= LOOP_STUCK_MS) {
-      reasons.push({ reason: 'loop_stuck', detail: `${queued} bar(s) queued and none decided for ${Math.round((this.clock.monotonic() - this.waitingSince) / 1000)} s` });
+      reasons.push({
+        reason: 'loop_stuck',
+        detail: `${queued} bar(s) queued and none decided for ${Math.round((this.clock.monotonic() - this.waitingSince) / 1000)} s`,
+      });
     }
     return { ok: reasons.length === 0, reasons };
   }

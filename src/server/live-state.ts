@@ -131,7 +131,7 @@ export class LiveState implements EventSink {
       default:
         if (!(NOTABLE as readonly string[]).includes(e.type)) return;
     }
-    const item: LiveItem = { seq, type: e.type as NotableType, time: ('at' in e && typeof e.at === 'number') ? e.at : this.barTime, event: e };
+    const item: LiveItem = { seq, type: e.type as NotableType, time: 'at' in e && typeof e.at === 'number' ? e.at : this.barTime, event: e };
     this.recent.get(item.type)!.push(item);
     for (const l of this.listeners) l(item);
   }

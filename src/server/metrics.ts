@@ -42,14 +42,22 @@ export class SessionMetrics implements EventSink {
   constructor(sources: MetricsSources, info: { runId: string; mode: string }) {
     const r = this.registry;
     const src: MetricsSources = {
-      status: () => this.snapshot ?? sources.status(), counts: sources.counts, feedState: () => sources.feedState(), drawdown: () => sources.drawdown(),
-      webhooks: () => sources.webhooks?.() ?? null, feedCounters: () => sources.feedCounters?.() ?? null, queueDepth: () => sources.queueDepth?.() ?? null,
+      status: () => this.snapshot ?? sources.status(),
+      counts: sources.counts,
+      feedState: () => sources.feedState(),
+      drawdown: () => sources.drawdown(),
+      webhooks: () => sources.webhooks?.() ?? null,
+      feedCounters: () => sources.feedCounters?.() ?? null,
+      queueDepth: () => sources.queueDepth?.() ?? null,
     };
     this.sources = sources;
     collectDefaultMetrics({ register: r });
     const counter = (name: string, help: string, labelNames: string[], read: () => Array<[Labels, number]>): void => {
       new Counter({
-        name, help, labelNames, registers: [r],
+        name,
+        help,
+        labelNames,
+        registers: [r],
         collect(this: Counter<string>) {
           this.reset();
           for (const [labels, v] of read()) this.inc(labels, v);
@@ -58,7 +66,10 @@ export class SessionMetrics implements EventSink {
     };
     const gauge = (name: string, help: string, labelNames: string[], read: () => Array<[Labels, number]>): void => {
       new Gauge({
-        name, help, labelNames, registers: [r],
+        name,
+        help,
+        labelNames,
+        registers: [r],
         collect(this: Gauge<string>) {
           this.reset();
           for (const [labels, v] of read()) this.set(labels, v);
@@ -79,22 +90,32 @@ export class SessionMetrics implements EventSink {
     counter('tradeloop_skips_total', 'Input rows or messages skipped, by reason.', ['reason'], byReason('skip', 'reason', SKIP_REASONS));
     counter('tradeloop_halts_total', 'Halts raised, by reason.', ['reason'], byReason('halt', 'reason', HALT_REASONS));
     counter('tradeloop_alerts_total', 'Alerts, by kind.', ['kind'], byReason('alert', 'kind', ALERT_KINDS));
-    gauge('tradeloop_trading_state', 'The trading state: 1 for the current one, 0 for the others.', ['state'],
-      () => { const s = src.status().state; return TRADING_STATES.map((t) => [{ state: t }, t === s ? 1 : 0]); });
-    gauge('tradeloop_halt_held', 'Halts held now (1 each), by reason, source and severity.', ['reason', 'source', 'severity'],
-      () => src.status().halts.map((h) => [{ reason: h.reason, source: h.source, severity: h.severity }, 1]));
+    gauge('tradeloop_trading_state', 'The trading state: 1 for the current one, 0 for the others.', ['state'], () => {
+      const s = src.status().state;
+      return TRADING_STATES.map((t) => [{ state: t }, t === s ? 1 : 0]);
+    });
+    gauge('tradeloop_halt_held', 'Halts held now (1 each), by reason, source and severity.', ['reason', 'source', 'severity'], () =>
+      src.status().halts.map((h) => [{ reason: h.reason, source: h.source, severity: h.severity }, 1]),
+    );
     gauge('tradeloop_feed_state', 'The feed state: 1 for the current one (realtime).', ['state'], () => {
       if (info.mode !== 'realtime') return [];
       const s = src.status().feed?.state ?? src.feedState();
       return FEED_STATES.map((t) => [{ state: t }, t === s ? 1 : 0]);
     });
-    gauge('tradeloop_feed_last_message_age_seconds', 'Seconds since each connection\'s last message.', ['connection'],
-      () => (src.status().feed?.connections ?? []).filter((c) => c.lastMessageAgoSeconds !== null).map((c) => [{ connection: String(c.id) }, c.lastMessageAgoSeconds!]));
-    gauge('tradeloop_feed_connection_stale', 'Whether each connection is stale (1) or fresh (0).', ['connection'],
-      () => (src.status().feed?.connections ?? []).map((c) => [{ connection: String(c.id) }, c.stale ? 1 : 0]));
+    gauge('tradeloop_feed_last_message_age_seconds', "Seconds since each connection's last message.", ['connection'], () =>
+      (src.status().feed?.connections ?? [])
+        .filter((c) => c.lastMessageAgoSeconds !== null)
+        .map((c) => [{ connection: String(c.id) }, c.lastMessageAgoSeconds!]),
+    );
+    gauge('tradeloop_feed_connection_stale', 'Whether each connection is stale (1) or fresh (0).', ['connection'], () =>
+      (src.status().feed?.connections ?? []).map((c) => [{ connection: String(c.id) }, c.stale ? 1 : 0]),
+    );
     const feed = (key: string): number | null => src.feedCounters?.()?.[key] ?? null;
     const feedCounter = (name: string, help: string, read: () => number | null): void =>
-      counter(name, help, [], () => { const v = read(); return v === null ? [] : [[{}, Math.max(0, v)]]; });
+      counter(name, help, [], () => {
+        const v = read();
+        return v === null ? [] : [[{}, Math.max(0, v)]];
+      });
     feedCounter('tradeloop_feed_messages_total', 'WebSocket messages received.', () => feed('messages'));
     feedCounter('tradeloop_feed_malformed_total', 'Messages that could not be read (also in skips).', () => feed('malformed'));
     feedCounter('tradeloop_feed_connects_total', 'Connections opened, the first ones included.', () => feed('connects'));
@@ -108,18 +129,24 @@ export class SessionMetrics implements EventSink {
     feedCounter('tradeloop_feed_backfills_total', 'Gap backfills over REST.', () => feed('backfills'));
     feedCounter('tradeloop_feed_backfilled_bars_total', 'Bars delivered by backfills.', () => feed('backfilledBars'));
     feedCounter('tradeloop_feed_backfill_failures_total', 'Backfill requests that failed (retried).', () => feed('backfillFailures'));
-    counter('tradeloop_webhook_deliveries_total', 'Alert webhook outcomes: delivered, retried, dropped, failed, suppressed (folded).', ['outcome'],
-      () => Object.entries(src.webhooks?.() ?? {}).map(([k, v]) => [{ outcome: k }, v]));
-    gauge('tradeloop_queue_depth', 'Closed bars waiting for the loop (realtime).', [], () => { const q = src.queueDepth?.(); return q == null ? [] : [[{}, q]]; });
-    const money = (name: string, help: string, pick: (s: SessionStatus) => string): void =>
-      gauge(name, help, [], () => [[{}, Number(pick(src.status()))]]);
+    counter('tradeloop_webhook_deliveries_total', 'Alert webhook outcomes: delivered, retried, dropped, failed, suppressed (folded).', ['outcome'], () =>
+      Object.entries(src.webhooks?.() ?? {}).map(([k, v]) => [{ outcome: k }, v]),
+    );
+    gauge('tradeloop_queue_depth', 'Closed bars waiting for the loop (realtime).', [], () => {
+      const q = src.queueDepth?.();
+      return q == null ? [] : [[{}, q]];
+    });
+    const money = (name: string, help: string, pick: (s: SessionStatus) => string): void => gauge(name, help, [], () => [[{}, Number(pick(src.status()))]]);
     money('tradeloop_equity', 'Account equity marked at the last close (quote currency).', (s) => s.equity);
     money('tradeloop_cash', 'Cash (quote currency).', (s) => s.cash);
     money('tradeloop_gross_exposure', 'Σ |position value| over symbols (quote currency).', (s) => s.grossExposure);
     gauge('tradeloop_drawdown_ratio', 'Equity below its running peak, as a fraction of the peak (0.05 = 5 %).', [], () => [[{}, src.drawdown()]]);
     this.latency = new Histogram({
-      name: 'tradeloop_latency_seconds', help: 'Latency of live closed bars by segment: network, queue, slice, model, broker, pipeline, total.',
-      labelNames: ['segment'], buckets: LATENCY_BUCKETS_S, registers: [r],
+      name: 'tradeloop_latency_seconds',
+      help: 'Latency of live closed bars by segment: network, queue, slice, model, broker, pipeline, total.',
+      labelNames: ['segment'],
+      buckets: LATENCY_BUCKETS_S,
+      registers: [r],
     });
     // Zero series for every segment from the start, so a dashboard's quantiles have something to read.
     for (const s of LATENCY_SEGMENTS) this.latency.zero({ segment: s });

@@ -38,16 +38,28 @@ export class SessionObservers {
       if (this.session === null) throw new Error('the observers are not bound to a session yet'); // a bug: routes start after bind
       return this.session;
     };
-    this.metrics = new SessionMetrics({
-      status: () => session().status(), counts: counter, feedState: () => this.live.feedState, drawdown: () => this.live.drawdown,
-      webhooks: () => options.webhooks() as Record<string, number> | null,
-      feedCounters: () => this.session?.options.feedCounters?.() ?? null,
-      queueDepth: () => this.session?.options.queueDepth?.() ?? null,
-    }, { runId: options.runId, mode: options.mode });
-    this.health = new HealthMonitor({
-      mode: options.mode, status: () => session().status(), feedState: () => this.live.feedState, decided: () => counter.of('bar'),
-      queueDepth: () => this.session?.options.queueDepth?.() ?? null,
-    }, clock);
+    this.metrics = new SessionMetrics(
+      {
+        status: () => session().status(),
+        counts: counter,
+        feedState: () => this.live.feedState,
+        drawdown: () => this.live.drawdown,
+        webhooks: () => options.webhooks() as Record<string, number> | null,
+        feedCounters: () => this.session?.options.feedCounters?.() ?? null,
+        queueDepth: () => this.session?.options.queueDepth?.() ?? null,
+      },
+      { runId: options.runId, mode: options.mode },
+    );
+    this.health = new HealthMonitor(
+      {
+        mode: options.mode,
+        status: () => session().status(),
+        feedState: () => this.live.feedState,
+        decided: () => counter.of('bar'),
+        queueDepth: () => this.session?.options.queueDepth?.() ?? null,
+      },
+      clock,
+    );
     this.stream = new DashboardStream(this.live, () => this.session, clock);
   }
 
@@ -64,7 +76,10 @@ export class SessionObservers {
     this.session = session;
     this.health.start();
     this.stream.start();
-    this.closers.push(() => this.health.stop(), () => this.stream.close());
+    this.closers.push(
+      () => this.health.stop(),
+      () => this.stream.close(),
+    );
   }
 
   /** Something to stop before the server closes (dashboard streams, timers). */

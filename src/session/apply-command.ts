@@ -20,8 +20,12 @@ export interface CommandContext {
 
 export function haltStatuses(parts: LoopParts): HaltStatus[] {
   return parts.trading.list().map((h) => ({
-    reason: h.reason, source: h.source, severity: h.severity, detail: h.detail,
-    since: h.since === null ? null : new Date(h.since).toISOString(), lifted: howLifted(h.reason),
+    reason: h.reason,
+    source: h.source,
+    severity: h.severity,
+    detail: h.detail,
+    since: h.since === null ? null : new Date(h.since).toISOString(),
+    lifted: howLifted(h.reason),
   }));
 }
 
@@ -39,7 +43,12 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       // Halting what is halted is a no-op that says so, whatever reason the second halt gives: the
       // halt held keeps its own (a new event pair would count one halt twice).
       if (held && held.severity === severity) {
-        return result(ctx, true, false, `no change: an operator halt (${severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''} (${held.detail}); trading is ${trading.state}`);
+        return result(
+          ctx,
+          true,
+          false,
+          `no change: an operator halt (${severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''} (${held.detail}); trading is ${trading.state}`,
+        );
       }
       const changed = control.raise('operator', 'operator', severity, detail);
       return result(ctx, true, changed, changed ? `operator halt (${severity}) raised: trading is ${trading.state}` : `no change: trading is ${trading.state}`);
@@ -62,11 +71,13 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       const outcomes = engine.flatten(symbols, ctx.nextOp(), (s) => ctx.priceOf(s));
       const closed = outcomes.filter((o) => o.closed !== '0');
       const refused = outcomes.filter((o) => o.refused);
-      const message = symbols.length === 0 ? 'nothing to flatten: no position and no resting order'
-        : `flattened ${closed.map((o) => `${o.symbol} ${o.closed} at ${o.price}`).join(', ') || 'no position'}`
-          + `${outcomes.some((o) => o.cancelled > 0) ? `; cancelled ${outcomes.reduce((n, o) => n + o.cancelled, 0)} resting order(s)` : ''}`
-          + `${refused.length > 0 ? `; NOT closed: ${refused.map((o) => `${o.symbol} (${o.refused})`).join(', ')}` : ''}`
-          + (trading.state === 'ACTIVE' ? '. Trading is ACTIVE: the strategy may open positions again (tradeloop halt stops it)' : '');
+      const message =
+        symbols.length === 0
+          ? 'nothing to flatten: no position and no resting order'
+          : `flattened ${closed.map((o) => `${o.symbol} ${o.closed} at ${o.price}`).join(', ') || 'no position'}` +
+            `${outcomes.some((o) => o.cancelled > 0) ? `; cancelled ${outcomes.reduce((n, o) => n + o.cancelled, 0)} resting order(s)` : ''}` +
+            `${refused.length > 0 ? `; NOT closed: ${refused.map((o) => `${o.symbol} (${o.refused})`).join(', ')}` : ''}` +
+            (trading.state === 'ACTIVE' ? '. Trading is ACTIVE: the strategy may open positions again (tradeloop halt stops it)' : '');
       return result(ctx, refused.length === 0, outcomes.length > 0, message, { flatten: outcomes });
     }
     case 'halt_file': {

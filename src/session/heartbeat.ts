@@ -8,7 +8,9 @@ import type { SessionStatus } from './status.ts';
 
 export function heartbeatLine(s: SessionStatus, now: number): string {
   const c = s.counts;
-  const ages = Object.values(s.lastBar).map((b) => b?.receivedSecondsAgo).filter((a): a is number => a !== undefined);
+  const ages = Object.values(s.lastBar)
+    .map((b) => b?.receivedSecondsAgo)
+    .filter((a): a is number => a !== undefined);
   const newest = ages.length > 0 ? `${Math.min(...ages)} s ago` : Object.values(s.lastBar).some((b) => b !== null) ? 'seen' : 'none yet';
   const feed = s.feed ? ` feed ${s.feed.state ?? 'starting'}` : '';
   const p99 = s.latencyP99Ms?.total !== undefined ? ` p99 ${s.latencyP99Ms.total.toFixed(1)} ms` : '';

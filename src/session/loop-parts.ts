@@ -52,23 +52,51 @@ export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, w
   const trading = new TradingState();
   let engine: Engine | null = null;
   const control = new TradingControl({
-    trading, bus, book: broker, barTime: (s) => engine?.barTime(s) ?? 0,
-    ...(wiring.now ? { now: wiring.now } : {}), ...(wiring.onHaltChange ? { onChange: wiring.onHaltChange } : {}),
+    trading,
+    bus,
+    book: broker,
+    barTime: (s) => engine?.barTime(s) ?? 0,
+    ...(wiring.now ? { now: wiring.now } : {}),
+    ...(wiring.onHaltChange ? { onChange: wiring.onHaltChange } : {}),
   });
   const gate = new RiskGate({
     limits: {
-      maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure,
-      maxOrdersPerMinute: opts.maxOrdersPerMinute, priceBandPctE4: opts.priceBandPctE4, maxBarAge: opts.maxBarAge,
+      maxPositionNotional: opts.maxPositionNotional,
+      maxGrossExposure: opts.maxGrossExposure,
+      maxOrdersPerMinute: opts.maxOrdersPerMinute,
+      priceBandPctE4: opts.priceBandPctE4,
+      maxBarAge: opts.maxBarAge,
     },
-    trading, intervalMs: nominalIntervalMs(opts.interval), ...(wiring.newestClosed ? { newestClosed: wiring.newestClosed } : {}),
+    trading,
+    intervalMs: nominalIntervalMs(opts.interval),
+    ...(wiring.newestClosed ? { newestClosed: wiring.newestClosed } : {}),
   });
-  const loss = opts.maxDailyLoss === null && opts.maxDrawdownPctE4 === null ? null : new LossLimits({
-    maxDailyLoss: opts.maxDailyLoss, maxDrawdownPctE4: opts.maxDrawdownPctE4,
-    zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
-  }, broker.equity());
-  const market = new MarketWatch({ maxPositionNotional: opts.maxPositionNotional, maxGrossExposure: opts.maxGrossExposure, marginFloorPctE4: opts.marginFloorPctE4 });
+  const loss =
+    opts.maxDailyLoss === null && opts.maxDrawdownPctE4 === null
+      ? null
+      : new LossLimits(
+          {
+            maxDailyLoss: opts.maxDailyLoss,
+            maxDrawdownPctE4: opts.maxDrawdownPctE4,
+            zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
+          },
+          broker.equity(),
+        );
+  const market = new MarketWatch({
+    maxPositionNotional: opts.maxPositionNotional,
+    maxGrossExposure: opts.maxGrossExposure,
+    marginFloorPctE4: opts.marginFloorPctE4,
+  });
   engine = new Engine({
-    strategy, broker, gate, control, loss, market, lossSeverity: opts.onLossLimit, bus, onStrategyError: wiring.onStrategyError,
+    strategy,
+    broker,
+    gate,
+    control,
+    loss,
+    market,
+    lossSeverity: opts.onLossLimit,
+    bus,
+    onStrategyError: wiring.onStrategyError,
     ...(wiring.monotonic ? { monotonic: wiring.monotonic } : {}),
   });
   return { broker, trading, control, gate, loss, engine, bus };
@@ -88,14 +116,32 @@ function limitsOf(opts: LoopConfig): Record<string, string | number> | null {
   return Object.keys(l).length > 0 ? l : null;
 }
 
-export function runStartEvent(opts: LoopConfig, runId: string, strategy: Strategy, inputs: readonly InputFile[], restored: RunStartEvent['restoredHalts'] = []): RunStartEvent {
+export function runStartEvent(
+  opts: LoopConfig,
+  runId: string,
+  strategy: Strategy,
+  inputs: readonly InputFile[],
+  restored: RunStartEvent['restoredHalts'] = [],
+): RunStartEvent {
   const realtime = opts.source === 'realtime';
   const limits = limitsOf(opts);
   return {
-    type: 'run_start', runId, mode: realtime ? 'realtime' : 'static', source: realtime ? 'realtime' : 'csv', symbols: opts.symbols,
-    interval: opts.interval, strategy: strategy.name, params: opts.params, cash: formatMoney(opts.cash), feeBps: opts.feeBps,
-    slippageBps: opts.slippageBps, maxPositionNotional: formatMoney(opts.maxPositionNotional), maxGrossExposure: formatMoney(opts.maxGrossExposure),
-    lotSizes: lotSizesOf(opts), inputs, warmup: strategy.warmup,
+    type: 'run_start',
+    runId,
+    mode: realtime ? 'realtime' : 'static',
+    source: realtime ? 'realtime' : 'csv',
+    symbols: opts.symbols,
+    interval: opts.interval,
+    strategy: strategy.name,
+    params: opts.params,
+    cash: formatMoney(opts.cash),
+    feeBps: opts.feeBps,
+    slippageBps: opts.slippageBps,
+    maxPositionNotional: formatMoney(opts.maxPositionNotional),
+    maxGrossExposure: formatMoney(opts.maxGrossExposure),
+    lotSizes: lotSizesOf(opts),
+    inputs,
+    warmup: strategy.warmup,
     ...(limits ? { limits } : {}),
     ...(restored && restored.length > 0 ? { restoredHalts: restored } : {}),
     ...(opts.events === 'trading' ? { events: 'trading' as const } : {}),

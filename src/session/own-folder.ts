@@ -26,7 +26,9 @@ export function foreignFolder(path: string, flag: string): string | null {
 /** A file the session is about to write or read as its own: refused when it is a symbolic link. */
 export function linkedFile(path: string): string | null {
   try {
-    return lstatSync(path).isSymbolicLink() ? `${path} is a symbolic link: tradeloop never writes or trusts its records through one. Remove it (the session makes the file itself).` : null;
+    return lstatSync(path).isSymbolicLink()
+      ? `${path} is a symbolic link: tradeloop never writes or trusts its records through one. Remove it (the session makes the file itself).`
+      : null;
   } catch {
     return null;
   }

@@ -65,7 +65,9 @@ export class Session {
     this.startedAt = options.clock.now();
     const { parts } = options;
     this.context = {
-      parts, symbols: options.symbols, haltFile: options.haltFile,
+      parts,
+      symbols: options.symbols,
+      haltFile: options.haltFile,
       nextOp: () => ++this.ops,
       priceOf: options.priceOf ?? ((s) => lastClose(parts, s)),
     };
@@ -125,11 +127,14 @@ export class Session {
     if (what === null) return;
     this.unsavedToSay = null;
     const now = this.parts.control.now;
-    this.outOfCycle(() => this.parts.bus.emit({
-      type: 'alert', kind: 'state_write',
-      message: `${what}: the halts held (${this.parts.trading.reasons().join(', ') || 'none'}) stay in force in memory, but a restart would not find them there. Free the disk under --state.`,
-      ...(now ? { at: now() } : {}),
-    }));
+    this.outOfCycle(() =>
+      this.parts.bus.emit({
+        type: 'alert',
+        kind: 'state_write',
+        message: `${what}: the halts held (${this.parts.trading.reasons().join(', ') || 'none'}) stay in force in memory, but a restart would not find them there. Free the disk under --state.`,
+        ...(now ? { at: now() } : {}),
+      }),
+    );
   }
 
   /** Queues a command for the loop; it applies between two cycles. */
@@ -171,7 +176,7 @@ export class Session {
         return op;
       },
       priceOf: (s) => {
-        const p = recorded ? recorded.prices[s] ?? null : this.context.priceOf(s);
+        const p = recorded ? (recorded.prices[s] ?? null) : this.context.priceOf(s);
         if (p) prices[s] = p;
         return p;
       },
@@ -184,7 +189,11 @@ export class Session {
     // A replay (a resume, verify) regenerates the journal's units exactly: what it could not save is said once live.
     if (recorded === null && this.unsaved !== null && (result.changed || unsavedBefore !== this.unsaved)) {
       this.sayUnsaved();
-      return { ...result, persisted: false, message: `${result.message}. NOT PERSISTED: ${this.unsaved}; the halt holds until this session ends, but a restart would not restore it` };
+      return {
+        ...result,
+        persisted: false,
+        message: `${result.message}. NOT PERSISTED: ${this.unsaved}; the halt holds until this session ends, but a restart would not restore it`,
+      };
     }
     return result;
   }
@@ -201,32 +210,61 @@ export class Session {
     const { broker, engine } = parts;
     const now = clock.now();
     let gross = 0n;
-    const positions = symbols.filter((s) => broker.position(s) !== 0).map((s) => {
-      const inst = broker.instrument(s);
-      const mv = broker.marketValue(s);
-      gross += mv < 0n ? -mv : mv;
-      return {
-        symbol: s, qty: formatLots(broker.position(s), inst), entryPrice: formatPrice(entryPrice(broker.basis(s), broker.position(s), inst.lotDiv)),
-        lastPrice: formatPrice(broker.lastMark(s)), marketValue: formatMoney(mv), unrealizedPnl: formatMoney(mv - broker.basis(s)),
-      };
-    });
-    const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => ({
-      orderId: o.orderId, symbol: s, side: o.side, qty: formatLots(o.qty, broker.instrument(s)), limitPrice: formatPrice(o.limitPrice!),
-    })));
+    const positions = symbols
+      .filter((s) => broker.position(s) !== 0)
+      .map((s) => {
+        const inst = broker.instrument(s);
+        const mv = broker.marketValue(s);
+        gross += mv < 0n ? -mv : mv;
+        return {
+          symbol: s,
+          qty: formatLots(broker.position(s), inst),
+          entryPrice: formatPrice(entryPrice(broker.basis(s), broker.position(s), inst.lotDiv)),
+          lastPrice: formatPrice(broker.lastMark(s)),
+          marketValue: formatMoney(mv),
+          unrealizedPnl: formatMoney(mv - broker.basis(s)),
+        };
+      });
+    const restingOrders = symbols.flatMap((s) =>
+      broker.restingOrders(s).map((o) => ({
+        orderId: o.orderId,
+        symbol: s,
+        side: o.side,
+        qty: formatLots(o.qty, broker.instrument(s)),
+        limitPrice: formatPrice(o.limitPrice!),
+      })),
+    );
     const lastBar: SessionStatus['lastBar'] = {};
     for (const s of symbols) {
       const t = engine.barTime(s);
       const received = this.options.receivedAt?.(s);
-      lastBar[s] = t === 0 ? null : { openTime: new Date(t).toISOString(), ...(received !== undefined ? { receivedSecondsAgo: Math.round((now - received) / 1000) } : {}) };
+      lastBar[s] =
+        t === 0
+          ? null
+          : { openTime: new Date(t).toISOString(), ...(received !== undefined ? { receivedSecondsAgo: Math.round((now - received) / 1000) } : {}) };
     }
     return {
-      runId: this.options.runId, mode: this.options.mode, pid: process.pid, startedAt: new Date(this.startedAt).toISOString(),
-      state: parts.trading.state, halts: haltStatuses(parts),
-      cash: formatMoney(broker.cash), equity: formatMoney(broker.equity()), startEquity: formatMoney(broker.startCash),
-      grossExposure: formatMoney(gross), positions, restingOrders,
+      runId: this.options.runId,
+      mode: this.options.mode,
+      pid: process.pid,
+      startedAt: new Date(this.startedAt).toISOString(),
+      state: parts.trading.state,
+      halts: haltStatuses(parts),
+      cash: formatMoney(broker.cash),
+      equity: formatMoney(broker.equity()),
+      startEquity: formatMoney(broker.startCash),
+      grossExposure: formatMoney(gross),
+      positions,
+      restingOrders,
       counts: {
-        bars: counter.of('bar'), decisions: counter.of('decision'), orders: counter.of('order'), fills: counter.of('fill'),
-        rejects: counter.of('reject'), cancels: counter.of('cancel'), skips: counter.of('skip'), alerts: counter.of('alert'),
+        bars: counter.of('bar'),
+        decisions: counter.of('decision'),
+        orders: counter.of('order'),
+        fills: counter.of('fill'),
+        rejects: counter.of('reject'),
+        cancels: counter.of('cancel'),
+        skips: counter.of('skip'),
+        alerts: counter.of('alert'),
       },
       lastBar,
       feed: this.options.feedStatus?.() ?? null,

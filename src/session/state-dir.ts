@@ -69,7 +69,8 @@ export class StateDir {
   static open(path: string): StateDir {
     try {
       if (!existsSync(path)) makeDirs(path, 0o700);
-      else if (!statSync(path).isDirectory()) throw new StateDirError(`--state ${path}: not a folder. Name a folder for the session's state (created if missing).`);
+      else if (!statSync(path).isDirectory())
+        throw new StateDirError(`--state ${path}: not a folder. Name a folder for the session's state (created if missing).`);
     } catch (err) {
       if (err instanceof StateDirError) throw err;
       throw new StateDirError(`--state ${path}: cannot create the state folder (${(err as Error).message}). Choose a writable folder.`);
@@ -117,10 +118,13 @@ export class StateDir {
       db.exec('BEGIN EXCLUSIVE');
     } catch (err) {
       db.close();
-      if ((err as { errcode?: number }).errcode !== 5) throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
+      if ((err as { errcode?: number }).errcode !== 5)
+        throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
       const holder = this.holderPid();
-      throw new StateDirError(`--state ${this.path}: another tradeloop session${holder === null ? '' : ` (pid ${holder})`} holds this folder's lock. ` +
-        `Stop it first (tradeloop status --state ${this.path}; tradeloop halt, then end it), or choose another --state. The lock is the system's: it goes when that process ends, however it ends.`);
+      throw new StateDirError(
+        `--state ${this.path}: another tradeloop session${holder === null ? '' : ` (pid ${holder})`} holds this folder's lock. ` +
+          `Stop it first (tradeloop status --state ${this.path}; tradeloop halt, then end it), or choose another --state. The lock is the system's: it goes when that process ends, however it ends.`,
+      );
     }
     this.db = db;
     HELD.add(db);
@@ -150,17 +154,31 @@ export class StateDir {
     try {
       parsed = JSON.parse(readFileSync(this.haltsPath, 'utf8'));
     } catch (err) {
-      throw new StateDirError(`${this.haltsPath}: cannot be read (${(err as Error).message}). It holds the halts an operator or a loss limit left; inspect it, and delete it only if no halt should hold.`);
+      throw new StateDirError(
+        `${this.haltsPath}: cannot be read (${(err as Error).message}). It holds the halts an operator or a loss limit left; inspect it, and delete it only if no halt should hold.`,
+      );
     }
     const list = (parsed as { halts?: unknown })?.halts;
     if (!Array.isArray(list)) throw new StateDirError(`${this.haltsPath}: no "halts" list. Inspect it, and delete it only if no halt should hold.`);
     return list.map((h, i) => {
       const x = h as Record<string, unknown>;
-      if (!(HALT_REASONS as readonly unknown[]).includes(x.reason) || !(HALT_SOURCES as readonly unknown[]).includes(x.source)
-        || !(HALT_SEVERITIES as readonly unknown[]).includes(x.severity) || typeof x.detail !== 'string') {
-        throw new StateDirError(`${this.haltsPath}: halt ${i + 1} is not a valid halt (reason, source, severity, detail). Inspect it, and delete it only if no halt should hold.`);
+      if (
+        !(HALT_REASONS as readonly unknown[]).includes(x.reason) ||
+        !(HALT_SOURCES as readonly unknown[]).includes(x.source) ||
+        !(HALT_SEVERITIES as readonly unknown[]).includes(x.severity) ||
+        typeof x.detail !== 'string'
+      ) {
+        throw new StateDirError(
+          `${this.haltsPath}: halt ${i + 1} is not a valid halt (reason, source, severity, detail). Inspect it, and delete it only if no halt should hold.`,
+        );
       }
-      return { reason: x.reason as HaltReason, source: x.source as HaltSource, severity: x.severity as HaltSeverity, detail: x.detail, since: typeof x.since === 'number' ? x.since : null };
+      return {
+        reason: x.reason as HaltReason,
+        source: x.source as HaltSource,
+        severity: x.severity as HaltSeverity,
+        detail: x.detail,
+        since: typeof x.since === 'number' ? x.since : null,
+      };
     });
   }
 
@@ -213,7 +231,9 @@ export function readControlInfo(dir: string): ControlInfo | null {
     return null;
   }
   if (!isLoopbackUrl(info.url)) {
-    throw new StateDirError(`${path} names ${JSON.stringify(String(info.url).slice(0, 80))}, not this machine's loopback: a session only ever listens on 127.0.0.1, so the token was not sent.`);
+    throw new StateDirError(
+      `${path} names ${JSON.stringify(String(info.url).slice(0, 80))}, not this machine's loopback: a session only ever listens on 127.0.0.1, so the token was not sent.`,
+    );
   }
   return info;
 }

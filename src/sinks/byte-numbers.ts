@@ -138,4 +138,3 @@ function putMagnitude(b: Buffer, at: number, v: number): number {
   }
   return putText(b, at, String(v));
 }
-

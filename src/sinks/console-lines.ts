@@ -101,7 +101,9 @@ export class ConsoleLines implements EventSink {
     for (const [kind, f] of this.folds) {
       if (f.held === 0) continue;
       this.lines++;
-      this.write_(`tradeloop ${this.stamp(undefined)} ALERT   ${kind}: ${f.held} more ${kind} alert(s) in the last minute, not shown one by one (the summary counts them all)\n`);
+      this.write_(
+        `tradeloop ${this.stamp(undefined)} ALERT   ${kind}: ${f.held} more ${kind} alert(s) in the last minute, not shown one by one (the summary counts them all)\n`,
+      );
       f.held = 0;
     }
   }

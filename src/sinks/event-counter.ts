@@ -28,7 +28,9 @@ export class EventCounter implements EventSink {
             this.rejectDetails.push({ reason: event.reason, detail: event.detail });
           }
           break;
-        case 'skip': case 'cancel': case 'halt':
+        case 'skip':
+        case 'cancel':
+        case 'halt':
           this.count(event.type, event.reason);
           break;
         case 'alert':

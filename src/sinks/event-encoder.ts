@@ -10,8 +10,20 @@ import { ACTION, EQUITY, INTENTS, POSITION, putBarLine, QTY, RECORD_ROOM, SEQ, S
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const ACTIONS: Readonly<Record<string, Uint8Array>> = { hold: bytes('hold'), buy: bytes('buy'), sell: bytes('sell') };
 const SOURCES: Readonly<Record<string, Uint8Array>> = { csv: bytes('csv'), ws: bytes('ws'), 'rest-backfill': bytes('rest-backfill') };
-const LATENCY_FIELDS = [',"eventTime":', ',"closeTime":', ',"recvTime":', ',"modelTime":', ',"brokerTime":', ',"networkMs":', ',"clockOffsetMs":',
-  ',"queueMs":', ',"sliceMs":', ',"modelMs":', ',"brokerMs":', ',"totalMs":'].map(bytes);
+const LATENCY_FIELDS = [
+  ',"eventTime":',
+  ',"closeTime":',
+  ',"recvTime":',
+  ',"modelTime":',
+  ',"brokerTime":',
+  ',"networkMs":',
+  ',"clockOffsetMs":',
+  ',"queueMs":',
+  ',"sliceMs":',
+  ',"modelMs":',
+  ',"brokerMs":',
+  ',"totalMs":',
+].map(bytes);
 
 /** ASCII only (a quantity's decimal text): the byte path copies it as it is; anything else goes as a string. */
 function isAscii(text: string): boolean {
@@ -37,7 +49,11 @@ export class EventEncoder {
   bar(out: ByteTarget, seq: number, e: BarEvent): boolean {
     const source = SOURCES[e.source];
     if (source === undefined) return false;
-    const head = this.head(this.barHeads, `${e.interval} ${e.symbol}`, () => `,"type":"bar","symbol":${JSON.stringify(e.symbol)},"interval":${JSON.stringify(e.interval)},"openTime":`);
+    const head = this.head(
+      this.barHeads,
+      `${e.interval} ${e.symbol}`,
+      () => `,"type":"bar","symbol":${JSON.stringify(e.symbol)},"interval":${JSON.stringify(e.interval)},"openTime":`,
+    );
     putBarLine(out, seq, head, e.openTime, e.open, e.high, e.low, e.close, e.volume, source);
     return true;
   }

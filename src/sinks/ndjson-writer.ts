@@ -43,7 +43,11 @@ export function openLogFile(path: string, append = false): number {
   try {
     // 'r+', not 'a': positional writes may complete out of order, and O_APPEND ignores positions.
     // Never through a link: a planted events.ndjson -> /some/file of the user's must not be overwritten.
-    return openSync(path, append && existsSync(path) ? constants.O_RDWR | NOFOLLOW : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW, 0o644);
+    return openSync(
+      path,
+      append && existsSync(path) ? constants.O_RDWR | NOFOLLOW : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW,
+      0o644,
+    );
   } catch (err) {
     throw EventLogError.from(path, err, 'create');
   }
@@ -114,9 +118,15 @@ export class NdjsonWriter implements EventSink, ByteTarget {
     if (this.failure) throw this.failure;
     // The lines of every bar go to the buffer as bytes; the rest as text.
     switch (event.type) {
-      case 'bar': if (this.encoder.bar(this, seq, event)) return; break;
-      case 'decision': if (this.encoder.decision(this, seq, event)) return; break;
-      case 'latency': if (this.encoder.latency(this, seq, event)) return; break;
+      case 'bar':
+        if (this.encoder.bar(this, seq, event)) return;
+        break;
+      case 'decision':
+        if (this.encoder.decision(this, seq, event)) return;
+        break;
+      case 'latency':
+        if (this.encoder.latency(this, seq, event)) return;
+        break;
     }
     this.append(serializeEvent(seq, event), isAsciiLine(event));
   }

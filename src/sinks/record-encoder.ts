@@ -44,7 +44,18 @@ export const EQUITY = bytes(',"equity":');
  * in the loop's thread, from a record in the writer thread). `head` is the cached
  * `,"type":"bar","symbol":…,"interval":…,"openTime":` of its symbol; `source` the source's bytes.
  */
-export function putBarLine(out: ByteTarget, seq: number, head: Uint8Array, openTime: number, open: number, high: number, low: number, close: number, volume: number, source: Uint8Array): void {
+export function putBarLine(
+  out: ByteTarget,
+  seq: number,
+  head: Uint8Array,
+  openTime: number,
+  open: number,
+  high: number,
+  low: number,
+  close: number,
+  volume: number,
+  source: Uint8Array,
+): void {
   const b = out.reserve(head.length + source.length + RECORD_ROOM);
   let at = put(b, out.filled, SEQ);
   at = putInt(b, at, seq);

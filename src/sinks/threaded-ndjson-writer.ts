@@ -49,14 +49,18 @@ export class ThreadedNdjsonWriter implements EventSink {
     this.packer = new RecordPacker(RECORDS_PER_BATCH, slots);
     const shared = new SharedArrayBuffer(CONTROL_BYTES);
     this.control = new Int32Array(shared);
-    this.worker = new Worker(siblingModule('ndjson-thread', import.meta.url), { workerData: { path, fd: this.fd, control: shared, append: options.append ?? false } });
+    this.worker = new Worker(siblingModule('ndjson-thread', import.meta.url), {
+      workerData: { path, fd: this.fd, control: shared, append: options.append ?? false },
+    });
     this.finished = new Promise<void>((resolve, reject) => {
       this.worker.on('message', (m: { closed?: boolean; error?: string }) => {
         if (m.closed) resolve();
         else if (m.error !== undefined) reject(this.failed() ?? new EventLogError(path, 'EUNKNOWN', m.error));
       });
       this.worker.on('error', (err) => reject(EventLogError.from(path, err)));
-      this.worker.on('exit', () => reject(this.failed() ?? new EventLogError(path, 'EUNKNOWN', `the writer thread of ${path} stopped before the log was closed`)));
+      this.worker.on('exit', () =>
+        reject(this.failed() ?? new EventLogError(path, 'EUNKNOWN', `the writer thread of ${path} stopped before the log was closed`)),
+      );
     });
     this.finished.catch(() => {}); // surfaced by close()
   }

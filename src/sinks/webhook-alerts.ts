@@ -129,7 +129,14 @@ export class WebhookAlerts implements EventSink {
     const time = new Date(at ?? this.options.clock.now()).toISOString();
     const line = `[tradeloop ${this.options.runId}] ${this.state} ${kind}: ${message}`;
     const payload: WebhookPayload = {
-      kind, message, runId: this.options.runId, state: this.state, time, ...(suppressed > 0 ? { suppressed } : {}), text: line, content: line.slice(0, 2000),
+      kind,
+      message,
+      runId: this.options.runId,
+      state: this.state,
+      time,
+      ...(suppressed > 0 ? { suppressed } : {}),
+      text: line,
+      content: line.slice(0, 2000),
     };
     for (const t of this.targets) {
       if (t.queue.length >= (this.options.queueMax ?? QUEUE_MAX)) {
@@ -182,7 +189,10 @@ export class WebhookAlerts implements EventSink {
     try {
       const { target, authorization } = splitCredentials(url);
       const res = await fetch(target, {
-        method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: JSON.stringify(payload), signal: abort.signal,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify(payload),
+        signal: abort.signal,
       });
       await res.arrayBuffer().catch(() => undefined);
       if (res.ok) return 'ok';

@@ -51,7 +51,7 @@ export function fromUnits(units: bigint): string {
 /** A product of two 1e-8 quantities divided by a 1e-8 quantity, rounded half away from zero to 1e-8. */
 export function divRound(numerator: bigint, denominator: bigint): bigint {
   if (denominator === 0n) return 0n;
-  const negative = (numerator < 0n) !== (denominator < 0n);
+  const negative = numerator < 0n !== denominator < 0n;
   const n = numerator < 0n ? -numerator : numerator;
   const d = denominator < 0n ? -denominator : denominator;
   const q = (2n * n + d) / (2n * d);

@@ -95,7 +95,7 @@ export class TripBook {
       b.trip.realized += realized;
       return;
     }
-    if ((old > 0n) === (q > 0n)) {
+    if (old > 0n === q > 0n) {
       trip.entered += qty;
       trip.entryNotional += price * qty;
       trip.fees += fee;
@@ -118,17 +118,33 @@ export class TripBook {
 
   private start(q: bigint, qty: bigint, price: bigint, fee: bigint, time: number, bar: number): OpenTrip {
     return {
-      side: q > 0n ? 'long' : 'short', entryTime: time, entryBar: bar, exitTime: time,
-      entered: qty, entryNotional: price * qty, exited: 0n, exitNotional: 0n, realized: 0n, fees: fee,
+      side: q > 0n ? 'long' : 'short',
+      entryTime: time,
+      entryBar: bar,
+      exitTime: time,
+      entered: qty,
+      entryNotional: price * qty,
+      exited: 0n,
+      exitNotional: 0n,
+      realized: 0n,
+      fees: fee,
     };
   }
 
   private finish(symbol: string, t: OpenTrip, bar: number): void {
     this.closed++;
     this.onClose({
-      symbol, side: t.side, entryTime: t.entryTime, exitTime: t.exitTime,
-      entryPrice: divRound(t.entryNotional, t.entered), exitPrice: divRound(t.exitNotional, t.exited),
-      qty: t.entered, pnl: t.realized - t.fees, fees: t.fees, barsHeld: bar - t.entryBar, open: false,
+      symbol,
+      side: t.side,
+      entryTime: t.entryTime,
+      exitTime: t.exitTime,
+      entryPrice: divRound(t.entryNotional, t.entered),
+      exitPrice: divRound(t.exitNotional, t.exited),
+      qty: t.entered,
+      pnl: t.realized - t.fees,
+      fees: t.fees,
+      barsHeld: bar - t.entryBar,
+      open: false,
     });
   }
 
@@ -141,9 +157,17 @@ export class TripBook {
       if (!b || !t || b.position === 0n) continue;
       const m = mark(symbol);
       out.push({
-        symbol, side: t.side, entryTime: t.entryTime, exitTime: null,
-        entryPrice: divRound(t.entryNotional, t.entered), exitPrice: m.price,
-        qty: t.entered, pnl: t.realized - t.fees + m.unrealized, fees: t.fees, barsHeld: this.barsOf(symbol) - t.entryBar, open: true,
+        symbol,
+        side: t.side,
+        entryTime: t.entryTime,
+        exitTime: null,
+        entryPrice: divRound(t.entryNotional, t.entered),
+        exitPrice: m.price,
+        qty: t.entered,
+        pnl: t.realized - t.fees + m.unrealized,
+        fees: t.fees,
+        barsHeld: this.barsOf(symbol) - t.entryBar,
+        open: true,
       });
     }
     return out;

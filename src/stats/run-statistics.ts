@@ -69,7 +69,10 @@ export class RunStatistics implements EventSink {
   constructor(outDir: string, onFailure?: (failure: EventLogError) => void) {
     this.tradesCsv = new CsvFile(join(outDir, 'trades.csv'), TRADES_HEADER, onFailure);
     this.equityCsv = new CsvFile(join(outDir, 'equity.csv'), EQUITY_HEADER, onFailure);
-    this.trips = new TripBook((trip) => this.closed(trip), (symbol) => this.bars.barsOf(symbol));
+    this.trips = new TripBook(
+      (trip) => this.closed(trip),
+      (symbol) => this.bars.barsOf(symbol),
+    );
   }
 
   /** The engine's equity sampler: each sample becomes a row of equity.csv. */
@@ -95,7 +98,12 @@ export class RunStatistics implements EventSink {
         this.startCash = toUnits(e.cash);
         this.intervalMs = nominalIntervalMs(e.interval);
         if (this.curve) this.curve.intervalMs = this.intervalMs;
-        this.bars.begin(Number(this.startCash) / 1e8, e.symbols.length, this.intervalMs, e.symbols.length > 0 && e.symbols.every((sym) => defaultLotStep(sym) === CRYPTO_DEFAULT_STEP));
+        this.bars.begin(
+          Number(this.startCash) / 1e8,
+          e.symbols.length,
+          this.intervalMs,
+          e.symbols.length > 0 && e.symbols.every((sym) => defaultLotStep(sym) === CRYPTO_DEFAULT_STEP),
+        );
         return;
     }
   }
@@ -117,7 +125,9 @@ export class RunStatistics implements EventSink {
   }
 
   private equityRow(s: EquitySample): void {
-    this.equityCsv.row(`${isoTime(s.time)},${fromUnits(s.equity)},${fromUnits(s.cash)},${fromUnits(s.grossExposure)},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`);
+    this.equityCsv.row(
+      `${isoTime(s.time)},${fromUnits(s.equity)},${fromUnits(s.cash)},${fromUnits(s.grossExposure)},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`,
+    );
   }
 
   flush(): void {
@@ -137,9 +147,13 @@ export class RunStatistics implements EventSink {
    */
   async finish(account: FinalAccount): Promise<StatsSummary> {
     this.bars.finish();
-    const open = this.trips.openTrips(this.symbols, (symbol): OpenMark => ({
-      unrealized: account.marketValue(symbol) - account.basis(symbol), price: BigInt(account.lastMark(symbol)),
-    }));
+    const open = this.trips.openTrips(
+      this.symbols,
+      (symbol): OpenMark => ({
+        unrealized: account.marketValue(symbol) - account.basis(symbol),
+        price: BigInt(account.lastMark(symbol)),
+      }),
+    );
     for (const t of open) this.tradesCsv.row(tripRow(t));
     await this.close();
     return this.summary(open);
@@ -160,7 +174,9 @@ export class RunStatistics implements EventSink {
     const bySymbol: Record<string, SymbolStats> = {};
     for (const symbol of this.symbols) {
       bySymbol[symbol] = {
-        bars: this.bars.barsOf(symbol), exposurePct: this.bars.exposurePct(symbol), buyHoldReturnPct: this.bars.symbolReturnPct(symbol),
+        bars: this.bars.barsOf(symbol),
+        exposurePct: this.bars.exposurePct(symbol),
+        buyHoldReturnPct: this.bars.symbolReturnPct(symbol),
         openTrips: open.filter((t) => t.symbol === symbol).length,
         ...(this.bySymbol.get(symbol) ?? new TripStats()).figures(),
       };
@@ -170,22 +186,31 @@ export class RunStatistics implements EventSink {
     const to = curve?.to ?? null;
     return {
       span: {
-        from: from === null ? null : isoTime(from), to: to === null ? null : isoTime(to),
-        days: round((curve?.spanMs ?? 0) / 86_400_000, 4), returns: curve?.samples ?? 0,
+        from: from === null ? null : isoTime(from),
+        to: to === null ? null : isoTime(to),
+        days: round((curve?.spanMs ?? 0) / 86_400_000, 4),
+        returns: curve?.samples ?? 0,
         returnsPerYear: curve?.returnsPerYear == null ? null : round(curve.returnsPerYear, 2),
       },
-      cagrPct, sharpe, sortino, calmar,
+      cagrPct,
+      sharpe,
+      sortino,
+      calmar,
       maxDrawdownPct: curve?.maxDrawdownPct ?? 0,
       exposurePct: this.bars.exposurePct(),
       ...(Object.keys(notComputed).length > 0 ? { notComputed } : {}),
       trips: { ...this.overall.figures(), openTrips: open.length },
       benchmark: {
-        kind: 'buy_and_hold', returnPct: this.bars.benchmarkReturnPct,
-        finalEquity: this.bars.benchmark.toFixed(2), maxDrawdownPct: this.bars.benchmarkMaxDrawdownPct,
+        kind: 'buy_and_hold',
+        returnPct: this.bars.benchmarkReturnPct,
+        finalEquity: this.bars.benchmark.toFixed(2),
+        maxDrawdownPct: this.bars.benchmarkMaxDrawdownPct,
       },
       gaps: {
-        count: this.bars.gaps, largestDays: gap === null ? null : round((gap.to - gap.from) / 86_400_000, 4),
-        largestFrom: gap === null ? null : isoTime(gap.from), largestTo: gap === null ? null : isoTime(gap.to),
+        count: this.bars.gaps,
+        largestDays: gap === null ? null : round((gap.to - gap.from) / 86_400_000, 4),
+        largestFrom: gap === null ? null : isoTime(gap.from),
+        largestTo: gap === null ? null : isoTime(gap.to),
       },
       bySymbol,
     };
@@ -194,8 +219,16 @@ export class RunStatistics implements EventSink {
 
 function tripRow(t: Trip): string {
   return [
-    csvField(t.symbol), isoTime(t.entryTime), fromUnits(t.entryPrice),
-    t.exitTime === null ? '' : isoTime(t.exitTime), t.exitPrice === null ? '' : fromUnits(t.exitPrice),
-    fromUnits(t.qty), t.side, fromUnits(t.pnl), fromUnits(t.fees), String(t.barsHeld), t.open ? 'open' : 'closed',
+    csvField(t.symbol),
+    isoTime(t.entryTime),
+    fromUnits(t.entryPrice),
+    t.exitTime === null ? '' : isoTime(t.exitTime),
+    t.exitPrice === null ? '' : fromUnits(t.exitPrice),
+    fromUnits(t.qty),
+    t.side,
+    fromUnits(t.pnl),
+    fromUnits(t.fees),
+    String(t.barsHeld),
+    t.open ? 'open' : 'closed',
   ].join(',');
 }

@@ -39,10 +39,13 @@ export class TripStats {
   figures(): TripFigures {
     const { n, wins, losses } = this;
     return {
-      roundTrips: n, wins, losses,
+      roundTrips: n,
+      wins,
+      losses,
       winRatePct: n === 0 ? null : round((wins / n) * 100, 4),
       profitFactor: losses === 0 ? null : round(Number(this.grossWin) / Number(-this.grossLoss), 4),
-      netPnl: fromUnits(this.grossWin + this.grossLoss), fees: fromUnits(this.fees),
+      netPnl: fromUnits(this.grossWin + this.grossLoss),
+      fees: fromUnits(this.fees),
       avgWin: wins === 0 ? null : fromUnits(divRound(this.grossWin, BigInt(wins))),
       avgLoss: losses === 0 ? null : fromUnits(divRound(this.grossLoss, BigInt(losses))),
       largestWin: this.largestWin === null ? null : fromUnits(this.largestWin),

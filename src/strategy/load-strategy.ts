@@ -33,7 +33,9 @@ export function builtinFactory(spec: string): StrategyFactory | null {
   // Own properties only: BUILTIN_STRATEGIES['toString'] is Object.prototype's, not a strategy.
   if (Object.hasOwn(BUILTIN_STRATEGIES, spec)) return BUILTIN_STRATEGIES[spec]!;
   if (!looksLikePath(spec)) {
-    throw new StrategyLoadError(`--strategy ${spec}: no built-in strategy of that name (built-ins: ${Object.keys(BUILTIN_STRATEGIES).join(', ')}). For your own, pass a file path such as ./my-strategy.ts.`);
+    throw new StrategyLoadError(
+      `--strategy ${spec}: no built-in strategy of that name (built-ins: ${Object.keys(BUILTIN_STRATEGIES).join(', ')}). For your own, pass a file path such as ./my-strategy.ts.`,
+    );
   }
   return null;
 }
@@ -54,7 +56,9 @@ export async function importFactory(spec: string, abs: string): Promise<Strategy
     throw new StrategyLoadError(`--strategy ${spec}: the module failed to load: ${(err as Error)?.message ?? String(err)}`);
   }
   if (typeof mod.default !== 'function') {
-    throw new StrategyLoadError(`--strategy ${spec}: the module must export default a factory function (params) => ({ name, warmup, onBar }). See README "Writing a strategy".`);
+    throw new StrategyLoadError(
+      `--strategy ${spec}: the module must export default a factory function (params) => ({ name, warmup, onBar }). See README "Writing a strategy".`,
+    );
   }
   return mod.default as StrategyFactory;
 }

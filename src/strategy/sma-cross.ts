@@ -4,7 +4,7 @@
  * percent of equity.
  */
 import type { Bar, OrderIntent } from '../domain/types.ts';
-import { checkKnownParams, intParam, StrategyParamError, type Strategy, type StrategyContext, type StrategyFactory } from './strategy.ts';
+import { checkKnownParams, intParam, StrategyParamError, type StrategyContext, type StrategyFactory } from './strategy.ts';
 
 const NONE: readonly OrderIntent[] = [];
 

@@ -43,10 +43,13 @@ export const systemClock: Clock = {
       if (left > MAX_TIMER_MS) {
         timer.current = setTimeout(arm, MAX_TIMER_MS);
       } else {
-        timer.current = setTimeout(() => {
-          timer.current = null;
-          fn();
-        }, Math.max(0, left));
+        timer.current = setTimeout(
+          () => {
+            timer.current = null;
+            fn();
+          },
+          Math.max(0, left),
+        );
       }
     };
     arm();

@@ -40,9 +40,7 @@ export class LatencyStats {
     for (const s of SEGMENTS) {
       const h = this.histograms.get(s)!;
       const count = h.count;
-      out[s] = count === 0
-        ? { p50: 0, p99: 0, max: 0, count: 0 }
-        : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000, count };
+      out[s] = count === 0 ? { p50: 0, p99: 0, max: 0, count: 0 } : { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000, count };
     }
     return out;
   }

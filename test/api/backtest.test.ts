@@ -12,7 +12,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 
-test('backtest() with a built-in makes the command line\'s run: the same summary and events.ndjson', async (t) => {
+test("backtest() with a built-in makes the command line's run: the same summary and events.ndjson", async (t) => {
   const out = join(await tempDir(t, 'tl-api-'), 'run');
   const seen: TradeEvent[] = [];
   const r = await backtest({ symbols: ['SPY', 'QQQ'], data: SAMPLE, minutes: 120, params: { pct: 30 }, out, onEvent: (e) => seen.push(e) });
@@ -31,6 +31,12 @@ test('a factory function is a strategy; a bad option is a TradeloopError naming 
   };
   const r = await backtest({ symbols: ['SPY'], data: SAMPLE, minutes: 100, strategy: everyTenth, out: join(await tempDir(t, 'tl-api-f-'), 'run') });
   assert.equal(r.summary.orders, 10);
-  await assert.rejects(backtest({ symbols: ['SPY'], data: SAMPLE, cash: 'lots' }), (err: unknown) => err instanceof TradeloopError && /--cash lots/.test(err.message));
-  await assert.rejects(backtest({ symbols: ['SPY'], data: join(SAMPLE, 'nope') }), (err: unknown) => err instanceof TradeloopError && /--data .*nope/.test(err.message));
+  await assert.rejects(
+    backtest({ symbols: ['SPY'], data: SAMPLE, cash: 'lots' }),
+    (err: unknown) => err instanceof TradeloopError && /--cash lots/.test(err.message),
+  );
+  await assert.rejects(
+    backtest({ symbols: ['SPY'], data: join(SAMPLE, 'nope') }),
+    (err: unknown) => err instanceof TradeloopError && /--data .*nope/.test(err.message),
+  );
 });

@@ -7,7 +7,10 @@ import { parseBps } from '../../src/domain/money.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
 
 const P = (x: string): number => Math.round(Number(x) * 1e8); // test-side helper for round prices only
-const instruments = new Map([['SPY', makeInstrument('SPY', '1')!], ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!]]);
+const instruments = new Map([
+  ['SPY', makeInstrument('SPY', '1')!],
+  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
+]);
 
 function broker(fee = '0', slip = '0', cash = 100_000n * 100_000_000n): PaperBroker {
   return new PaperBroker({ cash, feeBpsE4: parseBps(fee)!, slippageBpsE4: parseBps(slip)!, instruments });
@@ -78,11 +81,23 @@ test('market orders fill at the close moved against the order by the slippage', 
 
 test('limit orders rest and fill when a later bar trades through: strictly, at min(limit, open)', () => {
   const b = broker();
-  const bar = (o: string, h: string, l: string, c: string): Bar => ({ symbol: 'SPY', interval: '1m', openTime: 0, closeTime: 59_999, open: P(o), high: P(h), low: P(l), close: P(c), volume: 1, source: 'csv' });
+  const bar = (o: string, h: string, l: string, c: string): Bar => ({
+    symbol: 'SPY',
+    interval: '1m',
+    openTime: 0,
+    closeTime: 59_999,
+    open: P(o),
+    high: P(h),
+    low: P(l),
+    close: P(c),
+    volume: 1,
+    source: 'csv',
+  });
   b.rest(order('SPY', 'buy', 2, { orderId: 'b1', orderType: 'limit', limitPrice: P('99') }));
   b.rest(order('SPY', 'sell', 1, { orderId: 's1', orderType: 'limit', limitPrice: P('103') }));
   const admitAll = () => null;
-  const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) => outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : ['cancelled', o.cancelled.orderId]));
+  const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) =>
+    outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : ['cancelled', o.cancelled.orderId]));
   assert.deepEqual(b.matchResting(bar('100', '101', '99', '100'), admitAll), [], 'a low equal to the limit does not fill');
   assert.deepEqual(fills(b.matchResting(bar('98.5', '101', '98', '100'), admitAll)), [['b1', P('98.5')]], 'gapped through: fills at the open');
   assert.equal(b.restingQty('SPY', 'sell'), 1);

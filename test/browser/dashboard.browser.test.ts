@@ -13,7 +13,9 @@ function buyOnce(): Strategy {
   return { name: 'buy-once', warmup: 0, onBar: (b) => (bought.has(b.symbol) ? [] : (bought.add(b.symbol), [{ side: 'buy', qty: 100 }])) };
 }
 
-test('the dashboard in Chromium: live state, charts and tables; Halt halts the session, Flatten closes positions, a wrong token is refused; offline and narrow', { skip: NO_CHROMIUM }, async (t) => {
+test('the dashboard in Chromium: live state, charts and tables; Halt halts the session, Flatten closes positions, a wrong token is refused; offline and narrow', {
+  skip: NO_CHROMIUM,
+}, async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT,ETHUSDT'], strategy: buyOnce() });
   t.after(async () => {
@@ -29,7 +31,15 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
 
   // The URL the command prints: the token in the fragment, never in the query.
   let printed = '';
-  assert.equal(await main(['dashboard', '--state', run.outDir], { stdout: (s) => { printed += s; }, stderr: () => {} }), 0);
+  assert.equal(
+    await main(['dashboard', '--state', run.outDir], {
+      stdout: (s) => {
+        printed += s;
+      },
+      stderr: () => {},
+    }),
+    0,
+  );
   const url = printed.trim();
   assert.equal(url, `${run.controlUrl}/#token=${run.token}`);
   assert.equal(new URL(url).search, '');
@@ -42,10 +52,13 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   assert.equal(await page.evaluate('location.hash'), '', 'the token is taken off the address bar');
   await page.click('#btn-halt');
   await page.waitForSelector('#control-msg[data-status="done"]');
-  assert.match(await page.textContent('#control-msg') ?? '', /401/);
+  assert.match((await page.textContent('#control-msg')) ?? '', /401/);
   assert.equal(run.session.status().state, 'ACTIVE');
   // Chromium logs the refused request itself; that one console error is expected here, and only that one.
-  assert.ok(b.errors.every((e) => /401/.test(e)), JSON.stringify(b.errors));
+  assert.ok(
+    b.errors.every((e) => /401/.test(e)),
+    JSON.stringify(b.errors),
+  );
   b.errors.length = 0;
 
   await page.goto('about:blank');
@@ -56,13 +69,26 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   assert.deepEqual(await page.$$eval('#positions tbody tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['BTCUSDT', 'ETHUSDT']);
   assert.equal(await page.$$eval('#fills tbody tr', (trs) => trs.length), 2);
   // Money for people, and the entry price beside the last one.
-  assert.match(await page.textContent('#equity-line') ?? '', /^equity [\d,]+\.\d\d · cash [\d,]+\.\d\d · gross exposure [\d,]+\.\d\d · start [\d,]+\.\d\d$/);
+  assert.match((await page.textContent('#equity-line')) ?? '', /^equity [\d,]+\.\d\d · cash [\d,]+\.\d\d · gross exposure [\d,]+\.\d\d · start [\d,]+\.\d\d$/);
   const pos = await page.$$eval('#positions tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
   const want = run.session.status().positions;
-  assert.deepEqual(pos.map((r) => [r[0], r[2]]), want.map((p) => [p.symbol, p.entryPrice]), 'the entry price column');
-  assert.ok(pos.every((r) => /^-?[\d,]+\.\d\d$/.test(String(r[4]))), JSON.stringify(pos));
+  assert.deepEqual(
+    pos.map((r) => [r[0], r[2]]),
+    want.map((p) => [p.symbol, p.entryPrice]),
+    'the entry price column',
+  );
+  assert.ok(
+    pos.every((r) => /^-?[\d,]+\.\d\d$/.test(String(r[4]))),
+    JSON.stringify(pos),
+  );
   const charts = await chartFacts(page);
-  assert.deepEqual(charts.map((c) => [c.id, c.series]), [['chart-equity', 1], ['chart-drawdown', 1]]);
+  assert.deepEqual(
+    charts.map((c) => [c.id, c.series]),
+    [
+      ['chart-equity', 1],
+      ['chart-drawdown', 1],
+    ],
+  );
   assert.ok(charts[0]!.painted > 1000 && charts[0]!.colored > 20, JSON.stringify(charts[0]));
   run.clock.advance(1000); // a status tick
   await page.waitForSelector('body[data-ticks]');
@@ -71,10 +97,16 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   await page.click('#btn-halt');
   await page.waitForSelector('#state:text("HALTED")');
   assert.equal(run.session.status().state, 'HALTED');
-  const status = await (await fetch(`${run.controlUrl}/status`)).json() as { state: string; halts: Array<{ reason: string }> };
+  const status = (await (await fetch(`${run.controlUrl}/status`)).json()) as { state: string; halts: Array<{ reason: string }> };
   assert.equal(status.state, 'HALTED');
-  assert.deepEqual(status.halts.map((h) => h.reason), ['operator']);
-  assert.ok(run.of('halt').some((h) => h.reason === 'operator' && h.source === 'operator'), 'the halt is in events.ndjson');
+  assert.deepEqual(
+    status.halts.map((h) => h.reason),
+    ['operator'],
+  );
+  assert.ok(
+    run.of('halt').some((h) => h.reason === 'operator' && h.source === 'operator'),
+    'the halt is in events.ndjson',
+  );
   assert.ok(await page.$$eval('#alerts tbody tr td:nth-child(2)', (tds) => tds.some((td) => td.textContent === 'halt operator')));
 
   await page.click('#btn-flatten');
@@ -85,14 +117,30 @@ test('the dashboard in Chromium: live state, charts and tables; Halt halts the s
   assert.ok(run.of('order').filter((o) => o.sentBy === 'operator').length === 2);
   run.clock.advance(1000);
   // A function, not a string: the page's CSP forbids eval, which a string predicate needs.
-  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelectorAll(q: string): { length: number } } }).document.querySelectorAll('#positions tbody tr').length === 0);
+  await page.waitForFunction(
+    () =>
+      (globalThis as unknown as { document: { querySelectorAll(q: string): { length: number } } }).document.querySelectorAll('#positions tbody tr').length ===
+      0,
+  );
   assert.equal(await page.$$eval('#fills tbody tr', (trs) => trs.length), 4);
   // The flatten's fills are marked as the operator's.
-  assert.deepEqual(await page.$$eval('#fills tbody tr td:last-child', (tds) => tds.map((td) => td.textContent)), ['flatten', 'flatten', 'strategy', 'strategy']);
+  assert.deepEqual(await page.$$eval('#fills tbody tr td:last-child', (tds) => tds.map((td) => td.textContent)), [
+    'flatten',
+    'flatten',
+    'strategy',
+    'strategy',
+  ]);
 
   assert.deepEqual(b.errors, []);
-  assert.deepEqual(b.requests.filter((r) => !isLocal(r)), [], 'no request leaves 127.0.0.1');
-  assert.ok(b.requests.every((r) => !r.includes(run.token!)), 'the token is in no request URL');
+  assert.deepEqual(
+    b.requests.filter((r) => !isLocal(r)),
+    [],
+    'no request leaves 127.0.0.1',
+  );
+  assert.ok(
+    b.requests.every((r) => !r.includes(run.token!)),
+    'the token is in no request URL',
+  );
   const shot = join(b.artifacts, 'dashboard.png');
   await page.screenshot({ path: shot, fullPage: true });
   t.diagnostic(`dashboard screenshot: ${shot}`);

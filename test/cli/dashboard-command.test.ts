@@ -9,7 +9,17 @@ import { tempDir } from '../helpers/temp-dir.ts';
 
 function io(): { text: () => string; io: { stdout: (t: string) => void; stderr: (t: string) => void } } {
   let all = '';
-  return { text: () => all, io: { stdout: (t) => { all += t; }, stderr: (t) => { all += t; } } };
+  return {
+    text: () => all,
+    io: {
+      stdout: (t) => {
+        all += t;
+      },
+      stderr: (t) => {
+        all += t;
+      },
+    },
+  };
 }
 
 test('tradeloop dashboard: --state is required (exit 2); no session there is exit 3, as for status', async (t) => {

@@ -20,7 +20,10 @@ test('--events trading writes the full log minus bar lines and hold decisions, a
   const leanLines = lean.eventsText!.trim().split('\n');
   const expected = allLines.filter((_, i) => kept(all.events[i]!));
   assert.ok(lean.events.every(kept), 'no bar line and no hold decision');
-  assert.ok(lean.events.some((e) => e.type === 'decision'), 'buy and sell decisions stay');
+  assert.ok(
+    lean.events.some((e) => e.type === 'decision'),
+    'buy and sell decisions stay',
+  );
   assert.ok(lean.events.some((e) => e.type === 'fill'));
   assert.equal(leanLines.length, expected.length);
   // Every line but run_start (which says events: trading) and run_end (its run id) is byte for byte the full log's.

@@ -33,7 +33,11 @@ test('a static run through npx tradeloop keeps its exit codes through the re-run
 });
 
 test('the re-run keeps the refusal and its exit code (FLAG_REALTIME off: exit 2)', () => {
-  const r = spawnSync(process.execPath, [BIN, 'run', '--source', 'realtime'], { encoding: 'utf8', env: { ...process.env, FLAG_REALTIME: '0' }, timeout: 30_000 });
+  const r = spawnSync(process.execPath, [BIN, 'run', '--source', 'realtime'], {
+    encoding: 'utf8',
+    env: { ...process.env, FLAG_REALTIME: '0' },
+    timeout: 30_000,
+  });
   assert.equal(r.status, 2, r.stderr);
   assert.match(r.stderr, /FLAG_REALTIME/);
 });
@@ -42,14 +46,21 @@ test('the re-run keeps the refusal and its exit code (FLAG_REALTIME off: exit 2)
 async function wrapped(prefix: string) {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const out = mkdtempSync(join(tmpdir(), prefix));
-  const wrapper = spawn(process.execPath, [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
-    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const wrapper = spawn(
+    process.execPath,
+    [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let stdout = '';
   wrapper.stdout.on('data', (d) => (stdout += d));
   const exited = new Promise<number | null>((r) => wrapper.on('exit', (code) => r(code)));
   await fake.waitForConnections(1, 20_000);
   return {
-    fake, out, wrapper, exited, stdout: () => stdout,
+    fake,
+    out,
+    wrapper,
+    exited,
+    stdout: () => stdout,
     /** One bar decided and on disk. */
     async decided(): Promise<void> {
       fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -95,7 +106,12 @@ test('kill -9 of npx tradeloop (the wrapper) does not orphan the session: it shu
     assert.equal(summary.decisions, 1);
     assert.notEqual(summary.status, 'error');
   } finally {
-    if (session > 0) try { process.kill(session, 'SIGKILL'); } catch { /* already gone */ }
+    if (session > 0)
+      try {
+        process.kill(session, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     await w.end();
   }
 });

@@ -30,9 +30,33 @@ describe('replay-server command line', () => {
 
   it('turns flags into server options', () => {
     const options = parseReplayOptions([
-      '--data', data.dir, '--symbols', 'btcusdt, ETHUSDT', '--file', 'ETHUSDT=/x/eth-1.csv', '--file', 'ethusdt=/x/eth-2.csv',
-      '--port', '0', '--speed', 'MAX', '--ping-interval', '500ms', '--pong-timeout', '2s', '--interval', '5m',
-      '--start', '2021-03-26T03:10:00Z', '--updates-per-bar', '4', '--loop', '--tape', 'Per-Client', '--max-connections', '8',
+      '--data',
+      data.dir,
+      '--symbols',
+      'btcusdt, ETHUSDT',
+      '--file',
+      'ETHUSDT=/x/eth-1.csv',
+      '--file',
+      'ethusdt=/x/eth-2.csv',
+      '--port',
+      '0',
+      '--speed',
+      'MAX',
+      '--ping-interval',
+      '500ms',
+      '--pong-timeout',
+      '2s',
+      '--interval',
+      '5m',
+      '--start',
+      '2021-03-26T03:10:00Z',
+      '--updates-per-bar',
+      '4',
+      '--loop',
+      '--tape',
+      'Per-Client',
+      '--max-connections',
+      '8',
     ]);
     assert.notEqual(options, 'help');
     if (options === 'help') return;
@@ -72,28 +96,56 @@ describe('replay-server command line', () => {
       [['--data', '.', '--symbols', 'BTCUSDT', '--max-connections', 'lots'], /--max-connections/],
     ];
     for (const [argv, flag] of cases) {
-      assert.throws(() => parseReplayOptions(argv), (err: unknown) => err instanceof UsageError && flag.test(err.message), argv.join(' '));
+      assert.throws(
+        () => parseReplayOptions(argv),
+        (err: unknown) => err instanceof UsageError && flag.test(err.message),
+        argv.join(' '),
+      );
     }
   });
 
   it('refuses durations and numbers outside their range, naming the flag and the range', () => {
     // Node fires a timer longer than 2^31 - 1 ms at once: a huge --ping-interval was a ping storm.
     const cases: Array<[string, string]> = [
-      ['--ping-interval', '30d'], ['--ping-interval', '1ms'], ['--ping-interval', '2000000000000'],
-      ['--pong-timeout', '2h'], ['--pong-timeout', '50ms'],
-      ['--lifetime', '30d'], ['--lifetime', '500ms'],
-      ['--speed', '10000000'], ['--speed', '0.0001'],
-      ['--updates-per-bar', '5000'], ['--updates-per-bar', '0'],
+      ['--ping-interval', '30d'],
+      ['--ping-interval', '1ms'],
+      ['--ping-interval', '2000000000000'],
+      ['--pong-timeout', '2h'],
+      ['--pong-timeout', '50ms'],
+      ['--lifetime', '30d'],
+      ['--lifetime', '500ms'],
+      ['--speed', '10000000'],
+      ['--speed', '0.0001'],
+      ['--updates-per-bar', '5000'],
+      ['--updates-per-bar', '0'],
       ['--max-connections', '100000'],
     ];
     for (const [flag, value] of cases) {
-      assert.throws(() => parseReplayOptions(['--data', '.', '--symbols', 'BTCUSDT', flag, value]),
+      assert.throws(
+        () => parseReplayOptions(['--data', '.', '--symbols', 'BTCUSDT', flag, value]),
         (err: unknown) => err instanceof UsageError && err.message.includes(flag) && /\d/.test(err.message.slice(err.message.indexOf(value) + value.length)),
-        `${flag} ${value}`);
+        `${flag} ${value}`,
+      );
     }
     // The edges are allowed.
-    const edges = parseReplayOptions(['--data', '.', '--symbols', 'BTCUSDT', '--ping-interval', '100ms', '--pong-timeout', '1h', '--lifetime', '7d',
-      '--speed', '1000000', '--updates-per-bar', '1000', '--max-connections', '10000']);
+    const edges = parseReplayOptions([
+      '--data',
+      '.',
+      '--symbols',
+      'BTCUSDT',
+      '--ping-interval',
+      '100ms',
+      '--pong-timeout',
+      '1h',
+      '--lifetime',
+      '7d',
+      '--speed',
+      '1000000',
+      '--updates-per-bar',
+      '1000',
+      '--max-connections',
+      '10000',
+    ]);
     assert.ok(edges !== 'help' && edges.pingIntervalMs === 100 && edges.connectionLifetimeMs === 7 * 86_400_000);
   });
 
@@ -127,7 +179,9 @@ describe('replay-server command line', () => {
   it('exits 1 when a data file is malformed', async () => {
     const bad = await dataDir({});
     try {
-      await import('node:fs/promises').then((fs) => fs.writeFile(join(bad.dir, 'BTCUSDT.csv'), 'timestamp,open,high,low,close,volume\n2021-03-26T03:00:00Z,1,2,0.5,x,1\n'));
+      await import('node:fs/promises').then((fs) =>
+        fs.writeFile(join(bad.dir, 'BTCUSDT.csv'), 'timestamp,open,high,low,close,volume\n2021-03-26T03:00:00Z,1,2,0.5,x,1\n'),
+      );
       let err = '';
       const code = await main(['replay-server', '--data', bad.dir, '--symbols', 'BTCUSDT'], { stdout: () => {}, stderr: (t) => (err += t) }, {});
       assert.equal(code, 1);
@@ -141,9 +195,26 @@ describe('replay-server command line', () => {
     const command = pathToFileURL(resolve('src/cli/replay-server-command.ts')).href;
     const script = `import { replayServerCommand } from ${JSON.stringify(command)};
 process.exitCode = await replayServerCommand(process.argv.slice(1), {}, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script, '--', '--data', data.dir, '--symbols', 'BTCUSDT,ETHUSDT', '--speed', '6000', '--file', `BTCUSDT=${join(data.dir, 'BTCUSDT.csv')}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        script,
+        '--',
+        '--data',
+        data.dir,
+        '--symbols',
+        'BTCUSDT,ETHUSDT',
+        '--speed',
+        '6000',
+        '--file',
+        `BTCUSDT=${join(data.dir, 'BTCUSDT.csv')}`,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     let stderr = '';
     const stderrLines = (): string[] => stderr.split('\n').filter((l) => l.length > 0);
@@ -153,17 +224,18 @@ process.exitCode = await replayServerCommand(process.argv.slice(1), {}, { stdout
       wakeStderr();
     });
     /** The first stderr line that contains every name, once it is there. */
-    const stderrLine = (names: readonly string[], timeoutMs = 10_000): Promise<string> => new Promise((done, fail) => {
-      const timer = setTimeout(() => fail(new Error(`no stderr line with ${names.join(', ')} within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
-      wakeStderr = () => {
-        const hit = stderrLines().find((l) => names.every((n) => l.includes(n)));
-        if (hit === undefined) return;
-        clearTimeout(timer);
-        wakeStderr = () => {};
-        done(hit);
-      };
-      wakeStderr();
-    });
+    const stderrLine = (names: readonly string[], timeoutMs = 10_000): Promise<string> =>
+      new Promise((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`no stderr line with ${names.join(', ')} within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
+        wakeStderr = () => {
+          const hit = stderrLines().find((l) => names.every((n) => l.includes(n)));
+          if (hit === undefined) return;
+          clearTimeout(timer);
+          wakeStderr = () => {};
+          done(hit);
+        };
+        wakeStderr();
+      });
     let stdout = '';
     const firstLine = await new Promise<string>((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`no URL line within 10 s; stdout: ${stdout}`)), 10_000);

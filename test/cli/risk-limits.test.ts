@@ -25,7 +25,20 @@ const FALLING = Array.from({ length: 240 }, (_, i) => Math.max(95, 100 - i * 0.0
 test('--max-orders-per-minute: orders past N in 60 s of bar time are rejected (order_rate)', async (t) => {
   const dir = await tempDir(t);
   const file = await fixture(dir, 'x.csv', csv(Array.from({ length: 10 }, () => 100)));
-  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=spam-market', '--param', 'n=3', '--max-orders-per-minute', '2']);
+  const run = await runCli(t, [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=spam-market',
+    '--param',
+    'n=3',
+    '--max-orders-per-minute',
+    '2',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'order').length, 20);
   const rejects = ofType(run, 'reject');
@@ -37,11 +50,37 @@ test('--max-orders-per-minute: orders past N in 60 s of bar time are rejected (o
 test('--price-band-pct: a limit priced further than P % from the last close is rejected (price_band)', async (t) => {
   const dir = await tempDir(t);
   const file = await fixture(dir, 'x.csv', csv(Array.from({ length: 5 }, () => 100)));
-  const far = await runCli(t, ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=spam-limits', '--param', 'off=10', '--price-band-pct', '5']);
+  const far = await runCli(t, [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=spam-limits',
+    '--param',
+    'off=10',
+    '--price-band-pct',
+    '5',
+  ]);
   assert.equal(far.code, 0, far.stderr);
   assert.deepEqual([...new Set(ofType(far, 'reject').map((r) => r.reason))], ['price_band']);
   assert.equal(ofType(far, 'reject').length, 5);
-  const near = await runCli(t, ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=spam-limits', '--param', 'off=4', '--price-band-pct', '5']);
+  const near = await runCli(t, [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=spam-limits',
+    '--param',
+    'off=4',
+    '--price-band-pct',
+    '5',
+  ]);
   assert.equal(ofType(near, 'reject').length, 0);
   assert.equal(ofType(near, 'order').length, 5);
 });
@@ -49,19 +88,48 @@ test('--price-band-pct: a limit priced further than P % from the last close is r
 test('--max-daily-loss: a daily_loss halt (REDUCING by default) with an alert, lifted by itself when the next day begins', async (t) => {
   const dir = await tempDir(t);
   const file = await fixture(dir, 'x.csv', csv(FALLING));
-  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=hold-long', '--param', 'qty=900', '--cash', '100000', '--max-position-notional', '100000', '--max-daily-loss', '500']);
+  const run = await runCli(t, [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=hold-long',
+    '--param',
+    'qty=900',
+    '--cash',
+    '100000',
+    '--max-position-notional',
+    '100000',
+    '--max-daily-loss',
+    '500',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const halts = ofType(run, 'halt');
-  assert.deepEqual(halts.map((h) => [h.reason, h.source, h.severity, h.state]), [['daily_loss', 'auto', 'reducing', 'REDUCING']]);
+  assert.deepEqual(
+    halts.map((h) => [h.reason, h.source, h.severity, h.state]),
+    [['daily_loss', 'auto', 'reducing', 'REDUCING']],
+  );
   // The entry costs 18 (1 bp slippage, 1 bp fee), then 900 lots lose 45 a minute: 18 + 45 k > 500 first at k = 11.
   const tripped = run.events.findIndex((e) => e.type === 'halt');
-  const barBefore = run.events.slice(0, tripped).filter((e) => e.type === 'bar').at(-1) as { openTime: number };
+  const barBefore = run.events
+    .slice(0, tripped)
+    .filter((e) => e.type === 'bar')
+    .at(-1) as { openTime: number };
   assert.equal(barBefore.openTime, T0 + 11 * 60_000);
   assert.ok(ofType(run, 'alert').some((a) => a.kind === 'loss_limit' && /daily_loss/.test(String(a.message))));
   const resume = ofType(run, 'resume');
-  assert.deepEqual(resume.map((r) => [r.reason, r.source, r.state]), [['daily_loss', 'auto', 'ACTIVE']]);
+  assert.deepEqual(
+    resume.map((r) => [r.reason, r.source, r.state]),
+    [['daily_loss', 'auto', 'ACTIVE']],
+  );
   const lifted = run.events.findIndex((e) => e.type === 'resume');
-  const liftedAt = run.events.slice(0, lifted).filter((e) => e.type === 'bar').at(-1) as { openTime: number };
+  const liftedAt = run.events
+    .slice(0, lifted)
+    .filter((e) => e.type === 'bar')
+    .at(-1) as { openTime: number };
   assert.equal(liftedAt.openTime, Date.UTC(2026, 0, 6), 'the first bar of the next UTC day');
   assert.match(run.stderr, /HALT +daily_loss/, 'the operator sees it on stderr');
   const held = (run.summary as { halts: { raised: Record<string, number>; barsHeldBy: Record<string, number>; reducingBars: number } }).halts;
@@ -73,7 +141,24 @@ test('--max-daily-loss: a daily_loss halt (REDUCING by default) with an alert, l
 test('--tz moves the trading day: in New York the day does not turn at UTC midnight', async (t) => {
   const dir = await tempDir(t);
   const file = await fixture(dir, 'x.csv', csv(FALLING));
-  const run = await runCli(t, ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=hold-long', '--param', 'qty=900', '--max-position-notional', '100000', '--max-daily-loss', '500', '--tz', 'America/New_York']);
+  const run = await runCli(t, [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=hold-long',
+    '--param',
+    'qty=900',
+    '--max-position-notional',
+    '100000',
+    '--max-daily-loss',
+    '500',
+    '--tz',
+    'America/New_York',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'halt').length, 1);
   assert.equal(ofType(run, 'resume').length, 0, '22:00-02:00 UTC is one New York afternoon and evening');
@@ -83,13 +168,38 @@ test('--max-drawdown-pct: a latched drawdown halt, persisted in the state folder
   const dir = await tempDir(t);
   const state = join(dir, 'state');
   const file = await fixture(dir, 'x.csv', csv(FALLING));
-  const args = ['--symbols', 'X', '--file', `X=${file}`, '--strategy', TRADER, '--param', 'mode=hold-long', '--param', 'qty=900', '--max-position-notional', '100000', '--max-drawdown-pct', '1', '--on-loss-limit', 'halted', '--state', state];
+  const args = [
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    TRADER,
+    '--param',
+    'mode=hold-long',
+    '--param',
+    'qty=900',
+    '--max-position-notional',
+    '100000',
+    '--max-drawdown-pct',
+    '1',
+    '--on-loss-limit',
+    'halted',
+    '--state',
+    state,
+  ];
   const run = await runCli(t, args);
   assert.equal(run.code, 0, run.stderr);
-  assert.deepEqual(ofType(run, 'halt').map((h) => [h.reason, h.severity, h.state]), [['drawdown', 'halted', 'HALTED']]);
+  assert.deepEqual(
+    ofType(run, 'halt').map((h) => [h.reason, h.severity, h.state]),
+    [['drawdown', 'halted', 'HALTED']],
+  );
   assert.equal(ofType(run, 'resume').length, 0, 'latched: the new day does not lift it');
   const persisted = JSON.parse(readFileSync(join(state, 'halts.json'), 'utf8')) as { halts: Array<{ reason: string }> };
-  assert.deepEqual(persisted.halts.map((h) => h.reason), ['drawdown']);
+  assert.deepEqual(
+    persisted.halts.map((h) => h.reason),
+    ['drawdown'],
+  );
   assert.equal(existsSync(join(state, 'lock')), false, 'the lock is released at the end');
   assert.equal(existsSync(join(state, 'control.json')), false);
 
@@ -98,7 +208,10 @@ test('--max-drawdown-pct: a latched drawdown halt, persisted in the state folder
   const again = await runCli(t, args);
   assert.equal(again.code, 0, again.stderr);
   const start = again.events[0] as { restoredHalts?: Array<{ reason: string }> };
-  assert.deepEqual(start.restoredHalts?.map((h) => h.reason), ['drawdown']);
+  assert.deepEqual(
+    start.restoredHalts?.map((h) => h.reason),
+    ['drawdown'],
+  );
   assert.equal(again.events[1]!.type, 'halt', 'restored before the first bar');
   assert.ok(ofType(again, 'reject').every((r) => r.reason === 'trading_halted'));
   assert.equal(ofType(again, 'fill').length, 0);

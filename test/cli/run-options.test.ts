@@ -69,13 +69,50 @@ test('every duration and count flag of run is bounded, and the refusal names the
     assert.ok(err.message.includes(flag), `${argv.join(' ')}: ${err.message}`);
     assert.ok(err.message.includes(String(max)), `${argv.join(' ')} states the range: ${err.message}`);
   }
-  const top = accepted([...RT, '--minutes', '525600', '--ping-interval', '3600', '--stale-after', '3600', '--stale-alert-after', '86400',
-    '--latency-alert-ms', '600000', '--queue-size', '1000000', '--slice-grace-ms', '600000', '--interval', '1h']);
-  assert.deepEqual([top.minutes, top.pingIntervalMs, top.staleAfterMs, top.staleAlertAfterMs, top.latencyAlertMs, top.queueSize, top.sliceGraceMs],
-    [525_600, 3_600_000, 3_600_000, 86_400_000, 600_000, 1_000_000, 600_000]);
-  const low = accepted([...RT, '--minutes', '1', '--ping-interval', '1', '--stale-after', '1', '--stale-alert-after', '1', '--latency-alert-ms', '1', '--queue-size', '1', '--slice-grace-ms', '1']);
-  assert.deepEqual([low.minutes, low.pingIntervalMs, low.staleAfterMs, low.staleAlertAfterMs, low.latencyAlertMs, low.queueSize, low.sliceGraceMs],
-    [1, 1000, 1000, 1000, 1, 1, 1]);
+  const top = accepted([
+    ...RT,
+    '--minutes',
+    '525600',
+    '--ping-interval',
+    '3600',
+    '--stale-after',
+    '3600',
+    '--stale-alert-after',
+    '86400',
+    '--latency-alert-ms',
+    '600000',
+    '--queue-size',
+    '1000000',
+    '--slice-grace-ms',
+    '600000',
+    '--interval',
+    '1h',
+  ]);
+  assert.deepEqual(
+    [top.minutes, top.pingIntervalMs, top.staleAfterMs, top.staleAlertAfterMs, top.latencyAlertMs, top.queueSize, top.sliceGraceMs],
+    [525_600, 3_600_000, 3_600_000, 86_400_000, 600_000, 1_000_000, 600_000],
+  );
+  const low = accepted([
+    ...RT,
+    '--minutes',
+    '1',
+    '--ping-interval',
+    '1',
+    '--stale-after',
+    '1',
+    '--stale-alert-after',
+    '1',
+    '--latency-alert-ms',
+    '1',
+    '--queue-size',
+    '1',
+    '--slice-grace-ms',
+    '1',
+  ]);
+  assert.deepEqual(
+    [low.minutes, low.pingIntervalMs, low.staleAfterMs, low.staleAlertAfterMs, low.latencyAlertMs, low.queueSize, low.sliceGraceMs],
+    [1, 1000, 1000, 1000, 1, 1, 1],
+  );
   assert.equal(accepted(['--minutes', '52560000']).minutes, 52_560_000, 'csv minutes are bar time: a long daily history is fine');
   assert.equal(accepted([...RT, '--stale-after', '2.5']).staleAfterMs, 2500, 'seconds may have decimals');
 });
@@ -90,7 +127,13 @@ test('--stale-after alone raises the default --stale-alert-after with it; an exp
 });
 
 test('negative numbers get the flag\'s own refusal, not util.parseArgs\' "ambiguous"', async (t) => {
-  for (const [flag, value] of [['--cash', '-5'], ['--minutes', '-3'], ['--fee-bps', '-1'], ['--max-gross-exposure', '-0.5'], ['--slippage-bps', '-.5']] as const) {
+  for (const [flag, value] of [
+    ['--cash', '-5'],
+    ['--minutes', '-3'],
+    ['--fee-bps', '-1'],
+    ['--max-gross-exposure', '-0.5'],
+    ['--slippage-bps', '-.5'],
+  ] as const) {
     for (const argv of [[flag, value], [`${flag}=${value}`]]) {
       const err = refusal(argv);
       assert.ok(err.message.includes(`${flag} ${value}`), `${argv.join(' ')}: ${err.message}`);
@@ -110,14 +153,31 @@ test('negative numbers get the flag\'s own refusal, not util.parseArgs\' "ambigu
 });
 
 test('flags that do not apply to the chosen --source are refused by name; flags not given are not', () => {
-  const csvOnly = [['--from', '2026-03-12T00:00:00Z'], ['--data', 'data/sample'], ['--file', 'BTCUSDT=x.csv'], ['--bar-label', 'end'],
-    ['--on-bad-row', 'skip'], ['--max-skip-ratio', '0.5'], ['--date-format', 'dmy']] as const;
+  const csvOnly = [
+    ['--from', '2026-03-12T00:00:00Z'],
+    ['--data', 'data/sample'],
+    ['--file', 'BTCUSDT=x.csv'],
+    ['--bar-label', 'end'],
+    ['--on-bad-row', 'skip'],
+    ['--max-skip-ratio', '0.5'],
+    ['--date-format', 'dmy'],
+  ] as const;
   for (const [flag, value] of csvOnly) {
     const err = refusal([...RT, flag, value]);
     assert.ok(err.message.includes(flag) && err.message.includes('realtime'), `${flag}: ${err.message}`);
   }
-  const realtimeOnly = [['--ws-url', 'ws://127.0.0.1:1'], ['--rest-url', 'http://127.0.0.1:1'], ['--stale-after', '5'], ['--stale-alert-after', '10'],
-    ['--latency-alert-ms', '1000'], ['--slice-grace-ms', '1500'], ['--queue-size', '10'], ['--ping-interval', '20'], ['--network', 'testnet'], ['--max-bar-age', '3']] as const;
+  const realtimeOnly = [
+    ['--ws-url', 'ws://127.0.0.1:1'],
+    ['--rest-url', 'http://127.0.0.1:1'],
+    ['--stale-after', '5'],
+    ['--stale-alert-after', '10'],
+    ['--latency-alert-ms', '1000'],
+    ['--slice-grace-ms', '1500'],
+    ['--queue-size', '10'],
+    ['--ping-interval', '20'],
+    ['--network', 'testnet'],
+    ['--max-bar-age', '3'],
+  ] as const;
   for (const [flag, value] of realtimeOnly) {
     for (const source of [[], ['--source', 'csv']]) {
       const err = refusal([...source, flag, value]);
@@ -129,8 +189,42 @@ test('flags that do not apply to the chosen --source are refused by name; flags 
   assert.ok(both.message.includes('--on-bad-row') && both.message.includes('--bar-label'), both.message);
   accepted([...RT, '--tz', 'America/New_York', '--max-daily-loss', '500']); // the trading day of the daily loss
   // Shared flags, and the mode's own, are fine.
-  accepted([...RT, '--minutes', '5', '--interval', '1m', '--symbols', 'BTCUSDT', '--strategy', 'hold', '--cash', '1000', '--lot', 'BTCUSDT=0.001', '--quiet', '--ws-url', 'ws://127.0.0.1:1', '--rest-url', 'http://127.0.0.1:1']);
-  accepted(['--minutes', '5', '--from', '2026-03-12T00:00:00Z', '--tz', 'UTC', '--bar-label', 'end', '--on-bad-row', 'skip', '--max-skip-ratio', '0.5', '--date-format', 'dmy']);
+  accepted([
+    ...RT,
+    '--minutes',
+    '5',
+    '--interval',
+    '1m',
+    '--symbols',
+    'BTCUSDT',
+    '--strategy',
+    'hold',
+    '--cash',
+    '1000',
+    '--lot',
+    'BTCUSDT=0.001',
+    '--quiet',
+    '--ws-url',
+    'ws://127.0.0.1:1',
+    '--rest-url',
+    'http://127.0.0.1:1',
+  ]);
+  accepted([
+    '--minutes',
+    '5',
+    '--from',
+    '2026-03-12T00:00:00Z',
+    '--tz',
+    'UTC',
+    '--bar-label',
+    'end',
+    '--on-bad-row',
+    'skip',
+    '--max-skip-ratio',
+    '0.5',
+    '--date-format',
+    'dmy',
+  ]);
 });
 
 test('--max-skip-ratio takes one form, a fraction from 0 to 1; --date-format takes dmy, mdy or ymd', () => {
@@ -160,7 +254,11 @@ test('a repeated --lot for one symbol, or one file given twice for a symbol, is 
 
 test('numParam takes plain decimal text only, as every other number a user types', () => {
   for (const bad of ['0x10', ' ', '', 'Infinity', '1_0', '0b1']) {
-    assert.throws(() => numParam({ z: bad }, 'z', 1, -100, 100), (e: Error) => e.name === 'StrategyParamError' && e.message.includes('--param z='), bad);
+    assert.throws(
+      () => numParam({ z: bad }, 'z', 1, -100, 100),
+      (e: Error) => e.name === 'StrategyParamError' && e.message.includes('--param z='),
+      bad,
+    );
   }
   assert.equal(numParam({ z: '-1.5' }, 'z', 1, -100, 100), -1.5);
   assert.equal(numParam({ z: '2e1' }, 'z', 1, -100, 100), 20);

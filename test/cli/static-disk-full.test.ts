@@ -103,7 +103,9 @@ test('a disk already full at the start is refused before the run: exit 2 naming 
   assert.match(r.stderr, /ENOSPC/);
 });
 
-test('an --out (or --state) where no folder can be made (/proc/x) is refused at once, exit 2, not an endless mkdir', { skip: existsSync('/proc/self') ? false : 'no /proc on this system' }, async (t) => {
+test('an --out (or --state) where no folder can be made (/proc/x) is refused at once, exit 2, not an endless mkdir', {
+  skip: existsSync('/proc/self') ? false : 'no /proc on this system',
+}, async (t) => {
   const out = runCliChild('/proc/tradeloop-no-such/run', ['--data', SAMPLE], 15_000);
   assert.equal(out.signal, null, 'it did not hang');
   assert.equal(out.code, 2, out.stderr);

@@ -24,8 +24,16 @@ test('two runs on the same inputs are byte-identical, from another folder, anoth
   cpSync(SAMPLE, copy, { recursive: true });
   const node = process.execPath;
   const cli = join(ROOT, 'src', 'cli', 'main.ts');
-  const r1 = spawnSync(node, [cli, 'run', '--data', SAMPLE, '--minutes', '240', '--out', a], { cwd: ROOT, env: { ...process.env, TZ: 'UTC' }, encoding: 'utf8' });
-  const r2 = spawnSync(node, [cli, 'run', '--data', copy, '--minutes', '240', '--out', b], { cwd: tmpdir(), env: { ...process.env, TZ: 'Asia/Kolkata' }, encoding: 'utf8' });
+  const r1 = spawnSync(node, [cli, 'run', '--data', SAMPLE, '--minutes', '240', '--out', a], {
+    cwd: ROOT,
+    env: { ...process.env, TZ: 'UTC' },
+    encoding: 'utf8',
+  });
+  const r2 = spawnSync(node, [cli, 'run', '--data', copy, '--minutes', '240', '--out', b], {
+    cwd: tmpdir(),
+    env: { ...process.env, TZ: 'Asia/Kolkata' },
+    encoding: 'utf8',
+  });
   assert.equal(r1.status, 0, r1.stderr);
   assert.equal(r2.status, 0, r2.stderr);
   for (const f of ['events.ndjson', 'summary.json']) assert.equal(readFileSync(join(a, f), 'utf8'), readFileSync(join(b, f), 'utf8'), f);
@@ -45,7 +53,10 @@ test('--minutes keeps bars with openTime in [from, from + N min); --from warms u
   const out = tmp();
   const r = await run(['run', '--data', SAMPLE, '--from', '2026-03-10T14:00:00Z', '--minutes', '15', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const events = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const bars = events.filter((e) => e.type === 'bar');
   assert.equal(bars.length, 30);
   assert.equal(bars[0].openTime, Date.UTC(2026, 2, 10, 14, 0));
@@ -60,7 +71,11 @@ test('FLAG_TRADING_HALTED=1 blocks every new order: decisions still made and log
   await run(['run', '--data', SAMPLE, '--out', free]);
   const r = await run(['run', '--data', SAMPLE, '--out', halted], { FLAG_TRADING_HALTED: ' Yes ' });
   assert.equal(r.code, 0);
-  const read = (d: string) => readFileSync(join(d, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const read = (d: string) =>
+    readFileSync(join(d, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   const a = read(free);
   const b = read(halted);
   const intents = a.filter((e) => e.type === 'decision').reduce((n, d) => n + d.intents, 0);
@@ -69,7 +84,10 @@ test('FLAG_TRADING_HALTED=1 blocks every new order: decisions still made and log
   assert.equal(b.filter((e) => e.type === 'order' || e.type === 'fill').length, 0);
   const rejects = b.filter((e) => e.type === 'reject');
   assert.ok(rejects.length > 0 && rejects.every((x) => x.reason === 'trading_halted'));
-  assert.deepEqual(b.filter((e) => e.type === 'halt').map((h) => [h.reason, h.source]), [['flag', 'flag']]);
+  assert.deepEqual(
+    b.filter((e) => e.type === 'halt').map((h) => [h.reason, h.source]),
+    [['flag', 'flag']],
+  );
 });
 
 test('--source realtime without FLAG_REALTIME=1 exits 2 and says how to enable it', async () => {
@@ -115,7 +133,9 @@ test('usage refusals name the flag and exit 2', async () => {
 test('a user strategy loads from a file with parameters; a throwing one ends the run with exit 1, naming it', async () => {
   const dir = tmp();
   const file = join(dir, 'every-nth.ts');
-  writeFileSync(file, `
+  writeFileSync(
+    file,
+    `
     export default (params: Record<string, string>) => {
       const n = Number(params.n ?? 10);
       let seen = 0;
@@ -128,7 +148,8 @@ test('a user strategy loads from a file with parameters; a throwing one ends the
           return [{ side: ctx.position > 0 ? 'sell' : 'buy', qty: 1 }];
         },
       };
-    };`);
+    };`,
+  );
   const out = tmp();
   const ok = await run(['run', '--data', SAMPLE, '--minutes', '60', '--strategy', file, '--param', 'n=20', '--out', out]);
   assert.equal(ok.code, 0, ok.stderr);
@@ -175,7 +196,10 @@ test('an empty run window is an error, not a silent empty run; an unknown help t
 });
 
 test('bin/tradeloop.js on an old Node says how to run it instead of failing on a .ts import', () => {
-  const r = spawnSync('/usr/bin/env', ['node', join(ROOT, 'bin', 'tradeloop.js'), 'help'], { encoding: 'utf8', env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' } });
+  const r = spawnSync('/usr/bin/env', ['node', join(ROOT, 'bin', 'tradeloop.js'), 'help'], {
+    encoding: 'utf8',
+    env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' },
+  });
   const system = spawnSync('/usr/bin/env', ['node', '--version'], { encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } }).stdout.trim();
   if (Number(system.slice(1).split('.')[0]) >= 24) return; // nothing older here to try
   assert.equal(r.status, 2);

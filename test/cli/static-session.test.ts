@@ -37,8 +37,14 @@ test('a halt file present at start: HALTED before the first bar, every order rej
   mkdirSync(other);
   writeFileSync(join(other, 'HALT'), 'reducing\n');
   const reducing = await runCli(t, [...BASE, '--state', other]);
-  assert.deepEqual(ofType(reducing, 'halt').map((h) => [h.severity, h.state]), [['reducing', 'REDUCING']]);
-  assert.ok(ofType(reducing, 'reject').length > 0 && ofType(reducing, 'reject').every((r) => r.reason === 'reduce_only'), 'sma-cross entries are refused as growing');
+  assert.deepEqual(
+    ofType(reducing, 'halt').map((h) => [h.severity, h.state]),
+    [['reducing', 'REDUCING']],
+  );
+  assert.ok(
+    ofType(reducing, 'reject').length > 0 && ofType(reducing, 'reject').every((r) => r.reason === 'reduce_only'),
+    'sma-cross entries are refused as growing',
+  );
 });
 
 test('the state folder is created private (0700)', async (t) => {
@@ -53,7 +59,10 @@ test('--halt-file names another file; without --state nothing is watched unless 
   const halt = join(dir, 'STOP');
   writeFileSync(halt, '');
   const run = await runCli(t, [...BASE, '--halt-file', halt]);
-  assert.deepEqual(ofType(run, 'halt').map((h) => h.reason), ['halt_file']);
+  assert.deepEqual(
+    ofType(run, 'halt').map((h) => h.reason),
+    ['halt_file'],
+  );
   const plain = await runCli(t, BASE);
   assert.equal(ofType(plain, 'halt').length, 0);
 });
@@ -61,7 +70,14 @@ test('--halt-file names another file; without --state nothing is watched unless 
 /** A child process that takes the state folder's lock as a session does, and keeps it. */
 function holdLock(state: string): Promise<ReturnType<typeof spawn>> {
   const stateDir = resolve(import.meta.dirname, '..', '..', 'src', 'session', 'state-dir.ts');
-  const holder = spawn(process.execPath, ['-e', `import(${JSON.stringify(stateDir)}).then((m) => { globalThis.held = m.StateDir.open(${JSON.stringify(state)}); console.log('held'); setTimeout(() => {}, 60000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `import(${JSON.stringify(stateDir)}).then((m) => { globalThis.held = m.StateDir.open(${JSON.stringify(state)}); console.log('held'); setTimeout(() => {}, 60000); })`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((ok) => holder.stdout!.once('data', () => ok(holder)));
 }
 
@@ -97,12 +113,15 @@ test('a pid note naming a live process that holds no lock (a pid reused by anoth
 test('two sessions starting at once on one --state: exactly one takes it', async (t) => {
   const state = join(await tempDir(t), 'state');
   const main = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
-  const start = () => new Promise<{ code: number | null; stderr: string }>((done) => {
-    const child = spawn(process.execPath, [main, 'run', ...BASE, '--state', state, '--out', join(state, '..', `out-${Math.random()}`), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('exit', (code) => done({ code, stderr }));
-  });
+  const start = () =>
+    new Promise<{ code: number | null; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [main, 'run', ...BASE, '--state', state, '--out', join(state, '..', `out-${Math.random()}`), '--quiet'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => done({ code, stderr }));
+    });
   const results = await Promise.all([start(), start()]);
   const codes = results.map((r) => r.code).sort();
   // The loser may start after the winner ended (then it resumes the finished run: exit 0 too);
@@ -125,7 +144,10 @@ test('damaged persisted halts are refused by name, not silently dropped', async 
 
 test('FLAG_TRADING_HALTED is a flag halt: every order rejected, and the summary says the run was halted throughout', async (t) => {
   const run = await runCli(t, BASE, { FLAG_TRADING_HALTED: '1' });
-  assert.deepEqual(ofType(run, 'halt').map((h) => [h.reason, h.source, h.state]), [['flag', 'flag', 'HALTED']]);
+  assert.deepEqual(
+    ofType(run, 'halt').map((h) => [h.reason, h.source, h.state]),
+    [['flag', 'flag', 'HALTED']],
+  );
   assert.ok(ofType(run, 'reject').every((r) => r.reason === 'trading_halted'));
   const s = run.summary as { status: string; verdict: string; halts: { state: string; held: string[]; notActivePct: number } };
   assert.deepEqual([s.halts.state, s.halts.held, s.halts.notActivePct], ['HALTED', ['flag'], 100]);

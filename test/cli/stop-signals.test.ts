@@ -22,7 +22,10 @@ test('the rule: the first signal stops cleanly, a second is not enough to give u
   let t = 0;
   const exits: number[] = [];
   let err = '';
-  const s = listenForStop({ stdout: () => {}, stderr: (x) => (err += x) }, { unwritten: () => 'summary.json', now: () => t, exit: (c) => exits.push(c), target: target as unknown as NodeJS.Process });
+  const s = listenForStop(
+    { stdout: () => {}, stderr: (x) => (err += x) },
+    { unwritten: () => 'summary.json', now: () => t, exit: (c) => exits.push(c), target: target as unknown as NodeJS.Process },
+  );
   target.emit('SIGINT', 'SIGINT');
   assert.equal(s.signal, 'SIGINT');
   t = 2;
@@ -53,7 +56,23 @@ function child(args: string[]): { proc: ReturnType<typeof spawn>; out: () => str
 }
 
 async function realtimeChild(fake: FakeBinance, out: string) {
-  const c = child(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out, '--stale-after', '60', '--stale-alert-after', '120']);
+  const c = child([
+    'run',
+    '--source',
+    'realtime',
+    '--symbols',
+    'BTCUSDT',
+    '--ws-url',
+    fake.wsUrl,
+    '--rest-url',
+    fake.restUrl,
+    '--out',
+    out,
+    '--stale-after',
+    '60',
+    '--stale-alert-after',
+    '120',
+  ]);
   const conn = await fake.waitForConnections(fake.connections.length + 1, 20_000);
   fake.sendKline(bar('BTCUSDT', 0, 100), true, Date.now(), conn);
   await until(() => existsSync(join(out, 'events.ndjson')) && readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"decision"'), 'a decision', 20_000);
@@ -105,7 +124,19 @@ test('static: SIGINT stops the replay between chunks; the summary covers what wa
   for (let i = 0; i < 20_000; i++) rows.push(`${new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString()},100,101,99,100,1`);
   writeFileSync(join(dir, 'X.csv'), rows.join('\n') + '\n');
   const out = join(dir, 'out');
-  const c = child(['run', '--symbols', 'X', '--file', `X=${join(dir, 'X.csv')}`, '--strategy', join(ROOT, 'test', 'fixtures', 'strategies', 'slow-trader.ts'), '--param', 'us=100', '--out', out]);
+  const c = child([
+    'run',
+    '--symbols',
+    'X',
+    '--file',
+    `X=${join(dir, 'X.csv')}`,
+    '--strategy',
+    join(ROOT, 'test', 'fixtures', 'strategies', 'slow-trader.ts'),
+    '--param',
+    'us=100',
+    '--out',
+    out,
+  ]);
   await until(() => existsSync(join(out, 'events.ndjson')), 'the run under way', 20_000);
   await new Promise((r) => setTimeout(r, 300));
   c.proc.kill('SIGINT');

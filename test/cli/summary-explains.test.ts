@@ -23,9 +23,15 @@ async function loud(args: string[]): Promise<{ code: number; stdout: string; std
   return { code, stdout, stderr };
 }
 
-interface Summary { [k: string]: unknown; noOrderCause?: string; rejectsByReason: Record<string, number>; verdict: string; status: string }
+interface Summary {
+  [k: string]: unknown;
+  noOrderCause?: string;
+  rejectsByReason: Record<string, number>;
+  verdict: string;
+  status: string;
+}
 
-test('no order: the window is shorter than the strategy\'s warm-up', async (t) => {
+test("no order: the window is shorter than the strategy's warm-up", async (t) => {
   const run = await runCli(t, ['--data', SAMPLE, '--minutes', '10']);
   const s = run.summary as Summary;
   assert.equal(s.orders, 0);
@@ -46,7 +52,22 @@ test('no order: every order refused, with the top reason; rejects by reason on s
   const rows = Array.from({ length: 10 }, (_, i) => `${isoMinute(T0 + i * 60_000)},100,101,99,100,5`);
   const file = await fixture(dir, 'x.csv', ['timestamp,open,high,low,close,volume', ...rows].join('\n') + '\n');
   const trader = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'scripted-trader.ts');
-  const args = ['--source', 'csv', '--symbols', 'X', '--file', `X=${file}`, '--strategy', trader, '--param', 'mode=spam-limits', '--param', 'off=20', '--price-band-pct', '5'];
+  const args = [
+    '--source',
+    'csv',
+    '--symbols',
+    'X',
+    '--file',
+    `X=${file}`,
+    '--strategy',
+    trader,
+    '--param',
+    'mode=spam-limits',
+    '--param',
+    'off=20',
+    '--price-band-pct',
+    '5',
+  ];
   const run = await runCli(t, args.slice(2));
   const s = run.summary as Summary;
   assert.deepEqual(s.rejectsByReason, { price_band: 10 });
@@ -62,8 +83,14 @@ test('no order: hold never asks, and says so; buy-and-hold buys each symbol once
   assert.match((hold.summary as Summary).noOrderCause ?? '', /never asked for an order/);
   const bh = await runCli(t, ['--data', SAMPLE, '--strategy', 'buy-and-hold']);
   assert.equal(bh.code, 0, bh.stderr);
-  assert.deepEqual(ofType(bh, 'fill').map((f) => f.symbol), ['SPY', 'QQQ']);
-  assert.deepEqual((bh.summary as { openPositions: Array<{ symbol: string }> }).openPositions.map((p) => p.symbol), ['SPY', 'QQQ']);
+  assert.deepEqual(
+    ofType(bh, 'fill').map((f) => f.symbol),
+    ['SPY', 'QQQ'],
+  );
+  assert.deepEqual(
+    (bh.summary as { openPositions: Array<{ symbol: string }> }).openPositions.map((p) => p.symbol),
+    ['SPY', 'QQQ'],
+  );
 });
 
 test('open positions, resting orders and gross exposure are in the summary and on stdout', async () => {
@@ -82,7 +109,16 @@ test('--quiet still prints the run id, the verdict and the artifacts folder on o
 
 test('the verdict names the state a run was left in when it is not ACTIVE, even if few bars were halted (a feed dead at the end)', async () => {
   const { verdictOf } = await import('../../src/cli/summary-explained.ts');
-  const halts = { state: 'HALTED' as const, held: ['feed_disconnected' as const], raised: { feed_disconnected: 1 }, haltedBars: 2, reducingBars: 0, notActivePct: 2, barsHeldBy: { feed_disconnected: 2 }, strategyErrors: 0 };
+  const halts = {
+    state: 'HALTED' as const,
+    held: ['feed_disconnected' as const],
+    raised: { feed_disconnected: 1 },
+    haltedBars: 2,
+    reducingBars: 0,
+    notActivePct: 2,
+    barsHeldBy: { feed_disconnected: 2 },
+    strategyErrors: 0,
+  };
   const ended = verdictOf({ status: 'ok', bars: 100, halts });
   assert.deepEqual(ended, { status: 'ok', verdict: 'ok, but HALTED at the end (held: feed_disconnected)' });
   assert.deepEqual(verdictOf({ status: 'ok', bars: 100, halts: { ...halts, state: 'ACTIVE', held: [] } }), { status: 'ok', verdict: 'ok' });

@@ -10,7 +10,9 @@ test('FLAG values: trimmed, case-insensitive, empty counts as unset, both defaul
 
 test('anything else stops the program with a message naming the flag and the valid values', () => {
   for (const bad of ['2', 'maybe', 'halt', 'y']) {
-    assert.throws(() => readFlags({ FLAG_TRADING_HALTED: bad }), (err: unknown) =>
-      err instanceof FlagError && err.message.includes('FLAG_TRADING_HALTED') && err.message.includes('1, true, yes or on'));
+    assert.throws(
+      () => readFlags({ FLAG_TRADING_HALTED: bad }),
+      (err: unknown) => err instanceof FlagError && err.message.includes('FLAG_TRADING_HALTED') && err.message.includes('1, true, yes or on'),
+    );
   }
 });

@@ -6,7 +6,10 @@ import { joinUrl, restRequest } from '../../src/feed/binance/endpoint.ts';
 
 test('redactUrl hides userinfo, query values other than our own market-data parameters, and the fragment', () => {
   assert.equal(redactUrl('wss://user:pa%40ss@host:9443/ws?token=abc&key=def'), 'wss://***@host:9443/ws?token=***&key=***');
-  assert.equal(redactUrl('https://host/api/v3/klines?token=t0k&symbol=BTCUSDT&startTime=1&limit=1000'), 'https://host/api/v3/klines?token=***&symbol=BTCUSDT&startTime=1&limit=1000');
+  assert.equal(
+    redactUrl('https://host/api/v3/klines?token=t0k&symbol=BTCUSDT&startTime=1&limit=1000'),
+    'https://host/api/v3/klines?token=***&symbol=BTCUSDT&startTime=1&limit=1000',
+  );
   assert.equal(redactUrl('wss://stream.binance.com:9443'), 'wss://stream.binance.com:9443', 'nothing to hide: unchanged');
   assert.equal(redactUrl('ws://h/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m'), 'ws://h/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m');
   assert.equal(redactUrl('http://h?bare-token#frag'), 'http://h?***#***');
@@ -16,7 +19,10 @@ test('redactUrl hides userinfo, query values other than our own market-data para
 
 test('urlSecrets and the scrubber remove raw and decoded secrets from any text', () => {
   const url = 'wss://alice:pa%40ss-word@host?token=tok%2Fen-1&x=ab';
-  assert.deepEqual(new Set(urlSecrets(url)), new Set(['alice:pa%40ss-word', 'alice:pa@ss-word', 'alice', 'pa%40ss-word', 'pa@ss-word', 'tok%2Fen-1', 'tok/en-1']));
+  assert.deepEqual(
+    new Set(urlSecrets(url)),
+    new Set(['alice:pa%40ss-word', 'alice:pa@ss-word', 'alice', 'pa%40ss-word', 'pa@ss-word', 'tok%2Fen-1', 'tok/en-1']),
+  );
   const scrub = secretScrubber([url]);
   assert.equal(scrub('connect failed for alice with pa@ss-word, token tok/en-1'), 'connect failed for *** with ***, token ***');
 });

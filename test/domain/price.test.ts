@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatMoney, formatMoneyFixed, formatPrice, isPriceOutOfRange, MAX_PRICE_TEXT, parseMoney, parsePrice, parsePriceRange } from '../../src/domain/price.ts';
+import {
+  formatMoney,
+  formatMoneyFixed,
+  formatPrice,
+  isPriceOutOfRange,
+  MAX_PRICE_TEXT,
+  parseMoney,
+  parsePrice,
+  parsePriceRange,
+} from '../../src/domain/price.ts';
 
 test('prices parse from text into integer ticks of 1e-8, never through a float', () => {
   assert.equal(parsePrice('670.63'), 67_063_000_000);
@@ -79,7 +88,17 @@ test('a price above the largest supported one (90,000,000) is NaN for the hot pa
   assert.equal(MAX_PRICE_TEXT, '90000000');
   assert.equal(parsePrice('90000000'), 9_000_000_000_000_000);
   // The README says 90,000,000 is the largest: anything past it, by a tick, is out of range.
-  for (const text of ['90000000.99999999', '90000000.00000001', '90000000.000000005', '90000001', '100000000', ' 123456789012.5 ', '999999999999', '-90000001', '1e8']) {
+  for (const text of [
+    '90000000.99999999',
+    '90000000.00000001',
+    '90000000.000000005',
+    '90000001',
+    '100000000',
+    ' 123456789012.5 ',
+    '999999999999',
+    '-90000001',
+    '1e8',
+  ]) {
     assert.ok(Number.isNaN(parsePrice(text)), text);
     assert.equal(isPriceOutOfRange(text), true, text);
   }

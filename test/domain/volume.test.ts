@@ -4,7 +4,30 @@ import { parseVolume, parseVolumeRange } from '../../src/domain/volume.ts';
 import { klineRowToBar } from '../../src/feed/binance/rest-client.ts';
 import { parseStreamMessage } from '../../src/feed/binance/kline-message.ts';
 
-const NOT_VOLUMES = ['', ' ', '0x1F', '0X1f', '0b11', '0o7', '1_000', 'Infinity', '-Infinity', 'NaN', '1e999', '1e', '1e+', '.', '+', '-', '1.2.3', '12abc', '1,5', '\t5', '5\n', '１２'];
+const NOT_VOLUMES = [
+  '',
+  ' ',
+  '0x1F',
+  '0X1f',
+  '0b11',
+  '0o7',
+  '1_000',
+  'Infinity',
+  '-Infinity',
+  'NaN',
+  '1e999',
+  '1e',
+  '1e+',
+  '.',
+  '+',
+  '-',
+  '1.2.3',
+  '12abc',
+  '1,5',
+  '\t5',
+  '5\n',
+  '１２',
+];
 
 test('volume is plain decimal text only: hex, binary, blanks, separators and infinities are not numbers', () => {
   assert.equal(parseVolume('12.5'), 12.5);
@@ -23,9 +46,16 @@ test('volume is plain decimal text only: hex, binary, blanks, separators and inf
 
 test('the REST and WebSocket kline parsers refuse the same volumes', () => {
   const streams = new Map([['btcusdt@kline_1m', { symbol: 'BTCUSDT', interval: '1m' }]]);
-  const message = (v: string): string => JSON.stringify({ stream: 'btcusdt@kline_1m', data: {
-    e: 'kline', E: 60_001, s: 'BTCUSDT', k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: '1', l: '1', c: '1', v, x: true },
-  } });
+  const message = (v: string): string =>
+    JSON.stringify({
+      stream: 'btcusdt@kline_1m',
+      data: {
+        e: 'kline',
+        E: 60_001,
+        s: 'BTCUSDT',
+        k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: '1', l: '1', c: '1', v, x: true },
+      },
+    });
   const row = (v: string): unknown[] => [0, '1', '1', '1', '1', v, 59_999];
   const good = klineRowToBar(row('12.5'), 'BTCUSDT', '1m');
   assert.equal(typeof good === 'string' ? good : good.volume, 12.5);
@@ -41,9 +71,15 @@ test('the REST and WebSocket kline parsers refuse the same volumes', () => {
 test('a price with a huge exponent is malformed on the WebSocket and REST paths too, never a thrown RangeError', () => {
   const streams = new Map([['btcusdt@kline_1m', { symbol: 'BTCUSDT', interval: '1m' }]]);
   for (const price of ['1e2000000000', '1e50000000', '123456789']) {
-    const text = JSON.stringify({ stream: 'btcusdt@kline_1m', data: {
-      e: 'kline', E: 60_001, s: 'BTCUSDT', k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: price, l: '1', c: '1', v: '1', x: true },
-    } });
+    const text = JSON.stringify({
+      stream: 'btcusdt@kline_1m',
+      data: {
+        e: 'kline',
+        E: 60_001,
+        s: 'BTCUSDT',
+        k: { t: 0, T: 59_999, s: 'BTCUSDT', i: '1m', o: '1', h: price, l: '1', c: '1', v: '1', x: true },
+      },
+    });
     assert.equal(parseStreamMessage(text, streams).kind, 'malformed', price);
     assert.equal(typeof klineRowToBar([0, '1', price, '1', '1', '1', 59_999], 'BTCUSDT', '1m'), 'string', price);
   }

@@ -12,7 +12,15 @@ function setup(strategy: Strategy, policy: 'throw' | 'halt' = 'throw') {
 const scripted = (plan: Record<number, OrderIntent[]>): Strategy => ({ name: 'scripted', warmup: 0, onBar: (b) => plan[b.openTime / 60_000] ?? [] });
 
 test('one cycle, in order: limits matched, equity marked, strategy, gate, market fill; one decision per bar', () => {
-  const { rec, engine, broker } = setup(scripted({ 0: [{ side: 'buy', qty: 10 }, { side: 'buy', qty: 5, orderType: 'limit', limitPrice: 98 * T }], 1: [] }));
+  const { rec, engine, broker } = setup(
+    scripted({
+      0: [
+        { side: 'buy', qty: 10 },
+        { side: 'buy', qty: 5, orderType: 'limit', limitPrice: 98 * T },
+      ],
+      1: [],
+    }),
+  );
   engine.cycle(bar(0, 100));
   engine.cycle(bar(1, 100, 97));
   assert.deepEqual(rec.types(), ['bar', 'decision', 'order', 'fill', 'order', 'bar', 'fill', 'decision']);
@@ -20,26 +28,58 @@ test('one cycle, in order: limits matched, equity marked, strategy, gate, market
   assert.deepEqual(ids, ['SPY-0-0', 'SPY-0-1'], 'ids come from symbol, openTime and intent index');
   assert.equal(broker.position('SPY'), 15);
   const d = rec.events.filter((e) => e.type === 'decision') as Array<{ action: string; qty: string; intents: number; position: string }>;
-  assert.deepEqual(d.map((x) => [x.action, x.qty, x.intents, x.position]), [['buy', '15', 2, '0'], ['hold', '0', 0, '15']]);
+  assert.deepEqual(
+    d.map((x) => [x.action, x.qty, x.intents, x.position]),
+    [
+      ['buy', '15', 2, '0'],
+      ['hold', '0', 0, '15'],
+    ],
+  );
 });
 
 test('refusals are typed events, never exceptions', () => {
-  const { rec, engine } = setup(scripted({ 0: [{ side: 'buy', qty: 100 }, { side: 'hodl' as 'buy', qty: 1 }, { side: 'buy', qty: -1 }] }));
+  const { rec, engine } = setup(
+    scripted({
+      0: [
+        { side: 'buy', qty: 100 },
+        { side: 'hodl' as 'buy', qty: 1 },
+        { side: 'buy', qty: -1 },
+      ],
+    }),
+  );
   engine.cycle(bar(0, 100));
   const rejects = rec.events.filter((e) => e.type === 'reject') as Array<{ reason: string; orderId: string }>;
-  assert.deepEqual(rejects.map((r) => r.reason), ['max_position_notional', 'invalid_order', 'invalid_qty']);
-  assert.deepEqual(rejects.map((r) => r.orderId), ['SPY-0-0', 'SPY-0-1', 'SPY-0-2']);
+  assert.deepEqual(
+    rejects.map((r) => r.reason),
+    ['max_position_notional', 'invalid_order', 'invalid_qty'],
+  );
+  assert.deepEqual(
+    rejects.map((r) => r.orderId),
+    ['SPY-0-0', 'SPY-0-1', 'SPY-0-2'],
+  );
 });
 
 test('a throwing strategy ends a static run naming it; in realtime it halts (strategy_error) and the loop goes on', () => {
-  const boom: Strategy = { name: 'boom', warmup: 0, onBar: () => { throw new Error('kaput'); } };
+  const boom: Strategy = {
+    name: 'boom',
+    warmup: 0,
+    onBar: () => {
+      throw new Error('kaput');
+    },
+  };
   const s = setup(boom, 'throw');
-  assert.throws(() => s.engine.cycle(bar(0, 100)), (e: unknown) => e instanceof StrategyRuntimeError && /strategy boom threw/.test(e.message) && /kaput/.test(e.message));
+  assert.throws(
+    () => s.engine.cycle(bar(0, 100)),
+    (e: unknown) => e instanceof StrategyRuntimeError && /strategy boom threw/.test(e.message) && /kaput/.test(e.message),
+  );
   const r = setup(boom, 'halt');
   r.engine.cycle(bar(0, 100));
   r.engine.cycle(bar(1, 100));
   assert.deepEqual(r.rec.types(), ['bar', 'halt', 'trading_state', 'alert', 'alert', 'decision', 'bar', 'decision']);
-  assert.deepEqual(r.rec.of('alert').map((a) => a.kind), ['trading_state', 'strategy_error']);
+  assert.deepEqual(
+    r.rec.of('alert').map((a) => a.kind),
+    ['trading_state', 'strategy_error'],
+  );
   assert.equal(r.trading.has('strategy_error'), true);
   assert.equal(r.trading.state, 'HALTED');
 });
@@ -47,7 +87,7 @@ test('a throwing strategy ends a static run naming it; in realtime it halts (str
 test('warm-up bars feed history only: no event, but the first decision can trade', () => {
   const { rec, engine } = setup(createSmaCross({ fast: '2', slow: '3' }));
   const closes = [10, 10, 10, 9, 12];
-  closes.slice(0, 4).forEach((c, i) => engine.warmup(bar(i, c)));
+  for (const [i, c] of closes.slice(0, 4).entries()) engine.warmup(bar(i, c));
   assert.equal(rec.events.length, 0);
   engine.cycle(bar(4, closes[4]!));
   assert.deepEqual(rec.types(), ['bar', 'decision', 'order', 'fill']);
@@ -61,7 +101,11 @@ test('sma-cross refuses bad parameters by name', () => {
 
 test('resting limits count against limits and cash: a strategy stacking limit orders cannot overspend', () => {
   // Every bar, while flat, another buy limit below the close: the reviewer's mean-reversion case.
-  const stacker: Strategy = { name: 'stacker', warmup: 0, onBar: (b, ctx) => (ctx.position === 0 ? [{ side: 'buy', qty: 10, orderType: 'limit', limitPrice: b.close - T }] : []) };
+  const stacker: Strategy = {
+    name: 'stacker',
+    warmup: 0,
+    onBar: (b, ctx) => (ctx.position === 0 ? [{ side: 'buy', qty: 10, orderType: 'limit', limitPrice: b.close - T }] : []),
+  };
   const { rec, engine, broker } = setup(stacker);
   for (let i = 0; i < 30; i++) engine.cycle(bar(i, 100));
   const crash = bar(30, 100, 90); // trades through every resting limit at once
@@ -76,7 +120,8 @@ test('resting limits count against limits and cash: a strategy stacking limit or
 test('several fills in one bar each carry their own cash and position; strategies see and cancel open orders', () => {
   let seen = -1;
   const plan: Strategy = {
-    name: 'plan', warmup: 0,
+    name: 'plan',
+    warmup: 0,
     onBar: (b, ctx) => {
       const m = b.openTime / 60_000;
       if (m === 0) return [1, 2, 3].map((k) => ({ side: 'buy' as const, qty: 5, orderType: 'limit' as const, limitPrice: (100 - k) * T }));
@@ -93,10 +138,19 @@ test('several fills in one bar each carry their own cash and position; strategie
   engine.cycle(bar(2, 100, 90));
   assert.equal(seen, 3);
   const fills = rec.events.filter((e) => e.type === 'fill') as Array<{ orderId: string; position: string; cash: string }>;
-  assert.deepEqual(fills.map((f) => [f.orderId, f.position]), [['SPY-0-0', '5'], ['SPY-0-1', '10']]);
+  assert.deepEqual(
+    fills.map((f) => [f.orderId, f.position]),
+    [
+      ['SPY-0-0', '5'],
+      ['SPY-0-1', '10'],
+    ],
+  );
   assert.notEqual(fills[0]!.cash, fills[1]!.cash);
   const cancels = rec.events.filter((e) => e.type === 'cancel') as Array<{ orderId: string; reason: string }>;
-  assert.deepEqual(cancels.map((c) => [c.orderId, c.reason]), [['SPY-0-2', 'strategy']]);
+  assert.deepEqual(
+    cancels.map((c) => [c.orderId, c.reason]),
+    [['SPY-0-2', 'strategy']],
+  );
   const reject = rec.events.find((e) => e.type === 'reject') as { reason: string; detail: string };
   assert.equal(reject.reason, 'invalid_order');
   assert.match(reject.detail, /no resting SPY order "nope"/);

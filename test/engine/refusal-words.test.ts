@@ -19,7 +19,11 @@ test('a string qty is refused as got "5" (a string), not as got 5', () => {
 
 test('no order because the strategy threw: the summary says it threw, not that it never asked', async (t) => {
   const dir = await tempDir(t, 'tl-words-');
-  const file = await fixture(dir, 'thrower.ts', `export default () => ({ name: 'thrower', warmup: 0, onBar(bar: { openTime: number }) { if (bar.openTime > 0) throw new Error('model missing'); return []; } });\n`);
+  const file = await fixture(
+    dir,
+    'thrower.ts',
+    `export default () => ({ name: 'thrower', warmup: 0, onBar(bar: { openTime: number }) { if (bar.openTime > 0) throw new Error('model missing'); return []; } });\n`,
+  );
   const run = await runCli(t, ['--data', resolve(import.meta.dirname, '..', '..', 'data', 'sample'), '--minutes', '10', '--strategy', join(dir, 'thrower.ts')]);
   assert.equal(run.code, 1);
   assert.match(String(run.summary!.noOrderCause), /the strategy threw 1 time\(s\)/);

@@ -23,7 +23,11 @@ test('a market sell at a 1-tick close with slippage fills at 1 tick, never 0', (
 test('the notional limit binds at a 1-tick price: a sell whose position would pass it is refused', () => {
   // 2e11 lots at 1e-8 is 2,000 of notional: past a 1,000 limit whatever the slippage says.
   const s: Strategy = { name: 'short-seller', warmup: 0, onBar: () => [{ side: 'sell', qty: 200_000_000_000 }] };
-  const { rec, engine } = makeLoop(s, { slippageBpsE4: 10_000n, cash: 1_000_000n * U, limits: { maxPositionNotional: 1_000n * U, maxGrossExposure: 10_000n * U } });
+  const { rec, engine } = makeLoop(s, {
+    slippageBpsE4: 10_000n,
+    cash: 1_000_000n * U,
+    limits: { maxPositionNotional: 1_000n * U, maxGrossExposure: 10_000n * U },
+  });
   engine.cycle({ ...oneTick });
   assert.equal(rec.of('fill').length, 0);
   assert.equal(rec.of('reject')[0]!.reason, 'max_position_notional');

@@ -32,8 +32,13 @@ test('every event type has a row in the README table', () => {
 
 test('every reason, kind, source and feed state the code writes is listed in the README table', () => {
   const want: Array<[string, string, readonly string[]]> = [
-    ['halt', 'reason', HALT_REASONS], ['halt', 'source', HALT_SOURCES], ['reject', 'reason', REJECT_REASONS],
-    ['cancel', 'reason', CANCEL_REASONS], ['skip', 'reason', SKIP_REASONS], ['alert', 'kind', ALERT_KINDS], ['feed', 'state', FEED_STATES],
+    ['halt', 'reason', HALT_REASONS],
+    ['halt', 'source', HALT_SOURCES],
+    ['reject', 'reason', REJECT_REASONS],
+    ['cancel', 'reason', CANCEL_REASONS],
+    ['skip', 'reason', SKIP_REASONS],
+    ['alert', 'kind', ALERT_KINDS],
+    ['feed', 'state', FEED_STATES],
   ];
   for (const [type, field, values] of want) assert.deepEqual(listed(type, field).sort(), [...values].sort(), `${type}.${field}`);
 });

@@ -1,17 +1,62 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serializeBar, serializeDecision, serializeEvent, serializeFill, serializeGeneric, serializeLatency, serializeOrder } from '../../src/events/serialize.ts';
+import {
+  serializeBar,
+  serializeDecision,
+  serializeEvent,
+  serializeFill,
+  serializeGeneric,
+  serializeLatency,
+  serializeOrder,
+} from '../../src/events/serialize.ts';
 import { EVENT_SCHEMA, validateEventLine } from '../../src/events/schema.ts';
 import type { BarEvent, DecisionEvent, TradeEvent } from '../../src/events/types.ts';
 import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
 
-const bar: BarEvent = { type: 'bar', symbol: 'BTCUSDT', interval: '1m', openTime: 1_735_689_600_000, open: 9_409_890_000_000, high: 9_409_891_000_000, low: 9_404_947_000_000, close: 9_404_947_000_000, volume: 7.50148, source: 'csv' };
-const decision: DecisionEvent = { type: 'decision', symbol: '这是测试币456', openTime: 1, action: 'buy', qty: '0.00123', intents: 1, position: '-3', equity: 10_000_012_345_678n };
+const bar: BarEvent = {
+  type: 'bar',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  openTime: 1_735_689_600_000,
+  open: 9_409_890_000_000,
+  high: 9_409_891_000_000,
+  low: 9_404_947_000_000,
+  close: 9_404_947_000_000,
+  volume: 7.50148,
+  source: 'csv',
+};
+const decision: DecisionEvent = {
+  type: 'decision',
+  symbol: '这是测试币456',
+  openTime: 1,
+  action: 'buy',
+  qty: '0.00123',
+  intents: 1,
+  position: '-3',
+  equity: 10_000_012_345_678n,
+};
 
 test('the hand-written bar and decision templates write exactly what the schema-driven serializer writes', () => {
   assert.equal(serializeBar(7, bar), serializeGeneric(7, bar));
   assert.equal(serializeDecision(8, decision), serializeGeneric(8, decision));
-  const latency = { type: 'latency', symbol: 'ETHUSDT', openTime: 1, source: 'rest-backfill', eventTime: 2, closeTime: 3, recvTime: 4, modelTime: 5, brokerTime: 6, networkMs: -1.5, clockOffsetMs: 0.25, queueMs: 0.001, sliceMs: 12.5, modelMs: 0.02, brokerMs: 0.03, totalMs: 14 } as const;
+  const latency = {
+    type: 'latency',
+    symbol: 'ETHUSDT',
+    openTime: 1,
+    source: 'rest-backfill',
+    eventTime: 2,
+    closeTime: 3,
+    recvTime: 4,
+    modelTime: 5,
+    brokerTime: 6,
+    networkMs: -1.5,
+    clockOffsetMs: 0.25,
+    queueMs: 0.001,
+    sliceMs: 12.5,
+    modelMs: 0.02,
+    brokerMs: 0.03,
+    totalMs: 14,
+  } as const;
   assert.equal(serializeLatency(9, latency), serializeGeneric(9, latency));
   assert.deepEqual(JSON.parse(serializeBar(7, bar)), { seq: 7, ...bar, open: 94098.9, high: 94098.91, low: 94049.47, close: 94049.47 });
   const orders = [
@@ -20,8 +65,34 @@ test('the hand-written bar and decision templates write exactly what the schema-
   ] as const;
   for (const o of orders) assert.equal(serializeOrder(3, o), serializeGeneric(3, o));
   const fills = [
-    { type: 'fill', orderId: 'A-1-0', symbol: 'A', openTime: 2, side: 'buy', qty: '1', price: '9.5', fee: '0.01', realizedPnl: '0', cash: '90.49', position: '1' },
-    { type: 'fill', orderId: 'A-1-op1', symbol: 'A', openTime: 2, side: 'sell', qty: '-1', price: '9.5', fee: '0', realizedPnl: '-1.5', cash: '-3', position: '0', priceSource: 'last_update', priceTime: 17 },
+    {
+      type: 'fill',
+      orderId: 'A-1-0',
+      symbol: 'A',
+      openTime: 2,
+      side: 'buy',
+      qty: '1',
+      price: '9.5',
+      fee: '0.01',
+      realizedPnl: '0',
+      cash: '90.49',
+      position: '1',
+    },
+    {
+      type: 'fill',
+      orderId: 'A-1-op1',
+      symbol: 'A',
+      openTime: 2,
+      side: 'sell',
+      qty: '-1',
+      price: '9.5',
+      fee: '0',
+      realizedPnl: '-1.5',
+      cash: '-3',
+      position: '0',
+      priceSource: 'last_update',
+      priceTime: 17,
+    },
   ] as const;
   for (const f of fills) assert.equal(serializeFill(4, f), serializeGeneric(4, f));
 });

@@ -38,8 +38,11 @@ const MALFORMED: ReadonlyArray<{ readonly what: string; readonly row: string; re
   { what: 'price with a costly exponent', row: `${isoMinute(T0 + 3 * MIN)},103,1e50000000,102,103.5,13`, field: 'high' },
   { what: 'price above the largest supported', row: `${isoMinute(T0 + 3 * MIN)},103,123456789,102,103.5,13`, field: 'high' },
   // More spellings that Number() would take are in test/domain/volume.test.ts.
-  ...['0x1F', ' ', 'Infinity', '1e999'].map((v) => (
-    { what: `volume ${JSON.stringify(v)}`, row: `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${v}`, field: 'volume' })),
+  ...['0x1F', ' ', 'Infinity', '1e999'].map((v) => ({
+    what: `volume ${JSON.stringify(v)}`,
+    row: `${isoMinute(T0 + 3 * MIN)},103,104,102,103.5,${v}`,
+    field: 'volume',
+  })),
 ];
 
 function badFile(row: string): string {
@@ -62,7 +65,11 @@ for (const { what, row, field } of MALFORMED) {
     assert.equal(types.at(-1), 'run_end');
     const end = run.events.at(-1)!.summary as Record<string, unknown>;
     assert.equal(end.status, 'error');
-    assert.deepEqual(ofType(run, 'bar').map((b) => b.openTime), [T0, T0 + MIN, T0 + 2 * MIN], 'bars before the bad row, none after');
+    assert.deepEqual(
+      ofType(run, 'bar').map((b) => b.openTime),
+      [T0, T0 + MIN, T0 + 2 * MIN],
+      'bars before the bad row, none after',
+    );
     assert.equal(ofType(run, 'decision').length, 3, 'their decisions are kept too');
     assert.equal(run.summary?.bars, 3);
   });
@@ -82,7 +89,11 @@ for (const { what, row, field } of MALFORMED) {
     assert.equal(skips[0]!.symbol, 'X');
     assert.equal(typeof skips[0]!.message, 'string');
     const bars = ofType(run, 'bar');
-    assert.deepEqual(bars.map((b) => b.openTime), [0, 1, 2, 4, 5].map((i) => T0 + i * MIN), 'no bar for the bad row');
+    assert.deepEqual(
+      bars.map((b) => b.openTime),
+      [0, 1, 2, 4, 5].map((i) => T0 + i * MIN),
+      'no bar for the bad row',
+    );
     // The skip sits where the row sat: after the third bar, before the fourth.
     const order = run.events.filter((e) => e.type === 'bar' || e.type === 'skip').map((e) => e.type);
     assert.deepEqual(order, ['bar', 'bar', 'bar', 'skip', 'bar', 'bar']);
@@ -94,20 +105,31 @@ for (const { what, row, field } of MALFORMED) {
 
 test('bad row: the field is named as the file names it (yfinance "Open"; headerless dumps use Binance names)', async (t) => {
   const dir = await tempDir(t);
-  const yf = await fixture(dir, 'yf.csv', [
-    'Datetime,Close,High,Low,Open,Volume',
-    '2026-03-12 13:30:00+00:00,670.63,671.36,670.41,671.16,2830211',
-    '2026-03-12 13:31:00+00:00,669.97,670.91,669.88,x670.66,633604',
-  ].join('\n') + '\n');
+  const yf = await fixture(
+    dir,
+    'yf.csv',
+    [
+      'Datetime,Close,High,Low,Open,Volume',
+      '2026-03-12 13:30:00+00:00,670.63,671.36,670.41,671.16,2830211',
+      '2026-03-12 13:31:00+00:00,669.97,670.91,669.88,x670.66,633604',
+    ].join('\n') + '\n',
+  );
   const a = await collect(oneFile('SPY', yf, { onBadRow: 'skip' }));
   assert.equal(a.error, null);
-  assert.deepEqual(a.skips.map((s) => [s.line, s.field, s.reason]), [[3, 'Open', 'malformed']]);
+  assert.deepEqual(
+    a.skips.map((s) => [s.line, s.field, s.reason]),
+    [[3, 'Open', 'malformed']],
+  );
   assert.equal(a.skips[0]!.openTime, Date.UTC(2026, 2, 12, 13, 31), 'a readable timestamp is kept on the skip');
 
-  const raw = await fixture(dir, 'raw.csv', [
-    '1711929600000,3645.29,3645.95,3641.26,3642.33,764.8652,1711929659999,2786934.767003,1202,302.8233,1103299.825475,0',
-    '1711929660000,3642.33,3642.60,3640.28,3640.29,-441.751,1711929719999,1608692.58258,966,171.6095,624952.530293,0',
-  ].join('\n'));
+  const raw = await fixture(
+    dir,
+    'raw.csv',
+    [
+      '1711929600000,3645.29,3645.95,3641.26,3642.33,764.8652,1711929659999,2786934.767003,1202,302.8233,1103299.825475,0',
+      '1711929660000,3642.33,3642.60,3640.28,3640.29,-441.751,1711929719999,1608692.58258,966,171.6095,624952.530293,0',
+    ].join('\n'),
+  );
   const b = await collect(oneFile('ETHUSDT', raw));
   assert.ok(b.error);
   assert.match(b.error.message, /^raw\.csv:2: bad row, field "volume": negative value -441\.751/);
@@ -117,18 +139,22 @@ test('bad row: the field is named as the file names it (yfinance "Open"; headerl
 test('duplicate openTime → skip reason duplicate; earlier openTime → out_of_order; no bar event for either', async (t) => {
   const dir = await tempDir(t);
   const dupRow = `${isoMinute(T0 + 1 * MIN)},500,501,499,500,1`; // same minute as line 3, other prices
-  const path = await fixture(dir, 'seq.csv', [
-    HEADER, good(0), good(1), dupRow, good(2), good(3), good(1), good(4),
-  ].join('\n') + '\n');
+  const path = await fixture(dir, 'seq.csv', [HEADER, good(0), good(1), dupRow, good(2), good(3), good(1), good(4)].join('\n') + '\n');
   const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', '--max-skip-ratio', '0.5']);
   assert.equal(run.code, 0, run.stderr);
   const skips = ofType(run, 'skip');
-  assert.deepEqual(skips.map((s) => [s.reason, s.line, s.openTime, s.symbol, s.origin]), [
-    ['duplicate', 4, T0 + MIN, 'X', 'seq.csv'],
-    ['out_of_order', 7, T0 + MIN, 'X', 'seq.csv'],
-  ]);
+  assert.deepEqual(
+    skips.map((s) => [s.reason, s.line, s.openTime, s.symbol, s.origin]),
+    [
+      ['duplicate', 4, T0 + MIN, 'X', 'seq.csv'],
+      ['out_of_order', 7, T0 + MIN, 'X', 'seq.csv'],
+    ],
+  );
   const bars = ofType(run, 'bar');
-  assert.deepEqual(bars.map((b) => b.openTime), [0, 1, 2, 3, 4].map((i) => T0 + i * MIN));
+  assert.deepEqual(
+    bars.map((b) => b.openTime),
+    [0, 1, 2, 3, 4].map((i) => T0 + i * MIN),
+  );
   assert.equal(bars[1]!.open, 101, 'the first bar of a minute is kept; the duplicate (open 500) is not');
   assert.equal(ofType(run, 'decision').length, 5, 'no decision for a skipped row');
   assert.equal(run.summary?.skips, 2);
@@ -141,11 +167,17 @@ test('duplicates across two files of one symbol are skipped once, naming the sec
   const b = await fixture(dir, 'b.csv', [HEADER, good(2), good(3)].join('\n') + '\n');
   const got = await collect({ files: new Map([['X', [a, b]]]) });
   assert.equal(got.error, null);
-  assert.deepEqual(got.bars.map((x) => (x.openTime - T0) / MIN), [0, 1, 2, 3]);
-  assert.deepEqual(got.skips.map((s) => [s.reason, s.origin, s.line]), [['duplicate', 'b.csv', 2]]);
+  assert.deepEqual(
+    got.bars.map((x) => (x.openTime - T0) / MIN),
+    [0, 1, 2, 3],
+  );
+  assert.deepEqual(
+    got.skips.map((s) => [s.reason, s.origin, s.line]),
+    [['duplicate', 'b.csv', 2]],
+  );
 });
 
-test('a bad row in one symbol stops a multi-symbol run; the other symbol\'s earlier bars are kept', async (t) => {
+test("a bad row in one symbol stops a multi-symbol run; the other symbol's earlier bars are kept", async (t) => {
   const dir = await tempDir(t);
   const a = await fixture(dir, 'A.csv', [HEADER, good(0), good(1), good(2), good(3)].join('\n') + '\n');
   const b = await fixture(dir, 'B.csv', [HEADER, good(0), good(1), `${isoMinute(T0 + 2 * MIN)},1,2,3,4,5`, good(3)].join('\n') + '\n');
@@ -187,7 +219,10 @@ test('a missing file given to CsvBarSource directly is a DataError naming symbol
   assert.ok(got.error!.message.includes(path) && got.error!.message.includes('ETHUSDT'));
 });
 
-for (const [what, text] of [['empty', ''], ['blank lines only', '\n\n  \n']] as const) {
+for (const [what, text] of [
+  ['empty', ''],
+  ['blank lines only', '\n\n  \n'],
+] as const) {
   test(`${what} file → exit 1 with an error that says the file is empty; summary and events still written`, async (t) => {
     const dir = await tempDir(t);
     const path = await fixture(dir, 'empty.csv', text);
@@ -195,7 +230,10 @@ for (const [what, text] of [['empty', ''], ['blank lines only', '\n\n  \n']] as 
     assert.equal(run.code, 1);
     assert.match(String(run.summary?.error), /empty\.csv: the file is empty \(symbol X\)/);
     assert.equal(run.summary?.status, 'error');
-    assert.deepEqual(run.events.map((e) => e.type), ['run_start', 'run_end']);
+    assert.deepEqual(
+      run.events.map((e) => e.type),
+      ['run_start', 'run_end'],
+    );
   });
 }
 
@@ -226,10 +264,20 @@ test('a header-only file is an error naming the file, not an empty run', async (
 
 test('a price above the largest supported one is refused with that reason, told apart from "not a number"', async (t) => {
   const dir = await tempDir(t);
-  const path = await fixture(dir, 'big.csv', [HEADER, good(0), `${isoMinute(T0 + MIN)},abc,104,102,103.5,13`, `${isoMinute(T0 + 2 * MIN)},103,123456789,102,103.5,13`, good(3)].join('\n') + '\n');
+  const path = await fixture(
+    dir,
+    'big.csv',
+    [HEADER, good(0), `${isoMinute(T0 + MIN)},abc,104,102,103.5,13`, `${isoMinute(T0 + 2 * MIN)},103,123456789,102,103.5,13`, good(3)].join('\n') + '\n',
+  );
   const got = await collect(oneFile('X', path, { onBadRow: 'skip' }));
   assert.equal(got.error, null);
-  assert.deepEqual(got.skips.map((s) => [s.line, s.field]), [[3, 'open'], [4, 'high']]);
+  assert.deepEqual(
+    got.skips.map((s) => [s.line, s.field]),
+    [
+      [3, 'open'],
+      [4, 'high'],
+    ],
+  );
   const [nan, big] = got.skips.map((s) => s.message);
   assert.notEqual(nan!.replace('"abc"', ''), big!.replace('"123456789"', ''), 'a different reason, not just a different value');
   assert.ok(big!.includes('90000000'), `names the largest supported price: ${big}`);
@@ -270,7 +318,11 @@ test('refusals quote at most a short prefix of a bad value (stderr, summary.json
 test('a header with more columns than a row can be parsed with is refused naming file:1, whichever column holds the data', async (t) => {
   const dir = await tempDir(t);
   const filler = Array.from({ length: 5000 }, (_, i) => `x${i}`);
-  const path = await fixture(dir, 'wide.csv', `${[...filler, ...HEADER.split(',')].join(',')}\n${[...filler.map(() => '0'), '2025-01-01 03:00:00', '1', '2', '0.5', '1', '3'].join(',')}\n`);
+  const path = await fixture(
+    dir,
+    'wide.csv',
+    `${[...filler, ...HEADER.split(',')].join(',')}\n${[...filler.map(() => '0'), '2025-01-01 03:00:00', '1', '2', '0.5', '1', '3'].join(',')}\n`,
+  );
   const got = await collect(oneFile('X', path));
   assert.equal(got.error?.name, 'DataError');
   assert.match(String(got.error?.message), /^wide\.csv:1\b/);

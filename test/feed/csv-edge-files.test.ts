@@ -18,8 +18,17 @@ test('a headerless file with ISO timestamps is read as timestamp,open,high,low,c
   const out = dir();
   const r = await run(['run', '--symbols', 'X', '--data', d, '--strategy', 'hold', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
-  const bars = readFileSync(join(out, 'events.ndjson'), 'utf8').split('\n').filter((l) => l.includes('"type":"bar"')).map((l) => JSON.parse(l));
-  assert.deepEqual(bars.map((b) => [b.openTime, b.close]), [[Date.UTC(2026, 0, 5), 10.5], [Date.UTC(2026, 0, 5, 0, 1), 11]]);
+  const bars = readFileSync(join(out, 'events.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"type":"bar"'))
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    bars.map((b) => [b.openTime, b.close]),
+    [
+      [Date.UTC(2026, 0, 5), 10.5],
+      [Date.UTC(2026, 0, 5, 0, 1), 11],
+    ],
+  );
 });
 
 test('a header with no rows is an error, not an empty run', async () => {
@@ -39,7 +48,10 @@ test('a folder given as --file is named as a folder', async () => {
 
 test('bars closer together than --interval stop the run naming the file, line and flag', async () => {
   const d = dir();
-  writeFileSync(join(d, 'X.csv'), 'timestamp,open,high,low,close,volume\n2026-01-05T00:00:00Z,1,1,1,1,1\n2026-01-05T00:05:00Z,1,1,1,1,1\n2026-01-05T00:06:00Z,1,1,1,1,1\n');
+  writeFileSync(
+    join(d, 'X.csv'),
+    'timestamp,open,high,low,close,volume\n2026-01-05T00:00:00Z,1,1,1,1,1\n2026-01-05T00:05:00Z,1,1,1,1,1\n2026-01-05T00:06:00Z,1,1,1,1,1\n',
+  );
   const r = await run(['run', '--symbols', 'X', '--data', d, '--interval', '5m', '--out', dir()]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /X\.csv:4: bars 60 s apart are closer than --interval 5m/);

@@ -17,19 +17,39 @@ test('separate Date and Time columns (MetaTrader, Kibot, brokers) make one times
   const dir = await tempDir(t);
   const T = Date.UTC(2026, 2, 9, 9, 30);
   const files: ReadonlyArray<readonly [string, string, readonly string[]]> = [
-    ['iso.csv', 'Date,Time,Open,High,Low,Close,Volume\n2026-03-09,09:30,10,11,9,10.5,100\n2026-03-09,09:31,10.5,11,10,10.8,50\n2026-03-09,9:32,10.8,11,10,10.9,70\n', []],
-    ['mt.csv', '<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<TICKVOL>,<VOL>,<SPREAD>\n2026.03.09,09:30:00,10,11,9,10.5,100,0,2\n2026.03.09,09:31:00,10.5,11,10,10.8,50,0,2\n2026.03.09,09:32:00,10.8,11,10,10.9,70,0,2\n', []],
+    [
+      'iso.csv',
+      'Date,Time,Open,High,Low,Close,Volume\n2026-03-09,09:30,10,11,9,10.5,100\n2026-03-09,09:31,10.5,11,10,10.8,50\n2026-03-09,9:32,10.8,11,10,10.9,70\n',
+      [],
+    ],
+    [
+      'mt.csv',
+      '<DATE>,<TIME>,<OPEN>,<HIGH>,<LOW>,<CLOSE>,<TICKVOL>,<VOL>,<SPREAD>\n2026.03.09,09:30:00,10,11,9,10.5,100,0,2\n2026.03.09,09:31:00,10.5,11,10,10.8,50,0,2\n2026.03.09,09:32:00,10.8,11,10,10.9,70,0,2\n',
+      [],
+    ],
     ['mt4.csv', '2026.03.09,09:30,10,11,9,10.5,100\n2026.03.09,09:31,10.5,11,10,10.8,50\n2026.03.09,09:32,10.8,11,10,10.9,70\n', []],
     ['kibot.csv', '03/09/2026,09:30,10,11,9,10.5,100\n03/09/2026,09:31,10.5,11,10,10.8,50\n03/09/2026,09:32,10.8,11,10,10.9,70\n', ['--date-format', 'mdy']],
-    ['slash.csv', 'date,time,open,high,low,close,volume\n2026/03/09,09:30:00,10,11,9,10.5,100\n2026/03/09,09:31:00,10.5,11,10,10.8,50\n2026/03/09,09:32:00,10.8,11,10,10.9,70\n', []],
+    [
+      'slash.csv',
+      'date,time,open,high,low,close,volume\n2026/03/09,09:30:00,10,11,9,10.5,100\n2026/03/09,09:31:00,10.5,11,10,10.8,50\n2026/03/09,09:32:00,10.8,11,10,10.9,70\n',
+      [],
+    ],
   ];
   for (const [name, text, extra] of files) {
     const path = await fixture(dir, name, text);
     const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', ...extra]);
     assert.equal(run.code, 0, `${name}: ${run.stderr}`);
-    assert.deepEqual(ofType(run, 'bar').map((b) => b.openTime), [T, T + MIN, T + 2 * MIN], name);
+    assert.deepEqual(
+      ofType(run, 'bar').map((b) => b.openTime),
+      [T, T + MIN, T + 2 * MIN],
+      name,
+    );
     assert.equal(ofType(run, 'skip').length, 0, name);
-    assert.deepEqual(ofType(run, 'bar').map((b) => b.close), [10.5, 10.8, 10.9], `${name}: the columns after the time land in the right fields`);
+    assert.deepEqual(
+      ofType(run, 'bar').map((b) => b.close),
+      [10.5, 10.8, 10.9],
+      `${name}: the columns after the time land in the right fields`,
+    );
   }
 });
 
@@ -96,8 +116,11 @@ test('UTF-16 (with or without a byte-order mark), gzip and zip files are refused
   const le = Buffer.from(`\ufeff${text}`, 'utf16le');
   const be = Buffer.from(le).swap16();
   const cases: ReadonlyArray<readonly [string, Buffer, string]> = [
-    ['le.csv', le, 'UTF-16'], ['be.csv', be, 'UTF-16'], ['nobom.csv', Buffer.from(text, 'utf16le'), 'UTF-16'],
-    ['zipped.csv.gz', gzipSync(text), 'gzip'], ['book.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60)]), 'zip'],
+    ['le.csv', le, 'UTF-16'],
+    ['be.csv', be, 'UTF-16'],
+    ['nobom.csv', Buffer.from(text, 'utf16le'), 'UTF-16'],
+    ['zipped.csv.gz', gzipSync(text), 'gzip'],
+    ['book.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60)]), 'zip'],
   ];
   for (const [name, bytes, what] of cases) {
     const path = await fixture(dir, name, bytes as unknown as string);
@@ -105,7 +128,10 @@ test('UTF-16 (with or without a byte-order mark), gzip and zip files are refused
     assert.equal(run.code, 1, name);
     assert.ok(run.stderr.includes(name) && run.stderr.includes(what), `${name}: ${run.stderr}`);
   }
-  for (const [name, body] of [['bom.csv', text], ['bom-raw.csv', '1773063000000,10,11,9,10.5,100\n1773063060000,10,11,9,10.5,100\n']] as const) {
+  for (const [name, body] of [
+    ['bom.csv', text],
+    ['bom-raw.csv', '1773063000000,10,11,9,10.5,100\n1773063060000,10,11,9,10.5,100\n'],
+  ] as const) {
     const path = await fixture(dir, name, `\ufeff${body}`);
     const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
     assert.equal(run.code, 0, `${name}: ${run.stderr}`);

@@ -30,7 +30,11 @@ test('a daily, hourly, 5-minute, weekly or monthly file under the default --inte
   const months = Array.from({ length: 14 }, (_, i) => Date.UTC(2025, i, 1));
   const cases: ReadonlyArray<readonly [string, readonly number[], string]> = [
     ['daily.csv', weekdays(30), '1d'],
-    ['hourly.csv', [...Array.from({ length: 7 }, (_, i) => Date.UTC(2026, 2, 2, 14 + i)), ...Array.from({ length: 7 }, (_, i) => Date.UTC(2026, 2, 3, 14 + i))], '1h'],
+    [
+      'hourly.csv',
+      [...Array.from({ length: 7 }, (_, i) => Date.UTC(2026, 2, 2, 14 + i)), ...Array.from({ length: 7 }, (_, i) => Date.UTC(2026, 2, 3, 14 + i))],
+      '1h',
+    ],
     ['five.csv', Array.from({ length: 40 }, (_, i) => Date.UTC(2026, 2, 2, 14) + i * 5 * MIN), '5m'],
     ['weekly.csv', Array.from({ length: 10 }, (_, i) => Date.UTC(2026, 0, 5) + i * 7 * DAY), '1w'],
     ['monthly.csv', months, '1M'],
@@ -55,11 +59,20 @@ test('a daily, hourly, 5-minute, weekly or monthly file under the default --inte
 test('minute data with night and weekend gaps, or sparse minutes, passes as 1m; so does a newest-first daily file with --interval 1d', async (t) => {
   const dir = await tempDir(t);
   // Friday's last 3 minutes, then Monday's first 3: one 1m spacing is enough among the first rows.
-  const sessions = [Date.UTC(2026, 2, 6, 19, 57), Date.UTC(2026, 2, 6, 19, 58), Date.UTC(2026, 2, 6, 19, 59),
-    Date.UTC(2026, 2, 9, 13, 30), Date.UTC(2026, 2, 9, 13, 31), Date.UTC(2026, 2, 9, 13, 32)];
+  const sessions = [
+    Date.UTC(2026, 2, 6, 19, 57),
+    Date.UTC(2026, 2, 6, 19, 58),
+    Date.UTC(2026, 2, 6, 19, 59),
+    Date.UTC(2026, 2, 9, 13, 30),
+    Date.UTC(2026, 2, 9, 13, 31),
+    Date.UTC(2026, 2, 9, 13, 32),
+  ];
   // An illiquid market: bars only in minutes with trades, never two in a row, unevenly apart.
   const sparse = [0, 2, 5, 7, 10, 13, 15, 19, 21, 24].map((m) => Date.UTC(2026, 2, 9, 13, 30) + m * MIN);
-  for (const [name, times] of [['sessions.csv', sessions], ['sparse.csv', sparse]] as const) {
+  for (const [name, times] of [
+    ['sessions.csv', sessions],
+    ['sparse.csv', sparse],
+  ] as const) {
     const path = await fixture(dir, name, rows(times));
     const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold']);
     assert.equal(run.code, 0, `${name}: ${run.stderr}`);

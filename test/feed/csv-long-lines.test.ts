@@ -28,7 +28,11 @@ test('line reader: a line past 64 KiB is a DataError naming file:line, forward a
   assert.equal(MAX_LINE_BYTES, 65_536);
   const dir = await tempDir(t);
   // Line 3 is too long; the lines around it are fine. Multi-byte characters count as their bytes.
-  for (const [name, long] of [['ascii.txt', 'x'.repeat(MAX_LINE_BYTES + 1)], ['utf8.txt', '€'.repeat(MAX_LINE_BYTES / 3 + 1)], ['huge.txt', 'y'.repeat(8 << 20)]] as const) {
+  for (const [name, long] of [
+    ['ascii.txt', 'x'.repeat(MAX_LINE_BYTES + 1)],
+    ['utf8.txt', '€'.repeat(MAX_LINE_BYTES / 3 + 1)],
+    ['huge.txt', 'y'.repeat(8 << 20)],
+  ] as const) {
     const path = await fixture(dir, name, ['one', 'two', long, 'four', 'five'].join('\n') + '\n');
     const total = await countLines(path);
     assert.equal(total, 5);
@@ -40,7 +44,11 @@ test('line reader: a line past 64 KiB is a DataError naming file:line, forward a
       if (chunk < 1 << 20 || name !== 'huge.txt') {
         const backward = await drain(readLinesBackward(path, total, chunk));
         assert.equal(backward?.name, 'DataError', `${name} backward, chunk ${chunk}`);
-        assert.match(backward!.message, new RegExp(`^${name.replace('.', '\\.')}:3\\b`), `${name} backward, chunk ${chunk}: ${backward!.message.slice(0, 100)}`);
+        assert.match(
+          backward!.message,
+          new RegExp(`^${name.replace('.', '\\.')}:3\\b`),
+          `${name} backward, chunk ${chunk}: ${backward!.message.slice(0, 100)}`,
+        );
       }
     }
   }
@@ -49,7 +57,12 @@ test('line reader: a line past 64 KiB is a DataError naming file:line, forward a
 test('line reader: a line of exactly 64 KiB is read whole (with LF or CRLF, last or not), forward and backward', async (t) => {
   const dir = await tempDir(t);
   const long = 'z'.repeat(MAX_LINE_BYTES);
-  for (const [name, text] of [['lf.txt', `a\n${long}\nb\n`], ['crlf.txt', `a\r\n${long}\r\nb\r\n`], ['last.txt', `a\n${long}`], ['lastcr.txt', `a\r\n${long}\r\n`]] as const) {
+  for (const [name, text] of [
+    ['lf.txt', `a\n${long}\nb\n`],
+    ['crlf.txt', `a\r\n${long}\r\nb\r\n`],
+    ['last.txt', `a\n${long}`],
+    ['lastcr.txt', `a\r\n${long}\r\n`],
+  ] as const) {
     const path = await fixture(dir, name, text);
     for (const chunk of [997, 4096, 1 << 17]) {
       const forward: string[] = [];
@@ -67,7 +80,10 @@ test('a CSV with a line past 64 KiB stops the run (exit 1) naming file:line, als
   const long = `${isoMinute(T0 + 2 * MIN)},${'1'.repeat(200_000)},1,1,1,1`;
   const ascending = await fixture(dir, 'up.csv', [HEADER, row(0), row(1), long, row(3)].join('\n') + '\n');
   const descending = await fixture(dir, 'down.csv', [HEADER, row(5), row(4), row(3), long, row(1), row(0)].join('\n') + '\n');
-  for (const [path, line] of [[ascending, 4], [descending, 5]] as const) {
+  for (const [path, line] of [
+    [ascending, 4],
+    [descending, 5],
+  ] as const) {
     for (const extra of [[], ['--on-bad-row', 'skip']]) {
       const run = await runCli(t, ['--symbols', 'X', '--file', `X=${path}`, '--strategy', 'hold', ...extra]);
       assert.equal(run.code, 1, `${path} ${extra.join(' ')}: ${run.stderr.slice(0, 200)}`);

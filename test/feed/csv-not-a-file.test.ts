@@ -18,7 +18,11 @@ test('--file on a FIFO, /dev/zero or /dev/urandom (also through a link) is refus
   execFileSync('mkfifo', [fifo]);
   const link = join(dir, 'random.csv');
   symlinkSync('/dev/urandom', link);
-  for (const [path, kind] of [[fifo, 'a FIFO'], ['/dev/zero', 'a character device'], [link, 'a character device']] as const) {
+  for (const [path, kind] of [
+    [fifo, 'a FIFO'],
+    ['/dev/zero', 'a character device'],
+    [link, 'a character device'],
+  ] as const) {
     const r = runCliChild(join(dir, `out-${Math.random()}`), ['--symbols', 'AAA', '--file', `AAA=${path}`], 10_000);
     assert.equal(r.signal, null, `hung on ${path}`);
     assert.equal(r.code, 2, r.stderr);

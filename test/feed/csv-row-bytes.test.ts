@@ -12,19 +12,44 @@ import { detectLayout } from '../../src/feed/csv/csv-layout.ts';
 import { ZoneOffsets } from '../../src/domain/time.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
 
-const pickFrom = (rand: () => number) => <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+const pickFrom =
+  (rand: () => number) =>
+  <T>(xs: readonly T[]): T =>
+    xs[Math.floor(rand() * xs.length)]!;
 
 function times(rand: () => number): string {
   const pick = pickFrom(rand);
   const ms = Math.floor(rand() * 2e12);
   const iso = new Date(ms).toISOString();
   return pick([
-    iso, iso.slice(0, 19) + 'Z', iso.slice(0, 19), iso.slice(0, 16), iso.slice(0, 10), iso.replace('T', ' ').slice(0, 19),
+    iso,
+    iso.slice(0, 19) + 'Z',
+    iso.slice(0, 19),
+    iso.slice(0, 16),
+    iso.slice(0, 10),
+    iso.replace('T', ' ').slice(0, 19),
     iso.slice(0, 19) + pick(['+00:00', '-05:00', '+0530', '+14:00', '+14:01', '-12:60', '+5:30', '+05:3']),
     iso.slice(0, 19) + '.' + pick(['5', '25', '250', '123456789', '']),
-    String(Math.floor(ms / 1000)), String(ms), String(ms * 1000), String(ms) + '.5', '-' + String(ms), String(ms * 1_000_000),
-    '2025-02-30T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-01T24:00:00Z', '2024-01-01T10:60', '2024-01-01X10:00', ' ' + iso, iso + ' ',
-    '2024.01.02 10:00', '03/09/2026', '0050-01-01T00:00:00Z', '2024-01-01T', '2024-01-01T10:', '2024-01-01T10:00:', '',
+    String(Math.floor(ms / 1000)),
+    String(ms),
+    String(ms * 1000),
+    String(ms) + '.5',
+    '-' + String(ms),
+    String(ms * 1_000_000),
+    '2025-02-30T00:00:00Z',
+    '2024-13-01T00:00:00Z',
+    '2024-01-01T24:00:00Z',
+    '2024-01-01T10:60',
+    '2024-01-01X10:00',
+    ' ' + iso,
+    iso + ' ',
+    '2024.01.02 10:00',
+    '03/09/2026',
+    '0050-01-01T00:00:00Z',
+    '2024-01-01T',
+    '2024-01-01T10:',
+    '2024-01-01T10:00:',
+    '',
   ]);
 }
 
@@ -33,7 +58,27 @@ function price(rand: () => number, value: number): string {
   const pick = pickFrom(rand);
   const v = value.toFixed(Math.floor(rand() * 11));
   if (rand() < 0.8) return v;
-  return pick(['0', '0.0', '-' + v, '+' + v, ' ' + v, v + ' ', '1e-5', '1.5E3', '.5', '5.', '90000000', '90000000.00000001', '90000001', '', 'x', '"' + v + '"', '12.3456789', '12.345678949', '12.3456789501']);
+  return pick([
+    '0',
+    '0.0',
+    '-' + v,
+    '+' + v,
+    ' ' + v,
+    v + ' ',
+    '1e-5',
+    '1.5E3',
+    '.5',
+    '5.',
+    '90000000',
+    '90000000.00000001',
+    '90000001',
+    '',
+    'x',
+    '"' + v + '"',
+    '12.3456789',
+    '12.345678949',
+    '12.3456789501',
+  ]);
 }
 
 /** Four prices in a valid order (low ≤ open, close ≤ high) most of the time. */
@@ -67,16 +112,20 @@ function check(header: string, zone: ZoneOffsets | null, make: (rand: () => numb
   assert.ok(fast > 500, `the fast path took ${fast} rows: it should take the plain ones`);
 }
 
-test('header rows, fields in file order: the fast path gives parseRow\'s Bar or defers', () => {
+test("header rows, fields in file order: the fast path gives parseRow's Bar or defers", () => {
   check('timestamp,open,high,low,close,volume', null, (r) => [times(r), ...ohlc(r), volume(r)].join(','), 1);
 });
 
 test('fields in another order, with extra columns, under a time zone', () => {
-  check('Date,Close,High,Low,Open,Volume,Adj Close', new ZoneOffsets('America/New_York'),
+  check(
+    'Date,Close,High,Low,Open,Volume,Adj Close',
+    new ZoneOffsets('America/New_York'),
     (r) => {
       const [o, h, l, c] = ohlc(r);
       return [times(r), c, h, l, o, volume(r), price(r, 1), ...(r() < 0.05 ? ['extra'] : [])].join(',');
-    }, 2);
+    },
+    2,
+  );
 });
 
 test('plain rows that must always take the fast path do', () => {

@@ -79,7 +79,7 @@ test('a handful of stray rows out of order or repeated stay skips in a long file
   assert.equal(ofType(run, 'bar').length, 2000);
 });
 
-test('skips above --max-skip-ratio (default 0.01) of a file\'s rows stop the run naming the file, the top reason and the flag', async (t) => {
+test("skips above --max-skip-ratio (default 0.01) of a file's rows stop the run naming the file, the top reason and the flag", async (t) => {
   const dir = await tempDir(t);
   // 3 malformed rows in 100: 3%.
   const rows = range(0, 100).map((i) => (i % 33 === 10 ? bad(i) : row(i)));

@@ -23,14 +23,14 @@ function row(i: number): string {
 
 async function forwardLines(path: string, chunk: number): Promise<Array<[number, string]>> {
   const out: Array<[number, string]> = [];
-  for await (const c of readLinesForward(path, chunk)) c.lines.forEach((l, k) => out.push([c.firstLine + k, l]));
+  for await (const c of readLinesForward(path, chunk)) for (const [k, l] of c.lines.entries()) out.push([c.firstLine + k, l]);
   return out;
 }
 
 async function backwardLines(path: string, chunk: number): Promise<Array<[number, string]>> {
   const out: Array<[number, string]> = [];
   const total = await countLines(path, chunk);
-  for await (const c of readLinesBackward(path, total, chunk)) c.lines.forEach((l, k) => out.push([c.firstLine - k, l]));
+  for await (const c of readLinesBackward(path, total, chunk)) for (const [k, l] of c.lines.entries()) out.push([c.firstLine - k, l]);
   return out;
 }
 
@@ -84,7 +84,12 @@ const ALL = Array.from({ length: N }, (_, i) => i);
 
 test('a newest-first file many chunks long replays oldest-first, the same at every chunk size', async (t) => {
   const dir = await tempDir(t);
-  for (const [eol, trailing] of [['\n', true], ['\r\n', false], ['\r\n', true], ['\n', false]] as const) {
+  for (const [eol, trailing] of [
+    ['\n', true],
+    ['\r\n', false],
+    ['\r\n', true],
+    ['\n', false],
+  ] as const) {
     const path = await fixture(dir, `desc-${eol.length}-${trailing}.csv`, newestFirst(N, { eol, trailing }));
     for (const chunkBytes of [16, 64, 100, 4096, undefined]) {
       const got = await collect(oneFile('X', path, chunkBytes === undefined ? {} : { chunkBytes }));
@@ -93,7 +98,22 @@ test('a newest-first file many chunks long replays oldest-first, the same at eve
       assert.equal(got.source.cursors[0]!.descending, true, `${label}: read as newest-first`);
       assert.deepEqual(got.skips, [], label);
       assert.deepEqual(minutes(got.bars), ALL, label);
-      assert.deepEqual(got.bars[0], { symbol: 'X', interval: '1m', openTime: T0, closeTime: T0 + MIN - 1, open: 10000000000, high: 10200000000, low: 9900000000, close: 10100000000, volume: 0.5, source: 'csv' }, label);
+      assert.deepEqual(
+        got.bars[0],
+        {
+          symbol: 'X',
+          interval: '1m',
+          openTime: T0,
+          closeTime: T0 + MIN - 1,
+          open: 10000000000,
+          high: 10200000000,
+          low: 9900000000,
+          close: 10100000000,
+          volume: 0.5,
+          source: 'csv',
+        },
+        label,
+      );
     }
   }
 });
@@ -101,13 +121,25 @@ test('a newest-first file many chunks long replays oldest-first, the same at eve
 test('newest-first with 64-byte chunks: malformed rows near the end and the start of the file are named by their own line', async (t) => {
   const dir = await tempDir(t);
   // Line k (k >= 2) holds minute N + 1 - k: line 201 is minute 0, the first replayed.
-  const bad = new Map([[199, `${isoMinute(T0 + 2 * MIN)},1,1,1,oops,1`], [5, `${isoMinute(T0 + 196 * MIN)},1,1,1,1,1,1`]]);
+  const bad = new Map([
+    [199, `${isoMinute(T0 + 2 * MIN)},1,1,1,oops,1`],
+    [5, `${isoMinute(T0 + 196 * MIN)},1,1,1,1,1,1`],
+  ]);
   const path = await fixture(dir, 'desc-bad.csv', newestFirst(N, { replace: bad, eol: '\r\n', trailing: false }));
 
   const skipRun = await collect(oneFile('X', path, { chunkBytes: 64, onBadRow: 'skip' }));
   assert.equal(skipRun.error, null);
-  assert.deepEqual(skipRun.skips.map((s) => [s.line, s.field, s.reason]), [[199, 'close', 'malformed'], [5, 'row', 'malformed']]);
-  assert.deepEqual(minutes(skipRun.bars), ALL.filter((m) => m !== 2 && m !== 196));
+  assert.deepEqual(
+    skipRun.skips.map((s) => [s.line, s.field, s.reason]),
+    [
+      [199, 'close', 'malformed'],
+      [5, 'row', 'malformed'],
+    ],
+  );
+  assert.deepEqual(
+    minutes(skipRun.bars),
+    ALL.filter((m) => m !== 2 && m !== 196),
+  );
   const order = skipRun.delivered.map((d) => (d.kind === 'skip' ? `skip${d.skip.line}` : (d.bar.openTime - T0) / MIN));
   assert.deepEqual(order.slice(0, 4), [0, 1, 'skip199', 3], 'the skip comes where its row is replayed');
   assert.equal(order.indexOf('skip5'), order.indexOf(195) + 1);
@@ -126,8 +158,16 @@ test('forward reading across chunk boundaries: CRLF, no trailing newline, a bad 
     const label = `chunk ${chunkBytes ?? 'default'}`;
     const skip = await collect(oneFile('X', path, { onBadRow: 'skip', ...(chunkBytes === undefined ? {} : { chunkBytes }) }));
     assert.equal(skip.source.cursors[0]!.descending, false, label);
-    assert.deepEqual(skip.skips.map((s) => [s.line, s.field, s.openTime]), [[200, 'high', T0 + 198 * MIN]], label);
-    assert.deepEqual(minutes(skip.bars), ALL.filter((m) => m !== 198), `${label}: the unterminated last row (minute 199) is read`);
+    assert.deepEqual(
+      skip.skips.map((s) => [s.line, s.field, s.openTime]),
+      [[200, 'high', T0 + 198 * MIN]],
+      label,
+    );
+    assert.deepEqual(
+      minutes(skip.bars),
+      ALL.filter((m) => m !== 198),
+      `${label}: the unterminated last row (minute 199) is read`,
+    );
     assert.equal(skip.bars.at(-1)!.volume, 199.5, `${label}: no CR left on the last field`);
     const fail = await collect(oneFile('X', path, chunkBytes === undefined ? {} : { chunkBytes }));
     assert.match(String(fail.error?.message), /^asc\.csv:200: bad row, field "high": high 99 is below low 101/, label);
@@ -143,7 +183,10 @@ test('blank lines and a header after leading blank lines: rows keep their true l
     const got = await collect(oneFile('X', path, { onBadRow: 'skip', ...(chunkBytes === undefined ? {} : { chunkBytes }) }));
     assert.equal(got.error, null);
     assert.deepEqual(minutes(got.bars), [0, 1, 3]);
-    assert.deepEqual(got.skips.map((s) => s.line), [7]);
+    assert.deepEqual(
+      got.skips.map((s) => s.line),
+      [7],
+    );
   }
 });
 
@@ -187,18 +230,29 @@ test('a cursor holds one chunk at a time, not the whole file', async (t) => {
   await cursor.close();
 });
 
-test('file handles are released when a run ends early (--minutes window) or stops on a bad row', { skip: process.platform === 'linux' ? false : 'counts open descriptors in /proc/self/fd (Linux only)' }, async (t) => {
+test('file handles are released when a run ends early (--minutes window) or stops on a bad row', {
+  skip: process.platform === 'linux' ? false : 'counts open descriptors in /proc/self/fd (Linux only)',
+}, async (t) => {
   const dir = await tempDir(t);
   const asc = await fixture(dir, 'asc.csv', [HEADER, ...ALL.map(row)].join('\n') + '\n');
   const desc = await fixture(dir, 'desc.csv', newestFirst(N));
   const bad = await fixture(dir, 'bad.csv', [HEADER, row(0), `${isoMinute(T0 + MIN)},x,1,1,1,1`, row(2)].join('\n') + '\n');
   const fds = (): number => readdirSync('/proc/self/fd').length;
   const before = fds();
-  const files = new Map([['A', [asc]], ['B', [desc]]]);
+  const files = new Map([
+    ['A', [asc]],
+    ['B', [desc]],
+  ]);
   for (let k = 0; k < 5; k++) {
     const windowed = await collect({ files, windowMs: 3 * MIN, chunkBytes: 128 });
     assert.equal(windowed.bars.length, 6);
-    const failed = await collect({ files: new Map([['A', [asc]], ['B', [bad]]]), chunkBytes: 128 });
+    const failed = await collect({
+      files: new Map([
+        ['A', [asc]],
+        ['B', [bad]],
+      ]),
+      chunkBytes: 128,
+    });
     assert.ok(failed.error);
   }
   assert.equal(fds(), before, 'no descriptor left open');
@@ -213,7 +267,11 @@ test('a newest-first file whose first row is duplicated is still read newest-fir
     const got = await collect(oneFile('X', path, chunkBytes === undefined ? {} : { chunkBytes }));
     assert.equal(got.source.cursors[0]!.descending, true);
     assert.deepEqual(minutes(got.bars), ALL.slice(0, 20));
-    assert.deepEqual(got.skips.map((s) => [s.reason, s.line]), [['duplicate', 2]], 'the copy replayed second (line 2) is the duplicate');
+    assert.deepEqual(
+      got.skips.map((s) => [s.reason, s.line]),
+      [['duplicate', 2]],
+      'the copy replayed second (line 2) is the duplicate',
+    );
   }
 });
 
@@ -237,7 +295,16 @@ test('order comes from the first and last rows: one swapped pair at the top does
   rows.push(minute(1), minute(0)); // swapped pair at the top
   for (let i = 2; i < 50; i++) rows.push(minute(i));
   writeFileSync(join(dir, 'X.csv'), rows.join('\n') + '\n');
-  const source = new CsvBarSource({ symbols: ['X'], files: new Map([['X', [join(dir, 'X.csv')]]]), interval: '1m', zone: null, labelShiftMs: 0, onBadRow: 'fail', from: null, windowMs: null });
+  const source = new CsvBarSource({
+    symbols: ['X'],
+    files: new Map([['X', [join(dir, 'X.csv')]]]),
+    interval: '1m',
+    zone: null,
+    labelShiftMs: 0,
+    onBadRow: 'fail',
+    from: null,
+    windowMs: null,
+  });
   await source.open();
   const bars: number[] = [];
   const skips: string[] = [];

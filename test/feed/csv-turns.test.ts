@@ -17,21 +17,31 @@ const ROWS = 1000;
 /** Runs a one-file source; a macrotask queued at the first bar notes how many bars had been delivered when it ran. */
 async function deliver(path: string, turns?: { everyMs: number; monotonic: () => number }): Promise<{ bars: number[]; ranAt: number | null; batches: number }> {
   const source = new CsvBarSource({
-    symbols: ['AAA'], files: new Map([['AAA', [path]]]), interval: '1m', zone: null, labelShiftMs: 0, onBadRow: 'fail', from: null, windowMs: null,
+    symbols: ['AAA'],
+    files: new Map([['AAA', [path]]]),
+    interval: '1m',
+    zone: null,
+    labelShiftMs: 0,
+    onBadRow: 'fail',
+    from: null,
+    windowMs: null,
     ...(turns ? { turns } : {}),
   });
   const bars: number[] = [];
   let ranAt: number | null = null;
   let batches = 0;
   await source.open();
-  await source.run({
-    warmup: () => {},
-    skip: () => {},
-    bar: (bar) => {
-      if (bars.length === 0) setImmediate(() => (ranAt = bars.length));
-      bars.push(bar.openTime);
+  await source.run(
+    {
+      warmup: () => {},
+      skip: () => {},
+      bar: (bar) => {
+        if (bars.length === 0) setImmediate(() => (ranAt = bars.length));
+        bars.push(bar.openTime);
+      },
     },
-  }, () => void batches++);
+    () => void batches++,
+  );
   return { bars, ranAt, batches };
 }
 

@@ -23,17 +23,29 @@ function file(from: number, to: number, gaps: readonly number[] = []): string {
 
 async function twoSymbols(dir: string): Promise<string[]> {
   // A: minutes 0..59; B: minutes 5..59 without 20..24.
-  return ['--symbols', 'A,B', '--file', `A=${await fixture(dir, 'A.csv', file(0, 60))}`, '--file', `B=${await fixture(dir, 'B.csv', file(5, 60, [20, 21, 22, 23, 24]))}`, '--strategy', 'hold'];
+  return [
+    '--symbols',
+    'A,B',
+    '--file',
+    `A=${await fixture(dir, 'A.csv', file(0, 60))}`,
+    '--file',
+    `B=${await fixture(dir, 'B.csv', file(5, 60, [20, 21, 22, 23, 24]))}`,
+    '--strategy',
+    'hold',
+  ];
 }
 
 const minuteOf = (e: Record<string, unknown>): string => `${e.symbol}${((e.openTime as number) - T0) / MIN}`;
 
 test('--from: earlier bars warm up (no bar event, no decision), counted per symbol in summary.warmupBars', async (t) => {
   const dir = await tempDir(t);
-  const run = await runCli(t, [...await twoSymbols(dir), '--from', '2025-01-01T00:10:00Z']);
+  const run = await runCli(t, [...(await twoSymbols(dir)), '--from', '2025-01-01T00:10:00Z']);
   assert.equal(run.code, 0, run.stderr);
   const bars = ofType(run, 'bar');
-  assert.ok(bars.every((b) => (b.openTime as number) >= T0 + 10 * MIN), 'no bar event before --from');
+  assert.ok(
+    bars.every((b) => (b.openTime as number) >= T0 + 10 * MIN),
+    'no bar event before --from',
+  );
   assert.deepEqual(bars.slice(0, 2).map(minuteOf), ['A10', 'B10']);
   assert.deepEqual(run.summary!.warmupBars, { A: 10, B: 5 });
   assert.deepEqual(run.summary!.barsBySymbol, { A: 50, B: 45 });
@@ -53,7 +65,7 @@ test('--from between bars, or inside a gap, starts at the next bar', async (t) =
 
 test('--minutes N with --from keeps openTime in [from, from + N min), per symbol and across a gap', async (t) => {
   const dir = await tempDir(t);
-  const run = await runCli(t, [...await twoSymbols(dir), '--from', '2025-01-01T00:18:00Z', '--minutes', '5']);
+  const run = await runCli(t, [...(await twoSymbols(dir)), '--from', '2025-01-01T00:18:00Z', '--minutes', '5']);
   assert.equal(run.code, 0, run.stderr);
   // Window 00:18..00:22: A has all five, B only 18 and 19 (20..24 missing) — a window is time, not a bar count.
   assert.deepEqual(ofType(run, 'bar').map(minuteOf), ['A18', 'B18', 'A19', 'B19', 'A20', 'A21', 'A22']);
@@ -62,7 +74,7 @@ test('--minutes N with --from keeps openTime in [from, from + N min), per symbol
 
 test('--minutes N without --from starts at the first bar of any symbol', async (t) => {
   const dir = await tempDir(t);
-  const run = await runCli(t, [...await twoSymbols(dir), '--minutes', '7']);
+  const run = await runCli(t, [...(await twoSymbols(dir)), '--minutes', '7']);
   assert.equal(run.code, 0, run.stderr);
   // A starts at 00:00, so the window is [00:00, 00:07); B's first bar (00:05) falls inside.
   assert.deepEqual(ofType(run, 'bar').map(minuteOf), ['A0', 'A1', 'A2', 'A3', 'A4', 'A5', 'B5', 'A6', 'B6']);
@@ -71,7 +83,7 @@ test('--minutes N without --from starts at the first bar of any symbol', async (
 
 test('--from after the last bar: everything warms up, no bar event, and the empty window is an error', async (t) => {
   const dir = await tempDir(t);
-  const run = await runCli(t, [...await twoSymbols(dir), '--from', '2025-01-02T00:00:00Z']);
+  const run = await runCli(t, [...(await twoSymbols(dir)), '--from', '2025-01-02T00:00:00Z']);
   assert.equal(run.code, 1);
   assert.match(run.stderr, /no bar in the run window \(from 2025-01-02T00:00:00Z\)/);
   assert.equal(ofType(run, 'bar').length, 0);
@@ -87,9 +99,16 @@ test('a zone-less --from is read in --tz (default UTC)', async (t) => {
   assert.equal(minuteOf(ofType(utcRun, 'bar')[0]!), 'A30');
   // 2024-12-31 19:40 in New York is 2025-01-01 00:40Z; the file's zone-less times are read in New York too,
   // so write a file whose local times line up with that.
-  const ny = await fixture(dir, 'ny.csv', [HEADER, '2024-12-31 19:39:00,1,1,1,1,1', '2024-12-31 19:40:00,1,1,1,1,1', '2024-12-31 19:41:00,1,1,1,1,1'].join('\n') + '\n');
+  const ny = await fixture(
+    dir,
+    'ny.csv',
+    [HEADER, '2024-12-31 19:39:00,1,1,1,1,1', '2024-12-31 19:40:00,1,1,1,1,1', '2024-12-31 19:41:00,1,1,1,1,1'].join('\n') + '\n',
+  );
   const nyRun = await runCli(t, ['--symbols', 'A', '--file', `A=${ny}`, '--tz', 'America/New_York', '--from', '2024-12-31 19:40:00', '--strategy', 'hold']);
-  assert.deepEqual(ofType(nyRun, 'bar').map((b) => b.openTime), [T0 + 40 * MIN, T0 + 41 * MIN]);
+  assert.deepEqual(
+    ofType(nyRun, 'bar').map((b) => b.openTime),
+    [T0 + 40 * MIN, T0 + 41 * MIN],
+  );
   assert.deepEqual(nyRun.summary!.warmupBars, { A: 1 });
 });
 
@@ -97,11 +116,20 @@ test('CsvBarSource: warm-up bars go to sink.warmup in time order, and the result
   const dir = await tempDir(t);
   const a = await fixture(dir, 'A.csv', file(0, 30));
   const b = await fixture(dir, 'B.csv', file(0, 30));
-  const got = await collect({ symbols: ['A', 'B'], files: new Map([['A', [a]], ['B', [b]]]), from: T0 + 3 * MIN, windowMs: 2 * MIN });
+  const got = await collect({
+    symbols: ['A', 'B'],
+    files: new Map([
+      ['A', [a]],
+      ['B', [b]],
+    ]),
+    from: T0 + 3 * MIN,
+    windowMs: 2 * MIN,
+  });
   assert.equal(got.error, null);
-  assert.deepEqual(got.delivered.map((d) => (d.kind === 'skip' ? 'skip' : `${d.kind}:${d.bar.symbol}${(d.bar.openTime - T0) / MIN}`)), [
-    'warmup:A0', 'warmup:B0', 'warmup:A1', 'warmup:B1', 'warmup:A2', 'warmup:B2', 'bar:A3', 'bar:B3', 'bar:A4', 'bar:B4',
-  ]);
+  assert.deepEqual(
+    got.delivered.map((d) => (d.kind === 'skip' ? 'skip' : `${d.kind}:${d.bar.symbol}${(d.bar.openTime - T0) / MIN}`)),
+    ['warmup:A0', 'warmup:B0', 'warmup:A1', 'warmup:B1', 'warmup:A2', 'warmup:B2', 'bar:A3', 'bar:B3', 'bar:A4', 'bar:B4'],
+  );
   assert.deepEqual(got.warmupBars, { A: 3, B: 3 });
 });
 
@@ -122,7 +150,18 @@ test('a bad row after the --minutes window does not stop the run; one inside it 
 const BTC_2021 = dataFile('binance', 'BTCUSDT_1m_2021-03-26_2021-04-30.csv');
 
 test('real data: a --minutes window across the 2021-04-20 maintenance gap counts minutes, not bars', { skip: skipUnlessData(BTC_2021) }, async (t) => {
-  const run = await runCli(t, ['--symbols', 'BTCUSDT', '--file', `BTCUSDT=${BTC_2021}`, '--strategy', 'hold', '--from', '2021-04-20T01:50:00Z', '--minutes', '180']);
+  const run = await runCli(t, [
+    '--symbols',
+    'BTCUSDT',
+    '--file',
+    `BTCUSDT=${BTC_2021}`,
+    '--strategy',
+    'hold',
+    '--from',
+    '2021-04-20T01:50:00Z',
+    '--minutes',
+    '180',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const times = ofType(run, 'bar').map((b) => b.openTime as number);
   // [01:50, 04:50): 01:50..01:59 (10 bars), nothing 02:00..04:29, then 04:30..04:49 (20 bars).

@@ -35,8 +35,19 @@ export function isLocal(url: string): boolean {
 
 export async function openBrowser(t: TestContext, viewport = { width: 1280, height: 900 }): Promise<BrowserPage> {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tradeloop-chromium-')), {
-    executablePath: CHROMIUM, headless: true, viewport,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   t.after(() => context.close());
   const page = context.pages()[0] ?? (await context.newPage());
@@ -48,7 +59,9 @@ export async function openBrowser(t: TestContext, viewport = { width: 1280, heig
     requests.push(url);
     return isLocal(url) ? route.continue() : route.abort('blockedbyclient');
   });
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(e.message));
   const artifacts = mkdtempSync(join(tmpdir(), 'tradeloop-screens-'));
   return { page, context, requests, errors, artifacts };
@@ -56,18 +69,20 @@ export async function openBrowser(t: TestContext, viewport = { width: 1280, heig
 
 /** For each chart: its series count (data-series) and how many of its canvas pixels are drawn in a series color. */
 export async function chartFacts(page: Page): Promise<Array<{ id: string; series: number; colored: number; painted: number }>> {
-  return page.$$eval('.chart', (els) => els.map((el) => {
-    const canvas = el.querySelector('canvas')!;
-    const ctx = canvas.getContext('2d')!;
-    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-    let colored = 0;
-    let painted = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3]! > 0) painted++;
-      const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
-      // The first series' blue (#2563eb) or the marks' green and red, give or take antialiasing.
-      if (data[i + 3]! > 128 && ((b > 180 && r < 90 && g < 140) || (g > 150 && r < 60 && b < 160) || (r > 200 && g < 100 && b < 100))) colored++;
-    }
-    return { id: el.id, series: Number(el.getAttribute('data-series')), colored, painted };
-  }));
+  return page.$$eval('.chart', (els) =>
+    els.map((el) => {
+      const canvas = el.querySelector('canvas')!;
+      const ctx = canvas.getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      let colored = 0;
+      let painted = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 0) painted++;
+        const [r, g, b] = [data[i]!, data[i + 1]!, data[i + 2]!];
+        // The first series' blue (#2563eb) or the marks' green and red, give or take antialiasing.
+        if (data[i + 3]! > 128 && ((b > 180 && r < 90 && g < 140) || (g > 150 && r < 60 && b < 160) || (r > 200 && g < 100 && b < 100))) colored++;
+      }
+      return { id: el.id, series: Number(el.getAttribute('data-series')), colored, painted };
+    }),
+  );
 }

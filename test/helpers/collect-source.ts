@@ -22,7 +22,14 @@ export type SourceInput = Partial<CsvSourceOptions> & { readonly files: Readonly
 export async function collect(input: SourceInput): Promise<Collected> {
   const symbols = input.symbols ?? [...input.files.keys()];
   const source = new CsvBarSource({
-    interval: '1m', zone: null, labelShiftMs: 0, onBadRow: 'fail', from: null, windowMs: null, ...input, symbols,
+    interval: '1m',
+    zone: null,
+    labelShiftMs: 0,
+    onBadRow: 'fail',
+    from: null,
+    windowMs: null,
+    ...input,
+    symbols,
   });
   const bars: Bar[] = [];
   const warmups: Bar[] = [];
@@ -33,9 +40,18 @@ export async function collect(input: SourceInput): Promise<Collected> {
   try {
     await source.open();
     const result = await source.run({
-      warmup: (bar) => { warmups.push(bar); delivered.push({ kind: 'warmup', bar }); },
-      bar: (bar) => { bars.push(bar); delivered.push({ kind: 'bar', bar }); },
-      skip: (skip) => { skips.push(skip); delivered.push({ kind: 'skip', skip }); },
+      warmup: (bar) => {
+        warmups.push(bar);
+        delivered.push({ kind: 'warmup', bar });
+      },
+      bar: (bar) => {
+        bars.push(bar);
+        delivered.push({ kind: 'bar', bar });
+      },
+      skip: (skip) => {
+        skips.push(skip);
+        delivered.push({ kind: 'skip', skip });
+      },
     });
     warmupBars = result.warmupBars;
   } catch (err) {

@@ -26,11 +26,27 @@ export interface FakeConnection {
 
 export function klinePayload(bar: FakeBar, closed: boolean, eventTime: number, interval = '1m'): Record<string, unknown> {
   return {
-    e: 'kline', E: eventTime, s: bar.symbol,
+    e: 'kline',
+    E: eventTime,
+    s: bar.symbol,
     k: {
-      t: bar.openTime, T: bar.openTime + 59_999, s: bar.symbol, i: interval, f: 1, L: 2,
-      o: bar.open, c: bar.close, h: bar.high, l: bar.low, v: bar.volume ?? '1.00000000', n: 2, x: closed,
-      q: '1.0', V: '0.5', Q: '0.5', B: '0',
+      t: bar.openTime,
+      T: bar.openTime + 59_999,
+      s: bar.symbol,
+      i: interval,
+      f: 1,
+      L: 2,
+      o: bar.open,
+      c: bar.close,
+      h: bar.high,
+      l: bar.low,
+      v: bar.volume ?? '1.00000000',
+      n: 2,
+      x: closed,
+      q: '1.0',
+      V: '0.5',
+      Q: '0.5',
+      B: '0',
     },
   };
 }

@@ -7,7 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 
 /** `readySql` returns one row with a column n: the lock is taken once n > `above`. */
 export function holdJournalLock(journal: string, readySql: string, above: number): ChildProcess {
-  return spawn(process.execPath, ['-e', `
+  return spawn(
+    process.execPath,
+    [
+      '-e',
+      `
     const { DatabaseSync } = require('node:sqlite');
     const db = new DatabaseSync(${JSON.stringify(journal)});
     db.exec('PRAGMA busy_timeout = 5000');
@@ -15,5 +19,8 @@ export function holdJournalLock(journal: string, readySql: string, above: number
     const ready = () => { try { return db.prepare(${JSON.stringify(readySql)}).get().n > ${above}; } catch { return false; } };
     while (!ready()) Atomics.wait(pause, 0, 0, 2);
     db.exec('BEGIN IMMEDIATE');
-    setTimeout(() => {}, 60000);`], { stdio: 'ignore' });
+    setTimeout(() => {}, 60000);`,
+    ],
+    { stdio: 'ignore' },
+  );
 }

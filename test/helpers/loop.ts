@@ -59,7 +59,9 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
   const control = new TradingControl({ trading, bus, book: broker, barTime: (s) => engine?.barTime(s) ?? 0 });
   const gate = new RiskGate({
     limits: { maxPositionNotional: 5_000n * U, maxGrossExposure: 10_000n * U, maxOrdersPerMinute: null, priceBandPctE4: null, maxBarAge: 2, ...o.limits },
-    trading, intervalMs: 60_000, ...(o.newestClosed ? { newestClosed: o.newestClosed } : {}),
+    trading,
+    intervalMs: 60_000,
+    ...(o.newestClosed ? { newestClosed: o.newestClosed } : {}),
   });
   const loss = o.loss ? new LossLimits({ maxDailyLoss: null, maxDrawdownPctE4: null, zone: null, ...o.loss }, broker.equity()) : null;
   engine = new Engine({ strategy, broker, gate, control, loss, lossSeverity: o.lossSeverity ?? 'reducing', bus, onStrategyError: o.policy ?? 'throw' });
@@ -67,7 +69,18 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
 }
 
 export function bar(i: number, close: number, low = close - 1, symbol = 'SPY', high = close + 1): Bar {
-  return { symbol, interval: '1m', openTime: i * 60_000, closeTime: i * 60_000 + 59_999, open: close * T, high: high * T, low: low * T, close: close * T, volume: 1, source: 'csv' };
+  return {
+    symbol,
+    interval: '1m',
+    openTime: i * 60_000,
+    closeTime: i * 60_000 + 59_999,
+    open: close * T,
+    high: high * T,
+    low: low * T,
+    close: close * T,
+    volume: 1,
+    source: 'csv',
+  };
 }
 
 export const scripted = (plan: Record<number, unknown[]>): Strategy => ({ name: 'scripted', warmup: 0, onBar: (b) => (plan[b.openTime / 60_000] ?? []) as [] });

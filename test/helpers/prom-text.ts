@@ -44,7 +44,8 @@ export function parsePromText(text: string): PromText {
   const match = (s: PromSample, name: string, labels: Record<string, string>): boolean =>
     s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
   return {
-    types, samples,
+    types,
+    samples,
     value: (name, labels = {}) => samples.find((s) => match(s, name, labels))?.value,
     sum: (name) => samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0),
   };

@@ -51,20 +51,37 @@ export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   let stopRun!: () => void;
   const stopSignal = new Promise<void>((resolve) => (stopRun = resolve));
   let started: { engine: Engine; session: Session; controlUrl?: string; token?: string } | null = null;
-  const done = runRealtime(opts, { realtime: true, tradingHalted: o.tradingHalted ?? false }, strategy,
+  const done = runRealtime(
+    opts,
+    { realtime: true, tradingHalted: o.tradingHalted ?? false },
+    strategy,
     { stdout: (t) => stdout.push(t), stderr: (t) => stdout.push(t) },
-    { clock, random: () => 0.5, stopSignal, onStarted: (info) => (started = info), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) });
+    { clock, random: () => 0.5, stopSignal, onStarted: (info) => (started = info), ...(o.lifetimeMs ? { lifetimeMs: o.lifetimeMs } : {}) },
+  );
   // A run that fails to start must fail the test, not leave it waiting.
-  await Promise.race([until(() => started !== null, 'realtime run started'), done.then((code) => {
-    if (started === null) throw new Error(`the realtime run ended before it started (exit ${code}): ${stdout.join('')}`);
-  })]);
+  await Promise.race([
+    until(() => started !== null, 'realtime run started'),
+    done.then((code) => {
+      if (started === null) throw new Error(`the realtime run ended before it started (exit ${code}): ${stdout.join('')}`);
+    }),
+  ]);
   const s = started!;
   const run: RealtimeRun = {
-    clock, outDir, engine: s.engine, session: s.session, controlUrl: s.controlUrl, token: s.token, stdout, done,
+    clock,
+    outDir,
+    engine: s.engine,
+    session: s.session,
+    controlUrl: s.controlUrl,
+    token: s.token,
+    stdout,
+    done,
     events() {
       const path = join(outDir, 'events.ndjson');
       if (!existsSync(path)) return [];
-      return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      return readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     },
     of(type) {
       return run.events().filter((e) => e.type === type);

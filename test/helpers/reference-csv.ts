@@ -74,7 +74,10 @@ export function readReference(path: string, options: RefOptions = {}): RefRow[] 
     rows.push({
       line: i + 1,
       openTime: refTime(f[col.time]!, offset) - shift,
-      open: refTicks(f[col.open]!), high: refTicks(f[col.high]!), low: refTicks(f[col.low]!), close: refTicks(f[col.close]!),
+      open: refTicks(f[col.open]!),
+      high: refTicks(f[col.high]!),
+      low: refTicks(f[col.low]!),
+      close: refTicks(f[col.close]!),
       volume: Number(f[col.volume]),
     });
   }

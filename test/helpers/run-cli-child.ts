@@ -18,11 +18,15 @@ export interface ChildRun {
 }
 
 export function runCliChild(out: string, args: readonly string[], timeoutMs = 30_000): ChildRun {
-  const r = spawnSync(process.execPath, [CLI, 'run', '--source', 'csv', ...args, '--out', out, '--quiet'], { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, TZ: 'UTC' } });
+  const r = spawnSync(process.execPath, [CLI, 'run', '--source', 'csv', ...args, '--out', out, '--quiet'], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...process.env, TZ: 'UTC' },
+  });
   const summaryPath = join(out, 'summary.json');
   let summary: Record<string, unknown> | null = null;
   try {
-    summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown> : null;
+    summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>) : null;
   } catch {
     summary = { unreadable: readFileSync(summaryPath, 'utf8').slice(0, 200) };
   }

@@ -23,15 +23,29 @@ export async function runCli(t: TestContext, args: readonly string[], env: Recor
   const out = join(await tempDir(t, 'tradeloop-out-'), 'run');
   let stdout = '';
   let stderr = '';
-  const code = await main(['run', '--source', 'csv', ...args, '--out', out, '--quiet'], {
-    stdout: (text) => { stdout += text; },
-    stderr: (text) => { stderr += text; },
-  }, env);
+  const code = await main(
+    ['run', '--source', 'csv', ...args, '--out', out, '--quiet'],
+    {
+      stdout: (text) => {
+        stdout += text;
+      },
+      stderr: (text) => {
+        stderr += text;
+      },
+    },
+    env,
+  );
   const eventsPath = join(out, 'events.ndjson');
   const summaryPath = join(out, 'summary.json');
   const eventsText = existsSync(eventsPath) ? readFileSync(eventsPath, 'utf8') : null;
-  const events = eventsText === null ? [] : eventsText.split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as Record<string, unknown>);
-  const summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown> : null;
+  const events =
+    eventsText === null
+      ? []
+      : eventsText
+          .split('\n')
+          .filter((l) => l.length > 0)
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = existsSync(summaryPath) ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as Record<string, unknown>) : null;
   return { code, stdout, stderr, out, eventsText, events, summary };
 }
 

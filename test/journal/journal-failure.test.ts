@@ -50,10 +50,16 @@ test('a disk that fills mid-run: the journal halt stops trading; the run ends an
   assert.equal(s.halts.raised.journal, 1, 'halted once, reason journal');
   assert.equal(s.alertsByKind.journal, 1);
   assert.match(r.stderr, /HALT +journal \(auto, halted\): cannot write the journal .*journal\.sqlite/);
-  const events = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; reason?: string });
+  const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string; reason?: string });
   const halt = events.findIndex((e) => e.type === 'halt' && e.reason === 'journal');
   assert.ok(halt > 0);
-  assert.ok(events.slice(halt).every((e) => e.type !== 'fill'), 'no fill after the journal failed');
+  assert.ok(
+    events.slice(halt).every((e) => e.type !== 'fill'),
+    'no fill after the journal failed',
+  );
 });
 
 test('a journal another process holds locked: trading halts rather than going on unrecorded', async () => {

@@ -33,9 +33,39 @@ function committedBars(journal: string): number {
 }
 
 function session(fake: FakeBinance, state: string, out: string) {
-  const child = spawn(process.execPath, [MAIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001',
-    '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--state', state, '--out', out, '--quiet', '--strategy', TRADER, '--param', 'mode=spam-market',
-    '--max-bar-age', '100000', '--stale-after', '60', '--stale-alert-after', '120'], { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      'run',
+      '--source',
+      'realtime',
+      '--symbols',
+      'BTCUSDT',
+      '--lot',
+      'BTCUSDT=0.001',
+      '--ws-url',
+      fake.wsUrl,
+      '--rest-url',
+      fake.restUrl,
+      '--state',
+      state,
+      '--out',
+      out,
+      '--quiet',
+      '--strategy',
+      TRADER,
+      '--param',
+      'mode=spam-market',
+      '--max-bar-age',
+      '100000',
+      '--stale-after',
+      '60',
+      '--stale-alert-after',
+      '120',
+    ],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -79,20 +109,34 @@ test('killed at several points and resumed: every bar decided exactly once, no o
       fake.restBars.get('BTCUSDT')!.push(b);
       await until(() => existsSync(join(out, 'events.ndjson')) && readFileSync(join(out, 'events.ndjson'), 'utf8').includes('"run_resume"'), 'resumed', 20_000);
       fake.sendKline(b, true, Date.now(), conn);
-      const decided = (): number[] => readFileSync(join(out, 'events.ndjson'), 'utf8').split('\n').filter((l) => l.includes('"type":"decision"')).map((l) => (JSON.parse(l).openTime - BASE) / 60_000);
+      const decided = (): number[] =>
+        readFileSync(join(out, 'events.ndjson'), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('"type":"decision"'))
+          .map((l) => (JSON.parse(l).openTime - BASE) / 60_000);
       await until(() => decided().includes(last), `minute ${last} decided`, 20_000);
       second.child.kill('SIGINT');
       assert.equal(await second.exit, 0, second.stderr());
       const minutes = decided();
-      assert.deepEqual(minutes, Array.from({ length: last + 1 }, (_, i) => i), `killed after minute ${killAfter}: each minute decided once, in order`);
-      const log = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; orderId?: string; source?: string; openTime?: number });
+      assert.deepEqual(
+        minutes,
+        Array.from({ length: last + 1 }, (_, i) => i),
+        `killed after minute ${killAfter}: each minute decided once, in order`,
+      );
+      const log = readFileSync(join(out, 'events.ndjson'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; orderId?: string; source?: string; openTime?: number });
       const orders = log.filter((e) => e.type === 'order').map((e) => e.orderId!);
       assert.equal(new Set(orders).size, orders.length, 'no order twice');
       assert.equal(orders.length, last + 1);
-      assert.ok(log.some((e) => e.type === 'bar' && e.source === 'rest-backfill'), 'the outage came by backfill');
+      assert.ok(
+        log.some((e) => e.type === 'bar' && e.source === 'rest-backfill'),
+        'the outage came by backfill',
+      );
       const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bars: number; fills: number; runId: string; feed: { segment: number } };
       assert.deepEqual([summary.bars, summary.fills], [last + 1, last + 1], 'the summary covers the whole session');
-      assert.equal(summary.feed.segment, 2, 'and says that its feed counters are the resumed segment\'s');
+      assert.equal(summary.feed.segment, 2, "and says that its feed counters are the resumed segment's");
     } finally {
       await fake.close();
     }
@@ -106,8 +150,13 @@ test('against the replay server: killed mid-tape and resumed, the session decide
   const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
   const csvOut = mkdtempSync(join(tmpdir(), 'tl-rt-csv-'));
   assert.equal(await main(['run', '--source', 'csv', '--data', sample, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {}), 0);
-  const trading = (path: string): string[] => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((e) => ['decision', 'order', 'fill', 'cancel', 'reject'].includes(String(e.type))).map(({ seq: _s, ...rest }) => JSON.stringify(rest));
+  const trading = (path: string): string[] =>
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => ['decision', 'order', 'fill', 'cancel', 'reject'].includes(String(e.type)))
+      .map(({ seq: _s, ...rest }) => JSON.stringify(rest));
   const want = trading(join(csvOut, 'events.ndjson'));
   // Each client its own tape from the start, at full speed: the resumed one is sent again what it
   // already decided (skipped as out of order), then goes on where it stopped.
@@ -115,14 +164,32 @@ test('against the replay server: killed mid-tape and resumed, the session decide
   const base = mkdtempSync(join(tmpdir(), 'tl-rt-replay-'));
   const state = join(base, 'state');
   const out = join(base, 'out');
-  const args = [MAIN, 'run', '--source', 'realtime', ...common, '--ws-url', server.wsUrl, '--rest-url', server.restUrl, '--state', state, '--out', out, '--quiet', '--max-bar-age', '1000000'];
+  const args = [
+    MAIN,
+    'run',
+    '--source',
+    'realtime',
+    ...common,
+    '--ws-url',
+    server.wsUrl,
+    '--rest-url',
+    server.restUrl,
+    '--state',
+    state,
+    '--out',
+    out,
+    '--quiet',
+    '--max-bar-age',
+    '1000000',
+  ];
   const start = () => {
     const child = spawn(process.execPath, args, { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     return { child, exit: new Promise<number | null>((r) => child.once('exit', (code) => r(code))), stderr: () => stderr };
   };
-  const decisions = (): number => existsSync(join(out, 'events.ndjson')) ? readFileSync(join(out, 'events.ndjson'), 'utf8').split('"type":"decision"').length - 1 : 0;
+  const decisions = (): number =>
+    existsSync(join(out, 'events.ndjson')) ? readFileSync(join(out, 'events.ndjson'), 'utf8').split('"type":"decision"').length - 1 : 0;
   try {
     const first = start();
     await until(() => committedBars(join(state, 'journal.sqlite')) >= 1500, 'half the tape committed', 30_000);

@@ -14,7 +14,11 @@ import type { JournalUnit } from '../../src/journal/journal.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
 
-const INSTRUMENTS = new Map<string, Instrument>([['A', makeInstrument('A', '1')!], ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!], ['这是测试币456', makeInstrument('这是测试币456', '0.00001')!]]);
+const INSTRUMENTS = new Map<string, Instrument>([
+  ['A', makeInstrument('A', '1')!],
+  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
+  ['这是测试币456', makeInstrument('这是测试币456', '0.00001')!],
+]);
 const RUN_START = SAMPLE_EVENTS[0] as Extract<(typeof SAMPLE_EVENTS)[number], { type: 'run_start' }>;
 
 async function open(t: import('node:test').TestContext): Promise<{ path: string; journal: SqliteJournal }> {
@@ -46,10 +50,22 @@ test('money, prices and quantities are integer columns, never floats or text', a
   const fill = SAMPLE_EVENTS.find((e) => e.type === 'fill' && e.priceSource)!;
   const decision = SAMPLE_EVENTS.find((e) => e.type === 'decision')!;
   journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-  journal.append([{ kind: 'outside', events: [{ seq: 1, event: fill }, { seq: 2, event: decision }] }]);
+  journal.append([
+    {
+      kind: 'outside',
+      events: [
+        { seq: 1, event: fill },
+        { seq: 2, event: decision },
+      ],
+    },
+  ]);
   const db = new DatabaseSync(path, { readOnly: true });
   t.after(() => db.close());
-  const f = db.prepare('SELECT typeof(price) AS p, typeof(fee) AS f, typeof(realized_pnl) AS r, typeof(cash) AS c, typeof(qty) AS q, price, realized_pnl, qty FROM ev_fill').get() as Record<string, unknown>;
+  const f = db
+    .prepare(
+      'SELECT typeof(price) AS p, typeof(fee) AS f, typeof(realized_pnl) AS r, typeof(cash) AS c, typeof(qty) AS q, price, realized_pnl, qty FROM ev_fill',
+    )
+    .get() as Record<string, unknown>;
   assert.deepEqual([f.p, f.f, f.r, f.c, f.q], ['integer', 'integer', 'integer', 'integer', 'integer']);
   assert.deepEqual([f.price, f.realized_pnl, f.qty], [948_000_000, -1_234_567_891, 7]);
   const d = db.prepare('SELECT typeof(equity) AS e, typeof(qty) AS q, qty, position FROM ev_decision').get() as Record<string, unknown>;
@@ -63,12 +79,30 @@ test('units keep their boundaries and kinds; a cycle carries its bar and provena
   const decision = { ...SAMPLE_EVENTS[2]!, symbol: 'BTCUSDT' } as (typeof SAMPLE_EVENTS)[number];
   const units: JournalUnit[] = [
     { kind: 'outside', events: [{ seq: 1, event: RUN_START }] },
-    { kind: 'cycle', events: [{ seq: 2, event: bar }, { seq: 3, event: decision }], provenance: { file: 'BTC.csv', line: 7 } },
-    { kind: 'command', events: [{ seq: 4, event: SAMPLE_EVENTS.find((e) => e.type === 'halt')! }], command: { command: { kind: 'halt', detail: null, reducing: false }, op: 1, prices: {} } },
+    {
+      kind: 'cycle',
+      events: [
+        { seq: 2, event: bar },
+        { seq: 3, event: decision },
+      ],
+      provenance: { file: 'BTC.csv', line: 7 },
+    },
+    {
+      kind: 'command',
+      events: [{ seq: 4, event: SAMPLE_EVENTS.find((e) => e.type === 'halt')! }],
+      command: { command: { kind: 'halt', detail: null, reducing: false }, op: 1, prices: {} },
+    },
   ];
   journal.append(units);
   const back = [...journal.units()];
-  assert.deepEqual(back.map((u) => [u.kind, u.events.map((e) => e.seq)]), [['outside', [1]], ['cycle', [2, 3]], ['command', [4]]]);
+  assert.deepEqual(
+    back.map((u) => [u.kind, u.events.map((e) => e.seq)]),
+    [
+      ['outside', [1]],
+      ['cycle', [2, 3]],
+      ['command', [4]],
+    ],
+  );
   assert.deepEqual(back[1]!.provenance, { file: 'BTC.csv', line: 7 });
   assert.equal(back[1]!.bar!.close, 9_404_947_000_000);
   assert.deepEqual(back[2]!.command!.command, { kind: 'halt', detail: null, reducing: false });
@@ -80,10 +114,12 @@ test('a transaction holds whole units: one that fails leaves nothing of itself',
   journal.append([{ kind: 'outside', events: [{ seq: 1, event: RUN_START }] }]);
   const bar = SAMPLE_EVENTS[1]!;
   // The second unit repeats seq 2: the store refuses it, and the first unit of the batch must go with it.
-  assert.throws(() => journal.append([
-    { kind: 'cycle', events: [{ seq: 2, event: bar }] },
-    { kind: 'cycle', events: [{ seq: 2, event: bar }] },
-  ]));
+  assert.throws(() =>
+    journal.append([
+      { kind: 'cycle', events: [{ seq: 2, event: bar }] },
+      { kind: 'cycle', events: [{ seq: 2, event: bar }] },
+    ]),
+  );
   assert.equal(journal.lastSeq(), 1);
   assert.equal([...journal.units()].length, 1);
 });

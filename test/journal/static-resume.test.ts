@@ -33,7 +33,11 @@ function committed(journal: string): number {
 }
 
 /** Runs the CLI; with `killAt`, sends `signal` once the journal has committed past that seq (or after that many ms, for a number of ms). */
-function run(args: string[], killAt?: { seq?: number; ms?: number; journal?: string }, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; stderr: string }> {
+function run(
+  args: string[],
+  killAt?: { seq?: number; ms?: number; journal?: string },
+  signal: NodeJS.Signals = 'SIGKILL',
+): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -55,8 +59,16 @@ function run(args: string[], killAt?: { seq?: number; ms?: number; journal?: str
 }
 
 function outputs(dir: string): { events: string; summary: string; trades: string; equity: string } {
-  const events = readFileSync(join(dir, 'events.ndjson'), 'utf8').split('\n').filter((l) => !l.includes('"type":"run_resume"')).join('\n');
-  return { events, summary: readFileSync(join(dir, 'summary.json'), 'utf8'), trades: readFileSync(join(dir, 'trades.csv'), 'utf8'), equity: readFileSync(join(dir, 'equity.csv'), 'utf8') };
+  const events = readFileSync(join(dir, 'events.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => !l.includes('"type":"run_resume"'))
+    .join('\n');
+  return {
+    events,
+    summary: readFileSync(join(dir, 'summary.json'), 'utf8'),
+    trades: readFileSync(join(dir, 'trades.csv'), 'utf8'),
+    equity: readFileSync(join(dir, 'equity.csv'), 'utf8'),
+  };
 }
 
 let reference: ReturnType<typeof outputs> | null = null;
@@ -88,9 +100,15 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
     if (killed.code === null && log.includes('"type":"run_resume"')) {
       resumed++;
       // The terminal says it resumed, what it brought back and what comes next.
-      assert.match(again.stderr, /tradeloop resume RESUMED \w+ from its journal: \d+ cycles replayed, last decided bar \d{4}-\d\d-\d\dT[\d:]+Z; cash [\d.]+, equity [\d.]+; positions (none|[A-Z]+ -?\d+(, [A-Z]+ -?\d+)*)\. Next: the files are read on/);
+      assert.match(
+        again.stderr,
+        /tradeloop resume RESUMED \w+ from its journal: \d+ cycles replayed, last decided bar \d{4}-\d\d-\d\dT[\d:]+Z; cash [\d.]+, equity [\d.]+; positions (none|[A-Z]+ -?\d+(, [A-Z]+ -?\d+)*)\. Next: the files are read on/,
+      );
       // The marker repeats the seq before it, so the seqs around it number on as in an uninterrupted run.
-      const lines = log.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; afterSeq?: number });
+      const lines = log
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { seq: number; type: string; afterSeq?: number });
       const at2 = lines.findIndex((l) => l.type === 'run_resume');
       assert.equal(lines[at2]!.seq, lines[at2]!.afterSeq);
       assert.equal(lines[at2 + 1]!.seq, lines[at2]!.seq + 1);
@@ -99,7 +117,7 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
   assert.ok(resumed >= 3, `the kills landed in the middle of the run (${resumed} of 4)`);
 });
 
-test('a clean stop (SIGINT) and a resume: the same end, and the previous segment\'s run_end is gone', async () => {
+test("a clean stop (SIGINT) and a resume: the same end, and the previous segment's run_end is gone", async () => {
   const want = await uninterrupted();
   const base = mkdtempSync(join(tmpdir(), 'tl-int-'));
   const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];

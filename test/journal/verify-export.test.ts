@@ -37,7 +37,7 @@ test('verify passes on a clean session: every decision, order, fill, cancel and 
   assert.match(r.out, /verified: 3900 cycles/);
 });
 
-test('verify passes on a session that was halted by its halt file (the file\'s path is journaled with the command)', async (t) => {
+test("verify passes on a session that was halted by its halt file (the file's path is journaled with the command)", async (t) => {
   const dir = await tempDir(t, 'tl-verify-hf-');
   const state = join(dir, 'state');
   mkdirSync(state, { mode: 0o700 });
@@ -77,11 +77,15 @@ test('verify with no journal says where one is kept', async (t) => {
   assert.match(r.err, /no journal/);
 });
 
-test('export: events as the log had them, bars with their file and line, and the run\'s own trades', async (t) => {
+test("export: events as the log had them, bars with their file and line, and the run's own trades", async (t) => {
   const { state, out } = await session(t);
   const events = await cli('export', '--state', state, '--format', 'ndjson');
   assert.equal(events.code, 0, events.err);
-  const log = readFileSync(join(out, 'events.ndjson'), 'utf8').split('\n').filter((l) => l && !l.includes('"type":"run_end"')).join('\n') + '\n';
+  const log =
+    readFileSync(join(out, 'events.ndjson'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.includes('"type":"run_end"'))
+      .join('\n') + '\n';
   assert.equal(events.out, log, 'the journal holds the log, line for line (the segment end aside)');
   const bars = await cli('export', '--state', state, '--format', 'csv', '--what', 'bars');
   const rows = bars.out.trim().split('\n');
@@ -135,7 +139,11 @@ test('a journal cut short or written by a newer tradeloop: verify and export ref
   edit.close();
   truncateSync(join(state, 'journal.sqlite'), 40_000);
   for (const dir of [state, newer]) {
-    for (const argv of [['verify', '--state', dir], ['export', '--state', dir, '--format', 'csv'], ['export', '--state', dir, '--format', 'csv', '--what', 'trades']]) {
+    for (const argv of [
+      ['verify', '--state', dir],
+      ['export', '--state', dir, '--format', 'csv'],
+      ['export', '--state', dir, '--format', 'csv', '--what', 'trades'],
+    ]) {
       const r = await cli(...argv);
       assert.equal(r.code, 4, `${argv.join(' ')}: ${r.err}`);
       assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads 1)/);

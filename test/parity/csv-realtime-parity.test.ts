@@ -21,7 +21,9 @@ const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
-  return readFileSync(path, 'utf8').trim().split('\n')
+  return readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .filter((e) => TRADING.has(String(e.type)))
     .map(({ seq: _seq, at: _at, ...rest }) => JSON.stringify(rest));
@@ -47,10 +49,11 @@ async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; c
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      proxy.closeAllConnections();
-      proxy.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      }),
   };
 }
 
@@ -63,7 +66,10 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
   const expected = trading(join(csvOut, 'events.ndjson'));
   const decisions = expected.filter((e) => e.includes('"type":"decision"')).length;
   assert.equal(decisions, 3900);
-  assert.ok(expected.some((e) => e.includes('"type":"reject"')), 'the limits bind at least once');
+  assert.ok(
+    expected.some((e) => e.includes('"type":"reject"')),
+    'the limits bind at least once',
+  );
   assert.ok(expected.some((e) => e.includes('"type":"fill"')));
 
   const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: SAMPLE, speed: 'max' });
@@ -72,17 +78,29 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
   // so by the stale_bar rule (bar time behind the newest delivered) they would all be stale: the
   // rule is right about that, and beside the point here, where the decisions are compared.
   const run = await startRealtime({
-    wsUrl: server.wsUrl, restUrl: proxy?.url ?? server.restUrl, args: [...common, '--max-bar-age', '1000000'],
+    wsUrl: server.wsUrl,
+    restUrl: proxy?.url ?? server.restUrl,
+    args: [...common, '--max-bar-age', '1000000'],
     strategy: await loadStrategy('sma-cross', { pct: '30' }),
   });
   try {
-    await run.waitFor('every bar decided', (r) => r.of('decision').length === decisions, 40_000).catch((err: Error) => {
-      // Say what the session saw, so a timeout is a diagnosis and not a shrug.
-      const all = run.events();
-      const seen = all.filter((e) => ['skip', 'feed', 'alert', 'halt', 'resume'].includes(String(e.type))).slice(-12).map((e) => JSON.stringify(e));
-      const last = all.filter((e) => e.type === 'bar').slice(-4).map((e) => `${String(e.symbol)}@${new Date(Number(e.openTime)).toISOString()}`);
-      throw new Error(`${err.message}: ${run.of('decision').length} of ${decisions} decided; last bars ${last.join(', ')}; status ${JSON.stringify(run.session.status().feed)}\n${seen.join('\n')}`);
-    });
+    await run
+      .waitFor('every bar decided', (r) => r.of('decision').length === decisions, 40_000)
+      .catch((err: Error) => {
+        // Say what the session saw, so a timeout is a diagnosis and not a shrug.
+        const all = run.events();
+        const seen = all
+          .filter((e) => ['skip', 'feed', 'alert', 'halt', 'resume'].includes(String(e.type)))
+          .slice(-12)
+          .map((e) => JSON.stringify(e));
+        const last = all
+          .filter((e) => e.type === 'bar')
+          .slice(-4)
+          .map((e) => `${String(e.symbol)}@${new Date(Number(e.openTime)).toISOString()}`);
+        throw new Error(
+          `${err.message}: ${run.of('decision').length} of ${decisions} decided; last bars ${last.join(', ')}; status ${JSON.stringify(run.session.status().feed)}\n${seen.join('\n')}`,
+        );
+      });
   } finally {
     await run.stop();
     await proxy?.close();
@@ -94,7 +112,10 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
   assert.equal(actual.length, expected.length);
   const bars = run.of('bar');
   assert.equal(bars.length, 3900);
-  assert.ok(bars.every((b) => b.source === 'ws'), 'every bar came over the socket');
+  assert.ok(
+    bars.every((b) => b.source === 'ws'),
+    'every bar came over the socket',
+  );
   assert.equal(run.of('skip').length, 0);
   return expected;
 }
@@ -109,8 +130,14 @@ test('a backfill answered only after the whole tape was sent: every bar still de
 
 test('with a loss limit that trips, both modes halt on the same bar and cancel and refuse the same orders', async () => {
   const events = await compare(['--max-drawdown-pct', '0.3', '--max-daily-loss', '900', '--on-loss-limit', 'reducing']);
-  const types = events.map((e) => (JSON.parse(e) as { type: string; reason?: string }));
-  assert.ok(types.some((e) => e.type === 'halt' && e.reason === 'drawdown'), 'the drawdown limit trips');
+  const types = events.map((e) => JSON.parse(e) as { type: string; reason?: string });
+  assert.ok(
+    types.some((e) => e.type === 'halt' && e.reason === 'drawdown'),
+    'the drawdown limit trips',
+  );
   assert.ok(types.some((e) => e.type === 'trading_state'));
-  assert.ok(types.some((e) => e.type === 'reject' && e.reason === 'reduce_only'), 'and refuses growing orders afterwards');
+  assert.ok(
+    types.some((e) => e.type === 'reject' && e.reason === 'reduce_only'),
+    'and refuses growing orders afterwards',
+  );
 });

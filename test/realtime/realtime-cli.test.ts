@@ -40,7 +40,11 @@ test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed,
     assert.match(p.out(), /decisions\s+2/);
     // On loopback the exchange clock is ours: the offset estimate must be near zero, or every
     // network figure and latency alert would carry its error.
-    const latency = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'latency');
+    const latency = readFileSync(join(out, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.type === 'latency');
     assert.equal(latency.length, 2);
     for (const l of latency) assert.ok(Math.abs(l.clockOffsetMs) < 5, `clock offset ${l.clockOffsetMs} ms`);
   } finally {
@@ -52,7 +56,22 @@ test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed,
 test('an unknown symbol is refused by name at start (Binance -1121), exit 2', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
-    const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT,BTCUSTD', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', mkdtempSync(join(tmpdir(), 'tl-'))], { FLAG_REALTIME: 'on' });
+    const p = tradeloop(
+      [
+        'run',
+        '--source',
+        'realtime',
+        '--symbols',
+        'BTCUSDT,BTCUSTD',
+        '--ws-url',
+        fake.wsUrl,
+        '--rest-url',
+        fake.restUrl,
+        '--out',
+        mkdtempSync(join(tmpdir(), 'tl-')),
+      ],
+      { FLAG_REALTIME: 'on' },
+    );
     assert.equal(await p.exited, 2);
     assert.match(p.err(), /--symbols: BTCUSTD is not a symbol/);
     assert.equal(fake.connections.length, 0, 'no stream is opened for a bad symbol list');
@@ -65,7 +84,9 @@ test('an unreachable REST server stops the start with exit 1 and says where it l
   const fake = await FakeBinance.start(['BTCUSDT']);
   const url = fake.restUrl;
   await fake.close();
-  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', mkdtempSync(join(tmpdir(), 'tl-'))], { FLAG_REALTIME: '1' });
+  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', mkdtempSync(join(tmpdir(), 'tl-'))], {
+    FLAG_REALTIME: '1',
+  });
   assert.equal(await p.exited, 1);
   assert.match(p.err(), new RegExp(`cannot reach the REST API at ${url.replace(/[.]/g, '\\.')}`));
 });
@@ -73,7 +94,10 @@ test('an unreachable REST server stops the start with exit 1 and says where it l
 test('SIGINT before the end of --minutes stops at once (the minutes timer does not keep the process)', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const out = mkdtempSync(join(tmpdir(), 'tradeloop-sigint-'));
-  const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--minutes', '5', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out], { FLAG_REALTIME: '1' });
+  const p = tradeloop(
+    ['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--minutes', '5', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
+    { FLAG_REALTIME: '1' },
+  );
   try {
     await fake.waitForConnections(1, 15_000);
     await until(() => p.out().includes('tradeloop realtime run'), 'start line', 15_000);
@@ -90,5 +114,8 @@ test('SIGINT before the end of --minutes stops at once (the minutes timer does n
 test('--ws-url without --rest-url is refused: bars and backfill must come from the same place', async () => {
   const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9'], { FLAG_REALTIME: '1' });
   assert.equal(await p.exited, 2);
-  assert.match(p.err(), /--ws-url ws:\/\/127\.0\.0\.1:9 needs its pair: pass --ws-url and --rest-url together \(a tradeloop replay-server serves both on one port: --rest-url http:\/\/127\.0\.0\.1:9\)/);
+  assert.match(
+    p.err(),
+    /--ws-url ws:\/\/127\.0\.0\.1:9 needs its pair: pass --ws-url and --rest-url together \(a tradeloop replay-server serves both on one port: --rest-url http:\/\/127\.0\.0\.1:9\)/,
+  );
 });

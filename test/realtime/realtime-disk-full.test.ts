@@ -5,12 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import { runDirWithDevFull, fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
-import { tempDir } from '../helpers/temp-dir.ts';
 import { main } from '../../src/cli/main.ts';
 
 const noDevFull = existsSync('/dev/full') ? false : 'no /dev/full on this system (Linux has it)';
@@ -45,7 +44,10 @@ test('the disk filling up mid-session ends the session with exit 1; summary.json
   assert.match(run.stdout.join(''), /(events\.ndjson|trades\.csv|equity\.csv)/);
   // The last line may be cut where the disk filled; every line before it is whole.
   const lines = readFileSync(join(outDir, 'events.ndjson'), 'utf8').split('\n').slice(0, -1);
-  assert.ok(lines.map((l) => JSON.parse(l) as { type: string }).filter((e) => e.type === 'decision').length >= 1, 'what was written before the disk filled stays');
+  assert.ok(
+    lines.map((l) => JSON.parse(l) as { type: string }).filter((e) => e.type === 'decision').length >= 1,
+    'what was written before the disk filled stays',
+  );
 });
 
 test('an event log that takes no byte (/dev/full) ends the session at its first write, exit 1, summary.json kept', { skip: noDevFull }, async (t) => {
@@ -86,8 +88,16 @@ test('a read-only --out is refused before the session starts: exit 2 naming --ou
   if (out === null) return;
   let stderr = '';
   // Nothing listens at these URLs: a refusal that comes first never reaches them.
-  const code = await main(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', 'http://127.0.0.1:9', '--out', out],
-    { stdout: () => {}, stderr: (text) => { stderr += text; } }, { FLAG_REALTIME: '1' });
+  const code = await main(
+    ['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', 'http://127.0.0.1:9', '--out', out],
+    {
+      stdout: () => {},
+      stderr: (text) => {
+        stderr += text;
+      },
+    },
+    { FLAG_REALTIME: '1' },
+  );
   assert.equal(code, 2, stderr);
   assert.ok(stderr.includes(`--out ${out}`), stderr);
   assert.match(stderr, /EROFS/);

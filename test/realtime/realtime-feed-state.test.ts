@@ -26,7 +26,12 @@ const lastFeedState = (run: RealtimeRun): unknown => run.of('feed').at(-1)?.stat
 
 test('a refused rotation keeps the old connection and is tried again until a new one takes over', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'], lifetimeMs: 60_000 });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+    lifetimeMs: 60_000,
+  });
   try {
     const first = await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -51,7 +56,12 @@ test('a refused rotation keeps the old connection and is tried again until a new
 
 test('a rotation whose new connection never delivers falls back to the old one: no halt is left held while bars flow', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10', '--ping-interval', '600'], strategy: buyer });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10', '--ping-interval', '600'],
+    strategy: buyer,
+  });
   try {
     const first = await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -78,7 +88,11 @@ test('a rotation whose new connection never delivers falls back to the old one: 
 
 test('after a backfill, empty or not, the feed state returns to live', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+  });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);

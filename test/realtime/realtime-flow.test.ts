@@ -26,12 +26,21 @@ test('normal flow: one decision per closed bar, slices in --symbols order, x:fal
     await run.waitFor('6 decisions', (r) => r.of('decision').length === 6);
     const decisions = run.of('decision').map((d) => `${d.symbol}@${d.openTime}`);
     const base = Date.UTC(2026, 0, 5);
-    assert.deepEqual(decisions, [0, 1, 2].flatMap((m) => [`BTCUSDT@${base + m * 60_000}`, `ETHUSDT@${base + m * 60_000}`]));
+    assert.deepEqual(
+      decisions,
+      [0, 1, 2].flatMap((m) => [`BTCUSDT@${base + m * 60_000}`, `ETHUSDT@${base + m * 60_000}`]),
+    );
     const bars = run.of('bar');
     assert.equal(bars.length, 6);
     assert.ok(bars.every((b) => b.source === 'ws'));
     assert.equal(run.of('latency').length, 6);
-    assert.deepEqual(run.of('feed').map((f) => f.state).slice(0, 2), ['connecting', 'live']);
+    assert.deepEqual(
+      run
+        .of('feed')
+        .map((f) => f.state)
+        .slice(0, 2),
+      ['connecting', 'live'],
+    );
   } finally {
     assert.equal(await run.stop(), 0);
     await fake.close();
@@ -56,7 +65,10 @@ test('duplicates and out-of-order closed bars are skipped, never decided twice',
     fake.sendKline(bar('BTCUSDT', 0, 100), true); // older
     fake.sendKline(bar('BTCUSDT', 2, 102), true);
     await run.waitFor('3 decisions and 2 skips', (r) => r.of('decision').length === 3 && r.of('skip').length === 2);
-    assert.deepEqual(run.of('skip').map((s) => s.reason), ['duplicate', 'out_of_order']);
+    assert.deepEqual(
+      run.of('skip').map((s) => s.reason),
+      ['duplicate', 'out_of_order'],
+    );
     assert.equal(run.of('bar').length, 3);
   } finally {
     await run.stop();
@@ -74,7 +86,10 @@ test('a server repeating one closed kline 500 times: one skip line for the first
     fake.sendKline(bar('BTCUSDT', 1, 101), true);
     await run.waitFor('2 decisions and the folded skip', (r) => r.of('decision').length === 2 && r.of('skip').length === 2);
     const skips = run.of('skip');
-    assert.deepEqual(skips.map((s) => s.reason), ['duplicate', 'duplicate']);
+    assert.deepEqual(
+      skips.map((s) => s.reason),
+      ['duplicate', 'duplicate'],
+    );
     assert.match(String(skips[1]!.message), /came 499 more time\(s\): folded into this one line/);
   } finally {
     await run.stop();
@@ -89,7 +104,10 @@ test('every kind of malformed message is counted and skipped; the feed keeps goi
   const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
   try {
     await fake.waitForConnections(1);
-    const good = JSON.parse(combined(bar('BTCUSDT', 0, 100), true, Date.now())) as { stream: string; data: { k: Record<string, unknown> } & Record<string, unknown> };
+    const good = JSON.parse(combined(bar('BTCUSDT', 0, 100), true, Date.now())) as {
+      stream: string;
+      data: { k: Record<string, unknown> } & Record<string, unknown>;
+    };
     const variant = (mutate: (m: typeof good) => void): string => {
       const m = structuredClone(good);
       mutate(m);

@@ -17,7 +17,12 @@ const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy',
 
 test('a stall (socket open, nothing sent) halts trading within --stale-after; fresh data resumes it', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'], strategy: buyer });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'],
+    strategy: buyer,
+  });
   try {
     const conn = await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -26,13 +31,19 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
     assert.equal(run.of('halt').length, 0, 'not stale before the threshold');
     run.clock.advance(400);
     await run.waitFor('stale halt', (r) => r.of('halt').length === 1);
-    assert.deepEqual(run.of('halt').map((h) => [h.reason, h.source]), [['feed_stale', 'auto']]);
+    assert.deepEqual(
+      run.of('halt').map((h) => [h.reason, h.source]),
+      [['feed_stale', 'auto']],
+    );
     assert.ok(run.of('feed').some((f) => f.state === 'stale'));
     assert.ok(run.of('alert').some((a) => a.kind === 'trading_state'));
     // A closed bar arriving now is fresh data: the stale halt lifts before it is decided.
     fake.sendKline(bar('BTCUSDT', 1, 101), true, Date.now(), conn);
     await run.waitFor('resume and second fill', (r) => r.of('resume').length === 1 && r.of('fill').length === 2);
-    assert.deepEqual(run.of('resume').map((e) => [e.reason, e.source]), [['feed_stale', 'auto']]);
+    assert.deepEqual(
+      run.of('resume').map((e) => [e.reason, e.source]),
+      [['feed_stale', 'auto']],
+    );
     assert.equal(run.of('reject').length, 0);
   } finally {
     await run.stop();
@@ -48,12 +59,21 @@ test('stale past --stale-alert-after: an alert, and the silent connection is rep
     await goLive(fake, run);
     fake.stall(first);
     run.clock.advance(10_100);
-    await run.waitFor('stale alert and disconnect', (r) => r.of('alert').some((a) => a.kind === 'stale') && r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.waitFor(
+      'stale alert and disconnect',
+      (r) => r.of('alert').some((a) => a.kind === 'stale') && r.of('halt').some((h) => h.reason === 'feed_disconnected'),
+    );
     run.clock.advance(1_000); // backoff: the first retry comes within 1 s
     const second = await fake.waitForConnections(2);
     fake.sendKline(bar('BTCUSDT', 0, 100), true, Date.now(), second);
     await run.waitFor('both feed halts lifted', (r) => r.of('resume').length === 2);
-    assert.deepEqual(run.of('resume').map((e) => e.reason).sort(), ['feed_disconnected', 'feed_stale']);
+    assert.deepEqual(
+      run
+        .of('resume')
+        .map((e) => e.reason)
+        .sort(),
+      ['feed_disconnected', 'feed_stale'],
+    );
   } finally {
     await run.stop();
     await fake.close();
@@ -71,7 +91,10 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
     }
     await run.waitFor('4 decisions', (r) => r.of('decision').length === 4);
     fake.drop(first);
-    await run.waitFor('disconnect halt + alert', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected') && r.of('alert').some((a) => a.kind === 'disconnect'));
+    await run.waitFor(
+      'disconnect halt + alert',
+      (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected') && r.of('alert').some((a) => a.kind === 'disconnect'),
+    );
     assert.ok(run.of('feed').some((f) => f.state === 'disconnected'));
     // Minutes 2 and 3 closed while we were away: only REST has them.
     for (const m of [2, 3]) {
@@ -90,7 +113,10 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
     assert.deepEqual(keys, ['BTCUSDT:0', 'ETHUSDT:0', 'BTCUSDT:1', 'ETHUSDT:1', 'BTCUSDT:2', 'ETHUSDT:2', 'BTCUSDT:3', 'ETHUSDT:3', 'BTCUSDT:4', 'ETHUSDT:4']);
     // Minute 2 only exists in REST; minute 3 came live too, so it is not asked for.
     const sources = run.of('bar').map((b) => `${b.symbol}:${b.source}`);
-    assert.deepEqual(sources.filter((s) => s.endsWith('rest-backfill')), ['BTCUSDT:rest-backfill', 'ETHUSDT:rest-backfill']);
+    assert.deepEqual(
+      sources.filter((s) => s.endsWith('rest-backfill')),
+      ['BTCUSDT:rest-backfill', 'ETHUSDT:rest-backfill'],
+    );
     // Backfill asked exactly for the gap, never up to the local clock.
     const asks = fake.restRequests.filter((u) => u.searchParams.has('startTime'));
     assert.equal(asks.length, 2);
@@ -120,8 +146,14 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
     await run.waitFor('stale halt', (r) => r.of('halt').some((h) => h.reason === 'feed_stale'));
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
     await run.waitFor('feed resumed and a decision', (r) => r.of('resume').length === 1 && r.of('decision').length === 1);
-    assert.deepEqual(run.of('resume').map((e) => e.reason), ['feed_stale']);
-    assert.deepEqual(run.of('halt').map((h) => h.reason), ['flag', 'operator', 'feed_stale']);
+    assert.deepEqual(
+      run.of('resume').map((e) => e.reason),
+      ['feed_stale'],
+    );
+    assert.deepEqual(
+      run.of('halt').map((h) => h.reason),
+      ['flag', 'operator', 'feed_stale'],
+    );
     await run.waitFor('the order rejected', (r) => r.of('reject').length === 1);
     assert.equal(run.of('reject')[0]!.reason, 'trading_halted');
     assert.match(String(run.of('reject')[0]!.detail), /HALTED/);
@@ -134,7 +166,11 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
 
 test('server pings are answered; our own pings detect a dead link (no pong) and reconnect', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--ping-interval', '2', '--stale-after', '60', '--stale-alert-after', '120'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--ping-interval', '2', '--stale-after', '60', '--stale-alert-after', '120'],
+  });
   try {
     const first = await fake.waitForConnections(1);
     const pongs: Buffer[] = [];
@@ -160,7 +196,12 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
 
 test('serverShutdown and the lifetime cut rotate overlap-first: no halt, no lost or doubled bar', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '60', '--stale-alert-after', '60', '--latency-alert-ms', '600000'], lifetimeMs: 3_000 });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--stale-after', '60', '--stale-alert-after', '60', '--latency-alert-ms', '600000'],
+    lifetimeMs: 3_000,
+  });
   try {
     const first = await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -213,7 +254,10 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
     assert.ok(waited >= 7_000 && waited <= 10_000, `Retry-After (7 s) is honoured: the retry came after ${waited} ms`);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 3);
     await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
-    assert.deepEqual(run.of('bar').map((b) => b.source), ['ws', 'rest-backfill', 'ws']);
+    assert.deepEqual(
+      run.of('bar').map((b) => b.source),
+      ['ws', 'rest-backfill', 'ws'],
+    );
   } finally {
     await run.stop();
     await fake.close();
@@ -241,7 +285,10 @@ test('a server that accepts the connection and never answers the upgrade: a disc
   const fake = await FakeBinance.start(['BTCUSDT']);
   // Takes TCP connections and says nothing: no HTTP 101, no close.
   const sockets = new Set<Socket>();
-  const silent = createNetServer((s) => { sockets.add(s); s.on('error', () => {}); });
+  const silent = createNetServer((s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+  });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const wsUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
   const run = await startRealtime({ wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'] });

@@ -43,9 +43,15 @@ test('a closed kline stamped in the future, off the grid or with a wrong close t
     for (const m of [1, 2, 3]) fake.sendKline(bar('BTCUSDT', m, 100 + m), true);
     await run.waitFor('4 decisions', (r) => r.of('decision').length === 4);
     const skips = run.of('skip');
-    assert.deepEqual(skips.map((s) => s.reason), bad.map(() => 'malformed'));
+    assert.deepEqual(
+      skips.map((s) => s.reason),
+      bad.map(() => 'malformed'),
+    );
     assert.ok(skips.every((s) => s.symbol === 'BTCUSDT'));
-    assert.deepEqual(run.of('bar').map((b) => (Number(b.openTime) - bar('BTCUSDT', 0, 1).openTime) / 60_000), [0, 1, 2, 3]);
+    assert.deepEqual(
+      run.of('bar').map((b) => (Number(b.openTime) - bar('BTCUSDT', 0, 1).openTime) / 60_000),
+      [0, 1, 2, 3],
+    );
     assert.equal(run.of('halt').length, 0);
   } finally {
     await run.stop();
@@ -74,7 +80,11 @@ test('bars from the past with E = now (a replay) are accepted', async () => {
 
 test('a symbol that keeps skipping raises one malformed alert naming it and the last reason, rate-limited; the other symbol is untouched', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+  });
   try {
     await fake.waitForConnections(1);
     const now = Date.now();

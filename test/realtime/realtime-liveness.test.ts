@@ -21,7 +21,11 @@ async function goLive(fake: FakeBinance, run: RealtimeRun): Promise<void> {
 
 test('a pong already in the socket buffer when its deadline passes keeps the connection', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'],
+  });
   try {
     const conn = await fake.waitForConnections(1);
     await goLive(fake, run);
@@ -43,7 +47,11 @@ test('a pong already in the socket buffer when its deadline passes keeps the con
 
 test('data already in the socket buffer when the stale thresholds pass: no stale halt, no reconnect', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10'],
+  });
   try {
     const conn = await fake.waitForConnections(1);
     await goLive(fake, run);
@@ -53,7 +61,10 @@ test('data already in the socket buffer when the stale thresholds pass: no stale
     await run.waitFor('second decision', (r) => r.of('decision').length === 2);
     assert.deepEqual(run.of('halt'), []);
     // The bar's latency alert is real (the virtual clock jumped); no stale or disconnect alert.
-    assert.deepEqual(run.of('alert').filter((a) => a.kind !== 'latency'), []);
+    assert.deepEqual(
+      run.of('alert').filter((a) => a.kind !== 'latency'),
+      [],
+    );
     assert.equal(fake.connections.length, 1);
     assert.equal(conn.ws.readyState, conn.ws.OPEN);
   } finally {
@@ -63,7 +74,10 @@ test('data already in the socket buffer when the stale thresholds pass: no stale
 });
 
 test('a socket that really went silent (the server stopped reading and answering) is still terminated: by the pong deadline and by staleness', async () => {
-  for (const args of [['--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'], ['--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10']]) {
+  for (const args of [
+    ['--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'],
+    ['--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10'],
+  ]) {
     const fake = await FakeBinance.start(['BTCUSDT']);
     const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, ...args] });
     try {

@@ -40,7 +40,10 @@ test('a backfill answered with rows outside the window halts (gap) and alerts; o
     run.clock.advance(30_000);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 5);
     await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
-    assert.deepEqual(run.of('bar').map((b) => b.source), ['ws', 'rest-backfill', 'rest-backfill', 'rest-backfill', 'ws']);
+    assert.deepEqual(
+      run.of('bar').map((b) => b.source),
+      ['ws', 'rest-backfill', 'rest-backfill', 'rest-backfill', 'ws'],
+    );
   } finally {
     await run.stop();
     await fake.close();
@@ -81,7 +84,8 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
   for (let m = 0; m < 3000; m++) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 100 + (m % 9), base));
   let seen: number[] = [];
   const strategy: Strategy = {
-    name: 'long-memory', warmup: 2500,
+    name: 'long-memory',
+    warmup: 2500,
     onBar: (_b, ctx) => {
       seen = Array.from({ length: ctx.history.length }, (_, ago) => ctx.history.get(ago)!.openTime);
       return [];
@@ -94,7 +98,10 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
     await run.waitFor('1 decision', (r) => r.of('decision').length === 1);
     assert.equal(seen.length, 2500);
     assert.equal(seen[0], base + 3000 * 60_000, 'the live bar is the newest');
-    assert.ok(seen.every((t, ago) => ago === 0 || t === seen[ago - 1]! - 60_000), 'contiguous history behind it');
+    assert.ok(
+      seen.every((t, ago) => ago === 0 || t === seen[ago - 1]! - 60_000),
+      'contiguous history behind it',
+    );
     const warmupAsks = fake.restRequests.filter((u) => !u.searchParams.has('startTime'));
     assert.equal(warmupAsks.length, 3, 'three pages of at most 1000');
     assert.ok(warmupAsks.every((u) => Number(u.searchParams.get('limit')) <= 1000));
@@ -121,8 +128,26 @@ test('a warm-up answer that does not page back (endTime ignored) stops the start
   let stderr = '';
   try {
     const strategyPath = join(import.meta.dirname, '..', 'helpers', 'warmup-2000-strategy.ts');
-    const code = await main(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--strategy', strategyPath, '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', mkdtempSync(join(tmpdir(), 'tl-')), '--quiet'],
-      { stdout: () => {}, stderr: (t) => (stderr += t) }, { FLAG_REALTIME: '1' });
+    const code = await main(
+      [
+        'run',
+        '--source',
+        'realtime',
+        '--symbols',
+        'BTCUSDT',
+        '--strategy',
+        strategyPath,
+        '--ws-url',
+        fake.wsUrl,
+        '--rest-url',
+        fake.restUrl,
+        '--out',
+        mkdtempSync(join(tmpdir(), 'tl-')),
+        '--quiet',
+      ],
+      { stdout: () => {}, stderr: (t) => (stderr += t) },
+      { FLAG_REALTIME: '1' },
+    );
     assert.equal(code, 1);
     assert.match(stderr, /BTCUSDT/);
     assert.equal(fake.connections.length, 0);

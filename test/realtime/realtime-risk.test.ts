@@ -28,10 +28,20 @@ test('after an outage, backfilled bars older than --max-bar-age intervals are de
     const second = await fake.waitForConnections(2);
     fake.sendKline(bar('BTCUSDT', 7, 120), true, Date.now(), second);
     await run.waitFor('8 decisions', (r) => r.of('decision').length === 8);
-    assert.deepEqual(run.of('decision').map((d) => minute(d.openTime)), [0, 1, 2, 3, 4, 5, 6, 7], 'every bar decided, once');
-    const stale = run.of('reject').filter((r) => r.reason === 'stale_bar').map((r) => minute(r.openTime));
+    assert.deepEqual(
+      run.of('decision').map((d) => minute(d.openTime)),
+      [0, 1, 2, 3, 4, 5, 6, 7],
+      'every bar decided, once',
+    );
+    const stale = run
+      .of('reject')
+      .filter((r) => r.reason === 'stale_bar')
+      .map((r) => minute(r.openTime));
     assert.deepEqual(stale, [2, 3, 4], 'more than 2 intervals before minute 7');
-    assert.deepEqual(run.of('fill').map((f) => minute(f.openTime)), [0, 1, 5, 6, 7]);
+    assert.deepEqual(
+      run.of('fill').map((f) => minute(f.openTime)),
+      [0, 1, 5, 6, 7],
+    );
   } finally {
     await run.stop();
     await fake.close();
@@ -53,7 +63,12 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
   await Promise.all([hang, error].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
   const url = (s: typeof hang) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`;
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--alert-webhook', url(hang), '--alert-webhook', url(error)], strategy: buyer });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: [...ONE, '--alert-webhook', url(hang), '--alert-webhook', url(error)],
+    strategy: buyer,
+  });
   try {
     await fake.waitForConnections(1);
     await run.session.submit({ kind: 'halt', detail: 'drill', reducing: true });
@@ -63,7 +78,8 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
     await run.waitFor('3 decisions', (r) => r.of('decision').length === 3);
     assert.equal(held.length, 1);
     assert.ok(held[0]!.writableEnded === false, 'still unanswered');
-    for (const l of run.of('latency')) assert.equal(Number(l.queueMs) + Number(l.sliceMs) + Number(l.modelMs) + Number(l.brokerMs), 0, 'no cycle waited on the clock');
+    for (const l of run.of('latency'))
+      assert.equal(Number(l.queueMs) + Number(l.sliceMs) + Number(l.modelMs) + Number(l.brokerMs), 0, 'no cycle waited on the clock');
     // The hung POST times out after 2 s of the session's clock and is retried after a backoff:
     // step the clock until the second attempt arrives (each step lets the sockets move).
     for (let i = 0; i < 100 && held.length < 2; i++) {
@@ -76,7 +92,15 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
     assert.equal(code, 0);
     for (const r of held) r.destroy();
     await fake.close();
-    await Promise.all([hang, error].map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); })));
+    await Promise.all(
+      [hang, error].map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.closeAllConnections();
+            s.close(() => r());
+          }),
+      ),
+    );
   }
   const summary = JSON.parse((await import('node:fs')).readFileSync(`${run.outDir}/summary.json`, 'utf8')) as { webhooks?: Record<string, number> };
   assert.ok(summary.webhooks, 'the summary reports the webhooks');
@@ -101,7 +125,10 @@ test('an outage longer than --max-backfill-bars is one gap skip range, alerted a
     assert.match(String(gap[0]!.message), /19 bars .*--max-backfill-bars 5/);
     assert.ok(run.of('alert').some((a) => a.kind === 'backfill' && /19 bars/.test(String(a.message))));
     assert.equal(fake.restRequests.length, asked, 'nothing was fetched for it');
-    assert.deepEqual(run.of('decision').map((d) => minute(d.openTime)), [0, 20]);
+    assert.deepEqual(
+      run.of('decision').map((d) => minute(d.openTime)),
+      [0, 20],
+    );
   } finally {
     await run.stop();
     await fake.close();

@@ -41,8 +41,21 @@ function assertNoSecret(where: string, text: string): void {
 test('a realtime run through URLs with credentials and tokens (and a webhook): connected with them, shows none of them, journal included', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const out = mkdtempSync(join(tmpdir(), 'tradeloop-secrets-'));
-  const p = tradeloop(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', secretUrl(fake.wsUrl), '--rest-url', secretUrl(fake.restUrl), '--out', out,
-    '--alert-webhook', `http://127.0.0.1:9/services/T0/B0/${HOOK}`]);
+  const p = tradeloop([
+    'run',
+    '--source',
+    'realtime',
+    '--symbols',
+    'BTCUSDT',
+    '--ws-url',
+    secretUrl(fake.wsUrl),
+    '--rest-url',
+    secretUrl(fake.restUrl),
+    '--out',
+    out,
+    '--alert-webhook',
+    `http://127.0.0.1:9/services/T0/B0/${HOOK}`,
+  ]);
   try {
     const conn = await fake.waitForConnections(1, 15_000);
     await until(() => p.out().includes('tradeloop realtime run'), 'start line', 15_000);
@@ -83,7 +96,17 @@ test('refusals that name a URL redact it: a missing pair, and an unreachable RES
   const lone = tradeloop(['run', '--source', 'realtime', '--ws-url', secretUrl('ws://127.0.0.1:9')]);
   assert.equal(await lone.exited, 2);
   assert.match(lone.err(), /--ws-url/);
-  const unreachable = tradeloop(['run', '--source', 'realtime', '--ws-url', secretUrl('ws://127.0.0.1:9'), '--rest-url', secretUrl(url), '--out', mkdtempSync(join(tmpdir(), 'tl-'))]);
+  const unreachable = tradeloop([
+    'run',
+    '--source',
+    'realtime',
+    '--ws-url',
+    secretUrl('ws://127.0.0.1:9'),
+    '--rest-url',
+    secretUrl(url),
+    '--out',
+    mkdtempSync(join(tmpdir(), 'tl-')),
+  ]);
   assert.equal(await unreachable.exited, 1);
   assert.match(unreachable.err(), /cannot reach the REST API/);
   for (const p of [lone, unreachable]) {

@@ -17,9 +17,35 @@ const HANG = join(ROOT, 'test', 'fixtures', 'strategies', 'hang-on-bar.ts');
 test('a stuck cycle ends the process (exit 140) with the strategy, symbol and bar named; the cycles before it are kept', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const out = mkdtempSync(join(tmpdir(), 'tl-watchdog-'));
-  const child = spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--source', 'realtime', '--symbols', 'BTCUSDT',
-    '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out, '--quiet', '--strategy', HANG, '--param', 'at=3', '--cycle-timeout', '1',
-    '--stale-after', '60', '--stale-alert-after', '120'], { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'src', 'cli', 'main.ts'),
+      'run',
+      '--source',
+      'realtime',
+      '--symbols',
+      'BTCUSDT',
+      '--ws-url',
+      fake.wsUrl,
+      '--rest-url',
+      fake.restUrl,
+      '--out',
+      out,
+      '--quiet',
+      '--strategy',
+      HANG,
+      '--param',
+      'at=3',
+      '--cycle-timeout',
+      '1',
+      '--stale-after',
+      '60',
+      '--stale-alert-after',
+      '120',
+    ],
+    { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<{ code: number | null; signal: string | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
@@ -33,7 +59,10 @@ test('a stuck cycle ends the process (exit 140) with the strategy, symbol and ba
     assert.equal(signal, 'SIGUSR2', `ended by the watchdog: ${stderr}`);
     assert.match(stderr, /strategy hang-on-bar has not returned from BTCUSDT bar 2026-01-05T00:02:00\.000Z/);
     assert.match(stderr, /exit status 140/);
-    const events = readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; openTime?: number });
+    const events = readFileSync(join(out, 'events.ndjson'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; openTime?: number });
     const decided = events.filter((e) => e.type === 'decision').map((e) => (e.openTime! - Date.UTC(2026, 0, 5)) / 60_000);
     assert.deepEqual(decided, [0, 1], 'every cycle before the stuck one is on disk');
     assert.equal(events.filter((e) => e.type === 'fill').length, 2);

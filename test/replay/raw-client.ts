@@ -68,9 +68,16 @@ export const WS_KEY = 'dGhlIHNhbXBsZSBub25jZQ==';
 /** A WebSocket upgrade request for `path`, with headers replaced or removed (null) as given. */
 export function upgradeRequest(path: string, headers: Readonly<Record<string, string | null>> = {}): string {
   const base: Record<string, string | null> = {
-    Host: '127.0.0.1', Upgrade: 'websocket', Connection: 'Upgrade', 'Sec-WebSocket-Key': WS_KEY, 'Sec-WebSocket-Version': '13', ...headers,
+    Host: '127.0.0.1',
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+    'Sec-WebSocket-Key': WS_KEY,
+    'Sec-WebSocket-Version': '13',
+    ...headers,
   };
-  const lines = Object.entries(base).filter(([, v]) => v !== null).map(([k, v]) => `${k}: ${v}`);
+  const lines = Object.entries(base)
+    .filter(([, v]) => v !== null)
+    .map(([k, v]) => `${k}: ${v}`);
   return `GET ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
 }
 
@@ -78,13 +85,19 @@ export function upgradeRequest(path: string, headers: Readonly<Record<string, st
 export function clientFrame(opcode: number, payload: Buffer, fin = true): Buffer {
   const mask = randomBytes(4);
   const len = payload.length;
-  const header = len < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | len])
-    : len < 65536 ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, len >> 8, len & 255])
-      : Buffer.concat([Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 127]), (() => {
-        const b = Buffer.alloc(8);
-        b.writeBigUInt64BE(BigInt(len));
-        return b;
-      })()]);
+  const header =
+    len < 126
+      ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | len])
+      : len < 65536
+        ? Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 126, len >> 8, len & 255])
+        : Buffer.concat([
+            Buffer.from([(fin ? 0x80 : 0) | opcode, 0x80 | 127]),
+            (() => {
+              const b = Buffer.alloc(8);
+              b.writeBigUInt64BE(BigInt(len));
+              return b;
+            })(),
+          ]);
   const masked = Buffer.alloc(len);
   for (let i = 0; i < len; i++) masked[i] = payload[i]! ^ mask[i & 3]!;
   return Buffer.concat([header, mask, masked]);

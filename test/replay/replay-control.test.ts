@@ -44,7 +44,10 @@ describe('replay server control messages', () => {
     const mark = c.messages.length;
     await c.next((j) => j.e === 'kline' && j.k.x === true, mark);
     await c.next((j) => j.e === 'kline' && j.k.x === true, c.messages.length);
-    const later = c.messages.slice(mark).map((m) => m.json as KlineMessage).filter((j) => j.e === 'kline');
+    const later = c.messages
+      .slice(mark)
+      .map((m) => m.json as KlineMessage)
+      .filter((j) => j.e === 'kline');
     assert.ok(later.length > 0 && later.every((k) => k.s === 'BTCUSDT'));
   });
 
@@ -78,10 +81,14 @@ describe('replay server control messages', () => {
     assert.match(invalid.error.msg, /^Invalid JSON/);
     assert.equal('id' in invalid, false, 'invalid JSON has no id to echo');
     assert.deepEqual(await ask(c, { method: 'SET_PROPERTY', params: ['nope', true], id: 10 }), { error: { code: 0, msg: 'Unknown property' }, id: 10 });
-    assert.deepEqual(await ask(c, { method: 'SET_PROPERTY', params: ['combined', 'yes'], id: 11 }),
-      { error: { code: 1, msg: 'Invalid value type: expected Boolean' }, id: 11 });
-    assert.deepEqual(await ask(c, { method: 'SUBSCRIBE', params: ['not a stream'], id: 12 }),
-      { error: { code: 2, msg: 'Invalid request: invalid stream' }, id: 12 });
+    assert.deepEqual(await ask(c, { method: 'SET_PROPERTY', params: ['combined', 'yes'], id: 11 }), {
+      error: { code: 1, msg: 'Invalid value type: expected Boolean' },
+      id: 11,
+    });
+    assert.deepEqual(await ask(c, { method: 'SUBSCRIBE', params: ['not a stream'], id: 12 }), {
+      error: { code: 2, msg: 'Invalid request: invalid stream' },
+      id: 12,
+    });
     assert.equal(c.ws.readyState, WebSocket.OPEN, 'errors do not close the connection');
   });
 
@@ -93,8 +100,10 @@ describe('replay server control messages', () => {
     assert.equal(noMethod.error.code, 2);
     assert.match(noMethod.error.msg, /missing field `method`/);
     assert.equal(noMethod.id, 1);
-    assert.deepEqual(JSON.parse(applyControl('{"method":"GET_PROPERTY","params":["combined","x"],"id":1}', state).reply),
-      { error: { code: 2, msg: 'Invalid request: too many parameters' }, id: 1 });
+    assert.deepEqual(JSON.parse(applyControl('{"method":"GET_PROPERTY","params":["combined","x"],"id":1}', state).reply), {
+      error: { code: 2, msg: 'Invalid request: too many parameters' },
+      id: 1,
+    });
     assert.deepEqual(applyControl('{"method":"SUBSCRIBE","params":["a@b","a@b"],"id":null}', state).added, ['a@b']);
   });
 

@@ -27,7 +27,12 @@ export function minuteBars(start: number, count: number, base = 100): FixtureBar
     const o = base + i;
     const up = i % 2 === 0;
     bars.push({
-      t: start + i * MINUTE, o: `${o}`, h: `${o + 2}.25`, l: `${o - 1}.5`, c: up ? `${o + 1}.75` : `${o - 0.5}`, v: `${(i % 7) + 1}.125`,
+      t: start + i * MINUTE,
+      o: `${o}`,
+      h: `${o + 2}.25`,
+      l: `${o - 1}.5`,
+      c: up ? `${o + 1}.75` : `${o - 0.5}`,
+      v: `${(i % 7) + 1}.125`,
     });
   }
   return bars;
@@ -60,9 +65,23 @@ export interface KlineMessage {
   readonly E: number;
   readonly s: string;
   readonly k: {
-    readonly t: number; readonly T: number; readonly s: string; readonly i: string; readonly f: number; readonly L: number;
-    readonly o: string; readonly c: string; readonly h: string; readonly l: string; readonly v: string; readonly n: number;
-    readonly x: boolean; readonly q: string; readonly V: string; readonly Q: string; readonly B: string;
+    readonly t: number;
+    readonly T: number;
+    readonly s: string;
+    readonly i: string;
+    readonly f: number;
+    readonly L: number;
+    readonly o: string;
+    readonly c: string;
+    readonly h: string;
+    readonly l: string;
+    readonly v: string;
+    readonly n: number;
+    readonly x: boolean;
+    readonly q: string;
+    readonly V: string;
+    readonly Q: string;
+    readonly B: string;
   };
 }
 
@@ -92,10 +111,12 @@ export class TestClient {
       this.ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     });
     this.opened.catch(() => {});
-    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => {
-      this.wake();
-      resolve({ code, reason: reason.toString() });
-    }));
+    this.closed = new Promise((resolve) =>
+      this.ws.once('close', (code, reason) => {
+        this.wake();
+        resolve({ code, reason: reason.toString() });
+      }),
+    );
     this.ws.on('error', () => {});
     this.ws.on('message', (data) => {
       const text = String(data);
@@ -150,13 +171,17 @@ export class TestClient {
   /** The first message from index `from` on whose JSON satisfies `test`. */
   async next(test: (json: any) => boolean, from = 0, timeoutMs = 5000): Promise<Received> {
     let scanned = from;
-    return this.until(() => {
-      for (; scanned < this.messages.length; scanned++) {
-        const m = this.messages[scanned]!;
-        if (m.json !== undefined && test(m.json)) return m;
-      }
-      return undefined;
-    }, timeoutMs, 'a matching message');
+    return this.until(
+      () => {
+        for (; scanned < this.messages.length; scanned++) {
+          const m = this.messages[scanned]!;
+          if (m.json !== undefined && test(m.json)) return m;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      'a matching message',
+    );
   }
 
   /** Resolves once `count` x:true klines have arrived. */

@@ -62,15 +62,21 @@ describe('replay server limits', () => {
     let closed = 0;
     let allClosed: () => void = () => {};
     const fiveClosed = new Promise<void>((resolve) => (allClosed = resolve));
-    const open = await Promise.all(Array.from({ length: 70 }, () => new Promise<Socket>((resolve) => {
-      const socket = tcpConnect(server.port, '127.0.0.1');
-      sockets.push(socket);
-      socket.on('error', () => {});
-      socket.once('close', () => {
-        if (++closed === 5) allClosed();
-      });
-      socket.once('connect', () => resolve(socket));
-    })));
+    const open = await Promise.all(
+      Array.from(
+        { length: 70 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = tcpConnect(server.port, '127.0.0.1');
+            sockets.push(socket);
+            socket.on('error', () => {});
+            socket.once('close', () => {
+              if (++closed === 5) allClosed();
+            });
+            socket.once('connect', () => resolve(socket));
+          }),
+      ),
+    );
     // A socket over the cap is closed by the server without a word: 70 - (1 + 64) of them.
     await fiveClosed;
     assert.equal(closed, 5);
@@ -79,7 +85,10 @@ describe('replay server limits', () => {
     // Freed sockets make room again, once the server has seen them close.
     const deadline = performance.now() + 3000;
     for (;;) {
-      const status = await fetch(`${server.restUrl}/api/v3/ping`).then((r) => r.status, () => null);
+      const status = await fetch(`${server.restUrl}/api/v3/ping`).then(
+        (r) => r.status,
+        () => null,
+      );
       if (status === 200) break;
       assert.ok(performance.now() < deadline, 'REST answers again after the sockets closed');
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -89,18 +98,27 @@ describe('replay server limits', () => {
   it('frees the socket of a refused request even when the client never closes its side', async () => {
     const server = await start({ maxConnections: 1 });
     // 65 sockets fill the cap; each sends garbage, reads the 400, and keeps its own side open.
-    const halfOpen = await Promise.all(Array.from({ length: 65 }, () => new Promise<Socket>((resolve) => {
-      const socket = tcpConnect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
-      sockets.push(socket);
-      socket.on('error', () => {});
-      socket.on('data', () => {});
-      socket.once('end', () => resolve(socket));
-      socket.write('garbage\r\n\r\n');
-    })));
+    const halfOpen = await Promise.all(
+      Array.from(
+        { length: 65 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = tcpConnect({ port: server.port, host: '127.0.0.1', allowHalfOpen: true });
+            sockets.push(socket);
+            socket.on('error', () => {});
+            socket.on('data', () => {});
+            socket.once('end', () => resolve(socket));
+            socket.write('garbage\r\n\r\n');
+          }),
+      ),
+    );
     assert.equal(halfOpen.length, 65);
     const deadline = performance.now() + 3000;
     for (;;) {
-      const status = await fetch(`${server.restUrl}/api/v3/ping`).then((r) => r.status, () => null);
+      const status = await fetch(`${server.restUrl}/api/v3/ping`).then(
+        (r) => r.status,
+        () => null,
+      );
       if (status === 200) break;
       assert.ok(performance.now() < deadline, 'the refused sockets were let go');
       await new Promise((resolve) => setTimeout(resolve, 10));

@@ -24,8 +24,15 @@ describe('replay server log', () => {
   const find = <K extends ReplayLogEvent['kind']>(log: readonly ReplayLogEvent[], kind: K, test: (e: Of<K>) => boolean = () => true): Of<K> | undefined =>
     log.find((e): e is Of<K> => e.kind === kind && test(e as Of<K>));
 
-  it('a token in a client\'s path is not printed: the path is shown redacted', () => {
-    const line = describeLogEvent({ kind: 'connect', at: 0, client: 1, remote: '127.0.0.1:5', path: '/stream?streams=btcusdt@kline_1m&token=s3cr3t-tok', connections: 1 });
+  it("a token in a client's path is not printed: the path is shown redacted", () => {
+    const line = describeLogEvent({
+      kind: 'connect',
+      at: 0,
+      client: 1,
+      remote: '127.0.0.1:5',
+      path: '/stream?streams=btcusdt@kline_1m&token=s3cr3t-tok',
+      connections: 1,
+    });
     assert.ok(!line.includes('s3cr3t-tok'), line);
     assert.match(line, /streams=btcusdt@kline_1m&token=\*\*\*/);
     const refused = describeLogEvent({ kind: 'refused', at: 0, remote: '127.0.0.1:5', path: '/ws?key=s3cr3t-tok', status: 503, reason: 'full', repeats: 0 });
@@ -90,7 +97,17 @@ describe('replay server log', () => {
     assert.equal(line.indexOf('\n'), line.length - 1, 'one line');
     assert.match(line, /1234/);
     assert.match(line, /--loop/);
-    const gone = describeLogEvent({ kind: 'disconnect', at, client: 7, remote: '127.0.0.1:5', code: 1006, reason: 'no pong', by: 'server', durationMs: 1500, messagesSent: 42 });
+    const gone = describeLogEvent({
+      kind: 'disconnect',
+      at,
+      client: 7,
+      remote: '127.0.0.1:5',
+      code: 1006,
+      reason: 'no pong',
+      by: 'server',
+      durationMs: 1500,
+      messagesSent: 42,
+    });
     for (const name of ['#7', '1006', 'no pong', '42']) assert.ok(gone.includes(name), name);
   });
 

@@ -60,8 +60,18 @@ describe('replay server --loop', () => {
     }
     const looped = log.filter((e) => e.kind === 'tape_loop');
     assert.ok(looped.length >= 2);
-    assert.deepEqual(looped.slice(0, 2).map((e) => e.kind === 'tape_loop' && [e.pass, e.shiftMs]), [[1, SPAN], [2, SPAN]]);
-    assert.equal(log.some((e) => e.kind === 'tape_end'), false, 'a looped tape never ends');
+    assert.deepEqual(
+      looped.slice(0, 2).map((e) => e.kind === 'tape_loop' && [e.pass, e.shiftMs]),
+      [
+        [1, SPAN],
+        [2, SPAN],
+      ],
+    );
+    assert.equal(
+      log.some((e) => e.kind === 'tape_end'),
+      false,
+      'a looped tape never ends',
+    );
     assert.equal(server.stats.tape, 'running');
   });
 
@@ -100,10 +110,19 @@ describe('replay server --loop', () => {
     assert.ok(rows.length >= btc.length + 3, `${rows.length} rows`);
     await c.finalsReach(rows.length);
     // Every row is a bar the stream closed, with the same values, in the same order.
-    assert.deepEqual(rows, c.finals().slice(0, rows.length).map((k) => asRow(k.k)));
+    assert.deepEqual(
+      rows,
+      c
+        .finals()
+        .slice(0, rows.length)
+        .map((k) => asRow(k.k)),
+    );
     // Windows inside a later pass find that pass's bars, by time.
     const second = await rest(`startTime=${T0 + SPAN}&endTime=${T0 + SPAN + 2 * MINUTE}`);
-    assert.deepEqual(second.map((r) => r[0]), [T0 + SPAN, T0 + SPAN + MINUTE, T0 + SPAN + 2 * MINUTE]);
+    assert.deepEqual(
+      second.map((r) => r[0]),
+      [T0 + SPAN, T0 + SPAN + MINUTE, T0 + SPAN + 2 * MINUTE],
+    );
     const newest = await rest('limit=2');
     assert.ok(newest.at(-1)![0] >= rows.at(-1)![0], 'the newest rows come from the latest pass');
     // Nothing the tape has not closed yet: the future of this pass is not served.

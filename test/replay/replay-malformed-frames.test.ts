@@ -81,10 +81,14 @@ describe('replay server: malformed frames', () => {
     const closedBroken = new Promise<void>((resolve) => broken.once('close', () => resolve()));
     broken.write(Buffer.from([0x8f, 0x80, 0, 0, 0, 0])); // opcode 15 does not exist
     await closedBroken;
-    const codes = await clients[0]!.until(() => {
-      const c = log.filter((e) => e.kind === 'disconnect' && e.by === 'server').map((e) => (e.kind === 'disconnect' ? e.code : 0));
-      return c.includes(1007) && c.includes(1002) ? c : undefined;
-    }, 2000, 'the 1007 and 1002 disconnects');
+    const codes = await clients[0]!.until(
+      () => {
+        const c = log.filter((e) => e.kind === 'disconnect' && e.by === 'server').map((e) => (e.kind === 'disconnect' ? e.code : 0));
+        return c.includes(1007) && c.includes(1002) ? c : undefined;
+      },
+      2000,
+      'the 1007 and 1002 disconnects',
+    );
     assert.ok(codes.includes(1007) && codes.includes(1002));
     await stillServes();
   });

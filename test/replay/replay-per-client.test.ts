@@ -44,7 +44,13 @@ describe('replay server --tape per-client', () => {
     assert.ok(a.finals().length > b.finals().length, 'the tapes run apart');
     // Each client sees every bar once, in order, on its own clock.
     await b.finalsReach(5);
-    assert.deepEqual(b.finals().slice(0, 5).map((k) => k.k.t), [0, 1, 2, 3, 4].map((i) => T0 + i * MINUTE));
+    assert.deepEqual(
+      b
+        .finals()
+        .slice(0, 5)
+        .map((k) => k.k.t),
+      [0, 1, 2, 3, 4].map((i) => T0 + i * MINUTE),
+    );
   });
 
   it('a second trial after the first ended does not sit silent', async () => {
@@ -57,7 +63,10 @@ describe('replay server --tape per-client', () => {
     await first.closed;
     const second = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
     await second.finalsReach(COUNT);
-    assert.deepEqual(second.finals().map((k) => k.k.t), first.finals().map((k) => k.k.t));
+    assert.deepEqual(
+      second.finals().map((k) => k.k.t),
+      first.finals().map((k) => k.k.t),
+    );
     const starts = log.filter((e) => e.kind === 'tape_start').map((e) => e.kind === 'tape_start' && e.client);
     assert.deepEqual(starts, [1, 2], 'one tape per client, named by the client');
   });

@@ -122,9 +122,16 @@ describe('replay server REST', () => {
     assert.deepEqual((await get(live.restUrl, path)).body, [], 'the forming bar is not served');
     await client.next((j) => j.k?.x === true && j.k.t === T0);
     const rows = (await get(live.restUrl, path)).body as Row[];
-    assert.deepEqual(rows.map((r) => r[0]), [T0], 'the bar closed on the stream is served, the next one is not');
+    assert.deepEqual(
+      rows.map((r) => r[0]),
+      [T0],
+      'the bar closed on the stream is served, the next one is not',
+    );
     await client.next((j) => j.k?.x === true && j.k.t === T0 + MINUTE);
     const more = (await get(live.restUrl, `${path}&startTime=${T0}&limit=1000`)).body as Row[];
-    assert.deepEqual(more.map((r) => r[0]), [T0, T0 + MINUTE]);
+    assert.deepEqual(
+      more.map((r) => r[0]),
+      [T0, T0 + MINUTE],
+    );
   });
 });

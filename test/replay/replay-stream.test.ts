@@ -77,13 +77,20 @@ describe('replay server streams', () => {
       assert.equal(j.stream, `${j.data.s.toLowerCase()}@kline_1m`);
     }
     const updates = server.stats.updatesPerBar;
-    for (const [symbol, bars] of [['BTCUSDT', btc], ['ETHUSDT', eth]] as const) {
+    for (const [symbol, bars] of [
+      ['BTCUSDT', btc],
+      ['ETHUSDT', eth],
+    ] as const) {
       const bySymbol = client.klines().filter((k) => k.s === symbol);
       const expected = byKey(bars);
       for (const bar of bars) {
         const seq = bySymbol.filter((k) => k.k.t === bar.t);
         assert.equal(seq.length, updates + 1, `${symbol} ${bar.t}: ${updates} updates and one final`);
-        assert.deepEqual(seq.map((k) => k.k.x), [...Array(updates).fill(false), true], 'x:true comes last, once');
+        assert.deepEqual(
+          seq.map((k) => k.k.x),
+          [...Array(updates).fill(false), true],
+          'x:true comes last, once',
+        );
         assertFinalMatches(seq.at(-1)!.k, expected.get(bar.t)!);
         for (const partial of seq.slice(0, -1)) {
           // The forming candle: same open, and never outside what the bar finally spans.
@@ -123,9 +130,7 @@ describe('replay server streams', () => {
     const client = await connect(`${server.wsUrl}/stream?streams=${STREAMS}`);
     await client.finalsReach(btc.length + eth.length);
     const order = client.finals().map((k) => `${k.s}@${(k.k.t - T0) / MINUTE}`);
-    assert.deepEqual(order, [
-      'BTCUSDT@0', 'ETHUSDT@0', 'BTCUSDT@1', 'ETHUSDT@1', 'BTCUSDT@2', 'BTCUSDT@3', 'BTCUSDT@180', 'BTCUSDT@181', 'ETHUSDT@181',
-    ]);
+    assert.deepEqual(order, ['BTCUSDT@0', 'ETHUSDT@0', 'BTCUSDT@1', 'ETHUSDT@1', 'BTCUSDT@2', 'BTCUSDT@3', 'BTCUSDT@180', 'BTCUSDT@181', 'ETHUSDT@181']);
     // Within a slice every message of one tick goes out before the next tick's.
     const klines = client.klines();
     for (let i = 1; i < klines.length; i++) assert.ok(klines[i]!.k.t >= klines[i - 1]!.k.t, 'openTime never goes back');
@@ -181,7 +186,10 @@ describe('replay server streams', () => {
     assert.equal(firstKline.k.t, T0 + 2 * MINUTE);
     await client.finalsReach(btc.length - 2);
     const stamps = client.klines().map((k) => k.E);
-    assert.ok(stamps.every((e) => e > 1_700_000_000_000 && e <= tick), 'E comes from the injected clock');
+    assert.ok(
+      stamps.every((e) => e > 1_700_000_000_000 && e <= tick),
+      'E comes from the injected clock',
+    );
     assert.ok(stamps.every((e, i) => i === 0 || e >= stamps[i - 1]!));
   });
 
@@ -193,7 +201,10 @@ describe('replay server streams', () => {
       const client = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
       await client.finalsReach(3000, 20_000);
       const finals = client.finals();
-      assert.deepEqual(finals.map((k) => k.k.t), minuteBars(T0, 3000).map((b) => b.t));
+      assert.deepEqual(
+        finals.map((k) => k.k.t),
+        minuteBars(T0, 3000).map((b) => b.t),
+      );
       assert.equal(server.stats.tape, 'done');
     } finally {
       await many.remove();
@@ -212,15 +223,19 @@ describe('replay server streams', () => {
       // The tape runs until the socket buffers fill, then must hold still.
       let seen = -1;
       let since = performance.now();
-      const held = await client.until(() => {
-        const closed = server.stats.slicesClosed;
-        if (closed !== seen) {
-          seen = closed;
-          since = performance.now();
-          return undefined;
-        }
-        return performance.now() - since >= 150 ? closed : undefined;
-      }, 15_000, 'the tape to hold still');
+      const held = await client.until(
+        () => {
+          const closed = server.stats.slicesClosed;
+          if (closed !== seen) {
+            seen = closed;
+            since = performance.now();
+            return undefined;
+          }
+          return performance.now() - since >= 150 ? closed : undefined;
+        },
+        15_000,
+        'the tape to hold still',
+      );
       assert.ok(held > 0 && held < 25_000, `held at ${held} of 25000 slices`);
       assert.equal(server.stats.tape, 'running');
       client.ws.resume();
@@ -239,7 +254,13 @@ describe('tape timing', () => {
     assert.equal(updatesPerBar('1m', 1), 30);
     assert.equal(updatesPerBar('1h', 1), 1800);
     assert.equal(updatesPerBar('1m', 60, 5), 5);
-    for (const [interval, speed] of [['1m', 1], ['1m', 7], ['5m', 2.5], ['1d', 100], ['1M', 1]] as const) {
+    for (const [interval, speed] of [
+      ['1m', 1],
+      ['1m', 7],
+      ['5m', 2.5],
+      ['1d', 100],
+      ['1M', 1],
+    ] as const) {
       const tickMs = nominalIntervalMs(interval) / speed / updatesPerBar(interval, speed);
       assert.ok(tickMs <= MAX_QUIET_MS, `${interval} at speed ${speed}: ${tickMs} ms between updates`);
     }

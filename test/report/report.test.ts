@@ -20,7 +20,7 @@ function io(): { out: string[]; err: string[]; io: { stdout: (t: string) => void
   return { out, err, io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t) } };
 }
 
-test('M4 keeps each bucket\'s first, lowest, highest and last point: bounded output, extremes kept', () => {
+test("M4 keeps each bucket's first, lowest, highest and last point: bounded output, extremes kept", () => {
   const m = new M4(100);
   let min = Infinity;
   let max = -Infinity;
@@ -35,7 +35,10 @@ test('M4 keeps each bucket\'s first, lowest, highest and last point: bounded out
   assert.equal(Math.max(...s.v), max);
   assert.equal(Math.min(...s.v), min);
   assert.ok(s.t.includes(777_777 * 60_000) && s.t.includes(0) && s.t.includes(999_999 * 60_000), 'the spike, the first and the last points are kept');
-  assert.deepEqual(s.t, [...s.t].sort((a, b) => a - b));
+  assert.deepEqual(
+    s.t,
+    [...s.t].sort((a, b) => a - b),
+  );
 });
 
 test('report data stays the same size however long the run: a synthetic run of 120 000 bars', async () => {
@@ -44,7 +47,17 @@ test('report data stays the same size however long the run: a synthetic run of 1
     yield JSON.stringify({ seq: 1, type: 'run_start', runId: 'syn', mode: 'static', symbols: ['AAA'], strategy: 'x', interval: '1m' });
     for (let i = 0; i < 120_000; i++) {
       yield `{"seq":${i + 2},"type":"bar","symbol":"AAA","interval":"1m","openTime":${T0 + i * 60_000},"open":1,"high":2,"low":1,"close":${100 + (i % 1000) / 10},"volume":1,"source":"csv"}`;
-      if (i % 20_000 === 0) yield JSON.stringify({ seq: 0, type: 'reject', symbol: 'AAA', openTime: T0 + i * 60_000, reason: 'insufficient_cash', side: 'buy', qty: 1, detail: `needs ${i}` });
+      if (i % 20_000 === 0)
+        yield JSON.stringify({
+          seq: 0,
+          type: 'reject',
+          symbol: 'AAA',
+          openTime: T0 + i * 60_000,
+          reason: 'insufficient_cash',
+          side: 'buy',
+          qty: 1,
+          detail: `needs ${i}`,
+        });
     }
   }
   const src: RunSource = { label: 'syn', eventBytes: 0, summary: () => null, eventLines: lines, trades: () => null, equity: () => null };
@@ -52,7 +65,10 @@ test('report data stays the same size however long the run: a synthetic run of 1
   assert.equal(data.bars, 120_000);
   assert.equal(data.prices.AAA!.count, 120_000);
   assert.ok(data.prices.AAA!.t.length <= 3200);
-  assert.deepEqual(data.incidents.map((g) => [g.type, g.reason, g.count, g.first, g.last]), [['reject', 'insufficient_cash', 6, T0, T0 + 100_000 * 60_000]]);
+  assert.deepEqual(
+    data.incidents.map((g) => [g.type, g.reason, g.count, g.first, g.last]),
+    [['reject', 'insufficient_cash', 6, T0, T0 + 100_000 * 60_000]],
+  );
   assert.ok(JSON.stringify(data).length < 200_000);
 });
 
@@ -62,7 +78,10 @@ test('fileLines reads lines longer than a chunk, and a last line without a newli
   const path = await fixture(dir, 'f.ndjson', `a\n${long}\n\nb`);
   const got: string[] = [];
   for await (const l of fileLines(path)) got.push(l);
-  assert.deepEqual(got.map((l) => l.length), [1, long.length, 1]);
+  assert.deepEqual(
+    got.map((l) => l.length),
+    [1, long.length, 1],
+  );
 });
 
 test('tradeloop report RUN_DIR writes one self-contained report.html holding the trades of trades.csv; refusals name what is wrong', async (t) => {
@@ -75,7 +94,11 @@ test('tradeloop report RUN_DIR writes one self-contained report.html holding the
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=|url\(http/i, 'nothing is loaded from anywhere');
   assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
   const data = JSON.parse(html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)![1]!);
-  const csv = readFileSync(join(run.out, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const csv = readFileSync(join(run.out, 'trades.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   assert.deepEqual(data.trades.rows, csv);
   const other = join(await tempDir(t), 'r.html');
   assert.equal(await main(['report', run.out, '--out', other], io().io), 0);
@@ -116,23 +139,61 @@ test('a static run draws its progress on stderr only when stderr is a terminal',
   for (const tty of [true, false]) {
     const out = join(await tempDir(t), 'run');
     let err = '';
-    const code = await main(['run', '--source', 'csv', '--symbols', 'SPY', '--data', SAMPLE, '--out', out, '--quiet'], { stdout: () => {}, stderr: (x) => { err += x; }, stderrTTY: tty }, {});
+    const code = await main(
+      ['run', '--source', 'csv', '--symbols', 'SPY', '--data', SAMPLE, '--out', out, '--quiet'],
+      {
+        stdout: () => {},
+        stderr: (x) => {
+          err += x;
+        },
+        stderrTTY: tty,
+      },
+      {},
+    );
     assert.equal(code, 0);
     runs.push(err);
   }
-  assert.match(runs[0]!, /\r {2}\[[#-]+\] +[\d.]+%  [\d,]+ bars  [\d,]+ bars\/s  ETA /);
+  assert.match(runs[0]!, /\r {2}\[[#-]+\] +[\d.]+% {2}[\d,]+ bars {2}[\d,]+ bars\/s {2}ETA /);
   assert.ok(runs[0]!.endsWith('\r\x1b[K'), 'erased before the summary');
   assert.equal(runs[1], '', 'nothing extra when stderr is not a terminal');
 });
 
-test('a realtime run\'s latency events become distributions per segment (live bars only); halts and alerts keep their wall times', async () => {
-  const lat = (i: number, source: string, totalMs: number) => JSON.stringify({ seq: i, type: 'latency', symbol: 'BTCUSDT', openTime: 0, source, eventTime: 0, closeTime: 0, recvTime: 0, modelTime: 0, brokerTime: 0, networkMs: 12, clockOffsetMs: 0, queueMs: 0.02, sliceMs: 0, modelMs: 0.05, brokerMs: 0.01, totalMs });
+test("a realtime run's latency events become distributions per segment (live bars only); halts and alerts keep their wall times", async () => {
+  const lat = (i: number, source: string, totalMs: number) =>
+    JSON.stringify({
+      seq: i,
+      type: 'latency',
+      symbol: 'BTCUSDT',
+      openTime: 0,
+      source,
+      eventTime: 0,
+      closeTime: 0,
+      recvTime: 0,
+      modelTime: 0,
+      brokerTime: 0,
+      networkMs: 12,
+      clockOffsetMs: 0,
+      queueMs: 0.02,
+      sliceMs: 0,
+      modelMs: 0.05,
+      brokerMs: 0.01,
+      totalMs,
+    });
   async function* lines(): AsyncGenerator<string> {
     yield JSON.stringify({ seq: 1, type: 'run_start', runId: 'rt', mode: 'realtime', symbols: ['BTCUSDT'], strategy: 'x', interval: '1m' });
     yield lat(2, 'ws', 15);
     yield lat(3, 'ws', 150);
     yield lat(4, 'rest-backfill', 60_000);
-    yield JSON.stringify({ seq: 5, type: 'halt', reason: 'feed_stale', source: 'auto', severity: 'halted', detail: 'no message for 5 s', state: 'HALTED', at: 1_700_000_000_000 });
+    yield JSON.stringify({
+      seq: 5,
+      type: 'halt',
+      reason: 'feed_stale',
+      source: 'auto',
+      severity: 'halted',
+      detail: 'no message for 5 s',
+      state: 'HALTED',
+      at: 1_700_000_000_000,
+    });
   }
   const data = await readReport({ label: 'rt', eventBytes: 0, summary: () => null, eventLines: lines, trades: () => null, equity: () => null });
   assert.equal(data.mode, 'realtime');
@@ -142,18 +203,23 @@ test('a realtime run\'s latency events become distributions per segment (live ba
   assert.equal(data.latency!.counts.total![bucketOf(15)], 1);
   assert.equal(data.latency!.counts.total![bucketOf(150)], 1);
   assert.equal(data.latency!.counts.network![bucketOf(12)], 2);
-  assert.deepEqual(data.incidents.map((g) => [g.type, g.reason, g.first]), [['halt', 'feed_stale', 1_700_000_000_000]]);
+  assert.deepEqual(
+    data.incidents.map((g) => [g.type, g.reason, g.first]),
+    [['halt', 'feed_stale', 1_700_000_000_000]],
+  );
 });
 
-test('past MAX_MARKS trips a symbol\'s marks are evenly chosen and the data says of how many; past FULL_DETAIL_BARS the line is M4', async () => {
+test("past MAX_MARKS trips a symbol's marks are evenly chosen and the data says of how many; past FULL_DETAIL_BARS the line is M4", async () => {
   const n = MAX_MARKS + 1000;
   const bars = FULL_DETAIL_BARS + 10;
   const t0 = Date.UTC(2024, 0, 1);
   const src: RunSource = {
-    label: 'synthetic', eventBytes: 0,
+    label: 'synthetic',
+    eventBytes: 0,
     summary: () => null,
     async *eventLines() {
-      for (let i = 0; i < bars; i++) yield `{"seq":${i + 1},"type":"bar","symbol":"AAA","interval":"1m","openTime":${t0 + i * 60_000},"open":1,"high":1,"low":1,"close":${1 + (i % 9)},"volume":1,"source":"csv"}`;
+      for (let i = 0; i < bars; i++)
+        yield `{"seq":${i + 1},"type":"bar","symbol":"AAA","interval":"1m","openTime":${t0 + i * 60_000},"open":1,"high":1,"low":1,"close":${1 + (i % 9)},"volume":1,"source":"csv"}`;
     },
     trades: async function* () {
       for (let i = 0; i < n; i++) yield ['AAA', new Date(t0 + i * 60_000).toISOString(), '1', new Date(t0 + (i + 1) * 60_000).toISOString(), '2'];

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ofType, runCli } from '../helpers/run-cli.ts';
 import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
@@ -29,12 +29,33 @@ async function squeeze(t: import('node:test').TestContext): Promise<string> {
 test('a short squeezed past its limits: limit_breach alerts once each, a margin halt (REDUCING), verdict breached', async (t) => {
   const data = await squeeze(t);
   // 900 shares short at 100 is 90,000 of notional: inside a 100,000 limit when placed.
-  const run = await runCli(t, ['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900',
-    '--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--quiet']);
+  const run = await runCli(t, [
+    '--symbols',
+    'SQZ',
+    '--data',
+    data,
+    '--strategy',
+    SCRIPTED,
+    '--param',
+    'mode=short',
+    '--param',
+    'qty=900',
+    '--cash',
+    '100000',
+    '--max-position-notional',
+    '100000',
+    '--max-gross-exposure',
+    '100000',
+    '--quiet',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'fill').length, 1);
   const breaches = ofType(run, 'alert').filter((a) => a.kind === 'limit_breach');
-  assert.deepEqual(breaches.map((a) => /--max-[a-z-]+/.exec(String(a.message))![0]), ['--max-position-notional', '--max-gross-exposure'], 'each limit once, not every bar');
+  assert.deepEqual(
+    breaches.map((a) => /--max-[a-z-]+/.exec(String(a.message))![0]),
+    ['--max-position-notional', '--max-gross-exposure'],
+    'each limit once, not every bar',
+  );
   const margin = ofType(run, 'halt').find((h) => h.reason === 'margin');
   assert.ok(margin, 'the margin halt');
   assert.equal(margin.state, 'REDUCING');
@@ -47,8 +68,27 @@ test('a short squeezed past its limits: limit_breach alerts once each, a margin 
 
 test('--margin-floor-pct 0 leaves only equity at or below 0 as a margin breach; the limit alerts stay', async (t) => {
   const data = await squeeze(t);
-  const run = await runCli(t, ['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900',
-    '--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--margin-floor-pct', '0', '--quiet']);
+  const run = await runCli(t, [
+    '--symbols',
+    'SQZ',
+    '--data',
+    data,
+    '--strategy',
+    SCRIPTED,
+    '--param',
+    'mode=short',
+    '--param',
+    'qty=900',
+    '--cash',
+    '100000',
+    '--max-position-notional',
+    '100000',
+    '--max-gross-exposure',
+    '100000',
+    '--margin-floor-pct',
+    '0',
+    '--quiet',
+  ]);
   assert.equal(run.code, 0, run.stderr);
   const margin = ofType(run, 'halt').find((h) => h.reason === 'margin');
   assert.ok(margin, 'equity went below 0 in this squeeze');

@@ -11,20 +11,39 @@ const spy = makeInstrument('SPY', '1')!;
 const qqq = makeInstrument('QQQ', '1')!;
 
 function setup(limits: Partial<RiskLimits> = {}, newest?: (s: string) => number | undefined) {
-  const broker = new PaperBroker({ cash: 10_000n * U, feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', spy], ['QQQ', qqq]]) });
+  const broker = new PaperBroker({
+    cash: 10_000n * U,
+    feeBpsE4: 0n,
+    slippageBpsE4: 0n,
+    instruments: new Map([
+      ['SPY', spy],
+      ['QQQ', qqq],
+    ]),
+  });
   const trading = new TradingState();
   const gate = new RiskGate({
     limits: { maxPositionNotional: 5_000n * U, maxGrossExposure: 8_000n * U, maxOrdersPerMinute: null, priceBandPctE4: null, maxBarAge: 2, ...limits },
-    trading, intervalMs: 60_000, ...(newest ? { newestClosed: newest } : {}),
+    trading,
+    intervalMs: 60_000,
+    ...(newest ? { newestClosed: newest } : {}),
   });
   return { broker, trading, gate };
 }
 
 const req = (side: 'buy' | 'sell', qty: number, price = 100, symbol = 'SPY', extra: Partial<GateRequest> = {}): GateRequest => ({
-  symbol, side, orderType: 'market', qty, limitPrice: undefined, refPrice: price * T, inst: symbol === 'SPY' ? spy : qqq,
-  at: 0, sentBy: 'strategy', phase: 'new', ...extra,
+  symbol,
+  side,
+  orderType: 'market',
+  qty,
+  limitPrice: undefined,
+  refPrice: price * T,
+  inst: symbol === 'SPY' ? spy : qqq,
+  at: 0,
+  sentBy: 'strategy',
+  phase: 'new',
+  ...extra,
 });
-const halt = (reason: 'flag' | 'operator', severity: 'halted' | 'reducing') => ({ reason, source: reason, severity, detail: 'x', since: null } as const);
+const halt = (reason: 'flag' | 'operator', severity: 'halted' | 'reducing') => ({ reason, source: reason, severity, detail: 'x', since: null }) as const;
 
 test('HALTED rejects every new strategy order, reducing ones included; an operator flatten still passes', () => {
   const { broker, trading, gate } = setup();

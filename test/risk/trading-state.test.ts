@@ -2,8 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TradingState } from '../../src/risk/trading-state.ts';
 
-const h = (reason: 'flag' | 'operator' | 'feed_stale' | 'drawdown' | 'daily_loss', source: 'flag' | 'operator' | 'auto', severity: 'halted' | 'reducing' = 'halted', detail = 'x') =>
-  ({ reason, source, severity, detail, since: null } as const);
+const h = (
+  reason: 'flag' | 'operator' | 'feed_stale' | 'drawdown' | 'daily_loss',
+  source: 'flag' | 'operator' | 'auto',
+  severity: 'halted' | 'reducing' = 'halted',
+  detail = 'x',
+) => ({ reason, source, severity, detail, since: null }) as const;
 
 test('the state is the worst severity held: ACTIVE, REDUCING, HALTED', () => {
   const s = new TradingState();
@@ -27,7 +31,7 @@ test('halts are a set: each is lifted only by the source that raised it; a repea
   assert.equal(s.state, 'ACTIVE');
 });
 
-test('an operator changing their own halt\'s severity updates it in place; another source cannot', () => {
+test("an operator changing their own halt's severity updates it in place; another source cannot", () => {
   const s = new TradingState();
   s.raise(h('operator', 'operator', 'halted'));
   const c = s.raise(h('operator', 'operator', 'reducing'));

@@ -15,10 +15,17 @@ import { tempDir } from '../helpers/temp-dir.ts';
 test('--open hands xdg-open a one-time code, never the token; the code buys one page token, once', async (t) => {
   const bin = await tempDir(t, 'tl-opener-');
   const seen = join(bin, 'argv.txt');
-  writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(seen)}.tmp && mv ${JSON.stringify(seen)}.tmp ${JSON.stringify(seen)}\n`);
+  writeFileSync(
+    join(bin, 'xdg-open'),
+    `#!/bin/sh\nprintf '%s\\n' "$@" > ${JSON.stringify(seen)}.tmp && mv ${JSON.stringify(seen)}.tmp ${JSON.stringify(seen)}\n`,
+  );
   chmodSync(join(bin, 'xdg-open'), 0o755);
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'],
+  });
   const path = process.env.PATH;
   try {
     const info = JSON.parse(readFileSync(join(run.outDir, 'control.json'), 'utf8')) as { url: string; token: string };
@@ -29,7 +36,7 @@ test('--open hands xdg-open a one-time code, never the token; the code buys one 
     assert.equal(code, 0, out);
     while (!existsSync(seen)) await new Promise((r) => setTimeout(r, 10));
     const argv = readFileSync(seen, 'utf8');
-    assert.ok(!argv.includes(info.token), 'the token is not on the opener\'s command line');
+    assert.ok(!argv.includes(info.token), "the token is not on the opener's command line");
     const m = /^(http:\/\/127\.0\.0\.1:\d+)\/#code=([\w-]+)$/m.exec(argv);
     assert.ok(m, argv);
     const exchange = () => fetch(`${m[1]}/dashboard/session`, { method: 'POST', body: JSON.stringify({ code: m[2] }) });
@@ -42,7 +49,9 @@ test('--open hands xdg-open a one-time code, never the token; the code buys one 
     await run.waitFor('the halt', (r) => r.of('halt').some((h) => h.detail === 'from the page'));
     const again = await exchange();
     assert.equal(again.status, 401, 'a code is spent once used');
-    await run.waitFor('the alert', (r) => r.of('alert').some((a) => a.kind === 'control_auth' && /dashboard code that was used already/.test(String(a.message))));
+    await run.waitFor('the alert', (r) =>
+      r.of('alert').some((a) => a.kind === 'control_auth' && /dashboard code that was used already/.test(String(a.message))),
+    );
   } finally {
     process.env.PATH = path;
     await run.stop();

@@ -81,7 +81,10 @@ test('a short stall is caught up in order; a tab that does not drain for 30 s is
   tab.room = 0;
   for (let i = 0; i < 5; i++) live.write(i + 2, alert(i));
   tab.drain();
-  assert.deepEqual(tab.frames.slice(-5).map((f) => JSON.parse(f.split('data: ')[1]!).event.message), ['slow 0', 'slow 1', 'slow 2', 'slow 3', 'slow 4']);
+  assert.deepEqual(
+    tab.frames.slice(-5).map((f) => JSON.parse(f.split('data: ')[1]!).event.message),
+    ['slow 0', 'slow 1', 'slow 2', 'slow 3', 'slow 4'],
+  );
   tab.room = 0;
   live.write(100, alert(100));
   clock.advance(DROP_AFTER_MS + 1000);

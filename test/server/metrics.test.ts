@@ -17,7 +17,8 @@ import { toUnits } from '../../src/stats/decimal.ts';
 function scripted(): Strategy {
   const seen = new Map<string, number>();
   return {
-    name: 'script', warmup: 0,
+    name: 'script',
+    warmup: 0,
     onBar: (b) => {
       const n = seen.get(b.symbol) ?? 0;
       seen.set(b.symbol, n + 1);
@@ -45,10 +46,15 @@ async function canBind(port: number): Promise<boolean> {
   return ok;
 }
 
-test('GET /metrics is Prometheus text whose counts equal the summary\'s after a realtime run; the port is free after shutdown', async () => {
+test("GET /metrics is Prometheus text whose counts equal the summary's after a realtime run; the port is free after shutdown", async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
   const port = await freePort();
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT,ETHUSDT', '--control-port', String(port)], strategy: scripted() });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--symbols', 'BTCUSDT,ETHUSDT', '--control-port', String(port)],
+    strategy: scripted(),
+  });
   let stopped = false;
   try {
     await fake.waitForConnections(1);
@@ -94,7 +100,7 @@ test('GET /metrics is Prometheus text whose counts equal the summary\'s after a 
     assert.equal(m.value('tradeloop_feed_state', { state: 'live' }), 1);
     assert.equal(m.value('tradeloop_queue_depth'), 0);
     assert.equal(m.value('tradeloop_info', { mode: 'realtime', run_id: summary.runId }), 1);
-    assert.ok(m.value('process_cpu_user_seconds_total')! >= 0, 'the process\'s default metrics are there');
+    assert.ok(m.value('process_cpu_user_seconds_total')! >= 0, "the process's default metrics are there");
     for (const [name, type] of m.types) {
       if (name.startsWith('process_') || name.startsWith('nodejs_')) continue;
       assert.ok(name.startsWith('tradeloop_'), name);
@@ -102,9 +108,16 @@ test('GET /metrics is Prometheus text whose counts equal the summary\'s after a 
     }
     assert.ok(await canBind(port), `port ${port} is released after the run`);
     // The realtime run writes the same tables as a static one, and they reconcile the same way.
-    const trades = readFileSync(join(run.outDir, 'trades.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const trades = readFileSync(join(run.outDir, 'trades.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(','));
     assert.equal(trades.filter((r) => r[10] === 'closed').length, summary.trades);
-    assert.equal(trades.reduce((a, r) => a + toUnits(r[7]!), 0n), toUnits(summary.finalEquity) - toUnits(summary.startEquity));
+    assert.equal(
+      trades.reduce((a, r) => a + toUnits(r[7]!), 0n),
+      toUnits(summary.finalEquity) - toUnits(summary.startEquity),
+    );
     const equity = readFileSync(join(run.outDir, 'equity.csv'), 'utf8').trim().split('\n');
     assert.equal(equity.length - 1, 4, 'one row per slice');
     assert.equal(equity.at(-1)!.split(',')[1], summary.finalEquity);
@@ -116,10 +129,14 @@ test('GET /metrics is Prometheus text whose counts equal the summary\'s after a 
 
 test('/healthz: 503 naming the reason while the feed is stale, 200 when it recovers (on the virtual clock)', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '5', '--stale-alert-after', '60'] });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--symbols', 'BTCUSDT', '--stale-after', '5', '--stale-alert-after', '60'],
+  });
   const health = async (): Promise<{ status: number; body: { status: string; reasons: Array<{ reason: string }> } }> => {
     const res = await fetch(`${run.controlUrl}/healthz`);
-    return { status: res.status, body: await res.json() as { status: string; reasons: Array<{ reason: string }> } };
+    return { status: res.status, body: (await res.json()) as { status: string; reasons: Array<{ reason: string }> } };
   };
   try {
     const conn = await fake.waitForConnections(1);
@@ -134,7 +151,10 @@ test('/healthz: 503 naming the reason while the feed is stale, 200 when it recov
     const stale = await health();
     assert.equal(stale.status, 503);
     assert.equal(stale.body.status, 'unhealthy');
-    assert.ok(stale.body.reasons.some((r) => r.reason === 'stale'), JSON.stringify(stale.body));
+    assert.ok(
+      stale.body.reasons.some((r) => r.reason === 'stale'),
+      JSON.stringify(stale.body),
+    );
     fake.unstall(conn);
     fake.sendKline(bar('BTCUSDT', 0, 100), true, Date.now(), conn);
     await run.waitFor('live again', (r) => r.of('resume').some((e) => e.reason === 'feed_stale'));
@@ -148,14 +168,30 @@ test('/healthz: 503 naming the reason while the feed is stale, 200 when it recov
 test('a static session with --state frees its --control-port when done', async (t) => {
   const state = await tempDir(t, 'tradeloop-state-');
   const port = await freePort();
-  const run = await runCli(t, ['--symbols', 'SPY', '--data', join(repoRoot, 'data', 'sample'), '--minutes', '30', '--state', state, '--control-port', String(port)]);
+  const run = await runCli(t, [
+    '--symbols',
+    'SPY',
+    '--data',
+    join(repoRoot, 'data', 'sample'),
+    '--minutes',
+    '30',
+    '--state',
+    state,
+    '--control-port',
+    String(port),
+  ]);
   assert.equal(run.code, 0, run.stderr);
   assert.ok(await canBind(port), `port ${port} is released after the run`);
 });
 
 test('every session has its own registry: two at once do not collide', () => {
   const sources = {
-    status: () => { throw new Error('not scraped'); }, counts: { of: () => 0, byReason: () => ({}) }, feedState: () => null, drawdown: () => 0,
+    status: () => {
+      throw new Error('not scraped');
+    },
+    counts: { of: () => 0, byReason: () => ({}) },
+    feedState: () => null,
+    drawdown: () => 0,
   };
   const a = new SessionMetrics(sources, { runId: 'a', mode: 'static' });
   const b = new SessionMetrics(sources, { runId: 'b', mode: 'static' });

@@ -55,7 +55,10 @@ async function haltsHeld(state: string): Promise<string[]> {
 }
 
 function events(out: string): Array<Record<string, unknown>> {
-  return readFileSync(join(out, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return readFileSync(join(out, 'events.ndjson'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 test('tradeloop halt on a full state disk: the halt holds in memory, the answer, an alert and stderr say it is not persisted, the summary is written', async (t) => {
@@ -68,17 +71,23 @@ test('tradeloop halt on a full state disk: the halt holds in memory, the answer,
   fillDisk(state);
   const halt = await cli('halt', '--state', state, '--reason', 'disk test');
   assert.equal(halt.code, 0, `the halt holds: ${halt.err}`);
-  assert.match(halt.out, /HALTED[^]*NOT PERSISTED: .*halts\.json could not be written \(ENOSPC/);
+  assert.match(halt.out, /HALTED[\s\S]*NOT PERSISTED: .*halts\.json could not be written \(ENOSPC/);
   const { code, stderr } = await run.done;
   assert.equal(code, 0, stderr);
   assert.match(stderr, /ALERT.*state_write.*halts\.json could not be written/);
-  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { alertsByKind: Record<string, number>; halts: { raised: Record<string, number> } };
+  const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+    alertsByKind: Record<string, number>;
+    halts: { raised: Record<string, number> };
+  };
   assert.equal(summary.alertsByKind.state_write, 1);
   assert.equal(summary.halts.raised.operator, 1);
   const ev = events(out);
   const at = ev.findIndex((e) => e.type === 'halt' && e.reason === 'operator');
   assert.ok(at > 0, 'the operator halt is in the log');
-  assert.ok(ev.slice(at).every((e) => e.type !== 'fill'), 'no fill after the halt');
+  assert.ok(
+    ev.slice(at).every((e) => e.type !== 'fill'),
+    'no fill after the halt',
+  );
 });
 
 test('an operator halt given after the journal failed is raised again by the resume (from halts.json), and nothing trades after it', async (t) => {
@@ -110,5 +119,8 @@ test('an operator halt given after the journal failed is raised again by the res
   const resumed = ev.findIndex((e) => e.type === 'run_resume');
   assert.ok(resumed > 0);
   assert.equal(ev.slice(resumed).filter((e) => e.type === 'fill').length, 0, 'the resumed session trades nothing while the operator halt holds');
-  assert.ok(ev.slice(resumed).some((e) => e.type === 'reject' && e.reason === 'trading_halted'), 'the strategy asked, and was refused');
+  assert.ok(
+    ev.slice(resumed).some((e) => e.type === 'reject' && e.reason === 'trading_halted'),
+    'the strategy asked, and was refused',
+  );
 });

@@ -19,15 +19,32 @@ const FULL = '/dev/full';
 const noDevFull = existsSync(FULL) ? false : 'no /dev/full on this system (Linux has it)';
 const FIXTURE = resolve(import.meta.dirname, '..', 'fixtures', 'sinks', 'threaded-writer-to.ts');
 
-const bar = (i: number): BarEvent => ({ type: 'bar', symbol: 'BTCUSDT', interval: '1m', openTime: i * 60_000, open: 150_000_000, high: 200_000_000, low: 100_000_000, close: 175_000_000, volume: i, source: 'ws' });
+const bar = (i: number): BarEvent => ({
+  type: 'bar',
+  symbol: 'BTCUSDT',
+  interval: '1m',
+  openTime: i * 60_000,
+  open: 150_000_000,
+  high: 200_000_000,
+  low: 100_000_000,
+  close: 175_000_000,
+  volume: i,
+  source: 'ws',
+});
 
 test('a durable writer on a full disk throws an EventLogError at flush, naming the file and ENOSPC', { skip: noDevFull }, () => {
   const w = new NdjsonWriter(FULL, { durable: true });
   w.write(1, bar(1));
-  assert.throws(() => w.flush(), (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC' && err.path === FULL && err.message.includes(FULL));
+  assert.throws(
+    () => w.flush(),
+    (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC' && err.path === FULL && err.message.includes(FULL),
+  );
   // It stays failed: the next write is refused too, not written past a hole.
   assert.throws(() => w.write(2, bar(2)), EventLogError);
-  return w.close().then(() => assert.fail('close must reject'), (err: unknown) => assert.ok(err instanceof EventLogError));
+  return w.close().then(
+    () => assert.fail('close must reject'),
+    (err: unknown) => assert.ok(err instanceof EventLogError),
+  );
 });
 
 test('an asynchronous write failure surfaces at the next write as an EventLogError', { skip: noDevFull }, async () => {
@@ -36,14 +53,23 @@ test('an asynchronous write failure surfaces at the next write as an EventLogErr
   // Fill one buffer (about 20 lines): it goes to libuv asynchronously, and fails there.
   while (i < 30) w.write(++i, bar(i));
   await new Promise((r) => setTimeout(r, 50));
-  assert.throws(() => w.write(++i, bar(i)), (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC');
+  assert.throws(
+    () => w.write(++i, bar(i)),
+    (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC',
+  );
   await assert.rejects(w.close(), EventLogError);
 });
 
 test('a writer on a missing folder is refused when it opens, naming the file', async (t) => {
   const path = join(await tempDir(t), 'no-such-folder', 'events.ndjson');
-  assert.throws(() => new NdjsonWriter(path), (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path);
-  assert.throws(() => new ThreadedNdjsonWriter(path), (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path);
+  assert.throws(
+    () => new NdjsonWriter(path),
+    (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path,
+  );
+  assert.throws(
+    () => new ThreadedNdjsonWriter(path),
+    (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path,
+  );
 });
 
 test('the threaded writer on a full disk fails promptly with an EventLogError instead of hanging', { skip: noDevFull }, () => {
@@ -61,7 +87,11 @@ test('the threaded writer on a full disk fails promptly with an EventLogError in
 });
 
 test('after the loop (keepFailures), a failure the writer reports late is kept for the summary, not thrown past it', () => {
-  const failing = { write: () => { throw new EventLogError('/x/events.ndjson', 'ENOSPC', 'cannot write /x/events.ndjson: ENOSPC'); } };
+  const failing = {
+    write: () => {
+      throw new EventLogError('/x/events.ndjson', 'ENOSPC', 'cannot write /x/events.ndjson: ENOSPC');
+    },
+  };
   const during = new LogGuard(failing, { rethrow: true });
   assert.throws(() => during.write(1, { type: 'alert', kind: 'stale', message: 'm' }), EventLogError, 'in the loop it unwinds the loop');
   const after = new LogGuard(failing, { rethrow: true });

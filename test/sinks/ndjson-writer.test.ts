@@ -7,7 +7,18 @@ import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { BarEvent } from '../../src/events/types.ts';
 
-const bar = (symbol: string, i: number): BarEvent => ({ type: 'bar', symbol, interval: '1m', openTime: i * 60_000, open: 150_000_000, high: 200_000_000, low: 100_000_000, close: 175_000_000, volume: i, source: 'ws' });
+const bar = (symbol: string, i: number): BarEvent => ({
+  type: 'bar',
+  symbol,
+  interval: '1m',
+  openTime: i * 60_000,
+  open: 150_000_000,
+  high: 200_000_000,
+  low: 100_000_000,
+  close: 175_000_000,
+  volume: i,
+  source: 'ws',
+});
 
 test('batched writes from a small pool keep every line, in order, across many buffers', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'tl-w-')), 'events.ndjson');

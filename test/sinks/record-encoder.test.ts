@@ -45,23 +45,68 @@ const SYMBOLS = ['BTCUSDT', 'SPY', 'BRK.B', '这是测试币456', 'A"B\\C', 'ÉT
 
 function draw(rand: () => number, i: number): TradeEvent {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
-  const ticks = (): number => pick([1, 7, 99_999_999, 100_000_000, 100_000_001, 9_000_000_000_000_000, Math.floor(rand() * 1e13), Math.floor(rand() * 1e8) * 1e6, Math.floor(rand() * 1e16)]);
+  const ticks = (): number =>
+    pick([
+      1,
+      7,
+      99_999_999,
+      100_000_000,
+      100_000_001,
+      9_000_000_000_000_000,
+      Math.floor(rand() * 1e13),
+      Math.floor(rand() * 1e8) * 1e6,
+      Math.floor(rand() * 1e16),
+    ]);
   const symbol = pick(SYMBOLS);
   const openTime = pick([0, -60_000, 1_704_067_200_000 + i * 60_000, 8.64e15]);
   if (rand() < 0.5) {
     const decimals = Math.floor(rand() * 13);
-    const volume = pick([0, -0, 1, 356_160, rand() * 1000, rand() * 1e-9, 1e21, 2 ** 53 + 2, 0.1 + 0.2, 123.456, 0.000001, 0.0000009999,
-      Math.floor(rand() * 1e8) / 10 ** decimals, Math.floor(rand() * 1e15) / 10 ** decimals, rand() * 10 ** (Math.floor(rand() * 30) - 10), 999_999_999_999_999.9, 99.99999999999999]);
-    return { type: 'bar', symbol, interval: pick(['1m', '1h', '1M']), openTime, open: ticks(), high: ticks(), low: ticks(), close: ticks(), volume, source: pick(['csv', 'ws', 'rest-backfill'] as const) };
+    const volume = pick([
+      0,
+      -0,
+      1,
+      356_160,
+      rand() * 1000,
+      rand() * 1e-9,
+      1e21,
+      2 ** 53 + 2,
+      0.1 + 0.2,
+      123.456,
+      0.000001,
+      0.0000009999,
+      Math.floor(rand() * 1e8) / 10 ** decimals,
+      Math.floor(rand() * 1e15) / 10 ** decimals,
+      rand() * 10 ** (Math.floor(rand() * 30) - 10),
+      999_999_999_999_999.9,
+      99.99999999999999,
+    ]);
+    return {
+      type: 'bar',
+      symbol,
+      interval: pick(['1m', '1h', '1M']),
+      openTime,
+      open: ticks(),
+      high: ticks(),
+      low: ticks(),
+      close: ticks(),
+      volume,
+      source: pick(['csv', 'ws', 'rest-backfill'] as const),
+    };
   }
   const equity = pick([0n, 10_000_000_000_000n, -12_345n, BigInt(Math.floor(rand() * 1e15)), -BigInt(Math.floor(rand() * 1e15)), 2n ** 53n - 1n, 10n ** 20n]);
   return {
-    type: 'decision', symbol, openTime, action: pick(['hold', 'buy', 'sell'] as const), qty: pick(['0', '3', '0.00012', '-1.5']),
-    intents: pick([0, 1, 2, 17]), position: pick(['0', '-3', '0.12345', String(i)]), equity,
+    type: 'decision',
+    symbol,
+    openTime,
+    action: pick(['hold', 'buy', 'sell'] as const),
+    qty: pick(['0', '3', '0.00012', '-1.5']),
+    intents: pick([0, 1, 2, 17]),
+    position: pick(['0', '-3', '0.12345', String(i)]),
+    equity,
   };
 }
 
-test('record bytes are exactly the serializers\' lines, for values across every number format', () => {
+test("record bytes are exactly the serializers' lines, for values across every number format", () => {
   const rand = mulberry32(20260309);
   const packer = new RecordPacker(512);
   const encoder = new RecordEncoder();
@@ -89,7 +134,7 @@ test('record bytes are exactly the serializers\' lines, for values across every 
   assert.equal(got, expected);
 });
 
-test('the in-thread writer writes bar, decision and latency events as bytes, exactly the serializers\' lines', async () => {
+test("the in-thread writer writes bar, decision and latency events as bytes, exactly the serializers' lines", async () => {
   const rand = mulberry32(99);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ms = (): number => pick([0, -0, 1, 12.5, -3.25, rand() * 100, -rand() * 1e-7, Math.round(rand() * 1e6) / 1000, 1e21, NaN, Infinity, 123_456.789]);
@@ -97,11 +142,27 @@ test('the in-thread writer writes bar, decision and latency events as bytes, exa
   const writer = new NdjsonWriter(path, { batchBytes: 8192, poolSize: 2 });
   let expected = '';
   for (let i = 0; i < 30_000; i++) {
-    const e: TradeEvent = rand() < 0.6 ? draw(rand, i) : {
-      type: 'latency', symbol: pick(SYMBOLS), openTime: 1_704_067_200_000 + i, source: pick(['ws', 'rest-backfill'] as const), eventTime: 1_704_067_260_000 + i,
-      closeTime: 1_704_067_259_999, recvTime: Date.now(), modelTime: 5, brokerTime: 6, networkMs: ms(), clockOffsetMs: ms(), queueMs: ms(),
-      sliceMs: ms(), modelMs: ms(), brokerMs: ms(), totalMs: ms(),
-    };
+    const e: TradeEvent =
+      rand() < 0.6
+        ? draw(rand, i)
+        : {
+            type: 'latency',
+            symbol: pick(SYMBOLS),
+            openTime: 1_704_067_200_000 + i,
+            source: pick(['ws', 'rest-backfill'] as const),
+            eventTime: 1_704_067_260_000 + i,
+            closeTime: 1_704_067_259_999,
+            recvTime: Date.now(),
+            modelTime: 5,
+            brokerTime: 6,
+            networkMs: ms(),
+            clockOffsetMs: ms(),
+            queueMs: ms(),
+            sliceMs: ms(),
+            modelMs: ms(),
+            brokerMs: ms(),
+            totalMs: ms(),
+          };
     writer.write(i + 1, e);
     expected += serializeEvent(i + 1, e) + '\n';
   }

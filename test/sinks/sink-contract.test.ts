@@ -19,7 +19,11 @@ import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts'
 import { tempDir } from '../helpers/temp-dir.ts';
 import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
 
-const INSTRUMENTS = new Map<string, Instrument>([['A', makeInstrument('A', '1')!], ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!], ['这是测试币456', makeInstrument('这是测试币456', '0.00001')!]]);
+const INSTRUMENTS = new Map<string, Instrument>([
+  ['A', makeInstrument('A', '1')!],
+  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
+  ['这是测试币456', makeInstrument('这是测试币456', '0.00001')!],
+]);
 const EVENTS = SAMPLE_EVENTS.filter((e) => e.type !== 'run_resume');
 
 interface Kept {
@@ -29,16 +33,38 @@ interface Kept {
 }
 
 const KEEPERS: Kept[] = [
-  { name: 'in-thread NDJSON writer', sink: (d) => new NdjsonWriter(join(d, 'a.ndjson'), { durable: true }), lines: (d) => readFileSync(join(d, 'a.ndjson'), 'utf8').split('\n').filter(Boolean) },
-  { name: 'batched NDJSON writer', sink: (d) => new NdjsonWriter(join(d, 'b.ndjson'), { batchBytes: 256 }), lines: (d) => readFileSync(join(d, 'b.ndjson'), 'utf8').split('\n').filter(Boolean) },
-  { name: 'writer thread', sink: (d) => new ThreadedNdjsonWriter(join(d, 'c.ndjson')), lines: (d) => readFileSync(join(d, 'c.ndjson'), 'utf8').split('\n').filter(Boolean) },
+  {
+    name: 'in-thread NDJSON writer',
+    sink: (d) => new NdjsonWriter(join(d, 'a.ndjson'), { durable: true }),
+    lines: (d) => readFileSync(join(d, 'a.ndjson'), 'utf8').split('\n').filter(Boolean),
+  },
+  {
+    name: 'batched NDJSON writer',
+    sink: (d) => new NdjsonWriter(join(d, 'b.ndjson'), { batchBytes: 256 }),
+    lines: (d) => readFileSync(join(d, 'b.ndjson'), 'utf8').split('\n').filter(Boolean),
+  },
+  {
+    name: 'writer thread',
+    sink: (d) => new ThreadedNdjsonWriter(join(d, 'c.ndjson')),
+    lines: (d) => readFileSync(join(d, 'c.ndjson'), 'utf8').split('\n').filter(Boolean),
+  },
   {
     name: 'journal',
     sink: (d) => {
       const j = new SqliteJournal(join(d, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
       j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-      const s = new JournalSink(j, (err) => { throw err; });
-      return { write: (q, e) => s.write(q, e), endCycle: () => s.endCycle(), flush: () => s.flush(), close: () => { s.close(); j.close(); } };
+      const s = new JournalSink(j, (err) => {
+        throw err;
+      });
+      return {
+        write: (q, e) => s.write(q, e),
+        endCycle: () => s.endCycle(),
+        flush: () => s.flush(),
+        close: () => {
+          s.close();
+          j.close();
+        },
+      };
     },
     lines: (d) => {
       const j = new SqliteJournal(join(d, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
@@ -78,7 +104,9 @@ test('sink contract (journal): cycle boundaries are kept; events after the last 
   const j = new SqliteJournal(join(dir, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
   t.after(() => j.close());
   j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-  const sink = new JournalSink(j, (err) => { throw err; });
+  const sink = new JournalSink(j, (err) => {
+    throw err;
+  });
   const bus = new EventBus([sink]);
   for (const e of EVENTS.slice(0, 5)) bus.emit(e);
   bus.endCycle();
@@ -89,5 +117,11 @@ test('sink contract (journal): cycle boundaries are kept; events after the last 
   bus.endCycle();
   bus.flush();
   assert.equal(j.lastSeq(), 7);
-  assert.deepEqual([...j.units()].map((u) => u.events.map((e) => e.seq)), [[1, 2, 3, 4, 5], [6, 7]]);
+  assert.deepEqual(
+    [...j.units()].map((u) => u.events.map((e) => e.seq)),
+    [
+      [1, 2, 3, 4, 5],
+      [6, 7],
+    ],
+  );
 });

@@ -12,8 +12,28 @@ function events(n: number): TradeEvent[] {
   const out: TradeEvent[] = [];
   for (let i = 0; i < n; i++) {
     const symbol = i % 5 === 0 ? '这是测试币456' : i % 2 ? 'SPY' : 'BTCUSDT';
-    out.push({ type: 'bar', symbol, interval: '1m', openTime: i * 60_000, open: 100_000_000 + i, high: 200_000_000, low: 50_000_000, close: 150_000_000, volume: i / 3, source: 'csv' });
-    out.push({ type: 'decision', symbol, openTime: i * 60_000, action: i % 7 ? 'hold' : 'buy', qty: i % 7 ? '0' : '3', intents: i % 7 ? 0 : 1, position: String(i % 4), equity: i % 11 ? BigInt(i) * 12_345n : 10n ** 19n + BigInt(i) });
+    out.push({
+      type: 'bar',
+      symbol,
+      interval: '1m',
+      openTime: i * 60_000,
+      open: 100_000_000 + i,
+      high: 200_000_000,
+      low: 50_000_000,
+      close: 150_000_000,
+      volume: i / 3,
+      source: 'csv',
+    });
+    out.push({
+      type: 'decision',
+      symbol,
+      openTime: i * 60_000,
+      action: i % 7 ? 'hold' : 'buy',
+      qty: i % 7 ? '0' : '3',
+      intents: i % 7 ? 0 : 1,
+      position: String(i % 4),
+      equity: i % 11 ? BigInt(i) * 12_345n : 10n ** 19n + BigInt(i),
+    });
     if (i % 13 === 0) out.push({ type: 'alert', kind: 'latency', message: `n=${i} "quoted"` });
   }
   return out;

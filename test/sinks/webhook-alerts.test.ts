@@ -39,10 +39,11 @@ async function hook(answer: 'ok' | 'error' | 'hang'): Promise<Hook> {
   return h;
 }
 
-const stop = (h: Hook) => new Promise<void>((resolve) => {
-  h.server.closeAllConnections();
-  h.server.close(() => resolve());
-});
+const stop = (h: Hook) =>
+  new Promise<void>((resolve) => {
+    h.server.closeAllConnections();
+    h.server.close(() => resolve());
+  });
 
 /** Lets sockets and promises move (real I/O), without moving the virtual clock. */
 async function settle(cond: () => boolean, what: string): Promise<void> {
@@ -53,7 +54,12 @@ async function settle(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-const alert = (kind: 'latency' | 'disconnect' | 'stale' | 'backfill', message: string, at = 1_700_000_000_000): TradeEvent => ({ type: 'alert', kind, message, at });
+const alert = (kind: 'latency' | 'disconnect' | 'stale' | 'backfill', message: string, at = 1_700_000_000_000): TradeEvent => ({
+  type: 'alert',
+  kind,
+  message,
+  at,
+});
 
 test('each alert is one JSON POST that Slack (text) and Discord (content) accept as it is', async (t) => {
   const ok = await hook('ok');
@@ -80,7 +86,12 @@ test('a server answering 500 is retried with backoff on the clock, then given up
   const before = performance.now();
   w.write(1, alert('stale', 'feed stale'));
   assert.ok(performance.now() - before < 50, 'write() only enqueues');
-  for (const [wait, hits] of [[0, 1], [1000, 2], [2000, 3], [4000, 4]] as const) {
+  for (const [wait, hits] of [
+    [0, 1],
+    [1000, 2],
+    [2000, 3],
+    [4000, 4],
+  ] as const) {
     clock.advance(wait);
     await settle(() => bad.hits === hits, `attempt ${hits}`);
     // The next wait starts when the client has seen the 500, not when the server sent it.
@@ -124,7 +135,10 @@ test('repeats of one kind within a minute fold into one message saying how many 
   w.write(9, alert('disconnect', 'other kind goes at once'));
   // Delivered as the client sees it: a POST still in flight would time out when the clock jumps.
   await settle(() => ok.got.length === 2 && w.stats.delivered === 2, 'first of each kind');
-  assert.deepEqual(ok.got.map((p) => p.message), ['slow 0', 'other kind goes at once']);
+  assert.deepEqual(
+    ok.got.map((p) => p.message),
+    ['slow 0', 'other kind goes at once'],
+  );
   assert.equal(w.stats.suppressed, 4);
   clock.advance(60_000);
   await settle(() => ok.got.length === 3, 'the folded message');
@@ -141,7 +155,13 @@ test('a webhook URL with user:pass@ delivers, the credentials sent as Basic auth
     req.on('end', () => res.writeHead(200).end('ok'));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const url = `http://al%40ice:p%3Ass@127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
   const w = new WebhookAlerts({ urls: [url], runId: 'rt-1', clock: new VirtualClock() });
   w.write(1, alert('disconnect', 'connection 1 closed'));

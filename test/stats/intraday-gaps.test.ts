@@ -10,7 +10,11 @@ import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 
-async function runOn(t: import('node:test').TestContext, symbol: string, holeMinutes: number): Promise<{ stdout: string; summary: { stats: { gaps: { count: number; largestDays: number | null } } } }> {
+async function runOn(
+  t: import('node:test').TestContext,
+  symbol: string,
+  holeMinutes: number,
+): Promise<{ stdout: string; summary: { stats: { gaps: { count: number; largestDays: number | null } } } }> {
   const dir = await tempDir(t, 'tl-gaps-');
   const start = Date.UTC(2021, 3, 20, 0, 0);
   const rows = ['timestamp,open,high,low,close,volume'];
@@ -27,7 +31,7 @@ async function runOn(t: import('node:test').TestContext, symbol: string, holeMin
   return { stdout, summary: JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) };
 }
 
-test('a crypto pair\'s 150-minute hole is a data gap, said in minutes; the same hole in an equity file is a night', async (t) => {
+test("a crypto pair's 150-minute hole is a data gap, said in minutes; the same hole in an equity file is a night", async (t) => {
   const crypto = await runOn(t, 'BTCUSDT', 150);
   assert.equal(crypto.summary.stats.gaps.count, 1);
   assert.match(crypto.stdout, /data gaps +1 \(largest 150 minutes, /);
@@ -38,7 +42,11 @@ test('a crypto pair\'s 150-minute hole is a data gap, said in minutes; the same 
 test('a CAGR from under 90 days of data is said to be extrapolated (the bundled sample: a few days)', async (t) => {
   const dir = await tempDir(t, 'tl-cagr-');
   let stdout = '';
-  const code = await main(['run', '--data', join(import.meta.dirname, '..', '..', 'data', 'sample'), '--out', join(dir, 'out')], { stdout: (x) => (stdout += x), stderr: () => {} }, {});
+  const code = await main(
+    ['run', '--data', join(import.meta.dirname, '..', '..', 'data', 'sample'), '--out', join(dir, 'out')],
+    { stdout: (x) => (stdout += x), stderr: () => {} },
+    {},
+  );
   assert.equal(code, 0);
   assert.match(stdout, /CAGR [\d.-]+%/);
   assert.match(stdout, /CAGR is extrapolated to a year from [\d.]+ day\(s\) of data/);
@@ -54,7 +62,11 @@ test('a US-session file read without --tz (days of 09:30-16:00 "UTC") gets a hin
   await fixture(dir, 'SPY.csv', rows.join('\n') + '\n');
   const runOnce = async (extra: string[]): Promise<string> => {
     let stdout = '';
-    const code = await main(['run', '--symbols', 'SPY', '--data', dir, '--out', join(dir, `out-${extra.length}`), ...extra], { stdout: (x) => (stdout += x), stderr: () => {} }, {});
+    const code = await main(
+      ['run', '--symbols', 'SPY', '--data', dir, '--out', join(dir, `out-${extra.length}`), ...extra],
+      { stdout: (x) => (stdout += x), stderr: () => {} },
+      {},
+    );
     assert.equal(code, 0);
     return stdout;
   };

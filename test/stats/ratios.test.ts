@@ -22,7 +22,10 @@ function curveOf(steps: readonly number[], intervalMs: number, start = 1_000_000
 }
 
 test('Sharpe, Sortino, CAGR and Calmar by hand on 32 daily returns of +2 %, −1 %, …', () => {
-  const { curve } = curveOf(Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 1.02 : 0.99)), DAY);
+  const { curve } = curveOf(
+    Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 1.02 : 0.99)),
+    DAY,
+  );
   // Returns: 16 × 0.02 and 16 × −0.01; mean 0.005; deviations ±0.015, Σd² = 32 × 0.000225 = 0.0072;
   // sample sd = √(0.0072 / 31) = 0.0152400152. Span 32 days: 32 / (32 / 365.25) = 365.25 returns a year.
   assert.equal(curve.returnsPerYear, 365.25);
@@ -38,16 +41,25 @@ test('Sharpe, Sortino, CAGR and Calmar by hand on 32 daily returns of +2 %, −1
 });
 
 test('fewer than 30 returns, or less than a day of bars: not computed, with the reason', () => {
-  const few = curveOf(Array.from({ length: 29 }, (_, i) => (i % 2 ? 1.01 : 0.995)), DAY).curve;
+  const few = curveOf(
+    Array.from({ length: 29 }, (_, i) => (i % 2 ? 1.01 : 0.995)),
+    DAY,
+  ).curve;
   assert.equal(few.sharpe, null);
   assert.match(few.sharpeFigure.reason!, /30/);
   assert.equal(few.sortinoFigure.value, null);
-  const short = curveOf(Array.from({ length: 600 }, (_, i) => (i % 2 ? 1.01 : 0.995)), 60_000).curve; // 10 h of minutes
+  const short = curveOf(
+    Array.from({ length: 600 }, (_, i) => (i % 2 ? 1.01 : 0.995)),
+    60_000,
+  ).curve; // 10 h of minutes
   assert.equal(short.sharpe, null);
   assert.match(short.sharpeFigure.reason!, /day/);
   assert.equal(short.cagrFigure.value, null);
   assert.equal(short.calmarFigure.value, null);
-  const up = curveOf(Array.from({ length: 40 }, () => 1.001), DAY).curve;
+  const up = curveOf(
+    Array.from({ length: 40 }, () => 1.001),
+    DAY,
+  ).curve;
   assert.equal(up.sortinoFigure.value, null, 'no negative return: no downside deviation');
   assert.equal(up.calmarFigure.value, null, 'no drawdown');
 });
@@ -55,19 +67,30 @@ test('fewer than 30 returns, or less than a day of bars: not computed, with the 
 test('each sample carries equity, cash, gross exposure and the drawdown from the running peak', () => {
   const { samples } = curveOf([1, 1.1, 0.99, 1.2], DAY, 100);
   // 100 → 110 (peak) → 108.9: (110 − 108.9) / 110 = 1 % → 130.68 (new peak, 0 %)
-  assert.deepEqual(samples.map((s) => s.drawdownPct), [0, 0, 1, 0]);
-  assert.deepEqual(samples.map((s) => s.equity), [10_000_000_000n, 11_000_000_000n, 10_890_000_000n, 13_068_000_000n]);
+  assert.deepEqual(
+    samples.map((s) => s.drawdownPct),
+    [0, 0, 1, 0],
+  );
+  assert.deepEqual(
+    samples.map((s) => s.equity),
+    [10_000_000_000n, 11_000_000_000n, 10_890_000_000n, 13_068_000_000n],
+  );
 });
 
-test('buy and hold: equal shares of the cash at each symbol\'s first close; exposure is bars begun in a position', () => {
+test("buy and hold: equal shares of the cash at each symbol's first close; exposure is bars begun in a position", () => {
   const b = new BarStats();
   b.begin(1000, 2, 60_000);
   // A: 10 → 11 → 12 (+20 %: 500 → 600); B: 20 → 15 (−25 %: 500 → 375), its first bar one minute later.
-  b.bar('A', T0, 10); b.decision('A', true);
-  b.bar('A', T0 + 60_000, 11); b.decision('A', false);
-  b.bar('B', T0 + 60_000, 20); b.decision('B', true);
-  b.bar('A', T0 + 120_000, 12); b.decision('A', false);
-  b.bar('B', T0 + 120_000, 15); b.decision('B', true);
+  b.bar('A', T0, 10);
+  b.decision('A', true);
+  b.bar('A', T0 + 60_000, 11);
+  b.decision('A', false);
+  b.bar('B', T0 + 60_000, 20);
+  b.decision('B', true);
+  b.bar('A', T0 + 120_000, 12);
+  b.decision('A', false);
+  b.bar('B', T0 + 120_000, 15);
+  b.decision('B', true);
   b.finish();
   assert.equal(b.benchmarkReturnPct, -2.5); // (600 + 375) / 1000 − 1
   // The peak was 1050 (A at 11, B just bought at 20); at the end 975: (1050 − 975) / 1050 = 7.142857 %

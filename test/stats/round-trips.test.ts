@@ -15,7 +15,10 @@ function fill(side: 'buy' | 'sell', qty: string, price: string, fee: string, rea
 function replay(fills: ReadonlyArray<FillEvent & { bar?: number }>): { trips: Trip[]; book: TripBook } {
   const trips: Trip[] = [];
   let bars = 0;
-  const book = new TripBook((t) => trips.push(t), () => bars);
+  const book = new TripBook(
+    (t) => trips.push(t),
+    () => bars,
+  );
   for (let bar = 0; bar < 8; bar++) {
     bars++;
     for (const f of fills) if (f.openTime === min(bar)) book.fill(f);
@@ -41,19 +44,24 @@ const FIXTURE = [
 test('round trips at average cost: a flip closes one trip and opens the next, its fee split by quantity; PnL net of fees', () => {
   const { trips } = replay(FIXTURE);
   const E = 100_000_000n;
-  assert.deepEqual(trips.map((t) => [t.side, t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.qty, t.pnl, t.fees, t.barsHeld]), [
-    ['long', min(1), min(3), 10n * E, 12n * E, 10n * E, 1_997_800_000n, 2_200_000n, 2],
-    ['short', min(4), min(5), 11n * E, 10n * E, 5n * E, 498_950_000n, 1_050_000n, 1],
-    ['long', min(5), min(6), 10n * E, 9n * E, 5n * E, -500_950_000n, 950_000n, 1],
-  ]);
+  assert.deepEqual(
+    trips.map((t) => [t.side, t.entryTime, t.exitTime, t.entryPrice, t.exitPrice, t.qty, t.pnl, t.fees, t.barsHeld]),
+    [
+      ['long', min(1), min(3), 10n * E, 12n * E, 10n * E, 1_997_800_000n, 2_200_000n, 2],
+      ['short', min(4), min(5), 11n * E, 10n * E, 5n * E, 498_950_000n, 1_050_000n, 1],
+      ['long', min(5), min(6), 10n * E, 9n * E, 5n * E, -500_950_000n, 950_000n, 1],
+    ],
+  );
 });
 
 test('scaling in and out: entry and exit prices are quantity-weighted averages, qty is what was entered', () => {
   // buy 2 @ 10 and 2 @ 13 (avg entry 11.5), sell 1 @ 14 then 3 @ 12 (avg exit (14 + 36) / 4 = 12.5); no fees.
   // Realized (average cost 11.5): 1 × 2.5 + 3 × 0.5 = 4.
   const { trips, book } = replay([
-    fill('buy', '2', '10', '0', '0', 0, '2'), fill('buy', '2', '13', '0', '0', 1, '4'),
-    fill('sell', '1', '14', '0', '2.5', 2, '3'), fill('sell', '3', '12', '0', '1.5', 4, '0'),
+    fill('buy', '2', '10', '0', '0', 0, '2'),
+    fill('buy', '2', '13', '0', '0', 1, '4'),
+    fill('sell', '1', '14', '0', '2.5', 2, '3'),
+    fill('sell', '3', '12', '0', '1.5', 4, '0'),
   ]);
   assert.equal(trips.length, 1);
   assert.equal(book.closed, 1);
@@ -74,7 +82,9 @@ test('trip statistics by hand: win rate, profit factor, averages and the largest
   const stats = new TripStats();
   for (const t of replay(FIXTURE).trips) stats.add(t);
   assert.deepEqual(stats.figures(), {
-    roundTrips: 3, wins: 2, losses: 1,
+    roundTrips: 3,
+    wins: 2,
+    losses: 1,
     winRatePct: 66.6667, // 2 / 3
     profitFactor: 4.984, // (19.978 + 4.9895) / 5.0095 = 4.98403…
     netPnl: '19.958', // 19.978 + 4.9895 − 5.0095

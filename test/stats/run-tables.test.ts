@@ -20,14 +20,21 @@ function table(dir: string, name: string): { header: string; rows: Array<Record<
 test('trades.csv reconciles with the fills and the final equity exactly; equity.csv with the cash after each slice', async (t) => {
   const run = await runCli(t, ARGS);
   assert.equal(run.code, 0, run.stderr);
-  const s = run.summary as { finalEquity: string; startEquity: string; fees: string; cash: string; trades: number; stats: { trips: { roundTrips: number; openTrips: number } } };
+  const s = run.summary as {
+    finalEquity: string;
+    startEquity: string;
+    fees: string;
+    cash: string;
+    trades: number;
+    stats: { trips: { roundTrips: number; openTrips: number } };
+  };
   const trades = table(run.out, 'trades.csv');
   assert.equal(trades.header, TRADES_HEADER);
   const closed = trades.rows.filter((r) => r.status === 'closed');
   const open = trades.rows.filter((r) => r.status === 'open');
   // A flip closes one trip and opens the next, so the short side is there too.
   assert.ok(closed.some((r) => r.side === 'short') && closed.some((r) => r.side === 'long'));
-  assert.equal(closed.length, s.trades, 'closed trips = the broker\'s round trips');
+  assert.equal(closed.length, s.trades, "closed trips = the broker's round trips");
   assert.equal(s.stats.trips.roundTrips, closed.length);
   assert.equal(s.stats.trips.openTrips, open.length);
   const sum = (rows: Array<Record<string, string>>, col: string): bigint => rows.reduce((a, r) => a + toUnits(r[col]!), 0n);
@@ -38,7 +45,13 @@ test('trades.csv reconciles with the fills and the final equity exactly; equity.
   const fills = ofType(run, 'fill') as Array<{ symbol: string; openTime: number; realizedPnl: number; fee: number; position: number }>;
   const net = fills.reduce((a, f) => a + toUnits(String(f.realizedPnl)) - toUnits(String(f.fee)), 0n);
   const positions = run.summary!.positions as Record<string, string>;
-  assert.deepEqual(open.map((r) => r.symbol).sort(), Object.keys(positions).filter((k) => positions[k] !== '0').sort(), 'an open trip per open position');
+  assert.deepEqual(
+    open.map((r) => r.symbol).sort(),
+    Object.keys(positions)
+      .filter((k) => positions[k] !== '0')
+      .sort(),
+    'an open trip per open position',
+  );
   if (open.length === 0) assert.equal(net, toUnits(s.finalEquity) - toUnits(s.startEquity));
   else assert.notEqual(sum(open, 'pnl'), 0n);
   // Entry and exit times are times of that symbol's fills.

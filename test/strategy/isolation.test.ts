@@ -20,7 +20,9 @@ const SAMPLE = fileURLToPath(new URL('../../data/sample', import.meta.url));
 
 test('a module that patches the gate, the broker, the trading state and globals gets no order past FLAG_TRADING_HALTED', async (t) => {
   const check = RiskGate.prototype.check;
-  const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=patch', '--max-position-notional', '1000'], { FLAG_TRADING_HALTED: '1' });
+  const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=patch', '--max-position-notional', '1000'], {
+    FLAG_TRADING_HALTED: '1',
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'fill').length, 0);
   const rejects = ofType(run, 'reject');
@@ -28,14 +30,17 @@ test('a module that patches the gate, the broker, the trading state and globals 
   assert.ok(rejects.every((r) => r.reason === 'trading_halted'));
   assert.equal(run.summary!.fills, 0);
   assert.equal(run.summary!.finalEquity, run.summary!.startingCash ?? run.summary!.finalEquity);
-  assert.equal(RiskGate.prototype.check, check, 'this thread\'s gate is untouched');
+  assert.equal(RiskGate.prototype.check, check, "this thread's gate is untouched");
 });
 
 test('with trading active, the patched gate still refuses what passes the notional limit', async (t) => {
   const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=patch', '--max-position-notional', '1000']);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'fill').length, 0, 'a 1,000-lot buy of SPY is far past a 1,000 notional');
-  assert.ok(ofType(run, 'reject').every((r) => r.reason === 'max_position_notional'), JSON.stringify(ofType(run, 'reject')[0]));
+  assert.ok(
+    ofType(run, 'reject').every((r) => r.reason === 'max_position_notional'),
+    JSON.stringify(ofType(run, 'reject')[0]),
+  );
 });
 
 for (const mode of ['exit', 'really-exit']) {
@@ -57,7 +62,9 @@ test('process.exit(0) while the module loads is a refused strategy (exit 2), not
 });
 
 test('a module that replaces Math, Map, Array, JSON and BigInt changes them on its own thread only', async (t) => {
-  const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=globals', '--max-position-notional', '1000'], { FLAG_TRADING_HALTED: '1' });
+  const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=globals', '--max-position-notional', '1000'], {
+    FLAG_TRADING_HALTED: '1',
+  });
   assert.equal(ofType(run, 'fill').length, 0);
   assert.ok(run.summary !== null && run.eventsText!.length > 0, 'the run ended with its log and summary');
   assert.equal(Math.min(1, 2), 1);
@@ -69,12 +76,20 @@ test('a module that replaces Math, Map, Array, JSON and BigInt changes them on i
 test('realtime: process.exit(0) in a module strategy halts trading (strategy_error) like a throw; the session stays up and its summary names it', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const strategy = await loadStrategy(HOSTILE, { mode: 'exit' });
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'], strategy });
+  const run = await startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'],
+    strategy,
+  });
   try {
     await fake.waitForConnections(1);
     for (let m = 0; m < 6; m++) fake.sendKline(bar('BTCUSDT', m, 100), true);
     await run.waitFor('6 decisions', (r) => r.of('decision').length === 6);
-    assert.deepEqual(run.of('halt').map((h) => h.reason), ['strategy_error']);
+    assert.deepEqual(
+      run.of('halt').map((h) => h.reason),
+      ['strategy_error'],
+    );
     assert.match(String(run.of('alert').find((a) => a.kind === 'strategy_error')!.message), /strategy hostile-exit threw .*process\.exit\(0\)/);
   } finally {
     await run.stop();

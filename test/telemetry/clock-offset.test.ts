@@ -42,7 +42,12 @@ test('a wall-clock step in the middle of the start-up time samples does not skew
     }
     return undefined;
   };
-  const harness = startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'], onClock: (clock) => (step = () => clock.stepWall(-60_000)) });
+  const harness = startRealtime({
+    wsUrl: fake.wsUrl,
+    restUrl: fake.restUrl,
+    args: ['--symbols', 'BTCUSDT'],
+    onClock: (clock) => (step = () => clock.stepWall(-60_000)),
+  });
   const run = await harness;
   try {
     assert.ok(stepped, 'the step happened during a time request');

@@ -7,7 +7,9 @@ import { systemClock, VirtualClock, MAX_TIMER_MS } from '../../src/telemetry/clo
 test('systemClock: a delay past 2^31 - 1 ms does not fire early (chained), and can be cleared', async () => {
   let fired = 0;
   const warnings: string[] = [];
-  const onWarning = (w: Error): void => { warnings.push(w.name); };
+  const onWarning = (w: Error): void => {
+    warnings.push(w.name);
+  };
   process.on('warning', onWarning);
   try {
     const handles = [MAX_TIMER_MS + 1, 2 ** 40, Infinity].map((ms) => systemClock.setTimer(() => fired++, ms));
@@ -16,7 +18,10 @@ test('systemClock: a delay past 2^31 - 1 ms does not fire early (chained), and c
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(fired, 0, 'no huge delay fired early');
     for (const h of handles) systemClock.clearTimer(h);
-    assert.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+    assert.deepEqual(
+      warnings.filter((w) => w === 'TimeoutOverflowWarning'),
+      [],
+    );
   } finally {
     process.off('warning', onWarning);
   }
@@ -27,7 +32,10 @@ test('systemClock: negative and NaN delays run on the next timer turn, like 0', 
   await new Promise<void>((resolve) => {
     systemClock.setTimer(() => order.push('negative'), -5);
     systemClock.setTimer(() => order.push('nan'), Number.NaN);
-    systemClock.setTimer(() => { order.push('zero'); resolve(); }, 0);
+    systemClock.setTimer(() => {
+      order.push('zero');
+      resolve();
+    }, 0);
   });
   assert.deepEqual(order, ['negative', 'nan', 'zero']);
 });

@@ -91,11 +91,19 @@ export class BinanceFeed {
     this.output = output;
     for (const symbol of options.symbols) this.streams.set(streamName(symbol, options.interval), { symbol, interval: options.interval });
     this.slots = planConnections([...this.streams.keys()]).map((plan) => ({
-      plan, active: null, retiring: [], reconnectTimer: null, lifetimeTimer: null,
+      plan,
+      active: null,
+      retiring: [],
+      reconnectTimer: null,
+      lifetimeTimer: null,
       backoff: new Backoff({ baseMs: options.backoffBaseMs ?? 1000, capMs: options.backoffCapMs ?? 30_000, random: options.random }),
     }));
     this.pipeline = new SymbolPipeline({
-      interval: options.interval, clock: options.clock, rest: options.rest, random: options.random, signal: this.abort.signal,
+      interval: options.interval,
+      clock: options.clock,
+      rest: options.rest,
+      random: options.random,
+      signal: this.abort.signal,
       ...(options.maxBackfillBars !== undefined ? { maxBackfillBars: options.maxBackfillBars } : {}),
       // Explicit delegation: `output` is a class instance, whose methods a spread would not copy.
       onBackfillChange: (detail) => this.refreshHealth(detail),
@@ -111,7 +119,10 @@ export class BinanceFeed {
     });
     this.watch = new SymbolWatch({ symbols: options.symbols, interval: options.interval, clock: options.clock, alert: (m) => output.alert('malformed', m) });
     this.watchdog = new StaleWatchdog({
-      clock: options.clock, slots: this.slots, staleAfterMs: options.staleAfterMs, staleAlertAfterMs: options.staleAlertAfterMs,
+      clock: options.clock,
+      slots: this.slots,
+      staleAfterMs: options.staleAfterMs,
+      staleAlertAfterMs: options.staleAlertAfterMs,
       paused: () => this.paused,
       onStale: (slot, conn, silent) => this.onStale(slot, conn, silent),
       onSilentTooLong: (slot, conn, silent) => this.onSilentTooLong(slot, conn, silent),
@@ -136,7 +147,9 @@ export class BinanceFeed {
       const c = slot.active;
       if (!c) continue;
       connections.push({
-        id: c.id, state: c.state, stale: c.stale,
+        id: c.id,
+        state: c.state,
+        stale: c.stale,
         lastMessageAgoSeconds: c.state === 'open' || c.state === 'closing' ? Math.round((now - c.lastMessageAt) / 100) / 10 : null,
       });
     }
@@ -153,11 +166,20 @@ export class BinanceFeed {
     const slot = this.slots[index]!;
     this.budget.record(o.clock.now());
     this.stats.connects++;
-    return new WsConnection(index, {
-      url: combinedUrl(o.wsUrl, slot.plan.urlStreams), subscribeBatches: slot.plan.subscribeBatches, clock: o.clock,
-      pingIntervalMs: o.pingIntervalMs, pongTimeoutMs: o.pongTimeoutMs ?? Math.min(10_000, o.pingIntervalMs),
-      connectTimeoutMs: o.connectTimeoutMs ?? 10_000, closeGraceMs: o.closeGraceMs ?? 1000, subscribeGapMs: 250,
-    }, this.handlers);
+    return new WsConnection(
+      index,
+      {
+        url: combinedUrl(o.wsUrl, slot.plan.urlStreams),
+        subscribeBatches: slot.plan.subscribeBatches,
+        clock: o.clock,
+        pingIntervalMs: o.pingIntervalMs,
+        pongTimeoutMs: o.pongTimeoutMs ?? Math.min(10_000, o.pingIntervalMs),
+        connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
+        closeGraceMs: o.closeGraceMs ?? 1000,
+        subscribeGapMs: 250,
+      },
+      this.handlers,
+    );
   }
 
   private connect(index: number): void {
@@ -204,7 +226,8 @@ export class BinanceFeed {
     const slot = this.slots[conn.slot]!;
     if (slot.active !== conn) return;
     // A replacement in a rotation inherits nothing: its own lifetime starts when it takes over.
-    if (slot.retiring.length === 0) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
+    if (slot.retiring.length === 0)
+      this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
     if (this.paused) conn.pause();
     this.unreachableSaid = false;
     this.refreshHealth(`connection ${conn.id} open`);
@@ -219,7 +242,8 @@ export class BinanceFeed {
       old.planned = true;
       this.closeConnection(old);
     }
-    if (slot.lifetimeTimer === null) this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
+    if (slot.lifetimeTimer === null)
+      this.scheduleRotation(conn.slot, this.options.lifetimeMs ?? (23 * 60 + 30) * 60_000, 'connection lifetime (Binance cuts at 24 h)');
   }
 
   private onMessage(conn: WsConnection, text: string): void {
@@ -267,7 +291,10 @@ export class BinanceFeed {
           this.watch.seen(msg.symbol);
           this.watch.skipped(msg.symbol, `malformed: ${msg.message}`);
         }
-        this.push({ kind: 'skip', event: { type: 'skip', symbol: msg.symbol, openTime: msg.openTime, reason: 'malformed', origin: `connection ${conn.id}`, message: msg.message } });
+        this.push({
+          kind: 'skip',
+          event: { type: 'skip', symbol: msg.symbol, openTime: msg.openTime, reason: 'malformed', origin: `connection ${conn.id}`, message: msg.message },
+        });
     }
   }
 
@@ -321,9 +348,12 @@ export class BinanceFeed {
 
   private onSilentTooLong(slot: Slot, conn: WsConnection, silent: number): void {
     const replacing = slot.active === conn && slot.retiring.length > 0;
-    this.output.alert('stale', replacing
-      ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
-      : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`);
+    this.output.alert(
+      'stale',
+      replacing
+        ? `connection ${conn.id}, opened to replace ${slot.retiring.map((c) => c.id).join(', ')}, sent nothing for ${Math.round(silent)} ms: dropped, the old one kept`
+        : `feed stale for ${Math.round(silent)} ms on connection ${conn.id}: reconnecting`,
+    );
     conn.terminate();
   }
 

@@ -107,7 +107,11 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
   const symbol = sub.symbol;
   // The stream decides whose bar it is only if the payload agrees: DOGEUSDT's price on BTCUSDT's stream is no BTCUSDT bar.
   if (symbolText.toUpperCase() !== symbol || (typeof k.s === 'string' && k.s.toUpperCase() !== symbol)) {
-    return malformed(`the kline names ${shown(typeof k.s === 'string' && k.s.toUpperCase() !== symbol ? k.s : symbolText)}, not ${symbol}, the symbol of its stream ${shown(name)}`, symbol, openTime);
+    return malformed(
+      `the kline names ${shown(typeof k.s === 'string' && k.s.toUpperCase() !== symbol ? k.s : symbolText)}, not ${symbol}, the symbol of its stream ${shown(name)}`,
+      symbol,
+      openTime,
+    );
   }
   if (k.i !== sub.interval) return malformed(`k.i ${shown(k.i)} does not match the stream's interval ${sub.interval}`, symbol, openTime);
   if (!Number.isSafeInteger(data.E)) return malformed(`E (event time) is missing or not an integer: ${shown(data.E)}`, symbol, openTime);
@@ -117,16 +121,27 @@ export function parseStreamMessage(text: string, streams: ReadonlyMap<string, { 
   const v = checked.value;
   const eventTime = data.E as number;
   if (exchangeNow !== undefined && eventTime > exchangeNow + MAX_EVENT_AHEAD_MS) {
-    return malformed(`E ${isoUtc(eventTime)} is ${Math.round((eventTime - exchangeNow) / 1000)} s ahead of the exchange's clock as estimated here`, symbol, v.openTime);
+    return malformed(
+      `E ${isoUtc(eventTime)} is ${Math.round((eventTime - exchangeNow) / 1000)} s ahead of the exchange's clock as estimated here`,
+      symbol,
+      v.openTime,
+    );
   }
   if (v.openTime > eventTime + EVENT_TOLERANCE_MS) {
     return malformed(`k.t ${isoUtc(v.openTime)} is after the event time E ${isoUtc(eventTime)}: the bar has not opened yet`, symbol, v.openTime);
   }
   if (k.x && v.closeTime > eventTime + EVENT_TOLERANCE_MS) {
-    return malformed(`a closed kline's k.T ${isoUtc(v.closeTime)} is after the event time E ${isoUtc(eventTime)}: the bar cannot have closed yet`, symbol, v.openTime);
+    return malformed(
+      `a closed kline's k.T ${isoUtc(v.closeTime)} is after the event time E ${isoUtc(eventTime)}: the bar cannot have closed yet`,
+      symbol,
+      v.openTime,
+    );
   }
   return {
-    kind: 'kline', stream: name, eventTime, closed: k.x,
+    kind: 'kline',
+    stream: name,
+    eventTime,
+    closed: k.x,
     bar: { symbol, interval: sub.interval, ...v, source: 'ws' },
   };
 }

@@ -67,7 +67,12 @@ export class RestClient {
     const url = joinUrl(this.baseUrl, path, params ? String(params) : '');
     const request = restRequest(url);
     return getJson(request.url, {
-      signal, timeoutMs: this.timeoutMs, maxBytes, headers: request.headers, shownUrl: redactUrl(url), scrub: this.scrub,
+      signal,
+      timeoutMs: this.timeoutMs,
+      maxBytes,
+      headers: request.headers,
+      shownUrl: redactUrl(url),
+      scrub: this.scrub,
     });
   }
 
@@ -123,7 +128,13 @@ export class RestClient {
     let from = q.startTime;
     for (let page = 0; from <= q.endTime; page++) {
       if (page >= maxPages) {
-        return { ok: false, failure: { kind: 'invalid_answer', message: `GET /api/v3/klines ${q.symbol}: more than ${maxPages} pages for ${isoUtc(q.startTime)} .. ${isoUtc(q.endTime)}, which cannot hold that many` } };
+        return {
+          ok: false,
+          failure: {
+            kind: 'invalid_answer',
+            message: `GET /api/v3/klines ${q.symbol}: more than ${maxPages} pages for ${isoUtc(q.startTime)} .. ${isoUtc(q.endTime)}, which cannot hold that many`,
+          },
+        };
       }
       const r = await this.klinePage({ symbol: q.symbol, interval: q.interval, startTime: from, endTime: q.endTime, limit: PAGE }, signal);
       if (!r.ok) return r;

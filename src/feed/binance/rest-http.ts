@@ -77,7 +77,8 @@ export function nestingDepth(text: string): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 92) i++; // a backslash escapes the next character
+      if (c === 92)
+        i++; // a backslash escapes the next character
       else if (c === 34) inString = false;
     } else if (c === 34) inString = true;
     else if (c === 91 || c === 123) {
@@ -112,13 +113,15 @@ export async function getJson(url: string, o: GetOptions): Promise<RestResult<un
     if (nestingDepth(body.text) > MAX_NESTING) {
       parsed = false;
       why = `the answer nests deeper than ${MAX_NESTING} levels: no Binance answer does`;
-    }
-    else json = JSON.parse(body.text);
+    } else json = JSON.parse(body.text);
   } catch {
     parsed = false;
   }
   if (res.status === 429 || res.status === 418) {
-    return { ok: false, failure: { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after')), message: `${where}: HTTP ${res.status}` } };
+    return {
+      ok: false,
+      failure: { kind: 'rate_limited', retryAfterMs: retryAfterMs(res.headers.get('retry-after')), message: `${where}: HTTP ${res.status}` },
+    };
   }
   const code = field(json, 'code');
   const msg = field(json, 'msg');

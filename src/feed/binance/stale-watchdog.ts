@@ -49,10 +49,12 @@ export class StaleWatchdog {
     if (this.o.paused() || this.verdictPending) return;
     const now = this.o.clock.monotonic();
     const { staleAfterMs, staleAlertAfterMs } = this.o;
-    const due = this.o.slots.some((slot) => openConnections(slot).some((c) => {
-      const silent = now - c.lastMessageAt;
-      return (silent >= staleAfterMs && !c.stale) || (silent >= staleAlertAfterMs && !c.staleAlerted);
-    }));
+    const due = this.o.slots.some((slot) =>
+      openConnections(slot).some((c) => {
+        const silent = now - c.lastMessageAt;
+        return (silent >= staleAfterMs && !c.stale) || (silent >= staleAlertAfterMs && !c.staleAlerted);
+      }),
+    );
     if (!due) return;
     this.verdictPending = true;
     afterPendingIo(() => {

@@ -106,8 +106,16 @@ export class SymbolPipeline {
     let s = this.states.get(symbol);
     if (!s) {
       s = {
-        lastDelivered: undefined, coveredUntil: -Infinity, pending: [], backfilling: false, window: null, lastFailure: null,
-        released: new ReleasedBars(this.options.interval), lost: 0, lostWhy: null, fold: null,
+        lastDelivered: undefined,
+        coveredUntil: -Infinity,
+        pending: [],
+        backfilling: false,
+        window: null,
+        lastFailure: null,
+        released: new ReleasedBars(this.options.interval),
+        lost: 0,
+        lostWhy: null,
+        fold: null,
       };
       this.states.set(symbol, s);
     }
@@ -151,7 +159,11 @@ export class SymbolPipeline {
       this.options.output.push({
         kind: 'skip',
         event: {
-          type: 'skip', symbol: bar.symbol, openTime: bar.openTime, reason: verdict, origin,
+          type: 'skip',
+          symbol: bar.symbol,
+          openTime: bar.openTime,
+          reason: verdict,
+          origin,
           message: verdict === 'duplicate' ? 'a closed bar with this openTime was already accepted' : 'earlier than the last accepted bar',
         },
       });
@@ -285,7 +297,10 @@ export class SymbolPipeline {
   private lose(symbol: string, s: SymbolState, missing: number, window: string): void {
     s.lost += missing;
     s.lostWhy = `let go while the backfill failed, then missing from the answer for ${window}`;
-    this.options.output.alert('backfill', `${symbol}: ${missing} closed bars accepted from the socket, let go while the backfill failed, are missing from the REST answer for ${window}: they will not be decided`);
+    this.options.output.alert(
+      'backfill',
+      `${symbol}: ${missing} closed bars accepted from the socket, let go while the backfill failed, are missing from the REST answer for ${window}: they will not be decided`,
+    );
   }
 
   private deliverBackfilled(bar: Bar, s: SymbolState): boolean {
@@ -293,7 +308,14 @@ export class SymbolPipeline {
     const { clock } = this.options;
     this.stats.backfilledBars++;
     s.lastDelivered = bar.openTime;
-    this.options.output.push({ kind: 'bar', bar, eventTime: bar.closeTime, recvWall: clock.now(), recvMono: clock.monotonic(), newestOpenTime: this.sequencer.lastOpenTime(bar.symbol) ?? bar.openTime });
+    this.options.output.push({
+      kind: 'bar',
+      bar,
+      eventTime: bar.closeTime,
+      recvWall: clock.now(),
+      recvMono: clock.monotonic(),
+      newestOpenTime: this.sequencer.lastOpenTime(bar.symbol) ?? bar.openTime,
+    });
     return true;
   }
 
@@ -317,9 +339,11 @@ export class SymbolPipeline {
       bySymbol[symbol] = n;
       const why: string[] = [];
       if (owed > 0) {
-        why.push(s.lastFailure !== null
-          ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
-          : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`);
+        why.push(
+          s.lastFailure !== null
+            ? `waiting behind the backfill of ${s.window ?? symbol}, which failed: ${s.lastFailure}`
+            : `waiting behind the backfill of ${s.window ?? symbol}, still in flight at shutdown`,
+        );
       }
       if (s.lost > 0) why.push(`${s.lost} ${s.lostWhy ?? 'lost by a backfill'}`);
       reasons.push(`${symbol} ${n} (${why.join('; ')})`);
@@ -334,7 +358,11 @@ export class SymbolPipeline {
     this.options.output.push({
       kind: 'skip',
       event: {
-        type: 'skip', symbol, openTime: f.openTime, reason: f.reason, origin: f.origin,
+        type: 'skip',
+        symbol,
+        openTime: f.openTime,
+        reason: f.reason,
+        origin: f.origin,
         message: `the same ${f.reason === 'duplicate' ? 'duplicate' : 'out-of-order'} closed bar came ${f.count} more time(s): folded into this one line (the feed's counters count each)`,
       },
     });

@@ -32,7 +32,14 @@ export interface Warmup {
 export type WarmupResult = { readonly ok: true; readonly value: Warmup } | { readonly ok: false; readonly symbol: string; readonly failure: RestFailure };
 
 /** The newest `count` (at least one) bars closed by `closedBy`, fewer if the history is shorter; oldest first. */
-export async function recentClosedBars(rest: RestClient, symbol: string, interval: string, count: number, closedBy: number, signal?: AbortSignal): Promise<RestResult<Bar[]>> {
+export async function recentClosedBars(
+  rest: RestClient,
+  symbol: string,
+  interval: string,
+  count: number,
+  closedBy: number,
+  signal?: AbortSignal,
+): Promise<RestResult<Bar[]>> {
   // At least one, to learn the newest closed bar; one more on the first page, which may end with
   // the forming candle.
   const want = Math.max(1, count);

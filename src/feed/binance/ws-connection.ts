@@ -130,9 +130,13 @@ export class WsConnection {
       return;
     }
     this.ws = ws;
-    this.connectTimer = clock.setTimer(() => afterPendingIo(() => {
-      if (this.state === 'connecting') this.terminate();
-    }), this.options.connectTimeoutMs);
+    this.connectTimer = clock.setTimer(
+      () =>
+        afterPendingIo(() => {
+          if (this.state === 'connecting') this.terminate();
+        }),
+      this.options.connectTimeoutMs,
+    );
     ws.on('open', () => {
       if (this.state !== 'connecting') return;
       this.clearTimers();

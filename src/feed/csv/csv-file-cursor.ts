@@ -20,7 +20,6 @@ import type { DateOrder, ZoneOffsets } from '../../domain/time.ts';
 
 export type BadRowPolicy = 'fail' | 'skip';
 
-
 export interface CursorOptions {
   readonly interval: string;
   readonly zone: ZoneOffsets | null;
@@ -92,8 +91,12 @@ export class CsvFileCursor {
     let probe: StartProbe;
     try {
       probe = await probeStart(forward, {
-        symbol: this.symbol, file: this.file, interval: this.options.interval, zone: this.options.zone,
-        labelShiftMs: this.options.labelShiftMs, dateOrder: this.options.dateOrder ?? null,
+        symbol: this.symbol,
+        file: this.file,
+        interval: this.options.interval,
+        zone: this.options.zone,
+        labelShiftMs: this.options.labelShiftMs,
+        dateOrder: this.options.dateOrder ?? null,
       });
       refuseCoarserSpacing(probe.stamps, this.options.interval, this.file, probe.firstRowLine);
     } catch (err) {
@@ -222,13 +225,21 @@ export class CsvFileCursor {
     }
     if (text.trim().length === 0) return true;
     if (this.options.onBadRow === 'fail') {
-      this.failure = new DataError(`${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
-        'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).');
+      this.failure = new DataError(
+        `${this.file}:${at}: bad row, field "${row.field}": ${row.message}. ` +
+          'Fix the row, or pass --on-bad-row skip to skip bad rows (each becomes a skip event).',
+      );
       return false;
     }
     this.items.push({
-      type: 'skip', symbol: this.symbol, openTime: row.openTime, reason: 'malformed', origin: this.file,
-      line: at, field: row.field, message: row.message,
+      type: 'skip',
+      symbol: this.symbol,
+      openTime: row.openTime,
+      reason: 'malformed',
+      origin: this.file,
+      line: at,
+      field: row.field,
+      message: row.message,
     });
     this.lines.push(at);
     return true;

@@ -83,7 +83,9 @@ function refuseUnreadDates(first: string, following: readonly string[], line: nu
   const stamp = rowTimeText(first, ctx.layout);
   if (stamp === null || !isDayMonthFirst(stamp) || p.dateOrder === 'dmy' || p.dateOrder === 'mdy') return;
   if (p.dateOrder === 'ymd') {
-    throw new DataError(`${p.file}:${line}: the date ${quoteValue(stamp)} has the year last, which --date-format ymd does not read. Pass --date-format dmy (day first) or --date-format mdy (month first).`);
+    throw new DataError(
+      `${p.file}:${line}: the date ${quoteValue(stamp)} has the year last, which --date-format ymd does not read. Pass --date-format dmy (day first) or --date-format mdy (month first).`,
+    );
   }
   let dayFirst = false;
   let monthFirst = false;
@@ -93,9 +95,14 @@ function refuseUnreadDates(first: string, following: readonly string[], line: nu
     if (fields[0] > 12) dayFirst = true;
     if (fields[1] > 12) monthFirst = true;
   }
-  const hint = dayFirst !== monthFirst ? ` (its first rows have a ${dayFirst ? 'first' : 'second'} number above 12, so --date-format ${dayFirst ? 'dmy' : 'mdy'} looks right)` : '';
-  throw new DataError(`${p.file}:${line}: the date ${quoteValue(stamp)} may be day-first or month-first. ` +
-    `Pass --date-format dmy (day first) or --date-format mdy (month first)${hint}.`);
+  const hint =
+    dayFirst !== monthFirst
+      ? ` (its first rows have a ${dayFirst ? 'first' : 'second'} number above 12, so --date-format ${dayFirst ? 'dmy' : 'mdy'} looks right)`
+      : '';
+  throw new DataError(
+    `${p.file}:${line}: the date ${quoteValue(stamp)} may be day-first or month-first. ` +
+      `Pass --date-format dmy (day first) or --date-format mdy (month first)${hint}.`,
+  );
 }
 
 /**
@@ -115,6 +122,7 @@ export function refuseCoarserSpacing(stamps: readonly number[], interval: string
   if (closest <= nominalIntervalMs(interval)) return;
   const own = intervalOfSpacing(closest);
   if (own === null || own === interval) return;
-  throw new DataError(`${file}:${line}: its bars are ${own} apart (the closest of its first ${sorted.length} rows), but --interval is ${interval}. ` +
-    `Pass --interval ${own}.`);
+  throw new DataError(
+    `${file}:${line}: its bars are ${own} apart (the closest of its first ${sorted.length} rows), but --interval is ${interval}. ` + `Pass --interval ${own}.`,
+  );
 }

@@ -11,7 +11,7 @@ import { utcDay } from '../../domain/time.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { RowContext } from './csv-row.ts';
 
-const ROLE_SKIP = 0;
+const _ROLE_SKIP = 0;
 const ROLE_TIME = 1;
 const ROLE_OPEN = 2;
 const ROLE_HIGH = 3;
@@ -78,13 +78,26 @@ export class ByteRowParser {
     at = start;
     for (let col = 0; col <= last; col++) {
       switch (roles[col]) {
-        case ROLE_TIME: stamp = this.time(b, at, end); break;
-        case ROLE_OPEN: open = price(b, at, end); break;
-        case ROLE_HIGH: high = price(b, at, end); break;
-        case ROLE_LOW: low = price(b, at, end); break;
-        case ROLE_CLOSE: close = price(b, at, end); break;
-        case ROLE_VOLUME: vol = volume(b, at, end); break;
-        default: skipField(b, at, end);
+        case ROLE_TIME:
+          stamp = this.time(b, at, end);
+          break;
+        case ROLE_OPEN:
+          open = price(b, at, end);
+          break;
+        case ROLE_HIGH:
+          high = price(b, at, end);
+          break;
+        case ROLE_LOW:
+          low = price(b, at, end);
+          break;
+        case ROLE_CLOSE:
+          close = price(b, at, end);
+          break;
+        case ROLE_VOLUME:
+          vol = volume(b, at, end);
+          break;
+        default:
+          skipField(b, at, end);
       }
       if (at < 0) return null;
       // Each field ends at a comma, the last at the line's end: a column more or less is parseRow's to name.
@@ -93,14 +106,21 @@ export class ByteRowParser {
         at++;
       } else if (at !== end) return null;
     }
-    if (!(open > 0 && high > 0 && low > 0 && close > 0 && vol >= 0 && stamp === stamp)) return null;
+    if (!(open > 0 && high > 0 && low > 0 && close > 0 && vol >= 0 && !Number.isNaN(stamp))) return null;
     if (high < low || open > high || open < low || close > high || close < low) return null;
     const ctx = this.ctx;
     const openTime = stamp - ctx.labelShiftMs;
     return {
-      symbol: ctx.symbol, interval: ctx.interval, openTime,
+      symbol: ctx.symbol,
+      interval: ctx.interval,
+      openTime,
       closeTime: this.fixedMs > 0 ? openTime + this.fixedMs - 1 : closeTimeOf(ctx.interval, openTime),
-      open, high, low, close, volume: vol, source: 'csv',
+      open,
+      high,
+      low,
+      close,
+      volume: vol,
+      source: 'csv',
     };
   }
 

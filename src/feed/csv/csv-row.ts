@@ -83,7 +83,13 @@ export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
   const close = parsePriceRange(line, starts[layout.close]!, ends[layout.close]!);
   const volume = parseVolumeRange(line, starts[layout.volume]!, ends[layout.volume]!);
   if (!(open > 0 && high > 0 && low > 0 && close > 0 && volume >= 0)) {
-    const checks: Array<[number, number]> = [[layout.open, open], [layout.high, high], [layout.low, low], [layout.close, close], [layout.volume, volume]];
+    const checks: Array<[number, number]> = [
+      [layout.open, open],
+      [layout.high, high],
+      [layout.low, low],
+      [layout.close, close],
+      [layout.volume, volume],
+    ];
     for (const [col, value] of checks) {
       const text = line.slice(starts[col]!, ends[col]!);
       if (Number.isNaN(value)) {
@@ -97,11 +103,21 @@ export function parseRow(rawLine: string, ctx: RowContext): Bar | RowProblem {
     }
   }
   if (high < low) return problem(names[layout.high]!, `high ${formatPrice(high)} is below low ${formatPrice(low)}`, openTime);
-  if (open > high || open < low) return problem(names[layout.open]!, `open ${formatPrice(open)} is outside [low ${formatPrice(low)}, high ${formatPrice(high)}]`, openTime);
-  if (close > high || close < low) return problem(names[layout.close]!, `close ${formatPrice(close)} is outside [low ${formatPrice(low)}, high ${formatPrice(high)}]`, openTime);
+  if (open > high || open < low)
+    return problem(names[layout.open]!, `open ${formatPrice(open)} is outside [low ${formatPrice(low)}, high ${formatPrice(high)}]`, openTime);
+  if (close > high || close < low)
+    return problem(names[layout.close]!, `close ${formatPrice(close)} is outside [low ${formatPrice(low)}, high ${formatPrice(high)}]`, openTime);
   return {
-    symbol: ctx.symbol, interval: ctx.interval, openTime, closeTime: closeTimeOf(ctx.interval, openTime),
-    open, high, low, close, volume, source: 'csv',
+    symbol: ctx.symbol,
+    interval: ctx.interval,
+    openTime,
+    closeTime: closeTimeOf(ctx.interval, openTime),
+    open,
+    high,
+    low,
+    close,
+    volume,
+    source: 'csv',
   };
 }
 

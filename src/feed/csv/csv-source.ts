@@ -108,7 +108,6 @@ export class CsvBarSource {
     let untilCheck = TURN_CHECK_EVERY;
     let turnDue = false;
     outer: for (;;) {
-
       for (let i = live.length - 1; i >= 0; i--) {
         const c = live[i]!;
         if (c.pos >= c.items.length) {
@@ -153,8 +152,10 @@ export class CsvBarSource {
           // every bar would be mislabelled (and shifted wrongly by --bar-label end).
           if (t > prev && t < order.next) {
             const own = intervalOfSpacing(t - prev);
-            throw new DataError(`${c.file}:${line}: bars ${(t - prev) / 1000} s apart are closer than --interval ${item.interval}. ` +
-              `Pass the file's own interval with --interval (${own !== null ? `--interval ${own}` : 'e.g. --interval 1m'}).`);
+            throw new DataError(
+              `${c.file}:${line}: bars ${(t - prev) / 1000} s apart are closer than --interval ${item.interval}. ` +
+                `Pass the file's own interval with --interval (${own !== null ? `--interval ${own}` : 'e.g. --interval 1m'}).`,
+            );
           }
           const verdict = t === prev ? 'duplicate' : t < prev ? 'out_of_order' : 'ok';
           if (verdict === 'ok') {
@@ -164,7 +165,12 @@ export class CsvBarSource {
           }
           if (verdict !== 'ok') {
             sink.skip({
-              type: 'skip', symbol: item.symbol, openTime: item.openTime, reason: verdict, origin: c.file, line,
+              type: 'skip',
+              symbol: item.symbol,
+              openTime: item.openTime,
+              reason: verdict,
+              origin: c.file,
+              line,
               message: verdict === 'duplicate' ? 'a bar with this openTime was already accepted' : 'earlier than the last accepted bar',
             });
             budget.skip(c, verdict, line);

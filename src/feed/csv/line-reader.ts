@@ -92,8 +92,10 @@ const DEFAULT_CHUNK = 1 << 17;
 export const MAX_LINE_BYTES = 65_536;
 
 function tooLong(path: string, line: number): DataError {
-  return new DataError(`${basename(path)}:${line}: the line is longer than ${MAX_LINE_BYTES} bytes (64 KiB), where a row of bars takes a few hundred. ` +
-    'Check that the file is a CSV of bars with one row per line.');
+  return new DataError(
+    `${basename(path)}:${line}: the line is longer than ${MAX_LINE_BYTES} bytes (64 KiB), where a row of bars takes a few hundred. ` +
+      'Check that the file is a CSV of bars with one row per line.',
+  );
 }
 
 function trimCr(line: string): string {

@@ -44,9 +44,11 @@ export class SkipBudget {
     else t.byReason.set(reason, { count: 1, firstLine: line });
     if (reason === 'out_of_order' && t.byReason.get(reason)!.count > MAX_OUT_OF_ORDER) {
       const first = t.byReason.get(reason)!.firstLine;
-      throw new DataError(`${f.file}:${first}: rows are out of time order from here on (${MAX_OUT_OF_ORDER + 1} already, in the first ${t.rows} rows); ` +
-        'each would be skipped, losing its bar. Sort the file by time; or, if it holds several exports one after another, ' +
-        `split it and pass each part with --file ${f.symbol}=PATH (repeated): a symbol's files merge in time order.`);
+      throw new DataError(
+        `${f.file}:${first}: rows are out of time order from here on (${MAX_OUT_OF_ORDER + 1} already, in the first ${t.rows} rows); ` +
+          'each would be skipped, losing its bar. Sort the file by time; or, if it holds several exports one after another, ' +
+          `split it and pass each part with --file ${f.symbol}=PATH (repeated): a symbol's files merge in time order.`,
+      );
     }
     if (t.rows >= RATIO_CHECK_ROWS) this.check(f);
   }
@@ -66,7 +68,9 @@ export class SkipBudget {
     const [reason, { count, firstLine }] = top!;
     const share = t.skipped / t.rows;
     const enough = Math.min(1, Math.ceil(share * 100) / 100);
-    throw new DataError(`${f.file}: ${t.skipped} of ${t.rows} rows skipped (${(share * 100).toFixed(1)}%), more than --max-skip-ratio ${this.maxRatio} allows; ` +
-      `most were ${reason} (${count}, the first at line ${firstLine}). Fix the file, or pass --max-skip-ratio ${enough} to run with them skipped.`);
+    throw new DataError(
+      `${f.file}: ${t.skipped} of ${t.rows} rows skipped (${(share * 100).toFixed(1)}%), more than --max-skip-ratio ${this.maxRatio} allows; ` +
+        `most were ${reason} (${count}, the first at line ${firstLine}). Fix the file, or pass --max-skip-ratio ${enough} to run with them skipped.`,
+    );
   }
 }

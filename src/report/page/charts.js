@@ -1,6 +1,5 @@
 /* Chart helpers shared by the report and the dashboard (plain browser JS over uPlot; no network). */
-(function () {
-  'use strict';
+(() => {
   const COLORS = ['#2563eb', '#f59e0b', '#10b981', '#ef4444', '#8b5cf6', '#0ea5e9', '#64748b', '#db2777'];
 
   /** Several {t, v} series (t in ms) on one x axis in seconds: the union of their times, null where a series has no point. */
@@ -38,33 +37,61 @@
    */
   function chart(el, series, data, opts) {
     opts = opts || {};
-    const s = [{}].concat(series.map((d, i) => {
-      const color = d.color || COLORS[i % COLORS.length];
-      const base = { label: d.label, stroke: color, width: d.points ? 0 : 1.5, spanGaps: !d.points, value: opts.yFormat ? (u, v) => (v == null ? '–' : opts.yFormat(v)) : undefined };
-      if (d.fill) base.fill = d.fill;
-      if (d.dash) base.dash = d.dash;
-      if (d.points) base.points = { show: true, size: 8, width: 1.5, stroke: color, fill: d.pointFill || color, space: 0 };
-      else base.points = { show: false };
-      if (d.points) base.paths = () => null;
-      return base;
-    }));
-    const u = new uPlot({
-      width: widthOf(el), height: opts.height || 240, series: s,
-      scales: {
-        x: opts.logX ? { time: false, distr: 3 } : { time: opts.time !== false },
-        // 'tight': around the data, never from 0 (a flat equity of 100,000 is not drawn on a 0-200k axis).
-        ...(opts.yRange === 'tight' ? { y: { range: (u, min, max) => {
-          if (min == null || max == null) return [0, 1];
-          const pad = Math.max((max - min) * 0.08, Math.abs(max) * 0.0005, 0.01);
-          return [min - pad, max + pad];
-        } } } : {}),
+    const s = [{}].concat(
+      series.map((d, i) => {
+        const color = d.color || COLORS[i % COLORS.length];
+        const base = {
+          label: d.label,
+          stroke: color,
+          width: d.points ? 0 : 1.5,
+          spanGaps: !d.points,
+          value: opts.yFormat ? (_u, v) => (v == null ? '–' : opts.yFormat(v)) : undefined,
+        };
+        if (d.fill) base.fill = d.fill;
+        if (d.dash) base.dash = d.dash;
+        if (d.points) base.points = { show: true, size: 8, width: 1.5, stroke: color, fill: d.pointFill || color, space: 0 };
+        else base.points = { show: false };
+        if (d.points) base.paths = () => null;
+        return base;
+      }),
+    );
+    const u = new uPlot(
+      {
+        width: widthOf(el),
+        height: opts.height || 240,
+        series: s,
+        scales: {
+          x: opts.logX ? { time: false, distr: 3 } : { time: opts.time !== false },
+          // 'tight': around the data, never from 0 (a flat equity of 100,000 is not drawn on a 0-200k axis).
+          ...(opts.yRange === 'tight'
+            ? {
+                y: {
+                  range: (_u, min, max) => {
+                    if (min == null || max == null) return [0, 1];
+                    const pad = Math.max((max - min) * 0.08, Math.abs(max) * 0.0005, 0.01);
+                    return [min - pad, max + pad];
+                  },
+                },
+              }
+            : {}),
+        },
+        axes: [
+          { stroke: '#64748b', grid: { stroke: '#e2e8f0' } },
+          {
+            stroke: '#64748b',
+            grid: { stroke: '#e2e8f0' },
+            size: (_u, vals) => 14 + 7 * Math.max(4, ...(vals || []).map((v) => String(v).length)),
+            values: (_u, vals, _axis, _space, incr) => vals.map((v) => (opts.axisFormat || compact)(v, incr)),
+          },
+        ],
+        legend: { show: true },
+        // Bar times are UTC everywhere in tradeloop: the axes say so too, whatever the browser's zone.
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+        cursor: { drag: { x: true, y: false } },
       },
-      axes: [{ stroke: '#64748b', grid: { stroke: '#e2e8f0' } }, { stroke: '#64748b', grid: { stroke: '#e2e8f0' }, size: (u, vals) => 14 + 7 * Math.max(4, ...(vals || []).map((v) => String(v).length)), values: (u, vals, axis, space, incr) => vals.map((v) => (opts.axisFormat || compact)(v, incr)) }],
-      legend: { show: true },
-      // Bar times are UTC everywhere in tradeloop: the axes say so too, whatever the browser's zone.
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
-      cursor: { drag: { x: true, y: false } },
-    }, data, el);
+      data,
+      el,
+    );
     el.dataset.series = String(series.length);
     charts.push({ el, u });
     return u;
@@ -74,7 +101,9 @@
   let pending = null;
   window.addEventListener('resize', () => {
     clearTimeout(pending);
-    pending = setTimeout(() => { for (const c of charts) c.u.setSize({ width: widthOf(c.el), height: c.u.height }); }, 100);
+    pending = setTimeout(() => {
+      for (const c of charts) c.u.setSize({ width: widthOf(c.el), height: c.u.height });
+    }, 100);
   });
 
   function fmtTime(ms) {
@@ -95,9 +124,22 @@
 
   /** A table from a header and rows of text (textContent only: nothing in the data is HTML). */
   function table(header, rows, attrs) {
-    const head = el('thead', {}, [el('tr', {}, header.map((h) => el('th', { text: h })))]);
+    const head = el('thead', {}, [
+      el(
+        'tr',
+        {},
+        header.map((h) => el('th', { text: h })),
+      ),
+    ]);
     const body = el('tbody');
-    for (const r of rows) body.append(el('tr', {}, r.map((c) => el('td', { text: c == null ? '' : String(c) }))));
+    for (const r of rows)
+      body.append(
+        el(
+          'tr',
+          {},
+          r.map((c) => el('td', { text: c == null ? '' : String(c) })),
+        ),
+      );
     return el('table', attrs || {}, [head, body]);
   }
 

@@ -1,6 +1,5 @@
 /* The run report: reads the data embedded in the page and draws it (no network). */
-(function () {
-  'use strict';
+(() => {
   const { align, chart, fmtTime, el, table } = window.tl;
   const data = JSON.parse(document.getElementById('report-data').textContent);
   const app = document.getElementById('app');
@@ -15,15 +14,31 @@
 
   // Summary
   const rows = [
-    ['status', s.status || 'unknown'], ['bars', s.bars], ['decisions', s.decisions], ['orders', s.orders], ['fills', s.fills],
-    ['rejects', s.rejects], ['skips', s.skips], ['start equity', money(s.startEquity)], ['final equity', money(s.finalEquity)],
-    ['return', n(s.returnPct, 4, ' %')], ['max drawdown', n(s.maxDrawdownPct, 4, ' %')], ['sharpe', n(s.sharpe)], ['fees', money(s.fees)],
+    ['status', s.status || 'unknown'],
+    ['bars', s.bars],
+    ['decisions', s.decisions],
+    ['orders', s.orders],
+    ['fills', s.fills],
+    ['rejects', s.rejects],
+    ['skips', s.skips],
+    ['start equity', money(s.startEquity)],
+    ['final equity', money(s.finalEquity)],
+    ['return', n(s.returnPct, 4, ' %')],
+    ['max drawdown', n(s.maxDrawdownPct, 4, ' %')],
+    ['sharpe', n(s.sharpe)],
+    ['fees', money(s.fees)],
   ];
   if (st) {
-    rows.push(['CAGR', n(st.cagrPct, 2, ' %')], ['sortino', n(st.sortino)], ['calmar', n(st.calmar)], ['exposure', n(st.exposurePct, 2, ' %')],
-      ['buy and hold return', n(st.benchmark.returnPct, 4, ' %')], ['buy and hold max drawdown', n(st.benchmark.maxDrawdownPct, 4, ' %')],
+    rows.push(
+      ['CAGR', n(st.cagrPct, 2, ' %')],
+      ['sortino', n(st.sortino)],
+      ['calmar', n(st.calmar)],
+      ['exposure', n(st.exposurePct, 2, ' %')],
+      ['buy and hold return', n(st.benchmark.returnPct, 4, ' %')],
+      ['buy and hold max drawdown', n(st.benchmark.maxDrawdownPct, 4, ' %')],
       ['span', `${st.span.from || ''} → ${st.span.to || ''} (${st.span.days} days, ${st.span.returns} returns)`],
-      ['data gaps', st.gaps.count === 0 ? 'none' : `${st.gaps.count} (largest ${st.gaps.largestDays} days from ${st.gaps.largestFrom})`]);
+      ['data gaps', st.gaps.count === 0 ? 'none' : `${st.gaps.count} (largest ${st.gaps.largestDays} days from ${st.gaps.largestFrom})`],
+    );
     for (const [k, why] of Object.entries(st.notComputed || {})) rows.push([`${k} not computed`, why]);
   }
   if (s.error) rows.push(['error', s.error]);
@@ -32,7 +47,20 @@
   // Statistics per symbol and overall
   if (st) {
     const head = ['', 'round trips', 'open', 'win rate', 'profit factor', 'avg win', 'avg loss', 'largest loss', 'net PnL', 'fees', 'exposure', 'buy & hold'];
-    const line = (name, t, exposure, bh, open) => [name, t.roundTrips, open, n(t.winRatePct, 2, ' %'), n(t.profitFactor), money(t.avgWin), money(t.avgLoss), money(t.largestLoss), money(t.netPnl), money(t.fees), n(exposure, 2, ' %'), n(bh, 4, ' %')];
+    const line = (name, t, exposure, bh, open) => [
+      name,
+      t.roundTrips,
+      open,
+      n(t.winRatePct, 2, ' %'),
+      n(t.profitFactor),
+      money(t.avgWin),
+      money(t.avgLoss),
+      money(t.largestLoss),
+      money(t.netPnl),
+      money(t.fees),
+      n(exposure, 2, ' %'),
+      n(bh, 4, ' %'),
+    ];
     const body = [line('all', st.trips, st.exposurePct, st.benchmark.returnPct, st.trips.openTrips)];
     for (const [sym, t] of Object.entries(st.bySymbol)) body.push(line(sym, t, t.exposurePct, t.buyHoldReturnPct, t.openTrips));
     section('Statistics', 'statistics', [table(head, body, { id: 'stats-table' })]);
@@ -43,7 +71,14 @@
   if (eq.rows > 0) {
     const a = el('div', { class: 'chart', id: 'chart-equity' });
     const b = el('div', { class: 'chart', id: 'chart-drawdown' });
-    section('Equity', 'equity', [el('p', { class: 'note', text: `${eq.rows.toLocaleString()} slices, drawn from ${eq.equity.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket).` }), a, b]);
+    section('Equity', 'equity', [
+      el('p', {
+        class: 'note',
+        text: `${eq.rows.toLocaleString()} slices, drawn from ${eq.equity.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket).`,
+      }),
+      a,
+      b,
+    ]);
     chart(a, [{ label: 'equity' }, { label: 'buy and hold', color: '#f59e0b', dash: [6, 4] }], align([eq.equity, eq.benchmark]), { yFormat: (v) => money(v) });
     chart(b, [{ label: 'drawdown %', color: '#ef4444', fill: 'rgba(239,68,68,0.15)' }], align([eq.drawdown]), { height: 160, yFormat: (v) => v.toFixed(2) });
   }
@@ -60,22 +95,40 @@
   if (priceCharts.length > 0) {
     // Say what is drawn: every close or M4 points, and how many of the trips' marks.
     const note = (p, m) => {
-      const line = p.detail === 'full' ? 'every close drawn (zoom in for full detail)' : `drawn from ${p.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket: zoomed in, the line is coarse and marks may sit off it)`;
+      const line =
+        p.detail === 'full'
+          ? 'every close drawn (zoom in for full detail)'
+          : `drawn from ${p.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket: zoomed in, the line is coarse and marks may sit off it)`;
       const total = m.total || m.entries.t.length;
-      const marks = total > m.entries.t.length ? `marks: ${m.entries.t.length.toLocaleString()} of ${total.toLocaleString()} trips, evenly chosen` : `marks: all ${total.toLocaleString()} trips`;
+      const marks =
+        total > m.entries.t.length
+          ? `marks: ${m.entries.t.length.toLocaleString()} of ${total.toLocaleString()} trips, evenly chosen`
+          : `marks: all ${total.toLocaleString()} trips`;
       return `${line}; ${marks}`;
     };
-    section('Prices, entries and exits', 'prices', priceCharts.map(([box, sym, p, m]) => el('div', {}, [
-      el('h3', { text: `${sym} (${p.count.toLocaleString()} bars)` }), el('p', { class: 'note', 'data-marks': sym, text: note(p, m) }), box])));
+    section(
+      'Prices, entries and exits',
+      'prices',
+      priceCharts.map(([box, sym, p, m]) =>
+        el('div', {}, [el('h3', { text: `${sym} (${p.count.toLocaleString()} bars)` }), el('p', { class: 'note', 'data-marks': sym, text: note(p, m) }), box]),
+      ),
+    );
     for (const [box, , p, m] of priceCharts) {
-      chart(box, [{ label: 'close' }, { label: 'entry', color: '#10b981', points: true }, { label: 'exit', color: '#ef4444', points: true, pointFill: '#fff' }],
-        align([p, m.entries, m.exits]), { height: 220 });
+      chart(
+        box,
+        [{ label: 'close' }, { label: 'entry', color: '#10b981', points: true }, { label: 'exit', color: '#ef4444', points: true, pointFill: '#fff' }],
+        align([p, m.entries, m.exits]),
+        { height: 220 },
+      );
     }
   }
 
   // Trades
   const tr = data.trades;
-  const tradeNote = tr.total > tr.rows.length ? `The first ${tr.rows.length.toLocaleString()} of ${tr.total.toLocaleString()} round trips; trades.csv has them all.` : `${tr.total.toLocaleString()} round trips (open ones last, valued at the last close).`;
+  const tradeNote =
+    tr.total > tr.rows.length
+      ? `The first ${tr.rows.length.toLocaleString()} of ${tr.total.toLocaleString()} round trips; trades.csv has them all.`
+      : `${tr.total.toLocaleString()} round trips (open ones last, valued at the last close).`;
   // A long list is drawn a thousand rows at a time: the page opens at once however many trips there are.
   const FIRST_ROWS = 1000;
   const tradeTable = table(tr.header, tr.rows.slice(0, FIRST_ROWS), { id: 'trades-table' });
@@ -83,18 +136,32 @@
   let shown = Math.min(FIRST_ROWS, tr.rows.length);
   more.addEventListener('click', () => {
     const body = tradeTable.tBodies[0];
-    for (const r of tr.rows.slice(shown, shown + FIRST_ROWS)) body.append(el('tr', {}, r.map((c) => el('td', { text: c }))));
+    for (const r of tr.rows.slice(shown, shown + FIRST_ROWS))
+      body.append(
+        el(
+          'tr',
+          {},
+          r.map((c) => el('td', { text: c })),
+        ),
+      );
     shown = Math.min(tr.rows.length, shown + FIRST_ROWS);
     if (shown >= tr.rows.length) more.remove();
     else more.textContent = `show ${Math.min(FIRST_ROWS, tr.rows.length - shown).toLocaleString()} more`;
   });
-  section('Trades', 'trades', [el('p', { class: 'note', text: tradeNote }), el('div', { class: 'scroll' }, [tradeTable])].concat(tr.rows.length > FIRST_ROWS ? [more] : []));
+  section(
+    'Trades',
+    'trades',
+    [el('p', { class: 'note', text: tradeNote }), el('div', { class: 'scroll' }, [tradeTable])].concat(tr.rows.length > FIRST_ROWS ? [more] : []),
+  );
 
   // Latency
   if (data.latency) {
     const L = data.latency;
     const box = el('div', { class: 'chart', id: 'chart-latency' });
-    section('Latency distribution', 'latency', [el('p', { class: 'note', text: `${L.total.toLocaleString()} live bars; share of bars per latency bucket (ms, log scale).` }), box]);
+    section('Latency distribution', 'latency', [
+      el('p', { class: 'note', text: `${L.total.toLocaleString()} live bars; share of bars per latency bucket (ms, log scale).` }),
+      box,
+    ]);
     const xs = L.edgesMs.concat([L.edgesMs[L.edgesMs.length - 1] * 10]);
     const series = Object.keys(L.counts).map((k) => ({ label: k }));
     const cols = [xs].concat(Object.values(L.counts).map((c) => c.map((v) => (L.total > 0 ? (100 * v) / L.total : 0))));
@@ -104,9 +171,20 @@
   // Halts, skips, cancels, rejects, alerts
   const inc = data.incidents;
   const incRows = inc.map((g) => [g.type, g.reason, g.count, fmtTime(g.first), fmtTime(g.last)]);
-  const details = inc.map((g) => el('details', {}, [el('summary', { text: `${g.type} ${g.reason}: ${g.count} (${g.samples.length} shown)` }),
-    table(['time', 'symbol', 'detail'], g.samples.map((x) => [fmtTime(x.time), x.symbol || '', x.detail]))]));
-  section('Halts, skips, cancels, rejects and alerts', 'incidents', inc.length === 0 ? [el('p', { text: 'None.' })] : [table(['type', 'reason', 'count', 'first', 'last'], incRows, { id: 'incidents-table' })].concat(details));
+  const details = inc.map((g) =>
+    el('details', {}, [
+      el('summary', { text: `${g.type} ${g.reason}: ${g.count} (${g.samples.length} shown)` }),
+      table(
+        ['time', 'symbol', 'detail'],
+        g.samples.map((x) => [fmtTime(x.time), x.symbol || '', x.detail]),
+      ),
+    ]),
+  );
+  section(
+    'Halts, skips, cancels, rejects and alerts',
+    'incidents',
+    inc.length === 0 ? [el('p', { text: 'None.' })] : [table(['type', 'reason', 'count', 'first', 'last'], incRows, { id: 'incidents-table' })].concat(details),
+  );
 
   document.body.dataset.ready = '1';
   document.body.dataset.readyMs = String(Math.round(performance.now()));

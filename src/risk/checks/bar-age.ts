@@ -12,5 +12,8 @@ export const barAge: Check = (req, _account, gate) => {
   if (newest === undefined) return null;
   const age = (newest - req.at) / gate.intervalMs;
   if (age <= gate.limits.maxBarAge) return null;
-  return { reason: 'stale_bar', detail: `this bar closed ${age} intervals before the newest ${req.symbol} bar the feed delivered (limit --max-bar-age ${gate.limits.maxBarAge})` };
+  return {
+    reason: 'stale_bar',
+    detail: `this bar closed ${age} intervals before the newest ${req.symbol} bar the feed delivered (limit --max-bar-age ${gate.limits.maxBarAge})`,
+  };
 };

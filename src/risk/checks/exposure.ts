@@ -33,5 +33,8 @@ export const cash: Check = (req, account) => {
   // At fill time the order is off the book: nothing else is held for it.
   const reserved = req.phase === 'new' ? account.restingBuyCost() : 0n;
   if (cost + reserved <= account.cash) return null;
-  return { reason: 'insufficient_cash', detail: `costs ${formatMoney(cost)} with fees${reserved > 0n ? ` plus ${formatMoney(reserved)} held for resting buys` : ''}, cash is ${formatMoney(account.cash)}` };
+  return {
+    reason: 'insufficient_cash',
+    detail: `costs ${formatMoney(cost)} with fees${reserved > 0n ? ` plus ${formatMoney(reserved)} held for resting buys` : ''}, cash is ${formatMoney(account.cash)}`,
+  };
 };

@@ -11,5 +11,8 @@ export const priceBand: Check = (req, account, gate) => {
   // |limit − last| / last > band / (100 · 1e4), in integers.
   if (off * 1_000_000n <= band * BigInt(last)) return null;
   const pct = Number((off * 1_000_000n) / BigInt(last)) / 10_000;
-  return { reason: 'price_band', detail: `limit ${formatPrice(req.limitPrice!)} is ${pct}% from the last close ${formatPrice(last)} (limit --price-band-pct ${Number(band) / 10_000})` };
+  return {
+    reason: 'price_band',
+    detail: `limit ${formatPrice(req.limitPrice!)} is ${pct}% from the last close ${formatPrice(last)} (limit --price-band-pct ${Number(band) / 10_000})`,
+  };
 };

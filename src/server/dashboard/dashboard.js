@@ -1,6 +1,5 @@
 /* The live dashboard: a Server-Sent Events stream from this session; buttons send POST /control/* with the token. */
-(function () {
-  'use strict';
+(() => {
   const { chart, fmtTime, el } = window.tl;
   // The token travels in the fragment only (never sent to a server, never logged); it is kept in memory and taken off the address bar.
   let token = null;
@@ -19,7 +18,9 @@
           else $('control-msg').textContent = body.error || 'this dashboard link was used already or has expired';
           if (status) renderStatus(status, null);
         })
-        .catch(() => { $('control-msg').textContent = 'the session did not answer the dashboard link'; });
+        .catch(() => {
+          $('control-msg').textContent = 'the session did not answer the dashboard link';
+        });
     }
   }
   takeToken();
@@ -38,19 +39,33 @@
   let status = null;
   let lastFeedState = null;
   const curve = { t: [], v: [] };
-  let peak = 0;
+  let _peak = 0;
   let equityChart = null;
   let drawdownChart = null;
 
   function rows(id, list) {
     const body = $(id).tBodies[0];
     const wrap = WRAP_LAST.has(id);
-    body.replaceChildren(...list.map((r) => el('tr', {}, r.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === r.length - 1 ? { class: 'detail' } : {}) })))));
+    body.replaceChildren(
+      ...list.map((r) =>
+        el(
+          'tr',
+          {},
+          r.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === r.length - 1 ? { class: 'detail' } : {}) })),
+        ),
+      ),
+    );
   }
   function prepend(id, row) {
     const body = $(id).tBodies[0];
     const wrap = WRAP_LAST.has(id);
-    body.prepend(el('tr', {}, row.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === row.length - 1 ? { class: 'detail' } : {}) }))));
+    body.prepend(
+      el(
+        'tr',
+        {},
+        row.map((c, i) => el('td', { text: c == null ? '' : String(c), ...(wrap && i === row.length - 1 ? { class: 'detail' } : {}) })),
+      ),
+    );
     while (body.rows.length > LIMIT) body.deleteRow(body.rows.length - 1);
   }
   function badge(id, text) {
@@ -65,17 +80,33 @@
     feedState = lastFeedState;
     if (!s) return;
     badge('state', s.state);
-    badge('feed-state', (s.feed && s.feed.state) || feedState || (s.mode === 'static' ? 'static' : 'connecting'));
+    badge('feed-state', s.feed?.state || feedState || (s.mode === 'static' ? 'static' : 'connecting'));
     $('run').textContent = `${s.runId} · ${s.mode} · pid ${s.pid}`;
-    rows('halts', s.halts.map((h) => [h.reason, h.source, h.severity, h.since || '', h.detail, h.lifted]));
-    rows('positions', s.positions.map((p) => [p.symbol, p.qty, p.entryPrice, p.lastPrice, money(p.marketValue), money(p.unrealizedPnl)]));
-    rows('orders', s.restingOrders.map((o) => [o.orderId, o.symbol, o.side, o.qty, o.limitPrice]));
-    $('equity-line').textContent = `equity ${money(s.equity)} · cash ${money(s.cash)} · gross exposure ${money(s.grossExposure)} · start ${money(s.startEquity)}`;
-    const conns = (s.feed && s.feed.connections) || [];
-    rows('feed', conns.length > 0
-      ? conns.map((c) => [c.id, c.stale ? 'stale' : c.state, c.lastMessageAgoSeconds == null ? '' : `${c.lastMessageAgoSeconds} s ago`])
-      : [['all', feedState || (s.mode === 'static' ? 'static' : 'connecting'), '']]);
-    rows('last-bars', Object.entries(s.lastBar).map(([sym, b]) => [sym, b ? b.openTime : 'none yet', b && b.receivedSecondsAgo != null ? `${b.receivedSecondsAgo} s ago` : '']));
+    rows(
+      'halts',
+      s.halts.map((h) => [h.reason, h.source, h.severity, h.since || '', h.detail, h.lifted]),
+    );
+    rows(
+      'positions',
+      s.positions.map((p) => [p.symbol, p.qty, p.entryPrice, p.lastPrice, money(p.marketValue), money(p.unrealizedPnl)]),
+    );
+    rows(
+      'orders',
+      s.restingOrders.map((o) => [o.orderId, o.symbol, o.side, o.qty, o.limitPrice]),
+    );
+    $('equity-line').textContent =
+      `equity ${money(s.equity)} · cash ${money(s.cash)} · gross exposure ${money(s.grossExposure)} · start ${money(s.startEquity)}`;
+    const conns = s.feed?.connections || [];
+    rows(
+      'feed',
+      conns.length > 0
+        ? conns.map((c) => [c.id, c.stale ? 'stale' : c.state, c.lastMessageAgoSeconds == null ? '' : `${c.lastMessageAgoSeconds} s ago`])
+        : [['all', feedState || (s.mode === 'static' ? 'static' : 'connecting'), '']],
+    );
+    rows(
+      'last-bars',
+      Object.entries(s.lastBar).map(([sym, b]) => [sym, b ? b.openTime : 'none yet', b && b.receivedSecondsAgo != null ? `${b.receivedSecondsAgo} s ago` : '']),
+    );
     for (const b of ['btn-halt', 'btn-reduce', 'btn-resume', 'btn-flatten']) $(b).disabled = !token;
     if (!token) $('control-msg').textContent = 'read-only: open the URL that `tradeloop dashboard --state DIR` prints to use the buttons';
   }
@@ -87,7 +118,10 @@
   function drawCurve() {
     const x = curve.t.map((t) => t / 1000);
     let pk = 0;
-    const dd = curve.v.map((v) => { pk = Math.max(pk, v); return pk > 0 ? -100 * (pk - v) / pk : 0; });
+    const dd = curve.v.map((v) => {
+      pk = Math.max(pk, v);
+      return pk > 0 ? (-100 * (pk - v)) / pk : 0;
+    });
     if (!equityChart) {
       equityChart = chart($('chart-equity'), [{ label: 'equity' }], [x, curve.v], { height: 200, yRange: 'tight', yFormat: money });
       drawdownChart = chart($('chart-drawdown'), [{ label: 'drawdown %', color: '#ef4444', fill: 'rgba(239,68,68,0.15)' }], [x, dd], { height: 120 });
@@ -107,8 +141,11 @@
     else if (it.type === 'alert') prepend('alerts', [when, `alert ${e.kind}`, e.message]);
     else if (it.type === 'halt') prepend('alerts', [when, `halt ${e.reason}`, `${e.source}, ${e.severity}: ${e.detail} → ${e.state}`]);
     else if (it.type === 'resume') prepend('alerts', [when, `resume ${e.reason}`, `lifted by ${e.source} → ${e.state}`]);
-    else if (it.type === 'feed') { lastFeedState = e.state; badge('feed-state', e.state); prepend('alerts', [when, `feed ${e.state}`, e.detail || '']); }
-    else if (it.type === 'trading_state') badge('state', e.to);
+    else if (it.type === 'feed') {
+      lastFeedState = e.state;
+      badge('feed-state', e.state);
+      prepend('alerts', [when, `feed ${e.state}`, e.detail || '']);
+    } else if (it.type === 'trading_state') badge('state', e.to);
   }
 
   function connect() {
@@ -118,7 +155,7 @@
       $('conn').textContent = 'live';
       curve.t = d.curve.t.slice();
       curve.v = d.curve.v.slice();
-      peak = d.peak;
+      _peak = d.peak;
       for (const id of ['fills', 'rejects', 'alerts']) rows(id, []);
       const all = [].concat(...Object.values(d.recent)).sort((a, b) => a.seq - b.seq);
       for (const it of all) item(it);
@@ -129,17 +166,22 @@
     });
     es.addEventListener('status', (m) => {
       const d = JSON.parse(m.data);
-      if (d.points.reset) { curve.t = []; curve.v = []; }
+      if (d.points.reset) {
+        curve.t = [];
+        curve.v = [];
+      }
       curve.t.push(...d.points.t);
       curve.v.push(...d.points.v);
-      peak = d.peak;
+      _peak = d.peak;
       renderStatus(d.status, d.feedState);
       renderLatency(d.latency);
       drawCurve();
       document.body.dataset.ticks = String(Number(document.body.dataset.ticks || 0) + 1);
     });
     es.addEventListener('item', (m) => item(JSON.parse(m.data)));
-    es.onerror = () => { $('conn').textContent = 'reconnecting…'; };
+    es.onerror = () => {
+      $('conn').textContent = 'reconnecting…';
+    };
   }
 
   let flattenArmed = 0;
@@ -149,9 +191,17 @@
     msg.textContent = `${label}…`;
     msg.dataset.status = 'sent';
     try {
-      const res = await fetch(`/control/${action}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`/control/${action}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       const r = await res.json().catch(() => ({}));
-      if (res.status === 401) { msg.className = 'msg error'; msg.textContent = 'refused (401): the token is wrong or from an earlier session; run tradeloop dashboard --state DIR again'; return; }
+      if (res.status === 401) {
+        msg.className = 'msg error';
+        msg.textContent = 'refused (401): the token is wrong or from an earlier session; run tradeloop dashboard --state DIR again';
+        return;
+      }
       msg.className = r.ok ? 'msg' : 'msg error';
       msg.textContent = `${label}: ${r.message || r.error || res.status}`;
     } catch (err) {
@@ -170,7 +220,9 @@
     if (now - flattenArmed > 5000) {
       flattenArmed = now;
       $('btn-flatten').textContent = 'Confirm flatten';
-      setTimeout(() => { $('btn-flatten').textContent = 'Flatten'; }, 5000);
+      setTimeout(() => {
+        $('btn-flatten').textContent = 'Flatten';
+      }, 5000);
       return;
     }
     flattenArmed = 0;

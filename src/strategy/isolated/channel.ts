@@ -108,12 +108,18 @@ export type WireValue = number | string | boolean | null | { readonly u: 1 } | {
 
 export function toWire(value: unknown): WireValue {
   switch (typeof value) {
-    case 'number': return Number.isFinite(value) ? value : { n: String(value) };
-    case 'string': return value.length > 200 ? value.slice(0, 200) : value;
-    case 'boolean': return value;
-    case 'undefined': return { u: 1 };
-    case 'bigint': return { b: value.toString().slice(0, 60) };
-    default: return value === null ? null : { o: typeof value };
+    case 'number':
+      return Number.isFinite(value) ? value : { n: String(value) };
+    case 'string':
+      return value.length > 200 ? value.slice(0, 200) : value;
+    case 'boolean':
+      return value;
+    case 'undefined':
+      return { u: 1 };
+    case 'bigint':
+      return { b: value.toString().slice(0, 60) };
+    default:
+      return value === null ? null : { o: typeof value };
   }
 }
 

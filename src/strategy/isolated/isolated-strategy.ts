@@ -12,9 +12,41 @@ import { StrategyLoadError } from '../load-strategy.ts';
 import { StrategyParamError, type HostedStrategy, type StrategyContext, type StrategyParams } from '../strategy.ts';
 import { CycleContext } from '../../engine/cycle-context.ts';
 import {
-  B_CASH, B_EQUITY, channelBuffer, channelViews, fromWire, getText, GONE, LOOP_ASLEEP, WORKER_ASLEEP, I_INTERVAL, I_LOT_DECIMALS, I_SOURCE, I_SYMBOL,
-  N_CLOSE, N_CLOSE_TIME, N_HIGH, N_LOW, N_OPEN, N_OPEN_TIME, N_POSITION, N_VOLUME, OK, OP, OP_DECIDE, OP_WARM, PICKED,
-  putText, REQ_LEN, REQUEST, RES_LEN, RESPONSE, SPIN, STATE, STATUS, type ChannelViews,
+  B_CASH,
+  B_EQUITY,
+  channelBuffer,
+  channelViews,
+  fromWire,
+  getText,
+  GONE,
+  LOOP_ASLEEP,
+  WORKER_ASLEEP,
+  I_INTERVAL,
+  I_LOT_DECIMALS,
+  I_SOURCE,
+  I_SYMBOL,
+  N_CLOSE,
+  N_CLOSE_TIME,
+  N_HIGH,
+  N_LOW,
+  N_OPEN,
+  N_OPEN_TIME,
+  N_POSITION,
+  N_VOLUME,
+  OK,
+  OP,
+  OP_DECIDE,
+  OP_WARM,
+  PICKED,
+  putText,
+  REQ_LEN,
+  REQUEST,
+  RES_LEN,
+  RESPONSE,
+  SPIN,
+  STATE,
+  STATUS,
+  type ChannelViews,
 } from './channel.ts';
 import { siblingModule } from '../../config/module-url.ts';
 
@@ -32,7 +64,8 @@ export async function loadIsolatedStrategy(spec: string, path: string, params: S
   const buffer = channelBuffer();
   const worker = new Worker(siblingModule('strategy-worker', import.meta.url), {
     workerData: { spec, path, params: { ...params }, buffer },
-    stdout: false, stderr: false,
+    stdout: false,
+    stderr: false,
   });
   const ready = await new Promise<{ name: string; warmup: number }>((resolve, reject) => {
     worker.once('message', (m: { type?: string; kind?: string; message?: string; name?: unknown; warmup?: unknown }) => {
@@ -192,7 +225,7 @@ class IsolatedStrategy implements HostedStrategy {
     try {
       return JSON.parse(getText(this.views, len));
     } catch {
-      throw new IsolatedStrategyError('the strategy\'s thread answered with text that is not JSON');
+      throw new IsolatedStrategyError("the strategy's thread answered with text that is not JSON");
     }
   }
 }

@@ -16,9 +16,39 @@ import { readIntents } from '../../engine/intents.ts';
 import { importFactory, makeStrategy, StrategyLoadError } from '../load-strategy.ts';
 import { StrategyParamError, type Strategy } from '../strategy.ts';
 import {
-  B_CASH, B_EQUITY, channelViews, getText, GONE, LOOP_ASLEEP, WORKER_ASLEEP, I_INTERVAL, I_LOT_DECIMALS, I_SOURCE, I_SYMBOL, N_CLOSE, N_CLOSE_TIME,
-  N_HIGH, N_LOW, N_OPEN, N_OPEN_TIME, N_POSITION, N_VOLUME, OK, OP, OP_WARM, PICKED, putText, REQ_LEN, REQUEST, RES_LEN,
-  RESPONSE, SPIN, STATE, STATUS, THREW, toWire,
+  B_CASH,
+  B_EQUITY,
+  channelViews,
+  getText,
+  GONE,
+  LOOP_ASLEEP,
+  WORKER_ASLEEP,
+  I_INTERVAL,
+  I_LOT_DECIMALS,
+  I_SOURCE,
+  I_SYMBOL,
+  N_CLOSE,
+  N_CLOSE_TIME,
+  N_HIGH,
+  N_LOW,
+  N_OPEN,
+  N_OPEN_TIME,
+  N_POSITION,
+  N_VOLUME,
+  OK,
+  OP,
+  OP_WARM,
+  PICKED,
+  putText,
+  REQ_LEN,
+  REQUEST,
+  RES_LEN,
+  RESPONSE,
+  SPIN,
+  STATE,
+  STATUS,
+  THREW,
+  toWire,
 } from './channel.ts';
 
 interface Setup {
@@ -79,12 +109,19 @@ function guardExits(): void {
     Object.defineProperty(process, name, {
       value: (...args: unknown[]) => {
         if (inStrategy) {
-          throw new ExitAttempt(`the strategy called process.${name}(${args.map((a) => stringify(a) ?? String(a)).join(', ').slice(0, 60)}), which a strategy may not do`);
+          throw new ExitAttempt(
+            `the strategy called process.${name}(${args
+              .map((a) => stringify(a) ?? String(a))
+              .join(', ')
+              .slice(0, 60)}), which a strategy may not do`,
+          );
         }
         if (name === 'exit' || name === 'reallyExit') gone(`process.${name}(${String(args[0] ?? '')})`);
         return original.apply(process, args);
       },
-      writable: false, configurable: false, enumerable: false,
+      writable: false,
+      configurable: false,
+      enumerable: false,
     });
   }
   process.on('uncaughtException', (err) => {
@@ -100,9 +137,10 @@ async function load(): Promise<Strategy | null> {
     const factory = await importFactory(setup.spec, setup.path);
     return makeStrategy(setup.spec, factory, setup.params);
   } catch (err) {
-    const message = err instanceof StrategyLoadError || err instanceof StrategyParamError
-      ? err.message
-      : `--strategy ${setup.spec}: the module failed to load: ${(err as Error)?.message ?? String(err)}`;
+    const message =
+      err instanceof StrategyLoadError || err instanceof StrategyParamError
+        ? err.message
+        : `--strategy ${setup.spec}: the module failed to load: ${(err as Error)?.message ?? String(err)}`;
     port.postMessage({ type: 'refused', kind: err instanceof StrategyParamError ? 'param' : 'load', message: String(message).slice(0, 2000) });
     return null;
   } finally {
@@ -151,12 +189,19 @@ class Server {
   private handle(): string {
     const reqLen = ints[REQ_LEN]!;
     const extra = reqLen > 0 ? (parse(getText(views, reqLen)) as RequestText) : null;
-    if (extra !== null && extra.s) for (const text of extra.s) this.strings[this.strings.length] = text;
+    if (extra?.s) for (const text of extra.s) this.strings[this.strings.length] = text;
     const symbol = this.strings[ints[I_SYMBOL]!]!;
-    if (extra !== null && extra.o) this.orders.set(symbol, Object.freeze(extra.o.map((o) => Object.freeze(o))));
+    if (extra?.o) this.orders.set(symbol, Object.freeze(extra.o.map((o) => Object.freeze(o))));
     const bar: Bar = Object.freeze({
-      symbol, interval: this.strings[ints[I_INTERVAL]!]!, openTime: nums[N_OPEN_TIME]!, closeTime: nums[N_CLOSE_TIME]!,
-      open: nums[N_OPEN]!, high: nums[N_HIGH]!, low: nums[N_LOW]!, close: nums[N_CLOSE]!, volume: nums[N_VOLUME]!,
+      symbol,
+      interval: this.strings[ints[I_INTERVAL]!]!,
+      openTime: nums[N_OPEN_TIME]!,
+      closeTime: nums[N_CLOSE_TIME]!,
+      open: nums[N_OPEN]!,
+      high: nums[N_HIGH]!,
+      low: nums[N_LOW]!,
+      close: nums[N_CLOSE]!,
+      volume: nums[N_VOLUME]!,
       source: this.strings[ints[I_SOURCE]!] as BarOrigin,
     });
     if (ints[OP] === OP_WARM) {
@@ -169,7 +214,7 @@ class Server {
   private decide(bar: Bar, extra: RequestText | null): string {
     const ctx = this.ctx;
     const decimals = ints[I_LOT_DECIMALS]!;
-    const inst = this.instruments[decimals] ??= makeInstrument(bar.symbol, decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`)!;
+    const inst = (this.instruments[decimals] ??= makeInstrument(bar.symbol, decimals === 0 ? '1' : `0.${'0'.repeat(decimals - 1)}1`)!);
     const cash = extra?.cash !== undefined ? BigInt(extra.cash) : bigs[B_CASH]!;
     const equity = extra?.equity !== undefined ? BigInt(extra.equity) : bigs[B_EQUITY]!;
     const before = ctx.subLot.count;

@@ -17,12 +17,26 @@ test('a full queue during a rotation pauses the old connection as well; resuming
   let full = false;
   const port: FeedPort = {
     push: (item) => (items.push(item), !full),
-    feedState: () => {}, raiseHalt: () => {}, liftHalt: () => {}, alert: () => {}, quote: () => {},
+    feedState: () => {},
+    raiseHalt: () => {},
+    liftHalt: () => {},
+    alert: () => {},
+    quote: () => {},
   };
-  const feed = new BinanceFeed({
-    symbols: ['BTCUSDT'], interval: '1m', wsUrl: fake.wsUrl, rest: new RestClient(fake.restUrl), clock, random: () => 0.5,
-    staleAfterMs: 600_000, staleAlertAfterMs: 600_000, pingIntervalMs: 600_000,
-  }, port);
+  const feed = new BinanceFeed(
+    {
+      symbols: ['BTCUSDT'],
+      interval: '1m',
+      wsUrl: fake.wsUrl,
+      rest: new RestClient(fake.restUrl),
+      clock,
+      random: () => 0.5,
+      staleAfterMs: 600_000,
+      staleAlertAfterMs: 600_000,
+      pingIntervalMs: 600_000,
+    },
+    port,
+  );
   try {
     feed.start();
     const first = await fake.waitForConnections(1);

@@ -42,13 +42,20 @@ test('streams: 1024 per connection; the URL carries at most ~8 KB of names, the 
     total += p.urlStreams.length + batched;
   }
   assert.equal(total, 2500);
-  assert.deepEqual(plans.flatMap((p) => [...p.urlStreams, ...p.subscribeBatches.flat()]), names);
+  assert.deepEqual(
+    plans.flatMap((p) => [...p.urlStreams, ...p.subscribeBatches.flat()]),
+    names,
+  );
   assert.equal(combinedUrl('wss://x:9443', ['a@kline_1m', 'b@kline_1m']), 'wss://x:9443/stream?streams=a@kline_1m/b@kline_1m');
   assert.equal(streamName('BTCUSDT', '1M'), 'btcusdt@kline_1M', 'the interval keeps its case: 1M is a month');
 });
 
 const fb = (symbol: string, minute: number): ReceivedBar => ({
-  kind: 'bar', eventTime: 0, recvWall: 0, recvMono: 0, newestOpenTime: minute * 60_000,
+  kind: 'bar',
+  eventTime: 0,
+  recvWall: 0,
+  recvMono: 0,
+  newestOpenTime: minute * 60_000,
   bar: { symbol, interval: '1m', openTime: minute * 60_000, closeTime: minute * 60_000 + 59_999, open: 1, high: 1, low: 1, close: 1, volume: 0, source: 'ws' },
 });
 
@@ -56,7 +63,13 @@ test('slices: released in --symbols order once every symbol delivered, or after 
   const clock = new VirtualClock();
   const out: string[] = [];
   const backfilling = new Set<string>();
-  const a = new SliceAssembler({ symbols: ['A', 'B', 'C'], graceMs: 1000, clock, isBackfilling: (s) => backfilling.has(s), release: (i) => out.push(`${i.bar.symbol}${i.bar.openTime / 60_000}`) });
+  const a = new SliceAssembler({
+    symbols: ['A', 'B', 'C'],
+    graceMs: 1000,
+    clock,
+    isBackfilling: (s) => backfilling.has(s),
+    release: (i) => out.push(`${i.bar.symbol}${i.bar.openTime / 60_000}`),
+  });
   a.add(fb('C', 0));
   a.add(fb('A', 0));
   assert.deepEqual(out, []);

@@ -56,13 +56,18 @@ test('a huge message is refused unparsed, and network text in messages is cut sh
 test('a kline whose payload names another symbol than its stream is skipped as malformed, with its reason', () => {
   const streams = new Map([['btcusdt@kline_1m', { symbol: 'BTCUSDT', interval: '1m' }]]);
   const t = Date.UTC(2026, 0, 5, 12, 0);
-  const kline = (s: string, ks: string) => JSON.stringify({
-    stream: 'btcusdt@kline_1m',
-    data: { e: 'kline', E: t + 60_000, s, k: { t, T: t + 59_999, s: ks, i: '1m', o: '0.1', h: '0.1', l: '0.1', c: '0.1', v: '10', x: true } },
-  });
+  const kline = (s: string, ks: string) =>
+    JSON.stringify({
+      stream: 'btcusdt@kline_1m',
+      data: { e: 'kline', E: t + 60_000, s, k: { t, T: t + 59_999, s: ks, i: '1m', o: '0.1', h: '0.1', l: '0.1', c: '0.1', v: '10', x: true } },
+    });
   const good = parseStreamMessage(kline('BTCUSDT', 'BTCUSDT'), streams);
   assert.equal(good.kind, 'kline');
-  for (const [s, ks] of [['DOGEUSDT', 'DOGEUSDT'], ['BTCUSDT', 'DOGEUSDT'], ['DOGEUSDT', 'BTCUSDT']]) {
+  for (const [s, ks] of [
+    ['DOGEUSDT', 'DOGEUSDT'],
+    ['BTCUSDT', 'DOGEUSDT'],
+    ['DOGEUSDT', 'BTCUSDT'],
+  ]) {
     const m = parseStreamMessage(kline(s!, ks!), streams);
     assert.equal(m.kind, 'malformed', `${s}/${ks}`);
     assert.ok(m.kind === 'malformed' && /names "DOGEUSDT", not BTCUSDT, the symbol of its stream/.test(m.message), m.kind === 'malformed' ? m.message : '');

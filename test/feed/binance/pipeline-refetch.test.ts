@@ -51,18 +51,44 @@ async function rig(maxPendingPerSymbol: number, restMinutes: number): Promise<Ri
   };
   const abort = new AbortController();
   const pipeline = new SymbolPipeline({
-    interval: '1m', clock, rest: new RestClient(fake.restUrl, 5_000), output, random: () => 0.5,
-    signal: abort.signal, onBackfillChange: () => {}, maxPendingPerSymbol,
+    interval: '1m',
+    clock,
+    rest: new RestClient(fake.restUrl, 5_000),
+    output,
+    random: () => 0.5,
+    signal: abort.signal,
+    onBackfillChange: () => {},
+    maxPendingPerSymbol,
   });
   pipeline.seed(SYMBOL, BASE);
   return {
-    fake, clock, pipeline, items, halts, alerts,
+    fake,
+    clock,
+    pipeline,
+    items,
+    halts,
+    alerts,
     live(m) {
       const b = bar(SYMBOL, m, 100 + m);
       const price = parsePrice(b.close);
       const item: ReceivedBar = {
-        kind: 'bar', eventTime: 0, recvWall: 0, recvMono: 0, newestOpenTime: b.openTime,
-        bar: { symbol: SYMBOL, interval: '1m', openTime: b.openTime, closeTime: b.openTime + 59_999, open: price, high: parsePrice(b.high), low: parsePrice(b.low), close: price, volume: 1, source: 'ws' },
+        kind: 'bar',
+        eventTime: 0,
+        recvWall: 0,
+        recvMono: 0,
+        newestOpenTime: b.openTime,
+        bar: {
+          symbol: SYMBOL,
+          interval: '1m',
+          openTime: b.openTime,
+          closeTime: b.openTime + 59_999,
+          open: price,
+          high: parsePrice(b.high),
+          low: parsePrice(b.low),
+          close: price,
+          volume: 1,
+          source: 'ws',
+        },
       };
       assert.equal(pipeline.closed(item, 'btcusdt@kline_1m'), 'ok');
     },
@@ -139,7 +165,10 @@ test('a bar let go and then missing from the REST answer is counted as undeliver
   const r = await rig(3, 20);
   try {
     await failThenRace(r, (openTime) => openTime !== minute(5));
-    assert.deepEqual(r.delivered().map((d) => Number(d.split(' ')[0])), [1, 2, 3, 4, 6, 7, 8]);
+    assert.deepEqual(
+      r.delivered().map((d) => Number(d.split(' ')[0])),
+      [1, 2, 3, 4, 6, 7, 8],
+    );
     const owed = r.pipeline.undelivered();
     assert.equal(owed.count, 1);
     assert.deepEqual(owed.bySymbol, { [SYMBOL]: 1 });
@@ -147,7 +176,7 @@ test('a bar let go and then missing from the REST answer is counted as undeliver
     assert.match(owed.reasons[0]!, new RegExp(SYMBOL));
     assert.match(owed.reasons[0]!, /backfill/);
     const alert = r.alerts.filter((a) => a.kind === 'backfill').at(-1);
-    assert.ok(alert && alert.message.includes(SYMBOL), 'an alert names the symbol when the loss is found');
+    assert.ok(alert?.message.includes(SYMBOL), 'an alert names the symbol when the loss is found');
   } finally {
     await r.close();
   }

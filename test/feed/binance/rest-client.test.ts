@@ -37,7 +37,10 @@ test('an honest server: a window of 2500 bars comes in 3 pages, in order, each a
     assert.equal(r.value.length, 2500);
     assert.equal(r.value[0]!.openTime, BASE + 100 * MIN);
     assert.ok(r.value.every((b, i) => i === 0 || b.openTime === r.value[i - 1]!.openTime + MIN));
-    assert.deepEqual(fake.restRequests.map((u) => (Number(u.searchParams.get('startTime')) - BASE) / MIN), [100, 1100, 2100]);
+    assert.deepEqual(
+      fake.restRequests.map((u) => (Number(u.searchParams.get('startTime')) - BASE) / MIN),
+      [100, 1100, 2100],
+    );
   });
 });
 
@@ -61,7 +64,14 @@ test('a server that ignores limit (5000 rows for 1000) is refused on the first p
   await withFake(6000, async (fake, rest) => {
     fake.onKlines = (url, res) => {
       const start = Number(url.searchParams.get('startTime'));
-      return answer(res, fake.restBars.get('BTCUSDT')!.filter((b) => b.openTime >= start).slice(0, 5000).map(restRow));
+      return answer(
+        res,
+        fake.restBars
+          .get('BTCUSDT')!
+          .filter((b) => b.openTime >= start)
+          .slice(0, 5000)
+          .map(restRow),
+      );
     };
     const r = await rest.klines(window(0, 5500), Infinity);
     assert.equal(!r.ok && r.failure.kind, 'invalid_answer');

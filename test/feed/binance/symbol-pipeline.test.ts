@@ -31,8 +31,14 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
   const halts: string[] = [];
   const abort = new AbortController();
   const p = new SymbolPipeline({
-    interval: '1m', clock, rest: new RestClient(fake.restUrl, 5_000), output: port(items, halts), random: () => 0.5,
-    signal: abort.signal, onBackfillChange: () => {}, maxPendingPerSymbol: 3,
+    interval: '1m',
+    clock,
+    rest: new RestClient(fake.restUrl, 5_000),
+    output: port(items, halts),
+    random: () => 0.5,
+    signal: abort.signal,
+    onBackfillChange: () => {},
+    maxPendingPerSymbol: 3,
   });
   try {
     for (let m = 0; m < 20; m++) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 100 + m));
@@ -40,8 +46,23 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
       const b = bar('BTCUSDT', m, 100 + m);
       const price = parsePrice(b.close);
       return {
-        kind: 'bar' as const, eventTime: 0, recvWall: 0, recvMono: 0, newestOpenTime: b.openTime,
-        bar: { symbol: 'BTCUSDT', interval: '1m', openTime: b.openTime, closeTime: b.openTime + 59_999, open: price, high: parsePrice(b.high), low: parsePrice(b.low), close: price, volume: 1, source: 'ws' as const },
+        kind: 'bar' as const,
+        eventTime: 0,
+        recvWall: 0,
+        recvMono: 0,
+        newestOpenTime: b.openTime,
+        bar: {
+          symbol: 'BTCUSDT',
+          interval: '1m',
+          openTime: b.openTime,
+          closeTime: b.openTime + 59_999,
+          open: price,
+          high: parsePrice(b.high),
+          low: parsePrice(b.low),
+          close: price,
+          volume: 1,
+          source: 'ws' as const,
+        },
       };
     };
     p.seed('BTCUSDT', BASE);
@@ -64,7 +85,10 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
       clock.advance(30_000);
     }
     const minutes = items.map((i) => (i.kind === 'bar' ? (i.bar.openTime - BASE) / 60_000 : -1));
-    assert.deepEqual(minutes, Array.from({ length: 19 }, (_, i) => i + 1));
+    assert.deepEqual(
+      minutes,
+      Array.from({ length: 19 }, (_, i) => i + 1),
+    );
     assert.equal(p.undelivered().count, 0);
     assert.deepEqual(halts, ['+gap', '-gap']);
   } finally {

@@ -42,7 +42,10 @@ test('loadWarmup: warmup 0 still checks each symbol and finds its newest closed 
     const r = await loadWarmup(rest, { symbols: ['ETHUSDT', 'BTCUSDT'], interval: '1m', warmup: 0, closedBy });
     assert.ok(r.ok);
     assert.deepEqual([...r.value.bars.keys()], ['ETHUSDT', 'BTCUSDT']);
-    assert.deepEqual([...r.value.bars.values()].map((b) => b.length), [0, 0]);
+    assert.deepEqual(
+      [...r.value.bars.values()].map((b) => b.length),
+      [0, 0],
+    );
     assert.equal(r.value.lastClosed.get('BTCUSDT'), BASE + 8 * MIN);
     const bad = await loadWarmup(rest, { symbols: ['BTCUSDT', 'BTCUSTD'], interval: '1m', warmup: 5, closedBy });
     assert.equal(bad.ok, false);
