@@ -174,8 +174,8 @@ export async function runStatic(
   if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
-  // Without --tz, a file whose days run 09:30-16:00 UTC is probably New York time: said after the run.
-  const hours = opts.tz === null ? new SessionHoursHint() : null;
+  // Without --tz, an equity file whose days run 09:30-16:00 UTC is probably New York time: said after the run.
+  const hours = opts.tz === null && opts.symbols.some((s) => opts.instruments.get(s)?.lotStep === '1') ? new SessionHoursHint() : null;
   let output: RunOutput | null = null;
   let writer: ThreadedNdjsonWriter | NdjsonWriter | null = null;
   let log: LogGuard;

@@ -27,10 +27,18 @@ export interface MarketFinding {
 const NOTHING: MarketFinding = Object.freeze({ passed: [], margin: null, marginDetail: '' });
 const PCT_E4 = 1_000_000n;
 
+/** One symbol's part: its |market value| as of its last check, and whether it is past its notional limit. */
+interface SymbolWatch {
+  notional: bigint;
+  over: boolean;
+}
+
 export class MarketWatch {
   private readonly options: MarketWatchOptions;
-  /** Limits now passed, by key (symbol notional or gross), so each episode is said once. */
-  private readonly over = new Set<string>();
+  private readonly symbols = new Map<string, SymbolWatch>();
+  /** Σ of the symbols' notionals as of their last checks: the gross exposure, kept in O(1) a bar. */
+  private gross = 0n;
+  private grossOver = false;
   private marginBreached = false;
   /** Episodes of a limit passed by the market, for the summary. */
   episodes = 0;
@@ -41,52 +49,58 @@ export class MarketWatch {
     this.options = options;
   }
 
-  /** After `symbol` was marked at its bar's close. */
+  /** After `symbol` was marked at its bar's close; `equity` is the account's right after that mark. */
   check(symbol: string, broker: PaperBroker, equity: bigint): MarketFinding {
+    let w = this.symbols.get(symbol);
+    if (w === undefined) {
+      w = { notional: 0n, over: false };
+      this.symbols.set(symbol, w);
+    }
     const mv = broker.marketValue(symbol);
-    // Nothing held and nothing passed: the common bar costs a comparison.
-    if (mv === 0n && this.over.size === 0 && !this.marginBreached && equity > 0n) return NOTHING;
-    const passed: string[] = [];
     const notional = mv < 0n ? -mv : mv;
+    // Nothing held, nothing passed, nothing owed: the common bar costs a few comparisons.
+    if (notional === 0n && w.notional === 0n && !w.over && !this.grossOver && !this.marginBreached && equity > 0n) return NOTHING;
+    this.gross += notional - w.notional;
+    w.notional = notional;
     const { maxPositionNotional, maxGrossExposure, marginFloorPctE4 } = this.options;
-    this.edge(
-      `notional:${symbol}`,
-      notional > maxPositionNotional,
-      passed,
-      () =>
-        `the market took the ${symbol} position to ${formatMoney(notional)} of notional, past the ${formatMoney(maxPositionNotional)} limit (--max-position-notional)`,
-    );
-    const gross = broker.grossExcept(symbol) + notional;
-    this.edge(
-      'gross',
-      gross > maxGrossExposure,
-      passed,
-      () => `the market took the gross exposure to ${formatMoney(gross)}, past the ${formatMoney(maxGrossExposure)} limit (--max-gross-exposure)`,
-    );
-    const floor = marginFloorPctE4 === null ? 0n : (gross * marginFloorPctE4) / PCT_E4;
-    const below = equity <= 0n || (gross > 0n && equity < floor);
+    let passed: string[] | null = null;
+    const nowOver = notional > maxPositionNotional;
+    if (nowOver !== w.over) {
+      w.over = nowOver;
+      if (nowOver) {
+        passed = [
+          this.episode(
+            `the market took the ${symbol} position to ${formatMoney(notional)} of notional, past the ${formatMoney(maxPositionNotional)} limit (--max-position-notional)`,
+          ),
+        ];
+      }
+    }
+    const gross = this.gross;
+    const grossOver = gross > maxGrossExposure;
+    if (grossOver !== this.grossOver) {
+      this.grossOver = grossOver;
+      if (grossOver) {
+        (passed ??= []).push(
+          this.episode(`the market took the gross exposure to ${formatMoney(gross)}, past the ${formatMoney(maxGrossExposure)} limit (--max-gross-exposure)`),
+        );
+      }
+    }
+    // The floor is at most the gross itself: equity at or above the gross needs no multiplication.
+    const below = equity <= 0n || (marginFloorPctE4 !== null && equity < gross && equity * PCT_E4 < gross * marginFloorPctE4);
     let margin: MarketFinding['margin'] = null;
+    let marginDetail = '';
     if (below !== this.marginBreached) {
       this.marginBreached = below;
       margin = below ? 'breached' : 'recovered';
+      const floor = marginFloorPctE4 === null ? 0n : (gross * marginFloorPctE4) / PCT_E4;
+      marginDetail = `equity ${formatMoney(equity)} against gross exposure ${formatMoney(gross)}: the margin floor is ${formatMoney(floor)}${marginFloorPctE4 === null ? '' : ` (${Number(marginFloorPctE4) / 1e4} %, --margin-floor-pct)`}`;
     }
-    const marginDetail =
-      margin === null
-        ? ''
-        : `equity ${formatMoney(equity)} against gross exposure ${formatMoney(gross)}: the margin floor is ${formatMoney(floor)}${marginFloorPctE4 === null ? '' : ` (${Number(marginFloorPctE4) / 1e4} %, --margin-floor-pct)`}`;
-    return passed.length === 0 && margin === null ? NOTHING : { passed, margin, marginDetail };
+    return passed === null && margin === null ? NOTHING : { passed: passed ?? [], margin, marginDetail };
   }
 
-  private edge(key: string, isOver: boolean, passed: string[], words: () => string): void {
-    if (isOver === this.over.has(key)) return;
-    if (!isOver) {
-      this.over.delete(key);
-      return;
-    }
-    this.over.add(key);
-    const text = words();
+  private episode(text: string): string {
     this.episodes++;
     this.first ??= text;
-    passed.push(text);
+    return text;
   }
 }
