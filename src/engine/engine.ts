@@ -179,13 +179,16 @@ export class Engine {
     }
     broker.mark(symbol, close);
     if (loss !== null) this.checkLossLimits(loss);
+    // Equity after the mark, once: the limits' second look and the strategy's context both read it
+    // (no fill comes between them; a margin halt only cancels).
+    const equity = broker.equity();
+    const position = broker.position(symbol);
     const market = this.options.market;
-    if (market) this.checkMarket(market, symbol);
+    // A flat symbol changes no exposure: looked at again only while something is held or passed.
+    if (market && (position !== 0 || market.watching)) this.checkMarket(market, symbol, equity);
     if (control.state !== 'ACTIVE') this.countHeld(control.state);
 
     const ctx = this.ctx;
-    const position = broker.position(symbol);
-    const equity = broker.equity();
     ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity);
     let intents: readonly IntentRecord[];
     try {
@@ -242,9 +245,9 @@ export class Engine {
     return this.ctx.subLot;
   }
 
-  private checkMarket(market: MarketWatch, symbol: string): void {
+  private checkMarket(market: MarketWatch, symbol: string, equity: bigint): void {
     const { broker, bus, control } = this.options;
-    const f = market.check(symbol, broker, broker.equity());
+    const f = market.check(symbol, broker, equity);
     for (const text of f.passed) {
       bus.emit({
         type: 'alert',

@@ -49,6 +49,11 @@ export class MarketWatch {
     this.options = options;
   }
 
+  /** Anything held or passed as of the last checks: a flat symbol's bar must be looked at too. */
+  get watching(): boolean {
+    return this.gross !== 0n || this.grossOver || this.marginBreached;
+  }
+
   /** After `symbol` was marked at its bar's close; `equity` is the account's right after that mark. */
   check(symbol: string, broker: PaperBroker, equity: bigint): MarketFinding {
     let w = this.symbols.get(symbol);
