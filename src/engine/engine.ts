@@ -178,15 +178,8 @@ export class Engine {
       }
     }
     broker.mark(symbol, close);
-    if (loss !== null) this.checkLossLimits(loss);
-    // Equity after the mark, once: the limits' second look and the strategy's context both read it
-    // (no fill comes between them; a margin halt only cancels).
-    const equity = broker.equity();
     const position = broker.position(symbol);
-    const market = this.options.market;
-    // A flat symbol changes no exposure: looked at again only while something is held or passed.
-    if (market && (position !== 0 || market.watching)) this.checkMarket(market, symbol, equity);
-    if (control.state !== 'ACTIVE') this.countHeld(control.state);
+    const equity = this.afterMark(symbol, position);
 
     const ctx = this.ctx;
     ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity);
@@ -243,6 +236,21 @@ export class Engine {
   /** Why a run placed no order, as far as the context saw it: lotsFor answering 0 lots for real money. */
   get subLotAsks(): CycleContext['subLot'] {
     return this.ctx.subLot;
+  }
+
+  /**
+   * After the mark, before the strategy: loss limits, the limits looked at again, the bars held.
+   * Returns equity after the mark, read once: no fill comes between here and the strategy's
+   * context (a margin halt only cancels). Out of cycle() so that the hot cycle stays small.
+   */
+  private afterMark(symbol: string, position: number): bigint {
+    const { broker, control, loss, market } = this.options;
+    if (loss !== null) this.checkLossLimits(loss);
+    const equity = broker.equity();
+    // A flat symbol changes no exposure: looked at again only while something is held or passed.
+    if (market && (position !== 0 || market.watching)) this.checkMarket(market, symbol, equity);
+    if (control.state !== 'ACTIVE') this.countHeld(control.state);
+    return equity;
   }
 
   private checkMarket(market: MarketWatch, symbol: string, equity: bigint): void {
