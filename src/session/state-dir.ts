@@ -109,7 +109,9 @@ export class StateDir {
     try {
       // Made here first (never through a link), so that a folder that cannot take it is named with its cause (EROFS, EACCES).
       closeSync(openSync(this.sessionLockPath, constants.O_RDWR | constants.O_CREAT | NOFOLLOW, 0o600));
-      db = new DatabaseSync(this.sessionLockPath, { timeout: 0 });
+      // A short busy wait: two starters racing on a fresh file can each hold the shared lock the
+      // other needs gone; with none, both could give up. SQLite lets exactly one through.
+      db = new DatabaseSync(this.sessionLockPath, { timeout: 250 });
       db.exec('PRAGMA locking_mode = EXCLUSIVE');
     } catch (err) {
       throw new StateDirError(`--state ${this.path}: cannot take the session lock (${(err as Error).message}).`);
