@@ -274,14 +274,17 @@ export class Session {
     };
   }
 
-  /** Stops watching the halt file and lets go of the state folder (control.json, lock). */
+  /**
+   * Stops watching the halt file and applies what is queued. The state folder (its lock and
+   * control.json) is let go by whoever opened it, after the journal's last write: a session
+   * waiting for the lock must not open a journal this one is still finishing.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.watcher?.stop();
     this.applyPending();
     this.sayUnsaved();
-    this.options.stateDir?.release();
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -131,6 +131,10 @@ test('two sessions starting at once on one --state: exactly one takes it', async
     assert.equal(codes[1], 2);
     assert.match(results.find((r) => r.code === 2)!.stderr, /holds this folder's lock/);
   }
+  // Never both at once: the journal they shared proves itself (a lock let go before the journal's
+  // last write once let the second write into the first's journal: UNIQUE failures, a broken replay).
+  const verify = spawnSync(process.execPath, [main, 'verify', '--state', state], { encoding: 'utf8' });
+  assert.equal(verify.status, 0, verify.stderr);
 });
 
 test('damaged persisted halts are refused by name, not silently dropped', async (t) => {
