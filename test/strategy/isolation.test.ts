@@ -12,6 +12,8 @@ import { RiskGate } from '../../src/risk/risk-gate.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
+import { runCliChild } from '../helpers/run-cli-child.ts';
+import { fixture, tempDir } from '../helpers/temp-dir.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -48,6 +50,7 @@ for (const mode of ['exit', 'really-exit']) {
     const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', `mode=${mode}`]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, new RegExp(`strategy hostile-${mode} threw .*process\\.`));
+    assert.match(run.stderr, /\(at .*hostile\.ts:\d+:\d+\)/, "the strategy's own line, not the guard inside tradeloop");
     assert.equal(run.summary!.status, 'error');
     assert.equal(run.summary!.decisions, 4, 'the decisions before the call are kept');
     assert.equal(run.events.at(-1)!.type, 'run_end');
@@ -98,4 +101,17 @@ test('realtime: process.exit(0) in a module strategy halts trading (strategy_err
   const s = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8')) as { verdict: string; halts: { strategyErrors: number } };
   assert.match(s.verdict, /HALTED.*strategy_error/);
   assert.equal(s.halts.strategyErrors, 1);
+});
+
+test('console.log in onBar reaches stdout every time, in order (the worker thread writes it at once)', async (t) => {
+  const dir = await tempDir(t, 'tl-log-');
+  const file = await fixture(
+    dir,
+    'logger.ts',
+    `let n = 0;\nexport default () => ({ name: 'logger', warmup: 0, onBar() { n++; if (n <= 5 || n % 500 === 0) console.log('LOG ' + n); return []; } });\n`,
+  );
+  const r = runCliChild(join(dir, 'out'), ['--data', SAMPLE, '--strategy', file]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('LOG '));
+  assert.deepEqual(lines, ['LOG 1', 'LOG 2', 'LOG 3', 'LOG 4', 'LOG 5', 'LOG 500', 'LOG 1000', 'LOG 1500', 'LOG 2000', 'LOG 2500', 'LOG 3000', 'LOG 3500']);
 });

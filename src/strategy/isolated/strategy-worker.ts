@@ -8,6 +8,7 @@
  * (the loop sees the strategy's error); a failure of this thread itself is reported to the loop
  * before the thread ends, so the loop never waits on a thread that is gone.
  */
+import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeInstrument, type Instrument } from '../../broker/instrument.ts';
 import type { Bar, BarOrigin, Order } from '../../domain/types.ts';
@@ -102,6 +103,29 @@ function gone(why: string): void {
   answer(GONE, stringify({ e: { m: `the strategy's thread ended: ${why.slice(0, 300)}`, w: '' } }));
 }
 
+/**
+ * A strategy's console.log goes out at once, in order. A worker's stdout is a stream the worker's
+ * own event loop drains, and this thread's loop never turns again once it serves bars: without
+ * this, the first line came out and every later one was lost.
+ */
+function syncOutput(): void {
+  for (const [stream, fd] of [
+    [process.stdout, 1],
+    [process.stderr, 2],
+  ] as const) {
+    (stream as unknown as { write: (chunk: unknown, ...rest: unknown[]) => boolean }).write = (chunk: unknown, ...rest: unknown[]) => {
+      try {
+        writeSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+      } catch {
+        // A closed stdout (| head) is not the strategy's failure.
+      }
+      const done = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
+      done?.();
+      return true;
+    };
+  }
+}
+
 /** process.exit and its kin: thrown inside strategy code; otherwise this thread is ending, and says so first. */
 function guardExits(): void {
   for (const name of ['exit', 'reallyExit', 'abort', 'kill'] as const) {
@@ -133,6 +157,7 @@ function guardExits(): void {
 async function load(): Promise<Strategy | null> {
   try {
     guardExits();
+    syncOutput();
     inStrategy = true;
     const factory = await importFactory(setup.spec, setup.path);
     return makeStrategy(setup.spec, factory, setup.params);
@@ -146,6 +171,19 @@ async function load(): Promise<Strategy | null> {
   } finally {
     inStrategy = false;
   }
+}
+
+/**
+ * The strategy's own line for an error: the first stack frame outside this harness and tradeloop's
+ * intent reader (process.exit's guard and readIntents throw on the strategy's behalf); none when
+ * there is no such frame.
+ */
+function where(err: unknown): string {
+  const frames = String((err as Error | undefined)?.stack ?? '')
+    .split('\n')
+    .slice(1);
+  const own = frames.find((f) => !f.includes('/strategy/isolated/') && !f.includes('/engine/intents.'));
+  return String(own ?? '').slice(0, 500);
 }
 
 class Server {
@@ -179,7 +217,7 @@ class Server {
       } catch (err) {
         status = THREW;
         const e = err as Error | undefined;
-        text = stringify({ e: { m: String(e?.message ?? err).slice(0, 300), w: String(e?.stack?.split('\n')[1] ?? '').slice(0, 500) } });
+        text = stringify({ e: { m: String(e?.message ?? err).slice(0, 300), w: where(err) } });
       }
       answer(status, text);
     }
