@@ -167,6 +167,17 @@ export async function runStatic(
   // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
   const runId = journaled?.resume?.run.runId ?? ownId;
   const outDir = opts.out ?? join('runs', runId);
+  // A static run that ended (not stopped short) has nothing left to decide: the same command again
+  // leaves its files as they are, instead of replaying the whole strategy only to append an end.
+  const ended = journaled?.resume ? journaled.journal.segments().at(-1) : undefined;
+  if (ended && ended.status !== null && ended.status !== 'incomplete') {
+    journaled!.journal.close();
+    stateDir?.release();
+    io.stdout(
+      `tradeloop run ${runId}: this run is complete in --state ${opts.stateDir} (ended ${ended.status}): nothing to resume, and its files in ${outDir} are left as they are. For a new run, use another --state.\n`,
+    );
+    return { exitCode: 0, outDir, runId };
+  }
   makeOutDir(outDir);
   const logPath = join(outDir, 'events.ndjson');
   // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.

@@ -158,3 +158,12 @@ test('a resume with a changed --max-skip-ratio is refused by name (the run id wo
   assert.equal(r.code, 2);
   assert.match(r.err, /--max-skip-ratio differs \(journaled 0\.01, now 0\.05\)/);
 });
+
+test('the same command again on a finished static run leaves its files as they are and says the run is complete', async (t) => {
+  const { state, out } = await session(t);
+  const before = ['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv'].map((f) => readFileSync(join(out, f), 'utf8'));
+  const again = await cli('run', '--data', SAMPLE, '--param', 'pct=30', '--state', state, '--out', out, '--quiet');
+  assert.equal(again.code, 0, again.err);
+  assert.match(again.out, /this run is complete in --state .* \(ended ok\): nothing to resume, and its files in .* are left as they are/);
+  assert.deepEqual(['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv'].map((f) => readFileSync(join(out, f), 'utf8')), before);
+});
