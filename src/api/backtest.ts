@@ -19,7 +19,8 @@ import type { Strategy, StrategyFactory } from '../strategy/strategy.ts';
 type Scalar = string | number;
 
 export interface BacktestOptions {
-  readonly symbols: readonly string[];
+  /** Default: the command line's (SPY,QQQ). A comma-separated string is read as the flag is. */
+  readonly symbols?: readonly string[] | string;
   /** A folder of <SYMBOL>.csv files (--data). */
   readonly data?: string;
   /** Files per symbol (--file SYMBOL=PATH, repeatable). */
@@ -53,6 +54,11 @@ export interface BacktestOptions {
   /** A state folder: the run is journaled (and resumed if the journal holds it). */
   readonly state?: string;
   readonly events?: 'all' | 'trading';
+  /**
+   * Seconds a strategy's onBar may run before the watchdog ends the process (exit 140). From code
+   * the default is 0 (no watchdog): it would end your program, not only the backtest.
+   */
+  readonly cycleTimeout?: number;
   /** FLAG_TRADING_HALTED for this run (default: the environment's). */
   readonly tradingHalted?: boolean;
   /** Every event as the run makes it (a frozen copy; a throw here is the caller's, not the run's). */
@@ -101,11 +107,38 @@ const FLAG_OF: Readonly<Record<string, string>> = {
   state: '--state',
   events: '--events',
   data: '--data',
+  cycleTimeout: '--cycle-timeout',
 };
+
+/** The options that are no flag of their own. */
+const OTHER_OPTIONS = ['symbols', 'files', 'params', 'lot', 'strategy', 'tradingHalted', 'onEvent', 'stdout', 'stderr'];
+const KNOWN = [...Object.keys(FLAG_OF), ...OTHER_OPTIONS];
+
+/** Letters apart (Levenshtein), for 'did you mean' on a misspelt option. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** A key backtest() does not know is refused, not ignored (a typo must not run with a default). */
+function checkKeys(o: object): void {
+  for (const key of Object.keys(o)) {
+    if (KNOWN.includes(key)) continue;
+    const near = KNOWN.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2).sort((x, y) => distance(x, key) - distance(y, key))[0];
+    throw new TradeloopError(`backtest(): no option ${JSON.stringify(key).slice(0, 40)}.${near ? ` Did you mean ${near}?` : ''} Options: ${KNOWN.join(', ')}.`);
+  }
+}
 
 /** The options as the command line's arguments: one parser, one set of refusals. */
 export function backtestArgv(o: BacktestOptions): string[] {
-  const argv = ['--source', 'csv', '--symbols', o.symbols.join(',')];
+  const argv = ['--source', 'csv'];
+  if (o.symbols !== undefined)
+    argv.push('--symbols', typeof o.symbols === 'string' ? o.symbols : Array.isArray(o.symbols) ? o.symbols.join(',') : String(o.symbols));
+  if (o.cycleTimeout === undefined) argv.push('--cycle-timeout', '0');
   for (const [key, flag] of Object.entries(FLAG_OF)) {
     const v = (o as unknown as Record<string, unknown>)[key];
     if (v !== undefined) argv.push(flag, String(v));
@@ -124,10 +157,12 @@ export function backtestArgv(o: BacktestOptions): string[] {
 export async function backtest(options: BacktestOptions): Promise<BacktestResult> {
   let opts: RunOptions;
   try {
+    checkKeys(options);
     const parsed = parseRunOptions(backtestArgv(options));
     if (parsed === 'help') throw new TradeloopError('backtest(): no options');
     opts = parsed;
   } catch (err) {
+    if (err instanceof TradeloopError) throw err;
     throw new TradeloopError(String((err as Error).message));
   }
   let strategy: Strategy;

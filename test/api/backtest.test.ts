@@ -40,3 +40,12 @@ test('a factory function is a strategy; a bad option is a TradeloopError naming 
     (err: unknown) => err instanceof TradeloopError && /--data .*nope/.test(err.message),
   );
 });
+
+test('a misspelt option is refused with a suggestion; symbols may be one comma-separated string', async (t) => {
+  await assert.rejects(
+    backtest({ symbols: ['SPY'], data: SAMPLE, cahs: 5 } as never),
+    (err: unknown) => err instanceof TradeloopError && /no option "cahs"\. Did you mean cash\?/.test(err.message),
+  );
+  const r = await backtest({ symbols: 'SPY,QQQ', data: SAMPLE, minutes: 30, out: join(await tempDir(t, 'tl-api-s-'), 'run') });
+  assert.equal(r.summary.bars, 60, '30 minutes of two symbols');
+});
