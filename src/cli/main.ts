@@ -11,6 +11,7 @@ import { parseRunOptions, RUN_USAGE } from './run-options.ts';
 import { runStatic, type CliIo } from './static-run.ts';
 import { sha256File } from './run-id.ts';
 import { UsageError } from './usage-error.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import { CliRefusal, EXIT } from './exit-codes.ts';
 import { CONTROL_USAGE, controlCommand } from './control-commands.ts';
 
@@ -81,6 +82,11 @@ for (const name of ['status', 'halt', 'resume', 'flatten']) {
   });
 }
 
+/** An argument as a shell would need it quoted. */
+function shellWord(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`;
+}
+
 async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Promise<number> {
   const opts = parseRunOptions(argv);
   if (opts === 'help') {
@@ -90,7 +96,8 @@ async function runCommand(argv: readonly string[], flags: Flags, io: CliIo): Pro
   if (opts.source === 'realtime' && !flags.realtime) {
     throw new UsageError(
       'realtime mode is off. It is gated by FLAG_REALTIME (default off); enable it for this command with\n' +
-        `  FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols ${opts.symbols.join(',')}`,
+        // The user's own command, every flag kept (a dropped --ws-url would send it to Binance instead), secrets hidden.
+        `  FLAG_REALTIME=1 npx tradeloop run ${argv.map((a) => shellWord(redactUrl(a))).join(' ')}`,
     );
   }
   const strategy = await loadStrategy(opts.strategy, opts.params);

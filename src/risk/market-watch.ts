@@ -1,7 +1,7 @@
 /**
  * The limits, looked at again every bar, not only when an order is placed. A position taken inside
  * every limit can be carried past them by the market alone (a short squeezed 3 % a minute): each
- * limit the market passes is an alert, once per episode, and counted for the summary, whose verdict
+ * limit the market passes is an alert, once per episode (it ends 5 % under the limit), and counted for the summary, whose verdict
  * then says so. Equity that falls to the margin floor (--margin-floor-pct of the gross exposure, or
  * to nothing) raises a `margin` halt that lets only reducing orders pass, lifted by itself when the
  * equity is back above the floor.
@@ -22,6 +22,14 @@ export interface MarketFinding {
   /** The margin floor: 'breached' when equity just fell to it, 'recovered' when it just came back. */
   readonly margin: 'breached' | 'recovered' | null;
   readonly marginDetail: string;
+}
+
+/**
+ * Past the limit, with a margin back: an episode ends only once the value is 5 % under the limit,
+ * so a price wobbling across it is one episode (one alert), not one per crossing.
+ */
+function pastLimit(value: bigint, limit: bigint, wasOver: boolean): boolean {
+  return wasOver ? value * 100n > limit * 95n : value > limit;
 }
 
 const NOTHING: MarketFinding = Object.freeze({ passed: [], margin: null, marginDetail: '' });
@@ -69,7 +77,7 @@ export class MarketWatch {
     w.notional = notional;
     const { maxPositionNotional, maxGrossExposure, marginFloorPctE4 } = this.options;
     let passed: string[] | null = null;
-    const nowOver = notional > maxPositionNotional;
+    const nowOver = pastLimit(notional, maxPositionNotional, w.over);
     if (nowOver !== w.over) {
       w.over = nowOver;
       if (nowOver) {
@@ -81,7 +89,7 @@ export class MarketWatch {
       }
     }
     const gross = this.gross;
-    const grossOver = gross > maxGrossExposure;
+    const grossOver = pastLimit(gross, maxGrossExposure, this.grossOver);
     if (grossOver !== this.grossOver) {
       this.grossOver = grossOver;
       if (grossOver) {

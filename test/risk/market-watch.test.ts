@@ -94,3 +94,36 @@ test('--margin-floor-pct 0 leaves only equity at or below 0 as a margin breach; 
   assert.ok(margin, 'equity went below 0 in this squeeze');
   assert.match(String(margin.detail), /equity -[\d.]+ against/);
 });
+
+test('a price wobbling across a limit is one episode (one alert), not one per crossing', async (t) => {
+  const dir = await tempDir(t, 'tl-wobble-');
+  const rows = ['timestamp,open,high,low,close,volume'];
+  // 900 shares at 100 is 90,000: the wobble between 110 and 112 takes it across 100,000 and back, 40 times.
+  for (let i = 0; i < 82; i++) {
+    const p = (i === 0 ? 100 : i % 2 === 0 ? 110 : 112).toFixed(2);
+    rows.push(`${isoMinute(START + i * 60_000)},${p},${p},${p},${p},1000`);
+  }
+  await fixture(dir, 'WOB.csv', rows.join('\n') + '\n');
+  const run = await runCli(t, [
+    '--symbols',
+    'WOB',
+    '--data',
+    dir,
+    '--strategy',
+    SCRIPTED,
+    '--param',
+    'mode=hold-long',
+    '--param',
+    'qty=900',
+    '--cash',
+    '200000',
+    '--max-position-notional',
+    '100000',
+    '--max-gross-exposure',
+    '200000',
+    '--quiet',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(ofType(run, 'alert').filter((a) => a.kind === 'limit_breach').length, 1);
+  assert.equal((run.summary as { halts: { limitsPassedByMarket?: { count: number } } }).halts.limitsPassedByMarket!.count, 1);
+});
