@@ -2,7 +2,7 @@
  * The tradeloop command line. Exit codes: 0 done; 1 a fatal data or strategy error (after the
  * events so far, run_end and summary.json are written); 2 a usage, flag or configuration refusal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FlagError, readFlags, type Flags } from '../config/flags.ts';
 import { loadStrategy, StrategyLoadError } from '../strategy/load-strategy.ts';
@@ -30,6 +30,7 @@ Commands:
   tradeloop verify RUN_DIR|--state DIR         decide a journaled session again and check it against its journal
   tradeloop export --state DIR --format F     write the journal's events, trades, equity or bars (ndjson|csv)
   tradeloop help [command]
+  tradeloop --version
 
 Environment: FLAG_REALTIME (default off), FLAG_TRADING_HALTED (default off): 1/true/yes/on or 0/false/no/off.
 Exit codes: 0 done; 1 a fatal data or strategy error (run), a refused command or a diverged verify; 2 a usage refusal;
@@ -121,6 +122,11 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
       else if (topic !== undefined) throw new UsageError(`help ${topic}: no such command. Commands: run, ${[...EXTRA_COMMANDS.keys()].join(', ')}.`);
       else io.stdout(USAGE);
       return command === undefined ? 2 : 0;
+    }
+    if (command === '--version' || command === 'version') {
+      const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+      io.stdout(`tradeloop ${pkg.version ?? 'unknown'} (Node ${process.versions.node})\n`);
+      return EXIT.ok;
     }
     const flags = readFlags(env);
     if (command === 'run') return await runCommand(rest, flags, io);

@@ -2,7 +2,9 @@
  * `tradeloop run` options: parsed with util.parseArgs, checked, and turned into one typed value.
  * Every refusal names the flag and the value and says what to use instead.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { INTERVALS, nominalIntervalMs } from '../domain/interval.ts';
 import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
@@ -23,6 +25,9 @@ export type EventsMode = 'all' | 'trading';
 
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
+/** The synthetic bars that come with tradeloop, wherever it is installed. */
+const BUNDLED_SAMPLE = fileURLToPath(new URL('../../data/sample', import.meta.url));
+
 const CSV_ONLY = ['from', 'to', 'data', 'file', 'bar-label', 'on-bad-row', 'max-skip-ratio', 'date-format'] as const;
 const REALTIME_ONLY = [
   'network',
@@ -265,7 +270,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   if (events !== 'all' && events !== 'trading')
     throw usage(`--events ${v.events}: expected all (every event, the default) or trading (all but the per-bar bar lines and hold decisions).`);
 
-  const dataDir = v.data ?? join('data', 'sample');
+  // Without --data: ./data/sample where there is one (this checkout), else the sample tradeloop ships.
+  const dataDir = v.data ?? (existsSync(join('data', 'sample')) ? join('data', 'sample') : BUNDLED_SAMPLE);
   const files = parseFiles(v.file ?? [], symbols, usage);
   for (const s of symbols) if (!files.has(s)) files.set(s, [join(dataDir, `${s}.csv`)]);
 

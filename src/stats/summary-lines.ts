@@ -28,7 +28,7 @@ export function statsLines(s: RunSummary): string[] {
   }
   // CAGR compounds the run's return over a year: from a few days of data it is arithmetic, not a forecast.
   if (st.cagrPct !== null && st.span.days < 90)
-    lines.push(`  note          CAGR is extrapolated to a year from ${st.span.days} day(s) of data: read it as arithmetic, not a forecast`);
+    lines.push(`  note          CAGR, Sharpe and Sortino are annualised from ${st.span.days} day(s) of data: read them as arithmetic, not a forecast`);
   lines.push('  tables        trades.csv (a row per round trip), equity.csv (a row per slice), beside summary.json');
   return lines;
 }

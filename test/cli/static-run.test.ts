@@ -222,3 +222,9 @@ test('--to ends the run window (exclusive): with --from, one hour is 60 bars a s
   assert.equal(before.code, 2);
   assert.match(before.stderr, /--to 2026-03-09T14:00:00Z: must be after --from/);
 });
+
+test('tradeloop --version says the version and the Node it runs on', async () => {
+  const r = await run(['--version']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^tradeloop \d+\.\d+\.\d+ \(Node 24\.\d+\.\d+\)\n$/);
+});

@@ -49,7 +49,7 @@ test('a CAGR from under 90 days of data is said to be extrapolated (the bundled 
   );
   assert.equal(code, 0);
   assert.match(stdout, /CAGR [\d.-]+%/);
-  assert.match(stdout, /CAGR is extrapolated to a year from [\d.]+ day\(s\) of data/);
+  assert.match(stdout, /CAGR, Sharpe and Sortino are annualised from [\d.]+ day\(s\) of data/);
   assert.match(stdout, /data\/sample is synthetic .*: its results say nothing about a market/);
 });
 
