@@ -95,8 +95,21 @@ test('--source realtime without FLAG_REALTIME=1 exits 2 and says how to enable i
   assert.equal(r.code, 2);
   assert.match(r.stderr, /FLAG_REALTIME=1/);
   // The command to paste is the user's own, every flag kept: without --ws-url it would reach Binance itself.
-  const local = await run(['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', 'ws://127.0.0.1:4000/?token=s3cret', '--rest-url', 'http://127.0.0.1:4000']);
-  assert.match(local.stderr, /FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols BTCUSDT --ws-url 'ws:\/\/127\.0\.0\.1:4000\/\?token=\*\*\*' --rest-url http:\/\/127\.0\.0\.1:4000\n/);
+  const local = await run([
+    'run',
+    '--source',
+    'realtime',
+    '--symbols',
+    'BTCUSDT',
+    '--ws-url',
+    'ws://127.0.0.1:4000/?token=s3cret',
+    '--rest-url',
+    'http://127.0.0.1:4000',
+  ]);
+  assert.match(
+    local.stderr,
+    /FLAG_REALTIME=1 npx tradeloop run --source realtime --symbols BTCUSDT --ws-url 'ws:\/\/127\.0\.0\.1:4000\/\?token=\*\*\*' --rest-url http:\/\/127\.0\.0\.1:4000\n/,
+  );
   const bad = await run(['run'], { FLAG_REALTIME: 'sometimes' });
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /FLAG_REALTIME="sometimes" is not a valid value/);

@@ -165,5 +165,8 @@ test('the same command again on a finished static run leaves its files as they a
   const again = await cli('run', '--data', SAMPLE, '--param', 'pct=30', '--state', state, '--out', out, '--quiet');
   assert.equal(again.code, 0, again.err);
   assert.match(again.out, /this run is complete in --state .* \(ended ok\): nothing to resume, and its files in .* are left as they are/);
-  assert.deepEqual(['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv'].map((f) => readFileSync(join(out, f), 'utf8')), before);
+  assert.deepEqual(
+    ['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv'].map((f) => readFileSync(join(out, f), 'utf8')),
+    before,
+  );
 });
