@@ -5,12 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isRealtimeRun, nodeFlagsFor, REALTIME_NODE_FLAGS, STATIC_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { pidAlive } from '../../src/session/state-dir.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'tradeloop.js');
 
@@ -45,7 +45,7 @@ test('the re-run keeps the refusal and its exit code (FLAG_REALTIME off: exit 2)
 /** `npx tradeloop run --source realtime` against a fake exchange, as a user starts it: the wrapper and its re-run session. */
 async function wrapped(prefix: string) {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), prefix));
+  const out = scratchDir(prefix);
   const wrapper = spawn(
     process.execPath,
     [BIN, 'run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],

@@ -1,14 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'data', 'sample');
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'tradeloop-cli-'));
+const tmp = (): string => scratchDir('tradeloop-cli-');
 
 async function run(args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];

@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listenForStop } from '../../src/cli/stop-signals.ts';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -81,7 +81,7 @@ async function realtimeChild(fake: FakeBinance, out: string) {
 
 test('realtime: two SIGINTs within milliseconds still drain, write run_end and summary.json, and exit 0', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tl-sig2-'));
+  const out = scratchDir('tl-sig2-');
   try {
     const c = await realtimeChild(fake, out);
     // Pending signals of one kind merge in the kernel: the second goes once the first was taken,
@@ -100,7 +100,7 @@ test('realtime: two SIGINTs within milliseconds still drain, write run_end and s
 
 test('realtime: a third signal within a second exits at once (130), saying what was not written', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tl-sig3-'));
+  const out = scratchDir('tl-sig3-');
   try {
     const c = await realtimeChild(fake, out);
     // The fake never answers close frames quickly enough to matter: the clean stop takes its grace.
@@ -119,7 +119,7 @@ test('realtime: a third signal within a second exits at once (130), saying what 
 });
 
 test('static: SIGINT stops the replay between chunks; the summary covers what was decided (incomplete), exit 0', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-sigs-'));
+  const dir = scratchDir('tl-sigs-');
   const rows = ['timestamp,open,high,low,close,volume'];
   for (let i = 0; i < 20_000; i++) rows.push(`${new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString()},100,101,99,100,1`);
   writeFileSync(join(dir, 'X.csv'), rows.join('\n') + '\n');

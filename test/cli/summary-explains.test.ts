@@ -5,11 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { fixture, isoMinute, tempDir } from '../helpers/temp-dir.ts';
+import { fixture, isoMinute, tempDir, scratchDir } from '../helpers/temp-dir.ts';
 import { ofType, runCli } from '../helpers/run-cli.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
@@ -18,7 +16,7 @@ const T0 = Date.UTC(2026, 0, 5, 14, 30);
 async function loud(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = join(mkdtempSync(join(tmpdir(), 'tl-sum-')), 'run');
+  const out = join(scratchDir('tl-sum-'), 'run');
   const code = await main(['run', ...args, '--out', out], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) }, {});
   return { code, stdout, stderr };
 }

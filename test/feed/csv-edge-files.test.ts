@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'tl-edge-'));
+const dir = () => scratchDir('tl-edge-');
 async function run(args: string[]) {
   const err: string[] = [];
   const code = await main(args, { stdout: () => {}, stderr: (t) => err.push(t) }, {});

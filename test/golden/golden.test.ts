@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { validateEventLine } from '../../src/events/schema.ts';
 import { GOLDEN_DIR, goldenArgs } from './golden-args.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const io = { stdout: () => {}, stderr: (t: string) => process.stderr.write(t) };
 
 test('the golden run is byte-identical to the committed snapshot (npm run golden:update rewrites it on purpose)', async () => {
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-golden-'));
+  const out = scratchDir('tradeloop-golden-');
   assert.equal(await main(goldenArgs(out), io, {}), 0);
   for (const file of ['events.ndjson', 'summary.json', 'trades.csv', 'equity.csv']) {
     const got = readFileSync(join(out, file), 'utf8');

@@ -3,11 +3,10 @@
  * browser download), a fresh profile each time, and every request recorded so that a test can
  * assert that nothing left 127.0.0.1. Tests skip visibly when chromium is not installed.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { scratchDir } from './temp-dir.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const NO_CHROMIUM = existsSync(CHROMIUM) ? false : 'chromium not installed: apt-get install -y chromium';
@@ -34,7 +33,7 @@ export function isLocal(url: string): boolean {
 }
 
 export async function openBrowser(t: TestContext, viewport = { width: 1280, height: 900 }): Promise<BrowserPage> {
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'tradeloop-chromium-')), {
+  const context = await chromium.launchPersistentContext(scratchDir('tradeloop-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
     viewport,
@@ -63,7 +62,7 @@ export async function openBrowser(t: TestContext, viewport = { width: 1280, heig
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(e.message));
-  const artifacts = mkdtempSync(join(tmpdir(), 'tradeloop-screens-'));
+  const artifacts = scratchDir('tradeloop-screens-');
   return { page, context, requests, errors, artifacts };
 }
 

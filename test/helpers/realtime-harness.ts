@@ -1,6 +1,5 @@
 /** Runs realtime mode in-process against a fake server, on a virtual clock, for tests. */
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRunOptions, type RunOptions } from '../../src/cli/run-options.ts';
 import { runRealtime } from '../../src/cli/realtime-run.ts';
@@ -10,6 +9,7 @@ import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { VirtualClock } from '../../src/telemetry/clock.ts';
 import { until } from './fake-binance.ts';
+import { scratchDir } from './temp-dir.ts';
 
 export interface RealtimeRun {
   readonly clock: VirtualClock;
@@ -41,7 +41,7 @@ export interface HarnessOptions {
 }
 
 export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
-  const outDir = o.outDir ?? mkdtempSync(join(tmpdir(), 'tradeloop-rt-'));
+  const outDir = o.outDir ?? scratchDir('tradeloop-rt-');
   const opts = parseRunOptions(['--source', 'realtime', '--ws-url', o.wsUrl, '--rest-url', o.restUrl, '--out', outDir, ...(o.args ?? [])]) as RunOptions;
   const strategy = o.strategy ?? (await loadStrategy('hold', {}));
   // Wall time starts at the real now: the fake server stamps E with Date.now().

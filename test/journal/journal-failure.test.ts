@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { holdJournalLock } from '../helpers/journal-lock.ts';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -33,7 +33,7 @@ function summaryOf(out: string): { status: string; halts: { raised: Record<strin
 }
 
 test('a disk that fills mid-run: the journal halt stops trading; the run ends and says so', async (t) => {
-  const base = mkdtempSync(join(tmpdir(), 'tl-full-'));
+  const base = scratchDir('tl-full-');
   const state = join(base, 'state');
   mkdirSync(state);
   try {
@@ -63,7 +63,7 @@ test('a disk that fills mid-run: the journal halt stops trading; the run ends an
 });
 
 test('a journal another process holds locked: trading halts rather than going on unrecorded', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'tl-lock-'));
+  const base = scratchDir('tl-lock-');
   const state = join(base, 'state');
   const out = join(base, 'out');
   let holder: ReturnType<typeof spawn> | null = null;

@@ -7,11 +7,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -82,7 +82,7 @@ function send(fake: FakeBinance, m: number): void {
 test('killed at several points and resumed: every bar decided exactly once, no order placed twice, the outage backfilled', async () => {
   for (const killAfter of [2, 5, 9]) {
     const fake = await FakeBinance.start(['BTCUSDT']);
-    const base = mkdtempSync(join(tmpdir(), 'tl-rt-resume-'));
+    const base = scratchDir('tl-rt-resume-');
     const state = join(base, 'state');
     const out = join(base, 'out');
     try {
@@ -148,7 +148,7 @@ test('against the replay server: killed mid-tape and resumed, the session decide
   const { main } = await import('../../src/cli/main.ts');
   const sample = join(ROOT, 'data', 'sample');
   const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
-  const csvOut = mkdtempSync(join(tmpdir(), 'tl-rt-csv-'));
+  const csvOut = scratchDir('tl-rt-csv-');
   assert.equal(await main(['run', '--source', 'csv', '--data', sample, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {}), 0);
   const trading = (path: string): string[] =>
     readFileSync(path, 'utf8')
@@ -161,7 +161,7 @@ test('against the replay server: killed mid-tape and resumed, the session decide
   // Each client its own tape from the start, at full speed: the resumed one is sent again what it
   // already decided (skipped as out of order), then goes on where it stopped.
   const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: sample, speed: 'max', tape: 'per-client' });
-  const base = mkdtempSync(join(tmpdir(), 'tl-rt-replay-'));
+  const base = scratchDir('tl-rt-replay-');
   const state = join(base, 'state');
   const out = join(base, 'out');
   const args = [

@@ -7,10 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -74,7 +74,7 @@ function outputs(dir: string): { events: string; summary: string; trades: string
 let reference: ReturnType<typeof outputs> | null = null;
 async function uninterrupted(): Promise<ReturnType<typeof outputs>> {
   if (reference) return reference;
-  const dir = mkdtempSync(join(tmpdir(), 'tl-ref-'));
+  const dir = scratchDir('tl-ref-');
   const r = await run([...ARGS, '--out', dir]);
   assert.equal(r.code, 0, r.stderr);
   reference = outputs(dir);
@@ -86,7 +86,7 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
   let resumed = 0;
   // Killed once the journal has committed past these seqs: between commits, each at another cycle.
   for (const at of [1, 2500, 5000, 7500]) {
-    const base = mkdtempSync(join(tmpdir(), 'tl-kill-'));
+    const base = scratchDir('tl-kill-');
     const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
     const killed = await run(args, { seq: at, journal: join(base, 'state', 'journal.sqlite') });
     const again = await run(args);
@@ -119,7 +119,7 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
 
 test("a clean stop (SIGINT) and a resume: the same end, and the previous segment's run_end is gone", async () => {
   const want = await uninterrupted();
-  const base = mkdtempSync(join(tmpdir(), 'tl-int-'));
+  const base = scratchDir('tl-int-');
   const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
   const stopped = await run(args, { seq: 3000, journal: join(base, 'state', 'journal.sqlite') }, 'SIGINT');
   assert.equal(stopped.code, 0, stopped.stderr);
@@ -134,7 +134,7 @@ test("a clean stop (SIGINT) and a resume: the same end, and the previous segment
 });
 
 test('resuming with an option that changes the run is refused by name; a finished run resumed changes nothing', async () => {
-  const base = mkdtempSync(join(tmpdir(), 'tl-opt-'));
+  const base = scratchDir('tl-opt-');
   const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
   assert.equal((await run(args)).code, 0);
   const before = outputs(join(base, 'out'));

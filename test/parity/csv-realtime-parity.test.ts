@@ -6,16 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { startReplayServer, type ReplayServer } from '../../src/replay/replay-server.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import { until } from '../helpers/fake-binance.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
@@ -60,7 +60,7 @@ async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; c
 async function compare(extra: readonly string[], slowBackfill = false): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
   const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000', ...extra];
-  const csvOut = mkdtempSync(join(tmpdir(), 'tl-parity-csv-'));
+  const csvOut = scratchDir('tl-parity-csv-');
   const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {});
   assert.equal(code, 0);
   const expected = trading(join(csvOut, 'events.ndjson'));

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -20,7 +20,7 @@ function tradeloop(args: string[], env: Record<string, string>) {
 
 test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed, summary written, exit 0', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-sigterm-'));
+  const out = scratchDir('tradeloop-sigterm-');
   const p = tradeloop(['run', '--source', 'realtime', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out], { FLAG_REALTIME: '1' });
   try {
     const conn = await fake.waitForConnections(1, 15_000);
@@ -57,19 +57,7 @@ test('an unknown symbol is refused by name at start (Binance -1121), exit 2', as
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const p = tradeloop(
-      [
-        'run',
-        '--source',
-        'realtime',
-        '--symbols',
-        'BTCUSDT,BTCUSTD',
-        '--ws-url',
-        fake.wsUrl,
-        '--rest-url',
-        fake.restUrl,
-        '--out',
-        mkdtempSync(join(tmpdir(), 'tl-')),
-      ],
+      ['run', '--source', 'realtime', '--symbols', 'BTCUSDT,BTCUSTD', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', scratchDir('tl-')],
       { FLAG_REALTIME: 'on' },
     );
     assert.equal(await p.exited, 2);
@@ -84,7 +72,7 @@ test('an unreachable REST server stops the start with exit 1 and says where it l
   const fake = await FakeBinance.start(['BTCUSDT']);
   const url = fake.restUrl;
   await fake.close();
-  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', mkdtempSync(join(tmpdir(), 'tl-'))], {
+  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', scratchDir('tl-')], {
     FLAG_REALTIME: '1',
   });
   assert.equal(await p.exited, 1);
@@ -93,7 +81,7 @@ test('an unreachable REST server stops the start with exit 1 and says where it l
 
 test('SIGINT before the end of --minutes stops at once (the minutes timer does not keep the process)', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-sigint-'));
+  const out = scratchDir('tradeloop-sigint-');
   const p = tradeloop(
     ['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--minutes', '5', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
     { FLAG_REALTIME: '1' },

@@ -4,14 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
 /** Buys one lot on every bar: each decision tests the gate. */
@@ -188,7 +188,7 @@ test('the halt file halts a running session at the next poll; its removal lifts 
 });
 
 test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async () => {
-  const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
+  const state = scratchDir('tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
@@ -245,7 +245,7 @@ test('resume cannot lift the flag halt and says how it is lifted; status says so
 });
 
 test('control commands: exit 3 when no session runs there, 2 on usage errors', async () => {
-  const empty = mkdtempSync(join(tmpdir(), 'tl-none-'));
+  const empty = scratchDir('tl-none-');
   assert.equal((await cli('halt', '--state', empty)).code, 3);
   writeFileSync(join(empty, 'control.json'), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 2 ** 22 + 7 }));
   const dead = await cli('status', '--state', empty);
@@ -257,7 +257,7 @@ test('control commands: exit 3 when no session runs there, 2 on usage errors', a
 });
 
 test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async () => {
-  const state = mkdtempSync(join(tmpdir(), 'tl-state-'));
+  const state = scratchDir('tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });

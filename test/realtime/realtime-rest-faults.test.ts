@@ -4,13 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, restRow } from '../helpers/fake-binance.ts';
 import { main } from '../../src/cli/main.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ONE = ['--symbols', 'BTCUSDT'];
 
@@ -142,7 +142,7 @@ test('a warm-up answer that does not page back (endTime ignored) stops the start
         '--rest-url',
         fake.restUrl,
         '--out',
-        mkdtempSync(join(tmpdir(), 'tl-')),
+        scratchDir('tl-'),
         '--quiet',
       ],
       { stdout: () => {}, stderr: (t) => (stderr += t) },

@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const USER = 'alice-u53r';
@@ -40,7 +40,7 @@ function assertNoSecret(where: string, text: string): void {
 
 test('a realtime run through URLs with credentials and tokens (and a webhook): connected with them, shows none of them, journal included', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tradeloop-secrets-'));
+  const out = scratchDir('tradeloop-secrets-');
   const p = tradeloop([
     'run',
     '--source',
@@ -105,7 +105,7 @@ test('refusals that name a URL redact it: a missing pair, and an unreachable RES
     '--rest-url',
     secretUrl(url),
     '--out',
-    mkdtempSync(join(tmpdir(), 'tl-')),
+    scratchDir('tl-'),
   ]);
   assert.equal(await unreachable.exited, 1);
   assert.match(unreachable.err(), /cannot reach the REST API/);

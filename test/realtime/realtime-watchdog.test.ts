@@ -6,17 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const HANG = join(ROOT, 'test', 'fixtures', 'strategies', 'hang-on-bar.ts');
 
 test('a stuck cycle ends the process (exit 140) with the strategy, symbol and bar named; the cycles before it are kept', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = mkdtempSync(join(tmpdir(), 'tl-watchdog-'));
+  const out = scratchDir('tl-watchdog-');
   const child = spawn(
     process.execPath,
     [

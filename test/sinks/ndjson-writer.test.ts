@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { BarEvent } from '../../src/events/types.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 const bar = (symbol: string, i: number): BarEvent => ({
   type: 'bar',
@@ -21,7 +21,7 @@ const bar = (symbol: string, i: number): BarEvent => ({
 });
 
 test('batched writes from a small pool keep every line, in order, across many buffers', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'tl-w-')), 'events.ndjson');
+  const path = join(scratchDir('tl-w-'), 'events.ndjson');
   const bus = new EventBus([new NdjsonWriter(path, { batchBytes: 4096, poolSize: 2 })]);
   for (let i = 0; i < 20_000; i++) bus.emit(bar(i % 3 === 0 ? '这是测试币456' : 'BTCUSDT', i));
   await bus.close();
@@ -36,7 +36,7 @@ test('batched writes from a small pool keep every line, in order, across many bu
 });
 
 test('a durable writer has everything in the file after flush, before the next event', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'tl-w-')), 'events.ndjson');
+  const path = join(scratchDir('tl-w-'), 'events.ndjson');
   const bus = new EventBus([new NdjsonWriter(path, { durable: true })]);
   bus.emit(bar('ETHUSDT', 1));
   assert.equal(readFileSync(path, 'utf8'), '', 'nothing before the flush');

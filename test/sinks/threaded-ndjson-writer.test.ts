@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
+import { scratchDir } from '../helpers/temp-dir.ts';
 
 function events(n: number): TradeEvent[] {
   const out: TradeEvent[] = [];
@@ -40,7 +40,7 @@ function events(n: number): TradeEvent[] {
 }
 
 test('the threaded writer writes exactly what the in-thread writer writes, in order', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-tw-'));
+  const dir = scratchDir('tl-tw-');
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
   const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
   for (const e of events(30_000)) {
@@ -62,7 +62,7 @@ test('a failure in the writer thread surfaces at close, not silently', { skip: e
 });
 
 test('the intern table is bounded: a run through many distinct positions stays exact', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-tw-'));
+  const dir = scratchDir('tl-tw-');
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
   const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
   for (let i = 0; i < 60_000; i++) {
