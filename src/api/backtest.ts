@@ -11,6 +11,7 @@ import { readFlags } from '../config/flags.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import type { RunSummary, TradeEvent } from '../events/types.ts';
 import { parseRunOptions, type RunOptions } from '../cli/run-options.ts';
+import { nearest } from '../cli/common-flags.ts';
 import { sha256File } from '../cli/run-id.ts';
 import { runStatic } from '../cli/static-run.ts';
 import { loadStrategy, makeStrategy } from '../strategy/load-strategy.ts';
@@ -114,21 +115,11 @@ const FLAG_OF: Readonly<Record<string, string>> = {
 const OTHER_OPTIONS = ['symbols', 'files', 'params', 'lot', 'strategy', 'tradingHalted', 'onEvent', 'stdout', 'stderr'];
 const KNOWN = [...Object.keys(FLAG_OF), ...OTHER_OPTIONS];
 
-/** Letters apart (Levenshtein), for 'did you mean' on a misspelt option. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
-  return d[a.length]![b.length]!;
-}
-
 /** A key backtest() does not know is refused, not ignored (a typo must not run with a default). */
 function checkKeys(o: object): void {
   for (const key of Object.keys(o)) {
     if (KNOWN.includes(key)) continue;
-    const near = KNOWN.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2).sort((x, y) => distance(x, key) - distance(y, key))[0];
+    const near = nearest(key, KNOWN);
     throw new TradeloopError(`backtest(): no option ${JSON.stringify(key).slice(0, 40)}.${near ? ` Did you mean ${near}?` : ''} Options: ${KNOWN.join(', ')}.`);
   }
 }

@@ -22,7 +22,7 @@ export function parseFlags<O extends NonNullable<ParseArgsConfig['options']>>(ar
 }
 
 /** The known name within two edits of `name` (the closest), or null. */
-function nearest(name: string, known: readonly string[]): string | null {
+export function nearest(name: string, known: readonly string[]): string | null {
   let best: string | null = null;
   let bestDistance = 3;
   for (const k of known) {

@@ -6,7 +6,7 @@
 import type { EventSink } from '../events/event-bus.ts';
 import { statSync } from 'node:fs';
 import { makeDirs } from '../session/make-dirs.ts';
-import { notRegularFile } from '../feed/csv/csv-file-cursor.ts';
+import { notRegularFile } from '../config/file-kind.ts';
 import { foreignFolder } from '../session/own-folder.ts';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

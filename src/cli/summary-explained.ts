@@ -4,7 +4,7 @@
  * verdict on the first line, and, when no order was placed, the likely cause computed from what the
  * run saw — never guessed.
  */
-import { formatLots } from '../broker/instrument.ts';
+import { bookView } from '../broker/book-view.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { Engine } from '../engine/engine.ts';
 import { formatMoney, formatPrice } from '../domain/price.ts';
@@ -44,29 +44,7 @@ export type Explained = Pick<
 export function explain(input: ExplainInput): Explained {
   const { broker, engine, counter, control, symbols } = input;
   const bars = counter.of('bar');
-  let gross = 0n;
-  const openPositions = symbols
-    .filter((s) => broker.position(s) !== 0)
-    .map((s) => {
-      const mv = broker.marketValue(s);
-      gross += mv < 0n ? -mv : mv;
-      return {
-        symbol: s,
-        qty: formatLots(broker.position(s), broker.instrument(s)),
-        lastPrice: formatPrice(broker.lastMark(s)),
-        marketValue: formatMoney(mv),
-        unrealizedPnl: formatMoney(mv - broker.basis(s)),
-      };
-    });
-  const restingOrders = symbols.flatMap((s) =>
-    broker.restingOrders(s).map((o) => ({
-      orderId: o.orderId,
-      symbol: s,
-      side: o.side,
-      qty: formatLots(o.qty, broker.instrument(s)),
-      limitPrice: formatPrice(o.limitPrice!),
-    })),
-  );
+  const { positions: openPositions, restingOrders, gross } = bookView(broker, symbols, { entryPrice: false });
   const notActive = engine.haltedBars + engine.reducingBars;
   const timeNotActiveMs = control?.timeNotActiveMs() ?? null;
   const cause = counter.of('order') === 0 ? noOrderCause(input, bars) : null;

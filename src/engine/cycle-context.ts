@@ -54,19 +54,11 @@ export class CycleContext implements StrategyContext {
   lotsFor(money: bigint, price: number): number {
     if (price <= 0 || money <= 0n) return 0;
     const lots = (money * this.inst.lotDiv) / BigInt(price);
-    if (lots === 0n) {
-      const s = this.subLot;
-      if (s.count++ === 0) {
-        s.symbol = this.symbol;
-        s.lotStep = this.inst.lotStep;
-        s.money = money;
-        s.price = price;
-      }
-    }
+    if (lots === 0n) this.noteSubLot(1, money, price);
     return lots > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(lots);
   }
 
-  /** Sub-lot asks a strategy on its own thread made (its context counted them there). */
+  /** Sub-lot asks: `count` of them, the first ones recorded (a strategy on its own thread counts them there). */
   noteSubLot(count: number, money: bigint, price: number): void {
     const s = this.subLot;
     if (count <= 0) return;

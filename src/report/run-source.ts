@@ -7,6 +7,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../events/types.ts';
 import { splitCsvLine } from '../sinks/csv-file.ts';
+import { notRegularFile } from '../config/file-kind.ts';
 
 export interface RunSource {
   /** A name for messages: the folder, or the journal file. */
@@ -32,8 +33,8 @@ const MAX_SUMMARY_BYTES = 16 << 20;
 
 /** The path itself when it is a regular file (a link is followed: its target must be one too). */
 function regularFile(path: string): string {
-  const st = statSync(path);
-  if (!st.isFile()) throw new RunInputError(`${path} is not a regular file (a device, a FIFO or a folder): a run's files are plain files.`);
+  const kind = notRegularFile(statSync(path));
+  if (kind !== null) throw new RunInputError(`${path} is not a regular file (${kind}): a run's files are plain files.`);
   return path;
 }
 

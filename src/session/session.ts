@@ -4,9 +4,9 @@
  * committed as its own unit), the state folder (persisted halts, lock, control.json), the halt
  * file, and a typed status() that the CLI's `status`, the HTTP /status and the summary all read.
  */
+import { bookView } from '../broker/book-view.ts';
 import type { FlattenPrice } from '../engine/engine.ts';
-import { formatMoney, formatPrice } from '../domain/price.ts';
-import { formatLots } from '../broker/instrument.ts';
+import { formatMoney } from '../domain/price.ts';
 import type { HaltReason } from '../events/reasons.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import type { HaltChange } from '../risk/trading-state.ts';
@@ -209,31 +209,7 @@ export class Session {
     const { parts, counter, clock, symbols } = this.options;
     const { broker, engine } = parts;
     const now = clock.now();
-    let gross = 0n;
-    const positions = symbols
-      .filter((s) => broker.position(s) !== 0)
-      .map((s) => {
-        const inst = broker.instrument(s);
-        const mv = broker.marketValue(s);
-        gross += mv < 0n ? -mv : mv;
-        return {
-          symbol: s,
-          qty: formatLots(broker.position(s), inst),
-          entryPrice: formatPrice(entryPrice(broker.basis(s), broker.position(s), inst.lotDiv)),
-          lastPrice: formatPrice(broker.lastMark(s)),
-          marketValue: formatMoney(mv),
-          unrealizedPnl: formatMoney(mv - broker.basis(s)),
-        };
-      });
-    const restingOrders = symbols.flatMap((s) =>
-      broker.restingOrders(s).map((o) => ({
-        orderId: o.orderId,
-        symbol: s,
-        side: o.side,
-        qty: formatLots(o.qty, broker.instrument(s)),
-        limitPrice: formatPrice(o.limitPrice!),
-      })),
-    );
+    const { positions, restingOrders, gross } = bookView(broker, symbols, { entryPrice: true });
     const lastBar: SessionStatus['lastBar'] = {};
     for (const s of symbols) {
       const t = engine.barTime(s);
@@ -286,12 +262,6 @@ export class Session {
     this.applyPending();
     this.sayUnsaved();
   }
-}
-
-/** The average price paid (long) or received (short) for the open quantity, in ticks: basis over lots. */
-export function entryPrice(basis: bigint, lots: number, lotDiv: bigint): number {
-  if (lots === 0) return 0;
-  return Number((basis * lotDiv) / BigInt(lots));
 }
 
 function lastClose(parts: LoopParts, symbol: string): FlattenPrice | null {

@@ -11,7 +11,7 @@
 import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { makeDirs } from './make-dirs.ts';
-import { foreignFolder, linkedFile, NOFOLLOW } from './own-folder.ts';
+import { foreignFile, foreignFolder, linkedFile, NOFOLLOW } from './own-folder.ts';
 import { join } from 'node:path';
 import { HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, type HaltReason, type HaltSeverity, type HaltSource } from '../events/reasons.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -238,15 +238,6 @@ export function readControlInfo(dir: string): ControlInfo | null {
     );
   }
   return info;
-}
-
-/** A file another user owns or can write. */
-function foreignFile(path: string): string | null {
-  const st = statSync(path);
-  const uid = process.getuid?.();
-  if (uid !== undefined && st.uid !== uid) return `${path} belongs to another user (uid ${st.uid}).`;
-  if ((st.mode & 0o022) !== 0) return `${path} can be written by other users (mode ${(st.mode & 0o777).toString(8).padStart(4, '0')}).`;
-  return null;
 }
 
 export function isLoopbackUrl(url: unknown): boolean {

@@ -26,28 +26,16 @@ async function squeeze(t: import('node:test').TestContext): Promise<string> {
   return dir;
 }
 
+/** 900 shares short at 100 (90,000 of notional), inside 100,000 limits when placed. */
+const shortOf900 = (data: string): string[] => [
+  ...['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900'],
+  ...['--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--quiet'],
+];
+
 test('a short squeezed past its limits: limit_breach alerts once each, a margin halt (REDUCING), verdict breached', async (t) => {
   const data = await squeeze(t);
   // 900 shares short at 100 is 90,000 of notional: inside a 100,000 limit when placed.
-  const run = await runCli(t, [
-    '--symbols',
-    'SQZ',
-    '--data',
-    data,
-    '--strategy',
-    SCRIPTED,
-    '--param',
-    'mode=short',
-    '--param',
-    'qty=900',
-    '--cash',
-    '100000',
-    '--max-position-notional',
-    '100000',
-    '--max-gross-exposure',
-    '100000',
-    '--quiet',
-  ]);
+  const run = await runCli(t, [...shortOf900(data)]);
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ofType(run, 'fill').length, 1);
   const breaches = ofType(run, 'alert').filter((a) => a.kind === 'limit_breach');
@@ -68,27 +56,7 @@ test('a short squeezed past its limits: limit_breach alerts once each, a margin 
 
 test('--margin-floor-pct 0 leaves only equity at or below 0 as a margin breach; the limit alerts stay', async (t) => {
   const data = await squeeze(t);
-  const run = await runCli(t, [
-    '--symbols',
-    'SQZ',
-    '--data',
-    data,
-    '--strategy',
-    SCRIPTED,
-    '--param',
-    'mode=short',
-    '--param',
-    'qty=900',
-    '--cash',
-    '100000',
-    '--max-position-notional',
-    '100000',
-    '--max-gross-exposure',
-    '100000',
-    '--margin-floor-pct',
-    '0',
-    '--quiet',
-  ]);
+  const run = await runCli(t, [...shortOf900(data), '--margin-floor-pct', '0']);
   assert.equal(run.code, 0, run.stderr);
   const margin = ofType(run, 'halt').find((h) => h.reason === 'margin');
   assert.ok(margin, 'equity went below 0 in this squeeze');

@@ -4,8 +4,8 @@
  * replayed oldest-first without being loaded.
  */
 import { basename } from 'node:path';
-import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { notRegularFile } from '../../config/file-kind.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { DataError } from '../data-error.ts';
@@ -28,17 +28,6 @@ export interface CursorOptions {
   /** How day/month-first dates read (--date-format); absent or null: they are refused as ambiguous. */
   readonly dateOrder?: DateOrder | null;
   readonly chunkBytes?: number;
-}
-
-/** What a path is when it is not a regular file ("a FIFO", "a character device", …); null for a file. */
-export function notRegularFile(st: Stats): string | null {
-  if (st.isFile()) return null;
-  if (st.isDirectory()) return 'a folder';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
 }
 
 export class CsvFileCursor {
