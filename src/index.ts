@@ -2,7 +2,11 @@
  * tradeloop as a library: run a backtest from code, and write strategies against the same types
  * and helpers the built-ins use. The command line (`tradeloop`) comes with the package.
  */
-export { backtest, TradeloopError, type BacktestOptions, type BacktestResult } from './api/backtest.ts';
+export { backtest, type BacktestOptions, type BacktestResult } from './api/backtest.ts';
+export { startSession, type SessionHandle, type SessionOptions } from './api/start-session.ts';
+export { ERROR_CODES, EXIT, TradeloopError, type ErrorCode } from './errors.ts';
+export type { CommandResult } from './session/commands.ts';
+export type { SessionStatus } from './session/status.ts';
 export {
   checkKnownParams,
   intParam,

@@ -1,7 +1,2 @@
-/** Where a command writes for people: injected, so tests capture it and nothing writes to the process directly. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** stderr is a terminal: long static runs draw a progress bar there. */
-  readonly stderrTTY?: boolean;
-}
+/** The command line writes for people through the session's Terminal: the process's stdout and stderr. */
+export type { Terminal as CliIo } from '../session/terminal.ts';

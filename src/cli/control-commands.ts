@@ -4,6 +4,7 @@
  * did); 1 when the session refused (a halt only its own source may lift) or a resume left trading
  * other than ACTIVE; 2 on usage errors; 3 when no session is running there.
  */
+import { TradeloopError } from '../errors.ts';
 import { parseHaltReason } from '../session/apply-command.ts';
 import type { CommandResult } from '../session/commands.ts';
 import { pidAlive, readControlInfo, StateDirError, type ControlInfo } from '../session/state-dir.ts';
@@ -25,7 +26,12 @@ export const CONTROL_USAGE: Readonly<Record<string, string>> = {
     'Usage: tradeloop flatten --state DIR [--symbols A,B]\n  Cancel resting orders and close every position (or those named) with market orders, even while HALTED.\n',
 };
 
-class NoSession extends Error {}
+/** No session answers at --state: exit 3 (TL_NO_SESSION), so a script can tell it from a refused command. */
+class NoSession extends TradeloopError {
+  constructor(message: string) {
+    super('TL_NO_SESSION', message);
+  }
+}
 
 function usage(command: string): (m: string) => UsageError {
   return (m) => new UsageError(`${m}\n${CONTROL_USAGE[command]}`);

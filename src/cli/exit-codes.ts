@@ -1,28 +1,19 @@
 /**
- * Every exit status tradeloop's commands return, in one table, so that a script can rely on them
- * and the README can list them.
+ * The command line's exit statuses live with the error codes in src/errors.ts; this keeps the
+ * refusal that names its own status (a journal that cannot be read: 4; a verify that diverged: 1).
  */
-export const EXIT = {
-  /** Done. */
-  ok: 0,
-  /** A fatal data or strategy error (after the log and summary are written), a refused command, a diverged verify. */
-  failed: 1,
-  /** A usage, flag or configuration refusal: nothing ran. */
-  usage: 2,
-  /** No session runs at --state. */
-  noSession: 3,
-  /** The journal cannot be read: damaged, cut short, or written by a newer tradeloop. */
-  unreadable: 4,
-  /** A cycle stuck past --cycle-timeout (128 + SIGUSR2). */
-  watchdog: 140,
-} as const;
+import { EXIT, type ExitCode, TradeloopError } from '../errors.ts';
 
-/** A refusal with its own exit status (the UsageError family exits 2). */
-export class CliRefusal extends Error {
-  override readonly name = 'CliRefusal';
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number) {
-    super(message);
-    this.exitCode = exitCode;
+export { EXIT } from '../errors.ts';
+
+/** A refusal with its own exit status. */
+export class CliRefusal extends TradeloopError {
+  override name = 'CliRefusal';
+  constructor(message: string, exitCode: ExitCode) {
+    super(
+      exitCode === EXIT.unreadable ? 'TL_JOURNAL' : exitCode === EXIT.noSession ? 'TL_NO_SESSION' : exitCode === EXIT.usage ? 'TL_USAGE' : 'TL_REFUSED',
+      message,
+      exitCode,
+    );
   }
 }

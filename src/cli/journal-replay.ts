@@ -18,9 +18,9 @@ import { Session } from '../session/session.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { loadStrategy } from '../strategy/load-strategy.ts';
 import { systemClock } from '../telemetry/clock.ts';
-import { JOURNAL_FILE, runMeaning } from './journal-wiring.ts';
+import { JOURNAL_FILE, runMeaning } from '../session/journal-wiring.ts';
 import { parseRunOptions, type RunOptions } from './run-options.ts';
-import { sha256File } from './run-id.ts';
+import { sha256File } from '../session/run-id.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface Replayed {

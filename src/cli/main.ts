@@ -4,15 +4,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FlagError, readFlags, type Flags } from '../config/flags.ts';
-import { loadStrategy, StrategyLoadError } from '../strategy/load-strategy.ts';
-import { StrategyParamError } from '../strategy/strategy.ts';
+import { readFlags, type Flags } from '../config/flags.ts';
+import { loadStrategy } from '../strategy/load-strategy.ts';
+import { isTradeloopError } from '../errors.ts';
 import { parseRunOptions, RUN_USAGE } from './run-options.ts';
 import { runStatic, type CliIo } from './static-run.ts';
-import { sha256File } from './run-id.ts';
+import { sha256File } from '../session/run-id.ts';
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
-import { CliRefusal, EXIT } from './exit-codes.ts';
+import { EXIT } from './exit-codes.ts';
 import { CONTROL_USAGE, controlCommand } from './control-commands.ts';
 
 const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever leaves this machine.
@@ -134,13 +134,10 @@ export async function main(argv: readonly string[], io: CliIo, env: Readonly<Rec
     if (extra) return await (await extra.load())(rest, flags, io);
     throw new UsageError(`unknown command ${JSON.stringify(command).slice(0, 40)}. Commands: run, ${[...EXTRA_COMMANDS.keys()].join(', ')}, help.`);
   } catch (err) {
-    if (err instanceof CliRefusal) {
+    // Every refusal carries its code, and the code its exit status (src/errors.ts); anything else is a bug.
+    if (isTradeloopError(err)) {
       io.stderr(`tradeloop: ${err.message}\n`);
       return err.exitCode;
-    }
-    if (err instanceof UsageError || err instanceof FlagError || err instanceof StrategyLoadError || err instanceof StrategyParamError) {
-      io.stderr(`tradeloop: ${err.message}\n`);
-      return EXIT.usage;
     }
     throw err;
   }

@@ -13,16 +13,12 @@ import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instr
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
-import type { LoopConfig } from '../session/loop-config.ts';
-import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE, type SessionOptions } from './session-options.ts';
+import type { SessionConfig } from '../session/session-config.ts';
+import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE } from './session-options.ts';
 import { numberFlag } from './flag-numbers.ts';
 
-export type SourceKind = 'csv' | 'realtime';
-export type Network = 'production' | 'testnet';
-export type DateFormat = 'dmy' | 'mdy' | 'ymd';
-/** What events.ndjson holds: every event, or all but the per-bar `bar` lines and hold decisions. */
-export type EventsMode = 'all' | 'trading';
-
+import type { DateFormat, EventsMode, Network, SourceKind } from '../session/session-config.ts';
+export type { DateFormat, EventsMode, Network, SourceKind } from '../session/session-config.ts';
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
 /** The synthetic bars that come with tradeloop, wherever it is installed. */
@@ -45,53 +41,10 @@ const REALTIME_ONLY = [
 
 /** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */
 const MAX_MINUTES = { realtime: 525_600, csv: 52_560_000 } as const;
-export const DEFAULT_MAX_SKIP_RATIO = 0.01;
+import { DEFAULT_MAX_SKIP_RATIO } from '../session/session-config.ts';
+export { DEFAULT_MAX_SKIP_RATIO };
 
-export interface RunOptions extends SessionOptions, LoopConfig {
-  /** The arguments these options were parsed from (the journal keeps them for `tradeloop verify`). */
-  readonly argv: readonly string[];
-  readonly source: SourceKind;
-  readonly symbols: readonly string[];
-  readonly interval: string;
-  readonly minutes: number | null;
-  readonly dataDir: string;
-  readonly files: ReadonlyMap<string, readonly string[]>;
-  readonly from: number | null;
-  /** --to: csv bars with openTime before this instant (exclusive); null: to the end of the data. */
-  readonly to: number | null;
-  readonly fromText: string | null;
-  readonly tz: string | null;
-  readonly barLabel: 'start' | 'end';
-  readonly strategy: string;
-  readonly params: Readonly<Record<string, string>>;
-  readonly cash: bigint;
-  readonly cashText: string;
-  readonly feeBpsE4: bigint;
-  readonly feeBps: number;
-  readonly slippageBpsE4: bigint;
-  readonly slippageBps: number;
-  readonly maxPositionNotional: bigint;
-  readonly maxGrossExposure: bigint;
-  readonly instruments: ReadonlyMap<string, Instrument>;
-  readonly onBadRow: 'fail' | 'skip';
-  /** A file whose skipped rows are more than this fraction of its rows stops the run (csv). */
-  readonly maxSkipRatio: number;
-  /** How to read day/month-first dates ("03/09/2026"); null: such dates are refused as ambiguous. */
-  readonly dateFormat: DateFormat | null;
-  readonly out: string | null;
-  readonly quiet: boolean;
-  readonly events: EventsMode;
-  // Realtime only.
-  readonly network: Network;
-  readonly wsUrl: string;
-  readonly restUrl: string;
-  readonly staleAfterMs: number;
-  readonly staleAlertAfterMs: number;
-  readonly latencyAlertMs: number;
-  readonly sliceGraceMs: number;
-  readonly queueSize: number;
-  readonly pingIntervalMs: number;
-}
+export type RunOptions = SessionConfig;
 
 export const NETWORKS: Readonly<Record<Network, { ws: string; rest: string }>> = {
   production: { ws: 'wss://stream.binance.com:9443', rest: 'https://data-api.binance.vision' },
@@ -157,48 +110,47 @@ function parseSkipRatio(raw: string | undefined): number {
   return value;
 }
 
+/** Every flag of `tradeloop run` (util.parseArgs options): backtest() and startSession() take the same, in camelCase. */
+export const RUN_FLAGS = {
+  help: { type: 'boolean', short: 'h' },
+  source: { type: 'string' },
+  symbols: { type: 'string' },
+  minutes: { type: 'string' },
+  data: { type: 'string' },
+  file: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  tz: { type: 'string' },
+  'bar-label': { type: 'string' },
+  interval: { type: 'string' },
+  strategy: { type: 'string' },
+  param: { type: 'string', multiple: true },
+  cash: { type: 'string' },
+  'fee-bps': { type: 'string' },
+  'slippage-bps': { type: 'string' },
+  'max-position-notional': { type: 'string' },
+  'max-gross-exposure': { type: 'string' },
+  lot: { type: 'string', multiple: true },
+  'on-bad-row': { type: 'string' },
+  'max-skip-ratio': { type: 'string' },
+  'date-format': { type: 'string' },
+  out: { type: 'string' },
+  quiet: { type: 'boolean' },
+  events: { type: 'string' },
+  network: { type: 'string' },
+  'ws-url': { type: 'string' },
+  'rest-url': { type: 'string' },
+  'stale-after': { type: 'string' },
+  'stale-alert-after': { type: 'string' },
+  'latency-alert-ms': { type: 'string' },
+  'slice-grace-ms': { type: 'string' },
+  'queue-size': { type: 'string' },
+  'ping-interval': { type: 'string' },
+  ...SESSION_FLAGS,
+} as const;
+
 export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
-  const parsed = parseFlags(
-    argv,
-    {
-      help: { type: 'boolean', short: 'h' },
-      source: { type: 'string' },
-      symbols: { type: 'string' },
-      minutes: { type: 'string' },
-      data: { type: 'string' },
-      file: { type: 'string', multiple: true },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      tz: { type: 'string' },
-      'bar-label': { type: 'string' },
-      interval: { type: 'string' },
-      strategy: { type: 'string' },
-      param: { type: 'string', multiple: true },
-      cash: { type: 'string' },
-      'fee-bps': { type: 'string' },
-      'slippage-bps': { type: 'string' },
-      'max-position-notional': { type: 'string' },
-      'max-gross-exposure': { type: 'string' },
-      lot: { type: 'string', multiple: true },
-      'on-bad-row': { type: 'string' },
-      'max-skip-ratio': { type: 'string' },
-      'date-format': { type: 'string' },
-      out: { type: 'string' },
-      quiet: { type: 'boolean' },
-      events: { type: 'string' },
-      network: { type: 'string' },
-      'ws-url': { type: 'string' },
-      'rest-url': { type: 'string' },
-      'stale-after': { type: 'string' },
-      'stale-alert-after': { type: 'string' },
-      'latency-alert-ms': { type: 'string' },
-      'slice-grace-ms': { type: 'string' },
-      'queue-size': { type: 'string' },
-      'ping-interval': { type: 'string' },
-      ...SESSION_FLAGS,
-    },
-    usage,
-  );
+  const parsed = parseFlags(argv, RUN_FLAGS, usage);
   const v = parsed.values;
   if (v.help) return 'help';
 

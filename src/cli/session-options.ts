@@ -5,33 +5,10 @@
  */
 import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
-import type { HaltSeverity } from '../events/reasons.ts';
 import type { Refuse } from './common-flags.ts';
+import type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
-export interface SessionOptions {
-  /** The session's state folder; null: none (a realtime run then uses its out folder). */
-  readonly stateDir: string | null;
-  /** The halt file; null: DIR/HALT when there is a state folder, else none. */
-  readonly haltFile: string | null;
-  /** 0: an ephemeral port. */
-  readonly controlPort: number;
-  readonly maxOrdersPerMinute: number | null;
-  readonly priceBandPctE4: bigint | null;
-  readonly maxDailyLoss: bigint | null;
-  readonly maxDrawdownPctE4: bigint | null;
-  readonly onLossLimit: HaltSeverity;
-  /** Equity below this share of the gross exposure (1e-4 percent) raises a `margin` halt (REDUCING); null: only equity ≤ 0 does. */
-  readonly marginFloorPctE4: bigint | null;
-  /** Intervals a bar may lag the newest closed bar the feed delivered before its orders are refused. */
-  readonly maxBarAge: number;
-  readonly alertWebhooks: readonly string[];
-  /** A cycle running longer than this ends the process (the cycle watchdog); 0: no watchdog. */
-  readonly cycleTimeoutMs: number;
-  /** Realtime: the longest outage a backfill fetches, in bars; a longer one is a `gap` skip range. */
-  readonly maxBackfillBars: number;
-  /** The heartbeat line's period; null: the mode's default (realtime: 60 s when stderr is a terminal); 0: off. */
-  readonly heartbeatMs: number | null;
-}
+export type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
 export const SESSION_FLAGS = {
   state: { type: 'string' },
@@ -66,8 +43,8 @@ function percent(flag: string, raw: string, refuse: Refuse): bigint {
   return p;
 }
 
-/** A maintenance margin a broker would call at: equity under a quarter of what the positions are worth. */
-export const DEFAULT_MARGIN_FLOOR_PCT_E4 = 250_000n;
+import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from '../session/session-config.ts';
+export { DEFAULT_MARGIN_FLOOR_PCT_E4 };
 
 export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
   const money = (flag: string, raw: string): bigint => {

@@ -1,4 +1,2 @@
-/** A refusal of the command line: exit status 2, with a message that names the flag and the fix. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
+/** A refusal of the command line: exit status 2 (defined with every other code in src/errors.ts). */
+export { UsageError } from '../errors.ts';

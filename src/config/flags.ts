@@ -3,6 +3,7 @@
  * counts as unset. Anything that is not a clear on/off stops the program: a typo in a kill switch
  * must not silently mean "trading on".
  */
+import { TradeloopError } from '../errors.ts';
 
 export const FLAG_NAMES = ['FLAG_REALTIME', 'FLAG_TRADING_HALTED'] as const;
 export type FlagName = (typeof FLAG_NAMES)[number];
@@ -14,8 +15,11 @@ export interface Flags {
   readonly tradingHalted: boolean;
 }
 
-export class FlagError extends Error {
-  override readonly name = 'FlagError';
+export class FlagError extends TradeloopError {
+  override name = 'FlagError';
+  constructor(message: string) {
+    super('TL_FLAG', message);
+  }
 }
 
 const ON = new Set(['1', 'true', 'yes', 'on']);

@@ -9,6 +9,7 @@
  * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
  * does after it returns can change what the gate checked or the broker filled.
  */
+import { TradeloopError } from '../errors.ts';
 import type { Bar, Fill, Order, Side } from '../domain/types.ts';
 import { formatMoney, formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
@@ -53,8 +54,11 @@ export interface CycleTiming {
 }
 
 /** Thrown in static mode when the strategy throws: the run ends with exit 1, naming the strategy. */
-export class StrategyRuntimeError extends Error {
-  override readonly name = 'StrategyRuntimeError';
+export class StrategyRuntimeError extends TradeloopError {
+  override name = 'StrategyRuntimeError';
+  constructor(message: string) {
+    super('TL_STRATEGY_RUNTIME', message);
+  }
 }
 
 /** The price an operator's flatten fills at, and where it came from. */

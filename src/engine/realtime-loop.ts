@@ -12,17 +12,14 @@ import { SliceAssembler } from './slice-assembler.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { LatencyStats, type ClockOffset } from '../telemetry/latency.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
-import type { Engine } from './engine.ts';
+import type { CycleTiming, Engine } from './engine.ts';
+import type { CycleRunner } from './cycle-runner.ts';
 
 export interface RealtimeLoopOptions {
   readonly engine: Engine;
+  /** The one cycle runner (static runs use the same): commands, journal provenance, watchdog, engine. */
+  readonly cycles: CycleRunner;
   readonly control: TradingControl;
-  /** Runs before every cycle: operator commands queued meanwhile apply here, between two cycles. */
-  readonly beforeCycle?: () => void;
-  /** Before each cycle: the bar age its stamp carries, for the journal (a replay must see it to refuse alike). */
-  readonly noteBar?: (newestOpenTime: number) => void;
-  /** Marks each cycle for the watchdog thread, which ends a process whose strategy never returns. */
-  readonly watchdog?: { begin(symbol: string, openTime: number): void; end(): void } | null;
   readonly bus: EventBus;
   readonly clock: Clock;
   readonly symbols: readonly string[];
@@ -49,7 +46,6 @@ interface Taken {
 
 export class RealtimeLoop implements FeedPort {
   readonly latency = new LatencyStats();
-  readonly barsBySymbol: Record<string, number> = {};
   /** When each symbol's newest decided bar was received (wall ms), for status. */
   readonly receivedAt = new Map<string, number>();
   alerts = 0;
@@ -125,18 +121,32 @@ export class RealtimeLoop implements FeedPort {
     }
   }
 
+  /** Decided bars per symbol (the cycle runner counts them). */
+  get barsBySymbol(): Record<string, number> {
+    return this.options.cycles.barsBySymbol;
+  }
+
   private runCycle(taken: Taken): void {
-    const { engine, bus, clock, clockOffset } = this.options;
     const { bar, item } = taken;
-    this.options.beforeCycle?.();
-    this.barsBySymbol[bar.symbol] = (this.barsBySymbol[bar.symbol] ?? 0) + 1;
-    this.options.newest.set(bar.symbol, item.newestOpenTime);
-    this.receivedAt.set(bar.symbol, item.recvWall);
-    this.options.noteBar?.(item.newestOpenTime);
-    const watchdog = this.options.watchdog;
-    watchdog?.begin(bar.symbol, bar.openTime);
-    const t = engine.cycle(bar)!;
-    watchdog?.end();
+    this.options.cycles.run(
+      bar,
+      { newestOpenTime: item.newestOpenTime },
+      {
+        enter: () => {
+          this.options.newest.set(bar.symbol, item.newestOpenTime);
+          this.receivedAt.set(bar.symbol, item.recvWall);
+        },
+        during: (t) => this.measure(taken, t),
+      },
+    );
+    // A slice released by its grace timer runs outside drain(): flush it now.
+    if (!this.draining) this.options.bus.flush();
+  }
+
+  /** The cycle's latency event, its percentiles, and an alert when it is over --latency-alert-ms. */
+  private measure(taken: Taken, t: CycleTiming): void {
+    const { bus, clock, clockOffset } = this.options;
+    const { bar, item } = taken;
     const networkMs = item.recvWall + clockOffset.offsetMs - item.eventTime;
     // Queue: receipt → taken by the loop. Slice: taken → its cycle starts (waiting for the other
     // symbols of its minute, then behind the bars before it in --symbols order).
@@ -178,9 +188,6 @@ export class RealtimeLoop implements FeedPort {
         );
       }
     }
-    bus.endCycle();
-    // A slice released by its grace timer runs outside drain(): flush it now.
-    if (!this.draining) bus.flush();
   }
 
   /** One live bar's segments into the percentiles (a resume feeds the journaled ones here too). */

@@ -10,6 +10,7 @@
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
  * reproducible from its inputs, and a resume simply decides those bars again).
  */
+import { TradeloopError } from '../errors.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
@@ -28,8 +29,11 @@ export interface SqliteJournalOptions {
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
-export class JournalError extends Error {
-  override readonly name = 'JournalError';
+export class JournalError extends TradeloopError {
+  override name = 'JournalError';
+  constructor(message: string) {
+    super('TL_JOURNAL', message);
+  }
 }
 
 function columnName(field: string): string {

@@ -3,6 +3,7 @@
  * equity.csv), each streamed, never loaded whole. The journal (a SQLite file in the state folder)
  * can be another RunSource with the same four readers.
  */
+import { TradeloopError } from '../errors.ts';
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '../events/types.ts';
@@ -23,8 +24,11 @@ export interface RunSource {
 }
 
 /** A run folder's file that is no run's: refused by name, not read into memory. */
-export class RunInputError extends Error {
-  override readonly name = 'RunInputError';
+export class RunInputError extends TradeloopError {
+  override name = 'RunInputError';
+  constructor(message: string) {
+    super('TL_RUN_INPUT', message);
+  }
 }
 
 /** No line tradeloop writes comes near this (the log's are a few hundred bytes, its cap 64 KiB). */

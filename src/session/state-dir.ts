@@ -8,6 +8,7 @@
  * lock is ever stale, a pid reused by another program cannot hold a folder, and of two sessions
  * that start at once exactly one gets it. DIR/lock names the holder's pid, for messages only.
  */
+import { TradeloopError } from '../errors.ts';
 import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { makeDirs } from './make-dirs.ts';
@@ -16,8 +17,11 @@ import { join } from 'node:path';
 import { HALT_REASONS, HALT_SEVERITIES, HALT_SOURCES, type HaltReason, type HaltSeverity, type HaltSource } from '../events/reasons.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 
-export class StateDirError extends Error {
-  override readonly name = 'StateDirError';
+export class StateDirError extends TradeloopError {
+  override name = 'StateDirError';
+  constructor(message: string) {
+    super('TL_STATE_DIR', message);
+  }
 }
 
 export interface PersistedHalt {

@@ -3,17 +3,19 @@
  * (EROFS, EIO), a missing folder. One typed error for both writers, naming the file and the
  * system's cause, so the drivers can end a run with exit 1 and a message a person can act on.
  */
-export class EventLogError extends Error {
-  override readonly name = 'EventLogError';
+import { TradeloopError } from '../errors.ts';
+
+export class EventLogError extends TradeloopError {
+  override name = 'EventLogError';
   /** The file that could not be written. */
   readonly path: string;
   /** The system error code (ENOSPC, EROFS, EIO, ...), or 'EUNKNOWN'. */
-  readonly code: string;
+  readonly systemCode: string;
 
-  constructor(path: string, code: string, message: string) {
-    super(message);
+  constructor(path: string, systemCode: string, message: string) {
+    super('TL_EVENT_LOG', message);
     this.path = path;
-    this.code = code;
+    this.systemCode = systemCode;
   }
 
   /** From a failed fs call: "cannot write PATH: ENOSPC: no space left on device, write". */

@@ -16,7 +16,7 @@ export const CONTROL_BYTES = HEADER_INTS * 4 + MESSAGE_BYTES;
 /** Writer thread: records the failure (once), then wakes the loop. */
 export function reportFailure(control: Int32Array, failure: EventLogError): void {
   if (Atomics.load(control, FAILED) !== 0) return;
-  const bytes = Buffer.from(`${failure.code}\n${failure.message}`);
+  const bytes = Buffer.from(`${failure.systemCode}\n${failure.message}`);
   const room = new Uint8Array(control.buffer, HEADER_INTS * 4, MESSAGE_BYTES);
   const length = Math.min(bytes.length, MESSAGE_BYTES);
   room.set(bytes.subarray(0, length));

@@ -6,6 +6,7 @@
  * in a worker of its own (isolated/isolated-strategy.ts), so that nothing it does can reach the
  * gate, the broker or the trading state.
  */
+import { TradeloopError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,8 +21,11 @@ export const BUILTIN_STRATEGIES: Readonly<Record<string, StrategyFactory>> = Obj
   'buy-and-hold': createBuyAndHold,
 });
 
-export class StrategyLoadError extends Error {
-  override readonly name = 'StrategyLoadError';
+export class StrategyLoadError extends TradeloopError {
+  override name = 'StrategyLoadError';
+  constructor(message: string) {
+    super('TL_STRATEGY_LOAD', message);
+  }
 }
 
 function looksLikePath(spec: string): boolean {

@@ -3,6 +3,7 @@
  * backtest and in the paper session alike. It returns intents; the risk gate and the paper broker
  * decide what becomes of them.
  */
+import { TradeloopError } from '../errors.ts';
 import type { Bar, Intent, Order } from '../domain/types.ts';
 import type { BarHistory } from './bar-window.ts';
 import { parsePlainNumber } from '../domain/volume.ts';
@@ -50,8 +51,11 @@ export type StrategyParams = Readonly<Record<string, string>>;
 /** What a strategy module exports as default. Throw a StrategyParamError for a bad parameter. */
 export type StrategyFactory = (params: StrategyParams) => Strategy;
 
-export class StrategyParamError extends Error {
-  override readonly name = 'StrategyParamError';
+export class StrategyParamError extends TradeloopError {
+  override name = 'StrategyParamError';
+  constructor(message: string) {
+    super('TL_STRATEGY_PARAM', message);
+  }
 }
 
 /** Reads an integer parameter within bounds, naming it in the refusal. */

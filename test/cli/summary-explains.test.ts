@@ -106,7 +106,7 @@ test('--quiet still prints the run id, the verdict and the artifacts folder on o
 });
 
 test('the verdict names the state a run was left in when it is not ACTIVE, even if few bars were halted (a feed dead at the end)', async () => {
-  const { verdictOf } = await import('../../src/cli/summary-explained.ts');
+  const { verdictOf } = await import('../../src/session/summary-explained.ts');
   const halts = {
     state: 'HALTED' as const,
     held: ['feed_disconnected' as const],

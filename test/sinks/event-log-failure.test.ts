@@ -37,7 +37,7 @@ test('a durable writer on a full disk throws an EventLogError at flush, naming t
   w.write(1, bar(1));
   assert.throws(
     () => w.flush(),
-    (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC' && err.path === FULL && err.message.includes(FULL),
+    (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOSPC' && err.path === FULL && err.message.includes(FULL),
   );
   // It stays failed: the next write is refused too, not written past a hole.
   assert.throws(() => w.write(2, bar(2)), EventLogError);
@@ -55,7 +55,7 @@ test('an asynchronous write failure surfaces at the next write as an EventLogErr
   await new Promise((r) => setTimeout(r, 50));
   assert.throws(
     () => w.write(++i, bar(i)),
-    (err: unknown) => err instanceof EventLogError && err.code === 'ENOSPC',
+    (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOSPC',
   );
   await assert.rejects(w.close(), EventLogError);
 });
@@ -64,11 +64,11 @@ test('a writer on a missing folder is refused when it opens, naming the file', a
   const path = join(await tempDir(t), 'no-such-folder', 'events.ndjson');
   assert.throws(
     () => new NdjsonWriter(path),
-    (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path,
+    (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOENT' && err.path === path,
   );
   assert.throws(
     () => new ThreadedNdjsonWriter(path),
-    (err: unknown) => err instanceof EventLogError && err.code === 'ENOENT' && err.path === path,
+    (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOENT' && err.path === path,
   );
 });
 
@@ -80,7 +80,8 @@ test('the threaded writer on a full disk fails promptly with an EventLogError in
   const outcome = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
   assert.equal(outcome.ok, false);
   assert.equal(outcome.name, 'EventLogError');
-  assert.equal(outcome.code, 'ENOSPC');
+  assert.equal(outcome.code, 'TL_EVENT_LOG');
+  assert.equal(outcome.systemCode, 'ENOSPC');
   assert.equal(outcome.path, FULL);
   assert.ok(String(outcome.message).includes(FULL));
   assert.ok((outcome.written as number) < 300_000, 'the run stopped at the failure, not at the end');
@@ -97,5 +98,5 @@ test('after the loop (keepFailures), a failure the writer reports late is kept f
   const after = new LogGuard(failing, { rethrow: true });
   after.keepFailures();
   after.write(1, { type: 'run_end', summary: {} as never });
-  assert.equal(after.failed?.code, 'ENOSPC', 'kept: the summary is rebuilt with it');
+  assert.equal(after.failed?.systemCode, 'ENOSPC', 'kept: the summary is rebuilt with it');
 });

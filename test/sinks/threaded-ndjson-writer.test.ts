@@ -58,7 +58,7 @@ test('a failure in the writer thread surfaces at close, not silently', { skip: e
   // Less than a batch: nothing reaches the thread before close, whose write fails there (ENOSPC).
   const bus = new EventBus([new ThreadedNdjsonWriter('/dev/full')]);
   bus.emit({ type: 'alert', kind: 'stale', message: 'x' });
-  await assert.rejects(bus.close(), (err: Error & { code?: string }) => err.name === 'EventLogError' && err.code === 'ENOSPC');
+  await assert.rejects(bus.close(), (err: Error & { systemCode?: string }) => err.name === 'EventLogError' && err.systemCode === 'ENOSPC');
 });
 
 test('the intern table is bounded: a run through many distinct positions stays exact', async () => {

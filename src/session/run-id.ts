@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from './session-options.ts';
+import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from './session-config.ts';
 
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

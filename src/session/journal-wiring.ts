@@ -12,19 +12,19 @@ import { formatMoney } from '../domain/price.ts';
 import { formatLots } from '../broker/instrument.ts';
 import type { Flags } from '../config/flags.ts';
 import { replay, type ReplayHooks, type ReplayResult } from '../journal/replay.ts';
-import type { LoopParts } from '../session/loop-parts.ts';
-import type { Session } from '../session/session.ts';
-import { applyFlagNow } from './session-wiring.ts';
+import type { LoopParts } from './loop-parts.ts';
+import type { Session } from './session.ts';
+import { applyFlagNow } from './session-shell.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { webhookLabel } from '../sinks/webhook-alerts.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
 import type { JournalRun } from '../journal/journal.ts';
 import { SqliteJournal, JournalError } from '../journal/sqlite-journal.ts';
-import { linkedFile } from '../session/own-folder.ts';
-import type { StateDir } from '../session/state-dir.ts';
-import type { RunOptions } from './run-options.ts';
-import { UsageError } from './usage-error.ts';
+import { linkedFile } from './own-folder.ts';
+import type { StateDir } from './state-dir.ts';
+import type { SessionConfig as RunOptions } from './session-config.ts';
+import { UsageError } from '../errors.ts';
 
 export const JOURNAL_FILE = 'journal.sqlite';
 

@@ -5,7 +5,7 @@
  */
 import type { EventSink } from '../events/event-bus.ts';
 import type { SkipEvent, SkipReason, TradeEvent } from '../events/types.ts';
-import { DEFAULT_MAX_SKIP_RATIO, type RunOptions } from './run-options.ts';
+import { DEFAULT_MAX_SKIP_RATIO, type SessionConfig as RunOptions } from './session-config.ts';
 
 /** Reading options of later versions: in the run id only when they differ from the default. */
 export function csvReadingKey(opts: RunOptions): Record<string, unknown> {

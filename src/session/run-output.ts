@@ -8,11 +8,11 @@
  * length and renamed to summary.json, none of which needs free space.
  */
 import { closeSync, constants, ftruncateSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { NOFOLLOW } from '../session/own-folder.ts';
+import { NOFOLLOW } from './own-folder.ts';
 import { join } from 'node:path';
 import { EventLogError } from '../sinks/event-log-error.ts';
 import { openLogFile } from '../sinks/ndjson-writer.ts';
-import { UsageError } from './usage-error.ts';
+import { UsageError } from '../errors.ts';
 
 /** Room kept for summary.json: a base, and its per-symbol lines (bars, warm-up, positions). */
 function reserveBytes(symbols: number): number {
