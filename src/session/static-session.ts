@@ -1,24 +1,12 @@
-/**
- * A static session: CSV bars through the loop, start to end, as the command line and backtest()
- * both run it. `open()` builds everything (the inputs hashed into the run id, the state folder and
- * its journal, the output files, the bus and its sinks, the loop, a resume's replay, the control
- * endpoint) and refuses by name before any bar is read; `run()` reads the bars through the one
- * cycle runner and ends with summary.json; `stop()` asks it to end after the chunk in hand.
- * Nothing written depends on the wall clock, the machine or the working directory.
- */
-import { statSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { nominalIntervalMs } from '../domain/interval.ts';
-import { ZoneOffsets } from '../domain/time.ts';
+import { join } from 'node:path';
 import { CycleRunner } from '../engine/cycle-runner.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { StrategyRuntimeError } from '../engine/engine.ts';
-import { notRegularFile } from '../config/file-kind.ts';
 import type { Flags } from '../config/flags.ts';
 import { UsageError } from '../errors.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import type { InputFile, RunSummary } from '../events/types.ts';
-import { CsvBarSource } from '../feed/csv/csv-source.ts';
+import type { BarSource } from '../feed/bar-source.ts';
 import { DataError } from '../feed/data-error.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
@@ -27,14 +15,13 @@ import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
 import type { Strategy } from '../strategy/strategy.ts';
-import { systemClock } from '../telemetry/clock.ts';
 import { buildSummary } from './build-summary.ts';
-import { csvReadingKey, emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
+import { emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
 import { type Begun, beginOrResume, endJournal, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
-import { buildLoop, type LoopParts, lotSizesOf, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
+import { buildLoop, type LoopParts, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
 import { makeOutDir } from './out-dir.ts';
-import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import { RunOutput } from './run-output.ts';
+import { csvSource, hashInputs, staticRunId } from './static-inputs.ts';
 import type { Session } from './session.ts';
 import type { SessionConfig } from './session-config.ts';
 import { journalFailure, type OpenedSession, openSession, openStateDir } from './session-shell.ts';
@@ -53,6 +40,11 @@ export interface StaticSessionInput {
   readonly terminal: Terminal;
   /** More sinks on the bus: they see every event as the run makes it. */
   readonly sinks?: readonly EventSink[];
+  /**
+   * Another bar source than the config's CSV files (bars in memory, a test's), with what identifies
+   * its input in the run id and run_start (a hash of its bars, say): the same inputs, the same id.
+   */
+  readonly bars?: { readonly source: BarSource; readonly inputs: readonly InputFile[] };
 }
 
 export interface StaticRunResult {
@@ -67,87 +59,6 @@ export interface StaticRunResult {
   readonly alreadyEnded?: string;
   /** After the run, a hint the operator should read (an equity file whose days look like New York's). */
   readonly hint?: string | null;
-}
-
-/** Input files hashed before anything reads them; refused by name (a folder, a FIFO, a missing file). */
-async function hashInputs(opts: SessionConfig): Promise<InputFile[]> {
-  checkDataDir(opts);
-  const inputs: InputFile[] = [];
-  for (const symbol of opts.symbols) {
-    for (const path of opts.files.get(symbol) ?? []) {
-      let sha256: string;
-      try {
-        const st = statSync(path);
-        if (st.isDirectory())
-          throw new UsageError(
-            `${symbol}: ${path} is a folder, not a file. Use --data ${path} for a folder of <SYMBOL>.csv files, or --file ${symbol}=<a file>.`,
-          );
-        // Hashed before anything reads it: a FIFO or /dev/zero would hang the hash without a word.
-        const kind = notRegularFile(st);
-        if (kind !== null) throw new UsageError(`--file ${symbol}=${path}: ${kind}, not a regular file. Name a CSV file.`);
-        sha256 = await sha256File(path);
-      } catch (err) {
-        if (err instanceof UsageError) throw err;
-        // The advice depends on where the path came from: --data's <SYMBOL>.csv, or the user's own --file.
-        const fromData = path === join(opts.dataDir, `${symbol}.csv`);
-        throw new UsageError(
-          fromData
-            ? `no data for ${symbol}: file not found: ${path}. Put ${symbol}.csv in --data ${opts.dataDir}, or name the file with --file ${symbol}=PATH.`
-            : `--file ${symbol}=${path}: file not found. Check the path (relative paths start from ${process.cwd()}).`,
-        );
-      }
-      inputs.push({ symbol, file: basename(path), sha256 });
-    }
-  }
-  return inputs;
-}
-
-/** --data names a folder of <SYMBOL>.csv: a file or a missing folder is said as such, not as "SPY.csv/SPY.csv not found". */
-function checkDataDir(opts: SessionConfig): void {
-  const fromData = opts.symbols.filter((s) => opts.files.get(s)?.[0] === join(opts.dataDir, `${s}.csv`));
-  if (fromData.length === 0) return;
-  let isDir: boolean;
-  try {
-    isDir = statSync(opts.dataDir).isDirectory();
-  } catch {
-    throw new UsageError(
-      `--data ${opts.dataDir}: no such folder. Name the folder that holds ${fromData.map((s) => `${s}.csv`).join(', ')} (relative paths start from ${process.cwd()}).`,
-    );
-  }
-  if (!isDir)
-    throw new UsageError(
-      `--data ${opts.dataDir} is a file, not a folder: --data names a folder of <SYMBOL>.csv files. For one file, use --file ${fromData[0]}=${opts.dataDir}.`,
-    );
-}
-
-/** The run id: a hash of everything that decides the run's outputs, and nothing else. */
-function staticRunId(opts: SessionConfig, flags: Flags, strategy: Strategy, strategyHash: string | null, inputs: readonly InputFile[]): string {
-  return runIdOf({
-    v: 1,
-    source: 'csv',
-    symbols: opts.symbols,
-    interval: opts.interval,
-    minutes: opts.minutes,
-    from: opts.from,
-    ...(opts.to !== null ? { to: opts.to } : {}),
-    tz: opts.tz,
-    barLabel: opts.barLabel,
-    onBadRow: opts.onBadRow,
-    strategy: strategy.name,
-    strategyHash,
-    params: opts.params,
-    cash: opts.cashText,
-    fee: String(opts.feeBpsE4),
-    slip: String(opts.slippageBpsE4),
-    maxPos: String(opts.maxPositionNotional),
-    maxGross: String(opts.maxGrossExposure),
-    lotSizes: lotSizesOf(opts),
-    inputs,
-    halted: flags.tradingHalted,
-    ...csvReadingKey(opts),
-    ...limitsKey(opts),
-    ...(opts.events === 'all' ? {} : { events: opts.events }),
-  });
 }
 
 /** What open() built, which run() drives. */
@@ -176,7 +87,7 @@ export class StaticSession {
   private readonly built: Built | null;
   private readonly ended: string | null;
   private stopSignal: string | null = null;
-  private source: CsvBarSource | null = null;
+  private source: BarSource | null = null;
 
   private constructor(input: StaticSessionInput, runId: string, outDir: string, built: Built | null, ended: string | null) {
     this.input = input;
@@ -189,7 +100,7 @@ export class StaticSession {
   /** Builds the session, or refuses by name (a UsageError) before any bar is read. */
   static async open(input: StaticSessionInput): Promise<StaticSession> {
     const { config: opts, flags, strategy, strategyHash, terminal } = input;
-    const inputs = await hashInputs(opts);
+    const inputs = input.bars ? [...input.bars.inputs] : await hashInputs(opts);
     const ownId = staticRunId(opts, flags, strategy, strategyHash, inputs);
     const stateDir = openStateDir(opts.stateDir);
     // With a state folder the run is journaled; a journal that already holds this run is resumed.
@@ -339,7 +250,7 @@ export class StaticSession {
 
   /** Rows read so far over all input files (the progress bar's figure). */
   rowsRead(): number {
-    return this.source?.cursors.reduce((a, c) => a + c.tally.rows, 0) ?? 0;
+    return this.source?.rowsRead() ?? 0;
   }
 
   /** Ends the run after the chunk in hand (a signal): the summary covers what was decided, status incomplete. */
@@ -362,21 +273,7 @@ export class StaticSession {
     const drop = { bars: begun.replayed?.cycles ?? 0, skips: begun.replayed?.skips ?? 0, warmups: begun.replayed !== null };
     let error: string | undefined;
     let sinceCommit = 0;
-    const source = new CsvBarSource({
-      symbols: opts.symbols,
-      files: opts.files,
-      interval: opts.interval,
-      zone: opts.tz !== null && opts.tz !== 'UTC' ? new ZoneOffsets(opts.tz) : null,
-      labelShiftMs: opts.barLabel === 'end' ? nominalIntervalMs(opts.interval) : 0,
-      onBadRow: opts.onBadRow,
-      from: opts.from,
-      windowMs: opts.minutes === null ? null : opts.minutes * 60_000,
-      until: opts.to,
-      dateOrder: opts.dateFormat,
-      maxSkipRatio: opts.maxSkipRatio,
-      // Stop signals, the halt file and operator commands get a turn at least every 50 ms.
-      turns: { everyMs: 50, monotonic: systemClock.monotonic },
-    });
+    const source = this.input.bars?.source ?? csvSource(opts);
     this.source = source;
     let stoppedBy: string | null = null;
     try {

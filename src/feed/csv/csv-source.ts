@@ -3,6 +3,7 @@
  * (bars sharing an openTime, in --symbols order; then by the order the files were named).
  * Streaming: each file is a cursor holding one chunk, so memory does not grow with the data.
  */
+import type { BarSource } from '../bar-source.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { SkipEvent } from '../../events/types.ts';
 import { DataError } from '../data-error.ts';
@@ -53,7 +54,7 @@ export class SymbolOrder {
   next = -Infinity;
 }
 
-export class CsvBarSource {
+export class CsvBarSource implements BarSource {
   readonly cursors: CsvFileCursor[] = [];
   private readonly options: CsvSourceOptions;
 
@@ -66,6 +67,10 @@ export class CsvBarSource {
   }
 
   /** Opens every file (layout, order); throws DataError naming the first bad one. */
+  rowsRead(): number {
+    return this.cursors.reduce((a, c) => a + c.tally.rows, 0);
+  }
+
   async open(): Promise<void> {
     try {
       for (const cursor of this.cursors) await cursor.open();
