@@ -15,16 +15,13 @@ import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
 import { guardedLog } from '../sinks/log-guard.ts';
 import { RunOutput } from './run-output.ts';
-import { BinanceFeed } from '../feed/binance/binance-feed.ts';
-import { RestClient } from '../feed/binance/rest-client.ts';
-import { refreshClockOffset, syncClock } from '../feed/binance/clock-sync.ts';
-import { loadWarmup } from '../feed/binance/warmup.ts';
+import type { LiveFeed, LiveHistory, WarmupHistory } from '../feed/live-feed.ts';
+import { createLiveFeed, createLiveHistory, type LiveSourceOptions } from '../feed/live-feeds.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import { systemClock, type Clock } from '../telemetry/clock.ts';
 import { ClockOffset } from '../telemetry/latency.ts';
-import type { Bar } from '../domain/types.ts';
 import type { RunOptions } from './run-options.ts';
 import { buildSummary, formatSummary, quietLine } from './run-summary.ts';
 import { buildLoop, raiseFlagHalt, runStartEvent } from '../session/loop-parts.ts';
@@ -55,21 +52,14 @@ export class StartupError extends Error {
   override readonly name = 'StartupError';
 }
 
-interface History {
-  readonly bars: Map<string, Bar[]>;
-  readonly lastClosed: Map<string, number>;
-}
-
-/** Clock offset, then the warm-up history (feed/binance/warmup.ts), refused by name where it fails. */
-async function loadHistory(rest: RestClient, opts: RunOptions, warmup: number, clockOffset: ClockOffset, clock: Clock): Promise<History> {
-  const restUrl = redactUrl(opts.restUrl);
-  const time = await syncClock(rest, clock, clockOffset);
-  if (!time.ok) throw new StartupError(`cannot reach the REST API at ${restUrl}: ${time.failure.message}. Check --rest-url / --network and the connection.`);
-  const r = await loadWarmup(rest, { symbols: opts.symbols, interval: opts.interval, warmup, closedBy: time.value });
+/** Clock offset, then the warm-up history (feed/live-feed.ts LiveHistory), refused by name where it fails. */
+async function loadHistory(live: LiveHistory, warmup: number): Promise<WarmupHistory> {
+  const time = await live.syncClock();
+  if (!time.ok) throw new StartupError(time.refusal.message);
+  const r = await live.loadWarmup(warmup, time.value);
   if (r.ok) return r.value;
-  if (r.failure.kind === 'invalid_symbol')
-    throw new UsageError(`--symbols: ${r.symbol} is not a symbol on ${restUrl} (Binance says: ${r.failure.message}). Check the spelling, e.g. BTCUSDT.`);
-  throw new StartupError(`cannot load ${r.symbol} klines from ${restUrl}: ${r.failure.message}`);
+  if (r.refusal.kind === 'invalid_symbol') throw new UsageError(r.refusal.message);
+  throw new StartupError(r.refusal.message);
 }
 
 /** The state folder is --out unless --state names one: a refusal then names the flag that was given. */
@@ -93,13 +83,20 @@ export async function runRealtime(
   strategyHash: string | null = null,
 ): Promise<number> {
   const clock = hooks.clock ?? systemClock;
-  const rest = new RestClient(opts.restUrl);
   const clockOffset = new ClockOffset();
+  const source: LiveSourceOptions = {
+    upstream: { source: 'binance', wsUrl: opts.wsUrl, restUrl: opts.restUrl },
+    symbols: opts.symbols,
+    interval: opts.interval,
+    clock,
+    clockOffset,
+  };
+  const liveHistory = createLiveHistory(source);
   // The state folder is locked first: a second session on it is refused before any request.
   const stateDir = openRealtimeState(opts);
-  let history: History;
+  let history: WarmupHistory;
   try {
-    history = await loadHistory(rest, opts, strategy.warmup, clockOffset, clock);
+    history = await loadHistory(liveHistory, strategy.warmup);
   } catch (err) {
     stateDir?.release();
     if (err instanceof StartupError) {
@@ -176,7 +173,7 @@ export async function runRealtime(
   const { broker, engine } = parts;
   statistics.attach(engine.stats);
 
-  let feed: BinanceFeed | null = null;
+  let feed: LiveFeed | null = null;
   let session: Session | null = null;
   const watchdog =
     opts.cycleTimeoutMs > 0
@@ -189,23 +186,23 @@ export async function runRealtime(
         })
       : null;
   // The summary's feed counters; /metrics reads the same while the session runs.
-  const feedCounters = (f: BinanceFeed): Record<string, number> => {
-    const p = f.pipeline.stats;
+  const feedCounters = (f: LiveFeed): Record<string, number> => {
+    const c = f.counters();
     return {
-      messages: f.stats.messages,
-      malformed: f.stats.malformed,
-      closedBars: p.closedBars,
-      duplicates: p.duplicates,
-      outOfOrder: p.outOfOrder,
-      backfills: p.backfills,
-      backfilledBars: p.backfilledBars,
-      backfillFailures: p.backfillFailures,
-      gapSkippedBars: p.gapSkippedBars,
+      messages: c.messages,
+      malformed: c.malformed,
+      closedBars: c.closedBars,
+      duplicates: c.duplicates,
+      outOfOrder: c.outOfOrder,
+      backfills: c.backfills,
+      backfilledBars: c.backfilledBars,
+      backfillFailures: c.backfillFailures,
+      gapSkippedBars: c.gapSkippedBars,
       lateBars: loop.lateBars,
-      connects: f.stats.connects,
-      disconnects: f.stats.disconnects,
-      rotations: f.stats.rotations,
-      pauses: f.stats.pauses,
+      connects: c.connects,
+      disconnects: c.disconnects,
+      rotations: c.rotations,
+      pauses: c.pauses,
       alerts: counter.of('alert'),
     };
   };
@@ -298,18 +295,13 @@ export async function runRealtime(
     throw err;
   }
 
-  feed = new BinanceFeed(
+  feed = createLiveFeed(
     {
-      symbols: opts.symbols,
-      interval: opts.interval,
-      wsUrl: opts.wsUrl,
-      rest,
-      clock,
+      ...source,
       random: hooks.random ?? Math.random,
       staleAfterMs: opts.staleAfterMs,
       staleAlertAfterMs: opts.staleAlertAfterMs,
       pingIntervalMs: opts.pingIntervalMs,
-      clockOffset,
       maxBackfillBars: opts.maxBackfillBars,
       ...(hooks.lifetimeMs !== undefined ? { lifetimeMs: hooks.lifetimeMs } : {}),
     },
@@ -319,10 +311,10 @@ export async function runRealtime(
   for (const symbol of opts.symbols) {
     const decided = begun.replayed ? engine.barTime(symbol) : 0;
     const seed = decided > 0 ? decided : history.lastClosed.get(symbol);
-    if (seed !== undefined) feed.pipeline.seed(symbol, seed);
+    if (seed !== undefined) feed.seed(symbol, seed);
   }
 
-  const stopOffsetRefresh = refreshClockOffset(rest, clock, clockOffset);
+  const stopOffsetRefresh = liveHistory.refreshClockOffset();
 
   // Stop on a signal or at the end of --minutes, whichever comes first; then clear the other, or
   // the process would linger until the timer fired. The signal handlers stay until the summary is
@@ -355,7 +347,7 @@ export async function runRealtime(
   await watchdog?.stop();
   engine.finish();
   // Closed bars the feed accepted but never decided: still behind a backfill, or let go and missing from its answer.
-  const undelivered = feed.pipeline.undelivered();
+  const undelivered = feed.undelivered();
   const stats = await statistics.finish(broker);
   const logError = (log.failed ?? statistics.failed)?.message;
   const summary = buildSummary({
