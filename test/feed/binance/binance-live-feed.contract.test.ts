@@ -1,11 +1,13 @@
 /**
- * The live-feed contract (test/feed/live-feed.contract.ts) against Binance, made by the factory
- * the realtime driver uses, on the fake exchange: a real WebSocket and REST server on 127.0.0.1.
+ * The live-feed contract (test/feed/live-feed.contract.ts, live-history.contract.ts) against
+ * Binance, made by the factory the realtime driver uses, on the fake exchange: a real WebSocket
+ * and REST server on 127.0.0.1.
  */
-import { createLiveFeed } from '../../../src/feed/live-feeds.ts';
+import { createLiveFeed, createLiveHistory } from '../../../src/feed/live-feeds.ts';
 import { ClockOffset } from '../../../src/telemetry/latency.ts';
 import { bar, FakeBinance, type FakeConnection } from '../../helpers/fake-binance.ts';
 import { BASE, liveFeedContract, MINUTE, type Upstream } from '../live-feed.contract.ts';
+import { liveHistoryContract } from '../live-history.contract.ts';
 
 /** The contract's bar of `minute`: close 100 + minute. */
 const barOf = (symbol: string, minute: number) => bar(symbol, minute, 100 + minute, BASE);
@@ -84,5 +86,20 @@ liveFeedContract({
       setup.port,
     );
     return { feed, upstream: upstreamOf(fake) };
+  },
+});
+
+liveHistoryContract({
+  name: 'binance',
+  async openHistory(setup) {
+    const fake = await FakeBinance.start(setup.listed);
+    const history = createLiveHistory({
+      upstream: { source: 'binance', wsUrl: fake.wsUrl, restUrl: fake.restUrl },
+      symbols: setup.symbols,
+      interval: '1m',
+      clock: setup.clock,
+      clockOffset: new ClockOffset(),
+    });
+    return { history, upstream: upstreamOf(fake) };
   },
 });
