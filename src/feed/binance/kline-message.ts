@@ -11,7 +11,7 @@
  * it, a closed bar whose close is after the event, an event ahead of the exchange's clock.
  */
 import { isoUtc } from '../../domain/time.ts';
-import type { MalformedMessage, StreamMessage } from '../live/ws-protocol.ts';
+import type { MalformedMessage, StreamMessage } from '../live/stream-message.ts';
 import { checkKline, shown, type FieldNames } from './kline-fields.ts';
 
 /** t and T against E, both from the exchange's clock: only rounding-sized slack. */

@@ -10,7 +10,7 @@ import type { Clock } from '../../telemetry/clock.ts';
 import type { Backfill } from './backfill.ts';
 import { SymbolPipeline } from './symbol-pipeline.ts';
 import { SymbolWatch } from './symbol-watch.ts';
-import type { KlineMessage, MalformedMessage } from './ws-protocol.ts';
+import type { KlineMessage, MalformedMessage } from './stream-message.ts';
 
 export interface BarIntakeOptions {
   readonly symbols: readonly string[];

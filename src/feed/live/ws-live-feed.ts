@@ -60,7 +60,7 @@ export interface WsLiveFeedOptions {
 }
 
 export class WsLiveFeed implements LiveFeed {
-  readonly stats: { -readonly [K in keyof ConnectionCounters]: number } = { messages: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
+  private readonly stats: { -readonly [K in keyof ConnectionCounters]: number } = { messages: 0, connects: 0, disconnects: 0, rotations: 0, pauses: 0 };
   private readonly intake: BarIntake;
   private readonly options: WsLiveFeedOptions;
   private readonly protocol: WsProtocol;

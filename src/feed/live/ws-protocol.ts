@@ -5,7 +5,7 @@
  * machine, backoff, stale watchdog, slot health and the per-symbol pipeline are the same for
  * every venue (ws-live-feed.ts); feed/binance/binance-protocol.ts is Binance's protocol.
  */
-import type { Bar } from '../../domain/types.ts';
+import type { StreamMessage } from './stream-message.ts';
 
 /** One connection's share of the subscription. */
 export interface ConnectionPlan {
@@ -14,41 +14,6 @@ export interface ConnectionPlan {
   /** Streams to subscribe after the connection opens, in batches (one request each, paced). */
   readonly subscribeBatches: ReadonlyArray<readonly string[]>;
 }
-
-/** An update of a symbol's current bar; `closed` once its interval is over (the bar is final). */
-export interface KlineMessage {
-  readonly kind: 'kline';
-  /** The stream it came on: the origin named in a skip. */
-  readonly stream: string;
-  /** Exchange event time E (ms). */
-  readonly eventTime: number;
-  readonly closed: boolean;
-  readonly bar: Bar;
-}
-
-/** A reply to a request, or any other message with nothing in it for the loop. */
-export interface ControlMessage {
-  readonly kind: 'control';
-  readonly id: unknown;
-  readonly result?: unknown;
-  readonly error?: { readonly code?: unknown; readonly msg?: unknown };
-}
-
-/** The server will close this connection soon: it is replaced overlap-first, without a halt. */
-export interface ShutdownMessage {
-  readonly kind: 'shutdown';
-  readonly eventTime: number | null;
-}
-
-export interface MalformedMessage {
-  readonly kind: 'malformed';
-  /** The subscribed symbol the message was for, when that much could be read. */
-  readonly symbol: string | null;
-  readonly openTime: number | null;
-  readonly message: string;
-}
-
-export type StreamMessage = KlineMessage | ControlMessage | ShutdownMessage | MalformedMessage;
 
 /** A reply to one of our own requests: its id, and the venue's refusal as text (null: accepted). */
 export interface RequestReply {
