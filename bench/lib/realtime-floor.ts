@@ -27,7 +27,7 @@ export interface FloorResult {
   readonly cpuSystemMs: number;
 }
 
-/** The feed's own pacing of SUBSCRIBE batches (BinanceFeed: subscribeGapMs). */
+/** The feed's own pacing of SUBSCRIBE batches (binanceProtocol: subscribeGapMs). */
 const SUBSCRIBE_GAP_MS = 250;
 
 function wallNow(): number {

@@ -8,7 +8,8 @@ import type { Flags } from '../config/flags.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EventSink } from '../events/event-bus.ts';
-import { LiveSession, StartupError } from '../session/live-session.ts';
+import { LiveSession } from '../session/live-session.ts';
+import { StartupError } from '../session/live-startup.ts';
 import type { Session } from '../session/session.ts';
 import type { SessionConfig } from '../session/session-config.ts';
 import type { Strategy } from '../strategy/strategy.ts';
@@ -17,7 +18,7 @@ import type { CliIo } from './cli-io.ts';
 import { formatSummary, quietLine } from './run-summary.ts';
 import { listenForStop } from './stop-signals.ts';
 
-export { StartupError } from '../session/live-session.ts';
+export { StartupError } from '../session/live-startup.ts';
 
 export interface RealtimeHooks {
   readonly clock?: Clock;

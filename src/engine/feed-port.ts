@@ -1,7 +1,7 @@
 /**
  * The loop's input port for a live feed: what a realtime bar source hands to the loop, and the
  * hooks through which it reports its state, raises and lifts its own halts, and alerts. The loop
- * owns this contract; feed adapters (feed/binance) implement the producer side of it.
+ * owns this contract; live feeds (feed/live-feed.ts: feed/binance today) implement the producer side of it.
  */
 import type { Bar } from '../domain/types.ts';
 import type { AlertKind, FeedState, SkipEvent } from '../events/types.ts';

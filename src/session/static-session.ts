@@ -1,3 +1,11 @@
+/**
+ * A static session: CSV bars (or an injected bar source) through the loop, start to end, as the
+ * command line and backtest() both run it. `open()` builds everything (the inputs hashed into the
+ * run id, the state folder and its journal, the output files, the bus and its sinks, the loop, a
+ * resume's replay, the control endpoint) and refuses by name before any bar is read; `run()` reads
+ * the bars through the one cycle runner and ends with summary.json; `stop()` asks it to end after
+ * the batch in hand. Nothing written depends on the wall clock, the machine or the working directory.
+ */
 import { join } from 'node:path';
 import { CycleRunner } from '../engine/cycle-runner.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';

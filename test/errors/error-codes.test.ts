@@ -11,7 +11,7 @@ import { ERROR_CODES, EXIT, isTradeloopError, TradeloopError, UsageError } from 
 import { DataError } from '../../src/feed/data-error.ts';
 import { JournalError } from '../../src/journal/sqlite-journal.ts';
 import { RunInputError } from '../../src/report/run-source.ts';
-import { StartupError } from '../../src/session/live-session.ts';
+import { StartupError } from '../../src/session/live-startup.ts';
 import { StateDirError } from '../../src/session/state-dir.ts';
 import { EventLogError } from '../../src/sinks/event-log-error.ts';
 import { StrategyLoadError } from '../../src/strategy/load-strategy.ts';

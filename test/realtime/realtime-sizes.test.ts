@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
-import { MAX_PAYLOAD_BYTES } from '../../src/feed/binance/ws-connection.ts';
+import { MAX_PAYLOAD_BYTES } from '../../src/feed/live/ws-connection.ts';
 
 const ONE = ['--symbols', 'BTCUSDT'];
 

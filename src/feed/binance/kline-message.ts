@@ -11,7 +11,7 @@
  * it, a closed bar whose close is after the event, an event ahead of the exchange's clock.
  */
 import { isoUtc } from '../../domain/time.ts';
-import type { Bar } from '../../domain/types.ts';
+import type { MalformedMessage, StreamMessage } from '../live/stream-message.ts';
 import { checkKline, shown, type FieldNames } from './kline-fields.ts';
 
 /** t and T against E, both from the exchange's clock: only rounding-sized slack. */
@@ -27,36 +27,6 @@ export const MAX_MESSAGE_CHARS = 64 * 1024;
 const MAX_SYMBOL_CHARS = 32;
 
 const K_FIELDS: FieldNames = { t: 'k.t', T: 'k.T', o: 'k.o', h: 'k.h', l: 'k.l', c: 'k.c', v: 'k.v' };
-
-export interface KlineMessage {
-  readonly kind: 'kline';
-  readonly stream: string;
-  /** Exchange event time E (ms). */
-  readonly eventTime: number;
-  readonly closed: boolean;
-  readonly bar: Bar;
-}
-
-export interface ControlMessage {
-  readonly kind: 'control';
-  readonly id: unknown;
-  readonly result?: unknown;
-  readonly error?: { readonly code?: unknown; readonly msg?: unknown };
-}
-
-export interface ShutdownMessage {
-  readonly kind: 'shutdown';
-  readonly eventTime: number | null;
-}
-
-export interface MalformedMessage {
-  readonly kind: 'malformed';
-  readonly symbol: string | null;
-  readonly openTime: number | null;
-  readonly message: string;
-}
-
-export type StreamMessage = KlineMessage | ControlMessage | ShutdownMessage | MalformedMessage;
 
 function malformed(message: string, symbol: string | null = null, openTime: number | null = null): MalformedMessage {
   return { kind: 'malformed', symbol, openTime, message };

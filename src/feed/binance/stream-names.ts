@@ -14,15 +14,15 @@ export function streamName(symbol: string, interval: string): string {
   return `${symbol.toLowerCase()}@kline_${interval}`;
 }
 
-export interface ConnectionPlan {
+export interface StreamPlan {
   /** Streams named in the connection URL. */
   readonly urlStreams: readonly string[];
   /** Streams to SUBSCRIBE after the connection opens, in batches. */
   readonly subscribeBatches: ReadonlyArray<readonly string[]>;
 }
 
-export function planConnections(streams: readonly string[]): ConnectionPlan[] {
-  const plans: ConnectionPlan[] = [];
+export function planConnections(streams: readonly string[]): StreamPlan[] {
+  const plans: StreamPlan[] = [];
   for (let i = 0; i < streams.length; i += MAX_STREAMS_PER_CONNECTION) {
     const group = streams.slice(i, i + MAX_STREAMS_PER_CONNECTION);
     const urlStreams: string[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Backoff, ConnectBudget } from '../../../src/feed/binance/backoff.ts';
+import { Backoff, ConnectBudget } from '../../../src/feed/live/backoff.ts';
 import { combinedUrl, MAX_URL_STREAM_CHARS, planConnections, streamName } from '../../../src/feed/binance/stream-names.ts';
 import { SliceAssembler } from '../../../src/engine/slice-assembler.ts';
 import { BarQueue } from '../../../src/engine/bar-queue.ts';

@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { bar, FakeBinance, until } from '../../helpers/fake-binance.ts';
 import { RestClient } from '../../../src/feed/binance/rest-client.ts';
-import { SymbolPipeline } from '../../../src/feed/binance/symbol-pipeline.ts';
+import { SymbolPipeline } from '../../../src/feed/live/symbol-pipeline.ts';
+import { restBackfill } from '../../../src/feed/binance/binance-feed.ts';
 import { VirtualClock } from '../../../src/telemetry/clock.ts';
 import type { FeedItem, FeedPort, ReceivedBar } from '../../../src/engine/feed-port.ts';
 import { parsePrice } from '../../../src/domain/price.ts';
@@ -53,7 +54,7 @@ async function rig(maxPendingPerSymbol: number, restMinutes: number): Promise<Ri
   const pipeline = new SymbolPipeline({
     interval: '1m',
     clock,
-    rest: new RestClient(fake.restUrl, 5_000),
+    backfill: restBackfill(new RestClient(fake.restUrl, 5_000), '1m'),
     output,
     random: () => 0.5,
     signal: abort.signal,

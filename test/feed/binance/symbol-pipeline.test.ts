@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance } from '../../helpers/fake-binance.ts';
 import { RestClient } from '../../../src/feed/binance/rest-client.ts';
-import { SymbolPipeline } from '../../../src/feed/binance/symbol-pipeline.ts';
+import { SymbolPipeline } from '../../../src/feed/live/symbol-pipeline.ts';
+import { restBackfill } from '../../../src/feed/binance/binance-feed.ts';
 import { VirtualClock } from '../../../src/telemetry/clock.ts';
 import type { FeedItem, FeedPort } from '../../../src/engine/feed-port.ts';
 import { parsePrice } from '../../../src/domain/price.ts';
@@ -33,7 +34,7 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
   const p = new SymbolPipeline({
     interval: '1m',
     clock,
-    rest: new RestClient(fake.restUrl, 5_000),
+    backfill: restBackfill(new RestClient(fake.restUrl, 5_000), '1m'),
     output: port(items, halts),
     random: () => 0.5,
     signal: abort.signal,

@@ -7,7 +7,8 @@
 import type { FeedState } from '../../events/types.ts';
 import type { TimerHandle } from '../../telemetry/clock.ts';
 import type { Backoff } from './backoff.ts';
-import type { ConnectionPlan } from './stream-names.ts';
+import type { LiveConnectionStatus } from '../live-feed.ts';
+import type { ConnectionPlan } from './ws-protocol.ts';
 import type { WsConnection } from './ws-connection.ts';
 
 export interface Slot {
@@ -68,4 +69,20 @@ export function feedHealth(slots: readonly Slot[], backfilling: boolean): FeedHe
   }
   const state: FeedState = down ? (connecting ? 'connecting' : 'disconnected') : staleState ? 'stale' : backfilling ? 'backfilling' : 'live';
   return { state, stale, down };
+}
+
+/** Each slot's active connection as the session's status shows it; `now` is monotonic. */
+export function connectionStatus(slots: readonly Slot[], now: number): LiveConnectionStatus[] {
+  const connections: LiveConnectionStatus[] = [];
+  for (const slot of slots) {
+    const c = slot.active;
+    if (!c) continue;
+    connections.push({
+      id: c.id,
+      state: c.state,
+      stale: c.stale,
+      lastMessageAgoSeconds: c.state === 'open' || c.state === 'closing' ? Math.round((now - c.lastMessageAt) / 100) / 10 : null,
+    });
+  }
+  return connections;
 }

@@ -1,7 +1,7 @@
 /**
  * Per-symbol ordering between the socket and the loop. Closed bars pass the sequencer (a repeat is
  * a duplicate, an older one out of order), wait in `pending`, and go out only when they follow the
- * last delivered bar. A gap starts a REST backfill of [expected openTime, first live openTime);
+ * last delivered bar. A gap starts a backfill of [expected openTime, first live openTime);
  * live bars wait while it is in flight. An empty answer is success (no klines exist while a market
  * is suspended); only a failed request is retried with backoff, and it halts trading (gap) until
  * the gap is filled.
@@ -16,7 +16,8 @@ import type { Clock } from '../../telemetry/clock.ts';
 import { BarSequencer, type SequenceVerdict } from '../bar-sequencer.ts';
 import { Backoff } from './backoff.ts';
 import type { ReceivedBar, FeedPort } from '../../engine/feed-port.ts';
-import type { RestClient } from './rest-client.ts';
+import type { Undelivered } from '../live-feed.ts';
+import type { Backfill } from './backfill.ts';
 import { ReleasedBars } from './released-bars.ts';
 
 interface SymbolState {
@@ -38,14 +39,6 @@ interface SymbolState {
   fold: { openTime: number; reason: 'duplicate' | 'out_of_order'; origin: string; count: number } | null;
 }
 
-/** Closed bars the feed accepted but never handed to the loop (behind a backfill, or lost by one). */
-export interface Undelivered {
-  readonly count: number;
-  readonly bySymbol: Readonly<Record<string, number>>;
-  /** One line per symbol: how many, and what they wait for. */
-  readonly reasons: readonly string[];
-}
-
 export interface PipelineStats {
   closedBars: number;
   duplicates: number;
@@ -60,7 +53,8 @@ export interface PipelineStats {
 export interface PipelineOptions {
   readonly interval: string;
   readonly clock: Clock;
-  readonly rest: RestClient;
+  /** Where missing windows are fetched from (Binance: REST klines). */
+  readonly backfill: Backfill;
   readonly output: FeedPort;
   readonly random: () => number;
   readonly signal: AbortSignal;
@@ -229,7 +223,7 @@ export class SymbolPipeline {
   }
 
   private async backfill(symbol: string, from: number, to: number): Promise<void> {
-    const { rest, clock, output, interval, signal } = this.options;
+    const { backfill, clock, output, interval, signal } = this.options;
     const s = this.state(symbol);
     s.backfilling = true;
     this.backfillingCount++;
@@ -247,7 +241,7 @@ export class SymbolPipeline {
       window = `${symbol} ${isoUtc(from)} .. ${isoUtc(until)}`;
       s.window = window;
       s.released.ask();
-      const result = await rest.klines({ symbol, interval, startTime: from, endTime: until }, until, signal);
+      const result = await backfill.fetch(symbol, from, until, signal);
       this.release();
       if (this.stopped) return;
       if (result.ok) {
@@ -280,7 +274,7 @@ export class SymbolPipeline {
         output.alert('backfill', detail);
         output.raiseHalt('gap', detail);
       }
-      const delay = result.failure.kind === 'rate_limited' ? result.failure.retryAfterMs : backoff.next();
+      const delay = result.failure.retryAfterMs ?? backoff.next();
       await new Promise<void>((resolve) => {
         const entry = { handle: {}, resolve };
         entry.handle = clock.setTimer(() => {

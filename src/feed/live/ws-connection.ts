@@ -15,7 +15,7 @@
  */
 import WebSocket from 'ws';
 import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
-import { shown } from './kline-fields.ts';
+import type { WsProtocol } from './ws-protocol.ts';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'closing' | 'closed';
 
@@ -38,8 +38,8 @@ export interface ConnectionOptions {
   readonly connectTimeoutMs: number;
   /** Close frames get this long before terminate(). */
   readonly closeGraceMs: number;
-  /** Pause between SUBSCRIBE messages: Binance allows 5 incoming messages/s, pings included. */
-  readonly subscribeGapMs: number;
+  /** How a subscription request and its reply look, and the pause between requests. */
+  readonly protocol: Pick<WsProtocol, 'subscribeFrame' | 'readReply' | 'subscribeGapMs'>;
 }
 
 let nextConnectionId = 1;
@@ -226,26 +226,20 @@ export class WsConnection {
       if (this.state !== 'open' || !this.ws) return;
       const id = this.nextRequestId++;
       this.pendingRequests.set(id, 'SUBSCRIBE');
-      this.ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: batches[index], id }));
+      this.ws.send(this.options.protocol.subscribeFrame(batches[index]!, id));
       this.subscribeNext(index + 1);
     };
     if (index === 0) send();
-    else this.subscribeTimer = this.options.clock.setTimer(send, this.options.subscribeGapMs);
+    else this.subscribeTimer = this.options.clock.setTimer(send, this.options.protocol.subscribeGapMs);
   }
 
   /** Replies to our own requests are taken here; true if the text was one. */
   private routeReply(text: string): boolean {
-    if (!text.includes('"id"')) return false;
-    let msg: { id?: unknown; result?: unknown; error?: { code?: unknown; msg?: unknown } };
-    try {
-      msg = JSON.parse(text) as typeof msg;
-    } catch {
-      return false;
-    }
-    if (typeof msg.id !== 'number' || !this.pendingRequests.has(msg.id)) return false;
-    const method = this.pendingRequests.get(msg.id)!;
-    this.pendingRequests.delete(msg.id);
-    if (msg.error) this.handlers.onControlError(this, `${method} id ${msg.id} refused: ${shown(msg.error.code)} ${shown(msg.error.msg, 200)}`);
+    const reply = this.options.protocol.readReply(text);
+    if (reply === null || !this.pendingRequests.has(reply.id)) return false;
+    const method = this.pendingRequests.get(reply.id)!;
+    this.pendingRequests.delete(reply.id);
+    if (reply.refusal !== null) this.handlers.onControlError(this, `${method} id ${reply.id} refused: ${reply.refusal}`);
     return true;
   }
 
