@@ -9,11 +9,12 @@
  * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
  * does after it returns can change what the gate checked or the broker filled.
  */
-import type { Bar, Fill, Order, Side } from '../domain/types.ts';
+import { isOrderType, ORDER_TYPES, type Bar, type Fill, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
+import { unreachable } from '../domain/unreachable.ts';
 import { formatMoney, formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
-import type { GateRequest, RiskGate } from '../risk/risk-gate.ts';
+import type { GateRequest, OrderDraft, RiskGate } from '../risk/risk-gate.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
 import type { LossLimits } from '../risk/loss-limits.ts';
 import type { MarketWatch } from '../risk/market-watch.ts';
@@ -104,24 +105,10 @@ export class Engine {
     return this.lastBar.get(symbol) ?? 0;
   }
 
-  /** The gate's second look at a resting limit about to fill; bound once, not built every bar. */
-  private readonly admitResting = (order: Order, price: number) => {
+  /** The gate's second look at a resting order about to fill; bound once, not built every bar. */
+  private readonly admitResting = (order: RestingOrder, price: number) => {
     const { gate, broker } = this.options;
-    return gate.check(
-      {
-        symbol: order.symbol,
-        side: order.side,
-        orderType: 'limit',
-        qty: order.qty,
-        limitPrice: order.limitPrice,
-        refPrice: price,
-        inst: broker.instrument(order.symbol),
-        at: order.createdAt,
-        sentBy: 'strategy',
-        phase: 'fill',
-      },
-      broker,
-    );
+    return gate.recheck(order, price, broker.instrument(order.symbol), broker);
   };
 
   /** A history-only bar: no event, no decision. */
@@ -309,7 +296,7 @@ export class Engine {
     const { side, orderType, qty, limitPrice } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero.
     const qtyText = Number.isSafeInteger(qty) ? formatLots(qty as number, inst) : Number.isFinite(qty) ? String(qty) : '0';
-    if ((side !== 'buy' && side !== 'sell') || (orderType !== 'market' && orderType !== 'limit')) {
+    if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
       bus.emit({
         type: 'reject',
         symbol,
@@ -318,27 +305,38 @@ export class Engine {
         orderId,
         side: side === 'sell' ? 'sell' : 'buy',
         qty: qtyText,
-        detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
+        detail: `side must be buy or sell and orderType ${ORDER_TYPES.join(' or ')}, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
       });
       return;
     }
-    const limit = typeof limitPrice === 'number' ? limitPrice : undefined;
-    const refPrice = orderType === 'market' ? broker.marketPrice(side, close) : (limit ?? 0);
-    const req: GateRequest = { symbol, side, orderType, qty: qty as number, limitPrice: limit, refPrice, inst, at: openTime, sentBy: 'strategy', phase: 'new' };
-    const refusal = gate.check(req, broker);
-    if (refusal) {
-      bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: refusal.detail });
+    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, createdAt: openTime };
+    const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
+    if (admission.refusal) {
+      bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: qtyText, detail: admission.refusal.detail });
       return;
     }
-    gate.accepted(req);
-    const lots = qty as number;
-    if (orderType === 'limit') {
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText, limitPrice: formatPrice(limit!) });
-      broker.rest(Object.freeze({ orderId, symbol, side, orderType, qty: lots, limitPrice: limit!, createdAt: openTime }));
-      return;
+    gate.accepted(admission.req);
+    this.book(admission.req, inst);
+  }
+
+  /** An admitted order: a market order fills now at its expected price, a resting one goes on the book. */
+  private book(req: GateRequest, inst: Instrument): void {
+    const { broker, bus } = this.options;
+    const { order } = req;
+    const { orderId, symbol, side, createdAt: openTime } = order;
+    const qty = formatLots(order.qty, inst);
+    switch (order.orderType) {
+      case 'market':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
+        this.emitFill(broker.execute(order, req.refPrice), openTime, inst);
+        return;
+      case 'limit':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: formatPrice(order.limitPrice) });
+        broker.rest(Object.freeze(order));
+        return;
+      default:
+        unreachable(order);
     }
-    bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText });
-    this.emitFill(broker.execute({ orderId, symbol, side, orderType, qty: lots, createdAt: openTime }, refPrice), openTime, inst);
   }
 
   private emitFill(fill: Fill, openTime: number, inst: Instrument, priced?: FlattenPrice): void {
@@ -388,28 +386,17 @@ export class Engine {
       const side: Side = pos > 0 ? 'sell' : 'buy';
       const qty = Math.abs(pos);
       const orderId = `${symbol}-${openTime}-op${op}`;
-      const refPrice = broker.marketPrice(side, priced.price);
-      const req: GateRequest = {
-        symbol,
-        side,
-        orderType: 'market',
-        qty,
-        limitPrice: undefined,
-        refPrice,
-        inst,
-        at: openTime,
-        sentBy: 'operator',
-        phase: 'new',
-      };
+      const order: MarketOrder = { orderId, symbol, side, orderType: 'market', qty, createdAt: openTime };
       const qtyText = formatLots(qty, inst);
-      const refusal = gate.check(req, broker);
-      if (refusal) {
+      const admission = gate.admit({ draft: order, marketPrice: broker.marketPrice(side, priced.price), inst, sentBy: 'operator' }, broker);
+      if (admission.refusal) {
+        const { refusal } = admission;
         bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: `flatten: ${refusal.detail}` });
         out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
         continue;
       }
       bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty: qtyText, sentBy: 'operator' });
-      const fill = broker.execute({ orderId, symbol, side, orderType: 'market', qty, createdAt: openTime }, refPrice);
+      const fill = broker.execute(admission.req.order, admission.req.refPrice);
       this.emitFill(fill, openTime, inst, priced);
       out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
     }

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS } from '../domain/types.ts';
+import { BAR_ORIGINS, ORDER_TYPES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -175,7 +175,7 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'bar.source': BAR_ORIGINS,
   'decision.action': ['buy', 'sell', 'hold'],
   'order.side': ['buy', 'sell'],
-  'order.orderType': ['market', 'limit'],
+  'order.orderType': ORDER_TYPES,
   'order.sentBy': ORDER_SENDERS,
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,

@@ -12,7 +12,7 @@ export type Ticks = number;
 /** Money in bigint 1e-8 units, written to the log as its exact decimal. */
 export type Money = bigint;
 
-import type { BarOrigin } from '../domain/types.ts';
+import type { BarOrigin, OrderType } from '../domain/types.ts';
 import type { StatsSummary } from './summary-stats.ts';
 import type {
   AlertKind,
@@ -113,7 +113,7 @@ export interface OrderEvent {
   readonly symbol: string;
   readonly openTime: number;
   readonly side: 'buy' | 'sell';
-  readonly orderType: 'market' | 'limit';
+  readonly orderType: OrderType;
   readonly qty: Dec;
   readonly limitPrice?: Dec;
   /** Written only for an operator's order (a flatten); a strategy's order has none. */
