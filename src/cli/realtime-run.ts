@@ -38,6 +38,7 @@ import { runIdOf } from './run-id.ts';
 import { makeOutDir, type CliIo } from './static-run.ts';
 import { UsageError } from './usage-error.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 
 export interface RealtimeHooks {
   readonly clock?: Clock;
@@ -134,7 +135,7 @@ export async function runRealtime(
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
     try {
-      writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0 });
+      writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0, lots: LotSteps.of(opts.instruments) });
     } catch (err) {
       output.abandon(true);
       throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;

@@ -39,6 +39,7 @@ import type { CliIo } from './cli-io.ts';
 export type { CliIo } from './cli-io.ts';
 import { csvReadingKey, emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import { ProgressBar } from '../report/progress.ts';
 import { systemClock } from '../telemetry/clock.ts';
 
@@ -197,7 +198,9 @@ export async function runStatic(
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
     // The full log is two lines a bar: a thread of its own writes it. A trading log is a few lines a
     // trade, cheaper to write here than to hand over (and no thread to start).
-    writer = opts.events === 'trading' ? new NdjsonWriter(logPath, { append: afterSeq > 0 }) : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
+    const lots = LotSteps.of(opts.instruments);
+    writer =
+      opts.events === 'trading' ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots }) : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
     // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
     log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
     statistics = new RunStatistics(outDir);

@@ -11,7 +11,7 @@
  */
 import { isOrderType, ORDER_TYPES, type Bar, type Fill, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
 import { unreachable } from '../domain/unreachable.ts';
-import { formatMoney, formatPrice } from '../domain/price.ts';
+import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { GateRequest, OrderDraft, RiskGate } from '../risk/risk-gate.ts';
@@ -152,7 +152,7 @@ export class Engine {
     if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
     for (const outcome of broker.matchResting(bar, this.admitResting)) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, openTime, inst);
+      if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
       else {
         bus.emit({
           type: 'cancel',
@@ -193,9 +193,9 @@ export class Engine {
       symbol,
       openTime,
       action: intents.length === 0 || net === 0 ? 'hold' : net > 0 ? 'buy' : 'sell',
-      qty: formatLots(Math.abs(net), inst),
+      qty: Math.abs(net),
       intents: intents.length,
-      position: position === 0 ? '0' : formatLots(position, inst),
+      position,
       equity,
     });
     for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
@@ -283,7 +283,7 @@ export class Engine {
           reason: 'invalid_order',
           orderId: intent.orderId,
           side: 'buy',
-          qty: '0',
+          qty: 0,
           detail: `cancel: no resting ${symbol} order ${JSON.stringify(intent.orderId.slice(0, 80))}`,
         });
       return;
@@ -294,8 +294,8 @@ export class Engine {
   private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
     const { side, orderType, qty, limitPrice } = intent;
-    // An invalid quantity is logged as given (in lots), not as a made-up zero.
-    const qtyText = Number.isSafeInteger(qty) ? formatLots(qty as number, inst) : Number.isFinite(qty) ? String(qty) : '0';
+    // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
+    const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
       bus.emit({
         type: 'reject',
@@ -304,7 +304,7 @@ export class Engine {
         reason: 'invalid_order',
         orderId,
         side: side === 'sell' ? 'sell' : 'buy',
-        qty: qtyText,
+        qty: givenQty,
         detail: `side must be buy or sell and orderType ${ORDER_TYPES.join(' or ')}, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
       });
       return;
@@ -312,26 +312,25 @@ export class Engine {
     const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, createdAt: openTime };
     const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
     if (admission.refusal) {
-      bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: qtyText, detail: admission.refusal.detail });
+      bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
       return;
     }
     gate.accepted(admission.req);
-    this.book(admission.req, inst);
+    this.book(admission.req);
   }
 
   /** An admitted order: a market order fills now at its expected price, a resting one goes on the book. */
-  private book(req: GateRequest, inst: Instrument): void {
+  private book(req: GateRequest): void {
     const { broker, bus } = this.options;
     const { order } = req;
-    const { orderId, symbol, side, createdAt: openTime } = order;
-    const qty = formatLots(order.qty, inst);
+    const { orderId, symbol, side, qty, createdAt: openTime } = order;
     switch (order.orderType) {
       case 'market':
         bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
-        this.emitFill(broker.execute(order, req.refPrice), openTime, inst);
+        this.emitFill(broker.execute(order, req.refPrice), openTime);
         return;
       case 'limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: formatPrice(order.limitPrice) });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });
         broker.rest(Object.freeze(order));
         return;
       default:
@@ -339,19 +338,19 @@ export class Engine {
     }
   }
 
-  private emitFill(fill: Fill, openTime: number, inst: Instrument, priced?: FlattenPrice): void {
+  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice): void {
     this.options.bus.emit({
       type: 'fill',
       orderId: fill.orderId,
       symbol: fill.symbol,
       openTime,
       side: fill.side,
-      qty: formatLots(fill.qty, inst),
-      price: formatPrice(fill.price),
-      fee: formatMoney(fill.fee),
-      realizedPnl: formatMoney(fill.realized),
-      cash: formatMoney(fill.cashAfter),
-      position: formatLots(fill.positionAfter, inst),
+      qty: fill.qty,
+      price: fill.price,
+      fee: fill.fee,
+      realizedPnl: fill.realized,
+      cash: fill.cashAfter,
+      position: fill.positionAfter,
       ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
   }
@@ -387,17 +386,16 @@ export class Engine {
       const qty = Math.abs(pos);
       const orderId = `${symbol}-${openTime}-op${op}`;
       const order: MarketOrder = { orderId, symbol, side, orderType: 'market', qty, createdAt: openTime };
-      const qtyText = formatLots(qty, inst);
       const admission = gate.admit({ draft: order, marketPrice: broker.marketPrice(side, priced.price), inst, sentBy: 'operator' }, broker);
       if (admission.refusal) {
         const { refusal } = admission;
-        bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: `flatten: ${refusal.detail}` });
+        bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty, detail: `flatten: ${refusal.detail}` });
         out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
         continue;
       }
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty: qtyText, sentBy: 'operator' });
+      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, sentBy: 'operator' });
       const fill = broker.execute(admission.req.order, admission.req.refPrice);
-      this.emitFill(fill, openTime, inst, priced);
+      this.emitFill(fill, openTime, priced);
       out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
     }
     return out;
