@@ -18,5 +18,5 @@ export {
   type StrategyParams,
 } from './strategy/strategy.ts';
 export type { BarHistory } from './strategy/bar-window.ts';
-export type { Bar, CancelIntent, Intent, Order, OrderIntent, Side } from './domain/types.ts';
+export type { Bar, CancelIntent, Intent, LimitIntent, LimitOrder, MarketIntent, MarketOrder, Order, OrderIntent, RestingOrder, Side } from './domain/types.ts';
 export type { RunSummary, TradeEvent } from './events/types.ts';

@@ -12,7 +12,7 @@ export interface AccountView {
   position(symbol: string): number;
   /** Lots resting on one side of a symbol: what could still fill without a new decision. */
   restingQty(symbol: string, side: Side): number;
-  /** Cash the resting buy limits of every symbol would spend at their limits, fees included. */
+  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included. */
   restingBuyCost(): bigint;
   /** Σ |market value| over the symbols other than `except`. */
   grossExcept(except: string): bigint;

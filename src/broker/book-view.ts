@@ -4,7 +4,9 @@
  * gross exposure they add up to. Money and quantities as decimal text.
  */
 import { formatMoney, formatPrice } from '../domain/price.ts';
-import { formatLots } from './instrument.ts';
+import { unreachable } from '../domain/unreachable.ts';
+import type { RestingOrder } from '../domain/types.ts';
+import { formatLots, type Instrument } from './instrument.ts';
 import type { PaperBroker } from './paper-broker.ts';
 
 export interface PositionView {
@@ -17,12 +19,24 @@ export interface PositionView {
   readonly unrealizedPnl: string;
 }
 
-export interface RestingOrderView {
+/** A resting order as text, one shape per resting order type (the summary's and the status's bytes predate the type field). */
+export type RestingOrderView = LimitOrderView;
+
+export interface LimitOrderView {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
   readonly qty: string;
   readonly limitPrice: string;
+}
+
+function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
+  switch (o.orderType) {
+    case 'limit':
+      return { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst), limitPrice: formatPrice(o.limitPrice) };
+    default:
+      return unreachable(o.orderType);
+  }
 }
 
 /** The average price paid (long) or received (short) for the open quantity, in ticks: basis over lots. */
@@ -56,14 +70,6 @@ export function bookView(broker: PaperBroker, symbols: readonly string[], option
         unrealizedPnl: formatMoney(mv - broker.basis(s)),
       };
     });
-  const restingOrders = symbols.flatMap((s) =>
-    broker.restingOrders(s).map((o) => ({
-      orderId: o.orderId,
-      symbol: s,
-      side: o.side,
-      qty: formatLots(o.qty, broker.instrument(s)),
-      limitPrice: formatPrice(o.limitPrice!),
-    })),
-  );
+  const restingOrders = symbols.flatMap((s) => broker.restingOrders(s).map((o) => restingView(o, broker.instrument(s))));
   return { positions, restingOrders, gross };
 }

@@ -4,6 +4,7 @@
  * cash still trades.
  */
 import { divCeil, divFloor } from '../domain/money.ts';
+import { formatLotsText, lotStepDecimals } from '../domain/lots.ts';
 
 export interface Instrument {
   readonly symbol: string;
@@ -32,39 +33,14 @@ export function defaultLotStep(symbol: string): string {
 
 /** A lot step must be a power of ten from 1 down to 1e-8; returns null otherwise. */
 export function makeInstrument(symbol: string, step: string): Instrument | null {
-  const m = /^(?:1|0\.(0{0,7})1)$/.exec(step.trim());
-  if (!m) return null;
-  const lotDecimals = step.trim() === '1' ? 0 : m[1]!.length + 1;
+  const lotDecimals = lotStepDecimals(step);
+  if (lotDecimals === null) return null;
   return { symbol, lotDecimals, lotStep: step.trim(), lotDiv: 10n ** BigInt(lotDecimals) };
 }
 
-const LOTS_CACHE = 1021;
-const lotsKeys = new Float64Array(LOTS_CACHE).fill(NaN);
-const lotsDecimals = new Int8Array(LOTS_CACHE);
-const lotsTexts: string[] = new Array<string>(LOTS_CACHE).fill('');
-
-/**
- * Lots as a decimal quantity in asset units ("0.0012", "-3"). A position is formatted on every
- * decision and mostly unchanged from the last: a small direct-mapped cache keeps its text.
- */
+/** Lots as a decimal quantity in asset units ("0.0012", "-3"). */
 export function formatLots(lots: number, inst: Instrument): string {
-  if (inst.lotDecimals === 0 || lots === 0) return String(lots);
-  if (!Number.isSafeInteger(lots)) return lotsText(lots, inst);
-  const slot = (lots < 0 ? -lots : lots) % LOTS_CACHE;
-  if (lotsKeys[slot] === lots && lotsDecimals[slot] === inst.lotDecimals) return lotsTexts[slot]!;
-  const text = lotsText(lots, inst);
-  lotsKeys[slot] = lots;
-  lotsDecimals[slot] = inst.lotDecimals;
-  lotsTexts[slot] = text;
-  return text;
-}
-
-function lotsText(lots: number, inst: Instrument): string {
-  const negative = lots < 0;
-  const text = String(Math.abs(lots)).padStart(inst.lotDecimals + 1, '0');
-  const whole = text.slice(0, text.length - inst.lotDecimals);
-  const frac = text.slice(text.length - inst.lotDecimals).replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${frac ? '.' + frac : ''}`;
+  return formatLotsText(lots, inst.lotDecimals);
 }
 
 /** price (ticks) × lots → money (1e-8 units), rounded up (cost) or down (proceeds, marks). */

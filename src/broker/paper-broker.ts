@@ -7,8 +7,9 @@
  * because each fill books realized = cashFlow + Δbasis, whatever rounding the basis split used.
  */
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
-import type { Bar, Fill, Order, Side } from '../domain/types.ts';
+import type { Bar, Fill, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
+import { fillPrice, worstBuyPrice } from './matchers.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 
 export interface BrokerConfig {
@@ -20,6 +21,11 @@ export interface BrokerConfig {
 }
 
 const NO_OUTCOMES: readonly never[] = Object.freeze([]);
+
+/** What became of a resting order a bar reached: filled, or cancelled for the gate's reason. */
+export type RestingOutcome =
+  | { readonly fill: Fill }
+  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } };
 
 interface Book {
   qty: number;
@@ -37,9 +43,9 @@ export class PaperBroker implements AccountView {
   trades = 0;
   private marketValueTotal = 0n;
   private readonly books = new Map<string, Book>();
-  private readonly resting = new Map<string, Order[]>();
+  private readonly resting = new Map<string, RestingOrder[]>();
   /** Frozen copies of each symbol's resting orders for strategies, rebuilt only when the book changes. */
-  private readonly views = new Map<string, readonly Order[]>();
+  private readonly views = new Map<string, readonly RestingOrder[]>();
   private readonly config: BrokerConfig;
 
   constructor(config: BrokerConfig) {
@@ -175,8 +181,8 @@ export class PaperBroker implements AccountView {
     };
   }
 
-  /** Accepts a limit order to rest until a later bar trades through it. */
-  rest(order: Order): void {
+  /** Accepts an order to rest until a later bar fills it (its type's matcher says when). */
+  rest(order: RestingOrder): void {
     let list = this.resting.get(order.symbol);
     if (!list) {
       list = [];
@@ -190,7 +196,7 @@ export class PaperBroker implements AccountView {
    * This symbol's resting orders as a frozen array of frozen orders: what a strategy sees. It can
    * neither enlarge an order nor slip one onto the book (the book is the broker's own array).
    */
-  restingOrders(symbol: string): readonly Order[] {
+  restingOrders(symbol: string): readonly RestingOrder[] {
     let view = this.views.get(symbol);
     if (view === undefined) {
       view = Object.freeze((this.resting.get(symbol) ?? []).slice());
@@ -219,17 +225,17 @@ export class PaperBroker implements AccountView {
     return qty;
   }
 
-  /** Cash the resting buy limits of every symbol would spend at their limits, fees included. */
+  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included. */
   restingBuyCost(): bigint {
     let cost = 0n;
     for (const list of this.resting.values()) {
-      for (const o of list) if (o.side === 'buy') cost += this.costOf(o.limitPrice!, o.qty, o.symbol);
+      for (const o of list) if (o.side === 'buy') cost += this.costOf(worstBuyPrice(o), o.qty, o.symbol);
     }
     return cost;
   }
 
   /** Removes a resting order; returns it, or undefined if no such order rests. */
-  cancel(symbol: string, orderId: string): Order | undefined {
+  cancel(symbol: string, orderId: string): RestingOrder | undefined {
     const list = this.resting.get(symbol);
     const at = list?.findIndex((o) => o.orderId === orderId) ?? -1;
     if (!list || at < 0) return undefined;
@@ -238,24 +244,17 @@ export class PaperBroker implements AccountView {
   }
 
   /**
-   * Matches this symbol's resting limits against a new bar, oldest first: a buy fills when the
-   * bar's low is below the limit, at min(limit, open); a sell when the high is above it, at
-   * max(limit, open). Each order is taken off the book first and then offered to `admit` (the
-   * risk gate): cash and exposure may have changed since it was placed.
+   * Matches this symbol's resting orders against a new bar, oldest first, each by its type's
+   * matcher (broker/matchers.ts). An order the bar fills is taken off the book first and then
+   * offered to `admit` (the risk gate): cash and exposure may have changed since it was placed.
    */
-  matchResting(
-    bar: Bar,
-    admit: (order: Order, price: number) => { reason: string } | null,
-  ): ReadonlyArray<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> {
+  matchResting(bar: Bar, admit: (order: RestingOrder, price: number) => { reason: string } | null): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
-    const out: Array<{ fill: Fill } | { cancelled: Order; refusal: { reason: string; detail?: string } }> = [];
+    const out: RestingOutcome[] = [];
     for (const order of list.slice()) {
-      const limit = order.limitPrice!;
-      let price: number | null = null;
-      if (order.side === 'buy' && bar.low < limit) price = Math.min(limit, bar.open);
-      else if (order.side === 'sell' && bar.high > limit) price = Math.max(limit, bar.open);
+      const price = fillPrice(order, bar);
       if (price === null) continue;
       this.cancel(bar.symbol, order.orderId);
       const refusal = admit(order, price);

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPrice } from '../domain/price.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { csvField, splitCsvLine } from '../sinks/csv-file.ts';
 import { SqliteJournal } from '../journal/sqlite-journal.ts';
@@ -76,17 +77,18 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
       const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
       const { makeInstrument } = await import('../broker/instrument.ts');
       const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
+      const lotSteps = LotSteps.of(instruments);
       const journal = new SqliteJournal(journalPath(v.state), { durable: false, instruments });
       try {
         if (what === 'events') {
           const events = [...journal.events(1)];
           text =
             format === 'ndjson'
-              ? events.map(({ seq, event }) => serializeEvent(seq, event)).join('\n') + (events.length > 0 ? '\n' : '')
+              ? events.map(({ seq, event }) => serializeEvent(seq, event, lotSteps)).join('\n') + (events.length > 0 ? '\n' : '')
               : csvRows(
                   ['seq', 'type', 'symbol', 'openTime', 'fields'],
                   events.map(({ seq, event }) => {
-                    const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event)) as Record<string, unknown>;
+                    const { seq: _s, type, symbol, openTime, ...rest } = JSON.parse(serializeEvent(seq, event, lotSteps)) as Record<string, unknown>;
                     return [seq, type, symbol ?? '', openTime ?? '', JSON.stringify(rest)];
                   }),
                 );

@@ -6,7 +6,9 @@
  * Exit 0 when they all match; 1 at the first divergence, naming the cycle and the field; 2 when
  * there is nothing to verify; 4 when the journal cannot be read.
  */
+import type { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
+import { lotStepsOf } from '../journal/journal.ts';
 import type { TradeEvent } from '../events/types.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
@@ -21,8 +23,8 @@ export const VERIFY_USAGE =
 const CHECKED = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 /** The fields of an event as the log writes them, wall-clock times left out (a replay has its own). */
-function fieldsOf(e: TradeEvent): Record<string, unknown> {
-  const { at: _at, ...rest } = JSON.parse(serializeEvent(0, e)) as Record<string, unknown>;
+function fieldsOf(e: TradeEvent, lots: LotSteps): Record<string, unknown> {
+  const { at: _at, ...rest } = JSON.parse(serializeEvent(0, e, lots)) as Record<string, unknown>;
   return rest;
 }
 
@@ -44,6 +46,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
   if (!dir || (values.state && positionals.length > 0) || positionals.length > 1) throw refuse('name one run folder, or --state DIR.');
   const r = await replayJournal(dir);
   try {
+    const lots = lotStepsOf(r.journal);
     let cycle = 0;
     let bar = '';
     let checked = 0;
@@ -65,8 +68,8 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
         io.stderr(`tradeloop verify: DIVERGED at ${where}: the journal has a ${event.type}, the replay has nothing there.\n`);
         return EXIT.failed;
       }
-      const want = fieldsOf(event);
-      const got = fieldsOf(replayed);
+      const want = fieldsOf(event, lots);
+      const got = fieldsOf(replayed, lots);
       const field = firstDifference(want, got);
       if (field !== null) {
         io.stderr(

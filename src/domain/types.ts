@@ -26,36 +26,75 @@ export interface Bar {
 }
 
 export type Side = 'buy' | 'sell';
-export type OrderType = 'market' | 'limit';
 
 /** What a strategy asks for; the gate and the broker decide what becomes of it. */
 export type Intent = OrderIntent | CancelIntent;
 
-/** Cancels one of the symbol's resting limit orders (see StrategyContext.openOrders). */
+/** Cancels one of the symbol's resting orders (see StrategyContext.openOrders). */
 export interface CancelIntent {
   readonly cancel: string;
 }
 
-export interface OrderIntent {
+/** A new order, one member per order type: each carries exactly the fields its type needs. */
+export type OrderIntent = MarketIntent | LimitIntent;
+
+export interface MarketIntent {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
-  /** Default 'market'. */
-  readonly orderType?: OrderType;
-  /** Integer ticks; required for limit orders. */
-  readonly limitPrice?: number;
+  /** The default. */
+  readonly orderType?: 'market';
 }
 
-export interface Order {
+export interface LimitIntent {
+  readonly side: Side;
+  /** Positive integer number of lots. */
+  readonly qty: number;
+  readonly orderType: 'limit';
+  /** Integer ticks: a buy fills at or under it, a sell at or over it. */
+  readonly limitPrice: number;
+}
+
+/**
+ * An order the gate has accepted, one member per order type, discriminated by `orderType`: code
+ * whose behaviour depends on the type switches over it exhaustively, so a new type is a new member
+ * here, its matcher (broker/matchers.ts), and the cases the compiler then asks for.
+ */
+export type Order = MarketOrder | LimitOrder;
+export type OrderType = Order['orderType'];
+
+/** Every order type, in the order refusals list them; a record so that a type left out does not compile. */
+const ORDER_TYPE_SET: Readonly<Record<OrderType, true>> = { market: true, limit: true };
+export const ORDER_TYPES = Object.freeze(Object.keys(ORDER_TYPE_SET)) as readonly OrderType[];
+
+export function isOrderType(value: unknown): value is OrderType {
+  return typeof value === 'string' && Object.hasOwn(ORDER_TYPE_SET, value);
+}
+
+interface OrderBase {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: Side;
-  readonly orderType: OrderType;
+  /** Positive integer number of lots. */
   readonly qty: number;
-  readonly limitPrice?: number;
   /** openTime of the bar whose decision created it. */
   readonly createdAt: number;
 }
+
+/** Fills at once, at the close moved by slippage (an operator's flatten: at the price it was given). */
+export interface MarketOrder extends OrderBase {
+  readonly orderType: 'market';
+}
+
+/** Rests until a bar trades through its price (good till cancelled). */
+export interface LimitOrder extends OrderBase {
+  readonly orderType: 'limit';
+  /** Integer ticks. */
+  readonly limitPrice: number;
+}
+
+/** The orders that rest on the broker's book until a bar fills them: each type has its matcher. */
+export type RestingOrder = LimitOrder;
 
 export interface Fill {
   readonly orderId: string;

@@ -4,7 +4,7 @@
  * are the broker's frozen copies, and the bar itself is frozen by the engine.
  */
 import { parsePrice } from '../domain/price.ts';
-import type { Bar, Order } from '../domain/types.ts';
+import type { Bar, RestingOrder } from '../domain/types.ts';
 import type { Instrument } from '../broker/instrument.ts';
 import { BarWindow, HistoryView } from '../strategy/bar-window.ts';
 import type { StrategyContext } from '../strategy/strategy.ts';
@@ -12,7 +12,7 @@ import type { StrategyContext } from '../strategy/strategy.ts';
 export class CycleContext implements StrategyContext {
   history!: HistoryView;
   position = 0;
-  openOrders: readonly Order[] = [];
+  openOrders: readonly RestingOrder[] = [];
   cash = 0n;
   equity = 0n;
   lotStep = '1';
@@ -38,7 +38,7 @@ export class CycleContext implements StrategyContext {
   }
 
   /** Pushes the bar into its symbol's history and sets every field the strategy reads. */
-  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly Order[], cash: bigint, equity: bigint): void {
+  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly RestingOrder[], cash: bigint, equity: bigint): void {
     const e = this.entry(bar.symbol);
     e.window.push(bar);
     this.history = e.view;

@@ -10,11 +10,12 @@
  * does after it returns can change what the gate checked or the broker filled.
  */
 import { TradeloopError } from '../errors.ts';
-import type { Bar, Fill, Order, Side } from '../domain/types.ts';
-import { formatMoney, formatPrice } from '../domain/price.ts';
+import { isOrderType, ORDER_TYPES, type Bar, type Fill, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
+import { unreachable } from '../domain/unreachable.ts';
+import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
-import type { GateRequest, RiskGate } from '../risk/risk-gate.ts';
+import type { GateRequest, OrderDraft, RiskGate } from '../risk/risk-gate.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
 import type { LossLimits } from '../risk/loss-limits.ts';
 import type { MarketWatch } from '../risk/market-watch.ts';
@@ -108,24 +109,10 @@ export class Engine {
     return this.lastBar.get(symbol) ?? 0;
   }
 
-  /** The gate's second look at a resting limit about to fill; bound once, not built every bar. */
-  private readonly admitResting = (order: Order, price: number) => {
+  /** The gate's second look at a resting order about to fill; bound once, not built every bar. */
+  private readonly admitResting = (order: RestingOrder, price: number) => {
     const { gate, broker } = this.options;
-    return gate.check(
-      {
-        symbol: order.symbol,
-        side: order.side,
-        orderType: 'limit',
-        qty: order.qty,
-        limitPrice: order.limitPrice,
-        refPrice: price,
-        inst: broker.instrument(order.symbol),
-        at: order.createdAt,
-        sentBy: 'strategy',
-        phase: 'fill',
-      },
-      broker,
-    );
+    return gate.recheck(order, price, broker.instrument(order.symbol), broker);
   };
 
   /** A history-only bar: no event, no decision. */
@@ -169,7 +156,7 @@ export class Engine {
     if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
     for (const outcome of broker.matchResting(bar, this.admitResting)) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, openTime, inst);
+      if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
       else {
         bus.emit({
           type: 'cancel',
@@ -210,9 +197,9 @@ export class Engine {
       symbol,
       openTime,
       action: intents.length === 0 || net === 0 ? 'hold' : net > 0 ? 'buy' : 'sell',
-      qty: formatLots(Math.abs(net), inst),
+      qty: Math.abs(net),
       intents: intents.length,
-      position: position === 0 ? '0' : formatLots(position, inst),
+      position,
       equity,
     });
     for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
@@ -300,7 +287,7 @@ export class Engine {
           reason: 'invalid_order',
           orderId: intent.orderId,
           side: 'buy',
-          qty: '0',
+          qty: 0,
           detail: `cancel: no resting ${symbol} order ${JSON.stringify(intent.orderId.slice(0, 80))}`,
         });
       return;
@@ -311,9 +298,9 @@ export class Engine {
   private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
     const { side, orderType, qty, limitPrice } = intent;
-    // An invalid quantity is logged as given (in lots), not as a made-up zero.
-    const qtyText = Number.isSafeInteger(qty) ? formatLots(qty as number, inst) : Number.isFinite(qty) ? String(qty) : '0';
-    if ((side !== 'buy' && side !== 'sell') || (orderType !== 'market' && orderType !== 'limit')) {
+    // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
+    const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
+    if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
       bus.emit({
         type: 'reject',
         symbol,
@@ -321,43 +308,53 @@ export class Engine {
         reason: 'invalid_order',
         orderId,
         side: side === 'sell' ? 'sell' : 'buy',
-        qty: qtyText,
-        detail: `side must be buy or sell and orderType market or limit, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
+        qty: givenQty,
+        detail: `side must be buy or sell and orderType ${ORDER_TYPES.join(' or ')}, got ${JSON.stringify(String(side).slice(0, 20))}/${JSON.stringify(String(orderType).slice(0, 20))}`,
       });
       return;
     }
-    const limit = typeof limitPrice === 'number' ? limitPrice : undefined;
-    const refPrice = orderType === 'market' ? broker.marketPrice(side, close) : (limit ?? 0);
-    const req: GateRequest = { symbol, side, orderType, qty: qty as number, limitPrice: limit, refPrice, inst, at: openTime, sentBy: 'strategy', phase: 'new' };
-    const refusal = gate.check(req, broker);
-    if (refusal) {
-      bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: refusal.detail });
+    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, createdAt: openTime };
+    const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
+    if (admission.refusal) {
+      bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
       return;
     }
-    gate.accepted(req);
-    const lots = qty as number;
-    if (orderType === 'limit') {
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText, limitPrice: formatPrice(limit!) });
-      broker.rest(Object.freeze({ orderId, symbol, side, orderType, qty: lots, limitPrice: limit!, createdAt: openTime }));
-      return;
-    }
-    bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType, qty: qtyText });
-    this.emitFill(broker.execute({ orderId, symbol, side, orderType, qty: lots, createdAt: openTime }, refPrice), openTime, inst);
+    gate.accepted(admission.req);
+    this.book(admission.req);
   }
 
-  private emitFill(fill: Fill, openTime: number, inst: Instrument, priced?: FlattenPrice): void {
+  /** An admitted order: a market order fills now at its expected price, a resting one goes on the book. */
+  private book(req: GateRequest): void {
+    const { broker, bus } = this.options;
+    const { order } = req;
+    const { orderId, symbol, side, qty, createdAt: openTime } = order;
+    switch (order.orderType) {
+      case 'market':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
+        this.emitFill(broker.execute(order, req.refPrice), openTime);
+        return;
+      case 'limit':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });
+        broker.rest(Object.freeze(order));
+        return;
+      default:
+        unreachable(order);
+    }
+  }
+
+  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice): void {
     this.options.bus.emit({
       type: 'fill',
       orderId: fill.orderId,
       symbol: fill.symbol,
       openTime,
       side: fill.side,
-      qty: formatLots(fill.qty, inst),
-      price: formatPrice(fill.price),
-      fee: formatMoney(fill.fee),
-      realizedPnl: formatMoney(fill.realized),
-      cash: formatMoney(fill.cashAfter),
-      position: formatLots(fill.positionAfter, inst),
+      qty: fill.qty,
+      price: fill.price,
+      fee: fill.fee,
+      realizedPnl: fill.realized,
+      cash: fill.cashAfter,
+      position: fill.positionAfter,
       ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
   }
@@ -392,29 +389,17 @@ export class Engine {
       const side: Side = pos > 0 ? 'sell' : 'buy';
       const qty = Math.abs(pos);
       const orderId = `${symbol}-${openTime}-op${op}`;
-      const refPrice = broker.marketPrice(side, priced.price);
-      const req: GateRequest = {
-        symbol,
-        side,
-        orderType: 'market',
-        qty,
-        limitPrice: undefined,
-        refPrice,
-        inst,
-        at: openTime,
-        sentBy: 'operator',
-        phase: 'new',
-      };
-      const qtyText = formatLots(qty, inst);
-      const refusal = gate.check(req, broker);
-      if (refusal) {
-        bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty: qtyText, detail: `flatten: ${refusal.detail}` });
+      const order: MarketOrder = { orderId, symbol, side, orderType: 'market', qty, createdAt: openTime };
+      const admission = gate.admit({ draft: order, marketPrice: broker.marketPrice(side, priced.price), inst, sentBy: 'operator' }, broker);
+      if (admission.refusal) {
+        const { refusal } = admission;
+        bus.emit({ type: 'reject', symbol, openTime, reason: refusal.reason, orderId, side, qty, detail: `flatten: ${refusal.detail}` });
         out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
         continue;
       }
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty: qtyText, sentBy: 'operator' });
-      const fill = broker.execute({ orderId, symbol, side, orderType: 'market', qty, createdAt: openTime }, refPrice);
-      this.emitFill(fill, openTime, inst, priced);
+      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, sentBy: 'operator' });
+      const fill = broker.execute(admission.req.order, admission.req.refPrice);
+      this.emitFill(fill, openTime, priced);
       out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
     }
     return out;

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS } from '../domain/types.ts';
+import { BAR_ORIGINS, ORDER_TYPES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -21,8 +21,25 @@ import type { EventType } from './types.ts';
 
 /** str: string; int: integer; num: finite number; dec: exact decimal text written as a JSON number;
  *  ticks / money: integer prices (1e-8) / bigint money, written as exact decimals (JSON numbers);
+ *  lots: integer lots of the event's symbol, written as the exact decimal in asset units (see LotSteps);
  *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
-export type FieldKind = 'str' | 'int' | 'num' | 'dec' | 'ticks' | 'money' | 'json' | 'json?' | 'str?' | 'int?' | 'dec?' | 'str|null' | 'int|null' | 'num|null';
+export type FieldKind =
+  | 'str'
+  | 'int'
+  | 'num'
+  | 'dec'
+  | 'ticks'
+  | 'ticks?'
+  | 'money'
+  | 'lots'
+  | 'json'
+  | 'json?'
+  | 'str?'
+  | 'int?'
+  | 'dec?'
+  | 'str|null'
+  | 'int|null'
+  | 'num|null';
 
 export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [string, FieldKind]>>> = {
   run_start: [
@@ -60,9 +77,9 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['symbol', 'str'],
     ['openTime', 'int'],
     ['action', 'str'],
-    ['qty', 'dec'],
+    ['qty', 'lots'],
     ['intents', 'int'],
-    ['position', 'dec'],
+    ['position', 'lots'],
     ['equity', 'money'],
   ],
   order: [
@@ -71,8 +88,8 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['openTime', 'int'],
     ['side', 'str'],
     ['orderType', 'str'],
-    ['qty', 'dec'],
-    ['limitPrice', 'dec?'],
+    ['qty', 'lots'],
+    ['limitPrice', 'ticks?'],
     ['sentBy', 'str?'],
   ],
   fill: [
@@ -80,12 +97,12 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['symbol', 'str'],
     ['openTime', 'int'],
     ['side', 'str'],
-    ['qty', 'dec'],
-    ['price', 'dec'],
-    ['fee', 'dec'],
-    ['realizedPnl', 'dec'],
-    ['cash', 'dec'],
-    ['position', 'dec'],
+    ['qty', 'lots'],
+    ['price', 'ticks'],
+    ['fee', 'money'],
+    ['realizedPnl', 'money'],
+    ['cash', 'money'],
+    ['position', 'lots'],
     ['priceSource', 'str?'],
     ['priceTime', 'int?'],
   ],
@@ -102,7 +119,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['reason', 'str'],
     ['orderId', 'str?'],
     ['side', 'str'],
-    ['qty', 'dec'],
+    ['qty', 'lots'],
     ['detail', 'str'],
   ],
   skip: [
@@ -175,7 +192,7 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'bar.source': BAR_ORIGINS,
   'decision.action': ['buy', 'sell', 'hold'],
   'order.side': ['buy', 'sell'],
-  'order.orderType': ['market', 'limit'],
+  'order.orderType': ORDER_TYPES,
   'order.sentBy': ORDER_SENDERS,
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,
@@ -208,6 +225,7 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
     case 'dec':
     case 'ticks':
     case 'money':
+    case 'lots':
       return typeof value === 'number' && Number.isFinite(value);
     case 'json':
       return value !== undefined;
@@ -218,6 +236,7 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
     case 'int?':
       return value === undefined || Number.isInteger(value);
     case 'dec?':
+    case 'ticks?':
       return value === undefined || (typeof value === 'number' && Number.isFinite(value));
     case 'str|null':
       return value === null || typeof value === 'string';

@@ -2,8 +2,10 @@
  * The events.ndjson contract. `type` names the event; an order's kind is `orderType`.
  * Later issues add fields, never rename these.
  *
- * Decimal fields (prices, money, quantities) are held as `Dec`: the exact decimal text, written to
- * the log as a JSON number. Converting through a float would lose exactness on large values.
+ * Events carry the loop's own integers: prices in ticks, quantities in lots, money in bigint
+ * 1e-8 units. The serializers write them once, as exact decimals (JSON numbers): a quantity in
+ * asset units, for which they are given each symbol's lot step (events/lot-steps.ts). `Dec` is
+ * left for the run's settings and summary, which are text from the start.
  */
 
 export type Dec = string;
@@ -11,8 +13,10 @@ export type Dec = string;
 export type Ticks = number;
 /** Money in bigint 1e-8 units, written to the log as its exact decimal. */
 export type Money = bigint;
+/** A quantity in integer lots of the event's symbol, written to the log in asset units (its lot step applied). */
+export type Lots = number;
 
-import type { BarOrigin } from '../domain/types.ts';
+import type { BarOrigin, OrderType } from '../domain/types.ts';
 import type { StatsSummary } from './summary-stats.ts';
 import type {
   AlertKind,
@@ -97,27 +101,38 @@ export interface DecisionEvent {
   readonly symbol: string;
   readonly openTime: number;
   readonly action: 'buy' | 'sell' | 'hold';
-  /** Net quantity the strategy asked for, in asset units (0 for hold). */
-  readonly qty: Dec;
+  /** Net quantity the strategy asked for (0 for hold). */
+  readonly qty: Lots;
   /** How many order intents the decision carried. */
   readonly intents: number;
-  /** Signed position before this cycle's orders, in asset units. */
-  readonly position: Dec;
+  /** Signed position before this cycle's orders. */
+  readonly position: Lots;
   /** Account equity marked at this bar's close, before this cycle's orders. */
   readonly equity: Money;
 }
 
-export interface OrderEvent {
+/** An order placed, one member per order type, with exactly the fields of its type (domain/types.ts Order). */
+export type OrderEvent = MarketOrderEvent | LimitOrderEvent;
+
+interface OrderEventBase {
   readonly type: 'order';
   readonly orderId: string;
   readonly symbol: string;
   readonly openTime: number;
   readonly side: 'buy' | 'sell';
-  readonly orderType: 'market' | 'limit';
-  readonly qty: Dec;
-  readonly limitPrice?: Dec;
+  readonly orderType: OrderType;
+  readonly qty: Lots;
   /** Written only for an operator's order (a flatten); a strategy's order has none. */
   readonly sentBy?: OrderSender;
+}
+
+export interface MarketOrderEvent extends OrderEventBase {
+  readonly orderType: 'market';
+}
+
+export interface LimitOrderEvent extends OrderEventBase {
+  readonly orderType: 'limit';
+  readonly limitPrice: Ticks;
 }
 
 export interface FillEvent {
@@ -126,12 +141,12 @@ export interface FillEvent {
   readonly symbol: string;
   readonly openTime: number;
   readonly side: 'buy' | 'sell';
-  readonly qty: Dec;
-  readonly price: Dec;
-  readonly fee: Dec;
-  readonly realizedPnl: Dec;
-  readonly cash: Dec;
-  readonly position: Dec;
+  readonly qty: Lots;
+  readonly price: Ticks;
+  readonly fee: Money;
+  readonly realizedPnl: Money;
+  readonly cash: Money;
+  readonly position: Lots;
   /** An operator's flatten: where the fill price came from, and the time of that price (ms). */
   readonly priceSource?: PriceSource;
   readonly priceTime?: number;
@@ -154,7 +169,8 @@ export interface RejectEvent {
   readonly reason: RejectReason;
   readonly orderId?: string;
   readonly side: 'buy' | 'sell';
-  readonly qty: Dec;
+  /** Lots as the strategy gave them: a refused quantity may not be a whole number (then it is written as given), 0 when it was no number. */
+  readonly qty: number;
   readonly detail: string;
 }
 

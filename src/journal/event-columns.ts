@@ -1,12 +1,10 @@
 /**
  * Each event type as a table of typed columns, and back. Money, prices and quantities are stored
- * as integers (1e-8 units, ticks, lots of the symbol's step), never as floats or decimal text:
- * the log's exact decimals are parsed here once and formatted back by the same functions that made
- * them, so an event read back serialises to the very line it was. Latency figures and volume are
- * floats already (no money depends on them).
+ * as the integers the events carry (1e-8 units, ticks, lots of the symbol's step), never as floats
+ * or decimal text, so an event read back is the event that was emitted and serialises to the very
+ * line it was. Latency figures and volume are floats already (no money depends on them).
  */
-import { formatLots, type Instrument } from '../broker/instrument.ts';
-import { formatMoney, formatPrice } from '../domain/price.ts';
+import type { Instrument } from '../broker/instrument.ts';
 import type { EventType, TradeEvent } from '../events/types.ts';
 
 /** text, int (a JS integer), real, json (any value), bool; lots / ticks / money: exact decimals as integers. */
@@ -69,7 +67,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('priceTime', 'int', true),
   ],
   cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
-  // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots).
+  // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots): a
+  // JSON number. Journals written before events carried integers hold the log's text instead.
   reject: [
     c('symbol', 'text'),
     c('openTime', 'int'),
@@ -134,7 +133,7 @@ export interface ColumnContext {
 }
 
 /** The event's values for its table, in column order. */
-export function toRow(event: TradeEvent, ctx: ColumnContext): Array<string | number | bigint | null> {
+export function toRow(event: TradeEvent): Array<string | number | bigint | null> {
   const e = event as unknown as Record<string, unknown>;
   if (event.type === 'run_start') return [JSON.stringify(event)];
   return EVENT_COLUMNS[event.type].map((col) => {
@@ -150,21 +149,35 @@ export function toRow(event: TradeEvent, ctx: ColumnContext): Array<string | num
       case 'json':
         return JSON.stringify(v);
       case 'ticks':
-        return typeof v === 'number' ? v : decimalToUnits(v as string, 8);
-      case 'money':
-        return typeof v === 'bigint' ? v : decimalToUnits(v as string, 8);
       case 'lots':
-        return decimalToUnits(v as string, ctx.instrument(e.symbol as string).lotDecimals);
+        return v as number;
+      case 'money':
+        return v as bigint;
     }
     return null; // every codec returns above; the type checker holds the switch exhaustive
   });
+}
+
+/**
+ * A refused quantity as a journal from before integer events kept it: the log's text, whole lots
+ * in asset units and anything else as the strategy gave it. Read back as the number the log's
+ * writer turns into that same text again (a fraction of a lot within the step's decimals reads as
+ * whole lots: the same text, and nothing counts with a refused quantity).
+ */
+function legacyRefusedQty(text: string, lotDecimals: number): number {
+  const m = /^-?\d+(?:\.(\d+))?$/.exec(text);
+  if (m && (m[1]?.length ?? 0) <= lotDecimals) {
+    const lots = Number(decimalToUnits(text, lotDecimals));
+    if (Number.isSafeInteger(lots)) return lots;
+  }
+  return Number(text);
 }
 
 function toNumber(v: unknown): number {
   return typeof v === 'bigint' ? Number(v) : (v as number);
 }
 
-/** A row read back → the event as it was emitted (the same fields, the same decimal text). */
+/** A row read back → the event as it was emitted (the same fields, the same integers). */
 export function fromRow(type: EventType, row: Record<string, unknown>, ctx: ColumnContext): TradeEvent {
   if (type === 'run_start') return JSON.parse(row.body as string) as TradeEvent;
   const out: Record<string, unknown> = { type };
@@ -185,18 +198,18 @@ export function fromRow(type: EventType, row: Record<string, unknown>, ctx: Colu
       case 'real':
         out[col.field] = v;
         break;
-      case 'json':
-        out[col.field] = JSON.parse(v as string);
+      case 'json': {
+        const value: unknown = JSON.parse(v as string);
+        out[col.field] =
+          type === 'reject' && col.field === 'qty' && typeof value === 'string' ? legacyRefusedQty(value, ctx.instrument(symbol!).lotDecimals) : value;
         break;
-      // Ticks in the bar event are numbers; in orders and fills the decimal text.
+      }
       case 'ticks':
-        out[col.field] = type === 'bar' ? toNumber(v) : formatPrice(toNumber(v));
+      case 'lots':
+        out[col.field] = toNumber(v);
         break;
       case 'money':
-        out[col.field] = type === 'decision' ? BigInt(v as bigint) : formatMoney(BigInt(v as bigint));
-        break;
-      case 'lots':
-        out[col.field] = formatLots(toNumber(v), ctx.instrument(symbol!));
+        out[col.field] = BigInt(v as bigint);
         break;
     }
   }

@@ -10,6 +10,7 @@
  * many sessions would implement this same interface (see docs/architecture.md).
  */
 import type { Bar } from '../domain/types.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import type { RunStartEvent, TradeEvent } from '../events/types.ts';
 import type { RecordedCommand } from '../session/commands.ts';
 
@@ -78,4 +79,10 @@ export interface Journal {
   events(fromSeq: number): Iterable<SeqEvent>;
   segments(): Array<{ id: number; kind: string; afterSeq: number; startedAt: number | null; endedAt: number | null; status: string | null }>;
   close(): void;
+}
+
+/** The lot steps a journal's run was written with (its run_start's lotSizes): what writing its events' quantities needs. */
+export function lotStepsOf(journal: Pick<Journal, 'readRun'>): LotSteps {
+  const run = journal.readRun();
+  return run === null ? new LotSteps(new Map()) : LotSteps.fromLotSizes(run.runStart.lotSizes);
 }

@@ -25,7 +25,7 @@ const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
 export interface SqliteJournalOptions {
   /** fsync every commit (realtime) rather than relying on WAL checkpoints (static). */
   readonly durable: boolean;
-  /** Lot steps per symbol: quantities are stored as integers of them. */
+  /** Lot steps per symbol. Quantities are stored as the integer lots events carry; this reads back a refused quantity that a journal from before kept as the log's text. */
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
@@ -176,7 +176,7 @@ export class SqliteJournal implements Journal {
           u.command ? JSON.stringify(u.command) : null,
         );
         const unit = Number(r.lastInsertRowid);
-        for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event, this.ctx));
+        for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
       }
     });
   }

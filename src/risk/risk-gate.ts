@@ -1,12 +1,13 @@
 /**
  * The one gate every order passes before the broker sees it: the trading state, the order's own
- * sanity, reduce-only, bar age, order rate, price band, then exposure and cash — each a small pure
- * check (risk/checks/), run in this order so a reject names the first reason that applies. A
- * refusal is a typed value, never an exception. A resting limit about to fill is looked at again
- * (phase 'fill'): cash, exposure and the state may have moved since it was accepted.
+ * fields (read into an Order of its type), reduce-only, bar age, order rate, price band, then
+ * exposure and cash — each a small pure check (risk/checks/), run in this order so a reject names
+ * the first reason that applies. A refusal is a typed value, never an exception. A resting order
+ * about to fill is looked at again (phase 'fill'): cash, exposure and the state may have moved
+ * since it was accepted.
  */
 import { barAge } from './checks/bar-age.ts';
-import type { Check, GateRequest, GateView, Refusal, RiskLimits } from './checks/check.ts';
+import type { Check, GateRequest, GateView, NewOrderRequest, Refusal, RiskLimits } from './checks/check.ts';
 import { cash, exposure } from './checks/exposure.ts';
 import { orderRate } from './checks/order-rate.ts';
 import { orderSanity } from './checks/order-sanity.ts';
@@ -14,11 +15,18 @@ import { priceBand } from './checks/price-band.ts';
 import { reduceOnly } from './checks/reduce-only.ts';
 import { tradingStateCheck } from './checks/trading-state-check.ts';
 import type { AccountView } from '../broker/account-view.ts';
+import type { Instrument } from '../broker/instrument.ts';
+import type { Order, RestingOrder } from '../domain/types.ts';
+import { unreachable } from '../domain/unreachable.ts';
 import type { TradingState } from './trading-state.ts';
 
-export type { GateRequest, Refusal, RiskLimits } from './checks/check.ts';
+export type { GateRequest, NewOrderRequest, OrderDraft, Refusal, RiskLimits } from './checks/check.ts';
 
-const NEW_ORDER: readonly Check[] = [tradingStateCheck, orderSanity, reduceOnly, barAge, orderRate, priceBand, exposure, cash];
+/** A new order admitted, as the checks read it (its typed order, its expected price), or refused. */
+export type Admission = { readonly refusal: null; readonly req: GateRequest } | { readonly refusal: Refusal; readonly req?: undefined };
+
+/** After the trading state and the order's own fields (admit): */
+const NEW_ORDER: readonly Check[] = [reduceOnly, barAge, orderRate, priceBand, exposure, cash];
 const AT_FILL: readonly Check[] = [tradingStateCheck, reduceOnly, exposure, cash];
 
 const MINUTE_MS = 60_000;
@@ -59,8 +67,30 @@ export class RiskGate implements GateView {
     return this.recent.length;
   }
 
-  check(req: GateRequest, account: AccountView): Refusal | null {
-    for (const check of req.phase === 'new' ? NEW_ORDER : AT_FILL) {
+  /** A new order: admitted as an Order of its type, or refused with the first reason that applies. */
+  admit(req: NewOrderRequest, account: AccountView): Admission {
+    const halted = tradingStateCheck(req, account, this);
+    if (halted) return { refusal: halted };
+    const terms = orderSanity(req.draft, req.inst, account);
+    if (terms.refusal) return { refusal: terms.refusal };
+    const checked: GateRequest = {
+      order: terms.order,
+      refPrice: expectedPrice(terms.order, req.marketPrice),
+      inst: req.inst,
+      sentBy: req.sentBy,
+      phase: 'new',
+    };
+    const refusal = this.run(NEW_ORDER, checked, account);
+    return refusal ? { refusal } : { refusal: null, req: checked };
+  }
+
+  /** A resting order about to fill at `price`, looked at again: null when it may. */
+  recheck(order: RestingOrder, price: number, inst: Instrument, account: AccountView): Refusal | null {
+    return this.run(AT_FILL, { order, refPrice: price, inst, sentBy: 'strategy', phase: 'fill' }, account);
+  }
+
+  private run(checks: readonly Check[], req: GateRequest, account: AccountView): Refusal | null {
+    for (const check of checks) {
       const refusal = check(req, account, this);
       if (refusal) return refusal;
     }
@@ -69,6 +99,18 @@ export class RiskGate implements GateView {
 
   /** An order passed and was placed: it counts against the order rate (operators' orders do not). */
   accepted(req: GateRequest): void {
-    if (req.sentBy === 'strategy' && this.limits.maxOrdersPerMinute !== null) this.recent.push(req.at);
+    if (req.sentBy === 'strategy' && this.limits.maxOrdersPerMinute !== null) this.recent.push(req.order.createdAt);
+  }
+}
+
+/** The price a new order is expected to fill at: what the exposure and cash checks value it at. */
+function expectedPrice(order: Order, marketPrice: number): number {
+  switch (order.orderType) {
+    case 'market':
+      return marketPrice;
+    case 'limit':
+      return order.limitPrice;
+    default:
+      return unreachable(order);
   }
 }

@@ -8,7 +8,7 @@
  * The caller decides when the events are committed (inside a cycle, or as their own unit between
  * cycles); this class only emits them in order.
  */
-import type { Order } from '../domain/types.ts';
+import type { RestingOrder } from '../domain/types.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { HaltReason, HaltSeverity, HaltSource, TradingStateName } from '../events/reasons.ts';
 import type { CancelEvent } from '../events/types.ts';
@@ -18,8 +18,8 @@ import type { Halt, HaltChange, TradingState } from './trading-state.ts';
 /** The part of the book a change of state acts on. */
 export interface RestingBook {
   restingSymbols(): string[];
-  restingOrders(symbol: string): readonly Order[];
-  cancel(symbol: string, orderId: string): Order | undefined;
+  restingOrders(symbol: string): readonly RestingOrder[];
+  cancel(symbol: string, orderId: string): RestingOrder | undefined;
   position(symbol: string): number;
 }
 
@@ -128,7 +128,7 @@ export class TradingControl {
     else if (to === 'REDUCING') this.cancelGrowing();
   }
 
-  private cancelWhere(doomed: (order: Order, symbol: string) => boolean, reason: CancelEvent['reason'], detail: string): void {
+  private cancelWhere(doomed: (order: RestingOrder, symbol: string) => boolean, reason: CancelEvent['reason'], detail: string): void {
     const { book, bus, barTime } = this.options;
     for (const symbol of book.restingSymbols()) {
       for (const order of book.restingOrders(symbol)) {

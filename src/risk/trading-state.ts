@@ -50,28 +50,29 @@ export class TradingState {
   }
 
   /**
-   * Raises a halt. A reason already held by the same source with the same severity is a no-op
-   * (null); with another severity it is updated in place, and so is a person's own detail (an
-   * operator's reason, the halt file's line): a loop that keeps failing is one halt, not many.
-   * A reason held by another source is left alone (null): only its own source may change it.
+   * Raises a halt. A reason already held by the same source with the same severity is a repeat,
+   * a no-op (null), whatever detail it gives: a loop that keeps failing is one halt, not many, and
+   * an operator halting what they have halted keeps the reason they gave first (a new event pair
+   * would count one halt twice). The one exception is the halt file, whose detail is the file's
+   * line: edited, it is what the file says now. Another severity updates the halt in place. A
+   * reason held by another source is left alone (null): only its own source may change it.
    */
   raise(halt: Halt): HaltChange | null {
     const old = this.held.get(halt.reason);
     if (old) {
       if (old.source !== halt.source) return null;
-      const personal = halt.source === 'operator' || halt.source === 'file';
-      if (old.severity === halt.severity && (!personal || old.detail === halt.detail)) return null;
+      if (old.severity === halt.severity && (halt.source !== 'file' || old.detail === halt.detail)) return null;
     }
     const stored = old ? { ...halt, since: old.since } : halt;
     this.held.set(halt.reason, stored);
     return this.settle(stored);
   }
 
-  /** Whether `source` may lift the halt held for `reason`. */
+  /** Whether `source` may lift the halt held for `reason`: its own source, or for a latched one an operator only. */
   canLift(reason: HaltReason, source: HaltSource): boolean {
     const h = this.held.get(reason);
     if (!h) return false;
-    return h.source === source || (LATCHED.has(reason) && source === 'operator');
+    return LATCHED.has(reason) ? source === 'operator' : h.source === source;
   }
 
   lift(reason: HaltReason, source: HaltSource): HaltChange | null {

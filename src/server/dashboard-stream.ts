@@ -8,6 +8,8 @@
  * fresh snapshot once the socket drains (it skips ahead); a client that has not drained for
  * DROP_AFTER_MS is disconnected (its page reconnects by itself).
  */
+import { eventView } from '../events/event-view.ts';
+import type { LotSteps } from '../events/lot-steps.ts';
 import type { Session } from '../session/session.ts';
 import type { Clock, TimerHandle } from '../telemetry/clock.ts';
 import { SEGMENTS } from '../telemetry/latency.ts';
@@ -46,14 +48,22 @@ export class DashboardStream {
   dropped = 0;
   skipped = 0;
 
-  constructor(live: LiveState, session: () => Session | null, clock: Clock) {
+  /** Each symbol's lot step: events carry lots, the page shows asset units. */
+  private readonly lots: LotSteps;
+
+  constructor(live: LiveState, session: () => Session | null, clock: Clock, lots: LotSteps) {
     this.live = live;
     this.session = session;
     this.clock = clock;
+    this.lots = lots;
     // Serialised only when a page is watching: a static run's fills cost nothing without one.
     this.unsubscribe = live.onItem((item) => {
-      if (this.clients.size > 0) this.broadcast('item', itemJson(item));
+      if (this.clients.size > 0) this.broadcast('item', JSON.stringify(this.itemObject(item)));
     });
+  }
+
+  private itemObject(item: LiveItem): unknown {
+    return { seq: item.seq, type: item.type, time: item.time, event: eventView(item.event, this.lots) };
   }
 
   get size(): number {
@@ -83,7 +93,7 @@ export class DashboardStream {
     const curve = this.live.curve;
     c.curveSent = curve.times.length;
     const recent: Record<string, unknown[]> = {};
-    for (const t of NOTABLE) recent[t] = this.live.recentOf(t).map(itemObject);
+    for (const t of NOTABLE) recent[t] = this.live.recentOf(t).map((item) => this.itemObject(item));
     return JSON.stringify({
       now: this.clock.now(),
       status: s?.status() ?? null,
@@ -188,12 +198,4 @@ export class DashboardStream {
     for (const c of this.clients) c.out.end();
     this.clients.clear();
   }
-}
-
-function itemObject(item: LiveItem): unknown {
-  return { seq: item.seq, type: item.type, time: item.time, event: item.event };
-}
-
-function itemJson(item: LiveItem): string {
-  return JSON.stringify(itemObject(item));
 }

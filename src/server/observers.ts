@@ -4,6 +4,7 @@
  * sinks must be there from run_start on); the session is bound when it exists.
  */
 import type { EventSink } from '../events/event-bus.ts';
+import type { LotSteps } from '../events/lot-steps.ts';
 import type { Session } from '../session/session.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import type { WebhookStats } from '../sinks/webhook-alerts.ts';
@@ -19,6 +20,8 @@ export interface ObserversOptions {
   readonly clock: Clock;
   readonly counter: EventCounter;
   readonly webhooks: () => WebhookStats | null;
+  /** Each symbol's lot step, in which the dashboard shows events' quantities. */
+  readonly lots: LotSteps;
 }
 
 export class SessionObservers {
@@ -60,7 +63,7 @@ export class SessionObservers {
       },
       clock,
     );
-    this.stream = new DashboardStream(this.live, () => this.session, clock);
+    this.stream = new DashboardStream(this.live, () => this.session, clock, options.lots);
   }
 
   get sinks(): EventSink[] {

@@ -39,19 +39,18 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
     case 'halt': {
       const severity = cmd.reducing ? 'reducing' : 'halted';
       const detail = cmd.detail ?? (cmd.reducing ? 'reduce-only by an operator (tradeloop halt --reducing)' : 'halted by an operator (tradeloop halt)');
+      // Whether this repeats the halt held is the trading state's to say; the answer names the one held.
+      if (control.raise('operator', 'operator', severity, detail))
+        return result(ctx, true, true, `operator halt (${severity}) raised: trading is ${trading.state}`);
       const held = trading.get('operator');
-      // Halting what is halted is a no-op that says so, whatever reason the second halt gives: the
-      // halt held keeps its own (a new event pair would count one halt twice).
-      if (held && held.severity === severity) {
-        return result(
-          ctx,
-          true,
-          false,
-          `no change: an operator halt (${severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''} (${held.detail}); trading is ${trading.state}`,
-        );
-      }
-      const changed = control.raise('operator', 'operator', severity, detail);
-      return result(ctx, true, changed, changed ? `operator halt (${severity}) raised: trading is ${trading.state}` : `no change: trading is ${trading.state}`);
+      return result(
+        ctx,
+        true,
+        false,
+        held
+          ? `no change: an operator halt (${held.severity}) is already held${held.since ? ` since ${new Date(held.since).toISOString()}` : ''} (${held.detail}); trading is ${trading.state}`
+          : `no change: trading is ${trading.state}`,
+      );
     }
     case 'resume': {
       const reason: HaltReason = cmd.halt ?? 'operator';

@@ -19,7 +19,7 @@ import { redactUrl } from '../config/redact-url.ts';
 import { webhookLabel } from '../sinks/webhook-alerts.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
-import type { JournalRun } from '../journal/journal.ts';
+import { lotStepsOf, type JournalRun } from '../journal/journal.ts';
 import { SqliteJournal, JournalError } from '../journal/sqlite-journal.ts';
 import { linkedFile } from './own-folder.ts';
 import type { StateDir } from './state-dir.ts';
@@ -174,9 +174,10 @@ export function repairLog(path: string, lastSeq: number, journal: SqliteJournal)
     }
     ftruncateSync(fd, keep);
     let at = keep;
+    const lots = lotStepsOf(journal);
     for (const { seq, event } of journal.events(seen + 1)) {
       if (seq > lastSeq) break;
-      const line = Buffer.from(serializeEvent(seq, event) + '\n');
+      const line = Buffer.from(serializeEvent(seq, event, lots) + '\n');
       at += writeSync(fd, line, 0, line.length, at);
     }
   } finally {

@@ -4,6 +4,7 @@
  * output files, the bus and its sinks, the loop, the journal's replay on a resume, the control
  * endpoint. Each refusal undoes what came before it, so a refused start leaves nothing running.
  */
+import { LotSteps } from '../events/lot-steps.ts';
 import { join } from 'node:path';
 import { CycleRunner } from '../engine/cycle-runner.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
@@ -102,7 +103,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
     try {
-      writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0 });
+      writer = new NdjsonWriter(logPath, { durable: true, append: afterSeq > 0, lots: LotSteps.of(opts.instruments) });
     } catch (err) {
       output.abandon(true);
       throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;

@@ -25,6 +25,7 @@ import type { TradingControl } from '../risk/trading-control.ts';
 import type { Flags } from '../config/flags.ts';
 import { raiseFlagHalt } from './loop-parts.ts';
 import { SessionObservers } from '../server/observers.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import { observerRoute } from '../server/observer-routes.ts';
 
 export interface OpenSessionInput {
@@ -115,15 +116,16 @@ export function openSession(input: OpenSessionInput): OpenedSession {
   const haltFile = input.opts.haltFile ?? stateDir?.defaultHaltFile ?? null;
   const webhooks = input.opts.alertWebhooks.length > 0 ? new WebhookAlerts({ urls: input.opts.alertWebhooks, runId: input.runId, clock }) : null;
   const mute = (sink: EventSink): EventSink => (input.muteThrough ? new AfterSeq(sink, input.muteThrough) : sink);
+  const lots = LotSteps.of(input.opts.instruments);
   const sinks: EventSink[] = [
     ...input.sinks,
     input.counter,
-    mute(new ConsoleLines((line) => input.io.stderr(line), input.mode === 'realtime' ? () => clock.now() : null)),
+    mute(new ConsoleLines((line) => input.io.stderr(line), input.mode === 'realtime' ? () => clock.now() : null, lots)),
   ];
   if (webhooks) sinks.push(mute(webhooks));
   // Metrics, health and the dashboard are served by the control endpoint: only where there is one.
   const observers = stateDir
-    ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null })
+    ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null, lots })
     : null;
   if (observers) sinks.push(...observers.sinks);
   const bus = new EventBus(sinks);

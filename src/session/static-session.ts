@@ -6,6 +6,7 @@
  * the bars through the one cycle runner and ends with summary.json; `stop()` asks it to end after
  * the batch in hand. Nothing written depends on the wall clock, the machine or the working directory.
  */
+import { LotSteps } from '../events/lot-steps.ts';
 import { join } from 'node:path';
 import { CycleRunner } from '../engine/cycle-runner.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
@@ -145,7 +146,12 @@ export class StaticSession {
       output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
       // The full log is two lines a bar: a thread of its own writes it. A trading log is a few lines a
       // trade, cheaper to write here than to hand over (and no thread to start).
-      writer = opts.events === 'trading' ? new NdjsonWriter(logPath, { append: afterSeq > 0 }) : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0 });
+      // Lots are written as asset units: the writers need each symbol's lot step.
+      const lots = LotSteps.of(opts.instruments);
+      writer =
+        opts.events === 'trading'
+          ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots })
+          : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
       // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
       log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
       statistics = new RunStatistics(outDir);

@@ -3,9 +3,12 @@
  * template strings write them: `${n}` for integers, formatPrice for ticks, Number::toString for
  * any other number. Used by the record and event encoders (record-encoder.ts, event-encoder.ts).
  */
+import { formatLotsText } from '../domain/lots.ts';
 import { formatPrice } from '../domain/price.ts';
 
 const PRICE_SCALE = 100_000_000;
+/** Ticks per lot for each lot step's decimals: a lot of step 10^-d is 10^(8-d) units of 1e-8. */
+const TICKS_PER_LOT = [1e8, 1e7, 1e6, 1e5, 1e4, 1e3, 100, 10, 1];
 
 export function bytes(text: string): Uint8Array {
   return new Uint8Array(Buffer.from(text, 'utf8'));
@@ -93,6 +96,16 @@ export function putPrice(b: Buffer, at: number, ticks: number): number {
   }
   b[at++] = 46;
   return putPadded(b, at, frac, places);
+}
+
+/**
+ * LotSteps.text: lots in asset units, which is formatPrice of lots × 10^(8 − decimals) ticks; a
+ * count that is not a whole number as the number it is.
+ */
+export function putLots(b: Buffer, at: number, lots: number, lotDecimals: number): number {
+  if (!Number.isSafeInteger(lots)) return putText(b, at, String(lots));
+  const ticks = lots * TICKS_PER_LOT[lotDecimals]!;
+  return Number.isSafeInteger(ticks) ? putPrice(b, at, ticks) : putText(b, at, formatLotsText(lots, lotDecimals));
 }
 
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];

@@ -4,6 +4,8 @@
  * Static runs carry no wall clock: their lines are stamped with the bar time of the cycle.
  */
 import type { EventSink } from '../events/event-bus.ts';
+import { formatPrice } from '../domain/price.ts';
+import type { LotSteps } from '../events/lot-steps.ts';
 import type { AlertKind } from '../events/reasons.ts';
 import type { TradeEvent } from '../events/types.ts';
 
@@ -30,9 +32,13 @@ export class ConsoleLines implements EventSink {
   /** Realtime: the wall clock, for lines whose event carries no `at` (a reject, a flatten's fill). */
   private readonly now: (() => number) | null;
 
-  constructor(write: (line: string) => void, now: (() => number) | null = null) {
+  /** Each symbol's lot step, in which a flatten's and a reject's quantities are said (events carry lots). */
+  private readonly lots: LotSteps;
+
+  constructor(write: (line: string) => void, now: (() => number) | null, lots: LotSteps) {
     this.write_ = write;
     this.now = now;
+    this.lots = lots;
   }
 
   private stamp(eventAt: number | undefined): string {
@@ -64,7 +70,7 @@ export class ConsoleLines implements EventSink {
         return;
       case 'fill':
         if (!this.operatorOrders.delete(e.orderId)) return;
-        text = `FLATTEN ${e.symbol} ${e.side} ${e.qty} at ${e.price} (${e.priceSource ?? 'last_close'}${e.priceTime !== undefined ? ` of ${new Date(e.priceTime).toISOString()}` : ''}) -> position ${e.position}`;
+        text = `FLATTEN ${e.symbol} ${e.side} ${this.lots.text(e.symbol, e.qty)} at ${formatPrice(e.price)} (${e.priceSource ?? 'last_close'}${e.priceTime !== undefined ? ` of ${new Date(e.priceTime).toISOString()}` : ''}) -> position ${this.lots.text(e.symbol, e.position)}`;
         break;
       case 'reject':
         if (e.orderId !== undefined && this.operatorOrders.delete(e.orderId)) {
@@ -74,7 +80,7 @@ export class ConsoleLines implements EventSink {
         // An order refused is something the operator must know; thousands of the same are not news.
         if (this.rejectReasons.has(e.reason)) return;
         this.rejectReasons.add(e.reason);
-        text = `REJECT  ${e.reason}: ${e.symbol} ${e.side} ${String(e.qty)}: ${e.detail} (the first ${e.reason} reject; the summary counts them all)`;
+        text = `REJECT  ${e.reason}: ${e.symbol} ${e.side} ${this.lots.text(e.symbol, e.qty)}: ${e.detail} (the first ${e.reason} reject; the summary counts them all)`;
         break;
       default:
         return;

@@ -3,8 +3,9 @@
  * straight to their lines' bytes, exactly serializeBar's, serializeDecision's and serializeLatency's.
  */
 import { formatMoney } from '../domain/price.ts';
+import type { LotSteps } from '../events/lot-steps.ts';
 import type { BarEvent, DecisionEvent, LatencyEvent } from '../events/types.ts';
-import { bytes, put, putInt, putNumber, putPrice, putText } from './byte-numbers.ts';
+import { bytes, put, putInt, putLots, putNumber, putPrice, putText } from './byte-numbers.ts';
 import { ACTION, EQUITY, INTENTS, POSITION, putBarLine, QTY, RECORD_ROOM, SEQ, SOURCE, type ByteTarget } from './record-encoder.ts';
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
@@ -25,17 +26,17 @@ const LATENCY_FIELDS = [
   ',"totalMs":',
 ].map(bytes);
 
-/** ASCII only (a quantity's decimal text): the byte path copies it as it is; anything else goes as a string. */
-function isAscii(text: string): boolean {
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
-  return true;
-}
-
 /** One encoder per writer: heads cached per symbol. Each method answers false: write this event as text. */
 export class EventEncoder {
   private readonly barHeads = new Map<string, Uint8Array>();
   private readonly decisionHeads = new Map<string, Uint8Array>();
   private readonly latencyHeads = new Map<string, Uint8Array>();
+  private readonly lots: LotSteps;
+
+  /** `lots`: each symbol's lot step, in which a decision's quantities are written. */
+  constructor(lots: LotSteps) {
+    this.lots = lots;
+  }
 
   private head(cache: Map<string, Uint8Array>, key: string, make: () => string): Uint8Array {
     let hit = cache.get(key);
@@ -60,9 +61,10 @@ export class EventEncoder {
 
   decision(out: ByteTarget, seq: number, e: DecisionEvent): boolean {
     const action = ACTIONS[e.action];
-    if (action === undefined || !isAscii(e.qty) || !isAscii(e.position) || e.qty.length + e.position.length > 200) return false;
+    if (action === undefined) return false;
+    const decimals = this.lots.decimals(e.symbol);
     const head = this.head(this.decisionHeads, e.symbol, () => `,"type":"decision","symbol":${JSON.stringify(e.symbol)},"openTime":`);
-    const b = out.reserve(head.length + RECORD_ROOM + e.qty.length + e.position.length);
+    const b = out.reserve(head.length + RECORD_ROOM);
     let at = put(b, out.filled, SEQ);
     at = putInt(b, at, seq);
     at = put(b, at, head);
@@ -70,11 +72,11 @@ export class EventEncoder {
     at = put(b, at, ACTION);
     at = put(b, at, action);
     at = put(b, at, QTY);
-    at = putText(b, at, e.qty);
+    at = putLots(b, at, e.qty, decimals);
     at = put(b, at, INTENTS);
     at = putInt(b, at, e.intents);
     at = put(b, at, POSITION);
-    at = putText(b, at, e.position);
+    at = putLots(b, at, e.position, decimals);
     at = put(b, at, EQUITY);
     at = e.equity <= MAX_SAFE_BIG && e.equity >= -MAX_SAFE_BIG ? putPrice(b, at, Number(e.equity)) : putText(b, at, formatMoney(e.equity));
     b[at++] = 125;

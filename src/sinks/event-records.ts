@@ -1,9 +1,11 @@
 /**
  * Events as flat numeric records, for handing a static run's log to the writer thread without
  * structured-cloning an object per event. Bar and decision (two per bar) are packed as numbers,
- * their strings interned once; any other event travels as its finished line. The writer thread
+ * their strings interned once (a decision's quantities as lots, with its symbol's lot decimals for
+ * the encoder to write them); any other event travels as its finished line. The writer thread
  * reads them with record-encoder.ts, on this module's layout, so the two cannot drift apart.
  */
+import type { LotSteps } from '../events/lot-steps.ts';
 import type { TradeEvent } from '../events/types.ts';
 
 export const REC_LINE = 0;
@@ -13,10 +15,10 @@ export const REC_DECISION = 2;
 export const RECORD_SIZE = 11;
 
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
-/** Interned strings (positions, quantities) are dropped on both sides past this many. */
+/** Interned strings (symbols, intervals, words) are dropped on both sides past this many. */
 const MAX_INTERNED = 4096;
-/** Fields with a last-seen cache: bar symbol, interval, source; decision symbol, action, qty, position. */
-const SLOTS = 7;
+/** Fields with a last-seen cache: bar symbol, interval, source; decision symbol, action. */
+const SLOTS = 5;
 
 export interface RecordBatch {
   readonly nums: Float64Array;
@@ -37,13 +39,16 @@ export class RecordPacker {
   private readonly ids = new Map<string, number>();
   private readonly capacity: number;
   private reset = false;
+  private readonly lots: LotSteps;
 
   /** Arrays the batches take turns in (shared with the writer thread), or none: a new one per batch. */
   private readonly slots: readonly Float64Array[];
   private slot = 0;
 
-  constructor(capacity: number, slots: readonly Float64Array[] = []) {
+  /** `lots`: each symbol's lot step, which a decision record carries for the encoder to write its quantities. */
+  constructor(capacity: number, lots: LotSteps, slots: readonly Float64Array[] = []) {
     this.capacity = capacity;
+    this.lots = lots;
     this.slots = slots;
     this.nums = slots[0] ?? new Float64Array(capacity * RECORD_SIZE);
   }
@@ -92,10 +97,11 @@ export class RecordPacker {
       n[at + 2] = this.id(e.symbol, 3);
       n[at + 3] = e.openTime;
       n[at + 4] = this.id(e.action, 4);
-      n[at + 5] = this.id(e.qty, 5);
+      n[at + 5] = e.qty;
       n[at + 6] = e.intents;
-      n[at + 7] = this.id(e.position, 6);
+      n[at + 7] = e.position;
       n[at + 8] = Number(e.equity);
+      n[at + 9] = this.lots.decimals(e.symbol);
     } else return false;
     this.count++;
     return true;
@@ -120,8 +126,8 @@ export class RecordPacker {
     this.count = 0;
     this.newStrings = [];
     this.lines = [];
-    // Every position a run passes through is a distinct string: start over at a batch boundary
-    // rather than hold them all for the length of a run.
+    // Quantities travel as numbers; the strings are symbols, intervals and words, but a run over
+    // many symbols could still grow the table: start over at a batch boundary past the bound.
     this.reset = this.ids.size > MAX_INTERNED;
     if (this.reset) {
       this.ids.clear();

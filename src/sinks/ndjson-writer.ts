@@ -17,6 +17,7 @@
 import { closeSync, constants, existsSync, fstatSync, fsyncSync, openSync, write, writeSync } from 'node:fs';
 import { NOFOLLOW } from '../session/own-folder.ts';
 import type { EventSink } from '../events/event-bus.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { EventLogError } from './event-log-error.ts';
@@ -64,7 +65,11 @@ export interface NdjsonWriterOptions {
   readonly fd?: number;
   /** Continue the file at its end (a resumed session) instead of starting it anew. */
   readonly append?: boolean;
+  /** Each symbol's lot step, in which events' quantities are written: needed for events that carry one (a file of lines only needs none). */
+  readonly lots?: LotSteps;
 }
+
+const NO_LOTS = new LotSteps(new Map());
 
 export class NdjsonWriter implements EventSink, ByteTarget {
   readonly path: string;
@@ -81,7 +86,8 @@ export class NdjsonWriter implements EventSink, ByteTarget {
   private drained: (() => void) | null = null;
   private closed = false;
   private readonly ownsFd: boolean;
-  private readonly encoder = new EventEncoder();
+  private readonly encoder: EventEncoder;
+  private readonly lots: LotSteps;
   /** Durable mode: [used, committed, position] shared with the cycle watchdog (see shared()). */
   private readonly state: Float64Array | null = null;
 
@@ -92,6 +98,8 @@ export class NdjsonWriter implements EventSink, ByteTarget {
     if (options.append) this.position = fstatSync(this.fd).size;
     this.batchBytes = options.batchBytes ?? 1 << 20;
     this.durable = options.durable ?? false;
+    this.lots = options.lots ?? NO_LOTS;
+    this.encoder = new EventEncoder(this.lots);
     const pool = this.durable ? 0 : (options.poolSize ?? 3);
     for (let i = 0; i < pool; i++) this.free.push(Buffer.allocUnsafe(this.batchBytes + 4096));
     if (this.durable) {
@@ -128,7 +136,7 @@ export class NdjsonWriter implements EventSink, ByteTarget {
         if (this.encoder.latency(this, seq, event)) return;
         break;
     }
-    this.append(serializeEvent(seq, event), isAsciiLine(event));
+    this.append(serializeEvent(seq, event, this.lots), isAsciiLine(event));
   }
 
   /** A finished line (serialised elsewhere, e.g. by the loop's thread). */

@@ -9,7 +9,7 @@
  * symbols. A test compares the two over many records.
  */
 import { REC_BAR, REC_LINE, RECORD_SIZE, type RecordBatch } from './event-records.ts';
-import { bytes, put, putInt, putPrice, putVolume } from './byte-numbers.ts';
+import { bytes, put, putInt, putLots, putPrice, putVolume } from './byte-numbers.ts';
 
 /** Where encoded lines go: a buffer with room, and how far it is filled. */
 export interface ByteTarget {
@@ -81,7 +81,7 @@ export function putBarLine(
 
 export class RecordEncoder {
   private readonly strings: string[] = [];
-  /** Per string id: its bytes as they stand (action, qty, position, source). */
+  /** Per string id: its bytes as they stand (action, source). */
   private raw: Array<Uint8Array | undefined> = [];
   /** Per (symbol id, interval id) of bar lines, and per symbol id of decision lines: the constant head. */
   private barHeads = new Map<number, Uint8Array>();
@@ -136,9 +136,8 @@ export class RecordEncoder {
     let head = this.decisionHeads[symbolId];
     if (head === undefined) this.decisionHeads[symbolId] = head = bytes(`,"type":"decision","symbol":${JSON.stringify(this.strings[symbolId])},"openTime":`);
     const action = this.rawOf(n[r + 4]!);
-    const qty = this.rawOf(n[r + 5]!);
-    const position = this.rawOf(n[r + 7]!);
-    const b = out.reserve(head.length + action.length + qty.length + position.length + RECORD_ROOM);
+    const decimals = n[r + 9]!;
+    const b = out.reserve(head.length + action.length + RECORD_ROOM);
     let at = put(b, out.filled, SEQ);
     at = putInt(b, at, n[r + 1]!);
     at = put(b, at, head);
@@ -146,11 +145,11 @@ export class RecordEncoder {
     at = put(b, at, ACTION);
     at = put(b, at, action);
     at = put(b, at, QTY);
-    at = put(b, at, qty);
+    at = putLots(b, at, n[r + 5]!, decimals);
     at = put(b, at, INTENTS);
     at = putInt(b, at, n[r + 6]!);
     at = put(b, at, POSITION);
-    at = put(b, at, position);
+    at = putLots(b, at, n[r + 7]!, decimals);
     at = put(b, at, EQUITY);
     at = putPrice(b, at, n[r + 8]!);
     b[at++] = 125;

@@ -13,6 +13,7 @@ import { closeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { EventSink } from '../events/event-bus.ts';
 import { RECORD_SIZE, RecordPacker } from './event-records.ts';
+import type { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { EventLogError } from './event-log-error.ts';
@@ -39,14 +40,17 @@ export class ThreadedNdjsonWriter implements EventSink {
   private failure: EventLogError | null = null;
   private closed = false;
   private readonly finished: Promise<void>;
+  private readonly lots: LotSteps;
 
-  constructor(path: string, options: { append?: boolean } = {}) {
+  /** `lots`: each symbol's lot step, in which events' quantities are written. */
+  constructor(path: string, options: { readonly lots: LotSteps; readonly append?: boolean }) {
     this.path = path;
+    this.lots = options.lots;
     // Opened here, not in the thread: a folder that cannot hold the file is refused at once.
     this.fd = openLogFile(path, options.append);
     // One more slot than batches in flight and the one being filled: a slot is reused only once done.
     const slots = Array.from({ length: MAX_IN_FLIGHT + 2 }, () => new Float64Array(new SharedArrayBuffer(RECORDS_PER_BATCH * RECORD_SIZE * 8)));
-    this.packer = new RecordPacker(RECORDS_PER_BATCH, slots);
+    this.packer = new RecordPacker(RECORDS_PER_BATCH, options.lots, slots);
     const shared = new SharedArrayBuffer(CONTROL_BYTES);
     this.control = new Int32Array(shared);
     this.worker = new Worker(siblingModule('ndjson-thread', import.meta.url), {
@@ -73,7 +77,7 @@ export class ThreadedNdjsonWriter implements EventSink {
 
   write(seq: number, event: TradeEvent): void {
     if (this.failure) throw this.failure;
-    if (!this.packer.pack(seq, event)) this.packer.line(serializeEvent(seq, event));
+    if (!this.packer.pack(seq, event)) this.packer.line(serializeEvent(seq, event, this.lots));
     if (this.packer.full) this.send();
   }
 

@@ -10,7 +10,7 @@
  * open trips' (realized so far − fees + unrealized) is exactly final equity − start.
  */
 import type { FillEvent } from '../events/types.ts';
-import { divRound, toUnits } from './decimal.ts';
+import { divRound } from './decimal.ts';
 
 export interface Trip {
   readonly symbol: string;
@@ -63,11 +63,14 @@ export class TripBook {
   private readonly onClose: (trip: Trip) => void;
   /** The symbol's accepted bars so far (bars held count these); asked only at fills, never per bar. */
   private readonly barsOf: (symbol: string) => number;
+  /** 1e-8 asset units in one lot of the symbol (10^(8 − lot decimals)): fills carry lots, trips count asset units. */
+  private readonly unitsPerLot: (symbol: string) => bigint;
   closed = 0;
 
-  constructor(onClose: (trip: Trip) => void, barsOf: (symbol: string) => number) {
+  constructor(onClose: (trip: Trip) => void, barsOf: (symbol: string) => number, unitsPerLot: (symbol: string) => bigint) {
     this.onClose = onClose;
     this.barsOf = barsOf;
+    this.unitsPerLot = unitsPerLot;
   }
 
   private book(symbol: string): SymbolBook {
@@ -82,10 +85,10 @@ export class TripBook {
   fill(f: FillEvent): void {
     const b = this.book(f.symbol);
     const bars = this.barsOf(f.symbol);
-    const qty = toUnits(f.qty);
-    const price = toUnits(f.price);
-    const fee = toUnits(f.fee);
-    const realized = toUnits(f.realizedPnl);
+    const qty = BigInt(f.qty) * this.unitsPerLot(f.symbol);
+    const price = BigInt(f.price);
+    const fee = f.fee;
+    const realized = f.realizedPnl;
     const old = b.position;
     const q = f.side === 'buy' ? qty : -qty;
     b.position = old + q;

@@ -16,6 +16,7 @@ import { fromUnits, toUnits } from './decimal.ts';
 import type { EquityCurve, EquitySample } from './equity-curve.ts';
 import type { Figure } from './ratios.ts';
 import { round } from './round.ts';
+import { LotSteps } from '../events/lot-steps.ts';
 import { TripBook, type OpenMark, type Trip } from './round-trips.ts';
 import type { StatsSummary, SymbolStats } from './stats-summary.ts';
 import { TripStats } from './trip-stats.ts';
@@ -64,6 +65,8 @@ export class RunStatistics implements EventSink {
   private startCash = 0n;
   private curve: EquityCurve | null = null;
   private intervalMs = 0;
+  /** The lot steps run_start names: fills carry lots. */
+  private lots = new LotSteps(new Map());
 
   /** A table that cannot be written (a full disk) never throws into the loop: its file tells `onFailure` (the run ends on it). */
   constructor(outDir: string, onFailure?: (failure: EventLogError) => void) {
@@ -72,6 +75,7 @@ export class RunStatistics implements EventSink {
     this.trips = new TripBook(
       (trip) => this.closed(trip),
       (symbol) => this.bars.barsOf(symbol),
+      (symbol) => 10n ** BigInt(8 - this.lots.decimals(symbol)),
     );
   }
 
@@ -88,13 +92,14 @@ export class RunStatistics implements EventSink {
         this.bars.bar(e.symbol, e.openTime, e.close);
         return;
       case 'decision':
-        this.bars.decision(e.symbol, e.position === '0');
+        this.bars.decision(e.symbol, e.position === 0);
         return;
       case 'fill':
         this.trips.fill(e);
         return;
       case 'run_start':
         this.symbols = e.symbols;
+        this.lots = LotSteps.fromLotSizes(e.lotSizes);
         this.startCash = toUnits(e.cash);
         this.intervalMs = nominalIntervalMs(e.interval);
         if (this.curve) this.curve.intervalMs = this.intervalMs;

@@ -4,7 +4,7 @@
  * decide what becomes of them.
  */
 import { TradeloopError } from '../errors.ts';
-import type { Bar, Intent, Order } from '../domain/types.ts';
+import type { Bar, Intent, RestingOrder } from '../domain/types.ts';
 import type { BarHistory } from './bar-window.ts';
 import { parsePlainNumber } from '../domain/volume.ts';
 
@@ -13,8 +13,8 @@ export interface StrategyContext {
   readonly history: BarHistory;
   /** Signed position in lots (> 0 long, < 0 short). */
   readonly position: number;
-  /** This symbol's resting limit orders (good till cancelled), frozen copies: return { cancel: orderId } to cancel one. */
-  readonly openOrders: readonly Order[];
+  /** This symbol's resting orders (good till cancelled), frozen copies: return { cancel: orderId } to cancel one. */
+  readonly openOrders: readonly RestingOrder[];
   /** Free cash and marked equity, bigint of 1e-8 quote units. */
   readonly cash: bigint;
   readonly equity: bigint;

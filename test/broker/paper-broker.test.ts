@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument, formatLots, defaultLotStep } from '../../src/broker/instrument.ts';
-import type { Bar, Order } from '../../src/domain/types.ts';
+import type { Bar, LimitOrder, MarketOrder } from '../../src/domain/types.ts';
 import { parseBps } from '../../src/domain/money.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
 
@@ -16,8 +16,12 @@ function broker(fee = '0', slip = '0', cash = 100_000n * 100_000_000n): PaperBro
   return new PaperBroker({ cash, feeBpsE4: parseBps(fee)!, slippageBpsE4: parseBps(slip)!, instruments });
 }
 
-function order(symbol: string, side: 'buy' | 'sell', qty: number, extra: Partial<Order> = {}): Order {
+function order(symbol: string, side: 'buy' | 'sell', qty: number, extra: Partial<MarketOrder> = {}): MarketOrder {
   return { orderId: `${symbol}-${side}-${qty}`, symbol, side, orderType: 'market', qty, createdAt: 0, ...extra };
+}
+
+function limit(symbol: string, side: 'buy' | 'sell', qty: number, orderId: string, limitPrice: number): LimitOrder {
+  return { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt: 0 };
 }
 
 test('lot steps: whole shares for equities, 1e-5 for crypto pairs', () => {
@@ -93,8 +97,8 @@ test('limit orders rest and fill when a later bar trades through: strictly, at m
     volume: 1,
     source: 'csv',
   });
-  b.rest(order('SPY', 'buy', 2, { orderId: 'b1', orderType: 'limit', limitPrice: P('99') }));
-  b.rest(order('SPY', 'sell', 1, { orderId: 's1', orderType: 'limit', limitPrice: P('103') }));
+  b.rest(limit('SPY', 'buy', 2, 'b1', P('99')));
+  b.rest(limit('SPY', 'sell', 1, 's1', P('103')));
   const admitAll = () => null;
   const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) =>
     outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : ['cancelled', o.cancelled.orderId]));

@@ -27,13 +27,14 @@ test('one cycle, in order: limits matched, equity marked, strategy, gate, market
   const ids = rec.events.filter((e) => e.type === 'order').map((e) => (e as { orderId: string }).orderId);
   assert.deepEqual(ids, ['SPY-0-0', 'SPY-0-1'], 'ids come from symbol, openTime and intent index');
   assert.equal(broker.position('SPY'), 15);
-  const d = rec.events.filter((e) => e.type === 'decision') as Array<{ action: string; qty: string; intents: number; position: string }>;
+  const d = rec.events.filter((e) => e.type === 'decision');
   assert.deepEqual(
     d.map((x) => [x.action, x.qty, x.intents, x.position]),
     [
-      ['buy', '15', 2, '0'],
-      ['hold', '0', 0, '15'],
+      ['buy', 15, 2, 0],
+      ['hold', 0, 0, 15],
     ],
+    'quantities in lots, as the broker holds them',
   );
 });
 
@@ -137,12 +138,12 @@ test('several fills in one bar each carry their own cash and position; strategie
   engine.cycle(bar(1, 100, 99.5));
   engine.cycle(bar(2, 100, 90));
   assert.equal(seen, 3);
-  const fills = rec.events.filter((e) => e.type === 'fill') as Array<{ orderId: string; position: string; cash: string }>;
+  const fills = rec.events.filter((e) => e.type === 'fill');
   assert.deepEqual(
     fills.map((f) => [f.orderId, f.position]),
     [
-      ['SPY-0-0', '5'],
-      ['SPY-0-1', '10'],
+      ['SPY-0-0', 5],
+      ['SPY-0-1', 10],
     ],
   );
   assert.notEqual(fills[0]!.cash, fills[1]!.cash);

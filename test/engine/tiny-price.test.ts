@@ -17,7 +17,7 @@ test('a market sell at a 1-tick close with slippage fills at 1 tick, never 0', (
   const s: Strategy = { name: 'short-seller', warmup: 0, onBar: () => [{ side: 'sell', qty: 1000 }] };
   const { rec, engine } = makeLoop(s, { slippageBpsE4: 10_000n, limits: { maxPositionNotional: 1_000n * U, maxGrossExposure: 1_000n * U } });
   engine.cycle({ ...oneTick });
-  assert.equal(rec.of('fill')[0]!.price, '0.00000001');
+  assert.equal(rec.of('fill')[0]!.price, 1, 'one tick');
 });
 
 test('the notional limit binds at a 1-tick price: a sell whose position would pass it is refused', () => {

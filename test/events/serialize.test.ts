@@ -11,7 +11,7 @@ import {
 } from '../../src/events/serialize.ts';
 import { EVENT_SCHEMA, validateEventLine } from '../../src/events/schema.ts';
 import type { BarEvent, DecisionEvent, TradeEvent } from '../../src/events/types.ts';
-import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { SAMPLE_EVENTS, SAMPLE_LOTS as lots } from '../helpers/event-samples.ts';
 
 const bar: BarEvent = {
   type: 'bar',
@@ -30,15 +30,15 @@ const decision: DecisionEvent = {
   symbol: '这是测试币456',
   openTime: 1,
   action: 'buy',
-  qty: '0.00123',
+  qty: 123,
   intents: 1,
-  position: '-3',
+  position: -300_000,
   equity: 10_000_012_345_678n,
 };
 
 test('the hand-written bar and decision templates write exactly what the schema-driven serializer writes', () => {
-  assert.equal(serializeBar(7, bar), serializeGeneric(7, bar));
-  assert.equal(serializeDecision(8, decision), serializeGeneric(8, decision));
+  assert.equal(serializeBar(7, bar), serializeGeneric(7, bar, lots));
+  assert.equal(serializeDecision(8, decision, lots), serializeGeneric(8, decision, lots));
   const latency = {
     type: 'latency',
     symbol: 'ETHUSDT',
@@ -57,13 +57,13 @@ test('the hand-written bar and decision templates write exactly what the schema-
     brokerMs: 0.03,
     totalMs: 14,
   } as const;
-  assert.equal(serializeLatency(9, latency), serializeGeneric(9, latency));
+  assert.equal(serializeLatency(9, latency), serializeGeneric(9, latency, lots));
   assert.deepEqual(JSON.parse(serializeBar(7, bar)), { seq: 7, ...bar, open: 94098.9, high: 94098.91, low: 94049.47, close: 94049.47 });
   const orders = [
-    { type: 'order', orderId: 'A-1-0', symbol: 'A"B', openTime: 1, side: 'buy', orderType: 'limit', qty: '1', limitPrice: '9.5' },
-    { type: 'order', orderId: 'ü-1-1', symbol: '这是测试币456', openTime: -5, side: 'sell', orderType: 'market', qty: '0.001', sentBy: 'operator' },
+    { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: 1, limitPrice: 950_000_000 },
+    { type: 'order', orderId: 'ü-1-1', symbol: '这是测试币456', openTime: -5, side: 'sell', orderType: 'market', qty: 100, sentBy: 'operator' },
   ] as const;
-  for (const o of orders) assert.equal(serializeOrder(3, o), serializeGeneric(3, o));
+  for (const o of orders) assert.equal(serializeOrder(3, o, lots), serializeGeneric(3, o, lots));
   const fills = [
     {
       type: 'fill',
@@ -71,12 +71,12 @@ test('the hand-written bar and decision templates write exactly what the schema-
       symbol: 'A',
       openTime: 2,
       side: 'buy',
-      qty: '1',
-      price: '9.5',
-      fee: '0.01',
-      realizedPnl: '0',
-      cash: '90.49',
-      position: '1',
+      qty: 1,
+      price: 950_000_000,
+      fee: 1_000_000n,
+      realizedPnl: 0n,
+      cash: 9_049_000_000n,
+      position: 1,
     },
     {
       type: 'fill',
@@ -84,17 +84,50 @@ test('the hand-written bar and decision templates write exactly what the schema-
       symbol: 'A',
       openTime: 2,
       side: 'sell',
-      qty: '-1',
-      price: '9.5',
-      fee: '0',
-      realizedPnl: '-1.5',
-      cash: '-3',
-      position: '0',
+      qty: -1,
+      price: 950_000_000,
+      fee: 0n,
+      realizedPnl: -150_000_000n,
+      cash: -300_000_000n,
+      position: 0,
       priceSource: 'last_update',
       priceTime: 17,
     },
   ] as const;
-  for (const f of fills) assert.equal(serializeFill(4, f), serializeGeneric(4, f));
+  for (const f of fills) assert.equal(serializeFill(4, f, lots), serializeGeneric(4, f, lots));
+});
+
+test('events carry integers and the serializer writes their text once: lots in asset units by the lot step, ticks and money as exact decimals', () => {
+  const fill = {
+    type: 'fill',
+    orderId: 'B-1-0',
+    symbol: 'BTCUSDT',
+    openTime: 2,
+    side: 'sell',
+    qty: 1_234,
+    price: 9_409_890_000_001,
+    fee: 12_345_678_901_234_567_890n,
+    realizedPnl: -1n,
+    cash: 100_000_000n,
+    position: -120_000,
+  } as const;
+  assert.equal(
+    serializeEvent(5, fill, lots),
+    '{"seq":5,"type":"fill","orderId":"B-1-0","symbol":"BTCUSDT","openTime":2,"side":"sell","qty":0.01234,"price":94098.90000001,"fee":123456789012.3456789,"realizedPnl":-0.00000001,"cash":1,"position":-1.2}',
+  );
+  assert.equal(
+    serializeEvent(6, { type: 'order', orderId: 'B-1-1', symbol: 'BTCUSDT', openTime: 2, side: 'buy', orderType: 'limit', qty: 100_000, limitPrice: 1 }, lots),
+    '{"seq":6,"type":"order","orderId":"B-1-1","symbol":"BTCUSDT","openTime":2,"side":"buy","orderType":"limit","qty":1,"limitPrice":0.00000001}',
+  );
+  // A refused quantity that is no whole number of lots is written as the strategy gave it (in lots).
+  const reject = { type: 'reject', symbol: 'BTCUSDT', openTime: 2, reason: 'invalid_qty', side: 'buy', detail: 'x' } as const;
+  assert.match(serializeEvent(7, { ...reject, qty: 2.5 }, lots), /"qty":2\.5,/);
+  assert.match(serializeEvent(7, { ...reject, qty: 250_000 }, lots), /"qty":2\.5,/);
+  assert.throws(
+    () => serializeEvent(8, { ...fill, symbol: 'ETHUSDT' }, lots),
+    /no lot step for "ETHUSDT"/,
+    'a symbol without a lot step is a bug, not a guess',
+  );
 });
 
 test('every event type serialises to a line the validator accepts; order kind is orderType, never type', () => {
@@ -102,11 +135,11 @@ test('every event type serialises to a line the validator accepts; order kind is
   const covered = new Set(samples.map((s) => s.type));
   for (const type of Object.keys(EVENT_SCHEMA)) if (type !== 'run_end') assert.ok(covered.has(type as TradeEvent['type']), `a sample for ${type}`);
   samples.forEach((e, i) => {
-    const line = serializeEvent(i + 1, e);
+    const line = serializeEvent(i + 1, e, lots);
     assert.deepEqual(validateEventLine(line), [], line);
     assert.equal(JSON.parse(line).type, e.type);
   });
-  const order = JSON.parse(serializeEvent(1, samples.find((e) => e.type === 'order')!));
+  const order = JSON.parse(serializeEvent(1, samples.find((e) => e.type === 'order')!, lots));
   assert.equal(order.type, 'order');
   assert.equal(order.orderType, 'limit');
 });

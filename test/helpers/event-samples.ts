@@ -1,5 +1,15 @@
 /** One or more events of every type, with the optional fields both present and absent: for serializer, schema and journal round trips. */
+import { LotSteps } from '../../src/events/lot-steps.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
+
+/** The lot steps of the samples' symbols: whole lots for A, 0.00001 for the others. */
+export const SAMPLE_LOTS = new LotSteps(
+  new Map([
+    ['A', 0],
+    ['BTCUSDT', 5],
+    ['这是测试币456', 5],
+  ]),
+);
 
 export const SAMPLE_EVENTS: readonly TradeEvent[] = [
   {
@@ -32,23 +42,23 @@ export const SAMPLE_EVENTS: readonly TradeEvent[] = [
     volume: 7.50148,
     source: 'csv',
   },
-  { type: 'decision', symbol: '这是测试币456', openTime: 1, action: 'buy', qty: '0.00123', intents: 1, position: '-3', equity: 10_000_012_345_678n },
-  { type: 'decision', symbol: 'A', openTime: 2, action: 'hold', qty: '0', intents: 0, position: '0', equity: -5n },
-  { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: '1', limitPrice: '9.5' },
-  { type: 'order', orderId: 'A-1-1', symbol: 'A', openTime: 1, side: 'sell', orderType: 'market', qty: '1' },
-  { type: 'order', orderId: 'A-1-op1', symbol: 'A', openTime: 1, side: 'sell', orderType: 'market', qty: '7', sentBy: 'operator' },
+  { type: 'decision', symbol: '这是测试币456', openTime: 1, action: 'buy', qty: 123, intents: 1, position: -300_000, equity: 10_000_012_345_678n },
+  { type: 'decision', symbol: 'A', openTime: 2, action: 'hold', qty: 0, intents: 0, position: 0, equity: -5n },
+  { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: 1, limitPrice: 950_000_000 },
+  { type: 'order', orderId: 'A-1-1', symbol: 'A', openTime: 1, side: 'sell', orderType: 'market', qty: 1 },
+  { type: 'order', orderId: 'A-1-op1', symbol: 'A', openTime: 1, side: 'sell', orderType: 'market', qty: 7, sentBy: 'operator' },
   {
     type: 'fill',
     orderId: 'A-1-0',
     symbol: 'A',
     openTime: 2,
     side: 'buy',
-    qty: '1',
-    price: '9.5',
-    fee: '0.01',
-    realizedPnl: '0',
-    cash: '90.49',
-    position: '1',
+    qty: 1,
+    price: 950_000_000,
+    fee: 1_000_000n,
+    realizedPnl: 0n,
+    cash: 9_049_000_000n,
+    position: 1,
   },
   {
     type: 'fill',
@@ -56,18 +66,18 @@ export const SAMPLE_EVENTS: readonly TradeEvent[] = [
     symbol: 'A',
     openTime: 2,
     side: 'sell',
-    qty: '7',
-    price: '9.48',
-    fee: '0.0000001',
-    realizedPnl: '-12.34567891',
-    cash: '-90.49',
-    position: '-6',
+    qty: 7,
+    price: 948_000_000,
+    fee: 10n,
+    realizedPnl: -1_234_567_891n,
+    cash: -9_049_000_000n,
+    position: -6,
     priceSource: 'last_update',
     priceTime: 1_735_689_600_123,
   },
   { type: 'cancel', orderId: 'A-1-0', symbol: 'A', openTime: 3, reason: 'insufficient_cash', detail: 'would fill but: costs 10' },
-  { type: 'reject', symbol: 'A', openTime: 1, reason: 'trading_halted', orderId: 'A-1-2', side: 'buy', qty: '1', detail: 'halted by flag (flag)' },
-  { type: 'reject', symbol: 'A', openTime: 1, reason: 'invalid_qty', side: 'sell', qty: '1.5', detail: 'not whole' },
+  { type: 'reject', symbol: 'A', openTime: 1, reason: 'trading_halted', orderId: 'A-1-2', side: 'buy', qty: 1, detail: 'halted by flag (flag)' },
+  { type: 'reject', symbol: 'A', openTime: 1, reason: 'invalid_qty', side: 'sell', qty: 1.5, detail: 'not whole' },
   { type: 'skip', symbol: null, openTime: null, reason: 'malformed', origin: 'connection 1', message: 'not JSON: "{"' },
   { type: 'skip', symbol: 'A', openTime: 5, reason: 'duplicate', origin: 'A.csv', line: 9, message: 'dup' },
   { type: 'skip', symbol: 'A', openTime: 6, reason: 'malformed', origin: 'A.csv', line: 10, field: 'close', message: 'bad' },

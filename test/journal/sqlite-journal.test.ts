@@ -12,7 +12,7 @@ import { serializeEvent } from '../../src/events/serialize.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import type { JournalUnit } from '../../src/journal/journal.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { SAMPLE_EVENTS, SAMPLE_LOTS as lots } from '../helpers/event-samples.ts';
 
 const INSTRUMENTS = new Map<string, Instrument>([
   ['A', makeInstrument('A', '1')!],
@@ -37,12 +37,51 @@ test('every event type round-trips: read back, it serialises to the very line it
   const back = [...journal.events(1)];
   assert.equal(back.length, events.length);
   for (let i = 0; i < events.length; i++) {
-    assert.equal(serializeEvent(back[i]!.seq, back[i]!.event), serializeEvent(events[i]!.seq, events[i]!.event), `event ${i + 1} (${events[i]!.event.type})`);
+    assert.equal(
+      serializeEvent(back[i]!.seq, back[i]!.event, lots),
+      serializeEvent(events[i]!.seq, events[i]!.event, lots),
+      `event ${i + 1} (${events[i]!.event.type})`,
+    );
+    const { type } = events[i]!.event;
+    if (type === 'decision' || type === 'order' || type === 'fill' || type === 'reject') {
+      assert.deepEqual(back[i]!.event, events[i]!.event, `event ${i + 1} (${type}) reads back as the integers it carried`);
+    }
   }
   assert.equal(journal.lastSeq(), events.length);
   const run = journal.readRun()!;
   assert.equal(run.runId, 'r');
   assert.deepEqual(run.runStart, RUN_START);
+});
+
+test('a refused quantity kept as text by a journal from before integer events reads back to the same line', async (t) => {
+  const { path, journal } = await open(t);
+  journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  const reject = { type: 'reject', openTime: 1, reason: 'invalid_qty', side: 'buy', detail: 'x' } as const;
+  const events = [
+    { seq: 1, event: { ...reject, symbol: 'BTCUSDT', qty: 50_000 } }, // written "0.5"
+    { seq: 2, event: { ...reject, symbol: 'BTCUSDT', qty: 0.5 } }, // a fraction of a lot, written "0.5" too
+    { seq: 3, event: { ...reject, symbol: 'A', qty: 1.5 } },
+    { seq: 4, event: { ...reject, symbol: 'BTCUSDT', qty: 0.000001 } }, // more decimals than the step has
+    { seq: 5, event: { ...reject, symbol: 'A', qty: -3 } },
+  ];
+  journal.append([{ kind: 'outside', events }]);
+  const lines = events.map(({ seq, event }) => serializeEvent(seq, event, lots));
+  // What the journal held before: the log's text as a JSON string.
+  const db = new DatabaseSync(path);
+  const rows = db.prepare('SELECT seq FROM ev_reject ORDER BY seq').all() as Array<{ seq: number | bigint }>;
+  for (const [k, row] of rows.entries())
+    db.prepare('UPDATE ev_reject SET qty = ? WHERE seq = ?').run(JSON.stringify(/"qty":([^,]+),/.exec(lines[k]!)![1]), row.seq);
+  db.close();
+  const back = [...journal.events(1)];
+  assert.deepEqual(
+    back.map(({ seq, event }) => serializeEvent(seq, event, lots)),
+    lines,
+  );
+  // Numbers again, as events carry them: whole lots where the text is within the step's decimals.
+  assert.deepEqual(
+    back.map(({ event }) => (event as { qty: unknown }).qty),
+    [50_000, 50_000, 1.5, 0.000001, -3],
+  );
 });
 
 test('money, prices and quantities are integer columns, never floats or text', async (t) => {

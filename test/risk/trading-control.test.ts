@@ -89,8 +89,8 @@ test('in REDUCING a new order that would grow or flip is a reduce_only reject; o
   assert.deepEqual(
     rec.of('fill').map((f) => [f.orderId, f.position]),
     [
-      ['SPY-0-0', '10'],
-      ['SPY-60000-2', '7'],
+      ['SPY-0-0', 10],
+      ['SPY-60000-2', 7],
     ],
   );
 });
@@ -113,7 +113,7 @@ test('a resting order that would grow a position in REDUCING is cancelled when i
   engine.cycle(bar(2, 101, 100, 'SPY', 103)); // trades through the first
   assert.deepEqual(
     rec.of('fill').map((f) => f.position),
-    ['10', '4'],
+    [10, 4],
   );
 });
 
@@ -135,9 +135,9 @@ test('flatten: cancels resting orders, then closes the position by market even w
     'the halt already cancelled the resting orders',
   );
   const order = after[0] as { sentBy?: string; orderId: string };
-  const fill = after[1] as { priceSource?: string; priceTime?: number; position: string };
+  const fill = after[1] as { priceSource?: string; priceTime?: number; position: number };
   assert.deepEqual([order.sentBy, order.orderId], ['operator', 'SPY-60000-op1']);
-  assert.deepEqual([fill.priceSource, fill.priceTime, fill.position], ['last_update', 123, '0']);
+  assert.deepEqual([fill.priceSource, fill.priceTime, fill.position], ['last_update', 123, 0]);
   assert.equal(broker.position('SPY'), 0);
   assert.equal(control.state, 'HALTED', 'flatten does not lift the halt');
 });

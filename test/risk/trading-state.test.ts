@@ -44,9 +44,25 @@ test("an operator changing their own halt's severity updates it in place; anothe
 test('a latched drawdown halt is raised by the loop and lifted only by an operator', () => {
   const s = new TradingState();
   s.raise(h('drawdown', 'auto', 'reducing'));
-  assert.equal(s.canLift('drawdown', 'auto'), true, 'its own source may');
-  assert.equal(s.canLift('drawdown', 'operator'), true, 'and so may an operator');
+  assert.equal(s.canLift('drawdown', 'auto'), false, 'not even by the loop that raised it: the latch holds');
+  assert.equal(s.lift('drawdown', 'auto'), null);
+  assert.equal(s.state, 'REDUCING');
   assert.equal(s.canLift('drawdown', 'flag'), false);
+  assert.equal(s.canLift('drawdown', 'operator'), true, 'an operator may');
+  assert.ok(s.lift('drawdown', 'operator'));
+  assert.equal(s.state, 'ACTIVE');
   s.raise(h('flag', 'flag'));
   assert.equal(s.canLift('flag', 'operator'), false, 'the flag is lifted only by a restart without it');
+});
+
+test("an operator's halt repeated with the same severity is a no-op whatever its detail; the halt file's new line updates it", () => {
+  const s = new TradingState();
+  s.raise(h('operator', 'operator', 'halted', 'checking the feed'));
+  assert.equal(s.raise(h('operator', 'operator', 'halted', 'still checking')), null, 'a second reason is not a second halt');
+  assert.equal(s.get('operator')?.detail, 'checking the feed', 'the halt held keeps its own reason');
+  const file = { reason: 'halt_file', source: 'file', severity: 'halted', since: null } as const;
+  s.raise({ ...file, detail: 'halt present' });
+  const c = s.raise({ ...file, detail: 'halt present: maintenance' });
+  assert.ok(c, "the file's line is what the file says now");
+  assert.equal(s.get('halt_file')?.detail, 'halt present: maintenance');
 });

@@ -4,6 +4,7 @@ import { DashboardStream, DROP_AFTER_MS, MAX_QUEUED } from '../../src/server/das
 import { LiveState } from '../../src/server/live-state.ts';
 import type { StreamOut } from '../../src/server/http-types.ts';
 import { VirtualClock } from '../../src/telemetry/clock.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 
 /** A browser tab's socket: takes `room` frames, then stays full until drain() is called. */
 class Tab implements StreamOut {
@@ -41,7 +42,7 @@ class Tab implements StreamOut {
 function setup(): { clock: VirtualClock; live: LiveState; stream: DashboardStream } {
   const clock = new VirtualClock();
   const live = new LiveState(clock);
-  const stream = new DashboardStream(live, () => null, clock);
+  const stream = new DashboardStream(live, () => null, clock, new LotSteps(new Map([['BTCUSDT', 5]])));
   stream.start();
   return { clock, live, stream };
 }
@@ -57,6 +58,32 @@ test('a page gets a snapshot, a status a second, and each notable event as it ha
   assert.deepEqual(tab.events(), ['snapshot', 'item', 'status']);
   stream.close();
   assert.ok(tab.ended);
+});
+
+test("a fill reaches the page with the log's decimal text: a quantity in asset units, money and prices exact, as strings", () => {
+  const { live, stream } = setup();
+  const fill = {
+    type: 'fill',
+    orderId: 'BTCUSDT-0-0',
+    symbol: 'BTCUSDT',
+    openTime: 0,
+    side: 'buy',
+    qty: 1_234,
+    price: 9_409_890_000_001,
+    fee: 12_345_678_901_234_567_890n,
+    realizedPnl: -1n,
+    cash: 100_000_000n,
+    position: -120_000,
+  } as const;
+  live.write(1, fill);
+  const tab = new Tab();
+  stream.attach(tab);
+  live.write(2, { ...fill, orderId: 'BTCUSDT-0-1' });
+  const [snapshot, item] = tab.frames.filter((f) => f.startsWith('event:')).map((f) => JSON.parse(f.split('data: ')[1]!));
+  const text = { qty: '0.01234', price: '94098.90000001', fee: '123456789012.3456789', realizedPnl: '-0.00000001', cash: '1', position: '-1.2' };
+  assert.deepEqual(snapshot.recent.fill[0].event, { ...fill, ...text });
+  assert.deepEqual(item.event, { ...fill, orderId: 'BTCUSDT-0-1', ...text });
+  stream.close();
 });
 
 test('a stuck tab never holds more than its bound: its backlog is dropped and it skips ahead to a snapshot when it drains', () => {

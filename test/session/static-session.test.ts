@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { parseRunOptions } from '../../src/cli/run-options.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import type { EventSink } from '../../src/events/event-bus.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 import { serializeEvent } from '../../src/events/serialize.ts';
 import { MemoryBarSource } from '../../src/feed/memory-bar-source.ts';
 import type { SessionConfig } from '../../src/session/session-config.ts';
@@ -27,7 +28,8 @@ function wave(symbol: string, base: number, n: number): Bar[] {
 
 async function runWith(config: SessionConfig, bars?: { source: MemoryBarSource }): Promise<string[]> {
   const lines: string[] = [];
-  const sink: EventSink = { write: (seq, event) => void lines.push(serializeEvent(seq, event)) };
+  const lots = LotSteps.of(config.instruments);
+  const sink: EventSink = { write: (seq, event) => void lines.push(serializeEvent(seq, event, lots)) };
   const strategy = await loadStrategy('sma-cross', { fast: '3', slow: '8' });
   const session = await StaticSession.open({
     config,

@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConsoleLines } from '../../src/sinks/console-lines.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 
 test('queue_full alerts: one line a minute, the rest counted; a loss_limit alert is always said', () => {
   const lines: string[] = [];
-  const c = new ConsoleLines((l) => lines.push(l));
+  const c = new ConsoleLines((l) => lines.push(l), null, new LotSteps(new Map()));
   const t0 = 1_700_000_000_000;
   for (let i = 0; i < 113; i++) c.write(i, { type: 'alert', kind: 'queue_full', message: 'the bar queue is full', at: t0 + i * 88 });
   for (let i = 0; i < 3; i++) c.write(200 + i, { type: 'alert', kind: 'loss_limit', message: `drawdown ${i}`, at: t0 + i });

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { EventLogError } from '../../src/sinks/event-log-error.ts';
 import { LogGuard } from '../../src/sinks/log-guard.ts';
@@ -67,7 +68,7 @@ test('a writer on a missing folder is refused when it opens, naming the file', a
     (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOENT' && err.path === path,
   );
   assert.throws(
-    () => new ThreadedNdjsonWriter(path),
+    () => new ThreadedNdjsonWriter(path, { lots: new LotSteps(new Map()) }),
     (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOENT' && err.path === path,
   );
 });

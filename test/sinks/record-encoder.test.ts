@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { RecordPacker } from '../../src/sinks/event-records.ts';
 import { RecordEncoder, type ByteTarget } from '../../src/sinks/record-encoder.ts';
 import { serializeEvent } from '../../src/events/serialize.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
 import { readFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ class Collect implements ByteTarget {
 }
 
 const SYMBOLS = ['BTCUSDT', 'SPY', 'BRK.B', '这是测试币456', 'A"B\\C', 'ÉTÉ'];
+/** A lot step of its own for each symbol: whole lots, and 1 to 8 decimals. */
+const lots = new LotSteps(new Map(SYMBOLS.map((s, k) => [s, [5, 0, 0, 8, 3, 1][k]!] as [string, number])));
 
 function draw(rand: () => number, i: number): TradeEvent {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
@@ -99,16 +102,16 @@ function draw(rand: () => number, i: number): TradeEvent {
     symbol,
     openTime,
     action: pick(['hold', 'buy', 'sell'] as const),
-    qty: pick(['0', '3', '0.00012', '-1.5']),
+    qty: pick([0, 3, 12, 150, 123_456_789, 2 ** 53 - 1, i]),
     intents: pick([0, 1, 2, 17]),
-    position: pick(['0', '-3', '0.12345', String(i)]),
+    position: pick([0, -3, 12_345, -150, -(2 ** 53 - 1), 90_000_000_123, i]),
     equity,
   };
 }
 
 test("record bytes are exactly the serializers' lines, for values across every number format", () => {
   const rand = mulberry32(20260309);
-  const packer = new RecordPacker(512);
+  const packer = new RecordPacker(512, lots);
   const encoder = new RecordEncoder();
   const target = new Collect();
   let expected = '';
@@ -119,8 +122,8 @@ test("record bytes are exactly the serializers' lines, for values across every n
   };
   for (let i = 0; i < 50_000; i++) {
     const e = draw(rand, i);
-    expected += serializeEvent(i + 1, e) + '\n';
-    if (!packer.pack(i + 1, e)) packer.line(serializeEvent(i + 1, e));
+    expected += serializeEvent(i + 1, e, lots) + '\n';
+    if (!packer.pack(i + 1, e)) packer.line(serializeEvent(i + 1, e, lots));
     if (packer.full) flush();
   }
   flush();
@@ -139,7 +142,7 @@ test("the in-thread writer writes bar, decision and latency events as bytes, exa
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ms = (): number => pick([0, -0, 1, 12.5, -3.25, rand() * 100, -rand() * 1e-7, Math.round(rand() * 1e6) / 1000, 1e21, NaN, Infinity, 123_456.789]);
   const path = join(scratchDir('tl-enc-'), 'events.ndjson');
-  const writer = new NdjsonWriter(path, { batchBytes: 8192, poolSize: 2 });
+  const writer = new NdjsonWriter(path, { batchBytes: 8192, poolSize: 2, lots });
   let expected = '';
   for (let i = 0; i < 30_000; i++) {
     const e: TradeEvent =
@@ -164,7 +167,7 @@ test("the in-thread writer writes bar, decision and latency events as bytes, exa
             totalMs: ms(),
           };
     writer.write(i + 1, e);
-    expected += serializeEvent(i + 1, e) + '\n';
+    expected += serializeEvent(i + 1, e, lots) + '\n';
   }
   await writer.close();
   const got = readFileSync(path, 'utf8');

@@ -17,7 +17,7 @@ import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { SAMPLE_EVENTS, SAMPLE_LOTS as lots } from '../helpers/event-samples.ts';
 
 const INSTRUMENTS = new Map<string, Instrument>([
   ['A', makeInstrument('A', '1')!],
@@ -35,17 +35,17 @@ interface Kept {
 const KEEPERS: Kept[] = [
   {
     name: 'in-thread NDJSON writer',
-    sink: (d) => new NdjsonWriter(join(d, 'a.ndjson'), { durable: true }),
+    sink: (d) => new NdjsonWriter(join(d, 'a.ndjson'), { durable: true, lots }),
     lines: (d) => readFileSync(join(d, 'a.ndjson'), 'utf8').split('\n').filter(Boolean),
   },
   {
     name: 'batched NDJSON writer',
-    sink: (d) => new NdjsonWriter(join(d, 'b.ndjson'), { batchBytes: 256 }),
+    sink: (d) => new NdjsonWriter(join(d, 'b.ndjson'), { batchBytes: 256, lots }),
     lines: (d) => readFileSync(join(d, 'b.ndjson'), 'utf8').split('\n').filter(Boolean),
   },
   {
     name: 'writer thread',
-    sink: (d) => new ThreadedNdjsonWriter(join(d, 'c.ndjson')),
+    sink: (d) => new ThreadedNdjsonWriter(join(d, 'c.ndjson'), { lots }),
     lines: (d) => readFileSync(join(d, 'c.ndjson'), 'utf8').split('\n').filter(Boolean),
   },
   {
@@ -69,7 +69,7 @@ const KEEPERS: Kept[] = [
     lines: (d) => {
       const j = new SqliteJournal(join(d, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
       try {
-        return [...j.events(1)].map(({ seq, event }) => serializeEvent(seq, event));
+        return [...j.events(1)].map(({ seq, event }) => serializeEvent(seq, event, lots));
       } finally {
         j.close();
       }
@@ -89,7 +89,7 @@ async function drive(sink: EventSink, events: readonly TradeEvent[]): Promise<vo
   await bus.close();
 }
 
-const expected = EVENTS.map((e, i) => serializeEvent(i + 1, e));
+const expected = EVENTS.map((e, i) => serializeEvent(i + 1, e, lots));
 
 for (const k of KEEPERS) {
   test(`sink contract (${k.name}): the same events give the same lines, nothing lost on close`, async (t) => {

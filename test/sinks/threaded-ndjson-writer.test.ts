@@ -5,8 +5,17 @@ import { join } from 'node:path';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
+import { LotSteps } from '../../src/events/lot-steps.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
+
+const lots = new LotSteps(
+  new Map([
+    ['这是测试币456', 8],
+    ['SPY', 0],
+    ['BTCUSDT', 5],
+  ]),
+);
 
 function events(n: number): TradeEvent[] {
   const out: TradeEvent[] = [];
@@ -29,20 +38,46 @@ function events(n: number): TradeEvent[] {
       symbol,
       openTime: i * 60_000,
       action: i % 7 ? 'hold' : 'buy',
-      qty: i % 7 ? '0' : '3',
+      qty: i % 7 ? 0 : 3 + i,
       intents: i % 7 ? 0 : 1,
-      position: String(i % 4),
+      position: (i % 4) * 12_345 - 20_000,
       equity: i % 11 ? BigInt(i) * 12_345n : 10n ** 19n + BigInt(i),
     });
     if (i % 13 === 0) out.push({ type: 'alert', kind: 'latency', message: `n=${i} "quoted"` });
+    if (i % 17 === 0) {
+      out.push({
+        type: 'order',
+        orderId: `${symbol}-${i}`,
+        symbol,
+        openTime: i * 60_000,
+        side: 'buy',
+        orderType: 'limit',
+        qty: i + 1,
+        limitPrice: 100_000_000 + i,
+      });
+      out.push({
+        type: 'fill',
+        orderId: `${symbol}-${i}`,
+        symbol,
+        openTime: i * 60_000,
+        side: 'buy',
+        qty: i + 1,
+        price: 100_000_000 + i,
+        fee: BigInt(i),
+        realizedPnl: -BigInt(i) * 3n,
+        cash: 10n ** 20n - BigInt(i),
+        position: i,
+      });
+      out.push({ type: 'reject', symbol, openTime: i * 60_000, reason: 'invalid_qty', side: 'sell', qty: i + 0.5, detail: 'not whole' });
+    }
   }
   return out;
 }
 
 test('the threaded writer writes exactly what the in-thread writer writes, in order', async () => {
   const dir = scratchDir('tl-tw-');
-  const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
-  const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
+  const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'), { lots })]);
+  const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'), { lots })]);
   for (const e of events(30_000)) {
     a.emit(e);
     b.emit(e);
@@ -51,22 +86,33 @@ test('the threaded writer writes exactly what the in-thread writer writes, in or
   await b.close();
   const threaded = readFileSync(join(dir, 'threaded.ndjson'), 'utf8');
   assert.equal(threaded, readFileSync(join(dir, 'plain.ndjson'), 'utf8'));
-  assert.equal(threaded.trim().split('\n').length, 30_000 * 2 + Math.ceil(30_000 / 13));
+  assert.equal(threaded.trim().split('\n').length, 30_000 * 2 + Math.ceil(30_000 / 13) + 3 * Math.ceil(30_000 / 17));
 });
 
 test('a failure in the writer thread surfaces at close, not silently', { skip: existsSync('/dev/full') ? false : 'no /dev/full (Linux has it)' }, async () => {
   // Less than a batch: nothing reaches the thread before close, whose write fails there (ENOSPC).
-  const bus = new EventBus([new ThreadedNdjsonWriter('/dev/full')]);
+  const bus = new EventBus([new ThreadedNdjsonWriter('/dev/full', { lots })]);
   bus.emit({ type: 'alert', kind: 'stale', message: 'x' });
   await assert.rejects(bus.close(), (err: Error & { systemCode?: string }) => err.name === 'EventLogError' && err.systemCode === 'ENOSPC');
 });
 
-test('the intern table is bounded: a run through many distinct positions stays exact', async () => {
+test('the intern table is bounded: a run through many distinct symbols stays exact', async () => {
   const dir = scratchDir('tl-tw-');
-  const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
-  const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
+  // More symbols than the table keeps (4096), each with a lot step of its own.
+  const many = new LotSteps(new Map(Array.from({ length: 6_000 }, (_, k) => [`X${k}`, k % 9] as [string, number])));
+  const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'), { lots: many })]);
+  const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'), { lots: many })]);
   for (let i = 0; i < 60_000; i++) {
-    const e: TradeEvent = { type: 'decision', symbol: 'X', openTime: i, action: 'hold', qty: '0', intents: 0, position: String(i), equity: BigInt(i) };
+    const e: TradeEvent = {
+      type: 'decision',
+      symbol: `X${i % 6_000}`,
+      openTime: i,
+      action: 'hold',
+      qty: 0,
+      intents: 0,
+      position: i - 30_000,
+      equity: BigInt(i),
+    };
     a.emit(e);
     b.emit(e);
   }

@@ -1,14 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FillEvent } from '../../src/events/types.ts';
+import { toUnits } from '../../src/stats/decimal.ts';
 import { TripBook, type Trip } from '../../src/stats/round-trips.ts';
 import { TripStats } from '../../src/stats/trip-stats.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0);
 const min = (i: number): number => T0 + i * 60_000;
 
-function fill(side: 'buy' | 'sell', qty: string, price: string, fee: string, realizedPnl: string, bar: number, position: string): FillEvent {
-  return { type: 'fill', orderId: `X-${bar}`, symbol: 'AAA', openTime: min(bar), side, qty, price, fee, realizedPnl, cash: '0', position };
+/** A fill of AAA (lot 1) written the way people read it: quantities in lots, prices and money as decimals. */
+function fill(side: 'buy' | 'sell', qty: string, price: string, fee: string, realizedPnl: string, bar: number, position: string, symbol = 'AAA'): FillEvent {
+  return {
+    type: 'fill',
+    orderId: `X-${bar}`,
+    symbol,
+    openTime: min(bar),
+    side,
+    qty: Number(qty),
+    price: Number(toUnits(price)),
+    fee: toUnits(fee),
+    realizedPnl: toUnits(realizedPnl),
+    cash: 0n,
+    position: Number(position),
+  };
 }
 
 /** Feeds bars 0..7 of AAA with fills at the given bars, the way the engine orders them (bar, then its fills). */
@@ -18,6 +32,8 @@ function replay(fills: ReadonlyArray<FillEvent & { bar?: number }>): { trips: Tr
   const book = new TripBook(
     (t) => trips.push(t),
     () => bars,
+    // 1e-8 asset units per lot: AAA trades whole lots, BTC lots of 0.00001.
+    (symbol) => (symbol === 'BTC' ? 1_000n : 100_000_000n),
   );
   for (let bar = 0; bar < 8; bar++) {
     bars++;
@@ -67,6 +83,14 @@ test('scaling in and out: entry and exit prices are quantity-weighted averages, 
   assert.equal(book.closed, 1);
   const t = trips[0]!;
   assert.deepEqual([t.entryPrice, t.exitPrice, t.qty, t.pnl, t.barsHeld], [1_150_000_000n, 1_250_000_000n, 400_000_000n, 400_000_000n, 4]);
+});
+
+test('fills carry lots: a trip counts asset units by the lot step (150,000 lots of 0.00001 is 1.5)', () => {
+  const { trips } = replay([fill('buy', '150000', '10', '0', '0', 0, '150000', 'BTC'), fill('sell', '150000', '12', '0', '3', 2, '0', 'BTC')]);
+  assert.deepEqual(
+    trips.map((t) => [t.symbol, t.qty, t.entryPrice, t.exitPrice, t.pnl]),
+    [['BTC', 150_000_000n, 1_000_000_000n, 1_200_000_000n, 300_000_000n]],
+  );
 });
 
 test('an open trip is valued at the broker mark: its realized so far − fees + unrealized', () => {

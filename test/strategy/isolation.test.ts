@@ -21,7 +21,7 @@ const HOSTILE = fileURLToPath(new URL('../fixtures/strategies/hostile.ts', impor
 const SAMPLE = fileURLToPath(new URL('../../data/sample', import.meta.url));
 
 test('a module that patches the gate, the broker, the trading state and globals gets no order past FLAG_TRADING_HALTED', async (t) => {
-  const check = RiskGate.prototype.check;
+  const admit = RiskGate.prototype.admit;
   const run = await runCli(t, ['--data', SAMPLE, '--minutes', '30', '--strategy', HOSTILE, '--param', 'mode=patch', '--max-position-notional', '1000'], {
     FLAG_TRADING_HALTED: '1',
   });
@@ -32,7 +32,7 @@ test('a module that patches the gate, the broker, the trading state and globals 
   assert.ok(rejects.every((r) => r.reason === 'trading_halted'));
   assert.equal(run.summary!.fills, 0);
   assert.equal(run.summary!.finalEquity, run.summary!.startingCash ?? run.summary!.finalEquity);
-  assert.equal(RiskGate.prototype.check, check, "this thread's gate is untouched");
+  assert.equal(RiskGate.prototype.admit, admit, "this thread's gate is untouched");
 });
 
 test('with trading active, the patched gate still refuses what passes the notional limit', async (t) => {

@@ -8,12 +8,13 @@ import type { Check } from './check.ts';
 
 export const barAge: Check = (req, _account, gate) => {
   if (req.sentBy === 'operator') return null;
-  const newest = gate.newestClosed(req.symbol);
+  const { symbol, createdAt } = req.order;
+  const newest = gate.newestClosed(symbol);
   if (newest === undefined) return null;
-  const age = (newest - req.at) / gate.intervalMs;
+  const age = (newest - createdAt) / gate.intervalMs;
   if (age <= gate.limits.maxBarAge) return null;
   return {
     reason: 'stale_bar',
-    detail: `this bar closed ${age} intervals before the newest ${req.symbol} bar the feed delivered (limit --max-bar-age ${gate.limits.maxBarAge})`,
+    detail: `this bar closed ${age} intervals before the newest ${symbol} bar the feed delivered (limit --max-bar-age ${gate.limits.maxBarAge})`,
   };
 };

@@ -4,23 +4,44 @@
  * fixed order, so the reason a reject names is always the first that applies.
  */
 import type { Instrument } from '../../broker/instrument.ts';
-import type { OrderType, Side } from '../../domain/types.ts';
+import type { Order, OrderType, Side } from '../../domain/types.ts';
 import type { OrderSender, RejectReason, TradingStateName } from '../../events/reasons.ts';
 import type { AccountView } from '../../broker/account-view.ts';
 
-export interface GateRequest {
+/**
+ * A new order as its sender gave it: the side and the type are known, the rest is not yet checked
+ * (a strategy may give a string for a quantity). The gate reads it into an Order (order-sanity.ts)
+ * after the trading state, so a halted session names the halt whatever the order looks like.
+ */
+export interface OrderDraft {
+  readonly orderId: string;
   readonly symbol: string;
   readonly side: Side;
   readonly orderType: OrderType;
-  readonly qty: number;
-  readonly limitPrice: number | undefined;
-  /** The price the order is expected to fill at (market: close with slippage; limit: the limit). */
+  readonly qty: unknown;
+  /** A limit's price as given; ignored for other types. */
+  readonly limitPrice?: unknown;
+  /** The bar time of the decision (its openTime): order-rate windows and bar age are in bar time. */
+  readonly createdAt: number;
+}
+
+/** A new order the gate is asked to admit, and what the moment adds to it. */
+export interface NewOrderRequest {
+  readonly draft: OrderDraft;
+  /** What a market order on this side would fill at now (the close, or an operator's price, moved by slippage). */
+  readonly marketPrice: number;
+  readonly inst: Instrument;
+  readonly sentBy: OrderSender;
+}
+
+/** An order whose terms are read, and what the checks need of its moment. */
+export interface GateRequest {
+  readonly order: Order;
+  /** The price the order is expected to fill at (a new market order: close with slippage; a new limit: the limit; at fill: the fill price). */
   readonly refPrice: number;
   readonly inst: Instrument;
-  /** Bar time of the decision (the bar's openTime): order-rate windows and bar age are in bar time. */
-  readonly at: number;
   readonly sentBy: OrderSender;
-  /** 'new': an order being placed; 'fill': a resting limit about to fill (no new order: rate, band and age do not apply). */
+  /** 'new': an order being placed; 'fill': a resting order about to fill (no new order: rate, band and age do not apply). */
   readonly phase: 'new' | 'fill';
 }
 
@@ -57,10 +78,15 @@ export type Check = (req: GateRequest, account: AccountView, gate: GateView) => 
 
 /** The position after this order and every resting order on its side fill: the worst case. */
 export function worstNext(req: GateRequest, account: AccountView): { pos: number; next: number } {
-  const pos = account.position(req.symbol);
-  const pending = req.phase === 'new' ? account.restingQty(req.symbol, req.side) : 0;
-  const move = pending + req.qty;
-  return { pos, next: req.side === 'buy' ? pos + move : pos - move };
+  const { symbol, side, qty } = req.order;
+  return worstAfter(symbol, side, qty, req.phase === 'new', account);
+}
+
+/** The position after `qty` more on `side` (and, for a new order, the symbol's resting orders on that side) fill. */
+export function worstAfter(symbol: string, side: Side, qty: number, withResting: boolean, account: AccountView): { pos: number; next: number } {
+  const pos = account.position(symbol);
+  const move = (withResting ? account.restingQty(symbol, side) : 0) + qty;
+  return { pos, next: side === 'buy' ? pos + move : pos - move };
 }
 
 /** Whether going from pos to next only shrinks |position|, never flipping its sign. */

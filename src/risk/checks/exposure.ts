@@ -14,11 +14,11 @@ export const exposure: Check = (req, account, gate) => {
   const { maxPositionNotional, maxGrossExposure } = gate.limits;
   // Valued at the price it fills at, and never below the market: a sell's price (less slippage, or
   // a limit far under the close) would understate what the position is worth once it is held.
-  const notional = notionalUp(Math.max(req.refPrice, account.lastMark(req.symbol), 1), Math.abs(next), req.inst);
+  const notional = notionalUp(Math.max(req.refPrice, account.lastMark(req.order.symbol), 1), Math.abs(next), req.inst);
   if (notional > maxPositionNotional) {
     return { reason: 'max_position_notional', detail: `position would be ${formatMoney(notional)}, limit ${formatMoney(maxPositionNotional)}` };
   }
-  const gross = account.grossExcept(req.symbol) + notional;
+  const gross = account.grossExcept(req.order.symbol) + notional;
   if (gross > maxGrossExposure) {
     return { reason: 'max_gross_exposure', detail: `gross exposure would be ${formatMoney(gross)}, limit ${formatMoney(maxGrossExposure)}` };
   }
@@ -26,10 +26,11 @@ export const exposure: Check = (req, account, gate) => {
 };
 
 export const cash: Check = (req, account) => {
-  if (req.side !== 'buy') return null;
+  const { side, qty, symbol } = req.order;
+  if (side !== 'buy') return null;
   const { pos, next } = worstNext(req, account);
   if (onlyReduces(pos, next)) return null;
-  const cost = account.costOf(req.refPrice, req.qty, req.symbol);
+  const cost = account.costOf(req.refPrice, qty, symbol);
   // At fill time the order is off the book: nothing else is held for it.
   const reserved = req.phase === 'new' ? account.restingBuyCost() : 0n;
   if (cost + reserved <= account.cash) return null;

@@ -4,7 +4,7 @@ import type { Check } from './check.ts';
 export const orderRate: Check = (req, _account, gate) => {
   const max = gate.limits.maxOrdersPerMinute;
   if (max === null || req.sentBy === 'operator') return null;
-  const n = gate.ordersInMinute(req.at);
+  const n = gate.ordersInMinute(req.order.createdAt);
   if (n < max) return null;
   return { reason: 'order_rate', detail: `${n} orders already accepted in the last 60 s of bar time (limit --max-orders-per-minute ${max})` };
 };

@@ -1,5 +1,13 @@
-/** The order's own fields: a positive whole number of lots that keeps the position exact, and a limit price for a limit. */
-import { worstNext, type Check } from './check.ts';
+/**
+ * A new order's own fields, read into an Order of its type: a positive whole number of lots that
+ * keeps the position exact, then what the type itself needs (a limit: a positive integer price).
+ * The refusal names the first field that is wrong.
+ */
+import type { Instrument } from '../../broker/instrument.ts';
+import type { AccountView } from '../../broker/account-view.ts';
+import type { Order } from '../../domain/types.ts';
+import { unreachable } from '../../domain/unreachable.ts';
+import { worstAfter, type OrderDraft, type Refusal } from './check.ts';
 
 /** A value as the strategy gave it: a string "5" is not the number 5, and the refusal says which it got. */
 export function described(value: unknown): string {
@@ -9,16 +17,34 @@ export function described(value: unknown): string {
   return `${String(value).slice(0, 40)} (${typeof value === 'object' ? 'an object' : `a ${typeof value}`})`;
 }
 
-export const orderSanity: Check = (req, account) => {
-  if (!Number.isSafeInteger(req.qty) || req.qty <= 0) {
-    return { reason: 'invalid_qty', detail: `qty must be a positive whole number of lots (lot step ${req.inst.lotStep}), got ${described(req.qty)}` };
+export type Terms = { readonly order: Order; readonly refusal: null } | { readonly order: null; readonly refusal: Refusal };
+
+const refused = (refusal: Refusal): Terms => ({ order: null, refusal });
+
+function positiveInteger(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+export function orderSanity(draft: OrderDraft, inst: Instrument, account: AccountView): Terms {
+  const { orderId, symbol, side, qty, createdAt } = draft;
+  if (!positiveInteger(qty)) {
+    return refused({ reason: 'invalid_qty', detail: `qty must be a positive whole number of lots (lot step ${inst.lotStep}), got ${described(qty)}` });
   }
   // Lots are JS numbers: past 2^53 a position could no longer be added to exactly.
-  if (!Number.isSafeInteger(worstNext(req, account).next)) {
-    return { reason: 'invalid_qty', detail: `qty ${req.qty} would take the ${req.symbol} position past 2^53 lots, which cannot be kept exact` };
+  if (!Number.isSafeInteger(worstAfter(symbol, side, qty, true, account).next)) {
+    return refused({ reason: 'invalid_qty', detail: `qty ${qty} would take the ${symbol} position past 2^53 lots, which cannot be kept exact` });
   }
-  if (req.orderType === 'limit' && !(Number.isSafeInteger(req.limitPrice) && req.limitPrice! > 0)) {
-    return { reason: 'invalid_limit_price', detail: `a limit order needs a positive integer limitPrice in ticks, got ${described(req.limitPrice)}` };
+  switch (draft.orderType) {
+    case 'market':
+      return { order: { orderId, symbol, side, orderType: 'market', qty, createdAt }, refusal: null };
+    case 'limit': {
+      const limitPrice = draft.limitPrice;
+      if (!positiveInteger(limitPrice)) {
+        return refused({ reason: 'invalid_limit_price', detail: `a limit order needs a positive integer limitPrice in ticks, got ${described(limitPrice)}` });
+      }
+      return { order: { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt }, refusal: null };
+    }
+    default:
+      return unreachable(draft.orderType);
   }
-  return null;
-};
+}

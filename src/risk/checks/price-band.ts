@@ -1,18 +1,31 @@
 /** A limit priced more than --price-band-pct from the symbol's last close is refused: a fat finger, not a strategy. */
 import { formatPrice } from '../../domain/price.ts';
-import type { Check } from './check.ts';
+import { unreachable } from '../../domain/unreachable.ts';
+import type { Check, GateView, Refusal } from './check.ts';
 
 export const priceBand: Check = (req, account, gate) => {
+  if (gate.limits.priceBandPctE4 === null || req.sentBy === 'operator') return null;
+  const { order } = req;
+  switch (order.orderType) {
+    case 'market':
+      return null;
+    case 'limit':
+      return outsideBand('limit', order.limitPrice, account.lastMark(order.symbol), gate);
+    default:
+      return unreachable(order);
+  }
+};
+
+/** A price the order names, against the last close; no refusal before the symbol has a close. */
+function outsideBand(what: string, price: number, last: number, gate: GateView): Refusal | null {
   const band = gate.limits.priceBandPctE4;
-  if (band === null || req.orderType !== 'limit' || req.sentBy === 'operator') return null;
-  const last = account.lastMark(req.symbol);
-  if (last <= 0) return null;
-  const off = BigInt(Math.abs(req.limitPrice! - last));
-  // |limit − last| / last > band / (100 · 1e4), in integers.
+  if (band === null || last <= 0) return null;
+  const off = BigInt(Math.abs(price - last));
+  // |price − last| / last > band / (100 · 1e4), in integers.
   if (off * 1_000_000n <= band * BigInt(last)) return null;
   const pct = Number((off * 1_000_000n) / BigInt(last)) / 10_000;
   return {
     reason: 'price_band',
-    detail: `limit ${formatPrice(req.limitPrice!)} is ${pct}% from the last close ${formatPrice(last)} (limit --price-band-pct ${Number(band) / 10_000})`,
+    detail: `${what} ${formatPrice(price)} is ${pct}% from the last close ${formatPrice(last)} (limit --price-band-pct ${Number(band) / 10_000})`,
   };
-};
+}

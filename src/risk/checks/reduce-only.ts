@@ -10,6 +10,8 @@ export const reduceOnly: Check = (req, account, gate) => {
   const { pos, next } = worstNext(req, account);
   if (onlyReduces(pos, next)) return null;
   const what =
-    pos === 0 ? 'there is no position to reduce' : `the ${req.symbol} position would go from ${formatLots(pos, req.inst)} to ${formatLots(next, req.inst)}`;
+    pos === 0
+      ? 'there is no position to reduce'
+      : `the ${req.order.symbol} position would go from ${formatLots(pos, req.inst)} to ${formatLots(next, req.inst)}`;
   return { reason: 'reduce_only', detail: `trading is REDUCING: only orders that shrink a position pass, and ${what}` };
 };

@@ -7,7 +7,7 @@
  * bytes are exactly those of a strategy on the loop's thread.
  */
 import { Worker } from 'node:worker_threads';
-import type { Bar, Intent, Order } from '../../domain/types.ts';
+import type { Bar, Intent, RestingOrder } from '../../domain/types.ts';
 import { StrategyLoadError } from '../load-strategy.ts';
 import { StrategyParamError, type HostedStrategy, type StrategyContext, type StrategyParams } from '../strategy.ts';
 import { CycleContext } from '../../engine/cycle-context.ts';
@@ -93,7 +93,7 @@ class IsolatedStrategy implements HostedStrategy {
   private readonly worker: Worker;
   private readonly strings = new Map<string, number>();
   private newStrings: string[] = [];
-  private readonly sentOrders = new Map<string, readonly Order[]>();
+  private readonly sentOrders = new Map<string, readonly RestingOrder[]>();
   private dead: string | null = null;
 
   constructor(name: string, warmup: number, views: ChannelViews, worker: Worker) {
@@ -113,7 +113,7 @@ class IsolatedStrategy implements HostedStrategy {
     this.writeBar(bar);
     nums[N_POSITION] = ctx.position;
     ints[I_LOT_DECIMALS] = ctx.lotStep === '1' ? 0 : ctx.lotStep.length - 2;
-    let orders: readonly Order[] | null = ctx.openOrders;
+    let orders: readonly RestingOrder[] | null = ctx.openOrders;
     if (this.sentOrders.get(bar.symbol) === orders) orders = null;
     else this.sentOrders.set(bar.symbol, orders);
     const fits = ctx.cash >= INT64_MIN && ctx.cash <= INT64_MAX && ctx.equity >= INT64_MIN && ctx.equity <= INT64_MAX;
@@ -169,7 +169,7 @@ class IsolatedStrategy implements HostedStrategy {
     nums[N_VOLUME] = bar.volume;
   }
 
-  private pendingText(orders: readonly Order[] | null, money: StrategyContext | null): string {
+  private pendingText(orders: readonly RestingOrder[] | null, money: StrategyContext | null): string {
     if (this.newStrings.length === 0 && orders === null && money === null) return '';
     const extra: Record<string, unknown> = {};
     if (this.newStrings.length > 0) extra.s = this.newStrings;

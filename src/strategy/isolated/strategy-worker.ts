@@ -11,7 +11,7 @@
 import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeInstrument, type Instrument } from '../../broker/instrument.ts';
-import type { Bar, BarOrigin, Order } from '../../domain/types.ts';
+import type { Bar, BarOrigin, RestingOrder } from '../../domain/types.ts';
 import { CycleContext } from '../../engine/cycle-context.ts';
 import { readIntents } from '../../engine/intents.ts';
 import { importFactory, makeStrategy, StrategyLoadError } from '../load-strategy.ts';
@@ -64,7 +64,7 @@ interface RequestText {
   /** New entries of the string table, in index order. */
   readonly s?: readonly string[];
   /** This symbol's resting orders, when they changed since the last call for it. */
-  readonly o?: readonly Order[];
+  readonly o?: readonly RestingOrder[];
   /** Cash and equity as text when they do not fit in 64 bits. */
   readonly cash?: string;
   readonly equity?: string;
@@ -188,10 +188,10 @@ function where(err: unknown): string {
 
 class Server {
   private readonly strings: string[] = [];
-  private readonly orders = new Map<string, readonly Order[]>();
+  private readonly orders = new Map<string, readonly RestingOrder[]>();
   private readonly instruments: Instrument[] = [];
   private readonly ctx = new CycleContext();
-  private readonly noOrders: readonly Order[] = Object.freeze([]);
+  private readonly noOrders: readonly RestingOrder[] = Object.freeze([]);
   private readonly strategy: Strategy;
 
   constructor(strategy: Strategy, warmup: number) {
