@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 /** An x:false update makes the feed live: from then on, silence is measured. */
-async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startRealtime>>): Promise<void> {
+async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startLoop>>): Promise<void> {
   fake.sendKline(bar('BTCUSDT', 0, 100), false);
   await run.waitFor('feed live', (r) => r.of('feed').some((f) => f.state === 'live'));
 }
@@ -17,10 +17,10 @@ const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy',
 
 test('a stall (socket open, nothing sent) halts trading within --stale-after; fresh data resumes it', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'],
+    options: { ...ONE, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 },
     strategy: buyer,
   });
   try {
@@ -53,7 +53,7 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
 
 test('stale past --stale-alert-after: an alert, and the silent connection is replaced', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 } });
   try {
     const first = await fake.waitForConnections(1);
     await goLive(fake, run);
@@ -82,7 +82,7 @@ test('stale past --stale-alert-after: an alert, and the silent connection is rep
 
 test('a silent drop (no close frame) reconnects and backfills over REST: no missed, no doubled decision', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
   try {
     const first = await fake.waitForConnections(1);
     for (const m of [0, 1]) {
@@ -137,7 +137,7 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
 
 test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5'], strategy: buyer, tradingHalted: true });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, staleAfterMs: 5_000 }, strategy: buyer, tradingHalted: true });
   try {
     await fake.waitForConnections(1);
     await run.session.submit({ kind: 'halt', detail: 'halted by hand', reducing: false });
@@ -166,10 +166,10 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
 
 test('server pings are answered; our own pings detect a dead link (no pong) and reconnect', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--ping-interval', '2', '--stale-after', '60', '--stale-alert-after', '120'],
+    options: { ...ONE, pingIntervalMs: 2_000, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 },
   });
   try {
     const first = await fake.waitForConnections(1);
@@ -196,10 +196,10 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
 
 test('serverShutdown and the lifetime cut rotate overlap-first: no halt, no lost or doubled bar', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '60', '--stale-alert-after', '60', '--latency-alert-ms', '600000'],
+    options: { ...ONE, staleAfterMs: 60_000, staleAlertAfterMs: 60_000, latencyAlertMs: 600_000 },
     lifetimeMs: 3_000,
   });
   try {
@@ -227,7 +227,7 @@ test('serverShutdown and the lifetime cut rotate overlap-first: no halt, no lost
 
 test('a failing backfill halts trading (gap) with an alert, retries with backoff, honours 429 Retry-After, then lifts', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -266,7 +266,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
 
 test('an empty backfill answer (market suspended) is success: no halt, no retry loop', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -291,7 +291,7 @@ test('a server that accepts the connection and never answers the upgrade: a disc
   });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const wsUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-  const run = await startRealtime({ wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'] });
+  const run = await startLoop({ wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'], staleAfterMs: 60_000, staleAlertAfterMs: 120_000 } });
   try {
     await until(() => sockets.size >= 1, 'the first attempt');
     run.clock.advance(10_000); // the connect timeout

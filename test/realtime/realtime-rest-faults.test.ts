@@ -8,15 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, restRow } from '../helpers/fake-binance.ts';
 import { main } from '../../src/cli/main.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 test('a backfill answered with rows outside the window halts (gap) and alerts; once the server is honest it fills and lifts', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -52,7 +52,7 @@ test('a backfill answered with rows outside the window halts (gap) and alerts; o
 
 test('a huge Retry-After waits at most 5 minutes (no storm, no parking for years)', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -91,7 +91,7 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
       return [];
     },
   };
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE, strategy });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 3000, 100, base), true);

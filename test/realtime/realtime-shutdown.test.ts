@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 
 test('bars waiting behind a failing backfill at shutdown: the summary counts them, says why, and is not ok', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -39,7 +39,7 @@ test('bars waiting behind a failing backfill at shutdown: the summary counts the
 
 test('a clean shutdown has nothing undelivered and stays ok', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
