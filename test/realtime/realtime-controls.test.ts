@@ -12,7 +12,7 @@ import { bar, FakeBinance, roundTrip } from '../helpers/fake-binance.ts';
 import { startLoop } from '../helpers/loop-harness.ts';
 import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
 /** ONE as run options, for the tests that do not restart a session from its files. */
@@ -189,8 +189,8 @@ test('the halt file halts a running session at the next poll; its removal lifts 
   }
 });
 
-test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async () => {
-  const state = scratchDir('tl-state-');
+test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async (t) => {
+  const state = tempDirSync(t, 'tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
@@ -246,8 +246,8 @@ test('resume cannot lift the flag halt and says how it is lifted; status says so
   }
 });
 
-test('control commands: exit 3 when no session runs there, 2 on usage errors', async () => {
-  const empty = scratchDir('tl-none-');
+test('control commands: exit 3 when no session runs there, 2 on usage errors', async (t) => {
+  const empty = tempDirSync(t, 'tl-none-');
   assert.equal((await cli('halt', '--state', empty)).code, 3);
   writeFileSync(join(empty, 'control.json'), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 2 ** 22 + 7 }));
   const dead = await cli('status', '--state', empty);
@@ -258,8 +258,8 @@ test('control commands: exit 3 when no session runs there, 2 on usage errors', a
   assert.equal((await cli('status', '--state', empty, '--reducing')).code, 2);
 });
 
-test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async () => {
-  const state = scratchDir('tl-state-');
+test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async (t) => {
+  const state = tempDirSync(t, 'tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });

@@ -10,7 +10,7 @@ import { bar, FakeBinance, restRow } from '../helpers/fake-binance.ts';
 import { main } from '../../src/cli/main.ts';
 import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ONE = { symbols: ['BTCUSDT'] };
 
@@ -115,7 +115,7 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
   assert.equal(summary.warmupBars.BTCUSDT, 2500);
 });
 
-test('a warm-up answer that does not page back (endTime ignored) stops the start with exit 1, naming the symbol', async () => {
+test('a warm-up answer that does not page back (endTime ignored) stops the start with exit 1, naming the symbol', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const nowMin = Math.floor(Date.now() / 60_000);
   const base = (nowMin - 3000) * 60_000;
@@ -142,7 +142,7 @@ test('a warm-up answer that does not page back (endTime ignored) stops the start
         '--rest-url',
         fake.restUrl,
         '--out',
-        scratchDir('tl-'),
+        tempDirSync(t, 'tl-'),
         '--quiet',
       ],
       { stdout: () => {}, stderr: (t) => (stderr += t) },

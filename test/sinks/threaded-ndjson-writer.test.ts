@@ -6,7 +6,7 @@ import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts'
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 function events(n: number): TradeEvent[] {
   const out: TradeEvent[] = [];
@@ -39,8 +39,8 @@ function events(n: number): TradeEvent[] {
   return out;
 }
 
-test('the threaded writer writes exactly what the in-thread writer writes, in order', async () => {
-  const dir = scratchDir('tl-tw-');
+test('the threaded writer writes exactly what the in-thread writer writes, in order', async (t) => {
+  const dir = tempDirSync(t, 'tl-tw-');
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
   const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
   for (const e of events(30_000)) {
@@ -61,8 +61,8 @@ test('a failure in the writer thread surfaces at close, not silently', { skip: e
   await assert.rejects(bus.close(), (err: Error & { code?: string }) => err.name === 'EventLogError' && err.code === 'ENOSPC');
 });
 
-test('the intern table is bounded: a run through many distinct positions stays exact', async () => {
-  const dir = scratchDir('tl-tw-');
+test('the intern table is bounded: a run through many distinct positions stays exact', async (t) => {
+  const dir = tempDirSync(t, 'tl-tw-');
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'))]);
   const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'))]);
   for (let i = 0; i < 60_000; i++) {
