@@ -32,21 +32,16 @@ function committed(journal: string): number {
   }
 }
 
-/** Runs the CLI; with `killAt`, sends `signal` once the journal has committed past that seq (or after that many ms, for a number of ms). */
-function run(
-  args: string[],
-  killAt?: { seq?: number; ms?: number; journal?: string },
-  signal: NodeJS.Signals = 'SIGKILL',
-): Promise<{ code: number | null; stderr: string }> {
+/** Runs the CLI; with `killAt`, sends `signal` once the journal has committed past that seq. */
+function run(args: string[], killAt?: { seq: number; journal: string }, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let timer: NodeJS.Timeout | null = null;
-    if (killAt?.ms !== undefined) timer = setTimeout(() => child.kill(signal), killAt.ms);
-    else if (killAt?.seq !== undefined) {
+    if (killAt !== undefined) {
       const poll = (): void => {
-        if (committed(killAt.journal!) > killAt.seq!) child.kill(signal);
+        if (committed(killAt.journal) > killAt.seq) child.kill(signal);
         else timer = setTimeout(poll, 2);
       };
       poll();
