@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
+import { afterPendingIo } from '../../src/feed/binance/ws-connection.ts';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
 const ONE = { symbols: ['BTCUSDT'] };
@@ -28,6 +29,8 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
     await run.waitFor('first fill', (r) => r.of('fill').length === 1);
     run.clock.advance(4_900);
+    // A staleness verdict due by now is judged once pending I/O is read: wait for that same turn.
+    await new Promise<void>((resolve) => afterPendingIo(resolve));
     assert.equal(run.of('halt').length, 0, 'not stale before the threshold');
     run.clock.advance(400);
     await run.waitFor('stale halt', (r) => r.of('halt').length === 1);
@@ -299,7 +302,13 @@ test('a server that accepts the connection and never answers the upgrade: a disc
     assert.match(String(run.of('alert').find((a) => a.kind === 'disconnect')!.message), /cannot connect: .*retrying with backoff/);
     run.clock.advance(60_000); // past any backoff
     await until(() => sockets.size >= 2, 'a second attempt');
-    run.clock.advance(10_000);
+    run.clock.advance(10_000); // the second attempt times out too
+    // A third attempt comes only once the second was closed, where a second alert would have been
+    // raised: step the clock past its backoff until it connects.
+    await until(() => {
+      run.clock.advance(1_000);
+      return sockets.size >= 3;
+    }, 'a third attempt');
     assert.equal(run.of('alert').filter((a) => a.kind === 'disconnect').length, 1, 'said once, not at every attempt');
   } finally {
     await run.stop();
