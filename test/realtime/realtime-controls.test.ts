@@ -126,7 +126,7 @@ test('a missing or wrong token gets 401 and nothing else; it is counted and aler
       assert.deepEqual(await res.json(), { error: 'unauthorized' });
     }
     assert.equal(run.session.status().state, 'ACTIVE');
-    await run.waitFor('control_auth alert', (r) => r.of('alert').some((a) => a.kind === 'control_auth'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'control_auth', 'control_auth alert');
     assert.equal(run.of('alert').filter((a) => a.kind === 'control_auth').length, 1, 'rate-limited: one alert for the burst');
     const status = await fetch(`${url}/status`);
     assert.equal(status.status, 200);
@@ -164,13 +164,13 @@ test('the halt file halts a running session at the next poll; its removal lifts 
     await fake.waitForConnections(1);
     writeFileSync(file, 'reducing\n');
     run.clock.advance(30);
-    await run.waitFor('halt_file halt', (r) => r.of('halt').some((h) => h.reason === 'halt_file'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'halt_file', 'halt_file halt');
     assert.equal(run.session.status().state, 'REDUCING');
     await cli('halt', '--state', run.outDir);
     assert.equal(run.session.status().state, 'HALTED');
     rmSync(file);
     run.clock.advance(30);
-    await run.waitFor('halt file lifted', (r) => r.of('resume').some((e) => e.reason === 'halt_file'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'halt_file', 'halt file lifted');
     assert.equal(run.session.status().state, 'HALTED', 'removing the file does not lift the operator halt');
     assert.deepEqual(
       run.session.status().halts.map((h) => h.reason),

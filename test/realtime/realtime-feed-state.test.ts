@@ -107,7 +107,7 @@ test('after a backfill, empty or not, the feed state returns to live', async () 
     fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', 6, 106));
     fake.failKlines = 1;
     fake.sendKline(bar('BTCUSDT', 7, 107), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.equal(lastFeedState(run), 'backfilling');
     run.clock.advance(30_000);
     await run.waitFor('4 decisions', (r) => r.of('decision').length === 4);

@@ -11,7 +11,7 @@ const ONE = { symbols: ['BTCUSDT'] };
 /** An x:false update makes the feed live: from then on, silence is measured. */
 async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startLoop>>): Promise<void> {
   fake.sendKline(bar('BTCUSDT', 0, 100), false);
-  await run.waitFor('feed live', (r) => r.of('feed').some((f) => f.state === 'live'));
+  await run.sink.waitFor((e) => e.type === 'feed' && e.state === 'live', 'feed live');
 }
 /** Buys one lot on every bar: each decision tests the gate. */
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
@@ -131,7 +131,7 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
     // Backfilled bars are marked and kept out of the latency percentiles.
     const latency = run.of('latency');
     assert.equal(latency.filter((l) => l.source === 'rest-backfill').length, 2);
-    await run.waitFor('disconnect halt lifted', (r) => r.of('resume').some((e) => e.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'feed_disconnected', 'disconnect halt lifted');
   } finally {
     await run.stop();
     await fake.close();
@@ -146,7 +146,7 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
     await run.session.submit({ kind: 'halt', detail: 'halted by hand', reducing: false });
     await goLive(fake, run);
     run.clock.advance(5_500);
-    await run.waitFor('stale halt', (r) => r.of('halt').some((h) => h.reason === 'feed_stale'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_stale', 'stale halt');
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
     await run.waitFor('feed resumed and a decision', (r) => r.of('resume').length === 1 && r.of('decision').length === 1);
     assert.deepEqual(
@@ -188,7 +188,7 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
     fake.stall(first); // no more pongs
     run.clock.advance(2_000); // next ping, then its pong deadline (min(10 s, ping interval) = 2 s)
     run.clock.advance(2_000);
-    await run.waitFor('disconnect after a missing pong', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect after a missing pong');
     run.clock.advance(1_000);
     await fake.waitForConnections(2);
   } finally {
@@ -239,7 +239,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
     fake.failKlines = 1;
     fake.rateLimitKlines = 0;
     fake.sendKline(bar('BTCUSDT', 2, 102), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.ok(run.of('alert').some((a) => a.kind === 'backfill'));
     assert.equal(run.of('decision').length, 1, 'the live bar waits for the backfill');
     fake.rateLimitKlines = 1;
@@ -256,7 +256,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
     }
     assert.ok(waited >= 7_000 && waited <= 10_000, `Retry-After (7 s) is honoured: the retry came after ${waited} ms`);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 3);
-    await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'gap', 'gap lifted');
     assert.deepEqual(
       run.of('bar').map((b) => b.source),
       ['ws', 'rest-backfill', 'ws'],
@@ -298,7 +298,7 @@ test('a server that accepts the connection and never answers the upgrade: a disc
   try {
     await until(() => sockets.size >= 1, 'the first attempt');
     run.clock.advance(10_000); // the connect timeout
-    await run.waitFor('the alert', (r) => r.of('alert').some((a) => a.kind === 'disconnect'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'disconnect', 'the alert');
     assert.match(String(run.of('alert').find((a) => a.kind === 'disconnect')!.message), /cannot connect: .*retrying with backoff/);
     run.clock.advance(60_000); // past any backoff
     await until(() => sockets.size >= 2, 'a second attempt');

@@ -125,7 +125,7 @@ test('a symbol whose updates keep coming but whose bars never close raises a mal
       run.clock.advance(2_000);
     }
     fake.sendKline(bar('BTCUSDT', 4, 100), false);
-    await run.waitFor('malformed alert', (r) => r.of('alert').some((a) => a.kind === 'malformed'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'malformed', 'malformed alert');
     const alert = run.of('alert').find((a) => a.kind === 'malformed')!;
     assert.match(String(alert.message), /BTCUSDT/);
     assert.equal(run.of('halt').length, 0);

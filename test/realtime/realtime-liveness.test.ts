@@ -88,7 +88,7 @@ test('a socket that really went silent (the server stopped reading and answering
       run.clock.advance(2_000);
       run.clock.advance(2_001);
       run.clock.advance(7_000);
-      await run.waitFor('disconnect', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'), 5_000);
+      await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect', 5_000);
       run.clock.advance(1_000);
       await fake.waitForConnections(2);
     } finally {

@@ -32,14 +32,14 @@ test('a backfill answered with rows outside the window halts (gap) and alerts; o
     };
     const asked = fake.restRequests.length;
     fake.sendKline(bar('BTCUSDT', 4, 104), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.ok(run.of('alert').some((a) => a.kind === 'backfill'));
     assert.equal(fake.restRequests.length - asked, 1, 'one request, not a loop');
     assert.equal(run.of('decision').length, 1, 'the live bar waits');
     lying = false;
     run.clock.advance(30_000);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 5);
-    await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'gap', 'gap lifted');
     assert.deepEqual(
       run.of('bar').map((b) => b.source),
       ['ws', 'rest-backfill', 'rest-backfill', 'rest-backfill', 'ws'],
@@ -62,7 +62,7 @@ test('a huge Retry-After waits at most 5 minutes (no storm, no parking for years
     fake.retryAfterSeconds = 10 ** 13;
     const before = fake.restRequests.length;
     fake.sendKline(bar('BTCUSDT', 2, 102), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.equal(fake.restRequests.length - before, 1);
     run.clock.advance(299_000);
     // Give a wrongly early retry the chance to reach the server before asserting there was none.

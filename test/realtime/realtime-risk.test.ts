@@ -22,7 +22,7 @@ test('after an outage, backfilled bars older than --max-bar-age intervals are de
     for (const m of [0, 1]) fake.sendKline(bar('BTCUSDT', m, 100), true);
     await run.waitFor('2 decisions', (r) => r.of('decision').length === 2);
     fake.drop(first);
-    await run.waitFor('disconnected', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnected');
     for (const m of [2, 3, 4, 5, 6]) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 90 - m));
     run.clock.advance(1_000);
     const second = await fake.waitForConnections(2);

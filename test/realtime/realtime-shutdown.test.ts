@@ -21,7 +21,7 @@ test('bars waiting behind a failing backfill at shutdown: the summary counts the
     // BTC misses minute 1: its minutes 2 and 3 wait for a backfill that keeps failing.
     for (const m of [2, 3]) fake.sendKline(bar('BTCUSDT', m, 100 + m), true);
     for (const m of [1, 2, 3]) fake.sendKline(bar('ETHUSDT', m, 50 + m), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     run.clock.advance(1_500);
   } finally {
     await run.stop();

@@ -38,12 +38,12 @@ test('a frame past the payload cap closes that connection (1009); the feed recon
     const closed = new Promise<number>((resolve) => first.ws.on('close', (code) => resolve(code)));
     fake.send('x'.repeat(MAX_PAYLOAD_BYTES + 1), first);
     assert.equal(await closed, 1009);
-    await run.waitFor('disconnect', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect');
     run.clock.advance(1_000);
     const second = await fake.waitForConnections(2);
     fake.sendKline(bar('BTCUSDT', 1, 101), true, Date.now(), second);
     await run.waitFor('2 decisions', (r) => r.of('decision').length === 2);
-    await run.waitFor('resumed', (r) => r.of('resume').some((e) => e.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'feed_disconnected', 'resumed');
   } finally {
     await run.stop();
     await fake.close();
