@@ -43,11 +43,35 @@ test('two runs on the same inputs are byte-identical, from another folder, anoth
 });
 
 test('the run id hashes options and input contents; the default folder is runs/<run-id>', async () => {
-  const a = await run(['run', '--data', SAMPLE, '--minutes', '30', '--out', tmp()]);
+  const aOut = tmp();
+  const a = await run(['run', '--data', SAMPLE, '--minutes', '30', '--out', aOut]);
   const b = await run(['run', '--data', SAMPLE, '--minutes', '31', '--out', tmp()]);
   const id = (s: string) => /tradeloop run (\S+)/.exec(s)![1];
   assert.notEqual(id(a.stdout), id(b.stdout));
   assert.match(a.stdout, /bars\s+60 \(SPY 30, QQQ 30\)|bars\s+60\s+\(SPY 30, QQQ 30\)/);
+  // The same bytes in another folder: the same id (no path is hashed).
+  const same = join(tmp(), 'same');
+  cpSync(SAMPLE, same, { recursive: true });
+  const c = await run(['run', '--data', same, '--minutes', '30', '--out', tmp()]);
+  assert.equal(id(c.stdout), id(a.stdout), 'same bytes, same id');
+  // One byte changed on the last row, far past the 30 minutes read: the run is the same, its inputs are not.
+  const changed = join(tmp(), 'changed');
+  cpSync(SAMPLE, changed, { recursive: true });
+  const spy = readFileSync(join(changed, 'SPY.csv'), 'utf8');
+  assert.match(spy, /,285037\n$/, 'the sample ends as this test expects');
+  writeFileSync(join(changed, 'SPY.csv'), spy.replace(/,285037\n$/, ',285038\n'));
+  const dOut = tmp();
+  const d = await run(['run', '--data', changed, '--minutes', '30', '--out', dOut]);
+  assert.equal(d.code, 0, d.stderr);
+  const outcome = (dir: string) => ({ ...JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')), runId: null });
+  assert.deepEqual(outcome(dOut), outcome(aOut), 'the same bars, trades and summary');
+  assert.notEqual(id(d.stdout), id(a.stdout), "the inputs' contents enter the id");
+  // Without --out, the artifacts go to runs/<run-id> under the working folder.
+  const cwd = tmp();
+  const child = spawnSync(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'run', '--data', SAMPLE, '--minutes', '30'], { cwd, encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.equal(id(child.stdout), id(a.stdout));
+  assert.ok(existsSync(join(cwd, 'runs', id(a.stdout)!, 'summary.json')), 'runs/<run-id>/summary.json');
 });
 
 test('--minutes keeps bars with openTime in [from, from + N min); --from warms up on the bars before it', async () => {
@@ -213,14 +237,26 @@ test('an empty run window is an error, not a silent empty run; an unknown help t
 });
 
 test('bin/tradeloop.js on an old Node says how to run it instead of failing on a .ts import', () => {
-  const r = spawnSync('/usr/bin/env', ['node', join(ROOT, 'bin', 'tradeloop.js'), 'help'], {
-    encoding: 'utf8',
-    env: { ...process.env, PATH: '/usr/local/bin:/usr/bin:/bin' },
-  });
-  const system = spawnSync('/usr/bin/env', ['node', '--version'], { encoding: 'utf8', env: { PATH: '/usr/local/bin:/usr/bin:/bin' } }).stdout.trim();
-  if (Number(system.slice(1).split('.')[0]) >= 24) return; // nothing older here to try
-  assert.equal(r.status, 2);
-  assert.match(r.stderr, /tradeloop needs Node 24 .*"npx tradeloop/);
+  // This Node, told it is 22 before the bin runs: the version gate itself, on any machine.
+  const older = 'data:text/javascript,Object.defineProperty(process.versions, "node", { value: "22.12.0" });';
+  const r = spawnSync(process.execPath, ['--import', older, join(ROOT, 'bin', 'tradeloop.js'), 'help'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, /tradeloop needs Node 24 \(this is Node 22\.12\.0\)\. Run it as "npx tradeloop/);
+  assert.equal(r.stdout, '', 'nothing of the CLI ran');
+});
+
+test('bin/tradeloop.js under a real older Node (the system one) parses and refuses the same way', (t) => {
+  // Where the system Node is older, the file must also parse there: a newer syntax would fail before the gate.
+  const PATH = '/usr/local/bin:/usr/bin:/bin';
+  const system = spawnSync('/usr/bin/env', ['node', '--version'], { encoding: 'utf8', env: { PATH } });
+  const version = system.status === 0 ? system.stdout.trim() : null;
+  if (version === null || Number(version.slice(1).split('.')[0]) >= 24) {
+    t.skip(`no Node older than 24 on ${PATH} (${version ?? 'none'}): the gate is tested above with a faked version`);
+    return;
+  }
+  const r = spawnSync('/usr/bin/env', ['node', join(ROOT, 'bin', 'tradeloop.js'), 'help'], { encoding: 'utf8', env: { ...process.env, PATH } });
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`tradeloop needs Node 24 \\(this is Node ${version.slice(1).replaceAll('.', '\\.')}\\)\\. Run it as "npx tradeloop`));
 });
 
 test('--to ends the run window (exclusive): with --from, one hour is 60 bars a symbol; --to with --minutes, or before --from, is refused', async () => {

@@ -12,7 +12,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { listenForStop } from '../../src/cli/stop-signals.ts';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -79,9 +79,9 @@ async function realtimeChild(fake: FakeBinance, out: string) {
   return c;
 }
 
-test('realtime: two SIGINTs within milliseconds still drain, write run_end and summary.json, and exit 0', async () => {
+test('realtime: two SIGINTs within milliseconds still drain, write run_end and summary.json, and exit 0', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = scratchDir('tl-sig2-');
+  const out = tempDirSync(t, 'tl-sig2-');
   try {
     const c = await realtimeChild(fake, out);
     // Pending signals of one kind merge in the kernel: the second goes once the first was taken,
@@ -98,18 +98,19 @@ test('realtime: two SIGINTs within milliseconds still drain, write run_end and s
   }
 });
 
-test('realtime: a third signal within a second exits at once (130), saying what was not written', async () => {
+test('realtime: a third signal within a second exits at once (130), saying what was not written', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = scratchDir('tl-sig3-');
+  const out = tempDirSync(t, 'tl-sig3-');
   try {
     const c = await realtimeChild(fake, out);
     // The fake never answers close frames quickly enough to matter: the clean stop takes its grace.
     fake.stall(fake.connections.at(-1)!);
     c.proc.kill('SIGINT');
     await until(() => c.err().includes('stopping cleanly'), 'the first taken');
+    // Two more at once: a SIGTERM for the third, since a second SIGINT still pending would absorb
+    // it (the kernel merges pending signals of one kind) and nothing says when one was taken.
     c.proc.kill('SIGINT');
-    await new Promise((r) => setTimeout(r, 20));
-    c.proc.kill('SIGINT');
+    c.proc.kill('SIGTERM');
     assert.equal(await c.exit, 130, c.err());
     assert.match(c.err(), /exiting at once\. Not written: summary\.json/);
     assert.equal(existsSync(join(out, 'summary.json')), false);
@@ -118,8 +119,8 @@ test('realtime: a third signal within a second exits at once (130), saying what 
   }
 });
 
-test('static: SIGINT stops the replay between chunks; the summary covers what was decided (incomplete), exit 0', async () => {
-  const dir = scratchDir('tl-sigs-');
+test('static: SIGINT stops the replay between chunks; the summary covers what was decided (incomplete), exit 0', async (t) => {
+  const dir = tempDirSync(t, 'tl-sigs-');
   const rows = ['timestamp,open,high,low,close,volume'];
   for (let i = 0; i < 20_000; i++) rows.push(`${new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString()},100,101,99,100,1`);
   writeFileSync(join(dir, 'X.csv'), rows.join('\n') + '\n');
@@ -137,8 +138,8 @@ test('static: SIGINT stops the replay between chunks; the summary covers what wa
     '--out',
     out,
   ]);
-  await until(() => existsSync(join(out, 'events.ndjson')), 'the run under way', 20_000);
-  await new Promise((r) => setTimeout(r, 300));
+  // The strategy says so on its first bar (on stderr): from then on the summary has bars to cover.
+  await until(() => c.err().includes('slow-trader: first bar'), 'the run under way', 20_000);
   c.proc.kill('SIGINT');
   await until(() => c.err().includes('stopping cleanly'), 'the first taken', 10_000);
   c.proc.kill('SIGINT');

@@ -11,7 +11,7 @@ import { countLines, readLinesBackward, readLinesForward } from '../../src/feed/
 import { CsvFileCursor } from '../../src/feed/csv/csv-file-cursor.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import { collect, oneFile } from '../helpers/collect-source.ts';
-import { fixture, isoMinute, tempDir, scratchDir } from '../helpers/temp-dir.ts';
+import { fixture, isoMinute, tempDir, tempDirSync } from '../helpers/temp-dir.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 3, 0);
 const MIN = 60_000;
@@ -287,7 +287,7 @@ test('order comes from the first and last rows: one swapped pair at the top does
   const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { CsvBarSource } = await import('../../src/feed/csv/csv-source.ts');
-  const dir = scratchDir('tl-order-');
+  const dir = tempDirSync(t, 'tl-order-');
   const rows = ['timestamp,open,high,low,close,volume'];
   const t0 = Date.UTC(2026, 0, 5);
   const minute = (i: number) => `${new Date(t0 + i * 60_000).toISOString()},10,11,9,10,1`;

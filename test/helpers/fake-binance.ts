@@ -264,3 +264,28 @@ export async function until(cond: () => boolean, what: string, timeoutMs = 5000)
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+let roundTrips = 0;
+/**
+ * A ping on `conn` and its pong (ws answers pings itself, in stream order): resolves once the
+ * client has read and handled every frame sent on `conn` before it, and once every frame the
+ * client sent before reading the ping has reached the fake. The marker that makes "it did not
+ * happen" an assertion instead of a guess at how long to wait.
+ */
+export function roundTrip(conn: FakeConnection, timeoutMs = 5000): Promise<void> {
+  const payload = `round-trip-${++roundTrips}`;
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      conn.ws.off('pong', onPong);
+      reject(new Error(`no pong for ${payload} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onPong = (data: Buffer): void => {
+      if (data.toString() !== payload) return;
+      clearTimeout(timer);
+      conn.ws.off('pong', onPong);
+      resolve();
+    };
+    conn.ws.on('pong', onPong);
+    conn.ws.ping(payload);
+  });
+}

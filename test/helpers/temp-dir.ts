@@ -38,3 +38,10 @@ export function scratchDir(prefix = 'tradeloop-'): string {
   scratch.push(dir);
   return dir;
 }
+
+/** tempDir without the await: for a test that names its folder before anything else (removed after the test). */
+export function tempDirSync(t: TestContext, prefix = 'tradeloop-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}

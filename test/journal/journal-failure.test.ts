@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { holdJournalLock } from '../helpers/journal-lock.ts';
 import { join, resolve } from 'node:path';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
+import { mountTmpfs } from '../helpers/tmpfs.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -33,17 +34,10 @@ function summaryOf(out: string): { status: string; halts: { raised: Record<strin
 }
 
 test('a disk that fills mid-run: the journal halt stops trading; the run ends and says so', async (t) => {
-  const base = scratchDir('tl-full-');
-  const state = join(base, 'state');
-  mkdirSync(state);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400k,mode=0700', 'tmpfs', state], { stdio: 'ignore' });
-  } catch {
-    t.skip('cannot mount a small tmpfs here (needs root): the full-disk case is not exercised on this machine');
-    return;
-  }
-  t.after(() => execFileSync('umount', [state], { stdio: 'ignore' }));
-  const out = join(base, 'out');
+  // Unmounted and removed after the test; skipped, with the reason, where it cannot be mounted.
+  const state = mountTmpfs(t, 'size=400k');
+  if (state === null) return;
+  const out = join(tempDirSync(t, 'tl-full-'), 'out');
   const r = await run([...ARGS, '--param', 'us=0', '--state', state, '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   const s = summaryOf(out);
@@ -62,8 +56,8 @@ test('a disk that fills mid-run: the journal halt stops trading; the run ends an
   );
 });
 
-test('a journal another process holds locked: trading halts rather than going on unrecorded', async () => {
-  const base = scratchDir('tl-lock-');
+test('a journal another process holds locked: trading halts rather than going on unrecorded', async (t) => {
+  const base = tempDirSync(t, 'tl-lock-');
   const state = join(base, 'state');
   const out = join(base, 'out');
   let holder: ReturnType<typeof spawn> | null = null;

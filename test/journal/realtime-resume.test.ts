@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -79,10 +79,10 @@ function send(fake: FakeBinance, m: number): void {
   fake.sendKline(b, true);
 }
 
-test('killed at several points and resumed: every bar decided exactly once, no order placed twice, the outage backfilled', async () => {
+test('killed at several points and resumed: every bar decided exactly once, no order placed twice, the outage backfilled', async (t) => {
   for (const killAfter of [2, 5, 9]) {
     const fake = await FakeBinance.start(['BTCUSDT']);
-    const base = scratchDir('tl-rt-resume-');
+    const base = tempDirSync(t, 'tl-rt-resume-');
     const state = join(base, 'state');
     const out = join(base, 'out');
     try {
@@ -143,12 +143,12 @@ test('killed at several points and resumed: every bar decided exactly once, no o
   }
 });
 
-test('against the replay server: killed mid-tape and resumed, the session decides exactly what the csv run decides', async () => {
+test('against the replay server: killed mid-tape and resumed, the session decides exactly what the csv run decides', async (t) => {
   const { startReplayServer } = await import('../../src/replay/replay-server.ts');
   const { main } = await import('../../src/cli/main.ts');
   const sample = join(ROOT, 'data', 'sample');
   const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000'];
-  const csvOut = scratchDir('tl-rt-csv-');
+  const csvOut = tempDirSync(t, 'tl-rt-csv-');
   assert.equal(await main(['run', '--source', 'csv', '--data', sample, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {}), 0);
   const trading = (path: string): string[] =>
     readFileSync(path, 'utf8')
@@ -161,7 +161,7 @@ test('against the replay server: killed mid-tape and resumed, the session decide
   // Each client its own tape from the start, at full speed: the resumed one is sent again what it
   // already decided (skipped as out of order), then goes on where it stopped.
   const server = await startReplayServer({ symbols: ['SPY', 'QQQ'], dataDir: sample, speed: 'max', tape: 'per-client' });
-  const base = scratchDir('tl-rt-replay-');
+  const base = tempDirSync(t, 'tl-rt-replay-');
   const state = join(base, 'state');
   const out = join(base, 'out');
   const args = [

@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { scratchDir, tempDirSync } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
@@ -32,21 +32,16 @@ function committed(journal: string): number {
   }
 }
 
-/** Runs the CLI; with `killAt`, sends `signal` once the journal has committed past that seq (or after that many ms, for a number of ms). */
-function run(
-  args: string[],
-  killAt?: { seq?: number; ms?: number; journal?: string },
-  signal: NodeJS.Signals = 'SIGKILL',
-): Promise<{ code: number | null; stderr: string }> {
+/** Runs the CLI; with `killAt`, sends `signal` once the journal has committed past that seq. */
+function run(args: string[], killAt?: { seq: number; journal: string }, signal: NodeJS.Signals = 'SIGKILL'): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolveRun) => {
     const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     let timer: NodeJS.Timeout | null = null;
-    if (killAt?.ms !== undefined) timer = setTimeout(() => child.kill(signal), killAt.ms);
-    else if (killAt?.seq !== undefined) {
+    if (killAt !== undefined) {
       const poll = (): void => {
-        if (committed(killAt.journal!) > killAt.seq!) child.kill(signal);
+        if (committed(killAt.journal) > killAt.seq) child.kill(signal);
         else timer = setTimeout(poll, 2);
       };
       poll();
@@ -81,12 +76,12 @@ async function uninterrupted(): Promise<ReturnType<typeof outputs>> {
   return reference;
 }
 
-test('killed (SIGKILL) at several points and resumed with the same --state: the same end as an uninterrupted run', async () => {
+test('killed (SIGKILL) at several points and resumed with the same --state: the same end as an uninterrupted run', async (t) => {
   const want = await uninterrupted();
   let resumed = 0;
   // Killed once the journal has committed past these seqs: between commits, each at another cycle.
   for (const at of [1, 2500, 5000, 7500]) {
-    const base = scratchDir('tl-kill-');
+    const base = tempDirSync(t, 'tl-kill-');
     const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
     const killed = await run(args, { seq: at, journal: join(base, 'state', 'journal.sqlite') });
     const again = await run(args);
@@ -117,9 +112,9 @@ test('killed (SIGKILL) at several points and resumed with the same --state: the 
   assert.ok(resumed >= 3, `the kills landed in the middle of the run (${resumed} of 4)`);
 });
 
-test("a clean stop (SIGINT) and a resume: the same end, and the previous segment's run_end is gone", async () => {
+test("a clean stop (SIGINT) and a resume: the same end, and the previous segment's run_end is gone", async (t) => {
   const want = await uninterrupted();
-  const base = scratchDir('tl-int-');
+  const base = tempDirSync(t, 'tl-int-');
   const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
   const stopped = await run(args, { seq: 3000, journal: join(base, 'state', 'journal.sqlite') }, 'SIGINT');
   assert.equal(stopped.code, 0, stopped.stderr);
@@ -133,8 +128,8 @@ test("a clean stop (SIGINT) and a resume: the same end, and the previous segment
   assert.equal(got.events.split('\n').filter((l) => l.includes('"type":"run_end"')).length, 1);
 });
 
-test('resuming with an option that changes the run is refused by name; a finished run resumed changes nothing', async () => {
-  const base = scratchDir('tl-opt-');
+test('resuming with an option that changes the run is refused by name; a finished run resumed changes nothing', async (t) => {
+  const base = tempDirSync(t, 'tl-opt-');
   const args = [...ARGS, '--state', join(base, 'state'), '--out', join(base, 'out')];
   assert.equal((await run(args)).code, 0);
   const before = outputs(join(base, 'out'));

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -18,9 +18,9 @@ function tradeloop(args: string[], env: Record<string, string>) {
   return { child, exited, out: () => stdout, err: () => stderr };
 }
 
-test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed, summary written, exit 0', async () => {
+test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed, summary written, exit 0', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const out = scratchDir('tradeloop-sigterm-');
+  const out = tempDirSync(t, 'tradeloop-sigterm-');
   const p = tradeloop(['run', '--source', 'realtime', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out], { FLAG_REALTIME: '1' });
   try {
     const conn = await fake.waitForConnections(1, 15_000);
@@ -53,11 +53,11 @@ test('SIGTERM shuts a realtime run down cleanly: sockets closed, events flushed,
   }
 });
 
-test('an unknown symbol is refused by name at start (Binance -1121), exit 2', async () => {
+test('an unknown symbol is refused by name at start (Binance -1121), exit 2', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const p = tradeloop(
-      ['run', '--source', 'realtime', '--symbols', 'BTCUSDT,BTCUSTD', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', scratchDir('tl-')],
+      ['run', '--source', 'realtime', '--symbols', 'BTCUSDT,BTCUSTD', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', tempDirSync(t, 'tl-')],
       { FLAG_REALTIME: 'on' },
     );
     assert.equal(await p.exited, 2);
@@ -68,20 +68,20 @@ test('an unknown symbol is refused by name at start (Binance -1121), exit 2', as
   }
 });
 
-test('an unreachable REST server stops the start with exit 1 and says where it looked', async () => {
+test('an unreachable REST server stops the start with exit 1 and says where it looked', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const url = fake.restUrl;
   await fake.close();
-  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', scratchDir('tl-')], {
+  const p = tradeloop(['run', '--source', 'realtime', '--ws-url', 'ws://127.0.0.1:9', '--rest-url', url, '--out', tempDirSync(t, 'tl-')], {
     FLAG_REALTIME: '1',
   });
   assert.equal(await p.exited, 1);
   assert.match(p.err(), new RegExp(`cannot reach the REST API at ${url.replace(/[.]/g, '\\.')}`));
 });
 
-test('SIGINT before the end of --minutes stops at once (the minutes timer does not keep the process)', async () => {
+test('SIGINT before the end of --minutes stops at once (the minutes timer does not keep the process)', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = scratchDir('tradeloop-sigint-');
+  const out = tempDirSync(t, 'tradeloop-sigint-');
   const p = tradeloop(
     ['run', '--source', 'realtime', '--symbols', 'BTCUSDT', '--minutes', '5', '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--out', out],
     { FLAG_REALTIME: '1' },

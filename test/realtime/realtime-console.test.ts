@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
-const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+const ONE = { symbols: ['BTCUSDT'], staleAfterMs: 60_000, staleAlertAfterMs: 120_000, lots: { BTCUSDT: '0.001' } };
 
 /** Console lines carry a kind right after the time: HALT, RESUME, ALERT, HEARTBEAT. */
 function kinds(lines: readonly string[]): string[] {
@@ -34,7 +34,7 @@ test('a strategy that throws on bar 2 halts trading: HALT and ALERT lines at onc
       return [];
     },
   };
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: flaky });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE, strategy: flaky });
   try {
     await fake.waitForConnections(1);
     for (const m of [0, 1]) fake.sendKline(bar('BTCUSDT', m, 100), true);
@@ -66,7 +66,7 @@ test('a strategy that throws on bar 2 halts trading: HALT and ALERT lines at onc
 
 test('--heartbeat S: a status line every S seconds of the session clock', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--heartbeat', '10'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, heartbeatMs: 10_000 } });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);

@@ -8,12 +8,15 @@ import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { bar, FakeBinance } from '../helpers/fake-binance.ts';
+import { bar, FakeBinance, roundTrip } from '../helpers/fake-binance.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+/** ONE as run options, for the tests that do not restart a session from its files. */
+const ONE_OPTIONS = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 };
 /** Buys one lot on every bar: each decision tests the gate. */
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 
@@ -32,10 +35,10 @@ async function decide(fake: FakeBinance, run: RealtimeRun, minute: number, close
 
 test('status, halt, flatten and resume through the CLI on a running session; every change is an event and a stderr line', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE_OPTIONS, strategy: buyer });
   const dir = run.outDir;
   try {
-    await fake.waitForConnections(1);
+    const conn = await fake.waitForConnections(1);
     await decide(fake, run, 0, 100);
     assert.equal(run.of('fill').length, 1);
     const info = JSON.parse(readFileSync(join(dir, 'control.json'), 'utf8')) as { url: string; token: string; pid: number };
@@ -74,8 +77,7 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
 
     // The newest price the feed has seen (an x:false update) is where a flatten fills in realtime.
     fake.sendKline(bar('BTCUSDT', 2, 110), false);
-    await run.waitFor('the update is seen', () => run.session.status().counts.bars === 2);
-    await new Promise((r) => setTimeout(r, 50));
+    await roundTrip(conn); // the client has handled the update: it is the newest price
     const flat = await cli('flatten', '--state', dir);
     assert.equal(flat.code, 0, flat.err);
     const fill = run.of('fill').at(-1)!;
@@ -115,7 +117,7 @@ test('status, halt, flatten and resume through the CLI on a running session; eve
 
 test('a missing or wrong token gets 401 and nothing else; it is counted and alerted once a minute; /status needs none', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE_OPTIONS, strategy: buyer });
   try {
     const url = run.controlUrl!;
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: `Bearer ${run.token}x` }]) {
@@ -124,9 +126,8 @@ test('a missing or wrong token gets 401 and nothing else; it is counted and aler
       assert.deepEqual(await res.json(), { error: 'unauthorized' });
     }
     assert.equal(run.session.status().state, 'ACTIVE');
-    await run.waitFor('control_auth alert', (r) => r.of('alert').some((a) => a.kind === 'control_auth'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'control_auth', 'control_auth alert');
     assert.equal(run.of('alert').filter((a) => a.kind === 'control_auth').length, 1, 'rate-limited: one alert for the burst');
-    assert.equal(JSON.stringify(run.events()).includes(run.token!), false, 'the token is never logged');
     const status = await fetch(`${url}/status`);
     assert.equal(status.status, 200);
     // fetch will not send another Host: a raw request does, as a rebound DNS name would.
@@ -152,23 +153,24 @@ test('a missing or wrong token gets 401 and nothing else; it is counted and aler
     .filter((a) => a.kind === 'control_auth')
     .map((a) => Number(/^(\d+) control/.exec(String(a.message))?.[1]));
   assert.deepEqual(counts, [1, 2]);
+  assert.equal(readFileSync(join(run.outDir, 'events.ndjson'), 'utf8').includes(run.token!), false, 'the token is never logged');
 });
 
 test('the halt file halts a running session at the next poll; its removal lifts it; an operator halt is held apart', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE_OPTIONS, strategy: buyer });
   const file = join(run.outDir, 'HALT');
   try {
     await fake.waitForConnections(1);
     writeFileSync(file, 'reducing\n');
     run.clock.advance(30);
-    await run.waitFor('halt_file halt', (r) => r.of('halt').some((h) => h.reason === 'halt_file'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'halt_file', 'halt_file halt');
     assert.equal(run.session.status().state, 'REDUCING');
     await cli('halt', '--state', run.outDir);
     assert.equal(run.session.status().state, 'HALTED');
     rmSync(file);
     run.clock.advance(30);
-    await run.waitFor('halt file lifted', (r) => r.of('resume').some((e) => e.reason === 'halt_file'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'halt_file', 'halt file lifted');
     assert.equal(run.session.status().state, 'HALTED', 'removing the file does not lift the operator halt');
     assert.deepEqual(
       run.session.status().halts.map((h) => h.reason),
@@ -187,8 +189,8 @@ test('the halt file halts a running session at the next poll; its removal lifts 
   }
 });
 
-test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async () => {
-  const state = scratchDir('tl-state-');
+test('a restart with the same --state resumes the session, halted before its first bar by the operator halt it left (and says so); resume lifts it', async (t) => {
+  const state = tempDirSync(t, 'tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });
@@ -231,7 +233,7 @@ test('a restart with the same --state resumes the session, halted before its fir
 
 test('resume cannot lift the flag halt and says how it is lifted; status says so too', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer, tradingHalted: true });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE_OPTIONS, strategy: buyer, tradingHalted: true });
   try {
     const r = await cli('resume', '--state', run.outDir, '--halt', 'flag');
     assert.equal(r.code, 1);
@@ -244,8 +246,8 @@ test('resume cannot lift the flag halt and says how it is lifted; status says so
   }
 });
 
-test('control commands: exit 3 when no session runs there, 2 on usage errors', async () => {
-  const empty = scratchDir('tl-none-');
+test('control commands: exit 3 when no session runs there, 2 on usage errors', async (t) => {
+  const empty = tempDirSync(t, 'tl-none-');
   assert.equal((await cli('halt', '--state', empty)).code, 3);
   writeFileSync(join(empty, 'control.json'), JSON.stringify({ url: 'http://127.0.0.1:1', token: 'x', pid: 2 ** 22 + 7 }));
   const dead = await cli('status', '--state', empty);
@@ -256,8 +258,8 @@ test('control commands: exit 3 when no session runs there, 2 on usage errors', a
   assert.equal((await cli('status', '--state', empty, '--reducing')).code, 2);
 });
 
-test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async () => {
-  const state = scratchDir('tl-state-');
+test('after a resume, the time out of ACTIVE counts the halts held before the restart at their journaled times', async (t) => {
+  const state = tempDirSync(t, 'tl-state-');
   const fake = await FakeBinance.start(['BTCUSDT']);
   try {
     const first = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--state', state], strategy: buyer });

@@ -6,10 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
+import type { RealtimeRun } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 
 /** Halts raised and not lifted, by reason. */
@@ -26,10 +27,10 @@ const lastFeedState = (run: RealtimeRun): unknown => run.of('feed').at(-1)?.stat
 
 test('a refused rotation keeps the old connection and is tried again until a new one takes over', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+    options: { ...ONE, staleAfterMs: 600_000, staleAlertAfterMs: 600_000, pingIntervalMs: 600_000 },
     lifetimeMs: 60_000,
   });
   try {
@@ -56,10 +57,10 @@ test('a refused rotation keeps the old connection and is tried again until a new
 
 test('a rotation whose new connection never delivers falls back to the old one: no halt is left held while bars flow', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10', '--ping-interval', '600'],
+    options: { ...ONE, staleAfterMs: 5_000, staleAlertAfterMs: 10_000, pingIntervalMs: 600_000 },
     strategy: buyer,
   });
   try {
@@ -88,10 +89,10 @@ test('a rotation whose new connection never delivers falls back to the old one: 
 
 test('after a backfill, empty or not, the feed state returns to live', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+    options: { ...ONE, staleAfterMs: 600_000, staleAlertAfterMs: 600_000, pingIntervalMs: 600_000 },
   });
   try {
     await fake.waitForConnections(1);
@@ -106,7 +107,7 @@ test('after a backfill, empty or not, the feed state returns to live', async () 
     fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', 6, 106));
     fake.failKlines = 1;
     fake.sendKline(bar('BTCUSDT', 7, 107), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.equal(lastFeedState(run), 'backfilling');
     run.clock.advance(30_000);
     await run.waitFor('4 decisions', (r) => r.of('decision').length === 4);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bar, combined, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { bar, combined, FakeBinance, roundTrip, until } from '../helpers/fake-binance.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import { validateEventLine } from '../../src/events/schema.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ const SYMBOLS = ['BTCUSDT', 'ETHUSDT'];
 
 test('normal flow: one decision per closed bar, slices in --symbols order, x:false never decides', async () => {
   const fake = await FakeBinance.start(SYMBOLS);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
   try {
     const conn = await fake.waitForConnections(1);
     assert.deepEqual(conn.streams, ['btcusdt@kline_1m', 'ethusdt@kline_1m']);
@@ -47,6 +47,11 @@ test('normal flow: one decision per closed bar, slices in --symbols order, x:fal
   }
   const lines = readFileSync(join(run.outDir, 'events.ndjson'), 'utf8').trim().split('\n');
   for (const line of lines) assert.deepEqual(validateEventLine(line), [], line);
+  // The in-memory sink the loop tests read holds exactly what the log holds.
+  assert.deepEqual(
+    lines.map((l) => JSON.parse(l)),
+    run.events(),
+  );
   const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
   assert.equal(summary.bars, 6);
   assert.equal(summary.decisions, 6);
@@ -56,7 +61,7 @@ test('normal flow: one decision per closed bar, slices in --symbols order, x:fal
 
 test('duplicates and out-of-order closed bars are skipped, never decided twice', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -78,7 +83,7 @@ test('duplicates and out-of-order closed bars are skipped, never decided twice',
 
 test('a server repeating one closed kline 500 times: one skip line for the first, one for the rest, every one counted', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -101,7 +106,7 @@ test('a server repeating one closed kline 500 times: one skip line for the first
 
 test('every kind of malformed message is counted and skipped; the feed keeps going', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     const good = JSON.parse(combined(bar('BTCUSDT', 0, 100), true, Date.now())) as {
@@ -145,7 +150,7 @@ test('every kind of malformed message is counted and skipped; the feed keeps goi
 
 test('a full queue pauses reading with an alert; no closed bar is dropped', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--queue-size', '4'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'], queueSize: 4 } });
   try {
     const conn = await fake.waitForConnections(1);
     // One burst: the frames arrive in a few TCP reads, faster than the consumer's turn.
@@ -166,7 +171,7 @@ test('a full queue pauses reading with an alert; no closed bar is dropped', asyn
 test('past the URL limit, streams are SUBSCRIBEd in paced batches on the same connection', async () => {
   const symbols = Array.from({ length: 700 }, (_, i) => `S${String(i).padStart(4, '0')}USDT`);
   const fake = await FakeBinance.start(symbols);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', symbols.join(',')] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols } });
   try {
     const conn = await fake.waitForConnections(1);
     const inUrl = conn.streams.length;
@@ -174,7 +179,8 @@ test('past the URL limit, streams are SUBSCRIBEd in paced batches on the same co
     // The first batch of 200 goes at once; the next waits 250 ms (at most 4 messages a second).
     await until(() => conn.streams.length === inUrl + 200, 'first SUBSCRIBE batch');
     run.clock.advance(249);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A batch due by now went out inside advance(), before the client could read this ping: its pong comes after it.
+    await roundTrip(conn);
     assert.equal(conn.streams.length, inUrl + 200, 'the second batch waits for its turn');
     run.clock.advance(1);
     await until(() => conn.streams.length === 700, 'all streams subscribed');
@@ -187,7 +193,7 @@ test('past the URL limit, streams are SUBSCRIBEd in paced batches on the same co
 
 test('a network estimate below zero (an event stamped ahead of our corrected clock) is kept as measured, but never makes the total negative', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     // The harness clock stands still at its start; this event is stamped 40 s after it.

@@ -1,26 +1,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
+import { afterPendingIo } from '../../src/feed/live/ws-connection.ts';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 /** An x:false update makes the feed live: from then on, silence is measured. */
-async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startRealtime>>): Promise<void> {
+async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startLoop>>): Promise<void> {
   fake.sendKline(bar('BTCUSDT', 0, 100), false);
-  await run.waitFor('feed live', (r) => r.of('feed').some((f) => f.state === 'live'));
+  await run.sink.waitFor((e) => e.type === 'feed' && e.state === 'live', 'feed live');
 }
 /** Buys one lot on every bar: each decision tests the gate. */
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 
 test('a stall (socket open, nothing sent) halts trading within --stale-after; fresh data resumes it', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'],
+    options: { ...ONE, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 },
     strategy: buyer,
   });
   try {
@@ -28,6 +29,8 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
     await run.waitFor('first fill', (r) => r.of('fill').length === 1);
     run.clock.advance(4_900);
+    // A staleness verdict due by now is judged once pending I/O is read: wait for that same turn.
+    await new Promise<void>((resolve) => afterPendingIo(resolve));
     assert.equal(run.of('halt').length, 0, 'not stale before the threshold');
     run.clock.advance(400);
     await run.waitFor('stale halt', (r) => r.of('halt').length === 1);
@@ -53,7 +56,7 @@ test('a stall (socket open, nothing sent) halts trading within --stale-after; fr
 
 test('stale past --stale-alert-after: an alert, and the silent connection is replaced', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5', '--stale-alert-after', '10'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 } });
   try {
     const first = await fake.waitForConnections(1);
     await goLive(fake, run);
@@ -82,7 +85,7 @@ test('stale past --stale-alert-after: an alert, and the silent connection is rep
 
 test('a silent drop (no close frame) reconnects and backfills over REST: no missed, no doubled decision', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
   try {
     const first = await fake.waitForConnections(1);
     for (const m of [0, 1]) {
@@ -128,7 +131,7 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
     // Backfilled bars are marked and kept out of the latency percentiles.
     const latency = run.of('latency');
     assert.equal(latency.filter((l) => l.source === 'rest-backfill').length, 2);
-    await run.waitFor('disconnect halt lifted', (r) => r.of('resume').some((e) => e.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'feed_disconnected', 'disconnect halt lifted');
   } finally {
     await run.stop();
     await fake.close();
@@ -137,13 +140,13 @@ test('a silent drop (no close frame) reconnects and backfills over REST: no miss
 
 test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '5'], strategy: buyer, tradingHalted: true });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, staleAfterMs: 5_000 }, strategy: buyer, tradingHalted: true });
   try {
     await fake.waitForConnections(1);
     await run.session.submit({ kind: 'halt', detail: 'halted by hand', reducing: false });
     await goLive(fake, run);
     run.clock.advance(5_500);
-    await run.waitFor('stale halt', (r) => r.of('halt').some((h) => h.reason === 'feed_stale'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_stale', 'stale halt');
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
     await run.waitFor('feed resumed and a decision', (r) => r.of('resume').length === 1 && r.of('decision').length === 1);
     assert.deepEqual(
@@ -166,10 +169,10 @@ test('an operator halt and FLAG_TRADING_HALTED survive a feed recovery', async (
 
 test('server pings are answered; our own pings detect a dead link (no pong) and reconnect', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--ping-interval', '2', '--stale-after', '60', '--stale-alert-after', '120'],
+    options: { ...ONE, pingIntervalMs: 2_000, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 },
   });
   try {
     const first = await fake.waitForConnections(1);
@@ -185,7 +188,7 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
     fake.stall(first); // no more pongs
     run.clock.advance(2_000); // next ping, then its pong deadline (min(10 s, ping interval) = 2 s)
     run.clock.advance(2_000);
-    await run.waitFor('disconnect after a missing pong', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect after a missing pong');
     run.clock.advance(1_000);
     await fake.waitForConnections(2);
   } finally {
@@ -196,10 +199,10 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
 
 test('serverShutdown and the lifetime cut rotate overlap-first: no halt, no lost or doubled bar', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--stale-after', '60', '--stale-alert-after', '60', '--latency-alert-ms', '600000'],
+    options: { ...ONE, staleAfterMs: 60_000, staleAlertAfterMs: 60_000, latencyAlertMs: 600_000 },
     lifetimeMs: 3_000,
   });
   try {
@@ -227,7 +230,7 @@ test('serverShutdown and the lifetime cut rotate overlap-first: no halt, no lost
 
 test('a failing backfill halts trading (gap) with an alert, retries with backoff, honours 429 Retry-After, then lifts', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -236,7 +239,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
     fake.failKlines = 1;
     fake.rateLimitKlines = 0;
     fake.sendKline(bar('BTCUSDT', 2, 102), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.ok(run.of('alert').some((a) => a.kind === 'backfill'));
     assert.equal(run.of('decision').length, 1, 'the live bar waits for the backfill');
     fake.rateLimitKlines = 1;
@@ -253,7 +256,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
     }
     assert.ok(waited >= 7_000 && waited <= 10_000, `Retry-After (7 s) is honoured: the retry came after ${waited} ms`);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 3);
-    await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'gap', 'gap lifted');
     assert.deepEqual(
       run.of('bar').map((b) => b.source),
       ['ws', 'rest-backfill', 'ws'],
@@ -266,7 +269,7 @@ test('a failing backfill halts trading (gap) with an alert, retries with backoff
 
 test('an empty backfill answer (market suspended) is success: no halt, no retry loop', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -291,15 +294,21 @@ test('a server that accepts the connection and never answers the upgrade: a disc
   });
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const wsUrl = `ws://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-  const run = await startRealtime({ wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT', '--stale-after', '60', '--stale-alert-after', '120'] });
+  const run = await startLoop({ wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'], staleAfterMs: 60_000, staleAlertAfterMs: 120_000 } });
   try {
     await until(() => sockets.size >= 1, 'the first attempt');
     run.clock.advance(10_000); // the connect timeout
-    await run.waitFor('the alert', (r) => r.of('alert').some((a) => a.kind === 'disconnect'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'disconnect', 'the alert');
     assert.match(String(run.of('alert').find((a) => a.kind === 'disconnect')!.message), /cannot connect: .*retrying with backoff/);
     run.clock.advance(60_000); // past any backoff
     await until(() => sockets.size >= 2, 'a second attempt');
-    run.clock.advance(10_000);
+    run.clock.advance(10_000); // the second attempt times out too
+    // A third attempt comes only once the second was closed, where a second alert would have been
+    // raised: step the clock past its backoff until it connects.
+    await until(() => {
+      run.clock.advance(1_000);
+      return sockets.size >= 3;
+    }, 'a third attempt');
     assert.equal(run.of('alert').filter((a) => a.kind === 'disconnect').length, 1, 'said once, not at every attempt');
   } finally {
     await run.stop();

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, klinePayload } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 const YEAR = 365 * 86_400_000;
 
 /** A combined-stream kline with its times set by hand. */
@@ -23,7 +23,7 @@ function kline(t: number, T: number, E: number, closed = true, symbol = 'BTCUSDT
 
 test('a closed kline stamped in the future, off the grid or with a wrong close time is skipped as malformed; later real bars are decided', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -64,7 +64,7 @@ test('a closed kline stamped in the future, off the grid or with a wrong close t
 
 test('bars from the past with E = now (a replay) are accepted', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     const old = Date.UTC(2021, 3, 20, 1, 59);
@@ -80,10 +80,10 @@ test('bars from the past with E = now (a replay) are accepted', async () => {
 
 test('a symbol that keeps skipping raises one malformed alert naming it and the last reason, rate-limited; the other symbol is untouched', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: ['--stale-after', '600', '--stale-alert-after', '600', '--ping-interval', '600'],
+    options: { staleAfterMs: 600_000, staleAlertAfterMs: 600_000, pingIntervalMs: 600_000 },
   });
   try {
     await fake.waitForConnections(1);
@@ -111,7 +111,7 @@ test('a symbol that keeps skipping raises one malformed alert naming it and the 
 
 test('a symbol whose updates keep coming but whose bars never close raises a malformed alert', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--stale-after', '600', '--stale-alert-after', '600'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, staleAfterMs: 600_000, staleAlertAfterMs: 600_000 } });
   try {
     await fake.waitForConnections(1);
     // Updates every 2 s for 4 minutes, no x:true: the symbol is silently dead for trading.
@@ -125,7 +125,7 @@ test('a symbol whose updates keep coming but whose bars never close raises a mal
       run.clock.advance(2_000);
     }
     fake.sendKline(bar('BTCUSDT', 4, 100), false);
-    await run.waitFor('malformed alert', (r) => r.of('alert').some((a) => a.kind === 'malformed'));
+    await run.sink.waitFor((e) => e.type === 'alert' && e.kind === 'malformed', 'malformed alert');
     const alert = run.of('alert').find((a) => a.kind === 'malformed')!;
     assert.match(String(alert.message), /BTCUSDT/);
     assert.equal(run.of('halt').length, 0);

@@ -10,9 +10,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance, untilFake } from '../helpers/fake-binance.ts';
-import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
+import type { RealtimeRun } from '../helpers/realtime-harness.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 async function goLive(fake: FakeBinance, run: RealtimeRun): Promise<void> {
   fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -21,10 +22,10 @@ async function goLive(fake: FakeBinance, run: RealtimeRun): Promise<void> {
 
 test('a pong already in the socket buffer when its deadline passes keeps the connection', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'],
+    options: { ...ONE, pingIntervalMs: 2_000, staleAfterMs: 600_000, staleAlertAfterMs: 600_000 },
   });
   try {
     const conn = await fake.waitForConnections(1);
@@ -47,10 +48,10 @@ test('a pong already in the socket buffer when its deadline passes keeps the con
 
 test('data already in the socket buffer when the stale thresholds pass: no stale halt, no reconnect', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10'],
+    options: { ...ONE, pingIntervalMs: 600_000, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 },
   });
   try {
     const conn = await fake.waitForConnections(1);
@@ -74,12 +75,12 @@ test('data already in the socket buffer when the stale thresholds pass: no stale
 });
 
 test('a socket that really went silent (the server stopped reading and answering) is still terminated: by the pong deadline and by staleness', async () => {
-  for (const args of [
-    ['--ping-interval', '2', '--stale-after', '600', '--stale-alert-after', '600'],
-    ['--ping-interval', '600', '--stale-after', '5', '--stale-alert-after', '10'],
+  for (const timing of [
+    { pingIntervalMs: 2_000, staleAfterMs: 600_000, staleAlertAfterMs: 600_000 },
+    { pingIntervalMs: 600_000, staleAfterMs: 5_000, staleAlertAfterMs: 10_000 },
   ]) {
     const fake = await FakeBinance.start(['BTCUSDT']);
-    const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, ...args] });
+    const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, ...timing } });
     try {
       const conn = await fake.waitForConnections(1);
       await goLive(fake, run);
@@ -87,7 +88,7 @@ test('a socket that really went silent (the server stopped reading and answering
       run.clock.advance(2_000);
       run.clock.advance(2_001);
       run.clock.advance(7_000);
-      await run.waitFor('disconnect', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'), 5_000);
+      await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect', 5_000);
       run.clock.advance(1_000);
       await fake.waitForConnections(2);
     } finally {

@@ -8,15 +8,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance, restRow } from '../helpers/fake-binance.ts';
 import { main } from '../../src/cli/main.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 test('a backfill answered with rows outside the window halts (gap) and alerts; once the server is honest it fills and lifts', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -32,14 +32,14 @@ test('a backfill answered with rows outside the window halts (gap) and alerts; o
     };
     const asked = fake.restRequests.length;
     fake.sendKline(bar('BTCUSDT', 4, 104), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.ok(run.of('alert').some((a) => a.kind === 'backfill'));
     assert.equal(fake.restRequests.length - asked, 1, 'one request, not a loop');
     assert.equal(run.of('decision').length, 1, 'the live bar waits');
     lying = false;
     run.clock.advance(30_000);
     await run.waitFor('backfilled and live decided', (r) => r.of('decision').length === 5);
-    await run.waitFor('gap lifted', (r) => r.of('resume').some((e) => e.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'gap', 'gap lifted');
     assert.deepEqual(
       run.of('bar').map((b) => b.source),
       ['ws', 'rest-backfill', 'rest-backfill', 'rest-backfill', 'ws'],
@@ -52,7 +52,7 @@ test('a backfill answered with rows outside the window halts (gap) and alerts; o
 
 test('a huge Retry-After waits at most 5 minutes (no storm, no parking for years)', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -62,7 +62,7 @@ test('a huge Retry-After waits at most 5 minutes (no storm, no parking for years
     fake.retryAfterSeconds = 10 ** 13;
     const before = fake.restRequests.length;
     fake.sendKline(bar('BTCUSDT', 2, 102), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     assert.equal(fake.restRequests.length - before, 1);
     run.clock.advance(299_000);
     // Give a wrongly early retry the chance to reach the server before asserting there was none.
@@ -91,7 +91,7 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
       return [];
     },
   };
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE, strategy });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 3000, 100, base), true);
@@ -115,7 +115,7 @@ test('warm-up is paged: a strategy with warmup 2500 gets 2500 bars of history, n
   assert.equal(summary.warmupBars.BTCUSDT, 2500);
 });
 
-test('a warm-up answer that does not page back (endTime ignored) stops the start with exit 1, naming the symbol', async () => {
+test('a warm-up answer that does not page back (endTime ignored) stops the start with exit 1, naming the symbol', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const nowMin = Math.floor(Date.now() / 60_000);
   const base = (nowMin - 3000) * 60_000;
@@ -142,7 +142,7 @@ test('a warm-up answer that does not page back (endTime ignored) stops the start
         '--rest-url',
         fake.restUrl,
         '--out',
-        scratchDir('tl-'),
+        tempDirSync(t, 'tl-'),
         '--quiet',
       ],
       { stdout: () => {}, stderr: (t) => (stderr += t) },

@@ -7,22 +7,22 @@ import assert from 'node:assert/strict';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
-const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+const ONE = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 };
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 const minute = (t: unknown) => (Number(t) - Date.UTC(2026, 0, 5)) / 60_000;
 
 test('after an outage, backfilled bars older than --max-bar-age intervals are decided but their orders are stale_bar rejects', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE, strategy: buyer });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE, strategy: buyer });
   try {
     const first = await fake.waitForConnections(1);
     for (const m of [0, 1]) fake.sendKline(bar('BTCUSDT', m, 100), true);
     await run.waitFor('2 decisions', (r) => r.of('decision').length === 2);
     fake.drop(first);
-    await run.waitFor('disconnected', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnected');
     for (const m of [2, 3, 4, 5, 6]) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 90 - m));
     run.clock.advance(1_000);
     const second = await fake.waitForConnections(2);
@@ -63,10 +63,10 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
   await Promise.all([hang, error].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
   const url = (s: typeof hang) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/hook`;
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({
+  const run = await startLoop({
     wsUrl: fake.wsUrl,
     restUrl: fake.restUrl,
-    args: [...ONE, '--alert-webhook', url(hang), '--alert-webhook', url(error)],
+    options: { ...ONE, alertWebhooks: [url(hang), url(error)] },
     strategy: buyer,
   });
   try {
@@ -82,7 +82,9 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
       assert.equal(Number(l.queueMs) + Number(l.sliceMs) + Number(l.modelMs) + Number(l.brokerMs), 0, 'no cycle waited on the clock');
     // The hung POST times out after 2 s of the session's clock and is retried after a backoff:
     // step the clock until the second attempt arrives (each step lets the sockets move).
-    for (let i = 0; i < 100 && held.length < 2; i++) {
+    // Bounded by real time, not by a count of steps: on a slow machine more steps go by, harmlessly.
+    const deadline = Date.now() + 10_000;
+    while (held.length < 2 && Date.now() < deadline) {
       run.clock.advance(100);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -110,7 +112,7 @@ test('webhooks that hang or answer 500 never hold up a cycle; the summary says w
 
 test('an outage longer than --max-backfill-bars is one gap skip range, alerted and counted; nothing of it is decided', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: [...ONE, '--max-backfill-bars', '5'], strategy: buyer });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { ...ONE, maxBackfillBars: 5 }, strategy: buyer });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 const USER = 'alice-u53r';
@@ -38,9 +38,9 @@ function assertNoSecret(where: string, text: string): void {
   for (const s of SECRETS) assert.ok(!text.includes(s), `${where} contains ${s}`);
 }
 
-test('a realtime run through URLs with credentials and tokens (and a webhook): connected with them, shows none of them, journal included', async () => {
+test('a realtime run through URLs with credentials and tokens (and a webhook): connected with them, shows none of them, journal included', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = scratchDir('tradeloop-secrets-');
+  const out = tempDirSync(t, 'tradeloop-secrets-');
   const p = tradeloop([
     'run',
     '--source',
@@ -89,7 +89,7 @@ test('a realtime run through URLs with credentials and tokens (and a webhook): c
   assert.match(p.out(), /\*\*\*/, 'the start line shows the URL redacted');
 });
 
-test('refusals that name a URL redact it: a missing pair, and an unreachable REST server', async () => {
+test('refusals that name a URL redact it: a missing pair, and an unreachable REST server', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const url = fake.restUrl;
   await fake.close();
@@ -105,7 +105,7 @@ test('refusals that name a URL redact it: a missing pair, and an unreachable RES
     '--rest-url',
     secretUrl(url),
     '--out',
-    scratchDir('tl-'),
+    tempDirSync(t, 'tl-'),
   ]);
   assert.equal(await unreachable.exited, 1);
   assert.match(unreachable.err(), /cannot reach the REST API/);

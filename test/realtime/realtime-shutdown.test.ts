@@ -7,11 +7,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 
 test('bars waiting behind a failing backfill at shutdown: the summary counts them, says why, and is not ok', async () => {
   const fake = await FakeBinance.start(['BTCUSDT', 'ETHUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -21,7 +21,7 @@ test('bars waiting behind a failing backfill at shutdown: the summary counts the
     // BTC misses minute 1: its minutes 2 and 3 wait for a backfill that keeps failing.
     for (const m of [2, 3]) fake.sendKline(bar('BTCUSDT', m, 100 + m), true);
     for (const m of [1, 2, 3]) fake.sendKline(bar('ETHUSDT', m, 50 + m), true);
-    await run.waitFor('gap halt', (r) => r.of('halt').some((h) => h.reason === 'gap'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'gap', 'gap halt');
     run.clock.advance(1_500);
   } finally {
     await run.stop();
@@ -39,7 +39,7 @@ test('bars waiting behind a failing backfill at shutdown: the summary counts the
 
 test('a clean shutdown has nothing undelivered and stays ok', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ['--symbols', 'BTCUSDT'] });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: { symbols: ['BTCUSDT'] } });
   try {
     await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);

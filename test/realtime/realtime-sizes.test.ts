@@ -6,14 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
-import { startRealtime } from '../helpers/realtime-harness.ts';
+import { startLoop } from '../helpers/loop-harness.ts';
 import { MAX_PAYLOAD_BYTES } from '../../src/feed/live/ws-connection.ts';
 
-const ONE = ['--symbols', 'BTCUSDT'];
+const ONE = { symbols: ['BTCUSDT'] };
 
 test('a 200 KB message is a malformed skip; the connection stays', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     const conn = await fake.waitForConnections(1);
     fake.send(JSON.stringify({ stream: 'btcusdt@kline_1m', data: { e: 'x'.repeat(200_000) } }));
@@ -30,7 +30,7 @@ test('a 200 KB message is a malformed skip; the connection stays', async () => {
 
 test('a frame past the payload cap closes that connection (1009); the feed reconnects and goes on', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const run = await startRealtime({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, args: ONE });
+  const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE });
   try {
     const first = await fake.waitForConnections(1);
     fake.sendKline(bar('BTCUSDT', 0, 100), true);
@@ -38,12 +38,12 @@ test('a frame past the payload cap closes that connection (1009); the feed recon
     const closed = new Promise<number>((resolve) => first.ws.on('close', (code) => resolve(code)));
     fake.send('x'.repeat(MAX_PAYLOAD_BYTES + 1), first);
     assert.equal(await closed, 1009);
-    await run.waitFor('disconnect', (r) => r.of('halt').some((h) => h.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'halt' && e.reason === 'feed_disconnected', 'disconnect');
     run.clock.advance(1_000);
     const second = await fake.waitForConnections(2);
     fake.sendKline(bar('BTCUSDT', 1, 101), true, Date.now(), second);
     await run.waitFor('2 decisions', (r) => r.of('decision').length === 2);
-    await run.waitFor('resumed', (r) => r.of('resume').some((e) => e.reason === 'feed_disconnected'));
+    await run.sink.waitFor((e) => e.type === 'resume' && e.reason === 'feed_disconnected', 'resumed');
   } finally {
     await run.stop();
     await fake.close();

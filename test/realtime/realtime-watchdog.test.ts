@@ -9,14 +9,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const HANG = join(ROOT, 'test', 'fixtures', 'strategies', 'hang-on-bar.ts');
 
-test('a stuck cycle ends the process (exit 140) with the strategy, symbol and bar named; the cycles before it are kept', async () => {
+test('a stuck cycle ends the process (exit 140) with the strategy, symbol and bar named; the cycles before it are kept', async (t) => {
   const fake = await FakeBinance.start(['BTCUSDT']);
-  const out = scratchDir('tl-watchdog-');
+  const out = tempDirSync(t, 'tl-watchdog-');
   const child = spawn(
     process.execPath,
     [

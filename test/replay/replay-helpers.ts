@@ -147,6 +147,18 @@ export class TestClient {
     this.ws.send(typeof value === 'string' ? value : JSON.stringify(value));
   }
 
+  private listed = 0;
+  /**
+   * The server's LIST_SUBSCRIPTIONS answer. It comes after the server handled this connection's
+   * streams (those of its URL included): whatever they start has started by then.
+   */
+  async subscriptions(timeoutMs = 5000): Promise<unknown> {
+    const id = `list-${++this.listed}`;
+    this.send({ method: 'LIST_SUBSCRIPTIONS', id });
+    const reply = await this.next((j) => j?.id === id, 0, timeoutMs);
+    return (reply.json as { result: unknown }).result;
+  }
+
   /** Resolves when `check` returns a value other than undefined; rejects after timeoutMs. */
   async until<T>(check: () => T | undefined, timeoutMs = 5000, what = 'condition'): Promise<T> {
     const deadline = performance.now() + timeoutMs;

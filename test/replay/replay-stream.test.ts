@@ -4,7 +4,7 @@ import { startReplayServer, type ReplayServer } from '../../src/replay/replay-se
 import { MAX_QUIET_MS, updatesPerBar } from '../../src/replay/replay-tape.ts';
 import { formatPrice8 } from '../../src/replay/kline-format.ts';
 import { nominalIntervalMs } from '../../src/domain/interval.ts';
-import { dataDir, dec8, MINUTE, minuteBars, quietWindow, T0, TestClient, type DataDir, type FixtureBar, type KlineMessage } from './replay-helpers.ts';
+import { dataDir, dec8, MINUTE, minuteBars, T0, TestClient, type DataDir, type FixtureBar, type KlineMessage } from './replay-helpers.ts';
 
 // BTC: 4 bars, a 3-hour gap, 2 more. ETH: the first 2 bars and the last one only.
 const btc: FixtureBar[] = [...minuteBars(T0, 4, 100), ...minuteBars(T0 + 180 * MINUTE, 2, 200)];
@@ -52,9 +52,9 @@ describe('replay server streams', () => {
     let startedAt = 0;
     const server = await start({ startAfterStreams: 2, onTapeStart: () => (startedAt = performance.now()) });
     const first = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
-    await quietWindow(100);
+    assert.deepEqual(await first.subscriptions(), ['btcusdt@kline_1m']);
     assert.equal(startedAt, 0, 'one stream of two: the tape has not started');
-    assert.equal(first.messages.length, 0);
+    assert.equal(first.klines().length, 0);
     const second = await connect(`${server.wsUrl}/ws/ethusdt@kline_1m`);
     await second.finalsReach(eth.length);
     assert.ok(startedAt > 0);
@@ -158,12 +158,12 @@ describe('replay server streams', () => {
   it('starts the tape at the first subscription and replays nothing to a later client', async () => {
     const server = await start({ speed: 1200 });
     const idle = await connect(`${server.wsUrl}/ws`);
-    await quietWindow(80);
+    assert.deepEqual(await idle.subscriptions(), []);
     assert.equal(server.stats.tape, 'waiting');
-    assert.equal(idle.messages.length, 0);
+    assert.equal(idle.klines().length, 0);
     // A stream of a symbol the server does not have is accepted but starts nothing.
     const typo = await connect(`${server.wsUrl}/ws/btcusd@kline_1m`);
-    await quietWindow(50);
+    assert.deepEqual(await typo.subscriptions(), ['btcusd@kline_1m']);
     assert.equal(server.stats.tape, 'waiting');
 
     const first = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
@@ -174,8 +174,8 @@ describe('replay server streams', () => {
     const late = await connect(`${server.wsUrl}/ws/btcusdt@kline_1m`);
     const lateFirst = (await late.next((j) => j.e === 'kline')).json as KlineMessage;
     assert.ok(lateFirst.k.t >= T0 + MINUTE, 'a later client joins the tape where it is');
-    assert.equal(typo.messages.length, 0);
-    assert.equal(idle.messages.length, 0);
+    assert.equal(typo.klines().length, 0);
+    assert.equal(idle.klines().length, 0);
   });
 
   it('starts at startAt, stamps E with the injected clock', async () => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { FakeBinance } from '../helpers/fake-binance.ts';
+import { FakeBinance, until } from '../helpers/fake-binance.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -34,7 +34,7 @@ test('--open hands xdg-open a one-time code, never the token; the code buys one 
     const code = await main(['dashboard', '--state', run.outDir, '--open'], { stdout: (x) => (out += x), stderr: (x) => (out += x) }, {});
     process.env.PATH = path;
     assert.equal(code, 0, out);
-    while (!existsSync(seen)) await new Promise((r) => setTimeout(r, 10));
+    await until(() => existsSync(seen), 'the opener to run');
     const argv = readFileSync(seen, 'utf8');
     assert.ok(!argv.includes(info.token), "the token is not on the opener's command line");
     const m = /^(http:\/\/127\.0\.0\.1:\d+)\/#code=([\w-]+)$/m.exec(argv);

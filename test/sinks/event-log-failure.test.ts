@@ -15,6 +15,7 @@ import { EventLogError } from '../../src/sinks/event-log-error.ts';
 import { LogGuard } from '../../src/sinks/log-guard.ts';
 import type { BarEvent } from '../../src/events/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { until } from '../helpers/fake-binance.ts';
 
 const FULL = '/dev/full';
 const noDevFull = existsSync(FULL) ? false : 'no /dev/full on this system (Linux has it)';
@@ -53,7 +54,7 @@ test('an asynchronous write failure surfaces at the next write as an EventLogErr
   let i = 0;
   // Fill one buffer (about 20 lines): it goes to libuv asynchronously, and fails there.
   while (i < 30) w.write(++i, bar(i));
-  await new Promise((r) => setTimeout(r, 50));
+  await until(() => w.failed !== null, 'the write in flight to fail');
   assert.throws(
     () => w.write(++i, bar(i)),
     (err: unknown) => err instanceof EventLogError && err.systemCode === 'ENOSPC',

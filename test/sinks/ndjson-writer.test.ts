@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { BarEvent } from '../../src/events/types.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const bar = (symbol: string, i: number): BarEvent => ({
   type: 'bar',
@@ -20,8 +20,8 @@ const bar = (symbol: string, i: number): BarEvent => ({
   source: 'ws',
 });
 
-test('batched writes from a small pool keep every line, in order, across many buffers', async () => {
-  const path = join(scratchDir('tl-w-'), 'events.ndjson');
+test('batched writes from a small pool keep every line, in order, across many buffers', async (t) => {
+  const path = join(tempDirSync(t, 'tl-w-'), 'events.ndjson');
   const bus = new EventBus([new NdjsonWriter(path, { batchBytes: 4096, poolSize: 2 })]);
   for (let i = 0; i < 20_000; i++) bus.emit(bar(i % 3 === 0 ? '这是测试币456' : 'BTCUSDT', i));
   await bus.close();
@@ -35,8 +35,8 @@ test('batched writes from a small pool keep every line, in order, across many bu
   });
 });
 
-test('a durable writer has everything in the file after flush, before the next event', async () => {
-  const path = join(scratchDir('tl-w-'), 'events.ndjson');
+test('a durable writer has everything in the file after flush, before the next event', async (t) => {
+  const path = join(tempDirSync(t, 'tl-w-'), 'events.ndjson');
   const bus = new EventBus([new NdjsonWriter(path, { durable: true })]);
   bus.emit(bar('ETHUSDT', 1));
   assert.equal(readFileSync(path, 'utf8'), '', 'nothing before the flush');

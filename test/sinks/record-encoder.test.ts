@@ -15,7 +15,7 @@ import { mulberry32 } from '../../scripts/generate-sample.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 class Collect implements ByteTarget {
   buf = Buffer.alloc(1 << 16);
@@ -137,11 +137,11 @@ test("record bytes are exactly the serializers' lines, for values across every n
   assert.equal(got, expected);
 });
 
-test("the in-thread writer writes bar, decision and latency events as bytes, exactly the serializers' lines", async () => {
+test("the in-thread writer writes bar, decision and latency events as bytes, exactly the serializers' lines", async (t) => {
   const rand = mulberry32(99);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const ms = (): number => pick([0, -0, 1, 12.5, -3.25, rand() * 100, -rand() * 1e-7, Math.round(rand() * 1e6) / 1000, 1e21, NaN, Infinity, 123_456.789]);
-  const path = join(scratchDir('tl-enc-'), 'events.ndjson');
+  const path = join(tempDirSync(t, 'tl-enc-'), 'events.ndjson');
   const writer = new NdjsonWriter(path, { batchBytes: 8192, poolSize: 2, lots });
   let expected = '';
   for (let i = 0; i < 30_000; i++) {

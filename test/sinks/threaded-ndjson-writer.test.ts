@@ -7,7 +7,7 @@ import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import { LotSteps } from '../../src/events/lot-steps.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 const lots = new LotSteps(
   new Map([
@@ -74,8 +74,8 @@ function events(n: number): TradeEvent[] {
   return out;
 }
 
-test('the threaded writer writes exactly what the in-thread writer writes, in order', async () => {
-  const dir = scratchDir('tl-tw-');
+test('the threaded writer writes exactly what the in-thread writer writes, in order', async (t) => {
+  const dir = tempDirSync(t, 'tl-tw-');
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'), { lots })]);
   const b = new EventBus([new NdjsonWriter(join(dir, 'plain.ndjson'), { lots })]);
   for (const e of events(30_000)) {
@@ -96,8 +96,8 @@ test('a failure in the writer thread surfaces at close, not silently', { skip: e
   await assert.rejects(bus.close(), (err: Error & { systemCode?: string }) => err.name === 'EventLogError' && err.systemCode === 'ENOSPC');
 });
 
-test('the intern table is bounded: a run through many distinct symbols stays exact', async () => {
-  const dir = scratchDir('tl-tw-');
+test('the intern table is bounded: a run through many distinct symbols stays exact', async (t) => {
+  const dir = tempDirSync(t, 'tl-tw-');
   // More symbols than the table keeps (4096), each with a lot step of its own.
   const many = new LotSteps(new Map(Array.from({ length: 6_000 }, (_, k) => [`X${k}`, k % 9] as [string, number])));
   const a = new EventBus([new ThreadedNdjsonWriter(join(dir, 'threaded.ndjson'), { lots: many })]);

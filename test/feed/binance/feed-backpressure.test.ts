@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bar, FakeBinance, until } from '../../helpers/fake-binance.ts';
+import { bar, combined, FakeBinance, until } from '../../helpers/fake-binance.ts';
 import { BinanceFeed } from '../../../src/feed/binance/binance-feed.ts';
 import { RestClient } from '../../../src/feed/binance/rest-client.ts';
 import { VirtualClock } from '../../../src/telemetry/clock.ts';
@@ -47,9 +47,11 @@ test('a full queue during a rotation pauses the old connection as well; resuming
     full = true;
     fake.sendKline(bar('BTCUSDT', 1, 101), true, Date.now(), first);
     await until(() => items.length === 2, 'the bar that filled the queue');
-    fake.sendKline(bar('BTCUSDT', 2, 102), true, Date.now(), first);
-    // Give a wrongly unpaused socket the time to deliver (loopback: well under this).
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise<void>((resolve, reject) => first.ws.send(combined(bar('BTCUSDT', 2, 102), true, Date.now()), (err) => (err ? reject(err) : resolve())));
+    // Bar 2 has left the fake's socket for ours (loopback). A request sent after it, and its answer
+    // read by this same event loop, come after this loop had bar 2 to read: an unpaused connection
+    // would have handed it over by then. A marker that follows it, not a guess at a delay.
+    await (await fetch(`${fake.restUrl}/api/v3/time`)).arrayBuffer();
     assert.equal(items.length, 2, 'the old connection is paused too');
     full = false;
     feed.resumeReading();

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bar, FakeBinance } from '../../helpers/fake-binance.ts';
+import { bar, FakeBinance, until } from '../../helpers/fake-binance.ts';
 import { RestClient } from '../../../src/feed/binance/rest-client.ts';
 import { SymbolPipeline } from '../../../src/feed/live/symbol-pipeline.ts';
 import { restBackfill } from '../../../src/feed/binance/binance-feed.ts';
@@ -69,22 +69,25 @@ test('a long-failing backfill holds at most maxPendingPerSymbol bars; the rest a
     p.seed('BTCUSDT', BASE);
     fake.failKlines = 1_000;
     // Minute 1 is missing: minutes 2..19 arrive live while every backfill attempt fails.
-    for (let m = 2; m < 20; m++) {
+    p.closed(live(2), 'btcusdt@kline_1m');
+    // Bars are let go only once the backfill has failed (before that it may yet succeed at once).
+    await until(() => p.stats.backfillFailures === 1, 'the first backfill attempt to fail');
+    for (let m = 3; m < 20; m++) {
       p.closed(live(m), 'btcusdt@kline_1m');
-      await new Promise((resolve) => setImmediate(resolve));
+      assert.ok(p.heldBars <= 3, `${p.heldBars} bars held after minute ${m}`);
+      // Past any backoff: the next attempt goes out, and fails too.
+      const failures = p.stats.backfillFailures;
       clock.advance(30_000);
+      await until(() => p.stats.backfillFailures === failures + 1, `attempt ${failures + 1} to fail`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(p.heldBars <= 3, `${p.heldBars} bars held`);
     assert.equal(p.undelivered().count, 18, 'held and let go alike are still owed');
     assert.deepEqual(halts, ['+gap']);
     fake.failKlines = 0;
-    clock.advance(30_000);
-    const deadline = Date.now() + 5_000;
-    while (items.length < 19 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
+    // Each step runs a due retry; the answers come on the event loop.
+    await until(() => {
       clock.advance(30_000);
-    }
+      return items.length >= 19;
+    }, 'every bar delivered');
     const minutes = items.map((i) => (i.kind === 'bar' ? (i.bar.openTime - BASE) / 60_000 : -1));
     assert.deepEqual(
       minutes,
