@@ -114,7 +114,7 @@ export async function runRealtime(
   const meaning = runMeaning(opts, strategy.name, strategyHash, []);
   let failed: ((err: Error) => void) | null = null;
   const onJournalFailure = (err: Error): void => failed?.(err);
-  let journaled = stateDir ? openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
+  let journaled = stateDir ? await openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
   const runId =
     journaled?.resume?.run.runId ??
     `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
@@ -128,9 +128,9 @@ export async function runRealtime(
     makeOutDir(outDir);
     // A realtime run always has a state folder: its own --state, or its artifacts folder.
     state = stateDir ?? openStateDir(outDir)!;
-    journaled ??= openJournal(state, opts, 'realtime', meaning, onJournalFailure);
+    journaled ??= await openJournal(state, opts, 'realtime', meaning, onJournalFailure);
     afterSeq = journaled.resume?.lastSeq ?? 0;
-    if (afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
+    if (afterSeq > 0) await repairLog(logPath, afterSeq, journaled.journal);
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
     try {
@@ -140,7 +140,7 @@ export async function runRealtime(
       throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
     }
   } catch (err) {
-    journaled?.journal.close();
+    await journaled?.journal.close();
     stateDir?.release();
     throw err;
   }
@@ -158,7 +158,7 @@ export async function runRealtime(
   const { bus } = opened;
   /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
   const abandonStart = async (): Promise<void> => {
-    journaled.journal.close();
+    await journaled.journal.close();
     await opened.close();
     output.abandon(true);
   };
@@ -225,6 +225,7 @@ export async function runRealtime(
     watchdog,
     isBackfilling: (s) => feed?.isBackfilling(s) ?? false,
     onDrained: () => feed?.resumeReading(),
+    pendingCommit: () => journaled.sink.pendingCommit(),
   });
   session = opened.attach(parts, {
     // In realtime a flatten fills at the newest price the feed has seen (any kline update), else the last close.
@@ -242,12 +243,12 @@ export async function runRealtime(
     recorder: journaled.sink,
   });
   const live = session;
-  failed = journalFailure(live, journaled.journal.path);
+  failed = journalFailure(live, journaled.journal.location);
 
   const warmupBars: Record<string, number> = {};
   let begun: Begun;
   try {
-    begun = beginOrResume({
+    begun = await beginOrResume({
       journaled,
       parts,
       session: live,
@@ -350,7 +351,7 @@ export async function runRealtime(
   clock.clearTimer(minutesTimer);
   stopOffsetRefresh();
   await feed.stop();
-  loop.drainAll();
+  await loop.drainAll();
   await opened.finish();
   await watchdog?.stop();
   engine.finish();
@@ -379,7 +380,7 @@ export async function runRealtime(
     ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
   });
   bus.emit({ type: 'run_end', summary });
-  endJournal(journaled, begun.segment, summary.status, summary, io.stderr);
+  await endJournal(journaled, begun.segment, summary.status, summary, io.stderr);
   await opened.close();
   let error = (log.failed ?? statistics.failed)?.message;
   try {

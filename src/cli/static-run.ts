@@ -163,15 +163,17 @@ export async function runStatic(
   const stateDir = openStateDir(opts.stateDir);
   // With a state folder the run is journaled; a journal that already holds this run is resumed.
   let failed: ((err: Error) => void) | null = null;
-  const journaled = stateDir ? openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err)) : null;
+  const journaled = stateDir
+    ? await openJournal(stateDir, opts, 'static', runMeaning(opts, strategy.name, strategyHash, inputs), (err) => failed?.(err))
+    : null;
   // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
   const runId = journaled?.resume?.run.runId ?? ownId;
   const outDir = opts.out ?? join('runs', runId);
   // A static run that ended (not stopped short) has nothing left to decide: the same command again
   // leaves its files as they are, instead of replaying the whole strategy only to append an end.
-  const ended = journaled?.resume ? journaled.journal.segments().at(-1) : undefined;
+  const ended = journaled?.resume ? (await journaled.journal.segments()).at(-1) : undefined;
   if (ended && ended.status !== null && ended.status !== 'incomplete') {
-    journaled!.journal.close();
+    await journaled!.journal.close();
     stateDir?.release();
     io.stdout(
       `tradeloop run ${runId}: this run is complete in --state ${opts.stateDir} (ended ${ended.status}): nothing to resume, and its files in ${outDir} are left as they are. For a new run, use another --state.\n`,
@@ -182,7 +184,7 @@ export async function runStatic(
   const logPath = join(outDir, 'events.ndjson');
   // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.
   const afterSeq = journaled?.resume?.lastSeq ?? 0;
-  if (afterSeq > 0) repairLog(logPath, afterSeq, journaled!.journal);
+  if (afterSeq > 0) await repairLog(logPath, afterSeq, journaled!.journal);
 
   const counter = new EventCounter();
   // Without --tz, an equity file whose days run 09:30-16:00 UTC is probably New York time: said after the run.
@@ -214,14 +216,14 @@ export async function runStatic(
   } catch (err) {
     await writer?.close().catch(() => {});
     output?.abandon(true);
-    journaled?.journal.close();
+    await journaled?.journal.close();
     stateDir?.release();
     throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
   }
   const { bus } = opened;
   /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
   const abandonStart = async (): Promise<void> => {
-    journaled?.journal.close();
+    await journaled?.journal.close();
     await opened.close();
     output.abandon(true);
   };
@@ -229,7 +231,7 @@ export async function runStatic(
   const session = opened.attach(parts, journaled ? { recorder: journaled.sink } : {});
   const { broker, engine } = parts;
   statistics.attach(engine.stats);
-  failed = journalFailure(session, journaled?.journal.path ?? '');
+  failed = journalFailure(session, journaled?.journal.location ?? '');
 
   const barsBySymbol: Record<string, number> = {};
   // Counted here, not taken from the source's result: a data error must not lose them.
@@ -239,7 +241,7 @@ export async function runStatic(
   const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
   let begun: Begun;
   try {
-    begun = beginOrResume({
+    begun = await beginOrResume({
       journaled,
       parts,
       session,
@@ -353,9 +355,11 @@ export async function runStatic(
           bus.endCycle();
         },
       },
-      () => {
+      async () => {
         progress?.update();
         bus.flush();
+        // Intake waits for the commit: the next chunk is read once this one's units are durable.
+        await journaled?.sink.whenCommitted();
         // trades.csv or equity.csv that cannot be written ends the run as the event log would.
         if (statistics.failed) throw statistics.failed;
         if (signals.signal !== null) throw new RunStopped(signals.signal);
@@ -398,7 +402,7 @@ export async function runStatic(
     });
   let summary = summaryOf(error);
   bus.emit({ type: 'run_end', summary });
-  if (journaled) endJournal(journaled, segment, summary.status, summary, io.stderr);
+  if (journaled) await endJournal(journaled, segment, summary.status, summary, io.stderr);
   await opened.close();
   // The log may fail only as it closes (its last writes): the run is then an error too.
   if (error === undefined && log.failed) summary = summaryOf((error = log.failed.message));

@@ -50,7 +50,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     let journaled = 0;
     /** Each journaled seq's cycle, for naming where the replay made an event the journal lacks. */
     const cycleAt = new Map<number, string>();
-    for (const { seq, event } of r.journal.events(1)) {
+    for await (const { seq, event } of r.journal.events(1)) {
       journaled++;
       if (event.type === 'bar') {
         cycle++;
@@ -86,7 +86,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
       );
       return EXIT.failed;
     }
-    const last = r.journal.lastSeq();
+    const last = await r.journal.lastSeq();
     if (r.result.lastSeq !== last || r.emitted.size !== journaled) {
       io.stderr(
         `tradeloop verify: DIVERGED at the end: the replay emitted ${r.emitted.size} events up to seq ${r.result.lastSeq}, the journal holds ${journaled} up to seq ${last}.\n`,
@@ -98,7 +98,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     );
     return EXIT.ok;
   } finally {
-    r.journal.close();
+    await r.journal.close();
   }
 }
 
