@@ -61,8 +61,8 @@ export class TradeloopError extends Error {
   readonly code: ErrorCode;
   /** The command line's exit status for it: the code's, unless the refusal names its own. */
   readonly exitCode: ExitCode;
-  constructor(code: ErrorCode, message: string, exitCode?: ExitCode) {
-    super(message);
+  constructor(code: ErrorCode, message: string, exitCode?: ExitCode, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
     this.exitCode = exitCode ?? ERROR_CODES[code];
   }

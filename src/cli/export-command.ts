@@ -11,7 +11,8 @@ import { formatPrice } from '../domain/price.ts';
 import { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { csvField, splitCsvLine } from '../sinks/csv-file.ts';
-import { SqliteJournal } from '../journal/sqlite-journal.ts';
+import type { SeqEvent } from '../journal/journal.ts';
+import { openJournalStore } from '../journal/open-journal-store.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
 import { isJournalReadError, journalPath, replayJournal, unreadable } from './journal-replay.ts';
@@ -63,25 +64,26 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
       const dir = mkdtempSync(join(tmpdir(), 'tradeloop-export-'));
       try {
         const r = await replayJournal(v.state, dir);
-        r.journal.close();
+        await r.journal.close();
         const csv = readFileSync(join(dir, what === 'trades' ? 'trades.csv' : 'equity.csv'), 'utf8');
         text = format === 'csv' ? csv : csvToNdjson(csv);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     } else {
-      const probe = new SqliteJournal(journalPath(v.state), { durable: false, instruments: new Map() });
-      const run = probe.readRun();
-      probe.close();
+      const probe = await openJournalStore({ kind: 'sqlite', path: journalPath(v.state), durable: false, instruments: new Map() });
+      const run = await probe.readRun();
+      await probe.close();
       if (run === null) throw refuse(`${v.state}: the journal holds no run yet.`);
       const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
       const { makeInstrument } = await import('../broker/instrument.ts');
       const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
       const lotSteps = LotSteps.of(instruments);
-      const journal = new SqliteJournal(journalPath(v.state), { durable: false, instruments });
+      const journal = await openJournalStore({ kind: 'sqlite', path: journalPath(v.state), durable: false, instruments });
       try {
         if (what === 'events') {
-          const events = [...journal.events(1)];
+          const events: SeqEvent[] = [];
+          for await (const e of journal.events(1)) events.push(e);
           text =
             format === 'ndjson'
               ? events.map(({ seq, event }) => serializeEvent(seq, event, lotSteps)).join('\n') + (events.length > 0 ? '\n' : '')
@@ -94,7 +96,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
                 );
         } else {
           const rows: unknown[][] = [];
-          for (const u of journal.units()) {
+          for await (const u of journal.units()) {
             if (u.kind !== 'cycle' || !u.bar) continue;
             const b = u.bar;
             rows.push([
@@ -119,7 +121,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
               : rows.map((r) => JSON.stringify(Object.fromEntries(r.map((x, i) => [header[i], x])))).join('\n') + (rows.length > 0 ? '\n' : '');
         }
       } finally {
-        journal.close();
+        await journal.close();
       }
     }
   } catch (err) {

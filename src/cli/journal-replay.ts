@@ -10,8 +10,8 @@ import { EventBus, type EventSink } from '../events/event-bus.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { replay, type ReplayResult } from '../journal/replay.ts';
-import type { JournalRun } from '../journal/journal.ts';
-import { JournalError, SqliteJournal } from '../journal/sqlite-journal.ts';
+import { JournalError, type Journal, type JournalRun } from '../journal/journal.ts';
+import { openJournalStore } from '../journal/open-journal-store.ts';
 import { CliRefusal, EXIT } from './exit-codes.ts';
 import { buildLoop, type LoopParts } from '../session/loop-parts.ts';
 import { Session } from '../session/session.ts';
@@ -24,7 +24,7 @@ import { sha256File } from '../session/run-id.ts';
 import { UsageError } from './usage-error.ts';
 
 export interface Replayed {
-  readonly journal: SqliteJournal;
+  readonly journal: Journal;
   readonly run: JournalRun;
   readonly opts: RunOptions;
   readonly parts: LoopParts;
@@ -64,7 +64,7 @@ export function unreadable(path: string, err: unknown): CliRefusal {
 }
 
 export function isJournalReadError(err: unknown): boolean {
-  return err instanceof JournalError || (err as { code?: unknown } | null)?.code === 'ERR_SQLITE_ERROR';
+  return err instanceof JournalError;
 }
 
 /** With `tablesDir`, the run's trades.csv and equity.csv are written there as the replay goes. */
@@ -80,9 +80,9 @@ export async function replayJournal(dir: string, tablesDir: string | null = null
 
 async function replayReadable(path: string, tablesDir: string | null): Promise<Replayed> {
   // The journal's own meta says which lot steps it was written with; read them before opening with instruments.
-  const probe = new SqliteJournal(path, { durable: false, instruments: new Map() });
-  const run = probe.readRun();
-  probe.close();
+  const probe = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: new Map() });
+  const run = await probe.readRun();
+  await probe.close();
   if (run === null) throw new UsageError(`${path}: the journal holds no run yet.`);
   const here = process.cwd();
   let opts: RunOptions;
@@ -107,7 +107,7 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
       `the strategy is not the one the run used (journaled ${String(journaledStrategy)}, now ${nowStrategy}): a replay with another strategy proves nothing.`,
     );
   }
-  const journal = new SqliteJournal(path, { durable: false, instruments: opts.instruments });
+  const journal = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: opts.instruments });
   const keep = new Keep();
   const statistics = tablesDir === null ? null : new RunStatistics(tablesDir);
   const bus = new EventBus([keep, new EventCounter(), ...(statistics ? [statistics] : [])]);
@@ -127,7 +127,7 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
     haltFile: null,
   });
   statistics?.attach(parts.engine.stats);
-  const result = replay(journal.units(), run.warmupBars, { parts, newest, applyCommand: (c) => session.replayCommand(c) });
+  const result = await replay(journal.units(), run.warmupBars, { parts, newest, applyCommand: (c) => session.replayCommand(c) });
   parts.engine.finish();
   if (statistics) {
     await statistics.finish(parts.broker);

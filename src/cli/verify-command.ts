@@ -46,14 +46,14 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
   if (!dir || (values.state && positionals.length > 0) || positionals.length > 1) throw refuse('name one run folder, or --state DIR.');
   const r = await replayJournal(dir);
   try {
-    const lots = lotStepsOf(r.journal);
+    const lots = await lotStepsOf(r.journal);
     let cycle = 0;
     let bar = '';
     let checked = 0;
     let journaled = 0;
     /** Each journaled seq's cycle, for naming where the replay made an event the journal lacks. */
     const cycleAt = new Map<number, string>();
-    for (const { seq, event } of r.journal.events(1)) {
+    for await (const { seq, event } of r.journal.events(1)) {
       journaled++;
       if (event.type === 'bar') {
         cycle++;
@@ -89,7 +89,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
       );
       return EXIT.failed;
     }
-    const last = r.journal.lastSeq();
+    const last = await r.journal.lastSeq();
     if (r.result.lastSeq !== last || r.emitted.size !== journaled) {
       io.stderr(
         `tradeloop verify: DIVERGED at the end: the replay emitted ${r.emitted.size} events up to seq ${r.result.lastSeq}, the journal holds ${journaled} up to seq ${last}.\n`,
@@ -101,7 +101,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     );
     return EXIT.ok;
   } finally {
-    r.journal.close();
+    await r.journal.close();
   }
 }
 

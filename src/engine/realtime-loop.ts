@@ -3,6 +3,11 @@
  * enqueue; this drains the queue on its own turn of the event loop, assembles slices, runs one
  * engine cycle per closed bar, and records its latency. It is also the FeedPort through which
  * the feed reports state, raises and lifts its own halts, and alerts.
+ *
+ * Intake pauses until a turn's units are durable: while the journal's commit of one turn is in
+ * flight, the next turn waits for it, and bars keep queueing meanwhile (the queue is bounded, with
+ * its overflow policy). Cycles keep their order: a slice its grace timer releases while a commit is
+ * in flight waits for the next turn, ahead of anything queued since.
  */
 import type { EventBus } from '../events/event-bus.ts';
 import type { AlertKind, FeedState } from '../events/types.ts';
@@ -33,6 +38,8 @@ export interface RealtimeLoopOptions {
   isBackfilling: (symbol: string) => boolean;
   /** The queue drained below half after being full. */
   onDrained: () => void;
+  /** The journal's commit in flight, or null: no cycle starts until it settles. */
+  readonly pendingCommit?: () => Promise<void> | null;
 }
 
 const LATENCY_ALERT_EVERY_MS = 60_000;
@@ -56,6 +63,8 @@ export class RealtimeLoop implements FeedPort {
   /** Inside drain(): cycles are flushed at the end of the turn, not one by one. */
   private draining = false;
   private wasFull = false;
+  /** Bars a grace timer released while a commit was in flight (or behind such bars): decided first on the next turn. */
+  private readonly deferred: Taken[] = [];
   private lastLatencyAlert = -Infinity;
 
   constructor(options: RealtimeLoopOptions) {
@@ -66,7 +75,7 @@ export class RealtimeLoop implements FeedPort {
       graceMs: options.sliceGraceMs,
       clock: options.clock,
       isBackfilling: (s) => options.isBackfilling(s),
-      release: (item) => this.runCycle(item),
+      release: (item) => this.release(item),
     });
   }
 
@@ -82,10 +91,7 @@ export class RealtimeLoop implements FeedPort {
   push(item: FeedItem): boolean {
     const ok = this.queue.push(item);
     if (!ok) this.wasFull = true;
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.drain());
-    }
+    this.schedule();
     return ok;
   }
 
@@ -96,10 +102,21 @@ export class RealtimeLoop implements FeedPort {
    * nowhere (paper only).
    */
   drain(budget = 512): void {
+    const pending = this.options.pendingCommit?.() ?? null;
+    if (pending !== null) {
+      this.scheduled = true;
+      void pending.then(() => setImmediate(() => this.drain(budget)));
+      return;
+    }
+    this.turn(budget);
+  }
+
+  private turn(budget: number): void {
     this.scheduled = false;
     this.draining = true;
     let n = 0;
     const now = this.options.clock.monotonic();
+    for (const taken of this.deferred.splice(0)) this.runCycle(taken);
     for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
       if (item.kind === 'skip') {
         this.options.engine.skip(item.event);
@@ -126,6 +143,23 @@ export class RealtimeLoop implements FeedPort {
     return this.options.cycles.barsBySymbol;
   }
 
+  private schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.drain());
+    }
+  }
+
+  /** A bar the assembler lets go: decided now inside a turn; from a grace timer, now unless a commit or earlier bars wait. */
+  private release(taken: Taken): void {
+    if (!this.draining && (this.deferred.length > 0 || (this.options.pendingCommit?.() ?? null) !== null)) {
+      this.deferred.push(taken);
+      this.schedule();
+      return;
+    }
+    this.runCycle(taken);
+  }
+
   private runCycle(taken: Taken): void {
     const { bar, item } = taken;
     this.options.cycles.run(
@@ -139,8 +173,8 @@ export class RealtimeLoop implements FeedPort {
         during: (t) => this.measure(taken, t),
       },
     );
-    // A slice released by its grace timer runs outside drain(): flush it now.
-    if (!this.draining) this.options.bus.flush();
+    // A slice released by its grace timer runs outside a turn: the next turn flushes it (one flush for the whole slice).
+    if (!this.draining) this.schedule();
   }
 
   /** The cycle's latency event, its percentiles, and an alert when it is over --latency-alert-ms. */
@@ -240,11 +274,20 @@ export class RealtimeLoop implements FeedPort {
     } else this.quotes.set(symbol, { price, eventTime });
   }
 
-  /** Shutdown: everything queued and every held slice is decided before the summary. */
-  drainAll(): void {
-    this.drain(Infinity);
+  /** Shutdown: everything queued and every held slice is decided before the summary (each after the commit before it). */
+  async drainAll(): Promise<void> {
+    await this.committed();
+    this.turn(Infinity);
+    await this.committed();
+    this.draining = true;
+    for (const taken of this.deferred.splice(0)) this.runCycle(taken);
     this.assembler.flush();
+    this.draining = false;
     this.options.bus.flush();
+  }
+
+  private async committed(): Promise<void> {
+    for (let p = this.options.pendingCommit?.() ?? null; p !== null; p = this.options.pendingCommit?.() ?? null) await p;
   }
 }
 

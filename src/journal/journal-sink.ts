@@ -1,9 +1,15 @@
 /**
  * The journal on the event bus. It gathers what the bus emits between two end-of-cycle marks into
  * a unit (a cycle when it begins with a bar, a command when the session noted one, else outside),
- * and commits the complete units at each flush: realtime flushes after every turn of cycles,
- * before the socket is read again; a static run after every chunk of input. Events after the last
- * end-of-cycle mark wait for theirs: a transaction never holds part of a cycle.
+ * and commits the complete units at each flush: realtime flushes after every turn of cycles, a
+ * static run after every chunk of input. Events after the last end-of-cycle mark wait for theirs: a
+ * transaction never holds part of a cycle.
+ *
+ * The bus's flush cannot wait, so a flush starts a commit (one transaction of what is complete)
+ * and the driver awaits it (whenCommitted) before it takes more input: realtime before its next
+ * turn of cycles, static at each chunk. One commit is in flight at a time: a flush meanwhile is
+ * the next transaction, begun when the one before it is done. committedThrough is the highest seq
+ * the journal holds: what a feed may acknowledge.
  *
  * When the store fails (disk full, I/O error, locked), the journal stops taking units and says so
  * once through onFailure: the session then halts trading (it never trades what it cannot record).
@@ -24,12 +30,18 @@ export class JournalSink implements EventSink {
   /** Events at or below this seq are already in the journal (a resume replays them): not taken again. */
   private readonly afterSeq: number;
   failed: Error | null = null;
+  /** Units committed by this sink. */
   committed = 0;
+  /** The highest seq durable in the journal (the journal's last seq when the sink began). */
+  committedThrough: number;
+  /** The last commit begun (each begins once the one before it is done), until it is done. */
+  private inFlight: Promise<void> | null = null;
 
   constructor(journal: Journal, onFailure: (err: Error) => void, afterSeq = 0) {
     this.journal = journal;
     this.onFailure = onFailure;
     this.afterSeq = afterSeq;
+    this.committedThrough = afterSeq;
   }
 
   /** Before a cycle: where its bar came from. */
@@ -71,25 +83,54 @@ export class JournalSink implements EventSink {
     );
   }
 
+  /** Starts committing the complete units (the bus's flush, which cannot wait): await whenCommitted() for them. */
   flush(): void {
-    if ((this.complete.length === 0 && this.warmups.length === 0) || this.failed) return;
+    if (this.failed || (this.complete.length === 0 && this.warmups.length === 0)) return;
     const units = this.complete;
     const warmups = this.warmups;
     this.complete = [];
     this.warmups = [];
+    const before = this.inFlight;
+    const commit = before === null ? this.commit(units, warmups) : before.then(() => this.commit(units, warmups));
+    this.inFlight = commit;
+    // Cleared in a callback, which always runs after the assignment above (a commit may be done at once).
+    commit.then(
+      () => {
+        if (this.inFlight === commit) this.inFlight = null;
+      },
+      () => {},
+    );
+  }
+
+  /** Settles once everything flushed so far is committed, or the journal has failed (onFailure has been told). Never rejects. */
+  whenCommitted(): Promise<void> {
+    return this.inFlight ?? Promise.resolve();
+  }
+
+  /** The commit in flight, or null: intake waits for it. */
+  pendingCommit(): Promise<void> | null {
+    return this.inFlight;
+  }
+
+  private async commit(units: readonly JournalUnit[], warmups: readonly Bar[]): Promise<void> {
+    if (this.failed) return; // a commit before this one failed: the journal takes nothing more
     try {
-      if (warmups.length > 0) this.journal.appendWarmup(warmups);
-      this.journal.append(units);
+      if (warmups.length > 0) await this.journal.appendWarmup(warmups);
+      if (units.length > 0) await this.journal.append(units);
       this.committed += units.length;
+      const last = units.at(-1)?.events.at(-1)?.seq;
+      if (last !== undefined) this.committedThrough = last;
     } catch (err) {
       this.failed = err as Error;
       this.onFailure(this.failed);
     }
   }
 
-  close(): void {
+  /** The last complete units committed; the segment may end once this settles. */
+  async close(): Promise<void> {
     this.endCycle();
     this.flush();
+    await this.whenCommitted();
   }
 }
 

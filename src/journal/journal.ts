@@ -7,8 +7,11 @@
  * What a resume and `tradeloop verify` read back is the same: the run's options and run_start, the
  * warm-up history, and every unit in order with its bar (and where the bar came from) or command.
  * SQLite (node:sqlite, one file in the state folder) implements it today; a PostgreSQL store for
- * many sessions would implement this same interface (see docs/architecture.md).
+ * many sessions would implement this same interface (see docs/architecture.md). openJournalStore
+ * (open-journal-store.ts) is the one place that names a store; test/journal/journal-store.contract.ts
+ * is what every store must pass.
  */
+import { TradeloopError } from '../errors.ts';
 import type { Bar } from '../domain/types.ts';
 import { LotSteps } from '../events/lot-steps.ts';
 import type { RunStartEvent, TradeEvent } from '../events/types.ts';
@@ -62,27 +65,61 @@ export interface SegmentStart {
   readonly restored?: unknown;
 }
 
+export interface JournalSegment {
+  readonly id: number;
+  readonly kind: string;
+  readonly afterSeq: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  /** How the segment ended (the summary's status), or null while it runs or when it never ended (a crash). */
+  readonly status: string | null;
+  readonly summary: unknown;
+  /** What a resume had restored when it began, or null. */
+  readonly restored: unknown;
+}
+
+/** What a store refuses or cannot read: a damaged or newer journal, a unit out of order, a full disk. */
+export class JournalError extends TradeloopError {
+  override name = 'JournalError';
+  constructor(message: string, options?: ErrorOptions) {
+    super('TL_JOURNAL', message, undefined, options);
+  }
+}
+
+/**
+ * Every method answers with a promise: a store on a server (PostgreSQL) commits across the network,
+ * and whoever writes awaits the commit before taking more input. A store that is synchronous
+ * underneath (SQLite) answers with promises already settled.
+ */
 export interface Journal {
+  /** Where the journal is, for messages: a file, or a database and session. */
+  readonly location: string;
   /** The run it holds, or null for a new journal. */
-  readRun(): JournalRun | null;
+  readRun(): Promise<JournalRun | null>;
   /** A new journal: the run's identity, written once. */
-  createRun(run: JournalRun): void;
-  beginSegment(segment: SegmentStart): number;
-  /** Whole units, in one transaction; throws when the store cannot take them. */
-  append(units: readonly JournalUnit[]): void;
-  /** Warm-up bars loaded after the run began (realtime start-up), before the first unit. */
-  appendWarmup(bars: readonly Bar[]): void;
-  endSegment(id: number, status: string, summary: unknown): void;
-  /** The highest seq committed. */
-  lastSeq(): number;
-  units(): Iterable<JournalUnit>;
-  events(fromSeq: number): Iterable<SeqEvent>;
-  segments(): Array<{ id: number; kind: string; afterSeq: number; startedAt: number | null; endedAt: number | null; status: string | null }>;
-  close(): void;
+  createRun(run: JournalRun): Promise<void>;
+  beginSegment(segment: SegmentStart): Promise<number>;
+  /**
+   * Whole units, in seq order, in one transaction: all of them or none. A unit whose seqs are already
+   * committed is passed over (a retried commit cannot double it); a batch out of seq order, or one
+   * that overlaps what is committed, is refused with a JournalError and leaves nothing.
+   */
+  append(units: readonly JournalUnit[]): Promise<void>;
+  /** Warm-up bars loaded after the run began (static --from), before the units they precede. */
+  appendWarmup(bars: readonly Bar[]): Promise<void>;
+  endSegment(id: number, status: string, summary: unknown): Promise<void>;
+  /** The highest seq committed (0 for none). */
+  lastSeq(): Promise<number>;
+  /** Every unit, in seq order. */
+  units(): AsyncIterable<JournalUnit>;
+  /** Every event from this seq on, in seq order. */
+  events(fromSeq: number): AsyncIterable<SeqEvent>;
+  segments(): Promise<readonly JournalSegment[]>;
+  close(): Promise<void>;
 }
 
 /** The lot steps a journal's run was written with (its run_start's lotSizes): what writing its events' quantities needs. */
-export function lotStepsOf(journal: Pick<Journal, 'readRun'>): LotSteps {
-  const run = journal.readRun();
+export async function lotStepsOf(journal: Pick<Journal, 'readRun'>): Promise<LotSteps> {
+  const run = await journal.readRun();
   return run === null ? new LotSteps(new Map()) : LotSteps.fromLotSizes(run.runStart.lotSizes);
 }

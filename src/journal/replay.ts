@@ -30,12 +30,12 @@ export interface ReplayResult {
   readonly lastSeq: number;
 }
 
-export function replay(units: Iterable<JournalUnit>, warmup: readonly Bar[], hooks: ReplayHooks): ReplayResult {
+export async function replay(units: AsyncIterable<JournalUnit> | Iterable<JournalUnit>, warmup: readonly Bar[], hooks: ReplayHooks): Promise<ReplayResult> {
   const { engine, control, bus } = hooks.parts;
   for (const bar of warmup) engine.warmup({ ...bar });
   let cycles = 0;
   let skips = 0;
-  for (const unit of units) {
+  for await (const unit of units) {
     hooks.onUnit?.(unit);
     if (unit.kind === 'cycle' && unit.bar) {
       const bar = { ...unit.bar };

@@ -9,15 +9,29 @@
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
  * reproducible from its inputs, and a resume simply decides those bars again).
+ *
+ * node:sqlite is synchronous: each method does its work when called and answers with a settled
+ * promise, so a commit is on disk before the call returns. What node:sqlite throws on reading (a
+ * damaged file) comes out as a JournalError, as every store's does.
  */
-import { TradeloopError } from '../errors.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
-import type { Journal, JournalRun, JournalUnit, Provenance, RecordedCommand, SegmentStart, SeqEvent, UnitKind } from './journal.ts';
+import {
+  JournalError,
+  type Journal,
+  type JournalRun,
+  type JournalSegment,
+  type JournalUnit,
+  type Provenance,
+  type RecordedCommand,
+  type SegmentStart,
+  type SeqEvent,
+  type UnitKind,
+} from './journal.ts';
 
 const VERSION = '1';
 const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
@@ -29,28 +43,62 @@ export interface SqliteJournalOptions {
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
-export class JournalError extends TradeloopError {
-  override name = 'JournalError';
-  constructor(message: string) {
-    super('TL_JOURNAL', message);
-  }
-}
-
 function columnName(field: string): string {
   return field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }
 
+/** node:sqlite's own error for a file it cannot read (malformed, not a database) as the journal's. */
+function asJournalError(err: unknown): unknown {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_SQLITE_ERROR') return err;
+  return new JournalError((err as Error).message, { cause: err });
+}
+
+function reading<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw asJournalError(err);
+  }
+}
+
+/**
+ * A synchronous reader as the async iterable the interface promises, each step an already settled
+ * promise. Not an async generator: that costs twice as much a step, which a replay of a million
+ * units feels (verify, resume).
+ */
+function settled<T>(open: () => Iterator<T>): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const it = open();
+      return {
+        next: () => {
+          try {
+            return Promise.resolve(it.next());
+          } catch (err) {
+            return Promise.reject(asJournalError(err));
+          }
+        },
+        // A reader that stops early (a repair that reached its seq) lets the statements go.
+        return: (value?: unknown) => Promise.resolve(it.return?.(value) ?? { done: true, value: undefined as T }),
+      };
+    },
+  };
+}
+
 export class SqliteJournal implements Journal {
-  readonly path: string;
+  /** The file. */
+  readonly location: string;
   private readonly db: DatabaseSync;
   private readonly ctx: ColumnContext;
   private readonly insert = new Map<EventType, StatementSync>();
   private readonly insertUnit: StatementSync;
+  /** The last unit's last seq: units are appended in seq order, so it is the highest (and found without a scan). */
+  private readonly lastUnitSeq: StatementSync;
   private readonly insertWarmup: StatementSync;
   private segment = 0;
 
   constructor(path: string, options: SqliteJournalOptions) {
-    this.path = path;
+    this.location = path;
     this.ctx = {
       instrument: (s) => {
         const inst = options.instruments.get(s);
@@ -69,6 +117,7 @@ export class SqliteJournal implements Journal {
       const cols = EVENT_COLUMNS[type].map((c) => `"${columnName(c.field)}"`);
       this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
     }
+    this.lastUnitSeq = this.db.prepare('SELECT last_seq FROM units ORDER BY id DESC LIMIT 1');
     this.insertUnit = this.db.prepare('INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.insertWarmup = this.db.prepare(
       'INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -92,7 +141,11 @@ export class SqliteJournal implements Journal {
     if (v?.value !== undefined && v.value !== VERSION) throw new JournalError(`journal version ${v.value}, this tradeloop reads ${VERSION}`);
   }
 
-  readRun(): JournalRun | null {
+  async readRun(): Promise<JournalRun | null> {
+    return reading(() => this.readRunNow());
+  }
+
+  private readRunNow(): JournalRun | null {
     const rows = this.db.prepare('SELECT key, value FROM meta').all() as Array<{ key: string; value: string }>;
     const meta = new Map(rows.map((r) => [r.key, r.value]));
     if (!meta.has('run_id')) return null;
@@ -108,7 +161,7 @@ export class SqliteJournal implements Journal {
     };
   }
 
-  createRun(run: JournalRun): void {
+  async createRun(run: JournalRun): Promise<void> {
     const put = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     this.transaction(() => {
       put.run('version', VERSION);
@@ -126,13 +179,13 @@ export class SqliteJournal implements Journal {
     this.insertWarmup.run(b.symbol, b.interval, b.openTime, b.open, b.high, b.low, b.close, b.volume, b.source);
   }
 
-  appendWarmup(bars: readonly Bar[]): void {
+  async appendWarmup(bars: readonly Bar[]): Promise<void> {
     this.transaction(() => {
       for (const b of bars) this.warmupRow(b);
     });
   }
 
-  beginSegment(s: SegmentStart): number {
+  async beginSegment(s: SegmentStart): Promise<number> {
     const r = this.db
       .prepare('INSERT INTO segments (kind, after_seq, started_at, restored) VALUES (?, ?, ?, ?)')
       .run(s.kind, s.afterSeq, s.startedAt, s.restored === undefined ? null : JSON.stringify(s.restored));
@@ -140,7 +193,7 @@ export class SqliteJournal implements Journal {
     return this.segment;
   }
 
-  endSegment(id: number, status: string, summary: unknown): void {
+  async endSegment(id: number, status: string, summary: unknown): Promise<void> {
     this.db.prepare('UPDATE segments SET ended_at = ?, status = ?, summary = ? WHERE id = ?').run(Date.now(), status, JSON.stringify(summary), id);
   }
 
@@ -159,16 +212,25 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  append(units: readonly JournalUnit[]): void {
+  async append(units: readonly JournalUnit[]): Promise<void> {
     if (units.length === 0) return;
     this.transaction(() => {
+      const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
+      let through = 0;
       for (const u of units) {
         if (u.events.length === 0) continue;
+        const first = u.events[0]!.seq;
+        const last = u.events.at(-1)!.seq;
+        // Checked as the rows go in, not before: a refusal here also takes back the units before it.
+        if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
+        through = last;
+        if (last <= committed) continue; // committed already: a retried commit
+        if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
         const p = u.provenance;
         const r = this.insertUnit.run(
           u.kind,
-          u.events[0]!.seq,
-          u.events.at(-1)!.seq,
+          first,
+          last,
           this.segment,
           p?.file ?? null,
           p?.line ?? null,
@@ -181,8 +243,8 @@ export class SqliteJournal implements Journal {
     });
   }
 
-  lastSeq(): number {
-    const r = this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null };
+  async lastSeq(): Promise<number> {
+    const r = reading(() => this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null });
     return r.s ?? 0;
   }
 
@@ -226,11 +288,19 @@ export class SqliteJournal implements Journal {
     }
   }
 
-  *events(fromSeq: number): Generator<SeqEvent> {
+  events(fromSeq: number): AsyncIterable<SeqEvent> {
+    return settled(() => this.eventsNow(fromSeq));
+  }
+
+  units(): AsyncIterable<JournalUnit> {
+    return settled(() => this.unitsNow());
+  }
+
+  private *eventsNow(fromSeq: number): Generator<SeqEvent> {
     for (const e of this.ordered(fromSeq)) yield { seq: e.seq, event: e.event };
   }
 
-  *units(): Generator<JournalUnit> {
+  private *unitsNow(): Generator<JournalUnit> {
     const st = this.db.prepare('SELECT * FROM units ORDER BY id');
     const units = st.iterate() as Iterator<Record<string, unknown>>;
     const events = this.ordered(1);
@@ -274,18 +344,21 @@ export class SqliteJournal implements Journal {
     };
   }
 
-  segments(): Array<{ id: number; kind: string; afterSeq: number; startedAt: number | null; endedAt: number | null; status: string | null }> {
-    return (this.db.prepare('SELECT * FROM segments ORDER BY id').all() as Array<Record<string, unknown>>).map((r) => ({
+  async segments(): Promise<JournalSegment[]> {
+    const rows = reading(() => this.db.prepare('SELECT * FROM segments ORDER BY id').all() as Array<Record<string, unknown>>);
+    return rows.map((r) => ({
       id: Number(r.id),
       kind: r.kind as string,
       afterSeq: Number(r.after_seq),
       startedAt: r.started_at === null ? null : Number(r.started_at),
       endedAt: r.ended_at === null ? null : Number(r.ended_at),
       status: r.status as string | null,
+      summary: r.summary === null ? null : (JSON.parse(r.summary as string) as unknown),
+      restored: r.restored === null ? null : (JSON.parse(r.restored as string) as unknown),
     }));
   }
 
-  close(): void {
+  async close(): Promise<void> {
     try {
       this.db.close();
     } catch {

@@ -19,8 +19,8 @@ import { redactUrl } from '../config/redact-url.ts';
 import { webhookLabel } from '../sinks/webhook-alerts.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
-import { lotStepsOf, type JournalRun } from '../journal/journal.ts';
-import { SqliteJournal, JournalError } from '../journal/sqlite-journal.ts';
+import { JournalError, lotStepsOf, type Journal, type JournalRun } from '../journal/journal.ts';
+import { openJournalStore } from '../journal/open-journal-store.ts';
 import { linkedFile } from './own-folder.ts';
 import type { StateDir } from './state-dir.ts';
 import type { SessionConfig as RunOptions } from './session-config.ts';
@@ -86,24 +86,24 @@ function shown(key: string, value: unknown): string {
 }
 
 export interface OpenedJournal {
-  readonly journal: SqliteJournal;
+  readonly journal: Journal;
   /** The run the journal already holds: this start is a resume. */
   readonly resume: { readonly run: JournalRun; readonly lastSeq: number } | null;
   readonly sink: JournalSink;
 }
 
-export function openJournal(
+export async function openJournal(
   stateDir: StateDir,
   opts: RunOptions,
   mode: 'static' | 'realtime',
   meaning: Record<string, string>,
   onFailure: (err: Error) => void,
-): OpenedJournal {
-  let journal: SqliteJournal;
+): Promise<OpenedJournal> {
+  let journal: Journal;
   const linked = linkedFile(join(stateDir.path, JOURNAL_FILE));
   if (linked !== null) throw new UsageError(`--state ${stateDir.path}: ${linked}`);
   try {
-    journal = new SqliteJournal(join(stateDir.path, JOURNAL_FILE), { durable: mode === 'realtime', instruments: opts.instruments });
+    journal = await openJournalStore({ kind: 'sqlite', path: join(stateDir.path, JOURNAL_FILE), durable: mode === 'realtime', instruments: opts.instruments });
   } catch (err) {
     if (err instanceof JournalError)
       throw new UsageError(
@@ -111,15 +111,15 @@ export function openJournal(
       );
     throw err;
   }
-  const run = journal.readRun();
+  const run = await journal.readRun();
   if (run !== null) {
     if (run.mode !== mode) {
-      journal.close();
+      await journal.close();
       throw new UsageError(`--state ${stateDir.path} holds a ${run.mode} run (${run.runId}); this is a ${mode} run. Use another --state for a new run.`);
     }
     for (const key of new Set([...Object.keys(run.options), ...Object.keys(meaning)])) {
       if (run.options[key] !== meaning[key]) {
-        journal.close();
+        await journal.close();
         const what = key === 'inputs' ? "the input files' contents" : key;
         throw new UsageError(
           `--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or another --state for a new run.`,
@@ -127,7 +127,7 @@ export function openJournal(
       }
     }
   }
-  const lastSeq = run === null ? 0 : journal.lastSeq();
+  const lastSeq = run === null ? 0 : await journal.lastSeq();
   return { journal, resume: run === null ? null : { run, lastSeq }, sink: new JournalSink(journal, onFailure, lastSeq) };
 }
 
@@ -143,7 +143,7 @@ function seqOf(line: Buffer): number {
  * lines the journal holds but the log lacks (committed but not yet flushed when the process died)
  * are written from the journal, in the same text.
  */
-export function repairLog(path: string, lastSeq: number, journal: SqliteJournal): void {
+export async function repairLog(path: string, lastSeq: number, journal: Journal): Promise<void> {
   const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
   try {
     const size = fstatSync(fd).size;
@@ -174,8 +174,8 @@ export function repairLog(path: string, lastSeq: number, journal: SqliteJournal)
     }
     ftruncateSync(fd, keep);
     let at = keep;
-    const lots = lotStepsOf(journal);
-    for (const { seq, event } of journal.events(seen + 1)) {
+    const lots = await lotStepsOf(journal);
+    for await (const { seq, event } of journal.events(seen + 1)) {
       if (seq > lastSeq) break;
       const line = Buffer.from(serializeEvent(seq, event, lots) + '\n');
       at += writeSync(fd, line, 0, line.length, at);
@@ -242,19 +242,19 @@ export interface Begun {
  * now (the flag, the halt file) — the halts it had come back from the journal, and from halts.json
  * those the journal lacks.
  */
-export function beginOrResume(input: BeginInput): Begun {
+export async function beginOrResume(input: BeginInput): Promise<Begun> {
   const { journaled, parts, session } = input;
   const resume = journaled?.resume && journaled.resume.lastSeq > 0 ? journaled.resume : null;
   if (!resume) {
     const runStart = input.fresh();
-    if (journaled) return { segment: startJournal(journaled, input, runStart), replayed: null };
+    if (journaled) return { segment: await startJournal(journaled, input, runStart), replayed: null };
     return { segment: 0, replayed: null };
   }
   const { journal } = journaled!;
-  const replayed = replay(journal.units(), resume.run.warmupBars, { parts, applyCommand: (c) => session.replayCommand(c), ...input.replay });
+  const replayed = await replay(journal.units(), resume.run.warmupBars, { parts, applyCommand: (c) => session.replayCommand(c), ...input.replay });
   if (replayed.lastSeq !== resume.lastSeq) {
     throw new UsageError(
-      `the journal ${journal.path} does not replay to its own end (seq ${replayed.lastSeq} of ${resume.lastSeq}): the code or the inputs changed under it. Run tradeloop verify on it to see where.`,
+      `the journal ${journal.location} does not replay to its own end (seq ${replayed.lastSeq} of ${resume.lastSeq}): the code or the inputs changed under it. Run tradeloop verify on it to see where.`,
     );
   }
   const { broker, trading } = parts;
@@ -265,7 +265,7 @@ export function beginOrResume(input: BeginInput): Begun {
     halts: trading.reasons(),
     positions: positionsOf(parts),
   };
-  const segment = journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
+  const segment = await journal.beginSegment({ kind: 'resume', afterSeq: resume.lastSeq, startedAt: input.startedAt, restored });
   input.mark(resume.lastSeq, resumeMarker(segment, resume.lastSeq, restored));
   input.stderr?.(resumedLine(input, replayed.cycles, restored.positions));
   // The replay is silent (its lines were shown when they happened): a halt it restores is said again now.
@@ -304,10 +304,10 @@ function resumedLine(input: BeginInput, cycles: number, positions: Record<string
 }
 
 /** A fresh run's identity and first segment in the journal; a journal that cannot take them refuses the start. */
-function startJournal(journaled: OpenedJournal, input: BeginInput, runStart: RunStartEvent): number {
+async function startJournal(journaled: OpenedJournal, input: BeginInput, runStart: RunStartEvent): Promise<number> {
   try {
     if (!journaled.resume) {
-      journaled.journal.createRun({
+      await journaled.journal.createRun({
         runId: input.runId,
         mode: input.mode,
         options: input.meaning,
@@ -317,23 +317,25 @@ function startJournal(journaled: OpenedJournal, input: BeginInput, runStart: Run
         cwd: process.cwd(),
       });
     }
-    return journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt });
+    return await journaled.journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: input.startedAt });
   } catch (err) {
-    throw new UsageError(`${journaled.journal.path}: cannot start the journal (${(err as Error).message}). Free the disk, or stop whatever holds the file.`);
+    throw new UsageError(
+      `${journaled.journal.location}: cannot start the journal (${(err as Error).message}). Free the disk, or stop whatever holds the file.`,
+    );
   }
 }
 
 /** The end of a segment; a journal that can no longer take it is said on stderr (the summary is written anyway). */
-export function endJournal(journaled: OpenedJournal, segment: number, status: string, summary: unknown, stderr: (t: string) => void): void {
-  journaled.sink.close();
+export async function endJournal(journaled: OpenedJournal, segment: number, status: string, summary: unknown, stderr: (t: string) => void): Promise<void> {
+  await journaled.sink.close();
   try {
-    if (segment > 0 && !journaled.sink.failed) journaled.journal.endSegment(segment, status, summary);
+    if (segment > 0 && !journaled.sink.failed) await journaled.journal.endSegment(segment, status, summary);
   } catch (err) {
     stderr(
-      `tradeloop: the journal ${journaled.journal.path} could not record the end of this segment (${(err as Error).message}); a resume replays it all the same.\n`,
+      `tradeloop: the journal ${journaled.journal.location} could not record the end of this segment (${(err as Error).message}); a resume replays it all the same.\n`,
     );
   }
-  journaled.journal.close();
+  await journaled.journal.close();
 }
 
 function positionsOf(parts: LoopParts): Record<string, string> {

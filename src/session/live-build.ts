@@ -81,7 +81,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   const meaning = runMeaning(opts, strategy.name, strategyHash, []);
   let failed: ((err: Error) => void) | null = null;
   const onJournalFailure = (err: Error): void => failed?.(err);
-  let journaled = stateDir ? openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
+  let journaled = stateDir ? await openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
   const runId =
     journaled?.resume?.run.runId ??
     `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
@@ -97,9 +97,9 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     const own = stateDir ?? openStateDir(outDir);
     if (own === null) throw new UsageError(`--out ${outDir}: cannot be the session's state folder`);
     state = own;
-    journaled ??= openJournal(state, opts, 'realtime', meaning, onJournalFailure);
+    journaled ??= await openJournal(state, opts, 'realtime', meaning, onJournalFailure);
     afterSeq = journaled.resume?.lastSeq ?? 0;
-    if (afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
+    if (afterSeq > 0) await repairLog(logPath, afterSeq, journaled.journal);
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
     try {
@@ -109,7 +109,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
       throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
     }
   } catch (err) {
-    journaled?.journal.close();
+    await journaled?.journal.close();
     stateDir?.release();
     throw err;
   }
@@ -128,7 +128,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   const { bus } = opened;
   /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
   const abandonStart = async (): Promise<void> => {
-    journal.journal.close();
+    await journal.journal.close();
     await opened.close();
     output.abandon(true);
   };
@@ -167,6 +167,8 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     newest,
     isBackfilling: (s) => feedRef.feed?.isBackfilling(s) ?? false,
     onDrained: () => feedRef.feed?.resumeReading(),
+    // Intake pauses while a commit is in flight: no cycle starts until the units before it are durable.
+    pendingCommit: () => journal.sink.pendingCommit(),
   });
   session = opened.attach(parts, {
     // In realtime a flatten fills at the newest price the feed has seen (any kline update), else the last close.
@@ -184,12 +186,12 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     recorder: journal.sink,
   });
   const live = session;
-  failed = journalFailure(live, journal.journal.path);
+  failed = journalFailure(live, journal.journal.location);
 
   const warmupBars: Record<string, number> = {};
   let begun: Begun;
   try {
-    begun = beginOrResume({
+    begun = await beginOrResume({
       journaled: journal,
       parts,
       session: live,

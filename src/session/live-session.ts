@@ -168,7 +168,7 @@ export class LiveSession {
     this.stopOffsetRefresh?.();
     const feed = feedRef.feed;
     await feed?.stop();
-    loop.drainAll();
+    await loop.drainAll();
     await opened.finish();
     await watchdog?.stop();
     engine.finish();
@@ -197,7 +197,7 @@ export class LiveSession {
       ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
     });
     bus.emit({ type: 'run_end', summary });
-    endJournal(journaled, begun.segment, summary.status, summary, terminal.stderr);
+    await endJournal(journaled, begun.segment, summary.status, summary, terminal.stderr);
     await opened.close();
     let error = (log.failed ?? statistics.failed)?.message;
     const written = error !== undefined && logError === undefined ? { ...summary, status: 'error' as const, error } : summary;

@@ -115,15 +115,15 @@ export class StaticSession {
     // With a state folder the run is journaled; a journal that already holds this run is resumed.
     let failed: ((err: Error) => void) | null = null;
     const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
-    const journaled = stateDir ? openJournal(stateDir, opts, 'static', meaning, (err) => failed?.(err)) : null;
+    const journaled = stateDir ? await openJournal(stateDir, opts, 'static', meaning, (err) => failed?.(err)) : null;
     // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
     const runId = journaled?.resume?.run.runId ?? ownId;
     const outDir = opts.out ?? join('runs', runId);
     // A static run that ended (not stopped short) has nothing left to decide: the same command again
     // leaves its files as they are, instead of replaying the whole strategy only to append an end.
-    const last = journaled?.resume ? journaled.journal.segments().at(-1) : undefined;
+    const last = journaled?.resume ? (await journaled.journal.segments()).at(-1) : undefined;
     if (journaled && last && last.status !== null && last.status !== 'incomplete') {
-      journaled.journal.close();
+      await journaled.journal.close();
       stateDir?.release();
       return new StaticSession(input, runId, outDir, null, last.status);
     }
@@ -131,7 +131,7 @@ export class StaticSession {
     const logPath = join(outDir, 'events.ndjson');
     // A journal that holds the run but no unit yet (killed right after it was created) starts afresh.
     const afterSeq = journaled?.resume?.lastSeq ?? 0;
-    if (journaled && afterSeq > 0) repairLog(logPath, afterSeq, journaled.journal);
+    if (journaled && afterSeq > 0) await repairLog(logPath, afterSeq, journaled.journal);
 
     const counter = new EventCounter();
     // Without --tz, an equity file whose days run 09:30-16:00 UTC is probably New York time: said after the run.
@@ -168,21 +168,21 @@ export class StaticSession {
     } catch (err) {
       await writer?.close().catch(() => {});
       output?.abandon(true);
-      journaled?.journal.close();
+      await journaled?.journal.close();
       stateDir?.release();
       throw err instanceof EventLogError ? new UsageError(`--out ${outDir}: ${err.message}`) : err;
     }
     const { bus } = opened;
     /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
     const abandonStart = async (): Promise<void> => {
-      journaled?.journal.close();
+      await journaled?.journal.close();
       await opened.close();
       output.abandon(true);
     };
     const parts = buildLoop(opts, strategy, bus, { onStrategyError: 'throw', onHaltChange: opened.onHaltChange });
     const session = opened.attach(parts, journaled ? { recorder: journaled.sink } : {});
     statistics.attach(parts.engine.stats);
-    failed = journalFailure(session, journaled?.journal.path ?? '');
+    failed = journalFailure(session, journaled?.journal.location ?? '');
     // A static run's log is written by its own thread; a stuck strategy keeps what that thread had.
     const watchdog =
       opts.cycleTimeoutMs > 0
@@ -196,7 +196,7 @@ export class StaticSession {
     let begun: Begun;
     try {
       // A resume decides again what the journal holds (its outputs already have it), then reads on.
-      begun = beginOrResume({
+      begun = await beginOrResume({
         journaled,
         parts,
         session,
@@ -322,9 +322,11 @@ export class StaticSession {
             bus.endCycle();
           },
         },
-        () => {
+        async () => {
           onChunk?.();
           bus.flush();
+          // Intake waits for the commit: the next batch is read once this one's units are durable.
+          await journaled?.sink.whenCommitted();
           // trades.csv or equity.csv that cannot be written ends the run as the event log would.
           if (statistics.failed) throw statistics.failed;
           if (this.stopSignal !== null) throw new RunStopped(this.stopSignal);
@@ -363,7 +365,7 @@ export class StaticSession {
       });
     let summary = summaryOf(error);
     bus.emit({ type: 'run_end', summary });
-    if (journaled) endJournal(journaled, begun.segment, summary.status, summary, terminal.stderr);
+    if (journaled) await endJournal(journaled, begun.segment, summary.status, summary, terminal.stderr);
     await opened.close();
     // The log may fail only as it closes (its last writes): the run is then an error too.
     if (error === undefined && log.failed) summary = summaryOf((error = log.failed.message));

@@ -9,7 +9,7 @@ import { FlagError } from '../../src/config/flags.ts';
 import { StrategyRuntimeError } from '../../src/engine/engine.ts';
 import { ERROR_CODES, EXIT, isTradeloopError, TradeloopError, UsageError } from '../../src/errors.ts';
 import { DataError } from '../../src/feed/data-error.ts';
-import { JournalError } from '../../src/journal/sqlite-journal.ts';
+import { JournalError } from '../../src/journal/journal.ts';
 import { RunInputError } from '../../src/report/run-source.ts';
 import { StartupError } from '../../src/session/live-startup.ts';
 import { StateDirError } from '../../src/session/state-dir.ts';

@@ -46,11 +46,15 @@ export interface LoopSetup {
   readonly newestClosed?: (symbol: string) => number | undefined;
   readonly feeBpsE4?: bigint;
   readonly slippageBpsE4?: bigint;
+  /** More sinks on the bus, after the recorder. */
+  readonly sinks?: readonly EventSink[];
+  /** A monotonic clock: the engine then times its cycles, as in realtime. */
+  readonly monotonic?: () => number;
 }
 
 export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
   const rec = new Recorder();
-  const bus = new EventBus([rec]);
+  const bus = new EventBus([rec, ...(o.sinks ?? [])]);
   const symbols = o.symbols ?? ['SPY'];
   const instruments = new Map<string, Instrument>(symbols.map((s) => [s, makeInstrument(s, o.lots?.[s] ?? '1')!]));
   const broker = new PaperBroker({ cash: o.cash ?? 10_000n * U, feeBpsE4: o.feeBpsE4 ?? 0n, slippageBpsE4: o.slippageBpsE4 ?? 0n, instruments });
@@ -64,7 +68,17 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
     ...(o.newestClosed ? { newestClosed: o.newestClosed } : {}),
   });
   const loss = o.loss ? new LossLimits({ maxDailyLoss: null, maxDrawdownPctE4: null, zone: null, ...o.loss }, broker.equity()) : null;
-  engine = new Engine({ strategy, broker, gate, control, loss, lossSeverity: o.lossSeverity ?? 'reducing', bus, onStrategyError: o.policy ?? 'throw' });
+  engine = new Engine({
+    strategy,
+    broker,
+    gate,
+    control,
+    loss,
+    lossSeverity: o.lossSeverity ?? 'reducing',
+    bus,
+    onStrategyError: o.policy ?? 'throw',
+    ...(o.monotonic ? { monotonic: o.monotonic } : {}),
+  });
   return { rec, bus, broker, trading, control, gate, engine, loss };
 }
 

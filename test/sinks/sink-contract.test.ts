@@ -13,7 +13,8 @@ import { EventBus, type EventSink } from '../../src/events/event-bus.ts';
 import { serializeEvent } from '../../src/events/serialize.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { JournalSink } from '../../src/journal/journal-sink.ts';
-import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
+import type { SeqEvent } from '../../src/journal/journal.ts';
+import { openJournalStore } from '../../src/journal/open-journal-store.ts';
 import { NdjsonWriter } from '../../src/sinks/ndjson-writer.ts';
 import { ThreadedNdjsonWriter } from '../../src/sinks/threaded-ndjson-writer.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
@@ -28,8 +29,16 @@ const EVENTS = SAMPLE_EVENTS.filter((e) => e.type !== 'run_resume');
 
 interface Kept {
   readonly name: string;
-  sink(dir: string): EventSink;
+  sink(dir: string): EventSink | Promise<EventSink>;
   lines(dir: string): Promise<string[]> | string[];
+}
+
+const openJournal = (dir: string) => openJournalStore({ kind: 'sqlite', path: join(dir, 'j.sqlite'), durable: false, instruments: INSTRUMENTS });
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
 }
 
 const KEEPERS: Kept[] = [
@@ -50,9 +59,9 @@ const KEEPERS: Kept[] = [
   },
   {
     name: 'journal',
-    sink: (d) => {
-      const j = new SqliteJournal(join(d, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
-      j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+    sink: async (d) => {
+      const j = await openJournal(d);
+      await j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
       const s = new JournalSink(j, (err) => {
         throw err;
       });
@@ -60,18 +69,18 @@ const KEEPERS: Kept[] = [
         write: (q, e) => s.write(q, e),
         endCycle: () => s.endCycle(),
         flush: () => s.flush(),
-        close: () => {
-          s.close();
-          j.close();
+        close: async () => {
+          await s.close();
+          await j.close();
         },
       };
     },
-    lines: (d) => {
-      const j = new SqliteJournal(join(d, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
+    lines: async (d) => {
+      const j = await openJournal(d);
       try {
-        return [...j.events(1)].map(({ seq, event }) => serializeEvent(seq, event, lots));
+        return (await all(j.events(1))).map(({ seq, event }) => serializeEvent(seq, event, lots));
       } finally {
-        j.close();
+        await j.close();
       }
     },
   },
@@ -94,16 +103,16 @@ const expected = EVENTS.map((e, i) => serializeEvent(i + 1, e, lots));
 for (const k of KEEPERS) {
   test(`sink contract (${k.name}): the same events give the same lines, nothing lost on close`, async (t) => {
     const dir = await tempDir(t, 'tl-contract-');
-    await drive(k.sink(dir), EVENTS);
+    await drive(await k.sink(dir), EVENTS);
     assert.deepEqual(await k.lines(dir), expected);
   });
 }
 
 test('sink contract (journal): cycle boundaries are kept; events after the last mark wait for it', async (t) => {
   const dir = await tempDir(t, 'tl-contract-');
-  const j = new SqliteJournal(join(dir, 'j.sqlite'), { durable: false, instruments: INSTRUMENTS });
+  const j = await openJournal(dir);
   t.after(() => j.close());
-  j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  await j.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
   const sink = new JournalSink(j, (err) => {
     throw err;
   });
@@ -113,12 +122,16 @@ test('sink contract (journal): cycle boundaries are kept; events after the last 
   bus.emit(EVENTS[5]!);
   bus.emit(EVENTS[6]!);
   bus.flush(); // mid-unit: the open unit must not be written
-  assert.equal(j.lastSeq(), 5);
+  await sink.whenCommitted();
+  assert.equal(await j.lastSeq(), 5);
+  assert.equal(sink.committedThrough, 5);
   bus.endCycle();
   bus.flush();
-  assert.equal(j.lastSeq(), 7);
+  await sink.whenCommitted();
+  assert.equal(await j.lastSeq(), 7);
+  assert.equal(sink.committedThrough, 7);
   assert.deepEqual(
-    [...j.units()].map((u) => u.events.map((e) => e.seq)),
+    (await all(j.units())).map((u) => u.events.map((e: SeqEvent) => e.seq)),
     [
       [1, 2, 3, 4, 5],
       [6, 7],

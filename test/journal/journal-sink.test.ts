@@ -1,0 +1,123 @@
+/**
+ * The journal sink against a store whose commits take their time (a real SQLite store behind a
+ * gate the test opens): a flush starts a commit and whenCommitted() waits for it, committedThrough
+ * moves only once the store holds the units, one commit is in flight at a time (a flush meanwhile
+ * is the next transaction, in order), and a commit the store refuses is said once and stops it.
+ */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { EventBus } from '../../src/events/event-bus.ts';
+import type { TradeEvent } from '../../src/events/types.ts';
+import { JournalSink } from '../../src/journal/journal-sink.ts';
+import { openJournalStore } from '../../src/journal/open-journal-store.ts';
+import { GatedJournal } from '../helpers/gated-journal.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { CONTRACT_INSTRUMENTS } from './journal-store.contract.ts';
+
+const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
+const ALERT = SAMPLE_EVENTS.find((e) => e.type === 'alert')!;
+
+async function setUp(t: TestContext) {
+  const path = join(await tempDir(t, 'tl-journal-sink-'), 'journal.sqlite');
+  const store = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: CONTRACT_INSTRUMENTS });
+  t.after(() => store.close());
+  await store.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  const gated = new GatedJournal(store);
+  const failures: Error[] = [];
+  const sink = new JournalSink(gated, (err) => failures.push(err));
+  const bus = new EventBus([sink]);
+  /** One unit of `n` events, its end marked. */
+  const unit = (n: number, event: TradeEvent = FEED): void => {
+    for (let i = 0; i < n; i++) bus.emit(event);
+    bus.endCycle();
+  };
+  return { store, gated, sink, bus, unit, failures };
+}
+
+/** Whether a promise has settled, after the turns already queued have run (no timer, no sleep). */
+async function settledYet(p: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  void p.then(() => (settled = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return settled;
+}
+
+async function seqsIn(store: { units(): AsyncIterable<{ events: readonly { seq: number }[] }> }): Promise<number[][]> {
+  const out: number[][] = [];
+  for await (const u of store.units()) out.push(u.events.map((e) => e.seq));
+  return out;
+}
+
+test('a flush starts a commit; whenCommitted waits for it, and committedThrough moves once the store holds it', async (t) => {
+  const { store, gated, sink, bus, unit } = await setUp(t);
+  unit(2);
+  unit(1);
+  bus.flush();
+  await gated.started();
+  const committed = sink.whenCommitted();
+  assert.notEqual(sink.pendingCommit(), null, 'a commit is in flight');
+  assert.equal(await settledYet(committed), false, 'not committed while the store has not answered');
+  assert.equal(sink.committedThrough, 0);
+  assert.equal(await store.lastSeq(), 0);
+  gated.release();
+  await committed;
+  assert.equal(sink.committedThrough, 3);
+  assert.equal(sink.committed, 2);
+  assert.equal(sink.pendingCommit(), null);
+  assert.deepEqual(await seqsIn(store), [[1, 2], [3]]);
+});
+
+test('a flush while a commit is in flight is the next transaction, begun once that one is done: one at a time, in order', async (t) => {
+  const { store, gated, sink, bus, unit } = await setUp(t);
+  unit(1);
+  bus.flush();
+  await gated.started();
+  unit(2);
+  bus.flush();
+  unit(1);
+  bus.emit(ALERT); // a unit not yet complete: not in any commit
+  bus.flush();
+  assert.equal(gated.appends.length, 1, 'the second commit waits for the first');
+  gated.release();
+  await gated.started();
+  assert.deepEqual(gated.appends, [[1], [2, 3]], 'each flush its own transaction');
+  assert.equal(sink.committedThrough, 1, 'through the first commit only');
+  gated.release();
+  await gated.started();
+  assert.deepEqual(gated.appends, [[1], [2, 3], [4]]);
+  assert.equal(sink.committedThrough, 3);
+  gated.release();
+  await sink.whenCommitted();
+  assert.equal(gated.maxInFlight, 1);
+  assert.equal(sink.committedThrough, 4);
+  assert.deepEqual(await seqsIn(store), [[1], [2, 3], [4]]);
+  // The open unit goes with the last commit, on close.
+  const closed = sink.close();
+  await gated.started();
+  gated.release();
+  await closed;
+  assert.deepEqual(await seqsIn(store), [[1], [2, 3], [4], [5]]);
+  assert.equal(sink.committedThrough, 5);
+});
+
+test('a commit the store refuses: said once, nothing more is taken, and whenCommitted settles rather than throws', async (t) => {
+  const { store, gated, sink, bus, unit, failures } = await setUp(t);
+  unit(1);
+  bus.flush();
+  await gated.started();
+  unit(1);
+  bus.flush();
+  await store.close(); // the store goes away under the commit in flight
+  gated.release();
+  await sink.whenCommitted();
+  assert.equal(failures.length, 1);
+  assert.equal(sink.failed, failures[0]);
+  assert.equal(sink.committedThrough, 0);
+  unit(1);
+  bus.flush();
+  await sink.close();
+  assert.equal(gated.appends.length, 1, 'no commit after the failure');
+  assert.equal(failures.length, 1, 'said once');
+});
