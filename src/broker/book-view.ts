@@ -19,8 +19,8 @@ export interface PositionView {
   readonly unrealizedPnl: string;
 }
 
-/** A resting order as text, one shape per resting order type (the summary's and the status's bytes predate the type field). */
-export type RestingOrderView = LimitOrderView;
+/** A resting order as text, one shape per resting order type (the summary's and the status's bytes for a limit predate the type field). */
+export type RestingOrderView = LimitOrderView | StopOrderView;
 
 export interface LimitOrderView {
   readonly orderId: string;
@@ -30,10 +30,44 @@ export interface LimitOrderView {
   readonly limitPrice: string;
 }
 
+/** A stop, a stop-limit (with its limit) or a trailing stop (with its trail), at the stop it has now. */
+export interface StopOrderView {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: string;
+  readonly orderType: 'stop' | 'stop_limit' | 'trailing_stop';
+  readonly stopPrice: string;
+  readonly limitPrice?: string;
+  readonly trailBps?: number;
+}
+
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
+  const head = { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst) };
   switch (o.orderType) {
     case 'limit':
-      return { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst), limitPrice: formatPrice(o.limitPrice) };
+      return { ...head, limitPrice: formatPrice(o.limitPrice) };
+    case 'stop':
+      return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice) };
+    case 'stop_limit':
+      return { ...head, orderType: 'stop_limit', stopPrice: formatPrice(o.stopPrice), limitPrice: formatPrice(o.limitPrice) };
+    case 'trailing_stop':
+      return { ...head, orderType: 'trailing_stop', stopPrice: formatPrice(o.stopPrice), trailBps: o.trailBps };
+    default:
+      return unreachable(o);
+  }
+}
+
+/** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on. */
+export function restingTerms(o: RestingOrderView): string {
+  if (!('orderType' in o)) return `@ ${o.limitPrice}`;
+  switch (o.orderType) {
+    case 'stop':
+      return `stop ${o.stopPrice}`;
+    case 'stop_limit':
+      return `stop ${o.stopPrice} limit ${o.limitPrice}`;
+    case 'trailing_stop':
+      return `trailing ${o.trailBps} bps, stop ${o.stopPrice}`;
     default:
       return unreachable(o.orderType);
   }

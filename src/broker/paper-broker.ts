@@ -9,7 +9,8 @@
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
 import type { Bar, Fill, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
-import { fillPrice, worstBuyPrice } from './matchers.ts';
+import { barPath } from './bar-path.ts';
+import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 
 export interface BrokerConfig {
@@ -244,18 +245,34 @@ export class PaperBroker implements AccountView {
   }
 
   /**
-   * Matches this symbol's resting orders against a new bar, oldest first, each by its type's
-   * matcher (broker/matchers.ts). An order the bar fills is taken off the book first and then
-   * offered to `admit` (the risk gate): cash and exposure may have changed since it was placed.
+   * Matches this symbol's resting orders against a new bar's path, each by its type's matcher
+   * (broker/matchers.ts): those the path fills are booked in the order the path reaches them
+   * (placement order where it reaches two at once); those it changes (a trailing stop ratcheted, a
+   * stop-limit triggered into a limit) rest on as changed. An order about to fill is taken off the
+   * book first and then offered to `admit` (the risk gate): cash and exposure may have moved since
+   * it was placed, and by the fills before it on the same path.
    */
   matchResting(bar: Bar, admit: (order: RestingOrder, price: number) => { reason: string } | null): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
+    const path = barPath(bar);
+    const fills: Array<{ order: RestingOrder; fill: PathFill }> = [];
+    for (let i = 0; i < list.length; i++) {
+      const order = list[i]!;
+      const m = matchOrder(order, path);
+      if (m.fill) fills.push({ order, fill: m.fill });
+      else if (m.rest !== order) {
+        list[i] = Object.freeze(m.rest);
+        this.views.delete(bar.symbol);
+      }
+    }
+    if (fills.length === 0) return NO_OUTCOMES;
+    // Stable: placement order breaks ties.
+    fills.sort((a, b) => a.fill.at - b.fill.at);
     const out: RestingOutcome[] = [];
-    for (const order of list.slice()) {
-      const price = fillPrice(order, bar);
-      if (price === null) continue;
+    for (const { order, fill } of fills) {
+      const price = fill.taker ? this.marketPrice(order.side, fill.price) : fill.price;
       this.cancel(bar.symbol, order.orderId);
       const refusal = admit(order, price);
       out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price) });

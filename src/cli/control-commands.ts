@@ -13,6 +13,7 @@ import { parseFlags, parseSymbols } from './common-flags.ts';
 import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 import { EXIT } from './exit-codes.ts';
+import { restingTerms } from '../broker/book-view.ts';
 
 export const NO_SESSION_EXIT = EXIT.noSession;
 
@@ -83,7 +84,7 @@ export function formatStatus(s: SessionStatus): string {
       `  position  ${p.symbol} ${p.qty} entry ${p.entryPrice}, last ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`,
     );
   if (s.positions.length === 0) lines.push('  positions none');
-  for (const o of s.restingOrders) lines.push(`  resting   ${o.orderId} ${o.side} ${o.qty} ${o.symbol} @ ${o.limitPrice}`);
+  for (const o of s.restingOrders) lines.push(`  resting   ${o.orderId} ${o.side} ${o.qty} ${o.symbol} ${restingTerms(o)}`);
   const c = s.counts;
   lines.push(
     `  counts    bars ${c.bars}  decisions ${c.decisions}  orders ${c.orders}  fills ${c.fills}  rejects ${c.rejects}  cancels ${c.cancels}  skips ${c.skips}  alerts ${c.alerts}`,

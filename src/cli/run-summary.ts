@@ -1,6 +1,7 @@
 /** The run's summary printed for people (summary.json is built in session/build-summary.ts). */
 import type { RunSummary } from '../events/types.ts';
 import { statsLines } from '../stats/summary-lines.ts';
+import { restingTerms } from '../broker/book-view.ts';
 
 export function formatSummary(s: RunSummary, header: string, outDir: string): string {
   // For people only: two decimals are enough, and the exact figures are in summary.json.
@@ -45,7 +46,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   for (const p of s.openPositions)
     lines.push(`  open          ${p.symbol} ${p.qty} @ ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
   if (s.openPositions.length > 0) lines.push(`  gross         ${money(s.grossExposure)}`);
-  for (const o of s.restingOrders) lines.push(`  resting       ${o.orderId} ${o.side} ${o.qty} @ ${o.limitPrice}`);
+  for (const o of s.restingOrders) lines.push(`  resting       ${o.orderId} ${o.side} ${o.qty} ${restingTerms(o)}`);
   if (s.latency) {
     for (const [segment, p] of Object.entries(s.latency)) {
       lines.push(`  latency ${segment.padEnd(8)} p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (n=${p.count})`);

@@ -36,7 +36,7 @@ export interface CancelIntent {
 }
 
 /** A new order, one member per order type: each carries exactly the fields its type needs. */
-export type OrderIntent = MarketIntent | LimitIntent;
+export type OrderIntent = MarketIntent | LimitIntent | StopIntent | StopLimitIntent | TrailingStopIntent;
 
 export interface MarketIntent {
   readonly side: Side;
@@ -55,16 +55,45 @@ export interface LimitIntent {
   readonly limitPrice: number;
 }
 
+export interface StopIntent {
+  readonly side: Side;
+  /** Positive integer number of lots. */
+  readonly qty: number;
+  readonly orderType: 'stop';
+  /** Integer ticks: a buy triggers when the bar path reaches it or above, a sell at it or below. */
+  readonly stopPrice: number;
+}
+
+export interface StopLimitIntent {
+  readonly side: Side;
+  /** Positive integer number of lots. */
+  readonly qty: number;
+  readonly orderType: 'stop_limit';
+  /** Integer ticks: where it triggers (as a stop). */
+  readonly stopPrice: number;
+  /** Integer ticks: once triggered it is a limit at this price. */
+  readonly limitPrice: number;
+}
+
+export interface TrailingStopIntent {
+  readonly side: Side;
+  /** Positive integer number of lots. */
+  readonly qty: number;
+  readonly orderType: 'trailing_stop';
+  /** 1..10000: the stop follows the best price since placement this many basis points behind it. */
+  readonly trailBps: number;
+}
+
 /**
  * An order the gate has accepted, one member per order type, discriminated by `orderType`: code
  * whose behaviour depends on the type switches over it exhaustively, so a new type is a new member
  * here, its matcher (broker/matchers.ts), and the cases the compiler then asks for.
  */
-export type Order = MarketOrder | LimitOrder;
+export type Order = MarketOrder | LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
 export type OrderType = Order['orderType'];
 
 /** Every order type, in the order refusals list them; a record so that a type left out does not compile. */
-const ORDER_TYPE_SET: Readonly<Record<OrderType, true>> = { market: true, limit: true };
+const ORDER_TYPE_SET: Readonly<Record<OrderType, true>> = { market: true, limit: true, stop: true, stop_limit: true, trailing_stop: true };
 export const ORDER_TYPES = Object.freeze(Object.keys(ORDER_TYPE_SET)) as readonly OrderType[];
 
 export function isOrderType(value: unknown): value is OrderType {
@@ -93,8 +122,41 @@ export interface LimitOrder extends OrderBase {
   readonly limitPrice: number;
 }
 
+/** Rests until the bar path reaches its stop price, then fills as a market order would (with slippage). */
+export interface StopOrder extends OrderBase {
+  readonly orderType: 'stop';
+  /** Integer ticks. */
+  readonly stopPrice: number;
+}
+
+/**
+ * Rests until the bar path reaches its stop price, then is a limit at limitPrice: it may fill
+ * later on the same path, or rest on the book as a LimitOrder with the same id.
+ */
+export interface StopLimitOrder extends OrderBase {
+  readonly orderType: 'stop_limit';
+  /** Integer ticks. */
+  readonly stopPrice: number;
+  /** Integer ticks. */
+  readonly limitPrice: number;
+}
+
+/**
+ * A stop whose price follows the best price seen since placement, trailBps behind it: it starts
+ * from the close of the bar it was decided on and ratchets along later bars' paths (never back).
+ */
+export interface TrailingStopOrder extends OrderBase {
+  readonly orderType: 'trailing_stop';
+  /** 1..10000 basis points. */
+  readonly trailBps: number;
+  /** The best price so far (ticks): the highest for a sell, the lowest for a buy. */
+  readonly bestPrice: number;
+  /** The stop now (ticks), derived from bestPrice (see broker/matchers.ts trailStop). */
+  readonly stopPrice: number;
+}
+
 /** The orders that rest on the broker's book until a bar fills them: each type has its matcher. */
-export type RestingOrder = LimitOrder;
+export type RestingOrder = LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
 
 export interface Fill {
   readonly orderId: string;

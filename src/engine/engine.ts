@@ -1,7 +1,7 @@
 /**
  * The trading loop's cycle, the same in every mode. For each accepted closed bar, in this order:
- * a new trading day is noted (a daily-loss halt may lift), resting limit orders are matched against
- * the bar (each looked at again by the gate), equity is marked, loss limits are checked, the
+ * a new trading day is noted (a daily-loss halt may lift), resting orders are matched along the
+ * bar's path (broker/bar-path.ts; each looked at again by the gate), equity is marked, loss limits are checked, the
  * strategy sees the bar, each intent passes the one risk gate, market orders fill at the close
  * moved by slippage. Every bar gives exactly one decision event, hold included. Ids derive from
  * content and position (symbol, openTime, intent index), never from arrival order or the wall clock.
@@ -297,7 +297,7 @@ export class Engine {
 
   private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
-    const { side, orderType, qty, limitPrice } = intent;
+    const { side, orderType, qty, limitPrice, stopPrice, trailBps } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
     const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
@@ -313,7 +313,7 @@ export class Engine {
       });
       return;
     }
-    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, createdAt: openTime };
+    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, createdAt: openTime };
     const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
     if (admission.refusal) {
       bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
@@ -335,6 +335,18 @@ export class Engine {
         return;
       case 'limit':
         bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });
+        broker.rest(Object.freeze(order));
+        return;
+      case 'stop':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice });
+        broker.rest(Object.freeze(order));
+        return;
+      case 'stop_limit':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop_limit', qty, limitPrice: order.limitPrice, stopPrice: order.stopPrice });
+        broker.rest(Object.freeze(order));
+        return;
+      case 'trailing_stop':
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps });
         broker.rest(Object.freeze(order));
         return;
       default:

@@ -6,7 +6,15 @@
  */
 export type IntentRecord =
   | { readonly kind: 'cancel'; readonly orderId: string }
-  | { readonly kind: 'order'; readonly side: unknown; readonly qty: unknown; readonly orderType: unknown; readonly limitPrice: unknown };
+  | {
+      readonly kind: 'order';
+      readonly side: unknown;
+      readonly qty: unknown;
+      readonly orderType: unknown;
+      readonly limitPrice: unknown;
+      readonly stopPrice: unknown;
+      readonly trailBps: unknown;
+    };
 
 export const NO_INTENTS: readonly IntentRecord[] = [];
 
@@ -25,7 +33,7 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
   for (let i = 0; i < n; i++) {
     const intent: unknown = returned[i];
     if (typeof intent !== 'object' || intent === null) {
-      out.push({ kind: 'order', side: undefined, qty: undefined, orderType: undefined, limitPrice: undefined });
+      out.push({ kind: 'order', side: undefined, qty: undefined, orderType: undefined, limitPrice: undefined, stopPrice: undefined, trailBps: undefined });
       continue;
     }
     const o = intent as Record<string, unknown>;
@@ -34,7 +42,15 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
       out.push({ kind: 'cancel', orderId: cancel });
       continue;
     }
-    out.push({ kind: 'order', side: o.side, qty: o.qty, orderType: o.orderType ?? 'market', limitPrice: o.limitPrice });
+    out.push({
+      kind: 'order',
+      side: o.side,
+      qty: o.qty,
+      orderType: o.orderType ?? 'market',
+      limitPrice: o.limitPrice,
+      stopPrice: o.stopPrice,
+      trailBps: o.trailBps,
+    });
   }
   return out;
 }

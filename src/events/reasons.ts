@@ -37,6 +37,7 @@ export const REJECT_REASONS = [
   'insufficient_cash',
   'invalid_qty',
   'invalid_limit_price',
+  'invalid_stop_price',
   'invalid_order',
   'order_rate',
   'price_band',

@@ -90,6 +90,8 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['orderType', 'str'],
     ['qty', 'lots'],
     ['limitPrice', 'ticks?'],
+    ['stopPrice', 'ticks?'],
+    ['trailBps', 'int?'],
     ['sentBy', 'str?'],
   ],
   fill: [

@@ -99,6 +99,12 @@ function orderTerms(e: OrderEvent): string {
       return '';
     case 'limit':
       return `,"limitPrice":${formatPrice(e.limitPrice)}`;
+    case 'stop':
+      return `,"stopPrice":${formatPrice(e.stopPrice)}`;
+    case 'stop_limit':
+      return `,"limitPrice":${formatPrice(e.limitPrice)},"stopPrice":${formatPrice(e.stopPrice)}`;
+    case 'trailing_stop':
+      return `,"trailBps":${e.trailBps}`;
     default:
       return unreachable(e);
   }

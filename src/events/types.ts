@@ -17,6 +17,7 @@ export type Money = bigint;
 export type Lots = number;
 
 import type { BarOrigin, OrderType } from '../domain/types.ts';
+import type { RestingOrderView } from '../broker/book-view.ts';
 import type { StatsSummary } from './summary-stats.ts';
 import type {
   AlertKind,
@@ -112,7 +113,7 @@ export interface DecisionEvent {
 }
 
 /** An order placed, one member per order type, with exactly the fields of its type (domain/types.ts Order). */
-export type OrderEvent = MarketOrderEvent | LimitOrderEvent;
+export type OrderEvent = MarketOrderEvent | LimitOrderEvent | StopOrderEvent | StopLimitOrderEvent | TrailingStopOrderEvent;
 
 interface OrderEventBase {
   readonly type: 'order';
@@ -133,6 +134,23 @@ export interface MarketOrderEvent extends OrderEventBase {
 export interface LimitOrderEvent extends OrderEventBase {
   readonly orderType: 'limit';
   readonly limitPrice: Ticks;
+}
+
+export interface StopOrderEvent extends OrderEventBase {
+  readonly orderType: 'stop';
+  readonly stopPrice: Ticks;
+}
+
+export interface StopLimitOrderEvent extends OrderEventBase {
+  readonly orderType: 'stop_limit';
+  readonly limitPrice: Ticks;
+  readonly stopPrice: Ticks;
+}
+
+/** The trail only: the stop it starts from follows from the bar's close, which the bar event before it carries. */
+export interface TrailingStopOrderEvent extends OrderEventBase {
+  readonly orderType: 'trailing_stop';
+  readonly trailBps: number;
 }
 
 export interface FillEvent {
@@ -317,7 +335,7 @@ export interface RunSummary {
     readonly limitsPassedByMarket?: { readonly count: number; readonly first: string };
   };
   readonly openPositions: ReadonlyArray<{ symbol: string; qty: Dec; lastPrice: Dec; marketValue: Dec; unrealizedPnl: Dec }>;
-  readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: Dec; limitPrice: Dec }>;
+  readonly restingOrders: readonly RestingOrderView[];
   readonly grossExposure: Dec;
   /** When no order was placed: the likely cause, computed from what the run saw. */
   readonly noOrderCause?: string;

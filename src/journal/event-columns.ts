@@ -51,6 +51,9 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('qty', 'lots'),
     c('limitPrice', 'ticks', true),
     c('sentBy', 'text', true),
+    // Added with stop orders: a journal from before has no such columns (sqlite-journal.ts adds them when it opens one).
+    c('stopPrice', 'ticks', true),
+    c('trailBps', 'int', true),
   ],
   fill: [
     c('orderId', 'text'),

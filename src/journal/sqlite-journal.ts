@@ -137,8 +137,24 @@ export class SqliteJournal implements Journal {
       ddl.push(`CREATE TABLE IF NOT EXISTS ev_${type} (seq INTEGER PRIMARY KEY, unit INTEGER NOT NULL, ${cols.join(', ')})`);
     }
     this.db.exec(ddl.join(';\n'));
+    this.addMissingColumns();
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value?: string } | undefined;
     if (v?.value !== undefined && v.value !== VERSION) throw new JournalError(`journal version ${v.value}, this tradeloop reads ${VERSION}`);
+  }
+
+  /**
+   * A journal written before a column was added (the order's stopPrice and trailBps came with stop
+   * orders) gets it, empty: every added column is optional, so its old rows read back as they were,
+   * and the same version reads both.
+   */
+  private addMissingColumns(): void {
+    for (const type of TYPES) {
+      const have = new Set((this.db.prepare(`PRAGMA table_info(ev_${type})`).all() as Array<{ name: string }>).map((r) => r.name));
+      for (const c of EVENT_COLUMNS[type]) {
+        const name = columnName(c.field);
+        if (!have.has(name)) this.db.exec(`ALTER TABLE ev_${type} ADD COLUMN "${name}" ${sqlType(c.codec)}`);
+      }
+    }
   }
 
   async readRun(): Promise<JournalRun | null> {

@@ -109,7 +109,12 @@ function expectedPrice(order: Order, marketPrice: number): number {
     case 'market':
       return marketPrice;
     case 'limit':
+    case 'stop_limit':
       return order.limitPrice;
+    // A stop may fill past its price (a gap): its price is what it is valued at until the fill, when the gate looks again at the real price.
+    case 'stop':
+    case 'trailing_stop':
+      return order.stopPrice;
     default:
       return unreachable(order);
   }

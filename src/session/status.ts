@@ -3,6 +3,7 @@
  * HTTP /status, the dashboard. Money and quantities are exact decimal strings.
  */
 import type { FeedState, TradingStateName } from '../events/reasons.ts';
+import type { RestingOrderView } from '../broker/book-view.ts';
 import type { HaltStatus } from './commands.ts';
 
 export interface ConnectionStatus {
@@ -31,7 +32,7 @@ export interface SessionStatus {
   readonly grossExposure: string;
   /** entryPrice: the average price of the open quantity. */
   readonly positions: ReadonlyArray<{ symbol: string; qty: string; entryPrice: string; lastPrice: string; marketValue: string; unrealizedPnl: string }>;
-  readonly restingOrders: ReadonlyArray<{ orderId: string; symbol: string; side: string; qty: string; limitPrice: string }>;
+  readonly restingOrders: readonly RestingOrderView[];
   readonly counts: Readonly<Record<string, number>>;
   /** Each symbol's newest decided bar (and, in realtime, how long ago it was received); null before any. */
   readonly lastBar: Record<string, { openTime: string; receivedSecondsAgo?: number } | null>;

@@ -19,8 +19,12 @@ export interface OrderDraft {
   readonly side: Side;
   readonly orderType: OrderType;
   readonly qty: unknown;
-  /** A limit's price as given; ignored for other types. */
+  /** A limit's or a stop-limit's limit price as given; ignored for other types. */
   readonly limitPrice?: unknown;
+  /** A stop's or a stop-limit's stop price as given; ignored for other types. */
+  readonly stopPrice?: unknown;
+  /** A trailing stop's trail as given; ignored for other types. */
+  readonly trailBps?: unknown;
   /** The bar time of the decision (its openTime): order-rate windows and bar age are in bar time. */
   readonly createdAt: number;
 }

@@ -1,12 +1,14 @@
 /**
  * A new order's own fields, read into an Order of its type: a positive whole number of lots that
- * keeps the position exact, then what the type itself needs (a limit: a positive integer price).
- * The refusal names the first field that is wrong.
+ * keeps the position exact, then what the type itself needs (a limit: a positive integer price; a
+ * stop: a positive integer stop price; a stop-limit: both; a trailing stop: a trail of 1..10000
+ * bps, its stop starting from the symbol's last close). The refusal names the first field that is wrong.
  */
 import type { Instrument } from '../../broker/instrument.ts';
 import type { AccountView } from '../../broker/account-view.ts';
 import type { Order } from '../../domain/types.ts';
 import { unreachable } from '../../domain/unreachable.ts';
+import { trailStop } from '../../broker/matchers.ts';
 import { worstAfter, type OrderDraft, type Refusal } from './check.ts';
 
 /** A value as the strategy gave it: a string "5" is not the number 5, and the refusal says which it got. */
@@ -23,6 +25,10 @@ const refused = (refusal: Refusal): Terms => ({ order: null, refusal });
 
 function positiveInteger(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+function badStop(what: string, stopPrice: unknown): Refusal {
+  return { reason: 'invalid_stop_price', detail: `${what} order needs a positive integer stopPrice in ticks, got ${described(stopPrice)}` };
 }
 
 export function orderSanity(draft: OrderDraft, inst: Instrument, account: AccountView): Terms {
@@ -43,6 +49,35 @@ export function orderSanity(draft: OrderDraft, inst: Instrument, account: Accoun
         return refused({ reason: 'invalid_limit_price', detail: `a limit order needs a positive integer limitPrice in ticks, got ${described(limitPrice)}` });
       }
       return { order: { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt }, refusal: null };
+    }
+    case 'stop': {
+      const stopPrice = draft.stopPrice;
+      if (!positiveInteger(stopPrice)) return refused(badStop('a stop', stopPrice));
+      return { order: { orderId, symbol, side, orderType: 'stop', qty, stopPrice, createdAt }, refusal: null };
+    }
+    case 'stop_limit': {
+      const { stopPrice, limitPrice } = draft;
+      if (!positiveInteger(stopPrice)) return refused(badStop('a stop-limit', stopPrice));
+      if (!positiveInteger(limitPrice)) {
+        return refused({
+          reason: 'invalid_limit_price',
+          detail: `a stop-limit order needs a positive integer limitPrice in ticks, got ${described(limitPrice)}`,
+        });
+      }
+      return { order: { orderId, symbol, side, orderType: 'stop_limit', qty, stopPrice, limitPrice, createdAt }, refusal: null };
+    }
+    case 'trailing_stop': {
+      const trailBps = draft.trailBps;
+      if (!positiveInteger(trailBps) || trailBps > 10_000) {
+        return refused({
+          reason: 'invalid_stop_price',
+          detail: `a trailing stop needs trailBps, a whole number of basis points from 1 to 10000, got ${described(trailBps)}`,
+        });
+      }
+      // The reference is the close of the bar it was decided on: the mark the loop set before the strategy ran.
+      const bestPrice = account.lastMark(symbol);
+      const stopPrice = trailStop(side, bestPrice, trailBps);
+      return { order: { orderId, symbol, side, orderType: 'trailing_stop', qty, trailBps, bestPrice, stopPrice, createdAt }, refusal: null };
     }
     default:
       return unreachable(draft.orderType);

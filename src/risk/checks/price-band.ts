@@ -1,4 +1,7 @@
-/** A limit priced more than --price-band-pct from the symbol's last close is refused: a fat finger, not a strategy. */
+/**
+ * A limit or a stop priced more than --price-band-pct from the symbol's last close is refused: a
+ * fat finger, not a strategy. A trailing stop names no price (its trail is bounded instead).
+ */
 import { formatPrice } from '../../domain/price.ts';
 import { unreachable } from '../../domain/unreachable.ts';
 import type { Check, GateView, Refusal } from './check.ts';
@@ -8,9 +11,17 @@ export const priceBand: Check = (req, account, gate) => {
   const { order } = req;
   switch (order.orderType) {
     case 'market':
+    case 'trailing_stop':
       return null;
     case 'limit':
       return outsideBand('limit', order.limitPrice, account.lastMark(order.symbol), gate);
+    case 'stop':
+      return outsideBand('stop', order.stopPrice, account.lastMark(order.symbol), gate);
+    case 'stop_limit':
+      return (
+        outsideBand('stop', order.stopPrice, account.lastMark(order.symbol), gate) ??
+        outsideBand('limit', order.limitPrice, account.lastMark(order.symbol), gate)
+      );
     default:
       return unreachable(order);
   }

@@ -135,7 +135,14 @@ class IsolatedStrategy implements HostedStrategy {
     return parsed.i.map((r: unknown) => {
       if (!Array.isArray(r)) return null;
       if (r.length === 1) return { cancel: typeof r[0] === 'string' ? r[0] : '' };
-      return { side: fromWire(r[0]), qty: fromWire(r[1]), orderType: fromWire(r[2]), limitPrice: fromWire(r[3]) };
+      return {
+        side: fromWire(r[0]),
+        qty: fromWire(r[1]),
+        orderType: fromWire(r[2]),
+        limitPrice: fromWire(r[3]),
+        stopPrice: fromWire(r[4]),
+        trailBps: fromWire(r[5]),
+      };
     }) as unknown as readonly Intent[];
   }
 

@@ -269,7 +269,10 @@ class Server {
     if (intents.length === 0 && subLot === 0) return '';
     const out: { i: unknown[]; l?: unknown[] } = { i: [] };
     for (const r of intents) {
-      out.i[out.i.length] = r.kind === 'cancel' ? [r.orderId.slice(0, 200)] : [toWire(r.side), toWire(r.qty), toWire(r.orderType), toWire(r.limitPrice)];
+      out.i[out.i.length] =
+        r.kind === 'cancel'
+          ? [r.orderId.slice(0, 200)]
+          : [toWire(r.side), toWire(r.qty), toWire(r.orderType), toWire(r.limitPrice), toWire(r.stopPrice), toWire(r.trailBps)];
     }
     if (subLot > 0) out.l = [subLot, ctx.subLot.money.toString(), ctx.subLot.price];
     return stringify(out);
