@@ -62,6 +62,9 @@ test('the hand-written bar and decision templates write exactly what the schema-
   const orders = [
     { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: 1, limitPrice: 950_000_000 },
     { type: 'order', orderId: 'ü-1-1', symbol: '这是测试币456', openTime: -5, side: 'sell', orderType: 'market', qty: 100, sentBy: 'operator' },
+    { type: 'order', orderId: 'A-1-2', symbol: 'A', openTime: 1, side: 'sell', orderType: 'stop', qty: 3, stopPrice: 9_812_345_678 },
+    { type: 'order', orderId: 'A-1-3', symbol: 'A', openTime: 1, side: 'buy', orderType: 'stop_limit', qty: 3, limitPrice: 10_300_000_001, stopPrice: 1 },
+    { type: 'order', orderId: 'A-1-4', symbol: 'A', openTime: 1, side: 'sell', orderType: 'trailing_stop', qty: 2, trailBps: 10_000 },
   ] as const;
   for (const o of orders) assert.equal(serializeOrder(3, o, lots), serializeGeneric(3, o, lots));
   const fills = [
@@ -118,6 +121,20 @@ test('events carry integers and the serializer writes their text once: lots in a
   assert.equal(
     serializeEvent(6, { type: 'order', orderId: 'B-1-1', symbol: 'BTCUSDT', openTime: 2, side: 'buy', orderType: 'limit', qty: 100_000, limitPrice: 1 }, lots),
     '{"seq":6,"type":"order","orderId":"B-1-1","symbol":"BTCUSDT","openTime":2,"side":"buy","orderType":"limit","qty":1,"limitPrice":0.00000001}',
+  );
+  // Stop orders: the prices in ticks as exact decimals, the trail as the whole bps it is.
+  const order = { type: 'order', symbol: 'BTCUSDT', openTime: 2, qty: 100_000 } as const;
+  assert.equal(
+    serializeEvent(8, { ...order, orderId: 'B-1-2', side: 'sell', orderType: 'stop', stopPrice: 9_812_345_678 }, lots),
+    '{"seq":8,"type":"order","orderId":"B-1-2","symbol":"BTCUSDT","openTime":2,"side":"sell","orderType":"stop","qty":1,"stopPrice":98.12345678}',
+  );
+  assert.equal(
+    serializeEvent(9, { ...order, orderId: 'B-1-3', side: 'buy', orderType: 'stop_limit', limitPrice: 10_300_000_000, stopPrice: 10_250_000_000 }, lots),
+    '{"seq":9,"type":"order","orderId":"B-1-3","symbol":"BTCUSDT","openTime":2,"side":"buy","orderType":"stop_limit","qty":1,"limitPrice":103,"stopPrice":102.5}',
+  );
+  assert.equal(
+    serializeEvent(10, { ...order, orderId: 'B-1-4', side: 'sell', orderType: 'trailing_stop', trailBps: 250 }, lots),
+    '{"seq":10,"type":"order","orderId":"B-1-4","symbol":"BTCUSDT","openTime":2,"side":"sell","orderType":"trailing_stop","qty":1,"trailBps":250}',
   );
   // A refused quantity that is no whole number of lots is written as the strategy gave it (in lots).
   const reject = { type: 'reject', symbol: 'BTCUSDT', openTime: 2, reason: 'invalid_qty', side: 'buy', detail: 'x' } as const;

@@ -97,3 +97,38 @@ test('a file that is not a journal is refused on opening with a JournalError tha
     return true;
   });
 });
+
+test('a journal from before stop orders (no stopPrice or trailBps columns) opens, reads back as it was, and takes stop orders', async (t) => {
+  const path = join(await tempDir(t, 'tl-journal-'), 'journal.sqlite');
+  const limit = { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: 1, limitPrice: 950_000_000 } as const;
+  const before = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  await before.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  await before.append([{ kind: 'outside', events: [{ seq: 1, event: limit }] }]);
+  before.close();
+  // The order table as journals wrote it before the columns were added.
+  const db = new DatabaseSync(path);
+  db.exec('ALTER TABLE ev_order DROP COLUMN stop_price; ALTER TABLE ev_order DROP COLUMN trail_bps');
+  const columns = () => (db.prepare('PRAGMA table_info(ev_order)').all() as Array<{ name: string }>).map((r) => r.name);
+  assert.ok(!columns().includes('stop_price'));
+  const journal = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  t.after(() => journal.close());
+  assert.ok(columns().includes('stop_price') && columns().includes('trail_bps'), 'opening adds the columns');
+  db.close();
+  const stop = { type: 'order', orderId: 'A-2-0', symbol: 'A', openTime: 2, side: 'sell', orderType: 'stop', qty: 1, stopPrice: 980_000_000 } as const;
+  const trailing = { type: 'order', orderId: 'A-2-1', symbol: 'A', openTime: 2, side: 'sell', orderType: 'trailing_stop', qty: 1, trailBps: 150 } as const;
+  await journal.append([
+    {
+      kind: 'outside',
+      events: [
+        { seq: 2, event: stop },
+        { seq: 3, event: trailing },
+      ],
+    },
+  ]);
+  const back: SeqEvent[] = [];
+  for await (const e of journal.events(1)) back.push(e);
+  assert.deepEqual(
+    back.map((e) => e.event),
+    [limit, stop, trailing],
+  );
+});
