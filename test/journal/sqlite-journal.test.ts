@@ -104,7 +104,7 @@ test('a journal from before stop orders (no stopPrice or trailBps columns) opens
   const before = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
   await before.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
   await before.append([{ kind: 'outside', events: [{ seq: 1, event: limit }] }]);
-  before.close();
+  await before.close();
   // The order table as journals wrote it before the columns were added.
   const db = new DatabaseSync(path);
   db.exec('ALTER TABLE ev_order DROP COLUMN stop_price; ALTER TABLE ev_order DROP COLUMN trail_bps');
