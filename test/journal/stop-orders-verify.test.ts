@@ -76,13 +76,13 @@ test('a run placing protective stops logs their orders and fills with the new fi
     if (o.orderType === 'stop') {
       const stop = ticks(o.stopPrice as number);
       assert.ok(ticks(bar.low as number) <= stop);
-      const trigger = open < stop ? open : stop;
+      const trigger = BigInt(Math.min(Number(open), Number(stop))); // ticks are safe integers
       assert.equal(price, (trigger * (10_000n - slipBps)) / 10_000n, `fill ${f.seq}`);
     }
     if (o.orderType === 'stop_limit') {
       const stop = ticks(o.stopPrice as number);
       const limit = ticks(o.limitPrice as number);
-      const trigger = open < stop ? open : stop;
+      const trigger = BigInt(Math.min(Number(open), Number(stop))); // ticks are safe integers
       assert.ok(price === limit || (price === trigger && trigger > limit), `fill ${f.seq}`);
     }
     if (o.orderType === 'trailing_stop') assert.ok(price <= (open * (10_000n - slipBps)) / 10_000n, `fill ${f.seq}`);
