@@ -231,3 +231,14 @@ test('resting buys hold cash at the price each can fill at: a stop at its stop, 
   // 2 × 102 + 103 + 101 = 408.
   assert.equal(b.restingBuyCost(), BigInt(P('408')));
 });
+
+test("the README's worked example, bar by bar", () => {
+  const b = broker();
+  withLong(b, 2, '100');
+  b.rest(stop('fixed', 'sell', 1, '98'));
+  b.rest({ ...base('trail', 'sell', 1), orderType: 'trailing_stop', trailBps: 200, bestPrice: P('100'), stopPrice: P('98') });
+  assert.deepEqual(fills(b.matchResting(bar('101', '104', '100.5', '103'), admitAll)), []);
+  assert.equal((b.restingOrders('SPY')[1] as TrailingStopOrder).stopPrice, P('101.92'));
+  assert.deepEqual(fills(b.matchResting(bar('104.5', '106', '101', '105'), admitAll)), [['trail', P('103.88'), 1]]);
+  assert.deepEqual(fills(b.matchResting(bar('96', '97', '95', '96.5'), admitAll)), [['fixed', P('96'), 0]]);
+});
