@@ -12,6 +12,7 @@ export {
   intParam,
   numParam,
   StrategyParamError,
+  type OrderUpdate,
   type Strategy,
   type StrategyContext,
   type StrategyFactory,

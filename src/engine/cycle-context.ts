@@ -7,7 +7,17 @@ import { parsePrice } from '../domain/price.ts';
 import type { Bar, RestingOrder } from '../domain/types.ts';
 import type { Instrument } from '../broker/instrument.ts';
 import { BarWindow, HistoryView } from '../strategy/bar-window.ts';
-import type { StrategyContext } from '../strategy/strategy.ts';
+import type { OrderUpdate, StrategyContext } from '../strategy/strategy.ts';
+import { NO_UPDATES } from './order-updates.ts';
+
+/** What the context says about the position and the orders beside the bar (see StrategyContext). */
+export interface PositionFacts {
+  readonly entryPrice: number | null;
+  readonly unrealizedPnl: bigint;
+  readonly updates: readonly OrderUpdate[];
+}
+
+const NO_BARS: readonly Bar[] = Object.freeze([]);
 
 export class CycleContext implements StrategyContext {
   history!: HistoryView;
@@ -17,6 +27,13 @@ export class CycleContext implements StrategyContext {
   equity = 0n;
   lotStep = '1';
   historySize = 1;
+  entryPrice: number | null = null;
+  unrealizedPnl = 0n;
+  updates: readonly OrderUpdate[] = NO_UPDATES;
+  slice: readonly Bar[] = NO_BARS;
+  /** The bars decided so far at sliceTime: built here, from the bars decided, so a strategy on its own thread sees the same. */
+  private sliceBars: Bar[] = [];
+  private sliceTime: number | null = null;
   private inst!: Instrument;
   /** lotsFor calls that had money to spend and got 0 lots: the entry is smaller than one lot (kept for the summary). */
   readonly subLot = { count: 0, symbol: '', lotStep: '', money: 0n, price: 0 };
@@ -38,7 +55,17 @@ export class CycleContext implements StrategyContext {
   }
 
   /** Pushes the bar into its symbol's history and sets every field the strategy reads. */
-  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly RestingOrder[], cash: bigint, equity: bigint): void {
+  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly RestingOrder[], cash: bigint, equity: bigint, facts: PositionFacts): void {
+    if (this.sliceTime !== bar.openTime) {
+      this.sliceTime = bar.openTime;
+      this.sliceBars = [];
+    }
+    // A copy only when there is something to copy: a single-symbol run allocates nothing here.
+    this.slice = this.sliceBars.length === 0 ? NO_BARS : Object.freeze(this.sliceBars.slice());
+    this.sliceBars.push(bar);
+    this.entryPrice = facts.entryPrice;
+    this.unrealizedPnl = facts.unrealizedPnl;
+    this.updates = facts.updates;
     const e = this.entry(bar.symbol);
     e.window.push(bar);
     this.history = e.view;

@@ -26,6 +26,8 @@ import { isHosted, type Strategy } from '../strategy/strategy.ts';
 import { EquityCurve } from '../stats/equity-curve.ts';
 import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
+import { OrderUpdates } from './order-updates.ts';
+import { entryPrice } from '../broker/book-view.ts';
 
 export type StrategyErrorPolicy = 'throw' | 'halt';
 
@@ -93,6 +95,7 @@ export class Engine {
   reducingBars = 0;
   readonly barsHeldBy = new Map<string, number>();
   private readonly ctx = new CycleContext();
+  private readonly updates = new OrderUpdates();
   private readonly options: EngineOptions;
   private sliceTime: number | null = null;
   /** Each symbol's newest processed bar (openTime): what out-of-cycle cancels and flattens are stamped with. */
@@ -102,6 +105,7 @@ export class Engine {
     this.options = options;
     this.stats = new EquityCurve(options.broker);
     this.ctx.historySize = Math.max(1, options.strategy.warmup);
+    options.bus.observe(this.updates);
   }
 
   /** The bar time of a symbol's newest processed bar (0 before any). */
@@ -173,7 +177,12 @@ export class Engine {
     const equity = this.afterMark(symbol, position);
 
     const ctx = this.ctx;
-    ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity);
+    const basis = broker.basis(symbol);
+    ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity, {
+      entryPrice: position === 0 ? null : entryPrice(basis, position, inst.lotDiv),
+      unrealizedPnl: position === 0 ? 0n : broker.marketValue(symbol) - basis,
+      updates: this.updates.take(symbol),
+    });
     let intents: readonly IntentRecord[];
     try {
       intents = readIntents(strategy.onBar(bar, ctx));

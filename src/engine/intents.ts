@@ -19,12 +19,12 @@ export type IntentRecord =
 export const NO_INTENTS: readonly IntentRecord[] = [];
 
 export function readIntents(returned: unknown): readonly IntentRecord[] {
-  if (returned === undefined || returned === null) return NO_INTENTS;
+  // undefined too: a strategy that forgot its return must not look like one that holds.
   if (!Array.isArray(returned)) {
     throw new TypeError(
-      typeof (returned as { then?: unknown }).then === 'function'
+      typeof (returned as { then?: unknown } | null | undefined)?.then === 'function'
         ? 'onBar must be synchronous: it returned a Promise (decisions cannot wait)'
-        : `onBar must return an array of intents, got ${typeof returned}`,
+        : `onBar must return an array of intents (return [] to hold), got ${returned === null ? 'null' : typeof returned}`,
     );
   }
   const n = returned.length;

@@ -22,6 +22,11 @@ export class EventBus {
     this.sinks = sinks;
   }
 
+  /** One more sink, after the others: a reader of the events (the strategy's order updates) that writes nothing. */
+  observe(sink: EventSink): void {
+    this.sinks.push(sink);
+  }
+
   get lastSeq(): number {
     return this.seq;
   }

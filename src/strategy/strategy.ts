@@ -24,7 +24,46 @@ export interface StrategyContext {
   lotsFor(money: bigint, price: number): number;
   /** Converts a decimal price text into ticks, for limit prices. */
   price(text: string): number;
+  /** Average entry price of the open position in ticks (its basis over its lots; fees are paid from cash, not in it), null when flat. */
+  readonly entryPrice: number | null;
+  /** The open position's marked value less its basis at this bar's close, bigint of 1e-8 quote units (0n when flat). */
+  readonly unrealizedPnl: bigint;
+  /**
+   * What became of this symbol's orders since its previous decided bar, in event order: fills
+   * (resting ones matched on this bar included), cancels and rejects, each with its reason. Empty
+   * (the same frozen array) when nothing happened.
+   */
+  readonly updates: readonly OrderUpdate[];
+  /** The other symbols' bars of this same open time decided before this one (in --symbols order), frozen. */
+  readonly slice: readonly Bar[];
 }
+
+/**
+ * One thing that happened to an order, as integers like the events: prices in ticks, quantities
+ * in lots, money as bigint of 1e-8 quote units. Orders are good till cancelled, so none expires.
+ */
+export type OrderUpdate =
+  | {
+      readonly type: 'fill';
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly qty: number;
+      readonly price: number;
+      readonly fee: bigint;
+      readonly realizedPnl: bigint;
+      /** The position after this fill, in lots. */
+      readonly position: number;
+    }
+  | { readonly type: 'cancel'; readonly orderId: string; readonly reason: string; readonly detail: string }
+  | {
+      readonly type: 'reject';
+      /** The refused intent's id (symbol-openTime-index), or the id a refused cancel named. */
+      readonly orderId: string | null;
+      readonly side: 'buy' | 'sell';
+      readonly qty: number;
+      readonly reason: string;
+      readonly detail: string;
+    };
 
 export interface Strategy {
   readonly name: string;

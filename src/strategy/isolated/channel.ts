@@ -54,11 +54,14 @@ export const N_LOW = 4;
 export const N_CLOSE = 5;
 export const N_VOLUME = 6;
 export const N_POSITION = 7;
+/** The average entry price in ticks; NaN when flat (null on the other side). */
+export const N_ENTRY = 8;
 export const NUM_SLOTS = 16;
 
-/** BigInt64 slots: cash and equity, when they fit (else they travel as text in the request JSON). */
+/** BigInt64 slots: cash, equity and unrealized PnL, when they fit (else they travel as text in the request JSON). */
 export const B_CASH = 0;
 export const B_EQUITY = 1;
+export const B_UNREALIZED = 2;
 export const BIG_SLOTS = 8;
 
 /** Bytes for the JSON part of a request or a response; a longer answer is the strategy's error. */

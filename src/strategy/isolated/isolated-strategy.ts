@@ -9,11 +9,12 @@
 import { Worker } from 'node:worker_threads';
 import type { Bar, Intent, RestingOrder } from '../../domain/types.ts';
 import { StrategyLoadError } from '../load-strategy.ts';
-import { StrategyParamError, type HostedStrategy, type StrategyContext, type StrategyParams } from '../strategy.ts';
+import { StrategyParamError, type HostedStrategy, type OrderUpdate, type StrategyContext, type StrategyParams } from '../strategy.ts';
 import { CycleContext } from '../../engine/cycle-context.ts';
 import {
   B_CASH,
   B_EQUITY,
+  B_UNREALIZED,
   channelBuffer,
   channelViews,
   fromWire,
@@ -27,6 +28,7 @@ import {
   I_SYMBOL,
   N_CLOSE,
   N_CLOSE_TIME,
+  N_ENTRY,
   N_HIGH,
   N_LOW,
   N_OPEN,
@@ -49,11 +51,13 @@ import {
   type ChannelViews,
 } from './channel.ts';
 import { siblingModule } from '../../config/module-url.ts';
+import { updatesToWire } from '../../engine/order-updates.ts';
 
 /** A call the worker has not even picked up by then means its thread is gone or stuck outside onBar. */
 const PICKUP_TIMEOUT_MS = 5000;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const inInt64 = (v: bigint) => v >= INT64_MIN && v <= INT64_MAX;
 
 /** Raised in the loop's thread for anything the strategy's thread reports as its failure. */
 class IsolatedStrategyError extends Error {
@@ -105,23 +109,25 @@ class IsolatedStrategy implements HostedStrategy {
 
   warm(bar: Bar): void {
     this.writeBar(bar);
-    this.call(OP_WARM, this.pendingText(null, null));
+    this.call(OP_WARM, this.pendingText(null, null, null));
   }
 
   onBar(bar: Bar, ctx: StrategyContext): readonly Intent[] {
     const { nums, bigs, ints } = this.views;
     this.writeBar(bar);
     nums[N_POSITION] = ctx.position;
+    nums[N_ENTRY] = ctx.entryPrice ?? Number.NaN;
     ints[I_LOT_DECIMALS] = ctx.lotStep === '1' ? 0 : ctx.lotStep.length - 2;
     let orders: readonly RestingOrder[] | null = ctx.openOrders;
     if (this.sentOrders.get(bar.symbol) === orders) orders = null;
     else this.sentOrders.set(bar.symbol, orders);
-    const fits = ctx.cash >= INT64_MIN && ctx.cash <= INT64_MAX && ctx.equity >= INT64_MIN && ctx.equity <= INT64_MAX;
+    const fits = inInt64(ctx.cash) && inInt64(ctx.equity) && inInt64(ctx.unrealizedPnl);
     if (fits) {
       bigs[B_CASH] = ctx.cash;
       bigs[B_EQUITY] = ctx.equity;
+      bigs[B_UNREALIZED] = ctx.unrealizedPnl;
     }
-    const answer = this.call(OP_DECIDE, this.pendingText(orders, fits ? null : ctx));
+    const answer = this.call(OP_DECIDE, this.pendingText(orders, fits ? null : ctx, ctx.updates.length === 0 ? null : ctx.updates));
     if (answer === null) return [];
     const parsed = answer as { i?: unknown; l?: unknown };
     if (Array.isArray(parsed.l) && ctx instanceof CycleContext) {
@@ -176,15 +182,17 @@ class IsolatedStrategy implements HostedStrategy {
     nums[N_VOLUME] = bar.volume;
   }
 
-  private pendingText(orders: readonly RestingOrder[] | null, money: StrategyContext | null): string {
-    if (this.newStrings.length === 0 && orders === null && money === null) return '';
+  private pendingText(orders: readonly RestingOrder[] | null, money: StrategyContext | null, updates: readonly OrderUpdate[] | null): string {
+    if (this.newStrings.length === 0 && orders === null && money === null && updates === null) return '';
     const extra: Record<string, unknown> = {};
     if (this.newStrings.length > 0) extra.s = this.newStrings;
     if (orders !== null) extra.o = orders;
     if (money !== null) {
       extra.cash = money.cash.toString();
       extra.equity = money.equity.toString();
+      extra.unrealizedPnl = money.unrealizedPnl.toString();
     }
+    if (updates !== null) extra.u = updatesToWire(updates);
     this.newStrings = [];
     return JSON.stringify(extra);
   }
@@ -194,7 +202,7 @@ class IsolatedStrategy implements HostedStrategy {
     if (this.dead !== null) throw new IsolatedStrategyError(this.dead);
     const { ints } = this.views;
     const len = text.length === 0 ? 0 : putText(this.views, text);
-    if (len < 0) throw new IsolatedStrategyError(`the strategy's resting orders exceed ${this.views.text.length} bytes of text`);
+    if (len < 0) throw new IsolatedStrategyError(`the strategy's resting orders and order updates exceed ${this.views.text.length} bytes of text`);
     ints[OP] = op;
     ints[REQ_LEN] = len;
     ints[PICKED] = 0;

@@ -14,11 +14,13 @@ import { makeInstrument, type Instrument } from '../../broker/instrument.ts';
 import type { Bar, BarOrigin, RestingOrder } from '../../domain/types.ts';
 import { CycleContext } from '../../engine/cycle-context.ts';
 import { readIntents } from '../../engine/intents.ts';
+import { NO_UPDATES, updatesFromWire } from '../../engine/order-updates.ts';
 import { importFactory, makeStrategy, StrategyLoadError } from '../load-strategy.ts';
 import { StrategyParamError, type Strategy } from '../strategy.ts';
 import {
   B_CASH,
   B_EQUITY,
+  B_UNREALIZED,
   channelViews,
   getText,
   GONE,
@@ -30,6 +32,7 @@ import {
   I_SYMBOL,
   N_CLOSE,
   N_CLOSE_TIME,
+  N_ENTRY,
   N_HIGH,
   N_LOW,
   N_OPEN,
@@ -68,6 +71,9 @@ interface RequestText {
   /** Cash and equity as text when they do not fit in 64 bits. */
   readonly cash?: string;
   readonly equity?: string;
+  readonly unrealizedPnl?: string;
+  /** This symbol's order updates since its previous decided bar, when there are any. */
+  readonly u?: readonly Record<string, unknown>[];
 }
 
 class ExitAttempt extends Error {
@@ -256,7 +262,13 @@ class Server {
     const cash = extra?.cash !== undefined ? BigInt(extra.cash) : bigs[B_CASH]!;
     const equity = extra?.equity !== undefined ? BigInt(extra.equity) : bigs[B_EQUITY]!;
     const before = ctx.subLot.count;
-    ctx.prepare(bar, inst, nums[N_POSITION]!, this.orders.get(bar.symbol) ?? this.noOrders, cash, equity);
+    const unrealizedPnl = extra?.unrealizedPnl !== undefined ? BigInt(extra.unrealizedPnl) : bigs[B_UNREALIZED]!;
+    const entry = nums[N_ENTRY]!;
+    ctx.prepare(bar, inst, nums[N_POSITION]!, this.orders.get(bar.symbol) ?? this.noOrders, cash, equity, {
+      entryPrice: Number.isNaN(entry) ? null : entry,
+      unrealizedPnl,
+      updates: extra?.u ? updatesFromWire(extra.u) : NO_UPDATES,
+    });
     inStrategy = true;
     let returned: unknown;
     try {
