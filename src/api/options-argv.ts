@@ -23,6 +23,8 @@ export interface CommonOptions {
   readonly cash?: Scalar;
   readonly feeBps?: Scalar;
   readonly slippageBps?: Scalar;
+  /** next-open (default): a market order fills at the next bar's open; close: at its own bar's close (optimistic). */
+  readonly fillModel?: 'next-open' | 'close';
   readonly maxPositionNotional?: Scalar;
   readonly maxGrossExposure?: Scalar;
   readonly maxOrdersPerMinute?: Scalar;

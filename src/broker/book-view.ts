@@ -20,7 +20,16 @@ export interface PositionView {
 }
 
 /** A resting order as text, one shape per resting order type (the summary's and the status's bytes for a limit predate the type field). */
-export type RestingOrderView = LimitOrderView | StopOrderView;
+export type RestingOrderView = LimitOrderView | StopOrderView | MarketOrderView;
+
+/** A market order decided on a bar, working until the next bar of its symbol fills it at the open (--fill-model next-open). */
+export interface MarketOrderView {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: string;
+  readonly qty: string;
+  readonly orderType: 'market';
+}
 
 export interface LimitOrderView {
   readonly orderId: string;
@@ -45,6 +54,8 @@ export interface StopOrderView {
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
   const head = { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst) };
   switch (o.orderType) {
+    case 'market':
+      return { ...head, orderType: 'market' };
     case 'limit':
       return { ...head, limitPrice: formatPrice(o.limitPrice) };
     case 'stop':
@@ -62,6 +73,8 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
 export function restingTerms(o: RestingOrderView): string {
   if (!('orderType' in o)) return `@ ${o.limitPrice}`;
   switch (o.orderType) {
+    case 'market':
+      return 'market, at the next open';
     case 'stop':
       return `stop ${o.stopPrice}`;
     case 'stop_limit':
@@ -69,7 +82,7 @@ export function restingTerms(o: RestingOrderView): string {
     case 'trailing_stop':
       return `trailing ${o.trailBps} bps, stop ${o.stopPrice}`;
     default:
-      return unreachable(o.orderType);
+      return unreachable(o);
   }
 }
 

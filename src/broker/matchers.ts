@@ -5,7 +5,7 @@
  * (what the cash check holds for a resting buy). A new resting type is a member of RestingOrder,
  * its matcher here, and a case in each switch below (the compiler names them).
  */
-import type { LimitOrder, RestingOrder, Side, StopLimitOrder, StopOrder, TrailingStopOrder } from '../domain/types.ts';
+import type { LimitOrder, RestingOrder, Side, StopLimitOrder, StopOrder, TrailingStopOrder, WorkingMarketOrder } from '../domain/types.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import { firstReach, pathFrom, type PathPoint } from './bar-path.ts';
 
@@ -28,6 +28,15 @@ export interface Matcher<O extends RestingOrder> {
 }
 
 const BPS_ONE = 10_000n;
+
+/** A working market order fills at the first point of the next bar's path, its open, taking liquidity (slippage). */
+export const marketMatcher: Matcher<WorkingMarketOrder> = {
+  match(_order, path) {
+    const open = path[0]!;
+    return { fill: { at: open.at, price: open.price, taker: true } };
+  },
+  worstBuyPrice: (order) => order.refPrice,
+};
 
 /** A buy limit fills where the path goes under its price, a sell where it goes over (a touch is not enough: the queue ahead of it may have taken the volume). */
 function limitReached(side: Side, limit: number): (price: number) => boolean {
@@ -120,6 +129,8 @@ export const trailingStopMatcher: Matcher<TrailingStopOrder> = {
 
 export function matchOrder(order: RestingOrder, path: readonly PathPoint[]): Match {
   switch (order.orderType) {
+    case 'market':
+      return marketMatcher.match(order, path);
     case 'limit':
       return limitMatcher.match(order, path);
     case 'stop':
@@ -135,6 +146,8 @@ export function matchOrder(order: RestingOrder, path: readonly PathPoint[]): Mat
 
 export function worstBuyPrice(order: RestingOrder): number {
   switch (order.orderType) {
+    case 'market':
+      return marketMatcher.worstBuyPrice(order);
     case 'limit':
       return limitMatcher.worstBuyPrice(order);
     case 'stop':

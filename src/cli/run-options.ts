@@ -74,7 +74,9 @@ Strategy and broker:
   --param k=v              strategy parameter; repeatable (sma-cross: fast, slow, pct, short)
   --cash N                 starting cash (default 100000)
   --fee-bps N              fee in basis points of notional (default 1)
-  --slippage-bps N         market orders fill this far past the close, against the order (default 1)
+  --slippage-bps N         market orders fill this far past their price, against the order (default 1)
+  --fill-model next-open|close  a market order decided on a bar fills at the next bar's open (default),
+                           or at that bar's own close (optimistic: the signal already saw that close)
   --max-position-notional N  per-symbol limit on |position| x price (default: half of --cash)
   --max-gross-exposure N   limit on the sum over symbols (default: --cash)
   --lot SYMBOL=STEP        lot step, a power of ten (default 1 for shares, 0.00001 for crypto pairs)
@@ -128,6 +130,7 @@ export const RUN_FLAGS = {
   cash: { type: 'string' },
   'fee-bps': { type: 'string' },
   'slippage-bps': { type: 'string' },
+  'fill-model': { type: 'string' },
   'max-position-notional': { type: 'string' },
   'max-gross-exposure': { type: 'string' },
   lot: { type: 'string', multiple: true },
@@ -252,6 +255,9 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   };
   const feeBpsE4 = bps('--fee-bps', v['fee-bps'], '1');
   const slippageBpsE4 = bps('--slippage-bps', v['slippage-bps'], '1');
+  const fillModel = v['fill-model'] ?? 'next-open';
+  if (fillModel !== 'next-open' && fillModel !== 'close')
+    throw usage(`--fill-model ${fillModel}: expected next-open (a market order fills at the next bar's open) or close (at its own bar's close).`);
 
   const lotSteps = new Map<string, string>();
   for (const [symbol, step] of keyValues('--lot', v.lot ?? [], 'BTCUSDT=0.001', usage)) {
@@ -332,6 +338,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     feeBps: Number(feeBpsE4) / 10_000,
     slippageBpsE4,
     slippageBps: Number(slippageBpsE4) / 10_000,
+    fillModel,
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
     instruments,

@@ -12,6 +12,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   const h = s.halts;
   const lines = [
     `${header}: ${s.verdict}`,
+    ...fillModelLines(s),
     `  bars          ${s.bars}  (${bySymbol})`,
     `  decisions     ${s.decisions}`,
     `  orders        ${s.orders}   fills ${s.fills}   rejects ${byReason(s.rejects, s.rejectsByReason)}`,
@@ -68,6 +69,13 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);
   return lines.join('\n') + '\n';
+}
+
+/** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */
+function fillModelLines(s: RunSummary): string[] {
+  if (s.fillModel === undefined) return [];
+  if (s.fillModel === 'next-open') return ["  fill model    next-open: market orders filled at the next bar's open"];
+  return [`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`];
 }
 
 /** --quiet still says, on one line, which run this was and where its artifacts are. */

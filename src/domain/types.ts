@@ -110,7 +110,7 @@ interface OrderBase {
   readonly createdAt: number;
 }
 
-/** Fills at once, at the close moved by slippage (an operator's flatten: at the price it was given). */
+/** Fills at the next bar's open moved by slippage (WorkingMarketOrder until then), or at once at the close with --fill-model close (an operator's flatten: at once, at the price it was given). */
 export interface MarketOrder extends OrderBase {
   readonly orderType: 'market';
 }
@@ -155,8 +155,20 @@ export interface TrailingStopOrder extends OrderBase {
   readonly stopPrice: number;
 }
 
+/**
+ * A market order decided on one bar and working until the next bar of its symbol, which fills it
+ * at its open (--fill-model next-open): a signal computed from a bar's close cannot trade at it.
+ */
+export interface WorkingMarketOrder extends MarketOrder {
+  /** The price the gate valued it at when it was decided (that bar's close moved by slippage): what a buy holds of the cash until it fills. */
+  readonly refPrice: number;
+}
+
+/** Where a market order fills: at the next bar's open, booked in that bar's cycle (the default), or at its own bar's close (optimistic). */
+export type FillModel = 'next-open' | 'close';
+
 /** The orders that rest on the broker's book until a bar fills them: each type has its matcher. */
-export type RestingOrder = LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
+export type RestingOrder = WorkingMarketOrder | LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
 
 export interface Fill {
   readonly orderId: string;

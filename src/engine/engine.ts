@@ -2,15 +2,17 @@
  * The trading loop's cycle, the same in every mode. For each accepted closed bar, in this order:
  * a new trading day is noted (a daily-loss halt may lift), resting orders are matched along the
  * bar's path (broker/bar-path.ts; each looked at again by the gate), equity is marked, loss limits are checked, the
- * strategy sees the bar, each intent passes the one risk gate, market orders fill at the close
- * moved by slippage. Every bar gives exactly one decision event, hold included. Ids derive from
+ * strategy sees the bar, each intent passes the one risk gate. A market order decided on this bar
+ * works until the symbol's next bar, whose cycle fills it at the open with the resting orders
+ * (--fill-model next-open, the default), or fills at this bar's close (close); either moved by
+ * slippage. Every bar gives exactly one decision event, hold included. Ids derive from
  * content and position (symbol, openTime, intent index), never from arrival order or the wall clock.
  *
  * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
  * does after it returns can change what the gate checked or the broker filled.
  */
 import { TradeloopError } from '../errors.ts';
-import { isOrderType, ORDER_TYPES, type Bar, type Fill, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
+import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
@@ -47,6 +49,8 @@ export interface EngineOptions {
   readonly onStrategyError: StrategyErrorPolicy;
   /** Monotonic clock (ms) for in-process latency segments; omitted in static runs. */
   readonly monotonic?: () => number;
+  /** next-open: a market order works until its symbol's next bar fills it at the open; close (the engine's unit tests' default): it fills at once at the close. */
+  readonly fillModel?: FillModel;
 }
 
 /** Monotonic marks of one cycle, for latency telemetry (realtime only). */
@@ -100,9 +104,11 @@ export class Engine {
   private sliceTime: number | null = null;
   /** Each symbol's newest processed bar (openTime): what out-of-cycle cancels and flattens are stamped with. */
   private readonly lastBar = new Map<string, number>();
+  private readonly nextOpen: boolean;
 
   constructor(options: EngineOptions) {
     this.options = options;
+    this.nextOpen = options.fillModel === 'next-open';
     this.stats = new EquityCurve(options.broker);
     this.ctx.historySize = Math.max(1, options.strategy.warmup);
     options.bus.observe(this.updates);
@@ -332,7 +338,11 @@ export class Engine {
     this.book(admission.req);
   }
 
-  /** An admitted order: a market order fills now at its expected price, a resting one goes on the book. */
+  /**
+   * An admitted order: a market order works until its symbol's next bar (next-open: matched with
+   * the resting orders, at that bar's open, before the strategy sees it) or fills now at its
+   * expected price (close); any other type goes on the book.
+   */
   private book(req: GateRequest): void {
     const { broker, bus } = this.options;
     const { order } = req;
@@ -340,7 +350,8 @@ export class Engine {
     switch (order.orderType) {
       case 'market':
         bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
-        this.emitFill(broker.execute(order, req.refPrice), openTime);
+        if (this.nextOpen) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
+        else this.emitFill(broker.execute(order, req.refPrice), openTime);
         return;
       case 'limit':
         bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });

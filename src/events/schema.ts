@@ -53,6 +53,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['cash', 'dec'],
     ['feeBps', 'num'],
     ['slippageBps', 'num'],
+    ['fillModel', 'str?'],
     ['maxPositionNotional', 'dec'],
     ['maxGrossExposure', 'dec'],
     ['lotSizes', 'json'],

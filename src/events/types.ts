@@ -65,6 +65,8 @@ export interface RunStartEvent {
   readonly cash: Dec;
   readonly feeBps: number;
   readonly slippageBps: number;
+  /** `next-open` when market orders fill at the next bar's open; absent: at their own bar's close (--fill-model close, and every log before the flag). */
+  readonly fillModel?: 'next-open';
   readonly maxPositionNotional: Dec;
   readonly maxGrossExposure: Dec;
   readonly lotSizes: Readonly<Record<string, Dec>>;
@@ -290,6 +292,10 @@ export interface RunSummary {
   readonly status: 'ok' | 'halted' | 'breached' | 'error' | 'incomplete';
   /** The summary's first line: "ok", "ok, but HALTED 97% of bars: strategy_error", "breached: ...", "error: ...". */
   readonly verdict: string;
+  /** Where market orders filled (--fill-model); absent in summaries written before the flag (they filled at the close). */
+  readonly fillModel?: 'next-open' | 'close';
+  /** With close: that the figures are optimistic, and why. */
+  readonly fillModelNote?: string;
   readonly error?: string;
   readonly incomplete?: string;
   readonly bars: number;

@@ -4,6 +4,7 @@ import { formatLots } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
 import type { RunSummary } from '../events/types.ts';
+import type { FillModel } from '../domain/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { round } from '../stats/round.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
@@ -13,6 +14,7 @@ import type { StatsSummary } from '../stats/stats-summary.ts';
 
 export interface SummaryInput {
   readonly runId: string;
+  readonly fillModel: FillModel;
   readonly symbols: readonly string[];
   readonly broker: PaperBroker;
   readonly engine: Engine;
@@ -29,6 +31,10 @@ export interface SummaryInput {
   readonly extra?: Pick<RunSummary, 'latency' | 'feed'>;
   readonly stats?: StatsSummary;
 }
+
+/** Said wherever a close-fill run's figures are read. */
+export const CLOSE_NOTE =
+  "optimistic: market orders filled at the close of the bar whose close produced their signal (--fill-model next-open fills them at the next bar's open)";
 
 export function buildSummary(input: SummaryInput): RunSummary {
   const { broker, engine, counter } = input;
@@ -64,6 +70,8 @@ export function buildSummary(input: SummaryInput): RunSummary {
     runId: input.runId,
     status,
     verdict,
+    fillModel: input.fillModel,
+    ...(input.fillModel === 'close' ? { fillModelNote: CLOSE_NOTE } : {}),
     ...(input.error === undefined ? {} : { error: input.error }),
     ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),
     bars: counter.of('bar'),

@@ -39,6 +39,8 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--cash': String(opts.cash),
     '--fee-bps': String(opts.feeBpsE4),
     '--slippage-bps': String(opts.slippageBpsE4),
+    // Absent for close, as in journals written before the flag (they filled at the close): those still resume with --fill-model close.
+    ...(opts.fillModel === 'close' ? {} : { '--fill-model': opts.fillModel }),
     '--max-position-notional': String(opts.maxPositionNotional),
     '--max-gross-exposure': String(opts.maxGrossExposure),
     '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
@@ -71,7 +73,7 @@ const E4_KEYS = new Set(['--fee-bps', '--slippage-bps', '--price-band-pct', '--m
 
 /** A meaning value as the user wrote it: money from 1e-8 units, bps and percents from 1e-4, params as k=v. */
 function shown(key: string, value: unknown): string {
-  if (value === undefined) return 'unset';
+  if (value === undefined) return key === '--fill-model' ? 'close' : 'unset';
   const text = String(value);
   if (text === 'null') return 'unset';
   try {

@@ -178,6 +178,7 @@ export class LiveSession {
     const logError = (log.failed ?? statistics.failed)?.message;
     const summary = buildSummary({
       runId: this.runId,
+      fillModel: opts.fillModel,
       symbols: opts.symbols,
       broker,
       engine,

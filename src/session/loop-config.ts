@@ -4,6 +4,7 @@
  * the other way round).
  */
 import type { Instrument } from '../broker/instrument.ts';
+import type { FillModel } from '../domain/types.ts';
 import type { HaltSeverity } from '../events/reasons.ts';
 
 export interface LoopConfig {
@@ -16,6 +17,8 @@ export interface LoopConfig {
   readonly feeBpsE4: bigint;
   readonly slippageBps: number;
   readonly slippageBpsE4: bigint;
+  /** Where a market order fills: the next bar's open (booked in that bar's cycle) or its own bar's close. */
+  readonly fillModel: FillModel;
   readonly maxPositionNotional: bigint;
   readonly maxGrossExposure: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;

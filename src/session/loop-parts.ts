@@ -97,6 +97,7 @@ export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, w
     lossSeverity: opts.onLossLimit,
     bus,
     onStrategyError: wiring.onStrategyError,
+    fillModel: opts.fillModel,
     ...(wiring.monotonic ? { monotonic: wiring.monotonic } : {}),
   });
   return { broker, trading, control, gate, loss, engine, bus };
@@ -137,6 +138,7 @@ export function runStartEvent(
     cash: formatMoney(opts.cash),
     feeBps: opts.feeBps,
     slippageBps: opts.slippageBps,
+    ...(opts.fillModel === 'next-open' ? { fillModel: 'next-open' as const } : {}),
     maxPositionNotional: formatMoney(opts.maxPositionNotional),
     maxGrossExposure: formatMoney(opts.maxGrossExposure),
     lotSizes: lotSizesOf(opts),

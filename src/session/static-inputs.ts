@@ -89,6 +89,8 @@ export function staticRunId(opts: SessionConfig, flags: Flags, strategy: Strateg
     cash: opts.cashText,
     fee: String(opts.feeBpsE4),
     slip: String(opts.slippageBpsE4),
+    // Absent for close: the fills every run had before the flag, so their ids stay what they were.
+    ...(opts.fillModel === 'close' ? {} : { fill: opts.fillModel }),
     maxPos: String(opts.maxPositionNotional),
     maxGross: String(opts.maxGrossExposure),
     lotSizes: lotSizesOf(opts),

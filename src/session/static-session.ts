@@ -350,6 +350,7 @@ export class StaticSession {
     const summaryOf = (e: string | undefined): RunSummary =>
       buildSummary({
         runId,
+        fillModel: opts.fillModel,
         symbols: opts.symbols,
         broker,
         engine,

@@ -51,6 +51,8 @@ test('startSession(): bars decided live, halt/flatten/resume through the handle,
     restUrl: fake.restUrl,
     staleAfter: 60,
     staleAlertAfter: 120,
+    // About the handle: a buy fills on its own bar (close), so the first bar's fill is there to halt and flatten.
+    fillModel: 'close',
     strategy: buyer,
     out,
     onEvent: (e) => seen.push(e),

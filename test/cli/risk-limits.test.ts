@@ -105,6 +105,9 @@ test('--max-daily-loss: a daily_loss halt (REDUCING by default) with an alert, l
     '100000',
     '--max-daily-loss',
     '500',
+    // About the daily loss: the entry fills on the first bar's close, where the arithmetic below starts.
+    '--fill-model',
+    'close',
   ]);
   assert.equal(run.code, 0, run.stderr);
   const halts = ofType(run, 'halt');

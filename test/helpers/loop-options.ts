@@ -71,6 +71,7 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     cycleTimeoutMs: 30_000,
     maxBackfillBars: 10_000,
     heartbeatMs: null,
+    fillModel: 'next-open',
     ...given,
     symbols,
     cash,

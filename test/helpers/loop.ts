@@ -12,7 +12,7 @@ import { TradingState } from '../../src/risk/trading-state.ts';
 import { LossLimits, type LossLimitOptions } from '../../src/risk/loss-limits.ts';
 import { Engine, type StrategyErrorPolicy } from '../../src/engine/engine.ts';
 import type { HaltSeverity } from '../../src/events/reasons.ts';
-import type { Bar } from '../../src/domain/types.ts';
+import type { Bar, FillModel } from '../../src/domain/types.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
 export const T = 100_000_000;
@@ -50,6 +50,8 @@ export interface LoopSetup {
   readonly sinks?: readonly EventSink[];
   /** A monotonic clock: the engine then times its cycles, as in realtime. */
   readonly monotonic?: () => number;
+  /** Default close (the engine's own default): these unit tests predate next-open fills. */
+  readonly fillModel?: FillModel;
 }
 
 export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
@@ -78,6 +80,7 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
     bus,
     onStrategyError: o.policy ?? 'throw',
     ...(o.monotonic ? { monotonic: o.monotonic } : {}),
+    ...(o.fillModel ? { fillModel: o.fillModel } : {}),
   });
   return { rec, bus, broker, trading, control, gate, engine, loss };
 }

@@ -134,8 +134,21 @@ test('killed at several points and resumed: every bar decided exactly once, no o
         log.some((e) => e.type === 'bar' && e.source === 'rest-backfill'),
         'the outage came by backfill',
       );
-      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { bars: number; fills: number; runId: string; feed: { segment: number } };
-      assert.deepEqual([summary.bars, summary.fills], [last + 1, last + 1], 'the summary covers the whole session');
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+        bars: number;
+        fills: number;
+        runId: string;
+        feed: { segment: number };
+        restingOrders: Array<{ orderId: string; orderType?: string }>;
+      };
+      // Next-open: every minute's order fills in the next minute's cycle, across the kill too; the last minute's is still working, and listed.
+      assert.deepEqual([summary.bars, summary.fills], [last + 1, last], 'the summary covers the whole session');
+      assert.deepEqual(
+        summary.restingOrders.map((o) => [o.orderId, o.orderType]),
+        [[orders.at(-1), 'market']],
+      );
+      const filled = log.filter((e) => e.type === 'fill').map((e) => e.orderId!);
+      assert.deepEqual(filled, orders.slice(0, -1), 'each order filled once, in order');
       assert.equal(summary.feed.segment, 2, "and says that its feed counters are the resumed segment's");
     } finally {
       await fake.close();

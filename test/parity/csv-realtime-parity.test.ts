@@ -2,7 +2,8 @@
  * The project's strongest trust claim: the paper session is the backtest. The bundled data through
  * --source csv, and through --source realtime against the replay server, must give identical
  * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
- * limit trips (timing fields aside: `at` exists only in realtime).
+ * limit trips (timing fields aside: `at` exists only in realtime) — with either fill model: next-open
+ * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -117,11 +118,30 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
     'every bar came over the socket',
   );
   assert.equal(run.of('skip').length, 0);
+  // The books the two runs end with, orders still working included, are the same, and say the same fill model.
+  const book = (dir: string) => {
+    const s = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    return { fillModel: s.fillModel, cash: s.cash, positions: s.positions, restingOrders: s.restingOrders };
+  };
+  assert.deepEqual(book(run.outDir), book(csvOut));
+  const model = extra.includes('close') ? 'close' : 'next-open';
+  assert.equal(book(csvOut).fillModel, model);
+  // Where each fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
+  const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number });
+  const placed = new Map(events.filter((e) => e.type === 'order').map((e) => [e.orderId, e.openTime!]));
+  for (const fill of events.filter((e) => e.type === 'fill')) {
+    const at = placed.get(fill.orderId)!;
+    assert.ok(model === 'close' ? fill.openTime === at : fill.openTime! > at, `${fill.orderId} filled in the cycle of ${fill.openTime}`);
+  }
   return expected;
 }
 
 test('csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
   await compare([]);
+});
+
+test('with --fill-model close, csv and realtime (replay server) give identical decisions, orders, fills and rejects', async () => {
+  await compare(['--fill-model', 'close']);
 });
 
 test('a backfill answered only after the whole tape was sent: every bar still decided once, from the socket, identically', async () => {

@@ -14,9 +14,10 @@ import { startRealtime, type RealtimeRun } from '../helpers/realtime-harness.ts'
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { tempDirSync } from '../helpers/temp-dir.ts';
 
-const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120'];
+// Fills at the close (--fill-model close): these tests are about the controls, and want a bar's buy filled on that bar.
+const ONE = ['--symbols', 'BTCUSDT', '--lot', 'BTCUSDT=0.001', '--stale-after', '60', '--stale-alert-after', '120', '--fill-model', 'close'];
 /** ONE as run options, for the tests that do not restart a session from its files. */
-const ONE_OPTIONS = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 };
+const ONE_OPTIONS = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000, fillModel: 'close' as const };
 /** Buys one lot on every bar: each decision tests the gate. */
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 

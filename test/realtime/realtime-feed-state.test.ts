@@ -10,7 +10,8 @@ import { startLoop } from '../helpers/loop-harness.ts';
 import type { RealtimeRun } from '../helpers/realtime-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
-const ONE = { symbols: ['BTCUSDT'] };
+// Fills at the close: these tests are about the feed's state, and wait on a bar's own fill.
+const ONE = { symbols: ['BTCUSDT'], fillModel: 'close' as const };
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 
 /** Halts raised and not lifted, by reason. */

@@ -6,7 +6,8 @@ import type { Strategy } from '../../src/strategy/strategy.ts';
 import { afterPendingIo } from '../../src/feed/live/ws-connection.ts';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 
-const ONE = { symbols: ['BTCUSDT'] };
+// Fills at the close: these tests are about the feed's health, and wait on a bar's own fill.
+const ONE = { symbols: ['BTCUSDT'], fillModel: 'close' as const };
 
 /** An x:false update makes the feed live: from then on, silence is measured. */
 async function goLive(fake: FakeBinance, run: Awaited<ReturnType<typeof startLoop>>): Promise<void> {

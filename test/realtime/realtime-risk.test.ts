@@ -10,7 +10,8 @@ import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { startLoop } from '../helpers/loop-harness.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
-const ONE = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000 };
+// Fills at the close: these tests are about stale bars and alerts, each bar's buy filled on its own bar.
+const ONE = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60_000, staleAlertAfterMs: 120_000, fillModel: 'close' as const };
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 const minute = (t: unknown) => (Number(t) - Date.UTC(2026, 0, 5)) / 60_000;
 

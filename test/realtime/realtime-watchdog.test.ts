@@ -43,6 +43,9 @@ test('a stuck cycle ends the process (exit 140) with the strategy, symbol and ba
       '60',
       '--stale-alert-after',
       '120',
+      // About the watchdog: the cycles before the stuck one fill on their own bar.
+      '--fill-model',
+      'close',
     ],
     { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] },
   );

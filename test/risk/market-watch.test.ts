@@ -89,6 +89,9 @@ test('a price wobbling across a limit is one episode (one alert), not one per cr
     '100000',
     '--max-gross-exposure',
     '200000',
+    // About the market carrying the position across the limit: the buy fills at the first close (100), under it.
+    '--fill-model',
+    'close',
     '--quiet',
   ]);
   assert.equal(run.code, 0, run.stderr);
