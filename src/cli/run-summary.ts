@@ -47,7 +47,9 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   for (const p of s.openPositions)
     lines.push(`  open          ${p.symbol} ${p.qty} @ ${p.lastPrice}   value ${money(p.marketValue)}   unrealized ${money(p.unrealizedPnl)}`);
   if (s.openPositions.length > 0) lines.push(`  gross         ${money(s.grossExposure)}`);
-  for (const o of s.restingOrders) lines.push(`  resting       ${o.orderId} ${o.side} ${o.qty} ${restingTerms(o)}`);
+  // A market order still working at the end (next-open, decided on the last bar) is said as such, never dropped.
+  for (const o of s.restingOrders)
+    lines.push(`  ${'orderType' in o && o.orderType === 'market' ? 'working ' : 'resting '}      ${o.orderId} ${o.side} ${o.qty} ${restingTerms(o)}`);
   if (s.latency) {
     for (const [segment, p] of Object.entries(s.latency)) {
       lines.push(`  latency ${segment.padEnd(8)} p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms  max ${p.max.toFixed(3)} ms  (n=${p.count})`);
