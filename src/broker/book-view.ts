@@ -20,7 +20,10 @@ export interface PositionView {
 }
 
 /** A resting order as text, one shape per resting order type (the summary's and the status's bytes for a limit predate the type field). */
-export type RestingOrderView = LimitOrderView | StopOrderView | MarketOrderView;
+export type RestingOrderView = (LimitOrderView | StopOrderView | MarketOrderView) & {
+  /** Decided on a backfilled bar: matched from the symbol's first live bar on (a market order fills at that open). */
+  readonly waitsFor?: 'live_open';
+};
 
 /** A market order decided on a bar, working until the next bar of its symbol fills it at the open (--fill-model next-open). */
 export interface MarketOrderView {
@@ -52,7 +55,13 @@ export interface StopOrderView {
 }
 
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
-  const head = { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst) };
+  const head = {
+    orderId: o.orderId,
+    symbol: o.symbol,
+    side: o.side,
+    qty: formatLots(o.qty, inst),
+    ...(o.waitsForLive ? { waitsFor: 'live_open' as const } : {}),
+  };
   switch (o.orderType) {
     case 'market':
       return { ...head, orderType: 'market' };
@@ -71,6 +80,11 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
 
 /** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on. */
 export function restingTerms(o: RestingOrderView): string {
+  if (o.waitsFor === undefined) return terms(o);
+  return 'orderType' in o && o.orderType === 'market' ? 'market, at the first live open' : `${terms(o)}, from the first live bar`;
+}
+
+function terms(o: RestingOrderView): string {
   if (!('orderType' in o)) return `@ ${o.limitPrice}`;
   switch (o.orderType) {
     case 'market':

@@ -12,16 +12,24 @@ import type { AccountView } from './account-view.ts';
 import { barPath } from './bar-path.ts';
 import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
+import { feeAt, higherRate, rateFor, type FeeRates, type FeeSchedule, type Liquidity } from './fees.ts';
 
 export interface BrokerConfig {
   readonly cash: bigint;
-  /** Fee and slippage in 1e-4 bps (see parseBps). */
-  readonly feeBpsE4: bigint;
+  /** Maker and taker fee rates per symbol, in 1e-4 bps (see parseBps): every symbol traded has an entry. */
+  readonly fees: FeeSchedule;
+  /** Slippage in 1e-4 bps. */
   readonly slippageBpsE4: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
 const NO_OUTCOMES: readonly never[] = Object.freeze([]);
+
+/** The order as it is once a live bar reached it: at the venue like any other. */
+function placedLive(order: RestingOrder): RestingOrder {
+  const { waitsForLive: _, ...rest } = order;
+  return Object.freeze(rest) as RestingOrder;
+}
 
 /** What became of a resting order a bar reached: filled, or cancelled for the gate's reason. */
 export type RestingOutcome =
@@ -132,23 +140,32 @@ export class PaperBroker implements AccountView {
       : Math.max(1, Number(divFloor(BigInt(close) * (BPS_E4_ONE - s), BPS_E4_ONE)));
   }
 
-  feeOn(notional: bigint): bigint {
-    return divCeil(notional * this.config.feeBpsE4, BPS_E4_ONE);
+  feeRates(symbol: string): FeeRates {
+    const rates = this.config.fees[symbol];
+    if (!rates) throw new Error(`no fee rates for ${symbol}`); // a bug: the options give every symbol its rates
+    return rates;
   }
 
-  /** What a buy of `lots` at `price` costs, fee included. */
+  /**
+   * What a buy of `lots` at `price` costs, fee included. The fee is the higher of the symbol's
+   * maker and taker rates: what cash is held for and checked against must cover either way the
+   * order may fill (a stop-limit can fill as either).
+   */
   costOf(price: number, lots: number, symbol: string): bigint {
     const n = notionalUp(price, lots, this.instrument(symbol));
-    return n + this.feeOn(n);
+    return n + feeAt(n, higherRate(this.feeRates(symbol)));
   }
 
-  /** Executes an order at a price, books it, and re-marks the symbol at its last mark. */
-  execute(order: Order, price: number): Fill {
+  /**
+   * Executes an order at a price, books it, and re-marks the symbol at its last mark. An order
+   * executed at once takes liquidity (taker); a resting order the path filled says which it did.
+   */
+  execute(order: Order, price: number, liquidity: Liquidity = 'taker'): Fill {
     const inst = this.instrument(order.symbol);
     const b = this.book(order.symbol);
     const buy = order.side === 'buy';
     const notional = buy ? notionalUp(price, order.qty, inst) : notionalDown(price, order.qty, inst);
-    const fee = this.feeOn(notional);
+    const fee = feeAt(notional, rateFor(this.feeRates(order.symbol), liquidity));
     const q = buy ? order.qty : -order.qty;
     const signedN = buy ? notional : -notional;
     const cashFlow = -signedN;
@@ -175,6 +192,7 @@ export class PaperBroker implements AccountView {
       qty: order.qty,
       price,
       fee,
+      liquidity,
       cashFlow,
       realized,
       cashAfter: this.cash,
@@ -251,15 +269,28 @@ export class PaperBroker implements AccountView {
    * stop-limit triggered into a limit) rest on as changed. An order about to fill is taken off the
    * book first and then offered to `admit` (the risk gate): cash and exposure may have moved since
    * it was placed, and by the fills before it on the same path.
+   *
+   * An order decided on a backfilled bar (waitsForLive) is not matched against a backfilled bar:
+   * it was placed after that market had passed. The symbol's first live bar drops the flag and
+   * matches it like any other (a market order at that bar's open). An order placed on a live bar
+   * is matched on the backfilled bars that follow: it was at the venue while the feed was down,
+   * and those bars are the market it traded in.
    */
   matchResting(bar: Bar, admit: (order: RestingOrder, price: number) => { reason: string } | null): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
     const path = barPath(bar);
+    const backfilled = bar.source === 'rest-backfill';
     const fills: Array<{ order: RestingOrder; fill: PathFill }> = [];
     for (let i = 0; i < list.length; i++) {
-      const order = list[i]!;
+      let order = list[i]!;
+      if (order.waitsForLive) {
+        if (backfilled) continue;
+        order = placedLive(order);
+        list[i] = order;
+        this.views.delete(bar.symbol);
+      }
       const m = matchOrder(order, path);
       if (m.fill) fills.push({ order, fill: m.fill });
       else if (m.rest !== order) {
@@ -272,10 +303,10 @@ export class PaperBroker implements AccountView {
     fills.sort((a, b) => a.fill.at - b.fill.at);
     const out: RestingOutcome[] = [];
     for (const { order, fill } of fills) {
-      const price = fill.taker ? this.marketPrice(order.side, fill.price) : fill.price;
+      const price = fill.slips ? this.marketPrice(order.side, fill.price) : fill.price;
       this.cancel(bar.symbol, order.orderId);
       const refusal = admit(order, price);
-      out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price) });
+      out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price, fill.taker ? 'taker' : 'maker') });
     }
     return out;
   }

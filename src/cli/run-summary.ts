@@ -2,6 +2,7 @@
 import type { RunSummary } from '../events/types.ts';
 import { statsLines } from '../stats/summary-lines.ts';
 import { restingTerms } from '../broker/book-view.ts';
+import type { FeeGroup } from '../broker/fees.ts';
 
 export function formatSummary(s: RunSummary, header: string, outDir: string): string {
   // For people only: two decimals are enough, and the exact figures are in summary.json.
@@ -13,6 +14,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   const lines = [
     `${header}: ${s.verdict}`,
     ...fillModelLines(s),
+    ...costLines(s),
     `  bars          ${s.bars}  (${bySymbol})`,
     `  decisions     ${s.decisions}`,
     `  orders        ${s.orders}   fills ${s.fills}   rejects ${byReason(s.rejects, s.rejectsByReason)}`,
@@ -78,6 +80,20 @@ function fillModelLines(s: RunSummary): string[] {
   if (s.fillModel === undefined) return [];
   if (s.fillModel === 'next-open') return ["  fill model    next-open: market orders filled at the next bar's open"];
   return [`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`];
+}
+
+const BASIS: Readonly<Record<FeeGroup['basis'], string>> = {
+  'crypto default': "the default for crypto pairs: Binance spot's standard rate",
+  default: 'the default',
+  set: 'set by the fee flags',
+};
+
+/** The fee rates each group of symbols paid and why, and the slippage (nothing for older summaries). */
+function costLines(s: RunSummary): string[] {
+  if (s.costs === undefined) return [];
+  const lines = s.costs.fees.map((g) => `  fee rates     maker ${g.makerBps} bp, taker ${g.takerBps} bp on ${g.symbols.join(', ')} (${BASIS[g.basis]})`);
+  lines.push(`  slippage      ${s.costs.slippageBps} bp against the order, on market, stop and trailing-stop fills`);
+  return lines;
 }
 
 /** --quiet still says, on one line, which run this was and where its artifacts are. */

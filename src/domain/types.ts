@@ -108,6 +108,12 @@ interface OrderBase {
   readonly qty: number;
   /** openTime of the bar whose decision created it. */
   readonly createdAt: number;
+  /**
+   * Decided on a backfilled bar (after a feed outage): placed now, so no backfilled bar's path may
+   * fill it, that market is gone. Matched from its symbol's first live bar on (a market order at
+   * that bar's open), when the flag is dropped.
+   */
+  readonly waitsForLive?: true;
 }
 
 /** Fills at the next bar's open moved by slippage (WorkingMarketOrder until then), or at once at the close with --fill-model close (an operator's flatten: at once, at the price it was given). */
@@ -170,6 +176,10 @@ export type FillModel = 'next-open' | 'close';
 /** The orders that rest on the broker's book until a bar fills them: each type has its matcher. */
 export type RestingOrder = WorkingMarketOrder | LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
 
+/** How a fill met the book: maker, it rested and another order filled it; taker, it took liquidity. */
+export const LIQUIDITIES = ['maker', 'taker'] as const;
+export type Liquidity = (typeof LIQUIDITIES)[number];
+
 export interface Fill {
   readonly orderId: string;
   readonly symbol: string;
@@ -177,6 +187,8 @@ export interface Fill {
   readonly qty: number;
   readonly price: number;
   readonly fee: bigint;
+  /** maker: it rested on the book and another order filled it; taker: it took liquidity. The fee's rate follows. */
+  readonly liquidity: Liquidity;
   /** Money that left (-) or entered (+) cash for the notional, fee excluded. */
   readonly cashFlow: bigint;
   /** Realized PnL this fill booked (fee excluded). */

@@ -30,6 +30,7 @@ import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 import { OrderUpdates } from './order-updates.ts';
 import { entryPrice } from '../broker/book-view.ts';
+import { waitingMessage } from './waiting-order.ts';
 
 export type StrategyErrorPolicy = 'throw' | 'halt';
 
@@ -217,7 +218,9 @@ export class Engine {
       position,
       equity,
     });
-    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
+    // A bar backfilled after an outage is history by now: what is decided on it is placed now, and waits for a live price.
+    const backfilled = bar.source === 'rest-backfill';
+    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst, backfilled);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
   }
 
@@ -289,7 +292,7 @@ export class Engine {
     }
   }
 
-  private submit(intent: IntentRecord, index: number, symbol: string, openTime: number, close: number, inst: Instrument): void {
+  private submit(intent: IntentRecord, index: number, symbol: string, openTime: number, close: number, inst: Instrument, backfilled: boolean): void {
     const { broker, bus } = this.options;
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
@@ -307,10 +310,18 @@ export class Engine {
         });
       return;
     }
-    this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst);
+    this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst, backfilled);
   }
 
-  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
+  private place(
+    intent: Extract<IntentRecord, { kind: 'order' }>,
+    orderId: string,
+    symbol: string,
+    openTime: number,
+    close: number,
+    inst: Instrument,
+    backfilled: boolean,
+  ): void {
     const { broker, bus, gate } = this.options;
     const { side, orderType, qty, limitPrice, stopPrice, trailBps } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
@@ -329,7 +340,10 @@ export class Engine {
       return;
     }
     const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, createdAt: openTime };
-    const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
+    const admission = gate.admit(
+      { draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy', ...(backfilled ? { waitsForLive: true } : {}) },
+      broker,
+    );
     if (admission.refusal) {
       bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
       return;
@@ -341,37 +355,59 @@ export class Engine {
   /**
    * An admitted order: a market order works until its symbol's next bar (next-open: matched with
    * the resting orders, at that bar's open, before the strategy sees it) or fills now at its
-   * expected price (close); any other type goes on the book.
+   * expected price (close); any other type goes on the book. One decided on a backfilled bar rests
+   * whatever its type and the fill model, flagged to wait for its symbol's first live bar (the
+   * broker matches it from there), and the operator is told.
    */
   private book(req: GateRequest): void {
     const { broker, bus } = this.options;
-    const { order } = req;
+    const waits = req.waitsForLive === true;
+    const order = waits ? { ...req.order, waitsForLive: true as const } : req.order;
     const { orderId, symbol, side, qty, createdAt: openTime } = order;
+    const tag = waits ? { waitsFor: 'live_open' as const } : {};
     switch (order.orderType) {
       case 'market':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
-        if (this.nextOpen) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, ...tag });
+        if (this.nextOpen || waits) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
         else this.emitFill(broker.execute(order, req.refPrice), openTime);
-        return;
+        break;
       case 'limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice, ...tag });
         broker.rest(Object.freeze(order));
-        return;
+        break;
       case 'stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice, ...tag });
         broker.rest(Object.freeze(order));
-        return;
+        break;
       case 'stop_limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop_limit', qty, limitPrice: order.limitPrice, stopPrice: order.stopPrice });
+        bus.emit({
+          type: 'order',
+          orderId,
+          symbol,
+          openTime,
+          side,
+          orderType: 'stop_limit',
+          qty,
+          limitPrice: order.limitPrice,
+          stopPrice: order.stopPrice,
+          ...tag,
+        });
         broker.rest(Object.freeze(order));
-        return;
+        break;
       case 'trailing_stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps, ...tag });
         broker.rest(Object.freeze(order));
-        return;
+        break;
       default:
         unreachable(order);
     }
+    if (waits) this.sayWaiting(order, req.inst);
+  }
+
+  /** The operator's line (an alert) for an order that waits for a live price, naming the position it leaves as it is. */
+  private sayWaiting(order: GateRequest['order'], inst: Instrument): void {
+    const message = waitingMessage(order, this.options.broker.position(order.symbol), inst);
+    this.options.bus.emit({ type: 'alert', kind: 'stale_price', message, ...this.atNow() });
   }
 
   private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice): void {
@@ -384,6 +420,7 @@ export class Engine {
       qty: fill.qty,
       price: fill.price,
       fee: fill.fee,
+      liquidity: fill.liquidity,
       realizedPnl: fill.realized,
       cash: fill.cashAfter,
       position: fill.positionAfter,

@@ -1,5 +1,5 @@
 /**
- * What became of a strategy's orders, gathered per symbol from the events themselves (the one
+ * What became of a strategy's orders (and which wait for a live price), gathered per symbol from the events themselves (the one
  * record of what happened), and handed to the strategy with its next decided bar of that symbol
  * (ctx.updates). Reading the bus rather than the engine's own calls catches every source alike:
  * fills on the bar's path, the gate's second look, a halt's cancels, an operator's flatten.
@@ -25,6 +25,18 @@ export class OrderUpdates implements EventSink {
         break;
       case 'reject':
         update = { type: 'reject', orderId: e.orderId ?? null, side: e.side, qty: e.qty, reason: e.reason, detail: e.detail };
+        break;
+      case 'order':
+        if (e.waitsFor === undefined) return;
+        update = {
+          type: 'waiting',
+          orderId: e.orderId,
+          side: e.side,
+          qty: e.qty,
+          orderType: e.orderType,
+          waitsFor: e.waitsFor,
+          detail: `decided on a backfilled bar: no backfilled bar fills it; it waits for the first live ${e.symbol} bar${e.orderType === 'market' ? ' and fills at its open' : ''}`,
+        };
         break;
       default:
         return;

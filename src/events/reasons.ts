@@ -81,8 +81,13 @@ export const ALERT_KINDS = [
   'journal',
   'state_write',
   'limit_breach',
+  'stale_price',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** What an order decided on a backfilled bar waits for before it may fill: the first live bar of its symbol (a market order fills at its open). */
+export const ORDER_WAITS = ['live_open'] as const;
+export type OrderWait = (typeof ORDER_WAITS)[number];
 
 /** Who placed an order: the strategy (the default, not written) or an operator's flatten. */
 export const ORDER_SENDERS = ['strategy', 'operator'] as const;

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS, ORDER_TYPES } from '../domain/types.ts';
+import { BAR_ORIGINS, LIQUIDITIES, ORDER_TYPES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -12,6 +12,7 @@ import {
   HALT_SEVERITIES,
   HALT_SOURCES,
   ORDER_SENDERS,
+  ORDER_WAITS,
   PRICE_SOURCES,
   REJECT_REASONS,
   SKIP_REASONS,
@@ -27,6 +28,7 @@ export type FieldKind =
   | 'str'
   | 'int'
   | 'num'
+  | 'num?'
   | 'dec'
   | 'ticks'
   | 'ticks?'
@@ -51,7 +53,8 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['strategy', 'str'],
     ['params', 'json'],
     ['cash', 'dec'],
-    ['feeBps', 'num'],
+    ['feeBps', 'num?'],
+    ['fees', 'json?'],
     ['slippageBps', 'num'],
     ['fillModel', 'str?'],
     ['maxPositionNotional', 'dec'],
@@ -94,6 +97,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['stopPrice', 'ticks?'],
     ['trailBps', 'int?'],
     ['sentBy', 'str?'],
+    ['waitsFor', 'str?'],
   ],
   fill: [
     ['orderId', 'str'],
@@ -103,6 +107,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['qty', 'lots'],
     ['price', 'ticks'],
     ['fee', 'money'],
+    ['liquidity', 'str?'],
     ['realizedPnl', 'money'],
     ['cash', 'money'],
     ['position', 'lots'],
@@ -197,8 +202,10 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'order.side': ['buy', 'sell'],
   'order.orderType': ORDER_TYPES,
   'order.sentBy': ORDER_SENDERS,
+  'order.waitsFor': ORDER_WAITS,
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,
+  'fill.liquidity': LIQUIDITIES,
   'reject.side': ['buy', 'sell'],
   'cancel.reason': CANCEL_REASONS,
   'reject.reason': REJECT_REASONS,
@@ -238,6 +245,7 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
       return value === undefined || typeof value === 'string';
     case 'int?':
       return value === undefined || Number.isInteger(value);
+    case 'num?':
     case 'dec?':
     case 'ticks?':
       return value === undefined || (typeof value === 'number' && Number.isFinite(value));

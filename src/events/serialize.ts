@@ -88,7 +88,7 @@ export function serializeOrder(seq: number, e: OrderEvent, lots: LotSteps): stri
     return serializeGeneric(seq, e, lots);
   return (
     `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${lots.text(e.symbol, e.qty)}` +
-    `${orderTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}}`
+    `${orderTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
   );
 }
 
@@ -128,7 +128,7 @@ export function serializeFill(seq: number, e: FillEvent, lots: LotSteps): string
   }
   return (
     `{"seq":${seq},"type":"fill","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"qty":${lots.text(e.symbol, e.qty)},"price":${formatPrice(e.price)},` +
-    `"fee":${formatMoney(e.fee)},"realizedPnl":${formatMoney(e.realizedPnl)},"cash":${formatMoney(e.cash)},"position":${lots.text(e.symbol, e.position)}` +
+    `"fee":${formatMoney(e.fee)}${e.liquidity === undefined ? '' : `,"liquidity":${str(e.liquidity)}`},"realizedPnl":${formatMoney(e.realizedPnl)},"cash":${formatMoney(e.cash)},"position":${lots.text(e.symbol, e.position)}` +
     `${e.priceSource === undefined ? '' : `,"priceSource":${JSON.stringify(e.priceSource)}`}${e.priceTime === undefined ? '' : `,"priceTime":${e.priceTime}`}}`
   );
 }

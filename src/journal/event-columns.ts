@@ -54,6 +54,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     // Added with stop orders: a journal from before has no such columns (sqlite-journal.ts adds them when it opens one).
     c('stopPrice', 'ticks', true),
     c('trailBps', 'int', true),
+    // Added with waiting for the first live price after a backfill (likewise added to older journals).
+    c('waitsFor', 'text', true),
   ],
   fill: [
     c('orderId', 'text'),
@@ -68,6 +70,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('position', 'lots'),
     c('priceSource', 'text', true),
     c('priceTime', 'int', true),
+    // Added with maker and taker fees: older journals get the column, empty, when opened (sqlite-journal.ts).
+    c('liquidity', 'text', true),
   ],
   cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
   // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots): a

@@ -79,6 +79,7 @@ export class RiskGate implements GateView {
       inst: req.inst,
       sentBy: req.sentBy,
       phase: 'new',
+      ...(req.waitsForLive ? { waitsForLive: true } : {}),
     };
     const refusal = this.run(NEW_ORDER, checked, account);
     return refusal ? { refusal } : { refusal: null, req: checked };

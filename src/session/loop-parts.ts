@@ -19,6 +19,7 @@ import { TradingState } from '../risk/trading-state.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import type { LoopConfig } from './loop-config.ts';
+import { bpsNumber, feesInBps, singleRate } from '../broker/fees.ts';
 
 export interface LoopParts {
   readonly broker: PaperBroker;
@@ -48,7 +49,7 @@ export function lotSizesOf(opts: LoopConfig): Record<string, string> {
 }
 
 export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, wiring: LoopWiring): LoopParts {
-  const broker = new PaperBroker({ cash: opts.cash, feeBpsE4: opts.feeBpsE4, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
+  const broker = new PaperBroker({ cash: opts.cash, fees: opts.fees, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
   const trading = new TradingState();
   let engine: Engine | null = null;
   const control = new TradingControl({
@@ -126,6 +127,7 @@ export function runStartEvent(
 ): RunStartEvent {
   const realtime = opts.source === 'realtime';
   const limits = limitsOf(opts);
+  const single = singleRate(opts.fees, opts.symbols);
   return {
     type: 'run_start',
     runId,
@@ -136,7 +138,8 @@ export function runStartEvent(
     strategy: strategy.name,
     params: opts.params,
     cash: formatMoney(opts.cash),
-    feeBps: opts.feeBps,
+    ...(single === null ? {} : { feeBps: bpsNumber(single) }),
+    fees: feesInBps(opts.fees, opts.symbols),
     slippageBps: opts.slippageBps,
     ...(opts.fillModel === 'next-open' ? { fillModel: 'next-open' as const } : {}),
     maxPositionNotional: formatMoney(opts.maxPositionNotional),

@@ -63,6 +63,20 @@ export type OrderUpdate =
       readonly qty: number;
       readonly reason: string;
       readonly detail: string;
+    }
+  /**
+   * The order was decided on a bar backfilled after a feed outage: it was accepted, but no
+   * backfilled bar fills it; it waits for the symbol's first live bar (a market order fills at
+   * that open). Meanwhile the position stays as it is (an exit leaves it open).
+   */
+  | {
+      readonly type: 'waiting';
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly qty: number;
+      readonly orderType: string;
+      readonly waitsFor: 'live_open';
+      readonly detail: string;
     };
 
 export interface Strategy {

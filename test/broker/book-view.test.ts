@@ -3,10 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 import { bookView, restingTerms } from '../../src/broker/book-view.ts';
 
 test('resting orders of every type as views and as the lines print them', () => {
-  const b = new PaperBroker({ cash: 100_000n * 100_000_000n, feeBpsE4: 0n, slippageBpsE4: 0n, instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]) });
+  const b = new PaperBroker({
+    cash: 100_000n * 100_000_000n,
+    fees: oneFeeRate(['SPY'], 0n),
+    slippageBpsE4: 0n,
+    instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]),
+  });
   const base = { symbol: 'SPY', qty: 2, createdAt: 0 } as const;
   b.rest({ ...base, orderId: 'l', side: 'buy', orderType: 'limit', limitPrice: 9_550_000_000 });
   b.rest({ ...base, orderId: 's', side: 'sell', orderType: 'stop', stopPrice: 9_800_000_000 });

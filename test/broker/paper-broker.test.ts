@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument, formatLots, defaultLotStep } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 import type { Bar, LimitOrder, MarketOrder } from '../../src/domain/types.ts';
 import { parseBps } from '../../src/domain/money.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
@@ -13,7 +14,7 @@ const instruments = new Map([
 ]);
 
 function broker(fee = '0', slip = '0', cash = 100_000n * 100_000_000n): PaperBroker {
-  return new PaperBroker({ cash, feeBpsE4: parseBps(fee)!, slippageBpsE4: parseBps(slip)!, instruments });
+  return new PaperBroker({ cash, fees: oneFeeRate(instruments.keys(), parseBps(fee)!), slippageBpsE4: parseBps(slip)!, instruments });
 }
 
 function order(symbol: string, side: 'buy' | 'sell', qty: number, extra: Partial<MarketOrder> = {}): MarketOrder {

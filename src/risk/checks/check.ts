@@ -36,6 +36,8 @@ export interface NewOrderRequest {
   readonly marketPrice: number;
   readonly inst: Instrument;
   readonly sentBy: OrderSender;
+  /** Decided on a backfilled bar: it will wait for its symbol's first live bar (see Order.waitsForLive). */
+  readonly waitsForLive?: boolean;
 }
 
 /** An order whose terms are read, and what the checks need of its moment. */
@@ -47,6 +49,8 @@ export interface GateRequest {
   readonly sentBy: OrderSender;
   /** 'new': an order being placed; 'fill': a resting order about to fill (no new order: rate, band and age do not apply). */
   readonly phase: 'new' | 'fill';
+  /** A new order decided on a backfilled bar, which will wait for its symbol's first live bar. */
+  readonly waitsForLive?: boolean;
 }
 
 export interface Refusal {
