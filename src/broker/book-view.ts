@@ -40,6 +40,8 @@ export interface LimitOrderView {
   readonly side: string;
   readonly qty: string;
   readonly limitPrice: string;
+  /** A bracket's take-profit: its stop-loss sibling (one cancels the other). */
+  readonly ocoWith?: string;
 }
 
 /** A stop, a stop-limit (with its limit) or a trailing stop (with its trail), at the stop it has now. */
@@ -52,6 +54,8 @@ export interface StopOrderView {
   readonly stopPrice: string;
   readonly limitPrice?: string;
   readonly trailBps?: number;
+  /** A bracket's stop-loss: its take-profit sibling (one cancels the other). */
+  readonly ocoWith?: string;
 }
 
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
@@ -66,9 +70,9 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
     case 'market':
       return { ...head, orderType: 'market' };
     case 'limit':
-      return { ...head, limitPrice: formatPrice(o.limitPrice) };
+      return { ...head, limitPrice: formatPrice(o.limitPrice), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop':
-      return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice) };
+      return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop_limit':
       return { ...head, orderType: 'stop_limit', stopPrice: formatPrice(o.stopPrice), limitPrice: formatPrice(o.limitPrice) };
     case 'trailing_stop':
@@ -85,12 +89,13 @@ export function restingTerms(o: RestingOrderView): string {
 }
 
 function terms(o: RestingOrderView): string {
-  if (!('orderType' in o)) return `@ ${o.limitPrice}`;
+  const oco = 'ocoWith' in o && o.ocoWith !== undefined ? `, one-cancels-other with ${o.ocoWith}` : '';
+  if (!('orderType' in o)) return `@ ${o.limitPrice}${oco}`;
   switch (o.orderType) {
     case 'market':
       return 'market, at the next open';
     case 'stop':
-      return `stop ${o.stopPrice}`;
+      return `stop ${o.stopPrice}${oco}`;
     case 'stop_limit':
       return `stop ${o.stopPrice} limit ${o.limitPrice}`;
     case 'trailing_stop':

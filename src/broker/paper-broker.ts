@@ -9,7 +9,8 @@
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
 import type { Bar, Fill, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
-import { barPath } from './bar-path.ts';
+import { barPath, pathFrom, type PathPoint } from './bar-path.ts';
+import { followCancel, followFill, linkOf, NO_FOLLOWS, type BookFollow, type LinkedBook } from './brackets.ts';
 import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 import { feeAt, higherRate, rateFor, type FeeRates, type FeeSchedule, type Liquidity } from './fees.ts';
@@ -31,10 +32,24 @@ function placedLive(order: RestingOrder): RestingOrder {
   return Object.freeze(rest) as RestingOrder;
 }
 
-/** What became of a resting order a bar reached: filled, or cancelled for the gate's reason. */
+/**
+ * What became of a resting order a bar reached: filled, or cancelled for the gate's reason; and
+ * what a fill or a cancel brought (brackets.ts): a bracket's exit armed, a linked order cancelled.
+ */
 export type RestingOutcome =
   | { readonly fill: Fill }
-  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } };
+  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } }
+  | BookFollow;
+
+/** Whether an exit carries its pair's count (the larger amount; on a tie the take-profit, the limit), its sibling counting nothing. */
+function carriesPair(o: RestingOrder, own: number | bigint, theirs: number | bigint): boolean {
+  return own > theirs || (own === theirs && o.orderType === 'limit');
+}
+
+interface Pending {
+  readonly orderId: string;
+  readonly fill: PathFill;
+}
 
 interface Book {
   qty: number;
@@ -43,7 +58,7 @@ interface Book {
   marketValue: bigint;
 }
 
-export class PaperBroker implements AccountView {
+export class PaperBroker implements AccountView, LinkedBook {
   readonly startCash: bigint;
   cash: bigint;
   fees = 0n;
@@ -237,20 +252,65 @@ export class PaperBroker implements AccountView {
     return n;
   }
 
-  /** Lots resting on one side of a symbol: what could still fill without a new decision. */
+  /**
+   * Lots resting on one side of a symbol: what could still fill without a new decision. A
+   * bracket's two exits count once, the larger: one cancels the other.
+   */
   restingQty(symbol: string, side: Side): number {
     let qty = 0;
-    for (const o of this.resting.get(symbol) ?? []) if (o.side === side) qty += o.qty;
+    for (const o of this.resting.get(symbol) ?? []) {
+      if (o.side !== side) continue;
+      const sibling = this.siblingOf(o);
+      if (sibling === undefined || carriesPair(o, o.qty, sibling.qty)) qty += o.qty;
+    }
     return qty;
   }
 
-  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included. */
+  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included; a bracket's exits once, the dearer. */
   restingBuyCost(): bigint {
     let cost = 0n;
     for (const list of this.resting.values()) {
-      for (const o of list) if (o.side === 'buy') cost += this.costOf(worstBuyPrice(o), o.qty, o.symbol);
+      for (const o of list) {
+        if (o.side !== 'buy') continue;
+        const own = this.costOf(worstBuyPrice(o), o.qty, o.symbol);
+        const sibling = this.siblingOf(o);
+        if (sibling === undefined || carriesPair(o, own, this.costOf(worstBuyPrice(sibling), sibling.qty, sibling.symbol))) cost += own;
+      }
     }
     return cost;
+  }
+
+  /** A bracket exit's sibling on the book; undefined for any other order, or when it is gone. */
+  private siblingOf(o: RestingOrder): RestingOrder | undefined {
+    const link = linkOf(o);
+    return link === null ? undefined : this.find(o.symbol, link.ocoWith);
+  }
+
+  /** A resting order by id, or undefined. */
+  find(symbol: string, orderId: string): RestingOrder | undefined {
+    return this.resting.get(symbol)?.find((o) => o.orderId === orderId);
+  }
+
+  /** Gives a resting order a new quantity in place (a bracket's exits follow their entry's fills and each other's). */
+  resize(symbol: string, orderId: string, qty: number): void {
+    const list = this.resting.get(symbol);
+    const at = list?.findIndex((o) => o.orderId === orderId) ?? -1;
+    if (!list || at < 0) return;
+    list[at] = Object.freeze({ ...list[at]!, qty });
+    this.views.delete(symbol);
+  }
+
+  /**
+   * What a fill brings on the book (brackets.ts): a bracketed entry's exits armed or grown, an
+   * exit's sibling shrunk or cancelled, exits cut to the position. Called after every fill.
+   */
+  afterFill(order: Order, fill: Fill, createdAt: number): readonly BookFollow[] {
+    return followFill(this, order, fill, createdAt);
+  }
+
+  /** What an order leaving the book unfilled brings: an exit's sibling cancelled with it. */
+  afterCancel(order: RestingOrder): readonly BookFollow[] {
+    return linkOf(order) === null ? NO_FOLLOWS : followCancel(this, order);
   }
 
   /** Removes a resting order; returns it, or undefined if no such order rests. */
@@ -268,7 +328,9 @@ export class PaperBroker implements AccountView {
    * (placement order where it reaches two at once); those it changes (a trailing stop ratcheted, a
    * stop-limit triggered into a limit) rest on as changed. An order about to fill is taken off the
    * book first and then offered to `admit` (the risk gate): cash and exposure may have moved since
-   * it was placed, and by the fills before it on the same path.
+   * it was placed, and by the fills before it on the same path. What a fill brings follows it
+   * (brackets.ts): exits an entry armed are matched on the rest of the path from the entry's
+   * fill; an order a fill before it cancelled (one-cancels-other) or resized fills as it is now.
    *
    * An order decided on a backfilled bar (waitsForLive) is not matched against a backfilled bar:
    * it was placed after that market had passed. The symbol's first live bar drops the flag and
@@ -282,7 +344,7 @@ export class PaperBroker implements AccountView {
     if (!list || list.length === 0) return NO_OUTCOMES;
     const path = barPath(bar);
     const backfilled = bar.source === 'rest-backfill';
-    const fills: Array<{ order: RestingOrder; fill: PathFill }> = [];
+    const pending: Pending[] = [];
     for (let i = 0; i < list.length; i++) {
       let order = list[i]!;
       if (order.waitsForLive) {
@@ -292,22 +354,44 @@ export class PaperBroker implements AccountView {
         this.views.delete(bar.symbol);
       }
       const m = matchOrder(order, path);
-      if (m.fill) fills.push({ order, fill: m.fill });
+      if (m.fill) pending.push({ orderId: order.orderId, fill: m.fill });
       else if (m.rest !== order) {
         list[i] = Object.freeze(m.rest);
         this.views.delete(bar.symbol);
       }
     }
-    if (fills.length === 0) return NO_OUTCOMES;
+    if (pending.length === 0) return NO_OUTCOMES;
     // Stable: placement order breaks ties.
-    fills.sort((a, b) => a.fill.at - b.fill.at);
+    pending.sort((a, b) => a.fill.at - b.fill.at);
     const out: RestingOutcome[] = [];
-    for (const { order, fill } of fills) {
+    for (let i = 0; i < pending.length; i++) {
+      const { orderId, fill } = pending[i]!;
+      const order = this.cancel(bar.symbol, orderId);
+      if (order === undefined) continue;
       const price = fill.slips ? this.marketPrice(order.side, fill.price) : fill.price;
-      this.cancel(bar.symbol, order.orderId);
       const refusal = admit(order, price);
-      out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price, fill.taker ? 'taker' : 'maker') });
+      if (refusal) {
+        out.push({ cancelled: order, refusal });
+        for (const follow of this.afterCancel(order)) out.push(follow);
+        continue;
+      }
+      const done = this.execute(order, price, fill.taker ? 'taker' : 'maker');
+      out.push({ fill: done });
+      const from: PathPoint = { at: fill.at, price: fill.price };
+      for (const follow of this.afterFill(order, done, bar.openTime)) {
+        out.push(follow);
+        if ('placed' in follow) this.matchArmed(follow.placed, pathFrom(path, from), pending, i + 1);
+      }
     }
     return out;
+  }
+
+  /** An exit armed on this path: it is matched on what is left of it, after what already fills there. */
+  private matchArmed(order: RestingOrder, rest: readonly PathPoint[], pending: Pending[], from: number): void {
+    const m = matchOrder(order, rest);
+    if (!m.fill) return;
+    let at = from;
+    while (at < pending.length && pending[at]!.fill.at <= m.fill.at) at++;
+    pending.splice(at, 0, { orderId: order.orderId, fill: m.fill });
   }
 }

@@ -38,7 +38,19 @@ export interface CancelIntent {
 /** A new order, one member per order type: each carries exactly the fields its type needs. */
 export type OrderIntent = MarketIntent | LimitIntent | StopIntent | StopLimitIntent | TrailingStopIntent;
 
-export interface MarketIntent {
+/**
+ * A bracket on a market or limit entry: both prices or neither (one alone is refused, naming the
+ * missing one). Once the entry (partly) fills, two exits on the other side rest for the quantity
+ * filled: a take-profit limit and a stop-loss stop, one cancelling the other (see Order.ocoWith).
+ */
+export interface BracketTerms {
+  /** Integer ticks: a buy entry's above its reference price (the limit, or the decision bar's close for a market entry), a sell's below. */
+  readonly takeProfit?: number;
+  /** Integer ticks: a buy entry's below its reference price, a sell's above. */
+  readonly stopLoss?: number;
+}
+
+export interface MarketIntent extends BracketTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -46,7 +58,7 @@ export interface MarketIntent {
   readonly orderType?: 'market';
 }
 
-export interface LimitIntent {
+export interface LimitIntent extends BracketTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -116,20 +128,39 @@ interface OrderBase {
   readonly waitsForLive?: true;
 }
 
+/** A bracketed entry's exit prices (ticks), both set or neither: what its fills arm (broker/brackets.ts). */
+export interface Bracket {
+  readonly takeProfit?: number;
+  readonly stopLoss?: number;
+}
+
+/**
+ * A bracket's exit: the take-profit limit (`<entryId>-tp`) or the stop-loss stop (`<entryId>-sl`),
+ * both set or neither. The two are one-cancels-other and reduce-only by nature: a fill of one
+ * shrinks the other by as much, and after any fill of the symbol each is cut to the position it
+ * protects (cancelled, reason `oco`, once that is flat).
+ */
+export interface ExitLink {
+  /** The entry whose fills armed it. */
+  readonly parentId?: string;
+  /** Its sibling exit. */
+  readonly ocoWith?: string;
+}
+
 /** Fills at the next bar's open moved by slippage (WorkingMarketOrder until then), or at once at the close with --fill-model close (an operator's flatten: at once, at the price it was given). */
-export interface MarketOrder extends OrderBase {
+export interface MarketOrder extends OrderBase, Bracket {
   readonly orderType: 'market';
 }
 
 /** Rests until a bar trades through its price (good till cancelled). */
-export interface LimitOrder extends OrderBase {
+export interface LimitOrder extends OrderBase, Bracket, ExitLink {
   readonly orderType: 'limit';
   /** Integer ticks. */
   readonly limitPrice: number;
 }
 
 /** Rests until the bar path reaches its stop price, then fills as a market order would (with slippage). */
-export interface StopOrder extends OrderBase {
+export interface StopOrder extends OrderBase, ExitLink {
   readonly orderType: 'stop';
   /** Integer ticks. */
   readonly stopPrice: number;

@@ -12,11 +12,10 @@
  * does after it returns can change what the gate checked or the broker filled.
  */
 import { TradeloopError } from '../errors.ts';
-import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
-import { unreachable } from '../domain/unreachable.ts';
+import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type MarketOrder, type Order, type RestingOrder, type Side } from '../domain/types.ts';
 import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
-import type { PaperBroker } from '../broker/paper-broker.ts';
+import type { PaperBroker, RestingOutcome } from '../broker/paper-broker.ts';
 import type { GateRequest, OrderDraft, RiskGate } from '../risk/risk-gate.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
 import type { LossLimits } from '../risk/loss-limits.ts';
@@ -31,6 +30,7 @@ import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 import { OrderUpdates } from './order-updates.ts';
 import { entryPrice } from '../broker/book-view.ts';
 import { waitingMessage } from './waiting-order.ts';
+import { cancelEvent, orderEvent } from './order-events.ts';
 
 export type StrategyErrorPolicy = 'throw' | 'halt';
 
@@ -166,19 +166,7 @@ export class Engine {
     });
     if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
-    for (const outcome of broker.matchResting(bar, this.admitResting)) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
-      else {
-        bus.emit({
-          type: 'cancel',
-          orderId: outcome.cancelled.orderId,
-          symbol,
-          openTime,
-          reason: cancelReasonOf(outcome.refusal.reason),
-          detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
-        });
-      }
-    }
+    for (const outcome of broker.matchResting(bar, this.admitResting)) this.emitOutcome(outcome, openTime);
     broker.mark(symbol, close);
     const position = broker.position(symbol);
     const equity = this.afterMark(symbol, position);
@@ -222,6 +210,27 @@ export class Engine {
     const backfilled = bar.source === 'rest-backfill';
     for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst, backfilled);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
+  }
+
+  /** A fill, an exit a fill armed, or an order cancelled on the book (by the gate at fill time, or by its bracket), as its event. */
+  private emitOutcome(outcome: RestingOutcome, openTime: number): void {
+    if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
+    else if ('placed' in outcome) this.options.bus.emit(orderEvent(outcome.placed));
+    else {
+      const { reason, detail = reason } = outcome.refusal;
+      // The bracket's own cancels say why themselves; the gate's say what the fill would have broken.
+      const why = reason === 'oco' ? detail : `would fill but: ${detail}`;
+      this.options.bus.emit(cancelEvent(outcome.cancelled, openTime, cancelReasonOf(reason), why));
+    }
+  }
+
+  /** Books a fill now (not on a bar's path) and what it brings on the book (a bracket's exits). */
+  private fillNow(order: Order, price: number, openTime: number, priced?: FlattenPrice): Fill {
+    const { broker } = this.options;
+    const fill = broker.execute(order, price);
+    this.emitFill(fill, openTime, priced);
+    for (const follow of broker.afterFill(order, fill, openTime)) this.emitOutcome(follow, openTime);
+    return fill;
   }
 
   /** The wall clock for alert `at` fields, through the control's clock (absent in static runs). */
@@ -296,8 +305,10 @@ export class Engine {
     const { broker, bus } = this.options;
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
-      if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol, openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
-      else
+      if (cancelled) {
+        bus.emit(cancelEvent(cancelled, openTime, 'strategy', 'cancelled by the strategy'));
+        for (const follow of broker.afterCancel(cancelled)) this.emitOutcome(follow, openTime);
+      } else
         bus.emit({
           type: 'reject',
           symbol,
@@ -323,7 +334,7 @@ export class Engine {
     backfilled: boolean,
   ): void {
     const { broker, bus, gate } = this.options;
-    const { side, orderType, qty, limitPrice, stopPrice, trailBps } = intent;
+    const { side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
     const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
@@ -339,7 +350,7 @@ export class Engine {
       });
       return;
     }
-    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, createdAt: openTime };
+    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss, createdAt: openTime };
     const admission = gate.admit(
       { draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy', ...(backfilled ? { waitsForLive: true } : {}) },
       broker,
@@ -363,44 +374,10 @@ export class Engine {
     const { broker, bus } = this.options;
     const waits = req.waitsForLive === true;
     const order = waits ? { ...req.order, waitsForLive: true as const } : req.order;
-    const { orderId, symbol, side, qty, createdAt: openTime } = order;
-    const tag = waits ? { waitsFor: 'live_open' as const } : {};
-    switch (order.orderType) {
-      case 'market':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, ...tag });
-        if (this.nextOpen || waits) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
-        else this.emitFill(broker.execute(order, req.refPrice), openTime);
-        break;
-      case 'limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice, ...tag });
-        broker.rest(Object.freeze(order));
-        break;
-      case 'stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice, ...tag });
-        broker.rest(Object.freeze(order));
-        break;
-      case 'stop_limit':
-        bus.emit({
-          type: 'order',
-          orderId,
-          symbol,
-          openTime,
-          side,
-          orderType: 'stop_limit',
-          qty,
-          limitPrice: order.limitPrice,
-          stopPrice: order.stopPrice,
-          ...tag,
-        });
-        broker.rest(Object.freeze(order));
-        break;
-      case 'trailing_stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps, ...tag });
-        broker.rest(Object.freeze(order));
-        break;
-      default:
-        unreachable(order);
-    }
+    bus.emit(orderEvent(order));
+    if (order.orderType !== 'market') broker.rest(Object.freeze(order));
+    else if (this.nextOpen || waits) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
+    else this.fillNow(order, req.refPrice, order.createdAt);
     if (waits) this.sayWaiting(order, req.inst);
   }
 
@@ -466,9 +443,8 @@ export class Engine {
         out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
         continue;
       }
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, sentBy: 'operator' });
-      const fill = broker.execute(admission.req.order, admission.req.refPrice);
-      this.emitFill(fill, openTime, priced);
+      bus.emit(orderEvent(admission.req.order, 'operator'));
+      const fill = this.fillNow(admission.req.order, admission.req.refPrice, openTime, priced);
       out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
     }
     return out;

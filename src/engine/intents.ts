@@ -14,6 +14,8 @@ export type IntentRecord =
       readonly limitPrice: unknown;
       readonly stopPrice: unknown;
       readonly trailBps: unknown;
+      readonly takeProfit: unknown;
+      readonly stopLoss: unknown;
     };
 
 export const NO_INTENTS: readonly IntentRecord[] = [];
@@ -33,7 +35,17 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
   for (let i = 0; i < n; i++) {
     const intent: unknown = returned[i];
     if (typeof intent !== 'object' || intent === null) {
-      out.push({ kind: 'order', side: undefined, qty: undefined, orderType: undefined, limitPrice: undefined, stopPrice: undefined, trailBps: undefined });
+      out.push({
+        kind: 'order',
+        side: undefined,
+        qty: undefined,
+        orderType: undefined,
+        limitPrice: undefined,
+        stopPrice: undefined,
+        trailBps: undefined,
+        takeProfit: undefined,
+        stopLoss: undefined,
+      });
       continue;
     }
     const o = intent as Record<string, unknown>;
@@ -50,6 +62,8 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
       limitPrice: o.limitPrice,
       stopPrice: o.stopPrice,
       trailBps: o.trailBps,
+      takeProfit: o.takeProfit,
+      stopLoss: o.stopLoss,
     });
   }
   return out;

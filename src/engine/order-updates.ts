@@ -17,6 +17,16 @@ export class OrderUpdates implements EventSink {
   write(_seq: number, e: TradeEvent): void {
     let update: OrderUpdate;
     switch (e.type) {
+      case 'order': {
+        // A bracket's exit: placed by a fill, not by the strategy, which learns its id here.
+        const { orderId, side, qty } = e;
+        if (e.orderType === 'limit' && e.parentId !== undefined && e.ocoWith !== undefined) {
+          update = { type: 'order', orderId, side, orderType: 'limit', qty, limitPrice: e.limitPrice, parentId: e.parentId, ocoWith: e.ocoWith };
+        } else if (e.orderType === 'stop' && e.parentId !== undefined && e.ocoWith !== undefined) {
+          update = { type: 'order', orderId, side, orderType: 'stop', qty, stopPrice: e.stopPrice, parentId: e.parentId, ocoWith: e.ocoWith };
+        } else return;
+        break;
+      }
       case 'fill':
         update = { type: 'fill', orderId: e.orderId, side: e.side, qty: e.qty, price: e.price, fee: e.fee, realizedPnl: e.realizedPnl, position: e.position };
         break;

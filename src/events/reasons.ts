@@ -47,7 +47,9 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /**
  * Why a resting order left the book without filling: the strategy cancelled it; trading was halted
- * or set to reducing; an operator's flatten; or the gate's second look at fill time refused it.
+ * or set to reducing; an operator's flatten; the gate's second look at fill time refused it; or
+ * its bracket (oco: its sibling exit filled or left, the position it protected closed, or, for an
+ * entry's unfilled rest, both its exits are gone).
  */
 export const CANCEL_REASONS = [
   'strategy',
@@ -57,6 +59,7 @@ export const CANCEL_REASONS = [
   'max_position_notional',
   'max_gross_exposure',
   'insufficient_cash',
+  'oco',
 ] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 

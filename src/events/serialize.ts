@@ -88,7 +88,7 @@ export function serializeOrder(seq: number, e: OrderEvent, lots: LotSteps): stri
     return serializeGeneric(seq, e, lots);
   return (
     `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${lots.text(e.symbol, e.qty)}` +
-    `${orderTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
+    `${orderTerms(e)}${bracketTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
   );
 }
 
@@ -108,6 +108,21 @@ function orderTerms(e: OrderEvent): string {
     default:
       return unreachable(e);
   }
+}
+
+/** A bracketed entry's exit prices, an exit's links: written only where set. */
+function bracketTerms(e: OrderEvent): string {
+  if (e.orderType !== 'market' && e.orderType !== 'limit' && e.orderType !== 'stop') return '';
+  let out = '';
+  if (e.orderType !== 'stop') {
+    if (e.takeProfit !== undefined) out += `,"takeProfit":${formatPrice(e.takeProfit)}`;
+    if (e.stopLoss !== undefined) out += `,"stopLoss":${formatPrice(e.stopLoss)}`;
+  }
+  if (e.orderType !== 'market') {
+    if (e.parentId !== undefined) out += `,"parentId":${JSON.stringify(e.parentId)}`;
+    if (e.ocoWith !== undefined) out += `,"ocoWith":${JSON.stringify(e.ocoWith)}`;
+  }
+  return out;
 }
 
 export function serializeFill(seq: number, e: FillEvent, lots: LotSteps): string {

@@ -137,16 +137,28 @@ interface OrderEventBase {
   readonly waitsFor?: OrderWait;
 }
 
-export interface MarketOrderEvent extends OrderEventBase {
+/** A bracketed entry's exit prices, both or neither (written only on a bracketed market or limit entry). */
+interface BracketFields {
+  readonly takeProfit?: Ticks;
+  readonly stopLoss?: Ticks;
+}
+
+/** A bracket's exit (a take-profit limit or a stop-loss stop), both or neither: the entry that armed it and its one-cancels-other sibling. */
+interface ExitFields {
+  readonly parentId?: string;
+  readonly ocoWith?: string;
+}
+
+export interface MarketOrderEvent extends OrderEventBase, BracketFields {
   readonly orderType: 'market';
 }
 
-export interface LimitOrderEvent extends OrderEventBase {
+export interface LimitOrderEvent extends OrderEventBase, BracketFields, ExitFields {
   readonly orderType: 'limit';
   readonly limitPrice: Ticks;
 }
 
-export interface StopOrderEvent extends OrderEventBase {
+export interface StopOrderEvent extends OrderEventBase, ExitFields {
   readonly orderType: 'stop';
   readonly stopPrice: Ticks;
 }
@@ -182,7 +194,7 @@ export interface FillEvent {
   readonly priceTime?: number;
 }
 
-/** A resting limit order taken off the book: by the strategy, by a change of trading state, by a flatten, or by the gate when it would fill. */
+/** A resting order taken off the book: by the strategy, by a change of trading state, by a flatten, by the gate when it would fill, or by its bracket (one-cancels-other). */
 export interface CancelEvent {
   readonly type: 'cancel';
   readonly orderId: string;

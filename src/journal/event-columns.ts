@@ -56,6 +56,11 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('trailBps', 'int', true),
     // Added with waiting for the first live price after a backfill (likewise added to older journals).
     c('waitsFor', 'text', true),
+    // Added with brackets: an entry's exit prices, an exit's links (likewise added to older journals).
+    c('takeProfit', 'ticks', true),
+    c('stopLoss', 'ticks', true),
+    c('parentId', 'text', true),
+    c('ocoWith', 'text', true),
   ],
   fill: [
     c('orderId', 'text'),

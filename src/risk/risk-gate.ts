@@ -13,7 +13,7 @@ import { orderRate } from './checks/order-rate.ts';
 import { orderSanity } from './checks/order-sanity.ts';
 import { priceBand } from './checks/price-band.ts';
 import { reduceOnly } from './checks/reduce-only.ts';
-import { tradingStateCheck } from './checks/trading-state-check.ts';
+import { tradingStateAtFill, tradingStateCheck } from './checks/trading-state-check.ts';
 import type { AccountView } from '../broker/account-view.ts';
 import type { Instrument } from '../broker/instrument.ts';
 import type { Order, RestingOrder } from '../domain/types.ts';
@@ -27,7 +27,7 @@ export type Admission = { readonly refusal: null; readonly req: GateRequest } | 
 
 /** After the trading state and the order's own fields (admit): */
 const NEW_ORDER: readonly Check[] = [reduceOnly, barAge, orderRate, priceBand, exposure, cash];
-const AT_FILL: readonly Check[] = [tradingStateCheck, reduceOnly, exposure, cash];
+const AT_FILL: readonly Check[] = [tradingStateAtFill, reduceOnly, exposure, cash];
 
 const MINUTE_MS = 60_000;
 

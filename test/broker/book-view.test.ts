@@ -27,3 +27,21 @@ test('resting orders of every type as views and as the lines print them', () => 
   ]);
   assert.deepEqual(restingOrders.map(restingTerms), ['@ 95.5', 'stop 98', 'stop 98 limit 97.5', 'trailing 150 bps, stop 98.5']);
 });
+
+test("a bracket's exits as views name their one-cancels-other sibling", () => {
+  const b = new PaperBroker({
+    cash: 100_000n * 100_000_000n,
+    fees: oneFeeRate(['SPY'], 0n),
+    slippageBpsE4: 0n,
+    instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]),
+  });
+  const base = { symbol: 'SPY', side: 'sell', qty: 2, createdAt: 0, parentId: 'E' } as const;
+  b.rest({ ...base, orderId: 'E-tp', orderType: 'limit', limitPrice: 10_500_000_000, ocoWith: 'E-sl' });
+  b.rest({ ...base, orderId: 'E-sl', orderType: 'stop', stopPrice: 9_500_000_000, ocoWith: 'E-tp' });
+  const { restingOrders } = bookView(b, ['SPY'], { entryPrice: false });
+  assert.deepEqual(restingOrders, [
+    { orderId: 'E-tp', symbol: 'SPY', side: 'sell', qty: '2', limitPrice: '105', ocoWith: 'E-sl' },
+    { orderId: 'E-sl', symbol: 'SPY', side: 'sell', qty: '2', orderType: 'stop', stopPrice: '95', ocoWith: 'E-tp' },
+  ]);
+  assert.deepEqual(restingOrders.map(restingTerms), ['@ 105, one-cancels-other with E-sl', 'stop 95, one-cancels-other with E-tp']);
+});

@@ -25,6 +25,9 @@ export interface OrderDraft {
   readonly stopPrice?: unknown;
   /** A trailing stop's trail as given; ignored for other types. */
   readonly trailBps?: unknown;
+  /** A bracket's exit prices as given (a market or limit entry only; both or neither). */
+  readonly takeProfit?: unknown;
+  readonly stopLoss?: unknown;
   /** The bar time of the decision (its openTime): order-rate windows and bar age are in bar time. */
   readonly createdAt: number;
 }

@@ -148,6 +148,8 @@ class IsolatedStrategy implements HostedStrategy {
         limitPrice: fromWire(r[3]),
         stopPrice: fromWire(r[4]),
         trailBps: fromWire(r[5]),
+        takeProfit: fromWire(r[6]),
+        stopLoss: fromWire(r[7]),
       };
     }) as unknown as readonly Intent[];
   }

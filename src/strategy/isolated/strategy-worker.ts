@@ -284,7 +284,16 @@ class Server {
       out.i[out.i.length] =
         r.kind === 'cancel'
           ? [r.orderId.slice(0, 200)]
-          : [toWire(r.side), toWire(r.qty), toWire(r.orderType), toWire(r.limitPrice), toWire(r.stopPrice), toWire(r.trailBps)];
+          : [
+              toWire(r.side),
+              toWire(r.qty),
+              toWire(r.orderType),
+              toWire(r.limitPrice),
+              toWire(r.stopPrice),
+              toWire(r.trailBps),
+              toWire(r.takeProfit),
+              toWire(r.stopLoss),
+            ];
     }
     if (subLot > 0) out.l = [subLot, ctx.subLot.money.toString(), ctx.subLot.price];
     return stringify(out);
