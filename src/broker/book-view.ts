@@ -7,6 +7,7 @@ import { formatMoney, formatPrice } from '../domain/price.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import type { RestingOrder } from '../domain/types.ts';
 import { formatLots, type Instrument } from './instrument.ts';
+import { bracketOf } from './brackets.ts';
 import type { PaperBroker } from './paper-broker.ts';
 
 export interface PositionView {
@@ -32,6 +33,9 @@ export interface MarketOrderView {
   readonly side: string;
   readonly qty: string;
   readonly orderType: 'market';
+  /** A bracketed entry's exit prices, armed when it fills. */
+  readonly takeProfit?: string;
+  readonly stopLoss?: string;
 }
 
 export interface LimitOrderView {
@@ -40,6 +44,9 @@ export interface LimitOrderView {
   readonly side: string;
   readonly qty: string;
   readonly limitPrice: string;
+  /** A bracketed entry's exit prices, armed when it fills. */
+  readonly takeProfit?: string;
+  readonly stopLoss?: string;
   /** A bracket's take-profit: its stop-loss sibling (one cancels the other). */
   readonly ocoWith?: string;
 }
@@ -68,9 +75,9 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
   };
   switch (o.orderType) {
     case 'market':
-      return { ...head, orderType: 'market' };
+      return { ...head, orderType: 'market', ...bracketView(o) };
     case 'limit':
-      return { ...head, limitPrice: formatPrice(o.limitPrice), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
+      return { ...head, limitPrice: formatPrice(o.limitPrice), ...bracketView(o), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop':
       return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop_limit':
@@ -82,6 +89,11 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
   }
 }
 
+function bracketView(o: RestingOrder): { takeProfit: string; stopLoss: string } | null {
+  const exits = bracketOf(o);
+  return exits === null ? null : { takeProfit: formatPrice(exits.takeProfit), stopLoss: formatPrice(exits.stopLoss) };
+}
+
 /** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on. */
 export function restingTerms(o: RestingOrderView): string {
   if (o.waitsFor === undefined) return terms(o);
@@ -90,10 +102,11 @@ export function restingTerms(o: RestingOrderView): string {
 
 function terms(o: RestingOrderView): string {
   const oco = 'ocoWith' in o && o.ocoWith !== undefined ? `, one-cancels-other with ${o.ocoWith}` : '';
-  if (!('orderType' in o)) return `@ ${o.limitPrice}${oco}`;
+  const bracket = 'takeProfit' in o && o.takeProfit !== undefined ? `, bracket take-profit ${o.takeProfit} stop-loss ${o.stopLoss}` : '';
+  if (!('orderType' in o)) return `@ ${o.limitPrice}${bracket}${oco}`;
   switch (o.orderType) {
     case 'market':
-      return 'market, at the next open';
+      return `market, at the next open${bracket}`;
     case 'stop':
       return `stop ${o.stopPrice}${oco}`;
     case 'stop_limit':

@@ -44,4 +44,20 @@ test("a bracket's exits as views name their one-cancels-other sibling", () => {
     { orderId: 'E-sl', symbol: 'SPY', side: 'sell', qty: '2', orderType: 'stop', stopPrice: '95', ocoWith: 'E-tp' },
   ]);
   assert.deepEqual(restingOrders.map(restingTerms), ['@ 105, one-cancels-other with E-sl', 'stop 95, one-cancels-other with E-tp']);
+  // Bracketed entries not filled yet show the exits they will arm.
+  const entries = new PaperBroker({
+    cash: 100_000n * 100_000_000n,
+    feeBpsE4: 0n,
+    slippageBpsE4: 0n,
+    instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]),
+  });
+  const head = { symbol: 'SPY', side: 'buy', qty: 2, createdAt: 0, takeProfit: 10_400_000_000, stopLoss: 9_500_000_000 } as const;
+  entries.rest({ ...head, orderId: 'L', orderType: 'limit', limitPrice: 9_800_000_000 });
+  entries.rest({ ...head, orderId: 'M', orderType: 'market', refPrice: 10_000_000_000 });
+  const views = bookView(entries, ['SPY'], { entryPrice: false }).restingOrders;
+  assert.deepEqual(views, [
+    { orderId: 'L', symbol: 'SPY', side: 'buy', qty: '2', limitPrice: '98', takeProfit: '104', stopLoss: '95' },
+    { orderId: 'M', symbol: 'SPY', side: 'buy', qty: '2', orderType: 'market', takeProfit: '104', stopLoss: '95' },
+  ]);
+  assert.deepEqual(views.map(restingTerms), ['@ 98, bracket take-profit 104 stop-loss 95', 'market, at the next open, bracket take-profit 104 stop-loss 95']);
 });

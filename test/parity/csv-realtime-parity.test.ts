@@ -3,7 +3,8 @@
  * --source csv, and through --source realtime against the replay server, must give identical
  * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
  * limit trips (timing fields aside: `at` exists only in realtime) — with either fill model: next-open
- * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close.
+ * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; and
+ * for a strategy module placing brackets (exits armed by fills, one cancelling the other).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,17 @@ import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
+const BRACKETS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'bracket-trader.ts');
+
+/** The strategy both runs decide with: a built-in or a module path, and its parameters. */
+interface StrategySpec {
+  readonly spec: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+const SMA: StrategySpec = { spec: 'sma-cross', params: { pct: '30' } };
+/** 64 lots of each symbol pass the 60 000 gross limit together: the gate binds. */
+const BRACKET_TRADER: StrategySpec = { spec: BRACKETS, params: { qty: '64' } };
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
@@ -58,9 +70,21 @@ async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; c
   };
 }
 
-async function compare(extra: readonly string[], slowBackfill = false): Promise<string[]> {
+async function compare(extra: readonly string[], slowBackfill = false, strategy: StrategySpec = SMA): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
-  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000', ...extra];
+  const params = Object.entries(strategy.params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+  const common = [
+    '--symbols',
+    'SPY,QQQ',
+    '--strategy',
+    strategy.spec,
+    ...params,
+    '--max-position-notional',
+    '40000',
+    '--max-gross-exposure',
+    '60000',
+    ...extra,
+  ];
   const csvOut = scratchDir('tl-parity-csv-');
   const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {});
   assert.equal(code, 0);
@@ -82,7 +106,7 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
     wsUrl: server.wsUrl,
     restUrl: proxy?.url ?? server.restUrl,
     args: [...common, '--max-bar-age', '1000000'],
-    strategy: await loadStrategy('sma-cross', { pct: '30' }),
+    strategy: await loadStrategy(strategy.spec, strategy.params),
   });
   try {
     await run
@@ -126,10 +150,10 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
   assert.deepEqual(book(run.outDir), book(csvOut));
   const model = extra.includes('close') ? 'close' : 'next-open';
   assert.equal(book(csvOut).fillModel, model);
-  // Where each fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
-  const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number });
-  const placed = new Map(events.filter((e) => e.type === 'order').map((e) => [e.orderId, e.openTime!]));
-  for (const fill of events.filter((e) => e.type === 'fill')) {
+  // Where each market order's fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
+  const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number; orderType?: string });
+  const placed = new Map(events.filter((e) => e.type === 'order' && e.orderType === 'market').map((e) => [e.orderId, e.openTime!]));
+  for (const fill of events.filter((e) => e.type === 'fill' && placed.has(e.orderId))) {
     const at = placed.get(fill.orderId)!;
     assert.ok(model === 'close' ? fill.openTime === at : fill.openTime! > at, `${fill.orderId} filled in the cycle of ${fill.openTime}`);
   }
@@ -160,4 +184,24 @@ test('with a loss limit that trips, both modes halt on the same bar and cancel a
     types.some((e) => e.type === 'reject' && e.reason === 'reduce_only'),
     'and refuses growing orders afterwards',
   );
+});
+
+test('a strategy module placing brackets: csv and realtime give identical entries, exits, fills and oco cancels, with either fill model', async () => {
+  for (const extra of [[], ['--fill-model', 'close']]) {
+    const events = (await compare(extra, false, BRACKET_TRADER)).map(
+      (e) => JSON.parse(e) as { type: string; reason?: string; parentId?: string; orderId?: string },
+    );
+    assert.ok(
+      events.some((e) => e.type === 'order' && e.parentId !== undefined),
+      'exits are armed',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'fill' && e.orderId?.endsWith('-tp')) && events.some((e) => e.type === 'fill' && e.orderId?.endsWith('-sl')),
+      'both kinds of exit fill',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'cancel' && e.reason === 'oco'),
+      'one cancels the other',
+    );
+  }
 });
