@@ -18,6 +18,19 @@ export class OrderUpdates implements EventSink {
     let update: OrderUpdate;
     switch (e.type) {
       case 'order': {
+        // Decided on a backfilled bar: the strategy learns it waits for a live price.
+        if (e.waitsFor !== undefined) {
+          update = {
+            type: 'waiting',
+            orderId: e.orderId,
+            side: e.side,
+            qty: e.qty,
+            orderType: e.orderType,
+            waitsFor: e.waitsFor,
+            detail: `decided on a backfilled bar: no backfilled bar fills it; it waits for the first live ${e.symbol} bar${e.orderType === 'market' ? ' and fills at its open' : ''}`,
+          };
+          break;
+        }
         // A bracket's exit: placed by a fill, not by the strategy, which learns its id here.
         const { orderId, side, qty } = e;
         if (e.orderType === 'limit' && e.parentId !== undefined && e.ocoWith !== undefined) {
@@ -35,18 +48,6 @@ export class OrderUpdates implements EventSink {
         break;
       case 'reject':
         update = { type: 'reject', orderId: e.orderId ?? null, side: e.side, qty: e.qty, reason: e.reason, detail: e.detail };
-        break;
-      case 'order':
-        if (e.waitsFor === undefined) return;
-        update = {
-          type: 'waiting',
-          orderId: e.orderId,
-          side: e.side,
-          qty: e.qty,
-          orderType: e.orderType,
-          waitsFor: e.waitsFor,
-          detail: `decided on a backfilled bar: no backfilled bar fills it; it waits for the first live ${e.symbol} bar${e.orderType === 'market' ? ' and fills at its open' : ''}`,
-        };
         break;
       default:
         return;

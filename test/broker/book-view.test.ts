@@ -47,7 +47,7 @@ test("a bracket's exits as views name their one-cancels-other sibling", () => {
   // Bracketed entries not filled yet show the exits they will arm.
   const entries = new PaperBroker({
     cash: 100_000n * 100_000_000n,
-    feeBpsE4: 0n,
+    fees: oneFeeRate(['SPY'], 0n),
     slippageBpsE4: 0n,
     instruments: new Map([['SPY', makeInstrument('SPY', '1')!]]),
   });
