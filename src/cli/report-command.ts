@@ -1,7 +1,8 @@
 /**
  * `tradeloop report RUN_DIR [--out FILE]`: prints the run's summary and writes report.html (by
  * default RUN_DIR/report.html), one self-contained page: equity against buy and hold, drawdown,
- * each symbol's price with its entries and exits, the trades, the statistics, the latency
+ * each symbol's price with its fills marked by order type, the trades (with their exit order types
+ * and slippage), the statistics, the latency
  * distribution of a realtime run, and the halts, skips, cancels and rejects by reason.
  */
 import { writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import { RunFolder, RunInputError } from '../report/run-source.ts';
 
 export const REPORT_USAGE = `Usage: tradeloop report RUN_DIR [--out FILE]
   Prints the run's summary and writes one self-contained HTML page (default RUN_DIR/report.html):
-  equity against buy and hold, drawdown, prices with entries and exits, trades, statistics,
+  equity against buy and hold, drawdown, prices with fills by order type, trades, statistics,
   latency (realtime), and halts, skips, cancels and rejects by reason. It opens offline.
 `;
 
