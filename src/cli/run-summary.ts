@@ -85,7 +85,7 @@ function slippageLines(s: RunSummary): string[] {
   if (sl === undefined) return [];
   const model = s.fillModel === undefined ? '' : `; fill model ${s.fillModel}`;
   const of = sl.bps === null ? 'no fill' : `${sl.bps.toFixed(2)} bps of ${Number(sl.tradedNotional).toFixed(2)} traded`;
-  return [`  slippage      ${Number(sl.cost).toFixed(2)} against decision closes (${of}${model})`];
+  return [`  slip cost     ${Number(sl.cost).toFixed(2)} against decision closes (${of}${model})`];
 }
 
 /** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */

@@ -106,8 +106,14 @@ test('the terminal summary says the slippage in one line, with the fill model', 
     {},
   );
   assert.equal(code, 0, out);
-  const lines = out.split('\n').filter((l) => l.startsWith('  slippage '));
-  assert.deepEqual(lines, ['  slippage      1.50 against decision closes (24.90 bps of 602.30 traded; fill model next-open)']);
+  // The rate in force on the costs lines, then what the fills cost against the closes that decided them.
+  assert.deepEqual(
+    out.split('\n').filter((l) => l.startsWith('  slippage ') || l.startsWith('  slip cost ')),
+    [
+      '  slippage      10 bp against the order, on market, stop and trailing-stop fills',
+      '  slip cost     1.50 against decision closes (24.90 bps of 602.30 traded; fill model next-open)',
+    ],
+  );
 });
 
 test('stops, stop-limits and trailing stops: each trip names its exits, and its slippage is Σ (fill − decision close) × qty of its fills, recomputed from the log', async (t) => {
