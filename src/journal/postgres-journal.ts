@@ -26,6 +26,7 @@ import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { type ColumnContext, columnName, EVENT_COLUMNS, fromRow, toRow } from './event-columns.ts';
 import {
   JournalError,
+  JournalHeldError,
   type Journal,
   type JournalRun,
   type JournalSegment,
@@ -159,7 +160,7 @@ export class PostgresJournal implements Journal {
     const r = await this.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.lockKey]);
     if (r.rows[0]?.ok === true) return;
     const holder = await this.holder().catch(() => null);
-    throw new JournalError(
+    throw new JournalHeldError(
       `${this.location}: another tradeloop session named ${this.session}${holder === null ? '' : ` (${holder})`} holds its lock in this database. ` +
         `Stop that session first, or choose another --session. The lock is PostgreSQL's: it goes when that session's connection ends, however it ends.`,
     );
