@@ -3,11 +3,11 @@
  * (postgres-schema.ts). What it stores and reads back is what SQLite's file holds, unit for unit,
  * and it passes the same contract suite.
  *
- * One connection a session, for its life. On it the session holds `pg_advisory_lock` on its name:
- * a second session of the same name, from this machine or another, is refused by name, and the
- * lock goes when the connection does, however the process ends (no stale lock). Every write goes
- * over that same connection, so a session that lost its lock (the connection cut) cannot write
- * either: its next commit fails, and the session halts trading as on any journal failure.
+ * One connection a session, for its life (postgres-connection.ts). On it the session holds
+ * `pg_advisory_lock` on its name: a second session of the same name, from this machine or another,
+ * is refused by name, and the lock goes when the connection does, however the process ends (no
+ * stale lock). Every write goes over that same connection, so a session that lost its lock cannot
+ * write either: its next commit fails, and the session halts trading as on any journal failure.
  *
  * Each `append` is one transaction. A realtime journal commits synchronously (on disk on the server
  * before the next turn reads the socket); a static one with synchronous_commit off, as SQLite's
@@ -17,16 +17,15 @@
  * reads one snapshot (a REPEATABLE READ transaction): a running session's journal can be read as
  * it was at one instant. Large reads go by pages on the primary key, never loading a run whole.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Instrument } from '../broker/instrument.ts';
-import { redactUrl, secretScrubber } from '../config/redact-url.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { type ColumnContext, columnName, EVENT_COLUMNS, fromRow, toRow } from './event-columns.ts';
 import {
   JournalError,
-  JournalHeldError,
   type Journal,
   type JournalRun,
   type JournalSegment,
@@ -37,18 +36,8 @@ import {
   type SeqEvent,
   type UnitKind,
 } from './journal.ts';
-import {
-  checkSchemaName,
-  DEFAULT_SCHEMA,
-  ensureSchema,
-  EVENT_TYPES,
-  eventColumns,
-  lockKeyHalves,
-  pgType,
-  schemaExists,
-  SESSION_NAME,
-  sessionLockKey,
-} from './postgres-schema.ts';
+import { PgConnection, type Row } from './postgres-connection.ts';
+import { checkSchemaName, DEFAULT_SCHEMA, ensureSchema, EVENT_TYPES, eventColumns, pgType, schemaExists, SESSION_NAME } from './postgres-schema.ts';
 import { decodeText, encodeText } from './postgres-text.ts';
 
 const VERSION = '1';
@@ -70,47 +59,27 @@ export interface PostgresJournalOptions {
   readonly readOnly?: boolean;
 }
 
-type Row = Record<string, unknown>;
-
-/** int8 and numeric come back as BigInt (as node:sqlite's setReadBigInts): never a float on the way. */
-const TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC
-      ? (text: string) => BigInt(text)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
-
 const num = (v: unknown): number => Number(v as bigint);
 const numOrNull = (v: unknown): number | null => (v === null ? null : Number(v as bigint));
 
 export class PostgresJournal implements Journal {
   /** The database (its URL without the password) and the session. */
   readonly location: string;
-  private readonly client: pg.Client;
+  private readonly db: PgConnection;
   private readonly session: string;
   private readonly s: string;
   private readonly readOnly: boolean;
   private readonly ctx: ColumnContext;
-  private readonly scrub: (text: string) => string;
-  private readonly lockKey: bigint;
   /** A reader of a database without the journal's tables: everything reads empty. */
   private absent = false;
-  /** Why the connection went away (and the lock with it): nothing more can be read or written. */
-  private lost: Error | null = null;
-  private closed = false;
   private segment = 0;
-  /** The last statement (or transaction) asked for: the next one starts after it. */
-  private tail: Promise<void> = Promise.resolve();
 
-  private constructor(o: PostgresJournalOptions) {
-    if (!SESSION_NAME.test(o.session))
-      throw new JournalError(`journal: ${JSON.stringify(o.session.slice(0, 80))} is not a session name (letters, digits, . _ -, at most 63)`);
+  private constructor(o: PostgresJournalOptions, schema: string, db: PgConnection) {
     this.session = o.session;
-    this.s = checkSchemaName(o.schema ?? DEFAULT_SCHEMA);
+    this.s = schema;
+    this.db = db;
+    this.location = db.location;
     this.readOnly = o.readOnly === true;
-    this.lockKey = sessionLockKey(o.session);
-    this.scrub = secretScrubber([o.url]);
-    this.location = `${redactUrl(o.url)} session ${o.session}${this.s === DEFAULT_SCHEMA ? '' : ` (schema ${this.s})`}`;
     this.ctx = {
       instrument: (symbol) => {
         const inst = o.instruments.get(symbol);
@@ -118,120 +87,47 @@ export class PostgresJournal implements Journal {
         return inst;
       },
     };
-    this.client = new pg.Client({
-      connectionString: o.url,
-      application_name: `tradeloop ${o.session} pid ${process.pid}`.slice(0, 63),
-      connectionTimeoutMillis: 15_000,
-      keepAlive: true,
-      types: TYPES,
-    });
-    // Without a listener a dropped connection would end the process; with it, the next call fails by name.
-    this.client.on('error', (err) => {
-      this.lost ??= err;
-    });
   }
 
   /** Connects; a writer takes its session's lock (refused by name when another session holds it) and creates the tables if missing. */
   static async open(o: PostgresJournalOptions): Promise<PostgresJournal> {
-    const j = new PostgresJournal(o);
-    try {
-      await j.client.connect();
-    } catch (err) {
-      await j.client.end().catch(() => {});
-      throw new JournalError(`${j.location}: cannot connect (${j.scrub((err as Error).message)})`, { cause: err });
-    }
+    if (!SESSION_NAME.test(o.session))
+      throw new JournalError(`journal: ${JSON.stringify(o.session.slice(0, 80))} is not a session name (letters, digits, . _ -, at most 63)`);
+    const schema = checkSchemaName(o.schema ?? DEFAULT_SCHEMA);
+    const location = `${redactUrl(o.url)} session ${o.session}${schema === DEFAULT_SCHEMA ? '' : ` (schema ${schema})`}`;
+    const db = await PgConnection.connect(o.url, o.session, location);
+    const j = new PostgresJournal(o, schema, db);
     try {
       if (j.readOnly) {
-        await j.client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        j.absent = !(await schemaExists(j.client, j.s));
+        await db.q('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        j.absent = !(await schemaExists(db.pg, schema));
       } else {
-        await j.lock();
-        await ensureSchema(j.client, j.s);
-        if (!o.durable) await j.client.query('SET synchronous_commit TO off');
+        await db.lockSession();
+        await ensureSchema(db.pg, schema);
+        if (!o.durable) await db.q('SET synchronous_commit TO off');
       }
     } catch (err) {
-      await j.client.end().catch(() => {});
-      throw err instanceof JournalError ? err : j.failure(err);
+      await db.close('SELECT 1');
+      throw db.failure(err);
     }
     return j;
   }
 
-  private async lock(): Promise<void> {
-    const r = await this.client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [this.lockKey]);
-    if (r.rows[0]?.ok === true) return;
-    const holder = await this.holder().catch(() => null);
-    throw new JournalHeldError(
-      `${this.location}: another tradeloop session named ${this.session}${holder === null ? '' : ` (${holder})`} holds its lock in this database. ` +
-        `Stop that session first, or choose another --session. The lock is PostgreSQL's: it goes when that session's connection ends, however it ends.`,
-    );
-  }
-
-  /** Who holds the session's lock, as far as this role may see (the holder's application name and address). */
-  private async holder(): Promise<string | null> {
-    const { classid, objid } = lockKeyHalves(this.lockKey);
-    const r = await this.client.query<{ app: string | null; addr: string | null; since: Date | null }>(
-      `SELECT a.application_name AS app, host(a.client_addr) AS addr, a.backend_start AS since
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND l.classid = $1::oid AND l.objid = $2::oid`,
-      [classid, objid],
-    );
-    const row = r.rows[0];
-    if (!row?.app) return null;
-    return `${row.app}${row.addr ? ` from ${row.addr}` : ''}${row.since ? `, connected since ${row.since.toISOString()}` : ''}`;
-  }
-
-  /** A failure of the server or the connection as the journal's own error, secrets scrubbed. */
-  private failure(err: unknown): JournalError {
-    if (err instanceof JournalError) return err;
-    const why = this.lost ? `the connection to PostgreSQL was lost (${this.lost.message}), and the session's lock with it` : (err as Error).message;
-    return new JournalError(`${this.location}: ${this.scrub(why)}`, { cause: err });
-  }
-
-  /**
-   * A statement on its own: after whatever was asked before it has finished. One connection runs one
-   * statement at a time, and a transaction's statements must not interleave with anyone else's.
-   */
   private q<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
-    return this.serial(() => this.raw<R>(text, values, name));
+    return this.db.q<R>(text, values, name);
   }
 
-  private serial<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(work, work);
-    this.tail = run.then(
-      () => {},
-      () => {},
-    );
-    return run;
-  }
-
-  /** A statement now: only inside serial() (a transaction's body). */
-  private async raw<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
-    if (this.lost || this.closed) throw this.failure(new Error('the journal is closed'));
-    try {
-      const r = await this.client.query<R>(name === undefined ? { text, values } : { name, text, values });
-      return r.rows;
-    } catch (err) {
-      throw this.failure(err);
-    }
+  private raw<R extends pg.QueryResultRow = Row>(text: string, values: unknown[] = [], name?: string): Promise<R[]> {
+    return this.db.raw<R>(text, values, name);
   }
 
   private writable(): void {
     if (this.readOnly) throw new JournalError(`${this.location}: opened for reading only`);
   }
 
-  /** BEGIN, the body's statements (each through raw()), COMMIT: nothing else runs on the connection meanwhile. */
   private async transaction(body: () => Promise<void>): Promise<void> {
     this.writable();
-    await this.serial(async () => {
-      await this.raw('BEGIN');
-      try {
-        await body();
-        await this.raw('COMMIT');
-      } catch (err) {
-        if (!this.lost) await this.client.query('ROLLBACK').catch(() => {});
-        throw this.failure(err);
-      }
-    });
+    await this.db.transaction(body);
   }
 
   async readRun(): Promise<JournalRun | null> {
@@ -481,13 +377,7 @@ export class PostgresJournal implements Journal {
 
   /** Lets go of the lock (ending the connection would too) and the connection; a second call does nothing. */
   async close(): Promise<void> {
-    if (this.closed) return;
-    // After what was asked before (a commit in flight ends first).
-    await this.serial(async () => {
-      this.closed = true;
-      if (!this.lost) await this.client.query(this.readOnly ? 'COMMIT' : 'SELECT pg_advisory_unlock_all()').catch(() => {});
-      await this.client.end().catch(() => {});
-    });
+    await this.db.close(this.readOnly ? 'COMMIT' : 'SELECT pg_advisory_unlock_all()');
   }
 }
 

@@ -114,6 +114,37 @@ test('a second session of a running name is refused by name before it writes any
   assert.match(again.out, new RegExp(`this run is complete in --session ${session} \\(ended ok\\)`));
 });
 
+test('verify of a session not in the database, or whose run folder is not on this machine, is refused by name', { skip }, async (t) => {
+  const p = await pgTest(t);
+  const missing = await cli('verify', '--journal', p.url, '--session', 'no-such-session');
+  assert.equal(missing.code, 2, missing.err);
+  assert.match(missing.err, /session no-such-session: no run of session no-such-session in this database \(check --session/);
+  const session = p.session('moved');
+  const ran = await cli(
+    'run',
+    '--data',
+    SAMPLE,
+    '--minutes',
+    '30',
+    '--quiet',
+    '--out',
+    tempDirSync(t, 'tl-pg-moved-'),
+    '--journal',
+    p.url,
+    '--session',
+    session,
+  );
+  assert.equal(ran.code, 0, ran.err);
+  // As if verified on another machine: the folder the run ran in (its strategy and inputs) is not there.
+  await p.admin.query("UPDATE tradeloop.sessions SET cwd = '/nonexistent/tradeloop-run' WHERE session = $1", [session]);
+  const moved = await cli('verify', '--journal', p.url, '--session', session);
+  assert.equal(moved.code, 2, moved.err);
+  assert.match(
+    moved.err,
+    /the run ran in \/nonexistent\/tradeloop-run, which is not here: a replay reads the run's strategy and inputs again from where it ran/,
+  );
+});
+
 /** Runs the CLI in a child; with `killAt`, sends SIGKILL once the session has committed past that seq in PostgreSQL. */
 function child(args: string[], killAt?: { seq: number; committed: () => Promise<number> }): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolveRun) => {
