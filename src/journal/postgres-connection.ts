@@ -15,6 +15,11 @@ import { lockKeyHalves, sessionLockKey } from './postgres-schema.ts';
 
 export type Row = Record<string, unknown>;
 
+/** How long a start waits for a session of its name to let go before refusing. */
+const LOCK_WAIT_MS = 2000;
+/** SQLSTATE lock_not_available: lock_timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
 /** int8 and numeric come back as BigInt (as node:sqlite's setReadBigInts): never a float on the way. */
 const TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -67,8 +72,18 @@ export class PgConnection {
   /** The session's lock for the life of this connection; refused by name (JournalHeldError) when another connection holds it. */
   async lockSession(): Promise<void> {
     const key = sessionLockKey(this.session);
-    const [r] = await this.q<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [key]);
-    if (r?.ok === true) return;
+    // A short wait, server-side (lock_timeout applies to advisory locks too): a session killed a
+    // moment ago still holds the name until its server process has seen the connection close, and
+    // a supervisor's restart must not be refused for that. A live holder is refused after it.
+    await this.q(`SET lock_timeout = '${LOCK_WAIT_MS}ms'`);
+    try {
+      await this.q('SELECT pg_advisory_lock($1)', [key]);
+      return;
+    } catch (err) {
+      if ((err as { cause?: { code?: unknown } }).cause?.code !== LOCK_NOT_AVAILABLE) throw err;
+    } finally {
+      await this.q('RESET lock_timeout').catch(() => {});
+    }
     const holder = await this.holder(key).catch(() => null);
     throw new JournalHeldError(
       `${this.location}: another tradeloop session named ${this.session}${holder === null ? '' : ` (${holder})`} holds its lock in this database. ` +

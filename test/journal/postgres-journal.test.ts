@@ -9,10 +9,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JournalError, JournalHeldError, type Journal, type JournalUnit, type SeqEvent } from '../../src/journal/journal.ts';
 import { openJournalStore, type PostgresStoreSpec } from '../../src/journal/open-journal-store.ts';
-import { EVENT_TYPES } from '../../src/journal/postgres-schema.ts';
+import { EVENT_TYPES, lockKeyHalves, sessionLockKey } from '../../src/journal/postgres-schema.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
-import { type PgTest, pgSkip, pgTest } from '../helpers/postgres.ts';
+import { type PgTest, pgSkip, pgTest, uniqueName } from '../helpers/postgres.ts';
 import { CONTRACT_INSTRUMENTS } from './journal-store.contract.ts';
 
 const skip = pgSkip();
@@ -57,15 +57,47 @@ test('a session name is locked for the session: a second one of that name is ref
   assert.equal(await again.lastSeq(), 0, "alpha's rows are its own: beta's unit is not alpha's");
 });
 
+test('a start waits briefly for a session of its name that is ending (a supervisor restarting it): it gets the name once the other lets go', {
+  skip,
+}, async (t) => {
+  const p = await pgTest(t);
+  const schema = p.schema();
+  const name = uniqueName('handover');
+  const first = await open(p, schema, name);
+  await first.append([outside(1)]);
+  const second = openJournalStore(spec(p, schema, name));
+  const { classid, objid } = lockKeyHalves(sessionLockKey(name));
+  // Waits for the second start to be queued on the lock (seen in pg_locks), then lets the first go.
+  for (;;) {
+    const waiting = await p.admin.query("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = $1 AND objid = $2", [
+      classid,
+      objid,
+    ]);
+    if (waiting.rows[0].n === 1) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await first.close();
+  const next = p.track(await second);
+  assert.equal(await next.lastSeq(), 1, 'the same journal, under the same name');
+});
+
 test('the lock goes with the connection: a session whose connection is cut cannot write, and the name is free for the next', { skip }, async (t) => {
   const p = await pgTest(t);
   const schema = p.schema();
-  const j = await open(p, schema, 'cut');
+  const name = uniqueName('cut');
+  const j = await open(p, schema, name);
   await j.append([outside(1)]);
-  const killed = await p.admin.query("SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name LIKE 'tradeloop cut pid %'");
-  assert.equal(killed.rows.length, 1, 'one connection held the session');
-  await assert.rejects(j.append([outside(2)]), (err: Error) => err instanceof JournalError && /session cut/.test(err.message));
-  const next = await open(p, schema, 'cut');
+  // With a timeout, pg_terminate_backend waits until the backend is gone (and its locks with it), not only signalled.
+  const killed = await p.admin.query('SELECT pg_terminate_backend(pid, 10000) AS ok FROM pg_stat_activity WHERE application_name = $1', [
+    `tradeloop ${name} pid ${process.pid}`,
+  ]);
+  assert.deepEqual(
+    killed.rows.map((r) => r.ok),
+    [true],
+    'one connection held the session, and it is gone',
+  );
+  await assert.rejects(j.append([outside(2)]), (err: Error) => err instanceof JournalError && err.message.includes(`session ${name}`));
+  const next = await open(p, schema, name);
   assert.equal(await next.lastSeq(), 1, 'what was committed before the cut is there; nothing after');
 });
 
