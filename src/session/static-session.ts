@@ -26,7 +26,7 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import { buildSummary, costsOf } from './build-summary.ts';
 import { emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
-import { type Begun, beginOrResume, endJournal, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { type Begun, beginOrResume, endJournal, journalPlace, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { buildLoop, type LoopParts, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
 import { makeOutDir } from './out-dir.ts';
 import { RunOutput } from './run-output.ts';
@@ -112,10 +112,11 @@ export class StaticSession {
     const inputs = input.bars ? [...input.bars.inputs] : await hashInputs(opts);
     const ownId = staticRunId(opts, flags, strategy, strategyHash, inputs);
     const stateDir = openStateDir(opts.stateDir);
-    // With a state folder the run is journaled; a journal that already holds this run is resumed.
+    // With a state folder (or --journal) the run is journaled; a journal that already holds this run is resumed.
     let failed: ((err: Error) => void) | null = null;
     const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
-    const journaled = stateDir ? await openJournal(stateDir, opts, 'static', meaning, (err) => failed?.(err)) : null;
+    const place = journalPlace(opts, stateDir);
+    const journaled = place ? await openJournal(place, opts, 'static', meaning, (err) => failed?.(err)) : null;
     // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
     const runId = journaled?.resume?.run.runId ?? ownId;
     const outDir = opts.out ?? join('runs', runId);
