@@ -32,6 +32,11 @@ find_bin() {
   if [ -n "$dir" ] && [ -x "$dir/initdb" ]; then echo "$dir"; fi
 }
 
+# A server named already (a developer's own, or an outer run of this script): use it as it is.
+if [ -n "${TRADELOOP_TEST_PG:-}" ]; then
+  exec "$@"
+fi
+
 PG_BIN=$(find_bin)
 if [ -z "$PG_BIN" ]; then
   if [ "$(id -u)" -ne 0 ]; then
