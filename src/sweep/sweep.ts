@@ -83,7 +83,7 @@ export async function runSweep(opts: SweepOptions, flags: Flags, io: Terminal, c
   const failed = rows.filter((r) => r.error !== null).length;
   const order = ranking(rows, rank);
   const rate = seconds > 0 ? grid.size / seconds : 0;
-  io.stderr(`tradeloop sweep ${sweepId}: ${grid.size} runs in ${seconds.toFixed(1)} s (${rate.toFixed(1)} runs/s)${failed > 0 ? `, ${failed} failed` : ''}\n`);
+  io.stderr(`tradeloop sweep ${sweepId}: ${grid.size} runs in ${seconds.toFixed(2)} s (${rate.toFixed(1)} runs/s)${failed > 0 ? `, ${failed} failed` : ''}\n`);
   const best = rows[order[0]!]!;
   if (opts.quiet) {
     const lead = best.error === null ? `best by ${rank.name}: ${paramsText(grid, best.params)} (${figureOf(best.summary, rank) ?? '-'})` : 'no run succeeded';

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FIGURES, figureOf } from '../../src/sweep/figures.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { fixture, tempDir } from '../helpers/temp-dir.ts';
 import { runSweepCli } from './sweep-helper.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -181,6 +182,19 @@ test('--top N rows on the terminal; a progress bar on a terminal, only the start
   const plain = await runSweepCli(t, args);
   assert.equal(plain.stderr.split('\n').length, 3, `two lines: ${plain.stderr}`);
   assert.ok(!plain.stderr.includes('\r'));
+});
+
+test('--grid FILE.json gives the first axes, --param the next, in that order', async (t) => {
+  const dir = await tempDir(t, 'tl-sweep-gridfile-');
+  const grid = await fixture(dir, 'grid.json', '{"slow": [12, 24], "pct": ["10"]}');
+  const sweep = await runSweepCli(t, [...DATA, '--minutes', '60', '--grid', grid, '--param', 'fast=3,4', '--jobs', '1']);
+  assert.equal(sweep.code, 0, sweep.stderr);
+  assert.deepEqual(Object.keys(sweep.rows[0]!).slice(0, 4), ['slow', 'pct', 'fast', 'runId']);
+  assert.deepEqual(
+    sweep.rows.map((r) => `${r.slow}/${r.pct}/${r.fast}`),
+    ['12/10/3', '12/10/4', '24/10/3', '24/10/4'],
+  );
+  assert.deepEqual(sweep.json!.results[3]!.params, { slow: '24', pct: '10', fast: '4' });
 });
 
 test('help', async (t) => {
