@@ -10,7 +10,6 @@ import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Flags } from '../config/flags.ts';
 import { EXIT } from '../errors.ts';
-import { listenForStop } from '../cli/stop-signals.ts';
 import { makeDirs } from '../session/make-dirs.ts';
 import { makeOutDir } from '../session/out-dir.ts';
 import type { Terminal } from '../session/terminal.ts';
@@ -45,8 +44,6 @@ export async function runSweep(opts: SweepOptions, flags: Flags, io: Terminal, c
   const runsDir = opts.keepRuns ? join(outDir, 'runs') : null;
   const workers = Math.min(opts.jobs, grid.size);
   const shape = grid.axes.map((a) => `${a.name} ${a.values.length}`).join(' × ');
-  io.stderr(`tradeloop sweep ${sweepId}: ${grid.size} runs of ${strategy} (${shape}) on ${workers} worker thread${workers === 1 ? '' : 's'}\n`);
-
   const progress = io.stderrTTY ? new SweepProgress(grid.size, io.stderr, clock) : null;
   const started = clock.monotonic();
   const pool = new WorkerPool({
@@ -58,13 +55,22 @@ export async function runSweep(opts: SweepOptions, flags: Flags, io: Terminal, c
     clock,
     onResult: (r) => progress?.ran(r.error !== null),
   });
-  const signals = listenForStop(io, { unwritten: () => 'sweep.csv and sweep.json' });
-  void signals.requested.then(() => pool.stop());
+  // SIGINT or SIGTERM ends the runs in hand at once (a run's own stop would still decide its whole input).
+  // Listened for before the start line is printed: a signal sent on reading it must find the handler.
+  let signal: NodeJS.Signals | null = null;
+  const onSignal = (s: NodeJS.Signals): void => {
+    signal ??= s;
+    pool.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  io.stderr(`tradeloop sweep ${sweepId}: ${grid.size} runs of ${strategy} (${shape}) on ${workers} worker thread${workers === 1 ? '' : 's'}\n`);
   let outcome: Awaited<ReturnType<WorkerPool['run']>>;
   try {
     outcome = await pool.run();
   } finally {
-    signals.dispose();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     progress?.finish();
     rmSync(workDir, { recursive: true, force: true });
   }
@@ -72,9 +78,9 @@ export async function runSweep(opts: SweepOptions, flags: Flags, io: Terminal, c
   if (outcome.stopped) {
     const done = outcome.results.filter((r) => r !== undefined).length;
     io.stderr(
-      `tradeloop sweep ${sweepId}: stopped by ${signals.signal ?? 'a signal'} after ${done} of ${grid.size} runs; sweep.csv and sweep.json are not written (a part of a grid would rank only what happened to finish). Run it again for the whole grid.\n`,
+      `tradeloop sweep ${sweepId}: stopped by ${signal ?? 'a signal'} after ${done} of ${grid.size} runs; sweep.csv and sweep.json are not written (a part of a grid would rank only what happened to finish). Run it again for the whole grid.\n`,
     );
-    return { exitCode: 128 + (constants.signals[(signals.signal ?? 'SIGINT') as NodeJS.Signals] ?? 2), sweepId, outDir, rows: [] };
+    return { exitCode: 128 + constants.signals[signal ?? 'SIGINT'], sweepId, outDir, rows: [] };
   }
 
   const rows = outcome.results.map((r, index) => rowOf(pointAt(grid, index), r!));
