@@ -24,6 +24,8 @@ export interface PoolInput {
   /** A run with no cycle and no chunk of input read for this long is ended; 0: never. */
   readonly stallMs: number;
   readonly clock: Clock;
+  /** The worker's module (default sweep-worker.ts): a test's stand-in. */
+  readonly workerUrl?: URL;
   /** Called as each run ends (in the order they end): the progress bar. */
   readonly onResult?: (result: PointResult) => void;
 }
@@ -86,7 +88,7 @@ export class WorkerPool {
   private startWorker(): void {
     const beats = new Int32Array(new SharedArrayBuffer(4));
     const workerData: WorkerSetup = { ...this.input.setup, beats: beats.buffer as SharedArrayBuffer };
-    const worker = new Worker(siblingModule('sweep-worker', import.meta.url), {
+    const worker = new Worker(this.input.workerUrl ?? siblingModule('sweep-worker', import.meta.url), {
       workerData,
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
