@@ -54,8 +54,10 @@ export async function runPoint(setup: PointSetup, task: PointTask): Promise<Poin
   try {
     // --cycle-timeout 0: the sweep watches its runs itself (one stuck run is a row, not the end of the sweep).
     const opts = parseOptions([...setup.baseArgv, ...paramArgs(task.params), '--out', scratch, '--cycle-timeout', '0']);
+    setup.beat();
     const loaded = await strategyOf(undefined, opts);
     strategy = loaded.strategy;
+    setup.beat();
     const beat: EventSink = { write: () => {}, endCycle: setup.beat };
     const session = await StaticSession.open({
       config: opts,
@@ -66,6 +68,7 @@ export async function runPoint(setup: PointSetup, task: PointTask): Promise<Poin
       sinks: [beat],
       eventLog: setup.runsDir !== null,
     });
+    setup.beat();
     const result = await session.run(setup.beat);
     const summaryText = readFileSync(join(result.outDir, 'summary.json'), 'utf8');
     if (setup.runsDir !== null) {

@@ -12,7 +12,7 @@ export interface WorkerSetup extends Omit<PointSetup, 'beat'> {
 }
 
 export type ToWorker = { readonly type: 'run'; readonly task: PointTask } | { readonly type: 'stop' };
-export type FromWorker = { readonly type: 'result'; readonly result: PointResult };
+export type FromWorker = { readonly type: 'ready' } | { readonly type: 'result'; readonly result: PointResult };
 
 const setup = workerData as WorkerSetup;
 const beats = new Int32Array(setup.beats);
@@ -35,3 +35,4 @@ port.on('message', (message: ToWorker) => {
     },
   );
 });
+port.postMessage({ type: 'ready' } satisfies FromWorker);

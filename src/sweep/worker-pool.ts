@@ -95,6 +95,11 @@ export class WorkerPool {
     const slot: Slot = { worker, beats, task: null, lastBeat: 0, lastChange: this.input.clock.monotonic(), ending: false };
     this.slots.add(slot);
     worker.on('message', (message: FromWorker) => {
+      // The first point goes once the worker has loaded: its start-up is no run's time.
+      if (message.type === 'ready') {
+        this.dispatch(slot);
+        return;
+      }
       if (slot.ending || slot.task === null || message.result.index !== slot.task.index) return;
       slot.task = null;
       this.record(message.result);
@@ -117,7 +122,6 @@ export class WorkerPool {
       if (!this.stopped && this.next < this.input.size) this.startWorker();
       this.settleIfDone();
     });
-    this.dispatch(slot);
   }
 
   private dispatch(slot: Slot): void {

@@ -130,12 +130,12 @@ test("values the strategy refuses at some points only are those points' rows, wi
 });
 
 test('a run stuck in onBar is ended after --cycle-timeout and is a row; the sweep goes on', async (t) => {
-  const sweep = await runSweepCli(t, [...DATA, '--strategy', HANG, '--param', 'at=1000000,2', '--cycle-timeout', '1', '--jobs', '1']);
+  const sweep = await runSweepCli(t, [...DATA, '--strategy', HANG, '--param', 'at=1000000,2', '--cycle-timeout', '2', '--jobs', '1']);
   assert.equal(sweep.code, 1, sweep.stderr);
   assert.equal(sweep.rows[0]!.error, '', 'the run that never reaches its hang ends as it would alone');
   assert.equal(sweep.rows[0]!.runId!.length, 16);
   assert.equal(sweep.rows[1]!.status, 'failed');
-  assert.match(sweep.rows[1]!.error!, /no progress for 1 s \(--cycle-timeout 1\)/);
+  assert.match(sweep.rows[1]!.error!, /no progress for 2 s \(--cycle-timeout 2\)/);
   assert.ok(!existsSync(join(sweep.out, '.work')));
 });
 
