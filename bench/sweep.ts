@@ -7,7 +7,7 @@
  *
  * Usage: npm run bench:sweep [-- --rows 100000 --reps 3 --no-doc]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ import { describeProvenance, provenance } from './lib/provenance.ts';
 import { median } from './lib/report.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
+/** Preloaded into the measured process: its CPU time (every thread's) on fd 3 as it exits. */
+const EXIT_REPORT = fileURLToPath(new URL('./lib/exit-report.ts', import.meta.url));
 const DOC = join(REPO, 'docs', 'benchmarks.md');
 const { values } = parseArgs({
   options: { rows: { type: 'string', default: '100000' }, reps: { type: 'string', default: '3' }, 'no-doc': { type: 'boolean' } },
@@ -50,24 +52,40 @@ interface Measure {
   readonly sweepSeconds: number;
   /** The whole process: start-up, the strategy check, the workers, the files. */
   readonly processSeconds: number;
+  /** CPU time of the whole process, every thread: what the runs cost, whatever the machine's load. */
+  readonly cpuSeconds: number;
   readonly files: string;
 }
 
-function once(jobs: number): Measure {
+/** One sweep in a process of its own: its times, its CPU, and what it wrote. */
+async function once(jobs: number): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-sweep-'));
   try {
     const out = join(dir, 'out');
     const args = [join(REPO, 'src', 'cli', 'main.ts'), 'sweep', '--symbols', data.symbols.join(','), '--data', size.dir, ...GRID];
-    const t0 = process.hrtime.bigint();
     // The compile cache npx tradeloop turns on (bin/tradeloop.js): each worker thread loads the sources too.
     const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
-    const r = spawnSync(process.execPath, [...args, '--jobs', String(jobs), '--out', out, '--quiet'], { encoding: 'utf8', env });
+    const t0 = process.hrtime.bigint();
+    const child = spawn(process.execPath, ['--import', EXIT_REPORT, ...args, '--jobs', String(jobs), '--out', out, '--quiet'], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let report = '';
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+    });
+    (child.stdio[3] as NodeJS.ReadableStream).setEncoding('utf8').on('data', (t: string) => {
+      report += t;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
     const processSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (r.status !== 0) throw new Error(`sweep --jobs ${jobs} failed (${r.status}): ${r.stderr}`);
-    const m = / (\d+) runs in ([\d.]+) s /.exec(r.stderr);
-    if (!m || Number(m[1]) !== RUNS) throw new Error(`sweep --jobs ${jobs}: no end line with ${RUNS} runs in: ${r.stderr}`);
+    if (code !== 0) throw new Error(`sweep --jobs ${jobs} failed (${code}): ${stderr}`);
+    const m = / (\d+) runs in ([\d.]+) s /.exec(stderr);
+    if (!m || Number(m[1]) !== RUNS) throw new Error(`sweep --jobs ${jobs}: no end line with ${RUNS} runs in: ${stderr}`);
+    const { cpuMs } = JSON.parse(report.trim().split('\n')[0]!) as { cpuMs: number };
     const files = readFileSync(join(out, 'sweep.csv'), 'utf8') + readFileSync(join(out, 'sweep.json'), 'utf8');
-    return { sweepSeconds: Number(m[2]), processSeconds, files };
+    return { sweepSeconds: Number(m[2]), processSeconds, cpuSeconds: cpuMs / 1000, files };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -76,13 +94,13 @@ function once(jobs: number): Measure {
 console.error(
   `bench:sweep: ${RUNS} runs of ${size.bars.toLocaleString('en-US')} bars, --jobs 1 and --jobs ${cores}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`,
 );
-once(1); // warm-up (not counted): the compile cache, the page cache
+await once(1); // warm-up (not counted): the compile cache, the page cache
 const one: Measure[] = [];
 const many: Measure[] = [];
 for (let i = 0; i < reps; i++) {
   // Alternating which goes first, so a load that comes and goes falls on both.
   const pair = i % 2 === 0 ? [1, cores] : [cores, 1];
-  for (const jobs of pair) (jobs === 1 ? one : many).push(once(jobs));
+  for (const jobs of pair) (jobs === 1 ? one : many).push(await once(jobs));
   console.error(`rep ${i + 1}: --jobs 1 ${one.at(-1)!.sweepSeconds.toFixed(2)} s, --jobs ${cores} ${many.at(-1)!.sweepSeconds.toFixed(2)} s`);
 }
 const loadAtEnd = loadavg();
@@ -95,6 +113,8 @@ const ratio = rN / r1;
 const goal = 0.9 * cores;
 const p1 = rateOf(one, 'processSeconds');
 const pN = rateOf(many, 'processSeconds');
+const cpu1 = median(one.map((m) => m.cpuSeconds / RUNS));
+const cpuN = median(many.map((m) => m.cpuSeconds / RUNS));
 const loaded = loadAtStart[0]! >= 0.5 || loadAtEnd[0]! >= 0.5;
 const loads = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(', ');
 
@@ -112,6 +132,9 @@ const body = `_Written by \`npm run bench:sweep\` (bench/sweep.ts) on ${new Date
 |---|---:|---:|---:|
 | runs/s, the sweep | ${r1.toFixed(2)} | ${rN.toFixed(2)} | ${ratio.toFixed(2)}× |
 | runs/s, whole process | ${p1.toFixed(2)} | ${pN.toFixed(2)} | ${(pN / p1).toFixed(2)}× |
+| CPU s per run, every thread of the process | ${cpu1.toFixed(3)} | ${cpuN.toFixed(3)} | ${(cpuN / cpu1).toFixed(2)}× |
+
+CPU time per run depends far less on the machine's load than wall time does: at --jobs ${cores} a run costs ${(cpuN / cpu1).toFixed(2)}× the CPU it costs at --jobs 1 (the extra workers' start-up and their contention for memory and caches). The wall-clock ratio is that work spread over the cores the machine leaves free: at most ${cores} here, fewer under load.
 
 Every run, seconds (the sweep's / the process's): --jobs 1 ${one.map((m) => `${m.sweepSeconds.toFixed(2)}/${m.processSeconds.toFixed(2)}`).join(', ')}; --jobs ${cores} ${many.map((m) => `${m.sweepSeconds.toFixed(2)}/${m.processSeconds.toFixed(2)}`).join(', ')}.
 `;
