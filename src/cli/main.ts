@@ -20,6 +20,7 @@ const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever lea
 Commands:
   tradeloop run --source csv [options]        replay CSV bars through the loop (deterministic)
   tradeloop run --source realtime [options]   paper-trade live Binance klines (needs FLAG_REALTIME=1)
+  tradeloop sweep --param fast=5..30:5 ...    run a strategy over a grid of parameters, on every core
   tradeloop replay-server --data DIR ...      serve CSV bars over the Binance market-data protocol
   tradeloop status --state DIR [--json]       a running session's state, halts, positions, feed, latency
   tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
@@ -77,6 +78,11 @@ EXTRA_COMMANDS.set('export', {
     const { exportCommand } = await import('./export-command.ts');
     return (argv, _flags, io) => exportCommand(argv, io);
   },
+});
+EXTRA_COMMANDS.set('sweep', {
+  usage:
+    "Usage: tradeloop sweep --param NAME=FROM..TO:STEP|A,B,C ... [run options] [--jobs N] [--rank STAT] [--top N] [--out DIR] [--keep-runs]\nRun 'tradeloop sweep --help' for every option.\n",
+  load: async () => (await import('../sweep/sweep-command.ts')).sweepCommand,
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {

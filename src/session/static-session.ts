@@ -36,6 +36,9 @@ import type { SessionConfig } from './session-config.ts';
 import { journalFailure, type OpenedSession, openSession, openStateDir } from './session-shell.ts';
 import type { Terminal } from './terminal.ts';
 
+/** The log's place on the bus when none is written (eventLog: false). */
+const DISCARDED: EventSink = { write: () => {} };
+
 /** A static run's journal transaction holds at most this many cycles (and ends at every chunk of input). */
 const COMMIT_EVERY_CYCLES = 1000;
 
@@ -54,6 +57,8 @@ export interface StaticSessionInput {
    * its input in the run id and run_start (a hash of its bars, say): the same inputs, the same id.
    */
   readonly bars?: { readonly source: BarSource; readonly inputs: readonly InputFile[] };
+  /** false: no events.ndjson (a sweep's runs; not with --state); summary.json and the tables stay byte for byte the run's. */
+  readonly eventLog?: boolean;
 }
 
 export interface StaticRunResult {
@@ -75,7 +80,7 @@ interface Built {
   readonly opened: OpenedSession;
   readonly journaled: OpenedJournal | null;
   readonly output: RunOutput;
-  readonly writer: ThreadedNdjsonWriter | NdjsonWriter;
+  readonly writer: ThreadedNdjsonWriter | NdjsonWriter | null;
   readonly log: LogGuard;
   readonly statistics: RunStatistics;
   readonly counter: EventCounter;
@@ -150,11 +155,13 @@ export class StaticSession {
       // Lots are written as asset units: the writers need each symbol's lot step.
       const lots = LotSteps.of(opts.instruments);
       writer =
-        opts.events === 'trading'
-          ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots })
-          : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
+        input.eventLog === false
+          ? null
+          : opts.events === 'trading'
+            ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots })
+            : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
       // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
-      log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
+      log = guardedLog(writer ?? DISCARDED, { afterSeq, events: opts.events }, { rethrow: true });
       statistics = new RunStatistics(outDir);
       opened = openSession({
         opts,
@@ -208,7 +215,7 @@ export class StaticSession {
         startedAt: null,
         argv: opts.argv,
         stderr: terminal.stderr,
-        mark: (seq, marker) => writer.write(seq, marker),
+        mark: (seq, marker) => writer?.write(seq, marker),
         fresh: () => {
           const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
           bus.emit(runStart);
