@@ -22,8 +22,18 @@ export interface PositionView {
 /** A resting order as text, one shape per resting order type (the summary's and the status's bytes for a limit predate the type field). */
 export type RestingOrderView = LimitOrderView | StopOrderView | MarketOrderView;
 
+/**
+ * What every view may add, each only when it applies (an order placed plainly reads as it always
+ * did): what is left of a partly filled order (its `qty` is what was placed), and a time in force
+ * other than GTC.
+ */
+interface ViewTerms {
+  readonly remaining?: string;
+  readonly timeInForce?: 'IOC' | 'FOK' | 'GTD';
+}
+
 /** A market order decided on a bar, working until the next bar of its symbol fills it at the open (--fill-model next-open). */
-export interface MarketOrderView {
+export interface MarketOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -31,7 +41,7 @@ export interface MarketOrderView {
   readonly orderType: 'market';
 }
 
-export interface LimitOrderView {
+export interface LimitOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -40,7 +50,7 @@ export interface LimitOrderView {
 }
 
 /** A stop, a stop-limit (with its limit) or a trailing stop (with its trail), at the stop it has now. */
-export interface StopOrderView {
+export interface StopOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -52,7 +62,15 @@ export interface StopOrderView {
 }
 
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
-  const head = { orderId: o.orderId, symbol: o.symbol, side: o.side, qty: formatLots(o.qty, inst) };
+  const filled = o.filledQty ?? 0;
+  const head = {
+    orderId: o.orderId,
+    symbol: o.symbol,
+    side: o.side,
+    qty: formatLots(o.qty + filled, inst),
+    ...(filled > 0 ? { remaining: formatLots(o.qty, inst) } : {}),
+    ...(o.timeInForce === undefined ? {} : { timeInForce: o.timeInForce }),
+  };
   switch (o.orderType) {
     case 'market':
       return { ...head, orderType: 'market' };
@@ -69,8 +87,13 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
   }
 }
 
-/** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on. */
+/** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on; then what remains of a partly filled one, and a time in force other than GTC. */
 export function restingTerms(o: RestingOrderView): string {
+  const tail = `${o.remaining === undefined ? '' : `, ${o.remaining} remaining`}${o.timeInForce === undefined ? '' : `, ${o.timeInForce}`}`;
+  return placeTerms(o) + tail;
+}
+
+function placeTerms(o: RestingOrderView): string {
   if (!('orderType' in o)) return `@ ${o.limitPrice}`;
   switch (o.orderType) {
     case 'market':

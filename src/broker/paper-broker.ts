@@ -7,11 +7,13 @@
  * because each fill books realized = cashFlow + Δbasis, whatever rounding the basis split used.
  */
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
-import type { Bar, Fill, Order, RestingOrder, Side } from '../domain/types.ts';
+import type { Bar, Fill, MarketOrder, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
 import { barPath } from './bar-path.ts';
 import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
-import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
+import { formatLots, notionalDown, notionalUp, type Instrument } from './instrument.ts';
+import { capLots, participationNumber } from './participation.ts';
+import { endChances, iocEnd, plan, reducible, restOf, type EndReason } from './fill-chance.ts';
 
 export interface BrokerConfig {
   readonly cash: bigint;
@@ -19,20 +21,36 @@ export interface BrokerConfig {
   readonly feeBpsE4: bigint;
   readonly slippageBpsE4: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;
+  /**
+   * --max-participation as 1e-8 units (0.1 is 10_000_000n): a bar fills at most this share of its
+   * volume per symbol. Absent or null: no cap (unit tests of other things; the command line always sets one).
+   */
+  readonly maxParticipationE8?: bigint | null;
 }
 
 const NO_OUTCOMES: readonly never[] = Object.freeze([]);
 
-/** What became of a resting order a bar reached: filled, or cancelled for the gate's reason. */
+/** What the gate says of a piece of an order about to fill: null when it may. */
+export type AdmitFill = (order: RestingOrder, price: number) => { readonly reason: string; readonly detail?: string } | null;
+
+/**
+ * What became of an order a bar reached: filled (`remaining` lots left working, 0 when complete),
+ * cancelled for the gate's reason, or ended by its time in force or reduce-only (the rest of it,
+ * after a partial fill, or all of it).
+ */
 export type RestingOutcome =
-  | { readonly fill: Fill }
-  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } };
+  | { readonly fill: Fill; readonly remaining: number }
+  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } }
+  | { readonly ended: Order; readonly reason: EndReason; readonly detail: string };
 
 interface Book {
   qty: number;
   basis: bigint;
   mark: number;
   marketValue: bigint;
+  /** The bar (openTime) whose participation cap capLeft counts down, and the lots it still lets fill. */
+  capTime: number;
+  capLeft: number;
 }
 
 export class PaperBroker implements AccountView {
@@ -64,7 +82,7 @@ export class PaperBroker implements AccountView {
   private book(symbol: string): Book {
     let b = this.books.get(symbol);
     if (!b) {
-      b = { qty: 0, basis: 0n, mark: 0, marketValue: 0n };
+      b = { qty: 0, basis: 0n, mark: 0, marketValue: 0n, capTime: -1, capLeft: 0 };
       this.books.set(symbol, b);
     }
     return b;
@@ -247,36 +265,146 @@ export class PaperBroker implements AccountView {
   /**
    * Matches this symbol's resting orders against a new bar's path, each by its type's matcher
    * (broker/matchers.ts): those the path fills are booked in the order the path reaches them
-   * (placement order where it reaches two at once); those it changes (a trailing stop ratcheted, a
-   * stop-limit triggered into a limit) rest on as changed. An order about to fill is taken off the
-   * book first and then offered to `admit` (the risk gate): cash and exposure may have moved since
-   * it was placed, and by the fills before it on the same path.
+   * (placement order where it reaches two at once), each taking what the bar's participation cap
+   * has left (a reduce-only one at most the position); those it changes (a trailing stop
+   * ratcheted, a stop-limit triggered into a limit) rest on as changed. Each piece about to fill is
+   * offered to `admit` (the risk gate) first: cash and exposure may have moved since the order was
+   * placed, and by the fills before it on the same path; a refusal cancels the order. Then the
+   * times in force: an IOC or FOK order whose one chance this bar was is gone, filled or not, and a
+   * GTD order counts down its bars.
    */
-  matchResting(bar: Bar, admit: (order: RestingOrder, price: number) => { reason: string } | null): ReadonlyArray<RestingOutcome> {
+  matchResting(bar: Bar, admit: AdmitFill): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
     const path = barPath(bar);
-    const fills: Array<{ order: RestingOrder; fill: PathFill }> = [];
+    let fills: Array<{ order: RestingOrder; fill: PathFill }> | null = null;
+    let timed = false;
     for (let i = 0; i < list.length; i++) {
       const order = list[i]!;
+      if (order.timeInForce !== undefined) timed = true;
       const m = matchOrder(order, path);
-      if (m.fill) fills.push({ order, fill: m.fill });
+      if (m.fill) (fills ??= []).push({ order, fill: m.fill });
       else if (m.rest !== order) {
         list[i] = Object.freeze(m.rest);
         this.views.delete(bar.symbol);
       }
     }
-    if (fills.length === 0) return NO_OUTCOMES;
-    // Stable: placement order breaks ties.
-    fills.sort((a, b) => a.fill.at - b.fill.at);
+    if (fills === null && !timed) return NO_OUTCOMES;
     const out: RestingOutcome[] = [];
-    for (const { order, fill } of fills) {
-      const price = fill.taker ? this.marketPrice(order.side, fill.price) : fill.price;
-      this.cancel(bar.symbol, order.orderId);
-      const refusal = admit(order, price);
-      out.push(refusal ? { cancelled: order, refusal } : { fill: this.execute(order, price) });
+    if (fills !== null) {
+      // Stable: placement order breaks ties.
+      fills.sort((a, b) => a.fill.at - b.fill.at);
+      for (const { order, fill } of fills) {
+        const price = fill.taker ? this.marketPrice(order.side, fill.price) : fill.price;
+        const next = this.chance(order, price, bar, admit, out);
+        if (next !== order) this.replace(bar.symbol, order, next);
+      }
+    }
+    if (timed) {
+      for (const end of endChances(list, this.instrument(bar.symbol))) out.push(end);
+      this.views.delete(bar.symbol);
     }
     return out;
+  }
+
+  /**
+   * A market order at the close of the bar that decided it (--fill-model close): it fills what the
+   * bar's cap leaves (a reduce-only one at most the position); the rest, unless its time in force
+   * ends it, works from the next bar's open like a next-open market order, valued at `price`.
+   * The gate admitted it a moment ago at this price: it is not asked again.
+   */
+  fillAtClose(order: MarketOrder, price: number, bar: Bar): ReadonlyArray<RestingOutcome> {
+    const out: RestingOutcome[] = [];
+    const next = this.chance(order, price, bar, null, out);
+    // Not order itself (a MarketOrder is not a working one): its rest, valued at this price.
+    if (next !== null) this.rest(next === order ? restOf(order, order.qty, 0, price) : (next as RestingOrder));
+    return out;
+  }
+
+  /** Lots `bar` may still fill for its symbol: the cap on its volume less what fills took from it. */
+  private capLeft(bar: Bar): number {
+    const e8 = this.config.maxParticipationE8;
+    if (e8 === undefined || e8 === null) return Number.MAX_SAFE_INTEGER;
+    const b = this.book(bar.symbol);
+    if (b.capTime !== bar.openTime) {
+      b.capTime = bar.openTime;
+      b.capLeft = capLots(bar.volume, e8, this.instrument(bar.symbol).lotDiv);
+    }
+    return b.capLeft;
+  }
+
+  /** How the cap came to `left` lots for an order (said in an IOC's or FOK's cancel). */
+  private capText(bar: Bar, inst: Instrument, left: number): string {
+    const e8 = this.config.maxParticipationE8 ?? 0n;
+    const all = capLots(bar.volume, e8, inst.lotDiv);
+    return `the bar's volume ${bar.volume} allows ${formatLots(all, inst)} under --max-participation ${participationNumber(e8)}${left < all ? `, ${formatLots(all - left, inst)} of them taken by fills before it` : ''}`;
+  }
+
+  /**
+   * One chance for `order` to fill at `price` on `bar`: what happened is appended to `out`; the
+   * answer is what works on afterwards: `order` itself when nothing changed, a new order for the
+   * rest, or null when it is done (filled, cancelled or ended).
+   */
+  private chance(
+    order: RestingOrder | MarketOrder,
+    price: number,
+    bar: Bar,
+    admit: AdmitFill | null,
+    out: RestingOutcome[],
+  ): RestingOrder | MarketOrder | null {
+    const inst = this.instrument(order.symbol);
+    const capLeft = this.capLeft(bar);
+    const capText = (): string => this.capText(bar, inst, capLeft);
+    const p = plan(order, { capLeft, capText, position: this.position(order.symbol) }, inst);
+    if (p.end !== null) {
+      out.push({ ended: order, ...p.end });
+      return null;
+    }
+    const lots = p.lots;
+    if (lots === 0) {
+      if (order.timeInForce === 'IOC') {
+        out.push({ ended: order, ...iocEnd(order.qty, order.qty + (order.filledQty ?? 0), capText(), inst) });
+        return null;
+      }
+      // Nothing this bar (no volume, or the cap used up): whole for the next bar (a triggered stop as a market order).
+      const kept = restOf(order, order.qty, 0, price);
+      return kept.orderType === order.orderType ? order : kept;
+    }
+    const piece = lots === order.qty ? order : { ...order, qty: lots };
+    if (admit !== null) {
+      const refusal = admit(piece as RestingOrder, price);
+      if (refusal) {
+        out.push({ cancelled: order as RestingOrder, refusal });
+        return null;
+      }
+    }
+    if (this.config.maxParticipationE8 !== undefined && this.config.maxParticipationE8 !== null) this.book(bar.symbol).capLeft -= lots;
+    const remaining = order.qty - lots;
+    out.push({ fill: this.execute(piece, price), remaining });
+    if (remaining === 0) return null;
+    if (order.reduceOnly === true && reducible(order.side, this.position(order.symbol)) === 0) {
+      out.push({
+        ended: order,
+        reason: 'reduce_only',
+        detail: `reduce-only: the ${order.symbol} position is closed, ${formatLots(remaining, inst)} left to fill had nothing to reduce, cancelled`,
+      });
+      return null;
+    }
+    if (order.timeInForce === 'IOC') {
+      out.push({ ended: order, ...iocEnd(remaining, order.qty + (order.filledQty ?? 0), capText(), inst) });
+      return null;
+    }
+    return restOf(order, remaining, lots, price);
+  }
+
+  /** Puts `next` where `order` was on its symbol's book (placement order is kept), or takes it off when null. */
+  private replace(symbol: string, order: RestingOrder, next: RestingOrder | MarketOrder | null): void {
+    const list = this.resting.get(symbol)!;
+    const at = list.indexOf(order);
+    if (at < 0) return;
+    if (next === null) list.splice(at, 1);
+    else list[at] = Object.freeze(next as RestingOrder);
+    this.views.delete(symbol);
   }
 }

@@ -73,11 +73,16 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   return lines.join('\n') + '\n';
 }
 
-/** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */
+/** Where market orders filled: next-open, or close with the warning that it flatters the figures; and the participation cap (nothing for older summaries). */
 function fillModelLines(s: RunSummary): string[] {
-  if (s.fillModel === undefined) return [];
-  if (s.fillModel === 'next-open') return ["  fill model    next-open: market orders filled at the next bar's open"];
-  return [`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`];
+  const lines: string[] = [];
+  if (s.fillModel === 'next-open') lines.push("  fill model    next-open: market orders filled at the next bar's open");
+  else if (s.fillModel === 'close') lines.push(`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`);
+  if (s.maxParticipation !== undefined)
+    lines.push(
+      `  participation at most ${Number((s.maxParticipation * 100).toFixed(6))}% of a bar's volume per symbol (--max-participation ${s.maxParticipation})`,
+    );
+  return lines;
 }
 
 /** --quiet still says, on one line, which run this was and where its artifacts are. */

@@ -38,7 +38,26 @@ export interface CancelIntent {
 /** A new order, one member per order type: each carries exactly the fields its type needs. */
 export type OrderIntent = MarketIntent | LimitIntent | StopIntent | StopLimitIntent | TrailingStopIntent;
 
-export interface MarketIntent {
+/**
+ * How long an order may work: GTC until it fills or is cancelled (the default); IOC one chance, the
+ * first bar that could fill it, the rest cancelled; FOK that one chance, whole or nothing; GTD
+ * `expireAfterBars` bars of its symbol. For a stop, the chance is its trigger bar's (README,
+ * "Time in force").
+ */
+export const TIME_IN_FORCES = ['GTC', 'IOC', 'FOK', 'GTD'] as const;
+export type TimeInForce = (typeof TIME_IN_FORCES)[number];
+
+/** What any order intent may add to its type's fields. */
+export interface IntentTerms {
+  /** Default GTC. */
+  readonly timeInForce?: TimeInForce;
+  /** With GTD only (and required there): a positive whole number of the symbol's bars. */
+  readonly expireAfterBars?: number;
+  /** Only ever shrinks the position: refused if it would grow or flip it, shrunk to the position when it fills. */
+  readonly reduceOnly?: boolean;
+}
+
+export interface MarketIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -46,16 +65,18 @@ export interface MarketIntent {
   readonly orderType?: 'market';
 }
 
-export interface LimitIntent {
+export interface LimitIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
   readonly orderType: 'limit';
   /** Integer ticks: a buy fills at or under it, a sell at or over it. */
   readonly limitPrice: number;
+  /** Refused (post_only) if it would take liquidity when placed: a buy at or above the bar's close, a sell at or below. */
+  readonly postOnly?: boolean;
 }
 
-export interface StopIntent {
+export interface StopIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -64,7 +85,7 @@ export interface StopIntent {
   readonly stopPrice: number;
 }
 
-export interface StopLimitIntent {
+export interface StopLimitIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -75,7 +96,7 @@ export interface StopLimitIntent {
   readonly limitPrice: number;
 }
 
-export interface TrailingStopIntent {
+export interface TrailingStopIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -104,10 +125,19 @@ interface OrderBase {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: Side;
-  /** Positive integer number of lots. */
+  /** Positive integer number of lots still to fill: the order's quantity until a partial fill, then what remains. */
   readonly qty: number;
   /** openTime of the bar whose decision created it. */
   readonly createdAt: number;
+  /** Absent: GTC. */
+  readonly timeInForce?: 'IOC' | 'FOK' | 'GTD';
+  /** GTD: the bars of its symbol it was given. */
+  readonly expireAfterBars?: number;
+  /** GTD: the bars of its symbol it may still be matched on (it is cancelled, `expired`, when they run out). */
+  readonly barsLeft?: number;
+  readonly reduceOnly?: true;
+  /** Lots already filled (present after a partial fill): the order's quantity is qty + filledQty. */
+  readonly filledQty?: number;
 }
 
 /** Fills at the next bar's open moved by slippage (WorkingMarketOrder until then), or at once at the close with --fill-model close (an operator's flatten: at once, at the price it was given). */
@@ -120,6 +150,8 @@ export interface LimitOrder extends OrderBase {
   readonly orderType: 'limit';
   /** Integer ticks. */
   readonly limitPrice: number;
+  /** Placed where it could not take liquidity: it fills as a maker. */
+  readonly postOnly?: true;
 }
 
 /** Rests until the bar path reaches its stop price, then fills as a market order would (with slippage). */

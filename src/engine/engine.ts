@@ -16,7 +16,7 @@ import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type Mar
 import { unreachable } from '../domain/unreachable.ts';
 import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
-import type { PaperBroker } from '../broker/paper-broker.ts';
+import type { PaperBroker, RestingOutcome } from '../broker/paper-broker.ts';
 import type { GateRequest, OrderDraft, RiskGate } from '../risk/risk-gate.ts';
 import type { TradingControl } from '../risk/trading-control.ts';
 import type { LossLimits } from '../risk/loss-limits.ts';
@@ -24,6 +24,7 @@ import type { MarketWatch } from '../risk/market-watch.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
 import type { SkipEvent } from '../events/types.ts';
+import { termsOf } from './order-terms.ts';
 import { isHosted, type Strategy } from '../strategy/strategy.ts';
 import { EquityCurve } from '../stats/equity-curve.ts';
 import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
@@ -165,19 +166,8 @@ export class Engine {
     });
     if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
-    for (const outcome of broker.matchResting(bar, this.admitResting)) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
-      else {
-        bus.emit({
-          type: 'cancel',
-          orderId: outcome.cancelled.orderId,
-          symbol,
-          openTime,
-          reason: cancelReasonOf(outcome.refusal.reason),
-          detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
-        });
-      }
-    }
+    const outcomes = broker.matchResting(bar, this.admitResting);
+    if (outcomes.length > 0) this.emitOutcomes(outcomes, symbol, openTime);
     broker.mark(symbol, close);
     const position = broker.position(symbol);
     const equity = this.afterMark(symbol, position);
@@ -217,7 +207,7 @@ export class Engine {
       position,
       equity,
     });
-    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst);
+    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
   }
 
@@ -289,8 +279,29 @@ export class Engine {
     }
   }
 
-  private submit(intent: IntentRecord, index: number, symbol: string, openTime: number, close: number, inst: Instrument): void {
+  /** What the broker did with orders on a bar's path (or at its close): fills, and cancels with their reasons. */
+  private emitOutcomes(outcomes: ReadonlyArray<RestingOutcome>, symbol: string, openTime: number): void {
+    const { bus } = this.options;
+    for (const outcome of outcomes) {
+      if ('fill' in outcome) this.emitFill(outcome.fill, openTime, undefined, outcome.remaining);
+      else if ('ended' in outcome)
+        bus.emit({ type: 'cancel', orderId: outcome.ended.orderId, symbol, openTime, reason: outcome.reason, detail: outcome.detail });
+      else {
+        bus.emit({
+          type: 'cancel',
+          orderId: outcome.cancelled.orderId,
+          symbol,
+          openTime,
+          reason: cancelReasonOf(outcome.refusal.reason),
+          detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
+        });
+      }
+    }
+  }
+
+  private submit(intent: IntentRecord, index: number, bar: Bar, inst: Instrument): void {
     const { broker, bus } = this.options;
+    const { symbol, openTime } = bar;
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
       if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol, openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
@@ -307,12 +318,13 @@ export class Engine {
         });
       return;
     }
-    this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst);
+    this.place(intent, `${symbol}-${openTime}-${index}`, bar, inst);
   }
 
-  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, symbol: string, openTime: number, close: number, inst: Instrument): void {
+  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, bar: Bar, inst: Instrument): void {
     const { broker, bus, gate } = this.options;
-    const { side, orderType, qty, limitPrice, stopPrice, trailBps } = intent;
+    const { symbol, openTime, close } = bar;
+    const { side, orderType, qty, limitPrice, stopPrice, trailBps, timeInForce, expireAfterBars, postOnly, reduceOnly } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
     const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
@@ -328,45 +340,73 @@ export class Engine {
       });
       return;
     }
-    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, createdAt: openTime };
+    const draft: OrderDraft = {
+      orderId,
+      symbol,
+      side,
+      orderType,
+      qty,
+      limitPrice,
+      stopPrice,
+      trailBps,
+      timeInForce,
+      expireAfterBars,
+      postOnly,
+      reduceOnly,
+      createdAt: openTime,
+    };
     const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
     if (admission.refusal) {
       bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
       return;
     }
     gate.accepted(admission.req);
-    this.book(admission.req);
+    this.book(admission.req, bar);
   }
 
   /**
    * An admitted order: a market order works until its symbol's next bar (next-open: matched with
    * the resting orders, at that bar's open, before the strategy sees it) or fills now at its
-   * expected price (close); any other type goes on the book.
+   * expected price, as much as the bar's participation cap leaves (close; the rest works from the
+   * next open); any other type goes on the book. The order event carries its terms (time in force,
+   * post-only, reduce-only) when they are not the default.
    */
-  private book(req: GateRequest): void {
+  private book(req: GateRequest, bar: Bar): void {
     const { broker, bus } = this.options;
     const { order } = req;
     const { orderId, symbol, side, qty, createdAt: openTime } = order;
+    const terms = termsOf(order);
     switch (order.orderType) {
       case 'market':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, ...terms });
         if (this.nextOpen) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
-        else this.emitFill(broker.execute(order, req.refPrice), openTime);
+        else this.emitOutcomes(broker.fillAtClose(order, req.refPrice, bar), symbol, openTime);
         return;
       case 'limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice, ...terms });
         broker.rest(Object.freeze(order));
         return;
       case 'stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice, ...terms });
         broker.rest(Object.freeze(order));
         return;
       case 'stop_limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop_limit', qty, limitPrice: order.limitPrice, stopPrice: order.stopPrice });
+        bus.emit({
+          type: 'order',
+          orderId,
+          symbol,
+          openTime,
+          side,
+          orderType: 'stop_limit',
+          qty,
+          limitPrice: order.limitPrice,
+          stopPrice: order.stopPrice,
+          ...terms,
+        });
         broker.rest(Object.freeze(order));
         return;
       case 'trailing_stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps });
+        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps, ...terms });
         broker.rest(Object.freeze(order));
         return;
       default:
@@ -374,7 +414,7 @@ export class Engine {
     }
   }
 
-  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice): void {
+  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice, remaining = 0): void {
     this.options.bus.emit({
       type: 'fill',
       orderId: fill.orderId,
@@ -387,6 +427,8 @@ export class Engine {
       realizedPnl: fill.realized,
       cash: fill.cashAfter,
       position: fill.positionAfter,
+      // Written only for a partial fill: a complete fill's line is what it always was.
+      ...(remaining > 0 ? { remaining } : {}),
       ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
   }

@@ -14,6 +14,10 @@ export type IntentRecord =
       readonly limitPrice: unknown;
       readonly stopPrice: unknown;
       readonly trailBps: unknown;
+      readonly timeInForce: unknown;
+      readonly expireAfterBars: unknown;
+      readonly postOnly: unknown;
+      readonly reduceOnly: unknown;
     };
 
 export const NO_INTENTS: readonly IntentRecord[] = [];
@@ -33,7 +37,19 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
   for (let i = 0; i < n; i++) {
     const intent: unknown = returned[i];
     if (typeof intent !== 'object' || intent === null) {
-      out.push({ kind: 'order', side: undefined, qty: undefined, orderType: undefined, limitPrice: undefined, stopPrice: undefined, trailBps: undefined });
+      out.push({
+        kind: 'order',
+        side: undefined,
+        qty: undefined,
+        orderType: undefined,
+        limitPrice: undefined,
+        stopPrice: undefined,
+        trailBps: undefined,
+        timeInForce: undefined,
+        expireAfterBars: undefined,
+        postOnly: undefined,
+        reduceOnly: undefined,
+      });
       continue;
     }
     const o = intent as Record<string, unknown>;
@@ -50,6 +66,10 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
       limitPrice: o.limitPrice,
       stopPrice: o.stopPrice,
       trailBps: o.trailBps,
+      timeInForce: o.timeInForce,
+      expireAfterBars: o.expireAfterBars,
+      postOnly: o.postOnly,
+      reduceOnly: o.reduceOnly,
     });
   }
   return out;

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS, ORDER_TYPES } from '../domain/types.ts';
+import { BAR_ORIGINS, ORDER_TYPES, TIME_IN_FORCES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -22,7 +22,7 @@ import type { EventType } from './types.ts';
 /** str: string; int: integer; num: finite number; dec: exact decimal text written as a JSON number;
  *  ticks / money: integer prices (1e-8) / bigint money, written as exact decimals (JSON numbers);
  *  lots: integer lots of the event's symbol, written as the exact decimal in asset units (see LotSteps);
- *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
+ *  bool: true or false; json: any JSON value; a trailing ? marks an optional field; |null allows null. */
 export type FieldKind =
   | 'str'
   | 'int'
@@ -32,6 +32,9 @@ export type FieldKind =
   | 'ticks?'
   | 'money'
   | 'lots'
+  | 'lots?'
+  | 'num?'
+  | 'bool?'
   | 'json'
   | 'json?'
   | 'str?'
@@ -54,6 +57,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['feeBps', 'num'],
     ['slippageBps', 'num'],
     ['fillModel', 'str?'],
+    ['maxParticipation', 'num?'],
     ['maxPositionNotional', 'dec'],
     ['maxGrossExposure', 'dec'],
     ['lotSizes', 'json'],
@@ -93,6 +97,10 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['limitPrice', 'ticks?'],
     ['stopPrice', 'ticks?'],
     ['trailBps', 'int?'],
+    ['timeInForce', 'str?'],
+    ['expireAfterBars', 'int?'],
+    ['postOnly', 'bool?'],
+    ['reduceOnly', 'bool?'],
     ['sentBy', 'str?'],
   ],
   fill: [
@@ -106,6 +114,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['realizedPnl', 'money'],
     ['cash', 'money'],
     ['position', 'lots'],
+    ['remaining', 'lots?'],
     ['priceSource', 'str?'],
     ['priceTime', 'int?'],
   ],
@@ -197,6 +206,8 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'order.side': ['buy', 'sell'],
   'order.orderType': ORDER_TYPES,
   'order.sentBy': ORDER_SENDERS,
+  // GTC is the default and never written.
+  'order.timeInForce': TIME_IN_FORCES.filter((t) => t !== 'GTC'),
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,
   'reject.side': ['buy', 'sell'],
@@ -238,6 +249,11 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
       return value === undefined || typeof value === 'string';
     case 'int?':
       return value === undefined || Number.isInteger(value);
+    case 'bool?':
+      return value === undefined || typeof value === 'boolean';
+    case 'lots?':
+    case 'num?':
+      return value === undefined || (typeof value === 'number' && Number.isFinite(value));
     case 'dec?':
     case 'ticks?':
       return value === undefined || (typeof value === 'number' && Number.isFinite(value));

@@ -54,6 +54,11 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     // Added with stop orders: a journal from before has no such columns (sqlite-journal.ts adds them when it opens one).
     c('stopPrice', 'ticks', true),
     c('trailBps', 'int', true),
+    // Added with time in force, post-only and reduce-only (the flags as JSON `true`).
+    c('timeInForce', 'text', true),
+    c('expireAfterBars', 'int', true),
+    c('postOnly', 'json', true),
+    c('reduceOnly', 'json', true),
   ],
   fill: [
     c('orderId', 'text'),
@@ -68,6 +73,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('position', 'lots'),
     c('priceSource', 'text', true),
     c('priceTime', 'int', true),
+    // Added with partial fills: lots left on the order, only for a partial fill.
+    c('remaining', 'lots', true),
   ],
   cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
   // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots): a

@@ -15,6 +15,8 @@ import type { StatsSummary } from '../stats/stats-summary.ts';
 export interface SummaryInput {
   readonly runId: string;
   readonly fillModel: FillModel;
+  /** --max-participation, said on the summary's first lines with the fill model. */
+  readonly maxParticipation: number;
   readonly symbols: readonly string[];
   readonly broker: PaperBroker;
   readonly engine: Engine;
@@ -72,6 +74,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     verdict,
     fillModel: input.fillModel,
     ...(input.fillModel === 'close' ? { fillModelNote: CLOSE_NOTE } : {}),
+    maxParticipation: input.maxParticipation,
     ...(input.error === undefined ? {} : { error: input.error }),
     ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),
     bars: counter.of('bar'),

@@ -179,6 +179,7 @@ export class LiveSession {
     const summary = buildSummary({
       runId: this.runId,
       fillModel: opts.fillModel,
+      maxParticipation: opts.maxParticipation,
       symbols: opts.symbols,
       broker,
       engine,

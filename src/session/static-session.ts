@@ -351,6 +351,7 @@ export class StaticSession {
       buildSummary({
         runId,
         fillModel: opts.fillModel,
+        maxParticipation: opts.maxParticipation,
         symbols: opts.symbols,
         broker,
         engine,

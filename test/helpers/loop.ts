@@ -52,6 +52,8 @@ export interface LoopSetup {
   readonly monotonic?: () => number;
   /** Default close (the engine's own default): these unit tests predate next-open fills. */
   readonly fillModel?: FillModel;
+  /** --max-participation in 1e-8 units; default none (no cap): these unit tests' bars have a volume of 1. */
+  readonly maxParticipationE8?: bigint;
 }
 
 export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
@@ -59,7 +61,13 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
   const bus = new EventBus([rec, ...(o.sinks ?? [])]);
   const symbols = o.symbols ?? ['SPY'];
   const instruments = new Map<string, Instrument>(symbols.map((s) => [s, makeInstrument(s, o.lots?.[s] ?? '1')!]));
-  const broker = new PaperBroker({ cash: o.cash ?? 10_000n * U, feeBpsE4: o.feeBpsE4 ?? 0n, slippageBpsE4: o.slippageBpsE4 ?? 0n, instruments });
+  const broker = new PaperBroker({
+    cash: o.cash ?? 10_000n * U,
+    feeBpsE4: o.feeBpsE4 ?? 0n,
+    slippageBpsE4: o.slippageBpsE4 ?? 0n,
+    instruments,
+    ...(o.maxParticipationE8 === undefined ? {} : { maxParticipationE8: o.maxParticipationE8 }),
+  });
   const trading = new TradingState();
   let engine: Engine | null = null;
   const control = new TradingControl({ trading, bus, book: broker, barTime: (s) => engine?.barTime(s) ?? 0 });

@@ -3,7 +3,8 @@
  * --source csv, and through --source realtime against the replay server, must give identical
  * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
  * limit trips (timing fields aside: `at` exists only in realtime) — with either fill model: next-open
- * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close.
+ * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; and
+ * with a participation cap that binds, partial fills and every time in force.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,14 @@ import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
+const TIF_STRATEGY = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'time-in-force.ts');
+
+/** Which strategy both modes run: the built-in sma-cross (the default) or a module, with its params. */
+interface Trader {
+  readonly strategy: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+const SMA: Trader = { strategy: 'sma-cross', params: { pct: '30' } };
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
@@ -58,9 +67,21 @@ async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; c
   };
 }
 
-async function compare(extra: readonly string[], slowBackfill = false): Promise<string[]> {
+async function compare(extra: readonly string[], slowBackfill = false, trader: Trader = SMA): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
-  const common = ['--symbols', 'SPY,QQQ', '--param', 'pct=30', '--max-position-notional', '40000', '--max-gross-exposure', '60000', ...extra];
+  const params = Object.entries(trader.params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+  const common = [
+    '--symbols',
+    'SPY,QQQ',
+    '--strategy',
+    trader.strategy,
+    ...params,
+    '--max-position-notional',
+    '40000',
+    '--max-gross-exposure',
+    '60000',
+    ...extra,
+  ];
   const csvOut = scratchDir('tl-parity-csv-');
   const code = await main(['run', '--source', 'csv', '--data', SAMPLE, ...common, '--out', csvOut, '--quiet'], { stdout: () => {}, stderr: () => {} }, {});
   assert.equal(code, 0);
@@ -82,7 +103,7 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
     wsUrl: server.wsUrl,
     restUrl: proxy?.url ?? server.restUrl,
     args: [...common, '--max-bar-age', '1000000'],
-    strategy: await loadStrategy('sma-cross', { pct: '30' }),
+    strategy: await loadStrategy(trader.strategy, trader.params),
   });
   try {
     await run
@@ -127,9 +148,10 @@ async function compare(extra: readonly string[], slowBackfill = false): Promise<
   const model = extra.includes('close') ? 'close' : 'next-open';
   assert.equal(book(csvOut).fillModel, model);
   // Where each fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
+  // (sma-cross's market orders, whole: on the bundled volumes the default cap never binds them.)
   const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number });
   const placed = new Map(events.filter((e) => e.type === 'order').map((e) => [e.orderId, e.openTime!]));
-  for (const fill of events.filter((e) => e.type === 'fill')) {
+  for (const fill of trader === SMA ? events.filter((e) => e.type === 'fill') : []) {
     const at = placed.get(fill.orderId)!;
     assert.ok(model === 'close' ? fill.openTime === at : fill.openTime! > at, `${fill.orderId} filled in the cycle of ${fill.openTime}`);
   }
@@ -160,4 +182,31 @@ test('with a loss limit that trips, both modes halt on the same bar and cancel a
     types.some((e) => e.type === 'reject' && e.reason === 'reduce_only'),
     'and refuses growing orders afterwards',
   );
+});
+
+/** The kinds of event a run of the time-in-force strategy must show for the comparison to mean something. */
+function assertCappedAndTimed(events: readonly string[]): void {
+  const parsed = events.map((e) => JSON.parse(e) as { type: string; reason?: string; remaining?: number; timeInForce?: string });
+  assert.ok(parsed.filter((e) => e.type === 'fill' && e.remaining !== undefined).length > 100, 'the cap binds: partial fills');
+  for (const reason of ['ioc', 'fok', 'expired', 'reduce_only'])
+    assert.ok(
+      parsed.some((e) => e.type === 'cancel' && e.reason === reason),
+      reason,
+    );
+  for (const tif of ['IOC', 'FOK', 'GTD'])
+    assert.ok(
+      parsed.some((e) => e.type === 'order' && e.timeInForce === tif),
+      tif,
+    );
+  assert.ok(parsed.some((e) => e.type === 'reject' && e.reason === 'post_only'));
+}
+
+const TIF: Trader = { strategy: TIF_STRATEGY, params: { qty: '20' } };
+
+test('under a binding participation cap, IOC, FOK, GTD, post-only and reduce-only orders fill and end identically in both modes (next-open)', async () => {
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001'], false, TIF));
+});
+
+test('the same with --fill-model close: market orders capped at their own bar close, the rest from the next open', async () => {
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001', '--fill-model', 'close'], false, TIF));
 });

@@ -148,6 +148,10 @@ class IsolatedStrategy implements HostedStrategy {
         limitPrice: fromWire(r[3]),
         stopPrice: fromWire(r[4]),
         trailBps: fromWire(r[5]),
+        timeInForce: fromWire(r[6]),
+        expireAfterBars: fromWire(r[7]),
+        postOnly: fromWire(r[8]),
+        reduceOnly: fromWire(r[9]),
       };
     }) as unknown as readonly Intent[];
   }

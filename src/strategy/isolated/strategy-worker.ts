@@ -284,7 +284,18 @@ class Server {
       out.i[out.i.length] =
         r.kind === 'cancel'
           ? [r.orderId.slice(0, 200)]
-          : [toWire(r.side), toWire(r.qty), toWire(r.orderType), toWire(r.limitPrice), toWire(r.stopPrice), toWire(r.trailBps)];
+          : [
+              toWire(r.side),
+              toWire(r.qty),
+              toWire(r.orderType),
+              toWire(r.limitPrice),
+              toWire(r.stopPrice),
+              toWire(r.trailBps),
+              toWire(r.timeInForce),
+              toWire(r.expireAfterBars),
+              toWire(r.postOnly),
+              toWire(r.reduceOnly),
+            ];
     }
     if (subLot > 0) out.l = [subLot, ctx.subLot.money.toString(), ctx.subLot.price];
     return stringify(out);
