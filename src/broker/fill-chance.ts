@@ -7,12 +7,13 @@
  * of a triggered stop-limit its limit. Pure functions; the paper broker books what they decide.
  */
 import type { Order, RestingOrder, TimeInForce } from '../domain/types.ts';
+import type { CancelReason } from '../events/reasons.ts';
 import { formatPrice } from '../domain/price.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import { formatLots, type Instrument } from './instrument.ts';
 
 /** Why a time in force or reduce-only ended an order (or the rest of one) without filling it: the cancel's reason. */
-export type EndReason = 'ioc' | 'fok' | 'expired' | 'reduce_only';
+export type EndReason = Extract<CancelReason, 'ioc' | 'fok' | 'expired' | 'reduce_only'>;
 
 export interface Ending {
   readonly reason: EndReason;
@@ -119,10 +120,12 @@ export function restOf(order: Order | RestingOrder, remaining: number, filled: n
  * After a bar's fills, on the symbol's book `list` (changed in place): an IOC or FOK market order
  * or limit still there had its one chance on this bar (the path did not reach it; a stop-limit
  * triggered into a limit had the rest of its trigger bar): it ends. A GTD order has one bar
- * fewer; none left: it expires. Answers the ends, in placement order.
+ * fewer; none left: it expires. Answers the ends, in placement order, or null when the book is
+ * as it was (only stops waiting for their trigger).
  */
-export function endChances(list: RestingOrder[], inst: Instrument): Array<{ readonly ended: RestingOrder } & Ending> {
+export function endChances(list: RestingOrder[], inst: Instrument): Array<{ readonly ended: RestingOrder } & Ending> | null {
   const out: Array<{ readonly ended: RestingOrder } & Ending> = [];
+  let changed = false;
   let w = 0;
   for (let i = 0; i < list.length; i++) {
     const order = list[i]!;
@@ -132,6 +135,7 @@ export function endChances(list: RestingOrder[], inst: Instrument): Array<{ read
       continue;
     }
     if (tif === 'GTD') {
+      changed = true;
       const left = (order.barsLeft ?? 1) - 1;
       if (left <= 0) {
         out.push({ ended: order, ...expiredEnd(order, inst) });
@@ -143,5 +147,5 @@ export function endChances(list: RestingOrder[], inst: Instrument): Array<{ read
     list[w++] = order;
   }
   list.length = w;
-  return out;
+  return changed || out.length > 0 ? out : null;
 }

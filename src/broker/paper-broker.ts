@@ -301,8 +301,9 @@ export class PaperBroker implements AccountView {
         if (next !== order) this.replace(bar.symbol, order, next);
       }
     }
-    if (timed) {
-      for (const end of endChances(list, this.instrument(bar.symbol))) out.push(end);
+    const ends = timed ? endChances(list, this.instrument(bar.symbol)) : null;
+    if (ends !== null) {
+      for (const end of ends) out.push(end);
       this.views.delete(bar.symbol);
     }
     return out;

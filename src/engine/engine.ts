@@ -5,7 +5,8 @@
  * strategy sees the bar, each intent passes the one risk gate. A market order decided on this bar
  * works until the symbol's next bar, whose cycle fills it at the open with the resting orders
  * (--fill-model next-open, the default), or fills at this bar's close (close); either moved by
- * slippage. Every bar gives exactly one decision event, hold included. Ids derive from
+ * slippage. A bar fills at most --max-participation of its volume per symbol: what it leaves of an
+ * order works on (or its time in force ends it). Every bar gives exactly one decision event, hold included. Ids derive from
  * content and position (symbol, openTime, intent index), never from arrival order or the wall clock.
  *
  * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
