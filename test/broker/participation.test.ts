@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { PaperBroker, type RestingOutcome } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
 import { capLots, parseParticipation, DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
-import type { Bar, LimitOrder, MarketOrder, Side, StopLimitOrder, StopOrder, WorkingMarketOrder } from '../../src/domain/types.ts';
+import type { Bar, LimitOrder, MarketOrder, Side, StopLimitOrder, StopOrder, TrailingStopOrder, WorkingMarketOrder } from '../../src/domain/types.ts';
 
 const T = 100_000_000;
 const U = 100_000_000n;
@@ -335,4 +335,19 @@ test('IOC and FOK on stops: the stop rests until it triggers; the order it trigg
   assert.deepEqual(rows(missed), [['sl', 'ioc']]);
   assert.match((missed[0] as { detail: string }).detail, /did not trade through its limit 100\.5/);
   assert.equal(c.restingCount, 0);
+});
+
+test('a trailing stop triggered on a capped bar: its rest is a market order valued at the fill price, the trail gone', () => {
+  const b = broker();
+  b.execute({ ...base('entry', 'buy', 10), orderType: 'market' }, 100 * T);
+  // A sell trailing 200 bps behind a best of 100: its stop is 98.
+  const trailing: TrailingStopOrder = { ...base('trail', 'sell', 10), orderType: 'trailing_stop', trailBps: 200, bestPrice: 100 * T, stopPrice: 98 * T };
+  b.rest(trailing);
+  // 99 → 99.5 → 96 → 96.5: no new best (99.5 < 100), then down through 98. Volume 40: 4 lots at 98.
+  assert.deepEqual(rows(b.matchResting(bar(99, 99.5, 96, 96.5, 40), admitAll)), [['trail', 4, 98, 6]]);
+  const rest = b.restingOrders('SPY')[0]!;
+  assert.deepEqual(
+    [rest.orderType, rest.qty, rest.filledQty, rest.orderType === 'market' ? rest.refPrice / T : null, 'trailBps' in rest, 'stopPrice' in rest],
+    ['market', 6, 4, 98, false, false],
+  );
 });
