@@ -21,7 +21,12 @@ export interface CommonOptions {
   readonly strategy?: string | ((params: Readonly<Record<string, string>>) => unknown);
   readonly params?: Readonly<Record<string, Scalar>>;
   readonly cash?: Scalar;
+  /** Maker and taker alike (default: 10 for crypto pairs, 1 for anything else); not with makerFeeBps or takerFeeBps. */
   readonly feeBps?: Scalar;
+  /** A limit that rested and was filled. */
+  readonly makerFeeBps?: Scalar;
+  /** What took liquidity: market, stop, trailing stop, a stop-limit filled on its trigger bar, a flatten. */
+  readonly takerFeeBps?: Scalar;
   readonly slippageBps?: Scalar;
   /** next-open (default): a market order fills at the next bar's open; close: at its own bar's close (optimistic). */
   readonly fillModel?: 'next-open' | 'close';

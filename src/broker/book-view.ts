@@ -7,6 +7,7 @@ import { formatMoney, formatPrice } from '../domain/price.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import type { RestingOrder } from '../domain/types.ts';
 import { formatLots, type Instrument } from './instrument.ts';
+import { bracketOf } from './brackets.ts';
 import type { PaperBroker } from './paper-broker.ts';
 
 export interface PositionView {
@@ -20,7 +21,10 @@ export interface PositionView {
 }
 
 /** A resting order as text, one shape per resting order type (the summary's and the status's bytes for a limit predate the type field). */
-export type RestingOrderView = LimitOrderView | StopOrderView | MarketOrderView;
+export type RestingOrderView = (LimitOrderView | StopOrderView | MarketOrderView) & {
+  /** Decided on a backfilled bar: matched from the symbol's first live bar on (a market order fills at that open). */
+  readonly waitsFor?: 'live_open';
+};
 
 /**
  * What every view may add, each only when it applies (an order placed plainly reads as it always
@@ -39,6 +43,9 @@ export interface MarketOrderView extends ViewTerms {
   readonly side: string;
   readonly qty: string;
   readonly orderType: 'market';
+  /** A bracketed entry's exit prices, armed when it fills. */
+  readonly takeProfit?: string;
+  readonly stopLoss?: string;
 }
 
 export interface LimitOrderView extends ViewTerms {
@@ -47,6 +54,11 @@ export interface LimitOrderView extends ViewTerms {
   readonly side: string;
   readonly qty: string;
   readonly limitPrice: string;
+  /** A bracketed entry's exit prices, armed when it fills. */
+  readonly takeProfit?: string;
+  readonly stopLoss?: string;
+  /** A bracket's take-profit: its stop-loss sibling (one cancels the other). */
+  readonly ocoWith?: string;
 }
 
 /** A stop, a stop-limit (with its limit) or a trailing stop (with its trail), at the stop it has now. */
@@ -59,6 +71,8 @@ export interface StopOrderView extends ViewTerms {
   readonly stopPrice: string;
   readonly limitPrice?: string;
   readonly trailBps?: number;
+  /** A bracket's stop-loss: its take-profit sibling (one cancels the other). */
+  readonly ocoWith?: string;
 }
 
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
@@ -70,14 +84,15 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
     qty: formatLots(o.qty + filled, inst),
     ...(filled > 0 ? { remaining: formatLots(o.qty, inst) } : {}),
     ...(o.timeInForce === undefined ? {} : { timeInForce: o.timeInForce }),
+    ...(o.waitsForLive ? { waitsFor: 'live_open' as const } : {}),
   };
   switch (o.orderType) {
     case 'market':
-      return { ...head, orderType: 'market' };
+      return { ...head, orderType: 'market', ...bracketView(o) };
     case 'limit':
-      return { ...head, limitPrice: formatPrice(o.limitPrice) };
+      return { ...head, limitPrice: formatPrice(o.limitPrice), ...bracketView(o), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop':
-      return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice) };
+      return { ...head, orderType: 'stop', stopPrice: formatPrice(o.stopPrice), ...(o.ocoWith === undefined ? null : { ocoWith: o.ocoWith }) };
     case 'stop_limit':
       return { ...head, orderType: 'stop_limit', stopPrice: formatPrice(o.stopPrice), limitPrice: formatPrice(o.limitPrice) };
     case 'trailing_stop':
@@ -87,19 +102,31 @@ function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
   }
 }
 
-/** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on; then what remains of a partly filled one, and a time in force other than GTC. */
-export function restingTerms(o: RestingOrderView): string {
-  const tail = `${o.remaining === undefined ? '' : `, ${o.remaining} remaining`}${o.timeInForce === undefined ? '' : `, ${o.timeInForce}`}`;
-  return placeTerms(o) + tail;
+function bracketView(o: RestingOrder): { takeProfit: string; stopLoss: string } | null {
+  const exits = bracketOf(o);
+  return exits === null ? null : { takeProfit: formatPrice(exits.takeProfit), stopLoss: formatPrice(exits.stopLoss) };
 }
 
-function placeTerms(o: RestingOrderView): string {
-  if (!('orderType' in o)) return `@ ${o.limitPrice}`;
+/**
+ * Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit,
+ * "stop 95 limit 95.5" and so on; then what remains of a partly filled one, and a time in force
+ * other than GTC.
+ */
+export function restingTerms(o: RestingOrderView): string {
+  const tail = `${o.remaining === undefined ? '' : `, ${o.remaining} remaining`}${o.timeInForce === undefined ? '' : `, ${o.timeInForce}`}`;
+  if (o.waitsFor === undefined) return terms(o) + tail;
+  return ('orderType' in o && o.orderType === 'market' ? 'market, at the first live open' : `${terms(o)}, from the first live bar`) + tail;
+}
+
+function terms(o: RestingOrderView): string {
+  const oco = 'ocoWith' in o && o.ocoWith !== undefined ? `, one-cancels-other with ${o.ocoWith}` : '';
+  const bracket = 'takeProfit' in o && o.takeProfit !== undefined ? `, bracket take-profit ${o.takeProfit} stop-loss ${o.stopLoss}` : '';
+  if (!('orderType' in o)) return `@ ${o.limitPrice}${bracket}${oco}`;
   switch (o.orderType) {
     case 'market':
-      return 'market, at the next open';
+      return `market, at the next open${bracket}`;
     case 'stop':
-      return `stop ${o.stopPrice}`;
+      return `stop ${o.stopPrice}${oco}`;
     case 'stop_limit':
       return `stop ${o.stopPrice} limit ${o.limitPrice}`;
     case 'trailing_stop':

@@ -88,7 +88,8 @@ export function expiredEnd(order: RestingOrder, inst: Instrument): Ending {
 /**
  * What `order` works on as after `filled` more lots filled at `price`, `remaining` left: the same
  * order for what is left, a triggered stop as a market order from the next open (valued at the
- * price it just filled at), a triggered stop-limit as its limit.
+ * price it just filled at; reduce-only when it was a bracket's stop-loss), a triggered stop-limit
+ * as its limit.
  */
 export function restOf(order: Order | RestingOrder, remaining: number, filled: number, price: number): RestingOrder {
   const sum = (order.filledQty ?? 0) + filled;
@@ -101,7 +102,9 @@ export function restOf(order: Order | RestingOrder, remaining: number, filled: n
       return { ...order, ...q };
     case 'stop': {
       const { stopPrice: _stop, ...rest } = order;
-      return { ...rest, orderType: 'market', ...q, refPrice: price };
+      // A bracket's stop-loss, triggered: its rest keeps the exit's promise of never opening a position.
+      const exit = order.parentId === undefined ? null : { reduceOnly: true as const };
+      return { ...rest, orderType: 'market', ...q, refPrice: price, ...exit };
     }
     case 'trailing_stop': {
       const { stopPrice: _stop, trailBps: _trail, bestPrice: _best, ...rest } = order;
@@ -130,6 +133,11 @@ export function endChances(list: RestingOrder[], inst: Instrument): Array<{ read
   for (let i = 0; i < list.length; i++) {
     const order = list[i]!;
     const tif = order.timeInForce;
+    // Waiting for its symbol's first live bar: a backfilled bar was no chance of its own, nor one of its bars.
+    if (order.waitsForLive === true) {
+      list[w++] = order;
+      continue;
+    }
     if ((tif === 'IOC' || tif === 'FOK') && (order.orderType === 'market' || order.orderType === 'limit')) {
       out.push({ ended: order, ...missedEnd(order, inst) });
       continue;

@@ -25,10 +25,15 @@ export const CRYPTO_DEFAULT_STEP = '0.00001';
  * at least: share tickers that end in a coin's or a currency's name have one (GBTC, FBTC, SETH),
  * and a dash followed by a share class (BRK-B, BF-B) is no quote.
  */
-export function defaultLotStep(symbol: string): string {
+export function isCryptoPair(symbol: string): boolean {
   const sep = /^([A-Z0-9]+)[-/_]([A-Z0-9]+)$/.exec(symbol);
-  if (sep) return CRYPTO_QUOTES.includes(sep[2]!) ? CRYPTO_DEFAULT_STEP : '1';
-  return CRYPTO_QUOTES.some((q) => symbol.length >= q.length + 2 && symbol.endsWith(q) && /^[A-Z0-9]+$/.test(symbol)) ? CRYPTO_DEFAULT_STEP : '1';
+  if (sep) return CRYPTO_QUOTES.includes(sep[2]!);
+  return CRYPTO_QUOTES.some((q) => symbol.length >= q.length + 2 && symbol.endsWith(q) && /^[A-Z0-9]+$/.test(symbol));
+}
+
+/** A crypto pair's lot is a fraction (Binance's BTC step is 1e-5); anything else trades whole shares. */
+export function defaultLotStep(symbol: string): string {
+  return isCryptoPair(symbol) ? CRYPTO_DEFAULT_STEP : '1';
 }
 
 /** A lot step must be a power of ten from 1 down to 1e-8; returns null otherwise. */

@@ -14,8 +14,10 @@ export interface PathFill {
   readonly at: number;
   /** Integer ticks, before slippage. */
   readonly price: number;
-  /** Takes liquidity (a triggered stop is a market order): the broker moves the price by the slippage. */
+  /** Took liquidity (pays the taker fee), or rested on the book until the path came to it (maker). */
   readonly taker: boolean;
+  /** Fills as a market order would (a market order, a triggered stop): the broker moves the price by the slippage. A limit never fills past its price, so a marketable one does not slip. */
+  readonly slips: boolean;
 }
 
 /** Filled on this path, or resting on: as it was, or as the path left it. */
@@ -33,7 +35,7 @@ const BPS_ONE = 10_000n;
 export const marketMatcher: Matcher<WorkingMarketOrder> = {
   match(_order, path) {
     const open = path[0]!;
-    return { fill: { at: open.at, price: open.price, taker: true } };
+    return { fill: { at: open.at, price: open.price, taker: true, slips: true } };
   },
   worstBuyPrice: (order) => order.refPrice,
 };
@@ -50,12 +52,13 @@ function stopReached(side: Side, stop: number): (price: number) => boolean {
 
 /**
  * A buy fills where the path first goes under the limit, a sell over it: at the limit, or at the
- * open when the open is already through it (the better of the two prices).
+ * open when the open is already through it (the better of the two prices). Either way it was on
+ * the book before the path reached it (before the open, too): a maker.
  */
 export const limitMatcher: Matcher<LimitOrder> = {
   match(order, path) {
     const hit = firstReach(path, order.limitPrice, limitReached(order.side, order.limitPrice));
-    return hit ? { fill: { ...hit, taker: false } } : { fill: null, rest: order };
+    return hit ? { fill: { ...hit, taker: false, slips: false } } : { fill: null, rest: order };
   },
   worstBuyPrice: (order) => order.limitPrice,
 };
@@ -64,7 +67,7 @@ export const limitMatcher: Matcher<LimitOrder> = {
 export const stopMatcher: Matcher<StopOrder> = {
   match(order, path) {
     const hit = firstReach(path, order.stopPrice, stopReached(order.side, order.stopPrice));
-    return hit ? { fill: { ...hit, taker: true } } : { fill: null, rest: order };
+    return hit ? { fill: { ...hit, taker: true, slips: true } } : { fill: null, rest: order };
   },
   worstBuyPrice: (order) => order.stopPrice,
 };
@@ -72,14 +75,16 @@ export const stopMatcher: Matcher<StopOrder> = {
 /**
  * Triggers as a stop, then is a limit from the point it triggered: it fills on the rest of the
  * same path if that goes through the limit (at the trigger price when that is already better),
- * else it rests as a limit with the same id.
+ * else it rests as a limit with the same id. A fill on the bar that triggered it is a taker (a bar
+ * cannot tell whether the new limit rested a moment first, so the fee goes against the trader),
+ * without slippage (a limit never fills past its price); one on a later bar, a plain limit's, a maker.
  */
 export const stopLimitMatcher: Matcher<StopLimitOrder> = {
   match(order, path) {
     const trigger = firstReach(path, order.stopPrice, stopReached(order.side, order.stopPrice));
     if (trigger === null) return { fill: null, rest: order };
     const hit = firstReach(pathFrom(path, trigger), order.limitPrice, limitReached(order.side, order.limitPrice));
-    if (hit) return { fill: { ...hit, taker: false } };
+    if (hit) return { fill: { ...hit, taker: true, slips: false } };
     // Its terms (time in force, GTD's bars, reduce-only, what already filled) go with it.
     const { stopPrice: _stop, ...limit } = order;
     return { fill: null, rest: { ...limit, orderType: 'limit' } };
@@ -113,7 +118,7 @@ export const trailingStopMatcher: Matcher<TrailingStopOrder> = {
     for (const point of path) {
       if (stopReached(side, stop)(point.price)) {
         const hit = prev === null ? point : firstReach([prev, point], stop, stopReached(side, stop))!;
-        return { fill: { ...hit, taker: true } };
+        return { fill: { ...hit, taker: true, slips: true } };
       }
       if (better(point.price, best)) {
         best = point.price;

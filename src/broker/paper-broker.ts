@@ -9,16 +9,22 @@
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
 import type { Bar, Fill, MarketOrder, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
-import { barPath } from './bar-path.ts';
+import { barPath, pathFrom, type PathPoint } from './bar-path.ts';
+import { followCancel, followFill, linkOf, NO_FOLLOWS, type BookFollow, type LinkedBook } from './brackets.ts';
 import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
-import { formatLots, notionalDown, notionalUp, type Instrument } from './instrument.ts';
-import { capLots, participationNumber } from './participation.ts';
-import { endChances, iocEnd, plan, reducible, restOf, type EndReason } from './fill-chance.ts';
+import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
+import { feeAt, higherRate, rateFor, type FeeRates, type FeeSchedule, type Liquidity } from './fees.ts';
+import { BarCaps } from './participation.ts';
+import { endChances, restOf } from './fill-chance.ts';
+import { takeChance, type AdmitFill, type ChanceOutcome, type ChanceResult } from './take-chance.ts';
+
+export type { AdmitFill } from './take-chance.ts';
 
 export interface BrokerConfig {
   readonly cash: bigint;
-  /** Fee and slippage in 1e-4 bps (see parseBps). */
-  readonly feeBpsE4: bigint;
+  /** Maker and taker fee rates per symbol, in 1e-4 bps (see parseBps): every symbol traded has an entry. */
+  readonly fees: FeeSchedule;
+  /** Slippage in 1e-4 bps. */
   readonly slippageBpsE4: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;
   /**
@@ -30,30 +36,37 @@ export interface BrokerConfig {
 
 const NO_OUTCOMES: readonly never[] = Object.freeze([]);
 
-/** What the gate says of a piece of an order about to fill: null when it may. */
-export type AdmitFill = (order: RestingOrder, price: number) => { readonly reason: string; readonly detail?: string } | null;
+/** The order as it is once a live bar reached it: at the venue like any other. */
+function placedLive(order: RestingOrder): RestingOrder {
+  const { waitsForLive: _, ...rest } = order;
+  return Object.freeze(rest) as RestingOrder;
+}
 
 /**
  * What became of an order a bar reached: filled (`remaining` lots left working, 0 when complete),
- * cancelled for the gate's reason, or ended by its time in force or reduce-only (the rest of it,
- * after a partial fill, or all of it).
+ * cancelled for the gate's reason, or ended by its time in force or reduce-only (take-chance.ts);
+ * and what a fill or a cancel brought (brackets.ts): a bracket's exit armed, a linked order cancelled.
  */
-export type RestingOutcome =
-  | { readonly fill: Fill; readonly remaining: number }
-  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } }
-  | { readonly ended: Order; readonly reason: EndReason; readonly detail: string };
+export type RestingOutcome = ChanceOutcome | BookFollow;
+
+/** Whether an exit carries its pair's count (the larger amount; on a tie the take-profit, the limit), its sibling counting nothing. */
+function carriesPair(o: RestingOrder, own: number | bigint, theirs: number | bigint): boolean {
+  return own > theirs || (own === theirs && o.orderType === 'limit');
+}
+
+interface Pending {
+  readonly orderId: string;
+  readonly fill: PathFill;
+}
 
 interface Book {
   qty: number;
   basis: bigint;
   mark: number;
   marketValue: bigint;
-  /** The bar (openTime) whose participation cap capLeft counts down, and the lots it still lets fill. */
-  capTime: number;
-  capLeft: number;
 }
 
-export class PaperBroker implements AccountView {
+export class PaperBroker implements AccountView, LinkedBook {
   readonly startCash: bigint;
   cash: bigint;
   fees = 0n;
@@ -66,9 +79,12 @@ export class PaperBroker implements AccountView {
   /** Frozen copies of each symbol's resting orders for strategies, rebuilt only when the book changes. */
   private readonly views = new Map<string, readonly RestingOrder[]>();
   private readonly config: BrokerConfig;
+  /** Each symbol's participation cap for the bar being matched. */
+  private readonly caps: BarCaps;
 
   constructor(config: BrokerConfig) {
     this.config = config;
+    this.caps = new BarCaps(config.maxParticipationE8 ?? null);
     this.startCash = config.cash;
     this.cash = config.cash;
   }
@@ -82,7 +98,7 @@ export class PaperBroker implements AccountView {
   private book(symbol: string): Book {
     let b = this.books.get(symbol);
     if (!b) {
-      b = { qty: 0, basis: 0n, mark: 0, marketValue: 0n, capTime: -1, capLeft: 0 };
+      b = { qty: 0, basis: 0n, mark: 0, marketValue: 0n };
       this.books.set(symbol, b);
     }
     return b;
@@ -150,23 +166,32 @@ export class PaperBroker implements AccountView {
       : Math.max(1, Number(divFloor(BigInt(close) * (BPS_E4_ONE - s), BPS_E4_ONE)));
   }
 
-  feeOn(notional: bigint): bigint {
-    return divCeil(notional * this.config.feeBpsE4, BPS_E4_ONE);
+  feeRates(symbol: string): FeeRates {
+    const rates = this.config.fees[symbol];
+    if (!rates) throw new Error(`no fee rates for ${symbol}`); // a bug: the options give every symbol its rates
+    return rates;
   }
 
-  /** What a buy of `lots` at `price` costs, fee included. */
+  /**
+   * What a buy of `lots` at `price` costs, fee included. The fee is the higher of the symbol's
+   * maker and taker rates: what cash is held for and checked against must cover either way the
+   * order may fill (a stop-limit can fill as either).
+   */
   costOf(price: number, lots: number, symbol: string): bigint {
     const n = notionalUp(price, lots, this.instrument(symbol));
-    return n + this.feeOn(n);
+    return n + feeAt(n, higherRate(this.feeRates(symbol)));
   }
 
-  /** Executes an order at a price, books it, and re-marks the symbol at its last mark. */
-  execute(order: Order, price: number): Fill {
+  /**
+   * Executes an order at a price, books it, and re-marks the symbol at its last mark. An order
+   * executed at once takes liquidity (taker); a resting order the path filled says which it did.
+   */
+  execute(order: Order, price: number, liquidity: Liquidity = 'taker'): Fill {
     const inst = this.instrument(order.symbol);
     const b = this.book(order.symbol);
     const buy = order.side === 'buy';
     const notional = buy ? notionalUp(price, order.qty, inst) : notionalDown(price, order.qty, inst);
-    const fee = this.feeOn(notional);
+    const fee = feeAt(notional, rateFor(this.feeRates(order.symbol), liquidity));
     const q = buy ? order.qty : -order.qty;
     const signedN = buy ? notional : -notional;
     const cashFlow = -signedN;
@@ -193,6 +218,7 @@ export class PaperBroker implements AccountView {
       qty: order.qty,
       price,
       fee,
+      liquidity,
       cashFlow,
       realized,
       cashAfter: this.cash,
@@ -237,20 +263,65 @@ export class PaperBroker implements AccountView {
     return n;
   }
 
-  /** Lots resting on one side of a symbol: what could still fill without a new decision. */
+  /**
+   * Lots resting on one side of a symbol: what could still fill without a new decision. A
+   * bracket's two exits count once, the larger: one cancels the other.
+   */
   restingQty(symbol: string, side: Side): number {
     let qty = 0;
-    for (const o of this.resting.get(symbol) ?? []) if (o.side === side) qty += o.qty;
+    for (const o of this.resting.get(symbol) ?? []) {
+      if (o.side !== side) continue;
+      const sibling = this.siblingOf(o);
+      if (sibling === undefined || carriesPair(o, o.qty, sibling.qty)) qty += o.qty;
+    }
     return qty;
   }
 
-  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included. */
+  /** Cash the resting buys of every symbol would spend at the worst price each can fill at, fees included; a bracket's exits once, the dearer. */
   restingBuyCost(): bigint {
     let cost = 0n;
     for (const list of this.resting.values()) {
-      for (const o of list) if (o.side === 'buy') cost += this.costOf(worstBuyPrice(o), o.qty, o.symbol);
+      for (const o of list) {
+        if (o.side !== 'buy') continue;
+        const own = this.costOf(worstBuyPrice(o), o.qty, o.symbol);
+        const sibling = this.siblingOf(o);
+        if (sibling === undefined || carriesPair(o, own, this.costOf(worstBuyPrice(sibling), sibling.qty, sibling.symbol))) cost += own;
+      }
     }
     return cost;
+  }
+
+  /** A bracket exit's sibling on the book; undefined for any other order, or when it is gone. */
+  private siblingOf(o: RestingOrder): RestingOrder | undefined {
+    const link = linkOf(o);
+    return link === null ? undefined : this.find(o.symbol, link.ocoWith);
+  }
+
+  /** A resting order by id, or undefined. */
+  find(symbol: string, orderId: string): RestingOrder | undefined {
+    return this.resting.get(symbol)?.find((o) => o.orderId === orderId);
+  }
+
+  /** Gives a resting order a new quantity in place (a bracket's exits follow their entry's fills and each other's). */
+  resize(symbol: string, orderId: string, qty: number): void {
+    const list = this.resting.get(symbol);
+    const at = list?.findIndex((o) => o.orderId === orderId) ?? -1;
+    if (!list || at < 0) return;
+    list[at] = Object.freeze({ ...list[at]!, qty });
+    this.views.delete(symbol);
+  }
+
+  /**
+   * What a fill brings on the book (brackets.ts): a bracketed entry's exits armed or grown, an
+   * exit's sibling shrunk or cancelled, exits cut to the position. Called after every fill.
+   */
+  afterFill(order: Order, fill: Fill, createdAt: number): readonly BookFollow[] {
+    return followFill(this, order, fill, createdAt);
+  }
+
+  /** What an order leaving the book unfilled brings: an exit's sibling cancelled with it. */
+  afterCancel(order: RestingOrder): readonly BookFollow[] {
+    return linkOf(order) === null ? NO_FOLLOWS : followCancel(this, order);
   }
 
   /** Removes a resting order; returns it, or undefined if no such order rests. */
@@ -266,137 +337,92 @@ export class PaperBroker implements AccountView {
    * Matches this symbol's resting orders against a new bar's path, each by its type's matcher
    * (broker/matchers.ts): those the path fills are booked in the order the path reaches them
    * (placement order where it reaches two at once), each taking what the bar's participation cap
-   * has left (a reduce-only one at most the position); those it changes (a trailing stop
-   * ratcheted, a stop-limit triggered into a limit) rest on as changed. Each piece about to fill is
-   * offered to `admit` (the risk gate) first: cash and exposure may have moved since the order was
-   * placed, and by the fills before it on the same path; a refusal cancels the order. Then the
-   * times in force: an IOC or FOK order whose one chance this bar was is gone, filled or not, and a
-   * GTD order counts down its bars.
+   * has left (a reduce-only one at most the position; take-chance.ts) and working on with the rest
+   * in its place on the book; those it changes (a trailing stop ratcheted, a stop-limit triggered
+   * into a limit) rest on as changed. Each piece about to fill is offered to `admit` (the risk
+   * gate) first: cash and exposure may have moved since the order was placed, and by the fills
+   * before it on the same path; a refusal cancels the order. What a fill brings follows it
+   * (brackets.ts): exits an entry armed are matched on the rest of the path from the entry's
+   * fill; an order a fill before it cancelled (one-cancels-other) or resized fills as it is now.
+   * Then the times in force: an IOC or FOK order whose one chance this bar was is gone, filled or
+   * not, and a GTD order counts down its bars.
+   *
+   * An order decided on a backfilled bar (waitsForLive) is not matched against a backfilled bar:
+   * it was placed after that market had passed. The symbol's first live bar drops the flag and
+   * matches it like any other (a market order at that bar's open). An order placed on a live bar
+   * is matched on the backfilled bars that follow: it was at the venue while the feed was down,
+   * and those bars are the market it traded in.
    */
   matchResting(bar: Bar, admit: AdmitFill): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
     const path = barPath(bar);
-    let fills: Array<{ order: RestingOrder; fill: PathFill }> | null = null;
+    const backfilled = bar.source === 'rest-backfill';
+    const pending: Pending[] = [];
     let timed = false;
     for (let i = 0; i < list.length; i++) {
-      const order = list[i]!;
+      let order = list[i]!;
+      if (order.waitsForLive) {
+        if (backfilled) continue;
+        order = placedLive(order);
+        list[i] = order;
+        this.views.delete(bar.symbol);
+      }
       if (order.timeInForce !== undefined) timed = true;
       const m = matchOrder(order, path);
-      if (m.fill) (fills ??= []).push({ order, fill: m.fill });
+      if (m.fill) pending.push({ orderId: order.orderId, fill: m.fill });
       else if (m.rest !== order) {
         list[i] = Object.freeze(m.rest);
         this.views.delete(bar.symbol);
       }
     }
-    if (fills === null && !timed) return NO_OUTCOMES;
+    if (pending.length === 0 && !timed) return NO_OUTCOMES;
+    // Stable: placement order breaks ties.
+    pending.sort((a, b) => a.fill.at - b.fill.at);
     const out: RestingOutcome[] = [];
-    if (fills !== null) {
-      // Stable: placement order breaks ties.
-      fills.sort((a, b) => a.fill.at - b.fill.at);
-      for (const { order, fill } of fills) {
-        const price = fill.taker ? this.marketPrice(order.side, fill.price) : fill.price;
-        const next = this.chance(order, price, bar, admit, out);
-        if (next !== order) this.replace(bar.symbol, order, next);
+    for (let i = 0; i < pending.length; i++) {
+      const { orderId, fill } = pending[i]!;
+      const order = this.find(bar.symbol, orderId);
+      if (order === undefined) continue;
+      const price = fill.slips ? this.marketPrice(order.side, fill.price) : fill.price;
+      const chance = takeChance(this, this.caps, order, price, fill.taker ? 'taker' : 'maker', bar, admit, out);
+      if (chance.next !== order) this.replace(bar.symbol, order, chance.next);
+      if (chance.filled === null) {
+        if (chance.next === null) for (const follow of this.afterCancel(order)) out.push(follow);
+        continue;
+      }
+      const from: PathPoint = { at: fill.at, price: fill.price };
+      for (const follow of this.afterFill(order, chance.filled, bar.openTime)) {
+        out.push(follow);
+        if ('placed' in follow) this.matchArmed(follow.placed, pathFrom(path, from), pending, i + 1);
       }
     }
     const ends = timed ? endChances(list, this.instrument(bar.symbol)) : null;
     if (ends !== null) {
-      for (const end of ends) out.push(end);
       this.views.delete(bar.symbol);
+      for (const end of ends) {
+        out.push(end);
+        for (const follow of this.afterCancel(end.ended)) out.push(follow);
+      }
     }
     return out;
   }
 
   /**
    * A market order at the close of the bar that decided it (--fill-model close): it fills what the
-   * bar's cap leaves (a reduce-only one at most the position); the rest, unless its time in force
-   * ends it, works from the next bar's open like a next-open market order, valued at `price`.
-   * The gate admitted it a moment ago at this price: it is not asked again.
+   * bar's cap leaves (a reduce-only one at most the position), and what the fill brings follows
+   * (a bracket's exits armed); the rest, unless its time in force ends it, works from the next
+   * bar's open like a next-open market order, valued at `price`. The gate admitted it a moment ago
+   * at this price: it is not asked again.
    */
   fillAtClose(order: MarketOrder, price: number, bar: Bar): ReadonlyArray<RestingOutcome> {
     const out: RestingOutcome[] = [];
-    const next = this.chance(order, price, bar, null, out);
+    const chance: ChanceResult = takeChance(this, this.caps, order, price, 'taker', bar, null, out);
     // Not order itself (a MarketOrder is not a working one): its rest, valued at this price.
-    if (next !== null) this.rest(next === order ? restOf(order, order.qty, 0, price) : (next as RestingOrder));
+    if (chance.next !== null) this.rest(chance.next === order ? restOf(order, order.qty, 0, price) : (chance.next as RestingOrder));
+    if (chance.filled !== null) for (const follow of this.afterFill(order, chance.filled, bar.openTime)) out.push(follow);
     return out;
-  }
-
-  /** Lots `bar` may still fill for its symbol: the cap on its volume less what fills took from it. */
-  private capLeft(bar: Bar): number {
-    const e8 = this.config.maxParticipationE8;
-    if (e8 === undefined || e8 === null) return Number.MAX_SAFE_INTEGER;
-    const b = this.book(bar.symbol);
-    if (b.capTime !== bar.openTime) {
-      b.capTime = bar.openTime;
-      b.capLeft = capLots(bar.volume, e8, this.instrument(bar.symbol).lotDiv);
-    }
-    return b.capLeft;
-  }
-
-  /** How the cap came to `left` lots for an order (said in an IOC's or FOK's cancel). */
-  private capText(bar: Bar, inst: Instrument, left: number): string {
-    const e8 = this.config.maxParticipationE8 ?? 0n;
-    const all = capLots(bar.volume, e8, inst.lotDiv);
-    return `the bar's volume ${bar.volume} allows ${formatLots(all, inst)} under --max-participation ${participationNumber(e8)}${left < all ? `, ${formatLots(all - left, inst)} of them taken by fills before it` : ''}`;
-  }
-
-  /**
-   * One chance for `order` to fill at `price` on `bar`: what happened is appended to `out`; the
-   * answer is what works on afterwards: `order` itself when nothing changed, a new order for the
-   * rest, or null when it is done (filled, cancelled or ended).
-   */
-  private chance(
-    order: RestingOrder | MarketOrder,
-    price: number,
-    bar: Bar,
-    admit: AdmitFill | null,
-    out: RestingOutcome[],
-  ): RestingOrder | MarketOrder | null {
-    const inst = this.instrument(order.symbol);
-    const capLeft = this.capLeft(bar);
-    const capText = (): string => this.capText(bar, inst, capLeft);
-    const p = plan(order, { capLeft, capText, position: this.position(order.symbol) }, inst);
-    if (p.end !== null) {
-      out.push({ ended: order, ...p.end });
-      return null;
-    }
-    const lots = p.lots;
-    if (lots === 0) {
-      if (order.timeInForce === 'IOC') {
-        out.push({ ended: order, ...iocEnd(order.qty, order.qty + (order.filledQty ?? 0), capText(), inst) });
-        return null;
-      }
-      // Nothing this bar (no volume, or the cap used up): whole for the next bar (a triggered stop as a market order).
-      const kept = restOf(order, order.qty, 0, price);
-      return kept.orderType === order.orderType ? order : kept;
-    }
-    const piece = lots === order.qty ? order : { ...order, qty: lots };
-    if (admit !== null) {
-      const refusal = admit(piece as RestingOrder, price);
-      if (refusal) {
-        out.push({ cancelled: order as RestingOrder, refusal });
-        return null;
-      }
-    }
-    if (this.config.maxParticipationE8 !== undefined && this.config.maxParticipationE8 !== null) this.book(bar.symbol).capLeft -= lots;
-    const remaining = order.qty - lots;
-    out.push({ fill: this.execute(piece, price), remaining });
-    if (remaining === 0) return null;
-    if (order.reduceOnly === true && reducible(order.side, this.position(order.symbol)) === 0) {
-      out.push({
-        ended: order,
-        reason: 'reduce_only',
-        detail: `reduce-only: the ${order.symbol} position is closed, ${formatLots(remaining, inst)} left to fill had nothing to reduce, cancelled`,
-      });
-      return null;
-    }
-    if (order.timeInForce === 'IOC') {
-      out.push({ ended: order, ...iocEnd(remaining, order.qty + (order.filledQty ?? 0), capText(), inst) });
-      return null;
-    }
-    return restOf(order, remaining, lots, price);
   }
 
   /** Puts `next` where `order` was on its symbol's book (placement order is kept), or takes it off when null. */
@@ -407,5 +433,14 @@ export class PaperBroker implements AccountView {
     if (next === null) list.splice(at, 1);
     else list[at] = Object.freeze(next as RestingOrder);
     this.views.delete(symbol);
+  }
+
+  /** An exit armed on this path: it is matched on what is left of it, after what already fills there. */
+  private matchArmed(order: RestingOrder, rest: readonly PathPoint[], pending: Pending[], from: number): void {
+    const m = matchOrder(order, rest);
+    if (!m.fill) return;
+    let at = from;
+    while (at < pending.length && pending[at]!.fill.at <= m.fill.at) at++;
+    pending.splice(at, 0, { orderId: order.orderId, fill: m.fill });
   }
 }

@@ -10,6 +10,9 @@
  * 6999 that 0.1 * 0.7 * 1e5 floors to. Rounded down: against the trader.
  */
 
+import type { Bar } from '../domain/types.ts';
+import { formatLots, type Instrument } from './instrument.ts';
+
 /** 1 as R's integer (1e-8 units). */
 export const PARTICIPATION_ONE = 100_000_000n;
 
@@ -49,4 +52,46 @@ export function capLots(volume: number, e8: bigint, lotDiv: bigint): number {
   else den *= 10n ** BigInt(-exp);
   const lots = num / den;
   return Number(lots > MAX_LOTS ? MAX_LOTS : lots);
+}
+
+/**
+ * Each symbol's cap for the bar being matched: computed from the bar's volume the first time an
+ * order of the symbol fills in it, then counted down by every fill of that bar (all orders share it).
+ * Null R: no cap (a broker of unit tests about other things; the command line always sets one).
+ */
+export class BarCaps {
+  private readonly e8: bigint | null;
+  private readonly bars = new Map<string, { openTime: number; left: number }>();
+
+  constructor(e8: bigint | null) {
+    this.e8 = e8;
+  }
+
+  /** Lots `bar` may still fill for its symbol. */
+  left(bar: Bar, inst: Instrument): number {
+    if (this.e8 === null) return Number.MAX_SAFE_INTEGER;
+    let cap = this.bars.get(bar.symbol);
+    if (cap === undefined) {
+      cap = { openTime: Number.NaN, left: 0 };
+      this.bars.set(bar.symbol, cap);
+    }
+    if (cap.openTime !== bar.openTime) {
+      cap.openTime = bar.openTime;
+      cap.left = capLots(bar.volume, this.e8, inst.lotDiv);
+    }
+    return cap.left;
+  }
+
+  /** `lots` filled on `bar` (after left() was asked for it). */
+  take(bar: Bar, lots: number): void {
+    const cap = this.bars.get(bar.symbol);
+    if (cap !== undefined) cap.left -= lots;
+  }
+
+  /** How the cap came to `left` lots for an order, as an IOC's or FOK's cancel says it. */
+  text(bar: Bar, inst: Instrument, left: number): string {
+    const e8 = this.e8 ?? PARTICIPATION_ONE;
+    const all = capLots(bar.volume, e8, inst.lotDiv);
+    return `the bar's volume ${bar.volume} allows ${formatLots(all, inst)} under --max-participation ${participationNumber(e8)}${left < all ? `, ${formatLots(all - left, inst)} of them taken by fills before it` : ''}`;
+  }
 }

@@ -11,6 +11,7 @@ import { parseBps } from '../domain/money.ts';
 import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts';
 import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
 import { DEFAULT_PARTICIPATION_E8, parseParticipation, participationNumber } from '../broker/participation.ts';
+import { defaultFeeRates, type FeeRates } from '../broker/fees.ts';
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
@@ -74,7 +75,11 @@ Strategy and broker:
                            measuring the loop), or a module path such as ./my-strategy.ts
   --param k=v              strategy parameter; repeatable (sma-cross: fast, slow, pct, short)
   --cash N                 starting cash (default 100000)
-  --fee-bps N              fee in basis points of notional (default 1)
+  --fee-bps N              fee in basis points of notional, maker and taker alike (default: 10 for crypto
+                           pairs, Binance spot's standard rate; 1 for anything else)
+  --maker-fee-bps N        fee of a limit that rested and was filled (instead of --fee-bps)
+  --taker-fee-bps N        fee of what took liquidity: market, stop, trailing stop, a stop-limit filled on its
+                           trigger bar, a flatten (instead of --fee-bps); either one alone leaves the other at its default
   --slippage-bps N         market orders fill this far past their price, against the order (default 1)
   --fill-model next-open|close  a market order decided on a bar fills at the next bar's open (default),
                            or at that bar's own close (optimistic: the signal already saw that close)
@@ -115,6 +120,35 @@ function parseSkipRatio(raw: string | undefined): number {
   return value;
 }
 
+/**
+ * Fee rates per symbol. --fee-bps sets maker and taker alike; with --maker-fee-bps or
+ * --taker-fee-bps it is refused (which would win is a guess either way). A rate given applies to
+ * every symbol; one not given is the symbol's default (defaultFeeRates).
+ */
+function parseFees(
+  fee: string | undefined,
+  maker: string | undefined,
+  taker: string | undefined,
+  symbols: readonly string[],
+  bps: (flag: string, raw: string | undefined, fallback: string) => bigint,
+): Record<string, FeeRates> {
+  if (fee !== undefined && (maker !== undefined || taker !== undefined)) {
+    const others = [maker !== undefined ? `--maker-fee-bps ${maker}` : null, taker !== undefined ? `--taker-fee-bps ${taker}` : null].filter((x) => x !== null);
+    throw usage(
+      `--fee-bps ${fee} with ${others.join(' and ')}: --fee-bps sets the maker and the taker fee both. Give --fee-bps alone, or --maker-fee-bps and --taker-fee-bps.`,
+    );
+  }
+  const one = fee === undefined ? null : bps('--fee-bps', fee, '0');
+  const makerE4 = maker === undefined ? one : bps('--maker-fee-bps', maker, '0');
+  const takerE4 = taker === undefined ? one : bps('--taker-fee-bps', taker, '0');
+  const out: Record<string, FeeRates> = {};
+  for (const s of symbols) {
+    const d = defaultFeeRates(s);
+    out[s] = { makerBpsE4: makerE4 ?? d.makerBpsE4, takerBpsE4: takerE4 ?? d.takerBpsE4 };
+  }
+  return out;
+}
+
 /** Every flag of `tradeloop run` (util.parseArgs options): backtest() and startSession() take the same, in camelCase. */
 export const RUN_FLAGS = {
   help: { type: 'boolean', short: 'h' },
@@ -132,6 +166,8 @@ export const RUN_FLAGS = {
   param: { type: 'string', multiple: true },
   cash: { type: 'string' },
   'fee-bps': { type: 'string' },
+  'maker-fee-bps': { type: 'string' },
+  'taker-fee-bps': { type: 'string' },
   'slippage-bps': { type: 'string' },
   'fill-model': { type: 'string' },
   'max-participation': { type: 'string' },
@@ -257,7 +293,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     if (b >= 100_000_000n) throw usage(`${flag} ${raw}: must be below 10000 bps (100%).`);
     return b;
   };
-  const feeBpsE4 = bps('--fee-bps', v['fee-bps'], '1');
+  const fees = parseFees(v['fee-bps'], v['maker-fee-bps'], v['taker-fee-bps'], symbols, bps);
   const slippageBpsE4 = bps('--slippage-bps', v['slippage-bps'], '1');
   const fillModel = v['fill-model'] ?? 'next-open';
   if (fillModel !== 'next-open' && fillModel !== 'close')
@@ -344,8 +380,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     params,
     cash,
     cashText,
-    feeBpsE4,
-    feeBps: Number(feeBpsE4) / 10_000,
+    fees,
     slippageBpsE4,
     slippageBps: Number(slippageBpsE4) / 10_000,
     fillModel,

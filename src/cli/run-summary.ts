@@ -2,6 +2,7 @@
 import type { RunSummary } from '../events/types.ts';
 import { statsLines } from '../stats/summary-lines.ts';
 import { restingTerms } from '../broker/book-view.ts';
+import type { FeeGroup } from '../broker/fees.ts';
 
 export function formatSummary(s: RunSummary, header: string, outDir: string): string {
   // For people only: two decimals are enough, and the exact figures are in summary.json.
@@ -13,6 +14,8 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   const lines = [
     `${header}: ${s.verdict}`,
     ...fillModelLines(s),
+    ...costLines(s),
+    ...participationLines(s),
     `  bars          ${s.bars}  (${bySymbol})`,
     `  decisions     ${s.decisions}`,
     `  orders        ${s.orders}   fills ${s.fills}   rejects ${byReason(s.rejects, s.rejectsByReason)}`,
@@ -73,15 +76,31 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   return lines.join('\n') + '\n';
 }
 
-/** Where market orders filled: next-open, or close with the warning that it flatters the figures; and the participation cap (nothing for older summaries). */
+/** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */
 function fillModelLines(s: RunSummary): string[] {
   const lines: string[] = [];
   if (s.fillModel === 'next-open') lines.push("  fill model    next-open: market orders filled at the next bar's open");
   else if (s.fillModel === 'close') lines.push(`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`);
-  if (s.maxParticipation !== undefined)
-    lines.push(
-      `  participation at most ${Number((s.maxParticipation * 100).toFixed(6))}% of a bar's volume per symbol (--max-participation ${s.maxParticipation})`,
-    );
+  return lines;
+}
+
+/** The participation cap in force (nothing for summaries written before the flag). */
+function participationLines(s: RunSummary): string[] {
+  if (s.maxParticipation === undefined) return [];
+  return [`  participation at most ${Number((s.maxParticipation * 100).toFixed(6))}% of a bar's volume per symbol (--max-participation ${s.maxParticipation})`];
+}
+
+const BASIS: Readonly<Record<FeeGroup['basis'], string>> = {
+  'crypto default': "the default for crypto pairs: Binance spot's standard rate",
+  default: 'the default',
+  set: 'set by the fee flags',
+};
+
+/** The fee rates each group of symbols paid and why, and the slippage (nothing for older summaries). */
+function costLines(s: RunSummary): string[] {
+  if (s.costs === undefined) return [];
+  const lines = s.costs.fees.map((g) => `  fee rates     maker ${g.makerBps} bp, taker ${g.takerBps} bp on ${g.symbols.join(', ')} (${BASIS[g.basis]})`);
+  lines.push(`  slippage      ${s.costs.slippageBps} bp against the order, on market, stop and trailing-stop fills`);
   return lines;
 }
 

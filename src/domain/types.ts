@@ -57,7 +57,19 @@ export interface IntentTerms {
   readonly reduceOnly?: boolean;
 }
 
-export interface MarketIntent extends IntentTerms {
+/**
+ * A bracket on a market or limit entry: both prices or neither (one alone is refused, naming the
+ * missing one). Once the entry (partly) fills, two exits on the other side rest for the quantity
+ * filled: a take-profit limit and a stop-loss stop, one cancelling the other (see Order.ocoWith).
+ */
+export interface BracketTerms {
+  /** Integer ticks: a buy entry's above its reference price (the limit, or the decision bar's close for a market entry), a sell's below. */
+  readonly takeProfit?: number;
+  /** Integer ticks: a buy entry's below its reference price, a sell's above. */
+  readonly stopLoss?: number;
+}
+
+export interface MarketIntent extends BracketTerms, IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -65,7 +77,7 @@ export interface MarketIntent extends IntentTerms {
   readonly orderType?: 'market';
 }
 
-export interface LimitIntent extends IntentTerms {
+export interface LimitIntent extends BracketTerms, IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -138,15 +150,40 @@ interface OrderBase {
   readonly reduceOnly?: true;
   /** Lots already filled (present after a partial fill): the order's quantity is qty + filledQty. */
   readonly filledQty?: number;
+  /**
+   * Decided on a backfilled bar (after a feed outage): placed now, so no backfilled bar's path may
+   * fill it, that market is gone. Matched from its symbol's first live bar on (a market order at
+   * that bar's open), when the flag is dropped.
+   */
+  readonly waitsForLive?: true;
+}
+
+/** A bracketed entry's exit prices (ticks), both set or neither: what its fills arm (broker/brackets.ts). */
+export interface Bracket {
+  readonly takeProfit?: number;
+  readonly stopLoss?: number;
+}
+
+/**
+ * A bracket's exit: the take-profit limit (`<entryId>-tp`) or the stop-loss stop (`<entryId>-sl`),
+ * both set or neither. The two are one-cancels-other and reduce-only by nature: a fill of one
+ * shrinks the other by as much, and after any fill of the symbol each is cut to the position it
+ * protects (cancelled, reason `oco`, once that is flat).
+ */
+export interface ExitLink {
+  /** The entry whose fills armed it. */
+  readonly parentId?: string;
+  /** Its sibling exit. */
+  readonly ocoWith?: string;
 }
 
 /** Fills at the next bar's open moved by slippage (WorkingMarketOrder until then), or at once at the close with --fill-model close (an operator's flatten: at once, at the price it was given). */
-export interface MarketOrder extends OrderBase {
+export interface MarketOrder extends OrderBase, Bracket {
   readonly orderType: 'market';
 }
 
 /** Rests until a bar trades through its price (good till cancelled). */
-export interface LimitOrder extends OrderBase {
+export interface LimitOrder extends OrderBase, Bracket, ExitLink {
   readonly orderType: 'limit';
   /** Integer ticks. */
   readonly limitPrice: number;
@@ -155,7 +192,7 @@ export interface LimitOrder extends OrderBase {
 }
 
 /** Rests until the bar path reaches its stop price, then fills as a market order would (with slippage). */
-export interface StopOrder extends OrderBase {
+export interface StopOrder extends OrderBase, ExitLink {
   readonly orderType: 'stop';
   /** Integer ticks. */
   readonly stopPrice: number;
@@ -202,6 +239,10 @@ export type FillModel = 'next-open' | 'close';
 /** The orders that rest on the broker's book until a bar fills them: each type has its matcher. */
 export type RestingOrder = WorkingMarketOrder | LimitOrder | StopOrder | StopLimitOrder | TrailingStopOrder;
 
+/** How a fill met the book: maker, it rested and another order filled it; taker, it took liquidity. */
+export const LIQUIDITIES = ['maker', 'taker'] as const;
+export type Liquidity = (typeof LIQUIDITIES)[number];
+
 export interface Fill {
   readonly orderId: string;
   readonly symbol: string;
@@ -209,6 +250,8 @@ export interface Fill {
   readonly qty: number;
   readonly price: number;
   readonly fee: bigint;
+  /** maker: it rested on the book and another order filled it; taker: it took liquidity. The fee's rate follows. */
+  readonly liquidity: Liquidity;
   /** Money that left (-) or entered (+) cash for the notional, fee excluded. */
   readonly cashFlow: bigint;
   /** Realized PnL this fill booked (fee excluded). */

@@ -13,8 +13,7 @@
  * does after it returns can change what the gate checked or the broker filled.
  */
 import { TradeloopError } from '../errors.ts';
-import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type MarketOrder, type RestingOrder, type Side } from '../domain/types.ts';
-import { unreachable } from '../domain/unreachable.ts';
+import { isOrderType, ORDER_TYPES, type Bar, type Fill, type FillModel, type MarketOrder, type Order, type RestingOrder, type Side } from '../domain/types.ts';
 import { formatPrice } from '../domain/price.ts';
 import { formatLots, type Instrument } from '../broker/instrument.ts';
 import type { PaperBroker, RestingOutcome } from '../broker/paper-broker.ts';
@@ -25,13 +24,14 @@ import type { MarketWatch } from '../risk/market-watch.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.ts';
 import type { SkipEvent } from '../events/types.ts';
-import { termsOf } from './order-terms.ts';
 import { isHosted, type Strategy } from '../strategy/strategy.ts';
 import { EquityCurve } from '../stats/equity-curve.ts';
 import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 import { OrderUpdates } from './order-updates.ts';
 import { entryPrice } from '../broker/book-view.ts';
+import { waitingMessage } from './waiting-order.ts';
+import { cancelEvent, orderEvent } from './order-events.ts';
 
 export type StrategyErrorPolicy = 'throw' | 'halt';
 
@@ -167,8 +167,7 @@ export class Engine {
     });
     if (loss?.beginCycle(openTime, broker.equity())) control.lift('daily_loss', 'auto');
     const inst = broker.instrument(symbol);
-    const outcomes = broker.matchResting(bar, this.admitResting);
-    if (outcomes.length > 0) this.emitOutcomes(outcomes, symbol, openTime);
+    for (const outcome of broker.matchResting(bar, this.admitResting)) this.emitOutcome(outcome, openTime);
     broker.mark(symbol, close);
     const position = broker.position(symbol);
     const equity = this.afterMark(symbol, position);
@@ -208,8 +207,32 @@ export class Engine {
       position,
       equity,
     });
-    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst);
+    // A bar backfilled after an outage is history by now: what is decided on it is placed now, and waits for a live price.
+    const backfilled = bar.source === 'rest-backfill';
+    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst, backfilled);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
+  }
+
+  /** A fill, an exit a fill armed, or an order cancelled on the book (by the gate at fill time, or by its bracket), as its event. */
+  private emitOutcome(outcome: RestingOutcome, openTime: number): void {
+    if ('fill' in outcome) this.emitFill(outcome.fill, openTime, undefined, outcome.remaining);
+    else if ('placed' in outcome) this.options.bus.emit(orderEvent(outcome.placed));
+    else if ('ended' in outcome) this.options.bus.emit(cancelEvent(outcome.ended, openTime, outcome.reason, outcome.detail));
+    else {
+      const { reason, detail = reason } = outcome.refusal;
+      // The bracket's own cancels say why themselves; the gate's say what the fill would have broken.
+      const why = reason === 'oco' ? detail : `would fill but: ${detail}`;
+      this.options.bus.emit(cancelEvent(outcome.cancelled, openTime, cancelReasonOf(reason), why));
+    }
+  }
+
+  /** Books a fill now (not on a bar's path) and what it brings on the book (a bracket's exits). */
+  private fillNow(order: Order, price: number, openTime: number, priced?: FlattenPrice): Fill {
+    const { broker } = this.options;
+    const fill = broker.execute(order, price);
+    this.emitFill(fill, openTime, priced);
+    for (const follow of broker.afterFill(order, fill, openTime)) this.emitOutcome(follow, openTime);
+    return fill;
   }
 
   /** The wall clock for alert `at` fields, through the control's clock (absent in static runs). */
@@ -280,33 +303,15 @@ export class Engine {
     }
   }
 
-  /** What the broker did with orders on a bar's path (or at its close): fills, and cancels with their reasons. */
-  private emitOutcomes(outcomes: ReadonlyArray<RestingOutcome>, symbol: string, openTime: number): void {
-    const { bus } = this.options;
-    for (const outcome of outcomes) {
-      if ('fill' in outcome) this.emitFill(outcome.fill, openTime, undefined, outcome.remaining);
-      else if ('ended' in outcome)
-        bus.emit({ type: 'cancel', orderId: outcome.ended.orderId, symbol, openTime, reason: outcome.reason, detail: outcome.detail });
-      else {
-        bus.emit({
-          type: 'cancel',
-          orderId: outcome.cancelled.orderId,
-          symbol,
-          openTime,
-          reason: cancelReasonOf(outcome.refusal.reason),
-          detail: `would fill but: ${outcome.refusal.detail ?? outcome.refusal.reason}`,
-        });
-      }
-    }
-  }
-
-  private submit(intent: IntentRecord, index: number, bar: Bar, inst: Instrument): void {
+  private submit(intent: IntentRecord, index: number, bar: Bar, inst: Instrument, backfilled: boolean): void {
     const { broker, bus } = this.options;
     const { symbol, openTime } = bar;
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
-      if (cancelled) bus.emit({ type: 'cancel', orderId: cancelled.orderId, symbol, openTime, reason: 'strategy', detail: 'cancelled by the strategy' });
-      else
+      if (cancelled) {
+        bus.emit(cancelEvent(cancelled, openTime, 'strategy', 'cancelled by the strategy'));
+        for (const follow of broker.afterCancel(cancelled)) this.emitOutcome(follow, openTime);
+      } else
         bus.emit({
           type: 'reject',
           symbol,
@@ -319,13 +324,13 @@ export class Engine {
         });
       return;
     }
-    this.place(intent, `${symbol}-${openTime}-${index}`, bar, inst);
+    this.place(intent, `${symbol}-${openTime}-${index}`, bar, inst, backfilled);
   }
 
-  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, bar: Bar, inst: Instrument): void {
+  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, bar: Bar, inst: Instrument, backfilled: boolean): void {
     const { broker, bus, gate } = this.options;
     const { symbol, openTime, close } = bar;
-    const { side, orderType, qty, limitPrice, stopPrice, trailBps, timeInForce, expireAfterBars, postOnly, reduceOnly } = intent;
+    const { side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss, timeInForce, expireAfterBars, postOnly, reduceOnly } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
     const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
@@ -350,13 +355,18 @@ export class Engine {
       limitPrice,
       stopPrice,
       trailBps,
+      takeProfit,
+      stopLoss,
       timeInForce,
       expireAfterBars,
       postOnly,
       reduceOnly,
       createdAt: openTime,
     };
-    const admission = gate.admit({ draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy' }, broker);
+    const admission = gate.admit(
+      { draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy', ...(backfilled ? { waitsForLive: true } : {}) },
+      broker,
+    );
     if (admission.refusal) {
       bus.emit({ type: 'reject', symbol, openTime, reason: admission.refusal.reason, orderId, side, qty: givenQty, detail: admission.refusal.detail });
       return;
@@ -369,50 +379,25 @@ export class Engine {
    * An admitted order: a market order works until its symbol's next bar (next-open: matched with
    * the resting orders, at that bar's open, before the strategy sees it) or fills now at its
    * expected price, as much as the bar's participation cap leaves (close; the rest works from the
-   * next open); any other type goes on the book. The order event carries its terms (time in force,
-   * post-only, reduce-only) when they are not the default.
+   * next open); any other type goes on the book. One decided on a backfilled bar rests whatever its
+   * type and the fill model, flagged to wait for its symbol's first live bar (the broker matches it
+   * from there), and the operator is told.
    */
   private book(req: GateRequest, bar: Bar): void {
     const { broker, bus } = this.options;
-    const { order } = req;
-    const { orderId, symbol, side, qty, createdAt: openTime } = order;
-    const terms = termsOf(order);
-    switch (order.orderType) {
-      case 'market':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, ...terms });
-        if (this.nextOpen) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
-        else this.emitOutcomes(broker.fillAtClose(order, req.refPrice, bar), symbol, openTime);
-        return;
-      case 'limit':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'limit', qty, limitPrice: order.limitPrice, ...terms });
-        broker.rest(Object.freeze(order));
-        return;
-      case 'stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'stop', qty, stopPrice: order.stopPrice, ...terms });
-        broker.rest(Object.freeze(order));
-        return;
-      case 'stop_limit':
-        bus.emit({
-          type: 'order',
-          orderId,
-          symbol,
-          openTime,
-          side,
-          orderType: 'stop_limit',
-          qty,
-          limitPrice: order.limitPrice,
-          stopPrice: order.stopPrice,
-          ...terms,
-        });
-        broker.rest(Object.freeze(order));
-        return;
-      case 'trailing_stop':
-        bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'trailing_stop', qty, trailBps: order.trailBps, ...terms });
-        broker.rest(Object.freeze(order));
-        return;
-      default:
-        unreachable(order);
-    }
+    const waits = req.waitsForLive === true;
+    const order = waits ? { ...req.order, waitsForLive: true as const } : req.order;
+    bus.emit(orderEvent(order));
+    if (order.orderType !== 'market') broker.rest(Object.freeze(order));
+    else if (this.nextOpen || waits) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
+    else for (const outcome of broker.fillAtClose(order, req.refPrice, bar)) this.emitOutcome(outcome, order.createdAt);
+    if (waits) this.sayWaiting(order, req.inst);
+  }
+
+  /** The operator's line (an alert) for an order that waits for a live price, naming the position it leaves as it is. */
+  private sayWaiting(order: GateRequest['order'], inst: Instrument): void {
+    const message = waitingMessage(order, this.options.broker.position(order.symbol), inst);
+    this.options.bus.emit({ type: 'alert', kind: 'stale_price', message, ...this.atNow() });
   }
 
   private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice, remaining = 0): void {
@@ -425,6 +410,7 @@ export class Engine {
       qty: fill.qty,
       price: fill.price,
       fee: fill.fee,
+      liquidity: fill.liquidity,
       realizedPnl: fill.realized,
       cash: fill.cashAfter,
       position: fill.positionAfter,
@@ -472,9 +458,8 @@ export class Engine {
         out.push({ symbol, cancelled, closed: '0', price: null, refused: refusal.detail });
         continue;
       }
-      bus.emit({ type: 'order', orderId, symbol, openTime, side, orderType: 'market', qty, sentBy: 'operator' });
-      const fill = broker.execute(admission.req.order, admission.req.refPrice);
-      this.emitFill(fill, openTime, priced);
+      bus.emit(orderEvent(admission.req.order, 'operator'));
+      const fill = this.fillNow(admission.req.order, admission.req.refPrice, openTime, priced);
       out.push({ symbol, cancelled, closed: formatLots(pos, inst), price: formatPrice(fill.price) });
     }
     return out;

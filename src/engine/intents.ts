@@ -14,6 +14,8 @@ export type IntentRecord =
       readonly limitPrice: unknown;
       readonly stopPrice: unknown;
       readonly trailBps: unknown;
+      readonly takeProfit: unknown;
+      readonly stopLoss: unknown;
       readonly timeInForce: unknown;
       readonly expireAfterBars: unknown;
       readonly postOnly: unknown;
@@ -45,6 +47,8 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
         limitPrice: undefined,
         stopPrice: undefined,
         trailBps: undefined,
+        takeProfit: undefined,
+        stopLoss: undefined,
         timeInForce: undefined,
         expireAfterBars: undefined,
         postOnly: undefined,
@@ -66,6 +70,8 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
       limitPrice: o.limitPrice,
       stopPrice: o.stopPrice,
       trailBps: o.trailBps,
+      takeProfit: o.takeProfit,
+      stopLoss: o.stopLoss,
       timeInForce: o.timeInForce,
       expireAfterBars: o.expireAfterBars,
       postOnly: o.postOnly,

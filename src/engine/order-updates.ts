@@ -1,5 +1,5 @@
 /**
- * What became of a strategy's orders, gathered per symbol from the events themselves (the one
+ * What became of a strategy's orders (and which wait for a live price), gathered per symbol from the events themselves (the one
  * record of what happened), and handed to the strategy with its next decided bar of that symbol
  * (ctx.updates). Reading the bus rather than the engine's own calls catches every source alike:
  * fills on the bar's path, the gate's second look, a halt's cancels, an operator's flatten.
@@ -17,6 +17,29 @@ export class OrderUpdates implements EventSink {
   write(_seq: number, e: TradeEvent): void {
     let update: OrderUpdate;
     switch (e.type) {
+      case 'order': {
+        // Decided on a backfilled bar: the strategy learns it waits for a live price.
+        if (e.waitsFor !== undefined) {
+          update = {
+            type: 'waiting',
+            orderId: e.orderId,
+            side: e.side,
+            qty: e.qty,
+            orderType: e.orderType,
+            waitsFor: e.waitsFor,
+            detail: `decided on a backfilled bar: no backfilled bar fills it; it waits for the first live ${e.symbol} bar${e.orderType === 'market' ? ' and fills at its open' : ''}`,
+          };
+          break;
+        }
+        // A bracket's exit: placed by a fill, not by the strategy, which learns its id here.
+        const { orderId, side, qty } = e;
+        if (e.orderType === 'limit' && e.parentId !== undefined && e.ocoWith !== undefined) {
+          update = { type: 'order', orderId, side, orderType: 'limit', qty, limitPrice: e.limitPrice, parentId: e.parentId, ocoWith: e.ocoWith };
+        } else if (e.orderType === 'stop' && e.parentId !== undefined && e.ocoWith !== undefined) {
+          update = { type: 'order', orderId, side, orderType: 'stop', qty, stopPrice: e.stopPrice, parentId: e.parentId, ocoWith: e.ocoWith };
+        } else return;
+        break;
+      }
       case 'fill':
         update = {
           type: 'fill',

@@ -49,9 +49,10 @@ export type RejectReason = (typeof REJECT_REASONS)[number];
 /**
  * Why a working order (or what a partial fill left of it) left the book without filling: the
  * strategy cancelled it; trading was halted or set to reducing; an operator's flatten; the gate's
- * second look at fill time refused it; its time in force ran out (ioc: its one chance passed; fok:
- * it could not fill whole; expired: GTD's bars ran out); or a reduce-only order found nothing
- * left to reduce.
+ * second look at fill time refused it; its bracket (oco: its sibling exit filled or left, the
+ * position it protected closed, or, for an entry's unfilled rest, both its exits are gone); its
+ * time in force ran out (ioc: its one chance passed; fok: it could not fill whole; expired: GTD's
+ * bars ran out); or a reduce-only order found nothing left to reduce.
  */
 export const CANCEL_REASONS = [
   'strategy',
@@ -61,6 +62,7 @@ export const CANCEL_REASONS = [
   'max_position_notional',
   'max_gross_exposure',
   'insufficient_cash',
+  'oco',
   'ioc',
   'fok',
   'expired',
@@ -89,8 +91,13 @@ export const ALERT_KINDS = [
   'journal',
   'state_write',
   'limit_breach',
+  'stale_price',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/** What an order decided on a backfilled bar waits for before it may fill: the first live bar of its symbol (a market order fills at its open). */
+export const ORDER_WAITS = ['live_open'] as const;
+export type OrderWait = (typeof ORDER_WAITS)[number];
 
 /** Who placed an order: the strategy (the default, not written) or an operator's flatten. */
 export const ORDER_SENDERS = ['strategy', 'operator'] as const;

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS, ORDER_TYPES, TIME_IN_FORCES } from '../domain/types.ts';
+import { BAR_ORIGINS, LIQUIDITIES, ORDER_TYPES, TIME_IN_FORCES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -12,6 +12,7 @@ import {
   HALT_SEVERITIES,
   HALT_SOURCES,
   ORDER_SENDERS,
+  ORDER_WAITS,
   PRICE_SOURCES,
   REJECT_REASONS,
   SKIP_REASONS,
@@ -27,13 +28,13 @@ export type FieldKind =
   | 'str'
   | 'int'
   | 'num'
+  | 'num?'
   | 'dec'
   | 'ticks'
   | 'ticks?'
   | 'money'
   | 'lots'
   | 'lots?'
-  | 'num?'
   | 'bool?'
   | 'json'
   | 'json?'
@@ -54,7 +55,8 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['strategy', 'str'],
     ['params', 'json'],
     ['cash', 'dec'],
-    ['feeBps', 'num'],
+    ['feeBps', 'num?'],
+    ['fees', 'json?'],
     ['slippageBps', 'num'],
     ['fillModel', 'str?'],
     ['maxParticipation', 'num?'],
@@ -97,11 +99,16 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['limitPrice', 'ticks?'],
     ['stopPrice', 'ticks?'],
     ['trailBps', 'int?'],
+    ['takeProfit', 'ticks?'],
+    ['stopLoss', 'ticks?'],
+    ['parentId', 'str?'],
+    ['ocoWith', 'str?'],
     ['timeInForce', 'str?'],
     ['expireAfterBars', 'int?'],
     ['postOnly', 'bool?'],
     ['reduceOnly', 'bool?'],
     ['sentBy', 'str?'],
+    ['waitsFor', 'str?'],
   ],
   fill: [
     ['orderId', 'str'],
@@ -111,6 +118,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['qty', 'lots'],
     ['price', 'ticks'],
     ['fee', 'money'],
+    ['liquidity', 'str?'],
     ['realizedPnl', 'money'],
     ['cash', 'money'],
     ['position', 'lots'],
@@ -208,8 +216,10 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'order.sentBy': ORDER_SENDERS,
   // GTC is the default and never written.
   'order.timeInForce': TIME_IN_FORCES.filter((t) => t !== 'GTC'),
+  'order.waitsFor': ORDER_WAITS,
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,
+  'fill.liquidity': LIQUIDITIES,
   'reject.side': ['buy', 'sell'],
   'cancel.reason': CANCEL_REASONS,
   'reject.reason': REJECT_REASONS,
@@ -253,7 +263,6 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
       return value === undefined || typeof value === 'boolean';
     case 'lots?':
     case 'num?':
-      return value === undefined || (typeof value === 'number' && Number.isFinite(value));
     case 'dec?':
     case 'ticks?':
       return value === undefined || (typeof value === 'number' && Number.isFinite(value));

@@ -88,7 +88,8 @@ export function serializeOrder(seq: number, e: OrderEvent, lots: LotSteps): stri
     return serializeGeneric(seq, e, lots);
   return (
     `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${lots.text(e.symbol, e.qty)}` +
-    `${orderTerms(e)}${e.timeInForce === undefined && e.postOnly === undefined && e.reduceOnly === undefined ? '' : timeTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}}`
+    `${orderTerms(e)}${bracketTerms(e)}${e.timeInForce === undefined && e.postOnly === undefined && e.reduceOnly === undefined ? '' : timeTerms(e)}` +
+    `${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
   );
 }
 
@@ -118,6 +119,21 @@ function orderTerms(e: OrderEvent): string {
   }
 }
 
+/** A bracketed entry's exit prices, an exit's links: written only where set. */
+function bracketTerms(e: OrderEvent): string {
+  if (e.orderType !== 'market' && e.orderType !== 'limit' && e.orderType !== 'stop') return '';
+  let out = '';
+  if (e.orderType !== 'stop') {
+    if (e.takeProfit !== undefined) out += `,"takeProfit":${formatPrice(e.takeProfit)}`;
+    if (e.stopLoss !== undefined) out += `,"stopLoss":${formatPrice(e.stopLoss)}`;
+  }
+  if (e.orderType !== 'market') {
+    if (e.parentId !== undefined) out += `,"parentId":${JSON.stringify(e.parentId)}`;
+    if (e.ocoWith !== undefined) out += `,"ocoWith":${JSON.stringify(e.ocoWith)}`;
+  }
+  return out;
+}
+
 export function serializeFill(seq: number, e: FillEvent, lots: LotSteps): string {
   if (
     e.orderId === undefined ||
@@ -137,7 +153,7 @@ export function serializeFill(seq: number, e: FillEvent, lots: LotSteps): string
   }
   return (
     `{"seq":${seq},"type":"fill","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"qty":${lots.text(e.symbol, e.qty)},"price":${formatPrice(e.price)},` +
-    `"fee":${formatMoney(e.fee)},"realizedPnl":${formatMoney(e.realizedPnl)},"cash":${formatMoney(e.cash)},"position":${lots.text(e.symbol, e.position)}` +
+    `"fee":${formatMoney(e.fee)}${e.liquidity === undefined ? '' : `,"liquidity":${str(e.liquidity)}`},"realizedPnl":${formatMoney(e.realizedPnl)},"cash":${formatMoney(e.cash)},"position":${lots.text(e.symbol, e.position)}` +
     `${e.remaining === undefined ? '' : `,"remaining":${lots.text(e.symbol, e.remaining)}`}` +
     `${e.priceSource === undefined ? '' : `,"priceSource":${JSON.stringify(e.priceSource)}`}${e.priceTime === undefined ? '' : `,"priceTime":${e.priceTime}`}}`
   );

@@ -16,8 +16,9 @@ export type Money = bigint;
 /** A quantity in integer lots of the event's symbol, written to the log in asset units (its lot step applied). */
 export type Lots = number;
 
-import type { BarOrigin, OrderType } from '../domain/types.ts';
+import type { BarOrigin, Liquidity, OrderType } from '../domain/types.ts';
 import type { RestingOrderView } from '../broker/book-view.ts';
+import type { FeeGroup } from '../broker/fees.ts';
 import type { StatsSummary } from './summary-stats.ts';
 import type {
   AlertKind,
@@ -27,6 +28,7 @@ import type {
   HaltSeverity,
   HaltSource,
   OrderSender,
+  OrderWait,
   PriceSource,
   RejectReason,
   SkipReason,
@@ -41,6 +43,7 @@ export type {
   HaltSeverity,
   HaltSource,
   OrderSender,
+  OrderWait,
   PriceSource,
   RejectReason,
   SkipReason,
@@ -63,7 +66,10 @@ export interface RunStartEvent {
   readonly strategy: string;
   readonly params: Readonly<Record<string, string>>;
   readonly cash: Dec;
-  readonly feeBps: number;
+  /** The one fee rate every symbol pays, maker and taker alike; absent when rates differ (then `fees` says them). */
+  readonly feeBps?: number;
+  /** Per symbol, the maker and the taker rate in bps; absent in logs written before fees told them apart. */
+  readonly fees?: Readonly<Record<string, { readonly makerBps: number; readonly takerBps: number }>>;
   readonly slippageBps: number;
   /** `next-open` when market orders fill at the next bar's open; absent: at their own bar's close (--fill-model close, and every log before the flag). */
   readonly fillModel?: 'next-open';
@@ -140,18 +146,32 @@ interface OrderEventBase extends OrderTerms {
   readonly qty: Lots;
   /** Written only for an operator's order (a flatten); a strategy's order has none. */
   readonly sentBy?: OrderSender;
+  /** Decided on a backfilled bar: no backfilled bar fills it; it waits for its symbol's first live bar (a market order fills at that open). */
+  readonly waitsFor?: OrderWait;
 }
 
-export interface MarketOrderEvent extends OrderEventBase {
+/** A bracketed entry's exit prices, both or neither (written only on a bracketed market or limit entry). */
+interface BracketFields {
+  readonly takeProfit?: Ticks;
+  readonly stopLoss?: Ticks;
+}
+
+/** A bracket's exit (a take-profit limit or a stop-loss stop), both or neither: the entry that armed it and its one-cancels-other sibling. */
+interface ExitFields {
+  readonly parentId?: string;
+  readonly ocoWith?: string;
+}
+
+export interface MarketOrderEvent extends OrderEventBase, BracketFields {
   readonly orderType: 'market';
 }
 
-export interface LimitOrderEvent extends OrderEventBase {
+export interface LimitOrderEvent extends OrderEventBase, BracketFields, ExitFields {
   readonly orderType: 'limit';
   readonly limitPrice: Ticks;
 }
 
-export interface StopOrderEvent extends OrderEventBase {
+export interface StopOrderEvent extends OrderEventBase, ExitFields {
   readonly orderType: 'stop';
   readonly stopPrice: Ticks;
 }
@@ -177,6 +197,8 @@ export interface FillEvent {
   readonly qty: Lots;
   readonly price: Ticks;
   readonly fee: Money;
+  /** maker (it rested and was filled: the maker rate) or taker (it took liquidity: the taker rate); absent in logs written before fees told them apart. */
+  readonly liquidity?: Liquidity;
   readonly realizedPnl: Money;
   readonly cash: Money;
   readonly position: Lots;
@@ -187,7 +209,7 @@ export interface FillEvent {
   readonly priceTime?: number;
 }
 
-/** A resting limit order taken off the book: by the strategy, by a change of trading state, by a flatten, or by the gate when it would fill. */
+/** A resting order taken off the book: by the strategy, by a change of trading state, by a flatten, by the gate when it would fill, or by its bracket (one-cancels-other). */
 export interface CancelEvent {
   readonly type: 'cancel';
   readonly orderId: string;
@@ -301,6 +323,12 @@ export interface RunResumeEvent {
   readonly restored: Readonly<Record<string, unknown>>;
 }
 
+export interface RunCosts {
+  readonly fees: readonly FeeGroup[];
+  /** Against the order, on fills that take liquidity as a market order (market, stop, trailing stop, a flatten). */
+  readonly slippageBps: number;
+}
+
 export interface RunSummary {
   readonly runId: string;
   /** incomplete: the run ended with closed bars accepted but never decided (see `incomplete`). */
@@ -311,6 +339,8 @@ export interface RunSummary {
   readonly fillModel?: 'next-open' | 'close';
   /** With close: that the figures are optimistic, and why. */
   readonly fillModelNote?: string;
+  /** The fees and slippage in force: symbols grouped by the maker and taker rates they paid (and why: a default, or set); absent in summaries written before. */
+  readonly costs?: RunCosts;
   /** --max-participation: the share of a bar's volume a symbol's orders may fill; absent in summaries written before the flag. */
   readonly maxParticipation?: number;
   readonly error?: string;

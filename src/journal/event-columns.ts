@@ -54,6 +54,13 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     // Added with stop orders: a journal from before has no such columns (sqlite-journal.ts adds them when it opens one).
     c('stopPrice', 'ticks', true),
     c('trailBps', 'int', true),
+    // Added with waiting for the first live price after a backfill (likewise added to older journals).
+    c('waitsFor', 'text', true),
+    // Added with brackets: an entry's exit prices, an exit's links (likewise added to older journals).
+    c('takeProfit', 'ticks', true),
+    c('stopLoss', 'ticks', true),
+    c('parentId', 'text', true),
+    c('ocoWith', 'text', true),
     // Added with time in force, post-only and reduce-only (the flags as JSON `true`).
     c('timeInForce', 'text', true),
     c('expireAfterBars', 'int', true),
@@ -73,6 +80,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('position', 'lots'),
     c('priceSource', 'text', true),
     c('priceTime', 'int', true),
+    // Added with maker and taker fees: older journals get the column, empty, when opened (sqlite-journal.ts).
+    c('liquidity', 'text', true),
     // Added with partial fills: lots left on the order, only for a partial fill.
     c('remaining', 'lots', true),
   ],

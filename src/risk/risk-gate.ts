@@ -14,7 +14,7 @@ import { orderSanity } from './checks/order-sanity.ts';
 import { priceBand } from './checks/price-band.ts';
 import { postOnly } from './checks/post-only.ts';
 import { reduceOnly, reduceOnlyTerm } from './checks/reduce-only.ts';
-import { tradingStateCheck } from './checks/trading-state-check.ts';
+import { tradingStateAtFill, tradingStateCheck } from './checks/trading-state-check.ts';
 import type { AccountView } from '../broker/account-view.ts';
 import type { Instrument } from '../broker/instrument.ts';
 import type { Order, RestingOrder } from '../domain/types.ts';
@@ -28,7 +28,7 @@ export type Admission = { readonly refusal: null; readonly req: GateRequest } | 
 
 /** After the trading state and the order's own fields (admit): */
 const NEW_ORDER: readonly Check[] = [reduceOnly, reduceOnlyTerm, barAge, orderRate, priceBand, postOnly, exposure, cash];
-const AT_FILL: readonly Check[] = [tradingStateCheck, reduceOnly, exposure, cash];
+const AT_FILL: readonly Check[] = [tradingStateAtFill, reduceOnly, exposure, cash];
 
 const MINUTE_MS = 60_000;
 
@@ -80,6 +80,7 @@ export class RiskGate implements GateView {
       inst: req.inst,
       sentBy: req.sentBy,
       phase: 'new',
+      ...(req.waitsForLive ? { waitsForLive: true } : {}),
     };
     const refusal = this.run(NEW_ORDER, checked, account);
     return refusal ? { refusal } : { refusal: null, req: checked };

@@ -2,13 +2,17 @@
  * Raising and lifting halts, and what follows from them, in one place for every source (the flag,
  * the feed, the strategy, loss limits, operator commands, the halt file): the halt or resume
  * event with the state after it; a trading_state event and an alert when the state changes; and
- * the resting orders the new state forbids cancelled. Entering HALTED cancels every resting order;
- * entering REDUCING cancels those that would grow or flip a position. Cancels are never blocked.
+ * the resting orders the new state forbids cancelled. Entering HALTED cancels every resting order
+ * but a bracket's exits; entering REDUCING cancels those that would grow or flip a position. A
+ * bracket's exits stay through both: they only ever shrink the position they protect (each is cut
+ * to it at every fill, and leaves when it is flat), and a halt must not strip a position of its
+ * stop. Cancels are never blocked.
  *
  * The caller decides when the events are committed (inside a cycle, or as their own unit between
  * cycles); this class only emits them in order.
  */
 import type { RestingOrder } from '../domain/types.ts';
+import { linkOf } from '../broker/brackets.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { HaltReason, HaltSeverity, HaltSource, TradingStateName } from '../events/reasons.ts';
 import type { CancelEvent } from '../events/types.ts';
@@ -124,7 +128,7 @@ export class TradingControl {
       .map((h) => `${h.reason}: ${howLifted(h.reason)}`)
       .join('; ');
     bus.emit({ type: 'alert', kind: 'trading_state', message: `trading ${to} (was ${from}) after ${why}${held ? `. Held: ${held}` : ''}`, ...this.at() });
-    if (to === 'HALTED') this.cancelWhere(() => true, 'trading_halted', 'trading is HALTED');
+    if (to === 'HALTED') this.cancelWhere((order) => linkOf(order) === null, 'trading_halted', 'trading is HALTED');
     else if (to === 'REDUCING') this.cancelGrowing();
   }
 
@@ -139,12 +143,17 @@ export class TradingControl {
     }
   }
 
-  /** REDUCING keeps, oldest first, the resting orders that together still only shrink the position. */
+  /**
+   * REDUCING keeps, oldest first, the resting orders that together still only shrink the position,
+   * and a bracket's exits, which are not counted with them: alone they cannot take the position past
+   * flat, and an order they would push past it is looked at again by the gate when it fills.
+   */
   private cancelGrowing(): void {
     const { book } = this.options;
     const kept = new Map<string, number>();
     this.cancelWhere(
       (order, symbol) => {
+        if (linkOf(order) !== null) return false;
         const pos = book.position(symbol);
         const before = kept.get(symbol) ?? pos;
         const after = order.side === 'buy' ? before + order.qty : before - order.qty;

@@ -3,7 +3,8 @@ import { formatMoney } from '../domain/price.ts';
 import { formatLots } from '../broker/instrument.ts';
 import type { PaperBroker } from '../broker/paper-broker.ts';
 import type { EventCounter } from '../sinks/event-counter.ts';
-import type { RunSummary } from '../events/types.ts';
+import type { RunCosts, RunSummary } from '../events/types.ts';
+import { feeGroups, type FeeSchedule } from '../broker/fees.ts';
 import type { FillModel } from '../domain/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import { round } from '../stats/round.ts';
@@ -15,6 +16,8 @@ import type { StatsSummary } from '../stats/stats-summary.ts';
 export interface SummaryInput {
   readonly runId: string;
   readonly fillModel: FillModel;
+  /** The fees and slippage in force, said on the summary's first lines. */
+  readonly costs: RunCosts;
   /** --max-participation, said on the summary's first lines with the fill model. */
   readonly maxParticipation: number;
   readonly symbols: readonly string[];
@@ -37,6 +40,11 @@ export interface SummaryInput {
 /** Said wherever a close-fill run's figures are read. */
 export const CLOSE_NOTE =
   "optimistic: market orders filled at the close of the bar whose close produced their signal (--fill-model next-open fills them at the next bar's open)";
+
+/** What the run's fills paid beyond the price: its fee rates grouped by symbol, and the slippage. */
+export function costsOf(opts: { readonly fees: FeeSchedule; readonly symbols: readonly string[]; readonly slippageBps: number }): RunCosts {
+  return { fees: feeGroups(opts.fees, opts.symbols), slippageBps: opts.slippageBps };
+}
 
 export function buildSummary(input: SummaryInput): RunSummary {
   const { broker, engine, counter } = input;
@@ -74,6 +82,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     verdict,
     fillModel: input.fillModel,
     ...(input.fillModel === 'close' ? { fillModelNote: CLOSE_NOTE } : {}),
+    costs: input.costs,
     maxParticipation: input.maxParticipation,
     ...(input.error === undefined ? {} : { error: input.error }),
     ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),

@@ -10,6 +10,7 @@ import type { InputFile, RunResumeEvent, RunStartEvent } from '../events/types.t
 import type { Bar } from '../domain/types.ts';
 import { formatMoney } from '../domain/price.ts';
 import { formatLots } from '../broker/instrument.ts';
+import { feeKey } from '../broker/fees.ts';
 import type { Flags } from '../config/flags.ts';
 import { replay, type ReplayHooks, type ReplayResult } from '../journal/replay.ts';
 import type { LoopParts } from './loop-parts.ts';
@@ -37,7 +38,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--strategy': strategyHash === null ? strategy : `${strategy} (file sha256 ${strategyHash.slice(0, 12)})`,
     '--param': JSON.stringify(Object.entries(opts.params).sort()),
     '--cash': String(opts.cash),
-    '--fee-bps': String(opts.feeBpsE4),
+    '--fee-bps': feeKey(opts.fees, opts.symbols),
     '--slippage-bps': String(opts.slippageBpsE4),
     // Absent for close, as in journals written before the flag (they filled at the close): those still resume with --fill-model close.
     ...(opts.fillModel === 'close' ? {} : { '--fill-model': opts.fillModel }),
@@ -79,7 +80,9 @@ function shown(key: string, value: unknown): string {
   if (text === 'null') return 'unset';
   try {
     if (MONEY_KEYS.has(key)) return formatMoney(BigInt(text));
-    if (E4_KEYS.has(key)) return String(Number(text) / 1e4);
+    if (E4_KEYS.has(key) && /^\d+$/.test(text)) return String(Number(text) / 1e4);
+    // Rates that differ: each symbol's maker/taker, in bps.
+    if (key === '--fee-bps') return `maker/taker ${text.replace(/=(\d+)\/(\d+)/g, (_m, a: string, b: string) => `=${Number(a) / 1e4}/${Number(b) / 1e4}`)} bps`;
     if (key === '--max-participation') return String(Number(text) / 1e8);
     if (key === '--param') return (JSON.parse(text) as Array<[string, string]>).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
     if (key === '--from' && /^\d+$/.test(text)) return new Date(Number(text)).toISOString();

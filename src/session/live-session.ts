@@ -18,7 +18,7 @@ import type { EventCounter } from '../sinks/event-counter.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import { type Clock, systemClock } from '../telemetry/clock.ts';
-import { buildSummary } from './build-summary.ts';
+import { buildSummary, costsOf } from './build-summary.ts';
 import { buildLiveSession, type LiveBuilt } from './live-build.ts';
 import type { CommandResult } from './commands.ts';
 import { endJournal } from './journal-wiring.ts';
@@ -179,6 +179,7 @@ export class LiveSession {
     const summary = buildSummary({
       runId: this.runId,
       fillModel: opts.fillModel,
+      costs: costsOf(opts),
       maxParticipation: opts.maxParticipation,
       symbols: opts.symbols,
       broker,

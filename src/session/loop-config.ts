@@ -4,6 +4,7 @@
  * the other way round).
  */
 import type { Instrument } from '../broker/instrument.ts';
+import type { FeeSchedule } from '../broker/fees.ts';
 import type { FillModel } from '../domain/types.ts';
 import type { HaltSeverity } from '../events/reasons.ts';
 
@@ -13,8 +14,8 @@ export interface LoopConfig {
   readonly interval: string;
   readonly params: Readonly<Record<string, string>>;
   readonly cash: bigint;
-  readonly feeBps: number;
-  readonly feeBpsE4: bigint;
+  /** Maker and taker fee rates per symbol (1e-4 bps). */
+  readonly fees: FeeSchedule;
   readonly slippageBps: number;
   readonly slippageBpsE4: bigint;
   /** Where a market order fills: the next bar's open (booked in that bar's cycle) or its own bar's close. */

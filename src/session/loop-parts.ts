@@ -19,6 +19,7 @@ import { TradingState } from '../risk/trading-state.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import type { Flags } from '../config/flags.ts';
 import type { LoopConfig } from './loop-config.ts';
+import { bpsNumber, feesInBps, singleRate } from '../broker/fees.ts';
 
 export interface LoopParts {
   readonly broker: PaperBroker;
@@ -50,7 +51,7 @@ export function lotSizesOf(opts: LoopConfig): Record<string, string> {
 export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, wiring: LoopWiring): LoopParts {
   const broker = new PaperBroker({
     cash: opts.cash,
-    feeBpsE4: opts.feeBpsE4,
+    fees: opts.fees,
     slippageBpsE4: opts.slippageBpsE4,
     instruments: opts.instruments,
     maxParticipationE8: opts.maxParticipationE8,
@@ -132,6 +133,7 @@ export function runStartEvent(
 ): RunStartEvent {
   const realtime = opts.source === 'realtime';
   const limits = limitsOf(opts);
+  const single = singleRate(opts.fees, opts.symbols);
   return {
     type: 'run_start',
     runId,
@@ -142,7 +144,8 @@ export function runStartEvent(
     strategy: strategy.name,
     params: opts.params,
     cash: formatMoney(opts.cash),
-    feeBps: opts.feeBps,
+    ...(single === null ? {} : { feeBps: bpsNumber(single) }),
+    fees: feesInBps(opts.fees, opts.symbols),
     slippageBps: opts.slippageBps,
     ...(opts.fillModel === 'next-open' ? { fillModel: 'next-open' as const } : {}),
     maxParticipation: opts.maxParticipation,

@@ -4,6 +4,7 @@
  * startSession() go through the same parser, so every refusal names the flag it came from.
  */
 import type { Instrument } from '../broker/instrument.ts';
+import type { FeeSchedule } from '../broker/fees.ts';
 import type { HaltSeverity } from '../events/reasons.ts';
 import type { LoopConfig } from './loop-config.ts';
 
@@ -62,8 +63,8 @@ export interface SessionConfig extends SessionRails, LoopConfig {
   readonly params: Readonly<Record<string, string>>;
   readonly cash: bigint;
   readonly cashText: string;
-  readonly feeBpsE4: bigint;
-  readonly feeBps: number;
+  /** Maker and taker fee rates per symbol (1e-4 bps): the flags' or each instrument's default. */
+  readonly fees: FeeSchedule;
   readonly slippageBpsE4: bigint;
   readonly slippageBps: number;
   readonly maxPositionNotional: bigint;

@@ -16,6 +16,7 @@ import type { Strategy } from '../strategy/strategy.ts';
 import { systemClock } from '../telemetry/clock.ts';
 import { csvReadingKey } from './csv-run-checks.ts';
 import { lotSizesOf } from './loop-parts.ts';
+import { feeKey } from '../broker/fees.ts';
 import { limitsKey, runIdOf, sha256File } from './run-id.ts';
 import type { SessionConfig } from './session-config.ts';
 
@@ -87,7 +88,7 @@ export function staticRunId(opts: SessionConfig, flags: Flags, strategy: Strateg
     strategyHash,
     params: opts.params,
     cash: opts.cashText,
-    fee: String(opts.feeBpsE4),
+    fee: feeKey(opts.fees, opts.symbols),
     slip: String(opts.slippageBpsE4),
     // Absent for close: the fills every run had before the flag, so their ids stay what they were.
     ...(opts.fillModel === 'close' ? {} : { fill: opts.fillModel }),

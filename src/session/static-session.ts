@@ -24,7 +24,7 @@ import { NdjsonWriter } from '../sinks/ndjson-writer.ts';
 import { ThreadedNdjsonWriter } from '../sinks/threaded-ndjson-writer.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
 import type { Strategy } from '../strategy/strategy.ts';
-import { buildSummary } from './build-summary.ts';
+import { buildSummary, costsOf } from './build-summary.ts';
 import { emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
 import { type Begun, beginOrResume, endJournal, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { buildLoop, type LoopParts, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
@@ -351,6 +351,7 @@ export class StaticSession {
       buildSummary({
         runId,
         fillModel: opts.fillModel,
+        costs: costsOf(opts),
         maxParticipation: opts.maxParticipation,
         symbols: opts.symbols,
         broker,

@@ -30,8 +30,8 @@ export interface StrategyContext {
   readonly unrealizedPnl: bigint;
   /**
    * What became of this symbol's orders since its previous decided bar, in event order: fills
-   * (resting ones matched on this bar included), cancels and rejects, each with its reason. Empty
-   * (the same frozen array) when nothing happened.
+   * (resting ones matched on this bar included), cancels and rejects, each with its reason, and
+   * the exits a bracketed entry's fill armed. Empty (the same frozen array) when nothing happened.
    */
   readonly updates: readonly OrderUpdate[];
   /** The other symbols' bars of this same open time decided before this one (in --symbols order), frozen. */
@@ -42,8 +42,30 @@ export interface StrategyContext {
  * One thing that happened to an order, as integers like the events: prices in ticks, quantities
  * in lots, money as bigint of 1e-8 quote units. A partial fill says what remains; what its time
  * in force or reduce-only ends comes as a cancel (reason ioc, fok, expired or reduce_only).
+ * The strategy's own orders are its intents; the orders it learns of here are the exits a
+ * bracketed entry's fill armed (`parentId` the entry, `ocoWith` the sibling).
  */
 export type OrderUpdate =
+  | {
+      readonly type: 'order';
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly orderType: 'limit';
+      readonly qty: number;
+      readonly limitPrice: number;
+      readonly parentId: string;
+      readonly ocoWith: string;
+    }
+  | {
+      readonly type: 'order';
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly orderType: 'stop';
+      readonly qty: number;
+      readonly stopPrice: number;
+      readonly parentId: string;
+      readonly ocoWith: string;
+    }
   | {
       readonly type: 'fill';
       readonly orderId: string;
@@ -65,6 +87,20 @@ export type OrderUpdate =
       readonly side: 'buy' | 'sell';
       readonly qty: number;
       readonly reason: string;
+      readonly detail: string;
+    }
+  /**
+   * The order was decided on a bar backfilled after a feed outage: it was accepted, but no
+   * backfilled bar fills it; it waits for the symbol's first live bar (a market order fills at
+   * that open). Meanwhile the position stays as it is (an exit leaves it open).
+   */
+  | {
+      readonly type: 'waiting';
+      readonly orderId: string;
+      readonly side: 'buy' | 'sell';
+      readonly qty: number;
+      readonly orderType: string;
+      readonly waitsFor: 'live_open';
       readonly detail: string;
     };
 

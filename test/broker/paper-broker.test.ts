@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument, formatLots, defaultLotStep } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 import type { Bar, LimitOrder, MarketOrder } from '../../src/domain/types.ts';
 import { parseBps } from '../../src/domain/money.ts';
 import { mulberry32 } from '../../scripts/generate-sample.ts';
@@ -13,7 +14,7 @@ const instruments = new Map([
 ]);
 
 function broker(fee = '0', slip = '0', cash = 100_000n * 100_000_000n): PaperBroker {
-  return new PaperBroker({ cash, feeBpsE4: parseBps(fee)!, slippageBpsE4: parseBps(slip)!, instruments });
+  return new PaperBroker({ cash, fees: oneFeeRate(instruments.keys(), parseBps(fee)!), slippageBpsE4: parseBps(slip)!, instruments });
 }
 
 function order(symbol: string, side: 'buy' | 'sell', qty: number, extra: Partial<MarketOrder> = {}): MarketOrder {
@@ -101,7 +102,15 @@ test('limit orders rest and fill when a later bar trades through: strictly, at m
   b.rest(limit('SPY', 'sell', 1, 's1', P('103')));
   const admitAll = () => null;
   const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) =>
-    outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : 'cancelled' in o ? ['cancelled', o.cancelled.orderId] : ['ended', o.ended.orderId]));
+    outcomes.map((o) =>
+      'fill' in o
+        ? [o.fill.orderId, o.fill.price]
+        : 'cancelled' in o
+          ? ['cancelled', o.cancelled.orderId]
+          : 'ended' in o
+            ? ['ended', o.ended.orderId]
+            : ['placed', o.placed.orderId],
+    );
   assert.deepEqual(b.matchResting(bar('100', '101', '99', '100'), admitAll), [], 'a low equal to the limit does not fill');
   assert.deepEqual(fills(b.matchResting(bar('98.5', '101', '98', '100'), admitAll)), [['b1', P('98.5')]], 'gapped through: fills at the open');
   assert.equal(b.restingQty('SPY', 'sell'), 1);

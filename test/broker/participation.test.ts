@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker, type RestingOutcome } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 import { capLots, parseParticipation, DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
 import type { Bar, LimitOrder, MarketOrder, Side, StopLimitOrder, StopOrder, TrailingStopOrder, WorkingMarketOrder } from '../../src/domain/types.ts';
 
@@ -21,7 +22,13 @@ const instruments = new Map([
 const admitAll = () => null;
 
 function broker(): PaperBroker {
-  return new PaperBroker({ cash: START_CASH, feeBpsE4: 0n, slippageBpsE4: 0n, instruments, maxParticipationE8: DEFAULT_PARTICIPATION_E8 });
+  return new PaperBroker({
+    cash: START_CASH,
+    fees: oneFeeRate(['SPY', 'BTCUSDT'], 0n),
+    slippageBpsE4: 0n,
+    instruments,
+    maxParticipationE8: DEFAULT_PARTICIPATION_E8,
+  });
 }
 
 let clock = 0;
@@ -61,6 +68,7 @@ function rows(outcomes: ReadonlyArray<RestingOutcome>): unknown[][] {
   return outcomes.map((o) => {
     if ('fill' in o) return [o.fill.orderId, o.fill.qty, o.fill.price / T, o.remaining];
     if ('ended' in o) return [o.ended.orderId, o.reason];
+    if ('placed' in o) return [o.placed.orderId, 'placed'];
     return [o.cancelled.orderId, o.refusal.reason];
   });
 }
@@ -301,7 +309,7 @@ test('the gate is asked about the piece about to fill, and a refusal cancels the
 });
 
 test('without a cap (the broker of unit tests about other things) a bar fills whole orders whatever its volume', () => {
-  const b = new PaperBroker({ cash: START_CASH, feeBpsE4: 0n, slippageBpsE4: 0n, instruments });
+  const b = new PaperBroker({ cash: START_CASH, fees: oneFeeRate(['SPY', 'BTCUSDT'], 0n), slippageBpsE4: 0n, instruments });
   b.rest(working('m', 'buy', 10));
   assert.deepEqual(rows(b.matchResting(bar(100, 101, 99, 100, 0), admitAll)), [['m', 10, 100, 0]]);
 });
@@ -350,4 +358,39 @@ test('a trailing stop triggered on a capped bar: its rest is a market order valu
     [rest.orderType, rest.qty, rest.filledQty, rest.orderType === 'market' ? rest.refPrice / T : null, 'trailBps' in rest, 'stopPrice' in rest],
     ['market', 6, 4, 98, false, false],
   );
+});
+
+test("a bracket's stop-loss triggered on a capped bar: its rest is a reduce-only market order, never opening a position", () => {
+  const b = broker();
+  b.execute({ ...base('entry', 'buy', 10), orderType: 'market' }, 100 * T);
+  const sl: StopOrder = { ...base('entry-sl', 'sell', 10), orderType: 'stop', stopPrice: 98 * T, parentId: 'entry', ocoWith: 'entry-tp' };
+  b.rest(sl);
+  // 99 → 99.5 → 96 → 96.5, volume 30: 3 lots at 98, 7 left.
+  assert.deepEqual(rows(b.matchResting(bar(99, 99.5, 96, 96.5, 30), admitAll)), [['entry-sl', 3, 98, 7]]);
+  const rest = b.restingOrders('SPY')[0]!;
+  assert.deepEqual([rest.orderType, rest.qty, rest.reduceOnly], ['market', 7, true]);
+  // The position is closed some other way meanwhile (a sell of the 7 left): the rest finds nothing to reduce.
+  b.execute({ ...base('other', 'sell', 7), orderType: 'market' }, 97 * T);
+  assert.deepEqual(rows(b.matchResting(bar(97, 98, 96, 97, 1000), admitAll)), [['entry-sl', 'reduce_only']]);
+  assert.equal(b.position('SPY'), 0);
+});
+
+test('an order waiting for the first live bar spends neither its IOC chance nor a GTD bar on a backfilled bar', () => {
+  const b = broker();
+  b.rest(limit('ioc', 'buy', 2, 99, { timeInForce: 'IOC', waitsForLive: true }));
+  b.rest(limit('gtd', 'buy', 2, 90, { timeInForce: 'GTD', expireAfterBars: 1, barsLeft: 1, waitsForLive: true }));
+  const backfilled: Bar = { ...bar(100, 101, 98, 100, 1000), source: 'rest-backfill' };
+  assert.deepEqual(rows(b.matchResting(backfilled, admitAll)), [], 'the low 98 went through 99, but that market was gone');
+  assert.deepEqual(
+    b.restingOrders('SPY').map((o) => [o.orderId, o.barsLeft]),
+    [
+      ['ioc', undefined],
+      ['gtd', 1],
+    ],
+  );
+  // The first live bar: the IOC's chance (its limit reached: it fills), the GTD's one bar (not reached: expired).
+  assert.deepEqual(rows(b.matchResting(bar(100, 101, 98, 100, 1000), admitAll)), [
+    ['ioc', 2, 99, 0],
+    ['gtd', 'expired'],
+  ]);
 });

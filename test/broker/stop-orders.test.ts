@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PaperBroker, type RestingOutcome } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 import { barPath } from '../../src/broker/bar-path.ts';
 import { trailStop } from '../../src/broker/matchers.ts';
 import { parseBps } from '../../src/domain/money.ts';
@@ -21,7 +22,7 @@ const instruments = new Map([['SPY', makeInstrument('SPY', '1')!]]);
 const admitAll = () => null;
 
 function broker(slip = '0'): PaperBroker {
-  return new PaperBroker({ cash: 100_000n * 100_000_000n, feeBpsE4: 0n, slippageBpsE4: parseBps(slip)!, instruments });
+  return new PaperBroker({ cash: 100_000n * 100_000_000n, fees: oneFeeRate(['SPY'], 0n), slippageBpsE4: parseBps(slip)!, instruments });
 }
 
 let nextTime = 0;

@@ -9,9 +9,12 @@ import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from '../../src/cli/session-options.ts';
 import { DEFAULT_MAX_SKIP_RATIO, type RunOptions } from '../../src/cli/run-options.ts';
 import { parseBps } from '../../src/domain/money.ts';
 import { DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
+import { defaultFeeRates, oneFeeRate } from '../../src/broker/fees.ts';
 import { formatMoney, parseMoney } from '../../src/domain/price.ts';
 
-export type LoopOptionsInput = Partial<Omit<RunOptions, 'instruments' | 'cashText' | 'feeBps' | 'slippageBps'>> & {
+export type LoopOptionsInput = Partial<Omit<RunOptions, 'instruments' | 'cashText' | 'slippageBps'>> & {
+  /** One fee rate, maker and taker, for every symbol (--fee-bps); default: each symbol's own (10 bp for crypto pairs, 1 bp else). */
+  readonly feeBpsE4?: bigint;
   readonly wsUrl: string;
   readonly restUrl: string;
   /** Lot steps by symbol (the default for the others: 1 for shares, 0.00001 for crypto pairs). */
@@ -19,10 +22,9 @@ export type LoopOptionsInput = Partial<Omit<RunOptions, 'instruments' | 'cashTex
 };
 
 export function loopOptions(o: LoopOptionsInput): RunOptions {
-  const { lots, ...given } = o;
+  const { lots, feeBpsE4, ...given } = o;
   const symbols = given.symbols ?? ['BTCUSDT', 'ETHUSDT'];
   const cash = given.cash ?? parseMoney('100000')!;
-  const feeBpsE4 = given.feeBpsE4 ?? parseBps('1')!;
   const slippageBpsE4 = given.slippageBpsE4 ?? parseBps('1')!;
   const staleAfterMs = given.staleAfterMs ?? 5_000;
   const instruments = new Map<string, Instrument>();
@@ -79,8 +81,7 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     symbols,
     cash,
     cashText: formatMoney(cash),
-    feeBpsE4,
-    feeBps: Number(feeBpsE4) / 10_000,
+    fees: given.fees ?? (feeBpsE4 !== undefined ? oneFeeRate(symbols, feeBpsE4) : Object.fromEntries(symbols.map((s) => [s, defaultFeeRates(s)]))),
     slippageBpsE4,
     slippageBps: Number(slippageBpsE4) / 10_000,
     staleAfterMs,

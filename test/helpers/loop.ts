@@ -6,6 +6,7 @@ import { EventBus, type EventSink } from '../../src/events/event-bus.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
+import { oneFeeRate, type FeeSchedule } from '../../src/broker/fees.ts';
 import { RiskGate, type RiskLimits } from '../../src/risk/risk-gate.ts';
 import { TradingControl } from '../../src/risk/trading-control.ts';
 import { TradingState } from '../../src/risk/trading-state.ts';
@@ -44,7 +45,10 @@ export interface LoopSetup {
   readonly loss?: Partial<LossLimitOptions>;
   readonly lossSeverity?: HaltSeverity;
   readonly newestClosed?: (symbol: string) => number | undefined;
+  /** One fee rate, maker and taker, for every symbol (default 0). */
   readonly feeBpsE4?: bigint;
+  /** Per-symbol maker and taker rates (over feeBpsE4). */
+  readonly fees?: FeeSchedule;
   readonly slippageBpsE4?: bigint;
   /** More sinks on the bus, after the recorder. */
   readonly sinks?: readonly EventSink[];
@@ -63,7 +67,7 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
   const instruments = new Map<string, Instrument>(symbols.map((s) => [s, makeInstrument(s, o.lots?.[s] ?? '1')!]));
   const broker = new PaperBroker({
     cash: o.cash ?? 10_000n * U,
-    feeBpsE4: o.feeBpsE4 ?? 0n,
+    fees: o.fees ?? oneFeeRate(symbols, o.feeBpsE4 ?? 0n),
     slippageBpsE4: o.slippageBpsE4 ?? 0n,
     instruments,
     ...(o.maxParticipationE8 === undefined ? {} : { maxParticipationE8: o.maxParticipationE8 }),

@@ -132,3 +132,70 @@ test('a journal from before stop orders (no stopPrice or trailBps columns) opens
     [limit, stop, trailing],
   );
 });
+
+test('a journal from before brackets (no takeProfit, stopLoss, parentId or ocoWith columns) opens, reads back as it was, and takes bracket orders', async (t) => {
+  const path = join(await tempDir(t, 'tl-journal-'), 'journal.sqlite');
+  const limit = { type: 'order', orderId: 'A-1-0', symbol: 'A', openTime: 1, side: 'buy', orderType: 'limit', qty: 1, limitPrice: 950_000_000 } as const;
+  const before = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  await before.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  await before.append([{ kind: 'outside', events: [{ seq: 1, event: limit }] }]);
+  await before.close();
+  const db = new DatabaseSync(path);
+  const added = ['take_profit', 'stop_loss', 'parent_id', 'oco_with'];
+  for (const column of added) db.exec(`ALTER TABLE ev_order DROP COLUMN ${column}`);
+  const columns = () => (db.prepare('PRAGMA table_info(ev_order)').all() as Array<{ name: string }>).map((r) => r.name);
+  assert.deepEqual(
+    added.filter((c) => columns().includes(c)),
+    [],
+  );
+  const journal = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  t.after(() => journal.close());
+  assert.deepEqual(
+    added.filter((c) => columns().includes(c)),
+    added,
+    'opening adds the columns',
+  );
+  db.close();
+  const entry = {
+    type: 'order',
+    orderId: 'A-2-0',
+    symbol: 'A',
+    openTime: 2,
+    side: 'buy',
+    orderType: 'market',
+    qty: 2,
+    takeProfit: 990_000_000,
+    stopLoss: 910_000_000,
+  } as const;
+  const tp = {
+    type: 'order',
+    orderId: 'A-2-0-tp',
+    symbol: 'A',
+    openTime: 3,
+    side: 'sell',
+    orderType: 'limit',
+    qty: 2,
+    limitPrice: 990_000_000,
+    parentId: 'A-2-0',
+    ocoWith: 'A-2-0-sl',
+  } as const;
+  const sl = {
+    type: 'order',
+    orderId: 'A-2-0-sl',
+    symbol: 'A',
+    openTime: 3,
+    side: 'sell',
+    orderType: 'stop',
+    qty: 2,
+    stopPrice: 910_000_000,
+    parentId: 'A-2-0',
+    ocoWith: 'A-2-0-tp',
+  } as const;
+  await journal.append([{ kind: 'outside', events: [2, 3, 4].map((seq, i) => ({ seq, event: [entry, tp, sl][i]! })) }]);
+  const back: SeqEvent[] = [];
+  for await (const e of journal.events(1)) back.push(e);
+  assert.deepEqual(
+    back.map((e) => e.event),
+    [limit, entry, tp, sl],
+  );
+});

@@ -3,8 +3,9 @@
  * --source csv, and through --source realtime against the replay server, must give identical
  * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
  * limit trips (timing fields aside: `at` exists only in realtime) — with either fill model: next-open
- * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; and
- * with a participation cap that binds, partial fills and every time in force.
+ * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; for
+ * a strategy module placing brackets (exits armed by fills, one cancelling the other); and under a
+ * participation cap that binds, with partial fills and every time in force.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,14 +21,20 @@ import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
+const BRACKETS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'bracket-trader.ts');
 const TIF_STRATEGY = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'time-in-force.ts');
 
-/** Which strategy both modes run: the built-in sma-cross (the default) or a module, with its params. */
-interface Trader {
-  readonly strategy: string;
+/** The strategy both runs decide with: a built-in or a module path, and its parameters. */
+interface StrategySpec {
+  readonly spec: string;
   readonly params: Readonly<Record<string, string>>;
 }
-const SMA: Trader = { strategy: 'sma-cross', params: { pct: '30' } };
+
+const SMA: StrategySpec = { spec: 'sma-cross', params: { pct: '30' } };
+/** 64 lots of each symbol pass the 60 000 gross limit together: the gate binds. */
+const BRACKET_TRADER: StrategySpec = { spec: BRACKETS, params: { qty: '64' } };
+/** Under --max-participation 0.0001 (5 to 35 shares a bar) its orders of 10 and 20 fill in parts. */
+const TIF_TRADER: StrategySpec = { spec: TIF_STRATEGY, params: { qty: '20' } };
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
@@ -67,14 +74,14 @@ async function backfillAfterTape(server: ReplayServer): Promise<{ url: string; c
   };
 }
 
-async function compare(extra: readonly string[], slowBackfill = false, trader: Trader = SMA): Promise<string[]> {
+async function compare(extra: readonly string[], slowBackfill = false, strategy: StrategySpec = SMA): Promise<string[]> {
   // Tight limits make the gate bind, so rejects are part of what must match.
-  const params = Object.entries(trader.params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
+  const params = Object.entries(strategy.params).flatMap(([k, v]) => ['--param', `${k}=${v}`]);
   const common = [
     '--symbols',
     'SPY,QQQ',
     '--strategy',
-    trader.strategy,
+    strategy.spec,
     ...params,
     '--max-position-notional',
     '40000',
@@ -103,7 +110,7 @@ async function compare(extra: readonly string[], slowBackfill = false, trader: T
     wsUrl: server.wsUrl,
     restUrl: proxy?.url ?? server.restUrl,
     args: [...common, '--max-bar-age', '1000000'],
-    strategy: await loadStrategy(trader.strategy, trader.params),
+    strategy: await loadStrategy(strategy.spec, strategy.params),
   });
   try {
     await run
@@ -147,11 +154,11 @@ async function compare(extra: readonly string[], slowBackfill = false, trader: T
   assert.deepEqual(book(run.outDir), book(csvOut));
   const model = extra.includes('close') ? 'close' : 'next-open';
   assert.equal(book(csvOut).fillModel, model);
-  // Where each fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
-  // (sma-cross's market orders, whole: on the bundled volumes the default cap never binds them.)
-  const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number });
-  const placed = new Map(events.filter((e) => e.type === 'order').map((e) => [e.orderId, e.openTime!]));
-  for (const fill of trader === SMA ? events.filter((e) => e.type === 'fill') : []) {
+  // Where each market order's fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
+  // (Whole orders: on the bundled volumes the default cap never binds them; under a binding cap the rest of one fills later.)
+  const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number; orderType?: string });
+  const placed = new Map(events.filter((e) => e.type === 'order' && e.orderType === 'market').map((e) => [e.orderId, e.openTime!]));
+  for (const fill of strategy === TIF_TRADER ? [] : events.filter((e) => e.type === 'fill' && placed.has(e.orderId))) {
     const at = placed.get(fill.orderId)!;
     assert.ok(model === 'close' ? fill.openTime === at : fill.openTime! > at, `${fill.orderId} filled in the cycle of ${fill.openTime}`);
   }
@@ -184,6 +191,26 @@ test('with a loss limit that trips, both modes halt on the same bar and cancel a
   );
 });
 
+test('a strategy module placing brackets: csv and realtime give identical entries, exits, fills and oco cancels, with either fill model', async () => {
+  for (const extra of [[], ['--fill-model', 'close']]) {
+    const events = (await compare(extra, false, BRACKET_TRADER)).map(
+      (e) => JSON.parse(e) as { type: string; reason?: string; parentId?: string; orderId?: string },
+    );
+    assert.ok(
+      events.some((e) => e.type === 'order' && e.parentId !== undefined),
+      'exits are armed',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'fill' && e.orderId?.endsWith('-tp')) && events.some((e) => e.type === 'fill' && e.orderId?.endsWith('-sl')),
+      'both kinds of exit fill',
+    );
+    assert.ok(
+      events.some((e) => e.type === 'cancel' && e.reason === 'oco'),
+      'one cancels the other',
+    );
+  }
+});
+
 /** The kinds of event a run of the time-in-force strategy must show for the comparison to mean something. */
 function assertCappedAndTimed(events: readonly string[]): void {
   const parsed = events.map((e) => JSON.parse(e) as { type: string; reason?: string; remaining?: number; timeInForce?: string });
@@ -201,12 +228,10 @@ function assertCappedAndTimed(events: readonly string[]): void {
   assert.ok(parsed.some((e) => e.type === 'reject' && e.reason === 'post_only'));
 }
 
-const TIF: Trader = { strategy: TIF_STRATEGY, params: { qty: '20' } };
-
 test('under a binding participation cap, IOC, FOK, GTD, post-only and reduce-only orders fill and end identically in both modes (next-open)', async () => {
-  assertCappedAndTimed(await compare(['--max-participation', '0.0001'], false, TIF));
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001'], false, TIF_TRADER));
 });
 
 test('the same with --fill-model close: market orders capped at their own bar close, the rest from the next open', async () => {
-  assertCappedAndTimed(await compare(['--max-participation', '0.0001', '--fill-model', 'close'], false, TIF));
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001', '--fill-model', 'close'], false, TIF_TRADER));
 });

@@ -1,6 +1,7 @@
 /**
- * The realtime side of the risk rails: bars that closed during an outage are decided but not
- * traded (stale_bar), and alert webhooks that hang or fail never hold up a cycle.
+ * The realtime side of the risk rails: bars that closed during an outage are decided, but what
+ * they decide never trades at their old prices (stale_bar, or it waits for the first live open),
+ * and alert webhooks that hang or fail never hold up a cycle.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ const ONE = { symbols: ['BTCUSDT'], lots: { BTCUSDT: '0.001' }, staleAfterMs: 60
 const buyer: Strategy = { name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] };
 const minute = (t: unknown) => (Number(t) - Date.UTC(2026, 0, 5)) / 60_000;
 
-test('after an outage, backfilled bars older than --max-bar-age intervals are decided but their orders are stale_bar rejects', async () => {
+test('after an outage, backfilled bars are decided; an entry from one older than --max-bar-age is a stale_bar reject, a younger one waits for the first live open', async () => {
   const fake = await FakeBinance.start(['BTCUSDT']);
   const run = await startLoop({ wsUrl: fake.wsUrl, restUrl: fake.restUrl, options: ONE, strategy: buyer });
   try {
@@ -39,10 +40,29 @@ test('after an outage, backfilled bars older than --max-bar-age intervals are de
       .filter((r) => r.reason === 'stale_bar')
       .map((r) => minute(r.openTime));
     assert.deepEqual(stale, [2, 3, 4], 'more than 2 intervals before minute 7');
+    // The buys of minutes 5 and 6 (closes 85 and 84) are accepted but filled at no backfilled price:
+    // at the first live bar's open (120 + 1 bp), in its cycle, before its own buy fills at its close.
     assert.deepEqual(
-      run.of('fill').map((f) => minute(f.openTime)),
-      [0, 1, 5, 6, 7],
+      run.of('fill').map((f) => [minute(String(f.orderId).split('-')[1]), minute(f.openTime), f.price]),
+      [
+        [0, 0, 100.01],
+        [1, 1, 100.01],
+        [5, 7, 120.012],
+        [6, 7, 120.012],
+        [7, 7, 120.012],
+      ],
     );
+    assert.deepEqual(
+      run.of('order').map((o) => [minute(o.openTime), o.waitsFor]),
+      [
+        [0, undefined],
+        [1, undefined],
+        [5, 'live_open'],
+        [6, 'live_open'],
+        [7, undefined],
+      ],
+    );
+    assert.equal(run.of('alert').filter((a) => a.kind === 'stale_price').length, 2);
   } finally {
     await run.stop();
     await fake.close();

@@ -4,6 +4,7 @@ import { RiskGate, type NewOrderRequest, type RiskLimits } from '../../src/risk/
 import { TradingState } from '../../src/risk/trading-state.ts';
 import { PaperBroker } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
+import { oneFeeRate } from '../../src/broker/fees.ts';
 
 const U = 100_000_000n;
 const T = 100_000_000;
@@ -13,7 +14,7 @@ const qqq = makeInstrument('QQQ', '1')!;
 function setup(limits: Partial<RiskLimits> = {}, newest?: (s: string) => number | undefined) {
   const broker = new PaperBroker({
     cash: 10_000n * U,
-    feeBpsE4: 0n,
+    fees: oneFeeRate(['SPY', 'QQQ'], 0n),
     slippageBpsE4: 0n,
     instruments: new Map([
       ['SPY', spy],

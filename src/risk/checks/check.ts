@@ -25,6 +25,9 @@ export interface OrderDraft {
   readonly stopPrice?: unknown;
   /** A trailing stop's trail as given; ignored for other types. */
   readonly trailBps?: unknown;
+  /** A bracket's exit prices as given (a market or limit entry only; both or neither). */
+  readonly takeProfit?: unknown;
+  readonly stopLoss?: unknown;
   /** GTC (the default, also when absent), IOC, FOK or GTD, as given. */
   readonly timeInForce?: unknown;
   /** GTD's bars, as given (refused with any other time in force). */
@@ -43,6 +46,8 @@ export interface NewOrderRequest {
   readonly marketPrice: number;
   readonly inst: Instrument;
   readonly sentBy: OrderSender;
+  /** Decided on a backfilled bar: it will wait for its symbol's first live bar (see Order.waitsForLive). */
+  readonly waitsForLive?: boolean;
 }
 
 /** An order whose terms are read, and what the checks need of its moment. */
@@ -54,6 +59,8 @@ export interface GateRequest {
   readonly sentBy: OrderSender;
   /** 'new': an order being placed; 'fill': a resting order about to fill (no new order: rate, band and age do not apply). */
   readonly phase: 'new' | 'fill';
+  /** A new order decided on a backfilled bar, which will wait for its symbol's first live bar. */
+  readonly waitsForLive?: boolean;
 }
 
 export interface Refusal {

@@ -2,14 +2,17 @@
  * A new order's own fields, read into an Order of its type: a positive whole number of lots that
  * keeps the position exact, then what the type itself needs (a limit: a positive integer price; a
  * stop: a positive integer stop price; a stop-limit: both; a trailing stop: a trail of 1..10000
- * bps, its stop starting from the symbol's last close); then the terms any type may carry (time in
- * force, GTD's bars, post-only on a limit, reduce-only). The refusal names the first field that is wrong.
+ * bps, its stop starting from the symbol's last close), and a bracket's exit prices on a market or
+ * limit entry; then the terms any type may carry (time in force, GTD's bars, post-only on a limit,
+ * reduce-only). The refusal names the first field that is wrong.
  */
 import type { Instrument } from '../../broker/instrument.ts';
 import type { AccountView } from '../../broker/account-view.ts';
 import { TIME_IN_FORCES, type Order } from '../../domain/types.ts';
 import { unreachable } from '../../domain/unreachable.ts';
 import { trailStop } from '../../broker/matchers.ts';
+import { formatPrice } from '../../domain/price.ts';
+import type { ExitPrices } from '../../broker/brackets.ts';
 import { worstAfter, type OrderDraft, type Refusal } from './check.ts';
 
 /** A value as the strategy gave it: a string "5" is not the number 5, and the refusal says which it got. */
@@ -82,15 +85,25 @@ function typedOrder(draft: OrderDraft, inst: Instrument, account: AccountView): 
   if (!Number.isSafeInteger(worstAfter(symbol, side, qty, true, account).next)) {
     return refused({ reason: 'invalid_qty', detail: `qty ${qty} would take the ${symbol} position past 2^53 lots, which cannot be kept exact` });
   }
+  const bracket = bracketPrices(draft);
+  if (bracket.refusal) return refused(bracket.refusal);
+  const exits = bracket.prices;
   switch (draft.orderType) {
-    case 'market':
-      return { order: { orderId, symbol, side, orderType: 'market', qty, createdAt }, refusal: null };
+    case 'market': {
+      if (exits === null) return { order: { orderId, symbol, side, orderType: 'market', qty, createdAt }, refusal: null };
+      const wrongSide = exitSides(side, exits, account.lastMark(symbol), 'the close');
+      if (wrongSide) return refused(wrongSide);
+      return { order: { orderId, symbol, side, orderType: 'market', qty, createdAt, ...exits }, refusal: null };
+    }
     case 'limit': {
       const limitPrice = draft.limitPrice;
       if (!positiveInteger(limitPrice)) {
         return refused({ reason: 'invalid_limit_price', detail: `a limit order needs a positive integer limitPrice in ticks, got ${described(limitPrice)}` });
       }
-      return { order: { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt }, refusal: null };
+      if (exits === null) return { order: { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt }, refusal: null };
+      const wrongSide = exitSides(side, exits, limitPrice, 'the limit');
+      if (wrongSide) return refused(wrongSide);
+      return { order: { orderId, symbol, side, orderType: 'limit', qty, limitPrice, createdAt, ...exits }, refusal: null };
     }
     case 'stop': {
       const stopPrice = draft.stopPrice;
@@ -124,4 +137,42 @@ function typedOrder(draft: OrderDraft, inst: Instrument, account: AccountView): 
     default:
       return unreachable(draft.orderType);
   }
+}
+
+/**
+ * A bracket's exit prices as given, read alone: both or neither, on a market or limit entry only,
+ * positive integer ticks. Null prices: no bracket.
+ */
+function bracketPrices(
+  draft: OrderDraft,
+): { readonly prices: ExitPrices | null; readonly refusal: null } | { readonly prices: null; readonly refusal: Refusal } {
+  const { takeProfit, stopLoss, orderType } = draft;
+  if (takeProfit === undefined && stopLoss === undefined) return { prices: null, refusal: null };
+  const no = (reason: Refusal['reason'], detail: string) => ({ prices: null, refusal: { reason, detail } });
+  if (orderType !== 'market' && orderType !== 'limit') {
+    return no('invalid_order', `takeProfit and stopLoss make a bracket on a market or limit entry, not on a ${orderType} order`);
+  }
+  if (takeProfit === undefined)
+    return no('invalid_order', `a bracket needs both takeProfit and stopLoss: got stopLoss ${described(stopLoss)} and no takeProfit`);
+  if (stopLoss === undefined)
+    return no('invalid_order', `a bracket needs both takeProfit and stopLoss: got takeProfit ${described(takeProfit)} and no stopLoss`);
+  if (!positiveInteger(takeProfit))
+    return no('invalid_limit_price', `a bracket's takeProfit must be a positive integer price in ticks, got ${described(takeProfit)}`);
+  if (!positiveInteger(stopLoss)) return no('invalid_stop_price', `a bracket's stopLoss must be a positive integer price in ticks, got ${described(stopLoss)}`);
+  return { prices: { takeProfit, stopLoss }, refusal: null };
+}
+
+/**
+ * The exits on the right sides of the entry's reference price (its limit, or for a market entry
+ * the close it was decided on): a buy's take-profit above it and stop-loss below, a sell's the
+ * other way round. On the wrong side an exit would fill at once, which no bracket means.
+ */
+function exitSides(side: OrderDraft['side'], exits: ExitPrices, reference: number, refName: string): Refusal | null {
+  const { takeProfit, stopLoss } = exits;
+  if (side === 'buy' ? takeProfit > reference && reference > stopLoss : takeProfit < reference && reference < stopLoss) return null;
+  const [above, below] = side === 'buy' ? ['takeProfit', 'stopLoss'] : ['stopLoss', 'takeProfit'];
+  return {
+    reason: 'invalid_order',
+    detail: `a ${side} bracket needs ${above} above ${refName} ${formatPrice(reference)} and ${below} below it, got takeProfit ${formatPrice(takeProfit)} and stopLoss ${formatPrice(stopLoss)}`,
+  };
 }

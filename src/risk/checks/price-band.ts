@@ -1,9 +1,12 @@
 /**
  * A limit or a stop priced more than --price-band-pct from the symbol's last close is refused: a
- * fat finger, not a strategy. A trailing stop names no price (its trail is bounded instead).
+ * fat finger, not a strategy. A bracket's exit prices are held to it too. A trailing stop names no
+ * price (its trail is bounded instead).
  */
+import { bracketOf } from '../../broker/brackets.ts';
 import { formatPrice } from '../../domain/price.ts';
 import { unreachable } from '../../domain/unreachable.ts';
+import type { Order } from '../../domain/types.ts';
 import type { Check, GateView, Refusal } from './check.ts';
 
 export const priceBand: Check = (req, account, gate) => {
@@ -11,10 +14,11 @@ export const priceBand: Check = (req, account, gate) => {
   const { order } = req;
   switch (order.orderType) {
     case 'market':
+      return exitsOutsideBand(order, account.lastMark(order.symbol), gate);
     case 'trailing_stop':
       return null;
     case 'limit':
-      return outsideBand('limit', order.limitPrice, account.lastMark(order.symbol), gate);
+      return outsideBand('limit', order.limitPrice, account.lastMark(order.symbol), gate) ?? exitsOutsideBand(order, account.lastMark(order.symbol), gate);
     case 'stop':
       return outsideBand('stop', order.stopPrice, account.lastMark(order.symbol), gate);
     case 'stop_limit':
@@ -26,6 +30,12 @@ export const priceBand: Check = (req, account, gate) => {
       return unreachable(order);
   }
 };
+
+function exitsOutsideBand(order: Order, last: number, gate: GateView): Refusal | null {
+  const exits = bracketOf(order);
+  if (exits === null) return null;
+  return outsideBand('takeProfit', exits.takeProfit, last, gate) ?? outsideBand('stopLoss', exits.stopLoss, last, gate);
+}
 
 /** A price the order names, against the last close; no refusal before the symbol has a close. */
 function outsideBand(what: string, price: number, last: number, gate: GateView): Refusal | null {

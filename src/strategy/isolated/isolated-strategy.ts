@@ -148,10 +148,12 @@ class IsolatedStrategy implements HostedStrategy {
         limitPrice: fromWire(r[3]),
         stopPrice: fromWire(r[4]),
         trailBps: fromWire(r[5]),
-        timeInForce: fromWire(r[6]),
-        expireAfterBars: fromWire(r[7]),
-        postOnly: fromWire(r[8]),
-        reduceOnly: fromWire(r[9]),
+        takeProfit: fromWire(r[6]),
+        stopLoss: fromWire(r[7]),
+        timeInForce: fromWire(r[8]),
+        expireAfterBars: fromWire(r[9]),
+        postOnly: fromWire(r[10]),
+        reduceOnly: fromWire(r[11]),
       };
     }) as unknown as readonly Intent[];
   }

@@ -291,6 +291,8 @@ class Server {
               toWire(r.limitPrice),
               toWire(r.stopPrice),
               toWire(r.trailBps),
+              toWire(r.takeProfit),
+              toWire(r.stopLoss),
               toWire(r.timeInForce),
               toWire(r.expireAfterBars),
               toWire(r.postOnly),
