@@ -68,5 +68,7 @@ if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
   process.exitCode = await main(argv, {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+    // A terminal gets the progress bars (run, sweep) and realtime's default heartbeat.
+    stderrTTY: process.stderr.isTTY === true,
   });
 }

@@ -45,6 +45,10 @@ export interface CommonOptions {
   readonly out?: string;
   /** A state folder: the run is journaled (and resumed if the journal holds it). */
   readonly state?: string;
+  /** A PostgreSQL URL (postgres://user@host:5432/db): the session's journal there, under `session`, instead of in `state`. */
+  readonly journal?: string;
+  /** The session's name in `journal`'s database: locked by it while it runs; the same name resumes. */
+  readonly session?: string;
   readonly haltFile?: string;
   readonly controlPort?: Scalar;
   readonly alertWebhooks?: readonly string[];

@@ -1,5 +1,5 @@
 /**
- * `tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]`:
+ * `tradeloop export (--state DIR | --journal URL --session NAME) --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]`:
  * what the journal holds, for a notebook. Events and bars are read off the journal as they are;
  * trades and equity are the run's own tables, made again by replaying the journal through the loop
  * (the same code that wrote trades.csv and equity.csv), so they cannot disagree with the journal.
@@ -11,15 +11,15 @@ import { formatPrice } from '../domain/price.ts';
 import { LotSteps } from '../events/lot-steps.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { csvField, splitCsvLine } from '../sinks/csv-file.ts';
-import type { SeqEvent } from '../journal/journal.ts';
-import { openJournalStore } from '../journal/open-journal-store.ts';
+import type { JournalRun, SeqEvent } from '../journal/journal.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
-import { isJournalReadError, journalPath, replayJournal, unreadable } from './journal-replay.ts';
+import { isJournalReadError, replayJournal, unreadable } from './journal-replay.ts';
+import { journalSourceOf, noRun, openJournalReader, SOURCE_FLAGS } from './journal-source.ts';
 import { UsageError } from './usage-error.ts';
 
 export const EXPORT_USAGE =
-  "Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session's journal holds (default: every event) to stdout or FILE.\n";
+  "Usage: tradeloop export (--state DIR | --journal URL --session NAME) --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n  Write what the session's journal holds (default: every event) to stdout or FILE.\n";
 
 const WHAT = ['events', 'trades', 'equity', 'bars'] as const;
 
@@ -41,7 +41,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
   const { values: v } = parseFlags(
     argv,
     {
-      state: { type: 'string' },
+      ...SOURCE_FLAGS,
       format: { type: 'string' },
       what: { type: 'string' },
       out: { type: 'string' },
@@ -53,7 +53,11 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout(EXPORT_USAGE);
     return 0;
   }
-  if (!v.state) throw refuse("export needs --state DIR: the session's state folder (a realtime run's --out folder works too).");
+  const src = journalSourceOf(v, undefined, refuse);
+  if (src === null)
+    throw refuse(
+      "export needs --state DIR: the session's state folder (a realtime run's --out folder works too), or --journal URL --session NAME for a journal in PostgreSQL.",
+    );
   const format = v.format ?? 'ndjson';
   if (format !== 'ndjson' && format !== 'csv') throw refuse(`--format ${format}: expected ndjson or csv.`);
   const what = (v.what ?? 'events') as (typeof WHAT)[number];
@@ -63,7 +67,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     if (what === 'trades' || what === 'equity') {
       const dir = mkdtempSync(join(tmpdir(), 'tradeloop-export-'));
       try {
-        const r = await replayJournal(v.state, dir);
+        const r = await replayJournal(src, dir);
         await r.journal.close();
         const csv = readFileSync(join(dir, what === 'trades' ? 'trades.csv' : 'equity.csv'), 'utf8');
         text = format === 'csv' ? csv : csvToNdjson(csv);
@@ -71,15 +75,19 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
         rmSync(dir, { recursive: true, force: true });
       }
     } else {
-      const probe = await openJournalStore({ kind: 'sqlite', path: journalPath(v.state), durable: false, instruments: new Map() });
-      const run = await probe.readRun();
-      await probe.close();
-      if (run === null) throw refuse(`${v.state}: the journal holds no run yet.`);
+      const probe = await openJournalReader(src, new Map());
+      let run: JournalRun | null;
+      try {
+        run = await probe.readRun();
+      } finally {
+        await probe.close();
+      }
+      if (run === null) throw noRun(src);
       const lots = new Map(Object.entries(run.runStart.lotSizes).map(([s, step]) => [s, step]));
       const { makeInstrument } = await import('../broker/instrument.ts');
       const instruments = new Map([...lots].map(([s, step]) => [s, makeInstrument(s, step)!]));
       const lotSteps = LotSteps.of(instruments);
-      const journal = await openJournalStore({ kind: 'sqlite', path: journalPath(v.state), durable: false, instruments });
+      const journal = await openJournalReader(src, instruments);
       try {
         if (what === 'events') {
           const events: SeqEvent[] = [];
@@ -125,7 +133,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
       }
     }
   } catch (err) {
-    if (isJournalReadError(err)) throw unreadable(journalPath(v.state), err);
+    if (isJournalReadError(err)) throw unreadable(src, err);
     throw err;
   }
 

@@ -5,20 +5,20 @@
  * `tradeloop verify` compares them with the journal; `tradeloop export` reads tables off them.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { EventBus, type EventSink } from '../events/event-bus.ts';
 import { RunStatistics } from '../stats/run-statistics.ts';
 import type { TradeEvent } from '../events/types.ts';
 import { replay, type ReplayResult } from '../journal/replay.ts';
 import { JournalError, type Journal, type JournalRun } from '../journal/journal.ts';
-import { openJournalStore } from '../journal/open-journal-store.ts';
+import { type JournalSource, noRun, openJournalReader, sourceLabel } from './journal-source.ts';
 import { CliRefusal, EXIT } from './exit-codes.ts';
 import { buildLoop, type LoopParts } from '../session/loop-parts.ts';
 import { Session } from '../session/session.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { loadStrategy } from '../strategy/load-strategy.ts';
 import { systemClock } from '../telemetry/clock.ts';
-import { JOURNAL_FILE, runMeaning } from '../session/journal-wiring.ts';
+import { runMeaning } from '../session/journal-wiring.ts';
 import { parseRunOptions, type RunOptions } from './run-options.ts';
 import { sha256File } from '../session/run-id.ts';
 import { UsageError } from './usage-error.ts';
@@ -33,17 +33,6 @@ export interface Replayed {
   readonly result: ReplayResult;
 }
 
-/** Where the journal is: DIR/journal.sqlite, DIR being --state or a realtime run's folder. */
-export function journalPath(dir: string): string {
-  const path = join(dir, JOURNAL_FILE);
-  if (!existsSync(path)) {
-    throw new UsageError(
-      `${dir}: no journal (${JOURNAL_FILE}). A session keeps one in its state folder: --state DIR, or a realtime run's --out folder; a static run without --state has none.`,
-    );
-  }
-  return path;
-}
-
 class Keep implements EventSink {
   readonly events = new Map<number, TradeEvent>();
   write(seq: number, event: TradeEvent): void {
@@ -55,10 +44,13 @@ class Keep implements EventSink {
  * A journal that cannot be read (damaged, cut short, written by a newer tradeloop) is refused with
  * its own exit status: it is not a divergence (exit 1), and not a usage error.
  */
-export function unreadable(path: string, err: unknown): CliRefusal {
-  const message = err instanceof Error ? err.message.replace(`${path}: `, '') : String(err);
+export function unreadable(src: JournalSource, err: unknown): CliRefusal {
+  const label = sourceLabel(src);
+  const message = err instanceof Error ? err.message.replace(`${label}: `, '') : String(err);
   return new CliRefusal(
-    `${path}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; keep the file for inspection, and restore it from a copy if you have one.`,
+    src.kind === 'sqlite'
+      ? `${label}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; keep the file for inspection, and restore it from a copy if you have one.`
+      : `${label}: the journal cannot be read (${message.slice(0, 300)}). Nothing was verified or exported; check that the server is up and the URL, and that this tradeloop is not older than the one that wrote it.`,
     EXIT.unreadable,
   );
 }
@@ -68,22 +60,30 @@ export function isJournalReadError(err: unknown): boolean {
 }
 
 /** With `tablesDir`, the run's trades.csv and equity.csv are written there as the replay goes. */
-export async function replayJournal(dir: string, tablesDir: string | null = null): Promise<Replayed> {
-  const path = journalPath(dir);
+export async function replayJournal(src: JournalSource, tablesDir: string | null = null): Promise<Replayed> {
   try {
-    return await replayReadable(path, tablesDir);
+    return await replayReadable(src, tablesDir);
   } catch (err) {
-    if (isJournalReadError(err)) throw unreadable(path, err);
+    if (isJournalReadError(err)) throw unreadable(src, err);
     throw err;
   }
 }
 
-async function replayReadable(path: string, tablesDir: string | null): Promise<Replayed> {
+async function replayReadable(src: JournalSource, tablesDir: string | null): Promise<Replayed> {
+  const path = sourceLabel(src);
   // The journal's own meta says which lot steps it was written with; read them before opening with instruments.
-  const probe = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: new Map() });
-  const run = await probe.readRun();
-  await probe.close();
-  if (run === null) throw new UsageError(`${path}: the journal holds no run yet.`);
+  const probe = await openJournalReader(src, new Map());
+  let run: JournalRun | null;
+  try {
+    run = await probe.readRun();
+  } finally {
+    await probe.close();
+  }
+  if (run === null) throw noRun(src);
+  if (!existsSync(run.cwd))
+    throw new UsageError(
+      `${path}: the run ran in ${run.cwd}, which is not here: a replay reads the run's strategy and inputs again from where it ran (its command line's paths are relative to it). Run this where that folder exists.`,
+    );
   const here = process.cwd();
   let opts: RunOptions;
   let strategy: Awaited<ReturnType<typeof loadStrategy>>;
@@ -107,7 +107,7 @@ async function replayReadable(path: string, tablesDir: string | null): Promise<R
       `the strategy is not the one the run used (journaled ${String(journaledStrategy)}, now ${nowStrategy}): a replay with another strategy proves nothing.`,
     );
   }
-  const journal = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: opts.instruments });
+  const journal = await openJournalReader(src, opts.instruments);
   const keep = new Keep();
   const statistics = tablesDir === null ? null : new RunStatistics(tablesDir);
   const bus = new EventBus([keep, new EventCounter(), ...(statistics ? [statistics] : [])]);

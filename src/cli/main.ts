@@ -20,6 +20,7 @@ const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever lea
 Commands:
   tradeloop run --source csv [options]        replay CSV bars through the loop (deterministic)
   tradeloop run --source realtime [options]   paper-trade live Binance klines (needs FLAG_REALTIME=1)
+  tradeloop sweep --param fast=5..30:5 ...    run a strategy over a grid of parameters, on every core
   tradeloop replay-server --data DIR ...      serve CSV bars over the Binance market-data protocol
   tradeloop status --state DIR [--json]       a running session's state, halts, positions, feed, latency
   tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
@@ -29,6 +30,7 @@ Commands:
   tradeloop dashboard --state DIR [--open]    print (and open) the URL of a running session's live dashboard
   tradeloop verify RUN_DIR|--state DIR         decide a journaled session again and check it against its journal
   tradeloop export --state DIR --format F     write the journal's events, trades, equity or bars (ndjson|csv)
+    (verify, export and report read a journal in PostgreSQL with --journal URL --session NAME)
   tradeloop help [command]
   tradeloop --version
 
@@ -48,7 +50,8 @@ EXTRA_COMMANDS.set('replay-server', {
   load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
 });
 EXTRA_COMMANDS.set('report', {
-  usage: 'Usage: tradeloop report RUN_DIR [--out FILE]\n  Writes RUN_DIR/report.html (or FILE): one self-contained page of the run; prints its summary.\n',
+  usage:
+    'Usage: tradeloop report RUN_DIR | --journal URL --session NAME [--out FILE]\n  Writes RUN_DIR/report.html (or FILE): one self-contained page of the run; prints its summary.\n',
   load: async () => {
     const { reportCommand } = await import('./report-command.ts');
     return (argv, _flags, io) => reportCommand(argv, io);
@@ -63,18 +66,23 @@ EXTRA_COMMANDS.set('dashboard', {
 });
 EXTRA_COMMANDS.set('verify', {
   usage:
-    'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject.\n',
+    'Usage: tradeloop verify RUN_DIR | --state DIR | --journal URL --session NAME\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject.\n',
   load: async () => {
     const { verifyCommand } = await import('./verify-command.ts');
     return (argv, _flags, io) => verifyCommand(argv, io);
   },
 });
 EXTRA_COMMANDS.set('export', {
-  usage: 'Usage: tradeloop export --state DIR --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n',
+  usage: 'Usage: tradeloop export (--state DIR | --journal URL --session NAME) --format ndjson|csv [--what events|trades|equity|bars] [--out FILE]\n',
   load: async () => {
     const { exportCommand } = await import('./export-command.ts');
     return (argv, _flags, io) => exportCommand(argv, io);
   },
+});
+EXTRA_COMMANDS.set('sweep', {
+  usage:
+    "Usage: tradeloop sweep --param NAME=FROM..TO:STEP|A,B,C ... [run options] [--jobs N] [--rank STAT] [--top N] [--out DIR] [--keep-runs]\nRun 'tradeloop sweep --help' for every option.\n",
+  load: async () => (await import('../sweep/sweep-command.ts')).sweepCommand,
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {

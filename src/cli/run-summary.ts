@@ -27,6 +27,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
     `  equity        ${money(s.startEquity)} -> ${money(s.finalEquity)}   return ${s.returnPct >= 0 ? '+' : ''}${s.returnPct.toFixed(4)}%`,
     `  max drawdown  ${s.maxDrawdownPct.toFixed(4)}%   sharpe ${s.sharpe === null ? 'n/a' : s.sharpe.toFixed(2)}`,
     `  fees          ${money(s.fees)}   realized PnL ${money(s.realizedPnl)}`,
+    ...slippageLines(s),
   ];
   for (const d of s.rejectDetails.slice(0, 3)) lines.push(`  reject        ${d.reason}: ${d.detail}`);
   if (s.noOrderCause) lines.push(`  no order      ${s.noOrderCause}`);
@@ -74,6 +75,18 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
   if (s.incomplete) lines.push(`  INCOMPLETE    ${s.incomplete}`);
   lines.push(`  artifacts     ${outDir}/events.ndjson, ${outDir}/summary.json`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * What the fills cost against the closes that decided them: next-open's price of not trading at a
+ * close the strategy only knew once the bar had ended (nothing for summaries written before it).
+ */
+function slippageLines(s: RunSummary): string[] {
+  const sl = s.stats?.slippage;
+  if (sl === undefined) return [];
+  const model = s.fillModel === undefined ? '' : `; fill model ${s.fillModel}`;
+  const of = sl.bps === null ? 'no fill' : `${sl.bps.toFixed(2)} bps of ${Number(sl.tradedNotional).toFixed(2)} traded`;
+  return [`  slip cost     ${Number(sl.cost).toFixed(2)} against decision closes (${of}${model})`];
 }
 
 /** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */

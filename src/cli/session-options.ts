@@ -6,12 +6,14 @@
 import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
 import type { Refuse } from './common-flags.ts';
+import { JOURNAL_FLAGS, parseJournalFlags } from './journal-flags.ts';
 import type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
 export type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
 export const SESSION_FLAGS = {
   state: { type: 'string' },
+  ...JOURNAL_FLAGS,
   'halt-file': { type: 'string' },
   'control-port': { type: 'string' },
   'max-orders-per-minute': { type: 'string' },
@@ -71,6 +73,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
   if (haltFile === '') throw refuse('--halt-file: name a file, e.g. --halt-file ./HALT.');
   return {
     stateDir: state ?? null,
+    journal: parseJournalFlags(v, refuse),
     haltFile: haltFile ?? null,
     controlPort: v['control-port'] === undefined ? 0 : wholeNumber('--control-port', v['control-port'], 1, 65_535, refuse),
     maxOrdersPerMinute:
@@ -96,6 +99,9 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
 export const SESSION_USAGE = `Session and kill switch:
   --state DIR              the session's state folder (created, mode 0700): persisted halts, control.json, the halt file
                            (realtime without --state uses its --out folder)
+  --journal URL --session NAME  the session's journal in PostgreSQL (postgres://user@host:5432/db) under NAME, instead of
+                           --state's SQLite file; NAME is locked for the session's life (a second one is refused), and
+                           the same NAME resumes. Not with --state
   --halt-file PATH         present: trading HALTED (REDUCING if its first line is "reducing"); removed: lifted (default DIR/HALT)
   --control-port N         the control endpoint's port on 127.0.0.1 (default: any free port, written to DIR/control.json)
   --max-orders-per-minute N  at most N orders per 60 s of bar time (reject order_rate)

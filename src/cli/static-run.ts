@@ -53,8 +53,9 @@ export async function runStatic(
   }
   progress?.finish();
   if (result.summary === null) {
+    const place = opts.journal !== null ? `--session ${opts.journal.session}` : `--state ${opts.stateDir}`;
     io.stdout(
-      `tradeloop run ${runId}: this run is complete in --state ${opts.stateDir} (ended ${result.alreadyEnded}): nothing to resume, and its files in ${outDir} are left as they are. For a new run, use another --state.\n`,
+      `tradeloop run ${runId}: this run is complete in ${place} (ended ${result.alreadyEnded}): nothing to resume, and its files in ${outDir} are left as they are. For a new run, use another ${place.split(' ')[0]}.\n`,
     );
     return result;
   }

@@ -1,5 +1,5 @@
 /**
- * `tradeloop verify RUN_DIR | --state DIR`: the proof of a paper session. The bars the session
+ * `tradeloop verify RUN_DIR | --state DIR | --journal URL --session NAME`: the proof of a paper session. The bars the session
  * journaled are decided again, in the order it decided them, through the static loop with the
  * session's own options; every decision, order, fill, cancel and reject (and every halt and state
  * change) must come out as journaled, and every event the replay makes must be in the journal.
@@ -13,11 +13,12 @@ import type { TradeEvent } from '../events/types.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags } from './common-flags.ts';
 import { replayJournal } from './journal-replay.ts';
+import { journalSourceOf, SOURCE_FLAGS } from './journal-source.ts';
 import { UsageError } from './usage-error.ts';
 import { EXIT } from './exit-codes.ts';
 
 export const VERIFY_USAGE =
-  'Usage: tradeloop verify RUN_DIR | --state DIR\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject against the journal.\n';
+  'Usage: tradeloop verify RUN_DIR | --state DIR | --journal URL --session NAME\n  Decide again every bar the session journaled and check each decision, order, fill, cancel and reject against the journal.\n';
 
 /** The events a replay regenerates and that must match; the rest (feed, latency, alerts) is the world's, re-emitted as recorded. */
 const CHECKED = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
@@ -42,9 +43,10 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout(VERIFY_USAGE);
     return 0;
   }
-  const dir = values.state ?? positionals[0];
-  if (!dir || (values.state && positionals.length > 0) || positionals.length > 1) throw refuse('name one run folder, or --state DIR.');
-  const r = await replayJournal(dir);
+  if ((values.state && positionals.length > 0) || positionals.length > 1) throw refuse('name one run folder, or --state DIR, or --journal URL --session NAME.');
+  const src = journalSourceOf(values, positionals[0], refuse);
+  if (src === null) throw refuse('name one run folder, or --state DIR, or --journal URL --session NAME.');
+  const r = await replayJournal(src);
   try {
     const lots = await lotStepsOf(r.journal);
     let cycle = 0;
@@ -108,7 +110,7 @@ export async function verifyCommand(argv: readonly string[], io: CliIo): Promise
 function parseFlagsWithPositionals(
   argv: readonly string[],
   refuse: (m: string) => UsageError,
-): { values: { state?: string; help?: boolean }; positionals: string[] } {
-  const parsed = parseFlags(argv, { state: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, refuse, true);
+): { values: { state?: string; journal?: string; session?: string; help?: boolean }; positionals: string[] } {
+  const parsed = parseFlags(argv, { ...SOURCE_FLAGS, help: { type: 'boolean', short: 'h' } }, refuse, true);
   return { values: parsed.values, positionals: parsed.positionals };
 }

@@ -10,6 +10,8 @@ export interface SymbolStats extends TripFigures {
   /** last close / first close − 1 of this symbol's own bars. */
   readonly buyHoldReturnPct: number | null;
   readonly openTrips: number;
+  /** The symbol's fills against their decision closes. */
+  readonly slippage: SlippageFigures;
 }
 
 export interface StatsSummary {
@@ -30,6 +32,8 @@ export interface StatsSummary {
   /** Why a null figure above is null. */
   readonly notComputed?: Readonly<Record<string, string>>;
   readonly trips: TripFigures & { readonly openTrips: number };
+  /** What the fill model cost against the closes of the bars that decided the orders, over every fill (src/stats/fill-costs.ts). */
+  readonly slippage: SlippageFigures;
   readonly benchmark: {
     readonly kind: 'buy_and_hold';
     readonly returnPct: number;
@@ -38,6 +42,16 @@ export interface StatsSummary {
   };
   readonly gaps: { readonly count: number; readonly largestDays: number | null; readonly largestFrom: string | null; readonly largestTo: string | null };
   readonly bySymbol: Readonly<Record<string, SymbolStats>>;
+}
+
+/** Fills against the close of the bar that decided each order: Σ (fill − close) × qty, signed so that a cost is positive. */
+export interface SlippageFigures {
+  /** Exact decimal string; negative when limits bought below (sold above) their decision closes more than the rest cost. */
+  readonly cost: string;
+  /** Σ |price × qty| of the same fills, exact decimal string (rounded to 1e-8). */
+  readonly tradedNotional: string;
+  /** cost / tradedNotional × 10 000, 4 decimals; null without a fill. */
+  readonly bps: number | null;
 }
 
 /** A set of round trips, summed: overall or per symbol. */

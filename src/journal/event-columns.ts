@@ -8,7 +8,7 @@ import type { Instrument } from '../broker/instrument.ts';
 import type { EventType, TradeEvent } from '../events/types.ts';
 
 /** text, int (a JS integer), real, json (any value), bool; lots / ticks / money: exact decimals as integers. */
-type Codec = 'text' | 'int' | 'real' | 'json' | 'lots' | 'ticks' | 'money';
+export type Codec = 'text' | 'int' | 'real' | 'json' | 'lots' | 'ticks' | 'money';
 
 interface Column {
   readonly field: string;
@@ -131,6 +131,11 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
   run_end: [c('summary', 'json')],
   run_resume: [c('segment', 'int'), c('afterSeq', 'int'), c('restored', 'json')],
 };
+
+/** A field's column: camelCase to snake_case (openTime → open_time), the same in every store. */
+export function columnName(field: string): string {
+  return field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}
 
 /** SQLite column types for the codecs. */
 export function sqlType(codec: Codec): string {

@@ -6,8 +6,8 @@
  *
  * What a resume and `tradeloop verify` read back is the same: the run's options and run_start, the
  * warm-up history, and every unit in order with its bar (and where the bar came from) or command.
- * SQLite (node:sqlite, one file in the state folder) implements it today; a PostgreSQL store for
- * many sessions would implement this same interface (see docs/architecture.md). openJournalStore
+ * SQLite (node:sqlite, one file in the state folder) and PostgreSQL (many sessions in one database,
+ * each under its name: postgres-journal.ts) implement it. openJournalStore
  * (open-journal-store.ts) is the one place that names a store; test/journal/journal-store.contract.ts
  * is what every store must pass.
  */
@@ -84,6 +84,11 @@ export class JournalError extends TradeloopError {
   constructor(message: string, options?: ErrorOptions) {
     super('TL_JOURNAL', message, undefined, options);
   }
+}
+
+/** The journal's session is another live session's (its lock is held): a start refused by name. */
+export class JournalHeldError extends JournalError {
+  override name = 'JournalHeldError';
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * The one place that chooses the journal's store: everything else holds a `Journal`. A PostgreSQL
- * store for many sessions would be one more kind here (a connection and a session id), and would
- * pass the same contract suite (test/journal/journal-store.contract.ts).
+ * The one place that chooses the journal's store: everything else holds a `Journal`. Two kinds: a
+ * SQLite file (one session, in its state folder; the default) and PostgreSQL (many sessions in one
+ * database, each by its name). Both pass the same contract suite (test/journal/journal-store.contract.ts).
  */
 import type { Instrument } from '../broker/instrument.ts';
 import type { Journal } from './journal.ts';
+import { PostgresJournal } from './postgres-journal.ts';
 import { SqliteJournal } from './sqlite-journal.ts';
 
 export interface SqliteStoreSpec {
@@ -17,12 +18,29 @@ export interface SqliteStoreSpec {
   readonly instruments: ReadonlyMap<string, Instrument>;
 }
 
-export type JournalStoreSpec = SqliteStoreSpec;
+export interface PostgresStoreSpec {
+  readonly kind: 'postgres';
+  /** postgres://user:password@host:port/database; the password is never shown or stored. */
+  readonly url: string;
+  /** The session's name: its rows are keyed by it, and it holds an advisory lock on it for its life. */
+  readonly session: string;
+  /** The schema the tables live in (default tradeloop). */
+  readonly schema?: string;
+  /** Commit synchronously (realtime) rather than with synchronous_commit off (static). */
+  readonly durable: boolean;
+  readonly instruments: ReadonlyMap<string, Instrument>;
+  /** verify, export, report: no lock taken, nothing created or written, one snapshot read. */
+  readonly readOnly?: boolean;
+}
 
-/** Opens (or creates) the journal; rejects with a JournalError when the store cannot be opened or read. */
+export type JournalStoreSpec = SqliteStoreSpec | PostgresStoreSpec;
+
+/** Opens (or creates) the journal; rejects with a JournalError when the store cannot be opened or read, or its session is held. */
 export async function openJournalStore(spec: JournalStoreSpec): Promise<Journal> {
   switch (spec.kind) {
     case 'sqlite':
       return new SqliteJournal(spec.path, { durable: spec.durable, instruments: spec.instruments });
+    case 'postgres':
+      return PostgresJournal.open(spec);
   }
 }

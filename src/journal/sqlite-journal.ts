@@ -19,7 +19,7 @@ import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
-import { EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
+import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
 import {
   JournalError,
   type Journal,
@@ -41,10 +41,6 @@ export interface SqliteJournalOptions {
   readonly durable: boolean;
   /** Lot steps per symbol. Quantities are stored as the integer lots events carry; this reads back a refused quantity that a journal from before kept as the log's text. */
   readonly instruments: ReadonlyMap<string, Instrument>;
-}
-
-function columnName(field: string): string {
-  return field.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
 }
 
 /** node:sqlite's own error for a file it cannot read (malformed, not a database) as the journal's. */

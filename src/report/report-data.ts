@@ -1,16 +1,18 @@
 /**
  * Everything the report shows, read from a RunSource in one pass per file with flat memory:
  * prices per symbol and the equity curve downsampled (M4), the trade list (the first MAX_TRADES
- * rows; the file has them all) and its entry/exit marks (at most MAX_MARKS per symbol, evenly
- * chosen: a chart is a few hundred pixels wide), latency distributions, and the halts, skips, cancels, rejects and alerts by reason with
+ * rows; the file has them all), the fills marked by order type (at most MAX_MARKS per symbol,
+ * evenly chosen: a chart is a few hundred pixels wide), latency distributions, and the halts, skips, cancels, rejects and alerts by reason with
  * their times (a few occurrences each, and the counts of all).
  */
 import type { RunSummary } from '../events/types.ts';
+import { TRADES_HEADER } from '../stats/run-statistics.ts';
 import { M4, type Series } from './downsample.ts';
+import { FillMarks, type SymbolMarks } from './fill-marks.ts';
 import type { RunSource } from './run-source.ts';
 
 export const MAX_TRADES = 5000;
-/** Entry/exit marks kept per symbol (evenly chosen past it); the page says how many of how many. */
+/** Fill marks kept per symbol (evenly chosen past it); the page says how many of how many. */
 export const MAX_MARKS = 5000;
 /** A symbol with at most this many bars is drawn from every close (zoomed, the line is exact); past it, M4. */
 export const FULL_DETAIL_BARS = 20_000;
@@ -40,8 +42,8 @@ export interface ReportData {
   readonly symbols: string[];
   /** `full`: every close; `downsampled`: M4 points of `count` bars (zoomed in, the line is coarse). */
   readonly prices: Record<string, Series & { count: number; detail: 'full' | 'downsampled' }>;
-  /** `total`: the symbol's round trips; the entries and exits drawn are at most MAX_MARKS of them. */
-  readonly marks: Record<string, { entries: Series; exits: Series; total: number }>;
+  /** The symbol's fills by order type and side: `total` fills, `drawn` (at most MAX_MARKS) of them in the series. */
+  readonly marks: Record<string, SymbolMarks>;
   readonly equity: { equity: Series; benchmark: Series; drawdown: Series; rows: number };
   readonly trades: { header: string[]; rows: string[][]; total: number };
   readonly latency: { edgesMs: number[]; counts: Record<string, number[]>; total: number } | null;
@@ -85,6 +87,7 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
   const latency: Record<string, number[]> = {};
   for (const s of SEGMENTS) latency[s] = new Array<number>(LATENCY_EDGES_MS.length + 1).fill(0);
   let latencyTotal = 0;
+  const fills = new FillMarks(MAX_MARKS);
   const incident = (type: string, reason: string, time: number, symbol: string | null, detail: string): void => {
     const key = `${type}\u0000${reason}`;
     let g = groups.get(key);
@@ -124,6 +127,14 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
       }
       continue;
     }
+    if (type === 'order') {
+      fills.order(JSON.parse(line) as { orderId: string; orderType: string; sentBy?: string }, field(line, 'qty'));
+      continue;
+    }
+    if (type === 'fill') {
+      fills.fill(JSON.parse(line) as { orderId: string; symbol: string; openTime: number; side: string; price: number }, field(line, 'qty'));
+      continue;
+    }
     if (type === 'latency') {
       const e = JSON.parse(line) as Record<string, number | string>;
       if (e.source !== 'ws') continue;
@@ -145,6 +156,7 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
     }
     if (type === 'halt' || type === 'resume' || type === 'skip' || type === 'cancel' || type === 'reject' || type === 'alert' || type === 'trading_state') {
       const e = JSON.parse(line) as Record<string, unknown>;
+      if (type === 'cancel') fills.cancel(String(e.orderId));
       const time = typeof e.at === 'number' ? e.at : typeof e.openTime === 'number' ? e.openTime : barTime;
       const reason = type === 'alert' ? String(e.kind) : type === 'trading_state' ? `${e.from} → ${e.to}` : String(e.reason);
       const detail = String(e.detail ?? e.message ?? (type === 'trading_state' ? `halts: ${(e.halts as string[]).join(', ') || 'none'}` : ''));
@@ -160,37 +172,13 @@ export async function readReport(src: RunSource, onProgress?: (bytes: number) =>
     equity.benchmark.add(t, Number(r[5]));
     equity.rows++;
   }
-  const trades = {
-    header: ['symbol', 'entryTime', 'entryPrice', 'exitTime', 'exitPrice', 'qty', 'side', 'pnl', 'fees', 'barsHeld', 'status'],
-    rows: [] as string[][],
-    total: 0,
-  };
-  const markSets = new Map<string, { entries: Series; exits: Series; n: number }>();
-  const totalsBySymbol = new Map<string, number>();
-  for (const s of summary?.stats ? Object.entries(summary.stats.bySymbol) : []) totalsBySymbol.set(s[0], s[1].roundTrips + s[1].openTrips);
+  // A trades.csv written before the order-type and slippage columns has fewer fields: its rows show them empty.
+  const trades = { header: TRADES_HEADER.split(','), rows: [] as string[][], total: 0 };
   for await (const r of src.trades() ?? []) {
     trades.total++;
     if (trades.rows.length < MAX_TRADES) trades.rows.push(r);
-    const symbol = r[0]!;
-    let set = markSets.get(symbol);
-    if (!set) {
-      set = { entries: { t: [], v: [] }, exits: { t: [], v: [] }, n: 0 };
-      markSets.set(symbol, set);
-    }
-    // Evenly spread when a symbol has more trips than marks: trip n is kept when n × MAX_MARKS / total crosses a whole number.
-    const total = totalsBySymbol.get(symbol) ?? 0;
-    const keep = total <= MAX_MARKS || Math.floor(((set.n + 1) * MAX_MARKS) / total) > Math.floor((set.n * MAX_MARKS) / total);
-    set.n++;
-    if (!keep || set.entries.t.length >= MAX_MARKS) continue;
-    set.entries.t.push(isoMs(r[1]!));
-    set.entries.v.push(Number(r[2]));
-    if (r[3]) {
-      set.exits.t.push(isoMs(r[3]));
-      set.exits.v.push(Number(r[4]));
-    }
   }
-  const marks: ReportData['marks'] = {};
-  for (const [s, m] of markSets) marks[s] = { entries: m.entries, exits: m.exits, total: m.n };
+  const marks = fills.marks();
   const priceOut: ReportData['prices'] = {};
   for (const s of symbols.length > 0 ? symbols : [...prices.keys()]) {
     const m = prices.get(s);

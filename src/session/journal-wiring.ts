@@ -20,7 +20,7 @@ import { redactUrl } from '../config/redact-url.ts';
 import { webhookLabel } from '../sinks/webhook-alerts.ts';
 import { serializeEvent } from '../events/serialize.ts';
 import { JournalSink } from '../journal/journal-sink.ts';
-import { JournalError, lotStepsOf, type Journal, type JournalRun } from '../journal/journal.ts';
+import { JournalError, JournalHeldError, lotStepsOf, type Journal, type JournalRun } from '../journal/journal.ts';
 import { openJournalStore } from '../journal/open-journal-store.ts';
 import { linkedFile } from './own-folder.ts';
 import type { StateDir } from './state-dir.ts';
@@ -99,37 +99,83 @@ export interface OpenedJournal {
   readonly sink: JournalSink;
 }
 
+/**
+ * Where a session's journal lives: SQLite in its state folder (the default), or PostgreSQL under the
+ * session's name (--journal URL --session NAME), locked by that name for the session's life.
+ */
+export type JournalPlace = { readonly kind: 'state'; readonly dir: StateDir } | { readonly kind: 'postgres'; readonly url: string; readonly session: string };
+
+/** The place as the flags that name it, for messages (the URL's password never shown). */
+export function placeLabel(place: JournalPlace): string {
+  return place.kind === 'state' ? `--state ${place.dir.path}` : `--session ${place.session} (--journal ${redactUrl(place.url)})`;
+}
+
+/** Where a new run would go instead: another folder, or another name. */
+function anotherPlace(place: JournalPlace): string {
+  return place.kind === 'state' ? 'another --state' : 'another --session';
+}
+
+/** The run's journal place: PostgreSQL when --journal is given, else the state folder (if any). */
+export function journalPlace(opts: RunOptions, stateDir: StateDir | null): JournalPlace | null {
+  if (opts.journal !== null) return { kind: 'postgres', url: opts.journal.url, session: opts.journal.session };
+  return stateDir === null ? null : { kind: 'state', dir: stateDir };
+}
+
+async function openStore(place: JournalPlace, opts: RunOptions, mode: 'static' | 'realtime'): Promise<Journal> {
+  const durable = mode === 'realtime';
+  if (place.kind === 'postgres') {
+    try {
+      return await openJournalStore({ kind: 'postgres', url: place.url, session: place.session, durable, instruments: opts.instruments });
+    } catch (err) {
+      if (err instanceof JournalHeldError) throw new UsageError(err.message);
+      if (err instanceof JournalError)
+        throw new UsageError(
+          `--journal: cannot open the journal: ${err.message}. Check that the server is up and that the URL's host, port, user, password and database are right.`,
+        );
+      throw err;
+    }
+  }
+  const path = join(place.dir.path, JOURNAL_FILE);
+  const linked = linkedFile(path);
+  if (linked !== null) throw new UsageError(`--state ${place.dir.path}: ${linked}`);
+  try {
+    return await openJournalStore({ kind: 'sqlite', path, durable, instruments: opts.instruments });
+  } catch (err) {
+    if (err instanceof JournalError)
+      throw new UsageError(
+        `--state ${place.dir.path}: ${err.message}. Free the disk or fix the folder's permissions; a damaged journal can be moved aside to start afresh.`,
+      );
+    throw err;
+  }
+}
+
 export async function openJournal(
-  stateDir: StateDir,
+  place: JournalPlace,
   opts: RunOptions,
   mode: 'static' | 'realtime',
   meaning: Record<string, string>,
   onFailure: (err: Error) => void,
 ): Promise<OpenedJournal> {
-  let journal: Journal;
-  const linked = linkedFile(join(stateDir.path, JOURNAL_FILE));
-  if (linked !== null) throw new UsageError(`--state ${stateDir.path}: ${linked}`);
+  const journal = await openStore(place, opts, mode);
+  const label = placeLabel(place);
+  let run: JournalRun | null;
   try {
-    journal = await openJournalStore({ kind: 'sqlite', path: join(stateDir.path, JOURNAL_FILE), durable: mode === 'realtime', instruments: opts.instruments });
+    run = await journal.readRun();
   } catch (err) {
-    if (err instanceof JournalError)
-      throw new UsageError(
-        `--state ${stateDir.path}: ${err.message}. Free the disk or fix the folder's permissions; a damaged journal can be moved aside to start afresh.`,
-      );
+    await journal.close();
     throw err;
   }
-  const run = await journal.readRun();
   if (run !== null) {
     if (run.mode !== mode) {
       await journal.close();
-      throw new UsageError(`--state ${stateDir.path} holds a ${run.mode} run (${run.runId}); this is a ${mode} run. Use another --state for a new run.`);
+      throw new UsageError(`${label} holds a ${run.mode} run (${run.runId}); this is a ${mode} run. Use ${anotherPlace(place)} for a new run.`);
     }
     for (const key of new Set([...Object.keys(run.options), ...Object.keys(meaning)])) {
       if (run.options[key] !== meaning[key]) {
         await journal.close();
         const what = key === 'inputs' ? "the input files' contents" : key;
         throw new UsageError(
-          `--state ${stateDir.path} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or another --state for a new run.`,
+          `${label} holds run ${run.runId}, and ${what} differs (journaled ${shown(key, run.options[key])}, now ${shown(key, meaning[key])}). A resume must not change what the run means: use the same options, or ${anotherPlace(place)} for a new run.`,
         );
       }
     }
@@ -204,7 +250,7 @@ function withoutSecrets(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const m = /^(--(?:ws-url|rest-url|alert-webhook))(?:=(.*))?$/.exec(a);
+    const m = /^(--(?:ws-url|rest-url|alert-webhook|journal))(?:=(.*))?$/.exec(a);
     const hide = m?.[1] === '--alert-webhook' ? webhookLabel : redactUrl;
     if (m && m[2] !== undefined) out.push(`${m[1]}=${hide(m[2])}`);
     else if (m && i + 1 < argv.length) out.push(a, hide(argv[++i]!));

@@ -21,7 +21,7 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import { systemClock } from '../telemetry/clock.ts';
 import { ClockOffset } from '../telemetry/latency.ts';
 import { loadHistory, openLiveState } from './live-startup.ts';
-import { type Begun, beginOrResume, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { type Begun, beginOrResume, journalPlace, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { buildLoop, type LoopParts, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
 import { makeOutDir } from './out-dir.ts';
 import { runIdOf } from './run-id.ts';
@@ -66,22 +66,26 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     clockOffset,
   };
   const liveHistory = createLiveHistory(source);
-  // The state folder is locked first: a second session on it is refused before any request.
+  // The state folder is locked first: a second session on it is refused before any request. So is
+  // a session name in PostgreSQL (--journal): its journal is opened, and its name locked, first.
   const stateDir = openLiveState(opts);
+  const meaning = runMeaning(opts, strategy.name, strategyHash, []);
+  let failed: ((err: Error) => void) | null = null;
+  const onJournalFailure = (err: Error): void => failed?.(err);
+  let early: OpenedJournal | null = null;
   let history: WarmupHistory;
   try {
+    if (opts.journal !== null) early = await openJournal(journalPlace(opts, null)!, opts, 'realtime', meaning, onJournalFailure);
     history = await loadHistory(liveHistory, strategy.warmup);
   } catch (err) {
+    await early?.journal.close();
     stateDir?.release();
     throw err;
   }
 
   const startedAt = clock.now();
-  // The session is journaled in its state folder; a journal that holds this run resumes it, under its own run id.
-  const meaning = runMeaning(opts, strategy.name, strategyHash, []);
-  let failed: ((err: Error) => void) | null = null;
-  const onJournalFailure = (err: Error): void => failed?.(err);
-  let journaled = stateDir ? await openJournal(stateDir, opts, 'realtime', meaning, onJournalFailure) : null;
+  // The session is journaled in its state folder (or PostgreSQL); a journal that holds this run resumes it, under its own run id.
+  let journaled = early ?? (stateDir ? await openJournal({ kind: 'state', dir: stateDir }, opts, 'realtime', meaning, onJournalFailure) : null);
   const runId =
     journaled?.resume?.run.runId ??
     `rt-${new Date(startedAt).toISOString().replace(/[-:]/g, '').slice(0, 15)}-${runIdOf({ opts: { ...opts, files: null, instruments: null }, startedAt }).slice(0, 8)}`;
@@ -97,7 +101,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     const own = stateDir ?? openStateDir(outDir);
     if (own === null) throw new UsageError(`--out ${outDir}: cannot be the session's state folder`);
     state = own;
-    journaled ??= await openJournal(state, opts, 'realtime', meaning, onJournalFailure);
+    journaled ??= await openJournal({ kind: 'state', dir: state }, opts, 'realtime', meaning, onJournalFailure);
     afterSeq = journaled.resume?.lastSeq ?? 0;
     if (afterSeq > 0) await repairLog(logPath, afterSeq, journaled.journal);
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).

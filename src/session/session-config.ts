@@ -22,6 +22,11 @@ export const DEFAULT_MAX_SKIP_RATIO = 0.01;
 export interface SessionRails {
   /** The session's state folder; null: none (a realtime run then uses its out folder). */
   readonly stateDir: string | null;
+  /**
+   * --journal URL --session NAME: the journal in PostgreSQL, under the session's name (locked by it
+   * for the session's life) instead of in the state folder; null: SQLite in the state folder, if any.
+   */
+  readonly journal: { readonly url: string; readonly session: string } | null;
   /** The halt file; null: DIR/HALT when there is a state folder, else none. */
   readonly haltFile: string | null;
   /** 0: an ephemeral port. */

@@ -26,7 +26,7 @@ import { RunStatistics } from '../stats/run-statistics.ts';
 import type { Strategy } from '../strategy/strategy.ts';
 import { buildSummary, costsOf } from './build-summary.ts';
 import { emptyWindowMessage, SessionHoursHint, SkipReasons } from './csv-run-checks.ts';
-import { type Begun, beginOrResume, endJournal, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
+import { type Begun, beginOrResume, endJournal, journalPlace, type OpenedJournal, openJournal, repairLog, runMeaning } from './journal-wiring.ts';
 import { buildLoop, type LoopParts, raiseFlagHalt, runStartEvent } from './loop-parts.ts';
 import { makeOutDir } from './out-dir.ts';
 import { RunOutput } from './run-output.ts';
@@ -35,6 +35,9 @@ import type { Session } from './session.ts';
 import type { SessionConfig } from './session-config.ts';
 import { journalFailure, type OpenedSession, openSession, openStateDir } from './session-shell.ts';
 import type { Terminal } from './terminal.ts';
+
+/** The log's place on the bus when none is written (eventLog: false). */
+const DISCARDED: EventSink = { write: () => {} };
 
 /** A static run's journal transaction holds at most this many cycles (and ends at every chunk of input). */
 const COMMIT_EVERY_CYCLES = 1000;
@@ -54,6 +57,8 @@ export interface StaticSessionInput {
    * its input in the run id and run_start (a hash of its bars, say): the same inputs, the same id.
    */
   readonly bars?: { readonly source: BarSource; readonly inputs: readonly InputFile[] };
+  /** false: no events.ndjson (a sweep's runs; not with --state); summary.json and the tables stay byte for byte the run's. */
+  readonly eventLog?: boolean;
 }
 
 export interface StaticRunResult {
@@ -75,7 +80,7 @@ interface Built {
   readonly opened: OpenedSession;
   readonly journaled: OpenedJournal | null;
   readonly output: RunOutput;
-  readonly writer: ThreadedNdjsonWriter | NdjsonWriter;
+  readonly writer: ThreadedNdjsonWriter | NdjsonWriter | null;
   readonly log: LogGuard;
   readonly statistics: RunStatistics;
   readonly counter: EventCounter;
@@ -112,10 +117,11 @@ export class StaticSession {
     const inputs = input.bars ? [...input.bars.inputs] : await hashInputs(opts);
     const ownId = staticRunId(opts, flags, strategy, strategyHash, inputs);
     const stateDir = openStateDir(opts.stateDir);
-    // With a state folder the run is journaled; a journal that already holds this run is resumed.
+    // With a state folder (or --journal) the run is journaled; a journal that already holds this run is resumed.
     let failed: ((err: Error) => void) | null = null;
     const meaning = runMeaning(opts, strategy.name, strategyHash, inputs);
-    const journaled = stateDir ? await openJournal(stateDir, opts, 'static', meaning, (err) => failed?.(err)) : null;
+    const place = journalPlace(opts, stateDir);
+    const journaled = place ? await openJournal(place, opts, 'static', meaning, (err) => failed?.(err)) : null;
     // A resumed run is the journaled run, whatever else its id would hash (FLAG_TRADING_HALTED may be set for the restart).
     const runId = journaled?.resume?.run.runId ?? ownId;
     const outDir = opts.out ?? join('runs', runId);
@@ -149,11 +155,13 @@ export class StaticSession {
       // Lots are written as asset units: the writers need each symbol's lot step.
       const lots = LotSteps.of(opts.instruments);
       writer =
-        opts.events === 'trading'
-          ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots })
-          : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
+        input.eventLog === false
+          ? null
+          : opts.events === 'trading'
+            ? new NdjsonWriter(logPath, { append: afterSeq > 0, lots })
+            : new ThreadedNdjsonWriter(logPath, { append: afterSeq > 0, lots });
       // A failed event log (a full disk) ends the run like a data error: exit 1, summary.json kept.
-      log = guardedLog(writer, { afterSeq, events: opts.events }, { rethrow: true });
+      log = guardedLog(writer ?? DISCARDED, { afterSeq, events: opts.events }, { rethrow: true });
       statistics = new RunStatistics(outDir);
       opened = openSession({
         opts,
@@ -207,7 +215,7 @@ export class StaticSession {
         startedAt: null,
         argv: opts.argv,
         stderr: terminal.stderr,
-        mark: (seq, marker) => writer.write(seq, marker),
+        mark: (seq, marker) => writer?.write(seq, marker),
         fresh: () => {
           const runStart = runStartEvent(opts, runId, strategy, inputs, opened.persisted);
           bus.emit(runStart);

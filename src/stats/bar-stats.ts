@@ -20,6 +20,10 @@ interface SymbolBars {
   inPosition: number;
   firstClose: number;
   lastClose: number;
+  /** openTime of the newest bar, and the bar before it with its close: the bars an order can have been decided on. */
+  lastTime: number;
+  prevTime: number;
+  prevClose: number;
 }
 
 export interface Gap {
@@ -61,12 +65,27 @@ export class BarStats {
     if (openTime !== this.sliceTime) this.newSlice(openTime);
     let s = this.symbols.get(symbol);
     if (s === undefined) {
-      s = { bars: 0, inPosition: 0, firstClose: close, lastClose: close };
+      s = { bars: 0, inPosition: 0, firstClose: close, lastClose: close, lastTime: Number.NaN, prevTime: Number.NaN, prevClose: close };
       this.symbols.set(symbol, s);
     }
     s.bars++;
     this.benchmark += (this.share * (close - s.lastClose)) / s.firstClose;
+    s.prevTime = s.lastTime;
+    s.prevClose = s.lastClose;
+    s.lastTime = openTime;
     s.lastClose = close;
+  }
+
+  /**
+   * The close (ticks) of the symbol's bar at `openTime`, the bar an order was decided on: the newest
+   * bar, or the one before it (an order placed in a later cycle for an earlier decision). Any other
+   * time (an operator's flatten between cycles carries the newest bar's) gets the newest close: the
+   * price the order was placed against. Null before the symbol's first bar.
+   */
+  closeAt(symbol: string, openTime: number): number | null {
+    const s = this.symbols.get(symbol);
+    if (s === undefined) return null;
+    return openTime === s.prevTime ? s.prevClose : s.lastClose;
   }
 
   /** A decision: `flat` when it began with no position in its symbol. */

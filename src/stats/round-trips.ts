@@ -8,9 +8,16 @@
  * A trip's PnL is net of fees: Σ realized PnL of its fills − Σ its fees (entry and exit). Because
  * the broker books equity = start − fees + realized + unrealized, the closed trips' PnL plus the
  * open trips' (realized so far − fees + unrealized) is exactly final equity − start.
+ *
+ * Each fill also brings its order's type, who sent it and its slippage (fill-costs.ts). A trip's
+ * entry and exit order types name every type among its entry (exit) fills, in the order they first
+ * filled, joined by `+` (`stop+market`: part stopped out, the rest sold at market); `exitBy` does
+ * the same for the senders (`strategy`, `operator` for a flatten). A flip's slippage is split like
+ * its fee; its type is the closing trip's last exit and the next trip's entry.
  */
 import type { FillEvent } from '../events/types.ts';
 import { divRound } from './decimal.ts';
+import type { FillCost } from './fill-costs.ts';
 
 export interface Trip {
   readonly symbol: string;
@@ -29,6 +36,13 @@ export interface Trip {
   /** The symbol's bars from the entry fill's bar to the exit fill's bar (0: in and out on one bar). */
   readonly barsHeld: number;
   readonly open: boolean;
+  /** The order types of the entry fills and of the exit fills ('' before any exit), `+`-joined in the order first filled. */
+  readonly entryOrderType: string;
+  readonly exitOrderType: string;
+  /** Who sent the exit fills' orders: `strategy`, `operator`, or both `+`-joined; '' before any exit. */
+  readonly exitBy: string;
+  /** Σ of its fills' slippage against their decision closes, 1e-8 money units, positive a cost. */
+  readonly slippage: bigint;
 }
 
 interface OpenTrip {
@@ -42,6 +56,17 @@ interface OpenTrip {
   exitNotional: bigint;
   realized: bigint;
   fees: bigint;
+  entryTypes: string;
+  exitTypes: string;
+  exitBy: string;
+  slippage: bigint;
+}
+
+/** `list` with `name` added unless it holds it already: 'stop' + 'market' → 'stop+market'. */
+function withName(list: string, name: string): string {
+  if (list === '') return name;
+  if (list === name || list.split('+').includes(name)) return list;
+  return `${list}+${name}`;
 }
 
 interface SymbolBook {
@@ -82,7 +107,7 @@ export class TripBook {
     return b;
   }
 
-  fill(f: FillEvent): void {
+  fill(f: FillEvent, cost: FillCost): void {
     const b = this.book(f.symbol);
     const bars = this.barsOf(f.symbol);
     const qty = BigInt(f.qty) * this.unitsPerLot(f.symbol);
@@ -94,7 +119,7 @@ export class TripBook {
     b.position = old + q;
     const trip = b.trip;
     if (trip === null || old === 0n) {
-      b.trip = this.start(q, qty, price, fee, f.openTime, bars);
+      b.trip = this.start(q, qty, price, fee, f.openTime, bars, cost.orderType, cost.slippage);
       b.trip.realized += realized;
       return;
     }
@@ -103,6 +128,8 @@ export class TripBook {
       trip.entryNotional += price * qty;
       trip.fees += fee;
       trip.realized += realized;
+      trip.entryTypes = withName(trip.entryTypes, cost.orderType);
+      trip.slippage += cost.slippage;
       return;
     }
     const held = old < 0n ? -old : old;
@@ -113,13 +140,17 @@ export class TripBook {
     trip.realized += realized;
     const feeClose = closing === qty ? fee : (fee * closing) / qty;
     trip.fees += feeClose;
+    const slipClose = closing === qty ? cost.slippage : (cost.slippage * closing) / qty;
+    trip.slippage += slipClose;
+    trip.exitTypes = withName(trip.exitTypes, cost.orderType);
+    trip.exitBy = withName(trip.exitBy, cost.by);
     if (b.position === 0n || qty > held) {
       this.finish(f.symbol, trip, bars);
-      b.trip = qty > held ? this.start(q, qty - held, price, fee - feeClose, f.openTime, bars) : null;
+      b.trip = qty > held ? this.start(q, qty - held, price, fee - feeClose, f.openTime, bars, cost.orderType, cost.slippage - slipClose) : null;
     }
   }
 
-  private start(q: bigint, qty: bigint, price: bigint, fee: bigint, time: number, bar: number): OpenTrip {
+  private start(q: bigint, qty: bigint, price: bigint, fee: bigint, time: number, bar: number, orderType: string, slippage: bigint): OpenTrip {
     return {
       side: q > 0n ? 'long' : 'short',
       entryTime: time,
@@ -131,6 +162,10 @@ export class TripBook {
       exitNotional: 0n,
       realized: 0n,
       fees: fee,
+      entryTypes: orderType,
+      exitTypes: '',
+      exitBy: '',
+      slippage,
     };
   }
 
@@ -148,6 +183,10 @@ export class TripBook {
       fees: t.fees,
       barsHeld: bar - t.entryBar,
       open: false,
+      entryOrderType: t.entryTypes,
+      exitOrderType: t.exitTypes,
+      exitBy: t.exitBy,
+      slippage: t.slippage,
     });
   }
 
@@ -171,6 +210,10 @@ export class TripBook {
         fees: t.fees,
         barsHeld: this.barsOf(symbol) - t.entryBar,
         open: true,
+        entryOrderType: t.entryTypes,
+        exitOrderType: t.exitTypes,
+        exitBy: t.exitBy,
+        slippage: t.slippage,
       });
     }
     return out;

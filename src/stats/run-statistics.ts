@@ -1,6 +1,6 @@
 /**
  * The run's statistics in one pass over its events, as an event sink: round trips (written to
- * trades.csv as they close), the equity curve (equity.csv, one row per slice, fed by the engine's
+ * trades.csv as they close, with their order types and slippage), the equity curve (equity.csv, one row per slice, fed by the engine's
  * sampler), the trade figures per symbol and overall, exposure, the benchmark and gaps. Memory is
  * flat: per-symbol state and running sums only. Static outputs are byte-identical across runs.
  */
@@ -18,10 +18,12 @@ import type { Figure } from './ratios.ts';
 import { round } from './round.ts';
 import { LotSteps } from '../events/lot-steps.ts';
 import { TripBook, type OpenMark, type Trip } from './round-trips.ts';
+import { FillCosts } from './fill-costs.ts';
 import type { StatsSummary, SymbolStats } from './stats-summary.ts';
 import { TripStats } from './trip-stats.ts';
 
-export const TRADES_HEADER = 'symbol,entryTime,entryPrice,exitTime,exitPrice,qty,side,pnl,fees,barsHeld,status';
+/** The columns after `status` came later: appended, so a reader by position keeps working. */
+export const TRADES_HEADER = 'symbol,entryTime,entryPrice,exitTime,exitPrice,qty,side,pnl,fees,barsHeld,status,entryOrderType,exitOrderType,exitBy,slippage';
 export const EQUITY_HEADER = 'time,equity,cash,grossExposure,drawdownPct,benchmark';
 
 const DAY_MS = 86_400_000;
@@ -56,6 +58,7 @@ export interface FinalAccount {
 
 export class RunStatistics implements EventSink {
   private readonly trips: TripBook;
+  private readonly costs: FillCosts;
   private readonly overall = new TripStats();
   private readonly bySymbol = new Map<string, TripStats>();
   private readonly bars = new BarStats();
@@ -72,6 +75,10 @@ export class RunStatistics implements EventSink {
   constructor(outDir: string, onFailure?: (failure: EventLogError) => void) {
     this.tradesCsv = new CsvFile(join(outDir, 'trades.csv'), TRADES_HEADER, onFailure);
     this.equityCsv = new CsvFile(join(outDir, 'equity.csv'), EQUITY_HEADER, onFailure);
+    this.costs = new FillCosts(
+      (symbol, openTime) => this.bars.closeAt(symbol, openTime),
+      (symbol) => this.lots.decimals(symbol),
+    );
     this.trips = new TripBook(
       (trip) => this.closed(trip),
       (symbol) => this.bars.barsOf(symbol),
@@ -94,8 +101,14 @@ export class RunStatistics implements EventSink {
       case 'decision':
         this.bars.decision(e.symbol, e.position === 0);
         return;
+      case 'order':
+        this.costs.order(e);
+        return;
+      case 'cancel':
+        this.costs.cancel(e.orderId);
+        return;
       case 'fill':
-        this.trips.fill(e);
+        this.trips.fill(e, this.costs.fill(e));
         return;
       case 'run_start':
         this.symbols = e.symbols;
@@ -184,6 +197,7 @@ export class RunStatistics implements EventSink {
         buyHoldReturnPct: this.bars.symbolReturnPct(symbol),
         openTrips: open.filter((t) => t.symbol === symbol).length,
         ...(this.bySymbol.get(symbol) ?? new TripStats()).figures(),
+        slippage: this.costs.figures(symbol),
       };
     }
     const gap = this.bars.largestGap;
@@ -205,6 +219,7 @@ export class RunStatistics implements EventSink {
       exposurePct: this.bars.exposurePct(),
       ...(Object.keys(notComputed).length > 0 ? { notComputed } : {}),
       trips: { ...this.overall.figures(), openTrips: open.length },
+      slippage: this.costs.figures(),
       benchmark: {
         kind: 'buy_and_hold',
         returnPct: this.bars.benchmarkReturnPct,
@@ -235,5 +250,9 @@ function tripRow(t: Trip): string {
     fromUnits(t.fees),
     String(t.barsHeld),
     t.open ? 'open' : 'closed',
+    t.entryOrderType,
+    t.exitOrderType,
+    t.exitBy,
+    fromUnits(t.slippage),
   ].join(',');
 }

@@ -85,3 +85,34 @@ export async function chartFacts(page: Page): Promise<Array<{ id: string; series
     }),
   );
 }
+
+/** A chart's legend: each series' label and its marker's colour (rgb(r, g, b)); uPlot's first row, the x axis, left out. */
+export async function legendColors(page: Page, chart: string): Promise<Array<{ label: string; color: string }>> {
+  return page.$$eval(`${chart} .u-legend .u-series`, (rows) =>
+    rows.slice(1).map((row) => {
+      const marker = row.querySelector('.u-marker');
+      return {
+        label: row.querySelector('.u-label')?.textContent ?? '',
+        color: marker ? marker.ownerDocument.defaultView!.getComputedStyle(marker).borderColor : '',
+      };
+    }),
+  );
+}
+
+/** How many of a chart's canvas pixels are drawn in a colour (rgb(r, g, b)), give or take antialiasing. */
+export async function pixelsNear(page: Page, chart: string, color: string): Promise<number> {
+  return page.$eval(
+    chart,
+    (el, rgb) => {
+      const want = rgb.match(/\d+/g)!.map(Number);
+      const c = el.querySelector('canvas')!;
+      const { data } = c.getContext('2d')!.getImageData(0, 0, c.width, c.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! > 200 && Math.abs(data[i]! - want[0]!) < 24 && Math.abs(data[i + 1]! - want[1]!) < 24 && Math.abs(data[i + 2]! - want[2]!) < 24) n++;
+      }
+      return n;
+    },
+    color,
+  );
+}

@@ -61,6 +61,7 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     queueSize: 10_000,
     pingIntervalMs: 20_000,
     stateDir: null,
+    journal: null,
     haltFile: null,
     controlPort: 0,
     maxOrdersPerMinute: null,

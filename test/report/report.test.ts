@@ -209,8 +209,8 @@ test("a realtime run's latency events become distributions per segment (live bar
   );
 });
 
-test("past MAX_MARKS trips a symbol's marks are evenly chosen and the data says of how many; past FULL_DETAIL_BARS the line is M4", async () => {
-  const n = MAX_MARKS + 1000;
+test("past MAX_MARKS fills a symbol's marks are evenly chosen and the data says of how many; past FULL_DETAIL_BARS the line is M4", async () => {
+  const n = MAX_MARKS * 2 + 1000;
   const bars = FULL_DETAIL_BARS + 10;
   const t0 = Date.UTC(2024, 0, 1);
   const src: RunSource = {
@@ -218,17 +218,65 @@ test("past MAX_MARKS trips a symbol's marks are evenly chosen and the data says 
     eventBytes: 0,
     summary: () => null,
     async *eventLines() {
-      for (let i = 0; i < bars; i++)
-        yield `{"seq":${i + 1},"type":"bar","symbol":"AAA","interval":"1m","openTime":${t0 + i * 60_000},"open":1,"high":1,"low":1,"close":${1 + (i % 9)},"volume":1,"source":"csv"}`;
+      for (let i = 0; i < bars; i++) {
+        const openTime = t0 + i * 60_000;
+        yield `{"seq":${i + 1},"type":"bar","symbol":"AAA","interval":"1m","openTime":${openTime},"open":1,"high":1,"low":1,"close":${1 + (i % 9)},"volume":1,"source":"csv"}`;
+        if (i >= n) continue;
+        yield `{"seq":0,"type":"order","orderId":"AAA-${i}","symbol":"AAA","openTime":${openTime},"side":"buy","orderType":"market","qty":1}`;
+        yield `{"seq":0,"type":"fill","orderId":"AAA-${i}","symbol":"AAA","openTime":${openTime},"side":"buy","qty":1,"price":${i},"fee":0,"realizedPnl":0,"cash":0,"position":1}`;
+      }
     },
-    trades: async function* () {
-      for (let i = 0; i < n; i++) yield ['AAA', new Date(t0 + i * 60_000).toISOString(), '1', new Date(t0 + (i + 1) * 60_000).toISOString(), '2'];
-    },
+    trades: () => null,
     equity: () => null,
   };
   const data = await readReport(src);
-  assert.equal(data.marks.AAA!.total, n);
-  assert.equal(data.marks.AAA!.entries.t.length, MAX_MARKS);
+  const m = data.marks.AAA!;
+  assert.equal(m.total, n);
+  assert.ok(m.drawn <= MAX_MARKS && m.drawn > MAX_MARKS / 2, `${m.drawn} drawn`);
+  // Evenly: every 4th fill (the stride doubled twice past the cap), from the first one on.
+  const prices = m.series[0]!.v;
+  assert.equal(m.series.length, 1);
+  assert.equal(prices.length, m.drawn);
+  assert.deepEqual(prices.slice(0, 3), [0, 4, 8]);
+  assert.ok(prices.every((p, i) => p === i * 4));
   assert.equal(data.prices.AAA!.detail, 'downsampled');
   assert.ok(data.prices.AAA!.t.length < bars);
+});
+
+test('fill marks by order type and side: an operator flatten its own kind, a partly filled order kept, a cancelled one forgotten', async () => {
+  const line = (o: Record<string, unknown>): string => JSON.stringify({ seq: 0, ...o });
+  const order = (orderId: string, orderType: string, qty: number, extra: Record<string, unknown> = {}) =>
+    line({ type: 'order', orderId, symbol: 'AAA', openTime: 0, side: 'buy', orderType, qty, ...extra });
+  const fill = (orderId: string, side: string, qty: number, price: number, openTime: number) =>
+    line({ type: 'fill', orderId, symbol: 'AAA', openTime, side, qty, price, fee: 0, realizedPnl: 0, cash: 0, position: 0 });
+  async function* lines(): AsyncGenerator<string> {
+    yield line({ type: 'run_start', runId: 'k', mode: 'static', symbols: ['AAA'], strategy: 'x', interval: '1m' });
+    yield order('m', 'market', 2);
+    yield order('l', 'limit', 0.003, { side: 'sell', limitPrice: 11 });
+    yield order('s', 'stop', 1, { side: 'sell', stopPrice: 9 });
+    yield order('sl', 'stop_limit', 1, { side: 'sell', stopPrice: 9, limitPrice: 8 });
+    yield order('tr', 'trailing_stop', 1, { side: 'sell', trailBps: 10 });
+    yield fill('m', 'buy', 2, 10, 60_000);
+    yield fill('l', 'sell', 0.001, 11, 120_000);
+    yield fill('l', 'sell', 0.002, 11.5, 180_000);
+    yield fill('s', 'sell', 1, 9, 240_000);
+    yield fill('sl', 'sell', 1, 8.5, 300_000);
+    yield line({ type: 'cancel', orderId: 'tr', symbol: 'AAA', openTime: 300_000, reason: 'strategy', detail: 'x' });
+    yield fill('tr', 'sell', 1, 7, 360_000);
+    yield order('AAA-0-op1', 'market', 1, { side: 'sell', sentBy: 'operator' });
+    yield fill('AAA-0-op1', 'sell', 1, 9.5, 420_000);
+  }
+  const data = await readReport({ label: 'k', eventBytes: 0, summary: () => null, eventLines: lines, trades: () => null, equity: () => null });
+  assert.deepEqual(
+    data.marks.AAA!.series.map((s) => [s.kind, s.side, s.t.map((t) => t / 60_000), s.v]),
+    [
+      ['market', 'buy', [1], [10]],
+      ['limit', 'sell', [2, 3], [11, 11.5]],
+      ['stop', 'sell', [4], [9]],
+      ['stop_limit', 'sell', [5], [8.5]],
+      ['flatten', 'sell', [7], [9.5]],
+      ['unknown', 'sell', [6], [7]],
+    ],
+  );
+  assert.deepEqual([data.marks.AAA!.total, data.marks.AAA!.drawn], [7, 7]);
 });

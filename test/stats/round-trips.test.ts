@@ -37,7 +37,7 @@ function replay(fills: ReadonlyArray<FillEvent & { bar?: number }>): { trips: Tr
   );
   for (let bar = 0; bar < 8; bar++) {
     bars++;
-    for (const f of fills) if (f.openTime === min(bar)) book.fill(f);
+    for (const f of fills) if (f.openTime === min(bar)) book.fill(f, { orderType: 'market', by: 'strategy', slippage: 0n });
   }
   return { trips, book };
 }
@@ -127,4 +127,28 @@ test('no trips and no losses: the ratios that cannot be computed are null', () =
   s.add(replay(FIXTURE).trips[0]!);
   assert.equal(s.figures().profitFactor, null);
   assert.equal(s.figures().avgLoss, null);
+});
+
+test("a trip names each order type of its entries and exits once, in the order they first filled, and sums its fills' slippage", () => {
+  const trips: Trip[] = [];
+  const book = new TripBook(
+    (t) => trips.push(t),
+    () => 0,
+    () => 100_000_000n,
+  );
+  const cost = (orderType: string, slippage: bigint, by: 'strategy' | 'operator' = 'strategy') => ({ orderType, by, slippage });
+  book.fill(fill('buy', '2', '10', '0', '0', 0, '2'), cost('limit', -3n));
+  book.fill(fill('buy', '2', '10', '0', '0', 1, '4'), cost('market', 5n));
+  book.fill(fill('sell', '1', '10', '0', '0', 2, '3'), cost('stop', 7n));
+  book.fill(fill('sell', '1', '10', '0', '0', 3, '2'), cost('trailing_stop', 11n));
+  book.fill(fill('sell', '1', '10', '0', '0', 4, '1'), cost('stop', 13n));
+  assert.deepEqual(
+    book.openTrips(['AAA'], () => ({ unrealized: 0n, price: 0n })).map((t) => [t.entryOrderType, t.exitOrderType, t.exitBy, t.slippage]),
+    [['limit+market', 'stop+trailing_stop', 'strategy', 33n]],
+  );
+  book.fill(fill('sell', '1', '10', '0', '0', 5, '0'), cost('market', 17n, 'operator'));
+  assert.deepEqual(
+    trips.map((t) => [t.entryOrderType, t.exitOrderType, t.exitBy, t.slippage]),
+    [['limit+market', 'stop+trailing_stop+market', 'strategy+operator', 50n]],
+  );
 });

@@ -49,8 +49,11 @@
         };
         if (d.fill) base.fill = d.fill;
         if (d.dash) base.dash = d.dash;
-        if (d.points) base.points = { show: true, size: 8, width: 1.5, stroke: color, fill: d.pointFill || color, space: 0 };
-        else base.points = { show: false };
+        // A marks-only series draws no path: its fill only colours its legend marker like its points.
+        if (d.points) {
+          base.points = { show: true, size: 8, width: 1.5, stroke: color, fill: d.pointFill || color, space: 0 };
+          base.fill = d.pointFill || color;
+        } else base.points = { show: false };
         if (d.points) base.paths = () => null;
         return base;
       }),

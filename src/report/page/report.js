@@ -28,6 +28,14 @@
     ['sharpe', n(s.sharpe)],
     ['fees', money(s.fees)],
   ];
+  // What the fills cost against the closes that decided them (summaries from before it have none).
+  if (st?.slippage)
+    rows.push([
+      'slippage',
+      `${money(st.slippage.cost)} against decision closes` +
+        (st.slippage.bps == null ? ' (no fill)' : ` (${n(st.slippage.bps)} bps of ${money(st.slippage.tradedNotional)} traded)`) +
+        (s.fillModel ? `, fill model ${s.fillModel}` : ''),
+    ]);
   if (st) {
     rows.push(
       ['CAGR', n(st.cagrPct, 2, ' %')],
@@ -46,8 +54,22 @@
 
   // Statistics per symbol and overall
   if (st) {
-    const head = ['', 'round trips', 'open', 'win rate', 'profit factor', 'avg win', 'avg loss', 'largest loss', 'net PnL', 'fees', 'exposure', 'buy & hold'];
-    const line = (name, t, exposure, bh, open) => [
+    const head = [
+      '',
+      'round trips',
+      'open',
+      'win rate',
+      'profit factor',
+      'avg win',
+      'avg loss',
+      'largest loss',
+      'net PnL',
+      'fees',
+      'slippage',
+      'exposure',
+      'buy & hold',
+    ];
+    const line = (name, t, exposure, bh, open, slip) => [
       name,
       t.roundTrips,
       open,
@@ -58,11 +80,12 @@
       money(t.largestLoss),
       money(t.netPnl),
       money(t.fees),
+      slip ? money(slip.cost) : 'n/a',
       n(exposure, 2, ' %'),
       n(bh, 4, ' %'),
     ];
-    const body = [line('all', st.trips, st.exposurePct, st.benchmark.returnPct, st.trips.openTrips)];
-    for (const [sym, t] of Object.entries(st.bySymbol)) body.push(line(sym, t, t.exposurePct, t.buyHoldReturnPct, t.openTrips));
+    const body = [line('all', st.trips, st.exposurePct, st.benchmark.returnPct, st.trips.openTrips, st.slippage)];
+    for (const [sym, t] of Object.entries(st.bySymbol)) body.push(line(sym, t, t.exposurePct, t.buyHoldReturnPct, t.openTrips, t.slippage));
     section('Statistics', 'statistics', [table(head, body, { id: 'stats-table' })]);
   }
 
@@ -83,43 +106,50 @@
     chart(b, [{ label: 'drawdown %', color: '#ef4444', fill: 'rgba(239,68,68,0.15)' }], align([eq.drawdown]), { height: 160, yFormat: (v) => v.toFixed(2) });
   }
 
-  // Prices with entries and exits
+  // Prices with every fill marked: a colour per order type (an operator's flatten its own), filled for a buy, hollow for a sell.
+  const KIND_COLORS = {
+    market: '#16a34a',
+    limit: '#9333ea',
+    stop: '#dc2626',
+    stop_limit: '#ca8a04',
+    trailing_stop: '#db2777',
+    flatten: '#0f172a',
+    unknown: '#0891b2',
+  };
   const priceCharts = [];
   for (const sym of data.symbols) {
     const p = data.prices[sym];
     if (!p) continue;
-    const m = data.marks[sym] || { entries: { t: [], v: [] }, exits: { t: [], v: [] } };
+    const m = data.marks[sym] || { series: [], total: 0, drawn: 0 };
     const box = el('div', { class: 'chart price', id: `chart-price-${sym}`, 'data-symbol': sym });
     priceCharts.push([box, sym, p, m]);
   }
   if (priceCharts.length > 0) {
-    // Say what is drawn: every close or M4 points, and how many of the trips' marks.
+    // Say what is drawn: every close or M4 points, and how many of the fills' marks.
     const note = (p, m) => {
       const line =
         p.detail === 'full'
           ? 'every close drawn (zoom in for full detail)'
           : `drawn from ${p.t.length.toLocaleString()} points (first, lowest, highest and last of each pixel bucket: zoomed in, the line is coarse and marks may sit off it)`;
-      const total = m.total || m.entries.t.length;
       const marks =
-        total > m.entries.t.length
-          ? `marks: ${m.entries.t.length.toLocaleString()} of ${total.toLocaleString()} trips, evenly chosen`
-          : `marks: all ${total.toLocaleString()} trips`;
-      return `${line}; ${marks}`;
+        m.total > m.drawn
+          ? `marks: ${m.drawn.toLocaleString()} of ${m.total.toLocaleString()} fills, evenly chosen`
+          : `marks: all ${m.total.toLocaleString()} fills`;
+      return `${line}; ${marks} (colour: order type; filled: buy, hollow: sell)`;
     };
     section(
-      'Prices, entries and exits',
+      'Prices and fills by order type',
       'prices',
       priceCharts.map(([box, sym, p, m]) =>
         el('div', {}, [el('h3', { text: `${sym} (${p.count.toLocaleString()} bars)` }), el('p', { class: 'note', 'data-marks': sym, text: note(p, m) }), box]),
       ),
     );
     for (const [box, , p, m] of priceCharts) {
-      chart(
-        box,
-        [{ label: 'close' }, { label: 'entry', color: '#10b981', points: true }, { label: 'exit', color: '#ef4444', points: true, pointFill: '#fff' }],
-        align([p, m.entries, m.exits]),
-        { height: 220 },
-      );
+      const marks = m.series.map((x) => {
+        const color = KIND_COLORS[x.kind] || KIND_COLORS.unknown;
+        return { label: `${x.kind} ${x.side}`, color, points: true, pointFill: x.side === 'sell' ? '#fff' : color };
+      });
+      chart(box, [{ label: 'close' }].concat(marks), align([p].concat(m.series)), { height: 220 });
     }
   }
 
@@ -129,9 +159,16 @@
     tr.total > tr.rows.length
       ? `The first ${tr.rows.length.toLocaleString()} of ${tr.total.toLocaleString()} round trips; trades.csv has them all.`
       : `${tr.total.toLocaleString()} round trips (open ones last, valued at the last close).`;
+  // trades.csv's columns grouped for reading: the entry (time, order type, price), the exit (time,
+  // order type, who sent it, price), then the money: pnl, fees and the slippage against decision closes.
+  const SHOWN = ['symbol', 'side', 'qty', 'entryTime', 'entryOrderType', 'entryPrice', 'exitTime', 'exitOrderType', 'exitBy', 'exitPrice'];
+  const columns = SHOWN.concat(['pnl', 'fees', 'slippage', 'barsHeld', 'status']).filter((h) => tr.header.includes(h));
+  for (const h of tr.header) if (!columns.includes(h)) columns.push(h);
+  const at = columns.map((h) => tr.header.indexOf(h));
+  const shownRow = (r) => at.map((i) => r[i]);
   // A long list is drawn a thousand rows at a time: the page opens at once however many trips there are.
   const FIRST_ROWS = 1000;
-  const tradeTable = table(tr.header, tr.rows.slice(0, FIRST_ROWS), { id: 'trades-table' });
+  const tradeTable = table(columns, tr.rows.slice(0, FIRST_ROWS).map(shownRow), { id: 'trades-table' });
   const more = el('button', { id: 'trades-more', text: `show ${Math.min(FIRST_ROWS, tr.rows.length - FIRST_ROWS).toLocaleString()} more` });
   let shown = Math.min(FIRST_ROWS, tr.rows.length);
   more.addEventListener('click', () => {
@@ -141,7 +178,7 @@
         el(
           'tr',
           {},
-          r.map((c) => el('td', { text: c })),
+          shownRow(r).map((c) => el('td', { text: c == null ? '' : c })),
         ),
       );
     shown = Math.min(tr.rows.length, shown + FIRST_ROWS);
