@@ -30,6 +30,8 @@ export interface CommonOptions {
   readonly slippageBps?: Scalar;
   /** next-open (default): a market order fills at the next bar's open; close: at its own bar's close (optimistic). */
   readonly fillModel?: 'next-open' | 'close';
+  /** The share of a bar's volume (0 < R ≤ 1, default 0.1) a symbol's orders may fill in that bar. */
+  readonly maxParticipation?: Scalar;
   readonly maxPositionNotional?: Scalar;
   readonly maxGrossExposure?: Scalar;
   readonly maxOrdersPerMinute?: Scalar;

@@ -26,8 +26,18 @@ export type RestingOrderView = (LimitOrderView | StopOrderView | MarketOrderView
   readonly waitsFor?: 'live_open';
 };
 
+/**
+ * What every view may add, each only when it applies (an order placed plainly reads as it always
+ * did): what is left of a partly filled order (its `qty` is what was placed), and a time in force
+ * other than GTC.
+ */
+interface ViewTerms {
+  readonly remaining?: string;
+  readonly timeInForce?: 'IOC' | 'FOK' | 'GTD';
+}
+
 /** A market order decided on a bar, working until the next bar of its symbol fills it at the open (--fill-model next-open). */
-export interface MarketOrderView {
+export interface MarketOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -38,7 +48,7 @@ export interface MarketOrderView {
   readonly stopLoss?: string;
 }
 
-export interface LimitOrderView {
+export interface LimitOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -52,7 +62,7 @@ export interface LimitOrderView {
 }
 
 /** A stop, a stop-limit (with its limit) or a trailing stop (with its trail), at the stop it has now. */
-export interface StopOrderView {
+export interface StopOrderView extends ViewTerms {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: string;
@@ -66,11 +76,14 @@ export interface StopOrderView {
 }
 
 function restingView(o: RestingOrder, inst: Instrument): RestingOrderView {
+  const filled = o.filledQty ?? 0;
   const head = {
     orderId: o.orderId,
     symbol: o.symbol,
     side: o.side,
-    qty: formatLots(o.qty, inst),
+    qty: formatLots(o.qty + filled, inst),
+    ...(filled > 0 ? { remaining: formatLots(o.qty, inst) } : {}),
+    ...(o.timeInForce === undefined ? {} : { timeInForce: o.timeInForce }),
     ...(o.waitsForLive ? { waitsFor: 'live_open' as const } : {}),
   };
   switch (o.orderType) {
@@ -94,10 +107,15 @@ function bracketView(o: RestingOrder): { takeProfit: string; stopLoss: string } 
   return exits === null ? null : { takeProfit: formatPrice(exits.takeProfit), stopLoss: formatPrice(exits.stopLoss) };
 }
 
-/** Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit, "stop 95 limit 95.5" and so on. */
+/**
+ * Where a resting order waits, as the summary and status lines print it: "@ 95.5" for a limit,
+ * "stop 95 limit 95.5" and so on; then what remains of a partly filled one, and a time in force
+ * other than GTC.
+ */
 export function restingTerms(o: RestingOrderView): string {
-  if (o.waitsFor === undefined) return terms(o);
-  return 'orderType' in o && o.orderType === 'market' ? 'market, at the first live open' : `${terms(o)}, from the first live bar`;
+  const tail = `${o.remaining === undefined ? '' : `, ${o.remaining} remaining`}${o.timeInForce === undefined ? '' : `, ${o.timeInForce}`}`;
+  if (o.waitsFor === undefined) return terms(o) + tail;
+  return ('orderType' in o && o.orderType === 'market' ? 'market, at the first live open' : `${terms(o)}, from the first live bar`) + tail;
 }
 
 function terms(o: RestingOrderView): string {

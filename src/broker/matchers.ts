@@ -85,8 +85,9 @@ export const stopLimitMatcher: Matcher<StopLimitOrder> = {
     if (trigger === null) return { fill: null, rest: order };
     const hit = firstReach(pathFrom(path, trigger), order.limitPrice, limitReached(order.side, order.limitPrice));
     if (hit) return { fill: { ...hit, taker: true, slips: false } };
-    const { orderId, symbol, side, qty, createdAt, limitPrice } = order;
-    return { fill: null, rest: { orderId, symbol, side, qty, createdAt, orderType: 'limit', limitPrice } };
+    // Its terms (time in force, GTD's bars, reduce-only, what already filled) go with it.
+    const { stopPrice: _stop, ...limit } = order;
+    return { fill: null, rest: { ...limit, orderType: 'limit' } };
   },
   worstBuyPrice: (order) => order.limitPrice,
 };

@@ -7,13 +7,18 @@
  * because each fill books realized = cashFlow + Δbasis, whatever rounding the basis split used.
  */
 import { BPS_E4_ONE, divCeil, divFloor } from '../domain/money.ts';
-import type { Bar, Fill, Order, RestingOrder, Side } from '../domain/types.ts';
+import type { Bar, Fill, MarketOrder, Order, RestingOrder, Side } from '../domain/types.ts';
 import type { AccountView } from './account-view.ts';
 import { barPath, pathFrom, type PathPoint } from './bar-path.ts';
 import { followCancel, followFill, linkOf, NO_FOLLOWS, type BookFollow, type LinkedBook } from './brackets.ts';
 import { matchOrder, worstBuyPrice, type PathFill } from './matchers.ts';
 import { notionalDown, notionalUp, type Instrument } from './instrument.ts';
 import { feeAt, higherRate, rateFor, type FeeRates, type FeeSchedule, type Liquidity } from './fees.ts';
+import { BarCaps } from './participation.ts';
+import { endChances, restOf } from './fill-chance.ts';
+import { takeChance, type AdmitFill, type ChanceOutcome, type ChanceResult } from './take-chance.ts';
+
+export type { AdmitFill } from './take-chance.ts';
 
 export interface BrokerConfig {
   readonly cash: bigint;
@@ -22,6 +27,11 @@ export interface BrokerConfig {
   /** Slippage in 1e-4 bps. */
   readonly slippageBpsE4: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;
+  /**
+   * --max-participation as 1e-8 units (0.1 is 10_000_000n): a bar fills at most this share of its
+   * volume per symbol. Absent or null: no cap (unit tests of other things; the command line always sets one).
+   */
+  readonly maxParticipationE8?: bigint | null;
 }
 
 const NO_OUTCOMES: readonly never[] = Object.freeze([]);
@@ -33,13 +43,11 @@ function placedLive(order: RestingOrder): RestingOrder {
 }
 
 /**
- * What became of a resting order a bar reached: filled, or cancelled for the gate's reason; and
- * what a fill or a cancel brought (brackets.ts): a bracket's exit armed, a linked order cancelled.
+ * What became of an order a bar reached: filled (`remaining` lots left working, 0 when complete),
+ * cancelled for the gate's reason, or ended by its time in force or reduce-only (take-chance.ts);
+ * and what a fill or a cancel brought (brackets.ts): a bracket's exit armed, a linked order cancelled.
  */
-export type RestingOutcome =
-  | { readonly fill: Fill }
-  | { readonly cancelled: RestingOrder; readonly refusal: { readonly reason: string; readonly detail?: string } }
-  | BookFollow;
+export type RestingOutcome = ChanceOutcome | BookFollow;
 
 /** Whether an exit carries its pair's count (the larger amount; on a tie the take-profit, the limit), its sibling counting nothing. */
 function carriesPair(o: RestingOrder, own: number | bigint, theirs: number | bigint): boolean {
@@ -71,9 +79,12 @@ export class PaperBroker implements AccountView, LinkedBook {
   /** Frozen copies of each symbol's resting orders for strategies, rebuilt only when the book changes. */
   private readonly views = new Map<string, readonly RestingOrder[]>();
   private readonly config: BrokerConfig;
+  /** Each symbol's participation cap for the bar being matched. */
+  private readonly caps: BarCaps;
 
   constructor(config: BrokerConfig) {
     this.config = config;
+    this.caps = new BarCaps(config.maxParticipationE8 ?? null);
     this.startCash = config.cash;
     this.cash = config.cash;
   }
@@ -325,12 +336,16 @@ export class PaperBroker implements AccountView, LinkedBook {
   /**
    * Matches this symbol's resting orders against a new bar's path, each by its type's matcher
    * (broker/matchers.ts): those the path fills are booked in the order the path reaches them
-   * (placement order where it reaches two at once); those it changes (a trailing stop ratcheted, a
-   * stop-limit triggered into a limit) rest on as changed. An order about to fill is taken off the
-   * book first and then offered to `admit` (the risk gate): cash and exposure may have moved since
-   * it was placed, and by the fills before it on the same path. What a fill brings follows it
+   * (placement order where it reaches two at once), each taking what the bar's participation cap
+   * has left (a reduce-only one at most the position; take-chance.ts) and working on with the rest
+   * in its place on the book; those it changes (a trailing stop ratcheted, a stop-limit triggered
+   * into a limit) rest on as changed. Each piece about to fill is offered to `admit` (the risk
+   * gate) first: cash and exposure may have moved since the order was placed, and by the fills
+   * before it on the same path; a refusal cancels the order. What a fill brings follows it
    * (brackets.ts): exits an entry armed are matched on the rest of the path from the entry's
    * fill; an order a fill before it cancelled (one-cancels-other) or resized fills as it is now.
+   * Then the times in force: an IOC or FOK order whose one chance this bar was is gone, filled or
+   * not, and a GTD order counts down its bars.
    *
    * An order decided on a backfilled bar (waitsForLive) is not matched against a backfilled bar:
    * it was placed after that market had passed. The symbol's first live bar drops the flag and
@@ -338,13 +353,14 @@ export class PaperBroker implements AccountView, LinkedBook {
    * is matched on the backfilled bars that follow: it was at the venue while the feed was down,
    * and those bars are the market it traded in.
    */
-  matchResting(bar: Bar, admit: (order: RestingOrder, price: number) => { reason: string } | null): ReadonlyArray<RestingOutcome> {
+  matchResting(bar: Bar, admit: AdmitFill): ReadonlyArray<RestingOutcome> {
     const list = this.resting.get(bar.symbol);
     // One shared empty answer: most bars have no resting order, and this runs on every bar.
     if (!list || list.length === 0) return NO_OUTCOMES;
     const path = barPath(bar);
     const backfilled = bar.source === 'rest-backfill';
     const pending: Pending[] = [];
+    let timed = false;
     for (let i = 0; i < list.length; i++) {
       let order = list[i]!;
       if (order.waitsForLive) {
@@ -353,6 +369,7 @@ export class PaperBroker implements AccountView, LinkedBook {
         list[i] = order;
         this.views.delete(bar.symbol);
       }
+      if (order.timeInForce !== undefined) timed = true;
       const m = matchOrder(order, path);
       if (m.fill) pending.push({ orderId: order.orderId, fill: m.fill });
       else if (m.rest !== order) {
@@ -360,30 +377,62 @@ export class PaperBroker implements AccountView, LinkedBook {
         this.views.delete(bar.symbol);
       }
     }
-    if (pending.length === 0) return NO_OUTCOMES;
+    if (pending.length === 0 && !timed) return NO_OUTCOMES;
     // Stable: placement order breaks ties.
     pending.sort((a, b) => a.fill.at - b.fill.at);
     const out: RestingOutcome[] = [];
     for (let i = 0; i < pending.length; i++) {
       const { orderId, fill } = pending[i]!;
-      const order = this.cancel(bar.symbol, orderId);
+      const order = this.find(bar.symbol, orderId);
       if (order === undefined) continue;
       const price = fill.slips ? this.marketPrice(order.side, fill.price) : fill.price;
-      const refusal = admit(order, price);
-      if (refusal) {
-        out.push({ cancelled: order, refusal });
-        for (const follow of this.afterCancel(order)) out.push(follow);
+      const chance = takeChance(this, this.caps, order, price, fill.taker ? 'taker' : 'maker', bar, admit, out);
+      if (chance.next !== order) this.replace(bar.symbol, order, chance.next);
+      if (chance.filled === null) {
+        if (chance.next === null) for (const follow of this.afterCancel(order)) out.push(follow);
         continue;
       }
-      const done = this.execute(order, price, fill.taker ? 'taker' : 'maker');
-      out.push({ fill: done });
       const from: PathPoint = { at: fill.at, price: fill.price };
-      for (const follow of this.afterFill(order, done, bar.openTime)) {
+      for (const follow of this.afterFill(order, chance.filled, bar.openTime)) {
         out.push(follow);
         if ('placed' in follow) this.matchArmed(follow.placed, pathFrom(path, from), pending, i + 1);
       }
     }
+    const ends = timed ? endChances(list, this.instrument(bar.symbol)) : null;
+    if (ends !== null) {
+      this.views.delete(bar.symbol);
+      for (const end of ends) {
+        out.push(end);
+        for (const follow of this.afterCancel(end.ended)) out.push(follow);
+      }
+    }
     return out;
+  }
+
+  /**
+   * A market order at the close of the bar that decided it (--fill-model close): it fills what the
+   * bar's cap leaves (a reduce-only one at most the position), and what the fill brings follows
+   * (a bracket's exits armed); the rest, unless its time in force ends it, works from the next
+   * bar's open like a next-open market order, valued at `price`. The gate admitted it a moment ago
+   * at this price: it is not asked again.
+   */
+  fillAtClose(order: MarketOrder, price: number, bar: Bar): ReadonlyArray<RestingOutcome> {
+    const out: RestingOutcome[] = [];
+    const chance: ChanceResult = takeChance(this, this.caps, order, price, 'taker', bar, null, out);
+    // Not order itself (a MarketOrder is not a working one): its rest, valued at this price.
+    if (chance.next !== null) this.rest(chance.next === order ? restOf(order, order.qty, 0, price) : (chance.next as RestingOrder));
+    if (chance.filled !== null) for (const follow of this.afterFill(order, chance.filled, bar.openTime)) out.push(follow);
+    return out;
+  }
+
+  /** Puts `next` where `order` was on its symbol's book (placement order is kept), or takes it off when null. */
+  private replace(symbol: string, order: RestingOrder, next: RestingOrder | MarketOrder | null): void {
+    const list = this.resting.get(symbol)!;
+    const at = list.indexOf(order);
+    if (at < 0) return;
+    if (next === null) list.splice(at, 1);
+    else list[at] = Object.freeze(next as RestingOrder);
+    this.views.delete(symbol);
   }
 
   /** An exit armed on this path: it is matched on what is left of it, after what already fills there. */

@@ -10,6 +10,7 @@ import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
 import { isValidTimeZone, parseTimestamp, ZoneOffsets } from '../domain/time.ts';
 import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instrument.ts';
+import { DEFAULT_PARTICIPATION_E8, parseParticipation, participationNumber } from '../broker/participation.ts';
 import { defaultFeeRates, type FeeRates } from '../broker/fees.ts';
 import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
@@ -82,6 +83,8 @@ Strategy and broker:
   --slippage-bps N         market orders fill this far past their price, against the order (default 1)
   --fill-model next-open|close  a market order decided on a bar fills at the next bar's open (default),
                            or at that bar's own close (optimistic: the signal already saw that close)
+  --max-participation R    a bar fills at most R of its volume per symbol, 0 < R <= 1 (default 0.1);
+                           what it leaves of an order keeps working on the next bars
   --max-position-notional N  per-symbol limit on |position| x price (default: half of --cash)
   --max-gross-exposure N   limit on the sum over symbols (default: --cash)
   --lot SYMBOL=STEP        lot step, a power of ten (default 1 for shares, 0.00001 for crypto pairs)
@@ -167,6 +170,7 @@ export const RUN_FLAGS = {
   'taker-fee-bps': { type: 'string' },
   'slippage-bps': { type: 'string' },
   'fill-model': { type: 'string' },
+  'max-participation': { type: 'string' },
   'max-position-notional': { type: 'string' },
   'max-gross-exposure': { type: 'string' },
   lot: { type: 'string', multiple: true },
@@ -294,6 +298,12 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   const fillModel = v['fill-model'] ?? 'next-open';
   if (fillModel !== 'next-open' && fillModel !== 'close')
     throw usage(`--fill-model ${fillModel}: expected next-open (a market order fills at the next bar's open) or close (at its own bar's close).`);
+  const maxParticipationE8 = v['max-participation'] === undefined ? DEFAULT_PARTICIPATION_E8 : parseParticipation(v['max-participation']);
+  if (maxParticipationE8 === null) {
+    throw usage(
+      `--max-participation ${v['max-participation']}: expected the share of a bar's volume an order may fill, a number above 0 and at most 1 with up to 8 decimals, e.g. 0.1 (the default) or 1 for the whole volume.`,
+    );
+  }
 
   const lotSteps = new Map<string, string>();
   for (const [symbol, step] of keyValues('--lot', v.lot ?? [], 'BTCUSDT=0.001', usage)) {
@@ -374,6 +384,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     slippageBpsE4,
     slippageBps: Number(slippageBpsE4) / 10_000,
     fillModel,
+    maxParticipationE8,
+    maxParticipation: participationNumber(maxParticipationE8),
     maxPositionNotional: money('--max-position-notional', v['max-position-notional'], cash / 2n),
     maxGrossExposure: money('--max-gross-exposure', v['max-gross-exposure'], cash),
     instruments,

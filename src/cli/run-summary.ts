@@ -15,6 +15,7 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
     `${header}: ${s.verdict}`,
     ...fillModelLines(s),
     ...costLines(s),
+    ...participationLines(s),
     `  bars          ${s.bars}  (${bySymbol})`,
     `  decisions     ${s.decisions}`,
     `  orders        ${s.orders}   fills ${s.fills}   rejects ${byReason(s.rejects, s.rejectsByReason)}`,
@@ -90,9 +91,16 @@ function slippageLines(s: RunSummary): string[] {
 
 /** Where market orders filled: next-open, or close with the warning that it flatters the figures (nothing for older summaries). */
 function fillModelLines(s: RunSummary): string[] {
-  if (s.fillModel === undefined) return [];
-  if (s.fillModel === 'next-open') return ["  fill model    next-open: market orders filled at the next bar's open"];
-  return [`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`];
+  const lines: string[] = [];
+  if (s.fillModel === 'next-open') lines.push("  fill model    next-open: market orders filled at the next bar's open");
+  else if (s.fillModel === 'close') lines.push(`  fill model    close, ${s.fillModelNote ?? 'optimistic'}`);
+  return lines;
+}
+
+/** The participation cap in force (nothing for summaries written before the flag). */
+function participationLines(s: RunSummary): string[] {
+  if (s.maxParticipation === undefined) return [];
+  return [`  participation at most ${Number((s.maxParticipation * 100).toFixed(6))}% of a bar's volume per symbol (--max-participation ${s.maxParticipation})`];
 }
 
 const BASIS: Readonly<Record<FeeGroup['basis'], string>> = {

@@ -39,6 +39,25 @@ export interface CancelIntent {
 export type OrderIntent = MarketIntent | LimitIntent | StopIntent | StopLimitIntent | TrailingStopIntent;
 
 /**
+ * How long an order may work: GTC until it fills or is cancelled (the default); IOC one chance, the
+ * first bar that could fill it, the rest cancelled; FOK that one chance, whole or nothing; GTD
+ * `expireAfterBars` bars of its symbol. For a stop, the chance is its trigger bar's (README,
+ * "Time in force").
+ */
+export const TIME_IN_FORCES = ['GTC', 'IOC', 'FOK', 'GTD'] as const;
+export type TimeInForce = (typeof TIME_IN_FORCES)[number];
+
+/** What any order intent may add to its type's fields. */
+export interface IntentTerms {
+  /** Default GTC. */
+  readonly timeInForce?: TimeInForce;
+  /** With GTD only (and required there): a positive whole number of the symbol's bars. */
+  readonly expireAfterBars?: number;
+  /** Only ever shrinks the position: refused if it would grow or flip it, shrunk to the position when it fills. */
+  readonly reduceOnly?: boolean;
+}
+
+/**
  * A bracket on a market or limit entry: both prices or neither (one alone is refused, naming the
  * missing one). Once the entry (partly) fills, two exits on the other side rest for the quantity
  * filled: a take-profit limit and a stop-loss stop, one cancelling the other (see Order.ocoWith).
@@ -50,7 +69,7 @@ export interface BracketTerms {
   readonly stopLoss?: number;
 }
 
-export interface MarketIntent extends BracketTerms {
+export interface MarketIntent extends BracketTerms, IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -58,16 +77,18 @@ export interface MarketIntent extends BracketTerms {
   readonly orderType?: 'market';
 }
 
-export interface LimitIntent extends BracketTerms {
+export interface LimitIntent extends BracketTerms, IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
   readonly orderType: 'limit';
   /** Integer ticks: a buy fills at or under it, a sell at or over it. */
   readonly limitPrice: number;
+  /** Refused (post_only) if it would take liquidity when placed: a buy at or above the bar's close, a sell at or below. */
+  readonly postOnly?: boolean;
 }
 
-export interface StopIntent {
+export interface StopIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -76,7 +97,7 @@ export interface StopIntent {
   readonly stopPrice: number;
 }
 
-export interface StopLimitIntent {
+export interface StopLimitIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -87,7 +108,7 @@ export interface StopLimitIntent {
   readonly limitPrice: number;
 }
 
-export interface TrailingStopIntent {
+export interface TrailingStopIntent extends IntentTerms {
   readonly side: Side;
   /** Positive integer number of lots. */
   readonly qty: number;
@@ -116,10 +137,19 @@ interface OrderBase {
   readonly orderId: string;
   readonly symbol: string;
   readonly side: Side;
-  /** Positive integer number of lots. */
+  /** Positive integer number of lots still to fill: the order's quantity until a partial fill, then what remains. */
   readonly qty: number;
   /** openTime of the bar whose decision created it. */
   readonly createdAt: number;
+  /** Absent: GTC. */
+  readonly timeInForce?: 'IOC' | 'FOK' | 'GTD';
+  /** GTD: the bars of its symbol it was given. */
+  readonly expireAfterBars?: number;
+  /** GTD: the bars of its symbol it may still be matched on (it is cancelled, `expired`, when they run out). */
+  readonly barsLeft?: number;
+  readonly reduceOnly?: true;
+  /** Lots already filled (present after a partial fill): the order's quantity is qty + filledQty. */
+  readonly filledQty?: number;
   /**
    * Decided on a backfilled bar (after a feed outage): placed now, so no backfilled bar's path may
    * fill it, that market is gone. Matched from its symbol's first live bar on (a market order at
@@ -157,6 +187,8 @@ export interface LimitOrder extends OrderBase, Bracket, ExitLink {
   readonly orderType: 'limit';
   /** Integer ticks. */
   readonly limitPrice: number;
+  /** Placed where it could not take liquidity: it fills as a maker. */
+  readonly postOnly?: true;
 }
 
 /** Rests until the bar path reaches its stop price, then fills as a market order would (with slippage). */

@@ -5,7 +5,8 @@
  * strategy sees the bar, each intent passes the one risk gate. A market order decided on this bar
  * works until the symbol's next bar, whose cycle fills it at the open with the resting orders
  * (--fill-model next-open, the default), or fills at this bar's close (close); either moved by
- * slippage. Every bar gives exactly one decision event, hold included. Ids derive from
+ * slippage. A bar fills at most --max-participation of its volume per symbol: what it leaves of an
+ * order works on (or its time in force ends it). Every bar gives exactly one decision event, hold included. Ids derive from
  * content and position (symbol, openTime, intent index), never from arrival order or the wall clock.
  *
  * The strategy sees frozen data and returns intents that are read once (intents.ts): nothing it
@@ -208,14 +209,15 @@ export class Engine {
     });
     // A bar backfilled after an outage is history by now: what is decided on it is placed now, and waits for a live price.
     const backfilled = bar.source === 'rest-backfill';
-    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, symbol, openTime, close, inst, backfilled);
+    for (let i = 0; i < intents.length; i++) this.submit(intents[i]!, i, bar, inst, backfilled);
     return monotonic ? { start, modelDone, brokerDone: monotonic() } : null;
   }
 
   /** A fill, an exit a fill armed, or an order cancelled on the book (by the gate at fill time, or by its bracket), as its event. */
   private emitOutcome(outcome: RestingOutcome, openTime: number): void {
-    if ('fill' in outcome) this.emitFill(outcome.fill, openTime);
+    if ('fill' in outcome) this.emitFill(outcome.fill, openTime, undefined, outcome.remaining);
     else if ('placed' in outcome) this.options.bus.emit(orderEvent(outcome.placed));
+    else if ('ended' in outcome) this.options.bus.emit(cancelEvent(outcome.ended, openTime, outcome.reason, outcome.detail));
     else {
       const { reason, detail = reason } = outcome.refusal;
       // The bracket's own cancels say why themselves; the gate's say what the fill would have broken.
@@ -301,8 +303,9 @@ export class Engine {
     }
   }
 
-  private submit(intent: IntentRecord, index: number, symbol: string, openTime: number, close: number, inst: Instrument, backfilled: boolean): void {
+  private submit(intent: IntentRecord, index: number, bar: Bar, inst: Instrument, backfilled: boolean): void {
     const { broker, bus } = this.options;
+    const { symbol, openTime } = bar;
     if (intent.kind === 'cancel') {
       const cancelled = broker.cancel(symbol, intent.orderId);
       if (cancelled) {
@@ -321,20 +324,13 @@ export class Engine {
         });
       return;
     }
-    this.place(intent, `${symbol}-${openTime}-${index}`, symbol, openTime, close, inst, backfilled);
+    this.place(intent, `${symbol}-${openTime}-${index}`, bar, inst, backfilled);
   }
 
-  private place(
-    intent: Extract<IntentRecord, { kind: 'order' }>,
-    orderId: string,
-    symbol: string,
-    openTime: number,
-    close: number,
-    inst: Instrument,
-    backfilled: boolean,
-  ): void {
+  private place(intent: Extract<IntentRecord, { kind: 'order' }>, orderId: string, bar: Bar, inst: Instrument, backfilled: boolean): void {
     const { broker, bus, gate } = this.options;
-    const { side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss } = intent;
+    const { symbol, openTime, close } = bar;
+    const { side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss, timeInForce, expireAfterBars, postOnly, reduceOnly } = intent;
     // An invalid quantity is logged as given (in lots), not as a made-up zero; what is no number at all, as 0.
     const givenQty = typeof qty === 'number' && Number.isFinite(qty) ? qty : 0;
     if ((side !== 'buy' && side !== 'sell') || !isOrderType(orderType)) {
@@ -350,7 +346,23 @@ export class Engine {
       });
       return;
     }
-    const draft: OrderDraft = { orderId, symbol, side, orderType, qty, limitPrice, stopPrice, trailBps, takeProfit, stopLoss, createdAt: openTime };
+    const draft: OrderDraft = {
+      orderId,
+      symbol,
+      side,
+      orderType,
+      qty,
+      limitPrice,
+      stopPrice,
+      trailBps,
+      takeProfit,
+      stopLoss,
+      timeInForce,
+      expireAfterBars,
+      postOnly,
+      reduceOnly,
+      createdAt: openTime,
+    };
     const admission = gate.admit(
       { draft, marketPrice: broker.marketPrice(side, close), inst, sentBy: 'strategy', ...(backfilled ? { waitsForLive: true } : {}) },
       broker,
@@ -360,24 +372,25 @@ export class Engine {
       return;
     }
     gate.accepted(admission.req);
-    this.book(admission.req);
+    this.book(admission.req, bar);
   }
 
   /**
    * An admitted order: a market order works until its symbol's next bar (next-open: matched with
    * the resting orders, at that bar's open, before the strategy sees it) or fills now at its
-   * expected price (close); any other type goes on the book. One decided on a backfilled bar rests
-   * whatever its type and the fill model, flagged to wait for its symbol's first live bar (the
-   * broker matches it from there), and the operator is told.
+   * expected price, as much as the bar's participation cap leaves (close; the rest works from the
+   * next open); any other type goes on the book. One decided on a backfilled bar rests whatever its
+   * type and the fill model, flagged to wait for its symbol's first live bar (the broker matches it
+   * from there), and the operator is told.
    */
-  private book(req: GateRequest): void {
+  private book(req: GateRequest, bar: Bar): void {
     const { broker, bus } = this.options;
     const waits = req.waitsForLive === true;
     const order = waits ? { ...req.order, waitsForLive: true as const } : req.order;
     bus.emit(orderEvent(order));
     if (order.orderType !== 'market') broker.rest(Object.freeze(order));
     else if (this.nextOpen || waits) broker.rest(Object.freeze({ ...order, refPrice: req.refPrice }));
-    else this.fillNow(order, req.refPrice, order.createdAt);
+    else for (const outcome of broker.fillAtClose(order, req.refPrice, bar)) this.emitOutcome(outcome, order.createdAt);
     if (waits) this.sayWaiting(order, req.inst);
   }
 
@@ -387,7 +400,7 @@ export class Engine {
     this.options.bus.emit({ type: 'alert', kind: 'stale_price', message, ...this.atNow() });
   }
 
-  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice): void {
+  private emitFill(fill: Fill, openTime: number, priced?: FlattenPrice, remaining = 0): void {
     this.options.bus.emit({
       type: 'fill',
       orderId: fill.orderId,
@@ -401,6 +414,8 @@ export class Engine {
       realizedPnl: fill.realized,
       cash: fill.cashAfter,
       position: fill.positionAfter,
+      // Written only for a partial fill: a complete fill's line is what it always was.
+      ...(remaining > 0 ? { remaining } : {}),
       ...(priced ? { priceSource: priced.source, priceTime: priced.time } : {}),
     });
   }

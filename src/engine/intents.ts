@@ -16,6 +16,10 @@ export type IntentRecord =
       readonly trailBps: unknown;
       readonly takeProfit: unknown;
       readonly stopLoss: unknown;
+      readonly timeInForce: unknown;
+      readonly expireAfterBars: unknown;
+      readonly postOnly: unknown;
+      readonly reduceOnly: unknown;
     };
 
 export const NO_INTENTS: readonly IntentRecord[] = [];
@@ -45,6 +49,10 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
         trailBps: undefined,
         takeProfit: undefined,
         stopLoss: undefined,
+        timeInForce: undefined,
+        expireAfterBars: undefined,
+        postOnly: undefined,
+        reduceOnly: undefined,
       });
       continue;
     }
@@ -64,6 +72,10 @@ export function readIntents(returned: unknown): readonly IntentRecord[] {
       trailBps: o.trailBps,
       takeProfit: o.takeProfit,
       stopLoss: o.stopLoss,
+      timeInForce: o.timeInForce,
+      expireAfterBars: o.expireAfterBars,
+      postOnly: o.postOnly,
+      reduceOnly: o.reduceOnly,
     });
   }
   return out;

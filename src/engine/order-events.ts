@@ -1,20 +1,36 @@
 /**
  * The events that say what became of an order, built from the order itself: one shape per order
- * type (its own fields and nothing else), a bracketed entry's exit prices and an exit's links
- * written only where set. The engine emits them; the serializers and the journal read them.
+ * type (its own fields and nothing else), a bracketed entry's exit prices and an exit's links,
+ * its time in force, post-only and reduce-only, written only where set. The engine emits them; the serializers and the journal read them.
  */
 import type { Order } from '../domain/types.ts';
 import { unreachable } from '../domain/unreachable.ts';
 import type { CancelReason, OrderSender } from '../events/reasons.ts';
-import type { CancelEvent, OrderEvent } from '../events/types.ts';
+import type { CancelEvent, OrderEvent, OrderTerms } from '../events/types.ts';
 
 /**
  * The order event of an order placed (its bar time is the order's createdAt); `sentBy` only for an
  * operator's, `waitsFor` only for one decided on a backfilled bar (it waits for the first live bar).
  */
 export function orderEvent(order: Order, sentBy?: OrderSender): OrderEvent {
-  const e = termsEvent(order, sentBy);
+  const typed = termsEvent(order, sentBy);
+  const terms = termsOf(order);
+  const e = terms === NO_TERMS ? typed : { ...typed, ...terms };
   return order.waitsForLive ? { ...e, waitsFor: 'live_open' } : e;
+}
+
+const NO_TERMS: OrderTerms = Object.freeze({});
+
+/** An order's time in force, post-only and reduce-only: only those that are not the default (GTC, neither), so a plain order's line is what it always was. */
+function termsOf(order: Order): OrderTerms {
+  const postOnly = order.orderType === 'limit' && order.postOnly === true;
+  if (order.timeInForce === undefined && !postOnly && order.reduceOnly === undefined) return NO_TERMS;
+  return {
+    ...(order.timeInForce === undefined ? {} : { timeInForce: order.timeInForce }),
+    ...(order.expireAfterBars === undefined ? {} : { expireAfterBars: order.expireAfterBars }),
+    ...(postOnly ? { postOnly: true } : {}),
+    ...(order.reduceOnly === true ? { reduceOnly: true } : {}),
+  };
 }
 
 function termsEvent(order: Order, sentBy?: OrderSender): OrderEvent {

@@ -41,7 +41,17 @@ export class OrderUpdates implements EventSink {
         break;
       }
       case 'fill':
-        update = { type: 'fill', orderId: e.orderId, side: e.side, qty: e.qty, price: e.price, fee: e.fee, realizedPnl: e.realizedPnl, position: e.position };
+        update = {
+          type: 'fill',
+          orderId: e.orderId,
+          side: e.side,
+          qty: e.qty,
+          price: e.price,
+          fee: e.fee,
+          realizedPnl: e.realizedPnl,
+          position: e.position,
+          remaining: e.remaining ?? 0,
+        };
         break;
       case 'cancel':
         update = { type: 'cancel', orderId: e.orderId, reason: e.reason, detail: e.detail };

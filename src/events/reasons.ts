@@ -42,14 +42,17 @@ export const REJECT_REASONS = [
   'order_rate',
   'price_band',
   'stale_bar',
+  'post_only',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 /**
- * Why a resting order left the book without filling: the strategy cancelled it; trading was halted
- * or set to reducing; an operator's flatten; the gate's second look at fill time refused it; or
- * its bracket (oco: its sibling exit filled or left, the position it protected closed, or, for an
- * entry's unfilled rest, both its exits are gone).
+ * Why a working order (or what a partial fill left of it) left the book without filling: the
+ * strategy cancelled it; trading was halted or set to reducing; an operator's flatten; the gate's
+ * second look at fill time refused it; its bracket (oco: its sibling exit filled or left, the
+ * position it protected closed, or, for an entry's unfilled rest, both its exits are gone); its
+ * time in force ran out (ioc: its one chance passed; fok: it could not fill whole; expired: GTD's
+ * bars ran out); or a reduce-only order found nothing left to reduce.
  */
 export const CANCEL_REASONS = [
   'strategy',
@@ -60,6 +63,10 @@ export const CANCEL_REASONS = [
   'max_gross_exposure',
   'insufficient_cash',
   'oco',
+  'ioc',
+  'fok',
+  'expired',
+  'reduce_only',
 ] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 

@@ -3,7 +3,7 @@
  * and the JSON kind of each. One table drives the generic serializer and the validator, so the
  * contract the tests check is the contract the writer follows.
  */
-import { BAR_ORIGINS, LIQUIDITIES, ORDER_TYPES } from '../domain/types.ts';
+import { BAR_ORIGINS, LIQUIDITIES, ORDER_TYPES, TIME_IN_FORCES } from '../domain/types.ts';
 import {
   ALERT_KINDS,
   CANCEL_REASONS,
@@ -23,7 +23,7 @@ import type { EventType } from './types.ts';
 /** str: string; int: integer; num: finite number; dec: exact decimal text written as a JSON number;
  *  ticks / money: integer prices (1e-8) / bigint money, written as exact decimals (JSON numbers);
  *  lots: integer lots of the event's symbol, written as the exact decimal in asset units (see LotSteps);
- *  json: any JSON value; a trailing ? marks an optional field; |null allows null. */
+ *  bool: true or false; json: any JSON value; a trailing ? marks an optional field; |null allows null. */
 export type FieldKind =
   | 'str'
   | 'int'
@@ -34,6 +34,8 @@ export type FieldKind =
   | 'ticks?'
   | 'money'
   | 'lots'
+  | 'lots?'
+  | 'bool?'
   | 'json'
   | 'json?'
   | 'str?'
@@ -57,6 +59,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['fees', 'json?'],
     ['slippageBps', 'num'],
     ['fillModel', 'str?'],
+    ['maxParticipation', 'num?'],
     ['maxPositionNotional', 'dec'],
     ['maxGrossExposure', 'dec'],
     ['lotSizes', 'json'],
@@ -100,6 +103,10 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['stopLoss', 'ticks?'],
     ['parentId', 'str?'],
     ['ocoWith', 'str?'],
+    ['timeInForce', 'str?'],
+    ['expireAfterBars', 'int?'],
+    ['postOnly', 'bool?'],
+    ['reduceOnly', 'bool?'],
     ['sentBy', 'str?'],
     ['waitsFor', 'str?'],
   ],
@@ -115,6 +122,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['realizedPnl', 'money'],
     ['cash', 'money'],
     ['position', 'lots'],
+    ['remaining', 'lots?'],
     ['priceSource', 'str?'],
     ['priceTime', 'int?'],
   ],
@@ -206,6 +214,8 @@ export const EVENT_ENUMS: Readonly<Record<string, readonly string[]>> = {
   'order.side': ['buy', 'sell'],
   'order.orderType': ORDER_TYPES,
   'order.sentBy': ORDER_SENDERS,
+  // GTC is the default and never written.
+  'order.timeInForce': TIME_IN_FORCES.filter((t) => t !== 'GTC'),
   'order.waitsFor': ORDER_WAITS,
   'fill.side': ['buy', 'sell'],
   'fill.priceSource': PRICE_SOURCES,
@@ -249,6 +259,9 @@ function kindMatches(kind: FieldKind, value: unknown): boolean {
       return value === undefined || typeof value === 'string';
     case 'int?':
       return value === undefined || Number.isInteger(value);
+    case 'bool?':
+      return value === undefined || typeof value === 'boolean';
+    case 'lots?':
     case 'num?':
     case 'dec?':
     case 'ticks?':

@@ -50,7 +50,7 @@ export function serializeGeneric(seq: number, event: TradeEvent, lots: LotSteps)
     else if (kind.startsWith('dec')) text = value as string;
     else if (kind.startsWith('ticks')) text = formatPrice(value as number);
     else if (kind === 'money') text = formatMoney(value as bigint);
-    else if (kind === 'lots') text = lots.text(record.symbol as string, value as number);
+    else if (kind.startsWith('lots')) text = lots.text(record.symbol as string, value as number);
     else text = JSON.stringify(value);
     out += `,"${name}":${text}`;
   }
@@ -88,7 +88,16 @@ export function serializeOrder(seq: number, e: OrderEvent, lots: LotSteps): stri
     return serializeGeneric(seq, e, lots);
   return (
     `{"seq":${seq},"type":"order","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"orderType":${str(e.orderType)},"qty":${lots.text(e.symbol, e.qty)}` +
-    `${orderTerms(e)}${bracketTerms(e)}${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
+    `${orderTerms(e)}${bracketTerms(e)}${e.timeInForce === undefined && e.postOnly === undefined && e.reduceOnly === undefined ? '' : timeTerms(e)}` +
+    `${e.sentBy === undefined ? '' : `,"sentBy":${JSON.stringify(e.sentBy)}`}${e.waitsFor === undefined ? '' : `,"waitsFor":${JSON.stringify(e.waitsFor)}`}}`
+  );
+}
+
+/** Time in force, post-only and reduce-only: each only when the order has it (GTC and the plain order write nothing). */
+function timeTerms(e: OrderEvent): string {
+  return (
+    `${e.timeInForce === undefined ? '' : `,"timeInForce":${JSON.stringify(e.timeInForce)}`}${e.expireAfterBars === undefined ? '' : `,"expireAfterBars":${e.expireAfterBars}`}` +
+    `${e.postOnly === undefined ? '' : `,"postOnly":${e.postOnly}`}${e.reduceOnly === undefined ? '' : `,"reduceOnly":${e.reduceOnly}`}`
   );
 }
 
@@ -137,13 +146,15 @@ export function serializeFill(seq: number, e: FillEvent, lots: LotSteps): string
     e.realizedPnl === undefined ||
     e.cash === undefined ||
     e.position === undefined ||
-    (e.priceTime !== undefined && !Number.isFinite(e.priceTime))
+    (e.priceTime !== undefined && !Number.isFinite(e.priceTime)) ||
+    (e.remaining !== undefined && !Number.isSafeInteger(e.remaining))
   ) {
     return serializeGeneric(seq, e, lots);
   }
   return (
     `{"seq":${seq},"type":"fill","orderId":${JSON.stringify(e.orderId)},"symbol":${q(e.symbol)},"openTime":${e.openTime},"side":${str(e.side)},"qty":${lots.text(e.symbol, e.qty)},"price":${formatPrice(e.price)},` +
     `"fee":${formatMoney(e.fee)}${e.liquidity === undefined ? '' : `,"liquidity":${str(e.liquidity)}`},"realizedPnl":${formatMoney(e.realizedPnl)},"cash":${formatMoney(e.cash)},"position":${lots.text(e.symbol, e.position)}` +
+    `${e.remaining === undefined ? '' : `,"remaining":${lots.text(e.symbol, e.remaining)}`}` +
     `${e.priceSource === undefined ? '' : `,"priceSource":${JSON.stringify(e.priceSource)}`}${e.priceTime === undefined ? '' : `,"priceTime":${e.priceTime}`}}`
   );
 }

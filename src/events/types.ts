@@ -73,6 +73,8 @@ export interface RunStartEvent {
   readonly slippageBps: number;
   /** `next-open` when market orders fill at the next bar's open; absent: at their own bar's close (--fill-model close, and every log before the flag). */
   readonly fillModel?: 'next-open';
+  /** --max-participation: the share of a bar's volume it may fill per symbol; absent in logs written before the flag (no cap). */
+  readonly maxParticipation?: number;
   readonly maxPositionNotional: Dec;
   readonly maxGrossExposure: Dec;
   readonly lotSizes: Readonly<Record<string, Dec>>;
@@ -123,7 +125,18 @@ export interface DecisionEvent {
 /** An order placed, one member per order type, with exactly the fields of its type (domain/types.ts Order). */
 export type OrderEvent = MarketOrderEvent | LimitOrderEvent | StopOrderEvent | StopLimitOrderEvent | TrailingStopOrderEvent;
 
-interface OrderEventBase {
+/** What any order may add to its type's fields, each written only when it is not the default. */
+export interface OrderTerms {
+  /** IOC, FOK or GTD; absent: GTC. */
+  readonly timeInForce?: 'IOC' | 'FOK' | 'GTD';
+  /** GTD: the bars of its symbol it may work. */
+  readonly expireAfterBars?: number;
+  /** A limit placed post-only (it rests and fills as a maker). */
+  readonly postOnly?: true;
+  readonly reduceOnly?: true;
+}
+
+interface OrderEventBase extends OrderTerms {
   readonly type: 'order';
   readonly orderId: string;
   readonly symbol: string;
@@ -189,6 +202,8 @@ export interface FillEvent {
   readonly realizedPnl: Money;
   readonly cash: Money;
   readonly position: Lots;
+  /** Lots left on the order after this fill (the participation cap, or reduce-only, left them): they work on, or a cancel right after says why not. Absent: 0, the order is complete. */
+  readonly remaining?: Lots;
   /** An operator's flatten: where the fill price came from, and the time of that price (ms). */
   readonly priceSource?: PriceSource;
   readonly priceTime?: number;
@@ -326,6 +341,8 @@ export interface RunSummary {
   readonly fillModelNote?: string;
   /** The fees and slippage in force: symbols grouped by the maker and taker rates they paid (and why: a default, or set); absent in summaries written before. */
   readonly costs?: RunCosts;
+  /** --max-participation: the share of a bar's volume a symbol's orders may fill; absent in summaries written before the flag. */
+  readonly maxParticipation?: number;
   readonly error?: string;
   readonly incomplete?: string;
   readonly bars: number;

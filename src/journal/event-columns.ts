@@ -61,6 +61,11 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('stopLoss', 'ticks', true),
     c('parentId', 'text', true),
     c('ocoWith', 'text', true),
+    // Added with time in force, post-only and reduce-only (the flags as JSON `true`).
+    c('timeInForce', 'text', true),
+    c('expireAfterBars', 'int', true),
+    c('postOnly', 'json', true),
+    c('reduceOnly', 'json', true),
   ],
   fill: [
     c('orderId', 'text'),
@@ -77,6 +82,8 @@ export const EVENT_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     c('priceTime', 'int', true),
     // Added with maker and taker fees: older journals get the column, empty, when opened (sqlite-journal.ts).
     c('liquidity', 'text', true),
+    // Added with partial fills: lots left on the order, only for a partial fill.
+    c('remaining', 'lots', true),
   ],
   cancel: [c('orderId', 'text'), c('symbol', 'text'), c('openTime', 'int'), c('reason', 'text'), c('detail', 'text')],
   // A refused quantity is kept as the strategy gave it (it may not be a whole number of lots): a

@@ -1,7 +1,7 @@
 /**
  * The one gate every order passes before the broker sees it: the trading state, the order's own
- * fields (read into an Order of its type), reduce-only, bar age, order rate, price band, then
- * exposure and cash — each a small pure check (risk/checks/), run in this order so a reject names
+ * fields (read into an Order of its type), reduce-only (REDUCING's, then the order's own), bar
+ * age, order rate, price band, post-only, then exposure and cash — each a small pure check (risk/checks/), run in this order so a reject names
  * the first reason that applies. A refusal is a typed value, never an exception. A resting order
  * about to fill is looked at again (phase 'fill'): cash, exposure and the state may have moved
  * since it was accepted.
@@ -12,7 +12,8 @@ import { cash, exposure } from './checks/exposure.ts';
 import { orderRate } from './checks/order-rate.ts';
 import { orderSanity } from './checks/order-sanity.ts';
 import { priceBand } from './checks/price-band.ts';
-import { reduceOnly } from './checks/reduce-only.ts';
+import { postOnly } from './checks/post-only.ts';
+import { reduceOnly, reduceOnlyTerm } from './checks/reduce-only.ts';
 import { tradingStateAtFill, tradingStateCheck } from './checks/trading-state-check.ts';
 import type { AccountView } from '../broker/account-view.ts';
 import type { Instrument } from '../broker/instrument.ts';
@@ -26,7 +27,7 @@ export type { GateRequest, NewOrderRequest, OrderDraft, Refusal, RiskLimits } fr
 export type Admission = { readonly refusal: null; readonly req: GateRequest } | { readonly refusal: Refusal; readonly req?: undefined };
 
 /** After the trading state and the order's own fields (admit): */
-const NEW_ORDER: readonly Check[] = [reduceOnly, barAge, orderRate, priceBand, exposure, cash];
+const NEW_ORDER: readonly Check[] = [reduceOnly, reduceOnlyTerm, barAge, orderRate, priceBand, postOnly, exposure, cash];
 const AT_FILL: readonly Check[] = [tradingStateAtFill, reduceOnly, exposure, cash];
 
 const MINUTE_MS = 60_000;

@@ -18,6 +18,8 @@ export interface SummaryInput {
   readonly fillModel: FillModel;
   /** The fees and slippage in force, said on the summary's first lines. */
   readonly costs: RunCosts;
+  /** --max-participation, said on the summary's first lines with the fill model. */
+  readonly maxParticipation: number;
   readonly symbols: readonly string[];
   readonly broker: PaperBroker;
   readonly engine: Engine;
@@ -81,6 +83,7 @@ export function buildSummary(input: SummaryInput): RunSummary {
     fillModel: input.fillModel,
     ...(input.fillModel === 'close' ? { fillModelNote: CLOSE_NOTE } : {}),
     costs: input.costs,
+    maxParticipation: input.maxParticipation,
     ...(input.error === undefined ? {} : { error: input.error }),
     ...(input.incomplete === undefined ? {} : { incomplete: input.incomplete }),
     bars: counter.of('bar'),

@@ -42,6 +42,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--slippage-bps': String(opts.slippageBpsE4),
     // Absent for close, as in journals written before the flag (they filled at the close): those still resume with --fill-model close.
     ...(opts.fillModel === 'close' ? {} : { '--fill-model': opts.fillModel }),
+    '--max-participation': String(opts.maxParticipationE8),
     '--max-position-notional': String(opts.maxPositionNotional),
     '--max-gross-exposure': String(opts.maxGrossExposure),
     '--lot': opts.symbols.map((s) => `${s}=${opts.instruments.get(s)!.lotStep}`).join(','),
@@ -74,7 +75,7 @@ const E4_KEYS = new Set(['--fee-bps', '--slippage-bps', '--price-band-pct', '--m
 
 /** A meaning value as the user wrote it: money from 1e-8 units, bps and percents from 1e-4, params as k=v. */
 function shown(key: string, value: unknown): string {
-  if (value === undefined) return key === '--fill-model' ? 'close' : 'unset';
+  if (value === undefined) return key === '--fill-model' ? 'close' : key === '--max-participation' ? 'none (a journal from before the flag: no cap)' : 'unset';
   const text = String(value);
   if (text === 'null') return 'unset';
   try {
@@ -82,6 +83,7 @@ function shown(key: string, value: unknown): string {
     if (E4_KEYS.has(key) && /^\d+$/.test(text)) return String(Number(text) / 1e4);
     // Rates that differ: each symbol's maker/taker, in bps.
     if (key === '--fee-bps') return `maker/taker ${text.replace(/=(\d+)\/(\d+)/g, (_m, a: string, b: string) => `=${Number(a) / 1e4}/${Number(b) / 1e4}`)} bps`;
+    if (key === '--max-participation') return String(Number(text) / 1e8);
     if (key === '--param') return (JSON.parse(text) as Array<[string, string]>).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
     if (key === '--from' && /^\d+$/.test(text)) return new Date(Number(text)).toISOString();
   } catch {

@@ -180,6 +180,7 @@ export class LiveSession {
       runId: this.runId,
       fillModel: opts.fillModel,
       costs: costsOf(opts),
+      maxParticipation: opts.maxParticipation,
       symbols: opts.symbols,
       broker,
       engine,

@@ -20,6 +20,10 @@ export interface LoopConfig {
   readonly slippageBpsE4: bigint;
   /** Where a market order fills: the next bar's open (booked in that bar's cycle) or its own bar's close. */
   readonly fillModel: FillModel;
+  /** --max-participation in 1e-8 units (0.1 is 10_000_000n): the share of a bar's volume a symbol's orders may fill. */
+  readonly maxParticipationE8: bigint;
+  /** The same as a number, for run_start and the summary. */
+  readonly maxParticipation: number;
   readonly maxPositionNotional: bigint;
   readonly maxGrossExposure: bigint;
   readonly instruments: ReadonlyMap<string, Instrument>;

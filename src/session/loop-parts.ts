@@ -49,7 +49,13 @@ export function lotSizesOf(opts: LoopConfig): Record<string, string> {
 }
 
 export function buildLoop(opts: LoopConfig, strategy: Strategy, bus: EventBus, wiring: LoopWiring): LoopParts {
-  const broker = new PaperBroker({ cash: opts.cash, fees: opts.fees, slippageBpsE4: opts.slippageBpsE4, instruments: opts.instruments });
+  const broker = new PaperBroker({
+    cash: opts.cash,
+    fees: opts.fees,
+    slippageBpsE4: opts.slippageBpsE4,
+    instruments: opts.instruments,
+    maxParticipationE8: opts.maxParticipationE8,
+  });
   const trading = new TradingState();
   let engine: Engine | null = null;
   const control = new TradingControl({
@@ -142,6 +148,7 @@ export function runStartEvent(
     fees: feesInBps(opts.fees, opts.symbols),
     slippageBps: opts.slippageBps,
     ...(opts.fillModel === 'next-open' ? { fillModel: 'next-open' as const } : {}),
+    maxParticipation: opts.maxParticipation,
     maxPositionNotional: formatMoney(opts.maxPositionNotional),
     maxGrossExposure: formatMoney(opts.maxGrossExposure),
     lotSizes: lotSizesOf(opts),

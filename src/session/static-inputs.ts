@@ -92,6 +92,8 @@ export function staticRunId(opts: SessionConfig, flags: Flags, strategy: Strateg
     slip: String(opts.slippageBpsE4),
     // Absent for close: the fills every run had before the flag, so their ids stay what they were.
     ...(opts.fillModel === 'close' ? {} : { fill: opts.fillModel }),
+    // Always: every run has a cap (a run before the flag had none, so no id of then can be kept).
+    participation: String(opts.maxParticipationE8),
     maxPos: String(opts.maxPositionNotional),
     maxGross: String(opts.maxGrossExposure),
     lotSizes: lotSizesOf(opts),

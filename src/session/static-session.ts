@@ -360,6 +360,7 @@ export class StaticSession {
         runId,
         fillModel: opts.fillModel,
         costs: costsOf(opts),
+        maxParticipation: opts.maxParticipation,
         symbols: opts.symbols,
         broker,
         engine,

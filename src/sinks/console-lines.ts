@@ -23,6 +23,8 @@ export class ConsoleLines implements EventSink {
   private barTime = 0;
   /** Orders an operator sent (flatten): their fills and refusals are said too, wherever the command came from. */
   private readonly operatorOrders = new Set<string>();
+  /** Orders partly filled and still open: what becomes of their rest (filled, cancelled) is said too. */
+  private readonly partlyFilled = new Set<string>();
   /** Reject reasons said once already: the first of each gets a line, the rest are counted in the summary. */
   private readonly rejectReasons = new Set<string>();
   /** Per folded kind: when its last line was printed, and how many have been held back since. */
@@ -69,8 +71,18 @@ export class ConsoleLines implements EventSink {
         if (e.sentBy === 'operator') this.operatorOrders.add(e.orderId);
         return;
       case 'fill':
-        if (!this.operatorOrders.delete(e.orderId)) return;
+        if (!this.operatorOrders.delete(e.orderId)) {
+          const partial = this.partial(e);
+          if (partial === null) return;
+          text = partial;
+          break;
+        }
         text = `FLATTEN ${e.symbol} ${e.side} ${this.lots.text(e.symbol, e.qty)} at ${formatPrice(e.price)} (${e.priceSource ?? 'last_close'}${e.priceTime !== undefined ? ` of ${new Date(e.priceTime).toISOString()}` : ''}) -> position ${this.lots.text(e.symbol, e.position)}`;
+        break;
+      case 'cancel':
+        // The rest of a partly filled order: the operator saw the partial fill, and sees where the rest went.
+        if (!this.partlyFilled.delete(e.orderId)) return;
+        text = `CANCEL  ${e.symbol} ${e.orderId}, the rest of a partly filled order: ${e.reason}: ${e.detail}`;
         break;
       case 'reject':
         if (e.orderId !== undefined && this.operatorOrders.delete(e.orderId)) {
@@ -87,6 +99,20 @@ export class ConsoleLines implements EventSink {
     }
     this.lines++;
     this.write_(`tradeloop ${this.stamp('at' in e ? e.at : undefined)} ${text}\n`);
+  }
+
+  /**
+   * A fill that left part of its order (the bar's participation cap), and the fill that completes
+   * such an order: a line each. A fill of a whole order is not news (the summary counts them).
+   */
+  private partial(e: Extract<TradeEvent, { type: 'fill' }>): string | null {
+    const what = `${e.symbol} ${e.orderId} ${e.side} ${this.lots.text(e.symbol, e.qty)} at ${formatPrice(e.price)}`;
+    if (e.remaining !== undefined && e.remaining > 0) {
+      this.partlyFilled.add(e.orderId);
+      return `PARTIAL ${what}: ${this.lots.text(e.symbol, e.remaining)} remaining -> position ${this.lots.text(e.symbol, e.position)}`;
+    }
+    if (!this.partlyFilled.delete(e.orderId)) return null;
+    return `FILLED  ${what}: the rest of a partly filled order, now complete -> position ${this.lots.text(e.symbol, e.position)}`;
   }
 
   /** null: hold this alert back; otherwise how many of its kind were held back before it. */

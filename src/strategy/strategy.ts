@@ -13,7 +13,7 @@ export interface StrategyContext {
   readonly history: BarHistory;
   /** Signed position in lots (> 0 long, < 0 short). */
   readonly position: number;
-  /** This symbol's resting orders (good till cancelled), frozen copies: return { cancel: orderId } to cancel one. */
+  /** This symbol's working orders, frozen copies (qty: what is left to fill; filledQty: what already filled): return { cancel: orderId } to cancel one. */
   readonly openOrders: readonly RestingOrder[];
   /** Free cash and marked equity, bigint of 1e-8 quote units. */
   readonly cash: bigint;
@@ -40,7 +40,8 @@ export interface StrategyContext {
 
 /**
  * One thing that happened to an order, as integers like the events: prices in ticks, quantities
- * in lots, money as bigint of 1e-8 quote units. Orders are good till cancelled, so none expires.
+ * in lots, money as bigint of 1e-8 quote units. A partial fill says what remains; what its time
+ * in force or reduce-only ends comes as a cancel (reason ioc, fok, expired or reduce_only).
  * The strategy's own orders are its intents; the orders it learns of here are the exits a
  * bracketed entry's fill armed (`parentId` the entry, `ocoWith` the sibling).
  */
@@ -75,6 +76,8 @@ export type OrderUpdate =
       readonly realizedPnl: bigint;
       /** The position after this fill, in lots. */
       readonly position: number;
+      /** Lots left on the order after this fill: 0 when it is complete; more when the bar's participation cap (or reduce-only) left some. */
+      readonly remaining: number;
     }
   | { readonly type: 'cancel'; readonly orderId: string; readonly reason: string; readonly detail: string }
   | {

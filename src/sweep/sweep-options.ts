@@ -146,7 +146,7 @@ Sweep:
                            its row says so; the sweep goes on (default 30; 0: off)
   --quiet                  one line on stdout instead of the table
 Every other option is 'tradeloop run --source csv''s (tradeloop run --help): --symbols, --data, --file,
---from, --to, --minutes, --strategy, --cash, --fee-bps, --maker-fee-bps, --fill-model, --lot, limits... and applies to every
+--from, --to, --minutes, --strategy, --cash, --fee-bps, --maker-fee-bps, --fill-model, --max-participation, --lot, limits... and applies to every
 run. Not for a sweep: --source realtime, --state, --halt-file, --control-port, --heartbeat, --alert-webhook.
 
 Exit codes: 0 every run ok; 1 one run or more failed (its row says why; the others are still written);

@@ -102,7 +102,15 @@ test('limit orders rest and fill when a later bar trades through: strictly, at m
   b.rest(limit('SPY', 'sell', 1, 's1', P('103')));
   const admitAll = () => null;
   const fills = (outcomes: ReturnType<PaperBroker['matchResting']>) =>
-    outcomes.map((o) => ('fill' in o ? [o.fill.orderId, o.fill.price] : 'cancelled' in o ? ['cancelled', o.cancelled.orderId] : ['placed', o.placed.orderId]));
+    outcomes.map((o) =>
+      'fill' in o
+        ? [o.fill.orderId, o.fill.price]
+        : 'cancelled' in o
+          ? ['cancelled', o.cancelled.orderId]
+          : 'ended' in o
+            ? ['ended', o.ended.orderId]
+            : ['placed', o.placed.orderId],
+    );
   assert.deepEqual(b.matchResting(bar('100', '101', '99', '100'), admitAll), [], 'a low equal to the limit does not fill');
   assert.deepEqual(fills(b.matchResting(bar('98.5', '101', '98', '100'), admitAll)), [['b1', P('98.5')]], 'gapped through: fills at the open');
   assert.equal(b.restingQty('SPY', 'sell'), 1);

@@ -1,7 +1,7 @@
 /**
  * --fill-model next-open|close from the command line: next-open is the default and says so in
- * run_start, the run id and the summary; close keeps the id runs had before the flag and the
- * summary calls it optimistic; a bad value is refused by name; a resume may not change it.
+ * run_start, the run id and the summary; close is absent from run_start and the id's inputs, and
+ * the summary calls it optimistic; a bad value is refused by name; a resume may not change it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,14 +28,15 @@ test('next-open is the default: run_start and the summary say it, and every fill
   for (const f of fills) assert.ok((f.openTime as number) > placed.get(f.orderId)!, `${String(f.orderId)} filled in its own bar`);
 });
 
-test('close: fills in the deciding bar, the run id runs had before the flag, no fillModel in run_start, and an optimistic summary', async (t) => {
+test('close: fills in the deciding bar, no fillModel in run_start or in the id, and an optimistic summary', async (t) => {
   const close = await runCli(t, [...JOB, '--fill-model', 'close']);
   const next = await runCli(t, [...JOB, '--fill-model', 'next-open']);
   assert.equal(close.code, 0, close.stderr);
   const [start] = ofType(close, 'run_start');
   assert.equal('fillModel' in start!, false);
-  // The README's main job's id before --fill-model existed: a close run is the run it always was.
-  assert.equal(close.summary?.runId, '6a3a593e9960a2c4');
+  // The README's main job with close: 6a3a593e9960a2c4 before --fill-model and until
+  // --max-participation, which every id since names (its default 0.1 included).
+  assert.equal(close.summary?.runId, '7fd1e9fb741da979');
   assert.notEqual(next.summary?.runId, close.summary?.runId);
   assert.equal(close.summary?.fillModel, 'close');
   assert.match(String(close.summary?.fillModelNote), /^optimistic: market orders filled at the close of the bar whose close produced their signal/);

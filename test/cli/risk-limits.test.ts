@@ -15,8 +15,9 @@ const HEADER = 'timestamp,open,high,low,close,volume';
 
 /** Minute bars with closes from `path` (one per minute from T0). */
 function csv(path: readonly number[]): string {
-  // Times carry their zone, so --tz changes only the trading day, not the bars.
-  return [HEADER, ...path.map((c, i) => `${isoMinute(T0 + i * 60_000, 'T')}Z,${c},${c + 0.5},${c - 0.5},${c},10`)].join('\n') + '\n';
+  // Times carry their zone, so --tz changes only the trading day, not the bars. A volume of 100000:
+  // the default participation cap (a tenth) fills these tests' 900-lot orders whole on one bar.
+  return [HEADER, ...path.map((c, i) => `${isoMinute(T0 + i * 60_000, 'T')}Z,${c},${c + 0.5},${c - 0.5},${c},100000`)].join('\n') + '\n';
 }
 
 /** 100 falling by 0.05 a minute for 100 minutes (to 95), flat after: the second day loses nothing. */

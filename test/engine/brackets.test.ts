@@ -141,7 +141,7 @@ test('a market bracket whose take-profit fills: exits armed at the entry fill, t
     ocoWith: 'SPY-0-0-sl',
   });
   assert.deepEqual(seen[2]!.updates, [
-    { type: 'fill', orderId: 'SPY-0-0-tp', side: 'sell', qty: 10, price: 105 * T, fee: 0n, realizedPnl: 45n * U, position: 0 },
+    { type: 'fill', orderId: 'SPY-0-0-tp', side: 'sell', qty: 10, price: 105 * T, fee: 0n, realizedPnl: 45n * U, position: 0, remaining: 0 },
     { type: 'cancel', orderId: 'SPY-0-0-sl', reason: 'oco', detail: 'one-cancels-other: SPY-0-0-tp filled' },
   ]);
   assert.deepEqual(seen[2]!.open, []);

@@ -10,7 +10,7 @@ import {
   serializeOrder,
 } from '../../src/events/serialize.ts';
 import { EVENT_SCHEMA, validateEventLine } from '../../src/events/schema.ts';
-import type { BarEvent, DecisionEvent, TradeEvent } from '../../src/events/types.ts';
+import type { BarEvent, DecisionEvent, FillEvent, TradeEvent } from '../../src/events/types.ts';
 import { SAMPLE_EVENTS, SAMPLE_LOTS as lots } from '../helpers/event-samples.ts';
 
 const bar: BarEvent = {
@@ -67,6 +67,12 @@ test('the hand-written bar and decision templates write exactly what the schema-
     { type: 'order', orderId: 'A-1-4', symbol: 'A', openTime: 1, side: 'sell', orderType: 'trailing_stop', qty: 2, trailBps: 10_000 },
   ] as const;
   for (const o of orders) assert.equal(serializeOrder(3, o, lots), serializeGeneric(3, o, lots));
+  // Time in force, post-only and reduce-only: the same bytes both ways, and a GTC order's line is the plain one.
+  for (const o of SAMPLE_EVENTS.filter((e) => e.type === 'order')) assert.equal(serializeOrder(3, o, lots), serializeGeneric(3, o, lots));
+  const terms = SAMPLE_EVENTS.find((e) => e.type === 'order' && e.postOnly === true)!;
+  assert.match(serializeEvent(3, terms, lots), /"qty":1\.5,"limitPrice":94040,"timeInForce":"GTD","expireAfterBars":5,"postOnly":true\}$/);
+  const reduce = SAMPLE_EVENTS.find((e) => e.type === 'order' && e.reduceOnly === true)!;
+  assert.match(serializeEvent(3, reduce, lots), /"stopPrice":9,"timeInForce":"FOK","reduceOnly":true\}$/);
   const fills = [
     {
       type: 'fill',
@@ -98,6 +104,11 @@ test('the hand-written bar and decision templates write exactly what the schema-
     },
   ] as const;
   for (const f of fills) assert.equal(serializeFill(4, f, lots), serializeGeneric(4, f, lots));
+  // A partial fill: remaining after position, in asset units like qty; a complete fill writes none.
+  const partial = SAMPLE_EVENTS.find((e): e is FillEvent => e.type === 'fill' && e.remaining !== undefined)!;
+  assert.equal(serializeFill(4, partial, lots), serializeGeneric(4, partial, lots));
+  assert.match(serializeFill(4, partial, lots), /"qty":0\.03,.*"position":0\.03,"remaining":1\.47\}$/);
+  assert.doesNotMatch(serializeFill(4, fills[0], lots), /remaining/);
 });
 
 test('events carry integers and the serializer writes their text once: lots in asset units by the lot step, ticks and money as exact decimals', () => {

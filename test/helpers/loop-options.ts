@@ -8,6 +8,7 @@ import { makeInstrument, defaultLotStep, type Instrument } from '../../src/broke
 import { DEFAULT_MARGIN_FLOOR_PCT_E4 } from '../../src/cli/session-options.ts';
 import { DEFAULT_MAX_SKIP_RATIO, type RunOptions } from '../../src/cli/run-options.ts';
 import { parseBps } from '../../src/domain/money.ts';
+import { DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
 import { defaultFeeRates, oneFeeRate } from '../../src/broker/fees.ts';
 import { formatMoney, parseMoney } from '../../src/domain/price.ts';
 
@@ -75,6 +76,8 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     maxBackfillBars: 10_000,
     heartbeatMs: null,
     fillModel: 'next-open',
+    maxParticipationE8: DEFAULT_PARTICIPATION_E8,
+    maxParticipation: 0.1,
     ...given,
     symbols,
     cash,

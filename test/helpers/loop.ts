@@ -56,6 +56,8 @@ export interface LoopSetup {
   readonly monotonic?: () => number;
   /** Default close (the engine's own default): these unit tests predate next-open fills. */
   readonly fillModel?: FillModel;
+  /** --max-participation in 1e-8 units; default none (no cap): these unit tests' bars have a volume of 1. */
+  readonly maxParticipationE8?: bigint;
 }
 
 export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
@@ -68,6 +70,7 @@ export function makeLoop(strategy: Strategy, o: LoopSetup = {}) {
     fees: o.fees ?? oneFeeRate(symbols, o.feeBpsE4 ?? 0n),
     slippageBpsE4: o.slippageBpsE4 ?? 0n,
     instruments,
+    ...(o.maxParticipationE8 === undefined ? {} : { maxParticipationE8: o.maxParticipationE8 }),
   });
   const trading = new TradingState();
   let engine: Engine | null = null;

@@ -3,8 +3,9 @@
  * --source csv, and through --source realtime against the replay server, must give identical
  * decision, order, fill, cancel and reject sequences, and the same halts and trading states when a
  * limit trips (timing fields aside: `at` exists only in realtime) — with either fill model: next-open
- * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; and
- * for a strategy module placing brackets (exits armed by fills, one cancelling the other).
+ * (the default: a market order fills in its symbol's next bar's cycle, at the open) and close; for
+ * a strategy module placing brackets (exits armed by fills, one cancelling the other); and under a
+ * participation cap that binds, with partial fills and every time in force.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 const BRACKETS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'bracket-trader.ts');
+const TIF_STRATEGY = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'time-in-force.ts');
 
 /** The strategy both runs decide with: a built-in or a module path, and its parameters. */
 interface StrategySpec {
@@ -31,6 +33,8 @@ interface StrategySpec {
 const SMA: StrategySpec = { spec: 'sma-cross', params: { pct: '30' } };
 /** 64 lots of each symbol pass the 60 000 gross limit together: the gate binds. */
 const BRACKET_TRADER: StrategySpec = { spec: BRACKETS, params: { qty: '64' } };
+/** Under --max-participation 0.0001 (5 to 35 shares a bar) its orders of 10 and 20 fill in parts. */
+const TIF_TRADER: StrategySpec = { spec: TIF_STRATEGY, params: { qty: '20' } };
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
 function trading(path: string): string[] {
@@ -151,9 +155,10 @@ async function compare(extra: readonly string[], slowBackfill = false, strategy:
   const model = extra.includes('close') ? 'close' : 'next-open';
   assert.equal(book(csvOut).fillModel, model);
   // Where each market order's fill is booked shows the model: the cycle of the bar after its order's (next-open), or its own (close).
+  // (Whole orders: on the bundled volumes the default cap never binds them; under a binding cap the rest of one fills later.)
   const events = expected.map((e) => JSON.parse(e) as { type: string; orderId?: string; openTime?: number; orderType?: string });
   const placed = new Map(events.filter((e) => e.type === 'order' && e.orderType === 'market').map((e) => [e.orderId, e.openTime!]));
-  for (const fill of events.filter((e) => e.type === 'fill' && placed.has(e.orderId))) {
+  for (const fill of strategy === TIF_TRADER ? [] : events.filter((e) => e.type === 'fill' && placed.has(e.orderId))) {
     const at = placed.get(fill.orderId)!;
     assert.ok(model === 'close' ? fill.openTime === at : fill.openTime! > at, `${fill.orderId} filled in the cycle of ${fill.openTime}`);
   }
@@ -204,4 +209,29 @@ test('a strategy module placing brackets: csv and realtime give identical entrie
       'one cancels the other',
     );
   }
+});
+
+/** The kinds of event a run of the time-in-force strategy must show for the comparison to mean something. */
+function assertCappedAndTimed(events: readonly string[]): void {
+  const parsed = events.map((e) => JSON.parse(e) as { type: string; reason?: string; remaining?: number; timeInForce?: string });
+  assert.ok(parsed.filter((e) => e.type === 'fill' && e.remaining !== undefined).length > 100, 'the cap binds: partial fills');
+  for (const reason of ['ioc', 'fok', 'expired', 'reduce_only'])
+    assert.ok(
+      parsed.some((e) => e.type === 'cancel' && e.reason === reason),
+      reason,
+    );
+  for (const tif of ['IOC', 'FOK', 'GTD'])
+    assert.ok(
+      parsed.some((e) => e.type === 'order' && e.timeInForce === tif),
+      tif,
+    );
+  assert.ok(parsed.some((e) => e.type === 'reject' && e.reason === 'post_only'));
+}
+
+test('under a binding participation cap, IOC, FOK, GTD, post-only and reduce-only orders fill and end identically in both modes (next-open)', async () => {
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001'], false, TIF_TRADER));
+});
+
+test('the same with --fill-model close: market orders capped at their own bar close, the rest from the next open', async () => {
+  assertCappedAndTimed(await compare(['--max-participation', '0.0001', '--fill-model', 'close'], false, TIF_TRADER));
 });

@@ -30,16 +30,19 @@ interface Observed {
   waitFor(what: string, cond: (r: Pick<Observed, 'of'>) => boolean): Promise<void>;
 }
 
+/** A bar of 100 BTC traded: the default participation cap (a tenth) fills these orders of 1.5 BTC whole. */
+const liquid = (m: number, close: number) => ({ ...bar('BTCUSDT', m, close), volume: '100.00000000' });
+
 async function outage(fake: FakeBinance, run: Observed): Promise<void> {
   const first = await fake.waitForConnections(1);
-  for (const m of [0, 1]) fake.sendKline(bar('BTCUSDT', m, 100), true);
+  for (const m of [0, 1]) fake.sendKline(liquid(m, 100), true);
   await run.waitFor('the entry filled', (r) => r.of('fill').length === 1);
   fake.drop(first);
   await run.waitFor('disconnected', (r) => r.of('halt').some((e) => e.reason === 'feed_disconnected'));
-  for (const m of [2, 3, 4, 5, 6]) fake.restBars.get('BTCUSDT')!.push(bar('BTCUSDT', m, 90 - m));
+  for (const m of [2, 3, 4, 5, 6]) fake.restBars.get('BTCUSDT')!.push(liquid(m, 90 - m));
   run.clock.advance(1_000);
   const second = await fake.waitForConnections(2);
-  fake.sendKline(bar('BTCUSDT', 7, 120), true, Date.now(), second);
+  fake.sendKline(liquid(7, 120), true, Date.now(), second);
   await run.waitFor('8 decisions', (r) => r.of('decision').length === 8);
 }
 

@@ -30,6 +30,8 @@ async function squeeze(t: import('node:test').TestContext): Promise<string> {
 const shortOf900 = (data: string): string[] => [
   ...['--symbols', 'SQZ', '--data', data, '--strategy', SCRIPTED, '--param', 'mode=short', '--param', 'qty=900'],
   ...['--cash', '100000', '--max-position-notional', '100000', '--max-gross-exposure', '100000', '--quiet'],
+  // About limits, not liquidity: the whole short fills on its bar of 1000 shares.
+  ...['--max-participation', '1'],
 ];
 
 test('a short squeezed past its limits: limit_breach alerts once each, a margin halt (REDUCING), verdict breached', async (t) => {
@@ -92,6 +94,9 @@ test('a price wobbling across a limit is one episode (one alert), not one per cr
     // About the market carrying the position across the limit: the buy fills at the first close (100), under it.
     '--fill-model',
     'close',
+    // And the whole 900 on a bar of 1000 shares.
+    '--max-participation',
+    '1',
     '--quiet',
   ]);
   assert.equal(run.code, 0, run.stderr);

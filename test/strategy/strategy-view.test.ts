@@ -72,7 +72,7 @@ test('updates, entry price, unrealized PnL and the slice, the same on the loop t
     entryPrice: 100 * T,
     unrealizedPnl: String(30n * U),
     updates: [
-      { type: 'fill', orderId: 'SPY-0-0', side: 'buy', qty: 10, price: 100 * T, fee: String(1n * U), realizedPnl: '0', position: 10 },
+      { type: 'fill', orderId: 'SPY-0-0', side: 'buy', qty: 10, price: 100 * T, fee: String(1n * U), realizedPnl: '0', position: 10, remaining: 0 },
       {
         type: 'reject',
         orderId: 'SPY-0-2',

@@ -24,6 +24,7 @@ function row(index: number, top: Record<string, unknown>, trips: Record<string, 
 const NOT_COLUMNS: Readonly<Record<string, string>> = {
   'stats.sharpe': 'the same figure as the top-level sharpe',
   'stats.maxDrawdownPct': 'the same figure as the top-level maxDrawdownPct',
+  maxParticipation: 'a setting (--max-participation), the same for every run of a sweep, not a result',
 };
 
 test('every figure of a real summary (top level, stats, stats.trips) is a column, read from where summary.json has it', async (t) => {

@@ -28,6 +28,13 @@ export interface OrderDraft {
   /** A bracket's exit prices as given (a market or limit entry only; both or neither). */
   readonly takeProfit?: unknown;
   readonly stopLoss?: unknown;
+  /** GTC (the default, also when absent), IOC, FOK or GTD, as given. */
+  readonly timeInForce?: unknown;
+  /** GTD's bars, as given (refused with any other time in force). */
+  readonly expireAfterBars?: unknown;
+  /** A limit's post-only flag, as given (refused on other types). */
+  readonly postOnly?: unknown;
+  readonly reduceOnly?: unknown;
   /** The bar time of the decision (its openTime): order-rate windows and bar age are in bar time. */
   readonly createdAt: number;
 }

@@ -3,11 +3,12 @@
  * keeps the position exact, then what the type itself needs (a limit: a positive integer price; a
  * stop: a positive integer stop price; a stop-limit: both; a trailing stop: a trail of 1..10000
  * bps, its stop starting from the symbol's last close), and a bracket's exit prices on a market or
- * limit entry. The refusal names the first field that is wrong.
+ * limit entry; then the terms any type may carry (time in force, GTD's bars, post-only on a limit,
+ * reduce-only). The refusal names the first field that is wrong.
  */
 import type { Instrument } from '../../broker/instrument.ts';
 import type { AccountView } from '../../broker/account-view.ts';
-import type { Order } from '../../domain/types.ts';
+import { TIME_IN_FORCES, type Order } from '../../domain/types.ts';
 import { unreachable } from '../../domain/unreachable.ts';
 import { trailStop } from '../../broker/matchers.ts';
 import { formatPrice } from '../../domain/price.ts';
@@ -35,6 +36,47 @@ function badStop(what: string, stopPrice: unknown): Refusal {
 }
 
 export function orderSanity(draft: OrderDraft, inst: Instrument, account: AccountView): Terms {
+  const typed = typedOrder(draft, inst, account);
+  return typed.refusal ? typed : withTerms(typed.order, draft);
+}
+
+const invalid = (detail: string): Terms => refused({ reason: 'invalid_order', detail });
+
+/**
+ * The order with the terms its draft asks for, written only when they differ from the default
+ * (GTC, neither post-only nor reduce-only): an order without them is the object it always was.
+ */
+function withTerms(order: Order, draft: OrderDraft): Terms {
+  const { timeInForce, expireAfterBars, postOnly, reduceOnly } = draft;
+  if (timeInForce !== undefined && !(TIME_IN_FORCES as readonly unknown[]).includes(timeInForce)) {
+    return invalid(`timeInForce must be ${TIME_IN_FORCES.join(', ')} (default GTC), got ${described(timeInForce)}`);
+  }
+  if (timeInForce === 'GTD') {
+    if (!positiveInteger(expireAfterBars)) {
+      return invalid(`timeInForce GTD needs expireAfterBars, a positive whole number of ${order.symbol} bars, got ${described(expireAfterBars)}`);
+    }
+  } else if (expireAfterBars !== undefined) {
+    return invalid(`expireAfterBars is for timeInForce GTD only, and this order is ${String(timeInForce ?? 'GTC')}: drop it, or give timeInForce 'GTD'`);
+  }
+  if (postOnly !== undefined && typeof postOnly !== 'boolean') return invalid(`postOnly must be true or false, got ${described(postOnly)}`);
+  if (postOnly === true && order.orderType !== 'limit') {
+    return invalid(`postOnly is for limit orders only (a maker's price), and this is a ${order.orderType} order`);
+  }
+  if (reduceOnly !== undefined && typeof reduceOnly !== 'boolean') return invalid(`reduceOnly must be true or false, got ${described(reduceOnly)}`);
+  if ((timeInForce === undefined || timeInForce === 'GTC') && postOnly !== true && reduceOnly !== true) return { order, refusal: null };
+  return {
+    order: {
+      ...order,
+      ...(timeInForce === undefined || timeInForce === 'GTC' ? {} : { timeInForce }),
+      ...(timeInForce === 'GTD' ? { expireAfterBars: expireAfterBars as number, barsLeft: expireAfterBars as number } : {}),
+      ...(postOnly === true ? { postOnly: true } : {}),
+      ...(reduceOnly === true ? { reduceOnly: true } : {}),
+    } as Order,
+    refusal: null,
+  };
+}
+
+function typedOrder(draft: OrderDraft, inst: Instrument, account: AccountView): Terms {
   const { orderId, symbol, side, qty, createdAt } = draft;
   if (!positiveInteger(qty)) {
     return refused({ reason: 'invalid_qty', detail: `qty must be a positive whole number of lots (lot step ${inst.lotStep}), got ${described(qty)}` });

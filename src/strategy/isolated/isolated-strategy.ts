@@ -150,6 +150,10 @@ class IsolatedStrategy implements HostedStrategy {
         trailBps: fromWire(r[5]),
         takeProfit: fromWire(r[6]),
         stopLoss: fromWire(r[7]),
+        timeInForce: fromWire(r[8]),
+        expireAfterBars: fromWire(r[9]),
+        postOnly: fromWire(r[10]),
+        reduceOnly: fromWire(r[11]),
       };
     }) as unknown as readonly Intent[];
   }

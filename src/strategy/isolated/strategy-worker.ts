@@ -293,6 +293,10 @@ class Server {
               toWire(r.trailBps),
               toWire(r.takeProfit),
               toWire(r.stopLoss),
+              toWire(r.timeInForce),
+              toWire(r.expireAfterBars),
+              toWire(r.postOnly),
+              toWire(r.reduceOnly),
             ];
     }
     if (subLot > 0) out.l = [subLot, ctx.subLot.money.toString(), ctx.subLot.price];
