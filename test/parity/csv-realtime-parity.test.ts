@@ -22,6 +22,7 @@ import { scratchDir } from '../helpers/temp-dir.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 const BRACKETS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'bracket-trader.ts');
+const STOPS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'protective-stop.ts');
 const TIF_STRATEGY = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'time-in-force.ts');
 
 /** The strategy both runs decide with: a built-in or a module path, and its parameters. */
@@ -34,6 +35,8 @@ const SMA: StrategySpec = { spec: 'sma-cross', params: { pct: '30' } };
 /** 64 lots of each symbol pass the 60 000 gross limit together: the gate binds. */
 const BRACKET_TRADER: StrategySpec = { spec: BRACKETS, params: { qty: '64' } };
 /** Under --max-participation 0.0001 (5 to 35 shares a bar) its orders of 10 and 20 fill in parts. */
+/** 75 lots: one symbol fits the position limit, both together pass the gross limit, so the gate binds. */
+const STOP_TRADER: StrategySpec = { spec: STOPS, params: { qty: '75' } };
 const TIF_TRADER: StrategySpec = { spec: TIF_STRATEGY, params: { qty: '20' } };
 const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
 
@@ -208,6 +211,18 @@ test('a strategy module placing brackets: csv and realtime give identical entrie
       events.some((e) => e.type === 'cancel' && e.reason === 'oco'),
       'one cancels the other',
     );
+  }
+});
+
+test('a strategy module protecting entries with stops, stop-limits and trailing stops: identical in both modes, with either fill model', async () => {
+  for (const extra of [[], ['--fill-model', 'close']]) {
+    const events = (await compare(extra, false, STOP_TRADER)).map((e) => JSON.parse(e) as { type: string; orderId?: string; orderType?: string });
+    const kinds = new Map(events.filter((e) => e.type === 'order').map((e) => [e.orderId, e.orderType]));
+    for (const kind of ['stop', 'stop_limit', 'trailing_stop'])
+      assert.ok(
+        events.some((e) => e.type === 'fill' && kinds.get(e.orderId) === kind),
+        `a ${kind} fills (${extra.join(' ') || 'next-open'})`,
+      );
   }
 });
 
