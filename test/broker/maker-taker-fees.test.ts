@@ -9,26 +9,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, scripted, T } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, scripted, T } from '../helpers/loop.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import type { FeeSchedule } from '../../src/broker/fees.ts';
 
 const FEES: FeeSchedule = { SPY: { makerBpsE4: 20_000n, takerBpsE4: 50_000n } };
 
-function bar(i: number, open: number, high: number, low: number, close: number): Bar {
-  return {
-    symbol: 'SPY',
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: Math.round(open * T),
-    high: Math.round(high * T),
-    low: Math.round(low * T),
-    close: Math.round(close * T),
-    volume: 1,
-    source: 'csv',
-  };
-}
+const bar = (i: number, open: number, high: number, low: number, close: number): Bar => ohlcBar(i, open, high, low, close);
 
 test('a market order and a stop pay the taker rate, a resting limit the maker rate (a gapped one too), each fill says which', () => {
   // Bar 0 decides: market buy 3 (next open), limit buy 2 at 99, limit buy 1 at 97, stop sell 1 at 98.

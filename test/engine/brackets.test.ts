@@ -10,23 +10,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, T, U } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, T, U } from '../helpers/loop.ts';
 import type { Bar, FillModel } from '../../src/domain/types.ts';
 import type { OrderUpdate, Strategy } from '../../src/strategy/strategy.ts';
 
 function bar(i: number, open: number, high: number, low: number, close: number, symbol = 'SPY'): Bar {
-  return {
-    symbol,
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: Math.round(open * T),
-    high: Math.round(high * T),
-    low: Math.round(low * T),
-    close: Math.round(close * T),
-    volume: 1,
-    source: 'csv',
-  };
+  return ohlcBar(i, open, high, low, close, { symbol });
 }
 
 const FLAT = (i: number): Bar => bar(i, 100, 100.5, 99.5, 100);

@@ -9,23 +9,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, scripted, T, U } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, scripted, T, U } from '../helpers/loop.ts';
 import { bookView, restingTerms } from '../../src/broker/book-view.ts';
 import type { Bar } from '../../src/domain/types.ts';
 
 function bar(i: number, open: number, close: number, symbol = 'SPY'): Bar {
-  return {
-    symbol,
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: open * T,
-    high: Math.max(open, close) * T,
-    low: Math.min(open, close) * T,
-    close: close * T,
-    volume: 1,
-    source: 'csv',
-  };
+  return ohlcBar(i, open, Math.max(open, close), Math.min(open, close), close, { symbol });
 }
 
 const SLIP_100_BPS = 1_000_000n;

@@ -8,24 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, scripted, T } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, scripted, T } from '../helpers/loop.ts';
 import { bookView, restingTerms } from '../../src/broker/book-view.ts';
 import type { Bar, BarOrigin } from '../../src/domain/types.ts';
 import type { OrderUpdate, Strategy } from '../../src/strategy/strategy.ts';
 
 function bar(i: number, source: BarOrigin, open: number, high: number, low: number, close: number): Bar {
-  return {
-    symbol: 'SPY',
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: open * T,
-    high: high * T,
-    low: low * T,
-    close: close * T,
-    volume: 1,
-    source,
-  };
+  return ohlcBar(i, open, high, low, close, { source });
 }
 
 test('decided on a backfilled bar: no backfilled bar fills it, the first live bar does (a market order at its open); a live-placed limit fills on a backfilled bar', () => {

@@ -5,23 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, scripted, T } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, scripted, T } from '../helpers/loop.ts';
 import type { Bar } from '../../src/domain/types.ts';
 
-function bar(i: number, open: number, high: number, low: number, close: number): Bar {
-  return {
-    symbol: 'SPY',
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: open * T,
-    high: high * T,
-    low: low * T,
-    close: close * T,
-    volume: 1,
-    source: 'csv',
-  };
-}
+const bar = (i: number, open: number, high: number, low: number, close: number): Bar => ohlcBar(i, open, high, low, close);
 
 test('a strategy places each stop type by the README shapes; the order events carry stopPrice and trailBps', () => {
   const { rec, engine, broker } = makeLoop(

@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { makeLoop, scripted, T } from '../helpers/loop.ts';
+import { makeLoop, ohlcBar, scripted, T } from '../helpers/loop.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import type { OrderUpdate, Strategy } from '../../src/strategy/strategy.ts';
 import { DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
@@ -16,18 +16,7 @@ import { LotSteps } from '../../src/events/lot-steps.ts';
 import { bookView, restingTerms } from '../../src/broker/book-view.ts';
 
 function bar(i: number, open: number, high: number, low: number, close: number, volume: number): Bar {
-  return {
-    symbol: 'SPY',
-    interval: '1m',
-    openTime: i * 60_000,
-    closeTime: i * 60_000 + 59_999,
-    open: open * T,
-    high: high * T,
-    low: low * T,
-    close: close * T,
-    volume,
-    source: 'csv',
-  };
+  return ohlcBar(i, open, high, low, close, { volume });
 }
 
 const capped = { maxParticipationE8: DEFAULT_PARTICIPATION_E8, fillModel: 'next-open' as const };

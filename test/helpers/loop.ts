@@ -13,7 +13,7 @@ import { TradingState } from '../../src/risk/trading-state.ts';
 import { LossLimits, type LossLimitOptions } from '../../src/risk/loss-limits.ts';
 import { Engine, type StrategyErrorPolicy } from '../../src/engine/engine.ts';
 import type { HaltSeverity } from '../../src/events/reasons.ts';
-import type { Bar, FillModel } from '../../src/domain/types.ts';
+import type { Bar, BarOrigin, FillModel } from '../../src/domain/types.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 
 export const T = 100_000_000;
@@ -109,6 +109,32 @@ export function bar(i: number, close: number, low = close - 1, symbol = 'SPY', h
     close: close * T,
     volume: 1,
     source: 'csv',
+  };
+}
+
+/**
+ * A minute bar from prices in quote units (rounded to whole ticks): the hand-checked fixtures'
+ * bars, SPY with a volume of 1 unless said otherwise.
+ */
+export function ohlcBar(
+  i: number,
+  open: number,
+  high: number,
+  low: number,
+  close: number,
+  o: { readonly symbol?: string; readonly volume?: number; readonly source?: BarOrigin } = {},
+): Bar {
+  return {
+    symbol: o.symbol ?? 'SPY',
+    interval: '1m',
+    openTime: i * 60_000,
+    closeTime: i * 60_000 + 59_999,
+    open: Math.round(open * T),
+    high: Math.round(high * T),
+    low: Math.round(low * T),
+    close: Math.round(close * T),
+    volume: o.volume ?? 1,
+    source: o.source ?? 'csv',
   };
 }
 
