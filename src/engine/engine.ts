@@ -434,7 +434,7 @@ export class Engine {
       let cancelled = 0;
       for (const order of broker.restingOrders(symbol)) {
         broker.cancel(symbol, order.orderId);
-        bus.emit({ type: 'cancel', orderId: order.orderId, symbol, openTime, reason: 'operator', detail: 'flatten by an operator' });
+        bus.emit(cancelEvent(order, openTime, 'operator', 'flatten by an operator'));
         cancelled++;
       }
       const pos = broker.position(symbol);
