@@ -54,6 +54,8 @@ export interface CommonOptions {
   readonly alertWebhooks?: readonly string[];
   readonly events?: 'all' | 'trading';
   readonly heartbeat?: Scalar;
+  /** The fleet's nats-server (nats://host:4222): the session reads its halts and answers its status. */
+  readonly nats?: string;
 }
 
 /** Keys that are no flag of their own, or a repeatable flag given as a list or a record. */

@@ -39,6 +39,7 @@ const REALTIME_ONLY = [
   'ping-interval',
   'max-bar-age',
   'max-backfill-bars',
+  'nats',
 ] as const;
 
 /** --minutes: realtime runs a timer of wall-clock time (one year at most); csv counts bar time (100 years). */

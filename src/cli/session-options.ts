@@ -6,6 +6,7 @@
 import { parseMoney } from '../domain/price.ts';
 import { parseBps } from '../domain/money.ts';
 import type { Refuse } from './common-flags.ts';
+import { redactUrl } from '../config/redact-url.ts';
 import { JOURNAL_FLAGS, parseJournalFlags } from './journal-flags.ts';
 import type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
@@ -27,6 +28,7 @@ export const SESSION_FLAGS = {
   'cycle-timeout': { type: 'string' },
   heartbeat: { type: 'string' },
   'max-backfill-bars': { type: 'string' },
+  nats: { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof SESSION_FLAGS]?: (typeof SESSION_FLAGS)[K] extends { multiple: true } ? string[] : string };
@@ -69,6 +71,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
   });
   const state = v.state?.trim();
   if (state === '') throw refuse("--state: name a folder for the session's state, e.g. --state ./session.");
+  const nats = parseNatsUrl(v.nats, refuse);
   const haltFile = v['halt-file']?.trim();
   if (haltFile === '') throw refuse('--halt-file: name a file, e.g. --halt-file ./HALT.');
   return {
@@ -93,7 +96,23 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     cycleTimeoutMs: v['cycle-timeout'] === undefined ? 30_000 : wholeNumber('--cycle-timeout', v['cycle-timeout'], 0, 86_400, refuse) * 1000,
     maxBackfillBars: v['max-backfill-bars'] === undefined ? 10_000 : wholeNumber('--max-backfill-bars', v['max-backfill-bars'], 1, 1_000_000, refuse),
     heartbeatMs: v.heartbeat === undefined ? null : wholeNumber('--heartbeat', v.heartbeat, 0, 86_400, refuse) * 1000,
+    nats,
   };
+}
+
+/** --nats URL: the fleet's nats-server, nats:// or tls:// (its credentials never shown). */
+export function parseNatsUrl(raw: string | undefined, refuse: Refuse): string | null {
+  if (raw === undefined) return null;
+  const text = raw.trim();
+  const shown = redactUrl(text);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw refuse(`--nats ${shown}: not a URL. Give the fleet's nats-server, e.g. --nats nats://127.0.0.1:4222.`);
+  }
+  if (url.protocol !== 'nats:' && url.protocol !== 'tls:') throw refuse(`--nats ${shown}: expected a nats:// or tls:// URL, e.g. nats://127.0.0.1:4222.`);
+  return text;
 }
 
 export const SESSION_USAGE = `Session and kill switch:

@@ -47,6 +47,8 @@ export interface SessionRails {
   readonly maxBackfillBars: number;
   /** The heartbeat line's period; null: the mode's default (realtime: 60 s when stderr is a terminal); 0: off. */
   readonly heartbeatMs: number | null;
+  /** --nats URL: the fleet's nats-server (realtime); null: the session is on its own. */
+  readonly nats: string | null;
 }
 
 export interface SessionConfig extends SessionRails, LoopConfig {

@@ -298,3 +298,24 @@ test('--file without --symbols: the files name the symbols (the bundled SPY/QQQ 
   assert.deepEqual(accepted([]).symbols, ['SPY', 'QQQ']);
   assert.match(refusal(['--file', 'nonsense']).message, /--file/);
 });
+
+test('--nats takes a nats:// or tls:// URL, only in realtime; a bad one is refused by name with its password hidden', () => {
+  const rt = ['--source', 'realtime'];
+  const ok = parseRunOptions([...rt, '--nats', 'nats://127.0.0.1:4222']);
+  assert.ok(ok !== 'help');
+  assert.equal(ok.nats, 'nats://127.0.0.1:4222');
+  const none = parseRunOptions(rt);
+  assert.ok(none !== 'help');
+  assert.equal(none.nats, null);
+  assert.throws(
+    () => parseRunOptions([...rt, '--nats', 'http://u:secret@host:4222']),
+    (e: Error) => {
+      assert.ok(e instanceof UsageError);
+      assert.match(e.message, /--nats http:\/\/\*\*\*@host:4222: expected a nats:\/\/ or tls:\/\/ URL/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    },
+  );
+  assert.throws(() => parseRunOptions([...rt, '--nats', 'not a url']), /--nats not a url: not a URL/);
+  assert.throws(() => parseRunOptions(['--nats', 'nats://127.0.0.1:4222']), /--nats: only for --source realtime/);
+});

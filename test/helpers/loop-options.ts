@@ -75,6 +75,7 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     cycleTimeoutMs: 30_000,
     maxBackfillBars: 10_000,
     heartbeatMs: null,
+    nats: null,
     fillModel: 'next-open',
     maxParticipationE8: DEFAULT_PARTICIPATION_E8,
     maxParticipation: 0.1,
