@@ -9,7 +9,7 @@ import { defaultPublisherId, parsePublishOptions } from '../../src/cli/publish-c
 import { barSubject } from '../../src/fleet/bar-message.ts';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { natsSkip, startNatsServer } from '../helpers/nats.ts';
-import { subjectCounts, testConnection } from './publish-harness.ts';
+import { startPublisher, subjectCounts, subjectMessages, testConnection } from './publish-harness.ts';
 
 const CLI = resolve(import.meta.dirname, '..', '..', 'src', 'cli', 'main.ts');
 
@@ -106,6 +106,13 @@ test("a stream of someone else's is refused by name, never changed; one that tak
   const overlap = await cli(['--nats', nats.url, '--stream', 'BARS_B', ...upstream]);
   assert.equal(overlap.code, 2);
   assert.match(overlap.stderr, /--stream BARS_B: cannot create it: stream BARS_A already takes tradeloop\.bars\.>\. Publish into it with --stream BARS_A/);
+
+  // Something else publishes on the bar subjects: the publisher cannot tell where the stream ends.
+  nc.publish(barSubject('1m', 'BTCUSDT'), 'hello');
+  await nc.flush();
+  const junk = await cli(['--nats', nats.url, '--stream', 'BARS_A', '--symbols', 'BTCUSDT', ...upstream]);
+  assert.equal(junk.code, 2);
+  assert.match(junk.stderr, /--stream BARS_A: its first message on tradeloop\.bars\.1m\.BTCUSDT \(sequence 1\) is not a bar \(not JSON\)/);
 });
 
 test('an unknown symbol is refused by name (exit 2) before anything is published', { skip: natsSkip() }, async (t) => {
@@ -156,4 +163,52 @@ test('SIGTERM stops a running publisher cleanly: the bars it took are in the str
   assert.equal(code, 0, stderr);
   assert.match(stdout, /published\s+8 new, 0 duplicates/);
   assert.deepEqual(await subjectCounts(nc, 'TL_SIG'), { [subject]: 8 });
+});
+
+test('a publisher killed with SIGKILL and started again: what closed meanwhile is published in order, its history repeats are duplicates', {
+  skip: natsSkip(),
+}, async (t) => {
+  const nats = await startNatsServer(t);
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  t.after(() => fake.close());
+  fake.restBars.set(
+    'BTCUSDT',
+    Array.from({ length: 5 }, (_, m) => bar('BTCUSDT', m, 100 + m)),
+  );
+  const child = spawn(
+    process.execPath,
+    [CLI, 'publish', '--nats', nats.url, '--ws-url', fake.wsUrl, '--rest-url', fake.restUrl, '--symbols', 'BTCUSDT', '--stream', 'TL_KILL', '--history', '5'],
+    { stdio: 'ignore' },
+  );
+  t.after(() => child.kill('SIGKILL'));
+  const conn = await fake.waitForConnections(1, 15_000);
+  for (let m = 5; m < 8; m++) fake.sendKline(bar('BTCUSDT', m, 100 + m), true, Date.now(), conn);
+  const nc = await testConnection(t, nats.url);
+  const subject = barSubject('1m', 'BTCUSDT');
+  const deadline = Date.now() + 15_000;
+  while (((await subjectCounts(nc, 'TL_KILL').catch(() => ({}))) as Record<string, number>)[subject] !== 8) {
+    assert.ok(Date.now() < deadline, '8 bars in the stream');
+    await fake.nextEvent();
+  }
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+  // Minutes 5..12 as REST has them: 8..12 closed while no publisher ran.
+  fake.restBars.set(
+    'BTCUSDT',
+    Array.from({ length: 13 }, (_, m) => bar('BTCUSDT', m, 100 + m)),
+  );
+  const again = await startPublisher(t, { fake, nats: nats.url, symbols: ['BTCUSDT'], stream: 'TL_KILL', history: 5 });
+  assert.equal(await again.stop(), 0);
+  const summary = await again.publisher.stop();
+  assert.deepEqual(
+    (await subjectMessages(nc, 'TL_KILL', subject)).map((m) => m.openTime),
+    Array.from({ length: 13 }, (_, m) => bar('BTCUSDT', m, 0).openTime),
+  );
+  // History 5 at the restart = minutes 8..12, all missed: nothing to repeat; a longer history repeats what the stream has.
+  assert.deepEqual(summary.missed, { published: 5, duplicates: 0 });
+  const third = await startPublisher(t, { fake, nats: nats.url, symbols: ['BTCUSDT'], stream: 'TL_KILL', history: 13, id: 'test-3' });
+  assert.equal(await third.stop(), 0);
+  assert.deepEqual((await third.publisher.stop()).history, { published: 0, duplicates: 13, notSent: 0 });
+  assert.deepEqual(await subjectCounts(nc, 'TL_KILL'), { [subject]: 13 });
 });
