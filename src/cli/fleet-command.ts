@@ -32,7 +32,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 
 const DEFAULT_WAIT_S: Readonly<Record<'halt' | 'resume' | 'flatten' | 'status', number>> = { halt: 2, resume: 2, flatten: 1, status: 0.5 };
 /** Halt and resume ask the members in rounds this long until each reports the change applied. */
-const ROUND_MS = 250;
+const ROUND_MS = 300;
 
 /** Flags given to a fleet command, as parsed. */
 export interface FleetFlagValues {

@@ -77,5 +77,9 @@ test('a nats-server out of reach: the CLI and a session that would join it say s
   );
   assert.equal(run.code, 1);
   assert.match(run.err, /cannot connect to the fleet's nats-server/);
-  assert.doesNotMatch(halt.err + run.err, /secret/);
+  // A token in the URL (nats://TOKEN@host) is an auth token, hidden alike.
+  const status = await cli('fleet', 'status', '--nats', 'nats://secret@127.0.0.1:9', '--fleet-token', token);
+  assert.equal(status.code, 1);
+  assert.match(status.err, /--nats nats:\/\/\*\*\*@127\.0\.0\.1:9: cannot connect/);
+  assert.doesNotMatch(halt.err + run.err + status.err, /secret/);
 });

@@ -8,11 +8,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { fleetCommand } from '../../src/cli/fleet-command.ts';
+import { HALT_KEY } from '../../src/fleet/fleet-message.ts';
 import type { MemberStatus } from '../../src/fleet/fleet-status.ts';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
 import { cli, decideAll, fleetOf, type Member, session } from '../helpers/fleet-member.ts';
 import { natsSkip } from '../helpers/nats.ts';
+import { tempDirSync } from '../helpers/temp-dir.ts';
 
 test('a fleet halt reaches every running session (journaled, on its terminal, orders refused); flatten closes each once; resume lifts it; fleet status lists them', {
   skip: natsSkip(),
@@ -58,12 +62,12 @@ test('a fleet halt reaches every running session (journaled, on its terminal, or
     assert.match(named.message, /fleet cannot be lifted by an operator: tradeloop resume --fleet/);
     assert.equal(runs[0]!.handle.status().state, 'HALTED');
 
-    const status = await cli('fleet', 'status', ...fleet.flags);
+    const status = await cli('fleet', 'status', ...fleet.flags, '--wait', '1');
     assert.equal(status.code, 0, status.err);
     assert.match(status.out, new RegExp(`fleet ${fleet.name}: 3 session\\(s\\)`));
     for (const r of runs) assert.match(status.out, new RegExp(`${r.handle.runId} +bar-plan +HALTED +fleet +2026-01-05T00:01Z`));
     let json = '';
-    assert.equal(await fleetCommand(['status', ...fleet.flags, '--json'], { stdout: (s) => (json += s), stderr: () => {} }), 0);
+    assert.equal(await fleetCommand(['status', ...fleet.flags, '--json', '--wait', '1'], { stdout: (s) => (json += s), stderr: () => {} }), 0);
     const members = JSON.parse(json) as MemberStatus[];
     assert.deepEqual(members.map((m) => m.runId).sort(), runs.map((r) => r.handle.runId).sort());
     for (const m of members) {
@@ -118,25 +122,65 @@ test('a session started while the fleet is halted (or reducing) starts so, befor
   assert.equal(halt.code, 0, halt.err);
   assert.match(halt.out, /REDUCING \(reduce-only\)/);
   assert.match(halt.out, /no session of fleet .* answered; every session started while the fleet is halted starts HALTED/);
+  // Then a client without the token writes a "resume" over it: the newest entry, but not a valid one.
+  const nc = await connect({ servers: fleet.url });
+  await (await new Kvm(nc).open(fleet.name)).put(
+    HALT_KEY,
+    JSON.stringify({ fleet: fleet.name, action: 'resume', by: 'mallory@x', at: Date.now() + 1000, nonce: '1' }),
+  );
+  await nc.close();
   const fake = await FakeBinance.start(['BTCUSDT']);
   let run: Member | null = null;
   try {
     run = await session(t, fake, fleet);
-    assert.equal(run.handle.status().state, 'REDUCING', 'halted before its first bar');
+    assert.equal(run.handle.status().state, 'REDUCING', 'halted before its first bar, by the newest valid entry');
     assert.deepEqual(
       run.of('halt').map((e) => [e.reason, e.severity]),
       [['fleet', 'reducing']],
     );
+    assert.match(String(run.of('alert').find((a) => a.kind === 'fleet_auth')?.message), /the latest: the newest entry of the halt key: revision \d+: no MAC/);
+    assert.equal(run.handle.status().fleet?.refused, 1);
+    // The session's own status says the fleet's state too.
+    const status = await cli('status', '--state', run.handle.outDir);
+    assert.match(status.out, new RegExp(`fleet +${fleet.name}: reducing by \\S+ at \\S+ \\(overnight\\); 1 applied, 1 refused`));
     await fake.waitForConnections(1);
     await decideAll(fake, [run], 0, 100);
     assert.equal(run.of('reject').at(-1)!.reason, 'reduce_only');
     // Halted outright now: the running session follows.
     const full = await cli('halt', '--fleet', ...fleet.flags);
     assert.equal(full.code, 0, full.err);
+    assert.match(full.err, /the newest entry of fleet .*'s halt key is not valid with your fleet token \(revision \d+: no MAC/);
     assert.equal(run.handle.status().state, 'HALTED');
     assert.equal(run.handle.status().fleet?.state, 'halted');
   } finally {
     await run?.handle.stop();
+    await fake.close();
+  }
+});
+
+test('a session resumed from its journal takes the fleet state as it is now: a fleet halt lifted while it was down is lifted before its first bar', {
+  skip: natsSkip(),
+}, async (t) => {
+  const fleet = fleetOf(t);
+  assert.equal((await cli('halt', '--fleet', ...fleet.flags, '--reason', 'night')).code, 0);
+  const fake = await FakeBinance.start(['BTCUSDT']);
+  const out = join(tempDirSync(t, 'tl-fleet-resume-'), 'run');
+  try {
+    const first = await session(t, fake, fleet, { out });
+    assert.equal(first.handle.status().state, 'HALTED');
+    await first.handle.stop();
+    assert.equal((await cli('resume', '--fleet', ...fleet.flags)).code, 0);
+    const again = await session(t, fake, fleet, { out });
+    assert.equal(again.handle.runId, first.handle.runId, 'the same session, resumed from its journal');
+    assert.equal(again.handle.status().state, 'ACTIVE', 'lifted before its first bar');
+    const lifted = again.of('resume').filter((e) => e.reason === 'fleet');
+    assert.deepEqual(
+      lifted.map((e) => [e.source, e.state]),
+      [['fleet', 'ACTIVE']],
+    );
+    await again.handle.stop();
+    assert.equal((await cli('verify', out)).code, 0);
+  } finally {
     await fake.close();
   }
 });

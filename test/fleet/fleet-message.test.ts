@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeHaltEntry } from '../../src/fleet/fleet-bucket.ts';
 import { checkControl, describeControl, fleetNameProblem, fleetSubject, signControl } from '../../src/fleet/fleet-message.ts';
+import { formatFleetTable, type MemberStatus } from '../../src/fleet/fleet-status.ts';
 import { FleetKey } from '../../src/fleet/fleet-token.ts';
 
 const key = new FleetKey('a-secret-long-enough-for-a-fleet');
@@ -86,4 +87,42 @@ test('fleet names are bucket names and subject tokens', () => {
   assert.equal(fleetNameProblem('desk-1_paper'), null);
   for (const bad of ['', 'a.b', 'a b', 'a*', 'x'.repeat(65)]) assert.match(fleetNameProblem(bad)!, /letters, digits, _ or -/);
   assert.equal(fleetSubject('desk', 'status'), 'tradeloop.fleet.desk.status');
+});
+
+test('fleet status prints one line a session, by name, with what is unknown as -', () => {
+  const base: MemberStatus = {
+    name: 'b-sess',
+    runId: 'rt-1',
+    strategy: 'sma-cross',
+    symbols: ['BTCUSDT'],
+    host: 'h1',
+    pid: 11,
+    state: 'HALTED',
+    halts: ['fleet', 'operator'],
+    lastBar: '2026-01-05T00:01:00.000Z',
+    lastBarAgeSeconds: 3,
+    lagBars: 2,
+    equity: '100123.456',
+    fleet: { name: 'f', connected: true, state: 'halted', by: 'a@b', reason: null, at: 1, revision: 1, applied: 1, refused: 0 },
+  };
+  const other: MemberStatus = {
+    ...base,
+    name: 'a-sess',
+    state: 'ACTIVE',
+    halts: [],
+    lastBar: null,
+    lastBarAgeSeconds: null,
+    lagBars: null,
+    equity: 'n/a',
+    pid: 12,
+  };
+  const lines = formatFleetTable([base, other]).trimEnd().split('\n');
+  assert.deepEqual(
+    lines.map((l) => l.split(/ {2,}/)),
+    [
+      ['NAME', 'STRATEGY', 'STATE', 'HALTS', 'LAST BAR', 'AGE', 'LAG', 'EQUITY', 'HOST'],
+      ['a-sess', 'sma-cross', 'ACTIVE', '-', '-', '-', '-', 'n/a', 'h1:12'],
+      ['b-sess', 'sma-cross', 'HALTED', 'fleet,operator', '2026-01-05T00:01Z', '3s', '2', '100,123.46', 'h1:11'],
+    ],
+  );
 });

@@ -49,7 +49,7 @@ export interface Member {
   waitFor(what: string, cond: () => boolean): Promise<void>;
 }
 
-export async function session(t: TestContext, fake: FakeBinance, fleet: Fleet, token = fleet.token): Promise<Member> {
+export async function session(t: TestContext, fake: FakeBinance, fleet: Fleet, o: { readonly out?: string } = {}): Promise<Member> {
   const events: Array<Record<string, unknown>> = [];
   const stderr: string[] = [];
   // From code, as the CLI would run it: the journal names the strategy's file, so verify can decide it again.
@@ -66,8 +66,8 @@ export async function session(t: TestContext, fake: FakeBinance, fleet: Fleet, t
     params: PARAMS,
     nats: fleet.url,
     fleetName: fleet.name,
-    fleetToken: token,
-    out: join(tempDirSync(t, 'tl-fleet-run-'), 'run'),
+    fleetToken: fleet.token,
+    out: o.out ?? join(tempDirSync(t, 'tl-fleet-run-'), 'run'),
     clock: new VirtualClock(Date.now()),
     onEvent: (e) => events.push(e as unknown as Record<string, unknown>),
     stderr: (text) => stderr.push(text),
