@@ -27,7 +27,6 @@ import type { SessionConfig } from './session-config.ts';
 import type { SessionStatus } from './status.ts';
 import type { Terminal } from './terminal.ts';
 import type { FleetMember } from '../fleet/fleet-member.ts';
-import { joinFleet } from '../fleet/fleet-session.ts';
 
 export interface LiveSessionInput {
   readonly config: SessionConfig;
@@ -81,7 +80,9 @@ export class LiveSession {
    */
   static async open(input: LiveSessionInput): Promise<LiveSession> {
     const clock = input.clock ?? systemClock;
-    const fleet = await joinFleet(input.config, input.terminal, clock, process.env);
+    // The NATS client is loaded only for a session of a fleet.
+    const fleet =
+      input.config.nats === null ? null : await (await import('../fleet/fleet-session.ts')).joinFleet(input.config, input.terminal, clock, process.env);
     let made: Awaited<ReturnType<typeof buildLiveSession>>;
     try {
       made = await buildLiveSession(input);
