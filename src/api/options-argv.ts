@@ -56,6 +56,10 @@ export interface CommonOptions {
   readonly heartbeat?: Scalar;
   /** The fleet's nats-server (nats://host:4222): the session reads its halts and answers its status. */
   readonly nats?: string;
+  /** The fleet to join on `nats` (default tradeloop_fleet). */
+  readonly fleetName?: string;
+  /** The fleet token's file (default: $XDG_CONFIG_HOME/tradeloop/fleet-token, made on first use). */
+  readonly fleetToken?: string;
 }
 
 /** Keys that are no flag of their own, or a repeatable flag given as a list or a record. */

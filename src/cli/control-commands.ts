@@ -14,17 +14,16 @@ import type { CliIo } from './cli-io.ts';
 import { UsageError } from './usage-error.ts';
 import { EXIT } from './exit-codes.ts';
 import { restingTerms } from '../broker/book-view.ts';
+import { FLEET_CONTROL_USAGE } from './fleet-usage.ts';
 
 export const NO_SESSION_EXIT = EXIT.noSession;
 
 export const CONTROL_USAGE: Readonly<Record<string, string>> = {
   status:
-    'Usage: tradeloop status --state DIR [--json]\n  The session at DIR: trading state, halts held (and how each is lifted), positions, resting orders, cash, equity, feed, last bars, latency.\n',
-  halt: 'Usage: tradeloop halt --state DIR [--reason TEXT] [--reducing]\n  Halt trading now (every new order refused, resting orders cancelled); --reducing lets only orders that shrink a position pass.\n',
-  resume:
-    'Usage: tradeloop resume --state DIR [--halt REASON]\n  Lift the operator halt, or a latched halt named by --halt (drawdown, strategy_error). Feed halts lift themselves; the flag halt needs a restart.\n',
-  flatten:
-    'Usage: tradeloop flatten --state DIR [--symbols A,B]\n  Cancel resting orders and close every position (or those named) with market orders, even while HALTED.\n',
+    'Usage: tradeloop status --state DIR [--json]\n  The session at DIR: trading state, halts held (and how each is lifted), positions, resting orders, cash, equity, feed, last bars, latency.\n  (A fleet: tradeloop fleet status --nats URL.)\n',
+  halt: `Usage: tradeloop halt --state DIR [--reason TEXT] [--reducing]\n  Halt trading now (every new order refused, resting orders cancelled); --reducing lets only orders that shrink a position pass.\n${FLEET_CONTROL_USAGE.halt}`,
+  resume: `Usage: tradeloop resume --state DIR [--halt REASON]\n  Lift the operator halt, or a latched halt named by --halt (drawdown, strategy_error). Feed halts lift themselves; the flag halt needs a restart.\n${FLEET_CONTROL_USAGE.resume}`,
+  flatten: `Usage: tradeloop flatten --state DIR [--symbols A,B]\n  Cancel resting orders and close every position (or those named) with market orders, even while HALTED.\n${FLEET_CONTROL_USAGE.flatten}`,
 };
 
 /** No session answers at --state: exit 3 (TL_NO_SESSION), so a script can tell it from a refused command. */
@@ -105,6 +104,12 @@ export function formatStatus(s: SessionStatus): string {
       `  latency   p99 total ${s.latencyP99Ms.total?.toFixed(1)} ms   network ${s.latencyP99Ms.network?.toFixed(1)} ms   pipeline ${s.latencyP99Ms.pipeline?.toFixed(2)} ms`,
     );
   if (s.haltFile) lines.push(`  halt file ${s.haltFile}`);
+  if (s.fleet) {
+    const f = s.fleet;
+    lines.push(
+      `  fleet     ${f.name}${f.connected ? '' : ' (NOT connected)'}: ${f.state ?? 'never halted'}${f.by ? ` by ${f.by}` : ''}${f.at !== null ? ` at ${new Date(f.at).toISOString()}` : ''}${f.reason ? ` (${f.reason})` : ''}; ${f.applied} applied, ${f.refused} refused`,
+    );
+  }
   return lines.join('\n') + '\n';
 }
 
@@ -125,6 +130,11 @@ export async function controlCommand(command: string, argv: readonly string[], i
       reducing: { type: 'boolean' },
       halt: { type: 'string' },
       symbols: { type: 'string' },
+      fleet: { type: 'boolean' },
+      nats: { type: 'string' },
+      'fleet-name': { type: 'string' },
+      'fleet-token': { type: 'string' },
+      wait: { type: 'string' },
     },
     refuse,
   );
@@ -132,6 +142,20 @@ export async function controlCommand(command: string, argv: readonly string[], i
   if (v.help) {
     io.stdout(CONTROL_USAGE[command]!);
     return 0;
+  }
+  if (v.fleet) {
+    if (command === 'status') throw refuse('tradeloop status --fleet: the fleet has a command of its own: tradeloop fleet status --nats URL.');
+    for (const k of ['state', 'halt', 'symbols', 'json'] as const) {
+      if (v[k] !== undefined)
+        throw refuse(
+          `--${k} does not apply with --fleet: the command goes to every session of the fleet${k === 'halt' ? ' and lifts the fleet halt only' : k === 'symbols' ? ', each flattening all it holds' : ''}.`,
+        );
+    }
+    const { fleetControlCommand } = await import('./fleet-command.ts');
+    return fleetControlCommand(command as 'halt' | 'resume' | 'flatten', v, io, refuse);
+  }
+  for (const k of ['nats', 'fleet-name', 'fleet-token', 'wait'] as const) {
+    if (v[k] !== undefined) throw refuse(`--${k}: only with --fleet (tradeloop ${command} --fleet --nats URL), which acts on every session of the fleet.`);
   }
   const allowed: Record<string, string[]> = { status: ['json'], halt: ['reason', 'reducing'], resume: ['halt'], flatten: ['symbols'] };
   for (const k of ['json', 'reason', 'reducing', 'halt', 'symbols'] as const) {

@@ -14,6 +14,7 @@ import { UsageError } from './usage-error.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { EXIT } from './exit-codes.ts';
 import { CONTROL_USAGE, controlCommand } from './control-commands.ts';
+import { FLEET_USAGE } from './fleet-usage.ts';
 
 const USAGE = `tradeloop: a paper-trading runtime. Paper only: no order ever leaves this machine.
 
@@ -27,6 +28,8 @@ Commands:
   tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
   tradeloop resume --state DIR [--halt R]     lift the operator halt (or a latched one: drawdown, strategy_error)
   tradeloop flatten --state DIR [--symbols]   cancel resting orders and close positions, even while halted
+  tradeloop halt|resume|flatten --fleet --nats URL   the same for every session of a fleet (the fleet's kill switch)
+  tradeloop fleet status --nats URL [--json]  every live session of a fleet: state, last bar, lag, equity
   tradeloop report RUN_DIR [--out FILE]       write a run's self-contained HTML report (RUN_DIR/report.html)
   tradeloop dashboard --state DIR [--open]    print (and open) the URL of a running session's live dashboard
   tradeloop verify RUN_DIR|--state DIR         decide a journaled session again and check it against its journal
@@ -89,6 +92,13 @@ EXTRA_COMMANDS.set('sweep', {
   usage:
     "Usage: tradeloop sweep --param NAME=FROM..TO:STEP|A,B,C ... [run options] [--jobs N] [--rank STAT] [--top N] [--out DIR] [--keep-runs]\nRun 'tradeloop sweep --help' for every option.\n",
   load: async () => (await import('../sweep/sweep-command.ts')).sweepCommand,
+});
+EXTRA_COMMANDS.set('fleet', {
+  usage: FLEET_USAGE,
+  load: async () => {
+    const { fleetCommand } = await import('./fleet-command.ts');
+    return (argv, _flags, io) => fleetCommand(argv, io);
+  },
 });
 for (const name of ['status', 'halt', 'resume', 'flatten']) {
   EXTRA_COMMANDS.set(name, {

@@ -66,6 +66,13 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
       `  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}${scope}`,
     );
   }
+  if (s.fleet) {
+    const f = s.fleet;
+    lines.push(
+      `  fleet         ${f.name}: ${f.state ?? 'never halted'} at the end; ${f.applied} fleet command(s) applied` +
+        `${f.refused > 0 ? `; ${f.refused} control message(s) REFUSED (no or a wrong fleet token, or a replay)` : ''}${f.disconnects > 0 ? `; lost the nats-server ${f.disconnects} time(s)` : ''}`,
+    );
+  }
   if (s.webhooks)
     lines.push(
       `  webhooks      delivered ${s.webhooks.delivered}   retried ${s.webhooks.retried}   dropped ${s.webhooks.dropped}   failed ${s.webhooks.failed}   folded ${s.webhooks.suppressed}`,

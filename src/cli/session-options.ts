@@ -9,6 +9,7 @@ import type { Refuse } from './common-flags.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { JOURNAL_FLAGS, parseJournalFlags } from './journal-flags.ts';
 import type { SessionRails as SessionOptions } from '../session/session-config.ts';
+import { DEFAULT_FLEET, fleetNameProblem } from '../fleet/fleet-message.ts';
 
 export type { SessionRails as SessionOptions } from '../session/session-config.ts';
 
@@ -29,6 +30,8 @@ export const SESSION_FLAGS = {
   heartbeat: { type: 'string' },
   'max-backfill-bars': { type: 'string' },
   nats: { type: 'string' },
+  'fleet-name': { type: 'string' },
+  'fleet-token': { type: 'string' },
 } as const;
 
 type Values = { [K in keyof typeof SESSION_FLAGS]?: (typeof SESSION_FLAGS)[K] extends { multiple: true } ? string[] : string };
@@ -72,6 +75,7 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
   const state = v.state?.trim();
   if (state === '') throw refuse("--state: name a folder for the session's state, e.g. --state ./session.");
   const nats = parseNatsUrl(v.nats, refuse);
+  const fleet = parseFleetFlags(v, nats !== null, refuse);
   const haltFile = v['halt-file']?.trim();
   if (haltFile === '') throw refuse('--halt-file: name a file, e.g. --halt-file ./HALT.');
   return {
@@ -97,7 +101,25 @@ export function parseSessionOptions(v: Values, refuse: Refuse): SessionOptions {
     maxBackfillBars: v['max-backfill-bars'] === undefined ? 10_000 : wholeNumber('--max-backfill-bars', v['max-backfill-bars'], 1, 1_000_000, refuse),
     heartbeatMs: v.heartbeat === undefined ? null : wholeNumber('--heartbeat', v.heartbeat, 0, 86_400, refuse) * 1000,
     nats,
+    ...fleet,
   };
+}
+
+/** --fleet-name and --fleet-token: only with --nats (they say which fleet a session joins, and with what proof). */
+export function parseFleetFlags(
+  v: { readonly 'fleet-name'?: string; readonly 'fleet-token'?: string },
+  withNats: boolean,
+  refuse: Refuse,
+): { fleetName: string; fleetToken: string | null } {
+  for (const flag of ['fleet-name', 'fleet-token'] as const) {
+    if (v[flag] !== undefined && !withNats) throw refuse(`--${flag}: only with --nats URL (the fleet's nats-server). Add --nats, or drop --${flag}.`);
+  }
+  const name = v['fleet-name']?.trim() ?? DEFAULT_FLEET;
+  const problem = fleetNameProblem(name);
+  if (problem !== null) throw refuse(`--fleet-name ${JSON.stringify(name).slice(0, 70)}: ${problem}.`);
+  const token = v['fleet-token']?.trim();
+  if (token === '') throw refuse("--fleet-token: name the fleet token's file, e.g. --fleet-token ~/.config/tradeloop/fleet-token.");
+  return { fleetName: name, fleetToken: token ?? null };
 }
 
 /** --nats URL: the fleet's nats-server, nats:// or tls:// (its credentials never shown). */
@@ -138,4 +160,8 @@ export const SESSION_USAGE = `Session and kill switch:
                            terminal; 0: off; given, it is on whatever stderr is)
   --cycle-timeout S        a cycle (the strategy's onBar) running longer than S seconds ends the process with exit
                            status 140, naming the strategy, symbol and bar (default 30; 0: off)
+  --nats URL               realtime: join the fleet on this nats-server: start HALTED if the fleet is halted, apply
+                           tradeloop halt|resume|flatten --fleet, answer tradeloop fleet status
+  --fleet-name NAME        the fleet to join (its key-value bucket and subjects; default ${DEFAULT_FLEET})
+  --fleet-token FILE       the fleet token (mode 0600; default $XDG_CONFIG_HOME/tradeloop/fleet-token, made on first use)
 `;

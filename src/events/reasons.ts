@@ -22,11 +22,12 @@ export const HALT_REASONS = [
   'drawdown',
   'journal',
   'margin',
+  'fleet',
 ] as const;
 export type HaltReason = (typeof HALT_REASONS)[number];
 
-/** Who raised a halt (and so who may lift it): the environment, the loop itself, an operator command, the halt file. */
-export const HALT_SOURCES = ['flag', 'auto', 'operator', 'file'] as const;
+/** Who raised a halt (and so who may lift it): the environment, the loop itself, an operator command, the halt file, the fleet's kill switch. */
+export const HALT_SOURCES = ['flag', 'auto', 'operator', 'file', 'fleet'] as const;
 export type HaltSource = (typeof HALT_SOURCES)[number];
 
 export const REJECT_REASONS = [
@@ -92,6 +93,8 @@ export const ALERT_KINDS = [
   'state_write',
   'limit_breach',
   'stale_price',
+  'fleet_auth',
+  'fleet_link',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

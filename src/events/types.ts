@@ -396,6 +396,14 @@ export interface RunSummary {
   readonly webhooks?: Readonly<Record<'delivered' | 'retried' | 'dropped' | 'failed' | 'suppressed', number>>;
   readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;
   readonly feed?: Readonly<Record<string, number>>;
+  /** A session of a fleet (--nats): the fleet, its halt state at the end, the fleet commands applied and the control messages refused (this process's). */
+  readonly fleet?: {
+    readonly name: string;
+    readonly state: 'halted' | 'reducing' | 'resumed' | null;
+    readonly applied: number;
+    readonly refused: number;
+    readonly disconnects: number;
+  };
   /** Trade statistics, ratios, the buy-and-hold benchmark, exposure and gaps (src/stats). */
   readonly stats?: StatsSummary;
 }

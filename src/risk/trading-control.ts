@@ -51,6 +51,7 @@ const HOW_LIFTED: Readonly<Record<HaltReason, string>> = {
   drawdown: 'tradeloop resume --halt drawdown',
   journal: 'restart once the journal can be written (disk space, permissions)',
   margin: 'lifts itself when equity is back above the margin floor (reduce positions: tradeloop flatten)',
+  fleet: 'tradeloop resume --fleet (a resume of this session alone leaves it)',
 };
 
 /** How a halt of this reason is lifted, for status and alert lines. */

@@ -97,6 +97,28 @@ export class SessionMetrics implements EventSink {
     gauge('tradeloop_halt_held', 'Halts held now (1 each), by reason, source and severity.', ['reason', 'source', 'severity'], () =>
       src.status().halts.map((h) => [{ reason: h.reason, source: h.source, severity: h.severity }, 1]),
     );
+    // A session of a fleet (--nats) only: none of these series exist for a session on its own.
+    gauge(
+      'tradeloop_fleet_halt',
+      "The fleet's halt state as this session applied it: 1 for the current one (halted, reducing, resumed).",
+      ['fleet', 'state'],
+      () => {
+        const f = src.status().fleet;
+        return f ? (['halted', 'reducing', 'resumed'] as const).map((t) => [{ fleet: f.name, state: t }, t === (f.state ?? 'resumed') ? 1 : 0]) : [];
+      },
+    );
+    gauge('tradeloop_fleet_connected', "Whether the session is connected to the fleet's nats-server (1) or not (0).", ['fleet'], () => {
+      const f = src.status().fleet;
+      return f ? [[{ fleet: f.name }, f.connected ? 1 : 0]] : [];
+    });
+    counter('tradeloop_fleet_commands_total', 'Fleet commands applied (halt and resume changes, flattens).', ['fleet'], () => {
+      const f = src.status().fleet;
+      return f ? [[{ fleet: f.name }, f.applied]] : [];
+    });
+    counter('tradeloop_fleet_refused_total', 'Fleet control messages refused: no or a wrong fleet token, another fleet, a replay.', ['fleet'], () => {
+      const f = src.status().fleet;
+      return f ? [[{ fleet: f.name }, f.refused]] : [];
+    });
     gauge('tradeloop_feed_state', 'The feed state: 1 for the current one (realtime).', ['state'], () => {
       if (info.mode !== 'realtime') return [];
       const s = src.status().feed?.state ?? src.feedState();

@@ -90,6 +90,24 @@ export function applyCommand(ctx: CommandContext, cmd: Command): CommandResult {
       const changed = control.raise('halt_file', 'file', reducing ? 'reducing' : 'halted', detail);
       return result(ctx, true, changed, `halt file: trading is ${trading.state}`);
     }
+    case 'fleet': {
+      if (cmd.severity === null) {
+        const changed = control.lift('fleet', 'fleet');
+        return result(
+          ctx,
+          true,
+          changed,
+          changed ? `fleet halt lifted: trading is ${trading.state}` : `no change: no fleet halt is held; trading is ${trading.state}`,
+        );
+      }
+      const changed = control.raise('fleet', 'fleet', cmd.severity, cmd.detail);
+      return result(
+        ctx,
+        true,
+        changed,
+        changed ? `fleet halt (${cmd.severity}) raised: trading is ${trading.state}` : `no change: trading is ${trading.state}`,
+      );
+    }
   }
 }
 

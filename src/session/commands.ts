@@ -14,7 +14,13 @@ export type Command =
    * The halt file appeared, changed (present, its first line) or was removed. Its path goes with
    * the command (absent in journals older than it): a replay elsewhere (verify) writes the same detail.
    */
-  | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string; readonly path?: string };
+  | { readonly kind: 'halt_file'; readonly present: boolean; readonly line: string; readonly path?: string }
+  /**
+   * The fleet's kill switch changed (src/fleet/fleet-member.ts): halted or reducing raises the
+   * `fleet` halt, null lifts it. Only this command lifts it: an operator's resume of the session
+   * alone leaves the fleet's halt in force. The detail (who, when, why) is the signed message's.
+   */
+  | { readonly kind: 'fleet'; readonly severity: HaltSeverity | null; readonly detail: string };
 
 /** A command as it was applied: what was asked, its operator number, and the prices a flatten filled at (so a replay fills there too). */
 export interface RecordedCommand {

@@ -26,6 +26,7 @@ import type { Session } from './session.ts';
 import type { SessionConfig } from './session-config.ts';
 import type { SessionStatus } from './status.ts';
 import type { Terminal } from './terminal.ts';
+import type { FleetMember } from '../fleet/fleet-member.ts';
 
 export interface LiveSessionInput {
   readonly config: SessionConfig;
@@ -60,19 +61,47 @@ export class LiveSession {
   private readonly clock: Clock;
   private stopOffsetRefresh: (() => void) | null = null;
   private stopping: Promise<LiveRunResult> | null = null;
+  /** The fleet this session joined (--nats), or null. */
+  private readonly fleet: FleetMember | null;
 
-  private constructor(input: LiveSessionInput, runId: string, outDir: string, built: LiveBuilt) {
+  private constructor(input: LiveSessionInput, runId: string, outDir: string, built: LiveBuilt, fleet: FleetMember | null) {
     this.input = input;
     this.runId = runId;
     this.outDir = outDir;
     this.built = built;
     this.clock = input.clock ?? systemClock;
+    this.fleet = fleet;
   }
 
-  /** Builds the session, or refuses by name (UsageError, exit 2; StartupError, exit 1) before the feed connects. */
+  /**
+   * Builds the session, or refuses by name (UsageError, exit 2; StartupError, exit 1) before the feed
+   * connects. A session of a fleet (--nats) reads the fleet's halt state first and applies it before
+   * its first cycle: started while the fleet is halted, it starts HALTED.
+   */
   static async open(input: LiveSessionInput): Promise<LiveSession> {
-    const { runId, outDir, built } = await buildLiveSession(input);
-    return new LiveSession(input, runId, outDir, built);
+    const clock = input.clock ?? systemClock;
+    // The NATS client is loaded only for a session of a fleet.
+    const fleet =
+      input.config.nats === null ? null : await (await import('../fleet/fleet-session.ts')).joinFleet(input.config, input.terminal, clock, process.env);
+    let made: Awaited<ReturnType<typeof buildLiveSession>>;
+    try {
+      made = await buildLiveSession(input);
+    } catch (err) {
+      await fleet?.close();
+      throw err;
+    }
+    const { runId, outDir, built } = made;
+    if (fleet !== null) {
+      built.session.setFleet(() => fleet.view());
+      await fleet.attach(built.session, {
+        name: input.config.journal?.session ?? runId,
+        runId,
+        strategy: input.strategy.name,
+        symbols: input.config.symbols,
+        terminal: input.terminal,
+      });
+    }
+    return new LiveSession(input, runId, outDir, built, fleet);
   }
 
   /** The session's clock (its timers: --minutes). */
@@ -165,6 +194,8 @@ export class LiveSession {
     const { opened, journaled, output, log, statistics, counter, parts, loop, watchdog, begun, warmupBars, feedRef } = this.built;
     const { bus } = opened;
     const { broker, engine } = parts;
+    // No fleet command reaches a session that is ending; what it refused is alerted before run_end.
+    await this.fleet?.close();
     this.stopOffsetRefresh?.();
     const feed = feedRef.feed;
     await feed?.stop();
@@ -196,6 +227,7 @@ export class LiveSession {
         latency: loop.latency.summary(),
         // The feed's counters are this process's: after a resume (segment > 1) they cover that segment only.
         feed: { ...(feed ? feedCounters(feed, loop, counter) : {}), undelivered: undelivered.count, segment: begun.segment },
+        ...(this.fleet === null ? {} : { fleet: this.fleet.summary() }),
       },
       ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
     });

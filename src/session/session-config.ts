@@ -49,6 +49,10 @@ export interface SessionRails {
   readonly heartbeatMs: number | null;
   /** --nats URL: the fleet's nats-server (realtime); null: the session is on its own. */
   readonly nats: string | null;
+  /** --fleet-name NAME: the fleet a --nats session joins (its key-value bucket and subjects). */
+  readonly fleetName: string;
+  /** --fleet-token FILE: the fleet token's file; null: the default in the user's config folder. */
+  readonly fleetToken: string | null;
 }
 
 export interface SessionConfig extends SessionRails, LoopConfig {

@@ -17,6 +17,7 @@ import { HaltFileWatcher } from './halt-file.ts';
 import type { LoopParts } from './loop-parts.ts';
 import type { PersistedHalt, StateDir } from './state-dir.ts';
 import type { SessionStatus, FeedStatus } from './status.ts';
+import type { FleetView } from '../fleet/fleet-status.ts';
 
 /** Halts that must survive a restart: an operator's, and the latched loss limit. */
 const PERSISTED: ReadonlySet<HaltReason> = new Set(['operator', 'drawdown']);
@@ -59,6 +60,8 @@ export class Session {
   private ops = 0;
   private readonly context: CommandContext;
   private closed = false;
+  /** The fleet this session is a member of (--nats), for status; set once it has joined. */
+  private fleetView: (() => FleetView) | null = null;
 
   constructor(options: SessionOptions) {
     this.options = options;
@@ -75,6 +78,11 @@ export class Session {
 
   get parts(): LoopParts {
     return this.options.parts;
+  }
+
+  /** The session has joined a fleet: its status (and /metrics) show the fleet as the member sees it. */
+  setFleet(view: () => FleetView): void {
+    this.fleetView = view;
   }
 
   /**
@@ -247,6 +255,7 @@ export class Session {
       latencyP99Ms: this.options.latencyP99?.() ?? null,
       haltFile: this.options.haltFile,
       stateDir: this.options.stateDir?.path ?? null,
+      ...(this.fleetView === null ? {} : { fleet: this.fleetView() }),
     };
   }
 

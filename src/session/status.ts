@@ -5,6 +5,7 @@
 import type { FeedState, TradingStateName } from '../events/reasons.ts';
 import type { RestingOrderView } from '../broker/book-view.ts';
 import type { HaltStatus } from './commands.ts';
+import type { FleetView } from '../fleet/fleet-status.ts';
 
 export interface ConnectionStatus {
   readonly id: number;
@@ -40,4 +41,6 @@ export interface SessionStatus {
   readonly latencyP99Ms: Record<string, number> | null;
   readonly haltFile: string | null;
   readonly stateDir: string | null;
+  /** A session of a fleet (--nats): the fleet's halt state as it applied it, its link, and the messages it refused. */
+  readonly fleet?: FleetView;
 }
