@@ -186,6 +186,11 @@ test('server pings are answered; our own pings detect a dead link (no pong) and 
     first.ws.on('ping', () => pings.push(1));
     run.clock.advance(2_000);
     await until(() => pings.length === 1, 'client ping');
+    // The client reads frames in order: once it answers this ping it has read the pong to its own
+    // ping before it. Without this the pong could reach it after the clock moves on below, and
+    // count as the answer to the next ping, whose deadline then never passes (flaky under load).
+    first.ws.ping(Buffer.from('sync'));
+    await until(() => pongs.length === 2, 'the client to read the pong to its ping');
     fake.stall(first); // no more pongs
     run.clock.advance(2_000); // next ping, then its pong deadline (min(10 s, ping interval) = 2 s)
     run.clock.advance(2_000);
