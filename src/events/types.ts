@@ -60,7 +60,10 @@ export interface RunStartEvent {
   readonly type: 'run_start';
   readonly runId: string;
   readonly mode: 'static' | 'realtime';
-  readonly source: 'csv' | 'realtime';
+  /** Where the bars come from: csv files, Binance (realtime), or the fleet's NATS stream (nats; mode realtime). */
+  readonly source: 'csv' | 'realtime' | 'nats';
+  /** --source nats: the stream read. */
+  readonly stream?: string;
   readonly symbols: readonly string[];
   readonly interval: string;
   readonly strategy: string;
@@ -396,6 +399,8 @@ export interface RunSummary {
   readonly webhooks?: Readonly<Record<'delivered' | 'retried' | 'dropped' | 'failed' | 'suppressed', number>>;
   readonly latency?: Readonly<Record<string, { p50: number; p99: number; max: number; count: number }>>;
   readonly feed?: Readonly<Record<string, number>>;
+  /** A session on the fleet's stream (--source nats): the stream it read and its server (where it stood is in `feed`). */
+  readonly stream?: { readonly name: string; readonly server: string };
   /** Trade statistics, ratios, the buy-and-hold benchmark, exposure and gaps (src/stats). */
   readonly stats?: StatsSummary;
 }

@@ -1,0 +1,447 @@
+/**
+ * A session's live feed from the fleet's NATS JetStream stream (live-feed.ts LiveFeed): bars a
+ * publisher (`tradeloop publish`) put there, read with an ordered consumer from a stream sequence.
+ *
+ * - Position: the consumer starts after the stream cursor's `startAfter` (the journal's last
+ *   cursor on a resume, where the warm-up's read ended on a fresh start), and the ordered consumer
+ *   goes on after the last sequence it delivered whatever happens to the connection or the server.
+ * - Backpressure: messages are fetched in bounded batches; when the loop's queue is full the feed
+ *   stops taking them (the rest of a batch waits in the client) and fetches nothing more until
+ *   resumeReading(). Memory is the queue and one batch, however far behind the session is.
+ * - Stale: a publisher heartbeats on `tradeloop.heartbeat.<id>` every second, and every bar it
+ *   publishes is news too. Nothing heard for staleAfterMs on the injected clock: halt feed_stale,
+ *   lifted when one is heard again; for staleAlertAfterMs: an alert naming the stream.
+ * - Disconnected: the client lost nats-server: halt feed_disconnected and alert; the client
+ *   reconnects on its own (its pacing, in real time), the halt is lifted, and the consumer reads
+ *   on from its last sequence (a server that restarted has lost the consumer: it is made again).
+ */
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { FeedItem, FeedPort } from '../../engine/feed-port.ts';
+import type { FeedState } from '../../events/types.ts';
+import { barSubject, decodeBarMessage, HEARTBEAT_SUBJECT, intervalSubjects } from '../../fleet/bar-message.ts';
+import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import type { LiveFeed, LiveFeedCounters, LiveFeedStatus, StreamStatus, Undelivered } from '../live-feed.ts';
+import { afterPendingIo } from '../live/ws-connection.ts';
+import { StreamCursor } from '../stream-cursor.ts';
+import { connectForLife, reasonOf, shownServer } from './nats-connection.ts';
+import { StreamIntake } from './stream-intake.ts';
+
+export interface NatsFeedOptions {
+  readonly url: string;
+  readonly stream: string;
+  readonly symbols: readonly string[];
+  readonly interval: string;
+  readonly clock: Clock;
+  /** No publisher heard for this long: halt feed_stale. */
+  readonly staleAfterMs: number;
+  /** Nor for this long: alerted. */
+  readonly staleAlertAfterMs: number;
+  /** Where reading starts, and what the journal records; default: after the stream's last message. */
+  readonly cursor?: StreamCursor;
+  /** The client's wait between reconnect attempts (default 1000 ms). */
+  readonly reconnectWaitMs?: number;
+  /** Messages fetched at a time (default 256): what waits in the client while reading is paused. */
+  readonly batch?: number;
+}
+
+/** How long a fetch waits for messages before it asks again (its heartbeats come at half of it). */
+const FETCH_EXPIRES_MS = 5_000;
+
+export class NatsFeed implements LiveFeed {
+  readonly connections = 1;
+  private readonly o: NatsFeedOptions;
+  private readonly output: FeedPort;
+  private readonly shown: string;
+  private readonly cursor: StreamCursor;
+  private readonly intake: StreamIntake;
+  private readonly stats = { connects: 0, disconnects: 0, pauses: 0 };
+  private readonly abort = new AbortController();
+  private nc: NatsConnection | null = null;
+  private state: FeedState | null = null;
+  private started = false;
+  private stopped = false;
+  private paused = false;
+  private resumed: (() => void) | null = null;
+  private disconnected = false;
+  /** Monotonic time a publisher was last heard (a heartbeat or a bar), or when reading began; null before. */
+  private heardAt: number | null = null;
+  private heartbeatAt: number | null = null;
+  /** Publishers heard, by id, and when each was last. */
+  private readonly publishers = new Map<string, number>();
+  private stale = false;
+  private staleAlerted = false;
+  private verdictPending = false;
+  private timer: TimerHandle | null = null;
+  /** The stream's sequence of the last message read, and how many of the interval's messages the stream held after it then. */
+  private lastSeq: number | null = null;
+  private behind = 0;
+  private batchInFlight: ConsumerMessages | null = null;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(options: NatsFeedOptions, output: FeedPort) {
+    this.o = options;
+    this.output = output;
+    this.shown = shownServer(options.url);
+    this.cursor = options.cursor ?? new StreamCursor(null);
+    this.intake = new StreamIntake({
+      symbols: options.symbols,
+      interval: options.interval,
+      stream: options.stream,
+      cursor: this.cursor,
+      output,
+      push: (item) => this.push(item),
+    });
+  }
+
+  private get where(): string {
+    return `stream ${this.o.stream} on ${this.shown}`;
+  }
+
+  status(): LiveFeedStatus {
+    const now = this.o.clock.monotonic();
+    const ago = (t: number | null): number | null => (t === null ? null : Math.round((now - t) / 100) / 10);
+    const stream: StreamStatus = {
+      name: this.o.stream,
+      server: this.shown,
+      readThrough: this.lastSeq,
+      lag: this.behind,
+      publishers: this.publishers.size,
+      heartbeatAgeSeconds: ago(this.heartbeatAt),
+      gapBars: this.intake.counters.gapBars,
+    };
+    const state = this.state === null ? 'idle' : this.disconnected ? 'reconnecting' : this.nc === null ? 'connecting' : 'open';
+    return {
+      state: this.state,
+      connections: [{ id: 1, state, stale: this.stale, lastMessageAgoSeconds: this.nc === null ? null : ago(this.heardAt) }],
+      stream,
+    };
+  }
+
+  counters(): LiveFeedCounters {
+    const c = this.intake.counters;
+    return {
+      messages: c.messages,
+      malformed: c.malformed,
+      closedBars: c.closedBars,
+      duplicates: c.duplicates,
+      outOfOrder: c.outOfOrder,
+      // The stream is the tape: a gap in it is passed over, never fetched (stream-intake.ts).
+      backfills: 0,
+      backfilledBars: 0,
+      backfillFailures: 0,
+      gapSkippedBars: 0,
+      connects: this.stats.connects,
+      disconnects: this.stats.disconnects,
+      rotations: 0,
+      pauses: this.stats.pauses,
+    };
+  }
+
+  seed(symbol: string, lastDecidedOpenTime: number): void {
+    this.intake.seed(symbol, lastDecidedOpenTime);
+  }
+
+  /** Nothing is held back: every bar read goes to the loop at once. */
+  undelivered(): Undelivered {
+    return { count: 0, bySymbol: {}, reasons: [] };
+  }
+
+  isBackfilling(_symbol: string): boolean {
+    return false;
+  }
+
+  start(): void {
+    if (this.started || this.stopped) return;
+    this.started = true;
+    this.setState('connecting', `connecting to nats-server ${this.shown}`);
+    const tick = Math.max(10, Math.min(250, this.o.staleAfterMs / 4));
+    const loop = (): void => {
+      this.check();
+      if (!this.stopped) this.timer = this.o.clock.setTimer(loop, tick);
+    };
+    this.timer = this.o.clock.setTimer(loop, tick);
+    this.running = this.run();
+  }
+
+  private async run(): Promise<void> {
+    const nc = await this.connect();
+    if (nc === null) return;
+    this.nc = nc;
+    this.stats.connects++;
+    if (this.disconnected) {
+      this.disconnected = false;
+      this.output.liftHalt('feed_disconnected');
+    }
+    void this.watchConnection(nc);
+    nc.subscribe(`${HEARTBEAT_SUBJECT}.>`, { callback: (_err, msg) => this.heard(msg.subject) });
+    await this.read(nc);
+  }
+
+  /**
+   * The first connection, tried until it is made or the feed stops (the history side reached the
+   * server moments ago, so this is mostly at once). Each attempt fails fast; the client then keeps
+   * the connection for life, reconnecting by itself.
+   */
+  private async connect(): Promise<NatsConnection | null> {
+    for (let attempt = 1; !this.stopped; attempt++) {
+      try {
+        const nc = await connectForLife(this.o.url, { waitMs: this.o.reconnectWaitMs ?? 1000 });
+        if (!this.stopped) return nc;
+        await nc.close().catch(() => {});
+        return null;
+      } catch (err) {
+        if (this.stopped) return null;
+        if (!this.disconnected) this.lost(`cannot connect to nats-server ${this.shown}: ${reasonOf(err)}; retrying`);
+        await this.wait(Math.min(5_000, 250 * attempt));
+      }
+    }
+    return null;
+  }
+
+  /** The client's news about its connection: lost (halt, alert), back (lifted). */
+  private async watchConnection(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (this.stopped) return;
+      if (s.type === 'disconnect') {
+        this.stats.disconnects++;
+        this.lost(`lost nats-server ${this.shown}: reconnecting; the ${this.where} is read on after seq ${this.lastSeq ?? this.cursor.readThrough ?? 0}`);
+      } else if (s.type === 'reconnect') {
+        this.stats.connects++;
+        this.disconnected = false;
+        // What could not be heard while away is no verdict on the publishers: their clock starts again.
+        this.heardAt = this.o.clock.monotonic();
+        this.output.liftHalt('feed_disconnected');
+        this.refreshState(`reconnected to nats-server ${this.shown}`);
+      }
+    }
+  }
+
+  private lost(detail: string): void {
+    this.disconnected = true;
+    this.output.alert('disconnect', detail);
+    this.output.raiseHalt('feed_disconnected', detail);
+    this.setState('disconnected', detail);
+  }
+
+  /** Finds where to start, then reads the stream for the session's life. */
+  private async read(nc: NatsConnection): Promise<void> {
+    const js = jetstream(nc);
+    let start: number | null = null;
+    for (let attempt = 1; start === null; attempt++) {
+      try {
+        start = await this.startingPoint(await jetstreamManager(nc));
+      } catch (err) {
+        if (this.stopped) return;
+        if (attempt === 1) this.output.alert('disconnect', `cannot read the ${this.where}: ${reasonOf(err)}; trying again`);
+        await this.wait(Math.min(5_000, 250 * attempt));
+        if (this.stopped) return;
+      }
+    }
+    let consumer: Consumer | null = null;
+    let failures = 0;
+    // Read through the message before the first one to read: the position is known from here on.
+    this.lastSeq = start - 1;
+    this.heardAt = this.o.clock.monotonic();
+    while (!this.stopped) {
+      try {
+        consumer ??= await js.consumers.get(this.o.stream, {
+          filter_subjects: intervalSubjects(this.o.interval),
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: this.lastSeq + 1,
+        });
+        await this.fetchBatch(consumer);
+        failures = 0;
+      } catch {
+        if (this.stopped) return;
+        // The ordered consumer makes itself again from its last sequence on the next fetch (a
+        // server that restarted lost it); one that keeps failing is replaced from ours.
+        failures++;
+        if (failures >= 3) consumer = null;
+        await this.wait(Math.min(5_000, 200 * failures));
+      }
+    }
+  }
+
+  /** One fetch: what it brings goes to the intake, waiting while the loop's queue is full. */
+  private async fetchBatch(consumer: Consumer): Promise<void> {
+    if (this.paused) await new Promise<void>((resolve) => (this.resumed = resolve));
+    if (this.stopped) return;
+    const batch = await consumer.fetch({ max_messages: this.o.batch ?? 256, expires: FETCH_EXPIRES_MS });
+    this.batchInFlight = batch;
+    try {
+      for await (const m of batch) {
+        if (this.paused) await new Promise<void>((resolve) => (this.resumed = resolve));
+        if (this.stopped) break;
+        this.onMessage(m);
+      }
+    } finally {
+      this.batchInFlight = null;
+    }
+  }
+
+  /** The sequence to read from: after the cursor, unless the stream no longer holds (or never held) what follows it. */
+  private async startingPoint(jsm: JetStreamManager): Promise<number> {
+    const info = await jsm.streams.info(this.o.stream);
+    // The stream's newest bar of each symbol now: what catching up is measured against (stale_bar).
+    for (const symbol of this.o.symbols) {
+      const last = await jsm.streams.getMessage(this.o.stream, { last_by_subj: barSubject(this.o.interval, symbol) });
+      const decoded = last === null ? null : decodeBarMessage(last.string());
+      if (decoded?.ok) this.intake.newestInStream(symbol, decoded.message.openTime);
+    }
+    const { first_seq: first, last_seq: last } = info.state;
+    const after = this.cursor.startAfter;
+    if (after === null) {
+      this.cursor.begin(last);
+      return last + 1;
+    }
+    return this.startAfter(after, first, last);
+  }
+
+  private startAfter(after: number, first: number, last: number): number {
+    if (after > last) {
+      this.output.alert(
+        'backfill',
+        `the ${this.where} ends at seq ${last}, before this session's journaled cursor ${after}: it was deleted or purged and made again. Reading it from its first message; bars at or before each symbol's last decided one are passed over.`,
+      );
+      this.cursor.begin(first - 1);
+      return first;
+    }
+    if (after + 1 < first) {
+      this.output.alert(
+        'backfill',
+        `the ${this.where} no longer holds seqs ${after + 1} to ${first - 1} (its limits dropped them while this session was away): the bars among them are never decided.`,
+      );
+      this.cursor.begin(first - 1);
+      return first;
+    }
+    return after + 1;
+  }
+
+  private onMessage(m: JsMsg): void {
+    const { clock } = this.o;
+    const recvWall = clock.now();
+    const recvMono = clock.monotonic();
+    this.lastSeq = m.seq;
+    this.behind = m.info.pending;
+    this.heard(null);
+    const ok = this.intake.message({ seq: m.seq, subject: m.subject, text: () => m.string() }, recvWall, recvMono);
+    if (!ok) this.pause();
+  }
+
+  /** A publisher spoke: a heartbeat (its subject names it) or a bar read from the stream. */
+  private heard(heartbeatSubject: string | null): void {
+    if (this.stopped) return;
+    const now = this.o.clock.monotonic();
+    this.heardAt = now;
+    if (heartbeatSubject !== null) {
+      this.heartbeatAt = now;
+      this.publishers.set(heartbeatSubject.slice(HEARTBEAT_SUBJECT.length + 1), now);
+    }
+    if (this.stale) {
+      this.stale = false;
+      this.staleAlerted = false;
+      this.output.liftHalt('feed_stale');
+      this.refreshState(heartbeatSubject === null ? `a bar came on the ${this.where}` : `publisher heard on ${heartbeatSubject}`);
+    } else if (this.state === 'connecting' && !this.disconnected) {
+      // Live once something comes: a heartbeat, or the stream's first message.
+      this.refreshState(heartbeatSubject === null ? `reading the ${this.where}` : `publisher heard on ${heartbeatSubject}; reading the ${this.where}`);
+    }
+  }
+
+  /** Ticks on the injected clock; a verdict waits until pending socket data has been read (a blocked turn runs timers first). */
+  private check(): void {
+    if (this.stopped || this.paused || this.disconnected || this.heardAt === null || this.verdictPending) return;
+    const silent = this.o.clock.monotonic() - this.heardAt;
+    if (!((silent >= this.o.staleAfterMs && !this.stale) || (silent >= this.o.staleAlertAfterMs && !this.staleAlerted))) return;
+    this.verdictPending = true;
+    afterPendingIo(() => {
+      this.verdictPending = false;
+      this.judge();
+    });
+  }
+
+  private judge(): void {
+    if (this.stopped || this.paused || this.disconnected || this.heardAt === null) return;
+    const silent = this.o.clock.monotonic() - this.heardAt;
+    if (silent >= this.o.staleAfterMs && !this.stale) {
+      this.stale = true;
+      const detail = `no publisher heard for ${Math.round(silent)} ms on ${this.shown} (no heartbeat on ${HEARTBEAT_SUBJECT}.>, no bar on the ${this.where})`;
+      this.output.raiseHalt('feed_stale', detail);
+      this.refreshState(detail);
+    }
+    if (silent >= this.o.staleAlertAfterMs && !this.staleAlerted) {
+      this.staleAlerted = true;
+      this.output.alert(
+        'stale',
+        `no publisher heard for ${Math.round(silent / 1000)} s on ${this.shown}: is tradeloop publish running for the ${this.where}? Trading stays halted (feed_stale) until one is heard.`,
+      );
+    }
+  }
+
+  private refreshState(detail: string): void {
+    this.setState(this.disconnected ? 'disconnected' : this.stale ? 'stale' : 'live', detail);
+  }
+
+  private setState(state: FeedState, detail: string): void {
+    if (state === this.state || this.stopped) return;
+    this.state = state;
+    this.output.feedState(state, detail);
+  }
+
+  private push(item: FeedItem): boolean {
+    if (this.stopped) return true;
+    return this.output.push(item);
+  }
+
+  private pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.stats.pauses++;
+    this.output.alert('queue_full', 'the bar queue is full: reading from the stream is paused until the loop catches up (no closed bar is dropped)');
+  }
+
+  /** The loop drained the queue: read again. Silence while paused was ours, not the publishers'. */
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.heardAt = Math.max(this.heardAt ?? 0, this.o.clock.monotonic());
+    const go = this.resumed;
+    this.resumed = null;
+    go?.();
+  }
+
+  /** A real-time wait between attempts (the client's own pacing is real time too), cut short by stop(). */
+  private wait(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (this.abort.signal.aborted) return resolve();
+      const t = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.o.clock.clearTimer(this.timer);
+    this.abort.abort();
+    this.resumed?.();
+    this.resumed = null;
+    this.batchInFlight?.stop();
+    const nc = this.nc;
+    this.nc = null;
+    if (nc !== null) await nc.close().catch(() => {});
+    await this.running;
+    if (this.state !== null) {
+      this.state = 'stopped';
+      this.output.feedState('stopped', 'feed stopped');
+    }
+  }
+}
