@@ -24,20 +24,27 @@ interface Held {
 export class StreamCursor {
   /** Where reading starts after (null: after the stream's last message at start, i.e. only what comes next). */
   readonly startAfter: number | null;
+  /**
+   * startAfter came from a journal: what the stream holds past it was published while the session
+   * was away, and is caught up on, not news (a fresh session's startAfter is where its warm-up
+   * read ended a moment ago: what follows is live).
+   */
+  readonly resumed: boolean;
   private lastRead: number | null;
   /** Held bars in sequence order (the feed reads in sequence order), from `head` on. */
   private held: Held[] = [];
   private head = 0;
   private readonly bySymbol = new Map<string, Held[]>();
 
-  constructor(startAfter: number | null) {
+  constructor(startAfter: number | null, resumed = false) {
     this.startAfter = startAfter;
+    this.resumed = resumed;
     this.lastRead = startAfter;
   }
 
-  /** Reading begins after this sequence (a cursor made with null learns it from the stream). */
+  /** Reading begins after this sequence (a cursor made with null learns it from the stream; one past the stream's end starts again). */
   begin(after: number): void {
-    if (this.lastRead === null || after > this.lastRead) this.lastRead = after;
+    this.lastRead = after;
   }
 
   /** A message read and not handed on (not needed, or only a skip): nothing waits for it. */

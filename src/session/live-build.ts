@@ -68,7 +68,7 @@ function upstreamOf(opts: LiveSessionInput['config']): LiveUpstream {
  */
 async function streamCursorOf(journal: OpenedJournal, history: WarmupHistory): Promise<StreamCursor> {
   const journaled = journal.resume ? await journal.journal.lastCursor() : null;
-  return new StreamCursor(journaled ?? history.cursor ?? null);
+  return journaled !== null ? new StreamCursor(journaled, true) : new StreamCursor(history.cursor ?? null);
 }
 
 /** Builds a live session, or refuses by name (UsageError, exit 2; StartupError, exit 1) before the feed connects. */

@@ -144,7 +144,9 @@ export class NatsTape {
    * without, a repeat lands (a window that has passed).
    */
   publish(bar: Bar, o: { eventTime?: number; publishedAt?: number; id?: boolean } = {}): Promise<number> {
-    const text = encodeBarMessage(bar, o.eventTime ?? bar.closeTime + 1, o.publishedAt ?? Date.now());
+    // A bar read from a csv file is published as a publisher's feed would have it: off the WebSocket.
+    const origin = bar.source === 'rest-backfill' ? bar : { ...bar, source: 'ws' as const };
+    const text = encodeBarMessage(origin, o.eventTime ?? bar.closeTime + 1, o.publishedAt ?? Date.now());
     const opts = o.id === false ? {} : { msgID: barMessageId(bar) };
     return this.track(this.js.publish(barSubject(bar.interval, bar.symbol), text, opts).then((a) => a.seq));
   }

@@ -283,8 +283,8 @@ export class NatsFeed implements LiveFeed {
   /** The sequence to read from: after the cursor, unless the stream no longer holds (or never held) what follows it. */
   private async startingPoint(jsm: JetStreamManager): Promise<number> {
     const info = await jsm.streams.info(this.o.stream);
-    // The stream's newest bar of each symbol now: what catching up is measured against (stale_bar).
-    for (const symbol of this.o.symbols) {
+    // Resumed: the stream's newest bar of each symbol now is what catching up is measured against (stale_bar).
+    for (const symbol of this.cursor.resumed ? this.o.symbols : []) {
       const last = await jsm.streams.getMessage(this.o.stream, { last_by_subj: barSubject(this.o.interval, symbol) });
       const decoded = last === null ? null : decodeBarMessage(last.string());
       if (decoded?.ok) this.intake.newestInStream(symbol, decoded.message.openTime);
