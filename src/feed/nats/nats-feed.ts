@@ -77,6 +77,8 @@ export class NatsFeed implements LiveFeed {
   private lastSeq: number | null = null;
   private behind = 0;
   private batchInFlight: ConsumerMessages | null = null;
+  /** Reconnected: the consumer is made again from the last sequence read. */
+  private renew = false;
   private running: Promise<void> = Promise.resolve();
 
   constructor(options: NatsFeedOptions, output: FeedPort) {
@@ -209,6 +211,10 @@ export class NatsFeed implements LiveFeed {
       } else if (s.type === 'reconnect') {
         this.stats.connects++;
         this.disconnected = false;
+        // A server that restarted has lost the consumer, and the client finds out only after a
+        // request times out: read on at once from a new one, after the last sequence read.
+        this.renew = true;
+        this.batchInFlight?.stop();
         // What could not be heard while away is no verdict on the publishers: their clock starts again.
         this.heardAt = this.o.clock.monotonic();
         this.output.liftHalt('feed_disconnected');
@@ -245,6 +251,11 @@ export class NatsFeed implements LiveFeed {
     this.heardAt = this.o.clock.monotonic();
     while (!this.stopped) {
       try {
+        if (this.renew) {
+          this.renew = false;
+          void consumer?.delete().catch(() => false);
+          consumer = null;
+        }
         consumer ??= await js.consumers.get(this.o.stream, {
           filter_subjects: intervalSubjects(this.o.interval),
           deliver_policy: DeliverPolicy.StartSequence,
