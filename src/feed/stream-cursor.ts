@@ -34,6 +34,7 @@ export class StreamCursor {
   /** Held bars in sequence order (the feed reads in sequence order), from `head` on. */
   private held: Held[] = [];
   private head = 0;
+  private waiting = 0;
   private readonly bySymbol = new Map<string, Held[]>();
 
   constructor(startAfter: number | null, resumed = false) {
@@ -57,6 +58,7 @@ export class StreamCursor {
     this.lastRead = seq;
     const h: Held = { seq, openTime, done: false };
     this.held.push(h);
+    this.waiting++;
     let list = this.bySymbol.get(symbol);
     if (list === undefined) {
       list = [];
@@ -72,6 +74,7 @@ export class StreamCursor {
     let n = 0;
     while (n < list.length && list[n]!.openTime <= openTime) list[n++]!.done = true;
     if (n > 0) list.splice(0, n);
+    this.waiting -= n;
     while (this.head < this.held.length && this.held[this.head]!.done) this.head++;
     if (this.head > 1024 && this.head * 2 > this.held.length) {
       this.held = this.held.slice(this.head);
@@ -92,6 +95,6 @@ export class StreamCursor {
 
   /** Bars handed on and not yet decided. */
   get holding(): number {
-    return this.held.length - this.head;
+    return this.waiting;
   }
 }

@@ -184,8 +184,8 @@ export class NatsTape {
   async close(): Promise<void> {
     this.cut();
     this.proxy?.close();
-    const jsm = await jetstreamManager(this.nc).catch(() => null);
-    if (this.own === null) await jsm?.streams.delete(this.stream).catch(() => false);
+    // A server of the test's own goes with its store (its after-hook may have killed it already); on the shared one the stream is deleted.
+    if (this.own === null) await (await jetstreamManager(this.nc).catch(() => null))?.streams.delete(this.stream).catch(() => false);
     await this.nc.close().catch(() => {});
   }
 }

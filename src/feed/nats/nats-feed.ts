@@ -17,6 +17,7 @@
  */
 import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { FeedItem, FeedPort } from '../../engine/feed-port.ts';
 import type { FeedState } from '../../events/types.ts';
 import { barSubject, decodeBarMessage, HEARTBEAT_SUBJECT, intervalSubjects } from '../../fleet/bar-message.ts';
@@ -448,7 +449,8 @@ export class NatsFeed implements LiveFeed {
     this.batchInFlight?.stop();
     const nc = this.nc;
     this.nc = null;
-    if (nc !== null) await nc.close().catch(() => {});
+    // A server that is away can hold a close up while the client's reconnect attempt times out: not the summary.
+    if (nc !== null) await Promise.race([nc.close().catch(() => {}), delay(1_000, undefined, { ref: false })]);
     await this.running;
     if (this.state !== null) {
       this.state = 'stopped';
