@@ -3,30 +3,33 @@
  * publisher (`tradeloop publish`) put there, read with an ordered consumer from a stream sequence.
  *
  * - Position: the consumer starts after the stream cursor's `startAfter` (the journal's last
- *   cursor on a resume, where the warm-up's read ended on a fresh start), and the ordered consumer
- *   goes on after the last sequence it delivered whatever happens to the connection or the server.
+ *   cursor on a resume, where the warm-up's read ended on a fresh start: stream-start.ts), and the
+ *   ordered consumer goes on after the last sequence it delivered whatever happens to the
+ *   connection or the server. What it reads goes through stream-intake.ts.
  * - Backpressure: messages are fetched in bounded batches; when the loop's queue is full the feed
  *   stops taking them (the rest of a batch waits in the client) and fetches nothing more until
  *   resumeReading(). Memory is the queue and one batch, however far behind the session is.
  * - Stale: a publisher heartbeats on `tradeloop.heartbeat.<id>` every second, and every bar it
  *   publishes is news too. Nothing heard for staleAfterMs on the injected clock: halt feed_stale,
- *   lifted when one is heard again; for staleAlertAfterMs: an alert naming the stream.
+ *   lifted when one is heard again; for staleAlertAfterMs: an alert naming the stream
+ *   (publisher-watch.ts).
  * - Disconnected: the client lost nats-server: halt feed_disconnected and alert; the client
  *   reconnects on its own (its pacing, in real time), the halt is lifted, and the consumer reads
  *   on from its last sequence (a server that restarted has lost the consumer: it is made again).
  */
-import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FeedItem, FeedPort } from '../../engine/feed-port.ts';
 import type { FeedState } from '../../events/types.ts';
-import { barSubject, decodeBarMessage, HEARTBEAT_SUBJECT, intervalSubjects } from '../../fleet/bar-message.ts';
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import { HEARTBEAT_SUBJECT, intervalSubjects } from '../../fleet/bar-message.ts';
+import type { Clock } from '../../telemetry/clock.ts';
 import type { LiveFeed, LiveFeedCounters, LiveFeedStatus, StreamStatus, Undelivered } from '../live-feed.ts';
-import { afterPendingIo } from '../live/ws-connection.ts';
 import { StreamCursor } from '../stream-cursor.ts';
 import { connectForLife, reasonOf, shownServer } from './nats-connection.ts';
+import { PublisherWatch } from './publisher-watch.ts';
 import { StreamIntake } from './stream-intake.ts';
+import { findStreamStart } from './stream-start.ts';
 
 export interface NatsFeedOptions {
   readonly url: string;
@@ -65,15 +68,7 @@ export class NatsFeed implements LiveFeed {
   private paused = false;
   private resumed: (() => void) | null = null;
   private disconnected = false;
-  /** Monotonic time a publisher was last heard (a heartbeat or a bar), or when reading began; null before. */
-  private heardAt: number | null = null;
-  private heartbeatAt: number | null = null;
-  /** Publishers heard, by id, and when each was last. */
-  private readonly publishers = new Map<string, number>();
-  private stale = false;
-  private staleAlerted = false;
-  private verdictPending = false;
-  private timer: TimerHandle | null = null;
+  private readonly watch: PublisherWatch;
   /** The stream's sequence of the last message read, and how many of the interval's messages the stream held after it then. */
   private lastSeq: number | null = null;
   private behind = 0;
@@ -95,6 +90,26 @@ export class NatsFeed implements LiveFeed {
       output,
       push: (item) => this.push(item),
     });
+    this.watch = new PublisherWatch({
+      clock: options.clock,
+      staleAfterMs: options.staleAfterMs,
+      staleAlertAfterMs: options.staleAlertAfterMs,
+      deaf: () => this.stopped || this.paused || this.disconnected,
+      onStale: (silent) => {
+        const detail = `no publisher heard for ${Math.round(silent)} ms on ${this.shown} (no heartbeat on ${HEARTBEAT_SUBJECT}.>, no bar on the ${this.where})`;
+        output.raiseHalt('feed_stale', detail);
+        this.refreshState(detail);
+      },
+      onSilentTooLong: (silent) =>
+        output.alert(
+          'stale',
+          `no publisher heard for ${Math.round(silent / 1000)} s on ${this.shown}: is tradeloop publish running for the ${this.where}? Trading stays halted (feed_stale) until one is heard.`,
+        ),
+      onFresh: (heartbeat) => {
+        output.liftHalt('feed_stale');
+        this.refreshState(heartbeat === null ? `a bar came on the ${this.where}` : `publisher heard on ${heartbeat}`);
+      },
+    });
   }
 
   private get where(): string {
@@ -102,23 +117,18 @@ export class NatsFeed implements LiveFeed {
   }
 
   status(): LiveFeedStatus {
-    const now = this.o.clock.monotonic();
-    const ago = (t: number | null): number | null => (t === null ? null : Math.round((now - t) / 100) / 10);
     const stream: StreamStatus = {
       name: this.o.stream,
       server: this.shown,
       readThrough: this.lastSeq,
       lag: this.behind,
-      publishers: this.publishers.size,
-      heartbeatAgeSeconds: ago(this.heartbeatAt),
+      publishers: this.watch.publishers,
+      heartbeatAgeSeconds: this.watch.heartbeatAgeSeconds,
       gapBars: this.intake.counters.gapBars,
     };
     const state = this.state === null ? 'idle' : this.disconnected ? 'reconnecting' : this.nc === null ? 'connecting' : 'open';
-    return {
-      state: this.state,
-      connections: [{ id: 1, state, stale: this.stale, lastMessageAgoSeconds: this.nc === null ? null : ago(this.heardAt) }],
-      stream,
-    };
+    const lastMessageAgoSeconds = this.nc === null ? null : this.watch.silentSeconds;
+    return { state: this.state, connections: [{ id: 1, state, stale: this.watch.stale, lastMessageAgoSeconds }], stream };
   }
 
   counters(): LiveFeedCounters {
@@ -158,12 +168,7 @@ export class NatsFeed implements LiveFeed {
     if (this.started || this.stopped) return;
     this.started = true;
     this.setState('connecting', `connecting to nats-server ${this.shown}`);
-    const tick = Math.max(10, Math.min(250, this.o.staleAfterMs / 4));
-    const loop = (): void => {
-      this.check();
-      if (!this.stopped) this.timer = this.o.clock.setTimer(loop, tick);
-    };
-    this.timer = this.o.clock.setTimer(loop, tick);
+    this.watch.start();
     this.running = this.run();
   }
 
@@ -217,7 +222,7 @@ export class NatsFeed implements LiveFeed {
         this.renew = true;
         this.batchInFlight?.stop();
         // What could not be heard while away is no verdict on the publishers: their clock starts again.
-        this.heardAt = this.o.clock.monotonic();
+        this.watch.listen();
         this.output.liftHalt('feed_disconnected');
         this.refreshState(`reconnected to nats-server ${this.shown}`);
       }
@@ -237,7 +242,16 @@ export class NatsFeed implements LiveFeed {
     let start: number | null = null;
     for (let attempt = 1; start === null; attempt++) {
       try {
-        start = await this.startingPoint(await jetstreamManager(nc));
+        const found = await findStreamStart(await jetstreamManager(nc), {
+          stream: this.o.stream,
+          symbols: this.o.symbols,
+          interval: this.o.interval,
+          cursor: this.cursor,
+          where: this.where,
+        });
+        for (const [symbol, openTime] of found.newest) this.intake.newestInStream(symbol, openTime);
+        if (found.alert !== null) this.output.alert('backfill', found.alert);
+        start = found.seq;
       } catch (err) {
         if (this.stopped) return;
         if (attempt === 1) this.output.alert('disconnect', `cannot read the ${this.where}: ${reasonOf(err)}; trying again`);
@@ -249,7 +263,7 @@ export class NatsFeed implements LiveFeed {
     let failures = 0;
     // Read through the message before the first one to read: the position is known from here on.
     this.lastSeq = start - 1;
-    this.heardAt = this.o.clock.monotonic();
+    this.watch.listen();
     while (!this.stopped) {
       try {
         if (this.renew) {
@@ -292,44 +306,6 @@ export class NatsFeed implements LiveFeed {
     }
   }
 
-  /** The sequence to read from: after the cursor, unless the stream no longer holds (or never held) what follows it. */
-  private async startingPoint(jsm: JetStreamManager): Promise<number> {
-    const info = await jsm.streams.info(this.o.stream);
-    // Resumed: the stream's newest bar of each symbol now is what catching up is measured against (stale_bar).
-    for (const symbol of this.cursor.resumed ? this.o.symbols : []) {
-      const last = await jsm.streams.getMessage(this.o.stream, { last_by_subj: barSubject(this.o.interval, symbol) });
-      const decoded = last === null ? null : decodeBarMessage(last.string());
-      if (decoded?.ok) this.intake.newestInStream(symbol, decoded.message.openTime);
-    }
-    const { first_seq: first, last_seq: last } = info.state;
-    const after = this.cursor.startAfter;
-    if (after === null) {
-      this.cursor.begin(last);
-      return last + 1;
-    }
-    return this.startAfter(after, first, last);
-  }
-
-  private startAfter(after: number, first: number, last: number): number {
-    if (after > last) {
-      this.output.alert(
-        'backfill',
-        `the ${this.where} ends at seq ${last}, before this session's journaled cursor ${after}: it was deleted or purged and made again. Reading it from its first message; bars at or before each symbol's last decided one are passed over.`,
-      );
-      this.cursor.begin(first - 1);
-      return first;
-    }
-    if (after + 1 < first) {
-      this.output.alert(
-        'backfill',
-        `the ${this.where} no longer holds seqs ${after + 1} to ${first - 1} (its limits dropped them while this session was away): the bars among them are never decided.`,
-      );
-      this.cursor.begin(first - 1);
-      return first;
-    }
-    return after + 1;
-  }
-
   private onMessage(m: JsMsg): void {
     const { clock } = this.o;
     const recvWall = clock.now();
@@ -342,57 +318,17 @@ export class NatsFeed implements LiveFeed {
   }
 
   /** A publisher spoke: a heartbeat (its subject names it) or a bar read from the stream. */
-  private heard(heartbeatSubject: string | null): void {
+  private heard(heartbeat: string | null): void {
     if (this.stopped) return;
-    const now = this.o.clock.monotonic();
-    this.heardAt = now;
-    if (heartbeatSubject !== null) {
-      this.heartbeatAt = now;
-      this.publishers.set(heartbeatSubject.slice(HEARTBEAT_SUBJECT.length + 1), now);
-    }
-    if (this.stale) {
-      this.stale = false;
-      this.staleAlerted = false;
-      this.output.liftHalt('feed_stale');
-      this.refreshState(heartbeatSubject === null ? `a bar came on the ${this.where}` : `publisher heard on ${heartbeatSubject}`);
-    } else if (this.state === 'connecting' && !this.disconnected) {
-      // Live once something comes: a heartbeat, or the stream's first message.
-      this.refreshState(heartbeatSubject === null ? `reading the ${this.where}` : `publisher heard on ${heartbeatSubject}; reading the ${this.where}`);
-    }
-  }
-
-  /** Ticks on the injected clock; a verdict waits until pending socket data has been read (a blocked turn runs timers first). */
-  private check(): void {
-    if (this.stopped || this.paused || this.disconnected || this.heardAt === null || this.verdictPending) return;
-    const silent = this.o.clock.monotonic() - this.heardAt;
-    if (!((silent >= this.o.staleAfterMs && !this.stale) || (silent >= this.o.staleAlertAfterMs && !this.staleAlerted))) return;
-    this.verdictPending = true;
-    afterPendingIo(() => {
-      this.verdictPending = false;
-      this.judge();
-    });
-  }
-
-  private judge(): void {
-    if (this.stopped || this.paused || this.disconnected || this.heardAt === null) return;
-    const silent = this.o.clock.monotonic() - this.heardAt;
-    if (silent >= this.o.staleAfterMs && !this.stale) {
-      this.stale = true;
-      const detail = `no publisher heard for ${Math.round(silent)} ms on ${this.shown} (no heartbeat on ${HEARTBEAT_SUBJECT}.>, no bar on the ${this.where})`;
-      this.output.raiseHalt('feed_stale', detail);
-      this.refreshState(detail);
-    }
-    if (silent >= this.o.staleAlertAfterMs && !this.staleAlerted) {
-      this.staleAlerted = true;
-      this.output.alert(
-        'stale',
-        `no publisher heard for ${Math.round(silent / 1000)} s on ${this.shown}: is tradeloop publish running for the ${this.where}? Trading stays halted (feed_stale) until one is heard.`,
-      );
-    }
+    const wasStale = this.watch.stale;
+    this.watch.heard(heartbeat);
+    // Live once something comes: a heartbeat, or the stream's first message.
+    if (!wasStale && this.state === 'connecting' && !this.disconnected)
+      this.refreshState(heartbeat === null ? `reading the ${this.where}` : `publisher heard on ${heartbeat}; reading the ${this.where}`);
   }
 
   private refreshState(detail: string): void {
-    this.setState(this.disconnected ? 'disconnected' : this.stale ? 'stale' : 'live', detail);
+    this.setState(this.disconnected ? 'disconnected' : this.watch.stale ? 'stale' : 'live', detail);
   }
 
   private setState(state: FeedState, detail: string): void {
@@ -417,7 +353,7 @@ export class NatsFeed implements LiveFeed {
   resumeReading(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.heardAt = Math.max(this.heardAt ?? 0, this.o.clock.monotonic());
+    this.watch.listen();
     const go = this.resumed;
     this.resumed = null;
     go?.();
@@ -442,7 +378,7 @@ export class NatsFeed implements LiveFeed {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.o.clock.clearTimer(this.timer);
+    this.watch.stop();
     this.abort.abort();
     this.resumed?.();
     this.resumed = null;
