@@ -94,6 +94,10 @@ test('no publisher heard for --stale-after: feed_stale halts trading, on the ter
   }
   const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8')) as { stream: unknown; halts: { raised: Record<string, number> } };
   assert.deepEqual(summary.stream, { name: stream, server: tape.url });
+  // The terminal says where the bars come from, at the start and in the summary.
+  const terminal = run.stdout.join('');
+  assert.match(terminal, new RegExp(`tradeloop realtime run rt-\\S+: ${a},${b} 1m from stream ${stream} on ${tape.url} \\(paper only\\)`));
+  assert.match(terminal, new RegExp(`stream {8}${stream} on ${tape.url}: read through seq 4 {3}lag 0 {3}publishers heard 1 {3}bars the stream lacked 0`));
   assert.equal(summary.halts.raised.feed_stale, 1);
 });
 
