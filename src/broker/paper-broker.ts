@@ -74,6 +74,8 @@ export class PaperBroker implements AccountView, LinkedBook {
   /** Round trips closed: a position returning to flat or flipping side. */
   trades = 0;
   private marketValueTotal = 0n;
+  /** Σ |marketValue|, kept as marks move it: the equity curve reads the gross exposure every slice. */
+  private grossTotal = 0n;
   private readonly books = new Map<string, Book>();
   private readonly resting = new Map<string, RestingOrder[]>();
   /** Frozen copies of each symbol's resting orders for strategies, rebuilt only when the book changes. */
@@ -126,11 +128,9 @@ export class PaperBroker implements AccountView, LinkedBook {
 
   /** Σ |marketValue| over symbols other than `except`: the rest of the gross exposure. */
   grossExcept(except: string): bigint {
-    let gross = 0n;
-    for (const [symbol, b] of this.books) {
-      if (symbol !== except) gross += b.marketValue < 0n ? -b.marketValue : b.marketValue;
-    }
-    return gross;
+    const b = this.books.get(except);
+    if (b === undefined) return this.grossTotal;
+    return this.grossTotal - (b.marketValue < 0n ? -b.marketValue : b.marketValue);
   }
 
   unrealized(): bigint {
@@ -150,6 +150,7 @@ export class PaperBroker implements AccountView, LinkedBook {
     if (b.qty === 0 && b.marketValue === 0n) return;
     const mv = divFloor(BigInt(b.qty) * BigInt(price), this.instrument(symbol).lotDiv);
     this.marketValueTotal += mv - b.marketValue;
+    this.grossTotal += (mv < 0n ? -mv : mv) - (b.marketValue < 0n ? -b.marketValue : b.marketValue);
     b.marketValue = mv;
   }
 

@@ -61,31 +61,45 @@ export function capLots(volume: number, e8: bigint, lotDiv: bigint): number {
  */
 export class BarCaps {
   private readonly e8: bigint | null;
-  private readonly bars = new Map<string, { openTime: number; left: number }>();
+  private readonly rate: number;
+  private readonly bars = new Map<string, { openTime: number; approx: number; exact: number | null; taken: number }>();
 
   constructor(e8: bigint | null) {
     this.e8 = e8;
+    this.rate = e8 === null ? 1 : Number(e8) / 1e8;
   }
 
-  /** Lots `bar` may still fill for its symbol. */
-  left(bar: Bar, inst: Instrument): number {
+  /**
+   * Lots `bar` may still fill for its symbol, for an order that wants `want` of them: the exact
+   * cap when it may bind, else `want` itself. The exact reading (capLots: text and BigInts) is
+   * made only when the float estimate is within a hair of `want`: a double product is off by a
+   * few parts in 10^16, far below the margin asked for here, so an estimate clear of `want` says
+   * the exact cap is too.
+   */
+  left(bar: Bar, inst: Instrument, want: number): number {
     if (this.e8 === null) return Number.MAX_SAFE_INTEGER;
     let cap = this.bars.get(bar.symbol);
     if (cap === undefined) {
-      cap = { openTime: Number.NaN, left: 0 };
+      cap = { openTime: Number.NaN, approx: 0, exact: null, taken: 0 };
       this.bars.set(bar.symbol, cap);
     }
     if (cap.openTime !== bar.openTime) {
       cap.openTime = bar.openTime;
-      cap.left = capLots(bar.volume, this.e8, inst.lotDiv);
+      cap.approx = bar.volume > 0 && Number.isFinite(bar.volume) ? bar.volume * this.rate * Number(inst.lotDiv) : 0;
+      cap.exact = null;
+      cap.taken = 0;
     }
-    return cap.left;
+    if (cap.exact === null) {
+      if (cap.approx - cap.taken > want * (1 + 1e-9) + 2) return want;
+      cap.exact = capLots(bar.volume, this.e8, inst.lotDiv);
+    }
+    return cap.exact - cap.taken;
   }
 
   /** `lots` filled on `bar` (after left() was asked for it). */
   take(bar: Bar, lots: number): void {
     const cap = this.bars.get(bar.symbol);
-    if (cap !== undefined) cap.left -= lots;
+    if (cap !== undefined) cap.taken += lots;
   }
 
   /** How the cap came to `left` lots for an order, as an IOC's or FOK's cancel says it. */

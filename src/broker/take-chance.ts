@@ -48,7 +48,7 @@ export function takeChance(
   out: { push(outcome: ChanceOutcome): unknown },
 ): ChanceResult {
   const inst = book.instrument(order.symbol);
-  const capLeft = caps.left(bar, inst);
+  const capLeft = caps.left(bar, inst, order.qty);
   const capText = (): string => caps.text(bar, inst, capLeft);
   const p = plan(order, { capLeft, capText, position: book.position(order.symbol) }, inst);
   if (p.end !== null) {

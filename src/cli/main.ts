@@ -22,6 +22,7 @@ Commands:
   tradeloop run --source realtime [options]   paper-trade live Binance klines (needs FLAG_REALTIME=1)
   tradeloop sweep --param fast=5..30:5 ...    run a strategy over a grid of parameters, on every core
   tradeloop replay-server --data DIR ...      serve CSV bars over the Binance market-data protocol
+  tradeloop publish --nats URL [options]      publish closed Binance bars into a NATS JetStream stream (the fleet's feed)
   tradeloop status --state DIR [--json]       a running session's state, halts, positions, feed, latency
   tradeloop halt --state DIR [--reducing]     halt a running session now (kill switch)
   tradeloop resume --state DIR [--halt R]     lift the operator halt (or a latched one: drawdown, strategy_error)
@@ -48,6 +49,11 @@ EXTRA_COMMANDS.set('replay-server', {
   usage:
     "Usage: tradeloop replay-server --symbols A,B (--data DIR | --file SYMBOL=PATH ...) [--port 0] [--speed 60|max] [--ping-interval 20s] [--interval 1m] [--start ISO]\nRun 'tradeloop replay-server --help' for every option.\n",
   load: async () => (await import('./replay-server-command.ts')).replayServerCommand,
+});
+EXTRA_COMMANDS.set('publish', {
+  usage:
+    "Usage: tradeloop publish --nats URL [--stream NAME] [--history N] [--publisher-id ID] [--symbols A,B] [--interval 1m] [--ws-url URL --rest-url URL]\nRun 'tradeloop publish --help' for every option.\n",
+  load: async () => (await import('./publish-command.ts')).publishCommand,
 });
 EXTRA_COMMANDS.set('report', {
   usage:

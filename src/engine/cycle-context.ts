@@ -3,6 +3,7 @@
  * fields are set before onBar. History is a read-only view of the engine's window, resting orders
  * are the broker's frozen copies, and the bar itself is frozen by the engine.
  */
+import { entryPrice } from '../broker/book-view.ts';
 import { parsePrice } from '../domain/price.ts';
 import type { Bar, RestingOrder } from '../domain/types.ts';
 import type { Instrument } from '../broker/instrument.ts';
@@ -10,12 +11,26 @@ import { BarWindow, HistoryView } from '../strategy/bar-window.ts';
 import type { OrderUpdate, StrategyContext } from '../strategy/strategy.ts';
 import { NO_UPDATES } from './order-updates.ts';
 
-/** What the context says about the position and the orders beside the bar (see StrategyContext). */
+/** What the context answers of an open position when a strategy asks: read then, not every bar. */
 export interface PositionFacts {
-  readonly entryPrice: number | null;
-  readonly unrealizedPnl: bigint;
-  readonly updates: readonly OrderUpdate[];
+  entryPrice(symbol: string, position: number, inst: Instrument): number | null;
+  unrealizedPnl(symbol: string, position: number): bigint;
 }
+
+/** The broker's book as PositionFacts: its cost basis and market value of the symbol. */
+export function bookFacts(book: { basis(symbol: string): bigint; marketValue(symbol: string): bigint }): PositionFacts {
+  return {
+    entryPrice: (symbol, position, inst) => (position === 0 ? null : entryPrice(book.basis(symbol), position, inst.lotDiv)),
+    unrealizedPnl: (symbol, position) => (position === 0 ? 0n : book.marketValue(symbol) - book.basis(symbol)),
+  };
+}
+
+/** Facts known already (a strategy on its own thread is sent them with the bar). */
+export function knownFacts(entry: number | null, unrealizedPnl: bigint): PositionFacts {
+  return { entryPrice: () => entry, unrealizedPnl: () => unrealizedPnl };
+}
+
+const NO_FACTS = knownFacts(null, 0n);
 
 const NO_BARS: readonly Bar[] = Object.freeze([]);
 
@@ -27,9 +42,10 @@ export class CycleContext implements StrategyContext {
   equity = 0n;
   lotStep = '1';
   historySize = 1;
-  entryPrice: number | null = null;
-  unrealizedPnl = 0n;
   updates: readonly OrderUpdate[] = NO_UPDATES;
+  private facts: PositionFacts = NO_FACTS;
+  /** The entry price once a strategy asked for it this cycle (undefined: not yet computed). */
+  private entry_: number | null | undefined = null;
   /** The bars decided so far at sliceTime: built here, from the bars decided, so a strategy on its own thread sees the same. */
   private sliceBars: Bar[] = [];
   /** How many of sliceBars came before this bar, and their frozen copy once a strategy has asked for it. */
@@ -51,11 +67,28 @@ export class CycleContext implements StrategyContext {
     return this.sliceView;
   }
 
-  window(symbol: string): BarWindow {
-    return this.entry(symbol).window;
+  /**
+   * The average price of the open quantity, computed when read: a bigint division per bar for
+   * every strategy that never looks would cost each cycle in a position for nothing. The broker
+   * does not change while the strategy runs, so one answer per cycle.
+   */
+  get entryPrice(): number | null {
+    if (this.entry_ === undefined) {
+      this.entry_ = this.facts.entryPrice(this.symbol, this.position, this.inst);
+    }
+    return this.entry_;
   }
 
-  private entry(symbol: string): { window: BarWindow; view: HistoryView } {
+  /** Market value less cost of the open quantity, read when asked (as entryPrice). */
+  get unrealizedPnl(): bigint {
+    return this.facts.unrealizedPnl(this.symbol, this.position);
+  }
+
+  window(symbol: string): BarWindow {
+    return this.windowEntry(symbol).window;
+  }
+
+  private windowEntry(symbol: string): { window: BarWindow; view: HistoryView } {
     let e = this.windows.get(symbol);
     if (!e) {
       const window = new BarWindow(this.historySize);
@@ -66,7 +99,16 @@ export class CycleContext implements StrategyContext {
   }
 
   /** Pushes the bar into its symbol's history and sets every field the strategy reads. */
-  prepare(bar: Bar, inst: Instrument, position: number, openOrders: readonly RestingOrder[], cash: bigint, equity: bigint, facts: PositionFacts): void {
+  prepare(
+    bar: Bar,
+    inst: Instrument,
+    position: number,
+    openOrders: readonly RestingOrder[],
+    cash: bigint,
+    equity: bigint,
+    facts: PositionFacts,
+    updates: readonly OrderUpdate[],
+  ): void {
     if (this.sliceTime !== bar.openTime) {
       this.sliceTime = bar.openTime;
       this.sliceBars = [];
@@ -74,10 +116,10 @@ export class CycleContext implements StrategyContext {
     this.sliceLen = this.sliceBars.length;
     this.sliceView = this.sliceLen === 0 ? NO_BARS : null;
     this.sliceBars.push(bar);
-    this.entryPrice = facts.entryPrice;
-    this.unrealizedPnl = facts.unrealizedPnl;
-    this.updates = facts.updates;
-    const e = this.entry(bar.symbol);
+    this.facts = facts;
+    this.entry_ = undefined;
+    this.updates = updates;
+    const e = this.windowEntry(bar.symbol);
     e.window.push(bar);
     this.history = e.view;
     this.symbol = bar.symbol;

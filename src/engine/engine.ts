@@ -26,10 +26,9 @@ import type { CancelReason, HaltSeverity, PriceSource } from '../events/reasons.
 import type { SkipEvent } from '../events/types.ts';
 import { isHosted, type Strategy } from '../strategy/strategy.ts';
 import { EquityCurve } from '../stats/equity-curve.ts';
-import { CycleContext, strategyErrorMessage } from './cycle-context.ts';
+import { bookFacts, CycleContext, type PositionFacts, strategyErrorMessage } from './cycle-context.ts';
 import { NO_INTENTS, readIntents, type IntentRecord } from './intents.ts';
 import { OrderUpdates } from './order-updates.ts';
-import { entryPrice } from '../broker/book-view.ts';
 import { waitingMessage } from './waiting-order.ts';
 import { cancelEvent, orderEvent } from './order-events.ts';
 
@@ -101,6 +100,7 @@ export class Engine {
   reducingBars = 0;
   readonly barsHeldBy = new Map<string, number>();
   private readonly ctx = new CycleContext();
+  private readonly facts: PositionFacts;
   private readonly updates = new OrderUpdates();
   private readonly options: EngineOptions;
   private sliceTime: number | null = null;
@@ -111,6 +111,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.options = options;
     this.nextOpen = options.fillModel === 'next-open';
+    this.facts = bookFacts(options.broker);
     this.stats = new EquityCurve(options.broker);
     this.ctx.historySize = Math.max(1, options.strategy.warmup);
     options.bus.observe(this.updates);
@@ -173,12 +174,7 @@ export class Engine {
     const equity = this.afterMark(symbol, position);
 
     const ctx = this.ctx;
-    const basis = broker.basis(symbol);
-    ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity, {
-      entryPrice: position === 0 ? null : entryPrice(basis, position, inst.lotDiv),
-      unrealizedPnl: position === 0 ? 0n : broker.marketValue(symbol) - basis,
-      updates: this.updates.take(symbol),
-    });
+    ctx.prepare(bar, inst, position, broker.restingOrders(symbol), broker.cash, equity, this.facts, this.updates.take(symbol));
     let intents: readonly IntentRecord[];
     try {
       intents = readIntents(strategy.onBar(bar, ctx));

@@ -22,6 +22,9 @@ export type LiveUpstream =
 
 export type LiveSource = LiveUpstream['source'];
 
+/** An exchange's endpoints (Binance, or any server speaking its protocol): what a publisher reads. */
+export type ExchangeUpstream = Extract<LiveUpstream, { readonly source: 'binance' }>;
+
 export interface LiveSourceOptions {
   readonly upstream: LiveUpstream;
   readonly symbols: readonly string[];

@@ -67,6 +67,9 @@ export class RunStatistics implements EventSink {
   private symbols: readonly string[] = [];
   private startCash = 0n;
   private curve: EquityCurve | null = null;
+  /** The last cash written to equity.csv and its text. */
+  private cashUnits: bigint | null = null;
+  private cashText = '';
   private intervalMs = 0;
   /** The lot steps run_start names: fills carry lots. */
   private lots = new LotSteps(new Map());
@@ -143,9 +146,14 @@ export class RunStatistics implements EventSink {
   }
 
   private equityRow(s: EquitySample): void {
-    this.equityCsv.row(
-      `${isoTime(s.time)},${fromUnits(s.equity)},${fromUnits(s.cash)},${fromUnits(s.grossExposure)},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`,
-    );
+    // Cash moves only on a fill, and a flat book's equity is its cash: their text is kept, not made again every slice.
+    if (s.cash !== this.cashUnits) {
+      this.cashUnits = s.cash;
+      this.cashText = fromUnits(s.cash);
+    }
+    const equity = s.equity === s.cash ? this.cashText : fromUnits(s.equity);
+    const gross = s.grossExposure === 0n ? '0' : fromUnits(s.grossExposure);
+    this.equityCsv.row(`${isoTime(s.time)},${equity},${this.cashText},${gross},${s.drawdownPct},${this.bars.benchmark.toFixed(4)}`);
   }
 
   flush(): void {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { PaperBroker, type RestingOutcome } from '../../src/broker/paper-broker.ts';
 import { makeInstrument } from '../../src/broker/instrument.ts';
 import { oneFeeRate } from '../../src/broker/fees.ts';
-import { capLots, parseParticipation, DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
+import { BarCaps, capLots, parseParticipation, DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
 import type { Bar, LimitOrder, MarketOrder, Side, StopLimitOrder, StopOrder, TrailingStopOrder, WorkingMarketOrder } from '../../src/domain/types.ts';
 
 const T = 100_000_000;
@@ -87,6 +87,40 @@ test('capLots: floor(R × volume × lots per unit) from the volume as written, n
   assert.equal(capLots(0.00012, parseParticipation('1')!, 100_000n), 12);
   assert.equal(capLots(1.5e21, parseParticipation('1')!, 1n), Number.MAX_SAFE_INTEGER, 'bounded to what lots can count exactly');
   assert.equal(capLots(Number.NaN, tenth, 1n), 0);
+});
+
+test('BarCaps.left answers the exact cap wherever it may bind, however near the float estimate comes', () => {
+  const bar = (volume: number, openTime = 0): Bar => ({
+    symbol: 'X',
+    interval: '1m',
+    openTime,
+    closeTime: openTime + 59_999,
+    open: 1,
+    high: 1,
+    low: 1,
+    close: 1,
+    volume,
+    source: 'csv',
+  });
+  const shares = makeInstrument('X', '1')!;
+  const btc = makeInstrument('BTCUSDT', '0.00001')!;
+  // 0.29 × 100 is 28.999999999999996 as doubles: the cap is 29, for an order of 29 or more.
+  const caps = new BarCaps(parseParticipation('0.29')!);
+  assert.equal(caps.left(bar(100), shares, 29), 29);
+  assert.equal(caps.left(bar(100), shares, 40), 29);
+  caps.take(bar(100), 20);
+  assert.equal(caps.left(bar(100), shares, 9), 9, 'what fills before it counts down the same cap');
+  assert.equal(caps.left(bar(100), shares, 10), 9);
+  // A new bar: a cap of its own. Far below the cap, the order's own size is the answer.
+  assert.equal(caps.left(bar(100, 60_000), shares, 5), 5);
+  caps.take(bar(100, 60_000), 5);
+  assert.equal(caps.left(bar(100, 60_000), shares, 30), 24);
+  // 0.1 × 0.7 BTC in lots of 0.00001: 7000, where the float product floors to 6999.
+  const tenth = new BarCaps(DEFAULT_PARTICIPATION_E8);
+  assert.equal(tenth.left(bar(0.7), btc, 7000), 7000);
+  assert.equal(tenth.left(bar(0.7, 60_000), btc, 7001), 7000);
+  assert.equal(tenth.left(bar(0, 120_000), btc, 1), 0, 'a bar with no volume fills nothing');
+  assert.equal(new BarCaps(null).left(bar(0), shares, 3), Number.MAX_SAFE_INTEGER, 'no cap');
 });
 
 test('parseParticipation: a number above 0 and at most 1, up to 8 decimals', () => {

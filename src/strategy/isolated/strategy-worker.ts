@@ -12,7 +12,7 @@ import { writeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeInstrument, type Instrument } from '../../broker/instrument.ts';
 import type { Bar, BarOrigin, RestingOrder } from '../../domain/types.ts';
-import { CycleContext } from '../../engine/cycle-context.ts';
+import { CycleContext, knownFacts } from '../../engine/cycle-context.ts';
 import { readIntents } from '../../engine/intents.ts';
 import { NO_UPDATES, updatesFromWire } from '../../engine/order-updates.ts';
 import { importFactory, makeStrategy, StrategyLoadError } from '../load-strategy.ts';
@@ -264,11 +264,17 @@ class Server {
     const before = ctx.subLot.count;
     const unrealizedPnl = extra?.unrealizedPnl !== undefined ? BigInt(extra.unrealizedPnl) : bigs[B_UNREALIZED]!;
     const entry = nums[N_ENTRY]!;
-    ctx.prepare(bar, inst, nums[N_POSITION]!, this.orders.get(bar.symbol) ?? this.noOrders, cash, equity, {
-      entryPrice: Number.isNaN(entry) ? null : entry,
-      unrealizedPnl,
-      updates: extra?.u ? updatesFromWire(extra.u) : NO_UPDATES,
-    });
+    const facts = knownFacts(Number.isNaN(entry) ? null : entry, unrealizedPnl);
+    ctx.prepare(
+      bar,
+      inst,
+      nums[N_POSITION]!,
+      this.orders.get(bar.symbol) ?? this.noOrders,
+      cash,
+      equity,
+      facts,
+      extra?.u ? updatesFromWire(extra.u) : NO_UPDATES,
+    );
     inStrategy = true;
     let returned: unknown;
     try {
