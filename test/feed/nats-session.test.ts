@@ -52,7 +52,7 @@ test('no publisher heard for --stale-after: feed_stale halts trading, on the ter
   try {
     // Heartbeats are not in the stream: one sent before the session listens is not heard.
     await run.waitFor('the feed reading', (r) => (r.session.status().feed?.stream?.readThrough ?? null) !== null);
-    tape.heartbeat('pub-1');
+    tape.heartbeat('pub-1', [a, b]);
     for (const s of [a, b]) await tape.publish(minuteBar(s, 1, 101, BASE));
     await run.waitFor('minute 1 decided, the publisher heard', (r) => r.of('decision').length === 2 && r.session.status().feed?.stream?.publishers === 1);
     const status = run.session.status();
@@ -74,8 +74,11 @@ test('no publisher heard for --stale-after: feed_stale halts trading, on the ter
     run.clock.advance(3_000);
     await run.waitFor('the stale alert', (r) => r.of('alert').some((e) => e.kind === 'stale'));
     const terminal = run.stdout.join('');
-    assert.match(terminal, /HALT {4}feed_stale \(auto, halted\): no publisher heard for \d+ ms/);
-    assert.match(terminal, new RegExp(`ALERT {3}stale: no publisher heard for \\d+ s on ${tape.url}: is tradeloop publish running for the stream ${stream}`));
+    assert.match(terminal, new RegExp(`HALT {4}feed_stale \\(auto, halted\\): no publisher heard for ${a}, ${b} in \\d+ ms`));
+    assert.match(
+      terminal,
+      new RegExp(`ALERT {3}stale: no publisher heard for ${a}, ${b} in \\d+ s on ${tape.url}: is tradeloop publish running for them into the stream ${stream}`),
+    );
 
     // While halted the metrics say how old the last heartbeat is.
     const res = await fetch(`${run.controlUrl}/metrics`);
@@ -85,10 +88,27 @@ test('no publisher heard for --stale-after: feed_stale halts trading, on the ter
     assert.equal(m.value('tradeloop_publisher_heartbeat_age_seconds', { stream }), 9);
     assert.equal(m.value('tradeloop_stream_publishers', { stream }), 1);
 
-    tape.heartbeat('pub-1');
+    // Another stream's publisher says nothing of this one; one publishing only A leaves B silent.
+    tape.heartbeat('other', [a, b], { stream: `${stream}_OTHER` });
+    tape.heartbeat('pub-a', [a]);
+    await run.waitFor('the heartbeat for A', (r) => r.session.status().feed?.stream?.heartbeatAgeSeconds === 0);
+    assert.equal(run.session.status().state, 'HALTED', `still halted: nothing heard for ${b}`);
+    assert.equal(run.session.status().feed?.stream?.publishers, 2, "pub-1 and pub-a; not the other stream's");
+    tape.heartbeat('pub-1', [a, b]);
     await run.waitFor('feed_stale lifted', (r) => !r.session.status().halts.some((h) => h.reason === 'feed_stale'));
     assert.equal(run.session.status().state, 'ACTIVE');
     assert.match(run.stdout.join(''), /RESUME {2}feed_stale lifted \(auto\) -> trading ACTIVE/);
+    // The publisher of B dies; A's goes on beating: B's silence halts, naming B alone.
+    run.clock.advance(3_000);
+    tape.heartbeat('pub-a', [a]);
+    await run.waitFor('A heard', (r) => r.session.status().feed?.stream?.heartbeatAgeSeconds === 0);
+    run.clock.advance(3_000);
+    await run.waitFor('feed_stale for B', (r) => r.session.status().halts.some((h) => h.reason === 'feed_stale'));
+    const held = run.session.status().halts.find((h) => h.reason === 'feed_stale')!;
+    assert.match(held.detail, new RegExp(`no publisher heard for ${b} in \\d+ ms`));
+    assert.doesNotMatch(held.detail, new RegExp(a));
+    tape.heartbeat('pub-b', [b]);
+    await run.waitFor('lifted again', (r) => !r.session.status().halts.some((h) => h.reason === 'feed_stale'));
   } finally {
     assert.equal(await run.stop(), 0);
   }
@@ -97,8 +117,8 @@ test('no publisher heard for --stale-after: feed_stale halts trading, on the ter
   // The terminal says where the bars come from, at the start and in the summary.
   const terminal = run.stdout.join('');
   assert.match(terminal, new RegExp(`tradeloop realtime run rt-\\S+: ${a},${b} 1m from stream ${stream} on ${tape.url} \\(paper only\\)`));
-  assert.match(terminal, new RegExp(`stream {8}${stream} on ${tape.url}: read through seq 4 {3}lag 0 {3}publishers heard 1 {3}bars the stream lacked 0`));
-  assert.equal(summary.halts.raised.feed_stale, 1);
+  assert.match(terminal, new RegExp(`stream {8}${stream} on ${tape.url}: read through seq 4 {3}lag 0 {3}publishers heard 3 {3}bars the stream lacked 0`));
+  assert.equal(summary.halts.raised.feed_stale, 2);
 });
 
 test('a malformed message on a symbol of the session is counted and skipped; the loop decides on; the summary says so', { skip }, async (t) => {

@@ -13,7 +13,8 @@ import { jetstream, type JetStreamClient, jetstreamManager } from '@nats-io/jets
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { parsePrice } from '../../src/domain/price.ts';
 import type { Bar } from '../../src/domain/types.ts';
-import { barMessageId, barSubject, encodeBarMessage, HEARTBEAT_SUBJECT } from '../../src/fleet/bar-message.ts';
+import { barMessageId, barSubject, encodeBarMessage } from '../../src/fleet/bar-message.ts';
+import { heartbeatSubject, type PublisherHeartbeatMessage } from '../../src/fleet/publisher-heartbeat.ts';
 import { natsUrl, type OwnNatsServer, startNatsServer } from '../helpers/nats.ts';
 
 export const MINUTE = 60_000;
@@ -156,9 +157,18 @@ export class NatsTape {
     return this.track(this.js.publish(subject, text).then((a) => a.seq));
   }
 
-  /** A publisher's heartbeat (core NATS, not in the stream). */
-  heartbeat(publisherId: string): void {
-    this.nc.publish(`${HEARTBEAT_SUBJECT}.${publisherId}`, JSON.stringify({ at: Date.now() }));
+  /** A publisher's heartbeat (core NATS, not in the stream), as `tradeloop publish` sends it: for this stream unless told another. */
+  heartbeat(publisherId: string, symbols: readonly string[], o: { stream?: string; interval?: string } = {}): void {
+    const beat: PublisherHeartbeatMessage = {
+      publisherId,
+      at: Date.now(),
+      symbols,
+      interval: o.interval ?? '1m',
+      stream: o.stream ?? this.stream,
+      lastOpenTime: {},
+      feed: 'live',
+    };
+    this.nc.publish(heartbeatSubject(publisherId), JSON.stringify(beat));
   }
 
   /** Everything published so far is stored, and the event loop has polled for I/O since. */

@@ -9,10 +9,10 @@
  * - Backpressure: messages are fetched in bounded batches; when the loop's queue is full the feed
  *   stops taking them (the rest of a batch waits in the client) and fetches nothing more until
  *   resumeReading(). Memory is the queue and one batch, however far behind the session is.
- * - Stale: a publisher heartbeats on `tradeloop.heartbeat.<id>` every second, and every bar it
- *   publishes is news too. Nothing heard for staleAfterMs on the injected clock: halt feed_stale,
- *   lifted when one is heard again; for staleAlertAfterMs: an alert naming the stream
- *   (publisher-watch.ts).
+ * - Stale: a publisher heartbeats on `tradeloop.heartbeat.<id>` every second, naming its stream,
+ *   interval and symbols, and every bar it publishes is news too. A symbol nothing was heard for
+ *   in staleAfterMs on the injected clock: halt feed_stale naming it, lifted when every symbol is
+ *   heard again; for staleAlertAfterMs: an alert naming the stream (publisher-watch.ts).
  * - Disconnected: the client lost nats-server: halt feed_disconnected and alert; the client
  *   reconnects on its own (its pacing, in real time), the halt is lifted, and the consumer reads
  *   on from its last sequence (a server that restarted has lost the consumer: it is made again).
@@ -22,7 +22,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FeedItem, FeedPort } from '../../engine/feed-port.ts';
 import type { FeedState } from '../../events/types.ts';
-import { HEARTBEAT_SUBJECT, intervalSubjects } from '../../fleet/bar-message.ts';
+import { intervalSubjects, SUBJECT_ROOT } from '../../fleet/bar-message.ts';
+import { ALL_HEARTBEATS, decodeHeartbeat } from '../../fleet/publisher-heartbeat.ts';
 import type { Clock } from '../../telemetry/clock.ts';
 import type { LiveFeed, LiveFeedCounters, LiveFeedStatus, StreamStatus, Undelivered } from '../live-feed.ts';
 import { StreamCursor } from '../stream-cursor.ts';
@@ -69,6 +70,9 @@ export class NatsFeed implements LiveFeed {
   private resumed: (() => void) | null = null;
   private disconnected = false;
   private readonly watch: PublisherWatch;
+  private readonly mine: ReadonlySet<string>;
+  /** `tradeloop.bars.<interval>.`: what the session's subjects start with. */
+  private readonly prefix: string;
   /** The stream's sequence of the last message read, and how many of the interval's messages the stream held after it then. */
   private lastSeq: number | null = null;
   private behind = 0;
@@ -82,6 +86,8 @@ export class NatsFeed implements LiveFeed {
     this.output = output;
     this.shown = shownServer(options.url);
     this.cursor = options.cursor ?? new StreamCursor(null);
+    this.mine = new Set(options.symbols);
+    this.prefix = `${SUBJECT_ROOT}.${options.interval}.`;
     this.intake = new StreamIntake({
       symbols: options.symbols,
       interval: options.interval,
@@ -91,23 +97,24 @@ export class NatsFeed implements LiveFeed {
       push: (item) => this.push(item),
     });
     this.watch = new PublisherWatch({
+      symbols: options.symbols,
       clock: options.clock,
       staleAfterMs: options.staleAfterMs,
       staleAlertAfterMs: options.staleAlertAfterMs,
       deaf: () => this.stopped || this.paused || this.disconnected,
-      onStale: (silent) => {
-        const detail = `no publisher heard for ${Math.round(silent)} ms on ${this.shown} (no heartbeat on ${HEARTBEAT_SUBJECT}.>, no bar on the ${this.where})`;
+      onStale: (silent, symbols) => {
+        const detail = `no publisher heard for ${symbols.join(', ')} in ${Math.round(silent)} ms on ${this.shown} (no heartbeat naming ${symbols.length > 1 ? 'them' : 'it'} on ${ALL_HEARTBEATS}, no bar of ${symbols.length > 1 ? 'theirs' : 'its'} on the ${this.where})`;
         output.raiseHalt('feed_stale', detail);
         this.refreshState(detail);
       },
-      onSilentTooLong: (silent) =>
+      onSilentTooLong: (silent, symbols) =>
         output.alert(
           'stale',
-          `no publisher heard for ${Math.round(silent / 1000)} s on ${this.shown}: is tradeloop publish running for the ${this.where}? Trading stays halted (feed_stale) until one is heard.`,
+          `no publisher heard for ${symbols.join(', ')} in ${Math.round(silent / 1000)} s on ${this.shown}: is tradeloop publish running for ${symbols.length > 1 ? 'them' : 'it'} into the ${this.where}? Trading stays halted (feed_stale) until one is heard.`,
         ),
-      onFresh: (heartbeat) => {
+      onFresh: (publisher) => {
         output.liftHalt('feed_stale');
-        this.refreshState(heartbeat === null ? `a bar came on the ${this.where}` : `publisher heard on ${heartbeat}`);
+        this.refreshState(publisher === null ? `a bar came on the ${this.where}` : `publisher ${publisher} heard`);
       },
     });
   }
@@ -182,7 +189,7 @@ export class NatsFeed implements LiveFeed {
       this.output.liftHalt('feed_disconnected');
     }
     void this.watchConnection(nc);
-    nc.subscribe(`${HEARTBEAT_SUBJECT}.>`, { callback: (_err, msg) => this.heard(msg.subject) });
+    nc.subscribe(ALL_HEARTBEATS, { callback: (_err, msg) => this.heartbeat(msg.string()) });
     await this.read(nc);
   }
 
@@ -312,19 +319,33 @@ export class NatsFeed implements LiveFeed {
     const recvMono = clock.monotonic();
     this.lastSeq = m.seq;
     this.behind = m.info.pending;
-    this.heard(null);
+    // A message on one of the session's symbols' subjects is news of a publisher for it; another symbol's is not.
+    const symbol = m.subject.slice(this.prefix.length);
+    if (this.mine.has(symbol)) this.heard([symbol], null);
     const ok = this.intake.message({ seq: m.seq, subject: m.subject, text: () => m.string() }, recvWall, recvMono);
     if (!ok) this.pause();
   }
 
-  /** A publisher spoke: a heartbeat (its subject names it) or a bar read from the stream. */
-  private heard(heartbeat: string | null): void {
+  /**
+   * A publisher's heartbeat: news for the symbols it names, if it publishes into this stream at
+   * this interval. Another stream's or interval's publisher, or a message that is no heartbeat,
+   * says nothing about this session's bars.
+   */
+  private heartbeat(text: string): void {
+    const hb = decodeHeartbeat(text);
+    if (!hb.ok || hb.message.stream !== this.o.stream || hb.message.interval !== this.o.interval) return;
+    const mine = hb.message.symbols.filter((s) => this.mine.has(s));
+    if (mine.length > 0) this.heard(mine, hb.message.publisherId);
+  }
+
+  /** A publisher spoke for these symbols: its heartbeat (`publisher` its id), or a bar read from the stream. */
+  private heard(symbols: readonly string[], publisher: string | null): void {
     if (this.stopped) return;
     const wasStale = this.watch.stale;
-    this.watch.heard(heartbeat);
+    this.watch.heard(symbols, publisher);
     // Live once something comes: a heartbeat, or the stream's first message.
     if (!wasStale && this.state === 'connecting' && !this.disconnected)
-      this.refreshState(heartbeat === null ? `reading the ${this.where}` : `publisher heard on ${heartbeat}; reading the ${this.where}`);
+      this.refreshState(publisher === null ? `reading the ${this.where}` : `publisher ${publisher} heard; reading the ${this.where}`);
   }
 
   private refreshState(detail: string): void {
