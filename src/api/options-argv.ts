@@ -72,8 +72,11 @@ const STRUCTURED: Readonly<Record<string, string | null>> = {
   strategy: '--strategy',
 };
 
-/** Flags that make no sense from code (the caller picks the mode by the function it calls). */
-const NOT_FROM_CODE = new Set(['help', 'source', 'quiet', 'file', 'param', 'lot', 'alert-webhook', 'symbols', 'strategy']);
+/**
+ * Flags that make no sense from code (the caller picks the mode by the function it calls; a
+ * session on the fleet's stream, `--source nats --stream`, is started from the command line).
+ */
+const NOT_FROM_CODE = new Set(['help', 'source', 'quiet', 'file', 'param', 'lot', 'alert-webhook', 'symbols', 'strategy', 'stream']);
 
 function kebab(key: string): string {
   return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

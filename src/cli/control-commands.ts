@@ -94,6 +94,11 @@ export function formatStatus(s: SessionStatus): string {
       lines.push(
         `  conn ${k.id}    ${k.state}${k.stale ? ' (stale)' : ''}${k.lastMessageAgoSeconds === null ? '' : `, last message ${k.lastMessageAgoSeconds} s ago`}`,
       );
+    const st = s.feed.stream;
+    if (st)
+      lines.push(
+        `  stream    ${st.name} on ${st.server}: read through seq ${st.readThrough ?? 'none yet'}, ${st.lag} behind; publishers heard ${st.publishers}, last heartbeat ${st.heartbeatAgeSeconds === null ? 'never' : `${st.heartbeatAgeSeconds} s ago`}`,
+      );
   }
   for (const [symbol, b] of Object.entries(s.lastBar))
     lines.push(

@@ -19,12 +19,13 @@ export function nodeFlagsFor(argv: readonly string[]): readonly string[] {
   return isRealtimeRun(argv) ? REALTIME_NODE_FLAGS : STATIC_NODE_FLAGS;
 }
 
-/** Whether these CLI arguments start a realtime run (`run ... --source realtime` or `--source=realtime`). */
+/** Whether these CLI arguments start a realtime run (`run ... --source realtime|nats` or `--source=realtime|nats`). */
 export function isRealtimeRun(argv: readonly string[]): boolean {
   if (argv[0] !== 'run') return false;
+  const live = (v: string | undefined): boolean => v === 'realtime' || v === 'nats';
   for (let i = 1; i < argv.length; i++) {
-    if (argv[i] === '--source' && argv[i + 1] === 'realtime') return true;
-    if (argv[i] === '--source=realtime') return true;
+    if (argv[i] === '--source' && live(argv[i + 1])) return true;
+    if (argv[i]!.startsWith('--source=') && live(argv[i]!.slice('--source='.length))) return true;
   }
   return false;
 }

@@ -77,7 +77,7 @@ export async function runRealtime(
   live.start();
   if (!opts.quiet) {
     io.stdout(
-      `tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`,
+      `tradeloop realtime run ${runId}: ${opts.symbols.join(',')} ${opts.interval} from ${opts.feed === 'nats' ? `stream ${opts.stream} on ${redactUrl(opts.nats!)}` : redactUrl(opts.wsUrl)} (paper only)${opts.minutes !== null ? `, ${opts.minutes} min` : ', until SIGINT/SIGTERM'}\n`,
     );
     const control = live.control;
     if (control && live.stateDirPath) io.stdout(`  control: ${control.url} (token in ${live.controlPath}); tradeloop status --state ${live.stateDirPath}\n`);

@@ -18,8 +18,9 @@ import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from '
 import type { SessionConfig } from '../session/session-config.ts';
 import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE } from './session-options.ts';
 import { numberFlag } from './flag-numbers.ts';
+import { parseFeedChoice } from './feed-options.ts';
 
-import type { DateFormat, EventsMode, Network, SourceKind } from '../session/session-config.ts';
+import type { DateFormat, EventsMode, Network } from '../session/session-config.ts';
 export type { DateFormat, EventsMode, Network, SourceKind } from '../session/session-config.ts';
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
@@ -55,7 +56,7 @@ export const NETWORKS: Readonly<Record<Network, { ws: string; rest: string }>> =
   testnet: { ws: 'wss://stream.testnet.binance.vision', rest: 'https://testnet.binance.vision' },
 };
 
-export const RUN_USAGE = `Usage: tradeloop run --source csv|realtime [options]
+export const RUN_USAGE = `Usage: tradeloop run --source csv|realtime|nats [options]
 
 Data (csv):
   --symbols A,B            symbols, in tie-break order (csv default: those of --file, else SPY,QQQ; realtime BTCUSDT,ETHUSDT)
@@ -102,6 +103,11 @@ Realtime (needs FLAG_REALTIME=1):
   --slice-grace-ms N       wait this long (1-600000 ms) for the other symbols' bars of a minute (default 1500)
   --queue-size N           closed bars held for the loop before the socket is paused (1-1000000, default 10000)
   --ping-interval S        client ping period in seconds (1-3600, default 20)
+Realtime from the fleet's stream (--source nats; FLAG_REALTIME=1 too): the same session, its bars read from
+a NATS JetStream stream that tradeloop publish fills, instead of from Binance
+  --nats URL               the fleet's nats-server, e.g. nats://127.0.0.1:4222 (required)
+  --stream NAME            the stream to read (default TRADELOOP_BARS); --stale-after counts the seconds
+                           since a publisher was last heard (its heartbeat, or a bar)
 ${SESSION_USAGE}`;
 
 function usage(message: string): UsageError {
@@ -190,6 +196,7 @@ export const RUN_FLAGS = {
   'slice-grace-ms': { type: 'string' },
   'queue-size': { type: 'string' },
   'ping-interval': { type: 'string' },
+  stream: { type: 'string' },
   ...SESSION_FLAGS,
 } as const;
 
@@ -198,14 +205,14 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
 
-  const source = (v.source ?? 'csv') as SourceKind;
-  if (source !== 'csv' && source !== 'realtime') throw usage(`--source ${v.source}: expected csv or realtime.`);
+  const { source, feed, stream } = parseFeedChoice(v, usage);
   const foreign = (source === 'csv' ? REALTIME_ONLY : CSV_ONLY).filter((flag) => v[flag] !== undefined).map((flag) => `--${flag}`);
   if (foreign.length > 0) {
+    const shown = v.source ?? 'realtime';
     throw usage(
       source === 'csv'
         ? `${foreign.join(', ')}: only for --source realtime, and this run reads csv (the default --source). Drop ${foreign.length > 1 ? 'them' : 'it'}, or pass --source realtime.`
-        : `${foreign.join(', ')}: only for --source csv, and this run is --source realtime. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`,
+        : `${foreign.join(', ')}: only for --source csv, and this run is --source ${shown}. Drop ${foreign.length > 1 ? 'them' : 'it'}, or run --source csv.`,
     );
   }
 
@@ -367,6 +374,8 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
   return {
     argv: [...argv],
     source,
+    feed,
+    stream,
     symbols,
     interval,
     minutes,

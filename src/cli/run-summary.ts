@@ -65,6 +65,10 @@ export function formatSummary(s: RunSummary, header: string, outDir: string): st
     lines.push(
       `  feed          messages ${f.messages ?? 0}   reconnects ${f.disconnects ?? 0}   backfills ${f.backfills ?? 0} (${f.backfilledBars ?? 0} bars)   late bars ${f.lateBars ?? 0}   malformed ${f.malformed ?? 0}${scope}`,
     );
+    if (s.stream)
+      lines.push(
+        `  stream        ${s.stream.name} on ${s.stream.server}: read through seq ${f.streamReadThrough ?? 0}   lag ${f.streamLag ?? 0}   publishers heard ${f.publishers ?? 0}   bars the stream lacked ${f.gapBars ?? 0}`,
+      );
   }
   if (s.fleet) {
     const f = s.fleet;

@@ -50,6 +50,7 @@ export const EVENT_SCHEMA: Readonly<Record<EventType, ReadonlyArray<readonly [st
     ['runId', 'str'],
     ['mode', 'str'],
     ['source', 'str'],
+    ['stream', 'str?'],
     ['symbols', 'json'],
     ['interval', 'str'],
     ['strategy', 'str'],

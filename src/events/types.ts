@@ -60,7 +60,10 @@ export interface RunStartEvent {
   readonly type: 'run_start';
   readonly runId: string;
   readonly mode: 'static' | 'realtime';
-  readonly source: 'csv' | 'realtime';
+  /** Where the bars come from: csv files, Binance (realtime), or the fleet's NATS stream (nats; mode realtime). */
+  readonly source: 'csv' | 'realtime' | 'nats';
+  /** --source nats: the stream read. */
+  readonly stream?: string;
   readonly symbols: readonly string[];
   readonly interval: string;
   readonly strategy: string;
@@ -404,6 +407,8 @@ export interface RunSummary {
     readonly refused: number;
     readonly disconnects: number;
   };
+  /** A session on the fleet's stream (--source nats): the stream it read and its server (where it stood is in `feed`). */
+  readonly stream?: { readonly name: string; readonly server: string };
   /** Trade statistics, ratios, the buy-and-hold benchmark, exposure and gaps (src/stats). */
   readonly stats?: StatsSummary;
 }

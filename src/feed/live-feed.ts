@@ -1,6 +1,6 @@
 /**
  * What the realtime driver sees of a live bar source, whatever it reads from (Binance's
- * WebSocket today; later a stream published by another process). The shape of NautilusTrader's
+ * WebSocket, or the fleet's NATS stream that `tradeloop publish` fills). The shape of NautilusTrader's
  * `DataClient`: start, stop, status, and a history side for what comes before the first live bar.
  *
  * A live feed produces into the loop's port (engine/feed-port.ts) and never throws at run time:
@@ -20,10 +20,29 @@ export interface LiveConnectionStatus {
   readonly lastMessageAgoSeconds: number | null;
 }
 
+/** A feed that reads a stream (NATS JetStream): where it stands in it, and what it hears of the publishers. */
+export interface StreamStatus {
+  readonly name: string;
+  /** The server, its URL's password hidden. */
+  readonly server: string;
+  /** The stream sequence of the last message read; null before the first. */
+  readonly readThrough: number | null;
+  /** Messages of the session's interval the stream held after that one when it was read: how far behind the stream the session reads. */
+  readonly lag: number;
+  /** Publishers heard (by their heartbeats) since start. */
+  readonly publishers: number;
+  /** Seconds since the last publisher heartbeat; null before the first. */
+  readonly heartbeatAgeSeconds: number | null;
+  /** Bars missing between two of a symbol's bars in the stream: passed over, never decided. */
+  readonly gapBars: number;
+}
+
 export interface LiveFeedStatus {
   /** null before start(): no state has been reported yet. */
   readonly state: FeedState | null;
   readonly connections: readonly LiveConnectionStatus[];
+  /** A feed reading a stream says where it stands in it; absent for Binance. */
+  readonly stream?: StreamStatus;
 }
 
 /** The feed's counters since start (the summary's `feed` block and /metrics read them by these names). */
@@ -94,6 +113,11 @@ export interface WarmupHistory {
   readonly bars: Map<string, Bar[]>;
   /** The newest closed bar per symbol at start: what seed() takes on a fresh run. */
   readonly lastClosed: Map<string, number>;
+  /**
+   * A source read by position (a stream sequence): the warm-up holds everything up to here, and a
+   * fresh session's feed reads on after it. Absent for Binance.
+   */
+  readonly cursor?: number;
 }
 
 /** The history side of a source: what the driver needs before the feed starts, and beside it. */

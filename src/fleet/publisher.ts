@@ -17,7 +17,7 @@ import { isoUtc } from '../domain/time.ts';
 import type { FeedHaltReason } from '../engine/feed-port.ts';
 import type { FeedState } from '../events/types.ts';
 import type { LiveFeed, LiveHistory, WarmupHistory } from '../feed/live-feed.ts';
-import { createLiveFeed, createLiveHistory, type LiveUpstream } from '../feed/live-feeds.ts';
+import { createLiveFeed, createLiveHistory, type ExchangeUpstream } from '../feed/live-feeds.ts';
 import { loadHistory, StartupError } from '../session/live-startup.ts';
 import { UsageError } from '../errors.ts';
 import { type Clock, systemClock } from '../telemetry/clock.ts';
@@ -34,7 +34,7 @@ import type { PublisherSummary } from './publisher-summary.ts';
 export interface PublisherConfig {
   readonly symbols: readonly string[];
   readonly interval: string;
-  readonly upstream: LiveUpstream;
+  readonly upstream: ExchangeUpstream;
   readonly staleAfterMs: number;
   readonly staleAlertAfterMs: number;
   readonly pingIntervalMs: number;

@@ -36,6 +36,12 @@ export class JournalSink implements EventSink {
   committedThrough: number;
   /** The last commit begun (each begins once the one before it is done), until it is done. */
   private inFlight: Promise<void> | null = null;
+  /**
+   * A session that reads a stream stamps each unit with its cursor: told the unit's bar (a cycle's,
+   * now decided), it answers the position every message up to which is decided or not needed
+   * (null while it knows none yet). null: no cursor (Binance, static).
+   */
+  cursorAfter: ((decided: Bar | undefined) => number | null) | null = null;
 
   constructor(journal: Journal, onFailure: (err: Error) => void, afterSeq = 0) {
     this.journal = journal;
@@ -74,13 +80,13 @@ export class JournalSink implements EventSink {
     if (events.length === 0) return;
     this.current = [];
     const first = events[0]!.event;
-    this.complete.push(
-      command
-        ? { kind: 'command', events, command }
-        : first.type === 'bar'
-          ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
-          : { kind: 'outside', events },
-    );
+    const unit: JournalUnit = command
+      ? { kind: 'command', events, command }
+      : first.type === 'bar'
+        ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
+        : { kind: 'outside', events };
+    const cursor = this.cursorAfter?.(unit.bar) ?? null;
+    this.complete.push(cursor === null ? unit : { ...unit, cursor });
   }
 
   /** Starts committing the complete units (the bus's flush, which cannot wait): await whenCommitted() for them. */

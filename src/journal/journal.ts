@@ -42,6 +42,12 @@ export interface JournalUnit {
   readonly provenance?: Provenance;
   /** For a command: what was asked, and the prices a flatten filled at (so a replay fills there too). */
   readonly command?: RecordedCommand;
+  /**
+   * Where the session stood in its upstream when this unit was made (a NATS stream sequence):
+   * every message at or before it is decided or was not needed. A session that reads a stream
+   * resumes after the last one (the journal is the cursor); a Binance session records none.
+   */
+  readonly cursor?: number;
 }
 
 export interface JournalRun {
@@ -115,6 +121,8 @@ export interface Journal {
   endSegment(id: number, status: string, summary: unknown): Promise<void>;
   /** The highest seq committed (0 for none). */
   lastSeq(): Promise<number>;
+  /** The cursor of the last unit that has one (null: none recorded, as in every journal of a Binance session). */
+  lastCursor(): Promise<number | null>;
   /** Every unit, in seq order. */
   units(): AsyncIterable<JournalUnit>;
   /** Every event from this seq on, in seq order. */

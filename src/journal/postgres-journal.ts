@@ -246,8 +246,8 @@ export class PostgresJournal implements Journal {
   private async insertUnits(units: readonly JournalUnit[]): Promise<void> {
     const p = (u: JournalUnit): Provenance | undefined => u.provenance;
     await this.raw(
-      `INSERT INTO ${this.s}.units (session, segment, first_seq, last_seq, kind, file, line, newest, command)
-       SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[])`,
+      `INSERT INTO ${this.s}.units (session, segment, first_seq, last_seq, kind, file, line, newest, command, cursor)
+       SELECT $1, $2, * FROM unnest($3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::text[], $10::bigint[])`,
       [
         this.session,
         this.segment,
@@ -258,6 +258,7 @@ export class PostgresJournal implements Journal {
         units.map((u) => p(u)?.line ?? null),
         units.map((u) => p(u)?.newestOpenTime ?? null),
         units.map((u) => (u.command ? JSON.stringify(u.command) : null)),
+        units.map((u) => u.cursor ?? null),
       ],
       'tl_units',
     );
@@ -292,6 +293,16 @@ export class PostgresJournal implements Journal {
     if (this.absent) return 0;
     const [top] = await this.q<{ s: bigint | null }>(`SELECT max(last_seq) AS s FROM ${this.s}.units WHERE session = $1`, [this.session], 'tl_last');
     return top?.s === null || top?.s === undefined ? 0 : Number(top.s);
+  }
+
+  async lastCursor(): Promise<number | null> {
+    if (this.absent) return null;
+    const [top] = await this.q<{ cursor: bigint }>(
+      `SELECT cursor FROM ${this.s}.units WHERE session = $1 AND cursor IS NOT NULL ORDER BY first_seq DESC LIMIT 1`,
+      [this.session],
+      'tl_cursor',
+    );
+    return top === undefined ? null : num(top.cursor);
   }
 
   /** A table's rows of this session with `key` above `after`, a page at a time, in key order. */
@@ -356,6 +367,7 @@ export class PostgresJournal implements Journal {
         events: list,
         ...(kind === 'cycle' && first?.type === 'bar' ? { bar: barOf(first), provenance } : {}),
         ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
+        ...(row.cursor !== null ? { cursor: num(row.cursor) } : {}),
       };
     }
   }

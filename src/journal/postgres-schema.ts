@@ -6,9 +6,9 @@
  * - `sessions`: the run's identity (SQLite's meta), one row a session;
  * - `segments`: each start and resume, numbered per session;
  * - `units`: which events make one unit, keyed by the unit's first seq (an event's `unit` column
- *   names it), with a cycle's provenance, a command's recorded prices and `cursor`, empty today:
- *   where a unit's bars stood in a message stream (a NATS stream sequence), for a feed that resumes
- *   from the journal;
+ *   names it), with a cycle's provenance, a command's recorded prices and `cursor`: where the
+ *   session stood in its NATS stream (a stream sequence) when the unit was made, for a feed that
+ *   resumes from the journal (null for a Binance session);
  * - `warmup`: history bars before the first decision, in delivery order (`ord`);
  * - `ev_<type>`: each event type's fields as typed columns. Money is `numeric` (exact at any size,
  *   read back as text and then BigInt), ticks, lots and times `bigint`, never a float.

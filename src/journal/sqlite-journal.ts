@@ -114,7 +114,9 @@ export class SqliteJournal implements Journal {
       this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
     }
     this.lastUnitSeq = this.db.prepare('SELECT last_seq FROM units ORDER BY id DESC LIMIT 1');
-    this.insertUnit = this.db.prepare('INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.insertUnit = this.db.prepare(
+      'INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command, cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.insertWarmup = this.db.prepare(
       'INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
@@ -124,7 +126,7 @@ export class SqliteJournal implements Journal {
     const ddl = [
       'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
       'CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, after_seq INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER, status TEXT, summary TEXT, restored TEXT)',
-      'CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, segment INTEGER NOT NULL, file TEXT, line INTEGER, newest INTEGER, command TEXT)',
+      'CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, segment INTEGER NOT NULL, file TEXT, line INTEGER, newest INTEGER, command TEXT, cursor INTEGER)',
       'CREATE TABLE IF NOT EXISTS warmup (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, interval TEXT NOT NULL, open_time INTEGER NOT NULL, open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL, volume REAL NOT NULL, source TEXT NOT NULL)',
     ];
     for (const type of TYPES) {
@@ -144,6 +146,9 @@ export class SqliteJournal implements Journal {
    * and the same version reads both.
    */
   private addMissingColumns(): void {
+    // A unit's stream cursor came with sessions that read a NATS stream: older units have none.
+    const unitColumns = new Set((this.db.prepare('PRAGMA table_info(units)').all() as Array<{ name: string }>).map((r) => r.name));
+    if (!unitColumns.has('cursor')) this.db.exec('ALTER TABLE units ADD COLUMN cursor INTEGER');
     for (const type of TYPES) {
       const have = new Set((this.db.prepare(`PRAGMA table_info(ev_${type})`).all() as Array<{ name: string }>).map((r) => r.name));
       for (const c of EVENT_COLUMNS[type]) {
@@ -248,6 +253,7 @@ export class SqliteJournal implements Journal {
           p?.line ?? null,
           p?.newestOpenTime ?? null,
           u.command ? JSON.stringify(u.command) : null,
+          u.cursor ?? null,
         );
         const unit = Number(r.lastInsertRowid);
         for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
@@ -258,6 +264,14 @@ export class SqliteJournal implements Journal {
   async lastSeq(): Promise<number> {
     const r = reading(() => this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null });
     return r.s ?? 0;
+  }
+
+  async lastCursor(): Promise<number | null> {
+    // Scanned from the newest unit back: a stream session stamps every unit, so the first row has it.
+    const r = reading(
+      () => this.db.prepare('SELECT cursor FROM units WHERE cursor IS NOT NULL ORDER BY id DESC LIMIT 1').get() as { cursor: number } | undefined,
+    );
+    return r === undefined ? null : Number(r.cursor);
   }
 
   private barOf(r: Record<string, unknown>, source?: string): Bar {
@@ -337,6 +351,7 @@ export class SqliteJournal implements Journal {
         events: list,
         ...(kind === 'cycle' && first?.type === 'bar' ? { bar: this.barFromEvent(first), provenance } : {}),
         ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
+        ...(row.cursor !== null ? { cursor: Number(row.cursor) } : {}),
       };
     }
   }

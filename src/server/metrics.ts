@@ -132,6 +132,24 @@ export class SessionMetrics implements EventSink {
     gauge('tradeloop_feed_connection_stale', 'Whether each connection is stale (1) or fresh (0).', ['connection'], () =>
       (src.status().feed?.connections ?? []).map((c) => [{ connection: String(c.id) }, c.stale ? 1 : 0]),
     );
+    // A session on the fleet's stream (--source nats): how far behind the stream it reads, and when a publisher was last heard.
+    const stream = () => src.status().feed?.stream;
+    gauge('tradeloop_stream_lag_messages', "Messages of the session's interval the stream held past the last one read (nats).", ['stream'], () => {
+      const s = stream();
+      return s ? [[{ stream: s.name }, s.lag]] : [];
+    });
+    gauge('tradeloop_stream_read_sequence', 'The stream sequence of the last message read (nats).', ['stream'], () => {
+      const s = stream();
+      return s && s.readThrough !== null ? [[{ stream: s.name }, s.readThrough]] : [];
+    });
+    gauge('tradeloop_publisher_heartbeat_age_seconds', "Seconds since a publisher's last heartbeat was heard (nats).", ['stream'], () => {
+      const s = stream();
+      return s && s.heartbeatAgeSeconds !== null ? [[{ stream: s.name }, s.heartbeatAgeSeconds]] : [];
+    });
+    gauge('tradeloop_stream_publishers', 'Publishers heard by their heartbeats since the session started (nats).', ['stream'], () => {
+      const s = stream();
+      return s ? [[{ stream: s.name }, s.publishers]] : [];
+    });
     const feed = (key: string): number | null => src.feedCounters?.()?.[key] ?? null;
     const feedCounter = (name: string, help: string, read: () => number | null): void =>
       counter(name, help, [], () => {

@@ -33,7 +33,7 @@ export interface SummaryInput {
   /** The strategy's warm-up, for the no-order cause. */
   readonly warmup?: number;
   readonly webhooks?: WebhookStats | null;
-  readonly extra?: Pick<RunSummary, 'latency' | 'feed' | 'fleet'>;
+  readonly extra?: Pick<RunSummary, 'latency' | 'feed' | 'fleet' | 'stream'>;
   readonly stats?: StatsSummary;
 }
 

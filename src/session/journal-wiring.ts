@@ -32,7 +32,8 @@ export const JOURNAL_FILE = 'journal.sqlite';
 /** What a resume must not change, named as the flags that set it. */
 export function runMeaning(opts: RunOptions, strategy: string, strategyHash: string | null, inputs: readonly InputFile[]): Record<string, string> {
   const m: Record<string, string> = {
-    '--source': opts.source,
+    // A nats session's journal records stream sequences: it resumes on the same stream only, never from Binance.
+    '--source': opts.feed === 'nats' ? 'nats' : opts.source,
     '--symbols': opts.symbols.join(','),
     '--interval': opts.interval,
     '--strategy': strategyHash === null ? strategy : `${strategy} (file sha256 ${strategyHash.slice(0, 12)})`,
@@ -56,6 +57,7 @@ export function runMeaning(opts: RunOptions, strategy: string, strategyHash: str
     '--events': opts.events,
   };
   if (opts.source === 'realtime') m['--max-bar-age'] = String(opts.maxBarAge);
+  if (opts.feed === 'nats') m['--stream'] = opts.stream;
   else {
     m.inputs = inputs.map((i) => `${i.symbol}:${i.sha256}`).join(',');
     m['--from'] = String(opts.from);
@@ -250,7 +252,7 @@ function withoutSecrets(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    const m = /^(--(?:ws-url|rest-url|alert-webhook|journal))(?:=(.*))?$/.exec(a);
+    const m = /^(--(?:ws-url|rest-url|alert-webhook|journal|nats))(?:=(.*))?$/.exec(a);
     const hide = m?.[1] === '--alert-webhook' ? webhookLabel : redactUrl;
     if (m && m[2] !== undefined) out.push(`${m[1]}=${hide(m[2])}`);
     else if (m && i + 1 < argv.length) out.push(a, hide(argv[++i]!));
@@ -279,6 +281,8 @@ export interface BeginInput {
   readonly replay?: Partial<Pick<ReplayHooks, 'newest' | 'onCycle' | 'onRecorded' | 'onUnit'>>;
   /** The operator's terminal: a resume says there which halts it brought back (their events were written before). */
   readonly stderr?: (text: string) => void;
+  /** What a resume does next, when the mode's default words do not say it (a session on a stream reads on from its cursor). */
+  readonly resumeNext?: string;
 }
 
 export interface Begun {
@@ -347,9 +351,10 @@ function resumedLine(input: BeginInput, cycles: number, positions: Record<string
       .map(([s, q]) => `${s} ${q}`)
       .join(', ') || 'none';
   const next =
-    input.mode === 'realtime'
+    input.resumeNext ??
+    (input.mode === 'realtime'
       ? `the bars closed since ${at} are fetched over REST (backfill) and decided before the live ones`
-      : 'the files are read on from the bar after it';
+      : 'the files are read on from the bar after it');
   return (
     `tradeloop resume RESUMED ${input.runId} from its journal: ${cycles} cycles replayed, last decided bar ${at}; ` +
     `cash ${formatMoney(broker.cash)}, equity ${formatMoney(broker.equity())}; positions ${held}. Next: ${next}\n`

@@ -11,7 +11,8 @@ import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
 import { RealtimeLoop } from '../engine/realtime-loop.ts';
 import { UsageError } from '../errors.ts';
 import type { LiveFeed, LiveHistory, WarmupHistory } from '../feed/live-feed.ts';
-import { createLiveHistory, type LiveSourceOptions } from '../feed/live-feeds.ts';
+import { createLiveHistory, type LiveSourceOptions, type LiveUpstream } from '../feed/live-feeds.ts';
+import { StreamCursor } from '../feed/stream-cursor.ts';
 import { unitTime } from '../journal/replay.ts';
 import { EventCounter } from '../sinks/event-counter.ts';
 import { EventLogError } from '../sinks/event-log-error.ts';
@@ -50,6 +51,24 @@ export interface LiveBuilt {
   readonly endpoint: { url: string; token: string } | null;
   readonly logFailed: Promise<EventLogError>;
   readonly feedRef: { feed: LiveFeed | null };
+  /** A session on the fleet's stream: its position there, which the journal records (null for Binance). */
+  readonly cursor: StreamCursor | null;
+}
+
+/** The upstream the session's options name: Binance's (or any --ws-url's) endpoints, or the fleet's stream. */
+function upstreamOf(opts: LiveSessionInput['config']): LiveUpstream {
+  if (opts.feed === 'nats') return { source: 'nats', url: opts.nats!, stream: opts.stream };
+  return { source: 'binance', wsUrl: opts.wsUrl, restUrl: opts.restUrl };
+}
+
+/**
+ * Where a session on a stream reads from: after the journal's last cursor on a resume (the journal
+ * is the cursor), else after what the warm-up read. A journal that began but recorded no cursor yet
+ * goes on from the warm-up's end too.
+ */
+async function streamCursorOf(journal: OpenedJournal, history: WarmupHistory): Promise<StreamCursor> {
+  const journaled = journal.resume ? await journal.journal.lastCursor() : null;
+  return journaled !== null ? new StreamCursor(journaled, true) : new StreamCursor(history.cursor ?? null);
 }
 
 /** Builds a live session, or refuses by name (UsageError, exit 2; StartupError, exit 1) before the feed connects. */
@@ -59,7 +78,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   const clockOffset = new ClockOffset();
   // The one place a live session names its upstream: the feed and its history come from the factory.
   const source: LiveSourceOptions = {
-    upstream: { source: 'binance', wsUrl: opts.wsUrl, restUrl: opts.restUrl },
+    upstream: upstreamOf(opts),
     symbols: opts.symbols,
     interval: opts.interval,
     clock,
@@ -95,6 +114,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   let output: RunOutput;
   let writer: NdjsonWriter;
   let afterSeq: number;
+  let cursor: StreamCursor | null;
   try {
     makeOutDir(outDir);
     // A live session always has a state folder: its own --state, or its artifacts folder.
@@ -103,6 +123,8 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     state = own;
     journaled ??= await openJournal({ kind: 'state', dir: state }, opts, 'realtime', meaning, onJournalFailure);
     afterSeq = journaled.resume?.lastSeq ?? 0;
+    // A session on a stream records where it stands in it with each unit; a resume reads on after the last one.
+    cursor = opts.feed === 'nats' ? await streamCursorOf(journaled, history) : null;
     if (afterSeq > 0) await repairLog(logPath, afterSeq, journaled.journal);
     // Before the feed starts: a folder that cannot take the run's files is refused now (exit 2).
     output = RunOutput.open(outDir, opts.symbols.length, afterSeq > 0);
@@ -118,6 +140,12 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     throw err;
   }
   const journal = journaled;
+  if (cursor !== null) {
+    journal.sink.cursorAfter = (decided) => {
+      if (decided !== undefined) cursor.decided(decided.symbol, decided.openTime);
+      return cursor.watermark();
+    };
+  }
 
   const counter = new EventCounter();
   // A failed event log (a full disk) ends the session: it cannot throw out of a socket callback,
@@ -206,6 +234,11 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
       startedAt,
       argv: opts.argv,
       stderr: terminal.stderr,
+      ...(cursor !== null
+        ? {
+            resumeNext: `the stream ${opts.stream} is read on after seq ${cursor.startAfter ?? 0} (the journal's cursor); bars already decided are passed over`,
+          }
+        : {}),
       warmupBars: [...history.bars.values()].flat(),
       mark: (seq, marker) => writer.write(seq, marker),
       fresh: () => {
@@ -264,6 +297,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
     endpoint: endpoint ? { url: endpoint.url, token: endpoint.token } : null,
     logFailed,
     feedRef,
+    cursor,
   };
   return { runId, outDir, built };
 }

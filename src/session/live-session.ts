@@ -7,6 +7,8 @@
  * and summary.json.
  */
 import type { Flags } from '../config/flags.ts';
+import { redactUrl } from '../config/redact-url.ts';
+import type { Bar } from '../domain/types.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { RealtimeLoop } from '../engine/realtime-loop.ts';
 import type { EventSink } from '../events/event-bus.ts';
@@ -151,12 +153,17 @@ export class LiveSession {
         pingIntervalMs: opts.pingIntervalMs,
         maxBackfillBars: opts.maxBackfillBars,
         ...(this.input.lifetimeMs !== undefined ? { lifetimeMs: this.input.lifetimeMs } : {}),
+        ...(b.cursor !== null ? { cursor: b.cursor } : {}),
       },
       b.loop,
     );
+    // A resumed session on a stream reads on from its cursor: a symbol it has not decided a bar of
+    // yet goes on after its journaled warm-up, not after the stream's newest bar (which would pass
+    // over what was published while it was down).
+    const journaledWarmup = b.cursor !== null && b.begun.replayed ? lastOpenTimes(b.journaled.resume?.run.warmupBars ?? []) : null;
     for (const symbol of opts.symbols) {
       const decided = b.begun.replayed ? b.parts.engine.barTime(symbol) : 0;
-      const seed = decided > 0 ? decided : b.history.lastClosed.get(symbol);
+      const seed = decided > 0 ? decided : journaledWarmup !== null ? journaledWarmup.get(symbol) : b.history.lastClosed.get(symbol);
       if (seed !== undefined) feed.seed(symbol, seed);
     }
     b.feedRef.feed = feed;
@@ -228,6 +235,7 @@ export class LiveSession {
         // The feed's counters are this process's: after a resume (segment > 1) they cover that segment only.
         feed: { ...(feed ? feedCounters(feed, loop, counter) : {}), undelivered: undelivered.count, segment: begun.segment },
         ...(this.fleet === null ? {} : { fleet: this.fleet.summary() }),
+        ...(opts.feed === 'nats' ? { stream: { name: opts.stream, server: redactUrl(opts.nats!) } } : {}),
       },
       ...(undelivered.count === 0 ? {} : { incomplete: `${undelivered.count} closed bars accepted but never decided: ${undelivered.reasons.join('; ')}` }),
     });
@@ -245,6 +253,13 @@ export class LiveSession {
     }
     return { exitCode: error === undefined ? 0 : 1, outDir: this.outDir, runId: this.runId, summary, ...(error === undefined ? {} : { error }) };
   }
+}
+
+/** Each symbol's newest openTime among these bars. */
+function lastOpenTimes(bars: readonly Bar[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const b of bars) out.set(b.symbol, Math.max(out.get(b.symbol) ?? b.openTime, b.openTime));
+  return out;
 }
 
 /** The summary's feed counters; /metrics reads the same while the session runs. */
@@ -266,6 +281,14 @@ export function feedCounters(f: LiveFeed, loop: RealtimeLoop, counter: EventCoun
     disconnects: c.disconnects,
     rotations: c.rotations,
     pauses: c.pauses,
+    // A session on the fleet's stream: where it read to, how far behind the stream, what the stream lacked, who published.
+    ...streamCounters(f),
     alerts: counter.of('alert'),
   };
+}
+
+function streamCounters(f: LiveFeed): Record<string, number> {
+  const s = f.status().stream;
+  if (s === undefined) return {};
+  return { streamReadThrough: s.readThrough ?? 0, streamLag: s.lag, gapBars: s.gapBars, publishers: s.publishers };
 }

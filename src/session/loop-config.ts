@@ -10,6 +10,9 @@ import type { HaltSeverity } from '../events/reasons.ts';
 
 export interface LoopConfig {
   readonly source: 'csv' | 'realtime';
+  /** Realtime: where the bars come from, which run_start says (nats: and the stream's name); absent: Binance. */
+  readonly feed?: 'binance' | 'nats';
+  readonly stream?: string;
   readonly symbols: readonly string[];
   readonly interval: string;
   readonly params: Readonly<Record<string, string>>;

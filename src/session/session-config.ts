@@ -9,6 +9,8 @@ import type { HaltSeverity } from '../events/reasons.ts';
 import type { LoopConfig } from './loop-config.ts';
 
 export type SourceKind = 'csv' | 'realtime';
+/** Where a realtime session's bars come from: Binance's WebSocket (or any --ws-url), or the fleet's NATS stream (--source nats). */
+export type LiveFeedKind = 'binance' | 'nats';
 export type Network = 'production' | 'testnet';
 export type DateFormat = 'dmy' | 'mdy' | 'ymd';
 /** What events.ndjson holds: every event, or all but the per-bar `bar` lines and hold decisions. */
@@ -59,6 +61,10 @@ export interface SessionConfig extends SessionRails, LoopConfig {
   /** The arguments these options were parsed from (the journal keeps them for `tradeloop verify`). */
   readonly argv: readonly string[];
   readonly source: SourceKind;
+  /** Realtime: the feed the bars come from (csv runs say binance, and have none). */
+  readonly feed: LiveFeedKind;
+  /** --stream: the JetStream stream a nats session reads (default TRADELOOP_BARS). */
+  readonly stream: string;
   readonly symbols: readonly string[];
   readonly interval: string;
   readonly minutes: number | null;

@@ -6,6 +6,7 @@ import type { FeedState, TradingStateName } from '../events/reasons.ts';
 import type { RestingOrderView } from '../broker/book-view.ts';
 import type { HaltStatus } from './commands.ts';
 import type { FleetView } from '../fleet/fleet-status.ts';
+import type { StreamStatus } from '../feed/live-feed.ts';
 
 export interface ConnectionStatus {
   readonly id: number;
@@ -18,6 +19,8 @@ export interface ConnectionStatus {
 export interface FeedStatus {
   readonly state: FeedState | null;
   readonly connections: readonly ConnectionStatus[];
+  /** A session on the fleet's stream (--source nats): its read position, lag and publishers' heartbeat. */
+  readonly stream?: StreamStatus;
 }
 
 export interface SessionStatus {

@@ -61,9 +61,9 @@ export function parseSweepOptions(argv: readonly string[]): SweepOptions | 'help
   const v = parseFlags(argv, SWEEP_FLAGS, usage).values as Record<string, string | boolean | string[] | undefined>;
   if (v.help) return 'help';
   const source = typeof v.source === 'string' ? v.source.trim().toLowerCase() : 'csv';
-  if (source === 'realtime')
+  if (source === 'realtime' || source === 'nats')
     throw usage(
-      '--source realtime: a sweep replays the same csv bars once per parameter set (static runs only); a realtime session runs once, on live bars. Drop --source, or give --source csv.',
+      `--source ${source}: a sweep replays the same csv bars once per parameter set (static runs only); a realtime session runs once, on live bars. Drop --source, or give --source csv.`,
     );
   for (const [flag, why] of Object.entries(REFUSED)) if (v[flag] !== undefined) throw usage(`--${flag}: ${why}.`);
 

@@ -17,6 +17,8 @@ const BIN = resolve(import.meta.dirname, '..', '..', 'bin', 'tradeloop.js');
 test('runs are re-run with their heap flags: realtime and static each their own, other commands none', () => {
   assert.equal(isRealtimeRun(['run', '--source', 'realtime']), true);
   assert.equal(isRealtimeRun(['run', '--symbols', 'A', '--source=realtime']), true);
+  assert.equal(isRealtimeRun(['run', '--source', 'nats', '--nats', 'nats://127.0.0.1:4222']), true, 'a session on the fleet stream is a realtime one');
+  assert.equal(isRealtimeRun(['run', '--source=nats']), true);
   assert.equal(isRealtimeRun(['run', '--source', 'csv']), false);
   assert.equal(isRealtimeRun(['run']), false);
   assert.equal(isRealtimeRun(['status', '--source', 'realtime']), false);

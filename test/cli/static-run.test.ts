@@ -142,7 +142,7 @@ test('--source realtime without FLAG_REALTIME=1 exits 2 and says how to enable i
 
 test('usage refusals name the flag and exit 2', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['run', '--source', 'parquet'], /--source parquet: expected csv or realtime/],
+    [['run', '--source', 'parquet'], /--source parquet: expected csv, realtime \(Binance, or any --ws-url\) or nats/],
     [['run', '--minutes', 'ten'], /--minutes ten/],
     [['run', '--bogus'], /Unknown option '--bogus'/],
     [['run', '--symbls', 'SPY'], /Unknown option '--symbls'\. Did you mean --symbols\?/],

@@ -52,6 +52,20 @@ export interface ContractSetup {
 
 export interface LiveFeedSubject {
   readonly name: string;
+  /**
+   * What the source does with a gap in a symbol's bars: `backfill` fetches the missing bars
+   * (Binance, over REST) and holds the live ones meanwhile; `pass` reads a tape that already holds
+   * whatever exists (the fleet's stream, which its publisher backfilled), so the next bar goes
+   * straight through and the missing ones are counted. Its Upstream's store() puts bars on the
+   * tape before the feed starts reading, and holdBackfills() is never called.
+   */
+  readonly gaps: 'backfill' | 'pass';
+  /**
+   * Who paces reconnects: the feed, with a backoff on its injected clock (`feed`), or the
+   * upstream's client library, on its own timers (`client`: the contract then checks that it
+   * reconnects and that nothing is lost, not how long it waited).
+   */
+  readonly reconnects: 'feed' | 'client';
   open(setup: ContractSetup): Promise<{ readonly feed: LiveFeed; readonly upstream: Upstream }>;
 }
 
@@ -158,33 +172,54 @@ export function liveFeedContract(subject: LiveFeedSubject): void {
     });
   });
 
-  test(name('a gap is backfilled: the missing bars first, then the live one; held meanwhile, counted'), async () => {
-    await withFeed(subject, [A, B], async (rig) => {
-      const { feed, upstream, port } = rig;
-      feed.seed(A, BASE);
-      upstream.store(A, [0, 1, 2, 3]);
-      const hold = upstream.holdBackfills();
-      await started(rig);
-      upstream.publish(A, 4);
-      await port.when('backfilling', () => port.state === 'backfilling');
-      await within('the backfill request', hold.arrived);
-      assert.equal(feed.isBackfilling(A), true);
-      assert.equal(feed.isBackfilling(B), false);
-      assert.deepEqual(port.minutes(A), [], 'the live bar waits for the gap before it');
-      assert.deepEqual(feed.undelivered().bySymbol, { [A]: 1 }, 'accepted, not yet decided');
-      hold.release();
-      await port.when('bars 1..4', () => port.minutes(A).length === 4);
-      assert.deepEqual(port.minutes(A), [1, 2, 3, 4]);
-      const newest = BASE + 4 * MINUTE;
-      for (const item of port.items) if (item.kind === 'bar') assert.equal(item.newestOpenTime, newest, 'each says the newest bar accepted when it went out');
-      await port.when('live again', () => port.state === 'live');
-      assert.equal(feed.isBackfilling(A), false);
-      assert.equal(feed.undelivered().count, 0);
-      const c = feed.counters();
-      assert.deepEqual([c.closedBars, c.backfills, c.backfilledBars, c.backfillFailures], [1, 1, 3, 0]);
-      assert.deepEqual(port.halts, [], 'a backfill that succeeds halts nothing');
+  if (subject.gaps === 'pass')
+    test(name('a gap on the tape is passed over: the next bar goes straight through, nothing held, nothing asked for'), async () => {
+      await withFeed(subject, [A, B], async (rig) => {
+        const { feed, upstream, port } = rig;
+        await started(rig);
+        upstream.publish(A, 1);
+        upstream.publish(A, 4);
+        upstream.publish(B, 1);
+        await port.when('A 1 and 4, B 1', () => port.minutes(A).length === 2 && port.minutes(B).length === 1);
+        assert.deepEqual(port.minutes(A), [1, 4]);
+        assert.equal(feed.isBackfilling(A), false);
+        assert.equal(feed.undelivered().count, 0);
+        assert.deepEqual(port.skips(), [], 'a gap is no skip: the bars were never on the tape');
+        const c = feed.counters();
+        assert.deepEqual([c.closedBars, c.backfills, c.backfilledBars], [3, 0, 0]);
+        assert.equal(feed.status().stream?.gapBars, 2, 'the two missing bars are counted');
+        assert.deepEqual(port.halts, []);
+      });
     });
-  });
+
+  if (subject.gaps === 'backfill')
+    test(name('a gap is backfilled: the missing bars first, then the live one; held meanwhile, counted'), async () => {
+      await withFeed(subject, [A, B], async (rig) => {
+        const { feed, upstream, port } = rig;
+        feed.seed(A, BASE);
+        upstream.store(A, [0, 1, 2, 3]);
+        const hold = upstream.holdBackfills();
+        await started(rig);
+        upstream.publish(A, 4);
+        await port.when('backfilling', () => port.state === 'backfilling');
+        await within('the backfill request', hold.arrived);
+        assert.equal(feed.isBackfilling(A), true);
+        assert.equal(feed.isBackfilling(B), false);
+        assert.deepEqual(port.minutes(A), [], 'the live bar waits for the gap before it');
+        assert.deepEqual(feed.undelivered().bySymbol, { [A]: 1 }, 'accepted, not yet decided');
+        hold.release();
+        await port.when('bars 1..4', () => port.minutes(A).length === 4);
+        assert.deepEqual(port.minutes(A), [1, 2, 3, 4]);
+        const newest = BASE + 4 * MINUTE;
+        for (const item of port.items) if (item.kind === 'bar') assert.equal(item.newestOpenTime, newest, 'each says the newest bar accepted when it went out');
+        await port.when('live again', () => port.state === 'live');
+        assert.equal(feed.isBackfilling(A), false);
+        assert.equal(feed.undelivered().count, 0);
+        const c = feed.counters();
+        assert.deepEqual([c.closedBars, c.backfills, c.backfilledBars, c.backfillFailures], [1, 1, 3, 0]);
+        assert.deepEqual(port.halts, [], 'a backfill that succeeds halts nothing');
+      });
+    });
 
   test(name('seed(): the feed goes on from the bar after the seed, never delivering it or an older one'), async () => {
     await withFeed(subject, [A], async (rig) => {
@@ -193,42 +228,73 @@ export function liveFeedContract(subject: LiveFeedSubject): void {
       upstream.store(A, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       await started(rig);
       upstream.publish(A, 5);
+      upstream.publish(A, 4);
       upstream.publish(A, 8);
       await port.when('bar 8', () => port.minutes(A).includes(8));
-      assert.deepEqual(port.minutes(A), [6, 7, 8]);
-      assert.deepEqual(port.skips(), [{ symbol: A, minute: 5, reason: 'duplicate' }], 'the seeded bar counts as already decided');
-      assert.equal(feed.counters().backfilledBars, 2);
+      // A backfilling source fetches 6 and 7; on a tape that lacks them they are passed over.
+      assert.deepEqual(port.minutes(A), subject.gaps === 'backfill' ? [6, 7, 8] : [8]);
+      assert.deepEqual(
+        port.skips(),
+        [
+          { symbol: A, minute: 5, reason: 'duplicate' },
+          { symbol: A, minute: 4, reason: 'out_of_order' },
+        ],
+        'the seeded bar counts as already decided, and so does an older one',
+      );
+      assert.equal(feed.counters().backfilledBars, subject.gaps === 'backfill' ? 2 : 0);
     });
   });
 
-  test(name('stop() resolves with a backfill in flight; nothing reaches the port after it; undelivered() says what waited'), async () => {
-    await withFeed(subject, [A], async (rig) => {
-      const { feed, upstream, port } = rig;
-      feed.seed(A, BASE);
-      upstream.store(A, [1]);
-      const hold = upstream.holdBackfills();
-      await started(rig);
-      upstream.publish(A, 2);
-      await within('the backfill request', hold.arrived);
-      await feed.stop();
-      const after = port.items.length;
-      const calls = port.states.length + port.halts.length + port.alerts.length;
-      assert.equal(feed.status().state, 'stopped');
-      assert.equal(port.state, 'stopped');
-      hold.release();
-      upstream.publish(A, 3);
-      await upstream.settle();
-      assert.equal(port.items.length, after, 'nothing pushed after stop()');
-      assert.equal(port.states.length + port.halts.length + port.alerts.length, calls, 'no state, halt or alert after stop()');
-      assert.deepEqual(port.minutes(A), []);
-      const owed = feed.undelivered();
-      assert.equal(owed.count, 1);
-      assert.deepEqual(owed.bySymbol, { [A]: 1 });
-      assert.equal(owed.reasons.length, 1);
-      assert.ok(owed.reasons[0]!.startsWith(`${A} 1 `), owed.reasons[0]);
-      await feed.stop(); // a second stop() is harmless
+  if (subject.gaps === 'pass')
+    test(name('stop() resolves; nothing reaches the port after it; nothing was held, so nothing is undelivered'), async () => {
+      await withFeed(subject, [A], async (rig) => {
+        const { feed, upstream, port } = rig;
+        await started(rig);
+        upstream.publish(A, 1);
+        await port.when('bar 1', () => port.minutes(A).length === 1);
+        await feed.stop();
+        const after = port.items.length;
+        const calls = port.states.length + port.halts.length + port.alerts.length;
+        assert.equal(feed.status().state, 'stopped');
+        assert.equal(port.state, 'stopped');
+        upstream.publish(A, 2);
+        await upstream.settle();
+        assert.equal(port.items.length, after, 'nothing pushed after stop()');
+        assert.equal(port.states.length + port.halts.length + port.alerts.length, calls, 'no state, halt or alert after stop()');
+        assert.deepEqual(feed.undelivered(), { count: 0, bySymbol: {}, reasons: [] });
+        await feed.stop(); // a second stop() is harmless
+      });
     });
-  });
+
+  if (subject.gaps === 'backfill')
+    test(name('stop() resolves with a backfill in flight; nothing reaches the port after it; undelivered() says what waited'), async () => {
+      await withFeed(subject, [A], async (rig) => {
+        const { feed, upstream, port } = rig;
+        feed.seed(A, BASE);
+        upstream.store(A, [1]);
+        const hold = upstream.holdBackfills();
+        await started(rig);
+        upstream.publish(A, 2);
+        await within('the backfill request', hold.arrived);
+        await feed.stop();
+        const after = port.items.length;
+        const calls = port.states.length + port.halts.length + port.alerts.length;
+        assert.equal(feed.status().state, 'stopped');
+        assert.equal(port.state, 'stopped');
+        hold.release();
+        upstream.publish(A, 3);
+        await upstream.settle();
+        assert.equal(port.items.length, after, 'nothing pushed after stop()');
+        assert.equal(port.states.length + port.halts.length + port.alerts.length, calls, 'no state, halt or alert after stop()');
+        assert.deepEqual(port.minutes(A), []);
+        const owed = feed.undelivered();
+        assert.equal(owed.count, 1);
+        assert.deepEqual(owed.bySymbol, { [A]: 1 });
+        assert.equal(owed.reasons.length, 1);
+        assert.ok(owed.reasons[0]!.startsWith(`${A} 1 `), owed.reasons[0]);
+        await feed.stop(); // a second stop() is harmless
+      });
+    });
 
   test(name('a full queue pauses reading; resumeReading() reads on, nothing lost'), async () => {
     await withFeed(subject, [A], async (rig) => {
@@ -291,33 +357,60 @@ export function liveFeedContract(subject: LiveFeedSubject): void {
     });
   });
 
-  test(name('a lost connection: halted and alerted, reconnected after a growing backoff on the injected clock, the outage backfilled'), async () => {
-    await withFeed(subject, [A], async (rig) => {
-      const { feed, upstream, port } = rig;
-      feed.seed(A, BASE);
-      upstream.store(A, [1, 2, 3]);
-      await started(rig);
-      upstream.publish(A, 1);
-      await port.when('live', () => port.state === 'live');
-      upstream.cut();
-      await port.when('feed_disconnected', () => port.holds('feed_disconnected'));
-      assert.ok(port.alerts.some((a) => a.kind === 'disconnect'));
-      assert.equal(feed.status().state, 'disconnected');
-      assert.equal(feed.counters().disconnects, 1);
-      assert.equal(feed.counters().connects, 1, 'no reconnect before the clock moves');
-      const first = stepUntilConnects(rig, 2, 60_000);
-      assert.ok(first > 0 && first <= BACKOFF_BASE_MS, `the first reconnect waited ${first} ms`);
-      await within('the second connection', upstream.connected(2));
-      upstream.publish(A, 3); // minute 2 closed while the feed was away
-      await port.when('bars 2 and 3', () => port.minutes(A).length === 3);
-      assert.deepEqual(port.minutes(A), [1, 2, 3]);
-      await port.when('feed_disconnected lifted, live', () => !port.holds('feed_disconnected') && port.state === 'live');
-      assert.equal(feed.counters().backfilledBars, 1);
-      upstream.cut();
-      await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.holds('feed_disconnected'));
-      const second = stepUntilConnects(rig, 3, 60_000);
-      assert.ok(second > first, `the backoff grows without a healthy period between: ${first} ms, then ${second} ms`);
-      await within('the third connection', upstream.connected(3));
+  if (subject.reconnects === 'client')
+    test(name('a lost connection: halted and alerted, reconnected by the client, nothing published meanwhile lost'), async () => {
+      await withFeed(subject, [A], async (rig) => {
+        const { feed, upstream, port } = rig;
+        await started(rig);
+        upstream.publish(A, 1);
+        await port.when('live with bar 1', () => port.state === 'live' && port.minutes(A).length === 1);
+        upstream.cut();
+        await port.when('feed_disconnected', () => port.holds('feed_disconnected'));
+        assert.ok(port.alerts.some((a) => a.kind === 'disconnect'));
+        assert.equal(feed.status().state, 'disconnected');
+        assert.equal(feed.counters().disconnects, 1);
+        upstream.publish(A, 2); // closed while the feed was away
+        await within('the second connection', upstream.connected(2));
+        upstream.publish(A, 3);
+        await port.when('bars 2 and 3', () => port.minutes(A).length === 3, 20_000);
+        assert.deepEqual(port.minutes(A), [1, 2, 3]);
+        await port.when('feed_disconnected lifted, live', () => !port.holds('feed_disconnected') && port.state === 'live');
+        upstream.cut();
+        await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.holds('feed_disconnected'));
+        await within('the third connection', upstream.connected(3));
+        await port.when('lifted again', () => !port.holds('feed_disconnected'), 20_000);
+        assert.equal(feed.counters().connects, 3);
+      });
     });
-  });
+
+  if (subject.reconnects === 'feed')
+    test(name('a lost connection: halted and alerted, reconnected after a growing backoff on the injected clock, the outage backfilled'), async () => {
+      await withFeed(subject, [A], async (rig) => {
+        const { feed, upstream, port } = rig;
+        feed.seed(A, BASE);
+        upstream.store(A, [1, 2, 3]);
+        await started(rig);
+        upstream.publish(A, 1);
+        await port.when('live', () => port.state === 'live');
+        upstream.cut();
+        await port.when('feed_disconnected', () => port.holds('feed_disconnected'));
+        assert.ok(port.alerts.some((a) => a.kind === 'disconnect'));
+        assert.equal(feed.status().state, 'disconnected');
+        assert.equal(feed.counters().disconnects, 1);
+        assert.equal(feed.counters().connects, 1, 'no reconnect before the clock moves');
+        const first = stepUntilConnects(rig, 2, 60_000);
+        assert.ok(first > 0 && first <= BACKOFF_BASE_MS, `the first reconnect waited ${first} ms`);
+        await within('the second connection', upstream.connected(2));
+        upstream.publish(A, 3); // minute 2 closed while the feed was away
+        await port.when('bars 2 and 3', () => port.minutes(A).length === 3);
+        assert.deepEqual(port.minutes(A), [1, 2, 3]);
+        await port.when('feed_disconnected lifted, live', () => !port.holds('feed_disconnected') && port.state === 'live');
+        assert.equal(feed.counters().backfilledBars, 1);
+        upstream.cut();
+        await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.holds('feed_disconnected'));
+        const second = stepUntilConnects(rig, 3, 60_000);
+        assert.ok(second > first, `the backoff grows without a healthy period between: ${first} ms, then ${second} ms`);
+        await within('the third connection', upstream.connected(3));
+      });
+    });
 }

@@ -58,6 +58,10 @@ export class GatedJournal implements Journal {
   readRun(): Promise<JournalRun | null> {
     return this.inner.readRun();
   }
+
+  lastCursor(): Promise<number | null> {
+    return this.inner.lastCursor();
+  }
   createRun(run: JournalRun): Promise<void> {
     return this.inner.createRun(run);
   }

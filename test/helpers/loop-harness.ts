@@ -22,7 +22,9 @@ export interface LoopRun extends RealtimeRun {
   readonly sink: MemorySink;
 }
 
-export interface LoopHarnessOptions extends Omit<HarnessOptions, 'args'> {
+export interface LoopHarnessOptions extends Omit<HarnessOptions, 'args' | 'wsUrl' | 'restUrl' | 'sourceArgs'> {
+  readonly wsUrl: string;
+  readonly restUrl: string;
   /** Typed run options over the command line's defaults. */
   readonly options?: Omit<LoopOptionsInput, 'wsUrl' | 'restUrl'>;
 }

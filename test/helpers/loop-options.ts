@@ -12,6 +12,7 @@ import { DEFAULT_PARTICIPATION_E8 } from '../../src/broker/participation.ts';
 import { defaultFeeRates, oneFeeRate } from '../../src/broker/fees.ts';
 import { formatMoney, parseMoney } from '../../src/domain/price.ts';
 import { DEFAULT_FLEET } from '../../src/fleet/fleet-message.ts';
+import { DEFAULT_STREAM } from '../../src/fleet/bar-message.ts';
 
 export type LoopOptionsInput = Partial<Omit<RunOptions, 'instruments' | 'cashText' | 'slippageBps'>> & {
   /** One fee rate, maker and taker, for every symbol (--fee-bps); default: each symbol's own (10 bp for crypto pairs, 1 bp else). */
@@ -83,6 +84,8 @@ export function loopOptions(o: LoopOptionsInput): RunOptions {
     maxParticipationE8: DEFAULT_PARTICIPATION_E8,
     maxParticipation: 0.1,
     ...given,
+    feed: given.feed ?? 'binance',
+    stream: given.stream ?? DEFAULT_STREAM,
     symbols,
     cash,
     cashText: formatMoney(cash),

@@ -70,7 +70,7 @@ export interface OwnNatsServer {
 }
 
 /** A nats-server of the test's own (JetStream on, store in a temp folder), killed and removed after it. */
-export async function startNatsServer(t: TestContext): Promise<OwnNatsServer> {
+export async function startNatsServer(t: Pick<TestContext, 'after'>): Promise<OwnNatsServer> {
   const bin = natsServerBinary();
   if (bin === null) assert.fail('no nats-server binary: set TRADELOOP_NATS_SERVER or install nats-server (Debian: apt-get install nats-server)');
   const dir = mkdtempSync(join(tmpdir(), 'tradeloop-own-nats-'));

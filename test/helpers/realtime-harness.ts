@@ -28,8 +28,10 @@ export interface RealtimeRun {
 }
 
 export interface HarnessOptions {
-  readonly wsUrl: string;
-  readonly restUrl: string;
+  readonly wsUrl?: string;
+  readonly restUrl?: string;
+  /** The flags that name the source instead of --source realtime --ws-url --rest-url (a session on the fleet's stream: --source nats --nats URL). */
+  readonly sourceArgs?: readonly string[];
   readonly args?: readonly string[];
   readonly strategy?: Strategy;
   readonly tradingHalted?: boolean;
@@ -42,7 +44,8 @@ export interface HarnessOptions {
 
 export async function startRealtime(o: HarnessOptions): Promise<RealtimeRun> {
   const outDir = o.outDir ?? scratchDir('tradeloop-rt-');
-  const opts = parseRunOptions(['--source', 'realtime', '--ws-url', o.wsUrl, '--rest-url', o.restUrl, '--out', outDir, ...(o.args ?? [])]) as RunOptions;
+  const source = o.sourceArgs ?? ['--source', 'realtime', '--ws-url', o.wsUrl ?? '', '--rest-url', o.restUrl ?? ''];
+  const opts = parseRunOptions([...source, '--out', outDir, ...(o.args ?? [])]) as RunOptions;
   const strategy = o.strategy ?? (await loadStrategy('hold', {}));
   // Wall time starts at the real now: the fake server stamps E with Date.now().
   const clock = new VirtualClock(Date.now());

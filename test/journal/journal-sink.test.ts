@@ -121,3 +121,32 @@ test('a commit the store refuses: said once, nothing more is taken, and whenComm
   assert.equal(gated.appends.length, 1, 'no commit after the failure');
   assert.equal(failures.length, 1, 'said once');
 });
+
+test('a session on a stream stamps every unit with its cursor, told each cycle’s bar first; without cursorAfter no unit has one', async (t) => {
+  const { store, gated, sink, bus, unit } = await setUp(t);
+  unit(1); // before the cursor is known: none
+  const asked: Array<string | null> = [];
+  let watermark = 40;
+  sink.cursorAfter = (bar) => {
+    asked.push(bar === undefined ? null : `${bar.symbol}@${bar.openTime}`);
+    return watermark++;
+  };
+  const bar = SAMPLE_EVENTS.find((e) => e.type === 'bar')!;
+  bus.emit(bar);
+  bus.emit(SAMPLE_EVENTS.find((e) => e.type === 'decision')!);
+  bus.endCycle();
+  unit(1, ALERT);
+  bus.flush();
+  await gated.started();
+  gated.release();
+  await sink.whenCommitted();
+  assert.deepEqual(
+    asked,
+    [`${(bar as { symbol: string }).symbol}@${(bar as { openTime: number }).openTime}`, null],
+    'the cycle’s bar, then an outside unit’s none',
+  );
+  const cursors: Array<number | undefined> = [];
+  for await (const u of store.units()) cursors.push(u.cursor);
+  assert.deepEqual(cursors, [undefined, 40, 41]);
+  assert.equal(await store.lastCursor(), 41);
+});

@@ -210,6 +210,30 @@ export function journalStoreContract(name: string, makeStore: (t: TestContext) =
     assert.equal(await journal.lastSeq(), 11);
   });
 
+  test(`journal store contract (${name}): a unit's stream cursor comes back with it, and lastCursor() is the newest unit's that has one`, async (t) => {
+    const { store, journal } = await begun(t);
+    assert.equal(await journal.lastCursor(), null, 'a new journal has no cursor');
+    // A Binance session's units carry none: lastCursor stays null.
+    await journal.append([cycle(1)]);
+    assert.equal(await journal.lastCursor(), null);
+    const stamped = (u: JournalUnit, cursor: number): JournalUnit => ({ ...u, cursor });
+    // Stream sequences pass 2^32 on a long-lived stream: stored as the integers they are.
+    const big = 2 ** 40 + 7;
+    await journal.append([stamped({ kind: 'outside', events: [{ seq: 3, event: FEED }] }, 41), stamped(cycle(4, { newestOpenTime: 1_735_689_900_000 }), 57)]);
+    await journal.append([stamped(COMMAND, big), { kind: 'outside', events: [{ seq: 12, event: FEED }] }]);
+    assert.equal(await journal.lastCursor(), big, 'a later unit without a cursor does not hide the last one recorded');
+    const back = await all(journal.units());
+    assert.deepEqual(
+      back.map((u) => u.cursor),
+      [undefined, 41, 57, big, undefined],
+    );
+    assert.deepEqual(back[2]!.provenance, { newestOpenTime: 1_735_689_900_000 }, 'the cursor sits beside the provenance, not in it');
+    await journal.close();
+    const again = await store.open();
+    t.after(() => again.close());
+    assert.equal(await again.lastCursor(), big, 'and it is durable');
+  });
+
   test(`journal store contract (${name}): events(fromSeq) reads on from the middle of a unit, in seq order`, async (t) => {
     const { journal } = await begun(t);
     await journal.append([cycle(1), cycle(3), COMMAND]);

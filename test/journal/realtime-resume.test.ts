@@ -150,6 +150,10 @@ test('killed at several points and resumed: every bar decided exactly once, no o
       const filled = log.filter((e) => e.type === 'fill').map((e) => e.orderId!);
       assert.deepEqual(filled, orders.slice(0, -1), 'each order filled once, in order');
       assert.equal(summary.feed.segment, 2, "and says that its feed counters are the resumed segment's");
+      const db = new DatabaseSync(join(state, 'journal.sqlite'), { readOnly: true });
+      const stamped = (db.prepare('SELECT COUNT(cursor) AS n FROM units').get() as { n: number }).n;
+      db.close();
+      assert.equal(stamped, 0, 'a Binance session records no stream cursor');
     } finally {
       await fake.close();
     }

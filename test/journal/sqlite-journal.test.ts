@@ -199,3 +199,33 @@ test('a journal from before brackets (no takeProfit, stopLoss, parentId or ocoWi
     [limit, entry, tp, sl],
   );
 });
+
+test('a journal from before stream cursors (no units.cursor column) opens, reads back as it was, and takes units with a cursor', async (t) => {
+  const path = join(await tempDir(t, 'tl-journal-'), 'journal.sqlite');
+  const feed = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
+  const before = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  await before.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  await before.append([{ kind: 'outside', events: [{ seq: 1, event: feed }] }]);
+  await before.close();
+  // The units table as journals wrote it before a unit could carry a stream cursor.
+  const db = new DatabaseSync(path);
+  db.exec('ALTER TABLE units DROP COLUMN cursor');
+  const columns = () => (db.prepare('PRAGMA table_info(units)').all() as Array<{ name: string }>).map((r) => r.name);
+  assert.ok(!columns().includes('cursor'));
+  const journal = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
+  t.after(() => journal.close());
+  assert.ok(columns().includes('cursor'), 'opening adds the column');
+  db.close();
+  assert.equal(await journal.lastCursor(), null, 'its old units have no cursor');
+  await journal.append([{ kind: 'outside', events: [{ seq: 2, event: feed }], cursor: 9 }]);
+  const units = [];
+  for await (const u of journal.units()) units.push(u);
+  assert.deepEqual(
+    units.map((u) => [u.events.map((e) => e.seq), u.cursor]),
+    [
+      [[1], undefined],
+      [[2], 9],
+    ],
+  );
+  assert.equal(await journal.lastCursor(), 9);
+});

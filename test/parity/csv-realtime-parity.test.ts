@@ -19,6 +19,7 @@ import { startRealtime } from '../helpers/realtime-harness.ts';
 import { until } from '../helpers/fake-binance.ts';
 import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
+import { trading } from '../helpers/trading-events.ts';
 
 const SAMPLE = resolve(import.meta.dirname, '..', '..', 'data', 'sample');
 const BRACKETS = resolve(import.meta.dirname, '..', 'fixtures', 'strategies', 'bracket-trader.ts');
@@ -38,17 +39,6 @@ const BRACKET_TRADER: StrategySpec = { spec: BRACKETS, params: { qty: '64' } };
 /** 75 lots: one symbol fits the position limit, both together pass the gross limit, so the gate binds. */
 const STOP_TRADER: StrategySpec = { spec: STOPS, params: { qty: '75' } };
 const TIF_TRADER: StrategySpec = { spec: TIF_STRATEGY, params: { qty: '20' } };
-const TRADING = new Set(['decision', 'order', 'fill', 'cancel', 'reject', 'halt', 'resume', 'trading_state']);
-
-function trading(path: string): string[] {
-  return readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((e) => TRADING.has(String(e.type)))
-    .map(({ seq: _seq, at: _at, ...rest }) => JSON.stringify(rest));
-}
-
 /**
  * The replay server's REST behind a proxy that answers a backfill (klines from a startTime) only
  * once the tape has sent its last bar: the slowest backfill a healthy server can give. Every bar

@@ -156,6 +156,7 @@ test('refused before any run, exit 2, nothing written: a parameter the strategy 
   assert.match(rank.stderr, /--rank sharp: .*Did you mean sharpe\?.*finalEquity.*profitFactor/s);
   for (const [args, named] of [
     [['--source', 'realtime'], '--source realtime'],
+    [['--source', 'nats'], '--source nats'],
     [['--state', '/tmp/x'], '--state'],
     [['--control-port', '9000'], '--control-port'],
     [['--max-runs', '3'], '4 runs'],

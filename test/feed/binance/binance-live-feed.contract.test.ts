@@ -66,6 +66,8 @@ function upstreamOf(fake: FakeBinance): Upstream {
 
 liveFeedContract({
   name: 'binance',
+  gaps: 'backfill',
+  reconnects: 'feed',
   async open(setup) {
     const fake = await FakeBinance.start(setup.symbols);
     const feed = createLiveFeed(
