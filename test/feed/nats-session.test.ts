@@ -188,7 +188,8 @@ test('--source nats is refused by name: without --nats, with a Binance flag, --s
   assert.match(r.text, new RegExp(`--stream ${stream}_NONE: no such stream on .*A publisher makes it`));
   r = await run(['--source', 'nats', '--nats', 'nats://127.0.0.1:1', '--symbols', a]);
   assert.equal(r.code, 1, r.text);
-  assert.match(r.text, /cannot reach nats-server at nats:\/\/127\.0\.0\.1:1/);
+  // A session with --nats joins the fleet first (its halt state is read before the feed connects): that refusal comes first.
+  assert.match(r.text, /--nats nats:\/\/127\.0\.0\.1:1: cannot connect to the fleet's nats-server \(connection refused\)\. Is it running there\?/);
   const gated = io();
   assert.equal(await main(['run', '--source', 'nats', '--nats', natsUrl(), '--stream', stream, '--symbols', a], gated.io, {}), 2);
   assert.match(gated.lines.join(''), /realtime mode is off. It is gated by FLAG_REALTIME/, 'FLAG_REALTIME gates it as any realtime session');
