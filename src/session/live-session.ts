@@ -101,6 +101,8 @@ export class LiveSession {
         strategy: input.strategy.name,
         symbols: input.config.symbols,
         terminal: input.terminal,
+        // Bars behind the stream it reads (a session on the fleet's stream); null for a Binance feed.
+        lagBars: () => built.feedRef.feed?.status().stream?.lag ?? null,
       });
     }
     return new LiveSession(input, runId, outDir, built, fleet);
