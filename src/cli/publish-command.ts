@@ -17,7 +17,8 @@ import type { CliIo } from './cli-io.ts';
 import { parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
 import { EXIT } from './exit-codes.ts';
 import { numberFlag } from './flag-numbers.ts';
-import { NETWORKS, type Network } from './run-options.ts';
+import type { Network } from '../session/session-config.ts';
+import { parseExchangeFlags } from './exchange-flags.ts';
 import { parseNatsUrl } from './session-options.ts';
 import { FORCE_WINDOW_MS, FORCED_EXIT_STATUS } from './stop-signals.ts';
 import { UsageError } from './usage-error.ts';
@@ -103,28 +104,7 @@ export function parsePublishOptions(argv: readonly string[]): PublishOptions | '
   if (bad !== undefined) throw usage(`--symbols: ${bad} cannot be a NATS subject token (letters, digits, _ and - only).`);
   const interval = parseInterval(v.interval, usage);
 
-  const network = (v.network ?? 'production') as Network;
-  if (network !== 'production' && network !== 'testnet') throw usage(`--network ${v.network}: expected production or testnet.`);
-  if ((v['ws-url'] === undefined) !== (v['rest-url'] === undefined)) {
-    const given = v['ws-url'] !== undefined ? `--ws-url ${redactUrl(v['ws-url'])}` : `--rest-url ${redactUrl(v['rest-url']!)}`;
-    throw usage(`${given} needs its pair: pass --ws-url and --rest-url together (a tradeloop replay-server serves both on one port).`);
-  }
-  if (v.network !== undefined && v['ws-url'] !== undefined) {
-    throw usage(`--network ${v.network} with --ws-url: give one. --network picks Binance's own endpoints; --ws-url and --rest-url name any other server.`);
-  }
-  const url = (flag: string, raw: string | undefined, fallback: string, schemes: string[]): string => {
-    const text = raw ?? fallback;
-    let parsed: URL;
-    try {
-      parsed = new URL(text);
-    } catch {
-      throw usage(`${flag} ${redactUrl(text)}: not a URL, e.g. ${schemes[0]}//127.0.0.1:9443.`);
-    }
-    if (!schemes.includes(parsed.protocol)) throw usage(`${flag} ${redactUrl(text)}: expected a ${schemes.join(' or ')} URL.`);
-    return text.replace(/\/+$/, '');
-  };
-  const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
-  const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
+  const { network, wsUrl, restUrl } = parseExchangeFlags(v, usage);
 
   const seconds = (max: number) => ({ min: 1, max, unit: 'seconds', integer: false });
   const staleAfterMs = numberFlag('--stale-after', v['stale-after'], 5, seconds(3600), usage) * 1000;

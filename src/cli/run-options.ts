@@ -13,14 +13,14 @@ import { defaultLotStep, makeInstrument, type Instrument } from '../broker/instr
 import { DEFAULT_PARTICIPATION_E8, parseParticipation, participationNumber } from '../broker/participation.ts';
 import { defaultFeeRates, type FeeRates } from '../broker/fees.ts';
 import { UsageError } from './usage-error.ts';
-import { redactUrl } from '../config/redact-url.ts';
 import { keyValues, parseFiles, parseFlags, parseInterval, parseSymbols } from './common-flags.ts';
 import type { SessionConfig } from '../session/session-config.ts';
 import { parseSessionOptions, SESSION_FLAGS, SESSION_USAGE } from './session-options.ts';
 import { numberFlag } from './flag-numbers.ts';
+import { parseExchangeFlags } from './exchange-flags.ts';
 import { parseFeedChoice } from './feed-options.ts';
 
-import type { DateFormat, EventsMode, Network } from '../session/session-config.ts';
+import type { DateFormat, EventsMode } from '../session/session-config.ts';
 export type { DateFormat, EventsMode, Network, SourceKind } from '../session/session-config.ts';
 /** Flags of one mode only: given with the other, they are refused by name rather than ignored. */
 // --tz is both: zone-less timestamps in csv, and the trading day of --max-daily-loss in either mode.
@@ -50,11 +50,7 @@ export { DEFAULT_MAX_SKIP_RATIO };
 
 export type RunOptions = SessionConfig;
 
-export const NETWORKS: Readonly<Record<Network, { ws: string; rest: string }>> = {
-  production: { ws: 'wss://stream.binance.com:9443', rest: 'https://data-api.binance.vision' },
-  // The origin's testnet host (testnet.binance.vision/ws) was retired in 2025 and answers 404.
-  testnet: { ws: 'wss://stream.testnet.binance.vision', rest: 'https://testnet.binance.vision' },
-};
+export { NETWORKS } from './exchange-flags.ts';
 
 export const RUN_USAGE = `Usage: tradeloop run --source csv|realtime|nats [options]
 
@@ -328,34 +324,7 @@ export function parseRunOptions(argv: readonly string[]): RunOptions | 'help' {
     instruments.set(s, inst);
   }
 
-  const network = (v.network ?? 'production') as Network;
-  if (network !== 'production' && network !== 'testnet') throw usage(`--network ${v.network}: expected production or testnet.`);
-  const url = (flag: string, raw: string | undefined, fallback: string, schemes: string[]): string => {
-    const text = raw ?? fallback;
-    let parsedUrl: URL;
-    try {
-      parsedUrl = new URL(text);
-    } catch {
-      throw usage(`${flag} ${redactUrl(text)}: not a URL, e.g. ${schemes[0]}//127.0.0.1:9443.`);
-    }
-    if (!schemes.includes(parsedUrl.protocol)) throw usage(`${flag} ${redactUrl(text)}: expected a ${schemes.join(' or ')} URL.`);
-    return text.replace(/\/+$/, '');
-  };
-  // One without the other would mix sources: bars from one server, backfill and warm-up from Binance.
-  if ((v['ws-url'] === undefined) !== (v['rest-url'] === undefined)) {
-    const given = v['ws-url'] !== undefined ? `--ws-url ${redactUrl(v['ws-url'])}` : `--rest-url ${redactUrl(v['rest-url']!)}`;
-    const hint =
-      v['ws-url'] !== undefined ? ` (a tradeloop replay-server serves both on one port: --rest-url ${redactUrl(v['ws-url'].replace(/^ws/, 'http'))})` : '';
-    throw usage(`${given} needs its pair: pass --ws-url and --rest-url together${hint}.`);
-  }
-  // Both say where bars come from: one of them would be ignored without a word.
-  if (v.network !== undefined && v['ws-url'] !== undefined) {
-    throw usage(
-      `--network ${v.network} with --ws-url: give one. --network picks Binance's own endpoints; --ws-url and --rest-url name any other server (a replay server).`,
-    );
-  }
-  const wsUrl = url('--ws-url', v['ws-url'], NETWORKS[network].ws, ['ws:', 'wss:']);
-  const restUrl = url('--rest-url', v['rest-url'], NETWORKS[network].rest, ['http:', 'https:']);
+  const { network, wsUrl, restUrl } = parseExchangeFlags(v, usage);
   const seconds = (max: number) => ({ min: 1, max, unit: 'seconds', integer: false });
   const staleAfterMs = numberFlag('--stale-after', v['stale-after'], 5, seconds(3600), usage) * 1000;
   // Raising --stale-after alone raises the alert with it: refusing a default the user never set helps no one.
