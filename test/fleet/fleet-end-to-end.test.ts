@@ -109,7 +109,7 @@ function sampleSubset(dir: string): { from: number; to: number; expected: string
   return { from: tape[0]!, to: tape.at(-1)! + 60_000, expected: tape.flatMap((m) => [`SPY@${m}`, `QQQ@${m}`]) };
 }
 
-test('two publishers, three sessions on PostgreSQL journals; a publisher, a session and nats-server SIGKILLed mid-stream and restarted: every bar decided once, as the csv run; verify passes; fleet status lists them', {
+test('two publishers, three sessions on PostgreSQL journals; a publisher, a session and nats-server SIGKILLed mid-stream and restarted: every bar decided once, no order twice, as the csv run (up to a feed halt that cancelled resting orders); verify passes; fleet status lists them', {
   skip: natsSkip() || pgSkip(),
 }, async (t) => {
   const p = await pgTest(t);
