@@ -18,6 +18,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { main } from '../../src/cli/main.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import { collect } from '../helpers/collect-source.ts';
+import { assertExactlyOnce as exactlyOnce } from '../helpers/exactly-once.ts';
 import { until } from '../helpers/fake-binance.ts';
 import { natsSkip } from '../helpers/nats.ts';
 import { pgSkip, pgTest } from '../helpers/postgres.ts';
@@ -108,44 +109,15 @@ async function publish(tape: NatsTape, bars: readonly Bar[]): Promise<void> {
   for (let i = 0; i < bars.length; i += 8) await Promise.all(bars.slice(i, i + 8).map((b) => tape.publish(b)));
 }
 
-/**
- * The trading events without a feed halt and the trading-state change it made: a session whose
- * server went away was halted meanwhile, which a csv run never is. Each is checked on its own.
- */
-function withoutFeedHalts(lines: readonly string[]): string[] {
-  const out: string[] = [];
-  let dropped = false;
-  for (const line of lines) {
-    const e = JSON.parse(line) as { type: string; reason?: string };
-    const feedHalt = (e.type === 'halt' || e.type === 'resume') && e.reason === 'feed_disconnected';
-    if (feedHalt || (dropped && e.type === 'trading_state')) {
-      dropped = feedHalt;
-      continue;
-    }
-    dropped = false;
-    out.push(line);
-  }
-  return out;
-}
-
 /** Every decided bar once; no order twice; the trading events those of the csv run. */
 function assertExactlyOnce(log: string, b: Bars, want: readonly string[], outDir: string, feedHalts = false): void {
-  const events = log
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { type: string; symbol?: string; openTime?: number; orderId?: string });
-  const decided = events.filter((e) => e.type === 'decision').map((e) => `${e.symbol}@${e.openTime}`);
-  assert.equal(new Set(decided).size, decided.length, 'no bar decided twice');
-  assert.deepEqual(new Set(decided), new Set(b.late.map((x) => `${x.symbol}@${x.openTime}`)), 'every bar decided');
-  const orders = events.filter((e) => e.type === 'order').map((e) => e.orderId!);
-  assert.ok(orders.length > 10);
-  assert.equal(new Set(orders).size, orders.length, 'no order placed twice');
-  const all = trading(join(outDir, 'events.ndjson'));
-  const got = feedHalts ? withoutFeedHalts(all) : all;
-  if (feedHalts) assert.ok(got.length < all.length, 'the feed halt is among the trading events');
-  const first = got.findIndex((line, i) => line !== want[i]);
-  assert.equal(first, -1, `first difference at trading event ${first}:\n  csv      ${want[first]}\n  resumed  ${got[first]}`);
-  assert.equal(got.length, want.length);
+  exactlyOnce(
+    log,
+    b.late.map((x) => `${x.symbol}@${x.openTime}`),
+    want,
+    join(outDir, 'events.ndjson'),
+    { feedHalts },
+  );
 }
 
 test('SIGKILLed mid-stream and started again with the same --state: every bar decided once, no order twice, as the csv run; verify passes', {
