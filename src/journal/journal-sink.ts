@@ -73,12 +73,14 @@ export class JournalSink implements EventSink {
     this.command = null;
     if (events.length === 0) return;
     this.current = [];
-    const first = events[0]!.event;
+    // A cycle's bar is its first event: a store keeps it from there (the unit's `bar` is for reading back).
     this.complete.push(
       command
         ? { kind: 'command', events, command }
-        : first.type === 'bar'
-          ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
+        : events[0]!.event.type === 'bar'
+          ? provenance
+            ? { kind: 'cycle', events, provenance }
+            : { kind: 'cycle', events }
           : { kind: 'outside', events },
     );
   }
@@ -132,20 +134,4 @@ export class JournalSink implements EventSink {
     this.flush();
     await this.whenCommitted();
   }
-}
-
-function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
-  // The cycle's bar as the engine saw it; closeTime is not in the event and not needed to replay it.
-  return {
-    symbol: e.symbol,
-    interval: e.interval,
-    openTime: e.openTime,
-    closeTime: e.openTime,
-    open: e.open,
-    high: e.high,
-    low: e.low,
-    close: e.close,
-    volume: e.volume,
-    source: e.source,
-  };
 }

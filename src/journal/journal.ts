@@ -37,7 +37,7 @@ export interface SeqEvent {
 export interface JournalUnit {
   readonly kind: UnitKind;
   readonly events: readonly SeqEvent[];
-  /** For a cycle: the bar decided, and its provenance. */
+  /** For a cycle: the bar decided (read back from a journal; a store writes it from the first event), and its provenance. */
   readonly bar?: Bar;
   readonly provenance?: Provenance;
   /** For a command: what was asked, and the prices a flatten filled at (so a replay fills there too). */

@@ -1,10 +1,15 @@
 /**
  * The journal in one SQLite file (node:sqlite: built into Node, no native addon to compile), WAL
- * mode. Each event type has its own table of typed columns (event-columns.ts); `units` says which
- * events make one cycle, command or outside unit, with a cycle's bar provenance and a command's
- * recorded prices; `warmup` holds the history loaded before the first decision; `segments` each
- * start and resume. A transaction holds whole units only: a crash loses at most what was not yet
- * committed, never half a cycle.
+ * mode. `units` says which events make one cycle, command or outside unit, with a cycle's bar
+ * provenance and a command's recorded prices, and holds a cycle's bar and decision in its own row
+ * (sqlite-units.ts); every other event is in its type's table of typed columns (event-columns.ts);
+ * `warmup` holds the history loaded before the first decision; `segments` each start and resume. A
+ * transaction holds whole units only: a crash loses at most what was not yet committed, never half
+ * a cycle.
+ *
+ * Versions: 2 folds bars and decisions into `units`; a version-1 journal (each in ev_bar and
+ * ev_decision) reads as it is, and is made version 2 by the first units appended to it (a resume):
+ * its old rows read as before, and a tradeloop from before refuses it by its version.
  *
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
@@ -20,20 +25,12 @@ import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
-import {
-  JournalError,
-  type Journal,
-  type JournalRun,
-  type JournalSegment,
-  type JournalUnit,
-  type Provenance,
-  type RecordedCommand,
-  type SegmentStart,
-  type SeqEvent,
-  type UnitKind,
-} from './journal.ts';
+import { FOLDED_COLUMNS, foldedEvents, foldingOf, STREAMS_DDL, Streams, UNIT_INSERT, unitOf, unitParams, UNITS_DDL } from './sqlite-units.ts';
+import { JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
-const VERSION = '1';
+const VERSION = '2';
+/** The versions this tradeloop reads. */
+const READS = new Set(['1', VERSION]);
 const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
 
 export interface SqliteJournalOptions {
@@ -87,10 +84,15 @@ export class SqliteJournal implements Journal {
   private readonly db: DatabaseSync;
   private readonly ctx: ColumnContext;
   private readonly insert = new Map<EventType, StatementSync>();
-  private readonly insertUnit: StatementSync;
+  /** Prepared once the units table has the folded columns (a version-1 journal gets them with its first append). */
+  private insertUnit: StatementSync | null = null;
   /** The last unit's last seq: units are appended in seq order, so it is the highest (and found without a scan). */
   private readonly lastUnitSeq: StatementSync;
   private readonly insertWarmup: StatementSync;
+  private readonly streams = new Streams();
+  private insertStream: StatementSync | null = null;
+  /** The units table lacks the folded columns: a version-1 journal, not yet appended to. */
+  private v1Layout = false;
   private segment = 0;
 
   constructor(path: string, options: SqliteJournalOptions) {
@@ -114,18 +116,20 @@ export class SqliteJournal implements Journal {
       this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
     }
     this.lastUnitSeq = this.db.prepare('SELECT last_seq FROM units ORDER BY id DESC LIMIT 1');
-    this.insertUnit = this.db.prepare('INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.insertWarmup = this.db.prepare(
       'INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
   private createTables(): void {
+    // A version-1 journal is read as it is (reading writes nothing): the folded columns come with its first append.
+    this.v1Layout = this.hasTable('units') && !this.columnsOf('units').has('stream');
     const ddl = [
       'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
       'CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, after_seq INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER, status TEXT, summary TEXT, restored TEXT)',
-      'CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, segment INTEGER NOT NULL, file TEXT, line INTEGER, newest INTEGER, command TEXT)',
+      UNITS_DDL,
       'CREATE TABLE IF NOT EXISTS warmup (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, interval TEXT NOT NULL, open_time INTEGER NOT NULL, open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL, volume REAL NOT NULL, source TEXT NOT NULL)',
+      ...(this.v1Layout ? [] : [STREAMS_DDL]),
     ];
     for (const type of TYPES) {
       // Quoted: some field names (from, to) are SQL keywords.
@@ -135,7 +139,23 @@ export class SqliteJournal implements Journal {
     this.db.exec(ddl.join(';\n'));
     this.addMissingColumns();
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value?: string } | undefined;
-    if (v?.value !== undefined && v.value !== VERSION) throw new JournalError(`journal version ${v.value}, this tradeloop reads ${VERSION}`);
+    if (v?.value !== undefined && !READS.has(v.value)) throw new JournalError(`journal version ${v.value}, this tradeloop reads versions 1 and ${VERSION}`);
+    this.loadStreams();
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  private columnsOf(table: string): Set<string> {
+    return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((r) => r.name));
+  }
+
+  /** A version-1 journal about to take units: the folded columns and the streams table, and version 2 (in the append's transaction). */
+  private upgrade(): void {
+    for (const column of FOLDED_COLUMNS) this.db.exec(`ALTER TABLE units ADD COLUMN ${column}`);
+    this.db.exec(STREAMS_DDL);
+    this.db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(VERSION);
   }
 
   /**
@@ -145,7 +165,7 @@ export class SqliteJournal implements Journal {
    */
   private addMissingColumns(): void {
     for (const type of TYPES) {
-      const have = new Set((this.db.prepare(`PRAGMA table_info(ev_${type})`).all() as Array<{ name: string }>).map((r) => r.name));
+      const have = this.columnsOf(`ev_${type}`);
       for (const c of EVENT_COLUMNS[type]) {
         const name = columnName(c.field);
         if (!have.has(name)) this.db.exec(`ALTER TABLE ev_${type} ADD COLUMN "${name}" ${sqlType(c.codec)}`);
@@ -226,33 +246,49 @@ export class SqliteJournal implements Journal {
 
   async append(units: readonly JournalUnit[]): Promise<void> {
     if (units.length === 0) return;
-    this.transaction(() => {
-      const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
-      let through = 0;
-      for (const u of units) {
-        if (u.events.length === 0) continue;
-        const first = u.events[0]!.seq;
-        const last = u.events.at(-1)!.seq;
-        // Checked as the rows go in, not before: a refusal here also takes back the units before it.
-        if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
-        through = last;
-        if (last <= committed) continue; // committed already: a retried commit
-        if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
-        const p = u.provenance;
-        const r = this.insertUnit.run(
-          u.kind,
-          first,
-          last,
-          this.segment,
-          p?.file ?? null,
-          p?.line ?? null,
-          p?.newestOpenTime ?? null,
-          u.command ? JSON.stringify(u.command) : null,
-        );
-        const unit = Number(r.lastInsertRowid);
-        for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
+    try {
+      this.transaction(() => this.appendNow(units));
+    } catch (err) {
+      // What the failed transaction added is gone: the streams it handed out and, for a version-1 journal, its new columns.
+      if (this.v1Layout) {
+        this.insertUnit = null;
+        this.insertStream = null;
       }
-    });
+      this.loadStreams();
+      throw err;
+    }
+    this.v1Layout = false;
+  }
+
+  private loadStreams(): void {
+    this.streams.load(this.v1Layout ? [] : (this.db.prepare('SELECT * FROM streams').all() as Array<Record<string, unknown>>));
+  }
+
+  private appendNow(units: readonly JournalUnit[]): void {
+    if (this.v1Layout) this.upgrade();
+    const insertUnit = (this.insertUnit ??= this.db.prepare(UNIT_INSERT));
+    const insertStream = (this.insertStream ??= this.db.prepare('INSERT INTO streams (id, symbol, interval, source, file) VALUES (?, ?, ?, ?, ?)'));
+    const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
+    let through = 0;
+    for (const u of units) {
+      if (u.events.length === 0) continue;
+      const first = u.events[0]!.seq;
+      const last = u.events.at(-1)!.seq;
+      // Checked as the rows go in, not before: a refusal here also takes back the units before it.
+      if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
+      through = last;
+      if (last <= committed) continue; // committed already: a retried commit
+      if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
+      const folding = foldingOf(u);
+      const unit = Number(insertUnit.run(...unitParams(u, first, last, this.segment, folding, this.streams)).lastInsertRowid);
+      const events = u.events;
+      for (let i = folding.bar === null ? 0 : 1; i < events.length; i++) {
+        if (i === folding.decisionAt) continue;
+        const { seq, event } = events[i]!;
+        this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
+      }
+    }
+    for (const s of this.streams.takeAdded()) insertStream.run(s.id, s.symbol, s.interval, s.source, s.file);
   }
 
   async lastSeq(): Promise<number> {
@@ -277,8 +313,8 @@ export class SqliteJournal implements Journal {
     };
   }
 
-  /** Every event in seq order: a merge of the per-type tables, each read in order. */
-  private *ordered(fromSeq: number): Generator<SeqEvent & { unit: number; row: Record<string, unknown> }> {
+  /** Every event in a typed table from this seq on, in seq order: a merge of the tables, each read in order. */
+  private *typed(fromSeq: number): Generator<SeqEvent & { unit: number }> {
     const heads: Array<{ type: EventType; it: Iterator<Record<string, unknown>>; row: Record<string, unknown> | null }> = [];
     for (const type of TYPES) {
       const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
@@ -296,7 +332,35 @@ export class SqliteJournal implements Journal {
       best.row = next.done ? null : next.value;
       const named: Record<string, unknown> = {};
       for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
-      yield { seq: Number(row.seq), unit: Number(row.unit), row, event: fromRow(best.type, named, this.ctx) };
+      yield { seq: Number(row.seq), unit: Number(row.unit), event: fromRow(best.type, named, this.ctx) };
+    }
+  }
+
+  /**
+   * Every unit that holds an event at or after this seq, in order, with its events in seq order: the
+   * bar and decision of its own row merged with its events in the typed tables. Units are appended
+   * in seq order, so the unit rows in id order are in seq order too.
+   */
+  private *rows(fromSeq: number): Generator<{ row: Record<string, unknown>; events: SeqEvent[] }> {
+    const st = this.db.prepare('SELECT * FROM units WHERE last_seq >= ? ORDER BY id');
+    st.setReadBigInts(true);
+    const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
+    const typed = this.typed(fromSeq);
+    let pending = typed.next();
+    for (let u = units.next(); !u.done; u = units.next()) {
+      const row = u.value;
+      const id = Number(row.id);
+      const folded = foldedEvents(row, this.streams);
+      const events: SeqEvent[] = [];
+      let f = 0;
+      while (!pending.done && pending.value.unit === id) {
+        const { seq, event } = pending.value;
+        while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
+        events.push({ seq, event });
+        pending = typed.next();
+      }
+      while (f < folded.length) events.push(folded[f++]!);
+      yield { row, events };
     }
   }
 
@@ -309,36 +373,11 @@ export class SqliteJournal implements Journal {
   }
 
   private *eventsNow(fromSeq: number): Generator<SeqEvent> {
-    for (const e of this.ordered(fromSeq)) yield { seq: e.seq, event: e.event };
+    for (const { events } of this.rows(fromSeq)) for (const e of events) if (e.seq >= fromSeq) yield e;
   }
 
   private *unitsNow(): Generator<JournalUnit> {
-    const st = this.db.prepare('SELECT * FROM units ORDER BY id');
-    const units = st.iterate() as Iterator<Record<string, unknown>>;
-    const events = this.ordered(1);
-    let pending = events.next();
-    for (let u = units.next(); !u.done; u = units.next()) {
-      const row = u.value;
-      const id = Number(row.id);
-      const list: SeqEvent[] = [];
-      while (!pending.done && pending.value.unit === id) {
-        list.push({ seq: pending.value.seq, event: pending.value.event });
-        pending = events.next();
-      }
-      const kind = row.kind as UnitKind;
-      const first = list[0]?.event;
-      const provenance: Provenance = {
-        ...(row.file !== null ? { file: row.file as string } : {}),
-        ...(row.line !== null ? { line: Number(row.line) } : {}),
-        ...(row.newest !== null ? { newestOpenTime: Number(row.newest) } : {}),
-      };
-      yield {
-        kind,
-        events: list,
-        ...(kind === 'cycle' && first?.type === 'bar' ? { bar: this.barFromEvent(first), provenance } : {}),
-        ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
-      };
-    }
+    for (const { row, events } of this.rows(1)) yield unitOf(row, events, this.streams, (e) => this.barFromEvent(e));
   }
 
   private barFromEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
