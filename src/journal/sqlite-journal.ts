@@ -25,7 +25,8 @@ import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
-import { FOLDED_COLUMNS, foldedEvents, foldingOf, STREAMS_DDL, Streams, UNIT_INSERT, unitOf, unitParams, UNITS_DDL } from './sqlite-units.ts';
+import { FOLDED_COLUMNS, type Folding, foldedEvents, foldingOf, STREAMS_DDL, Streams, UNIT_INSERT, unitOf, unitParams, UNITS_DDL } from './sqlite-units.ts';
+import { PackedUnits, type UnitBatch, UnitPacker } from './unit-batch.ts';
 import { JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
 const VERSION = '2';
@@ -90,6 +91,10 @@ export class SqliteJournal implements Journal {
   private readonly lastUnitSeq: StatementSync;
   private readonly insertWarmup: StatementSync;
   private readonly streams = new Streams();
+  /** What append packs units into, and the strings every batch so far has interned (appendBatch). */
+  private readonly packer = new UnitPacker();
+  private readonly strings: string[] = [];
+  private readonly folding: Folding = { bar: -1, decision: -1 };
   private insertStream: StatementSync | null = null;
   /** The units table lacks the folded columns: a version-1 journal, not yet appended to. */
   private v1Layout = false;
@@ -225,6 +230,11 @@ export class SqliteJournal implements Journal {
     return this.segment;
   }
 
+  /** The segment units are appended to when another connection began it (the writer thread's: sqlite-writer-thread.ts). */
+  useSegment(id: number): void {
+    this.segment = id;
+  }
+
   async endSegment(id: number, status: string, summary: unknown): Promise<void> {
     this.db.prepare('UPDATE segments SET ended_at = ?, status = ?, summary = ? WHERE id = ?').run(Date.now(), status, JSON.stringify(summary), id);
   }
@@ -245,9 +255,26 @@ export class SqliteJournal implements Journal {
   }
 
   async append(units: readonly JournalUnit[]): Promise<void> {
-    if (units.length === 0) return;
+    // Through the same packed form the writer thread is handed (unit-batch.ts): one way into the tables.
+    for (const u of units) if (u.events.length > 0) this.packer.add(u);
+    if (!this.packer.pending) return;
+    const batch = this.packer.take();
     try {
-      this.transaction(() => this.appendNow(units));
+      await this.appendBatch(batch);
+    } finally {
+      this.packer.giveBack(batch.nums, batch.bigs);
+    }
+  }
+
+  /**
+   * Units packed by a UnitPacker (this journal's own, or the loop's for the writer thread: one
+   * packer feeds one journal, its strings interned once), in one transaction.
+   */
+  async appendBatch(batch: UnitBatch): Promise<void> {
+    for (const s of batch.strings) this.strings.push(s);
+    if (batch.count === 0) return;
+    try {
+      this.transaction(() => this.appendNow(new PackedUnits(batch, this.strings)));
     } catch (err) {
       // What the failed transaction added is gone: the streams it handed out and, for a version-1 journal, its new columns.
       if (this.v1Layout) {
@@ -260,32 +287,42 @@ export class SqliteJournal implements Journal {
     this.v1Layout = false;
   }
 
+  /** Another connection (the writer thread) may have appended since: the layout and the streams as the file has them now. */
+  private refresh(): void {
+    if (this.v1Layout && this.columnsOf('units').has('stream')) {
+      this.v1Layout = false;
+      this.insertUnit = null;
+      this.insertStream = null;
+    }
+    this.loadStreams();
+  }
+
   private loadStreams(): void {
     this.streams.load(this.v1Layout ? [] : (this.db.prepare('SELECT * FROM streams').all() as Array<Record<string, unknown>>));
   }
 
-  private appendNow(units: readonly JournalUnit[]): void {
+  private appendNow(p: PackedUnits): void {
     if (this.v1Layout) this.upgrade();
     const insertUnit = (this.insertUnit ??= this.db.prepare(UNIT_INSERT));
     const insertStream = (this.insertStream ??= this.db.prepare('INSERT INTO streams (id, symbol, interval, source, file) VALUES (?, ?, ?, ?, ?)'));
     const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
+    const folding = this.folding;
     let through = 0;
-    for (const u of units) {
-      if (u.events.length === 0) continue;
-      const first = u.events[0]!.seq;
-      const last = u.events.at(-1)!.seq;
+    while (p.nextUnit()) {
+      if (p.to === p.from) continue; // a unit of no events: nothing to keep
+      const first = p.seq(p.from);
+      const last = p.seq(p.to - 1);
       // Checked as the rows go in, not before: a refusal here also takes back the units before it.
       if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
       through = last;
       if (last <= committed) continue; // committed already: a retried commit
       if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
-      const folding = foldingOf(u);
-      const unit = Number(insertUnit.run(...unitParams(u, first, last, this.segment, folding, this.streams)).lastInsertRowid);
-      const events = u.events;
-      for (let i = folding.bar === null ? 0 : 1; i < events.length; i++) {
-        if (i === folding.decisionAt) continue;
-        const { seq, event } = events[i]!;
-        this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
+      foldingOf(p, folding);
+      const unit = Number(insertUnit.run(...unitParams(p, folding, this.segment, this.streams)).lastInsertRowid);
+      for (let i = p.from; i < p.to; i++) {
+        if (i === folding.bar || i === folding.decision) continue;
+        const event = p.eventAt(i);
+        this.insert.get(event.type)!.run(p.seq(i), unit, ...toRow(event));
       }
     }
     for (const s of this.streams.takeAdded()) insertStream.run(s.id, s.symbol, s.interval, s.source, s.file);
@@ -342,6 +379,7 @@ export class SqliteJournal implements Journal {
    * in seq order, so the unit rows in id order are in seq order too.
    */
   private *rows(fromSeq: number): Generator<{ row: Record<string, unknown>; events: SeqEvent[] }> {
+    this.refresh();
     const st = this.db.prepare('SELECT * FROM units WHERE last_seq >= ? ORDER BY id');
     st.setReadBigInts(true);
     const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;

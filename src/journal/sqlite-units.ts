@@ -13,11 +13,12 @@
  * Read back, a row gives the very events that went in (the same fields, the same integers, the same
  * seqs). A version-1 row simply has these columns empty, so one reader reads both versions.
  *
- * The insert (unitParams, UNIT_INSERT) and the read (foldedEvents) of a row are each in one place
- * here, for whoever adds a column.
+ * The insert (unitParams, UNIT_INSERT: from units packed as numbers, unit-batch.ts) and the read
+ * (foldedEvents) of a row are each in one place here, for whoever adds a column.
  */
 import type { BarEvent, DecisionEvent, TradeEvent } from '../events/types.ts';
 import { JournalError, type JournalUnit, type Provenance, type RecordedCommand, type SeqEvent, type UnitKind } from './journal.ts';
+import type { PackedUnits } from './unit-batch.ts';
 
 /** The columns a version-1 journal's units table has. */
 const V1_COLUMNS = [
@@ -62,6 +63,7 @@ export const UNIT_INSERT = `INSERT INTO units (${INSERTED.join(', ')}) VALUES ($
 
 /** A decision's action as stored: an index into this list. */
 const ACTIONS = ['hold', 'buy', 'sell'] as const;
+type Action = (typeof ACTIONS)[number];
 
 /** One bar stream: what every bar of a symbol repeats, stored once. */
 export interface Stream {
@@ -104,11 +106,11 @@ export class Streams {
     else this.bySymbol.set(s.symbol, [s]);
   }
 
-  /** The stream of this bar and file, a new one (to be written: takeAdded) when the journal has none. */
-  idOf(bar: BarEvent, file: string | null): number {
-    const list = this.bySymbol.get(bar.symbol);
-    if (list) for (const s of list) if (s.interval === bar.interval && s.source === bar.source && s.file === file) return s.id;
-    const s: Stream = { id: this.byId.length === 0 ? 1 : this.byId.length, symbol: bar.symbol, interval: bar.interval, source: bar.source, file };
+  /** The stream of a bar with these texts and file, a new one (to be written: takeAdded) when the journal has none. */
+  idOf(symbol: string, interval: string, source: string, file: string | null): number {
+    const list = this.bySymbol.get(symbol);
+    if (list) for (const s of list) if (s.interval === interval && s.source === source && s.file === file) return s.id;
+    const s: Stream = { id: this.byId.length === 0 ? 1 : this.byId.length, symbol, interval, source, file };
     this.remember(s);
     this.added.push(s);
     return s.id;
@@ -128,90 +130,64 @@ export class Streams {
   }
 }
 
-/** Where in a unit's events its folded bar and decision are: the bar is the first event or none. */
-export interface Folding {
-  readonly bar: BarEvent | null;
-  /** The index of the folded decision in the unit's events, or -1. */
-  readonly decisionAt: number;
-}
-
-const NONE: Folding = { bar: null, decisionAt: -1 };
-
-const isNumber = (v: unknown): v is number => typeof v === 'number';
-
-/** A bar the engine emits: its fields of the types the columns hold (anything else stays in ev_bar, as it came). */
-function foldable(e: TradeEvent): e is BarEvent {
-  return (
-    e.type === 'bar' &&
-    typeof e.symbol === 'string' &&
-    typeof e.interval === 'string' &&
-    typeof e.source === 'string' &&
-    isNumber(e.openTime) &&
-    isNumber(e.open) &&
-    isNumber(e.high) &&
-    isNumber(e.low) &&
-    isNumber(e.close) &&
-    isNumber(e.volume)
-  );
-}
-
-/** The decision on this bar, of the types the columns hold. */
-function foldableDecision(d: DecisionEvent, bar: BarEvent): boolean {
-  return (
-    d.symbol === bar.symbol &&
-    d.openTime === bar.openTime &&
-    ACTIONS.includes(d.action) &&
-    isNumber(d.qty) &&
-    isNumber(d.intents) &&
-    isNumber(d.position) &&
-    typeof d.equity === 'bigint'
-  );
-}
-
 /**
- * Which of a unit's events go into its row: a first event that is a bar, and the first decision
- * after it if it is on the same bar.
+ * Which records of a batch's current unit go into its row: a first event that is a bar (packed as
+ * numbers: the types the columns hold), and the first decision after it if it is on the same bar.
+ * Record indexes, -1 for none.
  */
-export function foldingOf(u: JournalUnit): Folding {
-  const events = u.events;
-  const first = events[0]!.event;
-  if (!foldable(first)) return NONE;
-  for (let i = 1; i < events.length; i++) {
-    const e = events[i]!.event;
-    if (e.type === 'decision') return { bar: first, decisionAt: foldableDecision(e, first) ? i : -1 };
+export interface Folding {
+  bar: number;
+  decision: number;
+}
+
+export function foldingOf(p: PackedUnits, out: Folding): Folding {
+  out.bar = -1;
+  out.decision = -1;
+  const first = p.from;
+  if (first >= p.to || !p.isBar(first)) return out;
+  out.bar = first;
+  for (let i = first + 1; i < p.to; i++) {
+    if (p.type(i) !== 'decision') continue;
+    if (p.isDecision(i) && p.symbol(i) === p.symbol(first) && p.decisionOpenTime(i) === p.barField(first, 0) && ACTIONS.includes(p.decisionAction(i) as Action))
+      out.decision = i;
+    break;
   }
-  return { bar: first, decisionAt: -1 };
+  return out;
 }
 
 type Param = string | number | bigint | null;
 
 /** The row's values, in UNIT_INSERT's order. */
-export function unitParams(u: JournalUnit, first: number, last: number, segment: number, folding: Folding, streams: Streams): Param[] {
-  const p = u.provenance;
-  const line = p?.line ?? null;
-  const newest = p?.newestOpenTime ?? null;
-  const command = u.command ? JSON.stringify(u.command) : null;
+export function unitParams(p: PackedUnits, folding: Folding, segment: number, streams: Streams): Param[] {
+  const first = p.seq(p.from);
+  const last = p.seq(p.to - 1);
+  const kind = p.kind;
+  const line = p.line;
+  const newest = p.newest;
+  const command = p.command;
+  const commandText = command === null ? null : JSON.stringify(command);
   const b = folding.bar;
-  if (b === null) return [u.kind, first, last, segment, p?.file ?? null, line, newest, command, ...FOLDED_NULLS];
-  const stream = streams.idOf(b, p?.file ?? null);
+  if (b < 0) return [kind, first, last, segment, p.file, line, newest, commandText, ...FOLDED_NULLS];
+  const stream = streams.idOf(p.symbol(b), p.barInterval(b), p.barSource(b), p.file);
+  const d = folding.decision;
   // One array literal, not pieces spread together: this runs once a cycle.
-  if (folding.decisionAt < 0)
+  if (d < 0)
     return [
-      u.kind,
+      kind,
       first,
       last,
       segment,
       null,
       line,
       newest,
-      command,
+      commandText,
       stream,
-      b.openTime,
-      b.open,
-      b.high,
-      b.low,
-      b.close,
-      b.volume,
+      p.barField(b, 0),
+      p.barField(b, 1),
+      p.barField(b, 2),
+      p.barField(b, 3),
+      p.barField(b, 4),
+      p.barField(b, 5),
       null,
       null,
       null,
@@ -219,30 +195,28 @@ export function unitParams(u: JournalUnit, first: number, last: number, segment:
       null,
       null,
     ];
-  const { seq, event } = u.events[folding.decisionAt]!;
-  const d = event as DecisionEvent;
   return [
-    u.kind,
+    kind,
     first,
     last,
     segment,
     null,
     line,
     newest,
-    command,
+    commandText,
     stream,
-    b.openTime,
-    b.open,
-    b.high,
-    b.low,
-    b.close,
-    b.volume,
-    seq - first,
-    ACTIONS.indexOf(d.action),
-    d.qty,
-    d.intents,
-    d.position,
-    d.equity,
+    p.barField(b, 0),
+    p.barField(b, 1),
+    p.barField(b, 2),
+    p.barField(b, 3),
+    p.barField(b, 4),
+    p.barField(b, 5),
+    p.seq(d) - first,
+    ACTIONS.indexOf(p.decisionAction(d) as Action),
+    p.decisionField(d, 0),
+    p.decisionField(d, 1),
+    p.decisionField(d, 2),
+    p.decisionEquity(d),
   ];
 }
 
