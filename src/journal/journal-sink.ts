@@ -6,10 +6,15 @@
  * transaction never holds part of a cycle.
  *
  * The bus's flush cannot wait, so a flush starts a commit (one transaction of what is complete)
- * and the driver awaits it (whenCommitted) before it takes more input: realtime before its next
- * turn of cycles, static at each chunk. One commit is in flight at a time: a flush meanwhile is
- * the next transaction, begun when the one before it is done. committedThrough is the highest seq
- * the journal holds: what a feed may acknowledge.
+ * and the driver awaits it before it takes more input: realtime before its next turn of cycles
+ * (whenCommitted), static at each chunk the commit before the one it just began (whenAllButLastCommitted):
+ * the static loop decides the next chunk while the last commit goes to disk. One commit is in flight
+ * at a time: a flush meanwhile is the next transaction, begun when the one before it is done.
+ * committedThrough is the highest seq the journal holds: what a feed may acknowledge.
+ *
+ * A store with a unit writer (Journal.unitWriter: the SQLite journal's writer thread) is handed each
+ * event as it comes instead, and each unit's end: no unit is kept here, and a flush asks it to commit
+ * what has ended at once (it commits in the order asked, after the commits before).
  *
  * When the store fails (disk full, I/O error, locked), the journal stops taking units and says so
  * once through onFailure: the session then halts trading (it never trades what it cannot record).
@@ -17,7 +22,7 @@
 import type { Bar } from '../domain/types.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
-import type { Journal, JournalUnit, Provenance, RecordedCommand, SeqEvent } from './journal.ts';
+import type { Journal, JournalUnit, Provenance, RecordedCommand, SeqEvent, UnitWriter } from './journal.ts';
 
 export class JournalSink implements EventSink {
   readonly journal: Journal;
@@ -41,13 +46,31 @@ export class JournalSink implements EventSink {
    * now decided), it answers the position every message up to which is decided or not needed
    * (null while it knows none yet). null: no cursor (Binance, static).
    */
-  cursorAfter: ((decided: Bar | undefined) => number | null) | null = null;
+  private cursorAfter: ((decided: Bar | undefined) => number | null) | null = null;
+  /** The commit begun before that one: done before it. */
+  private earlier: Promise<void> | null = null;
+  /** The store's unit writer, when it has one; then the unit being made is its, and only these are kept here. */
+  private readonly writer: UnitWriter | null;
+  /** The last seq of the unit being made (0 for none yet), and whether its first event is a bar. */
+  private unitSeq = 0;
+  private unitIsCycle = false;
+  /** Units ended since the last flush, and the last seq among them. */
+  private ended = 0;
+  private endedThrough = 0;
 
   constructor(journal: Journal, onFailure: (err: Error) => void, afterSeq = 0) {
     this.journal = journal;
     this.onFailure = onFailure;
     this.afterSeq = afterSeq;
     this.committedThrough = afterSeq;
+    this.writer = journal.unitWriter?.() ?? null;
+  }
+
+  /** Stamps each unit with the stream cursor `after` answers (see cursorAfter). */
+  stampCursors(after: (decided: Bar | undefined) => number | null): void {
+    // The writer thread is a static run's (its units are packed as they come, without their bar): no stream there.
+    if (this.writer !== null) throw new Error('journal sink: a store with a unit writer (a static run) takes no stream cursor');
+    this.cursorAfter = after;
   }
 
   /** Before a cycle: where its bar came from. */
@@ -68,7 +91,13 @@ export class JournalSink implements EventSink {
   write(seq: number, event: TradeEvent): void {
     // The end of a segment is the segment's own record (endSegment), not part of the run's events.
     if (seq <= this.afterSeq || this.failed || event.type === 'run_end' || event.type === 'run_resume') return;
-    this.current.push({ seq, event });
+    if (this.writer === null) {
+      this.current.push({ seq, event });
+      return;
+    }
+    if (this.unitSeq === 0) this.unitIsCycle = event.type === 'bar';
+    this.unitSeq = seq;
+    this.writer.write(seq, event);
   }
 
   endCycle(): void {
@@ -77,27 +106,49 @@ export class JournalSink implements EventSink {
     const command = this.command;
     this.provenance = null;
     this.command = null;
+    if (this.writer !== null) {
+      if (this.unitSeq === 0) return;
+      const kind = command ? 'command' : this.unitIsCycle ? 'cycle' : 'outside';
+      this.writer.endUnit(kind, kind === 'cycle' ? provenance : null, command);
+      this.ended++;
+      this.endedThrough = this.unitSeq;
+      this.unitSeq = 0;
+      return;
+    }
     if (events.length === 0) return;
     this.current = [];
     const first = events[0]!.event;
+    // A cycle's bar is its first event: a store keeps it from there (the unit's `bar` is for reading back).
     const unit: JournalUnit = command
       ? { kind: 'command', events, command }
       : first.type === 'bar'
-        ? { kind: 'cycle', events, bar: barOf(first), ...(provenance ? { provenance } : {}) }
+        ? provenance
+          ? { kind: 'cycle', events, provenance }
+          : { kind: 'cycle', events }
         : { kind: 'outside', events };
-    const cursor = this.cursorAfter?.(unit.bar) ?? null;
+    const cursor = this.cursorAfter?.(first.type === 'bar' ? barOf(first) : undefined) ?? null;
     this.complete.push(cursor === null ? unit : { ...unit, cursor });
   }
 
   /** Starts committing the complete units (the bus's flush, which cannot wait): await whenCommitted() for them. */
   flush(): void {
-    if (this.failed || (this.complete.length === 0 && this.warmups.length === 0)) return;
-    const units = this.complete;
+    if (this.failed || (this.complete.length === 0 && this.ended === 0 && this.warmups.length === 0)) return;
     const warmups = this.warmups;
-    this.complete = [];
     this.warmups = [];
     const before = this.inFlight;
-    const commit = before === null ? this.commit(units, warmups) : before.then(() => this.commit(units, warmups));
+    let commit: Promise<void>;
+    if (this.writer !== null) {
+      const ended = this.ended;
+      this.ended = 0;
+      // Both asked for now, in order: the store commits them after the commits before, done or not.
+      const done = Promise.all([warmups.length > 0 ? this.journal.appendWarmup(warmups) : null, ended > 0 ? this.writer.commit() : null]);
+      commit = this.settle(done, ended, this.endedThrough);
+    } else {
+      const units = this.complete;
+      this.complete = [];
+      commit = before === null ? this.commit(units, warmups) : before.then(() => this.commit(units, warmups));
+    }
+    this.earlier = before;
     this.inFlight = commit;
     // Cleared in a callback, which always runs after the assignment above (a commit may be done at once).
     commit.then(
@@ -113,20 +164,33 @@ export class JournalSink implements EventSink {
     return this.inFlight ?? Promise.resolve();
   }
 
+  /** Settles once every commit but the last one begun is done (or the journal has failed). Never rejects. */
+  whenAllButLastCommitted(): Promise<void> {
+    return this.earlier ?? Promise.resolve();
+  }
+
   /** The commit in flight, or null: intake waits for it. */
   pendingCommit(): Promise<void> | null {
     return this.inFlight;
   }
 
-  private async commit(units: readonly JournalUnit[], warmups: readonly Bar[]): Promise<void> {
-    if (this.failed) return; // a commit before this one failed: the journal takes nothing more
-    try {
+  private commit(units: readonly JournalUnit[], warmups: readonly Bar[]): Promise<void> {
+    if (this.failed) return Promise.resolve(); // a commit before this one failed: the journal takes nothing more
+    const done = (async () => {
       if (warmups.length > 0) await this.journal.appendWarmup(warmups);
       if (units.length > 0) await this.journal.append(units);
-      this.committed += units.length;
-      const last = units.at(-1)?.events.at(-1)?.seq;
-      if (last !== undefined) this.committedThrough = last;
+    })();
+    return this.settle(done, units.length, units.at(-1)?.events.at(-1)?.seq ?? 0);
+  }
+
+  /** Counts a commit once it is done; the first failure is told (with a unit writer, the commits after a failed one fail too). */
+  private async settle(done: Promise<unknown>, units: number, through: number): Promise<void> {
+    try {
+      await done;
+      this.committed += units;
+      if (units > 0) this.committedThrough = through;
     } catch (err) {
+      if (this.failed) return;
       this.failed = err as Error;
       this.onFailure(this.failed);
     }
@@ -141,7 +205,7 @@ export class JournalSink implements EventSink {
 }
 
 function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
-  // The cycle's bar as the engine saw it; closeTime is not in the event and not needed to replay it.
+  // The cycle's bar as the engine saw it; closeTime is not in the event and not needed for the cursor.
   return {
     symbol: e.symbol,
     interval: e.interval,

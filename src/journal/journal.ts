@@ -37,7 +37,7 @@ export interface SeqEvent {
 export interface JournalUnit {
   readonly kind: UnitKind;
   readonly events: readonly SeqEvent[];
-  /** For a cycle: the bar decided, and its provenance. */
+  /** For a cycle: the bar decided (read back from a journal; a store writes it from the first event), and its provenance. */
   readonly bar?: Bar;
   readonly provenance?: Provenance;
   /** For a command: what was asked, and the prices a flatten filled at (so a replay fills there too). */
@@ -105,6 +105,12 @@ export class JournalHeldError extends JournalError {
 export interface Journal {
   /** Where the journal is, for messages: a file, or a database and session. */
   readonly location: string;
+  /**
+   * A store that takes each event as the bus emits it, rather than whole units (the SQLite journal's
+   * writer thread: threaded-sqlite-journal.ts). The journal sink then writes through it; the store's
+   * append and the writer are not used together.
+   */
+  unitWriter?(): UnitWriter;
   /** The run it holds, or null for a new journal. */
   readRun(): Promise<JournalRun | null>;
   /** A new journal: the run's identity, written once. */
@@ -129,6 +135,20 @@ export interface Journal {
   events(fromSeq: number): AsyncIterable<SeqEvent>;
   segments(): Promise<readonly JournalSegment[]>;
   close(): Promise<void>;
+}
+
+/** What a store that takes events as they come gives the sink (Journal.unitWriter). */
+export interface UnitWriter {
+  /** An event of the unit being made. */
+  write(seq: number, event: TradeEvent): void;
+  /** The unit being made is whole. */
+  endUnit(kind: UnitKind, provenance: Provenance | null, command: RecordedCommand | null): void;
+  /**
+   * Commits the units ended since the last commit, in one transaction, after every commit and
+   * warm-up asked for before (those need not have settled: they go in the order asked, and none
+   * after one that failed). An event after the last unit's end waits for a later commit.
+   */
+  commit(): Promise<void>;
 }
 
 /** The lot steps a journal's run was written with (its run_start's lotSizes): what writing its events' quantities needs. */

@@ -7,6 +7,7 @@ import type { Instrument } from '../broker/instrument.ts';
 import type { Journal } from './journal.ts';
 import { PostgresJournal } from './postgres-journal.ts';
 import { SqliteJournal } from './sqlite-journal.ts';
+import { ThreadedSqliteJournal } from './threaded-sqlite-journal.ts';
 
 export interface SqliteStoreSpec {
   readonly kind: 'sqlite';
@@ -16,6 +17,8 @@ export interface SqliteStoreSpec {
   readonly durable: boolean;
   /** Lot steps per symbol: quantities in events are decimal text, stored as integers of them. */
   readonly instruments: ReadonlyMap<string, Instrument>;
+  /** Appends on a writer thread of their own, pipelined (static runs: threaded-sqlite-journal.ts). */
+  readonly thread?: boolean;
 }
 
 export interface PostgresStoreSpec {
@@ -39,7 +42,9 @@ export type JournalStoreSpec = SqliteStoreSpec | PostgresStoreSpec;
 export async function openJournalStore(spec: JournalStoreSpec): Promise<Journal> {
   switch (spec.kind) {
     case 'sqlite':
-      return new SqliteJournal(spec.path, { durable: spec.durable, instruments: spec.instruments });
+      return spec.thread
+        ? new ThreadedSqliteJournal(spec.path, { durable: spec.durable, instruments: spec.instruments })
+        : new SqliteJournal(spec.path, { durable: spec.durable, instruments: spec.instruments });
     case 'postgres':
       return PostgresJournal.open(spec);
   }

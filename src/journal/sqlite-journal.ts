@@ -1,10 +1,15 @@
 /**
  * The journal in one SQLite file (node:sqlite: built into Node, no native addon to compile), WAL
- * mode. Each event type has its own table of typed columns (event-columns.ts); `units` says which
- * events make one cycle, command or outside unit, with a cycle's bar provenance and a command's
- * recorded prices; `warmup` holds the history loaded before the first decision; `segments` each
- * start and resume. A transaction holds whole units only: a crash loses at most what was not yet
- * committed, never half a cycle.
+ * mode. `units` says which events make one cycle, command or outside unit, with a cycle's bar
+ * provenance and a command's recorded prices, and holds a cycle's bar and decision in its own row
+ * (sqlite-units.ts); every other event is in its type's table of typed columns (event-columns.ts);
+ * `warmup` holds the history loaded before the first decision; `segments` each start and resume. A
+ * transaction holds whole units only: a crash loses at most what was not yet committed, never half
+ * a cycle.
+ *
+ * Versions: 2 folds bars and decisions into `units`; a version-1 journal (each in ev_bar and
+ * ev_decision) reads as it is, and is made version 2 by the first units appended to it (a resume):
+ * its old rows read as before, and a tradeloop from before refuses it by its version.
  *
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
@@ -21,19 +26,24 @@ import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
 import {
-  JournalError,
-  type Journal,
-  type JournalRun,
-  type JournalSegment,
-  type JournalUnit,
-  type Provenance,
-  type RecordedCommand,
-  type SegmentStart,
-  type SeqEvent,
-  type UnitKind,
-} from './journal.ts';
+  CURSOR_COLUMN,
+  FOLDED_COLUMNS,
+  type Folding,
+  foldedEvents,
+  foldingOf,
+  STREAMS_DDL,
+  Streams,
+  UNIT_INSERT,
+  unitOf,
+  unitParams,
+  UNITS_DDL,
+} from './sqlite-units.ts';
+import { PackedUnits, type UnitBatch, UnitPacker } from './unit-batch.ts';
+import { JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
-const VERSION = '1';
+const VERSION = '2';
+/** The versions this tradeloop reads. */
+const READS = new Set(['1', VERSION]);
 const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
 
 export interface SqliteJournalOptions {
@@ -87,10 +97,21 @@ export class SqliteJournal implements Journal {
   private readonly db: DatabaseSync;
   private readonly ctx: ColumnContext;
   private readonly insert = new Map<EventType, StatementSync>();
-  private readonly insertUnit: StatementSync;
+  /** Prepared once the units table has the folded columns (a version-1 journal gets them with its first append). */
+  private insertUnit: StatementSync | null = null;
   /** The last unit's last seq: units are appended in seq order, so it is the highest (and found without a scan). */
   private readonly lastUnitSeq: StatementSync;
   private readonly insertWarmup: StatementSync;
+  private readonly streams = new Streams();
+  /** What append packs units into, and the strings every batch so far has interned (appendBatch). */
+  private readonly packer = new UnitPacker();
+  private readonly strings: string[] = [];
+  private readonly folding: Folding = { bar: -1, decision: -1 };
+  private insertStream: StatementSync | null = null;
+  /** The units table lacks the folded columns: a version-1 journal, not yet appended to. */
+  private v1Layout = false;
+  /** Whether the units table has the stream cursor's column (a journal from before has not, until its first append). */
+  private cursorColumn = true;
   private segment = 0;
 
   constructor(path: string, options: SqliteJournalOptions) {
@@ -114,20 +135,20 @@ export class SqliteJournal implements Journal {
       this.insert.set(type, this.db.prepare(`INSERT INTO ev_${type} (seq, unit, ${cols.join(', ')}) VALUES (?, ?, ${cols.map(() => '?').join(', ')})`));
     }
     this.lastUnitSeq = this.db.prepare('SELECT last_seq FROM units ORDER BY id DESC LIMIT 1');
-    this.insertUnit = this.db.prepare(
-      'INSERT INTO units (kind, first_seq, last_seq, segment, file, line, newest, command, cursor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
     this.insertWarmup = this.db.prepare(
       'INSERT INTO warmup (symbol, interval, open_time, open, high, low, close, volume, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
   private createTables(): void {
+    // A version-1 journal is read as it is (reading writes nothing): the folded columns come with its first append.
+    this.v1Layout = this.hasTable('units') && !this.columnsOf('units').has('stream');
     const ddl = [
       'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
       'CREATE TABLE IF NOT EXISTS segments (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, after_seq INTEGER NOT NULL, started_at INTEGER, ended_at INTEGER, status TEXT, summary TEXT, restored TEXT)',
-      'CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, segment INTEGER NOT NULL, file TEXT, line INTEGER, newest INTEGER, command TEXT, cursor INTEGER)',
+      UNITS_DDL,
       'CREATE TABLE IF NOT EXISTS warmup (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, interval TEXT NOT NULL, open_time INTEGER NOT NULL, open INTEGER NOT NULL, high INTEGER NOT NULL, low INTEGER NOT NULL, close INTEGER NOT NULL, volume REAL NOT NULL, source TEXT NOT NULL)',
+      ...(this.v1Layout ? [] : [STREAMS_DDL]),
     ];
     for (const type of TYPES) {
       // Quoted: some field names (from, to) are SQL keywords.
@@ -136,8 +157,25 @@ export class SqliteJournal implements Journal {
     }
     this.db.exec(ddl.join(';\n'));
     this.addMissingColumns();
+    this.cursorColumn = this.columnsOf('units').has('cursor');
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value?: string } | undefined;
-    if (v?.value !== undefined && v.value !== VERSION) throw new JournalError(`journal version ${v.value}, this tradeloop reads ${VERSION}`);
+    if (v?.value !== undefined && !READS.has(v.value)) throw new JournalError(`journal version ${v.value}, this tradeloop reads versions 1 and ${VERSION}`);
+    this.loadStreams();
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  private columnsOf(table: string): Set<string> {
+    return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((r) => r.name));
+  }
+
+  /** A version-1 journal about to take units: the folded columns and the streams table, and version 2 (in the append's transaction). */
+  private upgrade(): void {
+    for (const column of FOLDED_COLUMNS) this.db.exec(`ALTER TABLE units ADD COLUMN ${column}`);
+    this.db.exec(STREAMS_DDL);
+    this.db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(VERSION);
   }
 
   /**
@@ -146,11 +184,8 @@ export class SqliteJournal implements Journal {
    * and the same version reads both.
    */
   private addMissingColumns(): void {
-    // A unit's stream cursor came with sessions that read a NATS stream: older units have none.
-    const unitColumns = new Set((this.db.prepare('PRAGMA table_info(units)').all() as Array<{ name: string }>).map((r) => r.name));
-    if (!unitColumns.has('cursor')) this.db.exec('ALTER TABLE units ADD COLUMN cursor INTEGER');
     for (const type of TYPES) {
-      const have = new Set((this.db.prepare(`PRAGMA table_info(ev_${type})`).all() as Array<{ name: string }>).map((r) => r.name));
+      const have = this.columnsOf(`ev_${type}`);
       for (const c of EVENT_COLUMNS[type]) {
         const name = columnName(c.field);
         if (!have.has(name)) this.db.exec(`ALTER TABLE ev_${type} ADD COLUMN "${name}" ${sqlType(c.codec)}`);
@@ -210,6 +245,11 @@ export class SqliteJournal implements Journal {
     return this.segment;
   }
 
+  /** The segment units are appended to when another connection began it (the writer thread's: sqlite-writer-thread.ts). */
+  useSegment(id: number): void {
+    this.segment = id;
+  }
+
   async endSegment(id: number, status: string, summary: unknown): Promise<void> {
     this.db.prepare('UPDATE segments SET ended_at = ?, status = ?, summary = ? WHERE id = ?').run(Date.now(), status, JSON.stringify(summary), id);
   }
@@ -230,48 +270,100 @@ export class SqliteJournal implements Journal {
   }
 
   async append(units: readonly JournalUnit[]): Promise<void> {
-    if (units.length === 0) return;
-    this.transaction(() => {
-      const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
-      let through = 0;
-      for (const u of units) {
-        if (u.events.length === 0) continue;
-        const first = u.events[0]!.seq;
-        const last = u.events.at(-1)!.seq;
-        // Checked as the rows go in, not before: a refusal here also takes back the units before it.
-        if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
-        through = last;
-        if (last <= committed) continue; // committed already: a retried commit
-        if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
-        const p = u.provenance;
-        const r = this.insertUnit.run(
-          u.kind,
-          first,
-          last,
-          this.segment,
-          p?.file ?? null,
-          p?.line ?? null,
-          p?.newestOpenTime ?? null,
-          u.command ? JSON.stringify(u.command) : null,
-          u.cursor ?? null,
-        );
-        const unit = Number(r.lastInsertRowid);
-        for (const { seq, event } of u.events) this.insert.get(event.type)!.run(seq, unit, ...toRow(event));
-      }
-    });
+    // Through the same packed form the writer thread is handed (unit-batch.ts): one way into the tables.
+    for (const u of units) if (u.events.length > 0) this.packer.add(u);
+    if (!this.packer.pending) return;
+    const batch = this.packer.take();
+    try {
+      await this.appendBatch(batch);
+    } finally {
+      this.packer.giveBack(batch.nums, batch.bigs);
+    }
   }
 
-  async lastSeq(): Promise<number> {
-    const r = reading(() => this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null });
-    return r.s ?? 0;
+  /**
+   * Units packed by a UnitPacker (this journal's own, or the loop's for the writer thread: one
+   * packer feeds one journal, its strings interned once), in one transaction.
+   */
+  async appendBatch(batch: UnitBatch): Promise<void> {
+    for (const s of batch.strings) this.strings.push(s);
+    if (batch.count === 0) return;
+    try {
+      this.transaction(() => this.appendNow(new PackedUnits(batch, this.strings)));
+    } catch (err) {
+      // What the failed transaction added is gone: the streams it handed out and, for a version-1 journal, its new columns.
+      if (this.v1Layout) {
+        this.insertUnit = null;
+        this.insertStream = null;
+      }
+      this.cursorColumn = this.columnsOf('units').has('cursor');
+      this.loadStreams();
+      throw err;
+    }
+    this.v1Layout = false;
+  }
+
+  /** Another connection (the writer thread) may have appended since: the layout and the streams as the file has them now. */
+  private refresh(): void {
+    this.cursorColumn = this.columnsOf('units').has('cursor');
+    if (this.v1Layout && this.columnsOf('units').has('stream')) {
+      this.v1Layout = false;
+      this.insertUnit = null;
+      this.insertStream = null;
+    }
+    this.loadStreams();
+  }
+
+  private loadStreams(): void {
+    this.streams.load(this.v1Layout ? [] : (this.db.prepare('SELECT * FROM streams').all() as Array<Record<string, unknown>>));
+  }
+
+  private appendNow(p: PackedUnits): void {
+    if (this.v1Layout) this.upgrade();
+    // A unit's stream cursor came with sessions that read a NATS stream: a journal from before has
+    // no column for it, added by its first append (in its transaction), as the folded ones are.
+    if (!this.cursorColumn) {
+      this.db.exec(`ALTER TABLE units ADD COLUMN ${CURSOR_COLUMN}`);
+      this.cursorColumn = true;
+      this.insertUnit = null;
+    }
+    const insertUnit = (this.insertUnit ??= this.db.prepare(UNIT_INSERT));
+    const insertStream = (this.insertStream ??= this.db.prepare('INSERT INTO streams (id, symbol, interval, source, file) VALUES (?, ?, ?, ?, ?)'));
+    const committed = (this.lastUnitSeq.get() as { last_seq: number } | undefined)?.last_seq ?? 0;
+    const folding = this.folding;
+    let through = 0;
+    while (p.nextUnit()) {
+      if (p.to === p.from) continue; // a unit of no events: nothing to keep
+      const first = p.seq(p.from);
+      const last = p.seq(p.to - 1);
+      // Checked as the rows go in, not before: a refusal here also takes back the units before it.
+      if (first <= through) throw new JournalError(`journal: a unit from seq ${first} comes after one through seq ${through}: units go in seq order`);
+      through = last;
+      if (last <= committed) continue; // committed already: a retried commit
+      if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
+      foldingOf(p, folding);
+      const unit = Number(insertUnit.run(...unitParams(p, folding, this.segment, this.streams)).lastInsertRowid);
+      for (let i = p.from; i < p.to; i++) {
+        if (i === folding.bar || i === folding.decision) continue;
+        const event = p.eventAt(i);
+        this.insert.get(event.type)!.run(p.seq(i), unit, ...toRow(event));
+      }
+    }
+    for (const s of this.streams.takeAdded()) insertStream.run(s.id, s.symbol, s.interval, s.source, s.file);
   }
 
   async lastCursor(): Promise<number | null> {
+    if (!this.cursorColumn) return null; // a journal from before stream cursors
     // Scanned from the newest unit back: a stream session stamps every unit, so the first row has it.
     const r = reading(
       () => this.db.prepare('SELECT cursor FROM units WHERE cursor IS NOT NULL ORDER BY id DESC LIMIT 1').get() as { cursor: number } | undefined,
     );
     return r === undefined ? null : Number(r.cursor);
+  }
+
+  async lastSeq(): Promise<number> {
+    const r = reading(() => this.db.prepare('SELECT MAX(last_seq) AS s FROM units').get() as { s: number | null });
+    return r.s ?? 0;
   }
 
   private barOf(r: Record<string, unknown>, source?: string): Bar {
@@ -291,8 +383,8 @@ export class SqliteJournal implements Journal {
     };
   }
 
-  /** Every event in seq order: a merge of the per-type tables, each read in order. */
-  private *ordered(fromSeq: number): Generator<SeqEvent & { unit: number; row: Record<string, unknown> }> {
+  /** Every event in a typed table from this seq on, in seq order: a merge of the tables, each read in order. */
+  private *typed(fromSeq: number): Generator<SeqEvent & { unit: number }> {
     const heads: Array<{ type: EventType; it: Iterator<Record<string, unknown>>; row: Record<string, unknown> | null }> = [];
     for (const type of TYPES) {
       const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
@@ -310,7 +402,36 @@ export class SqliteJournal implements Journal {
       best.row = next.done ? null : next.value;
       const named: Record<string, unknown> = {};
       for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
-      yield { seq: Number(row.seq), unit: Number(row.unit), row, event: fromRow(best.type, named, this.ctx) };
+      yield { seq: Number(row.seq), unit: Number(row.unit), event: fromRow(best.type, named, this.ctx) };
+    }
+  }
+
+  /**
+   * Every unit that holds an event at or after this seq, in order, with its events in seq order: the
+   * bar and decision of its own row merged with its events in the typed tables. Units are appended
+   * in seq order, so the unit rows in id order are in seq order too.
+   */
+  private *rows(fromSeq: number): Generator<{ row: Record<string, unknown>; events: SeqEvent[] }> {
+    this.refresh();
+    const st = this.db.prepare('SELECT * FROM units WHERE last_seq >= ? ORDER BY id');
+    st.setReadBigInts(true);
+    const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
+    const typed = this.typed(fromSeq);
+    let pending = typed.next();
+    for (let u = units.next(); !u.done; u = units.next()) {
+      const row = u.value;
+      const id = Number(row.id);
+      const folded = foldedEvents(row, this.streams);
+      const events: SeqEvent[] = [];
+      let f = 0;
+      while (!pending.done && pending.value.unit === id) {
+        const { seq, event } = pending.value;
+        while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
+        events.push({ seq, event });
+        pending = typed.next();
+      }
+      while (f < folded.length) events.push(folded[f++]!);
+      yield { row, events };
     }
   }
 
@@ -323,37 +444,11 @@ export class SqliteJournal implements Journal {
   }
 
   private *eventsNow(fromSeq: number): Generator<SeqEvent> {
-    for (const e of this.ordered(fromSeq)) yield { seq: e.seq, event: e.event };
+    for (const { events } of this.rows(fromSeq)) for (const e of events) if (e.seq >= fromSeq) yield e;
   }
 
   private *unitsNow(): Generator<JournalUnit> {
-    const st = this.db.prepare('SELECT * FROM units ORDER BY id');
-    const units = st.iterate() as Iterator<Record<string, unknown>>;
-    const events = this.ordered(1);
-    let pending = events.next();
-    for (let u = units.next(); !u.done; u = units.next()) {
-      const row = u.value;
-      const id = Number(row.id);
-      const list: SeqEvent[] = [];
-      while (!pending.done && pending.value.unit === id) {
-        list.push({ seq: pending.value.seq, event: pending.value.event });
-        pending = events.next();
-      }
-      const kind = row.kind as UnitKind;
-      const first = list[0]?.event;
-      const provenance: Provenance = {
-        ...(row.file !== null ? { file: row.file as string } : {}),
-        ...(row.line !== null ? { line: Number(row.line) } : {}),
-        ...(row.newest !== null ? { newestOpenTime: Number(row.newest) } : {}),
-      };
-      yield {
-        kind,
-        events: list,
-        ...(kind === 'cycle' && first?.type === 'bar' ? { bar: this.barFromEvent(first), provenance } : {}),
-        ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
-        ...(row.cursor !== null ? { cursor: Number(row.cursor) } : {}),
-      };
-    }
+    for (const { row, events } of this.rows(1)) yield unitOf(row, events, this.streams, (e) => this.barFromEvent(e));
   }
 
   private barFromEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {

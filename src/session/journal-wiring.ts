@@ -141,7 +141,8 @@ async function openStore(place: JournalPlace, opts: RunOptions, mode: 'static' |
   const linked = linkedFile(path);
   if (linked !== null) throw new UsageError(`--state ${place.dir.path}: ${linked}`);
   try {
-    return await openJournalStore({ kind: 'sqlite', path, durable, instruments: opts.instruments });
+    // A static run's appends go to a writer thread (the loop decides on meanwhile); realtime commits each turn on its own thread.
+    return await openJournalStore({ kind: 'sqlite', path, durable, instruments: opts.instruments, thread: mode === 'static' });
   } catch (err) {
     if (err instanceof JournalError)
       throw new UsageError(

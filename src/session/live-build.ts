@@ -141,10 +141,10 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   }
   const journal = journaled;
   if (cursor !== null) {
-    journal.sink.cursorAfter = (decided) => {
+    journal.sink.stampCursors((decided) => {
       if (decided !== undefined) cursor.decided(decided.symbol, decided.openTime);
       return cursor.watermark();
-    };
+    });
   }
 
   const counter = new EventCounter();

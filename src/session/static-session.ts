@@ -333,8 +333,9 @@ export class StaticSession {
         async () => {
           onChunk?.();
           bus.flush();
-          // Intake waits for the commit: the next batch is read once this one's units are durable.
-          await journaled?.sink.whenCommitted();
+          // Intake waits for the commits before the one just begun: the next batch is decided while
+          // this one's units go to disk (on the journal's writer thread), one commit in flight.
+          await journaled?.sink.whenAllButLastCommitted();
           // trades.csv or equity.csv that cannot be written ends the run as the event log would.
           if (statistics.failed) throw statistics.failed;
           if (this.stopSignal !== null) throw new RunStopped(this.stopSignal);

@@ -7,6 +7,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { EventBus } from '../../src/events/event-bus.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { JournalSink } from '../../src/journal/journal-sink.ts';
@@ -122,15 +123,15 @@ test('a commit the store refuses: said once, nothing more is taken, and whenComm
   assert.equal(failures.length, 1, 'said once');
 });
 
-test('a session on a stream stamps every unit with its cursor, told each cycle’s bar first; without cursorAfter no unit has one', async (t) => {
+test('a session on a stream stamps every unit with its cursor, told each cycle’s bar first; without stampCursors no unit has one', async (t) => {
   const { store, gated, sink, bus, unit } = await setUp(t);
   unit(1); // before the cursor is known: none
   const asked: Array<string | null> = [];
   let watermark = 40;
-  sink.cursorAfter = (bar) => {
+  sink.stampCursors((bar) => {
     asked.push(bar === undefined ? null : `${bar.symbol}@${bar.openTime}`);
     return watermark++;
-  };
+  });
   const bar = SAMPLE_EVENTS.find((e) => e.type === 'bar')!;
   bus.emit(bar);
   bus.emit(SAMPLE_EVENTS.find((e) => e.type === 'decision')!);
@@ -149,4 +150,64 @@ test('a session on a stream stamps every unit with its cursor, told each cycle�
   for await (const u of store.units()) cursors.push(u.cursor);
   assert.deepEqual(cursors, [undefined, 40, 41]);
   assert.equal(await store.lastCursor(), 41);
+});
+
+/** The sink on the SQLite journal's writer thread (static runs): events handed over as they come. */
+async function threaded(t: TestContext) {
+  const path = join(await tempDir(t, 'tl-journal-sink-thread-'), 'journal.sqlite');
+  const store = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: CONTRACT_INSTRUMENTS, thread: true });
+  t.after(() => store.close());
+  await store.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  const failures: Error[] = [];
+  const sink = new JournalSink(store, (err) => failures.push(err));
+  const bus = new EventBus([sink]);
+  const unit = (n: number, event: TradeEvent = FEED): void => {
+    for (let i = 0; i < n; i++) bus.emit(event);
+    bus.endCycle();
+  };
+  return { path, store, sink, bus, unit, failures };
+}
+
+test('through a unit writer: each flush a transaction asked for at once, committed in order; the open unit waits; whenAllButLastCommitted leaves one in flight', async (t) => {
+  const { store, sink, bus, unit } = await threaded(t);
+  assert.equal(typeof store.unitWriter, 'function', 'the writer thread takes events as they come');
+  unit(2);
+  bus.flush();
+  unit(1);
+  bus.emit(ALERT); // a unit not yet complete: not in any commit
+  bus.flush();
+  const second = sink.pendingCommit();
+  assert.notEqual(second, null);
+  await sink.whenAllButLastCommitted();
+  assert.ok(sink.committedThrough >= 2, 'the first commit is done');
+  await sink.whenCommitted();
+  assert.equal(sink.committedThrough, 3);
+  assert.equal(sink.committed, 2);
+  assert.deepEqual(await seqsIn(store), [[1, 2], [3]]);
+  unit(1); // ends the open unit, with one more event
+  await sink.close();
+  assert.deepEqual(await seqsIn(store), [[1, 2], [3], [4, 5]]);
+  assert.equal(sink.committedThrough, 5);
+});
+
+test('through a unit writer, a commit the store refuses: said once, and nothing asked for after it is committed', async (t) => {
+  const { path, store, sink, bus, unit, failures } = await threaded(t);
+  const db = new DatabaseSync(path);
+  t.after(() => db.close());
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON units WHEN NEW.first_seq = 2 BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  unit(1);
+  bus.flush();
+  unit(1); // seq 2: refused
+  bus.flush();
+  unit(1); // asked for before the failure is known: not committed either (it would leave a gap)
+  bus.flush();
+  await sink.whenCommitted();
+  assert.equal(failures.length, 1, 'said once');
+  assert.match(failures[0]!.message, /refused/);
+  assert.equal(sink.committedThrough, 1);
+  unit(1);
+  bus.flush();
+  await sink.close();
+  assert.deepEqual(await seqsIn(store), [[1]]);
+  assert.equal(failures.length, 1);
 });

@@ -234,6 +234,42 @@ export function journalStoreContract(name: string, makeStore: (t: TestContext) =
     assert.equal(await again.lastCursor(), big, 'and it is durable');
   });
 
+  test(`journal store contract (${name}): a cycle's events come back with their own seqs, whatever comes between its bar and its decision`, async (t) => {
+    const { journal } = await begun(t);
+    const at = (seq: number): number => BAR_EVENT.openTime + seq * 60_000;
+    const bar = (seq: number): SeqEvent => ({ seq, event: { ...BAR_EVENT, openTime: at(seq) } });
+    const decision = (seq: number, openTime: number, over: Partial<Extract<TradeEvent, { type: 'decision' }>> = {}): SeqEvent => ({
+      seq,
+      event: { ...(DECISION as Extract<TradeEvent, { type: 'decision' }>), symbol: BAR_EVENT.symbol, openTime, ...over },
+    });
+    const made: JournalUnit[] = [
+      // Resting orders filled at the bar's open come between the bar and its decision.
+      { kind: 'cycle', events: [bar(1), { seq: 2, event: FILL }, { seq: 3, event: FILL }, decision(4, at(1)), { seq: 5, event: FILL }] },
+      // A decision on another bar, then one on this bar: the journal keeps each where it was.
+      { kind: 'cycle', events: [bar(6), decision(7, at(1)), decision(8, at(6), { action: 'sell', qty: 7, intents: 2, equity: -(10n ** 15n) })] },
+      // A bar and nothing else; a decision the size of a money column.
+      { kind: 'cycle', events: [bar(9)] },
+      { kind: 'cycle', events: [bar(10), decision(11, at(10), { action: 'hold', equity: 9_223_372_036_854_775_807n })] },
+      { kind: 'outside', events: [decision(12, at(10)), bar(13)] },
+    ];
+    await journal.append(made);
+    const back = await all(journal.units());
+    assert.deepEqual(seqsOf(back), seqsOf(made));
+    assert.deepEqual(
+      back.map((u) => u.events.map((e) => e.event)),
+      made.map((u) => u.events.map((e) => e.event)),
+      'the same events, field for field',
+    );
+    assert.deepEqual(lines(back.flatMap((u) => u.events)), lines(made.flatMap((u) => u.events)));
+    for (const from of [1, 2, 4, 5, 7, 8, 11, 13])
+      assert.deepEqual(
+        (await all(journal.events(from))).map((e) => e.seq),
+        made.flatMap((u) => u.events.map((e) => e.seq)).filter((s) => s >= from),
+        `events(${from})`,
+      );
+    assert.equal(await journal.lastSeq(), 13);
+  });
+
   test(`journal store contract (${name}): events(fromSeq) reads on from the middle of a unit, in seq order`, async (t) => {
     const { journal } = await begun(t);
     await journal.append([cycle(1), cycle(3), COMMAND]);

@@ -13,7 +13,8 @@ import { JournalError } from '../../src/journal/journal.ts';
 import { openJournalStore } from '../../src/journal/open-journal-store.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { serializeEvent } from '../../src/events/serialize.ts';
-import type { SeqEvent } from '../../src/journal/journal.ts';
+import type { JournalUnit, SeqEvent } from '../../src/journal/journal.ts';
+import type { TradeEvent } from '../../src/events/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { SAMPLE_EVENTS, SAMPLE_LOTS as lots } from '../helpers/event-samples.ts';
 
@@ -200,7 +201,7 @@ test('a journal from before brackets (no takeProfit, stopLoss, parentId or ocoWi
   );
 });
 
-test('a journal from before stream cursors (no units.cursor column) opens, reads back as it was, and takes units with a cursor', async (t) => {
+test('a journal from before stream cursors (no units.cursor column) opens unchanged, reads back as it was, and takes units with a cursor (the column added by its first append)', async (t) => {
   const path = join(await tempDir(t, 'tl-journal-'), 'journal.sqlite');
   const feed = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
   const before = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
@@ -214,10 +215,11 @@ test('a journal from before stream cursors (no units.cursor column) opens, reads
   assert.ok(!columns().includes('cursor'));
   const journal = new SqliteJournal(path, { durable: true, instruments: INSTRUMENTS });
   t.after(() => journal.close());
-  assert.ok(columns().includes('cursor'), 'opening adds the column');
-  db.close();
+  assert.ok(!columns().includes('cursor'), 'opening (to read it) leaves the file as it was');
   assert.equal(await journal.lastCursor(), null, 'its old units have no cursor');
   await journal.append([{ kind: 'outside', events: [{ seq: 2, event: feed }], cursor: 9 }]);
+  assert.ok(columns().includes('cursor'), 'its first append adds the column');
+  db.close();
   const units = [];
   for await (const u of journal.units()) units.push(u);
   assert.deepEqual(
@@ -228,4 +230,82 @@ test('a journal from before stream cursors (no units.cursor column) opens, reads
     ],
   );
   assert.equal(await journal.lastCursor(), 9);
+});
+
+/** A cycle as the engine journals it: its bar, resting orders' fills, its decision on that bar. */
+function cycleOf(seq: number, symbol: string, fills = 0): JournalUnit {
+  const openTime = 1_735_689_600_000 + seq * 60_000;
+  const bar = { ...(SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>), symbol, openTime };
+  const fill = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
+  const decision = { type: 'decision', symbol, openTime, action: 'sell', qty: 7, intents: 1, position: -300_000, equity: 10_000_012_345_678n } as const;
+  const events: SeqEvent[] = [{ seq, event: bar }];
+  for (let i = 1; i <= fills; i++) events.push({ seq: seq + i, event: fill });
+  events.push({ seq: seq + fills + 1, event: decision });
+  return { kind: 'cycle', events, provenance: { file: `${symbol}.csv`, line: seq } };
+}
+
+test("a cycle is one row: its bar and decision in the unit's columns, the bar's texts once in streams, integers throughout", async (t) => {
+  const { path, journal } = await open(t);
+  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  const units = [cycleOf(1, 'BTCUSDT'), cycleOf(3, 'A', 2), cycleOf(7, 'BTCUSDT')];
+  await journal.append(units);
+  const db = new DatabaseSync(path, { readOnly: true });
+  t.after(() => db.close());
+  const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  assert.deepEqual([count('units'), count('ev_bar'), count('ev_decision'), count('ev_fill'), count('streams')], [3, 0, 0, 2, 2]);
+  const rows = db
+    .prepare(
+      'SELECT first_seq, last_seq, file, line, stream, decision, typeof(equity) AS e, typeof(qty) AS q, typeof(open) AS o, typeof(action) AS a FROM units ORDER BY id',
+    )
+    .all() as Array<Record<string, unknown>>;
+  assert.deepEqual(
+    rows.map((r) => [r.first_seq, r.last_seq, r.file, r.line, r.decision]),
+    [
+      [1, 2, null, 1, 1],
+      [3, 6, null, 3, 3],
+      [7, 8, null, 7, 1],
+    ],
+    "the decision's seq as an offset from the unit's first: fills come between",
+  );
+  assert.equal(rows[0]!.stream, rows[2]!.stream, 'one stream for every bar of a symbol');
+  assert.deepEqual([rows[0]!.e, rows[0]!.q, rows[0]!.o, rows[0]!.a], ['integer', 'integer', 'integer', 'integer']);
+  assert.deepEqual(
+    db
+      .prepare('SELECT symbol, interval, source, file FROM streams ORDER BY id')
+      .all()
+      .map((r) => ({ ...r })),
+    [
+      { symbol: 'BTCUSDT', interval: '1m', source: 'csv', file: 'BTCUSDT.csv' },
+      { symbol: 'A', interval: '1m', source: 'csv', file: 'A.csv' },
+    ],
+  );
+  const back: JournalUnit[] = [];
+  for await (const u of journal.units()) back.push(u);
+  assert.deepEqual(
+    back.map((u) => [u.events, u.provenance]),
+    units.map((u) => [u.events, u.provenance]),
+  );
+});
+
+test('a bar stream handed out in a transaction that failed is not taken for written: the next cycle of that symbol writes it', async (t) => {
+  const { path, journal } = await open(t);
+  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  await journal.append([cycleOf(1, 'BTCUSDT')]);
+  // The transaction fails at its end, after its units' rows (as a full disk fails the commit): here
+  // the new symbol's stream row is refused, once.
+  const db = new DatabaseSync(path);
+  t.after(() => db.close());
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON streams WHEN NEW.symbol = 'A' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  await assert.rejects(journal.append([cycleOf(3, 'A')]), /refused/);
+  db.exec('DROP TRIGGER refuse');
+  await journal.append([cycleOf(3, 'A'), cycleOf(5, 'BTCUSDT')]);
+  // Read by another reader, which knows only what the file holds.
+  const reader = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  t.after(() => reader.close());
+  const back: SeqEvent[] = [];
+  for await (const e of reader.events(1)) back.push(e);
+  assert.deepEqual(
+    back,
+    [cycleOf(1, 'BTCUSDT'), cycleOf(3, 'A'), cycleOf(5, 'BTCUSDT')].flatMap((u) => u.events),
+  );
 });

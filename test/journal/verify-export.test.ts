@@ -62,8 +62,10 @@ test('verify fails on a journal whose fill was edited, naming the cycle and the 
 test('verify fails when a journaled bar was edited: the decisions that follow differ', async (t) => {
   const { state } = await session(t);
   const db = new DatabaseSync(join(state, 'journal.sqlite'));
-  // A crash in QQQ's price at its 100th bar: the strategy would have sold.
-  db.exec("UPDATE ev_bar SET close = close / 2, low = low / 2 WHERE seq = (SELECT seq FROM ev_bar WHERE symbol = 'QQQ' ORDER BY seq LIMIT 1 OFFSET 100)");
+  // A crash in QQQ's price at its 100th bar: the strategy would have sold. (A cycle's bar is in its unit's row.)
+  db.exec(
+    "UPDATE units SET close = close / 2, low = low / 2 WHERE id = (SELECT units.id FROM units JOIN streams ON streams.id = units.stream WHERE streams.symbol = 'QQQ' ORDER BY units.id LIMIT 1 OFFSET 100)",
+  );
   db.close();
   const r = await cli('verify', '--state', state);
   assert.equal(r.code, 1);
@@ -115,15 +117,21 @@ test('export of trades or equity on a full disk is an error naming the cause, no
   assert.match(r.err, /ENOSPC/);
 });
 
-for (const table of ['ev_fill', 'ev_order', 'ev_decision']) {
-  test(`verify fails on a journal whose ${table.slice(3)} row was deleted: the replay's event is missing from the journal`, async (t) => {
+// A cycle's decision is in its unit's row: taking it out of the row deletes it.
+const DELETE: Record<string, string> = {
+  fill: 'DELETE FROM ev_fill WHERE seq = (SELECT MIN(seq) FROM ev_fill)',
+  order: 'DELETE FROM ev_order WHERE seq = (SELECT MIN(seq) FROM ev_order)',
+  decision: 'UPDATE units SET decision = NULL WHERE id = (SELECT MIN(id) FROM units WHERE decision IS NOT NULL)',
+};
+for (const [type, sql] of Object.entries(DELETE)) {
+  test(`verify fails on a journal whose ${type} was deleted: the replay's event is missing from the journal`, async (t) => {
     const { state } = await session(t);
     const db = new DatabaseSync(join(state, 'journal.sqlite'));
-    db.exec(`DELETE FROM ${table} WHERE seq = (SELECT MIN(seq) FROM ${table})`);
+    db.exec(sql);
     db.close();
     const r = await cli('verify', '--state', state);
     assert.equal(r.code, 1, r.out);
-    assert.match(r.err, new RegExp(`DIVERGED at seq \\d+ \\(cycle \\d+ .*\\): the replay made a ${table.slice(3)} .*the journal has nothing there`));
+    assert.match(r.err, new RegExp(`DIVERGED at seq \\d+ \\(cycle \\d+ .*\\): the replay made a ${type} .*the journal has nothing there`));
   });
 }
 
@@ -146,7 +154,7 @@ test('a journal cut short or written by a newer tradeloop: verify and export ref
     ]) {
       const r = await cli(...argv);
       assert.equal(r.code, 4, `${argv.join(' ')}: ${r.err}`);
-      assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads 1)/);
+      assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads versions 1 and 2)/);
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
     }
   }
