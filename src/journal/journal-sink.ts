@@ -22,7 +22,7 @@
 import type { Bar } from '../domain/types.ts';
 import type { EventSink } from '../events/event-bus.ts';
 import type { TradeEvent } from '../events/types.ts';
-import type { Journal, JournalUnit, Provenance, RecordedCommand, SeqEvent, UnitWriter } from './journal.ts';
+import { barOfEvent, type Journal, type JournalUnit, type Provenance, type RecordedCommand, type SeqEvent, type UnitWriter } from './journal.ts';
 
 export class JournalSink implements EventSink {
   readonly journal: Journal;
@@ -126,7 +126,7 @@ export class JournalSink implements EventSink {
           ? { kind: 'cycle', events, provenance }
           : { kind: 'cycle', events }
         : { kind: 'outside', events };
-    const cursor = this.cursorAfter?.(first.type === 'bar' ? barOf(first) : undefined) ?? null;
+    const cursor = this.cursorAfter?.(first.type === 'bar' ? barOfEvent(first) : undefined) ?? null;
     this.complete.push(cursor === null ? unit : { ...unit, cursor });
   }
 
@@ -202,20 +202,4 @@ export class JournalSink implements EventSink {
     this.flush();
     await this.whenCommitted();
   }
-}
-
-function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
-  // The cycle's bar as the engine saw it; closeTime is not in the event and not needed for the cursor.
-  return {
-    symbol: e.symbol,
-    interval: e.interval,
-    openTime: e.openTime,
-    closeTime: e.openTime,
-    open: e.open,
-    high: e.high,
-    low: e.low,
-    close: e.close,
-    volume: e.volume,
-    source: e.source,
-  };
 }

@@ -13,6 +13,7 @@
  */
 import { TradeloopError } from '../errors.ts';
 import type { Bar } from '../domain/types.ts';
+import { closeTimeOf } from '../domain/interval.ts';
 import { LotSteps } from '../events/lot-steps.ts';
 import type { RunStartEvent, TradeEvent } from '../events/types.ts';
 import type { RecordedCommand } from '../session/commands.ts';
@@ -155,4 +156,20 @@ export interface UnitWriter {
 export async function lotStepsOf(journal: Pick<Journal, 'readRun'>): Promise<LotSteps> {
   const run = await journal.readRun();
   return run === null ? new LotSteps(new Map()) : LotSteps.fromLotSizes(run.runStart.lotSizes);
+}
+
+/** A cycle's bar event as the bar the engine decided (what a unit's `bar` and a stream cursor read). */
+export function barOfEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
+  return {
+    symbol: e.symbol,
+    interval: e.interval,
+    openTime: e.openTime,
+    closeTime: closeTimeOf(e.interval, e.openTime),
+    open: e.open,
+    high: e.high,
+    low: e.low,
+    close: e.close,
+    volume: e.volume,
+    source: e.source,
+  };
 }

@@ -22,9 +22,10 @@ import type { Instrument } from '../broker/instrument.ts';
 import { redactUrl } from '../config/redact-url.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
-import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
+import type { EventType, RunStartEvent } from '../events/types.ts';
 import { type ColumnContext, columnName, EVENT_COLUMNS, fromRow, toRow } from './event-columns.ts';
 import {
+  barOfEvent,
   JournalError,
   type Journal,
   type JournalRun,
@@ -365,7 +366,7 @@ export class PostgresJournal implements Journal {
       yield {
         kind,
         events: list,
-        ...(kind === 'cycle' && first?.type === 'bar' ? { bar: barOf(first), provenance } : {}),
+        ...(kind === 'cycle' && first?.type === 'bar' ? { bar: barOfEvent(first), provenance } : {}),
         ...(row.command !== null ? { command: JSON.parse(row.command as string) as RecordedCommand } : {}),
         ...(row.cursor !== null ? { cursor: num(row.cursor) } : {}),
       };
@@ -407,20 +408,5 @@ function warmupBar(r: Row): Bar {
     close: num(r.close),
     volume: r.volume as number,
     source: r.source as BarOrigin,
-  };
-}
-
-function barOf(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
-  return {
-    symbol: e.symbol,
-    interval: e.interval,
-    openTime: e.openTime,
-    closeTime: closeTimeOf(e.interval, e.openTime),
-    open: e.open,
-    high: e.high,
-    low: e.low,
-    close: e.close,
-    volume: e.volume,
-    source: e.source,
   };
 }

@@ -23,7 +23,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
-import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
+import type { EventType, RunStartEvent } from '../events/types.ts';
 import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
 import {
   CURSOR_COLUMN,
@@ -39,7 +39,7 @@ import {
   UNITS_DDL,
 } from './sqlite-units.ts';
 import { PackedUnits, type UnitBatch, UnitPacker } from './unit-batch.ts';
-import { JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
+import { barOfEvent, JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
 const VERSION = '2';
 /** The versions this tradeloop reads. */
@@ -448,22 +448,7 @@ export class SqliteJournal implements Journal {
   }
 
   private *unitsNow(): Generator<JournalUnit> {
-    for (const { row, events } of this.rows(1)) yield unitOf(row, events, this.streams, (e) => this.barFromEvent(e));
-  }
-
-  private barFromEvent(e: Extract<TradeEvent, { type: 'bar' }>): Bar {
-    return {
-      symbol: e.symbol,
-      interval: e.interval,
-      openTime: e.openTime,
-      closeTime: closeTimeOf(e.interval, e.openTime),
-      open: e.open,
-      high: e.high,
-      low: e.low,
-      close: e.close,
-      volume: e.volume,
-      source: e.source,
-    };
+    for (const { row, events } of this.rows(1)) yield unitOf(row, events, this.streams, barOfEvent);
   }
 
   async segments(): Promise<JournalSegment[]> {

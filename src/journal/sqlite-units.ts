@@ -174,32 +174,8 @@ export function unitParams(p: PackedUnits, folding: Folding, segment: number, st
   if (b < 0) return [kind, first, last, segment, p.file, line, newest, commandText, cursor, ...FOLDED_NULLS];
   const stream = streams.idOf(p.symbol(b), p.barInterval(b), p.barSource(b), p.file);
   const d = folding.decision;
+  const folded = d >= 0;
   // One array literal, not pieces spread together: this runs once a cycle.
-  if (d < 0)
-    return [
-      kind,
-      first,
-      last,
-      segment,
-      null,
-      line,
-      newest,
-      commandText,
-      cursor,
-      stream,
-      p.barField(b, 0),
-      p.barField(b, 1),
-      p.barField(b, 2),
-      p.barField(b, 3),
-      p.barField(b, 4),
-      p.barField(b, 5),
-      null,
-      null,
-      null,
-      null,
-      null,
-      null,
-    ];
   return [
     kind,
     first,
@@ -217,12 +193,12 @@ export function unitParams(p: PackedUnits, folding: Folding, segment: number, st
     p.barField(b, 3),
     p.barField(b, 4),
     p.barField(b, 5),
-    p.seq(d) - first,
-    ACTIONS.indexOf(p.decisionAction(d) as Action),
-    p.decisionField(d, 0),
-    p.decisionField(d, 1),
-    p.decisionField(d, 2),
-    p.decisionEquity(d),
+    folded ? p.seq(d) - first : null,
+    folded ? ACTIONS.indexOf(p.decisionAction(d) as Action) : null,
+    folded ? p.decisionField(d, 0) : null,
+    folded ? p.decisionField(d, 1) : null,
+    folded ? p.decisionField(d, 2) : null,
+    folded ? p.decisionEquity(d) : null,
   ];
 }
 
