@@ -66,6 +66,13 @@ export interface LiveFeedSubject {
    * reconnects and that nothing is lost, not how long it waited).
    */
   readonly reconnects: 'feed' | 'client';
+  /**
+   * What a lost connection does to trading: `halt` (feed_disconnected, lifted when it is back: an
+   * exchange socket's bars of the outage come late or not at all), or `say` (an alert and the
+   * feed state only: a durable tape misses nothing meanwhile and nothing is decided before it is
+   * read, so a halt would guard nothing and cancel the resting orders a csv run keeps).
+   */
+  readonly lostConnection: 'halt' | 'say';
   open(setup: ContractSetup): Promise<{ readonly feed: LiveFeed; readonly upstream: Upstream }>;
 }
 
@@ -358,59 +365,73 @@ export function liveFeedContract(subject: LiveFeedSubject): void {
   });
 
   if (subject.reconnects === 'client')
-    test(name('a lost connection: halted and alerted, reconnected by the client, nothing published meanwhile lost'), async () => {
-      await withFeed(subject, [A], async (rig) => {
-        const { feed, upstream, port } = rig;
-        await started(rig);
-        upstream.publish(A, 1);
-        await port.when('live with bar 1', () => port.state === 'live' && port.minutes(A).length === 1);
-        upstream.cut();
-        await port.when('feed_disconnected', () => port.holds('feed_disconnected'));
-        assert.ok(port.alerts.some((a) => a.kind === 'disconnect'));
-        assert.equal(feed.status().state, 'disconnected');
-        assert.equal(feed.counters().disconnects, 1);
-        upstream.publish(A, 2); // closed while the feed was away
-        await within('the second connection', upstream.connected(2));
-        upstream.publish(A, 3);
-        await port.when('bars 2 and 3', () => port.minutes(A).length === 3, 20_000);
-        assert.deepEqual(port.minutes(A), [1, 2, 3]);
-        await port.when('feed_disconnected lifted, live', () => !port.holds('feed_disconnected') && port.state === 'live');
-        upstream.cut();
-        await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.holds('feed_disconnected'));
-        await within('the third connection', upstream.connected(3));
-        await port.when('lifted again', () => !port.holds('feed_disconnected'), 20_000);
-        assert.equal(feed.counters().connects, 3);
-      });
-    });
+    test(
+      name(
+        `a lost connection: ${subject.lostConnection === 'halt' ? 'halted' : 'said without a halt'} and alerted, reconnected by the client, nothing published meanwhile lost`,
+      ),
+      async () => {
+        const halts = subject.lostConnection === 'halt';
+        await withFeed(subject, [A], async (rig) => {
+          const { feed, upstream, port } = rig;
+          await started(rig);
+          upstream.publish(A, 1);
+          await port.when('live with bar 1', () => port.state === 'live' && port.minutes(A).length === 1);
+          upstream.cut();
+          await port.when('disconnected', () => port.state === 'disconnected' && port.alerts.some((a) => a.kind === 'disconnect'));
+          assert.equal(port.holds('feed_disconnected'), halts, halts ? 'halted feed_disconnected' : 'no trading halt');
+          assert.equal(feed.status().state, 'disconnected');
+          assert.equal(feed.counters().disconnects, 1);
+          upstream.publish(A, 2); // closed while the feed was away
+          await within('the second connection', upstream.connected(2));
+          upstream.publish(A, 3);
+          await port.when('bars 2 and 3', () => port.minutes(A).length === 3, 20_000);
+          assert.deepEqual(port.minutes(A), [1, 2, 3]);
+          await port.when('live again, no halt held', () => !port.holds('feed_disconnected') && port.state === 'live');
+          upstream.cut();
+          await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.state === 'disconnected');
+          assert.equal(port.holds('feed_disconnected'), halts);
+          await within('the third connection', upstream.connected(3));
+          await port.when('live again', () => !port.holds('feed_disconnected') && port.state === 'live', 20_000);
+          assert.equal(feed.counters().connects, 3);
+        });
+      },
+    );
 
   if (subject.reconnects === 'feed')
-    test(name('a lost connection: halted and alerted, reconnected after a growing backoff on the injected clock, the outage backfilled'), async () => {
-      await withFeed(subject, [A], async (rig) => {
-        const { feed, upstream, port } = rig;
-        feed.seed(A, BASE);
-        upstream.store(A, [1, 2, 3]);
-        await started(rig);
-        upstream.publish(A, 1);
-        await port.when('live', () => port.state === 'live');
-        upstream.cut();
-        await port.when('feed_disconnected', () => port.holds('feed_disconnected'));
-        assert.ok(port.alerts.some((a) => a.kind === 'disconnect'));
-        assert.equal(feed.status().state, 'disconnected');
-        assert.equal(feed.counters().disconnects, 1);
-        assert.equal(feed.counters().connects, 1, 'no reconnect before the clock moves');
-        const first = stepUntilConnects(rig, 2, 60_000);
-        assert.ok(first > 0 && first <= BACKOFF_BASE_MS, `the first reconnect waited ${first} ms`);
-        await within('the second connection', upstream.connected(2));
-        upstream.publish(A, 3); // minute 2 closed while the feed was away
-        await port.when('bars 2 and 3', () => port.minutes(A).length === 3);
-        assert.deepEqual(port.minutes(A), [1, 2, 3]);
-        await port.when('feed_disconnected lifted, live', () => !port.holds('feed_disconnected') && port.state === 'live');
-        assert.equal(feed.counters().backfilledBars, 1);
-        upstream.cut();
-        await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.holds('feed_disconnected'));
-        const second = stepUntilConnects(rig, 3, 60_000);
-        assert.ok(second > first, `the backoff grows without a healthy period between: ${first} ms, then ${second} ms`);
-        await within('the third connection', upstream.connected(3));
-      });
-    });
+    test(
+      name(
+        `a lost connection: ${subject.lostConnection === 'halt' ? 'halted' : 'said without a halt'} and alerted, reconnected after a growing backoff on the injected clock, the outage backfilled`,
+      ),
+      async () => {
+        const halts = subject.lostConnection === 'halt';
+        await withFeed(subject, [A], async (rig) => {
+          const { feed, upstream, port } = rig;
+          feed.seed(A, BASE);
+          upstream.store(A, [1, 2, 3]);
+          await started(rig);
+          upstream.publish(A, 1);
+          await port.when('live', () => port.state === 'live');
+          upstream.cut();
+          await port.when('disconnected', () => port.state === 'disconnected' && port.alerts.some((a) => a.kind === 'disconnect'));
+          assert.equal(port.holds('feed_disconnected'), halts);
+          assert.equal(feed.status().state, 'disconnected');
+          assert.equal(feed.counters().disconnects, 1);
+          assert.equal(feed.counters().connects, 1, 'no reconnect before the clock moves');
+          const first = stepUntilConnects(rig, 2, 60_000);
+          assert.ok(first > 0 && first <= BACKOFF_BASE_MS, `the first reconnect waited ${first} ms`);
+          await within('the second connection', upstream.connected(2));
+          upstream.publish(A, 3); // minute 2 closed while the feed was away
+          await port.when('bars 2 and 3', () => port.minutes(A).length === 3);
+          assert.deepEqual(port.minutes(A), [1, 2, 3]);
+          await port.when('live again, no halt held', () => !port.holds('feed_disconnected') && port.state === 'live');
+          assert.equal(feed.counters().backfilledBars, 1);
+          upstream.cut();
+          await port.when('disconnected again', () => feed.counters().disconnects === 2 && port.state === 'disconnected');
+          assert.equal(port.holds('feed_disconnected'), halts);
+          const second = stepUntilConnects(rig, 3, 60_000);
+          assert.ok(second > first, `the backoff grows without a healthy period between: ${first} ms, then ${second} ms`);
+          await within('the third connection', upstream.connected(3));
+        });
+      },
+    );
 }

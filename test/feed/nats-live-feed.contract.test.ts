@@ -62,6 +62,7 @@ else {
     name: 'nats',
     gaps: 'pass',
     reconnects: 'client',
+    lostConnection: 'say',
     async open(setup) {
       const closers = registrar();
       const tape = await NatsTape.start(closers, { server: 'own', stream: STREAM, proxy: true });

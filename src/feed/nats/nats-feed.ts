@@ -13,9 +13,13 @@
  *   interval and symbols, and every bar it publishes is news too. A symbol nothing was heard for
  *   in staleAfterMs on the injected clock: halt feed_stale naming it, lifted when every symbol is
  *   heard again; for staleAlertAfterMs: an alert naming the stream (publisher-watch.ts).
- * - Disconnected: the client lost nats-server: halt feed_disconnected and alert; the client
- *   reconnects on its own (its pacing, in real time), the halt is lifted, and the consumer reads
- *   on from its last sequence (a server that restarted has lost the consumer: it is made again).
+ * - Disconnected: the client lost nats-server: an alert and the feed state say so, and the
+ *   publishers' silence meanwhile is no verdict on them; the client reconnects on its own (its
+ *   pacing, in real time) and the consumer reads on from its last sequence (a server that
+ *   restarted has lost the consumer: it is made again). No trading halt, unlike a lost exchange
+ *   socket: the stream is the tape, so no bar is missed while the server is away and none is
+ *   decided before it is read; a halt would guard nothing and would cancel the resting orders
+ *   (stops among them) a csv run of the same bars keeps, parting the session from it.
  */
 import { DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -69,6 +73,8 @@ export class NatsFeed implements LiveFeed {
   private paused = false;
   private resumed: (() => void) | null = null;
   private disconnected = false;
+  /** When the server was lost (the injected clock's monotonic ms), while it is away. */
+  private lostAt: number | null = null;
   private readonly watch: PublisherWatch;
   private readonly mine: ReadonlySet<string>;
   /** `tradeloop.bars.<interval>.`: what the session's subjects start with. */
@@ -184,10 +190,7 @@ export class NatsFeed implements LiveFeed {
     if (nc === null) return;
     this.nc = nc;
     this.stats.connects++;
-    if (this.disconnected) {
-      this.disconnected = false;
-      this.output.liftHalt('feed_disconnected');
-    }
+    if (this.disconnected) this.back(`connected to nats-server ${this.shown}`);
     void this.watchConnection(nc);
     nc.subscribe(ALL_HEARTBEATS, { callback: (_err, msg) => this.heartbeat(msg.string()) });
     await this.read(nc);
@@ -214,7 +217,7 @@ export class NatsFeed implements LiveFeed {
     return null;
   }
 
-  /** The client's news about its connection: lost (halt, alert), back (lifted). */
+  /** The client's news about its connection: lost (alerted), back (said, and read on). */
   private async watchConnection(nc: NatsConnection): Promise<void> {
     for await (const s of nc.status()) {
       if (this.stopped) return;
@@ -223,24 +226,30 @@ export class NatsFeed implements LiveFeed {
         this.lost(`lost nats-server ${this.shown}: reconnecting; the ${this.where} is read on after seq ${this.lastSeq ?? this.cursor.readThrough ?? 0}`);
       } else if (s.type === 'reconnect') {
         this.stats.connects++;
-        this.disconnected = false;
         // A server that restarted has lost the consumer, and the client finds out only after a
         // request times out: read on at once from a new one, after the last sequence read.
         this.renew = true;
         this.batchInFlight?.stop();
-        // What could not be heard while away is no verdict on the publishers: their clock starts again.
-        this.watch.listen();
-        this.output.liftHalt('feed_disconnected');
-        this.refreshState(`reconnected to nats-server ${this.shown}`);
+        this.back(`reconnected to nats-server ${this.shown}`);
       }
     }
   }
 
   private lost(detail: string): void {
     this.disconnected = true;
-    this.output.alert('disconnect', detail);
-    this.output.raiseHalt('feed_disconnected', detail);
+    this.lostAt = this.o.clock.monotonic();
+    this.output.alert('disconnect', `${detail}. Trading goes on with what the stream holds: no bar is missed meanwhile, and none is decided until it is read`);
     this.setState('disconnected', detail);
+  }
+
+  private back(what: string): void {
+    const away = this.lostAt === null ? 0 : Math.round((this.o.clock.monotonic() - this.lostAt) / 1000);
+    this.disconnected = false;
+    this.lostAt = null;
+    // What could not be heard while away is no verdict on the publishers: their clock starts again.
+    this.watch.listen();
+    const on = this.lastSeq === null ? '' : `; reading on after seq ${this.lastSeq}`;
+    this.refreshState(`${what} after ${away} s away${on}`);
   }
 
   /** Finds where to start, then reads the stream for the session's life. */

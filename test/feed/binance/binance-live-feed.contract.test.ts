@@ -68,6 +68,7 @@ liveFeedContract({
   name: 'binance',
   gaps: 'backfill',
   reconnects: 'feed',
+  lostConnection: 'halt',
   async open(setup) {
     const fake = await FakeBinance.start(setup.symbols);
     const feed = createLiveFeed(
