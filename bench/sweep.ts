@@ -62,9 +62,9 @@ async function once(jobs: number): Promise<Measure> {
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-sweep-'));
   try {
     const out = join(dir, 'out');
-    const args = [join(REPO, 'src', 'cli', 'main.ts'), 'sweep', '--symbols', data.symbols.join(','), '--data', size.dir, ...GRID];
-    // The compile cache npx tradeloop turns on (bin/tradeloop.js): each worker thread loads the sources too.
-    const env = { ...process.env, NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'node-compile-cache') };
+    // As `npx tradeloop sweep` runs it (bin/tradeloop.js): its Node flags (src/cli/node-flags.ts) and its compile cache, which each worker thread reads too.
+    const args = [join(REPO, 'bin', 'tradeloop.js'), 'sweep', '--symbols', data.symbols.join(','), '--data', size.dir, ...GRID];
+    const env = { ...process.env };
     const t0 = process.hrtime.bigint();
     const child = spawn(process.execPath, ['--import', EXIT_REPORT, ...args, '--jobs', String(jobs), '--out', out, '--quiet'], {
       env,
@@ -115,6 +115,11 @@ const p1 = rateOf(one, 'processSeconds');
 const pN = rateOf(many, 'processSeconds');
 const cpu1 = median(one.map((m) => m.cpuSeconds / RUNS));
 const cpuN = median(many.map((m) => m.cpuSeconds / RUNS));
+/** Cores a sweep keeps busy (CPU ÷ wall, whole process): over 1 at --jobs 1 where V8's GC helpers use the free core. */
+const busy1 = median(one.map((m) => m.cpuSeconds / m.processSeconds));
+const busyN = median(many.map((m) => m.cpuSeconds / m.processSeconds));
+/** The most --jobs N can gain here: its CPU spread over every core, against --jobs 1's wall time. */
+const ceiling = (cores / busy1) * (cpu1 / cpuN);
 const loaded = loadAtStart[0]! >= 0.5 || loadAtEnd[0]! >= 0.5;
 const loads = (l: readonly number[]): string => l.map((x) => x.toFixed(2)).join(', ');
 
@@ -125,7 +130,7 @@ const body = `_Written by \`npm run bench:sweep\` (bench/sweep.ts) on ${new Date
 - Machine: ${describeMachine(machine())}; load average (1, 5, 15 min) ${loads(loadAtStart)} at the start, ${loads(loadAtEnd)} at the end.
 - Code: ${describeProvenance(before, after)}.
 - Data: ${data.symbols.join(', ')}, ${rows.toLocaleString('en-US')} one-minute bars each (generated, \`bench/lib/generate.ts\`), ${(size.bytes / 2 ** 20).toFixed(1)} MiB of CSV.
-- Sweep: \`tradeloop sweep --symbols … --data DIR ${GRID.join(' ')} --jobs J --out TMP --quiet\` (sma-cross, ${RUNS} runs; no event log per run, the default), each in a process of its own, alternating --jobs 1 and --jobs ${cores}, median of ${reps} after a warm-up.
+- Sweep: \`npx tradeloop sweep --symbols … --data DIR ${GRID.join(' ')} --jobs J --out TMP --quiet\` (sma-cross, ${RUNS} runs; no event log per run, the default; bin/tradeloop.js, so its Node flags: \`--single-threaded-gc\` when --jobs takes every core, \`src/cli/node-flags.ts\`), each in a process of its own, alternating --jobs 1 and --jobs ${cores}, median of ${reps} after a warm-up.
 - Runs/s by the sweep's own clock (its end line: from starting its workers to the last run's end, worker start-up included), and of the whole process (Node's start, the strategy check and input hashing, writing the files).
 
 | | --jobs 1 | --jobs ${cores} | ratio |
@@ -133,8 +138,9 @@ const body = `_Written by \`npm run bench:sweep\` (bench/sweep.ts) on ${new Date
 | runs/s, the sweep | ${r1.toFixed(2)} | ${rN.toFixed(2)} | ${ratio.toFixed(2)}× |
 | runs/s, whole process | ${p1.toFixed(2)} | ${pN.toFixed(2)} | ${(pN / p1).toFixed(2)}× |
 | CPU s per run, every thread of the process | ${cpu1.toFixed(3)} | ${cpuN.toFixed(3)} | ${(cpuN / cpu1).toFixed(2)}× |
+| cores busy (CPU s ÷ wall s, whole process) | ${busy1.toFixed(2)} | ${busyN.toFixed(2)} | |
 
-CPU time per run depends far less on the machine's load than wall time does: at --jobs ${cores} a run costs ${(cpuN / cpu1).toFixed(2)}× the CPU it costs at --jobs 1 (the extra workers' start-up and their contention for memory and caches). The wall-clock ratio is that work spread over the cores the machine leaves free: at most ${cores} here, fewer under load.
+CPU time per run depends far less on the machine's load than wall time does: at --jobs ${cores} a run costs ${(cpuN / cpu1).toFixed(2)}× the CPU it costs at --jobs 1 (the extra workers' start-up and their contention for memory and caches). The wall-clock ratio is that work spread over the cores the machine leaves free: at most ${cores} here, fewer under load. And --jobs 1 is not one core: it keeps ${busy1.toFixed(2)} busy (V8's GC helpers and the file writes run on the free core), so --jobs ${cores} can be at most ${cores} ÷ ${busy1.toFixed(2)} × ${(cpu1 / cpuN).toFixed(2)} (the CPU ratio) = **${ceiling.toFixed(2)}×** faster here, however evenly its workers share the runs: that is the floor this figure is measured against.
 
 Every run, seconds (the sweep's / the process's): --jobs 1 ${one.map((m) => `${m.sweepSeconds.toFixed(2)}/${m.processSeconds.toFixed(2)}`).join(', ')}; --jobs ${cores} ${many.map((m) => `${m.sweepSeconds.toFixed(2)}/${m.processSeconds.toFixed(2)}`).join(', ')}.
 `;

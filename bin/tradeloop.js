@@ -27,7 +27,7 @@ const cli = (name) => new URL(fromSource ? `../src/cli/${name}.ts` : `../dist/cl
 const { nodeFlagsFor } = await import(cli('node-flags'));
 const flags = process.env.TRADELOOP_NODE_DEFAULTS ? [] : nodeFlagsFor(argv);
 if (flags.length > 0 && !flags.every((f) => process.execArgv.includes(f))) {
-  // A run's heap flags (src/cli/node-flags.ts) are read by Node only at start: run this file
+  // A run's heap flags, a sweep's GC flag (src/cli/node-flags.ts) are read by Node only at start: run this file
   // again with them. Signals go to the run, whose shutdown decides the exit code.
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');

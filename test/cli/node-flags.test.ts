@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isRealtimeRun, nodeFlagsFor, REALTIME_NODE_FLAGS, STATIC_NODE_FLAGS } from '../../src/cli/node-flags.ts';
+import { isRealtimeRun, nodeFlagsFor, REALTIME_NODE_FLAGS, STATIC_NODE_FLAGS, SWEEP_ALL_CORES_NODE_FLAGS } from '../../src/cli/node-flags.ts';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { pidAlive } from '../../src/session/state-dir.ts';
 import { scratchDir } from '../helpers/temp-dir.ts';
@@ -26,6 +26,17 @@ test('runs are re-run with their heap flags: realtime and static each their own,
   assert.deepEqual(nodeFlagsFor(['run', '--data', 'x']), STATIC_NODE_FLAGS);
   assert.deepEqual(nodeFlagsFor(['help', 'run']), []);
   assert.deepEqual(nodeFlagsFor(['run', '--help']), []);
+});
+
+test('a sweep that takes every core is re-run with single-threaded GC; one that leaves a core free, or a bad --jobs, is not', () => {
+  assert.deepEqual(SWEEP_ALL_CORES_NODE_FLAGS, ['--single-threaded-gc']);
+  assert.deepEqual(nodeFlagsFor(['sweep', '--param', 'fast=2..9'], 2), SWEEP_ALL_CORES_NODE_FLAGS, 'the default --jobs is the number of cores');
+  assert.deepEqual(nodeFlagsFor(['sweep', '--jobs', '2'], 2), SWEEP_ALL_CORES_NODE_FLAGS);
+  assert.deepEqual(nodeFlagsFor(['sweep', '--jobs=3'], 2), SWEEP_ALL_CORES_NODE_FLAGS);
+  assert.deepEqual(nodeFlagsFor(['sweep', '--jobs', '1'], 2), [], 'a free core: the GC helpers run on it');
+  assert.deepEqual(nodeFlagsFor(['sweep', '--jobs', '4'], 8), []);
+  assert.deepEqual(nodeFlagsFor(['sweep', '--jobs', 'many'], 2), [], 'the sweep itself refuses it, by name');
+  assert.deepEqual(nodeFlagsFor(['sweep', '--help'], 2), []);
 });
 
 test('a static run through npx tradeloop keeps its exit codes through the re-run (a bad flag: exit 2)', () => {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -103,4 +103,19 @@ test('npx tradeloop (bin/tradeloop.js) on a terminal draws the progress bar', as
   const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout);
   assert.match(r.stdout, /\r {2}\[#+-*\] +\d+\.\d% {2}\d\/2 runs/, 'the bar, drawn on the terminal');
+});
+
+test('npx tradeloop sweep over every core is re-run with its GC flag: the same files as a direct one-worker sweep; a bad --jobs is still refused by name, exit 2', async (t) => {
+  const dir = await tempDir(t, 'tl-sweep-bin-');
+  const grid = ['sweep', '--data', SAMPLE, '--minutes', '60', '--param', 'fast=3,4', '--param', 'slow=10,12', '--quiet'];
+  const direct = spawnSync(process.execPath, [CLI, ...grid, '--jobs', '1', '--out', join(dir, 'direct')], { encoding: 'utf8' });
+  assert.equal(direct.status, 0, direct.stderr);
+  // --jobs 256 takes every core on any machine: bin/tradeloop.js re-runs itself with --single-threaded-gc (src/cli/node-flags.ts).
+  const viaBin = spawnSync(process.execPath, [join(ROOT, 'bin', 'tradeloop.js'), ...grid, '--jobs', '256', '--out', join(dir, 'bin')], { encoding: 'utf8' });
+  assert.equal(viaBin.status, 0, viaBin.stderr);
+  for (const file of ['sweep.csv', 'sweep.json'])
+    assert.equal(readFileSync(join(dir, 'bin', file), 'utf8'), readFileSync(join(dir, 'direct', file), 'utf8'), file);
+  const bad = spawnSync(process.execPath, [join(ROOT, 'bin', 'tradeloop.js'), ...grid, '--jobs', 'all'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2, bad.stderr);
+  assert.match(bad.stderr, /--jobs/);
 });
