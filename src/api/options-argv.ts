@@ -73,8 +73,8 @@ const STRUCTURED: Readonly<Record<string, string | null>> = {
 };
 
 /**
- * Flags that make no sense from code (the caller picks the mode by the function it calls; a
- * session on the fleet's stream, `--source nats --stream`, is started from the command line).
+ * Flags that make no sense from code, or are an option of one function only: the caller picks the
+ * mode by the function it calls, and startSession() takes `source` and `stream` itself.
  */
 const NOT_FROM_CODE = new Set(['help', 'source', 'quiet', 'file', 'param', 'lot', 'alert-webhook', 'symbols', 'strategy', 'stream']);
 
@@ -100,7 +100,7 @@ export function checkKeys(fn: string, o: object, known: readonly string[]): void
 }
 
 /** The options as the command line's arguments (the API's own keys are left out). */
-export function optionsArgv(source: 'csv' | 'realtime', o: Readonly<Record<string, unknown>>, own: readonly string[]): string[] {
+export function optionsArgv(source: 'csv' | 'realtime' | 'nats', o: Readonly<Record<string, unknown>>, own: readonly string[]): string[] {
   const argv = ['--source', source];
   for (const [key, value] of Object.entries(o)) {
     if (value === undefined || own.includes(key)) continue;

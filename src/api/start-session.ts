@@ -1,6 +1,6 @@
 /**
  * startSession(): a live paper-trading session from code, the session `tradeloop run --source
- * realtime` runs for the same options, handed back as a handle: its status, the operator's
+ * realtime` (or `--source nats`, on the fleet's stream) runs for the same options, handed back as a handle: its status, the operator's
  * commands (halt, resume, flatten: applied between two cycles, as from the command line), and
  * stop(), which drains, writes summary.json and resolves to it. Realtime stays behind its gate:
  * FLAG_REALTIME in the environment, or `realtime: true` given here on purpose.
@@ -22,9 +22,16 @@ import { strategyOf } from './strategy-of.ts';
 
 type Scalar = string | number;
 
-/** The options of `tradeloop run --source realtime`, in camelCase. */
+/** The options of `tradeloop run --source realtime|nats`, in camelCase. */
 export interface SessionOptions extends Omit<CommonOptions, 'strategy'> {
   readonly strategy?: string | StrategyFactory;
+  /**
+   * Where bars come from: `realtime` (default), Binance's protocol (or `wsUrl`/`restUrl`); `nats`,
+   * the fleet's stream on `nats` that `tradeloop publish` fills (`--source nats`).
+   */
+  readonly source?: 'realtime' | 'nats';
+  /** The fleet's JetStream stream (source nats; default TRADELOOP_BARS). */
+  readonly stream?: string;
   readonly network?: 'production' | 'testnet';
   /** Any other server speaking Binance's market-data protocol (a tradeloop replay-server); both or neither. */
   readonly wsUrl?: string;
@@ -68,15 +75,19 @@ export interface SessionHandle {
   readonly failure: Promise<Error>;
 }
 
-const OWN = ['realtime', 'tradingHalted', 'onEvent', 'stderr', 'clock'];
-const KNOWN = knownOptions(OWN);
+const OWN = ['realtime', 'tradingHalted', 'onEvent', 'stderr', 'clock', 'source'];
+const KNOWN = [...knownOptions(OWN), 'stream'];
+const SOURCES = ['realtime', 'nats'] as const;
 
 export async function startSession(options: SessionOptions): Promise<SessionHandle> {
   checkKeys('startSession()', options, KNOWN);
   const env = readFlags();
   if (!(options.realtime ?? env.realtime))
     throw new UsageError('startSession(): realtime mode is off. It is gated by FLAG_REALTIME (default off): set it, or pass realtime: true.');
-  const argv = optionsArgv('realtime', options as Readonly<Record<string, unknown>>, OWN);
+  const source = options.source ?? 'realtime';
+  if (!SOURCES.includes(source))
+    throw new UsageError(`startSession(): source ${JSON.stringify(String(source)).slice(0, 40)} is none of ${SOURCES.join(', ')} (a csv run is backtest()).`);
+  const argv = optionsArgv(source, options as Readonly<Record<string, unknown>>, OWN);
   const opts = parseOptions(options.cycleTimeout === undefined ? [...argv, '--cycle-timeout', '0'] : argv);
   const { strategy, strategyHash } = await strategyOf(options.strategy, opts);
   const onEvent = options.onEvent;

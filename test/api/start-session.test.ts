@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { startSession, TradeloopError, type StrategyFactory, type TradeEvent } from '../../src/index.ts';
 import { bar, FakeBinance } from '../helpers/fake-binance.ts';
+import { natsSkip } from '../helpers/nats.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { MINUTE, minuteBar, NatsTape } from '../feed/nats-tape.ts';
 
 /** Buys one lot on every bar: each decision tests the gate. */
 const buyer: StrategyFactory = () => ({ name: 'buyer', warmup: 0, onBar: () => [{ side: 'buy', qty: 1 }] });
@@ -111,5 +113,49 @@ test('startSession(): realtime stays behind its gate; a misspelt option is refus
   await assert.rejects(
     startSession({ realtime: true, symbols: ['BTCUSDT'], from: '2024-01-01' } as never),
     (err: unknown) => err instanceof TradeloopError && /--from: only for --source csv/.test(err.message),
+  );
+});
+
+test('startSession({ source: "nats" }): a session on the fleet stream from code, warmed up from it, deciding each bar it reads; a source it does not know is refused by name', {
+  skip: natsSkip(),
+}, async (t) => {
+  const tape = await NatsTape.start(t, { server: 'own', stream: 'TL_API' });
+  const base = Date.UTC(2024, 0, 1);
+  for (let m = 0; m < 3; m++) await tape.publish(minuteBar('BTCUSDT', m, 100 + m, base));
+  const out = join(await tempDir(t, 'tl-api-nats-'), 'run');
+  const seen: TradeEvent[] = [];
+  const next = waiter(seen);
+  const handle = await startSession({
+    realtime: true,
+    source: 'nats',
+    nats: tape.url,
+    stream: 'TL_API',
+    symbols: ['BTCUSDT'],
+    lot: { BTCUSDT: '0.001' },
+    staleAfter: 60,
+    staleAlertAfter: 120,
+    maxBarAge: 1_000_000,
+    strategy: buyer,
+    out,
+    onEvent: (e) => seen.push(e),
+  });
+  // A test that fails midway must not leave the session running (stop() is idempotent).
+  t.after(() => handle.stop().then(() => {}));
+  const decided = next('the first bar after the warm-up decided', (e) => e.type === 'decision');
+  const last = next('the last bar decided', (e) => e.type === 'decision' && e.openTime === base + 5 * MINUTE);
+  for (let m = 3; m < 6; m++) await tape.publish(minuteBar('BTCUSDT', m, 100 + m, base));
+  const first = await decided;
+  assert.equal(first.type === 'decision' && first.openTime, base + 3 * MINUTE, 'the bars in the stream before the start are history, not decided');
+  await last;
+  const { summary, exitCode } = await handle.stop();
+  assert.equal(exitCode, 0);
+  const s = summary as unknown as { stream: unknown; decisions: number; feed: { closedBars: number } };
+  assert.deepEqual(s.stream, { name: 'TL_API', server: tape.url });
+  assert.equal(s.feed.closedBars, 3);
+  const start = seen.find((e) => e.type === 'run_start') as { source?: string; stream?: string } | undefined;
+  assert.deepEqual([start?.source, start?.stream], ['nats', 'TL_API']);
+  await assert.rejects(
+    startSession({ realtime: true, source: 'csv' as never, symbols: ['BTCUSDT'] }),
+    (err: unknown) => err instanceof TradeloopError && /startSession\(\): source "csv"/.test(err.message) && /realtime, nats/.test(err.message),
   );
 });
