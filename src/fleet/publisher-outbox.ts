@@ -7,6 +7,14 @@
  * it; the server's duplicate window makes a retry of a publish that did land harmless
  * (ack.duplicate). Nothing is dropped: when the bars held pass `maxHeld`, add() says so and the
  * feed stops reading until the lanes have drained to half of it.
+ *
+ * Each symbol's subject stays in time order with two publishers too, even ones that started at the
+ * same moment with different history windows: each publish expects the subject's last sequence as
+ * this lane knows it (JetStream's Nats-Expected-Last-Subject-Sequence). The server checks the
+ * message id first, so a bar the stream holds is acked as a duplicate whatever was expected; a new
+ * bar behind the subject's newest is published expecting an empty subject, which the server refuses:
+ * counted `behind`, never stored out of order. When another publisher got ahead, the server refuses
+ * the expectation and the lane reads the subject's newest again before it decides the bar anew.
  */
 import type { Bar } from '../domain/types.ts';
 import { Backoff } from '../feed/live/backoff.ts';
@@ -15,10 +23,21 @@ import { barMessageId, barSubject, encodeBarMessage } from './bar-message.ts';
 
 export interface PublishAck {
   readonly duplicate: boolean;
+  /** The stream sequence of the message (a duplicate's: of the one the stream holds). */
+  readonly seq: number;
 }
 
-/** js.publish with the bar's message id; rejects when the server did not ack. */
-export type PublishBar = (subject: string, data: string, msgID: string) => Promise<PublishAck>;
+/** The newest message of a symbol's subject: its stream sequence and its bar's openTime. */
+export interface SubjectTip {
+  readonly seq: number;
+  readonly openTime: number;
+}
+
+/**
+ * js.publish with the bar's message id, expecting the subject's last sequence to be `expectLastSeq`
+ * (0: an empty subject); 'conflict' when the server refused that expectation. Rejects when the server did not answer.
+ */
+export type PublishBar = (subject: string, data: string, msgID: string, expectLastSeq: number) => Promise<PublishAck | 'conflict'>;
 
 /** Why a bar is published: the history sent at start, bars missed while no publisher ran, or the live feed (its backfills included). */
 export type BarKind = 'history' | 'missed' | 'feed';
@@ -29,11 +48,15 @@ export interface OutboxCounts {
   published: number;
   /** Acked as duplicates: the stream had the bar (another publisher, a repeated history, a retry that had landed). */
   duplicates: number;
+  /** Not published: older than the subject's newest bar and not in the stream (another publisher got ahead with a shorter history). */
+  behind: number;
 }
 
 export interface OutboxOptions {
   readonly interval: string;
   readonly publish: PublishBar;
+  /** The subject's newest message, or null for an empty subject; rejects when the server did not answer. */
+  readonly tipOf: (subject: string) => Promise<SubjectTip | null>;
   readonly clock: Clock;
   readonly random: () => number;
   /** Bars held, all symbols together, at which add() answers false (the feed pauses reading). */
@@ -63,13 +86,17 @@ interface Lane {
   /** The retry wait under way: cleared by stop(). */
   timer: TimerHandle | null;
   wake: (() => void) | null;
+  /** The subject's newest message as this lane last knew it; undefined: to be read from the stream. */
+  tip: SubjectTip | null | undefined;
+  /** Refusals of this lane's expectation in a row: a few are publishers racing, more is a server to back off from. */
+  conflicts: number;
 }
 
 export class BarOutbox {
   readonly counts: Record<BarKind, OutboxCounts> = {
-    history: { published: 0, duplicates: 0 },
-    missed: { published: 0, duplicates: 0 },
-    feed: { published: 0, duplicates: 0 },
+    history: { published: 0, duplicates: 0, behind: 0 },
+    missed: { published: 0, duplicates: 0, behind: 0 },
+    feed: { published: 0, duplicates: 0, behind: 0 },
   };
   /** Publishes that failed and were tried again. */
   retries = 0;
@@ -141,6 +168,8 @@ export class BarOutbox {
         backoff: new Backoff({ baseMs: this.o.retryBaseMs ?? 250, capMs: this.o.retryCapMs ?? 5_000, random: this.o.random }),
         timer: null,
         wake: null,
+        tip: undefined,
+        conflicts: 0,
       };
       this.lanes.set(symbol, lane);
     }
@@ -150,12 +179,19 @@ export class BarOutbox {
   private async drain(lane: Lane): Promise<void> {
     lane.busy = true;
     const { clock, interval } = this.o;
+    const subject = barSubject(interval, lane.symbol);
     while (!this.stopped && lane.head < lane.items.length) {
       const item = lane.items[lane.head]!;
       const attempt = ++this.attempts;
-      let ack: PublishAck;
+      let answer: PublishAck | 'conflict';
+      let behind = false;
       try {
-        ack = await this.o.publish(barSubject(interval, lane.symbol), encodeBarMessage(item.bar, item.eventTime, clock.now()), barMessageId(item.bar));
+        lane.tip ??= await this.o.tipOf(subject);
+        const tip = lane.tip;
+        // At or behind the subject's newest bar: only a duplicate may be acked (an empty subject, expected, it is not).
+        behind = tip !== null && item.bar.openTime <= tip.openTime;
+        const expect = tip === null || behind ? 0 : tip.seq;
+        answer = await this.o.publish(subject, encodeBarMessage(item.bar, item.eventTime, clock.now()), barMessageId(item.bar), expect);
       } catch (err) {
         if (this.stopped) break;
         this.failed(err as Error);
@@ -163,7 +199,18 @@ export class BarOutbox {
         continue;
       }
       lane.backoff.reset();
-      this.taken(lane, item, ack.duplicate, attempt);
+      if (answer === 'conflict' && !behind) {
+        // Another publisher went ahead: read the subject's newest again and decide this bar anew.
+        lane.tip = undefined;
+        if (++lane.conflicts >= 3) {
+          this.failed(new Error(`the stream keeps refusing ${subject}'s expected last sequence`));
+          await this.wait(lane, lane.backoff.next());
+        }
+        continue;
+      }
+      lane.conflicts = 0;
+      if (answer !== 'conflict' && !behind) lane.tip = { seq: answer.seq, openTime: item.bar.openTime };
+      this.taken(lane, item, answer === 'conflict' ? 'behind' : answer.duplicate ? 'duplicates' : 'published', attempt);
     }
     lane.busy = false;
   }
@@ -179,7 +226,7 @@ export class BarOutbox {
     this.o.onDown(err.message, this.heldCount);
   }
 
-  private taken(lane: Lane, item: Held, duplicate: boolean, attempt: number): void {
+  private taken(lane: Lane, item: Held, outcome: keyof OutboxCounts, attempt: number): void {
     lane.head++;
     // Compact now and then: the lane's array holds what is still owed, not everything ever sent.
     if (lane.head >= 1024 && lane.head * 2 >= lane.items.length) {
@@ -187,10 +234,9 @@ export class BarOutbox {
       lane.head = 0;
     }
     this.heldCount--;
-    const c = this.counts[item.kind];
-    if (duplicate) c.duplicates++;
-    else c.published++;
-    this.lastOpenTime.set(lane.symbol, item.bar.openTime);
+    this.counts[item.kind][outcome]++;
+    // The stream has this bar, or a newer one of the symbol.
+    if (outcome !== 'behind' || (this.lastOpenTime.get(lane.symbol) ?? -Infinity) < item.bar.openTime) this.lastOpenTime.set(lane.symbol, item.bar.openTime);
     // An ack for a publish sent before the failure says nothing about the server now.
     if (this.down !== null && attempt > this.down.afterAttempt) {
       const { since, retries } = this.down;

@@ -11,6 +11,8 @@ export interface PublisherSummary {
   /** Bars the stream took as new messages, and bars it already had (ack.duplicate): all kinds together. */
   readonly published: number;
   readonly duplicates: number;
+  /** Bars not published because the stream had a newer one of their symbol (another publisher got there first): each subject stays in time order. */
+  readonly behind: number;
   /** Publishes tried again after a failure, and the runs of failures (the server lost). */
   readonly retries: number;
   readonly serverLosses: number;
@@ -46,7 +48,7 @@ export function formatPublisherSummary(s: PublisherSummary): string {
   });
   const lines = [
     `tradeloop publish ${s.publisherId}: ${s.symbols.join(',')} ${s.interval} into stream ${s.stream}`,
-    `  published   ${s.published} new, ${s.duplicates} duplicates (the stream had them), ${s.retries} retries, server lost ${s.serverLosses} times`,
+    `  published   ${s.published} new, ${s.duplicates} duplicates (the stream had them), ${s.behind} behind the stream (not published: it had newer bars of their symbol), ${s.retries} retries, server lost ${s.serverLosses} times`,
     `  history     ${s.history.published} new, ${s.history.duplicates} duplicates, ${s.history.notSent} not sent (older than the stream's first bar)`,
     `  missed      ${s.missed.published} new, ${s.missed.duplicates} duplicates (closed while no publisher ran)`,
     `  live        ${s.live.published} new, ${s.live.duplicates} duplicates; ${s.backfills} backfills (${s.backfilledBars} bars), ${s.gapSkippedBars} gap bars skipped`,

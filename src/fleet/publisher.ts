@@ -22,7 +22,7 @@ import { loadHistory, StartupError } from '../session/live-startup.ts';
 import { UsageError } from '../errors.ts';
 import { type Clock, systemClock } from '../telemetry/clock.ts';
 import { ClockOffset } from '../telemetry/latency.ts';
-import { barSubject } from './bar-message.ts';
+import { barSubject, decodeBarMessage } from './bar-message.ts';
 import { describeOutcome, ensureBarStream } from './bar-stream.ts';
 import { connectPublisher } from './publisher-connection.ts';
 import { HeartbeatTimer, heartbeatSubject, type PublisherHeartbeatMessage } from './publisher-heartbeat.ts';
@@ -105,11 +105,24 @@ export class Publisher {
       clock: this.clock,
       random: deps.random ?? Math.random,
       maxHeld: config.queueSize,
-      publish: async (subject, data, msgID) => {
+      publish: async (subject, data, msgID, expectLastSeq) => {
         // While the client reconnects it would buffer every attempt (a copy per retry, for as long as
         // the server is away): wait for the connection instead, and publish once it is back.
         if (!this.connected) await this.reconnected;
-        return opened.js.publish(subject, data, { msgID, timeout: ackTimeoutMs });
+        try {
+          return await opened.js.publish(subject, data, { msgID, timeout: ackTimeoutMs, expect: { lastSubjectSequence: expectLastSeq } });
+        } catch (err) {
+          if (isWrongLastSequence(err)) return 'conflict';
+          throw err;
+        }
+      },
+      tipOf: async (subject) => {
+        if (!this.connected) await this.reconnected;
+        const m = await opened.jsm.streams.getMessage(config.stream, { last_by_subj: subject });
+        if (m === null) return null;
+        const d = decodeBarMessage(m.string());
+        // A message that is no bar of ours still holds the subject's last sequence; every bar is after it.
+        return { seq: m.seq, openTime: d.ok ? d.message.openTime : Number.NEGATIVE_INFINITY };
       },
       onRoom: () => this.feed?.resumeReading(),
       onDown: (reason, held) => this.say(`publishing failed (${reason}): ${held} bars held in order, retried until the stream acks them`),
@@ -188,8 +201,12 @@ export class Publisher {
       if (bars > 0) {
         const h = this.outbox.counts.history;
         const m = this.outbox.counts.missed;
+        const behind = h.behind + m.behind;
         this.say(
-          `start published in ${((this.clock.now() - began) / 1000).toFixed(1)} s: history ${h.published} new, ${h.duplicates} duplicates (the stream had them); missed ${m.published} new, ${m.duplicates} duplicates`,
+          `start published in ${((this.clock.now() - began) / 1000).toFixed(1)} s: history ${h.published} new, ${h.duplicates} duplicates (the stream had them); missed ${m.published} new, ${m.duplicates} duplicates` +
+            (behind > 0
+              ? `; ${behind} not published, behind the stream (another publisher had put newer bars of their symbols there first: each symbol stays in time order)`
+              : ''),
         );
       }
       this.startFeed();
@@ -338,9 +355,10 @@ export class Publisher {
       duplicates: ob.total('duplicates'),
       retries: ob.retries,
       serverLosses: this.serverLosses,
-      history: { ...ob.counts.history, notSent: start.reduce((n, p) => n + p.olderThanStream, 0) },
-      missed: { ...ob.counts.missed },
-      live: { ...ob.counts.feed },
+      behind: ob.total('behind'),
+      history: { published: ob.counts.history.published, duplicates: ob.counts.history.duplicates, notSent: start.reduce((n, p) => n + p.olderThanStream, 0) },
+      missed: { published: ob.counts.missed.published, duplicates: ob.counts.missed.duplicates },
+      live: { published: ob.counts.feed.published, duplicates: ob.counts.feed.duplicates },
       backfills: fc?.backfills ?? 0,
       backfilledBars: fc?.backfilledBars ?? 0,
       gapSkippedBars: start.reduce((n, p) => n + p.gapBars, 0) + (fc?.gapSkippedBars ?? 0),
@@ -366,4 +384,9 @@ function describePlan(symbol: string, ends: StreamEnds, plan: StartPlan, maxBack
   if (plan.olderThanStream > 0) parts.push(`${plan.olderThanStream} history bars older than the stream's first not sent`);
   if (plan.gapBars > 0) parts.push(`${plan.gapBars} bars before them not backfilled (more than --max-backfill-bars ${maxBackfillBars})`);
   return parts.join('; ');
+}
+
+/** JetStream refused a publish's expected last subject sequence (API error 10071): another publisher went ahead. */
+function isWrongLastSequence(err: unknown): boolean {
+  return err instanceof Error && (err as { code?: unknown }).code === 10071;
 }

@@ -9,7 +9,7 @@ import type { Bar } from '../../src/domain/types.ts';
 import { barStreamLimits, describeOutcome, filterCovers } from '../../src/fleet/bar-stream.ts';
 import { decodeBarMessage } from '../../src/fleet/bar-message.ts';
 import { natsConnectOptions } from '../../src/fleet/publisher-connection.ts';
-import { BarOutbox, type PublishAck } from '../../src/fleet/publisher-outbox.ts';
+import { BarOutbox, type PublishAck, type SubjectTip } from '../../src/fleet/publisher-outbox.ts';
 import { barsToLoad, planStart } from '../../src/fleet/publisher-start.ts';
 import { formatPublisherSummary } from '../../src/fleet/publisher-summary.ts';
 import { VirtualClock } from '../../src/telemetry/clock.ts';
@@ -178,13 +178,20 @@ test('start plan: a stream ahead of the exchange (another publisher) seeds the f
 
 /** A publish the test answers by hand: each call waits until the test resolves or rejects it. */
 class HandPublish {
-  readonly calls: Array<{ subject: string; id: string; openTime: number; answer: (a: PublishAck | Error) => void }> = [];
-  readonly publish = (subject: string, data: string, msgID: string): Promise<PublishAck> =>
+  readonly calls: Array<{ subject: string; id: string; openTime: number; expect: number; answer: (a: PublishAck | 'conflict' | Error) => void }> = [];
+  /** What tipOf answers next, per subject (default: an empty subject). */
+  readonly tips = new Map<string, SubjectTip | null>();
+  readonly tipReads: string[] = [];
+  readonly publish = (subject: string, data: string, msgID: string, expect: number): Promise<PublishAck | 'conflict'> =>
     new Promise((resolve, reject) => {
       const d = decodeBarMessage(data);
       assert.ok(d.ok);
-      this.calls.push({ subject, id: msgID, openTime: d.message.openTime, answer: (a) => (a instanceof Error ? reject(a) : resolve(a)) });
+      this.calls.push({ subject, id: msgID, openTime: d.message.openTime, expect, answer: (a) => (a instanceof Error ? reject(a) : resolve(a)) });
     });
+  readonly tipOf = async (subject: string): Promise<SubjectTip | null> => {
+    this.tipReads.push(subject);
+    return this.tips.get(subject) ?? null;
+  };
   pending(): number[] {
     return this.calls.map((c) => (c.openTime - BASE) / MIN);
   }
@@ -199,6 +206,7 @@ test('outbox: one publish in flight per symbol; a failed one is retried before t
   const outbox = new BarOutbox({
     interval: '1m',
     publish: hand.publish,
+    tipOf: hand.tipOf,
     clock,
     random: () => 0.5,
     maxHeld: 100,
@@ -208,6 +216,7 @@ test('outbox: one publish in flight per symbol; a failed one is retried before t
   });
   for (let m = 0; m < 3; m++) outbox.add(mkBar('X', m), at(m) + MIN - 1, 'feed');
   outbox.add(mkBar('Y', 0), at(0) + MIN - 1, 'history');
+  await tick();
   assert.deepEqual(
     hand.calls.map((c) => c.id),
     ['X:1m:1767571200000', 'Y:1m:1767571200000'],
@@ -215,27 +224,78 @@ test('outbox: one publish in flight per symbol; a failed one is retried before t
   );
   assert.equal(hand.calls[0]!.subject, 'tradeloop.bars.1m.X');
   hand.calls[0]!.answer(new Error('TIMEOUT'));
-  hand.calls[1]!.answer({ duplicate: true });
+  hand.calls[1]!.answer({ duplicate: true, seq: 1 });
   await tick();
   assert.deepEqual(said, ['down TIMEOUT 4']);
   assert.equal(hand.calls.length, 2, 'X waits for its backoff before trying minute 0 again, and does not skip to minute 1');
   clock.advance(5_000);
   await tick();
   assert.deepEqual(hand.pending(), [0, 0, 0], 'minute 0 again');
-  hand.calls[2]!.answer({ duplicate: false });
+  hand.calls[2]!.answer({ duplicate: false, seq: 2 });
   await tick();
   assert.deepEqual(said, ['down TIMEOUT 4', 'up 2 1'], 'an ack for a publish sent after the failure: back');
-  hand.calls[3]!.answer({ duplicate: false });
+  hand.calls[3]!.answer({ duplicate: false, seq: 3 });
   await tick();
-  hand.calls[4]!.answer({ duplicate: true });
+  hand.calls[4]!.answer({ duplicate: true, seq: 4 });
   await tick();
   await outbox.idle();
   assert.deepEqual(hand.pending(), [0, 0, 0, 1, 2]);
   assert.equal(outbox.retries, 1);
   assert.equal(outbox.losses, 1);
-  assert.deepEqual(outbox.counts, { history: { published: 0, duplicates: 1 }, missed: { published: 0, duplicates: 0 }, feed: { published: 2, duplicates: 1 } });
+  assert.deepEqual(outbox.counts, {
+    history: { published: 0, duplicates: 1, behind: 0 },
+    missed: { published: 0, duplicates: 0, behind: 0 },
+    feed: { published: 2, duplicates: 1, behind: 0 },
+  });
+  assert.deepEqual(
+    hand.calls.map((c) => c.expect),
+    [0, 0, 0, 2, 3],
+    "each publish expects the subject's last sequence as the lane knows it (0: empty)",
+  );
   assert.equal(outbox.lastOpenTime.get('X'), at(2));
   assert.equal(outbox.held, 0);
+});
+
+test('outbox: another publisher got ahead: the expectation is refused, the subject read again, the bar decided anew (published after the newest, or counted behind it)', async () => {
+  const clock = new VirtualClock();
+  const hand = new HandPublish();
+  const outbox = new BarOutbox({
+    interval: '1m',
+    publish: hand.publish,
+    tipOf: hand.tipOf,
+    clock,
+    random: () => 0.5,
+    maxHeld: 100,
+    onRoom: () => {},
+    onDown: () => {},
+    onUp: () => {},
+  });
+  const subject = 'tradeloop.bars.1m.X';
+  hand.tips.set(subject, { seq: 7, openTime: at(1) });
+  for (const m of [0, 3, 4]) outbox.add(mkBar('X', m), 0, 'history');
+  await tick();
+  assert.deepEqual(
+    [hand.calls[0]!.openTime, hand.calls[0]!.expect],
+    [at(0), 0],
+    'behind the newest: expecting an empty subject, so that only a duplicate is acked',
+  );
+  hand.calls[0]!.answer('conflict');
+  await tick();
+  assert.deepEqual([hand.calls[1]!.openTime, hand.calls[1]!.expect], [at(3), 7]);
+  // Meanwhile the other publisher stored minute 3 and 4 (seq 8, 9): refused; the subject is read again.
+  hand.tips.set(subject, { seq: 9, openTime: at(4) });
+  hand.calls[1]!.answer('conflict');
+  await tick();
+  await tick();
+  assert.deepEqual(hand.tipReads, [subject, subject], 'read again after the refusal');
+  assert.deepEqual([hand.calls[2]!.openTime, hand.calls[2]!.expect], [at(3), 0], 'minute 3 now at or behind the newest: a duplicate, or behind');
+  hand.calls[2]!.answer({ duplicate: true, seq: 8 });
+  await tick();
+  hand.calls[3]!.answer({ duplicate: true, seq: 9 });
+  await outbox.idle();
+  assert.deepEqual(outbox.counts.history, { published: 0, duplicates: 2, behind: 1 });
+  assert.equal(outbox.retries, 0, 'a refused expectation is no failure of the server');
+  assert.equal(outbox.lastOpenTime.get('X'), at(4));
 });
 
 test('outbox: full at maxHeld (the feed stops reading), room again at half; nothing is dropped; stop() ends the retries', async () => {
@@ -245,6 +305,7 @@ test('outbox: full at maxHeld (the feed stops reading), room again at half; noth
   const outbox = new BarOutbox({
     interval: '1m',
     publish: hand.publish,
+    tipOf: hand.tipOf,
     clock,
     random: () => 0.5,
     maxHeld: 4,
@@ -255,12 +316,13 @@ test('outbox: full at maxHeld (the feed stops reading), room again at half; noth
   const answers = [0, 1, 2, 3, 4, 5].map((m) => outbox.add(mkBar('X', m), 0, 'feed'));
   assert.deepEqual(answers, [true, true, true, false, false, false]);
   assert.equal(outbox.held, 6, 'taken all the same');
+  await tick();
   for (let i = 0; i < 3; i++) {
-    hand.calls[i]!.answer({ duplicate: false });
+    hand.calls[i]!.answer({ duplicate: false, seq: i + 1 });
     await tick();
   }
   assert.equal(room, 0, 'three left: more than half of 4');
-  hand.calls[3]!.answer({ duplicate: false });
+  hand.calls[3]!.answer({ duplicate: false, seq: 4 });
   await tick();
   assert.equal(room, 1, 'two left: room');
   hand.calls[4]!.answer(new Error('no responders'));
@@ -281,6 +343,7 @@ test('the summary says what was not published, and how it will be made good', ()
     interval: '1m',
     published: 3,
     duplicates: 1,
+    behind: 0,
     retries: 2,
     serverLosses: 1,
     history: { published: 1, duplicates: 1, notSent: 0 },

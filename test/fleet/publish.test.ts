@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { type TestContext, test } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { parsePublishOptions } from '../../src/cli/publish-command.ts';
 import { barOf, barSubject } from '../../src/fleet/bar-message.ts';
+import { Publisher } from '../../src/fleet/publisher.ts';
+import { formatPublisherSummary } from '../../src/fleet/publisher-summary.ts';
 import { type FakeBar, FakeBinance, roundTrip, until } from '../helpers/fake-binance.ts';
 import { natsSkip, startNatsServer } from '../helpers/nats.ts';
 import { expectedBar, startPublisher, subjectCounts, subjectMessages, testConnection, untilPublished } from './publish-harness.ts';
@@ -235,4 +238,55 @@ test('--queue-size bounds the bars held while the server is away: the feed stops
       ...Array.from({ length: 15 }, (_, i) => expectedBar(oddBar('BTCUSDT', 30 + i), 'ws')),
     ],
   );
+});
+
+test('two publishers that read an empty stream at the same moment, with different --history: each symbol lands in time order, once; the longer history behind the stream is counted, not stored', {
+  skip: natsSkip(),
+}, async (t) => {
+  const nats = await startNatsServer(t);
+  const fake = await fakeWith(t, 30);
+  const open = async (id: string, history: number): Promise<Publisher> => {
+    const opts = parsePublishOptions([
+      '--nats',
+      nats.url,
+      '--ws-url',
+      fake.wsUrl,
+      '--rest-url',
+      fake.restUrl,
+      '--symbols',
+      SYMBOLS.join(','),
+      '--stream',
+      'TL_TEST_BARS',
+      '--publisher-id',
+      id,
+      '--history',
+      String(history),
+    ]);
+    assert.ok(opts !== 'help');
+    const p = await Publisher.open(opts, { say: () => {}, random: () => 0.5 });
+    t.after(() => p.stop().then(() => {}));
+    return p;
+  };
+  // Both read the stream's ends (empty) before either publishes: their start plans are made blind to each other.
+  const short = await open('pub-short', 5);
+  const long = await open('pub-long', 20);
+  short.start();
+  await short.live;
+  long.start();
+  await long.live;
+  const ss = await short.stop();
+  const sl = await long.stop();
+
+  const nc = await testConnection(t, nats.url);
+  for (const s of SYMBOLS) {
+    const times = (await subjectMessages(nc, 'TL_TEST_BARS', barSubject('1m', s))).map((m) => m.openTime);
+    assert.deepEqual(times, [25, 26, 27, 28, 29].map(at), `${s}: the short history, and none of the long one's older bars after it`);
+  }
+  assert.equal(ss.published, 10);
+  assert.deepEqual(
+    [sl.published, sl.duplicates, sl.behind],
+    [0, 10, 30],
+    "the long history: its last five per symbol the stream had, its first fifteen behind the stream's newest",
+  );
+  assert.match(formatPublisherSummary(sl), /30 behind the stream \(not published: it had newer bars of their symbol\)/);
 });
