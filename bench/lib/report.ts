@@ -6,11 +6,14 @@
 import { describeMachine, type Machine } from './machine.ts';
 import type { ScenarioName, ScenarioRun } from './static-scenarios.ts';
 
-/** The speed issue's goals. */
+/**
+ * The speed issues' goals: the second round's (issue 22) for the two runs, ratios against the
+ * peers of the same run; the first round's CSV floor.
+ */
 export const GOALS = {
-  fullBarsPerS: 1_200_000,
-  tradingBarsPerS: 3_000_000,
-  tradingToHand: 0.7,
+  /** Faster than indicatorts in the same run (1.2 M bars/s when the goal was set). */
+  fullToIndicatorts: 1,
+  tradingToHand: 0.5,
   csvRowsPerS: 3_000_000,
   /** Peak RSS may grow this much from the smallest to the largest input and still count as flat. */
   flatRss: 1.25,
@@ -109,10 +112,10 @@ export function figures(input: BenchInput): Figures {
 export function verdicts(input: BenchInput): string[] {
   const f = figures(input);
   return [
-    `1. Full event log: ${int(f.full)} bars/s end to end (goal ≥ ${int(GOALS.fullBarsPerS)}): ${met(f.full >= GOALS.fullBarsPerS)}; ` +
-      `${x(f.fullToIndicatorts)} indicatorts and ${x(f.fullToHand)} the hand-written loop (ahead of every peer: ${met(f.fullToIndicatorts > 1 && f.fullToHand > 1)}); ` +
+    `1. Full event log: ${int(f.full)} bars/s end to end, ${x(f.fullToIndicatorts)} indicatorts (goal: faster than indicatorts in the same run): ${met(f.fullToIndicatorts > GOALS.fullToIndicatorts)}; ` +
+      `${x(f.fullToHand)} the hand-written loop; ` +
       `peak RSS ${x(f.rssGrowth)} for ${x(f.inputGrowth, 0)} the input (flat, ≤ ${GOALS.flatRss}×: ${met(f.rssGrowth <= GOALS.flatRss)}).`,
-    `2. Lean log (\`--events trading\`): ${int(f.trading)} bars/s (goal ≥ ${int(GOALS.tradingBarsPerS)}): ${met(f.trading >= GOALS.tradingBarsPerS)}; ` +
+    `2. Lean log (\`--events trading\`): ${int(f.trading)} bars/s, ` +
       `${x(f.tradingToHand)} the hand-written loop (goal ≥ ${GOALS.tradingToHand}×): ${met(f.tradingToHand >= GOALS.tradingToHand)}.`,
     `3. CSV floor: ${int(f.csvRead)} rows/s reading and parsing (goal ≥ ${int(GOALS.csvRowsPerS)}): ${met(f.csvRead >= GOALS.csvRowsPerS)}.`,
     `4. A user module's own thread: the same sma-cross loaded as a module runs at ${int(f.isolated)} bars/s, ${x(f.isolatedToFull)} the built-in on the loop's thread ` +
