@@ -9,7 +9,7 @@ import type { Bar } from '../../src/domain/types.ts';
 import { barStreamLimits, describeOutcome, filterCovers } from '../../src/fleet/bar-stream.ts';
 import { decodeBarMessage } from '../../src/fleet/bar-message.ts';
 import { natsConnectOptions } from '../../src/fleet/publisher-connection.ts';
-import { BarOutbox, type PublishAck, type SubjectTip } from '../../src/fleet/publisher-outbox.ts';
+import { BarOutbox, type OutboxOptions, type PublishAck, type SubjectTip } from '../../src/fleet/publisher-outbox.ts';
 import { barsToLoad, planStart } from '../../src/fleet/publisher-start.ts';
 import { formatPublisherSummary } from '../../src/fleet/publisher-summary.ts';
 import { VirtualClock } from '../../src/telemetry/clock.ts';
@@ -199,17 +199,26 @@ class HandPublish {
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test('outbox: one publish in flight per symbol; a failed one is retried before the next, until acked; counts and the down/up story', async () => {
-  const clock = new VirtualClock();
-  const hand = new HandPublish();
-  const said: string[] = [];
-  const outbox = new BarOutbox({
+/** An outbox publishing by hand on a virtual clock; what it says goes to `on`. */
+function handOutbox(hand: HandPublish, clock: VirtualClock, maxHeld: number, on: Partial<Pick<OutboxOptions, 'onRoom' | 'onDown' | 'onUp'>> = {}): BarOutbox {
+  return new BarOutbox({
     interval: '1m',
     publish: hand.publish,
     tipOf: hand.tipOf,
     clock,
     random: () => 0.5,
-    maxHeld: 100,
+    maxHeld,
+    onRoom: on.onRoom ?? (() => {}),
+    onDown: on.onDown ?? (() => {}),
+    onUp: on.onUp ?? (() => {}),
+  });
+}
+
+test('outbox: one publish in flight per symbol; a failed one is retried before the next, until acked; counts and the down/up story', async () => {
+  const clock = new VirtualClock();
+  const hand = new HandPublish();
+  const said: string[] = [];
+  const outbox = handOutbox(hand, clock, 100, {
     onRoom: () => said.push('room'),
     onDown: (reason, held) => said.push(`down ${reason} ${held}`),
     onUp: (_ms, held, retries) => said.push(`up ${held} ${retries}`),
@@ -259,17 +268,7 @@ test('outbox: one publish in flight per symbol; a failed one is retried before t
 test('outbox: another publisher got ahead: the expectation is refused, the subject read again, the bar decided anew (published after the newest, or counted behind it)', async () => {
   const clock = new VirtualClock();
   const hand = new HandPublish();
-  const outbox = new BarOutbox({
-    interval: '1m',
-    publish: hand.publish,
-    tipOf: hand.tipOf,
-    clock,
-    random: () => 0.5,
-    maxHeld: 100,
-    onRoom: () => {},
-    onDown: () => {},
-    onUp: () => {},
-  });
+  const outbox = handOutbox(hand, clock, 100);
   const subject = 'tradeloop.bars.1m.X';
   hand.tips.set(subject, { seq: 7, openTime: at(1) });
   for (const m of [0, 3, 4]) outbox.add(mkBar('X', m), 0, 'history');
@@ -302,17 +301,7 @@ test('outbox: full at maxHeld (the feed stops reading), room again at half; noth
   const clock = new VirtualClock();
   const hand = new HandPublish();
   let room = 0;
-  const outbox = new BarOutbox({
-    interval: '1m',
-    publish: hand.publish,
-    tipOf: hand.tipOf,
-    clock,
-    random: () => 0.5,
-    maxHeld: 4,
-    onRoom: () => room++,
-    onDown: () => {},
-    onUp: () => {},
-  });
+  const outbox = handOutbox(hand, clock, 4, { onRoom: () => room++ });
   const answers = [0, 1, 2, 3, 4, 5].map((m) => outbox.add(mkBar('X', m), 0, 'feed'));
   assert.deepEqual(answers, [true, true, true, false, false, false]);
   assert.equal(outbox.held, 6, 'taken all the same');
