@@ -8,18 +8,24 @@
  * Every message is signed with the fleet token; without the right one, members ignore it (and say
  * so on their terminals).
  *
- * Exit: 0 done (every member that answered applied it); 1 a member refused, or did not report it
- * applied within --wait, or the nats-server is out of reach; 2 a usage refusal; 3 a flatten no
- * member answered.
+ * The CLI makes the fleet token only for a fleet new on the server; for one that exists it needs
+ * the fleet's file (a token made then is no session's, and would change nothing).
+ * A member answers a request not signed with its token with a bare refusal, so a CLI holding another
+ * token hears "refused: not your fleet token" rather than silence.
+ *
+ * Exit: 0 done (every member that answered applied it); 1 a member refused (another fleet token),
+ * or did not report it applied within --wait, or the nats-server is out of reach; 2 a usage
+ * refusal (no token file among them); 3 a flatten no member answered.
  */
+import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { redactUrl } from '../config/redact-url.ts';
-import { openFleetBucket, readHaltHistory } from '../fleet/fleet-bucket.ts';
+import { fleetBucketExists, openFleetBucket, readHaltHistory } from '../fleet/fleet-bucket.ts';
 import { connectFleet } from '../fleet/fleet-connect.ts';
-import { type FleetAction, fleetSubject, HALT_KEY, signControl } from '../fleet/fleet-message.ts';
+import { DEFAULT_FLEET, type FleetAction, fleetSubject, HALT_KEY, isRefusedUnsigned, signControl } from '../fleet/fleet-message.ts';
 import { formatFleetTable, type MemberFlatten, type MemberStatus } from '../fleet/fleet-status.ts';
-import { type FleetKey, loadFleetToken } from '../fleet/fleet-token.ts';
+import { defaultTokenPath, type FleetKey, loadFleetToken } from '../fleet/fleet-token.ts';
 import type { HaltSeverity } from '../events/reasons.ts';
 import type { CliIo } from './cli-io.ts';
 import { parseFlags, type Refuse } from './common-flags.ts';
@@ -67,23 +73,48 @@ interface FleetClient {
   readonly nc: NatsConnection;
   readonly key: FleetKey;
   readonly by: string;
+  /** The token's file, named when members refuse what it signed. */
+  readonly tokenPath: string;
+  /** Members that refused a request: not signed with their fleet token. */
+  refused: number;
   close(): Promise<void>;
 }
 
 async function open(t: FleetTarget, io: CliIo, env: Env): Promise<FleetClient> {
-  // The token first: a bad file is refused (exit 2) before any connection.
-  const token = loadFleetToken(t.tokenFile, env);
-  if (token.created)
-    io.stderr(`tradeloop: made a new fleet token in ${token.path} (mode 0600). Every machine of the fleet needs this same file: copy it there.\n`);
+  // A bad token file is refused (exit 2) before any connection; a missing one only once the server says whether the fleet exists.
+  const path = t.tokenFile ?? defaultTokenPath(env);
+  const missing = path !== null && !existsSync(path);
+  let token = missing ? null : loadFleetToken(t.tokenFile, env, false);
   const c = await connectFleet(t.url, { name: 'tradeloop cli', keep: false });
   if (!c.ok) throw new CliRefusal(c.message, EXIT.failed);
+  if (token === null) {
+    try {
+      // A fleet that exists has its token already (its sessions made it): one made now would be no session's.
+      const exists = await fleetBucketExists(c.nc, t.fleet);
+      token = loadFleetToken(t.tokenFile, env, !exists);
+    } catch (err) {
+      await c.nc.close().catch(() => undefined);
+      throw err;
+    }
+    io.stderr(
+      `tradeloop: fleet ${t.fleet} is new on this server: made its fleet token in ${token.path} (mode 0600). Every machine of the fleet needs this same file: copy it there.\n`,
+    );
+  }
   let who: string;
   try {
     who = userInfo().username;
   } catch {
     who = env.USER ?? 'unknown';
   }
-  return { nc: c.nc, key: token.key, by: `${who}@${hostname()}`, close: () => c.nc.close().catch(() => undefined) };
+  return { nc: c.nc, key: token.key, by: `${who}@${hostname()}`, tokenPath: token.path, refused: 0, close: () => c.nc.close().catch(() => undefined) };
+}
+
+/** Said when members refused the requests: the operator's token is not theirs. Exit 1. */
+function refusedByMembers(client: FleetClient, fleet: string, io: CliIo): number {
+  io.stderr(
+    `tradeloop: ${client.refused} session(s) of fleet ${fleet} REFUSED the request: it is not signed with their fleet token (this one is ${client.tokenPath}). Nothing they hold changed. Copy the fleet's token file here (mode 0600), or name it with --fleet-token FILE.\n`,
+  );
+  return EXIT.failed;
 }
 
 /** Asks every member on `action`'s subject; the answers that came within `waitMs` (none: none, not an error). */
@@ -92,13 +123,18 @@ async function ask(client: FleetClient, fleet: string, action: 'status' | 'flatt
   const answers: unknown[] = [];
   try {
     const replies = await client.nc.requestMany(fleetSubject(fleet, action), text, { strategy: 'timer', maxWait: waitMs });
+    let refused = 0;
     for await (const m of replies) {
       try {
-        answers.push(JSON.parse(m.string()));
+        const answer: unknown = JSON.parse(m.string());
+        if (isRefusedUnsigned(answer)) refused++;
+        else answers.push(answer);
       } catch {
         // Not a member's answer (something else on the subject): nothing to show.
       }
     }
+    // The most that refused any one request: the same members refuse every round.
+    client.refused = Math.max(client.refused, refused);
   } catch (err) {
     // No member subscribed: the server says so at once.
     if (!/no responders/i.test((err as Error).message)) throw err;
@@ -151,18 +187,19 @@ export async function fleetCommand(argv: readonly string[], io: CliIo, env: Env 
   const client = await open(t, io, env);
   try {
     const members = await collectStatus(client, t.fleet, t.waitMs);
+    if (client.refused > 0 && members.length === 0) return refusedByMembers(client, t.fleet, io);
     if (parsed.values.json) {
       io.stdout(`${JSON.stringify(members, null, 2)}\n`);
       return 0;
     }
     if (members.length === 0) {
       io.stdout(
-        `no session of fleet ${t.fleet} answered on ${redactUrl(t.url)} within ${t.waitMs / 1000} s. A session joins with tradeloop run --source realtime --nats URL; one with another fleet token ignores this request (and says so on its terminal).\n`,
+        `no session of fleet ${t.fleet} answered on ${redactUrl(t.url)} within ${t.waitMs / 1000} s. A session joins with tradeloop run --source realtime|nats ... --nats URL, into fleet ${DEFAULT_FLEET} unless given --fleet-name: check the name.\n`,
       );
       return 0;
     }
     io.stdout(`fleet ${t.fleet}: ${members.length} session(s) on ${redactUrl(t.url)}\n${formatFleetTable(members)}`);
-    return 0;
+    return client.refused > 0 ? refusedByMembers(client, t.fleet, io) : 0;
   } finally {
     await client.close();
   }
@@ -190,6 +227,7 @@ async function flatten(client: FleetClient, t: FleetTarget, io: CliIo): Promise<
   const answers = (await ask(client, t.fleet, 'flatten', t.waitMs)).filter(
     (a): a is MemberFlatten => typeof (a as MemberFlatten)?.name === 'string' && typeof (a as MemberFlatten).message === 'string',
   );
+  if (answers.length === 0 && client.refused > 0) return refusedByMembers(client, t.fleet, io);
   if (answers.length === 0) {
     io.stderr(
       `tradeloop: no session of fleet ${t.fleet} answered the flatten within ${t.waitMs / 1000} s: nothing was flattened. tradeloop fleet status --nats URL lists the live sessions (one with another fleet token ignores the request).\n`,
@@ -199,11 +237,14 @@ async function flatten(client: FleetClient, t: FleetTarget, io: CliIo): Promise<
   const failed = answers.filter((a) => !a.ok);
   for (const a of [...answers].sort((x, y) => (x.name < y.name ? -1 : 1))) (a.ok ? io.stdout : io.stderr)(`${a.name}: ${a.message} (trading ${a.state})\n`);
   io.stdout(`fleet ${t.fleet}: ${answers.length} session(s) flattened${failed.length > 0 ? `, ${failed.length} NOT fully` : ''}\n`);
+  if (client.refused > 0) return refusedByMembers(client, t.fleet, io);
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
 /** Writes the halt state (unless it holds already), then waits for the members to report it applied. */
 async function setHalt(client: FleetClient, t: FleetTarget, severity: HaltSeverity | null, reason: string | null, io: CliIo): Promise<number> {
+  // A fleet name no session has used here is most likely a typo: said if nobody answers either.
+  const known = await fleetBucketExists(client.nc, t.fleet);
   const kv = await openFleetBucket(client.nc, t.fleet);
   const history = await readHaltHistory(kv, client.key, t.fleet);
   if (history.newestRefused !== null)
@@ -229,11 +270,11 @@ async function setHalt(client: FleetClient, t: FleetTarget, severity: HaltSeveri
       `fleet ${t.fleet} ${severity === null ? 'resumed' : severity === 'reducing' ? 'REDUCING (reduce-only)' : 'HALTED'} by ${client.by} at ${new Date(at).toISOString()}${reason ? `: ${reason}` : ''} (revision ${revision})\n`,
     );
   }
-  return confirm(client, t, at, severity, io);
+  return confirm(client, t, at, severity, io, known);
 }
 
 /** Asks the members in rounds until each that answers reports the state signed at `at` applied, or --wait runs out. */
-async function confirm(client: FleetClient, t: FleetTarget, at: number | null, severity: HaltSeverity | null, io: CliIo): Promise<number> {
+async function confirm(client: FleetClient, t: FleetTarget, at: number | null, severity: HaltSeverity | null, io: CliIo, known: boolean): Promise<number> {
   const deadline = Date.now() + t.waitMs;
   const members = new Map<string, MemberStatus>();
   const behind = (): MemberStatus[] => [...members.values()].filter((m) => at !== null && (m.fleet.at ?? 0) < at);
@@ -241,6 +282,13 @@ async function confirm(client: FleetClient, t: FleetTarget, at: number | null, s
     const left = deadline - Date.now();
     for (const m of await collectStatus(client, t.fleet, Math.max(50, Math.min(ROUND_MS, left)))) members.set(memberKey(m), m);
     if (behind().length === 0 || Date.now() >= deadline) break;
+  }
+  if (members.size === 0 && client.refused > 0) return refusedByMembers(client, t.fleet, io);
+  if (members.size === 0 && !known) {
+    io.stderr(
+      `tradeloop: fleet ${t.fleet} had no state on ${redactUrl(t.url)} before this command: no session of that name has run here, and none answered. Sessions join ${DEFAULT_FLEET} unless given --fleet-name: check the name. The state is kept: a session of fleet ${t.fleet} started later applies it.\n`,
+    );
+    return EXIT.failed;
   }
   if (members.size === 0) {
     io.stdout(
@@ -250,6 +298,7 @@ async function confirm(client: FleetClient, t: FleetTarget, at: number | null, s
   }
   const late = behind();
   io.stdout(formatFleetTable([...members.values()]));
+  if (client.refused > 0) return refusedByMembers(client, t.fleet, io);
   if (late.length > 0) {
     io.stderr(
       `tradeloop: ${late.length} of ${members.size} session(s) did not report it applied within ${t.waitMs / 1000} s: ${late.map((m) => m.name).join(', ')}. The state is kept in the bucket: each applies it when it can (tradeloop fleet status shows it).\n`,

@@ -6,6 +6,7 @@
  * the state in force. Sessions and the CLI judge entries with the same function.
  */
 import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import { checkControl, type FleetControl, HALT_HISTORY, HALT_KEY } from './fleet-message.ts';
 import type { FleetKey } from './fleet-token.ts';
@@ -24,6 +25,17 @@ export type HaltVerdict =
 
 /** The entry's part a verdict reads (a KvEntry has it). */
 export type HaltEntry = Pick<KvEntry, 'operation' | 'revision'> & { string(): string };
+
+/** Whether the fleet's bucket exists on this server: some session or command of this fleet name has been here. */
+export async function fleetBucketExists(nc: NatsConnection, fleet: string): Promise<boolean> {
+  try {
+    await (await jetstreamManager(nc)).streams.info(`KV_${fleet}`);
+    return true;
+  } catch (err) {
+    if (/not found/i.test((err as Error).message)) return false;
+    throw err;
+  }
+}
 
 /** Opens the fleet's bucket, making it on first use (sessions and the CLI make it alike, so either may come first). */
 export async function openFleetBucket(nc: NatsConnection, fleet: string): Promise<KV> {

@@ -24,7 +24,7 @@ import type { Terminal } from '../session/terminal.ts';
 import type { Clock } from '../telemetry/clock.ts';
 import { type HaltState, judgeHaltEntry, openFleetBucket, readHaltHistory } from './fleet-bucket.ts';
 import { connectFleet } from './fleet-connect.ts';
-import { checkControl, describeControl, type FleetAction, fleetSubject, HALT_KEY } from './fleet-message.ts';
+import { checkControl, describeControl, type FleetAction, fleetSubject, HALT_KEY, REFUSED_UNSIGNED } from './fleet-message.ts';
 import type { FleetView, MemberFlatten, MemberStatus } from './fleet-status.ts';
 import type { FleetKey } from './fleet-token.ts';
 
@@ -245,7 +245,10 @@ export class FleetMember {
     const session = this.session;
     if (session === null || this.closed) return;
     const checked = checkControl(this.join.key, msg.string(), this.join.fleet);
-    if (!checked.ok) return this.refuse(`a ${expected} request: ${checked.why}`);
+    if (!checked.ok) {
+      if (checked.unsigned) msg.respond(JSON.stringify(REFUSED_UNSIGNED));
+      return this.refuse(`a ${expected} request: ${checked.why}`);
+    }
     const c = checked.control;
     const why = this.staleness(c.action, expected, c.at, c.nonce);
     if (why !== null) return this.refuse(`a ${expected} request by ${c.by}: ${why}`);

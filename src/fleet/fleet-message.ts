@@ -41,7 +41,19 @@ export interface FleetControl {
   readonly nonce: string;
 }
 
-export type CheckedControl = { readonly ok: true; readonly control: FleetControl } | { readonly ok: false; readonly why: string };
+/** A refusal's `unsigned`: no MAC, or one the fleet token does not make (the sender lacks this fleet's token). */
+export type CheckedControl = { readonly ok: true; readonly control: FleetControl } | { readonly ok: false; readonly why: string; readonly unsigned?: true };
+
+/**
+ * What a member answers a request (status, flatten) not signed with its fleet token: that it
+ * refused, and nothing else about itself. The operator's CLI then says its token is not the
+ * fleet's instead of "no session answered".
+ */
+export const REFUSED_UNSIGNED = { refused: 'fleet_token' } as const;
+
+export function isRefusedUnsigned(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && (v as { refused?: unknown }).refused === REFUSED_UNSIGNED.refused;
+}
 
 /** A fleet name's refusal, or null when it is a usable name. */
 export function fleetNameProblem(name: string): string | null {
@@ -87,7 +99,7 @@ export function checkControl(key: FleetKey, text: string, fleet: string): Checke
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return { ok: false, why: 'not a fleet control message (not a JSON object)' };
   const o = v as Record<string, unknown>;
-  if (typeof o.mac !== 'string' || o.mac === '') return { ok: false, why: 'no MAC: sent without the fleet token' };
+  if (typeof o.mac !== 'string' || o.mac === '') return { ok: false, why: 'no MAC: sent without the fleet token', unsigned: true };
   const action = o.action as FleetAction;
   const severity = o.severity ?? null;
   if (
@@ -111,7 +123,7 @@ export function checkControl(key: FleetKey, text: string, fleet: string): Checke
     at: o.at,
     nonce: o.nonce,
   };
-  if (!key.verify(canonical(control), o.mac)) return { ok: false, why: 'a wrong MAC: signed with another fleet token, or altered on the way' };
+  if (!key.verify(canonical(control), o.mac)) return { ok: false, why: 'a wrong MAC: signed with another fleet token, or altered on the way', unsigned: true };
   if (control.fleet !== fleet) return { ok: false, why: `signed for fleet ${control.fleet.slice(0, 64)}, not this one (${fleet})` };
   return { ok: true, control };
 }

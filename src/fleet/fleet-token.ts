@@ -8,7 +8,7 @@
  * the key (a log line, util.inspect, JSON) shows a placeholder.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
 import { UsageError } from '../errors.ts';
@@ -66,19 +66,26 @@ export interface LoadedToken {
 
 /**
  * Reads the token file (`--fleet-token FILE`, else the default), making it with a new secret when
- * it does not exist yet. Refuses by name (UsageError, exit 2): no config folder, a file others may
- * read, one owned by another user, not a file, unreadable, or too short to be a secret.
+ * it does not exist yet, if `make`. A fleet command on a fleet that exists does not make one
+ * (`make: false`): a token made then is no session's, so a halt signed with it would halt nothing;
+ * it is refused instead, naming the file and where the fleet's comes from. Refuses by name
+ * (UsageError, exit 2): no config folder, a file others may read, one owned by another user, not
+ * a file, unreadable, or too short to be a secret.
  */
-export function loadFleetToken(given: string | null, env: Readonly<Record<string, string | undefined>>): LoadedToken {
+export function loadFleetToken(given: string | null, env: Readonly<Record<string, string | undefined>>, make = true): LoadedToken {
   const path = given ?? defaultTokenPath(env);
   const flag = given === null ? 'the fleet token' : '--fleet-token';
   if (path === null)
     throw new UsageError(
       'the fleet token: neither XDG_CONFIG_HOME nor HOME is set, so there is no config folder to keep it in. Name its file with --fleet-token FILE.',
     );
+  if (!make && !existsSync(path))
+    throw new UsageError(
+      `${flag} ${path}: no such file. Fleet commands sign with the fleet's token, made by its first session (tradeloop run ... --nats URL) in that machine's config folder: copy that file here (mode 0600) or name it with --fleet-token FILE. A token made now would be no session's, and the command would change nothing.`,
+    );
   let created = false;
   try {
-    created = createIfAbsent(path);
+    created = make && createIfAbsent(path);
   } catch (err) {
     throw new UsageError(
       `${flag} ${path}: cannot create it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Name a file you can write with --fleet-token FILE.`,

@@ -1,6 +1,6 @@
 /**
- * What an operator must see as it happens: every halt, resume and alert as one readable line on
- * stderr (time, kind, what, and how it is lifted or what to do), in realtime and static runs alike.
+ * What an operator must see as it happens: every halt, resume and alert, and a feed back from an
+ * outage, as one readable line on stderr (time, kind, what, and how it is lifted or what to do), in realtime and static runs alike.
  * Static runs carry no wall clock: their lines are stamped with the bar time of the cycle.
  */
 import type { EventSink } from '../events/event-bus.ts';
@@ -30,6 +30,8 @@ export class ConsoleLines implements EventSink {
   /** Per folded kind: when its last line was printed, and how many have been held back since. */
   private readonly folds = new Map<AlertKind, { at: number; held: number }>();
   lines = 0;
+  /** The feed's last state: leaving `disconnected` is said (a feed whose outage halts nothing says it nowhere else). */
+  private feedState: string | null = null;
 
   /** Realtime: the wall clock, for lines whose event carries no `at` (a reject, a flatten's fill). */
   private readonly now: (() => number) | null;
@@ -55,6 +57,13 @@ export class ConsoleLines implements EventSink {
       case 'bar':
         this.barTime = e.openTime;
         return;
+      case 'feed': {
+        const was = this.feedState;
+        this.feedState = e.state;
+        if (was !== 'disconnected' || e.state === 'disconnected' || e.state === 'stopped') return;
+        text = `FEED    ${e.state} again: ${e.detail ?? 'reconnected'}`;
+        break;
+      }
       case 'halt':
         text = `HALT    ${e.reason} (${e.source}, ${e.severity}): ${e.detail} -> trading ${e.state}`;
         break;

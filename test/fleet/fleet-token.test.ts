@@ -5,7 +5,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { main } from '../../src/cli/main.ts';
@@ -88,7 +90,9 @@ test('tradeloop run refuses a world-readable fleet token by name before it start
   assert.match(err, new RegExp(`--fleet-token ${path}: mode 0644 lets group or others read the fleet token`));
 });
 
-test('the CLI makes the default token file on first use and says where (never what)', { skip: natsSkip() }, async (t) => {
+test('the CLI makes the default token file for a fleet new on the server and says where (never what); for a fleet that exists it refuses to, naming the file', {
+  skip: natsSkip(),
+}, async (t) => {
   const cfg = tempDirSync(t, 'tl-xdg-cli-');
   let out = '';
   let err = '';
@@ -100,7 +104,18 @@ test('the CLI makes the default token file on first use and says where (never wh
   assert.equal(code, 0, err);
   const path = join(cfg, 'tradeloop', 'fleet-token');
   assert.equal(statSync(path).mode & 0o777, 0o600);
-  assert.match(err, new RegExp(`made a new fleet token in ${path} \\(mode 0600\\)`));
+  assert.match(err, new RegExp(`is new on this server: made its fleet token in ${path} \\(mode 0600\\)`));
   assert.match(out, /no session of fleet tl_fleet\S+ answered/);
   assert.equal((out + err).includes(readFileSync(path, 'utf8').trim()), false);
+  // A fleet that exists (its bucket on the server): another machine without the file is refused, and no token is made.
+  const name = uniqueName('tl_fleet');
+  const nc = await connect({ servers: natsUrl() });
+  await new Kvm(nc).create(name);
+  await nc.close();
+  const elsewhere = tempDirSync(t, 'tl-xdg-cli-other-');
+  await assert.rejects(
+    fleetCommand(['status', '--nats', natsUrl(), '--fleet-name', name], { stdout: () => {}, stderr: () => {} }, { XDG_CONFIG_HOME: elsewhere }),
+    (e: Error) => e.name === 'UsageError' && /the fleet token .*fleet-token: no such file\. Fleet commands sign with the fleet's token/.test(e.message),
+  );
+  assert.equal(existsSync(join(elsewhere, 'tradeloop', 'fleet-token')), false, 'no token made for a fleet that exists');
 });

@@ -23,3 +23,26 @@ test('queue_full alerts: one line a minute, the rest counted; a loss_limit alert
   assert.match(queue[2]!, /1 more queue_full alert\(s\) in the last minute, not shown/);
   assert.equal(lines.filter((l) => l.includes('loss_limit')).length, 3);
 });
+
+test("a feed back from an outage is said on the terminal even inside the disconnect alert's fold minute; its other states are not lines", () => {
+  const lines: string[] = [];
+  const c = new ConsoleLines((l) => lines.push(l), null, new LotSteps(new Map()));
+  const t0 = 1_700_000_000_000;
+  c.write(1, { type: 'feed', state: 'connecting', detail: 'connecting', at: t0 });
+  c.write(2, { type: 'feed', state: 'live', detail: 'reading the stream', at: t0 + 1 });
+  c.write(3, { type: 'alert', kind: 'disconnect', message: 'lost nats-server', at: t0 + 2 });
+  c.write(4, { type: 'feed', state: 'disconnected', detail: 'lost nats-server', at: t0 + 2 });
+  c.write(5, { type: 'alert', kind: 'disconnect', message: 'lost nats-server again', at: t0 + 3 });
+  c.write(6, { type: 'feed', state: 'live', detail: 'reconnected to nats-server after 14 s away; reading on after seq 812', at: t0 + 14_000 });
+  c.write(7, { type: 'feed', state: 'stale', detail: 'no publisher', at: t0 + 20_000 });
+  c.close();
+  assert.deepEqual(
+    lines.map((l) => l.replace(/^tradeloop \S+ /, '')),
+    [
+      'ALERT   disconnect: lost nats-server\n',
+      'FEED    live again: reconnected to nats-server after 14 s away; reading on after seq 812\n',
+      lines.at(-1)!.replace(/^tradeloop \S+ /, ''),
+    ],
+  );
+  assert.match(lines.at(-1)!, /1 more disconnect alert/);
+});
