@@ -71,7 +71,7 @@ export function redactUrl(url: string): string {
 }
 
 /** The secret texts of a URL (raw and decoded): what must never appear in anything shown. */
-export function urlSecrets(url: string): string[] {
+export function urlSecrets(url: string, o: SecretOptions = {}): string[] {
   const p = split(url);
   const out = new Set<string>();
   const add = (s: string): void => {
@@ -79,12 +79,12 @@ export function urlSecrets(url: string): string[] {
     for (const v of [s, decode(s)]) if (v.length >= 3) out.add(v);
   };
   if (p.userinfo !== null) {
-    add(p.userinfo);
     const colon = p.userinfo.indexOf(':');
-    if (colon >= 0) {
-      add(p.userinfo.slice(0, colon));
-      add(p.userinfo.slice(colon + 1));
+    if (!o.userIsName) {
+      add(p.userinfo);
+      if (colon >= 0) add(p.userinfo.slice(0, colon));
     }
+    if (colon >= 0) add(p.userinfo.slice(colon + 1));
   }
   for (const pair of p.query?.split('&') ?? []) {
     const eq = pair.indexOf('=');
@@ -95,9 +95,17 @@ export function urlSecrets(url: string): string[] {
   return [...out].sort((a, b) => b.length - a.length);
 }
 
+export interface SecretOptions {
+  /**
+   * The userinfo's user is a name, not a secret (PostgreSQL: a server's refusal names the role, and
+   * the operator must see which). Elsewhere a bare userinfo may be a token (`nats://TOKEN@host`).
+   */
+  readonly userIsName?: boolean;
+}
+
 /** A function that removes every secret of these URLs from a text (for texts we did not build). */
-export function secretScrubber(urls: readonly string[]): (text: string) => string {
-  const secrets = [...new Set(urls.flatMap(urlSecrets))].sort((a, b) => b.length - a.length);
+export function secretScrubber(urls: readonly string[], o: SecretOptions = {}): (text: string) => string {
+  const secrets = [...new Set(urls.flatMap((u) => urlSecrets(u, o)))].sort((a, b) => b.length - a.length);
   if (secrets.length === 0) return (text) => text;
   return (text) => {
     let out = text;

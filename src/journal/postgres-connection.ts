@@ -43,7 +43,7 @@ export class PgConnection {
   private constructor(url: string, session: string, location: string) {
     this.session = session;
     this.location = location;
-    this.scrub = secretScrubber([url]);
+    this.scrub = secretScrubber([url], { userIsName: true });
     this.client = new pg.Client({
       connectionString: url,
       // Named so that a refused second session can say who holds the name.

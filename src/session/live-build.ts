@@ -5,6 +5,7 @@
  * endpoint. Each refusal undoes what came before it, so a refused start leaves nothing running.
  */
 import { LotSteps } from '../events/lot-steps.ts';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CycleRunner } from '../engine/cycle-runner.ts';
 import { CycleWatchdog } from '../engine/cycle-watchdog.ts';
@@ -87,6 +88,11 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   const liveHistory = createLiveHistory(source);
   // The state folder is locked first: a second session on it is refused before any request. So is
   // a session name in PostgreSQL (--journal): its journal is opened, and its name locked, first.
+  // A start refused before the feed connects leaves nothing behind in a folder it made (its lock, an empty journal).
+  const made = [opts.stateDir ?? opts.out, opts.out].filter((d, i, all): d is string => d !== null && !existsSync(d) && all.indexOf(d) === i);
+  const unmake = (): void => {
+    for (const d of made) rmSync(d, { recursive: true, force: true });
+  };
   const stateDir = openLiveState(opts);
   const meaning = runMeaning(opts, strategy.name, strategyHash, []);
   let failed: ((err: Error) => void) | null = null;
@@ -99,6 +105,7 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   } catch (err) {
     await early?.journal.close();
     stateDir?.release();
+    unmake();
     throw err;
   }
 
@@ -115,10 +122,12 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   let writer: NdjsonWriter;
   let afterSeq: number;
   let cursor: StreamCursor | null;
+  if (opts.out === null && !existsSync(outDir)) made.push(outDir);
+  let own: typeof stateDir = null;
   try {
     makeOutDir(outDir);
     // A live session always has a state folder: its own --state, or its artifacts folder.
-    const own = stateDir ?? openStateDir(outDir);
+    own = stateDir ?? openStateDir(outDir);
     if (own === null) throw new UsageError(`--out ${outDir}: cannot be the session's state folder`);
     state = own;
     journaled ??= await openJournal({ kind: 'state', dir: state }, opts, 'realtime', meaning, onJournalFailure);
@@ -137,6 +146,8 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   } catch (err) {
     await journaled?.journal.close();
     stateDir?.release();
+    if (own !== stateDir) own?.release();
+    unmake();
     throw err;
   }
   const journal = journaled;

@@ -27,6 +27,15 @@ test('urlSecrets and the scrubber remove raw and decoded secrets from any text',
   assert.equal(scrub('connect failed for alice with pa@ss-word, token tok/en-1'), 'connect failed for *** with ***, token ***');
 });
 
+test('a PostgreSQL URL: its user name is no secret (a role that does not exist must be named), its password is', () => {
+  const scrub = secretScrubber(['postgres://alice:s3cret-pw@127.0.0.1:5432/tl?password=other-pw'], { userIsName: true });
+  assert.equal(scrub('role "alice" does not exist; password s3cret-pw or other-pw'), 'role "alice" does not exist; password *** or ***');
+  const bare = secretScrubber(['postgres://alice@127.0.0.1/tl'], { userIsName: true });
+  assert.equal(bare('role "alice" does not exist'), 'role "alice" does not exist');
+  // Elsewhere a bare userinfo may be a token (nats://TOKEN@host): hidden.
+  assert.equal(secretScrubber(['nats://s3cret-token@127.0.0.1:4222'])('auth s3cret-token refused'), 'auth *** refused');
+});
+
 test('request URLs keep the base URL query (a token) and move credentials into a header for REST', () => {
   assert.equal(combinedUrl('wss://x:9443', ['a@kline_1m']), 'wss://x:9443/stream?streams=a@kline_1m');
   assert.equal(combinedUrl('wss://u:p@x:9443/?token=t', ['a@kline_1m', 'b@kline_1m']), 'wss://u:p@x:9443/stream?token=t&streams=a@kline_1m/b@kline_1m');

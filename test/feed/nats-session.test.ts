@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatStatus } from '../../src/cli/control-commands.ts';
 import { main } from '../../src/cli/main.ts';
@@ -17,7 +17,7 @@ import { loadStrategy } from '../../src/strategy/load-strategy.ts';
 import { natsSkip, natsUrl } from '../helpers/nats.ts';
 import { parsePromText } from '../helpers/prom-text.ts';
 import { startRealtime } from '../helpers/realtime-harness.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { scratchDir, tempDirSync } from '../helpers/temp-dir.ts';
 import { minuteBar, NatsTape } from './nats-tape.ts';
 
 const skip = natsSkip();
@@ -186,6 +186,12 @@ test('--source nats is refused by name: without --nats, with a Binance flag, --s
   r = await run(['--source', 'nats', '--nats', natsUrl(), '--stream', `${stream}_NONE`, '--symbols', a]);
   assert.equal(r.code, 1, r.text);
   assert.match(r.text, new RegExp(`--stream ${stream}_NONE: no such stream on .*A publisher makes it`));
+  const where = join(tempDirSync(t, 'tl-nats-refused-out-'), 'out');
+  assert.equal(
+    await main(['run', '--source', 'nats', '--nats', natsUrl(), '--stream', `${stream}_NONE`, '--symbols', a, '--out', where, '--quiet'], io().io, env),
+    1,
+  );
+  assert.equal(existsSync(where), false, 'a refused start leaves no folder behind (no session lock, no empty journal)');
   r = await run(['--source', 'nats', '--nats', 'nats://127.0.0.1:1', '--symbols', a]);
   assert.equal(r.code, 1, r.text);
   // A session with --nats joins the fleet first (its halt state is read before the feed connects): that refusal comes first.

@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
 import { openJournalStore } from '../../src/journal/open-journal-store.ts';
-import { pgSkip, pgTest } from '../helpers/postgres.ts';
+import { pgSkip, pgTest, pgUrl } from '../helpers/postgres.ts';
 import { scratchDir, tempDirSync } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -235,4 +235,15 @@ test('a server out of reach refuses the start by name (exit 2), the password hid
   );
   assert.ok(!r.err.includes(PASSWORD));
   assert.ok(!existsSync(out));
+});
+
+test('a role the server does not have is named in the refusal (a user name is no secret), the password still hidden', { skip }, async (t) => {
+  const out = join(tempDirSync(t, 'tl-pg-role-'), 'out');
+  const u = new URL(withPassword(pgUrl()));
+  u.username = 'no_such_role_tl';
+  const r = await cli('run', '--data', SAMPLE, '--quiet', '--out', out, '--journal', u.toString(), '--session', 's');
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /cannot connect \(role "no_such_role_tl" does not exist\)/);
+  assert.ok(!r.err.includes(PASSWORD));
+  assert.ok(!existsSync(out), 'nothing left behind by a refused start');
 });
