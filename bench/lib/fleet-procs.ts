@@ -6,8 +6,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort, natsServerBinary, spawnNatsServer } from '../../scripts/nats-server.ts';
 import { REPO_ROOT } from './json-process.ts';
 
 export interface Proc {
@@ -38,27 +38,6 @@ export function peakRssMiB(pid: number): number | null {
   }
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as { port: number }).port;
-  s.close();
-  await once(s, 'close');
-  return port;
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = netConnect(port, '127.0.0.1');
-    c.once('data', (d) => {
-      c.destroy();
-      resolve(String(d).startsWith('INFO'));
-    });
-    c.once('error', () => resolve(false));
-  });
-}
-
 export interface NatsServer {
   readonly url: string;
   readonly version: string;
@@ -67,17 +46,11 @@ export interface NatsServer {
 
 /** nats-server from TRADELOOP_NATS_SERVER or PATH, JetStream on, its store in `dir`. */
 export async function startNats(dir: string): Promise<NatsServer> {
-  const bin = process.env.TRADELOOP_NATS_SERVER?.trim() || spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
-  if (!bin) throw new Error('bench:fleet needs nats-server (Debian: apt-get install nats-server), or TRADELOOP_NATS_SERVER naming one');
+  const bin = natsServerBinary();
+  if (bin === null) throw new Error('bench:fleet needs nats-server (Debian: apt-get install nats-server), or TRADELOOP_NATS_SERVER naming one');
   const version = spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout.trim();
   const port = await freePort();
-  const child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats-store')], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  while (!(await answers(port))) {
-    if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-    if (Date.now() > deadline) throw new Error(`nats-server did not listen on 127.0.0.1:${port} within 10 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const child = await spawnNatsServer(bin, port, join(dir, 'nats-store'));
   return {
     url: `nats://127.0.0.1:${port}`,
     version,
