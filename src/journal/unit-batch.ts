@@ -9,6 +9,7 @@
  * (a double holds each of these numbers exactly; a decision's equity travels in a BigInt64Array).
  */
 import type { BarEvent, DecisionEvent, TradeEvent } from '../events/types.ts';
+import { StringTable } from '../events/string-table.ts';
 import type { JournalUnit, Provenance, RecordedCommand, SeqEvent, UnitKind } from './journal.ts';
 
 const T_BAR = 1;
@@ -81,11 +82,8 @@ export class UnitPacker {
   private completeOthers = 0;
   /** Records of the unit being made. */
   private open = 0;
-  private strings: string[] = [];
   private others: unknown[] = [];
-  private readonly ids = new Map<string, number>();
-  private readonly lastText: string[] = ['', '', '', '', ''];
-  private readonly lastId = new Int32Array(5).fill(-1);
+  private readonly strings = new StringTable(FILE + 1);
   /** Arrays the writer has handed back, for later batches. */
   private readonly spare: Array<{ nums: Float64Array; bigs: BigInt64Array }> = [];
 
@@ -102,19 +100,6 @@ export class UnitPacker {
   /** Events of a unit not yet ended. */
   get unitOpen(): boolean {
     return this.open > 0;
-  }
-
-  private id(text: string, slot: number): number {
-    if (this.lastText[slot] === text) return this.lastId[slot]!;
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(text, id);
-      this.strings.push(text);
-    }
-    this.lastText[slot] = text;
-    this.lastId[slot] = id;
-    return id;
   }
 
   /** The next record's offset, the arrays grown when full. */
@@ -138,20 +123,20 @@ export class UnitPacker {
     r[at + 1] = seq;
     if (e.type === 'bar' && packableBar(e)) {
       r[at] = T_BAR;
-      r[at + 2] = this.id(e.symbol, SYMBOL);
-      r[at + 3] = this.id(e.interval, INTERVAL);
+      r[at + 2] = this.strings.id(e.symbol, SYMBOL);
+      r[at + 3] = this.strings.id(e.interval, INTERVAL);
       r[at + 4] = e.openTime;
       r[at + 5] = e.open;
       r[at + 6] = e.high;
       r[at + 7] = e.low;
       r[at + 8] = e.close;
       r[at + 9] = e.volume;
-      r[at + 10] = this.id(e.source, SOURCE);
+      r[at + 10] = this.strings.id(e.source, SOURCE);
     } else if (e.type === 'decision' && packableDecision(e)) {
       r[at] = T_DECISION;
-      r[at + 2] = this.id(e.symbol, SYMBOL);
+      r[at + 2] = this.strings.id(e.symbol, SYMBOL);
       r[at + 3] = e.openTime;
-      r[at + 4] = this.id(e.action, ACTION);
+      r[at + 4] = this.strings.id(e.action, ACTION);
       r[at + 5] = e.qty;
       r[at + 6] = e.intents;
       r[at + 7] = e.position;
@@ -171,7 +156,7 @@ export class UnitPacker {
     r[at] = T_END;
     r[at + 1] = KINDS.indexOf(kind);
     r[at + 2] = provenance === null ? 0 : 1;
-    r[at + 3] = provenance?.file === undefined ? -1 : this.id(provenance.file, FILE);
+    r[at + 3] = provenance?.file === undefined ? -1 : this.strings.id(provenance.file, FILE);
     r[at + 4] = provenance?.line ?? Number.NaN;
     r[at + 5] = provenance?.newestOpenTime ?? Number.NaN;
     if (command === null) r[at + 6] = -1;
@@ -198,7 +183,7 @@ export class UnitPacker {
       nums: this.nums,
       bigs: this.bigs,
       count: this.complete,
-      strings: this.strings,
+      strings: this.strings.takeAdded(),
       others: this.others.slice(0, this.completeOthers),
     };
     const spare = this.spare.pop();
@@ -221,7 +206,6 @@ export class UnitPacker {
     this.complete = 0;
     this.completeBigs = 0;
     this.completeOthers = 0;
-    this.strings = [];
     return batch;
   }
 

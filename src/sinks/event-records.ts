@@ -6,6 +6,7 @@
  * reads them with record-encoder.ts, on this module's layout, so the two cannot drift apart.
  */
 import type { LotSteps } from '../events/lot-steps.ts';
+import { StringTable } from '../events/string-table.ts';
 import type { TradeEvent } from '../events/types.ts';
 
 export const REC_LINE = 0;
@@ -34,9 +35,8 @@ export interface RecordBatch {
 export class RecordPacker {
   nums: Float64Array;
   count = 0;
-  private newStrings: string[] = [];
   private lines: string[] = [];
-  private readonly ids = new Map<string, number>();
+  private readonly strings = new StringTable(SLOTS);
   private readonly capacity: number;
   private reset = false;
   private readonly lots: LotSteps;
@@ -57,23 +57,6 @@ export class RecordPacker {
     return this.count >= this.capacity;
   }
 
-  /** The last string and id seen at each field (symbol, interval, ...): most records repeat them. */
-  private readonly lastText: string[] = new Array<string>(SLOTS).fill('\u0000');
-  private readonly lastId = new Int32Array(SLOTS);
-
-  private id(text: string, slot: number): number {
-    if (this.lastText[slot] === text) return this.lastId[slot]!;
-    let id = this.ids.get(text);
-    if (id === undefined) {
-      id = this.ids.size;
-      this.ids.set(text, id);
-      this.newStrings.push(text);
-    }
-    this.lastText[slot] = text;
-    this.lastId[slot] = id;
-    return id;
-  }
-
   /** Packs bar and decision events; false for any other kind (send it as a line). */
   pack(seq: number, e: TradeEvent): boolean {
     const at = this.count * RECORD_SIZE;
@@ -81,22 +64,22 @@ export class RecordPacker {
     if (e.type === 'bar') {
       n[at] = REC_BAR;
       n[at + 1] = seq;
-      n[at + 2] = this.id(e.symbol, 0);
-      n[at + 3] = this.id(e.interval, 1);
+      n[at + 2] = this.strings.id(e.symbol, 0);
+      n[at + 3] = this.strings.id(e.interval, 1);
       n[at + 4] = e.openTime;
       n[at + 5] = e.open;
       n[at + 6] = e.high;
       n[at + 7] = e.low;
       n[at + 8] = e.close;
       n[at + 9] = e.volume;
-      n[at + 10] = this.id(e.source, 2);
+      n[at + 10] = this.strings.id(e.source, 2);
     } else if (e.type === 'decision') {
       if (e.equity > MAX_SAFE_BIG || e.equity < -MAX_SAFE_BIG) return false;
       n[at] = REC_DECISION;
       n[at + 1] = seq;
-      n[at + 2] = this.id(e.symbol, 3);
+      n[at + 2] = this.strings.id(e.symbol, 3);
       n[at + 3] = e.openTime;
-      n[at + 4] = this.id(e.action, 4);
+      n[at + 4] = this.strings.id(e.action, 4);
       n[at + 5] = e.qty;
       n[at + 6] = e.intents;
       n[at + 7] = e.position;
@@ -117,22 +100,18 @@ export class RecordPacker {
 
   /** Hands the filled batch over and starts a new one. */
   take(): RecordBatch {
-    const batch: RecordBatch = { nums: this.nums, count: this.count, reset: this.reset, newStrings: this.newStrings, lines: this.lines };
+    const batch: RecordBatch = { nums: this.nums, count: this.count, reset: this.reset, newStrings: this.strings.takeAdded(), lines: this.lines };
     if (this.slots.length > 0) {
       // The caller keeps at most slots.length - 1 batches in flight: the next slot is free again.
       this.slot = (this.slot + 1) % this.slots.length;
       this.nums = this.slots[this.slot]!;
     } else this.nums = new Float64Array(this.capacity * RECORD_SIZE);
     this.count = 0;
-    this.newStrings = [];
     this.lines = [];
     // Quantities travel as numbers; the strings are symbols, intervals and words, but a run over
     // many symbols could still grow the table: start over at a batch boundary past the bound.
-    this.reset = this.ids.size > MAX_INTERNED;
-    if (this.reset) {
-      this.ids.clear();
-      this.lastText.fill('\u0000');
-    }
+    this.reset = this.strings.size > MAX_INTERNED;
+    if (this.reset) this.strings.clear();
     return batch;
   }
 }
