@@ -26,6 +26,29 @@ export function timerDelay(ms: number): number {
   return Number.isNaN(ms) ? 0 : Math.max(0, ms);
 }
 
+/**
+ * Calls `tick` every `periodMs` on `clock` until the returned stop() is called (a staleness check's
+ * beat: each tick is set after the one before has run, so a slow tick never stacks up).
+ */
+export function repeatEvery(clock: Clock, periodMs: number, tick: () => void): () => void {
+  let stopped = false;
+  let timer: TimerHandle | null = null;
+  const loop = (): void => {
+    tick();
+    if (!stopped) timer = clock.setTimer(loop, periodMs);
+  };
+  timer = clock.setTimer(loop, periodMs);
+  return () => {
+    stopped = true;
+    clock.clearTimer(timer);
+  };
+}
+
+/** How often a watch looks for silence: a quarter of the stale limit, between 10 and 250 ms. */
+export function staleCheckEvery(staleAfterMs: number): number {
+  return Math.max(10, Math.min(250, staleAfterMs / 4));
+}
+
 /** A system timer handle: the current link of a chain of Node timers, for delays past MAX_TIMER_MS. */
 interface SystemTimer {
   current: NodeJS.Timeout | null;

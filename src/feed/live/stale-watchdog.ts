@@ -4,7 +4,7 @@
  * socket data has been read: after a blocked turn (a slow strategy), timers run before sockets
  * are read, and the messages that prove a connection fresh may be waiting unread.
  */
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import { type Clock, repeatEvery, staleCheckEvery } from '../../telemetry/clock.ts';
 import { openConnections, type Slot } from './slot-health.ts';
 import { afterPendingIo, type WsConnection } from './ws-connection.ts';
 
@@ -23,7 +23,7 @@ export interface StaleWatchdogOptions {
 
 export class StaleWatchdog {
   private readonly o: StaleWatchdogOptions;
-  private timer: TimerHandle | null = null;
+  private stopTicks: (() => void) | null = null;
   private verdictPending = false;
   private stopped = false;
 
@@ -32,17 +32,12 @@ export class StaleWatchdog {
   }
 
   start(): void {
-    const tick = Math.max(10, Math.min(250, this.o.staleAfterMs / 4));
-    const loop = (): void => {
-      this.check();
-      if (!this.stopped) this.timer = this.o.clock.setTimer(loop, tick);
-    };
-    this.timer = this.o.clock.setTimer(loop, tick);
+    this.stopTicks = repeatEvery(this.o.clock, staleCheckEvery(this.o.staleAfterMs), () => this.check());
   }
 
   stop(): void {
     this.stopped = true;
-    this.o.clock.clearTimer(this.timer);
+    this.stopTicks?.();
   }
 
   private check(): void {

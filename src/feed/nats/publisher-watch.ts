@@ -10,7 +10,7 @@
  * socket data has been read: after a blocked turn (a slow strategy) Node runs due timers before it
  * reads sockets.
  */
-import type { Clock, TimerHandle } from '../../telemetry/clock.ts';
+import { type Clock, repeatEvery, staleCheckEvery } from '../../telemetry/clock.ts';
 import { afterPendingIo } from '../live/ws-connection.ts';
 
 export interface PublisherWatchOptions {
@@ -38,7 +38,7 @@ export class PublisherWatch {
   private staleNow = false;
   private alerted = false;
   private verdictPending = false;
-  private timer: TimerHandle | null = null;
+  private stopTicks: (() => void) | null = null;
   private stopped = false;
 
   constructor(options: PublisherWatchOptions) {
@@ -68,17 +68,12 @@ export class PublisherWatch {
   }
 
   start(): void {
-    const tick = Math.max(10, Math.min(250, this.o.staleAfterMs / 4));
-    const loop = (): void => {
-      this.check();
-      if (!this.stopped) this.timer = this.o.clock.setTimer(loop, tick);
-    };
-    this.timer = this.o.clock.setTimer(loop, tick);
+    this.stopTicks = repeatEvery(this.o.clock, staleCheckEvery(this.o.staleAfterMs), () => this.check());
   }
 
   stop(): void {
     this.stopped = true;
-    this.o.clock.clearTimer(this.timer);
+    this.stopTicks?.();
   }
 
   /** Listening (again): the silence counts from now (a silence the feed could not hear is no verdict). */
