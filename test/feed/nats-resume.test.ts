@@ -11,12 +11,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { main } from '../../src/cli/main.ts';
 import type { Bar } from '../../src/domain/types.ts';
+import { committedCycles, logOf, spawnCli } from '../helpers/cli-process.ts';
 import { collect } from '../helpers/collect-source.ts';
 import { assertExactlyOnce as exactlyOnce } from '../helpers/exactly-once.ts';
 import { until } from '../helpers/fake-binance.ts';
@@ -27,7 +27,6 @@ import { trading } from '../helpers/trading-events.ts';
 import { MINUTE, NatsTape } from './nats-tape.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const SAMPLE = join(ROOT, 'data', 'sample');
 const STREAM = 'TL_RESUME';
 /** Minutes of each symbol in the stream before the first start (the warm-up), and decided after it. */
@@ -73,38 +72,10 @@ async function csvTrading(t: import('node:test').TestContext, b: Bars, strategy:
 }
 
 function session(t: import('node:test').TestContext, url: string, place: readonly string[], out: string, strategy: readonly string[] = COMMON) {
-  const args = [MAIN, 'run', '--source', 'nats', '--nats', url, '--stream', STREAM, ...strategy, ...place, '--out', out, '--quiet'];
+  const args = ['run', '--source', 'nats', '--nats', url, '--stream', STREAM, ...strategy, ...place, '--out', out, '--quiet'];
   // Catching up after a kill, bars are behind the stream's newest by design: the stale_bar rule is beside the point here.
   args.push('--max-bar-age', '1000000', '--stale-after', '60', '--stale-alert-after', '120');
-  const child = spawn(process.execPath, args, { env: { ...process.env, FLAG_REALTIME: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // A test that fails midway must not leave its session running.
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, exit, stderr: () => stderr };
-}
-
-function logOf(out: string): string {
-  const path = join(out, 'events.ndjson');
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
-}
-
-/** Cycles committed in a SQLite journal (0 while it cannot be read). */
-function sqliteCycles(path: string): number {
-  if (!existsSync(path)) return 0;
-  try {
-    const db = new DatabaseSync(path, { readOnly: true });
-    try {
-      return Number((db.prepare("SELECT COUNT(*) AS n FROM units WHERE kind = 'cycle'").get() as { n: number }).n);
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
+  return spawnCli(t, args, { ...process.env, FLAG_REALTIME: '1' });
 }
 
 /** Publishes bars in order, a few at a time, each batch stored before the next. */
@@ -138,10 +109,10 @@ test('SIGKILLed mid-stream and started again with the same --state: every bar de
     await until(() => logOf(out).includes('"type":"run_start"'), 'the first session warmed up', 20_000);
     const part = Math.round(b.late.length * 0.7);
     await publish(tape, b.late.slice(0, part));
-    await until(() => sqliteCycles(journal) >= killAt, `${killAt} cycles committed`, 20_000);
+    await until(() => committedCycles(journal) >= killAt, `${killAt} cycles committed`, 20_000);
     first.child.kill('SIGKILL');
     await first.exit;
-    const before = sqliteCycles(journal);
+    const before = committedCycles(journal);
     // Published while the session is down: the stream keeps them.
     const down = Math.round(b.late.length * 0.85);
     await publish(tape, b.late.slice(part, down));

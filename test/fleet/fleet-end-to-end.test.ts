@@ -17,14 +17,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import { main } from '../../src/cli/main.ts';
 import type { MemberStatus } from '../../src/fleet/fleet-status.ts';
 import { loadFleetToken } from '../../src/fleet/fleet-token.ts';
 import { startReplayServer } from '../../src/replay/replay-server.ts';
+import { type CliChild, logOf, spawnCli } from '../helpers/cli-process.ts';
 import { assertExactlyOnce } from '../helpers/exactly-once.ts';
 import { until } from '../helpers/fake-binance.ts';
 import { natsSkip, startNatsServer } from '../helpers/nats.ts';
@@ -34,7 +34,6 @@ import { trading } from '../helpers/trading-events.ts';
 import { subjectCounts, testConnection } from './publish-harness.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const SAMPLE = join(ROOT, 'data', 'sample');
 const STOPS = join(ROOT, 'test', 'fixtures', 'strategies', 'protective-stop.ts');
 const STREAM = 'TL_E2E';
@@ -55,32 +54,9 @@ const STRATEGIES = [
   { name: 'stops', args: ['--strategy', STOPS, '--param', 'qty=75'], minOrders: 11 },
 ] as const;
 
-interface Child {
-  readonly child: ChildProcess;
-  readonly exit: Promise<number | null>;
-  readonly stderr: () => string;
-}
-
-function spawnCli(t: import('node:test').TestContext, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Child {
-  const child = spawn(process.execPath, [MAIN, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  // A test that fails midway must not leave a child running.
-  t.after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, exit, stderr: () => stderr };
-}
-
-async function sigkill(c: Child): Promise<void> {
+async function sigkill(c: CliChild): Promise<void> {
   c.child.kill('SIGKILL');
   await c.exit;
-}
-
-function logOf(out: string): string {
-  const path = join(out, 'events.ndjson');
-  return existsSync(path) ? readFileSync(path, 'utf8') : '';
 }
 
 const decisions = (out: string): number => logOf(out).split('"type":"decision"').length - 1;

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { committedCycles } from '../helpers/cli-process.ts';
 import { bar, FakeBinance, until } from '../helpers/fake-binance.ts';
 import { tempDirSync } from '../helpers/temp-dir.ts';
 
@@ -17,20 +18,6 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = join(ROOT, 'src', 'cli', 'main.ts');
 const TRADER = join(ROOT, 'test', 'fixtures', 'strategies', 'scripted-trader.ts');
 const BASE = Date.UTC(2026, 0, 5);
-
-function committedBars(journal: string): number {
-  if (!existsSync(journal)) return 0;
-  try {
-    const db = new DatabaseSync(journal, { readOnly: true });
-    try {
-      return Number((db.prepare("SELECT COUNT(*) AS n FROM units WHERE kind = 'cycle'").get() as { n: number }).n);
-    } finally {
-      db.close();
-    }
-  } catch {
-    return 0;
-  }
-}
 
 function session(fake: FakeBinance, state: string, out: string) {
   const child = spawn(
@@ -93,7 +80,7 @@ test('killed at several points and resumed: every bar decided exactly once, no o
         send(fake, m);
         if (m === killAfter) {
           // Once the journal has this many cycles, kill: the turn in flight may or may not be in.
-          await until(() => committedBars(join(state, 'journal.sqlite')) >= killAfter - 1, 'cycles committed', 20_000);
+          await until(() => committedCycles(join(state, 'journal.sqlite')) >= killAfter - 1, 'cycles committed', 20_000);
           first.child.kill('SIGKILL');
           await first.exit;
           break;
@@ -209,7 +196,7 @@ test('against the replay server: killed mid-tape and resumed, the session decide
     existsSync(join(out, 'events.ndjson')) ? readFileSync(join(out, 'events.ndjson'), 'utf8').split('"type":"decision"').length - 1 : 0;
   try {
     const first = start();
-    await until(() => committedBars(join(state, 'journal.sqlite')) >= 1500, 'half the tape committed', 30_000);
+    await until(() => committedCycles(join(state, 'journal.sqlite')) >= 1500, 'half the tape committed', 30_000);
     first.child.kill('SIGKILL');
     await first.exit;
     const second = start();
