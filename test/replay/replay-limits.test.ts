@@ -147,6 +147,8 @@ describe('replay server limits', () => {
     sockets.push(stuck);
     await reader.finalsReach(BARS / SPARSE, 30_000);
     assert.ok(serverDrops(log, 2), 'the client that never read was dropped');
+    // The last bar reaches the reader before the tape's own loop comes round to end: wait for its end, not for the clock.
+    await reader.until(() => log.find((e) => e.kind === 'tape_end'), 5000, 'the tape to end');
     assert.equal(server.stats.tape, 'done');
   });
 
