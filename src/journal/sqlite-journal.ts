@@ -7,8 +7,9 @@
  * transaction holds whole units only: a crash loses at most what was not yet committed, never half
  * a cycle.
  *
- * Versions: 2 folds bars and decisions into `units`; a version-1 journal (each in ev_bar and
- * ev_decision) reads as it is, and is made version 2 by the first units appended to it (a resume):
+ * Versions: 2 folds bars and decisions into `units`; 3 keeps each run of plain cycles (a bar and its
+ * decision, nothing else) of a transaction in one row (unit-runs.ts). A journal of an earlier
+ * version reads as it is, and is made the current one by the first units appended to it (a resume):
  * its old rows read as before, and a tradeloop from before refuses it by its version.
  *
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
@@ -23,7 +24,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
-import type { EventType, RunStartEvent } from '../events/types.ts';
+import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
 import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
 import {
   CURSOR_COLUMN,
@@ -33,17 +34,21 @@ import {
   foldingOf,
   STREAMS_DDL,
   Streams,
+  RUN_COLUMNS,
+  UNIT_COLUMNS,
   UNIT_INSERT,
   unitOf,
   unitParams,
   UNITS_DDL,
 } from './sqlite-units.ts';
 import { PackedUnits, type UnitBatch, UnitPacker } from './unit-batch.ts';
+import { RUN_KIND, RunPacker, type RowValue, unpackRun } from './unit-runs.ts';
 import { barOfEvent, JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
-const VERSION = '2';
+const VERSION = '3';
 /** The versions this tradeloop reads. */
-const READS = new Set(['1', VERSION]);
+const READS = new Set(['1', '2', VERSION]);
+const RUN_INSERT = `INSERT INTO units (kind, first_seq, last_seq, segment, cursor, cycles, packed) VALUES ('${RUN_KIND}', ?, ?, ?, ?, ?, ?)`;
 const TYPES = Object.keys(EVENT_COLUMNS) as EventType[];
 
 export interface SqliteJournalOptions {
@@ -112,6 +117,15 @@ export class SqliteJournal implements Journal {
   private v1Layout = false;
   /** Whether the units table has the stream cursor's column (a journal from before has not, until its first append). */
   private cursorColumn = true;
+  /** Whether the units table has the column runs of cycles are packed in (a journal before version 3 has not, until its first append). */
+  private packedColumn = true;
+  private insertRun: StatementSync | null = null;
+  /** The plain cycles of the transaction being written, until a unit that is not one (or the end) ends the run. */
+  private readonly run = new RunPacker(UNIT_COLUMNS);
+  /** The run's first unit's values: a run of one is written as the unit's own row. */
+  private runFirst: RowValue[] | null = null;
+  /** The run's events that are not folded into its units' values (fills, orders...): seq, event, ..., written to their tables with the run's row. */
+  private runEvents: Array<number | TradeEvent> = [];
   private segment = 0;
 
   constructor(path: string, options: SqliteJournalOptions) {
@@ -157,9 +171,9 @@ export class SqliteJournal implements Journal {
     }
     this.db.exec(ddl.join(';\n'));
     this.addMissingColumns();
-    this.cursorColumn = this.columnsOf('units').has('cursor');
+    this.readLayout();
     const v = this.db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value?: string } | undefined;
-    if (v?.value !== undefined && !READS.has(v.value)) throw new JournalError(`journal version ${v.value}, this tradeloop reads versions 1 and ${VERSION}`);
+    if (v?.value !== undefined && !READS.has(v.value)) throw new JournalError(`journal version ${v.value}, this tradeloop reads versions 1 to ${VERSION}`);
     this.loadStreams();
   }
 
@@ -296,7 +310,10 @@ export class SqliteJournal implements Journal {
         this.insertUnit = null;
         this.insertStream = null;
       }
-      this.cursorColumn = this.columnsOf('units').has('cursor');
+      this.run.take();
+      this.runEvents = [];
+      this.insertRun = null;
+      this.readLayout();
       this.loadStreams();
       throw err;
     }
@@ -305,13 +322,20 @@ export class SqliteJournal implements Journal {
 
   /** Another connection (the writer thread) may have appended since: the layout and the streams as the file has them now. */
   private refresh(): void {
-    this.cursorColumn = this.columnsOf('units').has('cursor');
+    this.readLayout();
     if (this.v1Layout && this.columnsOf('units').has('stream')) {
       this.v1Layout = false;
       this.insertUnit = null;
       this.insertStream = null;
     }
     this.loadStreams();
+  }
+
+  /** The columns added since version 2 that this file has (each comes with a journal's first append). */
+  private readLayout(): void {
+    const columns = this.columnsOf('units');
+    this.cursorColumn = columns.has('cursor');
+    this.packedColumn = columns.has('packed');
   }
 
   private loadStreams(): void {
@@ -325,6 +349,12 @@ export class SqliteJournal implements Journal {
     if (!this.cursorColumn) {
       this.db.exec(`ALTER TABLE units ADD COLUMN ${CURSOR_COLUMN}`);
       this.cursorColumn = true;
+      this.insertUnit = null;
+    }
+    if (!this.packedColumn) {
+      for (const column of RUN_COLUMNS) this.db.exec(`ALTER TABLE units ADD COLUMN ${column}`);
+      this.db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(VERSION);
+      this.packedColumn = true;
       this.insertUnit = null;
     }
     const insertUnit = (this.insertUnit ??= this.db.prepare(UNIT_INSERT));
@@ -342,6 +372,16 @@ export class SqliteJournal implements Journal {
       if (last <= committed) continue; // committed already: a retried commit
       if (first <= committed) throw new JournalError(`journal: a unit of seqs ${first}-${last} overlaps what is committed (through seq ${committed})`);
       foldingOf(p, folding);
+      if (folding.bar === p.from) {
+        // A cycle (its bar folded into its values): into the run; a unit that does not follow on begins the next one.
+        if (!this.run.takes(first)) this.endRun(insertUnit);
+        const values = unitParams(p, folding, this.segment, this.streams);
+        if (this.run.count === 0) this.runFirst = values;
+        this.run.add(values);
+        for (let i = p.from; i < p.to; i++) if (i !== folding.bar && i !== folding.decision) this.runEvents.push(p.seq(i), p.eventAt(i));
+        continue;
+      }
+      this.endRun(insertUnit);
       const unit = Number(insertUnit.run(...unitParams(p, folding, this.segment, this.streams)).lastInsertRowid);
       for (let i = p.from; i < p.to; i++) {
         if (i === folding.bar || i === folding.decision) continue;
@@ -349,7 +389,29 @@ export class SqliteJournal implements Journal {
         this.insert.get(event.type)!.run(p.seq(i), unit, ...toRow(event));
       }
     }
+    this.endRun(insertUnit);
     for (const s of this.streams.takeAdded()) insertStream.run(s.id, s.symbol, s.interval, s.source, s.file);
+  }
+
+  /** The run so far as its row (a run of one as the unit's own), and its other events in their tables, naming that row. */
+  private endRun(insertUnit: StatementSync): void {
+    const run = this.run;
+    if (run.count === 0) return;
+    let unit: number;
+    if (run.count === 1) {
+      run.take();
+      unit = Number(insertUnit.run(...this.runFirst!).lastInsertRowid);
+    } else {
+      const { count, firstSeq, lastSeq, cursor } = run;
+      const insertRun = (this.insertRun ??= this.db.prepare(RUN_INSERT));
+      unit = Number(insertRun.run(firstSeq, lastSeq, this.segment, cursor, count, run.take()).lastInsertRowid);
+    }
+    const events = this.runEvents;
+    for (let i = 0; i < events.length; i += 2) {
+      const event = events[i + 1] as TradeEvent;
+      this.insert.get(event.type)!.run(events[i] as number, unit, ...toRow(event));
+    }
+    this.runEvents = [];
   }
 
   async lastCursor(): Promise<number | null> {
@@ -418,20 +480,33 @@ export class SqliteJournal implements Journal {
     const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
     const typed = this.typed(fromSeq);
     let pending = typed.next();
-    for (let u = units.next(); !u.done; u = units.next()) {
-      const row = u.value;
-      const id = Number(row.id);
-      const folded = foldedEvents(row, this.streams);
+    // A unit's events: the bar and decision of its values merged by seq with its row's events in the typed tables, up to its last seq.
+    const eventsOf = (values: Record<string, unknown>, id: number, last: number): SeqEvent[] => {
+      const folded = foldedEvents(values, this.streams);
       const events: SeqEvent[] = [];
       let f = 0;
-      while (!pending.done && pending.value.unit === id) {
+      while (!pending.done && pending.value.unit === id && pending.value.seq <= last) {
         const { seq, event } = pending.value;
         while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
         events.push({ seq, event });
         pending = typed.next();
       }
       while (f < folded.length) events.push(folded[f++]!);
-      yield { row, events };
+      return events;
+    };
+    for (let u = units.next(); !u.done; u = units.next()) {
+      const row = u.value;
+      const id = Number(row.id);
+      if (row.packed === null || row.packed === undefined) {
+        yield { row, events: eventsOf(row, id, Number.POSITIVE_INFINITY) };
+        continue;
+      }
+      // A run of cycles: the typed events of its row are its units', each unit's up to its last seq.
+      for (const r of unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row)) {
+        const last = Number(r.last_seq);
+        const events = eventsOf(r, id, last);
+        if (last >= fromSeq) yield { row: r, events };
+      }
     }
   }
 

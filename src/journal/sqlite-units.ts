@@ -19,6 +19,7 @@
 import type { BarEvent, DecisionEvent, TradeEvent } from '../events/types.ts';
 import { JournalError, type JournalUnit, type Provenance, type RecordedCommand, type SeqEvent, type UnitKind } from './journal.ts';
 import type { PackedUnits } from './unit-batch.ts';
+import type { Affinity, UnitColumn } from './unit-runs.ts';
 
 /** The columns a version-1 journal's units table has. */
 const V1_COLUMNS = [
@@ -56,11 +57,19 @@ export const FOLDED_COLUMNS = [
 /** A session on the fleet's stream stamps each unit with the stream sequence it was decided through (NULL otherwise). */
 export const CURSOR_COLUMN = 'cursor INTEGER';
 
-export const UNITS_DDL = `CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, ${[...V1_COLUMNS, CURSOR_COLUMN, ...FOLDED_COLUMNS].join(', ')})`;
+/** A run of cycles (unit-runs.ts), in a row of kind `cycles`: how many it holds, and their values. NULL in every other row. */
+export const RUN_COLUMNS = ['cycles INTEGER', 'packed BLOB'];
+
+export const UNITS_DDL = `CREATE TABLE IF NOT EXISTS units (id INTEGER PRIMARY KEY, ${[...V1_COLUMNS, CURSOR_COLUMN, ...FOLDED_COLUMNS, ...RUN_COLUMNS].join(', ')})`;
 export const STREAMS_DDL =
   'CREATE TABLE IF NOT EXISTS streams (id INTEGER PRIMARY KEY, symbol TEXT NOT NULL, interval TEXT NOT NULL, source TEXT NOT NULL, file TEXT)';
 
-const INSERTED = ['kind', 'first_seq', 'last_seq', 'segment', 'file', 'line', 'newest', 'command', 'cursor', ...FOLDED_COLUMNS.map((c) => c.split(' ')[0]!)];
+/** The columns a unit's row is inserted with, and what SQLite makes of each: unitParams' order. */
+export const UNIT_COLUMNS: readonly UnitColumn[] = [...V1_COLUMNS, CURSOR_COLUMN, ...FOLDED_COLUMNS].map((d) => {
+  const [name, type] = d.split(' ') as [string, Affinity];
+  return { name, affinity: type };
+});
+const INSERTED = UNIT_COLUMNS.map((c) => c.name);
 /** The one insert of a unit row; its values are unitParams'. */
 export const UNIT_INSERT = `INSERT INTO units (${INSERTED.join(', ')}) VALUES (${INSERTED.map(() => '?').join(', ')})`;
 

@@ -41,7 +41,9 @@ export function committedCycles(journal: string): number {
   try {
     const db = new DatabaseSync(journal, { readOnly: true });
     try {
-      return Number((db.prepare("SELECT COUNT(*) AS n FROM units WHERE kind = 'cycle'").get() as { n: number }).n);
+      // A row of kind 'cycles' is a run of them (src/journal/unit-runs.ts).
+      const sql = "SELECT COALESCE(SUM(CASE kind WHEN 'cycle' THEN 1 WHEN 'cycles' THEN cycles ELSE 0 END), 0) AS n FROM units";
+      return Number((db.prepare(sql).get() as { n: number }).n);
     } finally {
       db.close();
     }

@@ -103,7 +103,7 @@ test('verify, export and the report read a version-1 journal as the log had it, 
   assert.ok(readFileSync(journal).equals(before), 'reading left the file as it was (still version 1)');
 });
 
-test('a resume from a version-1 journal ends where an uninterrupted run ends, and leaves a version-2 journal that verifies', async (t) => {
+test('a resume from a version-1 journal ends where an uninterrupted run ends, and leaves a version-3 journal that verifies', async (t) => {
   const want = await uninterrupted(t);
   const { dir, state, journal } = await v1State(t);
   const out = join(dir, 'out');
@@ -119,12 +119,19 @@ test('a resume from a version-1 journal ends where an uninterrupted run ends, an
   assert.equal(readFileSync(join(out, 'summary.json'), 'utf8'), want.summary);
   assert.equal(readFileSync(join(out, 'trades.csv'), 'utf8'), want.trades);
   assert.equal(readFileSync(join(out, 'equity.csv'), 'utf8'), want.equity);
-  const after = read<{ v: string; old: number; folded: number; barRows: number }>(
+  const after = read<{ v: string; old: number; folded: number; packed: number; runs: number; barRows: number }>(
     journal,
     `SELECT (SELECT value FROM meta WHERE key = 'version') AS v, (SELECT COUNT(*) FROM units WHERE id <= ${UNITS} AND stream IS NULL) AS old,
-       (SELECT COUNT(*) FROM units WHERE stream IS NOT NULL AND decision IS NOT NULL) AS folded, (SELECT COUNT(*) FROM ev_bar) AS barRows`,
+       (SELECT COUNT(*) FROM units WHERE stream IS NOT NULL AND decision IS NOT NULL) AS folded,
+       (SELECT COALESCE(SUM(cycles), 0) FROM units WHERE kind = 'cycles') AS packed,
+       (SELECT COUNT(*) FROM units WHERE kind = 'cycles') AS runs, (SELECT COUNT(*) FROM ev_bar) AS barRows`,
   );
-  assert.deepEqual({ ...after }, { v: '2', old: UNITS, folded: 3900 - 400, barRows: 400 }, 'old rows as they were; the new cycles one row each');
+  assert.deepEqual(
+    { v: after.v, old: after.old, newCycles: after.folded + after.packed, barRows: after.barRows },
+    { v: '3', old: UNITS, newCycles: 3900 - 400, barRows: 400 },
+    'old rows as they were; each new cycle folded into a row of its own or packed in a run',
+  );
+  assert.ok(after.runs > 0 && after.packed > after.folded, `most new cycles are packed in runs (${after.packed} in ${after.runs} rows, ${after.folded} alone)`);
   const v = await cli('verify', '--state', state);
   assert.equal(v.code, 0, v.out + v.err);
   assert.match(v.out, /verified: 3900 cycles/);
@@ -135,7 +142,7 @@ test('a resume from a version-1 journal ends where an uninterrupted run ends, an
   );
 });
 
-test('an append refused on a version-1 journal leaves it version 1; the next one makes it version 2', async (t) => {
+test('an append refused on a version-1 journal leaves it version 1; the next one makes it version 3', async (t) => {
   const { journal: path } = await v1State(t);
   const journal = new SqliteJournal(path, {
     durable: false,
@@ -173,8 +180,9 @@ test('an append refused on a version-1 journal leaves it version 1; the next one
   assert.ok(!columns().includes('stream'), 'the new columns went with the refused transaction');
   assert.equal(read<{ value: string }>(path, "SELECT value FROM meta WHERE key = 'version'").value, '1');
   await journal.append([cycle(LAST_SEQ + 1), cycle(LAST_SEQ + 3)]);
-  assert.ok(columns().includes('stream'));
-  assert.equal(read<{ value: string }>(path, "SELECT value FROM meta WHERE key = 'version'").value, '2');
+  assert.ok(columns().includes('stream') && columns().includes('packed') && columns().includes('cycles'));
+  assert.equal(read<{ value: string }>(path, "SELECT value FROM meta WHERE key = 'version'").value, '3');
+  assert.equal(read<{ n: number }>(path, "SELECT COUNT(*) AS n FROM units WHERE kind = 'cycles'").n, 1, 'the two plain cycles in one run');
   const after: JournalUnit[] = [];
   for await (const u of journal.units()) after.push(u);
   assert.deepEqual(after, [...before, ...[cycle(LAST_SEQ + 1), cycle(LAST_SEQ + 3)].map((u) => ({ ...u, bar: { ...unitBar(u) } }))]);

@@ -244,11 +244,12 @@ function cycleOf(seq: number, symbol: string, fills = 0): JournalUnit {
   return { kind: 'cycle', events, provenance: { file: `${symbol}.csv`, line: seq } };
 }
 
-test("a cycle is one row: its bar and decision in the unit's columns, the bar's texts once in streams, integers throughout", async (t) => {
+test("a cycle alone in its transaction is one row: its bar and decision in the unit's columns, the bar's texts once in streams, integers throughout", async (t) => {
   const { path, journal } = await open(t);
   await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
   const units = [cycleOf(1, 'BTCUSDT'), cycleOf(3, 'A', 2), cycleOf(7, 'BTCUSDT')];
-  await journal.append(units);
+  // A realtime turn of one symbol; the cycles of a longer transaction are a run (unit-runs.test.ts).
+  for (const u of units) await journal.append([u]);
   const db = new DatabaseSync(path, { readOnly: true });
   t.after(() => db.close());
   const count = (table: string): number => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;

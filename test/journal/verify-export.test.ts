@@ -9,6 +9,8 @@ import { mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
+import { UNIT_COLUMNS } from '../../src/journal/sqlite-units.ts';
+import { RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 import { fillDisk, mountTmpfs } from '../helpers/tmpfs.ts';
 
@@ -59,17 +61,54 @@ test('verify fails on a journal whose fill was edited, naming the cycle and the 
   assert.match(r.err, /DIVERGED at cycle \d+ \(\w+ bar [\d-]+T[\d:.]+Z\), seq \d+: fill\.price journaled [\d.]+, replayed [\d.]+/);
 });
 
-test('verify fails when a journaled bar was edited: the decisions that follow differ', async (t) => {
+/** The units of the journal's first run of cycles with at least `min` of them: its row id and each unit's values, in UNIT_COLUMNS' order. */
+function firstRun(db: DatabaseSync, min: number): { id: number; values: RowValue[][] } {
+  const row = db.prepare("SELECT * FROM units WHERE kind = 'cycles' AND cycles >= ? ORDER BY id LIMIT 1").get(min) as Record<string, unknown> | undefined;
+  assert.ok(row, `a run of at least ${min} cycles`);
+  const values = unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row).map((r) => UNIT_COLUMNS.map((c) => r[c.name] as RowValue));
+  return { id: Number(row.id), values };
+}
+
+const col = (name: string): number => UNIT_COLUMNS.findIndex((c) => c.name === name);
+
+/** A run's units, edited, packed again into its row. */
+function repack(db: DatabaseSync, id: number, values: readonly RowValue[][]): void {
+  const packer = new RunPacker(UNIT_COLUMNS);
+  for (const v of values) packer.add(v);
+  db.prepare('UPDATE units SET packed = ? WHERE id = ?').run(packer.take(), id);
+}
+
+test('verify fails when a journaled bar was edited (the decisions that follow differ), and refuses a run of cycles whose bytes were cut', async (t) => {
   const { state } = await session(t);
-  const db = new DatabaseSync(join(state, 'journal.sqlite'));
-  // A crash in QQQ's price at its 100th bar: the strategy would have sold. (A cycle's bar is in its unit's row.)
-  db.exec(
-    "UPDATE units SET close = close / 2, low = low / 2 WHERE id = (SELECT units.id FROM units JOIN streams ON streams.id = units.stream WHERE streams.symbol = 'QQQ' ORDER BY units.id LIMIT 1 OFFSET 100)",
-  );
+  const path = join(state, 'journal.sqlite');
+  const copy = join(await tempDir(t, 'tl-verify-run-'), 'state');
+  mkdirSync(copy);
+  const db = new DatabaseSync(path);
+  db.exec(`VACUUM INTO '${join(copy, 'journal.sqlite').replaceAll("'", "''")}'`);
+  // A cycle's bar is in its run's row: halve the close of a unit held in a position.
+  const { id, values } = firstRun(db, 100);
+  const k = values.findIndex((v, i) => i >= 50 && Number(v[col('position')]) !== 0);
+  assert.ok(k > 0, 'a unit of the run holds a position');
+  values[k]![col('close')] = BigInt(values[k]![col('close')]!) / 2n;
+  values[k]![col('low')] = values[k]![col('close')]!;
+  repack(db, id, values);
   db.close();
   const r = await cli('verify', '--state', state);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 1, r.out + r.err);
   assert.match(r.err, /DIVERGED at cycle \d+/);
+
+  const cut = new DatabaseSync(join(copy, 'journal.sqlite'));
+  cut.prepare('UPDATE units SET packed = substr(packed, 1, length(packed) - 5) WHERE id = ?').run(id);
+  cut.close();
+  for (const argv of [
+    ['verify', '--state', copy],
+    ['export', '--state', copy, '--format', 'ndjson'],
+  ]) {
+    const v = await cli(...argv);
+    assert.equal(v.code, 4, `${argv.join(' ')}: ${v.err}`);
+    assert.match(v.err, new RegExp(`the journal cannot be read \\(journal: a run of cycles \\(units row ${id}\\) ends inside a (value|unit)\\)`));
+    assert.doesNotMatch(v.err, /\n\s+at /, 'no stack trace');
+  }
 });
 
 test('verify with no journal says where one is kept', async (t) => {
@@ -117,17 +156,21 @@ test('export of trades or equity on a full disk is an error naming the cause, no
   assert.match(r.err, /ENOSPC/);
 });
 
-// A cycle's decision is in its unit's row: taking it out of the row deletes it.
-const DELETE: Record<string, string> = {
-  fill: 'DELETE FROM ev_fill WHERE seq = (SELECT MIN(seq) FROM ev_fill)',
-  order: 'DELETE FROM ev_order WHERE seq = (SELECT MIN(seq) FROM ev_order)',
-  decision: 'UPDATE units SET decision = NULL WHERE id = (SELECT MIN(id) FROM units WHERE decision IS NOT NULL)',
+const DELETE: Record<string, (db: DatabaseSync) => void> = {
+  fill: (db) => db.exec('DELETE FROM ev_fill WHERE seq = (SELECT MIN(seq) FROM ev_fill)'),
+  order: (db) => db.exec('DELETE FROM ev_order WHERE seq = (SELECT MIN(seq) FROM ev_order)'),
+  // A cycle's decision is in its unit's values (in its run's row): taking it out of them deletes it.
+  decision: (db) => {
+    const { id, values } = firstRun(db, 2);
+    for (const name of ['decision', 'action', 'qty', 'intents', 'position', 'equity']) values[1]![col(name)] = null;
+    repack(db, id, values);
+  },
 };
-for (const [type, sql] of Object.entries(DELETE)) {
+for (const [type, edit] of Object.entries(DELETE)) {
   test(`verify fails on a journal whose ${type} was deleted: the replay's event is missing from the journal`, async (t) => {
     const { state } = await session(t);
     const db = new DatabaseSync(join(state, 'journal.sqlite'));
-    db.exec(sql);
+    edit(db);
     db.close();
     const r = await cli('verify', '--state', state);
     assert.equal(r.code, 1, r.out);
@@ -154,7 +197,7 @@ test('a journal cut short or written by a newer tradeloop: verify and export ref
     ]) {
       const r = await cli(...argv);
       assert.equal(r.code, 4, `${argv.join(' ')}: ${r.err}`);
-      assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads versions 1 and 2)/);
+      assert.match(r.err, /journal\.sqlite: the journal cannot be read \((?:.*malformed|.*journal version 99, this tradeloop reads versions 1 to 3)/);
       assert.doesNotMatch(r.err, /\n\s+at /, 'no stack trace');
     }
   }

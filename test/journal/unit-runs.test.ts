@@ -1,0 +1,242 @@
+/**
+ * Runs of plain cycles (src/journal/unit-runs.ts): a run row reads back as the rows SQLite would
+ * have given for its units, and a journal keeps a transaction's consecutive plain cycles in one row.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
+import { closeTimeOf } from '../../src/domain/interval.ts';
+import { JournalError, type JournalUnit, type SeqEvent } from '../../src/journal/journal.ts';
+import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
+import { RunPacker, type RowValue, SHARED_COLUMNS, unpackRun, type UnitColumn } from '../../src/journal/unit-runs.ts';
+import type { TradeEvent } from '../../src/events/types.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+
+const COLUMNS: readonly UnitColumn[] = [
+  { name: 'kind', affinity: 'TEXT' },
+  { name: 'first_seq', affinity: 'INTEGER' },
+  { name: 'last_seq', affinity: 'INTEGER' },
+  { name: 'segment', affinity: 'INTEGER' },
+  { name: 'cursor', affinity: 'INTEGER' },
+  { name: 'a', affinity: 'INTEGER' },
+  { name: 'b', affinity: 'REAL' },
+  { name: 'c', affinity: 'TEXT' },
+];
+
+/** Values at the edges of what a row holds: nulls, signs, beyond 2^53, floats where integers go, NaN, text. */
+const ROWS: RowValue[][] = [
+  ['cycle', 1, 2, 7, null, 0, 0, ''],
+  ['cycle', 3, 4, 7, 12, -1, 12, 'SPY.csv'],
+  ['cycle', 5, 6, 7, 13, 2 ** 53 - 1, Number.NaN, '这是测试币456'],
+  ['cycle', 7, 8, 7, null, -(2n ** 62n), 1.5, null],
+  ['cycle', 9, 10, 7, 14, 2.5, -0.000001, 'x'.repeat(300)],
+  ['cycle', 11, 12, 7, 14, 2 ** 60, 1e300, 'a'],
+  ['cycle', 13, 14, 7, 15, 9_223_372_036_854_775_807n, -3, null],
+];
+
+test('a run reads back as the rows SQLite gives for the same values', (t) => {
+  const db = new DatabaseSync(':memory:');
+  t.after(() => db.close());
+  db.exec(`CREATE TABLE r (id INTEGER PRIMARY KEY, ${COLUMNS.map((c) => `${c.name} ${c.affinity}`).join(', ')})`);
+  const insert = db.prepare(`INSERT INTO r (${COLUMNS.map((c) => c.name).join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+  for (const row of ROWS) insert.run(...row);
+  const select = db.prepare('SELECT * FROM r ORDER BY id');
+  select.setReadBigInts(true);
+  const want = (select.all() as Array<Record<string, unknown>>).map((r) => ({ ...r, id: 99n }));
+
+  const packer = new RunPacker(COLUMNS);
+  for (const row of ROWS) {
+    assert.ok(packer.takes(Number(row[1])));
+    packer.add(row);
+  }
+  assert.deepEqual([packer.count, packer.firstSeq, packer.lastSeq, packer.cursor], [7, 1, 14, 15]);
+  assert.ok(!packer.takes(16), 'a unit that does not follow on begins another run');
+  const packed = packer.take();
+  assert.equal(packer.count, 0);
+  assert.deepEqual(unpackRun(packed, COLUMNS, { id: 99n, segment: 7n }), want);
+  assert.ok(SHARED_COLUMNS.includes('segment'));
+});
+
+test('a run larger than the packer began with (long texts, 2,000 units) reads back whole', () => {
+  const columns = COLUMNS.filter((c) => c.name !== 'segment');
+  const packer = new RunPacker(columns);
+  const rows: RowValue[][] = [];
+  for (let k = 0; k < 2000; k++) rows.push(['cycle', 2 * k + 1, 2 * k + 2, k % 3 === 0 ? null : k, -k * 1e6, k / 7, `${'é'.repeat(40)}${k}`]);
+  for (const row of rows) packer.add(row);
+  const packed = packer.take();
+  assert.ok(packed.length > 64 * 1024, `${packed.length} bytes: past the first buffer`);
+  const back = unpackRun(packed, columns, { id: 1n });
+  assert.deepEqual(
+    back.map((r) => columns.map((c) => r[c.name])),
+    rows.map((row) => row.map((v, i) => (columns[i]!.affinity === 'INTEGER' && typeof v === 'number' ? BigInt(v) : v))),
+  );
+});
+
+test('a run whose bytes are damaged is refused with a JournalError that names its row', () => {
+  const packer = new RunPacker(COLUMNS);
+  for (const row of ROWS.slice(0, 2)) packer.add(row);
+  const packed = packer.take();
+  assert.throws(
+    () => unpackRun(packed.subarray(0, packed.length - 3), COLUMNS, { id: 5n, segment: 1n }),
+    (err: unknown) => {
+      assert.ok(err instanceof JournalError);
+      assert.match(err.message, /a run of cycles \(units row 5\) ends inside a (value|unit)/);
+      return true;
+    },
+  );
+  const other = packed.slice();
+  other[0] = 9;
+  assert.throws(() => unpackRun(other, COLUMNS, { id: 6n, segment: 1n }), /units row 6\) is in packing 9, this tradeloop reads packing 1/);
+  const badTag = packed.slice();
+  badTag[1] = 77;
+  assert.throws(() => unpackRun(badTag, COLUMNS, { id: 7n, segment: 1n }), /units row 7\) holds a value of unknown kind 77 in column kind/);
+  assert.throws(() => unpackRun(Uint8Array.of(1, 6), COLUMNS, { id: 8n, segment: 1n }), /units row 8\) repeats a value before its first unit, in column kind/);
+  assert.throws(() => new RunPacker(COLUMNS).add(['cycle', 1, 2, 1, null, 2n ** 64n, 0, null]), /does not fit a 64-bit integer column/);
+});
+
+const INSTRUMENTS = new Map<string, Instrument>([
+  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
+  ['ETHUSDT', makeInstrument('ETHUSDT', '0.0001')!],
+]);
+const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>;
+const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
+const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
+
+/** A cycle at this seq: a bar and its decision (plain), or with a fill between (not). */
+function cycle(seq: number, symbol: string, o: { fill?: boolean; cursor?: number; volume?: number; line?: number | null } = {}): JournalUnit {
+  const openTime = 1_735_689_600_000 + seq * 60_000;
+  const events: SeqEvent[] = [{ seq, event: { ...BAR, symbol, openTime, volume: o.volume ?? BAR.volume } }];
+  if (o.fill) events.push({ seq: seq + 1, event: FILL });
+  const decision = { type: 'decision', symbol, openTime, action: 'hold', qty: 0, intents: 0, position: -seq, equity: 2n ** 60n + BigInt(seq) } as const;
+  events.push({ seq: events.length + seq, event: decision });
+  return {
+    kind: 'cycle',
+    events,
+    provenance: o.line === null ? { file: `${symbol}.csv` } : { file: `${symbol}.csv`, line: o.line ?? seq },
+    ...(o.cursor !== undefined ? { cursor: o.cursor } : {}),
+  };
+}
+
+/** A journal with its run and a first segment, as a session opens one. */
+async function opened(path: string): Promise<SqliteJournal> {
+  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  const runStart = SAMPLE_EVENTS.find((e) => e.type === 'run_start') as Extract<TradeEvent, { type: 'run_start' }>;
+  await journal.createRun({ runId: 'runs', mode: 'static', options: {}, runStart, warmupBars: [], argv: [], cwd: '/' });
+  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  return journal;
+}
+
+function withBar(u: JournalUnit): JournalUnit {
+  if (u.kind !== 'cycle') return u;
+  const { type: _, ...bar } = u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>;
+  return { ...u, bar: { ...bar, closeTime: closeTimeOf(bar.interval, bar.openTime) } };
+}
+
+test("a transaction's consecutive cycles are one row, their fills in ev_fill naming it; a gap in seqs begins another; a run of one and a unit without a bar are rows of their own; all read back as appended", async (t) => {
+  const path = join(await tempDir(t, 'tl-unit-runs-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  const first = [
+    cycle(1, 'BTCUSDT', { cursor: 10 }),
+    cycle(3, 'ETHUSDT', { cursor: 11, volume: Number.NaN, line: null }),
+    cycle(5, 'BTCUSDT', { cursor: 12 }),
+    cycle(7, 'ETHUSDT', { fill: true, cursor: 13 }), // seqs 7-9: a fill between its bar and decision
+    cycle(10, 'BTCUSDT', { cursor: 14, fill: true }),
+    cycle(20, 'ETHUSDT', { cursor: 15 }), // after a gap in seqs
+    cycle(22, 'BTCUSDT'),
+  ];
+  await journal.append(first);
+  const second: JournalUnit[] = [
+    cycle(24, 'ETHUSDT', { cursor: 16 }),
+    { kind: 'outside', events: [{ seq: 26, event: FEED }], cursor: 17 },
+    cycle(27, 'BTCUSDT'),
+  ];
+  await journal.append(second);
+
+  const db = new DatabaseSync(path, { readOnly: true });
+  t.after(() => db.close());
+  const rows = db
+    .prepare('SELECT id, kind, first_seq, last_seq, cursor, cycles, stream IS NOT NULL AS folded, packed IS NOT NULL AS packed FROM units ORDER BY id')
+    .all();
+  assert.deepEqual(
+    rows.map((r) => ({ ...r })),
+    [
+      { id: 1, kind: 'cycles', first_seq: 1, last_seq: 12, cursor: 14, cycles: 5, folded: 0, packed: 1 },
+      { id: 2, kind: 'cycles', first_seq: 20, last_seq: 23, cursor: 15, cycles: 2, folded: 0, packed: 1 },
+      { id: 3, kind: 'cycle', first_seq: 24, last_seq: 25, cursor: 16, cycles: null, folded: 1, packed: 0 },
+      { id: 4, kind: 'outside', first_seq: 26, last_seq: 26, cursor: 17, cycles: null, folded: 0, packed: 0 },
+      { id: 5, kind: 'cycle', first_seq: 27, last_seq: 28, cursor: null, cycles: null, folded: 1, packed: 0 },
+    ],
+    'the newest cursor of a run is its row’s: a unit without one does not hide it',
+  );
+  assert.deepEqual(
+    db
+      .prepare('SELECT seq, unit FROM ev_fill ORDER BY seq')
+      .all()
+      .map((r) => ({ ...r })),
+    [
+      { seq: 8, unit: 1 },
+      { seq: 11, unit: 1 },
+    ],
+  );
+  assert.equal((db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value, '3');
+
+  const back: JournalUnit[] = [];
+  for await (const u of journal.units()) back.push(u);
+  // A NaN volume is kept as NULL and read back as null, in a run as in a row of its own (sqlite-units.ts).
+  const nanVolume = (u: JournalUnit): JournalUnit =>
+    u === first[1] ? { ...u, events: [{ seq: 3, event: { ...u.events[0]!.event, volume: null } as unknown as TradeEvent }, u.events[1]!] } : u;
+  assert.deepEqual(back, [...first, ...second].map(nanVolume).map(withBar));
+  const from4: SeqEvent[] = [];
+  for await (const e of journal.events(4)) from4.push(e);
+  assert.deepEqual(
+    from4.map((e) => e.seq),
+    [4, 5, 6, 7, 8, 9, 10, 11, 12, 20, 21, 22, 23, 24, 25, 26, 27, 28],
+    'read from inside a run: its units before the seq are left out',
+  );
+  const from9: SeqEvent[] = [];
+  for await (const e of journal.events(9)) from9.push(e);
+  assert.deepEqual(
+    from9.slice(0, 4).map((e) => [e.seq, e.event.type]),
+    [
+      [9, 'decision'],
+      [10, 'bar'],
+      [11, 'fill'],
+      [12, 'decision'],
+    ],
+  );
+  assert.equal(await journal.lastSeq(), 28);
+  assert.equal(await journal.lastCursor(), 17);
+});
+
+test('a version-2 journal takes runs with its first append, and becomes version 3; its old rows read as before', async (t) => {
+  const path = join(await tempDir(t, 'tl-unit-runs-v2-'), 'journal.sqlite');
+  const before = await opened(path);
+  const old = [cycle(1, 'BTCUSDT', { fill: true }), cycle(4, 'ETHUSDT', { fill: true })];
+  for (const u of old) await before.append([u]); // a transaction each: a row each, as version 2 wrote them
+  await before.close();
+  // The units table and version as version 2 left them.
+  const db = new DatabaseSync(path);
+  t.after(() => db.close());
+  db.exec("ALTER TABLE units DROP COLUMN packed; ALTER TABLE units DROP COLUMN cycles; UPDATE meta SET value = '2' WHERE key = 'version'");
+  const layout = () => ({
+    packed: (db.prepare('PRAGMA table_info(units)').all() as Array<{ name: string }>).some((r) => r.name === 'packed'),
+    version: (db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string } | undefined)?.value,
+  });
+  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  t.after(() => journal.close());
+  assert.deepEqual(layout(), { packed: false, version: '2' }, 'opening (to read it) leaves the file as it was');
+  const read = async (): Promise<JournalUnit[]> => {
+    const out: JournalUnit[] = [];
+    for await (const u of journal.units()) out.push(u);
+    return out;
+  };
+  assert.deepEqual(await read(), old.map(withBar));
+  const added = [cycle(7, 'BTCUSDT'), cycle(9, 'ETHUSDT'), cycle(11, 'BTCUSDT')];
+  await journal.append(added);
+  assert.deepEqual(layout(), { packed: true, version: '3' });
+  assert.deepEqual(await read(), [...old, ...added].map(withBar));
+});
