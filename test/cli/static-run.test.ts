@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, linkSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import { scratchDir } from '../helpers/temp-dir.ts';
+import { scratchDir, tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const SAMPLE = join(ROOT, 'data', 'sample');
@@ -277,4 +277,21 @@ test('tradeloop --version says the version and the Node it runs on', async () =>
   const r = await run(['--version']);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /^tradeloop \d+\.\d+\.\d+ \(Node 24\.\d+\.\d+\)\n$/);
+});
+
+test('a run into a folder with an earlier run replaces its files, never truncating them in place: a hard link to the earlier log keeps it', async (t) => {
+  // ext4 flushes a file truncated to nothing when it is closed (auto_da_alloc): truncating the old log
+  // made closing the new one wait for its hundreds of megabytes to reach the disk. A new file does not.
+  const out = join(await tempDir(t, 'tl-rerun-'), 'out');
+  const first = await run(['run', '--data', SAMPLE, '--minutes', '60', '--out', out, '--quiet']);
+  assert.equal(first.code, 0, first.stderr);
+  const files = ['events.ndjson', 'equity.csv', 'trades.csv'];
+  const before = files.map((f) => readFileSync(join(out, f), 'utf8'));
+  for (const f of files) linkSync(join(out, f), join(out, `${f}.earlier`));
+  const second = await run(['run', '--data', SAMPLE, '--minutes', '120', '--out', out, '--quiet']);
+  assert.equal(second.code, 0, second.stderr);
+  for (const [i, f] of files.entries()) {
+    assert.equal(readFileSync(join(out, `${f}.earlier`), 'utf8'), before[i], `${f}: the earlier run's file is left whole`);
+    assert.notEqual(readFileSync(join(out, f), 'utf8'), before[i], `${f}: the new run's`);
+  }
 });
