@@ -106,6 +106,7 @@ export class RunPacker {
     const prev = this.prev;
     const same = prev.length === values.length;
     // Runs once a cycle on the journal's thread: the commonest values (a repeat, a safe integer) are written here, the rest by value().
+    // Room for every value at its widest but a text (9 bytes: a tag and 8), so the quick writes below need no check.
     this.room(aff.length * 9);
     let buf = this.buf;
     for (let i = 0; i < aff.length; i++) {
@@ -128,7 +129,10 @@ export class RunPacker {
         continue;
       }
       this.value(v, aff[i]!);
-      buf = this.buf; // a text may have grown it
+      // A text may have taken the room reserved above for the values after it (their quick writes
+      // do not check): reserve it again. Either may have grown the buffer.
+      this.room((aff.length - i) * 9);
+      buf = this.buf;
     }
     this.prev = values;
   }

@@ -1,0 +1,158 @@
+/**
+ * Runs of cycles (src/journal/unit-runs.ts) at their edges: a text that nearly fills the packer's
+ * buffer, values SQLite keeps otherwise than they were given, a run whose bytes or count disagree
+ * with its row, a transaction that fails inside a run, reads from every seq of a run, retried
+ * commits that begin or end inside one, and the writer thread carrying a version-2 journal on.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { join } from 'node:path';
+import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
+import type { TradeEvent } from '../../src/events/types.ts';
+import type { JournalUnit, SeqEvent } from '../../src/journal/journal.ts';
+import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
+import { UNIT_COLUMNS } from '../../src/journal/sqlite-units.ts';
+import { RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
+import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { tempDir } from '../helpers/temp-dir.ts';
+
+const INSTRUMENTS = new Map<string, Instrument>([
+  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
+  ['A', makeInstrument('A', '1')!],
+]);
+const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>;
+const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
+
+const T0 = 1_735_689_600_000;
+
+/** A cycle from this seq: its bar, `fills` fills, its decision. */
+function cycle(seq: number, o: { fills?: number; volume?: number; open?: number } = {}): JournalUnit {
+  const openTime = T0 + seq * 60_000;
+  const events: SeqEvent[] = [{ seq, event: { ...BAR, openTime, volume: o.volume ?? BAR.volume, open: o.open ?? BAR.open } }];
+  for (let k = 0; k < (o.fills ?? 0); k++) events.push({ seq: seq + 1 + k, event: FILL });
+  const decision = {
+    type: 'decision',
+    symbol: BAR.symbol,
+    openTime,
+    action: 'hold',
+    qty: 0,
+    intents: 0,
+    position: seq,
+    equity: 10n ** 12n + BigInt(seq),
+  } as const;
+  events.push({ seq: seq + events.length, event: decision });
+  return { kind: 'cycle', events, provenance: { file: 'BTCUSDT.csv', line: seq } };
+}
+
+async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
+}
+
+async function opened(path: string): Promise<SqliteJournal> {
+  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  const runStart = SAMPLE_EVENTS.find((e) => e.type === 'run_start') as Extract<TradeEvent, { type: 'run_start' }>;
+  await journal.createRun({ runId: 'edges', mode: 'static', options: {}, runStart, warmupBars: [], argv: [], cwd: '/' });
+  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
+  return journal;
+}
+
+const runRows = (path: string): Array<{ id: number; first_seq: number; last_seq: number; cycles: number }> => {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db
+      .prepare("SELECT id, first_seq, last_seq, cycles FROM units WHERE kind = 'cycles' ORDER BY id")
+      .all()
+      .map((r) => ({ ...r }) as { id: number; first_seq: number; last_seq: number; cycles: number });
+  } finally {
+    db.close();
+  }
+};
+
+test('a text that leaves the packer little room is followed by whole values: every unit reads back, wherever the buffer ends', () => {
+  // The journal's own columns; a command's text (kind command, a bar first) is the long one. Each
+  // unit's text differs (a repeat is one byte), and the first unit's length moves where the texts
+  // fall against the end of the packer's first buffer, 3 bytes at a time.
+  const wrong: string[] = [];
+  for (let pad = 0; pad < 400; pad += 3) {
+    const packer = new RunPacker(UNIT_COLUMNS);
+    const rows: RowValue[][] = [];
+    for (let k = 0; k < 200; k++) {
+      const first = 2 * k + 1;
+      const price = 2 ** 50 + k;
+      const command = JSON.stringify({ k, note: 'x'.repeat(k === 0 ? 300 + pad : 300) });
+      const row: RowValue[] = [
+        'command',
+        first,
+        first + 1,
+        1,
+        null,
+        k,
+        T0 + k,
+        command,
+        2 ** 45 + k,
+        1,
+        T0 + k * 60_000,
+        price,
+        price,
+        price,
+        price,
+        1.5,
+        1,
+        0,
+        0,
+        0,
+        -k,
+        2n ** 60n,
+      ];
+      rows.push(row);
+      packer.add(row);
+    }
+    const want = rows.map((r) => UNIT_COLUMNS.filter((c) => c.name !== 'segment').map((c) => String(r[UNIT_COLUMNS.indexOf(c)])));
+    try {
+      const back = unpackRun(packer.take(), UNIT_COLUMNS, { id: 1n, segment: 1n });
+      const got = back.map((r) => UNIT_COLUMNS.filter((c) => c.name !== 'segment').map((c) => String(r[c.name])));
+      if (JSON.stringify(got) !== JSON.stringify(want)) wrong.push(`pad ${pad}: other values`);
+    } catch (err) {
+      wrong.push(`pad ${pad}: ${(err as Error).message}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('a run of units with long commands (a bar first) reads back as appended, wherever their texts fall in the packer', async (t) => {
+  const dir = await tempDir(t, 'tl-runs-text-');
+  const path = join(dir, 'journal.sqlite');
+  (await opened(path)).close();
+  const appended: JournalUnit[] = [];
+  let seq = 1;
+  // Each append on a journal opened anew: a packer with its first buffer each time.
+  for (let pad = 0; pad < 400; pad += 8) {
+    const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+    journal.useSegment(1);
+    const batch: JournalUnit[] = [];
+    for (let k = 0; k < 200; k++) {
+      const u = cycle(seq, { open: 2 ** 50 + k });
+      batch.push({
+        ...u,
+        kind: 'command',
+        command: { command: { kind: 'flatten', symbols: [`${'S'.repeat(k === 0 ? 300 + pad : 300)}${k}`] }, op: k, prices: {} },
+      });
+      seq += 2;
+    }
+    await journal.append(batch);
+    await journal.close();
+    appended.push(...batch);
+  }
+  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  t.after(() => journal.close());
+  assert.ok(runRows(path).length > 0, 'the units are in runs');
+  const back = await all(journal.units());
+  assert.equal(back.length, appended.length);
+  assert.deepEqual(
+    back.map((u) => [u.kind, u.command, u.events]),
+    appended.map((u) => [u.kind, u.command, u.events]),
+  );
+});
