@@ -12,8 +12,8 @@
  * integer as a base-128 varint of its magnitude (its sign in the tag); any other integer as 8 bytes;
  * a float (a REAL column's value) as 8 bytes; a text as its UTF-8 length and bytes. Read back, each
  * unit is the row SQLite would have given for it (integers as BigInts, REAL as numbers, NaN as
- * NULL), so the rest of the reader does not know the difference. A run holds only units whose seqs
- * follow on (each unit's first seq is the last one's plus one).
+ * NULL, -0 as 0), so the rest of the reader does not know the difference. A run holds only units
+ * whose seqs follow on (each unit's first seq is the last one's plus one).
  */
 import { JournalError } from './journal.ts';
 
@@ -153,12 +153,14 @@ export class RunPacker {
       if (v < INT64_MIN || v > INT64_MAX) throw new JournalError(`journal: ${v} does not fit a 64-bit integer column`);
       return this.int64(v);
     }
-    // SQLite keeps NaN as NULL, a REAL column's integers as floats, an INTEGER column's integral floats as integers.
+    // SQLite keeps NaN as NULL, a REAL column's integers as floats (-0 as 0: it stores an integral
+    // REAL as an integer), an INTEGER column's integral floats as integers but for -2^63 (and what
+    // does not fit 64 bits), which it keeps as floats.
     if (Number.isNaN(v)) return this.byte(T_NULL);
-    if (affinity === 'REAL' || !Number.isInteger(v)) return this.float(v);
+    if (affinity === 'REAL' || !Number.isInteger(v)) return this.float(v === 0 ? 0 : v);
     if (Number.isSafeInteger(v)) return this.int(v);
     const big = BigInt(v);
-    if (big < INT64_MIN || big > INT64_MAX) return this.float(v);
+    if (big <= INT64_MIN || big > INT64_MAX) return this.float(v);
     return this.int64(big);
   }
 

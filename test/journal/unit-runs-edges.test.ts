@@ -156,3 +156,49 @@ test('a run of units with long commands (a bar first) reads back as appended, wh
     appended.map((u) => [u.kind, u.command, u.events]),
   );
 });
+
+test('a run reads back as SQLite keeps the values: -0 in a REAL column as 0 (first, after another value, after a 0), -2^63 given as a number in an INTEGER column as that number', () => {
+  const db = new DatabaseSync(':memory:');
+  const names = UNIT_COLUMNS.map((c) => c.name);
+  db.exec(`CREATE TABLE r (id INTEGER PRIMARY KEY, ${UNIT_COLUMNS.map((c) => `${c.name} ${c.affinity}`).join(', ')})`);
+  const insert = db.prepare(`INSERT INTO r (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
+  const at = (name: string): number => names.indexOf(name);
+  const rows: RowValue[][] = [-0, 2.5, -0, 0, -0].map((volume, k) => {
+    const row: RowValue[] = names.map(() => null);
+    row[at('kind')] = 'cycle';
+    row[at('first_seq')] = 2 * k + 1;
+    row[at('last_seq')] = 2 * k + 2;
+    row[at('segment')] = 1;
+    row[at('stream')] = 1;
+    row[at('open')] = k === 3 ? -(2 ** 63) : 100;
+    row[at('volume')] = volume;
+    return row;
+  });
+  const packer = new RunPacker(UNIT_COLUMNS);
+  for (const row of rows) {
+    insert.run(...row);
+    packer.add(row);
+  }
+  const select = db.prepare('SELECT * FROM r ORDER BY id');
+  select.setReadBigInts(true);
+  const want: Array<Record<string, unknown>> = (select.all() as Array<Record<string, unknown>>).map((r) => ({ ...r, id: 9n }));
+  db.close();
+  const got = unpackRun(packer.take(), UNIT_COLUMNS, { id: 9n, segment: 1n });
+  // deepStrictEqual tells -0 from 0 (Object.is), and a BigInt from a number.
+  assert.deepEqual(
+    got.map((r) => [r.volume, r.open]),
+    want.map((r) => [r.volume, r.open]),
+  );
+  assert.deepEqual(got, want);
+});
+
+test('a bar of volume -0 reads back the same in a run as in a row of its own', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-zero-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  await journal.append([cycle(1, { volume: -0 })]);
+  await journal.append([cycle(3, { volume: -0 }), cycle(5, { volume: 1.5 }), cycle(7, { volume: -0 }), cycle(9, { volume: 0 })]);
+  assert.equal(runRows(path).length, 1);
+  const volumes = (await all(journal.units())).map((u) => (u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>).volume);
+  assert.deepEqual(volumes, [0, 0, 1.5, 0, 0], 'as SQLite keeps -0.0 in a REAL column: 0');
+});
