@@ -9,8 +9,10 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
+import { closeTimeOf } from '../../src/domain/interval.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
-import type { JournalUnit, SeqEvent } from '../../src/journal/journal.ts';
+import { JournalError, type Journal, type JournalUnit, type SeqEvent } from '../../src/journal/journal.ts';
+import { openJournalStore } from '../../src/journal/open-journal-store.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { UNIT_COLUMNS } from '../../src/journal/sqlite-units.ts';
 import { RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
@@ -43,6 +45,24 @@ function cycle(seq: number, o: { fills?: number; volume?: number; open?: number 
   } as const;
   events.push({ seq: seq + events.length, event: decision });
   return { kind: 'cycle', events, provenance: { file: 'BTCUSDT.csv', line: seq } };
+}
+
+/** Cycles one after another from this seq. */
+function cycles(from: number, n: number, fills = (_k: number) => 0): JournalUnit[] {
+  const out: JournalUnit[] = [];
+  let seq = from;
+  for (let k = 0; k < n; k++) {
+    const u = cycle(seq, { fills: fills(k) });
+    out.push(u);
+    seq = u.events.at(-1)!.seq + 1;
+  }
+  return out;
+}
+
+function withBar(u: JournalUnit): JournalUnit {
+  if (u.kind !== 'cycle') return u;
+  const { type: _, ...bar } = u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>;
+  return { ...u, bar: { ...bar, closeTime: closeTimeOf(bar.interval, bar.openTime) } };
 }
 
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -201,4 +221,60 @@ test('a bar of volume -0 reads back the same in a run as in a row of its own', a
   assert.equal(runRows(path).length, 1);
   const volumes = (await all(journal.units())).map((u) => (u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>).volume);
   assert.deepEqual(volumes, [0, 0, 1.5, 0, 0], 'as SQLite keeps -0.0 in a REAL column: 0');
+});
+
+/** The units table and version as version 2 left them (no run columns), as unit-runs.test.ts makes one. */
+function asVersion2(path: string): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec("ALTER TABLE units DROP COLUMN packed; ALTER TABLE units DROP COLUMN cycles; UPDATE meta SET value = '2' WHERE key = 'version'");
+  } finally {
+    db.close();
+  }
+}
+
+const versionOf = (path: string): string => {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return (db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string }).value;
+  } finally {
+    db.close();
+  }
+};
+
+test('the writer thread makes a version-2 journal version 3; this thread reads its runs, after a reader that stopped early and one that failed', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-thread-'), 'journal.sqlite');
+  const v2 = await opened(path);
+  const old = [cycle(1, { fills: 1 }), cycle(4)];
+  for (const u of old) await v2.append([u]); // a row each, as version 2 wrote them
+  await v2.close();
+  asVersion2(path);
+  const journal: Journal = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: INSTRUMENTS, thread: true });
+  t.after(() => journal.close());
+  await journal.beginSegment({ kind: 'resume', afterSeq: 5, startedAt: null });
+  assert.deepEqual(await all(journal.units()), old.map(withBar));
+  const added = cycles(6, 5, (k) => k % 2);
+  await journal.append(added);
+  assert.equal(versionOf(path), '3');
+  assert.equal(runRows(path).length, 1, 'the new cycles in one run');
+  // A reader that stops early (a repair that reached its seq) holds nothing open.
+  for await (const e of journal.events(1)) if (e.seq >= 2) break;
+  const more = cycles(added.at(-1)!.events.at(-1)!.seq + 1, 3, () => 1);
+  await journal.append(more);
+  assert.deepEqual(await all(journal.units()), [...old, ...added, ...more].map(withBar), 'the units appended after it are read');
+  assert.equal(await journal.lastSeq(), more.at(-1)!.events.at(-1)!.seq);
+  // Nor does one that failed (here: on a run whose bytes were cut).
+  const db = new DatabaseSync(path);
+  t.after(() => db.close());
+  const runId = runRows(path).at(-1)!.id;
+  db.prepare('UPDATE units SET packed = substr(packed, 1, length(packed) - 3) WHERE id = ?').run(runId);
+  await assert.rejects(all(journal.units()), JournalError);
+  db.prepare('DELETE FROM units WHERE id = ?').run(runId);
+  db.prepare('DELETE FROM ev_fill WHERE unit = ?').run(runId);
+  const last = cycles(more.at(-1)!.events.at(-1)!.seq + 1, 2);
+  await journal.append(last);
+  assert.deepEqual(
+    (await all(journal.units())).map((u) => u.events[0]!.seq),
+    [...old, ...added, ...last].map((u) => u.events[0]!.seq),
+  );
 });
