@@ -219,7 +219,8 @@ export class RunPacker {
 
 /**
  * A run row's units, each as the row SQLite would have given for it: `columns` as the packer had
- * them, the shared ones (and the id) taken from the run's own row. A damaged run is refused by name.
+ * them, the shared ones (and the id) taken from the run's own row. A damaged run is refused by name,
+ * and so is one whose units are not those its row (when given with its `cycles`) says.
  */
 export function unpackRun(packed: Uint8Array, columns: readonly UnitColumn[], runRow: Readonly<Record<string, unknown>>): Array<Record<string, unknown>> {
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
@@ -269,6 +270,16 @@ export function unpackRun(packed: Uint8Array, columns: readonly UnitColumn[], ru
       row[c.name] = v;
     }
     rows.push(row);
+  }
+  // Bytes cut at a unit's end read as whole units, fewer: the row (a units row says how many, from
+  // and through which seq) tells, or a resume would carry on from a seq whose cycles it never replayed.
+  if ('cycles' in runRow) {
+    const first = rows[0]?.first_seq;
+    const last = rows.at(-1)?.last_seq;
+    if (rows.length !== Number(runRow.cycles) || Number(first) !== Number(runRow.first_seq) || Number(last) !== Number(runRow.last_seq))
+      throw new JournalError(
+        `journal: ${where} holds ${rows.length} units (seqs ${String(first)}-${String(last)}), its row says ${String(runRow.cycles)} (seqs ${String(runRow.first_seq)}-${String(runRow.last_seq)})`,
+      );
   }
   return rows;
 }

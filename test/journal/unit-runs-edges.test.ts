@@ -223,6 +223,46 @@ test('a bar of volume -0 reads back the same in a run as in a row of its own', a
   assert.deepEqual(volumes, [0, 0, 1.5, 0, 0], 'as SQLite keeps -0.0 in a REAL column: 0');
 });
 
+test('a run whose units disagree with its row (bytes cut at a unit, a unit too many) is refused by name, not read short', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-cut-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  await journal.append(cycles(1, 4));
+  await journal.append(cycles(9, 2));
+  const [run] = runRows(path);
+  assert.deepEqual(run, { id: 1, first_seq: 1, last_seq: 8, cycles: 4 });
+  const db = new DatabaseSync(path);
+  t.after(() => db.close());
+  const row = db.prepare('SELECT * FROM units WHERE id = 1').get() as Record<string, unknown>;
+  const units = unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row).map((r) => UNIT_COLUMNS.map((c) => r[c.name] as RowValue));
+  const pack = (values: readonly RowValue[][]): Uint8Array => {
+    const packer = new RunPacker(UNIT_COLUMNS);
+    for (const v of values) packer.add(v);
+    return packer.take();
+  };
+  const refused = async (what: string): Promise<void> => {
+    await assert.rejects(all(journal.units()), (err: unknown) => {
+      assert.ok(err instanceof JournalError, `${what}: ${String(err)}`);
+      assert.match(err.message, /a run of cycles \(units row 1\)/, what);
+      return true;
+    });
+    await assert.rejects(all(journal.events(3)), JournalError, what);
+  };
+  // Its last unit gone, at a unit's end: the bytes read as three whole units.
+  db.prepare('UPDATE units SET packed = ? WHERE id = 1').run(pack(units.slice(0, 3)));
+  await refused('the last unit cut');
+  // Its first unit gone.
+  db.prepare('UPDATE units SET packed = ? WHERE id = 1').run(pack(units.slice(1)));
+  await refused('the first unit cut');
+  // As many units as the row says, but not the seqs it says.
+  db.prepare('UPDATE units SET packed = ?, last_seq = 7 WHERE id = 1').run(pack(units));
+  await refused('the row says another last seq');
+  db.prepare('UPDATE units SET packed = ?, last_seq = 8, cycles = 5 WHERE id = 1').run(pack(units));
+  await refused('the row says another count');
+  db.prepare('UPDATE units SET cycles = 4 WHERE id = 1').run();
+  assert.equal((await all(journal.units())).length, 6, 'as it was: read whole');
+});
+
 /** The units table and version as version 2 left them (no run columns), as unit-runs.test.ts makes one. */
 function asVersion2(path: string): void {
   const db = new DatabaseSync(path);
