@@ -7,10 +7,11 @@
  * transaction holds whole units only: a crash loses at most what was not yet committed, never half
  * a cycle.
  *
- * Versions: 2 folds bars and decisions into `units`; 3 keeps each run of plain cycles (a bar and its
- * decision, nothing else) of a transaction in one row (unit-runs.ts). A journal of an earlier
- * version reads as it is, and is made the current one by the first units appended to it (a resume):
- * its old rows read as before, and a tradeloop from before refuses it by its version.
+ * Versions: 2 folds bars and decisions into `units`; 3 keeps each run of consecutive cycles of a
+ * transaction (units whose first event is a bar, their fills and orders too: those stay in their
+ * tables, naming the run's row) in one row (unit-runs.ts). A journal of an earlier version reads as
+ * it is, and is made the current one by the first units appended to it (a resume): its old rows
+ * read as before, and a tradeloop from before refuses it by its version.
  *
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
@@ -120,7 +121,7 @@ export class SqliteJournal implements Journal {
   /** Whether the units table has the column runs of cycles are packed in (a journal before version 3 has not, until its first append). */
   private packedColumn = true;
   private insertRun: StatementSync | null = null;
-  /** The plain cycles of the transaction being written, until a unit that is not one (or the end) ends the run. */
+  /** The cycles (any unit whose first event is a bar) of the transaction being written, until a unit that is not one, or does not follow on in seq, ends the run (or the end, or MAX_RUN). */
   private readonly run = new RunPacker(UNIT_COLUMNS);
   /** The run's first unit's values: a run of one is written as the unit's own row. */
   private runFirst: RowValue[] | null = null;

@@ -5,15 +5,17 @@
  * So the consecutive cycles of a transaction go into one row: kind `cycles`, the first unit's first
  * seq, the last unit's last seq, the segment, the newest stream cursor, how many units (`cycles`),
  * and in `packed` each unit's row values (every column but the segment, which they share), in
- * column order. A unit's other events (a fill, an order) stay in their typed tables, naming the
- * run's row: each unit's are those up to its last seq.
+ * column order. A cycle here is any unit whose first event is a bar (sqlite-journal.ts appendNow):
+ * a cycle with fills and orders is in a run too, its other events (a fill, an order) in their typed
+ * tables, naming the run's row: each unit's are those up to its last seq.
  *
  * A value is a tag byte and its bytes: null; the value the unit before had in that column; a safe
  * integer as a base-128 varint of its magnitude (its sign in the tag); any other integer as 8 bytes;
  * a float (a REAL column's value) as 8 bytes; a text as its UTF-8 length and bytes. Read back, each
  * unit is the row SQLite would have given for it (integers as BigInts, REAL as numbers, NaN as
- * NULL, -0 as 0), so the rest of the reader does not know the difference. A run holds only units
- * whose seqs follow on (each unit's first seq is the last one's plus one).
+ * NULL, -0 as 0), so the rest of the reader does not know the difference; that holds for values of
+ * their column's type (unitParams' are: no text in a number's column, no number in a text's). A run
+ * holds only units whose seqs follow on (each unit's first seq is the last one's plus one).
  */
 import { JournalError } from './journal.ts';
 
@@ -43,7 +45,7 @@ const T_NEG = 2;
 const T_FLOAT = 3;
 const T_INT64 = 4;
 const T_TEXT = 5;
-/** The value the unit before had in this column (a cycle's kind, file, segment and often its action repeat). */
+/** The value the unit before had in this column (a cycle's kind and stream, and often its action, repeat). */
 const T_SAME = 6;
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -53,7 +55,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** The plain cycles of one transaction, packed as they come; `take` ends the run. */
+/** The consecutive cycles of one transaction, packed as they come; `take` ends the run. */
 export class RunPacker {
   private buf = new Uint8Array(64 * 1024);
   private view = new DataView(this.buf.buffer);
@@ -62,7 +64,7 @@ export class RunPacker {
   count = 0;
   firstSeq = 0;
   lastSeq = 0;
-  /** The newest unit's stream cursor (what lastCursor reads), null when none had one. */
+  /** The newest stream cursor its units had (what lastCursor reads: a unit without one does not clear it), null when none had one. */
   cursor: number | null = null;
   private readonly affinities: readonly Affinity[];
   /** Per value: whether it is packed (false for the columns the run row holds once: SHARED_COLUMNS). */

@@ -15,7 +15,7 @@ import { JournalError, type Journal, type JournalUnit, type SeqEvent } from '../
 import { openJournalStore } from '../../src/journal/open-journal-store.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { UNIT_COLUMNS } from '../../src/journal/sqlite-units.ts';
-import { RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
+import { MAX_RUN, RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
 import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
@@ -25,7 +25,7 @@ const INSTRUMENTS = new Map<string, Instrument>([
 ]);
 const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>;
 const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
-
+const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
 const T0 = 1_735_689_600_000;
 
 /** A cycle from this seq: its bar, `fills` fills, its decision. */
@@ -316,5 +316,80 @@ test('the writer thread makes a version-2 journal version 3; this thread reads i
   assert.deepEqual(
     (await all(journal.units())).map((u) => u.events[0]!.seq),
     [...old, ...added, ...last].map((u) => u.events[0]!.seq),
+  );
+});
+
+test('a transaction that fails inside a run (its fills half written) leaves nothing, and the next append writes each unit once', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-fail-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  const first = cycles(1, 3, () => 1);
+  await journal.append(first);
+  const next = cycles(first.at(-1)!.events.at(-1)!.seq + 1, 6, () => 2);
+  // Its fourth unit's second fill repeats its first's seq: ev_fill refuses it as the run's row goes in, three fills after the run's first.
+  const broken = next.map((u, k) => (k === 3 ? { ...u, events: u.events.map((e, i) => (i === 2 ? { ...e, seq: u.events[1]!.seq } : e)) } : u));
+  await assert.rejects(journal.append(broken), /UNIQUE constraint failed: ev_fill.seq/);
+  // And one that fails while the run is being made: a unit out of seq order after three of it.
+  await assert.rejects(journal.append([...next.slice(0, 3), first[0]!]), JournalError);
+  assert.equal(await journal.lastSeq(), first.at(-1)!.events.at(-1)!.seq);
+  await journal.append(next);
+  assert.deepEqual(await all(journal.units()), [...first, ...next].map(withBar));
+  assert.deepEqual(
+    runRows(path).map((r) => r.cycles),
+    [3, 6],
+  );
+  const db = new DatabaseSync(path, { readOnly: true });
+  t.after(() => db.close());
+  assert.equal((db.prepare('SELECT COUNT(*) AS n FROM ev_fill').get() as { n: number }).n, 3 + 12, 'each fill once');
+});
+
+test('retried commits that begin or end inside a committed run add only what is new; events(seq) from every seq of runs reads on from there', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-retry-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  const units = cycles(1, 12, (k) => k % 3);
+  const feed: JournalUnit = { kind: 'outside', events: [{ seq: units.at(-1)!.events.at(-1)!.seq + 1, event: FEED }] };
+  await journal.append(units.slice(0, 6));
+  await journal.append(units.slice(2, 5)); // all committed: inside the run
+  await journal.append(units.slice(3, 9)); // begins inside it, ends past it
+  await journal.append([...units.slice(8, 12), feed]); // begins at its last unit
+  await journal.append(units.slice(10, 12)); // ends at the end of what is committed, but for the feed
+  const appended = [...units, feed];
+  assert.deepEqual(await all(journal.units()), appended.map(withBar));
+  assert.deepEqual(
+    runRows(path).map((r) => r.cycles),
+    [6, 3, 3],
+  );
+  const seqs = appended.flatMap((u) => u.events.map((e) => e.seq));
+  const lastSeq = seqs.at(-1)!;
+  for (let from = 1; from <= lastSeq + 1; from++) {
+    const got = await all(journal.events(from));
+    assert.deepEqual(
+      got.map((e) => e.seq),
+      seqs.filter((s) => s >= from),
+      `events(${from})`,
+    );
+  }
+  const every = await all(journal.events(1));
+  assert.deepEqual(
+    every.map((e) => e.event),
+    appended.flatMap((u) => u.events.map((e) => e.event)),
+  );
+});
+
+test('a run holds at most MAX_RUN units: the next one begins another', async (t) => {
+  const path = join(await tempDir(t, 'tl-runs-max-'), 'journal.sqlite');
+  const journal = await opened(path);
+  t.after(() => journal.close());
+  const units = cycles(1, MAX_RUN + 3);
+  await journal.append(units);
+  assert.deepEqual(
+    runRows(path).map((r) => r.cycles),
+    [MAX_RUN, 3],
+  );
+  const back = await all(journal.units());
+  assert.deepEqual(
+    back.map((u) => u.events.map((e) => e.seq)),
+    units.map((u) => u.events.map((e) => e.seq)),
   );
 });
