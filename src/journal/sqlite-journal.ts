@@ -7,10 +7,11 @@
  * transaction holds whole units only: a crash loses at most what was not yet committed, never half
  * a cycle.
  *
- * Versions: 2 folds bars and decisions into `units`; 3 keeps each run of plain cycles (a bar and its
- * decision, nothing else) of a transaction in one row (unit-runs.ts). A journal of an earlier
- * version reads as it is, and is made the current one by the first units appended to it (a resume):
- * its old rows read as before, and a tradeloop from before refuses it by its version.
+ * Versions: 2 folds bars and decisions into `units`; 3 keeps each run of consecutive cycles of a
+ * transaction (units whose first event is a bar, their fills and orders too: those stay in their
+ * tables, naming the run's row) in one row (unit-runs.ts). A journal of an earlier version reads as
+ * it is, and is made the current one by the first units appended to it (a resume): its old rows
+ * read as before, and a tradeloop from before refuses it by its version.
  *
  * Durability: realtime journals are synchronous=FULL (each commit is on disk before the next turn
  * reads the socket); static ones NORMAL (a power cut may lose the last commits; the run is
@@ -120,7 +121,7 @@ export class SqliteJournal implements Journal {
   /** Whether the units table has the column runs of cycles are packed in (a journal before version 3 has not, until its first append). */
   private packedColumn = true;
   private insertRun: StatementSync | null = null;
-  /** The plain cycles of the transaction being written, until a unit that is not one (or the end) ends the run. */
+  /** The cycles (any unit whose first event is a bar) of the transaction being written, until a unit that is not one, or does not follow on in seq, ends the run (or the end, or MAX_RUN). */
   private readonly run = new RunPacker(UNIT_COLUMNS);
   /** The run's first unit's values: a run of one is written as the unit's own row. */
   private runFirst: RowValue[] | null = null;
@@ -448,23 +449,30 @@ export class SqliteJournal implements Journal {
   /** Every event in a typed table from this seq on, in seq order: a merge of the tables, each read in order. */
   private *typed(fromSeq: number): Generator<SeqEvent & { unit: number }> {
     const heads: Array<{ type: EventType; it: Iterator<Record<string, unknown>>; row: Record<string, unknown> | null }> = [];
-    for (const type of TYPES) {
-      const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
-      st.setReadBigInts(true);
-      const it = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
-      const first = it.next();
-      heads.push({ type, it, row: first.done ? null : first.value });
-    }
-    for (;;) {
-      let best: (typeof heads)[number] | null = null;
-      for (const h of heads) if (h.row !== null && (best === null || (h.row.seq as bigint) < (best.row!.seq as bigint))) best = h;
-      if (best === null) return;
-      const row = best.row!;
-      const next = best.it.next();
-      best.row = next.done ? null : next.value;
-      const named: Record<string, unknown> = {};
-      for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
-      yield { seq: Number(row.seq), unit: Number(row.unit), event: fromRow(best.type, named, this.ctx) };
+    try {
+      for (const type of TYPES) {
+        const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
+        st.setReadBigInts(true);
+        const it = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
+        heads.push({ type, it, row: null });
+        const first = it.next();
+        heads.at(-1)!.row = first.done ? null : first.value;
+      }
+      for (;;) {
+        let best: (typeof heads)[number] | null = null;
+        for (const h of heads) if (h.row !== null && (best === null || (h.row.seq as bigint) < (best.row!.seq as bigint))) best = h;
+        if (best === null) return;
+        const row = best.row!;
+        const next = best.it.next();
+        best.row = next.done ? null : next.value;
+        const named: Record<string, unknown> = {};
+        for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
+        yield { seq: Number(row.seq), unit: Number(row.unit), event: fromRow(best.type, named, this.ctx) };
+      }
+    } finally {
+      // A statement left unfinished keeps its read transaction open: this connection would go on
+      // reading that snapshot, blind to what another (the writer thread's) commits after it.
+      for (const h of heads) h.it.return?.();
     }
   }
 
@@ -479,34 +487,40 @@ export class SqliteJournal implements Journal {
     st.setReadBigInts(true);
     const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
     const typed = this.typed(fromSeq);
-    let pending = typed.next();
-    // A unit's events: the bar and decision of its values merged by seq with its row's events in the typed tables, up to its last seq.
-    const eventsOf = (values: Record<string, unknown>, id: number, last: number): SeqEvent[] => {
-      const folded = foldedEvents(values, this.streams);
-      const events: SeqEvent[] = [];
-      let f = 0;
-      while (!pending.done && pending.value.unit === id && pending.value.seq <= last) {
-        const { seq, event } = pending.value;
-        while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
-        events.push({ seq, event });
-        pending = typed.next();
+    try {
+      let pending = typed.next();
+      // A unit's events: the bar and decision of its values merged by seq with its row's events in the typed tables, up to its last seq.
+      const eventsOf = (values: Record<string, unknown>, id: number, last: number): SeqEvent[] => {
+        const folded = foldedEvents(values, this.streams);
+        const events: SeqEvent[] = [];
+        let f = 0;
+        while (!pending.done && pending.value.unit === id && pending.value.seq <= last) {
+          const { seq, event } = pending.value;
+          while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
+          events.push({ seq, event });
+          pending = typed.next();
+        }
+        while (f < folded.length) events.push(folded[f++]!);
+        return events;
+      };
+      for (let u = units.next(); !u.done; u = units.next()) {
+        const row = u.value;
+        const id = Number(row.id);
+        if (row.packed === null || row.packed === undefined) {
+          yield { row, events: eventsOf(row, id, Number.POSITIVE_INFINITY) };
+          continue;
+        }
+        // A run of cycles: the typed events of its row are its units', each unit's up to its last seq.
+        for (const r of unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row)) {
+          const last = Number(r.last_seq);
+          const events = eventsOf(r, id, last);
+          if (last >= fromSeq) yield { row: r, events };
+        }
       }
-      while (f < folded.length) events.push(folded[f++]!);
-      return events;
-    };
-    for (let u = units.next(); !u.done; u = units.next()) {
-      const row = u.value;
-      const id = Number(row.id);
-      if (row.packed === null || row.packed === undefined) {
-        yield { row, events: eventsOf(row, id, Number.POSITIVE_INFINITY) };
-        continue;
-      }
-      // A run of cycles: the typed events of its row are its units', each unit's up to its last seq.
-      for (const r of unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row)) {
-        const last = Number(r.last_seq);
-        const events = eventsOf(r, id, last);
-        if (last >= fromSeq) yield { row: r, events };
-      }
+    } finally {
+      // A reader that stops early or fails lets its statements go (see typed).
+      units.return?.();
+      typed.return(undefined);
     }
   }
 

@@ -5,15 +5,17 @@
  * So the consecutive cycles of a transaction go into one row: kind `cycles`, the first unit's first
  * seq, the last unit's last seq, the segment, the newest stream cursor, how many units (`cycles`),
  * and in `packed` each unit's row values (every column but the segment, which they share), in
- * column order. A unit's other events (a fill, an order) stay in their typed tables, naming the
- * run's row: each unit's are those up to its last seq.
+ * column order. A cycle here is any unit whose first event is a bar (sqlite-journal.ts appendNow):
+ * a cycle with fills and orders is in a run too, its other events (a fill, an order) in their typed
+ * tables, naming the run's row: each unit's are those up to its last seq.
  *
  * A value is a tag byte and its bytes: null; the value the unit before had in that column; a safe
  * integer as a base-128 varint of its magnitude (its sign in the tag); any other integer as 8 bytes;
  * a float (a REAL column's value) as 8 bytes; a text as its UTF-8 length and bytes. Read back, each
  * unit is the row SQLite would have given for it (integers as BigInts, REAL as numbers, NaN as
- * NULL), so the rest of the reader does not know the difference. A run holds only units whose seqs
- * follow on (each unit's first seq is the last one's plus one).
+ * NULL, -0 as 0), so the rest of the reader does not know the difference; that holds for values of
+ * their column's type (unitParams' are: no text in a number's column, no number in a text's). A run
+ * holds only units whose seqs follow on (each unit's first seq is the last one's plus one).
  */
 import { JournalError } from './journal.ts';
 
@@ -43,7 +45,7 @@ const T_NEG = 2;
 const T_FLOAT = 3;
 const T_INT64 = 4;
 const T_TEXT = 5;
-/** The value the unit before had in this column (a cycle's kind, file, segment and often its action repeat). */
+/** The value the unit before had in this column (a cycle's kind and stream, and often its action, repeat). */
 const T_SAME = 6;
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -53,7 +55,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** The plain cycles of one transaction, packed as they come; `take` ends the run. */
+/** The consecutive cycles of one transaction, packed as they come; `take` ends the run. */
 export class RunPacker {
   private buf = new Uint8Array(64 * 1024);
   private view = new DataView(this.buf.buffer);
@@ -62,7 +64,7 @@ export class RunPacker {
   count = 0;
   firstSeq = 0;
   lastSeq = 0;
-  /** The newest unit's stream cursor (what lastCursor reads), null when none had one. */
+  /** The newest stream cursor its units had (what lastCursor reads: a unit without one does not clear it), null when none had one. */
   cursor: number | null = null;
   private readonly affinities: readonly Affinity[];
   /** Per value: whether it is packed (false for the columns the run row holds once: SHARED_COLUMNS). */
@@ -106,6 +108,7 @@ export class RunPacker {
     const prev = this.prev;
     const same = prev.length === values.length;
     // Runs once a cycle on the journal's thread: the commonest values (a repeat, a safe integer) are written here, the rest by value().
+    // Room for every value at its widest but a text (9 bytes: a tag and 8), so the quick writes below need no check.
     this.room(aff.length * 9);
     let buf = this.buf;
     for (let i = 0; i < aff.length; i++) {
@@ -128,7 +131,10 @@ export class RunPacker {
         continue;
       }
       this.value(v, aff[i]!);
-      buf = this.buf; // a text may have grown it
+      // A text may have taken the room reserved above for the values after it (their quick writes
+      // do not check): reserve it again. Either may have grown the buffer.
+      this.room((aff.length - i) * 9);
+      buf = this.buf;
     }
     this.prev = values;
   }
@@ -149,12 +155,14 @@ export class RunPacker {
       if (v < INT64_MIN || v > INT64_MAX) throw new JournalError(`journal: ${v} does not fit a 64-bit integer column`);
       return this.int64(v);
     }
-    // SQLite keeps NaN as NULL, a REAL column's integers as floats, an INTEGER column's integral floats as integers.
+    // SQLite keeps NaN as NULL, a REAL column's integers as floats (-0 as 0: it stores an integral
+    // REAL as an integer), an INTEGER column's integral floats as integers but for -2^63 (and what
+    // does not fit 64 bits), which it keeps as floats.
     if (Number.isNaN(v)) return this.byte(T_NULL);
-    if (affinity === 'REAL' || !Number.isInteger(v)) return this.float(v);
+    if (affinity === 'REAL' || !Number.isInteger(v)) return this.float(v === 0 ? 0 : v);
     if (Number.isSafeInteger(v)) return this.int(v);
     const big = BigInt(v);
-    if (big < INT64_MIN || big > INT64_MAX) return this.float(v);
+    if (big <= INT64_MIN || big > INT64_MAX) return this.float(v);
     return this.int64(big);
   }
 
@@ -213,7 +221,8 @@ export class RunPacker {
 
 /**
  * A run row's units, each as the row SQLite would have given for it: `columns` as the packer had
- * them, the shared ones (and the id) taken from the run's own row. A damaged run is refused by name.
+ * them, the shared ones (and the id) taken from the run's own row. A damaged run is refused by name,
+ * and so is one whose units are not those its row (when given with its `cycles`) says.
  */
 export function unpackRun(packed: Uint8Array, columns: readonly UnitColumn[], runRow: Readonly<Record<string, unknown>>): Array<Record<string, unknown>> {
   const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
@@ -263,6 +272,16 @@ export function unpackRun(packed: Uint8Array, columns: readonly UnitColumn[], ru
       row[c.name] = v;
     }
     rows.push(row);
+  }
+  // Bytes cut at a unit's end read as whole units, fewer: the row (a units row says how many, from
+  // and through which seq) tells, or a resume would carry on from a seq whose cycles it never replayed.
+  if ('cycles' in runRow) {
+    const first = rows[0]?.first_seq;
+    const last = rows.at(-1)?.last_seq;
+    if (rows.length !== Number(runRow.cycles) || Number(first) !== Number(runRow.first_seq) || Number(last) !== Number(runRow.last_seq))
+      throw new JournalError(
+        `journal: ${where} holds ${rows.length} units (seqs ${String(first)}-${String(last)}), its row says ${String(runRow.cycles)} (seqs ${String(runRow.first_seq)}-${String(runRow.last_seq)})`,
+      );
   }
   return rows;
 }

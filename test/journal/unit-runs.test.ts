@@ -1,6 +1,6 @@
 /**
- * Runs of plain cycles (src/journal/unit-runs.ts): a run row reads back as the rows SQLite would
- * have given for its units, and a journal keeps a transaction's consecutive plain cycles in one row.
+ * Runs of cycles (src/journal/unit-runs.ts): a run row reads back as the rows SQLite would have
+ * given for its units, and a journal keeps a transaction's consecutive cycles in one row.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,7 +105,7 @@ const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, {
 const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
 const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
 
-/** A cycle at this seq: a bar and its decision (plain), or with a fill between (not). */
+/** A cycle at this seq: a bar and its decision, or with a fill between (in a run all the same, the fill in ev_fill). */
 function cycle(seq: number, symbol: string, o: { fill?: boolean; cursor?: number; volume?: number; line?: number | null } = {}): JournalUnit {
   const openTime = 1_735_689_600_000 + seq * 60_000;
   const events: SeqEvent[] = [{ seq, event: { ...BAR, symbol, openTime, volume: o.volume ?? BAR.volume } }];
