@@ -10,7 +10,8 @@
  * tables, naming the run's row: each unit's are those up to its last seq.
  *
  * A value is a tag byte and its bytes: null; the value the unit before had in that column; a safe
- * integer as a base-128 varint of its magnitude (its sign in the tag); any other integer as 8 bytes;
+ * integer as a base-128 varint of its magnitude, or from 2^28 to 2^48 that magnitude in 6 bytes (its
+ * sign in the tag); any other integer as 8 bytes;
  * a float (a REAL column's value) as 8 bytes; a text as its UTF-8 length and bytes. Read back, each
  * unit is the row SQLite would have given for it (integers as BigInts, REAL as numbers, NaN as
  * NULL, -0 as 0), so the rest of the reader does not know the difference; that holds for values of
@@ -47,6 +48,50 @@ const T_INT64 = 4;
 const T_TEXT = 5;
 /** The value the unit before had in this column (a cycle's kind and stream, and often its action, repeat). */
 const T_SAME = 6;
+/** A safe integer of 2^28 or more (a price or equity in 1e-8 units, a time): its magnitude in 6 bytes, below 2^48. */
+const T_POS48 = 7;
+const T_NEG48 = 8;
+const TWO_28 = 2 ** 28;
+const TWO_32 = 2 ** 32;
+const TWO_48 = 2 ** 48;
+
+/**
+ * Writes a safe integer at `at` (room for 9 bytes is the caller's) and returns where it ends. Below
+ * 2^28 a varint in 32-bit arithmetic; up to 2^48 six bytes (a varint of a price took six divisions
+ * in doubles, most of the journal thread's packing); above, the varint in doubles.
+ */
+function putInt(buf: Uint8Array, at: number, v: number): number {
+  const negative = v < 0;
+  let m = negative ? -v : v;
+  if (m < TWO_28) {
+    buf[at++] = negative ? T_NEG : T_POS;
+    while (m >= 128) {
+      buf[at++] = (m & 127) | 128;
+      m >>>= 7;
+    }
+    buf[at++] = m;
+    return at;
+  }
+  if (m < TWO_48) {
+    buf[at++] = negative ? T_NEG48 : T_POS48;
+    const lo = m >>> 0; // m mod 2^32, exact below 2^53
+    const hi = (m - lo) / TWO_32;
+    buf[at++] = lo & 255;
+    buf[at++] = (lo >>> 8) & 255;
+    buf[at++] = (lo >>> 16) & 255;
+    buf[at++] = lo >>> 24;
+    buf[at++] = hi & 255;
+    buf[at++] = hi >>> 8;
+    return at;
+  }
+  buf[at++] = negative ? T_NEG : T_POS;
+  while (m >= 128) {
+    buf[at++] = (m % 128) | 128;
+    m = Math.floor(m / 128);
+  }
+  buf[at++] = m;
+  return at;
+}
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -119,15 +164,7 @@ export class RunPacker {
         continue;
       }
       if (typeof v === 'number' && aff[i] === 'INTEGER' && Number.isSafeInteger(v)) {
-        let at = this.at;
-        buf[at++] = v < 0 ? T_NEG : T_POS;
-        let m = v < 0 ? -v : v;
-        while (m >= 128) {
-          buf[at++] = (m % 128) | 128;
-          m = Math.floor(m / 128);
-        }
-        buf[at++] = m;
-        this.at = at;
+        this.at = putInt(buf, this.at, v);
         continue;
       }
       this.value(v, aff[i]!);
@@ -181,13 +218,7 @@ export class RunPacker {
 
   private int(v: number): void {
     this.room(9);
-    this.buf[this.at++] = v < 0 ? T_NEG : T_POS;
-    let m = Math.abs(v);
-    while (m >= 128) {
-      this.buf[this.at++] = (m % 128) | 128;
-      m = Math.floor(m / 128);
-    }
-    this.buf[this.at++] = m;
+    this.at = putInt(this.buf, this.at, v);
   }
 
   private int64(v: bigint): void {
@@ -258,6 +289,12 @@ export function unpackRun(packed: Uint8Array, columns: readonly UnitColumn[], ru
       } else if (tag === T_POS || tag === T_NEG) {
         const m = varint();
         const n = tag === T_NEG ? -m : m;
+        v = c.affinity === 'INTEGER' ? BigInt(n) : n;
+      } else if (tag === T_POS48 || tag === T_NEG48) {
+        if (at + 6 > packed.length) throw new JournalError(`journal: ${where} ends inside a value`);
+        const m = view.getUint16(at + 4, true) * TWO_32 + view.getUint32(at, true);
+        at += 6;
+        const n = tag === T_NEG48 ? -m : m;
         v = c.affinity === 'INTEGER' ? BigInt(n) : n;
       } else if (tag === T_FLOAT || tag === T_INT64) {
         if (at + 8 > packed.length) throw new JournalError(`journal: ${where} ends inside a value`);

@@ -35,6 +35,11 @@ const ROWS: RowValue[][] = [
   ['cycle', 9, 10, 7, 14, 2.5, -0.000001, 'x'.repeat(300)],
   ['cycle', 11, 12, 7, 14, 2 ** 60, 1e300, 'a'],
   ['cycle', 13, 14, 7, 15, 9_223_372_036_854_775_807n, -3, null],
+  // Where an integer's packing changes (a varint below 2^28, six bytes below 2^48, a varint again above).
+  ['cycle', 15, 16, 7, 2 ** 28 - 1, 2 ** 28, 2 ** 48 - 1, 'b'],
+  ['cycle', 17, 18, 7, -(2 ** 28), 2 ** 48 - 1, 2 ** 48, 'c'],
+  ['cycle', 19, 20, 7, 2 ** 48, -(2 ** 48 - 1), -(2 ** 28 - 1), 'd'],
+  ['cycle', 21, 22, 7, -(2 ** 53 - 1), 4_200_012_345_678, 127, 'e'],
 ];
 
 test('a run reads back as the rows SQLite gives for the same values', (t) => {
@@ -52,8 +57,8 @@ test('a run reads back as the rows SQLite gives for the same values', (t) => {
     assert.ok(packer.takes(Number(row[1])));
     packer.add(row);
   }
-  assert.deepEqual([packer.count, packer.firstSeq, packer.lastSeq, packer.cursor], [7, 1, 14, 15]);
-  assert.ok(!packer.takes(16), 'a unit that does not follow on begins another run');
+  assert.deepEqual([packer.count, packer.firstSeq, packer.lastSeq, packer.cursor], [11, 1, 22, -(2 ** 53 - 1)]);
+  assert.ok(!packer.takes(24), 'a unit that does not follow on begins another run');
   const packed = packer.take();
   assert.equal(packer.count, 0);
   assert.deepEqual(unpackRun(packed, COLUMNS, { id: 99n, segment: 7n }), want);
