@@ -19,19 +19,19 @@
  *
  * node:sqlite is synchronous: each method does its work when called and answers with a settled
  * promise, so a commit is on disk before the call returns. What node:sqlite throws on reading (a
- * damaged file) comes out as a JournalError, as every store's does.
+ * damaged file) comes out as a JournalError, as every store's does. The reading of units and events
+ * is sqlite-reading.ts; the writing, and the file's layout and versions, are here.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Instrument } from '../broker/instrument.ts';
 import { closeTimeOf } from '../domain/interval.ts';
 import type { Bar, BarOrigin } from '../domain/types.ts';
 import type { EventType, RunStartEvent, TradeEvent } from '../events/types.ts';
-import { columnName, EVENT_COLUMNS, fromRow, sqlType, toRow, type ColumnContext } from './event-columns.ts';
+import { columnName, EVENT_COLUMNS, sqlType, toRow, type ColumnContext } from './event-columns.ts';
 import {
   CURSOR_COLUMN,
   FOLDED_COLUMNS,
   type Folding,
-  foldedEvents,
   foldingOf,
   STREAMS_DDL,
   Streams,
@@ -43,7 +43,8 @@ import {
   UNITS_DDL,
 } from './sqlite-units.ts';
 import { PackedUnits, type UnitBatch, UnitPacker } from './unit-batch.ts';
-import { RUN_KIND, RunPacker, type RowValue, unpackRun } from './unit-runs.ts';
+import { RUN_KIND, RunPacker, type RowValue } from './unit-runs.ts';
+import { reading, settled, type UnitRow, unitRows } from './sqlite-reading.ts';
 import { barOfEvent, JournalError, type Journal, type JournalRun, type JournalSegment, type JournalUnit, type SegmentStart, type SeqEvent } from './journal.ts';
 
 const VERSION = '3';
@@ -57,44 +58,6 @@ export interface SqliteJournalOptions {
   readonly durable: boolean;
   /** Lot steps per symbol. Quantities are stored as the integer lots events carry; this reads back a refused quantity that a journal from before kept as the log's text. */
   readonly instruments: ReadonlyMap<string, Instrument>;
-}
-
-/** node:sqlite's own error for a file it cannot read (malformed, not a database) as the journal's. */
-function asJournalError(err: unknown): unknown {
-  if ((err as { code?: unknown } | null)?.code !== 'ERR_SQLITE_ERROR') return err;
-  return new JournalError((err as Error).message, { cause: err });
-}
-
-function reading<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (err) {
-    throw asJournalError(err);
-  }
-}
-
-/**
- * A synchronous reader as the async iterable the interface promises, each step an already settled
- * promise. Not an async generator: that costs twice as much a step, which a replay of a million
- * units feels (verify, resume).
- */
-function settled<T>(open: () => Iterator<T>): AsyncIterable<T> {
-  return {
-    [Symbol.asyncIterator](): AsyncIterator<T> {
-      const it = open();
-      return {
-        next: () => {
-          try {
-            return Promise.resolve(it.next());
-          } catch (err) {
-            return Promise.reject(asJournalError(err));
-          }
-        },
-        // A reader that stops early (a repair that reached its seq) lets the statements go.
-        return: (value?: unknown) => Promise.resolve(it.return?.(value) ?? { done: true, value: undefined as T }),
-      };
-    },
-  };
 }
 
 export class SqliteJournal implements Journal {
@@ -446,82 +409,10 @@ export class SqliteJournal implements Journal {
     };
   }
 
-  /** Every event in a typed table from this seq on, in seq order: a merge of the tables, each read in order. */
-  private *typed(fromSeq: number): Generator<SeqEvent & { unit: number }> {
-    const heads: Array<{ type: EventType; it: Iterator<Record<string, unknown>>; row: Record<string, unknown> | null }> = [];
-    try {
-      for (const type of TYPES) {
-        const st = this.db.prepare(`SELECT * FROM ev_${type} WHERE seq >= ? ORDER BY seq`);
-        st.setReadBigInts(true);
-        const it = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
-        heads.push({ type, it, row: null });
-        const first = it.next();
-        heads.at(-1)!.row = first.done ? null : first.value;
-      }
-      for (;;) {
-        let best: (typeof heads)[number] | null = null;
-        for (const h of heads) if (h.row !== null && (best === null || (h.row.seq as bigint) < (best.row!.seq as bigint))) best = h;
-        if (best === null) return;
-        const row = best.row!;
-        const next = best.it.next();
-        best.row = next.done ? null : next.value;
-        const named: Record<string, unknown> = {};
-        for (const col of EVENT_COLUMNS[best.type]) named[col.field] = row[columnName(col.field)];
-        yield { seq: Number(row.seq), unit: Number(row.unit), event: fromRow(best.type, named, this.ctx) };
-      }
-    } finally {
-      // A statement left unfinished keeps its read transaction open: this connection would go on
-      // reading that snapshot, blind to what another (the writer thread's) commits after it.
-      for (const h of heads) h.it.return?.();
-    }
-  }
-
-  /**
-   * Every unit that holds an event at or after this seq, in order, with its events in seq order: the
-   * bar and decision of its own row merged with its events in the typed tables. Units are appended
-   * in seq order, so the unit rows in id order are in seq order too.
-   */
-  private *rows(fromSeq: number): Generator<{ row: Record<string, unknown>; events: SeqEvent[] }> {
+  /** Every unit that holds an event at or after this seq, in order, with its events (sqlite-reading.ts). */
+  private *rows(fromSeq: number): Generator<UnitRow> {
     this.refresh();
-    const st = this.db.prepare('SELECT * FROM units WHERE last_seq >= ? ORDER BY id');
-    st.setReadBigInts(true);
-    const units = st.iterate(fromSeq) as Iterator<Record<string, unknown>>;
-    const typed = this.typed(fromSeq);
-    try {
-      let pending = typed.next();
-      // A unit's events: the bar and decision of its values merged by seq with its row's events in the typed tables, up to its last seq.
-      const eventsOf = (values: Record<string, unknown>, id: number, last: number): SeqEvent[] => {
-        const folded = foldedEvents(values, this.streams);
-        const events: SeqEvent[] = [];
-        let f = 0;
-        while (!pending.done && pending.value.unit === id && pending.value.seq <= last) {
-          const { seq, event } = pending.value;
-          while (f < folded.length && folded[f]!.seq < seq) events.push(folded[f++]!);
-          events.push({ seq, event });
-          pending = typed.next();
-        }
-        while (f < folded.length) events.push(folded[f++]!);
-        return events;
-      };
-      for (let u = units.next(); !u.done; u = units.next()) {
-        const row = u.value;
-        const id = Number(row.id);
-        if (row.packed === null || row.packed === undefined) {
-          yield { row, events: eventsOf(row, id, Number.POSITIVE_INFINITY) };
-          continue;
-        }
-        // A run of cycles: the typed events of its row are its units', each unit's up to its last seq.
-        for (const r of unpackRun(row.packed as Uint8Array, UNIT_COLUMNS, row)) {
-          const last = Number(r.last_seq);
-          const events = eventsOf(r, id, last);
-          if (last >= fromSeq) yield { row: r, events };
-        }
-      }
-    } finally {
-      // A reader that stops early or fails lets its statements go (see typed).
-      units.return?.();
-      typed.return(undefined);
-    }
+    yield* unitRows(this.db, this.streams, this.ctx, fromSeq);
   }
 
   events(fromSeq: number): AsyncIterable<SeqEvent> {
