@@ -8,75 +8,33 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
-import { closeTimeOf } from '../../src/domain/interval.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
-import { JournalError, type Journal, type JournalUnit, type SeqEvent } from '../../src/journal/journal.ts';
+import { JournalError, type Journal, type JournalUnit } from '../../src/journal/journal.ts';
 import { openJournalStore } from '../../src/journal/open-journal-store.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { UNIT_COLUMNS } from '../../src/journal/sqlite-units.ts';
 import { MAX_RUN, RunPacker, type RowValue, unpackRun } from '../../src/journal/unit-runs.ts';
-import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { CYCLE_INSTRUMENTS, cycleAt, openedJournal, SAMPLE_FEED, withBar } from '../helpers/journal-cycles.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const INSTRUMENTS = new Map<string, Instrument>([
-  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
-  ['A', makeInstrument('A', '1')!],
-]);
-const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>;
-const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
-const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
 const T0 = 1_735_689_600_000;
-
-/** A cycle from this seq: its bar, `fills` fills, its decision. */
-function cycle(seq: number, o: { fills?: number; volume?: number; open?: number } = {}): JournalUnit {
-  const openTime = T0 + seq * 60_000;
-  const events: SeqEvent[] = [{ seq, event: { ...BAR, openTime, volume: o.volume ?? BAR.volume, open: o.open ?? BAR.open } }];
-  for (let k = 0; k < (o.fills ?? 0); k++) events.push({ seq: seq + 1 + k, event: FILL });
-  const decision = {
-    type: 'decision',
-    symbol: BAR.symbol,
-    openTime,
-    action: 'hold',
-    qty: 0,
-    intents: 0,
-    position: seq,
-    equity: 10n ** 12n + BigInt(seq),
-  } as const;
-  events.push({ seq: seq + events.length, event: decision });
-  return { kind: 'cycle', events, provenance: { file: 'BTCUSDT.csv', line: seq } };
-}
 
 /** Cycles one after another from this seq. */
 function cycles(from: number, n: number, fills = (_k: number) => 0): JournalUnit[] {
   const out: JournalUnit[] = [];
   let seq = from;
   for (let k = 0; k < n; k++) {
-    const u = cycle(seq, { fills: fills(k) });
+    const u = cycleAt(seq, { fills: fills(k) });
     out.push(u);
     seq = u.events.at(-1)!.seq + 1;
   }
   return out;
 }
 
-function withBar(u: JournalUnit): JournalUnit {
-  if (u.kind !== 'cycle') return u;
-  const { type: _, ...bar } = u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>;
-  return { ...u, bar: { ...bar, closeTime: closeTimeOf(bar.interval, bar.openTime) } };
-}
-
 async function all<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of items) out.push(x);
   return out;
-}
-
-async function opened(path: string): Promise<SqliteJournal> {
-  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
-  const runStart = SAMPLE_EVENTS.find((e) => e.type === 'run_start') as Extract<TradeEvent, { type: 'run_start' }>;
-  await journal.createRun({ runId: 'edges', mode: 'static', options: {}, runStart, warmupBars: [], argv: [], cwd: '/' });
-  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-  return journal;
 }
 
 const runRows = (path: string): Array<{ id: number; first_seq: number; last_seq: number; cycles: number }> => {
@@ -145,16 +103,16 @@ test('a text that leaves the packer little room is followed by whole values: eve
 test('a run of units with long commands (a bar first) reads back as appended, wherever their texts fall in the packer', async (t) => {
   const dir = await tempDir(t, 'tl-runs-text-');
   const path = join(dir, 'journal.sqlite');
-  (await opened(path)).close();
+  (await openedJournal(path)).close();
   const appended: JournalUnit[] = [];
   let seq = 1;
   // Each append on a journal opened anew: a packer with its first buffer each time.
   for (let pad = 0; pad < 400; pad += 8) {
-    const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+    const journal = new SqliteJournal(path, { durable: false, instruments: CYCLE_INSTRUMENTS });
     journal.useSegment(1);
     const batch: JournalUnit[] = [];
     for (let k = 0; k < 200; k++) {
-      const u = cycle(seq, { open: 2 ** 50 + k });
+      const u = cycleAt(seq, { open: 2 ** 50 + k });
       batch.push({
         ...u,
         kind: 'command',
@@ -166,7 +124,7 @@ test('a run of units with long commands (a bar first) reads back as appended, wh
     await journal.close();
     appended.push(...batch);
   }
-  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  const journal = new SqliteJournal(path, { durable: false, instruments: CYCLE_INSTRUMENTS });
   t.after(() => journal.close());
   assert.ok(runRows(path).length > 0, 'the units are in runs');
   const back = await all(journal.units());
@@ -214,10 +172,10 @@ test('a run reads back as SQLite keeps the values: -0 in a REAL column as 0 (fir
 
 test('a bar of volume -0 reads back the same in a run as in a row of its own', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-zero-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
-  await journal.append([cycle(1, { volume: -0 })]);
-  await journal.append([cycle(3, { volume: -0 }), cycle(5, { volume: 1.5 }), cycle(7, { volume: -0 }), cycle(9, { volume: 0 })]);
+  await journal.append([cycleAt(1, { volume: -0 })]);
+  await journal.append([cycleAt(3, { volume: -0 }), cycleAt(5, { volume: 1.5 }), cycleAt(7, { volume: -0 }), cycleAt(9, { volume: 0 })]);
   assert.equal(runRows(path).length, 1);
   const volumes = (await all(journal.units())).map((u) => (u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>).volume);
   assert.deepEqual(volumes, [0, 0, 1.5, 0, 0], 'as SQLite keeps -0.0 in a REAL column: 0');
@@ -225,7 +183,7 @@ test('a bar of volume -0 reads back the same in a run as in a row of its own', a
 
 test('a run whose units disagree with its row (bytes cut at a unit, a unit too many) is refused by name, not read short', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-cut-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
   await journal.append(cycles(1, 4));
   await journal.append(cycles(9, 2));
@@ -284,12 +242,12 @@ const versionOf = (path: string): string => {
 
 test('the writer thread makes a version-2 journal version 3; this thread reads its runs, after a reader that stopped early and one that failed', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-thread-'), 'journal.sqlite');
-  const v2 = await opened(path);
-  const old = [cycle(1, { fills: 1 }), cycle(4)];
+  const v2 = await openedJournal(path);
+  const old = [cycleAt(1, { fills: 1 }), cycleAt(4)];
   for (const u of old) await v2.append([u]); // a row each, as version 2 wrote them
   await v2.close();
   asVersion2(path);
-  const journal: Journal = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: INSTRUMENTS, thread: true });
+  const journal: Journal = await openJournalStore({ kind: 'sqlite', path, durable: false, instruments: CYCLE_INSTRUMENTS, thread: true });
   t.after(() => journal.close());
   await journal.beginSegment({ kind: 'resume', afterSeq: 5, startedAt: null });
   assert.deepEqual(await all(journal.units()), old.map(withBar));
@@ -321,7 +279,7 @@ test('the writer thread makes a version-2 journal version 3; this thread reads i
 
 test('a transaction that fails inside a run (its fills half written) leaves nothing, and the next append writes each unit once', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-fail-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
   const first = cycles(1, 3, () => 1);
   await journal.append(first);
@@ -345,10 +303,10 @@ test('a transaction that fails inside a run (its fills half written) leaves noth
 
 test('retried commits that begin or end inside a committed run add only what is new; events(seq) from every seq of runs reads on from there', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-retry-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
   const units = cycles(1, 12, (k) => k % 3);
-  const feed: JournalUnit = { kind: 'outside', events: [{ seq: units.at(-1)!.events.at(-1)!.seq + 1, event: FEED }] };
+  const feed: JournalUnit = { kind: 'outside', events: [{ seq: units.at(-1)!.events.at(-1)!.seq + 1, event: SAMPLE_FEED }] };
   await journal.append(units.slice(0, 6));
   await journal.append(units.slice(2, 5)); // all committed: inside the run
   await journal.append(units.slice(3, 9)); // begins inside it, ends past it
@@ -379,7 +337,7 @@ test('retried commits that begin or end inside a committed run add only what is 
 
 test('a run holds at most MAX_RUN units: the next one begins another', async (t) => {
   const path = join(await tempDir(t, 'tl-runs-max-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
   const units = cycles(1, MAX_RUN + 3);
   await journal.append(units);

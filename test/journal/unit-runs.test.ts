@@ -6,14 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
-import { makeInstrument, type Instrument } from '../../src/broker/instrument.ts';
-import { closeTimeOf } from '../../src/domain/interval.ts';
 import { JournalError, type JournalUnit, type SeqEvent } from '../../src/journal/journal.ts';
 import { SqliteJournal } from '../../src/journal/sqlite-journal.ts';
 import { RunPacker, type RowValue, SHARED_COLUMNS, unpackRun, type UnitColumn } from '../../src/journal/unit-runs.ts';
 import type { TradeEvent } from '../../src/events/types.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
-import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
+import { CYCLE_INSTRUMENTS, cycleAt, openedJournal, SAMPLE_FEED, withBar } from '../helpers/journal-cycles.ts';
 
 const COLUMNS: readonly UnitColumn[] = [
   { name: 'kind', affinity: 'TEXT' },
@@ -102,62 +100,24 @@ test('a run whose bytes are damaged is refused with a JournalError that names it
   assert.throws(() => new RunPacker(COLUMNS).add(['cycle', 1, 2, 1, null, 2n ** 64n, 0, null]), /does not fit a 64-bit integer column/);
 });
 
-const INSTRUMENTS = new Map<string, Instrument>([
-  ['BTCUSDT', makeInstrument('BTCUSDT', '0.00001')!],
-  ['ETHUSDT', makeInstrument('ETHUSDT', '0.0001')!],
-]);
-const BAR = SAMPLE_EVENTS.find((e) => e.type === 'bar') as Extract<TradeEvent, { type: 'bar' }>;
-const FILL = SAMPLE_EVENTS.find((e) => e.type === 'fill')!;
-const FEED = SAMPLE_EVENTS.find((e) => e.type === 'feed')!;
-
-/** A cycle at this seq: a bar and its decision, or with a fill between (in a run all the same, the fill in ev_fill). */
-function cycle(seq: number, symbol: string, o: { fill?: boolean; cursor?: number; volume?: number; line?: number | null } = {}): JournalUnit {
-  const openTime = 1_735_689_600_000 + seq * 60_000;
-  const events: SeqEvent[] = [{ seq, event: { ...BAR, symbol, openTime, volume: o.volume ?? BAR.volume } }];
-  if (o.fill) events.push({ seq: seq + 1, event: FILL });
-  const decision = { type: 'decision', symbol, openTime, action: 'hold', qty: 0, intents: 0, position: -seq, equity: 2n ** 60n + BigInt(seq) } as const;
-  events.push({ seq: events.length + seq, event: decision });
-  return {
-    kind: 'cycle',
-    events,
-    provenance: o.line === null ? { file: `${symbol}.csv` } : { file: `${symbol}.csv`, line: o.line ?? seq },
-    ...(o.cursor !== undefined ? { cursor: o.cursor } : {}),
-  };
-}
-
-/** A journal with its run and a first segment, as a session opens one. */
-async function opened(path: string): Promise<SqliteJournal> {
-  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
-  const runStart = SAMPLE_EVENTS.find((e) => e.type === 'run_start') as Extract<TradeEvent, { type: 'run_start' }>;
-  await journal.createRun({ runId: 'runs', mode: 'static', options: {}, runStart, warmupBars: [], argv: [], cwd: '/' });
-  await journal.beginSegment({ kind: 'start', afterSeq: 0, startedAt: null });
-  return journal;
-}
-
-function withBar(u: JournalUnit): JournalUnit {
-  if (u.kind !== 'cycle') return u;
-  const { type: _, ...bar } = u.events[0]!.event as Extract<TradeEvent, { type: 'bar' }>;
-  return { ...u, bar: { ...bar, closeTime: closeTimeOf(bar.interval, bar.openTime) } };
-}
-
 test("a transaction's consecutive cycles are one row, their fills in ev_fill naming it; a gap in seqs begins another; a run of one and a unit without a bar are rows of their own; all read back as appended", async (t) => {
   const path = join(await tempDir(t, 'tl-unit-runs-'), 'journal.sqlite');
-  const journal = await opened(path);
+  const journal = await openedJournal(path);
   t.after(() => journal.close());
   const first = [
-    cycle(1, 'BTCUSDT', { cursor: 10 }),
-    cycle(3, 'ETHUSDT', { cursor: 11, volume: Number.NaN, line: null }),
-    cycle(5, 'BTCUSDT', { cursor: 12 }),
-    cycle(7, 'ETHUSDT', { fill: true, cursor: 13 }), // seqs 7-9: a fill between its bar and decision
-    cycle(10, 'BTCUSDT', { cursor: 14, fill: true }),
-    cycle(20, 'ETHUSDT', { cursor: 15 }), // after a gap in seqs
-    cycle(22, 'BTCUSDT'),
+    cycleAt(1, { symbol: 'BTCUSDT', cursor: 10 }),
+    cycleAt(3, { symbol: 'ETHUSDT', cursor: 11, volume: Number.NaN, line: null }),
+    cycleAt(5, { symbol: 'BTCUSDT', cursor: 12 }),
+    cycleAt(7, { symbol: 'ETHUSDT', fills: 1, cursor: 13 }), // seqs 7-9: a fill between its bar and decision
+    cycleAt(10, { symbol: 'BTCUSDT', cursor: 14, fills: 1 }),
+    cycleAt(20, { symbol: 'ETHUSDT', cursor: 15 }), // after a gap in seqs
+    cycleAt(22, { symbol: 'BTCUSDT' }),
   ];
   await journal.append(first);
   const second: JournalUnit[] = [
-    cycle(24, 'ETHUSDT', { cursor: 16 }),
-    { kind: 'outside', events: [{ seq: 26, event: FEED }], cursor: 17 },
-    cycle(27, 'BTCUSDT'),
+    cycleAt(24, { symbol: 'ETHUSDT', cursor: 16 }),
+    { kind: 'outside', events: [{ seq: 26, event: SAMPLE_FEED }], cursor: 17 },
+    cycleAt(27, { symbol: 'BTCUSDT' }),
   ];
   await journal.append(second);
 
@@ -219,8 +179,8 @@ test("a transaction's consecutive cycles are one row, their fills in ev_fill nam
 
 test('a version-2 journal takes runs with its first append, and becomes version 3; its old rows read as before', async (t) => {
   const path = join(await tempDir(t, 'tl-unit-runs-v2-'), 'journal.sqlite');
-  const before = await opened(path);
-  const old = [cycle(1, 'BTCUSDT', { fill: true }), cycle(4, 'ETHUSDT', { fill: true })];
+  const before = await openedJournal(path);
+  const old = [cycleAt(1, { symbol: 'BTCUSDT', fills: 1 }), cycleAt(4, { symbol: 'ETHUSDT', fills: 1 })];
   for (const u of old) await before.append([u]); // a transaction each: a row each, as version 2 wrote them
   await before.close();
   // The units table and version as version 2 left them.
@@ -231,7 +191,7 @@ test('a version-2 journal takes runs with its first append, and becomes version 
     packed: (db.prepare('PRAGMA table_info(units)').all() as Array<{ name: string }>).some((r) => r.name === 'packed'),
     version: (db.prepare("SELECT value FROM meta WHERE key = 'version'").get() as { value: string } | undefined)?.value,
   });
-  const journal = new SqliteJournal(path, { durable: false, instruments: INSTRUMENTS });
+  const journal = new SqliteJournal(path, { durable: false, instruments: CYCLE_INSTRUMENTS });
   t.after(() => journal.close());
   assert.deepEqual(layout(), { packed: false, version: '2' }, 'opening (to read it) leaves the file as it was');
   const read = async (): Promise<JournalUnit[]> => {
@@ -240,7 +200,7 @@ test('a version-2 journal takes runs with its first append, and becomes version 
     return out;
   };
   assert.deepEqual(await read(), old.map(withBar));
-  const added = [cycle(7, 'BTCUSDT'), cycle(9, 'ETHUSDT'), cycle(11, 'BTCUSDT')];
+  const added = [cycleAt(7, { symbol: 'BTCUSDT' }), cycleAt(9, { symbol: 'ETHUSDT' }), cycleAt(11, { symbol: 'BTCUSDT' })];
   await journal.append(added);
   assert.deepEqual(layout(), { packed: true, version: '3' });
   assert.deepEqual(await read(), [...old, ...added].map(withBar));
