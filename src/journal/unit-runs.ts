@@ -55,41 +55,42 @@ const TWO_28 = 2 ** 28;
 const TWO_32 = 2 ** 32;
 const TWO_48 = 2 ** 48;
 
-/**
- * Writes a safe integer at `at` (room for 9 bytes is the caller's) and returns where it ends. Below
- * 2^28 a varint in 32-bit arithmetic; up to 2^48 six bytes (a varint of a price took six divisions
- * in doubles, most of the journal thread's packing); above, the varint in doubles.
- */
-function putInt(buf: Uint8Array, at: number, v: number): number {
-  const negative = v < 0;
-  let m = negative ? -v : v;
-  if (m < TWO_28) {
-    buf[at++] = negative ? T_NEG : T_POS;
-    while (m >= 128) {
-      buf[at++] = (m & 127) | 128;
-      m >>>= 7;
-    }
-    buf[at++] = m;
-    return at;
-  }
-  if (m < TWO_48) {
-    buf[at++] = negative ? T_NEG48 : T_POS48;
-    const lo = m >>> 0; // m mod 2^32, exact below 2^53
-    const hi = (m - lo) / TWO_32;
-    buf[at++] = lo & 255;
-    buf[at++] = (lo >>> 8) & 255;
-    buf[at++] = (lo >>> 16) & 255;
-    buf[at++] = lo >>> 24;
-    buf[at++] = hi & 255;
-    buf[at++] = hi >>> 8;
-    return at;
-  }
-  buf[at++] = negative ? T_NEG : T_POS;
-  while (m >= 128) {
+/** Writes a magnitude (a safe integer, 0 or more) as a base-128 varint at `at`; returns where it ends. */
+function putVarint(buf: Uint8Array, at: number, m: number): number {
+  // In doubles while it does not fit 31 bits, then in 32-bit arithmetic (most values fit from the start).
+  while (m >= 0x80000000) {
     buf[at++] = (m % 128) | 128;
     m = Math.floor(m / 128);
   }
+  while (m >= 128) {
+    buf[at++] = (m & 127) | 128;
+    m >>>= 7;
+  }
   buf[at++] = m;
+  return at;
+}
+
+/**
+ * Writes a safe integer at `at` (room for 9 bytes is the caller's) and returns where it ends: its
+ * magnitude as a varint, but from 2^28 to 2^48 in six bytes (a price in 1e-8 units as a varint took
+ * six divisions in doubles, most of the journal thread's packing).
+ */
+function putInt(buf: Uint8Array, at: number, v: number): number {
+  const negative = v < 0;
+  const m = negative ? -v : v;
+  if (m < TWO_28 || m >= TWO_48) {
+    buf[at++] = negative ? T_NEG : T_POS;
+    return putVarint(buf, at, m);
+  }
+  buf[at++] = negative ? T_NEG48 : T_POS48;
+  const lo = m >>> 0; // m mod 2^32, exact below 2^53
+  const hi = (m - lo) / TWO_32;
+  buf[at++] = lo & 255;
+  buf[at++] = (lo >>> 8) & 255;
+  buf[at++] = (lo >>> 16) & 255;
+  buf[at++] = lo >>> 24;
+  buf[at++] = hi & 255;
+  buf[at++] = hi >>> 8;
   return at;
 }
 
@@ -239,12 +240,7 @@ export class RunPacker {
     const bytes = utf8.encode(v);
     this.room(1 + 10 + bytes.length);
     this.buf[this.at++] = T_TEXT;
-    let m = bytes.length;
-    while (m >= 128) {
-      this.buf[this.at++] = (m % 128) | 128;
-      m = Math.floor(m / 128);
-    }
-    this.buf[this.at++] = m;
+    this.at = putVarint(this.buf, this.at, bytes.length);
     this.buf.set(bytes, this.at);
     this.at += bytes.length;
   }
