@@ -8,7 +8,6 @@
 import type { EventSink } from '../events/event-bus.ts';
 import type { FeedState, TradeEvent } from '../events/types.ts';
 import { LatencyStats, SEGMENTS } from '../telemetry/latency.ts';
-import type { Clock } from '../telemetry/clock.ts';
 
 export const NOTABLE = ['fill', 'reject', 'cancel', 'halt', 'resume', 'trading_state', 'feed', 'alert', 'skip'] as const;
 export type NotableType = (typeof NOTABLE)[number];
@@ -71,16 +70,11 @@ export class LiveState implements EventSink {
   peak = 0;
   readonly curve = new BoundedCurve();
   readonly latency = new LatencyStats();
-  /** Monotonic ms of the newest decided bar (null before any). */
-  lastBarMono: number | null = null;
   private barTime = 0;
   private sliceTime: number | null = null;
   private readonly recent = new Map<NotableType, Ring<LiveItem>>();
   private readonly listeners = new Set<(item: LiveItem) => void>();
-  private readonly clock: Clock;
-
-  constructor(clock: Clock) {
-    this.clock = clock;
+  constructor() {
     for (const t of NOTABLE) this.recent.set(t, new Ring(RECENT));
   }
 
@@ -101,7 +95,6 @@ export class LiveState implements EventSink {
     switch (e.type) {
       case 'bar':
         this.barTime = e.openTime;
-        this.lastBarMono = this.clock.monotonic();
         return;
       case 'decision': {
         if (this.sliceTime !== null && e.openTime !== this.sliceTime) this.curve.add(this.sliceTime, this.equity);

@@ -36,7 +36,7 @@ export class SessionObservers {
   constructor(options: ObserversOptions) {
     this.options = options;
     const { clock, counter } = options;
-    this.live = new LiveState(clock);
+    this.live = new LiveState();
     const session = (): Session => {
       if (this.session === null) throw new Error('the observers are not bound to a session yet'); // a bug: routes start after bind
       return this.session;

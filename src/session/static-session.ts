@@ -313,7 +313,7 @@ export class StaticSession {
               drop.bars--;
               return;
             }
-            cycles.run(bar, journaled && file !== undefined ? { file, ...(line !== undefined ? { line } : {}) } : null);
+            cycles.run(bar, journaled && file !== undefined ? (line !== undefined ? { file, line } : { file }) : null);
             // The journal commits every so many cycles as well as between chunks: a crash loses few.
             if (journaled && ++sinceCommit >= COMMIT_EVERY_CYCLES) {
               sinceCommit = 0;

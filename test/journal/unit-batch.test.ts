@@ -92,3 +92,80 @@ test('a unit open when the batch is taken goes whole in the next, its strings an
     },
   ]);
 });
+
+/** A market order and a complete fill as the engine emits them (fields in its order). */
+const MARKET = { type: 'order', orderId: 'BTCUSDT-60000-0', symbol: 'BTCUSDT', openTime: 60_000, side: 'buy', orderType: 'market', qty: 6 } as const;
+const COMPLETE = {
+  type: 'fill',
+  orderId: 'BTCUSDT-60000-0',
+  symbol: 'BTCUSDT',
+  openTime: 120_000,
+  side: 'buy',
+  qty: 6,
+  price: 9_404_000_000_000,
+  fee: 28_212_000n,
+  liquidity: 'taker',
+  realizedPnl: -(2n ** 63n),
+  cash: 2n ** 63n - 1n,
+  position: 6,
+} as const;
+
+test('a plain market order and a complete fill travel as numbers (only their ids as text) and read back field for field, in order', () => {
+  const packer = new UnitPacker(4);
+  packer.write(1, BAR);
+  packer.write(2, MARKET);
+  packer.write(3, COMPLETE);
+  packer.write(4, { ...COMPLETE, side: 'sell', orderId: 'ETHUSDT-60000-1', symbol: 'ETHUSDT', liquidity: 'maker', fee: 0n, position: -3 });
+  packer.endUnit('cycle', null, null);
+  const batch = packer.take();
+  // Cloned as objects to the writer thread, these were most of what posting a batch cost.
+  assert.deepEqual(batch.others, ['BTCUSDT-60000-0', 'BTCUSDT-60000-0', 'ETHUSDT-60000-1']);
+  const [unit] = reader()(batch);
+  const events = unit!.events.map((e) => e.event);
+  assert.deepEqual(events.slice(1), [
+    MARKET,
+    COMPLETE,
+    { ...COMPLETE, side: 'sell', orderId: 'ETHUSDT-60000-1', symbol: 'ETHUSDT', liquidity: 'maker', fee: 0n, position: -3 },
+  ]);
+  assert.deepEqual(Object.keys(events[1]!), Object.keys(MARKET));
+  assert.deepEqual(Object.keys(events[2]!), Object.keys(COMPLETE));
+});
+
+test('an order or fill with any other field, or money past 64 bits, travels as itself: nothing is dropped', () => {
+  const odd: TradeEvent[] = [
+    { ...MARKET, sentBy: 'operator' },
+    { ...MARKET, timeInForce: 'IOC' },
+    { ...MARKET, orderType: 'limit', limitPrice: 1 } as TradeEvent,
+    { ...COMPLETE, remaining: 3 },
+    { ...COMPLETE, priceSource: 'last_update', priceTime: 5 },
+    { ...COMPLETE, cash: 2n ** 63n },
+    { ...COMPLETE, liquidity: undefined } as unknown as TradeEvent,
+  ];
+  const packer = new UnitPacker(2);
+  for (const [i, e] of odd.entries()) packer.write(i + 1, e);
+  packer.endUnit('outside', null, null);
+  const batch = packer.take();
+  assert.deepEqual(batch.others, odd);
+  assert.deepEqual(
+    reader()(batch)[0]!.events.map((e) => e.event),
+    odd,
+  );
+});
+
+test('an order and a fill in the unit still open when a batch is taken keep their ids and money in the next', () => {
+  const packer = new UnitPacker(2);
+  const read = reader();
+  packer.write(1, { ...MARKET, orderId: 'done' });
+  packer.write(2, { ...COMPLETE, orderId: 'done', cash: 5n });
+  packer.endUnit('cycle', null, null);
+  packer.write(3, { ...MARKET, orderId: 'open' });
+  packer.write(4, { ...COMPLETE, orderId: 'open', fee: 1n, realizedPnl: 2n, cash: 3n });
+  packer.write(5, { ...DECISION, equity: 9n });
+  read(packer.take());
+  packer.endUnit('cycle', null, null);
+  assert.deepEqual(read(packer.take())[0]!.events, [
+    { seq: 3, event: { ...MARKET, orderId: 'open' } },
+    { seq: 4, event: { ...COMPLETE, orderId: 'open', fee: 1n, realizedPnl: 2n, cash: 3n } },
+    { seq: 5, event: { ...DECISION, equity: 9n } },
+  ]);
+});

@@ -41,7 +41,7 @@ class Tab implements StreamOut {
 
 function setup(): { clock: VirtualClock; live: LiveState; stream: DashboardStream } {
   const clock = new VirtualClock();
-  const live = new LiveState(clock);
+  const live = new LiveState();
   const stream = new DashboardStream(live, () => null, clock, new LotSteps(new Map([['BTCUSDT', 5]])));
   stream.start();
   return { clock, live, stream };
