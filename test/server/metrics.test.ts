@@ -12,6 +12,9 @@ import { repoRoot } from '../helpers/shared-data.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { SessionMetrics } from '../../src/server/metrics.ts';
 import { toUnits } from '../../src/stats/decimal.ts';
+import type { LatencyEvent } from '../../src/events/types.ts';
+import type { SessionStatus } from '../../src/session/status.ts';
+import { SAMPLE_EVENTS } from '../helpers/event-samples.ts';
 
 /** Per symbol: bar 0 buys, bar 1 sells, bar 2 asks for zero lots (a reject), bar 3 holds. */
 function scripted(): Strategy {
@@ -196,4 +199,40 @@ test('every session has its own registry: two at once do not collide', () => {
   const a = new SessionMetrics(sources, { runId: 'a', mode: 'static' });
   const b = new SessionMetrics(sources, { runId: 'b', mode: 'static' });
   assert.notEqual(a.registry, b.registry);
+});
+
+test('latency histograms are observed at the end of the turn (the bus flush) or at a scrape, never lost', async () => {
+  const sources = {
+    status: () => ({ state: 'ACTIVE', halts: [], equity: '0', cash: '0', grossExposure: '0' }) as unknown as SessionStatus,
+    counts: { of: () => 0, byReason: () => ({}) },
+    feedState: () => null,
+    drawdown: () => 0,
+  };
+  const metrics = new SessionMetrics(sources, { runId: 'r', mode: 'realtime' });
+  const sample = SAMPLE_EVENTS.find((e) => e.type === 'latency')!;
+  const latency = (i: number): LatencyEvent => ({ ...(sample as LatencyEvent), openTime: i * 60_000, networkMs: -2, queueMs: 1, sliceMs: 3, totalMs: 40 });
+  // The registry itself, not text(): what has been observed so far.
+  const observed = async (segment: string): Promise<number> =>
+    parsePromText(await metrics.registry.getSingleMetricAsString('tradeloop_latency_seconds')).value('tradeloop_latency_seconds_count', { segment }) ?? -1;
+  metrics.write(1, latency(1));
+  metrics.write(2, { ...latency(2), source: 'rest-backfill' });
+  // The bars after this one in its slice are decided before any histogram work.
+  assert.equal(await observed('total'), 0);
+  metrics.flush();
+  assert.equal(await observed('total'), 1, 'a backfilled bar is left out, as in the summary');
+  for (let i = 0; i < 1500; i++) metrics.write(3 + i, latency(3 + i));
+  // The process's own metrics (an event loop lag of NaN this early) are not what this reads.
+  const scraped = await metrics.text();
+  const text = parsePromText(
+    scraped
+      .split('\n')
+      .filter((line) => line.startsWith('tradeloop_latency_seconds'))
+      .join('\n'),
+  );
+  assert.equal(text.value('tradeloop_latency_seconds_count', { segment: 'slice' }), 1501, 'a scrape sees every event written before it');
+  assert.equal(text.value('tradeloop_latency_seconds_sum', { segment: 'network' }), 0, 'a negative network figure counts as 0');
+  assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'total', le: '0.025' }), 0);
+  assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'total', le: '0.05' }), 1501);
+  assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'pipeline', le: '0.001' }), 0);
+  assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'pipeline', le: '0.0025' }), 1501, 'pipeline = queue + model + broker');
 });
