@@ -82,7 +82,7 @@ async function once(thread: boolean): Promise<{ loop: number; process: number }>
       if (buys) sink.write(++seq, { type: 'order', orderId: `${symbol}-${i}-0`, symbol, openTime, side: 'buy', orderType: 'market', qty: 100 });
       sink.endCycle();
       if ((i + 1) % 1000 === 0) sink.flush();
-      if ((i + 1) % 2000 === 0) await sink.whenAllButLastCommitted();
+      if ((i + 1) % 2000 === 0) await sink.whenInFlightAtMost(1);
     }
     await sink.close();
     const t = process.threadCpuUsage(thread0);
