@@ -145,8 +145,8 @@ export class UnitPacker {
 
   /** The next record's offset, the arrays grown when full. */
   private next(): number {
-    // A fill takes three money slots, and there is at most one big-using record a slot of nums' records.
-    if ((this.count + 1) * R > this.nums.length || this.bigCount + 3 > this.bigs.length) {
+    // A fill takes three money slots: a packer made with room for fewer than three doubles more than once.
+    while ((this.count + 1) * R > this.nums.length || this.bigCount + 3 > this.bigs.length) {
       const nums = new Float64Array(this.nums.length * 2);
       nums.set(this.nums);
       this.nums = nums;

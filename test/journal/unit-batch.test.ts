@@ -169,3 +169,10 @@ test('an order and a fill in the unit still open when a batch is taken keep thei
     { seq: 5, event: { ...DECISION, equity: 9n } },
   ]);
 });
+
+test("a packer made with room for one record still keeps all three of a fill's money fields", () => {
+  const packer = new UnitPacker(1);
+  packer.write(1, { ...COMPLETE, fee: 1n, realizedPnl: 2n, cash: 3n });
+  packer.endUnit('cycle', null, null);
+  assert.deepEqual(reader()(packer.take())[0]!.events, [{ seq: 1, event: { ...COMPLETE, fee: 1n, realizedPnl: 2n, cash: 3n } }]);
+});
