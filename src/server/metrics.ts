@@ -223,7 +223,13 @@ export class SessionMetrics implements EventSink {
     const p = this.pending;
     const n = this.pendingCount * LATENCY_SEGMENTS.length;
     this.pendingCount = 0;
-    for (let at = 0; at < n; at += LATENCY_SEGMENTS.length) for (let k = 0; k < LATENCY_SEGMENTS.length; k++) h.observe(SEGMENT_LABELS[k]!, p[at + k]!);
+    for (let at = 0; at < n; at += LATENCY_SEGMENTS.length) {
+      for (let k = 0; k < LATENCY_SEGMENTS.length; k++) {
+        // prom-client throws on a value that is not finite: here that would skip the bus's later sinks (the journal's commit).
+        const v = p[at + k]!;
+        if (Number.isFinite(v)) h.observe(SEGMENT_LABELS[k]!, v);
+      }
+    }
   }
 
   async text(): Promise<string> {

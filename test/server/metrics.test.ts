@@ -236,3 +236,23 @@ test('latency histograms are observed at the end of the turn (the bus flush) or 
   assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'pipeline', le: '0.001' }), 0);
   assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'pipeline', le: '0.0025' }), 1501, 'pipeline = queue + model + broker');
 });
+
+test('a latency figure that is not a number is left out of its histogram at the flush; the rest of the turn is observed', () => {
+  const sources = {
+    status: () => ({ state: 'ACTIVE', halts: [], equity: '0', cash: '0', grossExposure: '0' }) as unknown as SessionStatus,
+    counts: { of: () => 0, byReason: () => ({}) },
+    feedState: () => null,
+    drawdown: () => 0,
+  };
+  const metrics = new SessionMetrics(sources, { runId: 'r', mode: 'realtime' });
+  const sample = SAMPLE_EVENTS.find((e) => e.type === 'latency') as LatencyEvent;
+  metrics.write(1, { ...sample, sliceMs: Number.NaN });
+  metrics.write(2, sample);
+  // prom-client throws on a value that is not finite: in the bus's flush that would skip the sinks after this one (the journal's commit).
+  assert.doesNotThrow(() => metrics.flush());
+  return metrics.registry.getSingleMetricAsString('tradeloop_latency_seconds').then((text) => {
+    const h = parsePromText(text);
+    assert.equal(h.value('tradeloop_latency_seconds_count', { segment: 'slice' }), 1);
+    assert.equal(h.value('tradeloop_latency_seconds_count', { segment: 'total' }), 2);
+  });
+});
