@@ -167,7 +167,18 @@ export async function buildLiveSession(input: LiveSessionInput): Promise<{ runId
   // trades.csv and equity.csv failing (the same full disk) end the session the same way.
   const statistics = new RunStatistics(outDir, (f) => onLogFailure(f));
   const sinks = [log, statistics, journal.sink, ...(input.sinks ?? [])];
-  const opened: OpenedSession = openSession({ opts, runId, mode: 'realtime', stateDir: state, counter, io: terminal, sinks, clock, muteThrough: afterSeq });
+  const opened: OpenedSession = openSession({
+    opts,
+    runId,
+    mode: 'realtime',
+    stateDir: state,
+    counter,
+    io: terminal,
+    sinks,
+    recorders: [statistics],
+    clock,
+    muteThrough: afterSeq,
+  });
   const { bus } = opened;
   /** A start refused after the session opened (the journal, the control port): nothing may keep the process alive. */
   const abandonStart = async (): Promise<void> => {

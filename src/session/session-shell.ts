@@ -38,6 +38,11 @@ export interface OpenSessionInput {
   readonly io: CliIo;
   /** The run's own sinks (its events.ndjson writer), first on the bus. */
   readonly sinks: EventSink[];
+  /**
+   * Realtime: those of `sinks` that only keep figures (the statistics), which with the session's
+   * counter and observers get each turn's events at its end (event-bus.ts says why).
+   */
+  readonly recorders?: readonly EventSink[];
   /** A resume: what the operator already saw (console lines, webhooks) up to this seq is not shown again. */
   readonly muteThrough?: number;
   readonly clock?: Clock;
@@ -128,7 +133,10 @@ export function openSession(input: OpenSessionInput): OpenedSession {
     ? new SessionObservers({ runId: input.runId, mode: input.mode, clock, counter: input.counter, webhooks: () => webhooks?.stats ?? null, lots })
     : null;
   if (observers) sinks.push(...observers.sinks);
-  const bus = new EventBus(sinks);
+  // The log, the journal's sink, the terminal's lines, webhooks and a library user's sinks are not among them.
+  const recorders =
+    input.mode === 'realtime' ? new Set<EventSink>([...(input.recorders ?? []), input.counter, ...(observers?.sinks ?? [])]) : new Set<EventSink>();
+  const bus = new EventBus(sinks, recorders);
   let session: Session | null = null;
   let heartbeat: Heartbeat | null = null;
   let endpoint: ControlEndpoint | null = null;
