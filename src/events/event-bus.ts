@@ -74,7 +74,7 @@ export class EventBus {
   private deliver(): void {
     const q = this.queue;
     if (q.length === 0) return;
-    // Taken first: a recorder that throws (a failed log) leaves nothing to be delivered twice.
+    // Taken first: a recorder that throws leaves nothing to be delivered twice.
     this.queue = [];
     for (let i = 0; i < q.length; i += 2) {
       const seq = q[i] as number;

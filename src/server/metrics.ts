@@ -2,11 +2,10 @@
  * Prometheus metrics of one session, on a Registry of its own (several sessions in one process,
  * as in tests, never collide). Counts come from the session's EventCounter and its status() at
  * scrape time, so nothing here runs per bar but the latency histograms, fed by `latency` events
- * (one a bar, realtime only; backfilled bars are left out, as in the summary), which are kept as
- * numbers and observed at the bus's flush (the end of the loop's turn) or at a scrape, whichever
- * comes first. Seven prom-client observations a bar (each hashes its labels) took ~2.5 µs, which
- * every later bar of a 1,000-symbol slice waited for (~2.5 ms for its last bar); a scrape reads
- * them all the same. Names carry the
+ * (one a bar, realtime only; backfilled bars are left out, as in the summary). In realtime this
+ * sink is one of the bus's recorders, so it hears a turn's events at its end: seven prom-client
+ * observations a bar (each hashes its labels) took ~2.5 µs, which every later bar of a
+ * 1,000-symbol slice waited for when they ran as each bar was decided. Names carry the
  * `tradeloop_` prefix, counters end in `_total`, times are in seconds. The process's default
  * metrics (process_*, nodejs_*) keep their standard names so that stock dashboards read them.
  */
@@ -37,15 +36,9 @@ export interface MetricsSources {
 
 type Labels = Record<string, string>;
 
-/** Latency events kept before the bus's flush observes them: past this (a long turn) they are observed at once. */
-const PENDING_EVENTS = 1024;
-
 export class SessionMetrics implements EventSink {
   readonly registry = new Registry();
   private readonly latency: Histogram<'segment'>;
-  /** The seconds of each segment (LATENCY_SEGMENTS order) of the latency events not yet observed. */
-  private readonly pending = new Float64Array(PENDING_EVENTS * LATENCY_SEGMENTS.length);
-  private pendingCount = 0;
   /** status() once per scrape, however many gauges read it. */
   private snapshot: SessionStatus | null = null;
   private readonly sources: MetricsSources;
@@ -205,35 +198,22 @@ export class SessionMetrics implements EventSink {
 
   write(_seq: number, e: TradeEvent): void {
     if (e.type !== 'latency' || e.source !== 'ws') return;
-    if (this.pendingCount === PENDING_EVENTS) this.flush();
-    const p = this.pending;
-    const at = this.pendingCount++ * LATENCY_SEGMENTS.length;
-    p[at] = Math.max(0, e.networkMs) / 1000;
-    p[at + 1] = e.queueMs / 1000;
-    p[at + 2] = e.sliceMs / 1000;
-    p[at + 3] = e.modelMs / 1000;
-    p[at + 4] = e.brokerMs / 1000;
-    p[at + 5] = (e.queueMs + e.modelMs + e.brokerMs) / 1000;
-    p[at + 6] = Math.max(0, e.totalMs) / 1000;
+    this.observe(0, Math.max(0, e.networkMs));
+    this.observe(1, e.queueMs);
+    this.observe(2, e.sliceMs);
+    this.observe(3, e.modelMs);
+    this.observe(4, e.brokerMs);
+    this.observe(5, e.queueMs + e.modelMs + e.brokerMs);
+    this.observe(6, Math.max(0, e.totalMs));
   }
 
-  /** Observes the latency events kept since the last flush (the loop's turn is over: its bars are decided). */
-  flush(): void {
-    const h = this.latency;
-    const p = this.pending;
-    const n = this.pendingCount * LATENCY_SEGMENTS.length;
-    this.pendingCount = 0;
-    for (let at = 0; at < n; at += LATENCY_SEGMENTS.length) {
-      for (let k = 0; k < LATENCY_SEGMENTS.length; k++) {
-        // prom-client throws on a value that is not finite: here that would skip the bus's later sinks (the journal's commit).
-        const v = p[at + k]!;
-        if (Number.isFinite(v)) h.observe(SEGMENT_LABELS[k]!, v);
-      }
-    }
+  /** One segment (LATENCY_SEGMENTS' k-th) of a bar, in ms. */
+  private observe(k: number, ms: number): void {
+    // prom-client throws on a value that is not finite: here that would skip the bus's later sinks (the journal's commit).
+    if (Number.isFinite(ms)) this.latency.observe(SEGMENT_LABELS[k]!, ms / 1000);
   }
 
   async text(): Promise<string> {
-    this.flush();
     this.snapshot = this.sources.status();
     try {
       return await this.registry.metrics();

@@ -11,6 +11,7 @@ import { tempDir } from '../helpers/temp-dir.ts';
 import { repoRoot } from '../helpers/shared-data.ts';
 import type { Strategy } from '../../src/strategy/strategy.ts';
 import { SessionMetrics } from '../../src/server/metrics.ts';
+import { EventBus } from '../../src/events/event-bus.ts';
 import { toUnits } from '../../src/stats/decimal.ts';
 import type { LatencyEvent } from '../../src/events/types.ts';
 import type { SessionStatus } from '../../src/session/status.ts';
@@ -201,7 +202,8 @@ test('every session has its own registry: two at once do not collide', () => {
   assert.notEqual(a.registry, b.registry);
 });
 
-test('latency histograms are observed at the end of the turn (the bus flush) or at a scrape, never lost', async () => {
+/** A realtime session's metrics, one of its bus's recorders, and a latency event of the sample's. */
+function latencyMetrics() {
   const sources = {
     status: () => ({ state: 'ACTIVE', halts: [], equity: '0', cash: '0', grossExposure: '0' }) as unknown as SessionStatus,
     counts: { of: () => 0, byReason: () => ({}) },
@@ -209,18 +211,25 @@ test('latency histograms are observed at the end of the turn (the bus flush) or 
     drawdown: () => 0,
   };
   const metrics = new SessionMetrics(sources, { runId: 'r', mode: 'realtime' });
-  const sample = SAMPLE_EVENTS.find((e) => e.type === 'latency')!;
-  const latency = (i: number): LatencyEvent => ({ ...(sample as LatencyEvent), openTime: i * 60_000, networkMs: -2, queueMs: 1, sliceMs: 3, totalMs: 40 });
+  const bus = new EventBus([metrics], new Set([metrics]));
+  const sample = SAMPLE_EVENTS.find((e) => e.type === 'latency') as LatencyEvent;
+  const latency = (i: number): LatencyEvent => ({ ...sample, openTime: i * 60_000, networkMs: -2, queueMs: 1, sliceMs: 3, totalMs: 40 });
   // The registry itself, not text(): what has been observed so far.
   const observed = async (segment: string): Promise<number> =>
     parsePromText(await metrics.registry.getSingleMetricAsString('tradeloop_latency_seconds')).value('tradeloop_latency_seconds_count', { segment }) ?? -1;
-  metrics.write(1, latency(1));
-  metrics.write(2, { ...latency(2), source: 'rest-backfill' });
+  return { metrics, bus, sample, latency, observed };
+}
+
+test('latency histograms are observed at the end of the turn (the bus flush), never lost', async () => {
+  const { metrics, bus, latency, observed } = latencyMetrics();
+  bus.emit(latency(1));
+  bus.emit({ ...latency(2), source: 'rest-backfill' });
   // The bars after this one in its slice are decided before any histogram work.
   assert.equal(await observed('total'), 0);
-  metrics.flush();
+  bus.flush();
   assert.equal(await observed('total'), 1, 'a backfilled bar is left out, as in the summary');
-  for (let i = 0; i < 1500; i++) metrics.write(3 + i, latency(3 + i));
+  for (let i = 0; i < 1500; i++) bus.emit(latency(3 + i));
+  bus.flush();
   // The process's own metrics (an event loop lag of NaN this early) are not what this reads.
   const scraped = await metrics.text();
   const text = parsePromText(
@@ -229,7 +238,7 @@ test('latency histograms are observed at the end of the turn (the bus flush) or 
       .filter((line) => line.startsWith('tradeloop_latency_seconds'))
       .join('\n'),
   );
-  assert.equal(text.value('tradeloop_latency_seconds_count', { segment: 'slice' }), 1501, 'a scrape sees every event written before it');
+  assert.equal(text.value('tradeloop_latency_seconds_count', { segment: 'slice' }), 1501, 'a scrape sees every event of the turns before it');
   assert.equal(text.value('tradeloop_latency_seconds_sum', { segment: 'network' }), 0, 'a negative network figure counts as 0');
   assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'total', le: '0.025' }), 0);
   assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'total', le: '0.05' }), 1501);
@@ -237,22 +246,12 @@ test('latency histograms are observed at the end of the turn (the bus flush) or 
   assert.equal(text.value('tradeloop_latency_seconds_bucket', { segment: 'pipeline', le: '0.0025' }), 1501, 'pipeline = queue + model + broker');
 });
 
-test('a latency figure that is not a number is left out of its histogram at the flush; the rest of the turn is observed', () => {
-  const sources = {
-    status: () => ({ state: 'ACTIVE', halts: [], equity: '0', cash: '0', grossExposure: '0' }) as unknown as SessionStatus,
-    counts: { of: () => 0, byReason: () => ({}) },
-    feedState: () => null,
-    drawdown: () => 0,
-  };
-  const metrics = new SessionMetrics(sources, { runId: 'r', mode: 'realtime' });
-  const sample = SAMPLE_EVENTS.find((e) => e.type === 'latency') as LatencyEvent;
-  metrics.write(1, { ...sample, sliceMs: Number.NaN });
-  metrics.write(2, sample);
+test('a latency figure that is not a number is left out of its histogram at the flush; the rest of the turn is observed', async () => {
+  const { bus, sample, observed } = latencyMetrics();
+  bus.emit({ ...sample, sliceMs: Number.NaN });
+  bus.emit(sample);
   // prom-client throws on a value that is not finite: in the bus's flush that would skip the sinks after this one (the journal's commit).
-  assert.doesNotThrow(() => metrics.flush());
-  return metrics.registry.getSingleMetricAsString('tradeloop_latency_seconds').then((text) => {
-    const h = parsePromText(text);
-    assert.equal(h.value('tradeloop_latency_seconds_count', { segment: 'slice' }), 1);
-    assert.equal(h.value('tradeloop_latency_seconds_count', { segment: 'total' }), 2);
-  });
+  assert.doesNotThrow(() => bus.flush());
+  assert.equal(await observed('slice'), 1);
+  assert.equal(await observed('total'), 2);
 });
