@@ -39,15 +39,13 @@ export class JournalSink implements EventSink {
   committed = 0;
   /** The highest seq durable in the journal (the journal's last seq when the sink began). */
   committedThrough: number;
-  /** The last commit begun (each begins once the one before it is done), until it is done. */
-  private inFlight: Promise<void> | null = null;
   /**
    * A session that reads a stream stamps each unit with its cursor: told the unit's bar (a cycle's,
    * now decided), it answers the position every message up to which is decided or not needed
    * (null while it knows none yet). null: no cursor (Binance, static).
    */
   private cursorAfter: ((decided: Bar | undefined) => number | null) | null = null;
-  /** The commits begun and not yet known to be done, oldest first (each is done before the next). */
+  /** The commits begun and not yet done, oldest first: each begins (or is asked for) after the one before it and is done after it. */
   private readonly begun: Promise<void>[] = [];
   /** The store's unit writer, when it has one; then the unit being made is its, and only these are kept here. */
   private readonly writer: UnitWriter | null;
@@ -135,7 +133,7 @@ export class JournalSink implements EventSink {
     if (this.failed || (this.complete.length === 0 && this.ended === 0 && this.warmups.length === 0)) return;
     const warmups = this.warmups;
     this.warmups = [];
-    const before = this.inFlight;
+    const before = this.pendingCommit();
     let commit: Promise<void>;
     if (this.writer !== null) {
       const ended = this.ended;
@@ -148,12 +146,10 @@ export class JournalSink implements EventSink {
       this.complete = [];
       commit = before === null ? this.commit(units, warmups) : before.then(() => this.commit(units, warmups));
     }
-    this.inFlight = commit;
     this.begun.push(commit);
-    // Cleared in a callback, which always runs after the assignments above (a commit may be done at once).
+    // Taken off in a callback, which always runs after the push above (a commit may be done at once).
     commit.then(
       () => {
-        if (this.inFlight === commit) this.inFlight = null;
         // Commits end in the order they began: this one is the oldest still listed.
         if (this.begun[0] === commit) this.begun.shift();
       },
@@ -163,7 +159,7 @@ export class JournalSink implements EventSink {
 
   /** Settles once everything flushed so far is committed, or the journal has failed (onFailure has been told). Never rejects. */
   whenCommitted(): Promise<void> {
-    return this.inFlight ?? Promise.resolve();
+    return this.pendingCommit() ?? Promise.resolve();
   }
 
   /**
@@ -179,7 +175,7 @@ export class JournalSink implements EventSink {
 
   /** The commit in flight, or null: intake waits for it. */
   pendingCommit(): Promise<void> | null {
-    return this.inFlight;
+    return this.begun.at(-1) ?? null;
   }
 
   private commit(units: readonly JournalUnit[], warmups: readonly Bar[]): Promise<void> {
