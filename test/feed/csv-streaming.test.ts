@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { appendFileSync, readdirSync } from 'node:fs';
 import { countLines, readLinesBackward, readLinesForward } from '../../src/feed/csv/line-reader.ts';
 import { CsvFileCursor } from '../../src/feed/csv/csv-file-cursor.ts';
 import type { Bar } from '../../src/domain/types.ts';
@@ -312,4 +312,33 @@ test('order comes from the first and last rows: one swapped pair at the top does
   assert.equal(source.cursors[0]!.descending, false);
   assert.equal(bars.length, 49);
   assert.deepEqual(skips, ['out_of_order@3']);
+});
+
+test('a file smaller than a chunk is read into a block its size, not a chunk: 1,000 small files are not 256 MiB of blocks', async (t) => {
+  const dir = await tempDir(t);
+  const lines = [HEADER];
+  for (let i = 0; i < 1200; i++) lines.push(row(i));
+  const text = lines.join('\n') + '\n';
+  const path = await fixture(dir, 'SMALL.csv', text);
+  const size = Buffer.byteLength(text);
+  // Past what Buffer.allocUnsafe takes from its shared pool, so a block is an allocation of its own, of the size asked.
+  assert.ok(size > Buffer.poolSize / 2 && size < 1 << 17, `between the pool's blocks and a chunk (${size} bytes)`);
+  let read = 0;
+  for await (const c of readLinesForward(path)) {
+    read += c.count;
+    assert.ok(c.bytes.buffer.byteLength <= size, `a ${c.bytes.buffer.byteLength}-byte block for a ${size}-byte file`);
+  }
+  assert.equal(read, lines.length, 'every line read');
+  // A file that grows after it was opened is still read to its end (the block past the size looks for more).
+  const grown = await fixture(dir, 'GROWN.csv', text);
+  const out: string[] = [];
+  let appended = false;
+  for await (const c of readLinesForward(grown, 32_768)) {
+    out.push(...c.lines);
+    if (!appended) {
+      appendFileSync(grown, `${row(1200)}\n`);
+      appended = true;
+    }
+  }
+  assert.equal(out.at(-1), row(1200));
 });

@@ -10,6 +10,7 @@ import { DataError } from '../data-error.ts';
 import { intervalOfSpacing } from '../../domain/interval.ts';
 import type { BarSink } from '../bar-sink.ts';
 import { CsvFileCursor, type CursorOptions } from './csv-file-cursor.ts';
+import { CursorHeap } from './cursor-heap.ts';
 import { SkipBudget } from './skip-budget.ts';
 
 export interface CsvSourceOptions extends CursorOptions {
@@ -112,34 +113,33 @@ export class CsvBarSource implements BarSource {
     let lastTurn = turns?.monotonic() ?? 0;
     let untilCheck = TURN_CHECK_EVERY;
     let turnDue = false;
-    outer: for (;;) {
-      for (let i = live.length - 1; i >= 0; i--) {
-        const c = live[i]!;
-        if (c.pos >= c.items.length) {
-          if (!c.done) await c.refill();
-          if (c.done && c.pos >= c.items.length) {
-            live.splice(i, 1);
-            budget.finish(c);
-          }
-        }
+    // Every file's first chunk, the last file first (so with two bad files, the later one's refusal is the one thrown).
+    for (let i = live.length - 1; i >= 0; i--) {
+      const c = live[i]!;
+      if (!c.done) await c.refill();
+      if (c.done && c.pos >= c.items.length) {
+        live.splice(i, 1);
+        budget.finish(c);
       }
-      if (live.length === 0) break;
-      for (;;) {
-        // Pick the head with the smallest (openTime, rank); a malformed row goes out as soon as it is a head.
-        let best: CsvFileCursor | null = null;
-        let bestTime = Infinity;
-        for (const c of live) {
-          const head = c.items[c.pos]!;
-          if (isSkip(head)) {
-            best = c;
-            break;
-          }
-          if (head.openTime < bestTime) {
-            best = c;
-            bestTime = head.openTime;
-          }
+    }
+    const heads = new CursorHeap<CsvFileCursor>();
+    heads.build(live);
+    outer: for (;;) {
+      // Only the top cursor can have run out of its chunk: taking its last row ends the batch.
+      const top = heads.peek();
+      if (top === undefined) break;
+      if (top.pos >= top.items.length) {
+        if (!top.done) await top.refill();
+        if (top.done && top.pos >= top.items.length) {
+          heads.removeTop();
+          budget.finish(top);
+          continue;
         }
-        const c = best!;
+        heads.topChanged();
+      }
+      for (;;) {
+        // The head with the smallest (openTime, rank); a malformed row goes out as soon as it is a head (cursor-heap.ts).
+        const c = heads.peek()!;
         const item = c.items[c.pos]!;
         const line = c.lines[c.pos]!;
         c.pos++;
@@ -192,6 +192,7 @@ export class CsvBarSource implements BarSource {
           }
         }
         if (c.pos >= c.items.length) break;
+        heads.topChanged();
         if (turns !== null && --untilCheck === 0) {
           untilCheck = TURN_CHECK_EVERY;
           if (turns.monotonic() - lastTurn >= turns.everyMs) {
