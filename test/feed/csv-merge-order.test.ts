@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { CsvBarSource } from '../../src/feed/csv/csv-source.ts';
+import { chunkBytesFor, CsvBarSource, MIN_CHUNK_BYTES } from '../../src/feed/csv/csv-source.ts';
+import { DEFAULT_CHUNK } from '../../src/feed/csv/line-reader.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 0, 0);
@@ -135,4 +136,56 @@ test('many files merge row by row in the scan order: ties by rank, malformed row
       assert.deepEqual(await mergeOrder(files, dir, chunkBytes), expected, `seed ${seed}, chunks of ${chunkBytes} bytes`);
     }
   }
+});
+
+test('many files share one read budget: each holds a smaller chunk of parsed rows, and the order is the same', async (t) => {
+  const dir = await tempDir(t);
+  const files: File[] = [];
+  const bySymbol = new Map<string, string[]>();
+  for (let s = 0; s < 8; s++) {
+    const symbol = `B${s}`;
+    const lines = ['timestamp,open,high,low,close,volume'];
+    for (let i = 0; i < 2000; i++) lines.push(`${isoMinute(T0 + i * MIN)},100,101,99,100,1`);
+    writeFileSync(join(dir, `${symbol}.csv`), lines.join('\n') + '\n'); // 68 KB: one full chunk
+    files.push({ symbol, name: `${symbol}.csv`, rank: s, rows: lines.slice(1).map((_, i) => ({ line: i + 2, openTime: T0 + i * MIN })) });
+    bySymbol.set(symbol, [join(dir, `${symbol}.csv`)]);
+  }
+  const heldAtMost = async (readBudgetBytes?: number): Promise<{ held: number; order: string[] }> => {
+    const source = new CsvBarSource({
+      symbols: [...bySymbol.keys()],
+      files: bySymbol,
+      interval: '1m',
+      zone: null,
+      labelShiftMs: 0,
+      onBadRow: 'fail',
+      from: null,
+      windowMs: null,
+      ...(readBudgetBytes !== undefined ? { readBudgetBytes } : {}),
+    });
+    let held = 0;
+    const order: string[] = [];
+    await source.open();
+    await source.run({
+      warmup: () => {},
+      skip: () => assert.fail('no skips'),
+      bar: (_bar, file, line) => {
+        order.push(`${file}:${line}`);
+        held = Math.max(
+          held,
+          source.cursors.reduce((n, c) => n + c.items.length, 0),
+        );
+      },
+    });
+    return { held, order };
+  };
+  const full = await heldAtMost();
+  assert.equal(full.held, 8 * 2000, 'under the default budget, 8 files of 68 KB are each one chunk');
+  const shared = await heldAtMost(8 * MIN_CHUNK_BYTES);
+  // A row here is 34 bytes: a 16 KiB chunk is ~480 of them.
+  assert.ok(shared.held <= 8 * 500, `${shared.held} rows held at once over 8 files`);
+  assert.deepEqual(shared.order, scanOrder(files));
+  assert.deepEqual(full.order, shared.order);
+  assert.equal(chunkBytesFor(2), DEFAULT_CHUNK, 'a run over a few files reads full chunks');
+  assert.ok(chunkBytesFor(1000) * 1000 <= 32 << 20, '1,000 files share 32 MiB');
+  assert.equal(chunkBytesFor(100_000), MIN_CHUNK_BYTES);
 });

@@ -15,7 +15,18 @@ interface FakeCursor {
   pos: number;
 }
 
-const bar = (openTime: number): Bar => ({ symbol: 'X', interval: '1m', openTime, closeTime: openTime + 59_999, open: 1, high: 1, low: 1, close: 1, volume: 0, source: 'csv' });
+const bar = (openTime: number): Bar => ({
+  symbol: 'X',
+  interval: '1m',
+  openTime,
+  closeTime: openTime + 59_999,
+  open: 1,
+  high: 1,
+  low: 1,
+  close: 1,
+  volume: 0,
+  source: 'csv',
+});
 const bad = (): SkipEvent => ({ type: 'skip', symbol: 'X', openTime: null, reason: 'malformed', origin: 'x.csv', line: 2, message: 'bad' });
 
 function scanPick(cursors: readonly FakeCursor[]): FakeCursor {

@@ -11,6 +11,7 @@ import { intervalOfSpacing } from '../../domain/interval.ts';
 import type { BarSink } from '../bar-sink.ts';
 import { CsvFileCursor, type CursorOptions } from './csv-file-cursor.ts';
 import { CursorHeap } from './cursor-heap.ts';
+import { DEFAULT_CHUNK } from './line-reader.ts';
 import { SkipBudget } from './skip-budget.ts';
 
 export interface CsvSourceOptions extends CursorOptions {
@@ -31,6 +32,22 @@ export interface CsvSourceOptions extends CursorOptions {
    * Ctrl-C, the halt file and the control endpoint would wait for its end. Outputs do not depend on it.
    */
   readonly turns?: { readonly everyMs: number; readonly monotonic: () => number };
+  /**
+   * File bytes read ahead across every file together (default READ_BUDGET_BYTES): with many files
+   * each one's chunk shrinks, down to MIN_CHUNK_BYTES. A chunk's rows are held parsed until taken,
+   * so 1,000 files of full 128 KiB chunks held ~3,000,000 bars at once. Ignored when chunkBytes is set.
+   */
+  readonly readBudgetBytes?: number;
+}
+
+/** Enough for 256 files at full chunks: a run over a few symbols reads exactly as it did. */
+export const READ_BUDGET_BYTES = 32 << 20;
+/** Below this a chunk is a few hundred rows, and refills (each a read on the thread pool) start to show. */
+export const MIN_CHUNK_BYTES = 16 << 10;
+
+/** Each file's chunk when `files` share the budget. */
+export function chunkBytesFor(files: number, budget = READ_BUDGET_BYTES): number {
+  return Math.max(MIN_CHUNK_BYTES, Math.min(DEFAULT_CHUNK, Math.floor(budget / Math.max(1, files))));
 }
 
 /** Items delivered between two looks at the clock for a turn: a look costs, a turn more. */
@@ -61,9 +78,12 @@ export class CsvBarSource implements BarSource {
 
   constructor(options: CsvSourceOptions) {
     this.options = options;
+    let files = 0;
+    for (const symbol of options.symbols) files += options.files.get(symbol)?.length ?? 0;
+    const cursorOptions: CursorOptions = options.chunkBytes !== undefined ? options : { ...options, chunkBytes: chunkBytesFor(files, options.readBudgetBytes) };
     let rank = 0;
     for (const symbol of options.symbols) {
-      for (const path of options.files.get(symbol) ?? []) this.cursors.push(new CsvFileCursor(symbol, path, rank++, options));
+      for (const path of options.files.get(symbol) ?? []) this.cursors.push(new CsvFileCursor(symbol, path, rank++, cursorOptions));
     }
   }
 

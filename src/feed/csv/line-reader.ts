@@ -82,7 +82,7 @@ function splitBytes(data: Buffer, path: string, first: number): ByteChunk {
 
 // 128 KiB: large enough that reads are cheap; small enough that a parsed chunk dies young (1 MiB
 // chunks over ten files pushed peak RSS to ~480 MiB of GC headroom, with no gain in speed).
-const DEFAULT_CHUNK = 1 << 17;
+export const DEFAULT_CHUNK = 1 << 17;
 /** A read past the size a file had when opened: enough to find it grew, small enough to cost nothing when it did not. */
 const TAIL_PROBE_BYTES = 4096;
 
