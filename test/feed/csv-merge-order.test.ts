@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { chunkBytesFor, CsvBarSource, MIN_CHUNK_BYTES } from '../../src/feed/csv/csv-source.ts';
 import { DEFAULT_CHUNK } from '../../src/feed/csv/line-reader.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
@@ -188,4 +188,39 @@ test('many files share one read budget: each holds a smaller chunk of parsed row
   assert.equal(chunkBytesFor(2), DEFAULT_CHUNK, 'a run over a few files reads full chunks');
   assert.ok(chunkBytesFor(1000) * 1000 <= 32 << 20, '1,000 files share 32 MiB');
   assert.equal(chunkBytesFor(100_000), MIN_CHUNK_BYTES);
+});
+
+test('files open several at once, and the refusal is still the first bad file in order', async (t) => {
+  const dir = await tempDir(t);
+  const bySymbol = new Map<string, string[]>();
+  for (let s = 0; s < 40; s++) {
+    const symbol = `F${String(s).padStart(2, '0')}`;
+    const path = join(dir, `${symbol}.csv`);
+    const rows = ['timestamp,open,high,low,close,volume'];
+    for (let i = 0; i < 60; i++) rows.push(`${isoMinute(T0 + i * MIN)},100,101,99,100,1`);
+    // Two bad files: a gzip (refused by its first bytes) late in the order, a header without a close early, the later one smaller and so quicker to refuse.
+    if (s === 31) writeFileSync(path, Buffer.from([0x1f, 0x8b, 8, 0]));
+    else writeFileSync(path, (s === 23 ? rows.map((r) => r.replace(/,close|,100,1$/, '')) : rows).join('\n') + '\n');
+    bySymbol.set(symbol, [path]);
+  }
+  const openFiles = (): number => readdirSync('/proc/self/fd').length;
+  const before = openFiles();
+  const source = new CsvBarSource({
+    symbols: [...bySymbol.keys()],
+    files: bySymbol,
+    interval: '1m',
+    zone: null,
+    labelShiftMs: 0,
+    onBadRow: 'fail',
+    from: null,
+    windowMs: null,
+    chunkBytes: 256,
+  });
+  await assert.rejects(source.open(), (err: Error) => {
+    assert.match(err.message, /F23\.csv/);
+    assert.doesNotMatch(err.message, /F31|gzip/);
+    return true;
+  });
+  // Every file the failed open began is closed again (small chunks: a file opened well is still being read).
+  assert.equal(openFiles(), before, 'no file left open');
 });
