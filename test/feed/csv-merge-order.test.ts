@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readdirSync, writeFileSync } from 'node:fs';
-import { chunkBytesFor, CsvBarSource, MIN_CHUNK_BYTES } from '../../src/feed/csv/csv-source.ts';
+import { chunkBytesFor, CsvBarSource, MIN_CHUNK_BYTES, READ_BUDGET_BYTES } from '../../src/feed/csv/csv-source.ts';
 import { DEFAULT_CHUNK } from '../../src/feed/csv/line-reader.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
@@ -186,7 +186,8 @@ test('many files share one read budget: each holds a smaller chunk of parsed row
   assert.deepEqual(shared.order, scanOrder(files));
   assert.deepEqual(full.order, shared.order);
   assert.equal(chunkBytesFor(2), DEFAULT_CHUNK, 'a run over a few files reads full chunks');
-  assert.ok(chunkBytesFor(1000) * 1000 <= 32 << 20, '1,000 files share 32 MiB');
+  assert.equal(chunkBytesFor(1000), MIN_CHUNK_BYTES, '1,000 files share the budget, down to the smallest chunk');
+  assert.equal(chunkBytesFor(256), READ_BUDGET_BYTES / 256, '256 files share it evenly');
   assert.equal(chunkBytesFor(100_000), MIN_CHUNK_BYTES);
 });
 

@@ -40,8 +40,8 @@ export interface CsvSourceOptions extends CursorOptions {
   readonly readBudgetBytes?: number;
 }
 
-/** Enough for 256 files at full chunks: a run over a few symbols reads exactly as it did. */
-export const READ_BUDGET_BYTES = 32 << 20;
+/** Enough for 64 files at full chunks: a run over a few symbols reads exactly as it did. */
+export const READ_BUDGET_BYTES = 8 << 20;
 /** Below this a chunk is a few hundred rows, and refills (each a read on the thread pool) start to show. */
 export const MIN_CHUNK_BYTES = 16 << 10;
 
