@@ -3,22 +3,15 @@
  * "Unicode text", PowerShell's default) decodes to NULs and mojibake, and a compressed file or a
  * workbook to noise, so each would be refused as a puzzling bad header or row instead of by name.
  */
-import { open } from 'node:fs/promises';
 import { DataError } from '../data-error.ts';
+import { readAt } from './open-files.ts';
 
 const SNIFF_BYTES = 4096;
 
 /** Throws a DataError naming the file and what it is when it is not UTF-8 (or ASCII) text. */
 export async function checkTextFile(path: string, file: string): Promise<void> {
-  const handle = await open(path, 'r');
-  let head: Buffer;
-  try {
-    const buffer = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, SNIFF_BYTES, 0);
-    head = buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
+  const { bytesRead, buffer } = await readAt(path, Buffer.alloc(SNIFF_BYTES), SNIFF_BYTES, 0);
+  const head = buffer.subarray(0, bytesRead);
   const what = describeBinary(head);
   if (what !== null) throw new DataError(`${file} ${what}`);
 }

@@ -3,9 +3,9 @@
  * for files written newest-first (which are then replayed oldest-first while still streaming).
  * Lines are split on the LF byte, which never occurs inside a UTF-8 sequence; a trailing CR is cut.
  */
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DataError } from '../data-error.ts';
+import { readAt, withFile } from './open-files.ts';
 
 export interface LineChunk {
   readonly lines: readonly string[];
@@ -146,7 +146,7 @@ class Pending {
 
 /** Chunks of lines first to last, as bytes (ByteChunk); a chunk is the lines one read completed. */
 export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<ByteChunk> {
-  const handle = await open(path, 'r');
+  // No file is held open between reads (open-files.ts): a run may read more files than it may open.
   // One read ahead: the next block is on its way while the consumer parses this one.
   let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
   try {
@@ -158,20 +158,23 @@ export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK
     // blocks (the read and the read ahead of 128 KiB each), and V8 answered that outside memory
     // with 50 full collections. Past the size found at open a small block looks for more (a file
     // still being written), so the reads and their chunks are the same as before.
-    const stat = await handle.stat();
+    const stat = await withFile(path, (handle) => handle.stat());
     const size = stat.isFile() ? stat.size : Infinity;
-    const readAt = (at: number) => {
+    const readNext = (at: number) => {
       const bytes = Math.min(chunkBytes, Math.max(size - at, TAIL_PROBE_BYTES));
-      return handle.read(Buffer.allocUnsafe(bytes), 0, bytes, at);
+      const read = readAt(path, Buffer.allocUnsafe(bytes), bytes, at);
+      // It may fail while the consumer holds the chunk before it: the failure is thrown when awaited, not reported unhandled meanwhile.
+      read.catch(() => undefined);
+      return read;
     };
-    ahead = readAt(0);
+    ahead = readNext(0);
     for (;;) {
       if (pending.tooLong()) throw tooLong(path, lineNo);
       const { bytesRead, buffer: block } = await ahead;
       ahead = null;
       if (bytesRead === 0) break;
       offset += bytesRead;
-      ahead = readAt(offset);
+      ahead = readNext(offset);
       const got = block.subarray(0, bytesRead);
       const lastNl = got.lastIndexOf(10);
       if (lastNl < 0) {
@@ -189,16 +192,14 @@ export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK
       yield chunk;
     }
   } finally {
-    // A read still in flight must land before its file is closed.
+    // A read still in flight is let land (its file closes after it), and its failure is not left unhandled.
     if (ahead !== null) await ahead.catch(() => undefined);
-    await handle.close();
   }
 }
 
 /** Number of lines as readLinesForward would yield them (a final line without LF counts). */
-export async function countLines(path: string, chunkBytes = DEFAULT_CHUNK): Promise<number> {
-  const handle = await open(path, 'r');
-  try {
+export function countLines(path: string, chunkBytes = DEFAULT_CHUNK): Promise<number> {
+  return withFile(path, async (handle) => {
     const block = Buffer.allocUnsafe(chunkBytes);
     let count = 0;
     let last = 10;
@@ -213,53 +214,46 @@ export async function countLines(path: string, chunkBytes = DEFAULT_CHUNK): Prom
       last = block[bytesRead - 1]!;
     }
     return last === 10 ? count : count + 1;
-  } finally {
-    await handle.close();
-  }
+  });
 }
 
 /** Yields lines last to first. totalLines comes from countLines, so each line keeps its number. */
 export async function* readLinesBackward(path: string, totalLines: number, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<LineChunk> {
-  const handle = await open(path, 'r');
-  try {
-    const { size } = await handle.stat();
-    let pos = size;
-    const pending = new Pending();
-    let lineNo = totalLines;
-    let first = true;
-    while (pos > 0) {
-      if (pending.tooLong()) throw tooLong(path, lineNo);
-      const len = Math.min(chunkBytes, pos);
-      pos -= len;
-      let block = Buffer.allocUnsafe(len);
-      await handle.read(block, 0, len, pos);
-      if (first) {
-        // A final LF ends the last line; it does not start an empty one.
-        if (block.length > 0 && block[block.length - 1] === 10) block = block.subarray(0, block.length - 1);
-        first = false;
-      }
-      let lineBytes: Buffer;
-      if (pos > 0) {
-        const firstNl = block.indexOf(10);
-        if (firstNl < 0) {
-          pending.add(block, true);
-          continue;
-        }
-        lineBytes = pending.join(block.subarray(firstNl + 1), true);
-        pending.add(block.subarray(0, firstNl), true);
-      } else lineBytes = pending.join(block, true);
-      const lines = lineBytes.toString('utf8').split('\n').reverse();
-      finishLines(lines, path, lineNo, -1);
-      yield { lines, firstLine: lineNo };
-      lineNo -= lines.length;
-    }
+  const { size } = await withFile(path, (handle) => handle.stat());
+  let pos = size;
+  const pending = new Pending();
+  let lineNo = totalLines;
+  let first = true;
+  while (pos > 0) {
     if (pending.tooLong()) throw tooLong(path, lineNo);
-    if (pending.bytes > 0) {
-      const lines = [pending.join(Buffer.alloc(0), true).toString('utf8')];
-      finishLines(lines, path, lineNo, -1);
-      yield { lines, firstLine: lineNo };
+    const len = Math.min(chunkBytes, pos);
+    pos -= len;
+    let block = Buffer.allocUnsafe(len);
+    await readAt(path, block, len, pos);
+    if (first) {
+      // A final LF ends the last line; it does not start an empty one.
+      if (block.length > 0 && block[block.length - 1] === 10) block = block.subarray(0, block.length - 1);
+      first = false;
     }
-  } finally {
-    await handle.close();
+    let lineBytes: Buffer;
+    if (pos > 0) {
+      const firstNl = block.indexOf(10);
+      if (firstNl < 0) {
+        pending.add(block, true);
+        continue;
+      }
+      lineBytes = pending.join(block.subarray(firstNl + 1), true);
+      pending.add(block.subarray(0, firstNl), true);
+    } else lineBytes = pending.join(block, true);
+    const lines = lineBytes.toString('utf8').split('\n').reverse();
+    finishLines(lines, path, lineNo, -1);
+    yield { lines, firstLine: lineNo };
+    lineNo -= lines.length;
+  }
+  if (pending.tooLong()) throw tooLong(path, lineNo);
+  if (pending.bytes > 0) {
+    const lines = [pending.join(Buffer.alloc(0), true).toString('utf8')];
+    finishLines(lines, path, lineNo, -1);
+    yield { lines, firstLine: lineNo };
   }
 }

@@ -1,0 +1,65 @@
+/**
+ * Every CSV read goes through here: the file is opened for the read and closed after it, at most
+ * MAX_OPEN_FILES at a time across the run. A cursor held its file open from the start of the run
+ * to its end, so a run over more files than the process may open (`ulimit -n`: 1,024 on many
+ * Linux systems, 256 on macOS) died of EMFILE with a stack trace; now the number of files does
+ * not matter. More than a few reads at once gain nothing: libuv reads files on 4 threads.
+ *
+ * A read that fails (the file gone or unreadable since the run began) is a DataError naming it.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { DataError } from '../data-error.ts';
+
+export const MAX_OPEN_FILES = 16;
+
+let open_ = 0;
+const waiting: Array<() => void> = [];
+
+async function slot(): Promise<void> {
+  if (open_ < MAX_OPEN_FILES) {
+    open_++;
+    return;
+  }
+  // The slot is handed over by the one released (open_ stays counted), in the order asked.
+  await new Promise<void>((resolve) => waiting.push(resolve));
+}
+
+function release(): void {
+  const next = waiting.shift();
+  if (next) next();
+  else open_--;
+}
+
+/** Opens `path`, runs `use` on it and closes it, within the limit. */
+export async function withFile<T>(path: string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+  await slot();
+  try {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (err) {
+      throw unreadable(path, err);
+    }
+    try {
+      return await use(handle);
+    } catch (err) {
+      throw err instanceof DataError ? err : unreadable(path, err);
+    } finally {
+      await handle.close();
+    }
+  } finally {
+    release();
+  }
+}
+
+/** Reads up to `length` bytes at `position` into `buffer`; the bytes read. */
+export function readAt(path: string, buffer: Buffer, length: number, position: number): Promise<{ bytesRead: number; buffer: Buffer }> {
+  return withFile(path, (handle) => handle.read(buffer, 0, length, position));
+}
+
+function unreadable(path: string, err: unknown): DataError {
+  const e = err as NodeJS.ErrnoException;
+  const why = e.code === 'ENOENT' ? 'it is gone (removed or renamed since the run began)' : `${e.code ?? 'error'}: ${e.message}`;
+  return new DataError(`${basename(path)} could not be read: ${why}. Keep a run's data files in place until it ends.`);
+}
