@@ -13,6 +13,7 @@ import type { CsvLayout } from './csv-layout.ts';
 import { isRowProblem, parseRow, type RowContext } from './csv-row.ts';
 import { PROBE_LINES, probeStart, refuseCoarserSpacing, type StartProbe } from './csv-probe.ts';
 import { checkTextFile } from './file-encoding.ts';
+import type { FileIdentity } from './open-files.ts';
 import { FileTally } from './skip-budget.ts';
 import { ByteChunk, countLines, readLinesBackward, readLinesForward, type LineChunk } from './line-reader.ts';
 import { ByteRowParser } from './csv-row-bytes.ts';
@@ -57,6 +58,8 @@ export class CsvFileCursor {
   private readonly options: CursorOptions;
   /** Lines up to and including the header are not rows. */
   private headerLine = 0;
+  /** The file stat found at open: every read checks its path still names it (open-files.ts). */
+  private ident: FileIdentity | undefined;
 
   constructor(symbol: string, path: string, rank: number, options: CursorOptions) {
     this.symbol = symbol;
@@ -69,14 +72,16 @@ export class CsvFileCursor {
   async open(): Promise<void> {
     let kind: string | null;
     try {
-      kind = notRegularFile(await stat(this.path));
+      const st = await stat(this.path);
+      kind = notRegularFile(st);
+      this.ident = { dev: st.dev, ino: st.ino };
     } catch {
       throw new DataError(`file not found: ${this.path} (for symbol ${this.symbol}). Check --data, or name the file with --file ${this.symbol}=PATH.`);
     }
     // A FIFO or a device never ends (or never starts): reading one would hang without a word.
     if (kind !== null) throw new DataError(`${this.path} (for symbol ${this.symbol}) is ${kind}, not a regular file: name a CSV file.`);
-    await checkTextFile(this.path, this.file);
-    const forward = readLinesForward(this.path, this.options.chunkBytes);
+    await checkTextFile(this.path, this.file, this.ident);
+    const forward = readLinesForward(this.path, this.options.chunkBytes, this.ident);
     let probe: StartProbe;
     try {
       probe = await probeStart(forward, {
@@ -107,7 +112,7 @@ export class CsvFileCursor {
     }
     if (this.descending) {
       await forward.return(undefined);
-      this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes), this.options.chunkBytes);
+      this.chunks = readLinesBackward(this.path, await countLines(this.path, this.options.chunkBytes, this.ident), this.options.chunkBytes, this.ident);
     } else {
       this.chunks = forward;
       this.pending = probe.buffered;
@@ -116,7 +121,7 @@ export class CsvFileCursor {
 
   /** openTime of the last row that parses, reading back at most PROBE_LINES lines. */
   private async lastRowTime(): Promise<number | null> {
-    const tail = readLinesBackward(this.path, 0, Math.min(this.options.chunkBytes ?? 65_536, 65_536));
+    const tail = readLinesBackward(this.path, 0, Math.min(this.options.chunkBytes ?? 65_536, 65_536), this.ident);
     let seen = 0;
     try {
       for await (const chunk of tail) {

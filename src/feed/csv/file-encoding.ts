@@ -4,13 +4,13 @@
  * workbook to noise, so each would be refused as a puzzling bad header or row instead of by name.
  */
 import { DataError } from '../data-error.ts';
-import { readAt } from './open-files.ts';
+import { type FileIdentity, readAt } from './open-files.ts';
 
 const SNIFF_BYTES = 4096;
 
 /** Throws a DataError naming the file and what it is when it is not UTF-8 (or ASCII) text. */
-export async function checkTextFile(path: string, file: string): Promise<void> {
-  const { bytesRead, buffer } = await readAt(path, Buffer.alloc(SNIFF_BYTES), SNIFF_BYTES, 0);
+export async function checkTextFile(path: string, file: string, ident?: FileIdentity): Promise<void> {
+  const { bytesRead, buffer } = await readAt(path, Buffer.alloc(SNIFF_BYTES), SNIFF_BYTES, 0, ident);
   const head = buffer.subarray(0, bytesRead);
   const what = describeBinary(head);
   if (what !== null) throw new DataError(`${file} ${what}`);

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import { DataError } from '../data-error.ts';
-import { readAt, withFile } from './open-files.ts';
+import { type FileIdentity, readAt, withFile } from './open-files.ts';
 
 export interface LineChunk {
   readonly lines: readonly string[];
@@ -145,7 +145,7 @@ class Pending {
 }
 
 /** Chunks of lines first to last, as bytes (ByteChunk); a chunk is the lines one read completed. */
-export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<ByteChunk> {
+export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK, ident?: FileIdentity): AsyncGenerator<ByteChunk> {
   // No file is held open between reads (open-files.ts): a run may read more files than it may open.
   // One read ahead: the next block is on its way while the consumer parses this one.
   let ahead: Promise<{ bytesRead: number; buffer: Buffer }> | null = null;
@@ -158,11 +158,11 @@ export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK
     // blocks (the read and the read ahead of 128 KiB each), and V8 answered that outside memory
     // with 50 full collections. Past the size found at open a small block looks for more (a file
     // still being written), so the reads and their chunks are the same as before.
-    const stat = await withFile(path, (handle) => handle.stat());
+    const stat = await withFile(path, (handle) => handle.stat(), ident);
     const size = stat.isFile() ? stat.size : Infinity;
     const readNext = (at: number) => {
       const bytes = Math.min(chunkBytes, Math.max(size - at, TAIL_PROBE_BYTES));
-      const read = readAt(path, Buffer.allocUnsafe(bytes), bytes, at);
+      const read = readAt(path, Buffer.allocUnsafe(bytes), bytes, at, ident);
       // It may fail while the consumer holds the chunk before it: the failure is thrown when awaited, not reported unhandled meanwhile.
       read.catch(() => undefined);
       return read;
@@ -198,28 +198,32 @@ export async function* readLinesForward(path: string, chunkBytes = DEFAULT_CHUNK
 }
 
 /** Number of lines as readLinesForward would yield them (a final line without LF counts). */
-export function countLines(path: string, chunkBytes = DEFAULT_CHUNK): Promise<number> {
-  return withFile(path, async (handle) => {
-    const block = Buffer.allocUnsafe(chunkBytes);
-    let count = 0;
-    let last = 10;
-    for (;;) {
-      const { bytesRead } = await handle.read(block, 0, chunkBytes, null);
-      if (bytesRead === 0) break;
-      let at = block.indexOf(10, 0);
-      while (at >= 0 && at < bytesRead) {
-        count++;
-        at = block.indexOf(10, at + 1);
+export function countLines(path: string, chunkBytes = DEFAULT_CHUNK, ident?: FileIdentity): Promise<number> {
+  return withFile(
+    path,
+    async (handle) => {
+      const block = Buffer.allocUnsafe(chunkBytes);
+      let count = 0;
+      let last = 10;
+      for (;;) {
+        const { bytesRead } = await handle.read(block, 0, chunkBytes, null);
+        if (bytesRead === 0) break;
+        let at = block.indexOf(10, 0);
+        while (at >= 0 && at < bytesRead) {
+          count++;
+          at = block.indexOf(10, at + 1);
+        }
+        last = block[bytesRead - 1]!;
       }
-      last = block[bytesRead - 1]!;
-    }
-    return last === 10 ? count : count + 1;
-  });
+      return last === 10 ? count : count + 1;
+    },
+    ident,
+  );
 }
 
 /** Yields lines last to first. totalLines comes from countLines, so each line keeps its number. */
-export async function* readLinesBackward(path: string, totalLines: number, chunkBytes = DEFAULT_CHUNK): AsyncGenerator<LineChunk> {
-  const { size } = await withFile(path, (handle) => handle.stat());
+export async function* readLinesBackward(path: string, totalLines: number, chunkBytes = DEFAULT_CHUNK, ident?: FileIdentity): AsyncGenerator<LineChunk> {
+  const { size } = await withFile(path, (handle) => handle.stat(), ident);
   let pos = size;
   const pending = new Pending();
   let lineNo = totalLines;
@@ -229,7 +233,7 @@ export async function* readLinesBackward(path: string, totalLines: number, chunk
     const len = Math.min(chunkBytes, pos);
     pos -= len;
     let block = Buffer.allocUnsafe(len);
-    await readAt(path, block, len, pos);
+    await readAt(path, block, len, pos, ident);
     if (first) {
       // A final LF ends the last line; it does not start an empty one.
       if (block.length > 0 && block[block.length - 1] === 10) block = block.subarray(0, block.length - 1);

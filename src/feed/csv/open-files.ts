@@ -5,13 +5,23 @@
  * Linux systems, 256 on macOS) died of EMFILE with a stack trace; now the number of files does
  * not matter. More than a few reads at once gain nothing: libuv reads files on 4 threads.
  *
- * A read that fails (the file gone or unreadable since the run began) is a DataError naming it.
+ * A read that fails (the file gone or unreadable since the run began) is a DataError naming it, and
+ * so is a file replaced under its name (a downloader renaming a new version over it): reopened by
+ * path, the new file would be read at the old one's offsets, a silent mix of two versions under a
+ * run id that hashed the first.
  */
+import { fstatSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { DataError } from '../data-error.ts';
 
 export const MAX_OPEN_FILES = 16;
+
+/** The file a run opened (from its stat): every later open of the path must find the same one. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+}
 
 let open_ = 0;
 const waiting: Array<() => void> = [];
@@ -31,8 +41,8 @@ function release(): void {
   else open_--;
 }
 
-/** Opens `path`, runs `use` on it and closes it, within the limit. */
-export async function withFile<T>(path: string, use: (handle: FileHandle) => Promise<T>): Promise<T> {
+/** Opens `path` (which must still be `ident` when given), runs `use` on it and closes it, within the limit. */
+export async function withFile<T>(path: string, use: (handle: FileHandle) => Promise<T>, ident?: FileIdentity): Promise<T> {
   await slot();
   try {
     let handle: FileHandle;
@@ -42,6 +52,13 @@ export async function withFile<T>(path: string, use: (handle: FileHandle) => Pro
       throw unreadable(path, err);
     }
     try {
+      if (ident !== undefined) {
+        // fstat on an open descriptor answers from the inode in memory: no trip to the thread pool.
+        const now = fstatSync(handle.fd);
+        if (now.dev !== ident.dev || now.ino !== ident.ino) {
+          throw new DataError(`${basename(path)} was replaced during the run (another file now has its name). Keep a run's data files in place until it ends.`);
+        }
+      }
       return await use(handle);
     } catch (err) {
       throw err instanceof DataError ? err : unreadable(path, err);
@@ -54,8 +71,8 @@ export async function withFile<T>(path: string, use: (handle: FileHandle) => Pro
 }
 
 /** Reads up to `length` bytes at `position` into `buffer`; the bytes read. */
-export function readAt(path: string, buffer: Buffer, length: number, position: number): Promise<{ bytesRead: number; buffer: Buffer }> {
-  return withFile(path, (handle) => handle.read(buffer, 0, length, position));
+export function readAt(path: string, buffer: Buffer, length: number, position: number, ident?: FileIdentity): Promise<{ bytesRead: number; buffer: Buffer }> {
+  return withFile(path, (handle) => handle.read(buffer, 0, length, position), ident);
 }
 
 function unreadable(path: string, err: unknown): DataError {
