@@ -11,7 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { CsvBarSource } from '../../src/feed/csv/csv-source.ts';
 import { DataError } from '../../src/feed/data-error.ts';
-import { MAX_OPEN_FILES } from '../../src/feed/csv/open-files.ts';
+import { MAX_OPEN_FILES, readRefusal } from '../../src/feed/csv/open-files.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -117,4 +117,25 @@ test('a file removed during the run is a refusal naming it', async (t) => {
     (err: Error) => err instanceof DataError && /A001USDT\.csv could not be read: it is gone/.test(err.message),
   );
   assert.ok(bars > 0 && bars < 600, `the bars before it were delivered (${bars})`);
+});
+
+test('a read that fails says why in words that fit the cause, naming the file without the path', () => {
+  const fail = (code: string, message: string): Error => Object.assign(new Error(message), { code });
+  const path = '/some/where/data/BTCUSDT.csv';
+  assert.match(
+    readRefusal(path, fail('ENOENT', `ENOENT: no such file or directory, open '${path}'`)).message,
+    /^BTCUSDT\.csv could not be read: it is gone .*Keep a run's data files in place/,
+  );
+  assert.match(
+    readRefusal(path, fail('EACCES', `EACCES: permission denied, open '${path}'`)).message,
+    /^BTCUSDT\.csv could not be read: permission denied \(EACCES\)\. Make it readable/,
+  );
+  assert.match(
+    readRefusal(path, fail('EMFILE', `EMFILE: too many open files, open '${path}'`)).message,
+    /may open no more files \(EMFILE.*Raise the limit \(ulimit -n\)/,
+  );
+  const io = readRefusal(path, fail('EIO', `EIO: i/o error, read`)).message;
+  assert.equal(io, 'BTCUSDT.csv could not be read: EIO (EIO: i/o error).');
+  for (const code of ['ENOENT', 'EACCES', 'EMFILE', 'EIO'])
+    assert.doesNotMatch(readRefusal(path, fail(code, `${code}: x, open '${path}'`)).message, /\/some\/where/);
 });

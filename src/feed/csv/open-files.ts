@@ -1,6 +1,6 @@
 /**
  * Every CSV read goes through here: the file is opened for the read and closed after it, at most
- * MAX_OPEN_FILES at a time across the run. A cursor held its file open from the start of the run
+ * MAX_OPEN_FILES at a time in a thread (a run; a sweep's workers each keep their own count). A cursor held its file open from the start of the run
  * to its end, so a run over more files than the process may open (`ulimit -n`: 1,024 on many
  * Linux systems, 256 on macOS) died of EMFILE with a stack trace; now the number of files does
  * not matter. More than a few reads at once gain nothing: libuv reads files on 4 threads.
@@ -49,7 +49,7 @@ export async function withFile<T>(path: string, use: (handle: FileHandle) => Pro
     try {
       handle = await open(path, 'r');
     } catch (err) {
-      throw unreadable(path, err);
+      throw readRefusal(path, err);
     }
     try {
       if (ident !== undefined) {
@@ -61,7 +61,7 @@ export async function withFile<T>(path: string, use: (handle: FileHandle) => Pro
       }
       return await use(handle);
     } catch (err) {
-      throw err instanceof DataError ? err : unreadable(path, err);
+      throw err instanceof DataError ? err : readRefusal(path, err);
     } finally {
       await handle.close();
     }
@@ -75,8 +75,23 @@ export function readAt(path: string, buffer: Buffer, length: number, position: n
   return withFile(path, (handle) => handle.read(buffer, 0, length, position), ident);
 }
 
-function unreadable(path: string, err: unknown): DataError {
+/** The refusal for a read that failed: the file by name, why in words that fit the cause. */
+export function readRefusal(path: string, err: unknown): DataError {
   const e = err as NodeJS.ErrnoException;
-  const why = e.code === 'ENOENT' ? 'it is gone (removed or renamed since the run began)' : `${e.code ?? 'error'}: ${e.message}`;
-  return new DataError(`${basename(path)} could not be read: ${why}. Keep a run's data files in place until it ends.`);
+  const file = basename(path);
+  switch (e.code) {
+    case 'ENOENT':
+      return new DataError(`${file} could not be read: it is gone (removed or renamed since the run began). Keep a run's data files in place until it ends.`);
+    case 'EACCES':
+    case 'EPERM':
+      return new DataError(`${file} could not be read: permission denied (${e.code}). Make it readable by this user.`);
+    case 'EMFILE':
+    case 'ENFILE':
+      return new DataError(
+        `${file} could not be read: the process may open no more files (${e.code}; the run itself keeps at most ${MAX_OPEN_FILES} CSV files open). Raise the limit (ulimit -n) or close what else holds files.`,
+      );
+    default:
+      // The code and the system's words, without the path the message repeats (the file is named first).
+      return new DataError(`${file} could not be read: ${e.code ?? 'error'} (${(e.message ?? String(err)).split(',')[0]}).`);
+  }
 }
