@@ -1,9 +1,9 @@
 /**
  * Every CSV read goes through here: the file is opened for the read and closed after it, at most
- * MAX_OPEN_FILES at a time in a thread (a run; a sweep's workers each keep their own count). A cursor held its file open from the start of the run
- * to its end, so a run over more files than the process may open (`ulimit -n`: 1,024 on many
- * Linux systems, 256 on macOS) died of EMFILE with a stack trace; now the number of files does
- * not matter. More than a few reads at once gain nothing: libuv reads files on 4 threads.
+ * MAX_OPEN_FILES at a time in a thread (a run; a sweep's workers each keep their own count). A
+ * cursor held its file open from the start of the run to its end, so a run over more files than
+ * the process may open (`ulimit -n`: 1,024 on many Linux systems, 256 on macOS) died of EMFILE
+ * with a stack trace; now the number of files does not matter. More than a few reads at once gain nothing: libuv reads files on 4 threads.
  *
  * A read that fails (the file gone or unreadable since the run began) is a DataError naming it, and
  * so is a file replaced under its name (a downloader renaming a new version over it): reopened by
