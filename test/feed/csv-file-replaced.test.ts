@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CsvBarSource } from '../../src/feed/csv/csv-source.ts';
 import { DataError } from '../../src/feed/data-error.ts';
+import { csvSource } from '../helpers/collect-source.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 0, 0);
@@ -28,15 +28,9 @@ for (const descending of [false, true]) {
     const symbols = ['AUSDT', 'BUSDT'];
     for (const s of symbols) writeFileSync(join(dir, `${s}.csv`), csv(300, 101, descending));
     const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
-    const source = new CsvBarSource({
+    const source = csvSource({
       symbols,
       files,
-      interval: '1m',
-      zone: null,
-      labelShiftMs: 0,
-      onBadRow: 'fail',
-      from: null,
-      windowMs: null,
       chunkBytes: 512,
     });
     await source.open();

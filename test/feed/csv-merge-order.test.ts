@@ -8,25 +8,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { chunkBytesFor, CsvBarSource, MIN_CHUNK_BYTES, READ_BUDGET_BYTES } from '../../src/feed/csv/csv-source.ts';
+import { writeFileSync } from 'node:fs';
+import { chunkBytesFor, MIN_CHUNK_BYTES, READ_BUDGET_BYTES } from '../../src/feed/csv/csv-source.ts';
 import { DEFAULT_CHUNK } from '../../src/feed/csv/line-reader.ts';
+import { mulberry32 } from '../../scripts/generate-sample.ts';
+import { csvSource } from '../helpers/collect-source.ts';
+import { openFileCount } from '../helpers/open-fds.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 0, 0);
 const MIN = 60_000;
-
-/** A small deterministic generator (mulberry32): the same files for a seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   readonly line: number;
@@ -42,7 +33,7 @@ interface File {
 }
 
 function makeFiles(seed: number, dir: string): File[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const files: File[] = [];
   let rank = 0;
   for (let s = 0; s < 24; s++) {
@@ -105,15 +96,10 @@ function scanOrder(files: readonly File[]): string[] {
 async function mergeOrder(files: readonly File[], dir: string, chunkBytes: number): Promise<string[]> {
   const bySymbol = new Map<string, string[]>();
   for (const f of files) bySymbol.set(f.symbol, [...(bySymbol.get(f.symbol) ?? []), join(dir, f.name)]);
-  const source = new CsvBarSource({
+  const source = csvSource({
     symbols: [...bySymbol.keys()],
     files: bySymbol,
-    interval: '1m',
-    zone: null,
-    labelShiftMs: 0,
     onBadRow: 'skip',
-    from: null,
-    windowMs: null,
     chunkBytes,
   });
   const out: string[] = [];
@@ -151,15 +137,9 @@ test('many files share one read budget: each holds a smaller chunk of parsed row
     bySymbol.set(symbol, [join(dir, `${symbol}.csv`)]);
   }
   const heldAtMost = async (readBudgetBytes?: number): Promise<{ held: number; order: string[] }> => {
-    const source = new CsvBarSource({
+    const source = csvSource({
       symbols: [...bySymbol.keys()],
       files: bySymbol,
-      interval: '1m',
-      zone: null,
-      labelShiftMs: 0,
-      onBadRow: 'fail',
-      from: null,
-      windowMs: null,
       ...(readBudgetBytes !== undefined ? { readBudgetBytes } : {}),
     });
     let held = 0;
@@ -204,17 +184,10 @@ test('files open several at once, and the refusal is still the first bad file in
     else writeFileSync(path, (s === 23 ? rows.map((r) => r.replace(/,close|,100,1$/, '')) : rows).join('\n') + '\n');
     bySymbol.set(symbol, [path]);
   }
-  const openFiles = (): number => readdirSync('/proc/self/fd').length;
-  const before = openFiles();
-  const source = new CsvBarSource({
+  const before = openFileCount();
+  const source = csvSource({
     symbols: [...bySymbol.keys()],
     files: bySymbol,
-    interval: '1m',
-    zone: null,
-    labelShiftMs: 0,
-    onBadRow: 'fail',
-    from: null,
-    windowMs: null,
     chunkBytes: 256,
   });
   await assert.rejects(source.open(), (err: Error) => {
@@ -223,5 +196,5 @@ test('files open several at once, and the refusal is still the first bad file in
     return true;
   });
   // Every file the failed open began is closed again (small chunks: a file opened well is still being read).
-  assert.equal(openFiles(), before, 'no file left open');
+  assert.equal(openFileCount(), before, 'no file left open');
 });

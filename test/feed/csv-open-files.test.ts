@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CsvBarSource } from '../../src/feed/csv/csv-source.ts';
 import { DataError } from '../../src/feed/data-error.ts';
 import { MAX_OPEN_FILES, readRefusal } from '../../src/feed/csv/open-files.ts';
+import { csvSource } from '../helpers/collect-source.ts';
+import { openFileCount } from '../helpers/open-fds.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -64,49 +65,36 @@ test('however many files, at most MAX_OPEN_FILES are open at once while a run re
   const symbols = writeSymbols(dir, 80, 60);
   const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
   // Chunks of 256 bytes: every file is read many times, and between reads a cursor waits its turn.
-  const source = new CsvBarSource({
+  const source = csvSource({
     symbols,
     files,
-    interval: '1m',
-    zone: null,
-    labelShiftMs: 0,
-    onBadRow: 'fail',
-    from: null,
-    windowMs: null,
     chunkBytes: 256,
   });
-  const openFiles = (): number => readdirSync('/proc/self/fd').length;
-  const before = openFiles();
+  const before = openFileCount();
   let most = 0;
   await source.open();
-  most = Math.max(most, openFiles() - before);
+  most = Math.max(most, openFileCount() - before);
   let bars = 0;
   await source.run({
     warmup: () => {},
     skip: () => {},
     bar: () => {
       bars++;
-      if (bars % 50 === 0) most = Math.max(most, openFiles() - before);
+      if (bars % 50 === 0) most = Math.max(most, openFileCount() - before);
     },
   });
   assert.equal(bars, 80 * 60);
   assert.ok(most <= MAX_OPEN_FILES, `${most} files open at once over 80 being read`);
-  assert.equal(openFiles(), before, 'none left open');
+  assert.equal(openFileCount(), before, 'none left open');
 });
 
 test('a file removed during the run is a refusal naming it', async (t) => {
   const dir = await tempDir(t);
   const symbols = writeSymbols(dir, 3, 200);
   const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
-  const source = new CsvBarSource({
+  const source = csvSource({
     symbols,
     files,
-    interval: '1m',
-    zone: null,
-    labelShiftMs: 0,
-    onBadRow: 'fail',
-    from: null,
-    windowMs: null,
     chunkBytes: 512,
   });
   await source.open();

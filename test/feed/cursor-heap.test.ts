@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CursorHeap } from '../../src/feed/csv/cursor-heap.ts';
+import { mulberry32 } from '../../scripts/generate-sample.ts';
 import type { Bar } from '../../src/domain/types.ts';
 import type { SkipEvent } from '../../src/events/types.ts';
 
@@ -51,11 +52,7 @@ function chunk(next: () => number): Array<Bar | SkipEvent> {
 }
 
 test('the top is the scan pick while heads move on, chunks refill and cursors run out', () => {
-  let seed = 7;
-  const next = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const next = mulberry32(7);
   for (let round = 0; round < 200; round++) {
     const cursors: FakeCursor[] = [];
     const chunksLeft = new Map<FakeCursor, number>();

@@ -19,9 +19,9 @@ export interface Collected {
 
 export type SourceInput = Partial<CsvSourceOptions> & { readonly files: ReadonlyMap<string, readonly string[]> };
 
-export async function collect(input: SourceInput): Promise<Collected> {
-  const symbols = input.symbols ?? [...input.files.keys()];
-  const source = new CsvBarSource({
+/** A source over `files` (symbols in the map's order unless given), with 1m bars, no window, bad rows failing. */
+export function csvSource(input: SourceInput): CsvBarSource {
+  return new CsvBarSource({
     interval: '1m',
     zone: null,
     labelShiftMs: 0,
@@ -29,8 +29,12 @@ export async function collect(input: SourceInput): Promise<Collected> {
     from: null,
     windowMs: null,
     ...input,
-    symbols,
+    symbols: input.symbols ?? [...input.files.keys()],
   });
+}
+
+export async function collect(input: SourceInput): Promise<Collected> {
+  const source = csvSource(input);
   const bars: Bar[] = [];
   const warmups: Bar[] = [];
   const skips: SkipEvent[] = [];
