@@ -40,7 +40,12 @@ export interface RealtimeLoopOptions {
   onDrained: () => void;
   /** The journal's commit in flight, or null: no cycle starts until it settles. */
   readonly pendingCommit?: () => Promise<void> | null;
+  /** Cycles started between two commits, at most (rounded up to a whole slice); default TURN_CYCLES. */
+  readonly turnCycles?: number;
 }
+
+/** A turn's events, packed rows and transaction stay within a few MiB; a 15,000-cycle backlog is 8 commits. */
+export const TURN_CYCLES = 2048;
 
 const LATENCY_ALERT_EVERY_MS = 60_000;
 
@@ -66,10 +71,15 @@ export class RealtimeLoop implements FeedPort {
   /** Bars a grace timer released while a commit was in flight (or behind such bars): decided first on the next turn. */
   private readonly deferred: Taken[] = [];
   private lastLatencyAlert = -Infinity;
+  /** Cycles started since the bus was last flushed, and the openTime of the last of them. */
+  private sinceFlush = 0;
+  private lastOpenTime = Number.NaN;
+  private readonly turnCycles: number;
 
   constructor(options: RealtimeLoopOptions) {
     this.options = options;
     this.queue = new BarQueue(options.queueSize);
+    this.turnCycles = options.turnCycles ?? TURN_CYCLES;
     this.assembler = new SliceAssembler({
       symbols: options.symbols,
       graceMs: options.sliceGraceMs,
@@ -116,7 +126,10 @@ export class RealtimeLoop implements FeedPort {
     this.draining = true;
     let n = 0;
     const now = this.options.clock.monotonic();
-    for (const taken of this.deferred.splice(0)) this.runCycle(taken);
+    const deferred = this.deferred;
+    let ran = 0;
+    while (ran < deferred.length && this.mayStart(deferred[ran]!.bar.openTime)) this.runCycle(deferred[ran++]!);
+    deferred.splice(0, ran);
     for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) {
       if (item.kind === 'skip') {
         this.options.engine.skip(item.event);
@@ -125,13 +138,13 @@ export class RealtimeLoop implements FeedPort {
         this.assembler.add({ bar: item.bar, item, dequeuedMono: now });
       }
       if (++n >= budget && this.queue.length > 0) {
-        this.scheduled = true;
-        setImmediate(() => this.drain());
+        this.schedule();
         break;
       }
     }
     this.draining = false;
-    this.options.bus.flush();
+    this.flush();
+    if (this.deferred.length > 0) this.schedule();
     if (this.wasFull && this.queue.length < this.queue.capacity / 2) {
       this.wasFull = false;
       this.options.onDrained();
@@ -150,9 +163,20 @@ export class RealtimeLoop implements FeedPort {
     }
   }
 
-  /** A bar the assembler lets go: decided now inside a turn; from a grace timer, now unless a commit or earlier bars wait. */
+  /** Whether a cycle of this openTime may start before the next flush: within the budget, or the slice under way. */
+  private mayStart(openTime: number): boolean {
+    return this.sinceFlush < this.turnCycles || openTime === this.lastOpenTime;
+  }
+
+  private flush(): void {
+    this.sinceFlush = 0;
+    this.lastOpenTime = Number.NaN;
+    this.options.bus.flush();
+  }
+
+  /** A bar the assembler lets go: decided now (inside a turn, or from a grace timer with no commit in flight) unless earlier bars wait or the turn is full. */
   private release(taken: Taken): void {
-    if (!this.draining && (this.deferred.length > 0 || (this.options.pendingCommit?.() ?? null) !== null)) {
+    if (this.deferred.length > 0 || !this.mayStart(taken.bar.openTime) || (!this.draining && (this.options.pendingCommit?.() ?? null) !== null)) {
       this.deferred.push(taken);
       this.schedule();
       return;
@@ -162,6 +186,8 @@ export class RealtimeLoop implements FeedPort {
 
   private runCycle(taken: Taken): void {
     const { bar, item } = taken;
+    this.sinceFlush++;
+    this.lastOpenTime = bar.openTime;
     this.options.cycles.run(
       bar,
       { newestOpenTime: item.newestOpenTime },
@@ -243,7 +269,7 @@ export class RealtimeLoop implements FeedPort {
   /** Events raised outside any cycle (feed state, halts, alerts) are their own unit, written at once. */
   commitAlone(): void {
     this.options.bus.endCycle();
-    this.options.bus.flush();
+    this.flush();
   }
 
   feedState(state: FeedState, detail: string): void {
@@ -278,12 +304,21 @@ export class RealtimeLoop implements FeedPort {
   async drainAll(): Promise<void> {
     await this.committed();
     this.turn(Infinity);
+    await this.turnsUntilNoneDeferred();
     await this.committed();
     this.draining = true;
-    for (const taken of this.deferred.splice(0)) this.runCycle(taken);
     this.assembler.flush();
     this.draining = false;
-    this.options.bus.flush();
+    this.flush();
+    await this.turnsUntilNoneDeferred();
+  }
+
+  /** Turns, each after the commit before it, until every bar waiting for one is decided. */
+  private async turnsUntilNoneDeferred(): Promise<void> {
+    while (this.deferred.length > 0) {
+      await this.committed();
+      this.turn(Infinity);
+    }
   }
 
   private async committed(): Promise<void> {
