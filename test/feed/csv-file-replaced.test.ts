@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataError } from '../../src/feed/data-error.ts';
-import { csvSource } from '../helpers/collect-source.ts';
+import { csvSource, filesIn } from '../helpers/collect-source.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
 const T0 = Date.UTC(2025, 0, 1, 0, 0);
@@ -27,12 +27,7 @@ for (const descending of [false, true]) {
     const dir = await tempDir(t);
     const symbols = ['AUSDT', 'BUSDT'];
     for (const s of symbols) writeFileSync(join(dir, `${s}.csv`), csv(300, 101, descending));
-    const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
-    const source = csvSource({
-      symbols,
-      files,
-      chunkBytes: 512,
-    });
+    const source = csvSource({ files: filesIn(dir, symbols), chunkBytes: 512 });
     await source.open();
     let bars = 0;
     const closes = new Set<number>();

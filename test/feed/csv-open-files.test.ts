@@ -11,7 +11,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DataError } from '../../src/feed/data-error.ts';
 import { MAX_OPEN_FILES, readRefusal } from '../../src/feed/csv/open-files.ts';
-import { csvSource } from '../helpers/collect-source.ts';
+import { csvSource, filesIn } from '../helpers/collect-source.ts';
 import { openFileCount } from '../helpers/open-fds.ts';
 import { isoMinute, tempDir } from '../helpers/temp-dir.ts';
 
@@ -63,13 +63,8 @@ test('120 symbols run under ulimit -n 64: every bar decided, exit 0', async (t) 
 test('however many files, at most MAX_OPEN_FILES are open at once while a run reads them', async (t) => {
   const dir = await tempDir(t);
   const symbols = writeSymbols(dir, 80, 60);
-  const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
   // Chunks of 256 bytes: every file is read many times, and between reads a cursor waits its turn.
-  const source = csvSource({
-    symbols,
-    files,
-    chunkBytes: 256,
-  });
+  const source = csvSource({ files: filesIn(dir, symbols), chunkBytes: 256 });
   const before = openFileCount();
   let most = 0;
   await source.open();
@@ -91,12 +86,7 @@ test('however many files, at most MAX_OPEN_FILES are open at once while a run re
 test('a file removed during the run is a refusal naming it', async (t) => {
   const dir = await tempDir(t);
   const symbols = writeSymbols(dir, 3, 200);
-  const files = new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
-  const source = csvSource({
-    symbols,
-    files,
-    chunkBytes: 512,
-  });
+  const source = csvSource({ files: filesIn(dir, symbols), chunkBytes: 512 });
   await source.open();
   unlinkSync(join(dir, `${symbols[1]}.csv`));
   let bars = 0;

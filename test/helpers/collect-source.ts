@@ -1,4 +1,5 @@
 /** Drives CsvBarSource into arrays, so tests can look at exactly what a source delivered. */
+import { join } from 'node:path';
 import type { Bar } from '../../src/domain/types.ts';
 import type { SkipEvent } from '../../src/events/types.ts';
 import { CsvBarSource, type CsvSourceOptions } from '../../src/feed/csv/csv-source.ts';
@@ -18,6 +19,11 @@ export interface Collected {
 }
 
 export type SourceInput = Partial<CsvSourceOptions> & { readonly files: ReadonlyMap<string, readonly string[]> };
+
+/** One file per symbol, `dir/SYMBOL.csv`, in the symbols' order. */
+export function filesIn(dir: string, symbols: readonly string[]): Map<string, string[]> {
+  return new Map(symbols.map((s) => [s, [join(dir, `${s}.csv`)]]));
+}
 
 /** A source over `files` (symbols in the map's order unless given), with 1m bars, no window, bad rows failing. */
 export function csvSource(input: SourceInput): CsvBarSource {
